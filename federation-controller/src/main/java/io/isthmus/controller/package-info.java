@@ -1,0 +1,4 @@
+/**
+ * The control plane: discovery, the federated registry, xDS translation and transport, and the CA.
+ */
+package io.isthmus.controller;

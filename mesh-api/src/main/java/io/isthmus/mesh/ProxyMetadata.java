@@ -1,0 +1,40 @@
+package io.isthmus.mesh;
+
+/**
+ * The keys of the Envoy {@code Node.metadata} struct by which a proxy tells the controller who it
+ * is, the same keys Istio's proxies send. The node id has Istio's form
+ * {@code <type>~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local}.
+ */
+public final class ProxyMetadata {
+    /** The cluster the proxy runs in. */
+    public static final String CLUSTER_ID = "CLUSTER_ID";
+    /** The network the proxy sits on. */
+    public static final String NETWORK = "NETWORK";
+    /** The proxy's namespace. */
+    public static final String NAMESPACE = "NAMESPACE";
+    /** The proxy's service account. */
+    public static final String SERVICE_ACCOUNT = "SERVICE_ACCOUNT";
+    /** The workload (pod) name. */
+    public static final String WORKLOAD_NAME = "WORKLOAD_NAME";
+    /** The pod's IP addresses, comma separated. */
+    public static final String INSTANCE_IPS = "INSTANCE_IPS";
+    /** The pod's labels, a struct. */
+    public static final String LABELS = "LABELS";
+    /** Networks whose endpoints a gateway wants in its own view, comma separated. */
+    public static final String REQUESTED_NETWORK_VIEW = "REQUESTED_NETWORK_VIEW";
+    /** The service ports the workload serves, comma separated {@code port/protocol}. */
+    public static final String SERVICE_PORTS = "ISTHMUS_SERVICE_PORTS";
+
+    /** Node-id type of an application sidecar. */
+    public static final String TYPE_SIDECAR = "sidecar";
+    /** Node-id type of a gateway (east-west, ingress, egress). */
+    public static final String TYPE_ROUTER = "router";
+
+    private ProxyMetadata() {
+    }
+
+    /** Istio's node id: {@code sidecar~10.1.0.5~reviews-v1-0.default~default.svc.cluster.local}. */
+    public static String nodeId(String type, String ip, String podName, String namespace) {
+        return type + "~" + ip + "~" + podName + "." + namespace + "~" + namespace + "." + MeshLabels.DEFAULT_DOMAIN_SUFFIX;
+    }
+}
