@@ -1,5 +1,6 @@
 package io.isthmus.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,9 +20,35 @@ public final class IsthmusCli implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
+    /**
+     * Subcommands contributed by the modules, by class name, so that each module owns its commands
+     * and this entry point needs no change when one is added. Each is a picocli {@code @Command}.
+     */
+    static final List<String> MODULE_COMMANDS = List.of(
+            "io.isthmus.trust.cli.CaCommand",
+            "io.isthmus.controller.cli.ControllerCommand",
+            "io.isthmus.controller.cli.CreateRemoteSecretCommand",
+            "io.isthmus.controller.cli.ProxyStatusCommand",
+            "io.isthmus.controller.cli.ProxyConfigCommand",
+            "io.isthmus.controller.cli.AnalyzeCommand",
+            "io.isthmus.sidecar.cli.ProxyCommand",
+            "io.isthmus.gateway.cli.GatewayCommand",
+            "io.isthmus.e2e.local.LocalCommand",
+            "io.isthmus.e2e.demo.DemoAppCommand");
+
     /** The command line with every module's subcommands registered. */
     public static CommandLine commandLine() {
-        return new CommandLine(new IsthmusCli());
+        CommandLine cl = new CommandLine(new IsthmusCli());
+        for (String name : MODULE_COMMANDS) {
+            Class<?> type;
+            try {
+                type = Class.forName(name);
+            } catch (ClassNotFoundException absent) {
+                continue; // that module does not offer this command in this build
+            }
+            cl.addSubcommand(new CommandLine(type));
+        }
+        return cl;
     }
 
     @Override
