@@ -1,0 +1,2 @@
+/** The {@code isthmus proxy} command. */
+package io.isthmus.sidecar.cli;
