@@ -1,0 +1,176 @@
+package io.isthmus.controller.translate;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.isthmus.mesh.Locality;
+import io.isthmus.mesh.ProxyMetadata;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Who a connected proxy is, as far as translation cares: read once from the Envoy {@code Node} it
+ * sends on its first discovery request.
+ *
+ * @param nodeId the node id, Istio's {@code <type>~<ip>~<pod>.<ns>~<ns>.svc.cluster.local} or any
+ *     string for proxyless clients
+ * @param type sidecar or router (gateway)
+ * @param generator which resource shapes the proxy understands
+ * @param clusterId the cluster the proxy runs in; empty when not told
+ * @param network the network the proxy sits on; empty when not told (then every endpoint counts as
+ *     reachable directly)
+ * @param locality the proxy's locality; {@link Locality#UNKNOWN} when not told
+ * @param namespace the proxy's namespace; empty when not told
+ * @param serviceAccount the proxy's service account; empty when not told
+ * @param podName the pod (workload) name; empty when not told
+ * @param ips the pod's IP addresses, first is primary; may be empty
+ * @param labels the pod's labels
+ * @param requestedNetworks networks whose endpoints a gateway serves (REQUESTED_NETWORK_VIEW)
+ */
+public record ProxyView(
+        String nodeId,
+        ProxyType type,
+        Generator generator,
+        String clusterId,
+        String network,
+        Locality locality,
+        String namespace,
+        String serviceAccount,
+        String podName,
+        List<String> ips,
+        Map<String, String> labels,
+        Set<String> requestedNetworks) {
+
+    /** Node metadata key by which a proxyless gRPC client asks for gRPC-shaped resources (Istio's). */
+    public static final String GENERATOR_KEY = "GENERATOR";
+
+    /** The kind of proxy, the first field of Istio's node id. */
+    public enum ProxyType {
+        /** An application sidecar. */
+        SIDECAR,
+        /** A gateway: east-west, ingress or egress. */
+        ROUTER
+    }
+
+    /** The resource shapes a proxy consumes. */
+    public enum Generator {
+        /** Envoy-shaped resources (sidecars and gateways of the mesh). */
+        ENVOY,
+        /** Proxyless gRPC: API listeners named {@code host:port}, no TLS in the plaintext case. */
+        GRPC
+    }
+
+    public ProxyView {
+        Objects.requireNonNull(nodeId, "nodeId");
+        if (nodeId.isBlank()) {
+            throw new IllegalArgumentException("node id must not be empty");
+        }
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(generator, "generator");
+        Objects.requireNonNull(clusterId, "clusterId");
+        Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(locality, "locality");
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(serviceAccount, "serviceAccount");
+        Objects.requireNonNull(podName, "podName");
+        ips = List.copyOf(ips);
+        labels = Map.copyOf(labels);
+        requestedNetworks = Set.copyOf(requestedNetworks);
+    }
+
+    /**
+     * Reads a view from an Envoy node.
+     *
+     * @throws IllegalArgumentException when the node has no id or a malformed Istio node id
+     */
+    public static ProxyView fromNode(Node node) {
+        Objects.requireNonNull(node, "node");
+        String id = node.getId();
+        if (id.isBlank()) {
+            throw new IllegalArgumentException("node.id is empty");
+        }
+        Map<String, Value> md = node.getMetadata().getFieldsMap();
+        Generator generator = "grpc".equalsIgnoreCase(string(md, GENERATOR_KEY)) ? Generator.GRPC : Generator.ENVOY;
+        ProxyType type = ProxyType.SIDECAR;
+        String idIp = "";
+        String idPod = "";
+        String idNs = "";
+        String[] parts = id.split("~", -1);
+        if (parts.length == 4) {
+            type = switch (parts[0]) {
+                case ProxyMetadata.TYPE_SIDECAR -> ProxyType.SIDECAR;
+                case ProxyMetadata.TYPE_ROUTER -> ProxyType.ROUTER;
+                default -> throw new IllegalArgumentException("node.id " + id + ": unknown proxy type '" + parts[0] + "'");
+            };
+            idIp = parts[1];
+            int dot = parts[2].lastIndexOf('.');
+            idPod = dot > 0 ? parts[2].substring(0, dot) : parts[2];
+            idNs = dot > 0 ? parts[2].substring(dot + 1) : "";
+        } else if (generator == Generator.ENVOY && id.contains("~")) {
+            throw new IllegalArgumentException("node.id " + id + ": expected <type>~<ip>~<pod>.<ns>~<domain>");
+        }
+        List<String> ips = csv(string(md, ProxyMetadata.INSTANCE_IPS));
+        if (ips.isEmpty() && !idIp.isEmpty()) {
+            ips = List.of(idIp);
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        Value lv = md.get(ProxyMetadata.LABELS);
+        if (lv != null && lv.hasStructValue()) {
+            Struct s = lv.getStructValue();
+            s.getFieldsMap().forEach((k, v) -> labels.put(k, v.getStringValue()));
+        }
+        io.envoyproxy.envoy.config.core.v3.Locality l = node.getLocality();
+        return new ProxyView(
+                id,
+                type,
+                generator,
+                string(md, ProxyMetadata.CLUSTER_ID),
+                string(md, ProxyMetadata.NETWORK),
+                new Locality(l.getRegion(), l.getZone(), l.getSubZone()),
+                firstNonEmpty(string(md, ProxyMetadata.NAMESPACE), idNs),
+                string(md, ProxyMetadata.SERVICE_ACCOUNT),
+                firstNonEmpty(string(md, ProxyMetadata.WORKLOAD_NAME), idPod),
+                ips,
+                labels,
+                new TreeSet<>(csv(string(md, ProxyMetadata.REQUESTED_NETWORK_VIEW))));
+    }
+
+    /** The primary pod IP, or empty. */
+    public String primaryIp() {
+        return ips.isEmpty() ? "" : ips.get(0);
+    }
+
+    /** The networks whose local endpoints a router serves: its requested view, else its own network. */
+    public Set<String> servedNetworks() {
+        if (!requestedNetworks.isEmpty()) {
+            return requestedNetworks;
+        }
+        return network.isEmpty() ? Set.of() : Set.of(network);
+    }
+
+    /** A short label for logs: {@code [east/default/reviews-v1-0]}. */
+    public String label() {
+        return "[" + clusterId + "/" + namespace + "/" + (podName.isEmpty() ? nodeId : podName) + "]";
+    }
+
+    private static String string(Map<String, Value> md, String key) {
+        Value v = md.get(key);
+        return v == null ? "" : v.getStringValue().trim();
+    }
+
+    private static List<String> csv(String s) {
+        if (s.isBlank()) {
+            return List.of();
+        }
+        return Arrays.stream(s.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    }
+
+    private static String firstNonEmpty(String a, String b) {
+        return a.isEmpty() ? b : a;
+    }
+}

@@ -1,0 +1,103 @@
+package io.isthmus.controller.xds;
+
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.stub.StreamObserver;
+import io.isthmus.controller.translate.ProxyView;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Predicate;
+
+/**
+ * Envoy's aggregated discovery service, state of the world: opens a {@link ProxyStream} per
+ * connection and pushes recomputed configuration to the streams whose proxies are affected.
+ * Delta xDS is not offered (clients fall back to state of the world).
+ */
+public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
+    private final ProxyConfigSource source;
+    private final Clock clock;
+    private final ConcurrentHashMap<Long, ProxyStream> streams = new ConcurrentHashMap<>();
+    private final XdsMetrics metrics;
+
+    /**
+     * Creates the service.
+     *
+     * @param source computes a proxy's configuration
+     * @param metrics where push and NACK counts go; see {@link XdsMetrics#noop()}
+     * @param clock time source for sync timestamps
+     */
+    public AdsService(ProxyConfigSource source, XdsMetrics metrics, Clock clock) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> responses) {
+        Context ctx = Vertx.currentContext();
+        Executor executor = ctx == null ? Runnable::run : task -> ctx.runOnContext(v -> task.run());
+        return new ProxyStream(responses, host, PeerIdentity.current(), executor);
+    }
+
+    /** The streams of every connected proxy that sent its node. */
+    public Collection<ProxyStream> streams() {
+        return List.copyOf(streams.values());
+    }
+
+    /** How many proxies are connected. */
+    public int connectedCount() {
+        return streams.size();
+    }
+
+    /**
+     * Recomputes the configuration of every connected proxy that {@code affected} selects and sends
+     * each the types whose content changed; proxies whose configuration did not change get nothing.
+     *
+     * @return the number of proxies whose configuration was recomputed
+     */
+    public int push(Predicate<ProxyView> affected) {
+        int n = 0;
+        for (ProxyStream s : streams.values()) {
+            ProxyView v = s.view().orElse(null);
+            if (v != null && affected.test(v)) {
+                s.push(source.resourcesFor(v));
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private final ProxyStream.Host host = new ProxyStream.Host() {
+        @Override
+        public ProxyConfigSource source() {
+            return source;
+        }
+
+        @Override
+        public XdsMetrics metrics() {
+            return metrics;
+        }
+
+        @Override
+        public Clock clock() {
+            return clock;
+        }
+
+        @Override
+        public void opened(ProxyStream stream) {
+            streams.put(stream.id(), stream);
+        }
+
+        @Override
+        public void closed(ProxyStream stream) {
+            streams.remove(stream.id());
+        }
+    };
+}

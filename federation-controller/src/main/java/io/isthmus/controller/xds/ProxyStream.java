@@ -1,0 +1,326 @@
+package io.isthmus.controller.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.isthmus.controller.translate.ProxyResources;
+import io.isthmus.controller.translate.ProxyView;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One proxy's ADS stream (state of the world): who the proxy is, its subscriptions per type, the
+ * configuration last computed for it, and its ACK/NACK state. A NACK leaves the proxy on its last
+ * good config: the refused version is not resent, the next change sends a new one.
+ *
+ * <p>Thread-safety: requests arrive on the stream's Vert.x event loop, pushes from the push thread;
+ * every state access holds this object's lock, and responses are written under it, so the gRPC
+ * observer never sees concurrent calls.
+ */
+public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyStream.class);
+    private static final AtomicLong IDS = new AtomicLong();
+
+    /** What the stream needs from the service that opened it. */
+    interface Host {
+        ProxyConfigSource source();
+
+        XdsMetrics metrics();
+
+        Clock clock();
+
+        void opened(ProxyStream stream);
+
+        void closed(ProxyStream stream);
+    }
+
+    private final long id = IDS.incrementAndGet();
+    private final StreamObserver<DiscoveryResponse> out;
+    private final Host host;
+    private final Optional<PeerIdentity> peer;
+    private final Executor executor;
+    private final Instant connectedAt;
+    private final Map<XdsType, Subscription> subscriptions = new EnumMap<>(XdsType.class);
+    private ProxyView view;
+    private ProxyResources resources = ProxyResources.EMPTY;
+    private long nonces;
+    private boolean closed;
+
+    ProxyStream(StreamObserver<DiscoveryResponse> out, Host host, Optional<PeerIdentity> peer, Executor executor) {
+        this.out = Objects.requireNonNull(out, "out");
+        this.host = Objects.requireNonNull(host, "host");
+        this.peer = Objects.requireNonNull(peer, "peer");
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.connectedAt = host.clock().instant();
+    }
+
+    /** A process-unique id of this stream (a proxy that reconnects gets a new one). */
+    public long id() {
+        return id;
+    }
+
+    /** The proxy's view; empty until its first request arrived. */
+    public synchronized Optional<ProxyView> view() {
+        return Optional.ofNullable(view);
+    }
+
+    /** The identity from the proxy's client certificate, when it presented one. */
+    public Optional<PeerIdentity> peer() {
+        return peer;
+    }
+
+    /** When the stream opened. */
+    public Instant connectedAt() {
+        return connectedAt;
+    }
+
+    /** The configuration last computed for this proxy. */
+    public synchronized ProxyResources resources() {
+        return resources;
+    }
+
+    /** The sync state of every type the proxy subscribed to. */
+    public synchronized List<SyncStatus> status() {
+        List<SyncStatus> all = new ArrayList<>();
+        for (Subscription s : subscriptions.values()) {
+            all.add(s.status());
+        }
+        return all;
+    }
+
+    @Override
+    public void onNext(DiscoveryRequest request) {
+        try {
+            handle(request);
+        } catch (RuntimeException e) {
+            LOG.warn("xDS request refused [{}] [{}]: {}", label(), request.getTypeUrl(), e.getMessage());
+            fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        LOG.debug("xDS stream ended with error {}: {}", label(), t.toString());
+        close();
+    }
+
+    @Override
+    public void onCompleted() {
+        LOG.debug("xDS stream completed {}", label());
+        synchronized (this) {
+            if (!closed) {
+                out.onCompleted();
+            }
+        }
+        close();
+    }
+
+    /** Recomputes nothing: sends every subscribed type whose content differs from what was sent. */
+    void push(ProxyResources next) {
+        executor.execute(() -> {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                resources = next;
+                for (XdsType type : XdsType.values()) {
+                    Subscription s = subscriptions.get(type);
+                    if (s != null && s.requested) {
+                        send(s, false);
+                    }
+                }
+            }
+        });
+    }
+
+    private void handle(DiscoveryRequest request) {
+        boolean first = false;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (view == null) {
+                if (!request.hasNode()) {
+                    throw new IllegalArgumentException("the first request of a stream must carry the node");
+                }
+                ProxyView v = ProxyView.fromNode(request.getNode());
+                checkIdentity(v);
+                view = v;
+                first = true;
+            }
+        }
+        if (first) {
+            ProxyResources initial = host.source().resourcesFor(view);
+            synchronized (this) {
+                resources = initial;
+            }
+            host.opened(this);
+            LOG.info("proxy connected {} [{}] [network={} locality={}]", label(), view.nodeId(), view.network(), view.locality());
+        }
+        XdsType type = XdsType.fromTypeUrl(request.getTypeUrl()).orElse(null);
+        if (type == null) {
+            LOG.debug("ignoring request for unserved type {} [{}]", label(), request.getTypeUrl());
+            return;
+        }
+        synchronized (this) {
+            if (!closed) {
+                onRequest(type, request);
+            }
+        }
+    }
+
+    private void onRequest(XdsType type, DiscoveryRequest request) {
+        Subscription s = subscriptions.computeIfAbsent(type, Subscription::new);
+        String nonce = request.getResponseNonce();
+        if (!nonce.isEmpty()) {
+            if (!nonce.equals(s.sentNonce)) {
+                LOG.debug("stale nonce {} [{}] [nonce={} latest={}]", label(), type.shortName(), nonce, s.sentNonce);
+                return;
+            }
+            if (request.hasErrorDetail()) {
+                s.nackReason = request.getErrorDetail().getMessage().isEmpty()
+                        ? "(no reason given)" : request.getErrorDetail().getMessage();
+                host.metrics().nacked(type);
+                LOG.warn("NACK {} [{}] [version={} acked={}]: {}", label(), type.shortName(), s.sentVersion,
+                        request.getVersionInfo(), s.nackReason);
+                return;
+            }
+            s.ackedVersion = request.getVersionInfo();
+            s.nackReason = "";
+            LOG.debug("ACK {} [{}] [version={}]", label(), type.shortName(), s.ackedVersion);
+        }
+        TreeSet<String> names = new TreeSet<>(request.getResourceNamesList());
+        boolean wildcard = type.wildcardCapable() && (names.isEmpty() || names.contains("*"));
+        names.remove("*");
+        boolean changed = !s.requested || wildcard != s.wildcard || !names.equals(s.names);
+        s.names = names;
+        s.wildcard = wildcard;
+        s.requested = true;
+        if (changed) {
+            send(s, true);
+        }
+    }
+
+    private void send(Subscription s, boolean subscriptionChanged) {
+        List<Any> any = new ArrayList<>();
+        MessageDigest digest = sha256();
+        for (Map.Entry<String, ? extends Message> e : s.type.of(resources).entrySet()) {
+            if (s.wants(e.getKey())) {
+                any.add(Any.pack(e.getValue()));
+                digest.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                digest.update(deterministicBytes(e.getValue()));
+            }
+        }
+        String version = HexFormat.of().formatHex(digest.digest(), 0, 8);
+        if (!subscriptionChanged && version.equals(s.sentVersion)) {
+            return;
+        }
+        String nonce = Long.toString(++nonces);
+        DiscoveryResponse response = DiscoveryResponse.newBuilder()
+                .setTypeUrl(s.type.typeUrl())
+                .setVersionInfo(version)
+                .setNonce(nonce)
+                .addAllResources(any)
+                .build();
+        s.sentVersion = version;
+        s.sentNonce = nonce;
+        s.sentCount = any.size();
+        s.sentAt = host.clock().instant();
+        s.nackReason = "";
+        try {
+            out.onNext(response);
+            host.metrics().pushed(s.type);
+            LOG.debug("sent {} [{}] [version={} nonce={} resources={}]", label(), s.type.shortName(), version, nonce, any.size());
+        } catch (RuntimeException e) {
+            LOG.debug("send failed {} [{}]: {}", label(), s.type.shortName(), e.toString());
+            closeQuietly();
+        }
+    }
+
+    private void checkIdentity(ProxyView v) {
+        if (peer.isEmpty() || v.namespace().isEmpty() || v.serviceAccount().isEmpty()) {
+            return;
+        }
+        String claimed = "/ns/" + v.namespace() + "/sa/" + v.serviceAccount();
+        if (!peer.get().spiffeId().endsWith(claimed)) {
+            throw new IllegalArgumentException("node " + v.nodeId() + " claims " + claimed
+                    + " but its certificate says " + peer.get().spiffeId());
+        }
+    }
+
+    private void fail(Status status) {
+        synchronized (this) {
+            if (!closed) {
+                try {
+                    out.onError(status.asRuntimeException());
+                } catch (RuntimeException ignored) {
+                    // the stream is already gone
+                }
+            }
+        }
+        close();
+    }
+
+    private void closeQuietly() {
+        close();
+    }
+
+    private void close() {
+        boolean wasOpen;
+        synchronized (this) {
+            wasOpen = !closed;
+            closed = true;
+        }
+        if (wasOpen && view != null) {
+            host.closed(this);
+            LOG.info("proxy disconnected {}", label());
+        }
+    }
+
+    private String label() {
+        ProxyView v = view;
+        return v == null ? "[stream-" + id + "]" : v.label();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] deterministicBytes(Message m) {
+        try {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream(m.getSerializedSize());
+            CodedOutputStream cos = CodedOutputStream.newInstance(buf);
+            cos.useDeterministicSerialization();
+            m.writeTo(cos);
+            cos.flush();
+            return buf.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
