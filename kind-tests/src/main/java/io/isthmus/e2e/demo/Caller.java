@@ -1,0 +1,40 @@
+package io.isthmus.e2e.demo;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/**
+ * The app's own HTTP client: calls a URL as the app would, resolving its hostname through the
+ * pod's resolver (the sidecar's DNS proxy) and connecting wherever that points (the sidecar's
+ * outbound listener). Keeps connections alive, as applications do.
+ */
+public final class Caller {
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+
+    /** The outcome of one call: status 0 when no response arrived (then {@code error} says why). */
+    public record Result(int status, String body, long latencyMicros, String error) {
+    }
+
+    /** One GET with a timeout. */
+    public Result get(String url, Duration timeout) {
+        long start = System.nanoTime();
+        try {
+            HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build();
+            HttpResponse<String> resp = client.send(req, HttpResponse.BodyHandlers.ofString());
+            return new Result(resp.statusCode(), resp.body(), (System.nanoTime() - start) / 1000, "");
+        } catch (IOException | IllegalArgumentException e) {
+            return new Result(0, "", (System.nanoTime() - start) / 1000, e.getClass().getSimpleName() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Result(0, "", (System.nanoTime() - start) / 1000, "interrupted");
+        }
+    }
+}

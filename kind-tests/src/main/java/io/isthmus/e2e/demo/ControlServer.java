@@ -1,0 +1,162 @@
+package io.isthmus.e2e.demo;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+
+/**
+ * The pod's control port (plain HTTP, the test driver's {@code kubectl exec}): everything here
+ * runs inside the pod, so calls made through it resolve and route exactly as the app's own.
+ * <ul>
+ *   <li>{@code /health}: 200 once the app serves</li>
+ *   <li>{@code /call?url=U}: GET U with the app's client; JSON {@code status, latencyMicros, error, body}</li>
+ *   <li>{@code /fault?code=503&delayMs=0}: make the app fail or slow down ({@code code=0} heals)</li>
+ *   <li>{@code /load/start?name=N&url=U&intervalMs=20}, {@code /load/stats?name=N}, {@code /load/stop?name=N}</li>
+ * </ul>
+ */
+public final class ControlServer implements AutoCloseable {
+    /** The control port on the pod address. */
+    public static final int PORT = 15080;
+    private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+
+    private final HttpServer server;
+    private final List<DemoServer> apps;
+    private final Caller caller = new Caller();
+    private final Map<String, LoadGenerator> loads = new ConcurrentHashMap<>();
+
+    private ControlServer(HttpServer server, List<DemoServer> apps) {
+        this.server = server;
+        this.apps = List.copyOf(apps);
+    }
+
+    /** Starts the control server on {@code address}. */
+    public static ControlServer start(InetSocketAddress address, List<DemoServer> apps) {
+        try {
+            HttpServer s = HttpServer.create(address, 64);
+            ControlServer c = new ControlServer(s, apps);
+            s.createContext("/", c::handle);
+            s.setExecutor(Executors.newFixedThreadPool(8));
+            s.start();
+            LOG.info("control port open on {}", address);
+            return c;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+            String path = ex.getRequestURI().getPath();
+            String body;
+            int status = 200;
+            try {
+                body = switch (path) {
+                    case "/health" -> "ok";
+                    case "/call" -> call(required(q, "url"), q);
+                    case "/fault" -> fault(q);
+                    case "/load/start" -> loadStart(q);
+                    case "/load/stats" -> load(q).statsJson();
+                    case "/load/stop" -> loadStop(q);
+                    default -> {
+                        status = 404;
+                        yield "unknown control path " + path;
+                    }
+                };
+            } catch (IllegalArgumentException e) {
+                status = 400;
+                body = e.getMessage();
+            }
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(status, bytes.length);
+            ex.getResponseBody().write(bytes);
+        }
+    }
+
+    private String call(String url, Map<String, String> q) {
+        Duration timeout = Duration.ofMillis(Long.parseLong(q.getOrDefault("timeoutMs", "5000")));
+        Caller.Result r = caller.get(url, timeout);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", r.status());
+        m.put("latencyMicros", r.latencyMicros());
+        m.put("error", r.error());
+        m.put("body", r.body());
+        return Json.object(m);
+    }
+
+    private String fault(Map<String, String> q) {
+        Faults f = new Faults(Integer.parseInt(q.getOrDefault("code", "0")),
+                Duration.ofMillis(Long.parseLong(q.getOrDefault("delayMs", "0"))));
+        apps.forEach(a -> a.faults(f));
+        return "ok";
+    }
+
+    private String loadStart(Map<String, String> q) {
+        String name = required(q, "name");
+        Duration interval = Duration.ofMillis(Long.parseLong(q.getOrDefault("intervalMs", "20")));
+        LoadGenerator old = loads.put(name, new LoadGenerator(name, required(q, "url"), interval, caller));
+        if (old != null) {
+            old.close();
+        }
+        return "started";
+    }
+
+    private String loadStop(Map<String, String> q) {
+        LoadGenerator g = loads.remove(required(q, "name"));
+        if (g == null) {
+            throw new IllegalArgumentException("no load named " + q.get("name"));
+        }
+        g.close();
+        return g.statsJson();
+    }
+
+    private LoadGenerator load(Map<String, String> q) {
+        LoadGenerator g = loads.get(required(q, "name"));
+        if (g == null) {
+            throw new IllegalArgumentException("no load named " + q.get("name"));
+        }
+        return g;
+    }
+
+    private static String required(Map<String, String> q, String name) {
+        String v = q.get(name);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("query parameter '" + name + "' is required");
+        }
+        return v;
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> m = new HashMap<>();
+        if (raw == null) {
+            return m;
+        }
+        for (String part : raw.split("&")) {
+            int eq = part.indexOf('=');
+            String k = eq < 0 ? part : part.substring(0, eq);
+            String v = eq < 0 ? "" : part.substring(eq + 1);
+            m.put(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+        }
+        return m;
+    }
+
+    @Override
+    public void close() {
+        loads.values().forEach(LoadGenerator::close);
+        server.stop(0);
+    }
+}

@@ -1,0 +1,114 @@
+package io.isthmus.e2e.demo;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The app side of the demo: an HTTP server on one loopback port (the pod's target port, behind
+ * the sidecar's inbound listener) answering every request with a JSON object: service, cluster,
+ * zone, pod, version, port, path and {@code caller}, the {@code URI=} SPIFFE ID of the
+ * {@code X-Forwarded-Client-Cert} header the sidecar adds (empty when there is none).
+ */
+public final class DemoServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DemoServer.class);
+    private static final Pattern XFCC_URI = Pattern.compile("URI=([^;,]+)");
+
+    private final PodIdentity identity;
+    private final HttpServer server;
+    private final AtomicLong served = new AtomicLong();
+    private volatile Faults faults = Faults.NONE;
+
+    private DemoServer(PodIdentity identity, HttpServer server) {
+        this.identity = identity;
+        this.server = server;
+    }
+
+    /** Starts serving on {@code address}. */
+    public static DemoServer start(PodIdentity identity, InetSocketAddress address) {
+        try {
+            HttpServer s = HttpServer.create(address, 128);
+            DemoServer d = new DemoServer(identity, s);
+            s.createContext("/", d::handle);
+            s.setExecutor(Executors.newFixedThreadPool(8, r -> {
+                Thread t = new Thread(r, "demo-" + address.getPort());
+                t.setDaemon(false);
+                return t;
+            }));
+            s.start();
+            LOG.info("demo app serving [{}/{}] on {}", identity.cluster(), identity.pod(), address);
+            return d;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot listen on " + address + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Sets what goes wrong from now on. */
+    public void faults(Faults f) {
+        this.faults = f;
+        LOG.info("faults set [{}/{}] {}", identity.cluster(), identity.pod(), f);
+    }
+
+    /** How many requests were answered. */
+    public long served() {
+        return served.get();
+    }
+
+    /** The caller SPIFFE ID in an XFCC header, or empty. */
+    static String callerOf(String xfcc) {
+        if (xfcc == null) {
+            return "";
+        }
+        Matcher m = XFCC_URI.matcher(xfcc);
+        return m.find() ? m.group(1).replace("\"", "") : "";
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex; InputStream in = ex.getRequestBody()) {
+            in.readAllBytes();
+            Faults f = faults;
+            if (!f.delay().isZero()) {
+                try {
+                    Thread.sleep(f.delay().toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            int status = f.failWith() == 0 ? 200 : f.failWith();
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("service", identity.service());
+            body.put("namespace", identity.namespace());
+            body.put("cluster", identity.cluster());
+            body.put("zone", identity.zone());
+            body.put("pod", identity.pod());
+            body.put("version", identity.version());
+            body.put("port", server.getAddress().getPort());
+            body.put("path", ex.getRequestURI().toString());
+            body.put("caller", callerOf(ex.getRequestHeaders().getFirst("X-Forwarded-Client-Cert")));
+            body.put("status", status);
+            byte[] bytes = (Json.object(body) + "\n").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().set("Content-Type", "application/json");
+            ex.sendResponseHeaders(status, bytes.length);
+            ex.getResponseBody().write(bytes);
+            served.incrementAndGet();
+        }
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

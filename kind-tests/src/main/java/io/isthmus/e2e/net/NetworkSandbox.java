@@ -1,0 +1,247 @@
+package io.isthmus.e2e.net;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * The local federation's network inside the (already isolated) outer namespace: bridges per
+ * cluster network and for the public network, one namespace and veth per pod, and their removal.
+ * One sandbox runs on a machine at a time (a lock file); at open it removes every
+ * {@code isthmus-*} namespace of an earlier run, killing what still runs inside.
+ */
+public final class NetworkSandbox implements AutoCloseable {
+    /** Prefix of every namespace the local federation makes. */
+    public static final String PREFIX = "isthmus-";
+    private static final Logger LOG = LoggerFactory.getLogger(NetworkSandbox.class);
+    private static final Path LOCK = Path.of("/run/isthmus-local.lock");
+
+    private final AddressPlan plan;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final List<PodNetwork> made = new CopyOnWriteArrayList<>();
+    private final AtomicInteger vethCounter = new AtomicInteger();
+
+    private NetworkSandbox(AddressPlan plan, FileChannel lockChannel, FileLock lock) {
+        this.plan = plan;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+    }
+
+    /**
+     * Checks isolation, takes the machine-wide lock, cleans stale namespaces, creates the
+     * bridges and turns on forwarding in the outer namespace (between our bridges only: there is
+     * no other interface).
+     */
+    public static NetworkSandbox open(AddressPlan plan) {
+        Isolation.requireIsolatedOuterNamespace();
+        FileChannel ch;
+        FileLock lock;
+        try {
+            ch = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lock = ch.tryLock();
+        } catch (IOException | OverlappingFileLockException e) {
+            throw new NetException("cannot take " + LOCK + ": " + e.getMessage(), e);
+        }
+        if (lock == null) {
+            throw new NetException("another local federation is running on this machine (it holds " + LOCK
+                    + "); stop it first (isthmus local down)");
+        }
+        NetworkSandbox sb = new NetworkSandbox(plan, ch, lock);
+        try {
+            cleanStale();
+            sb.createBridges();
+        } catch (RuntimeException e) {
+            sb.close();
+            throw e;
+        }
+        return sb;
+    }
+
+    /** Removes every {@code isthmus-*} namespace except the one this process runs in. */
+    public static void cleanStale() {
+        String own = System.getenv(Isolation.OUTER_NETNS_ENV);
+        for (String ns : listNamespaces()) {
+            if (!ns.startsWith(PREFIX) || ns.equals(own)) {
+                continue;
+            }
+            removeNamespace(ns);
+            LOG.info("removed stale namespace [{}]", ns);
+        }
+    }
+
+    private static List<String> listNamespaces() {
+        List<String> out = new ArrayList<>();
+        for (String line : Ip.ip("netns", "list").split("\n")) {
+            String name = line.trim().replaceFirst("\\s.*", "");
+            if (!name.isEmpty()) {
+                out.add(name);
+            }
+        }
+        return out;
+    }
+
+    private static void removeNamespace(String ns) {
+        try {
+            for (String pid : Ip.ip("netns", "pids", ns).trim().split("\\s+")) {
+                if (!pid.isBlank()) {
+                    ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        } catch (NetException | NumberFormatException e) {
+            LOG.debug("cannot list processes of [{}]: {}", ns, e.getMessage());
+        }
+        Ip.ipQuietly("netns", "del", ns);
+        deleteTree(Path.of("/etc/netns", ns));
+    }
+
+    private void createBridges() {
+        Ip.run(List.of("sysctl", "-q", "-w", "net.ipv4.ip_forward=1"));
+        Ip.ip("link", "set", "lo", "up");
+        bridge(AddressPlan.PUBLIC_BRIDGE, List.of(AddressPlan.PUBLIC_ROUTER + "/24"));
+        for (AddressPlan.NetworkAddresses na : plan.networks()) {
+            List<String> addrs = new ArrayList<>();
+            addrs.add(na.router() + "/16");
+            for (int k = 2; k <= 9; k++) {
+                addrs.add("10." + na.index() + ".0." + k + "/16");
+            }
+            bridge(na.bridge(), addrs);
+        }
+    }
+
+    private static void bridge(String name, List<String> addresses) {
+        Ip.ipQuietly("link", "del", name);
+        Ip.ip("link", "add", name, "type", "bridge");
+        for (String a : addresses) {
+            Ip.ip("addr", "add", a, "dev", name);
+        }
+        Ip.ip("link", "set", name, "up");
+    }
+
+    /**
+     * A namespace and veth for a pod of {@code cluster} on {@code network}: address from the
+     * plan, {@code lo} up, routes to its own network and to the public network only, and a
+     * {@code resolv.conf} that sends DNS to the pod's own {@code 127.0.0.1} (the sidecar).
+     */
+    public PodNetwork addPod(String cluster, String network, String podName) {
+        AddressPlan.NetworkAddresses na = plan.network(network);
+        String ip = plan.nextPodAddress(cluster, network);
+        String ns = PREFIX + cluster + "-" + podName;
+        if (ns.length() > 200) {
+            throw new NetException("namespace name too long: " + ns);
+        }
+        Ip.ipQuietly("netns", "del", ns);
+        Ip.ip("netns", "add", ns);
+        PodNetwork pn = new PodNetwork(ns, ip, List.of(ip));
+        made.add(pn);
+        String veth = "iv" + vethCounter.incrementAndGet();
+        Ip.ip("link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        Ip.ip("link", "set", veth, "master", na.bridge(), "up");
+        Ip.ip("-n", ns, "link", "set", "lo", "up");
+        Ip.ip("-n", ns, "addr", "add", ip + "/16", "dev", "eth0");
+        Ip.ip("-n", ns, "link", "set", "eth0", "up");
+        Ip.ip("-n", ns, "route", "add", AddressPlan.PUBLIC_SUBNET, "via", na.router());
+        writeResolvConf(ns);
+        Isolation.requireRouteIsOurs(ns, na.router());
+        Isolation.requireRouteIsOurs("", ip);
+        LOG.info("pod network ready [{}/{}] ns={} ip={}", cluster, podName, ns, ip);
+        return pn;
+    }
+
+    /**
+     * A namespace for the east-west gateway of {@code network}: eth0 on the network, eth1 on the
+     * public network, and routes to the other networks through the outer namespace (replies to
+     * callers from other networks).
+     */
+    public PodNetwork addGateway(String network) {
+        AddressPlan.NetworkAddresses na = plan.network(network);
+        String ns = PREFIX + "gw-" + network;
+        Ip.ipQuietly("netns", "del", ns);
+        Ip.ip("netns", "add", ns);
+        PodNetwork pn = new PodNetwork(ns, na.gatewayAddress(), List.of(na.gatewayAddress(), na.gatewayPublicAddress()));
+        made.add(pn);
+        String a = "ig" + na.index() + "a";
+        String p = "ig" + na.index() + "p";
+        Ip.ip("link", "add", a, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        Ip.ip("link", "set", a, "master", na.bridge(), "up");
+        Ip.ip("link", "add", p, "type", "veth", "peer", "name", "eth1", "netns", ns);
+        Ip.ip("link", "set", p, "master", AddressPlan.PUBLIC_BRIDGE, "up");
+        Ip.ip("-n", ns, "link", "set", "lo", "up");
+        Ip.ip("-n", ns, "addr", "add", na.gatewayAddress() + "/16", "dev", "eth0");
+        Ip.ip("-n", ns, "addr", "add", na.gatewayPublicAddress() + "/24", "dev", "eth1");
+        Ip.ip("-n", ns, "link", "set", "eth0", "up");
+        Ip.ip("-n", ns, "link", "set", "eth1", "up");
+        for (AddressPlan.NetworkAddresses other : plan.networks()) {
+            if (other.index() != na.index()) {
+                Ip.ip("-n", ns, "route", "add", other.subnet(), "via", AddressPlan.PUBLIC_ROUTER);
+            }
+        }
+        writeResolvConf(ns);
+        Isolation.requireRouteIsOurs("", na.gatewayPublicAddress());
+        LOG.info("gateway network ready [{}] ns={} ip={} public={}", network, ns, na.gatewayAddress(), na.gatewayPublicAddress());
+        return pn;
+    }
+
+    private static void writeResolvConf(String ns) {
+        try {
+            Path dir = Files.createDirectories(Path.of("/etc/netns", ns));
+            Files.writeString(dir.resolve("resolv.conf"), "nameserver 127.0.0.1\noptions timeout:1 attempts:2\n");
+        } catch (IOException e) {
+            throw new NetException("cannot write /etc/netns/" + ns + "/resolv.conf: " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes one pod's namespace (and with it its veth). */
+    public void remove(PodNetwork pod) {
+        made.remove(pod);
+        removeNamespace(pod.netns());
+    }
+
+    /** The address plan. */
+    public AddressPlan plan() {
+        return plan;
+    }
+
+    /** Removes every namespace and bridge this sandbox made and releases the lock. */
+    @Override
+    public void close() {
+        for (PodNetwork pn : made) {
+            removeNamespace(pn.netns());
+        }
+        made.clear();
+        Ip.ipQuietly("link", "del", AddressPlan.PUBLIC_BRIDGE);
+        for (AddressPlan.NetworkAddresses na : plan.networks()) {
+            Ip.ipQuietly("link", "del", na.bridge());
+        }
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException e) {
+            LOG.debug("lock release: {}", e.getMessage());
+        }
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.debug("cannot remove {}: {}", dir, e.getMessage());
+        }
+    }
+}

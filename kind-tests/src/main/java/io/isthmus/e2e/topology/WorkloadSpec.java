@@ -1,0 +1,21 @@
+package io.isthmus.e2e.topology;
+
+/**
+ * Where and how many pods of a service run.
+ *
+ * @param cluster  the cluster
+ * @param zone     the zone; the pods run on the cluster's first node in that zone
+ * @param version  the {@code version} label (subsets), e.g. {@code v1}
+ * @param replicas how many pods, 0..50
+ */
+public record WorkloadSpec(String cluster, String zone, String version, int replicas) {
+
+    public WorkloadSpec {
+        Specs.requireName("workloads.cluster", cluster);
+        Specs.requireName("workloads[" + cluster + "].zone", zone);
+        Specs.requireName("workloads[" + cluster + "/" + zone + "].version", version);
+        if (replicas < 0 || replicas > 50) {
+            throw new TopologyException("workloads[" + cluster + "/" + zone + "].replicas: " + replicas + " is not in 0..50");
+        }
+    }
+}
