@@ -1,0 +1,109 @@
+package io.isthmus.controller.discovery;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.InetAddress;
+import java.util.HashMap;
+
+/**
+ * A cluster's API server for tests: the fabric8 mock server in CRUD mode over HTTPS, which keeps its
+ * objects across {@link #stop()} and {@link #restart()} on the same port, and can demand a bearer
+ * token (answering 401 otherwise).
+ */
+public final class MockApiServer implements AutoCloseable {
+
+    private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
+    private volatile String requiredToken;
+    private KubernetesMockServer server;
+    private KubernetesClient client;
+    private int port;
+
+    public MockApiServer() {
+        start(0);
+    }
+
+    private synchronized void start(int p) {
+        Dispatcher guarded = new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                String want = requiredToken;
+                if (want != null && !("Bearer " + want).equals(request.getHeader("Authorization"))) {
+                    return new MockResponse().setResponseCode(401).setBody(
+                            "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+                                    + "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}");
+                }
+                return crud.dispatch(request);
+            }
+        };
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), guarded, true);
+        try {
+            server.init(InetAddress.getLoopbackAddress(), p);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot start mock API server on port " + p, e);
+        }
+        port = server.getPort();
+        if (client == null) {
+            client = server.createClient();
+        }
+    }
+
+    /** A client with full access (no token), for seeding. */
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** The https URL of this server. */
+    public String url() {
+        return "https://127.0.0.1:" + port;
+    }
+
+    /** From now on, every request must carry {@code Authorization: Bearer token}; null turns that off. */
+    public void requireToken(String token) {
+        this.requiredToken = token;
+    }
+
+    /** A kubeconfig that reaches this server with a token (verification of the self-signed cert skipped). */
+    public String kubeconfig(String clusterName, String token) {
+        return """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: %1$s
+                  cluster:
+                    server: %2$s
+                    insecure-skip-tls-verify: true
+                contexts:
+                - name: %1$s
+                  context:
+                    cluster: %1$s
+                    user: %1$s
+                current-context: %1$s
+                users:
+                - name: %1$s
+                  user:
+                    token: %3$s
+                """.formatted(clusterName, url(), token);
+    }
+
+    /** Stops listening; objects are kept. */
+    public synchronized void stop() {
+        server.destroy();
+    }
+
+    /** Listens again on the same port with the same objects. */
+    public synchronized void restart() {
+        start(port);
+    }
+
+    @Override
+    public synchronized void close() {
+        client.close();
+        server.destroy();
+    }
+}
