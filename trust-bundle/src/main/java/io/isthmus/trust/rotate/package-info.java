@@ -1,0 +1,2 @@
+/** Renewal of workload certificates before they expire, with listeners that hot-swap the new key and chain. */
+package io.isthmus.trust.rotate;
