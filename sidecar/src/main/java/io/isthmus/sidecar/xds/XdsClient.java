@@ -1,0 +1,434 @@
+package io.isthmus.sidecar.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.isthmus.mesh.XdsNames;
+import io.isthmus.sidecar.bootstrap.NodeInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+
+/**
+ * The proxy's ADS client (state of the world): one bidirectional stream to the control plane
+ * carrying CDS (wildcard), EDS for the EDS clusters, LDS (wildcard), RDS for the route
+ * configurations the listeners name, and SDS {@code ROOTCA}. Every update is applied through the
+ * {@link ConfigApplier} and ACKed, or NACKed with the handler's message as {@code error_detail}
+ * while the previous config stays. Listeners wait until the clusters are warm (every EDS cluster
+ * has had its first assignment, or the warming timeout passed). When the stream breaks the proxy
+ * keeps serving its cached config and reconnects with exponential backoff and jitter.
+ *
+ * <p>All state lives on one thread ({@code isthmus-xds}); handlers are called from it.
+ */
+public final class XdsClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(XdsClient.class);
+    private static final int INVALID_ARGUMENT = 3;
+
+    /** Per-type subscription state on the current stream. */
+    private static final class Sub {
+        final boolean wildcard;
+        Set<String> names = new TreeSet<>();
+        Set<String> received = new TreeSet<>();
+        boolean everReceived;
+        String ackedVersion = "";
+        String nonce = "";
+
+        Sub(boolean wildcard) {
+            this.wildcard = wildcard;
+        }
+    }
+
+    private final NodeInfo node;
+    private final ManagedChannel channel;
+    private final ConfigApplier applier;
+    private final XdsClientOptions options;
+    private final String context;
+    private final ScheduledExecutorService executor;
+    private final Backoff backoff;
+    private final Map<XdsResourceType, Sub> subs = new EnumMap<>(XdsResourceType.class);
+    private final CompletableFuture<Void> initialConfig = new CompletableFuture<>();
+
+    private StreamObserver<DiscoveryRequest> requests;
+    private int generation;
+    private boolean closed;
+    private volatile boolean connected;
+    private DiscoveryResponse pendingListeners;
+    private ScheduledFuture<?> warmingTimer;
+
+    /**
+     * Creates a client; {@link #start()} opens the stream.
+     *
+     * @param node    the proxy's identity, sent in every request
+     * @param channel the channel to the control plane (owned by the client from now on)
+     * @param applier puts updates in force
+     * @param options backoff and warming
+     * @param random  jitter source
+     */
+    public XdsClient(NodeInfo node, ManagedChannel channel, ConfigApplier applier, XdsClientOptions options,
+                     RandomGenerator random) {
+        this.node = Objects.requireNonNull(node, "node");
+        this.channel = Objects.requireNonNull(channel, "channel");
+        this.applier = Objects.requireNonNull(applier, "applier");
+        this.options = Objects.requireNonNull(options, "options");
+        this.context = node.logContext();
+        this.backoff = new Backoff(options.initialBackoff(), options.maxBackoff(), random);
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "isthmus-xds");
+            t.setDaemon(true);
+            return t;
+        });
+        subs.put(XdsResourceType.CLUSTER, new Sub(true));
+        subs.put(XdsResourceType.ENDPOINT, new Sub(false));
+        subs.put(XdsResourceType.LISTENER, new Sub(true));
+        subs.put(XdsResourceType.ROUTE, new Sub(false));
+        Sub sds = new Sub(false);
+        sds.names.add(XdsNames.ROOT_SECRET);
+        subs.put(XdsResourceType.SECRET, sds);
+    }
+
+    /** Opens the stream (asynchronously). */
+    public void start() {
+        executor.execute(this::connect);
+    }
+
+    /**
+     * Completes once the first complete config is in force: clusters, their endpoints, listeners
+     * and the routes they name.
+     */
+    public CompletableFuture<Void> initialConfig() {
+        return initialConfig;
+    }
+
+    /** Whether a stream is up and has delivered at least one response. */
+    public boolean connected() {
+        return connected;
+    }
+
+    /** The store of what is in force (for the admin endpoint). */
+    public ResourceStore store() {
+        return applier.store();
+    }
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        int gen = ++generation;
+        for (Sub s : subs.values()) {
+            s.nonce = "";
+        }
+        pendingListeners = null;
+        LOG.info("ADS stream opening {} [{}]", context, channel.authority());
+        requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(new Responses(gen));
+        for (XdsResourceType t : new XdsResourceType[] {XdsResourceType.CLUSTER, XdsResourceType.ENDPOINT,
+                XdsResourceType.LISTENER, XdsResourceType.ROUTE, XdsResourceType.SECRET}) {
+            Sub s = subs.get(t);
+            if (s.wildcard || !s.names.isEmpty()) {
+                send(t, s.ackedVersion, "", null);
+            }
+        }
+    }
+
+    private final class Responses implements StreamObserver<DiscoveryResponse> {
+        private final int gen;
+
+        Responses(int gen) {
+            this.gen = gen;
+        }
+
+        @Override
+        public void onNext(DiscoveryResponse value) {
+            executor.execute(() -> {
+                if (gen == generation && !closed) {
+                    onResponse(value);
+                }
+            });
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            executor.execute(() -> streamEnded(gen, Status.fromThrowable(t).toString()));
+        }
+
+        @Override
+        public void onCompleted() {
+            executor.execute(() -> streamEnded(gen, "completed by the server"));
+        }
+    }
+
+    private void streamEnded(int gen, String why) {
+        if (gen != generation || closed) {
+            return;
+        }
+        connected = false;
+        requests = null;
+        Duration delay = backoff.next();
+        LOG.warn("ADS stream lost {} [{}]: {}; serving cached config, reconnecting in {} ms", context,
+                channel.authority(), why, delay.toMillis());
+        executor.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void onResponse(DiscoveryResponse r) {
+        connected = true;
+        backoff.reset();
+        var type = XdsResourceType.ofTypeUrl(r.getTypeUrl());
+        if (type.isEmpty()) {
+            LOG.warn("ADS response of unknown type {} [{}]; rejected", context, r.getTypeUrl());
+            sendRaw(DiscoveryRequest.newBuilder().setTypeUrl(r.getTypeUrl()).setResponseNonce(r.getNonce())
+                    .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(INVALID_ARGUMENT)
+                            .setMessage("type not supported: " + r.getTypeUrl())).build());
+            return;
+        }
+        XdsResourceType t = type.get();
+        subs.get(t).nonce = r.getNonce();
+        if (t == XdsResourceType.LISTENER && !clustersWarm()) {
+            pendingListeners = r;
+            if (warmingTimer == null) {
+                warmingTimer = executor.schedule(this::warmingTimedOut, options.warmingTimeout().toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+            LOG.debug("LDS {} held until clusters are warm {}", r.getVersionInfo(), context);
+            return;
+        }
+        process(t, r);
+    }
+
+    private void process(XdsResourceType t, DiscoveryResponse r) {
+        Sub sub = subs.get(t);
+        Map<String, Message> decoded;
+        try {
+            decoded = decode(t, r);
+            Map<String, Message> next = decoded;
+            if (!sub.wildcard) {
+                next = new LinkedHashMap<>(applier.store().state(t).dynamicResources());
+                next.putAll(decoded);
+                next.keySet().retainAll(sub.names);
+            }
+            applier.apply(t, next, r.getVersionInfo());
+        } catch (XdsResourceException e) {
+            nack(t, r, e.getMessage());
+            return;
+        }
+        sub.ackedVersion = r.getVersionInfo();
+        sub.everReceived = true;
+        sub.received.addAll(decoded.keySet());
+        LOG.info("{} {} applied {} [{} resources]", t.shortName(), r.getVersionInfo(), context, decoded.size());
+        send(t, r.getVersionInfo(), r.getNonce(), null);
+        switch (t) {
+            case CLUSTER -> resubscribe(XdsResourceType.ENDPOINT, edsNames());
+            case LISTENER -> resubscribe(XdsResourceType.ROUTE, rdsNames());
+            default -> { }
+        }
+        if (pendingListeners != null && clustersWarm()) {
+            flushListeners();
+        }
+        checkInitial();
+    }
+
+    private void nack(XdsResourceType t, DiscoveryResponse r, String detail) {
+        LOG.warn("{} {} rejected {}: {}", t.shortName(), r.getVersionInfo(), context, detail);
+        applier.recordRejection(t, r.getVersionInfo(), detail);
+        send(t, subs.get(t).ackedVersion, r.getNonce(), detail);
+    }
+
+    private Map<String, Message> decode(XdsResourceType t, DiscoveryResponse r) {
+        Map<String, Message> out = new LinkedHashMap<>();
+        for (int i = 0; i < r.getResourcesCount(); i++) {
+            Any any = r.getResources(i);
+            if (!any.getTypeUrl().equals(t.typeUrl())) {
+                throw new XdsResourceException(t.typeUrl(), "", "resources[" + i + "]",
+                        "type " + any.getTypeUrl() + " in a " + t.shortName() + " response");
+            }
+            Message m;
+            try {
+                m = any.unpack(t.messageClass());
+            } catch (InvalidProtocolBufferException e) {
+                throw new XdsResourceException(t.typeUrl(), "", "resources[" + i + "]", "cannot decode: " + e.getMessage(), e);
+            }
+            String name = t.nameOf(m);
+            if (name.isBlank()) {
+                throw new XdsResourceException(t.typeUrl(), "", "resources[" + i + "].name", "blank");
+            }
+            if (out.put(name, m) != null) {
+                throw new XdsResourceException(t.typeUrl(), name, "name", "duplicate in one response");
+            }
+        }
+        return out;
+    }
+
+    /** Changes the names subscribed for a non-wildcard type, dropping resources no longer named. */
+    private void resubscribe(XdsResourceType t, Set<String> names) {
+        Sub s = subs.get(t);
+        if (s.names.equals(names)) {
+            return;
+        }
+        s.names = new TreeSet<>(names);
+        s.received.retainAll(names);
+        Map<String, Message> current = applier.store().state(t).dynamicResources();
+        if (!names.containsAll(current.keySet())) {
+            Map<String, Message> kept = new LinkedHashMap<>(current);
+            kept.keySet().retainAll(names);
+            try {
+                applier.apply(t, kept, s.ackedVersion);
+            } catch (XdsResourceException e) {
+                LOG.warn("{} removal of unused resources failed {}: {}", t.shortName(), context, e.getMessage());
+            }
+        }
+        send(t, s.ackedVersion, s.nonce, null);
+    }
+
+    private Set<String> edsNames() {
+        Set<String> names = new TreeSet<>();
+        for (Message m : applier.store().state(XdsResourceType.CLUSTER).merged().values()) {
+            Cluster c = (Cluster) m;
+            boolean eds = c.hasType() ? c.getType() == Cluster.DiscoveryType.EDS : false;
+            if (eds || c.hasEdsClusterConfig()) {
+                String service = c.getEdsClusterConfig().getServiceName();
+                names.add(service.isEmpty() ? c.getName() : service);
+            }
+        }
+        return names;
+    }
+
+    private Set<String> rdsNames() {
+        Set<String> names = new TreeSet<>();
+        for (Message m : applier.store().state(XdsResourceType.LISTENER).merged().values()) {
+            Listener l = (Listener) m;
+            l.getFilterChainsList().forEach(fc -> fc.getFiltersList().forEach(f -> {
+                if (f.hasTypedConfig() && f.getTypedConfig().is(HttpConnectionManager.class)) {
+                    try {
+                        HttpConnectionManager hcm = f.getTypedConfig().unpack(HttpConnectionManager.class);
+                        if (hcm.hasRds()) {
+                            names.add(hcm.getRds().getRouteConfigName());
+                        }
+                    } catch (InvalidProtocolBufferException e) {
+                        LOG.debug("listener {} filter not decodable {}", l.getName(), context);
+                    }
+                }
+            }));
+        }
+        return names;
+    }
+
+    private boolean clustersWarm() {
+        Sub cds = subs.get(XdsResourceType.CLUSTER);
+        Sub eds = subs.get(XdsResourceType.ENDPOINT);
+        return cds.everReceived && eds.received.containsAll(eds.names);
+    }
+
+    private void warmingTimedOut() {
+        warmingTimer = null;
+        if (pendingListeners != null) {
+            Set<String> missing = new TreeSet<>(subs.get(XdsResourceType.ENDPOINT).names);
+            missing.removeAll(subs.get(XdsResourceType.ENDPOINT).received);
+            LOG.warn("Clusters not warm after {} ms {}: no endpoints yet for {}; applying listeners anyway",
+                    options.warmingTimeout().toMillis(), context, missing);
+            flushListeners();
+        }
+    }
+
+    private void flushListeners() {
+        DiscoveryResponse r = pendingListeners;
+        pendingListeners = null;
+        if (warmingTimer != null) {
+            warmingTimer.cancel(false);
+            warmingTimer = null;
+        }
+        process(XdsResourceType.LISTENER, r);
+    }
+
+    private void checkInitial() {
+        if (initialConfig.isDone()) {
+            return;
+        }
+        Sub lds = subs.get(XdsResourceType.LISTENER);
+        Sub rds = subs.get(XdsResourceType.ROUTE);
+        if (clustersWarm() && lds.everReceived && rds.received.containsAll(rds.names)) {
+            LOG.info("Initial config complete {}", context);
+            initialConfig.complete(null);
+        }
+    }
+
+    private void send(XdsResourceType t, String version, String nonce, String errorDetail) {
+        Sub s = subs.get(t);
+        DiscoveryRequest.Builder b = DiscoveryRequest.newBuilder()
+                .setTypeUrl(t.typeUrl())
+                .setVersionInfo(version)
+                .setResponseNonce(nonce)
+                .addAllResourceNames(s.wildcard ? Set.of() : s.names);
+        if (errorDetail != null) {
+            b.setErrorDetail(com.google.rpc.Status.newBuilder().setCode(INVALID_ARGUMENT).setMessage(errorDetail));
+        }
+        sendRaw(b.build());
+    }
+
+    private void sendRaw(DiscoveryRequest req) {
+        if (requests == null) {
+            return;
+        }
+        try {
+            requests.onNext(req.toBuilder().setNode(node.node()).build());
+        } catch (RuntimeException e) {
+            LOG.debug("ADS send failed {}: {}", context, e.toString());
+        }
+    }
+
+    /** Runs {@code task} on the xDS thread (tests and the assembly use it to sequence work). */
+    public CompletableFuture<Void> onXdsThread(Runnable task) {
+        return CompletableFuture.runAsync(task, executor);
+    }
+
+    /** Closes the stream and the channel; the config in force stays with the data plane. */
+    @Override
+    public void close() {
+        CompletableFuture<Void> done = CompletableFuture.runAsync(() -> {
+            closed = true;
+            if (requests != null) {
+                try {
+                    requests.onCompleted();
+                } catch (RuntimeException e) {
+                    LOG.debug("ADS close {}: {}", context, e.toString());
+                }
+            }
+        }, executor);
+        try {
+            done.get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.debug("ADS close did not finish {}: {}", context, e.toString());
+        }
+        executor.shutdownNow();
+        channel.shutdownNow();
+    }
+
+    /** For diagnostics: the names currently subscribed per type. */
+    public CompletableFuture<Map<XdsResourceType, Set<String>>> subscriptions() {
+        return CompletableFuture.supplyAsync(() -> {
+            Map<XdsResourceType, Set<String>> m = new HashMap<>();
+            subs.forEach((k, v) -> m.put(k, Set.copyOf(v.names)));
+            return m;
+        }, executor);
+    }
+}
