@@ -31,6 +31,9 @@ import java.util.TreeSet;
  * @param ips the pod's IP addresses, first is primary; may be empty
  * @param labels the pod's labels
  * @param requestedNetworks networks whose endpoints a gateway serves (REQUESTED_NETWORK_VIEW)
+ * @param declaredPorts the pod ports the proxy declares it serves ({@code ISTHMUS_SERVICE_PORTS},
+ *     {@code port/protocol}), container port to protocol name; used for inbound listeners when the
+ *     registry does not know the pod yet
  */
 public record ProxyView(
         String nodeId,
@@ -44,7 +47,8 @@ public record ProxyView(
         String podName,
         List<String> ips,
         Map<String, String> labels,
-        Set<String> requestedNetworks) {
+        Set<String> requestedNetworks,
+        Map<Integer, String> declaredPorts) {
 
     /** Node metadata key by which a proxyless gRPC client asks for gRPC-shaped resources (Istio's). */
     public static final String GENERATOR_KEY = "GENERATOR";
@@ -81,6 +85,7 @@ public record ProxyView(
         ips = List.copyOf(ips);
         labels = Map.copyOf(labels);
         requestedNetworks = Set.copyOf(requestedNetworks);
+        declaredPorts = Map.copyOf(declaredPorts);
     }
 
     /**
@@ -137,7 +142,8 @@ public record ProxyView(
                 firstNonEmpty(string(md, ProxyMetadata.WORKLOAD_NAME), idPod),
                 ips,
                 labels,
-                new TreeSet<>(csv(string(md, ProxyMetadata.REQUESTED_NETWORK_VIEW))));
+                new TreeSet<>(csv(string(md, ProxyMetadata.REQUESTED_NETWORK_VIEW))),
+                declaredPorts(id, string(md, ProxyMetadata.SERVICE_PORTS)));
     }
 
     /** The primary pod IP, or empty. */
@@ -156,6 +162,25 @@ public record ProxyView(
     /** A short label for logs: {@code [east/default/reviews-v1-0]}. */
     public String label() {
         return "[" + clusterId + "/" + namespace + "/" + (podName.isEmpty() ? nodeId : podName) + "]";
+    }
+
+    private static Map<Integer, String> declaredPorts(String id, String s) {
+        Map<Integer, String> out = new java.util.TreeMap<>();
+        for (String item : csv(s)) {
+            int slash = item.indexOf('/');
+            String num = slash < 0 ? item : item.substring(0, slash);
+            try {
+                int port = Integer.parseInt(num);
+                if (port < 1 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+                out.put(port, slash < 0 ? "" : item.substring(slash + 1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("node " + id + ": " + ProxyMetadata.SERVICE_PORTS + " entry '" + item
+                        + "' is not <port>/<protocol>");
+            }
+        }
+        return out;
     }
 
     private static String string(Map<String, Value> md, String key) {

@@ -1,0 +1,149 @@
+package io.isthmus.controller.translate;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.UInt32Value;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.HealthStatus;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.isthmus.controller.registry.FederatedService;
+import io.isthmus.controller.registry.NetworkGateway;
+import io.isthmus.controller.registry.ServicePort;
+import io.isthmus.controller.registry.WorkloadEndpoint;
+import io.isthmus.mesh.Locality;
+import io.isthmus.mesh.OutboundName;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
+
+/**
+ * EDS: the {@code ClusterLoadAssignment} of one outbound cluster as one proxy must see it.
+ *
+ * <p>Split horizon: endpoints on the proxy's own network are sent as they are (pod IP : target
+ * port); the serving endpoints of every other network are replaced by one endpoint at that
+ * network's east-west gateway, weighted by how many stand behind it, placed in the locality of the
+ * nearest of them. A network with no known gateway is unreachable and left out. Localities are
+ * grouped with priorities from {@link Locality#priorityFrom} compressed to 0, 1, 2... so that the
+ * nearest group present is always priority 0.
+ */
+public final class EndpointTranslator {
+
+    /** Filter-metadata namespace under which each endpoint carries its cluster and network. */
+    public static final String METADATA_NAMESPACE = "istio";
+
+    /**
+     * The assignment for a sidecar (or proxyless client): split horizon and locality priorities.
+     *
+     * @param name the cluster name to assign
+     * @param service the service
+     * @param port the service port
+     * @param subset the labels a subset selects; empty for the whole service
+     * @param view the proxy
+     * @param gatewayOf the east-west gateway of a network, or null when it has none
+     */
+    public ClusterLoadAssignment forProxy(OutboundName name, FederatedService service, ServicePort port,
+            Map<String, String> subset, ProxyView view, Function<String, NetworkGateway> gatewayOf) {
+        Objects.requireNonNull(gatewayOf, "gatewayOf");
+        List<Placed> placed = new ArrayList<>();
+        Map<String, List<WorkloadEndpoint>> remote = new TreeMap<>();
+        for (WorkloadEndpoint e : service.endpoints()) {
+            if (!e.health().serving() || !e.matches(subset)) {
+                continue;
+            }
+            if (view.network().isEmpty() || e.network().isEmpty() || e.network().equals(view.network())) {
+                placed.add(new Placed(e.locality(), direct(e, port)));
+            } else {
+                remote.computeIfAbsent(e.network(), k -> new ArrayList<>()).add(e);
+            }
+        }
+        for (Map.Entry<String, List<WorkloadEndpoint>> r : remote.entrySet()) {
+            NetworkGateway gw = gatewayOf.apply(r.getKey());
+            if (gw == null) {
+                continue;
+            }
+            List<WorkloadEndpoint> behind = r.getValue();
+            Locality nearest = behind.stream().map(WorkloadEndpoint::locality)
+                    .min(Comparator.comparingInt((Locality l) -> l.priorityFrom(view.locality())).thenComparing(Locality::toString))
+                    .orElseThrow();
+            LbEndpoint lb = LbEndpoint.newBuilder()
+                    .setEndpoint(Endpoint.newBuilder().setAddress(Envoy.address(gw.address(), gw.port())))
+                    .setHealthStatus(HealthStatus.HEALTHY)
+                    .setLoadBalancingWeight(UInt32Value.of(behind.size()))
+                    .setMetadata(metadata(gw.cluster(), gw.network()))
+                    .build();
+            placed.add(new Placed(nearest, lb));
+        }
+        return assemble(name, placed, view.locality());
+    }
+
+    /**
+     * The assignment for an east-west gateway: only the serving endpoints on the networks it serves,
+     * sent directly.
+     */
+    public ClusterLoadAssignment forGateway(OutboundName name, FederatedService service, ServicePort port,
+            Map<String, String> subset, ProxyView view) {
+        List<Placed> placed = new ArrayList<>();
+        for (WorkloadEndpoint e : service.endpoints()) {
+            if (e.health().serving() && e.matches(subset) && view.servedNetworks().contains(e.network())) {
+                placed.add(new Placed(e.locality(), direct(e, port)));
+            }
+        }
+        return assemble(name, placed, view.locality());
+    }
+
+    private static LbEndpoint direct(WorkloadEndpoint e, ServicePort port) {
+        return LbEndpoint.newBuilder()
+                .setEndpoint(Endpoint.newBuilder().setAddress(Envoy.address(e.address(), e.targetPort(port))))
+                .setHealthStatus(HealthStatus.HEALTHY)
+                .setLoadBalancingWeight(UInt32Value.of(1))
+                .setMetadata(metadata(e.cluster(), e.network()))
+                .build();
+    }
+
+    private static Metadata metadata(String cluster, String network) {
+        Struct s = Struct.newBuilder()
+                .putFields("cluster", Value.newBuilder().setStringValue(cluster).build())
+                .putFields("network", Value.newBuilder().setStringValue(network).build())
+                .build();
+        return Metadata.newBuilder().putFilterMetadata(METADATA_NAMESPACE, s).build();
+    }
+
+    private static ClusterLoadAssignment assemble(OutboundName name, List<Placed> placed, Locality from) {
+        Map<Locality, List<LbEndpoint>> byLocality = new LinkedHashMap<>();
+        placed.stream()
+                .sorted(Comparator.comparing((Placed p) -> p.locality.toString()).thenComparing(p -> addressOf(p.endpoint)))
+                .forEach(p -> byLocality.computeIfAbsent(p.locality, k -> new ArrayList<>()).add(p.endpoint));
+        TreeSet<Integer> raw = new TreeSet<>();
+        byLocality.keySet().forEach(l -> raw.add(l.priorityFrom(from)));
+        List<Integer> ranks = new ArrayList<>(raw);
+        ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder().setClusterName(name.clusterName());
+        for (Map.Entry<Locality, List<LbEndpoint>> g : byLocality.entrySet()) {
+            Locality l = g.getKey();
+            int weight = g.getValue().stream().mapToInt(e -> e.getLoadBalancingWeight().getValue()).sum();
+            cla.addEndpoints(LocalityLbEndpoints.newBuilder()
+                    .setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
+                            .setRegion(l.region()).setZone(l.zone()).setSubZone(l.subZone()))
+                    .addAllLbEndpoints(g.getValue())
+                    .setLoadBalancingWeight(UInt32Value.of(Math.max(1, weight)))
+                    .setPriority(ranks.indexOf(l.priorityFrom(from))));
+        }
+        return cla.build();
+    }
+
+    private static String addressOf(LbEndpoint e) {
+        var sa = e.getEndpoint().getAddress().getSocketAddress();
+        return sa.getAddress() + ":" + sa.getPortValue();
+    }
+
+    private record Placed(Locality locality, LbEndpoint endpoint) {
+    }
+}

@@ -1,0 +1,53 @@
+package io.isthmus.controller.translate;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.AggregatedConfigSource;
+import io.envoyproxy.envoy.config.core.v3.ApiVersion;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+
+/** Small builders of Envoy messages that every translator needs. */
+final class Envoy {
+    /** Name of the HTTP connection manager network filter. */
+    static final String HCM = "envoy.filters.network.http_connection_manager";
+    /** Name of the TCP proxy network filter. */
+    static final String TCP_PROXY = "envoy.filters.network.tcp_proxy";
+    /** Name of the router HTTP filter. */
+    static final String ROUTER = "envoy.filters.http.router";
+    /** Name of the RBAC HTTP filter. */
+    static final String RBAC = "envoy.filters.http.rbac";
+    /** Name of the TLS transport socket. */
+    static final String TLS = "envoy.transport_sockets.tls";
+    /** Name of the TLS inspector listener filter. */
+    static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
+
+    private Envoy() {
+    }
+
+    /** A config source that says "over the same ADS stream", API v3. */
+    static ConfigSource ads() {
+        return ConfigSource.newBuilder()
+                .setAds(AggregatedConfigSource.getDefaultInstance())
+                .setResourceApiVersion(ApiVersion.V3)
+                .build();
+    }
+
+    /** An SDS reference to a secret delivered over ADS. */
+    static SdsSecretConfig sds(String name) {
+        return SdsSecretConfig.newBuilder().setName(name).setSdsConfig(ads()).build();
+    }
+
+    /** A TCP socket address. */
+    static Address address(String ip, int port) {
+        return Address.newBuilder()
+                .setSocketAddress(SocketAddress.newBuilder().setAddress(ip).setPortValue(port))
+                .build();
+    }
+
+    static Any any(Message m) {
+        return Any.pack(m);
+    }
+}

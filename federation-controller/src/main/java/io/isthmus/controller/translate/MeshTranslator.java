@@ -1,0 +1,244 @@
+package io.isthmus.controller.translate;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.isthmus.controller.registry.ClusterService;
+import io.isthmus.controller.registry.FederatedRegistry;
+import io.isthmus.controller.registry.FederatedService;
+import io.isthmus.controller.registry.NetworkGateway;
+import io.isthmus.controller.registry.Protocol;
+import io.isthmus.controller.registry.ServicePort;
+import io.isthmus.controller.registry.WorkloadEndpoint;
+import io.isthmus.controller.registry.WorkloadInstance;
+import io.isthmus.mesh.OutboundName;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole translation for one proxy: reads the federated registry and the trust bundle and asks
+ * each per-type translator for its part. The outbound part of a configuration depends only on the
+ * proxy's kind, network, locality and namespace, so it is computed once per such key and reused by
+ * every proxy that shares it until the registry changes ({@link #invalidate()}); only the inbound
+ * part is computed per proxy.
+ */
+public final class MeshTranslator {
+    private static final Logger LOG = LoggerFactory.getLogger(MeshTranslator.class);
+
+    private final FederatedRegistry registry;
+    private final String trustDomain;
+    private final Supplier<String> trustBundle;
+    private final ListenerTranslator listeners = new ListenerTranslator();
+    private final RouteTranslator routes = new RouteTranslator();
+    private final ClusterTranslator clusters = new ClusterTranslator();
+    private final EndpointTranslator endpoints = new EndpointTranslator();
+    private final SecretTranslator secrets = new SecretTranslator();
+    private final AtomicLong generation = new AtomicLong();
+    private final ConcurrentHashMap<OutboundKey, Cached> outboundCache = new ConcurrentHashMap<>();
+
+    /**
+     * Creates the translator.
+     *
+     * @param registry the federated registry
+     * @param trustDomain the mesh trust domain, e.g. {@code cluster.local}
+     * @param trustBundle the current trust bundle, PEM roots (read on every translation, so a new
+     *     root reaches every proxy with the next push)
+     */
+    public MeshTranslator(FederatedRegistry registry, String trustDomain, Supplier<String> trustBundle) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.trustDomain = Objects.requireNonNull(trustDomain, "trustDomain");
+        this.trustBundle = Objects.requireNonNull(trustBundle, "trustBundle");
+    }
+
+    /** Forgets every cached outbound part: call when the registry or the trust bundle changed. */
+    public void invalidate() {
+        generation.incrementAndGet();
+        outboundCache.clear();
+    }
+
+    /** The complete configuration of one proxy. */
+    public ProxyResources resourcesFor(ProxyView view) {
+        Builder b = new Builder();
+        long gen = generation.get();
+        OutboundKey key = new OutboundKey(view.type(), view.generator(), view.network(), view.locality().toString(),
+                view.namespace(), view.servedNetworks().toString());
+        Cached cached = outboundCache.get(key);
+        ProxyResources outbound;
+        if (cached != null && cached.generation == gen) {
+            outbound = cached.resources;
+        } else {
+            outbound = outbound(view);
+            if (generation.get() == gen) {
+                outboundCache.put(key, new Cached(gen, outbound));
+            }
+        }
+        b.listeners.putAll(outbound.listeners());
+        b.routes.putAll(outbound.routes());
+        b.clusters.putAll(outbound.clusters());
+        b.endpoints.putAll(outbound.endpoints());
+        b.secrets.putAll(outbound.secrets());
+        if (view.type() == ProxyView.ProxyType.SIDECAR && view.generator() == ProxyView.Generator.ENVOY) {
+            inbound(view, b);
+        }
+        return b.build();
+    }
+
+    private ProxyResources outbound(ProxyView view) {
+        Builder b = new Builder();
+        List<FederatedService> services = new ArrayList<>(registry.services());
+        services.sort(Comparator.comparing(FederatedService::hostname));
+        Map<String, NetworkGateway> gateways = new TreeMap<>();
+        for (NetworkGateway g : registry.gateways()) {
+            gateways.putIfAbsent(g.network(), g);
+        }
+        if (view.type() == ProxyView.ProxyType.ROUTER) {
+            gatewayView(view, services, b);
+        } else if (view.generator() == ProxyView.Generator.GRPC) {
+            grpcView(view, services, gateways, b);
+        } else {
+            sidecarView(view, services, gateways, b);
+        }
+        if (view.generator() == ProxyView.Generator.ENVOY) {
+            try {
+                Secret root = secrets.rootCa(trustBundle.get());
+                b.secrets.put(root.getName(), root);
+            } catch (RuntimeException e) {
+                LOG.warn("no ROOTCA for {}: {}", view.label(), e.getMessage());
+            }
+        }
+        return b.build();
+    }
+
+    private void sidecarView(ProxyView view, List<FederatedService> services, Map<String, NetworkGateway> gateways, Builder b) {
+        Map<Integer, List<FederatedService>> httpByPort = new TreeMap<>();
+        Map<Integer, String> tcpByPort = new TreeMap<>();
+        for (FederatedService s : services) {
+            List<String> sans = new ArrayList<>(s.spiffeIds(trustDomain));
+            for (ServicePort p : s.ports()) {
+                OutboundName name = OutboundName.of(s.hostname(), p.port());
+                b.clusters.put(name.clusterName(), clusters.meshCluster(name, sans));
+                b.endpoints.put(name.clusterName(), endpoints.forProxy(name, s, p, Map.of(), view, gateways::get));
+                if (isHttp(p)) {
+                    httpByPort.computeIfAbsent(p.port(), k -> new ArrayList<>()).add(s);
+                } else {
+                    tcpByPort.putIfAbsent(p.port(), name.clusterName());
+                }
+            }
+        }
+        for (Map.Entry<Integer, List<FederatedService>> e : httpByPort.entrySet()) {
+            Listener l = listeners.outboundHttp(e.getKey());
+            b.listeners.put(l.getName(), l);
+            RouteConfiguration rc = routes.outbound(e.getKey(), e.getValue(), view.namespace());
+            b.routes.put(rc.getName(), rc);
+        }
+        for (Map.Entry<Integer, String> e : tcpByPort.entrySet()) {
+            if (!httpByPort.containsKey(e.getKey())) {
+                Listener l = listeners.outboundTcp(e.getKey(), e.getValue());
+                b.listeners.put(l.getName(), l);
+            }
+        }
+    }
+
+    private void gatewayView(ProxyView view, List<FederatedService> services, Builder b) {
+        for (FederatedService s : services) {
+            boolean local = s.endpoints().stream().anyMatch(e -> view.servedNetworks().contains(e.network()));
+            if (!local) {
+                continue;
+            }
+            for (ServicePort p : s.ports()) {
+                OutboundName name = OutboundName.of(s.hostname(), p.port());
+                b.clusters.put(name.clusterName(), clusters.edsCluster(name));
+                b.endpoints.put(name.clusterName(), endpoints.forGateway(name, s, p, Map.of(), view));
+            }
+        }
+    }
+
+    private void grpcView(ProxyView view, List<FederatedService> services, Map<String, NetworkGateway> gateways, Builder b) {
+        for (FederatedService s : services) {
+            for (ServicePort p : s.ports()) {
+                OutboundName name = OutboundName.of(s.hostname(), p.port());
+                String hostPort = s.hostname() + ":" + p.port();
+                b.listeners.put(hostPort, listeners.grpcApiListener(hostPort));
+                b.routes.put(hostPort, routes.grpc(s, p.port()));
+                b.clusters.put(name.clusterName(), clusters.edsCluster(name));
+                b.endpoints.put(name.clusterName(), endpoints.forProxy(name, s, p, Map.of(), view, gateways::get));
+            }
+        }
+    }
+
+    private void inbound(ProxyView view, Builder b) {
+        String ip = view.primaryIp();
+        if (ip.isEmpty()) {
+            return;
+        }
+        Map<Integer, Boolean> ports = new TreeMap<>();
+        Optional<WorkloadInstance> w = view.clusterId().isEmpty() ? Optional.empty()
+                : registry.workload(view.clusterId(), view.namespace(), view.podName().isEmpty() ? ip : view.podName())
+                        .or(() -> registry.workload(view.clusterId(), view.namespace(), ip));
+        if (w.isPresent()) {
+            for (String host : w.get().hostnames()) {
+                FederatedService s = registry.service(host).orElse(null);
+                ClusterService cs = s == null ? null : s.clusters().get(view.clusterId());
+                if (cs == null) {
+                    continue;
+                }
+                WorkloadEndpoint self = cs.endpoints().stream()
+                        .filter(e -> e.address().equals(w.get().address())).findFirst().orElse(null);
+                if (self == null) {
+                    continue;
+                }
+                for (ServicePort p : s.ports()) {
+                    ports.merge(self.targetPort(p), isHttp(p), Boolean::logicalOr);
+                }
+            }
+        }
+        view.declaredPorts().forEach((port, proto) -> ports.putIfAbsent(port, isHttp(Protocol.parse(proto), proto)));
+        for (Map.Entry<Integer, Boolean> e : ports.entrySet()) {
+            Listener l = listeners.inbound(ip, e.getKey(), e.getValue(), ListenerTranslator.InboundTls.STRICT, List.of());
+            b.listeners.put(l.getName(), l);
+            Cluster c = clusters.inboundCluster(e.getKey());
+            b.clusters.put(c.getName(), c);
+        }
+    }
+
+    /** HTTP-level routing for HTTP, HTTP2 and gRPC ports, and for ports of unknown protocol named {@code http*}. */
+    private static boolean isHttp(ServicePort p) {
+        return isHttp(p.protocol(), p.name());
+    }
+
+    private static boolean isHttp(Protocol protocol, String name) {
+        return protocol.isHttp() || (protocol == Protocol.UNKNOWN && name.toLowerCase(java.util.Locale.ROOT).startsWith("http"));
+    }
+
+
+    private record OutboundKey(ProxyView.ProxyType type, ProxyView.Generator generator, String network, String locality,
+            String namespace, String served) {
+    }
+
+    private record Cached(long generation, ProxyResources resources) {
+    }
+
+    private static final class Builder {
+        final TreeMap<String, Listener> listeners = new TreeMap<>();
+        final TreeMap<String, RouteConfiguration> routes = new TreeMap<>();
+        final TreeMap<String, Cluster> clusters = new TreeMap<>();
+        final TreeMap<String, ClusterLoadAssignment> endpoints = new TreeMap<>();
+        final TreeMap<String, Secret> secrets = new TreeMap<>();
+
+        ProxyResources build() {
+            return new ProxyResources(listeners, routes, clusters, endpoints, secrets);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.isthmus.controller.translate;
+
+import static io.isthmus.controller.translate.Fixtures.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.isthmus.controller.registry.ClusterService;
+import io.isthmus.controller.registry.EndpointHealth;
+import io.isthmus.controller.registry.InMemoryRegistry;
+import io.isthmus.controller.registry.NetworkGateway;
+import io.isthmus.mesh.ProxyMetadata;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MeshTranslatorTest {
+    private static final String ROOT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+    private InMemoryRegistry registry() {
+        InMemoryRegistry r = new InMemoryRegistry();
+        r.putService(new ClusterService("east", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(),
+                List.of(endpoint("10.1.0.10", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v1"))));
+        r.putService(new ClusterService("west", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(),
+                List.of(endpoint("10.2.0.10", "west", "net-west", WEST_A, EndpointHealth.HEALTHY, "v1"))));
+        r.replaceGateways("west", List.of(new NetworkGateway("net-west", "west", "10.255.0.2", 15443)));
+        return r;
+    }
+
+    @Test
+    void aSidecarGetsOutboundAndInboundSideAndTheTrustBundle() {
+        MeshTranslator t = new MeshTranslator(registry(), "cluster.local", () -> ROOT);
+        ProxyView reviewsPod = ProxyView.fromNode(node("sidecar", "10.1.0.10", "reviews-10.1.0.10", "east", "net-east", EAST_A, null, null));
+        ProxyResources r = t.resourcesFor(reviewsPod);
+
+        assertThat(r.listeners()).containsKeys("outbound_127.0.0.2_9080", "inbound_9080");
+        assertThat(r.routes()).containsOnlyKeys("9080");
+        assertThat(r.clusters()).containsOnlyKeys("outbound|9080||" + REVIEWS, "inbound|9080||");
+        assertThat(r.endpoints()).containsOnlyKeys("outbound|9080||" + REVIEWS);
+        assertThat(r.secrets()).containsOnlyKeys("ROOTCA");
+        assertThat(r.endpoints().get("outbound|9080||" + REVIEWS).getEndpointsList()).hasSize(2);
+    }
+
+    @Test
+    void aGatewayGetsOnlyItsNetworksServicesAndNoListeners() {
+        MeshTranslator t = new MeshTranslator(registry(), "cluster.local", () -> ROOT);
+        ProxyView gw = ProxyView.fromNode(node("router", "10.255.0.2", "eastwest-0", "west", "net-west", WEST_A,
+                ProxyMetadata.REQUESTED_NETWORK_VIEW, "net-west"));
+        ProxyResources r = t.resourcesFor(gw);
+        assertThat(r.listeners()).isEmpty();
+        assertThat(r.clusters()).containsOnlyKeys("outbound|9080||" + REVIEWS);
+        assertThat(r.clusters().get("outbound|9080||" + REVIEWS).hasTransportSocket()).isFalse();
+        assertThat(r.endpoints().get("outbound|9080||" + REVIEWS).getEndpoints(0).getLbEndpoints(0).getEndpoint()
+                .getAddress().getSocketAddress().getAddress()).isEqualTo("10.2.0.10");
+    }
+
+    @Test
+    void registryChangesShowAfterInvalidate() {
+        InMemoryRegistry reg = registry();
+        MeshTranslator t = new MeshTranslator(reg, "cluster.local", () -> ROOT);
+        ProxyView client = sidecar("10.1.0.5", "east", "net-east", EAST_A);
+        assertThat(t.resourcesFor(client).endpoints().get("outbound|9080||" + REVIEWS).getEndpointsList()).hasSize(2);
+        reg.removeCluster("east");
+        t.invalidate();
+        var eps = t.resourcesFor(client).endpoints().get("outbound|9080||" + REVIEWS).getEndpointsList();
+        assertThat(eps).singleElement().satisfies(g -> assertThat(g.getPriority()).isZero());
+    }
+}
