@@ -134,7 +134,7 @@ public record KubeServiceAssembler(String cluster, String defaultNetwork) {
             network = namespace == null ? null : labels(namespace).get(MeshLabels.NETWORK);
         }
         if (network == null || network.isEmpty()) {
-            network = defaultNetwork;
+            network = systemNetwork(lookups);
         }
         String sa = pod == null || pod.getSpec() == null || pod.getSpec().getServiceAccountName() == null
                 ? "default" : pod.getSpec().getServiceAccountName();
@@ -143,6 +143,21 @@ public record KubeServiceAssembler(String cluster, String defaultNetwork) {
         String podNs = pod != null ? pod.getMetadata().getNamespace() : ns;
         return new WorkloadEndpoint(address, ports, cluster, network, locality,
                 ready ? EndpointHealth.HEALTHY : EndpointHealth.UNHEALTHY, sa, podName, podNs, podLabels);
+    }
+
+    /**
+     * The cluster-wide network: the network label of the control plane's namespace
+     * ({@code isthmus-system}, else {@code istio-system}), else the configured default.
+     */
+    private String systemNetwork(Lookups lookups) {
+        for (String ns : new String[] {MeshLabels.SYSTEM_NAMESPACE, "istio-system"}) {
+            Namespace n = lookups.namespaceByName().apply(ns);
+            String net = n == null ? null : labels(n).get(MeshLabels.NETWORK);
+            if (net != null && !net.isEmpty()) {
+                return net;
+            }
+        }
+        return defaultNetwork;
     }
 
     /** The locality of a node from its topology labels; the slice's zone hint when the node is unknown. */

@@ -18,8 +18,10 @@ import java.util.HashMap;
  */
 public final class MockApiServer implements AutoCloseable {
 
+    private static final String ADMIN_TOKEN = "admin-token";
+
     private final KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher();
-    private volatile String requiredToken;
+    private volatile java.util.Set<String> acceptedTokens;
     private KubernetesMockServer server;
     private KubernetesClient client;
     private int port;
@@ -32,8 +34,9 @@ public final class MockApiServer implements AutoCloseable {
         Dispatcher guarded = new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
-                String want = requiredToken;
-                if (want != null && !("Bearer " + want).equals(request.getHeader("Authorization"))) {
+                java.util.Set<String> want = acceptedTokens;
+                String auth = request.getHeader("Authorization");
+                if (want != null && !("Bearer " + ADMIN_TOKEN).equals(auth) && (auth == null || !auth.startsWith("Bearer ") || !want.contains(auth.substring(7)))) {
                     return new MockResponse().setResponseCode(401).setBody(
                             "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
                                     + "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}");
@@ -49,11 +52,11 @@ public final class MockApiServer implements AutoCloseable {
         }
         port = server.getPort();
         if (client == null) {
-            client = server.createClient();
+            client = KubernetesClients.fromKubeconfig(kubeconfig("admin", ADMIN_TOKEN), java.time.Duration.ofSeconds(10));
         }
     }
 
-    /** A client with full access (no token), for seeding. */
+    /** A client with full access (a token always accepted), for seeding. */
     public KubernetesClient client() {
         return client;
     }
@@ -63,9 +66,9 @@ public final class MockApiServer implements AutoCloseable {
         return "https://127.0.0.1:" + port;
     }
 
-    /** From now on, every request must carry {@code Authorization: Bearer token}; null turns that off. */
-    public void requireToken(String token) {
-        this.requiredToken = token;
+    /** From now on, every request must carry {@code Authorization: Bearer <one of tokens>}; no tokens turns that off. */
+    public void acceptTokens(String... tokens) {
+        this.acceptedTokens = tokens.length == 0 ? null : java.util.Set.of(tokens);
     }
 
     /** A kubeconfig that reaches this server with a token (verification of the self-signed cert skipped). */

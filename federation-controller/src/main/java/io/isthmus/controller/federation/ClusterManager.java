@@ -1,0 +1,359 @@
+package io.isthmus.controller.federation;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.isthmus.controller.discovery.KubernetesClients;
+import io.isthmus.controller.discovery.KubernetesClusterDiscovery;
+import io.isthmus.controller.registry.ClusterStatus;
+import io.isthmus.controller.registry.RegistryWriter;
+import io.isthmus.mesh.MeshLabels;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The lifecycle of every cluster this controller federates: its own (from {@code --kubeconfig}) and
+ * one per key of each remote secret in the system namespace. A new key starts that cluster's
+ * discovery; a changed kubeconfig starts a second discovery with the new client and stops the old
+ * one only once the new one has synced (or {@link Options#remoteTimeout()} passed), so endpoints
+ * never disappear in between; a removed key stops discovery and removes the cluster from the
+ * registry. A key that is no kubeconfig marks only that cluster ERRORED.
+ *
+ * <p>Discovery of a cluster runs only on the replica that {@link ClusterOwnership} says owns it;
+ * ownership is re-checked every {@link Options#tick()}, so a dead owner's clusters are taken over.
+ * All state is confined to one thread.
+ */
+public final class ClusterManager implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterManager.class);
+
+    /**
+     * How clusters are federated.
+     *
+     * @param localCluster this controller's cluster name
+     * @param localNetwork the network of endpoints without a network label in any cluster
+     * @param systemNamespace where remote secrets are read, normally {@code isthmus-system}
+     * @param remoteTimeout how long readiness waits for a cluster to sync (Istio's
+     *     PILOT_REMOTE_CLUSTER_TIMEOUT, default 10 s); also the client request timeout
+     * @param staleAfter how long a cluster's watches may be down before its endpoints are STALE (default 3 s)
+     * @param tick how often ownership is renewed and checked (default 1 s)
+     */
+    public record Options(String localCluster, String localNetwork, String systemNamespace, Duration remoteTimeout,
+                          Duration staleAfter, Duration tick) {
+        public Options {
+            Objects.requireNonNull(localCluster, "localCluster");
+            Objects.requireNonNull(localNetwork, "localNetwork");
+            Objects.requireNonNull(systemNamespace, "systemNamespace");
+            Objects.requireNonNull(remoteTimeout, "remoteTimeout");
+            Objects.requireNonNull(staleAfter, "staleAfter");
+            Objects.requireNonNull(tick, "tick");
+            RemoteSecrets.checkClusterName(localCluster);
+            if (tick.isZero() || tick.isNegative() || remoteTimeout.isNegative() || remoteTimeout.isZero()) {
+                throw new IllegalArgumentException("tick and remoteTimeout must be > 0");
+            }
+        }
+
+        /** Defaults: system namespace {@code isthmus-system}, timeout 10 s, stale after 3 s, tick 1 s. */
+        public static Options of(String localCluster, String localNetwork) {
+            return new Options(localCluster, localNetwork, MeshLabels.SYSTEM_NAMESPACE, Duration.ofSeconds(10),
+                    Duration.ofSeconds(3), Duration.ofSeconds(1));
+        }
+    }
+
+    /** One federated cluster; confined to the manager thread. */
+    private static final class Handle {
+        final String name;
+        final KubernetesClient fixedClient;
+        String kubeconfig;
+        String error = "";
+        KubernetesClusterDiscovery discovery;
+        KubernetesClusterDiscovery pending;
+        Instant pendingSince;
+
+        Handle(String name, KubernetesClient fixedClient, String kubeconfig) {
+            this.name = name;
+            this.fixedClient = fixedClient;
+            this.kubeconfig = kubeconfig;
+        }
+    }
+
+    private final Options options;
+    private final KubernetesClient localClient;
+    private final RegistryWriter writer;
+    private final ClusterOwnership ownership;
+    private final Clock clock;
+    private final ScheduledExecutorService thread;
+    private final Map<String, Handle> handles = new TreeMap<>();
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+    private SharedIndexInformer<Secret> secrets;
+    private volatile boolean closed;
+
+    public ClusterManager(Options options, KubernetesClient localClient, RegistryWriter writer,
+                          ClusterOwnership ownership, Clock clock) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.localClient = Objects.requireNonNull(localClient, "localClient");
+        this.writer = Objects.requireNonNull(writer, "writer");
+        this.ownership = Objects.requireNonNull(ownership, "ownership");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "federation-" + options.localCluster());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts the local cluster's discovery and the remote-secret watch. */
+    public ClusterManager start() {
+        thread.execute(() -> handles.put(options.localCluster(),
+                new Handle(options.localCluster(), localClient, null)));
+        secrets = localClient.secrets().inNamespace(options.systemNamespace())
+                .withLabel(MeshLabels.MULTI_CLUSTER, "true").runnableInformer(0);
+        secrets.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Secret obj) {
+                thread.execute(ClusterManager.this::reconcileSecrets);
+            }
+
+            @Override
+            public void onUpdate(Secret oldObj, Secret newObj) {
+                thread.execute(ClusterManager.this::reconcileSecrets);
+            }
+
+            @Override
+            public void onDelete(Secret obj, boolean unknownFinalState) {
+                thread.execute(ClusterManager.this::reconcileSecrets);
+            }
+        });
+        secrets.exceptionHandler((started, t) -> {
+            LOG.warn("remote secret watch error [{}/{}] {}", options.localCluster(), options.systemNamespace(), t.toString());
+            return !closed;
+        });
+        secrets.start().whenComplete((v, t) -> thread.execute(() -> {
+            reconcileSecrets();
+            tick();
+            armReadiness();
+        }));
+        // Readiness never waits on an API server for long, not even the local one.
+        ready.completeOnTimeout(null, options.remoteTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+        long every = options.tick().toMillis();
+        thread.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+        LOG.info("federation started [{}] secrets in {}", options.localCluster(), options.systemNamespace());
+        return this;
+    }
+
+    /**
+     * Completes when the remote secrets have been read once and every cluster this replica owns has
+     * synced or {@link Options#remoteTimeout()} has passed: an unreachable API server never blocks it.
+     */
+    public CompletableFuture<Void> ready() {
+        return ready;
+    }
+
+    /** The clusters currently federated (local first is not guaranteed), sorted by name. */
+    public List<String> clusters() {
+        try {
+            return thread.submit(() -> List.copyOf(handles.keySet())).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            thread.submit(() -> {
+                if (secrets != null) {
+                    secrets.stop();
+                }
+                for (Handle h : handles.values()) {
+                    stopDiscovery(h);
+                    ownership.release(h.name);
+                }
+            }).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("federation stop incomplete [{}] {}", options.localCluster(), e.toString());
+        }
+        thread.shutdownNow();
+    }
+
+    // ---- manager thread
+
+    private void reconcileSecrets() {
+        if (closed || secrets == null) {
+            return;
+        }
+        Map<String, String> desired = new HashMap<>();
+        Map<String, String> errors = new HashMap<>();
+        List<Secret> list = new ArrayList<>(secrets.getStore().list());
+        list.sort((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()));
+        for (Secret s : list) {
+            try {
+                for (Map.Entry<String, String> e : RemoteSecrets.clusters(s).entrySet()) {
+                    if (e.getKey().equals(options.localCluster())) {
+                        LOG.warn("remote secret for the local cluster ignored [{}] secret={}", e.getKey(),
+                                s.getMetadata().getName());
+                        continue;
+                    }
+                    if (desired.put(e.getKey(), e.getValue()) != null) {
+                        LOG.warn("cluster in several remote secrets, the last by name wins [{}] secret={}",
+                                e.getKey(), s.getMetadata().getName());
+                    }
+                }
+            } catch (RemoteSecretException ex) {
+                errors.put(ex.cluster(), ex.getMessage());
+            }
+        }
+        for (Handle h : List.copyOf(handles.values())) {
+            if (h.fixedClient == null && !desired.containsKey(h.name) && !errors.containsKey(h.name)) {
+                removeCluster(h);
+            }
+        }
+        errors.forEach((cluster, reason) -> {
+            Handle h = handles.computeIfAbsent(cluster, n -> new Handle(n, null, null));
+            setError(h, reason);
+        });
+        desired.forEach((cluster, kubeconfig) -> {
+            Handle h = handles.get(cluster);
+            if (h == null) {
+                h = new Handle(cluster, null, kubeconfig);
+                handles.put(cluster, h);
+                LOG.info("cluster joined by remote secret [{}]", cluster);
+                h.error = "";
+            } else if (!kubeconfig.equals(h.kubeconfig) || !h.error.isEmpty()) {
+                LOG.info("remote secret changed, swapping client [{}]", cluster);
+                h.kubeconfig = kubeconfig;
+                h.error = "";
+                if (h.discovery != null) {
+                    startPending(h);
+                }
+            }
+        });
+        tick();
+    }
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        for (Handle h : handles.values()) {
+            boolean owned;
+            try {
+                owned = ownership.tryAcquire(h.name);
+            } catch (RuntimeException e) {
+                LOG.warn("ownership check failed [{}] {}", h.name, e.toString());
+                continue;
+            }
+            if (owned && h.discovery == null && h.error.isEmpty() && (h.kubeconfig != null || h.fixedClient != null)) {
+                LOG.info("watching API server of cluster [{}] owner={}", h.name, ownership.self());
+                h.discovery = startDiscovery(h);
+            } else if (!owned && h.discovery != null) {
+                LOG.info("ownership lost, no longer watching [{}] owner={}", h.name, ownership.owner(h.name).orElse("?"));
+                stopDiscovery(h);
+            }
+            if (h.pending != null) {
+                if (h.pending.synced().isDone()
+                        || Duration.between(h.pendingSince, clock.instant()).compareTo(options.remoteTimeout()) >= 0) {
+                    KubernetesClusterDiscovery old = h.discovery;
+                    h.discovery = h.pending;
+                    h.pending = null;
+                    if (!h.discovery.synced().isDone()) {
+                        LOG.warn("new client did not sync in {} [{}] {}", options.remoteTimeout(), h.name,
+                                h.discovery.lastError());
+                        writer.markStale(h.name);
+                    }
+                    close(old);
+                }
+            }
+        }
+    }
+
+    private KubernetesClusterDiscovery startDiscovery(Handle h) {
+        KubernetesClient client = h.fixedClient;
+        if (client == null) {
+            try {
+                client = KubernetesClients.fromKubeconfig(h.kubeconfig, options.remoteTimeout());
+            } catch (RuntimeException e) {
+                setError(h, "remote secret kubeconfig unusable: " + e.getMessage());
+                return null;
+            }
+        }
+        return new KubernetesClusterDiscovery(new KubernetesClusterDiscovery.Options(h.name, options.localNetwork(),
+                options.staleAfter(), Duration.ofMillis(Math.max(100, options.tick().toMillis() / 2))),
+                client, writer, clock).start();
+    }
+
+    private void startPending(Handle h) {
+        if (h.pending != null) {
+            close(h.pending);
+        }
+        h.pending = startDiscovery(h);
+        h.pendingSince = clock.instant();
+    }
+
+    private void setError(Handle h, String reason) {
+        if (!reason.equals(h.error)) {
+            LOG.error("cluster errored [{}] {}", h.name, reason);
+        }
+        h.error = reason;
+        if (h.pending != null) {
+            close(h.pending);
+            h.pending = null;
+        }
+        writer.putStatus(ClusterStatus.of(h.name, ClusterStatus.State.ERRORED, reason, clock.instant()));
+    }
+
+    private void removeCluster(Handle h) {
+        LOG.info("cluster left, removing its endpoints [{}]", h.name);
+        stopDiscovery(h);
+        handles.remove(h.name);
+        writer.removeCluster(h.name);
+        ownership.release(h.name);
+    }
+
+    private void stopDiscovery(Handle h) {
+        close(h.pending);
+        close(h.discovery);
+        h.pending = null;
+        h.discovery = null;
+    }
+
+    private void close(KubernetesClusterDiscovery d) {
+        if (d == null) {
+            return;
+        }
+        d.close();
+        if (d.client() != localClient) {
+            d.client().close();
+        }
+    }
+
+    private void armReadiness() {
+        List<CompletableFuture<Void>> waits = new ArrayList<>();
+        for (Handle h : handles.values()) {
+            if (h.discovery != null) {
+                waits.add(h.discovery.synced().copy()
+                        .completeOnTimeout(null, options.remoteTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                        .exceptionally(t -> null));
+            }
+        }
+        CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new)).whenComplete((v, t) -> {
+            LOG.info("federation ready [{}] clusters={}", options.localCluster(), handles.keySet());
+            ready.complete(null);
+        });
+    }
+}
