@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -161,7 +162,7 @@ public final class XdsClient implements AutoCloseable {
 
         @Override
         public void onNext(DiscoveryResponse value) {
-            executor.execute(() -> {
+            run(() -> {
                 if (gen == generation && !closed) {
                     onResponse(value);
                 }
@@ -170,12 +171,20 @@ public final class XdsClient implements AutoCloseable {
 
         @Override
         public void onError(Throwable t) {
-            executor.execute(() -> streamEnded(gen, Status.fromThrowable(t).toString()));
+            run(() -> streamEnded(gen, Status.fromThrowable(t).toString()));
         }
 
         @Override
         public void onCompleted() {
-            executor.execute(() -> streamEnded(gen, "completed by the server"));
+            run(() -> streamEnded(gen, "completed by the server"));
+        }
+    }
+
+    private void run(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("ADS event after close ignored {}", context);
         }
     }
 
