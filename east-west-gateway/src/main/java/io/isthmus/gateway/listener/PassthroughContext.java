@@ -1,0 +1,11 @@
+package io.isthmus.gateway.listener;
+
+import io.isthmus.gateway.lb.EndpointSelector;
+import io.isthmus.gateway.relay.Transport;
+import io.isthmus.gateway.route.SniRouter;
+import io.isthmus.gateway.telemetry.GatewayMetrics;
+
+/** What every connection of one listener shares. */
+record PassthroughContext(PassthroughOptions options, SniRouter router, EndpointSelector selector,
+        GatewayMetrics metrics, Admission admission, Transport transport, boolean splice) {
+}

@@ -1,0 +1,228 @@
+package io.isthmus.gateway.listener;
+
+import io.isthmus.gateway.RefusalReason;
+import io.isthmus.gateway.lb.EndpointSelector;
+import io.isthmus.gateway.relay.Relay;
+import io.isthmus.gateway.route.GatewayEndpoint;
+import io.isthmus.gateway.route.RouteDecision;
+import io.isthmus.gateway.sni.ClientHelloParser;
+import io.isthmus.gateway.sni.HelloResult;
+import io.isthmus.gateway.telemetry.GatewayMetrics.ServiceMeters;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The first two stages of one downstream connection: read the ClientHello under a deadline, keeping
+ * every byte; then route by its server name and connect to the endpoints in order until one accepts,
+ * marking those that refuse. Hands over to a {@link Relay}, replaying the kept bytes, and leaves the
+ * pipeline. Not a byte is sent upstream before an endpoint accepted the connection.
+ *
+ * <p>Confined to the connection's event loop.
+ */
+final class PassthroughHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PassthroughHandler.class);
+    /** Slack over the parser's budget for bytes that arrive in the same reads as the ClientHello. */
+    private static final int EXTRA_BUFFERED = 16 * 1024;
+
+    private enum State { HELLO, CONNECTING, RELAYING, DONE }
+
+    private final PassthroughContext context;
+    private final ClientHelloParser parser;
+    private State state = State.HELLO;
+    private CompositeByteBuf pending;
+    private ScheduledFuture<?> deadline;
+    private boolean admitted;
+    private boolean inputShutdown;
+    private String peer = "?";
+
+    PassthroughHandler(PassthroughContext context) {
+        this.context = context;
+        this.parser = new ClientHelloParser(context.options().maxHelloSize());
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        Channel ch = ctx.channel();
+        InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+        peer = remote == null ? "?" : remote.getAddress().getHostAddress() + ":" + remote.getPort();
+        context.metrics().connectionAccepted();
+        ch.closeFuture().addListener(f -> closed());
+        RefusalReason no = context.admission().admit(remote == null ? null : remote.getAddress());
+        if (no != null) {
+            refuse(ctx, no, context.admission().open() + " open connections");
+            return;
+        }
+        admitted = true;
+        context.metrics().helloStarted();
+        pending = ctx.alloc().compositeBuffer(64);
+        deadline = ctx.executor().schedule(() -> {
+            if (state == State.HELLO) {
+                refuse(ctx, RefusalReason.HELLO_TIMEOUT, "no complete ClientHello within " + context.options().helloTimeout());
+            }
+        }, context.options().helloTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf buf) || state == State.DONE || state == State.RELAYING || pending == null) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        HelloResult result = state == State.HELLO ? parser.offer(buf.nioBuffer()) : parser.result();
+        pending.addComponent(true, buf);
+        if (pending.readableBytes() > parser.maxConsumedBytes() + EXTRA_BUFFERED) {
+            refuse(ctx, RefusalReason.OVERSIZED, pending.readableBytes() + " bytes buffered");
+            return;
+        }
+        if (state != State.HELLO) {
+            return;
+        }
+        if (result instanceof HelloResult.Refused r) {
+            refuse(ctx, RefusalReason.of(r.reason()), r.detail());
+        } else if (result instanceof HelloResult.ServerName name) {
+            serverName(ctx, name.serverName());
+        }
+    }
+
+    private void serverName(ChannelHandlerContext ctx, String serverName) {
+        state = State.CONNECTING;
+        deadline.cancel(false);
+        context.metrics().helloDone();
+        ctx.channel().config().setAutoRead(false);
+        RouteDecision decision = context.router().route(serverName);
+        if (decision instanceof RouteDecision.Refuse r) {
+            refuse(ctx, r.reason(), r.detail());
+            return;
+        }
+        RouteDecision.Pass pass = (RouteDecision.Pass) decision;
+        EndpointSelector selector = context.selector();
+        List<GatewayEndpoint> order = selector.attemptOrder(pass.clusterName(), pass.endpoints(), context.options().maxConnectAttempts());
+        connect(ctx, pass, order, 0);
+    }
+
+    private void connect(ChannelHandlerContext ctx, RouteDecision.Pass pass, List<GatewayEndpoint> order, int attempt) {
+        if (state != State.CONNECTING) {
+            return;
+        }
+        if (attempt >= order.size()) {
+            refuse(ctx, RefusalReason.UPSTREAM_CONNECT_FAILED, order.size() + " endpoints of " + pass.clusterName() + " refused");
+            return;
+        }
+        GatewayEndpoint endpoint = order.get(attempt);
+        PassthroughOptions o = context.options();
+        Bootstrap b = new Bootstrap()
+                .group(ctx.channel().eventLoop())
+                .channel(context.transport().socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, o.connectTimeout().toMillis()))
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, PassthroughServer.waterMark(o))
+                .handler(new ChannelInboundHandlerAdapter());
+        ChannelFuture f = b.connect(endpoint.address());
+        f.addListener(done -> {
+            if (done.isSuccess()) {
+                context.selector().outliers().connectSucceeded(endpoint.address());
+                relay(ctx, pass, endpoint, f.channel());
+            } else {
+                context.selector().outliers().connectFailed(endpoint.address());
+                context.metrics().service(pass.destinationService()).connectFailures().increment();
+                LOG.info("endpoint refused connection [{} {}] from {}: {}, ejected", pass.clusterName(), endpoint, peer,
+                        done.cause() == null ? "?" : done.cause().getMessage());
+                connect(ctx, pass, order, attempt + 1);
+            }
+        });
+    }
+
+    private void relay(ChannelHandlerContext ctx, RouteDecision.Pass pass, GatewayEndpoint endpoint, Channel upstream) {
+        Channel downstream = ctx.channel();
+        if (state != State.CONNECTING || !downstream.isActive()) {
+            upstream.close();
+            return;
+        }
+        state = State.RELAYING;
+        ServiceMeters meters = context.metrics().service(pass.destinationService());
+        meters.opened().increment();
+        ByteBuf replay = pending;
+        pending = null;
+        String label = "[" + pass.clusterName() + " " + peer + " -> " + endpoint.address().getHostString() + ":" + endpoint.address().getPort() + "]";
+        LOG.debug("passing connection {}", label);
+        ctx.pipeline().remove(this);
+        Relay relay = Relay.start(downstream, upstream, replay, meters, context.splice(), context.options().idleTimeout(), label);
+        if (inputShutdown) {
+            downstream.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
+        LOG.trace("relay started {}", relay);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            if (state == State.HELLO) {
+                refuse(ctx, RefusalReason.CLOSED_BEFORE_HELLO, "client closed after " + (pending == null ? 0 : pending.readableBytes()) + " bytes");
+            } else {
+                inputShutdown = true;
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (state == State.HELLO && admitted) {
+            refuse(ctx, RefusalReason.CLOSED_BEFORE_HELLO, "client closed");
+        }
+        state = State.DONE;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("connection error from {} in {}: {}", peer, state, cause.toString());
+        state = State.DONE;
+        ctx.close();
+    }
+
+    private void refuse(ChannelHandlerContext ctx, RefusalReason reason, String detail) {
+        if (state == State.DONE || state == State.RELAYING) {
+            return;
+        }
+        if (state == State.HELLO && admitted) {
+            context.metrics().helloDone();
+        }
+        state = State.DONE;
+        context.metrics().refused(reason);
+        LOG.debug("refused connection from {}: {} ({})", peer, reason.label(), detail);
+        if (deadline != null) {
+            deadline.cancel(false);
+        }
+        ctx.close();
+    }
+
+    private void closed() {
+        if (pending != null) {
+            pending.release();
+            pending = null;
+        }
+        if (admitted) {
+            context.admission().release();
+        }
+        context.metrics().connectionClosed();
+    }
+}

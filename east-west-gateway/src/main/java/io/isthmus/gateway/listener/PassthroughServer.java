@@ -1,0 +1,125 @@
+package io.isthmus.gateway.listener;
+
+import io.isthmus.gateway.GatewayException;
+import io.isthmus.gateway.lb.EndpointSelector;
+import io.isthmus.gateway.relay.Transport;
+import io.isthmus.gateway.route.SniRouter;
+import io.isthmus.gateway.telemetry.GatewayMetrics;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The passthrough listener (15443): accepts TCP connections, reads each one's ClientHello without
+ * terminating TLS, and passes the untouched byte stream to a local endpoint of the service its
+ * server name names. Runs on its own Netty event loops (epoll when available).
+ */
+public final class PassthroughServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PassthroughServer.class);
+
+    private final EventLoopGroup group;
+    private final Channel server;
+    private final PassthroughContext context;
+
+    private PassthroughServer(EventLoopGroup group, Channel server, PassthroughContext context) {
+        this.group = group;
+        this.server = server;
+        this.context = context;
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @throws GatewayException when the address cannot be bound or splice is asked for without epoll
+     */
+    public static PassthroughServer start(PassthroughOptions options, SniRouter router, EndpointSelector selector,
+            GatewayMetrics metrics) throws GatewayException {
+        return start(options, router, selector, metrics, Transport.detect());
+    }
+
+    /** As {@link #start(PassthroughOptions, SniRouter, EndpointSelector, GatewayMetrics)} on a given transport. */
+    public static PassthroughServer start(PassthroughOptions options, SniRouter router, EndpointSelector selector,
+            GatewayMetrics metrics, Transport transport) throws GatewayException {
+        Objects.requireNonNull(options, "options");
+        boolean splice = switch (options.relayMode()) {
+            case AUTO -> transport.canSplice();
+            case COPY -> false;
+            case SPLICE -> {
+                if (!transport.canSplice()) {
+                    throw new GatewayException("relay mode SPLICE needs the epoll transport, running on " + transport.name());
+                }
+                yield true;
+            }
+        };
+        Admission admission = new Admission(options.maxConnections(), options.connectionsPerSecondPerSource(),
+                options.burstPerSource(), System::nanoTime);
+        PassthroughContext context = new PassthroughContext(options, router, selector, metrics, admission, transport, splice);
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(), new DefaultThreadFactory("gateway-io", true),
+                transport.ioHandlerFactory());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.AUTO_READ, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark(options))
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast("passthrough", new PassthroughHandler(context));
+                    }
+                });
+        try {
+            Channel server = b.bind(options.bindAddress(), options.port()).sync().channel();
+            PassthroughServer s = new PassthroughServer(group, server, context);
+            LOG.info("passthrough listening [{}] transport={} relay={}", s.localAddress(), transport.name(), splice ? "splice" : "copy");
+            return s;
+        } catch (Exception e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new GatewayException("cannot listen on " + options.bindAddress() + ":" + options.port() + ": " + e.getMessage(), e);
+        }
+    }
+
+    static WriteBufferWaterMark waterMark(PassthroughOptions o) {
+        return new WriteBufferWaterMark(o.writeBufferHighWater() / 2, o.writeBufferHighWater());
+    }
+
+    /** The bound address (the real port when 0 was asked for). */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    /** True when the relay uses {@code splice(2)}. */
+    public boolean splicing() {
+        return context.splice();
+    }
+
+    /** The transport in use, {@code epoll} or {@code nio}. */
+    public String transportName() {
+        return context.transport().name();
+    }
+
+    /** Stops accepting and closes every connection. */
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        LOG.info("passthrough closed [{}]", server.localAddress());
+    }
+}

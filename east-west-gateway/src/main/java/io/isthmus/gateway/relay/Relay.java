@@ -1,0 +1,234 @@
+package io.isthmus.gateway.relay;
+
+import io.isthmus.gateway.telemetry.GatewayMetrics.ServiceMeters;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.micrometer.core.instrument.Counter;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One passed connection in its relay stage: the downstream (client) and upstream (endpoint)
+ * channels, both on the same event loop, moving bytes both ways untouched until either side closes
+ * or the connection idles out.
+ *
+ * <p>In copy mode every read is written to the other side, and reading pauses while the other
+ * side's write buffer is above its high-water mark. In splice mode the kernel moves the bytes
+ * through a pipe ({@code splice(2)}) in chunks of {@link #SPLICE_CHUNK}; bytes read between chunks
+ * still go through the copy path, in order, because both paths queue on the same outbound buffer.
+ * Byte counters see copied bytes exactly and spliced bytes per completed chunk.
+ *
+ * <p>Confined to the connection's event loop.
+ */
+public final class Relay {
+
+    /** Bytes per splice request; each completed chunk is counted and re-armed. */
+    public static final int SPLICE_CHUNK = 64 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
+
+    private final Channel downstream;
+    private final Channel upstream;
+    private final ServiceMeters meters;
+    private final String label;
+    private final boolean splice;
+    private boolean downstreamInputDone;
+    private boolean upstreamInputDone;
+    private boolean closed;
+    private long received;
+    private long sent;
+
+    private Relay(Channel downstream, Channel upstream, ServiceMeters meters, String label, boolean splice) {
+        this.downstream = downstream;
+        this.upstream = upstream;
+        this.meters = meters;
+        this.label = label;
+        this.splice = splice;
+    }
+
+    /**
+     * Starts relaying. Writes {@code replay} (the bytes read so far, the ClientHello) to the upstream
+     * first, then moves bytes both ways. Both channels must be active, on one event loop, with
+     * auto-read off; this call turns it on.
+     *
+     * @param splice use {@code splice(2)}; both channels must then be epoll sockets
+     * @param idleTimeout close after this long without bytes either way
+     * @param label for logs, e.g. {@code [outbound|9080||reviews... 10.2.0.5:9080]}
+     */
+    public static Relay start(Channel downstream, Channel upstream, ByteBuf replay, ServiceMeters meters,
+            boolean splice, Duration idleTimeout, String label) {
+        Relay relay = new Relay(downstream, upstream, meters, label, splice);
+        relay.received += replay.readableBytes();
+        meters.received().increment(replay.readableBytes());
+        long idleMillis = idleTimeout.toMillis();
+        downstream.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
+        downstream.pipeline().addLast("relay", relay.new Side(upstream, true, idleMillis));
+        upstream.pipeline().addLast("relay", relay.new Side(downstream, false, idleMillis));
+        upstream.closeFuture().addListener(f -> relay.close());
+        downstream.closeFuture().addListener(f -> relay.close());
+        upstream.writeAndFlush(replay).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                relay.close();
+                return;
+            }
+            if (splice) {
+                relay.spliceChunk((AbstractEpollStreamChannel) downstream, (AbstractEpollStreamChannel) upstream, true);
+                relay.spliceChunk((AbstractEpollStreamChannel) upstream, (AbstractEpollStreamChannel) downstream, false);
+            }
+            downstream.config().setAutoRead(true);
+            upstream.config().setAutoRead(true);
+        });
+        return relay;
+    }
+
+    private void spliceChunk(AbstractEpollStreamChannel from, AbstractEpollStreamChannel to, boolean fromDownstream) {
+        if (closed || !from.isActive() || !to.isActive()) {
+            return;
+        }
+        from.spliceTo(to, SPLICE_CHUNK).addListener(f -> {
+            if (f.isSuccess()) {
+                count(fromDownstream, SPLICE_CHUNK);
+                spliceChunk(from, to, fromDownstream);
+            } else if (!closed) {
+                LOG.debug("splice ended {}: {}", label, f.cause().toString());
+                close();
+            }
+        });
+    }
+
+    private void count(boolean fromDownstream, int bytes) {
+        if (fromDownstream) {
+            received += bytes;
+            meters.received().increment(bytes);
+        } else {
+            sent += bytes;
+            meters.sent().increment(bytes);
+        }
+    }
+
+    private void inputDone(boolean fromDownstream) {
+        if (fromDownstream) {
+            downstreamInputDone = true;
+        } else {
+            upstreamInputDone = true;
+        }
+        if (downstreamInputDone && upstreamInputDone) {
+            close();
+        }
+    }
+
+    /** Closes both sides after flushing what is queued; idempotent. */
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        meters.closed().increment();
+        LOG.debug("relay closed {} received={} sent={}{}", label, received, sent, splice ? " (spliced bytes per chunk)" : "");
+        flushAndClose(upstream);
+        flushAndClose(downstream);
+    }
+
+    private static void flushAndClose(Channel ch) {
+        if (ch.isActive()) {
+            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ch.close();
+        }
+    }
+
+    /** The handler on one side: forwards what it reads to the other side. */
+    private final class Side extends ChannelInboundHandlerAdapter {
+        private final Channel peer;
+        private final boolean downstreamSide;
+        private final long idleMillis;
+        private final Counter counter;
+
+        Side(Channel peer, boolean downstreamSide, long idleMillis) {
+            this.peer = peer;
+            this.downstreamSide = downstreamSide;
+            this.idleMillis = idleMillis;
+            this.counter = downstreamSide ? meters.received() : meters.sent();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf buf) {
+                int n = buf.readableBytes();
+                if (downstreamSide) {
+                    received += n;
+                } else {
+                    sent += n;
+                }
+                counter.increment(n);
+                peer.write(buf, peer.voidPromise());
+                if (!peer.isWritable()) {
+                    ctx.channel().config().setAutoRead(false);
+                }
+            } else {
+                io.netty.util.ReferenceCountUtil.release(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            peer.flush();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable()) {
+                peer.config().setAutoRead(true);
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                // Half-close: pass the FIN on once everything before it is written.
+                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+                    if (peer instanceof DuplexChannel d && peer.isActive()) {
+                        d.shutdownOutput();
+                    }
+                });
+                inputDone(downstreamSide);
+            } else if (evt instanceof IdleStateEvent && !spliceActive(ctx.channel())) {
+                LOG.debug("relay idle {} for {} ms", label, idleMillis);
+                close();
+            }
+        }
+
+        /** In splice mode the pipeline sees no bytes, so ask the kernel when data last moved. */
+        private boolean spliceActive(Channel ch) {
+            if (!splice || !(ch instanceof EpollSocketChannel epoll)) {
+                return false;
+            }
+            var info = epoll.tcpInfo();
+            return Math.min(info.lastDataRecv(), info.lastDataSent()) < idleMillis;
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("relay error {} on {} side: {}", label, downstreamSide ? "client" : "endpoint", cause.toString());
+            close();
+        }
+    }
+}
