@@ -75,6 +75,10 @@ public record SpiffeId(String trustDomain, String path) {
     public static SpiffeId of(String trustDomain, String namespace, String serviceAccount) {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(serviceAccount, "serviceAccount");
+        if (namespace.contains("/") || serviceAccount.contains("/")) {
+            throw new InvalidSpiffeIdException("spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount,
+                    "namespace and service account must not contain '/'");
+        }
         return new SpiffeId(trustDomain, "/ns/" + namespace + "/sa/" + serviceAccount);
     }
 

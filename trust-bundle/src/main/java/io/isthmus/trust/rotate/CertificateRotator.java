@@ -84,9 +84,18 @@ public final class CertificateRotator implements AutoCloseable {
 
     /** When a certificate should be renewed: notBefore + fraction × lifetime, shifted by {@code jitter} × lifetime. */
     public static Instant renewalTime(CertifiedKey key, double fraction, double jitter) {
-        Duration life = key.lifetime();
-        long at = (long) (life.toMillis() * Math.min(1.0, Math.max(0.0, fraction + jitter)));
-        return key.notBefore().plusMillis(at);
+        return renewalTime(key.notBefore(), key.notAfter(), fraction, jitter);
+    }
+
+    /**
+     * When a certificate valid from {@code start} to {@code notAfter} should be renewed. A certificate that has
+     * just arrived counts from its arrival, not from its backdated notBefore, so that a short-lived one is not
+     * renewed at once.
+     */
+    public static Instant renewalTime(Instant start, Instant notAfter, double fraction, double jitter) {
+        long life = Math.max(0, Duration.between(start, notAfter).toMillis());
+        long at = (long) (life * Math.min(1.0, Math.max(0.0, fraction + jitter)));
+        return start.plusMillis(at);
     }
 
     /** Adds a listener called with every new key and chain (on the rotator's thread). */
@@ -104,7 +113,7 @@ public final class CertificateRotator implements AutoCloseable {
     /** Starts from an existing certificate; the first renewal is scheduled from its lifetime. */
     public CompletableFuture<CertifiedKey> start(CertifiedKey initial) {
         Objects.requireNonNull(initial, "initial");
-        scheduler.execute(() -> accept(initial));
+        scheduler.execute(() -> accept(initial, initial.notBefore()));
         return first;
     }
 
@@ -166,7 +175,7 @@ public final class CertificateRotator implements AutoCloseable {
                             done.completeExceptionally(cause);
                         }
                     } else {
-                        accept(key);
+                        accept(key, clock.instant());
                         if (done != null) {
                             done.complete(key);
                         }
@@ -181,14 +190,15 @@ public final class CertificateRotator implements AutoCloseable {
         });
     }
 
-    private void accept(CertifiedKey key) {
+    private void accept(CertifiedKey key, Instant receivedAt) {
         if (closed) {
             return;
         }
         failures = 0;
         current = key;
         double jitter = policy.jitter() == 0 ? 0 : (random.nextDouble() * 2 - 1) * policy.jitter();
-        Instant at = renewalTime(key, policy.renewAt(), jitter);
+        Instant start = key.notBefore().isAfter(receivedAt) ? key.notBefore() : receivedAt;
+        Instant at = renewalTime(start, key.notAfter(), policy.renewAt(), jitter);
         LOG.info("certificate obtained [{}] notAfter={} renewAt={}", name, key.notAfter(), at);
         for (Consumer<CertifiedKey> l : listeners) {
             try {
