@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * resolve ({@code ip route get}) to one of our own interfaces.
  */
 public final class Isolation {
-    /** Environment variable set by {@code kind-tests/bin/netns-java} naming the outer namespace. */
+    /** Environment variable set by {@code kind-tests/netns-jdk/bin/java} naming the outer namespace. */
     public static final String OUTER_NETNS_ENV = "ISTHMUS_OUTER_NETNS";
     private static final Pattern DEV = Pattern.compile("\\bdev (\\S+)");
 
@@ -26,7 +26,7 @@ public final class Isolation {
         String defaults = Ip.ip("route", "show", "default").trim();
         if (!defaults.isEmpty()) {
             throw new NetException("refusing to build the local federation: this network namespace has a default route ("
-                    + defaults + "); run it inside an isolated namespace (kind-tests/bin/netns-java, or `isthmus local up`"
+                    + defaults + "); run it inside an isolated namespace (kind-tests/netns-jdk/bin/java, or `isthmus local up`"
                     + " which makes one)");
         }
         List<String> foreign = new ArrayList<>();

@@ -1,0 +1,34 @@
+package io.isthmus.e2e.local;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * How the local federation starts.
+ *
+ * @param workDir      where PKI, kubeconfigs, bootstraps, tokens and logs go ({@code target/e2e} in tests)
+ * @param readyTimeout how long to wait for each process to come up (default 120 s on a loaded 2-core machine)
+ * @param progress     receives one line per step ({@code isthmus local up} prints them)
+ */
+public record FederationOptions(Path workDir, Duration readyTimeout, Consumer<String> progress) {
+    public FederationOptions {
+        Objects.requireNonNull(workDir, "workDir");
+        Objects.requireNonNull(readyTimeout, "readyTimeout");
+        Objects.requireNonNull(progress, "progress");
+        if (readyTimeout.isNegative() || readyTimeout.isZero()) {
+            throw new IllegalArgumentException("readyTimeout: must be positive");
+        }
+    }
+
+    /** Defaults under {@code workDir}, progress to the log only. */
+    public static FederationOptions of(Path workDir) {
+        return new FederationOptions(workDir, Duration.ofSeconds(120), line -> { });
+    }
+
+    /** The same options with another progress sink. */
+    public FederationOptions withProgress(Consumer<String> p) {
+        return new FederationOptions(workDir, readyTimeout, p);
+    }
+}

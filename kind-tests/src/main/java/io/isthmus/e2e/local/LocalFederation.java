@@ -1,0 +1,259 @@
+package io.isthmus.e2e.local;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.isthmus.e2e.demo.DemoAppCommand;
+import io.isthmus.e2e.net.AddressPlan;
+import io.isthmus.e2e.net.NetworkSandbox;
+import io.isthmus.e2e.net.PodNetwork;
+import io.isthmus.e2e.topology.ClusterSpec;
+import io.isthmus.e2e.topology.RemoteSecretSpec;
+import io.isthmus.e2e.topology.ServiceSpec;
+import io.isthmus.e2e.topology.Topology;
+import io.isthmus.e2e.topology.WorkloadSpec;
+import io.isthmus.mesh.MeshLabels;
+import io.isthmus.mesh.WellKnownPorts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole local federation on this machine, started from a {@link Topology}: network sandbox,
+ * PKI, one API server per cluster, a controller per primary, an east-west gateway per network,
+ * every pod, and the remote secrets. Parts whose classes are absent are left out and named in
+ * {@link #missingParts()}. {@link #close()} stops and removes everything.
+ */
+public final class LocalFederation implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalFederation.class);
+
+    private final Topology topology;
+    private final FederationOptions options;
+    private final NetworkSandbox sandbox;
+    private final LocalPki pki;
+    private final Map<String, SimulatedCluster> clusters = new LinkedHashMap<>();
+    private final Map<String, GatewayProcess> gateways = new LinkedHashMap<>();
+    private final PodLauncher pods;
+    private final List<String> missing = Parts.missing();
+
+    private LocalFederation(Topology topology, FederationOptions options, NetworkSandbox sandbox) {
+        this.topology = topology;
+        this.options = options;
+        this.sandbox = sandbox;
+        this.pki = new LocalPki(options.workDir().resolve("pki"), topology.trustDomain());
+        this.pods = new PodLauncher(this, options);
+    }
+
+    /** Starts a federation and waits until every part that exists is up. */
+    public static LocalFederation start(Topology topology, FederationOptions options) {
+        AddressPlan plan = new AddressPlan(topology);
+        clean(options.workDir());
+        NetworkSandbox sandbox = NetworkSandbox.open(plan);
+        LocalFederation f = new LocalFederation(topology, options, sandbox);
+        try {
+            f.startAll();
+            return f;
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        progress("network: bridges " + sandbox.plan().networks().stream().map(n -> n.bridge() + "=" + n.subnet()).toList()
+                + " + public " + AddressPlan.PUBLIC_SUBNET);
+        if (!missing.isEmpty()) {
+            progress("NOT RUNNING (absent from the classpath): " + missing);
+        }
+        pki.create(topology.clusters().stream().map(ClusterSpec::name).toList());
+        progress("pki: root + intermediates in " + pki.rootCert().getParent());
+        int i = 0;
+        for (ClusterSpec c : topology.clusters()) {
+            String node = sandbox.plan().nodeAddress(c.name());
+            SimulatedCluster sc = new SimulatedCluster(c, node, ApiServer.start(c.name(), node));
+            clusters.put(c.name(), sc);
+            sc.seed(topology, ++i);
+            sc.api().writeKubeconfig(options.workDir().resolve("kubeconfig-" + c.name()));
+            progress("api server: " + c.name() + " at " + sc.api().url());
+        }
+        for (String network : topology.networks()) {
+            ClusterSpec owner = topology.clusters().stream().filter(c -> c.network().equals(network)).findFirst().orElseThrow();
+            AddressPlan.NetworkAddresses na = sandbox.plan().network(network);
+            for (SimulatedCluster sc : clusters.values()) {
+                if (sc.spec().network().equals(network)) {
+                    sc.client().services().resource(KubeObjects.gatewayService(network, na.gatewayPublicAddress()))
+                            .createOr(NonDeletingOperation::update);
+                }
+            }
+            LOG.debug("gateway service of [{}] announced in the clusters of {}", network, owner.name());
+        }
+        for (RemoteSecretSpec r : topology.remoteSecrets()) {
+            createRemoteSecret(r.holder(), r.of());
+        }
+        pods.writeTokens();
+        if (Parts.CONTROLLER.available()) {
+            int n = 0;
+            for (SimulatedCluster sc : clusters.values()) {
+                if (sc.spec().role() == ClusterSpec.Role.PRIMARY) {
+                    sc.controller(ControllerProcess.start(sc, n++, topology, pki, pods.tokensFile(), options.workDir()));
+                }
+            }
+            for (SimulatedCluster sc : clusters.values()) {
+                if (sc.controller() != null) {
+                    ControllerProcess.awaitReady(sc, options.readyTimeout());
+                    progress("controller: " + sc.name() + " xDS+CA at " + sc.nodeAddress() + ":" + WellKnownPorts.XDS_SECURE);
+                }
+            }
+        }
+        if (Parts.GATEWAY.available()) {
+            for (String network : topology.networks()) {
+                gateways.put(network, GatewayProcess.start(this, network));
+            }
+            for (GatewayProcess g : gateways.values()) {
+                g.awaitReady(options.readyTimeout());
+                progress("east-west gateway: " + g.network() + " at " + g.publicAddress() + ":" + WellKnownPorts.EAST_WEST_PASSTHROUGH);
+            }
+        }
+        List<PodHandle> started = new ArrayList<>();
+        for (ServiceSpec s : topology.services()) {
+            for (WorkloadSpec w : s.workloads()) {
+                for (int r = 0; r < w.replicas(); r++) {
+                    started.add(pods.start(s, w));
+                }
+            }
+        }
+        for (PodHandle p : started) {
+            PodHandle ready = pods.awaitReady(p);
+            progress("pod: " + ready);
+        }
+    }
+
+    /** Creates the remote secret of {@code of} in {@code holder}'s {@code isthmus-system} namespace. */
+    public void createRemoteSecret(String holder, String of) {
+        Secret s = RemoteSecretFactory.remoteSecret(of, cluster(of).api().kubeconfig());
+        cluster(holder).client().secrets().inNamespace(MeshLabels.SYSTEM_NAMESPACE).resource(s)
+                .createOr(NonDeletingOperation::update);
+        progress("remote secret: " + holder + " holds " + of);
+    }
+
+    /** Deletes the remote secret of {@code of} from {@code holder}. */
+    public void deleteRemoteSecret(String holder, String of) {
+        Secret s = RemoteSecretFactory.remoteSecret(of, "");
+        cluster(holder).client().secrets().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withName(s.getMetadata().getName()).delete();
+        progress("remote secret deleted: " + holder + " no longer holds " + of);
+    }
+
+    /** A cluster by name. */
+    public SimulatedCluster cluster(String name) {
+        SimulatedCluster c = clusters.get(name);
+        if (c == null) {
+            throw new IllegalArgumentException("no cluster named '" + name + "' (clusters: " + clusters.keySet() + ")");
+        }
+        return c;
+    }
+
+    /** All clusters. */
+    public List<SimulatedCluster> clusters() {
+        return List.copyOf(clusters.values());
+    }
+
+    /** The east-west gateway of a network, or null when none runs. */
+    public GatewayProcess gateway(String network) {
+        return gateways.get(network);
+    }
+
+    /** The first running pod of a service in a cluster. */
+    public PodHandle pod(String cluster, String service) {
+        return cluster(cluster).pods(service).stream().findFirst().orElseThrow(
+                () -> new IllegalArgumentException("no running pod of " + service + " in " + cluster));
+    }
+
+    /** Kills a pod (SIGKILL); after {@code endpointDelay} its endpoint and Pod object are removed. */
+    public void kill(PodHandle pod, Duration endpointDelay) {
+        pods.kill(pod, endpointDelay);
+    }
+
+    /** Starts one more pod of a service in a cluster and zone and waits until it is ready. */
+    public PodHandle startPod(String service, String cluster, String zone, String version) {
+        ServiceSpec s = topology.service(service).orElseThrow(() -> new IllegalArgumentException("no service " + service));
+        return pods.awaitReady(pods.start(s, new WorkloadSpec(cluster, zone, version, 1)));
+    }
+
+    /** The parts that are not running because their classes are absent. */
+    public List<String> missingParts() {
+        return missing;
+    }
+
+    /** The topology. */
+    public Topology topology() {
+        return topology;
+    }
+
+    /** The network sandbox. */
+    public NetworkSandbox sandbox() {
+        return sandbox;
+    }
+
+    /** The PKI. */
+    public LocalPki pki() {
+        return pki;
+    }
+
+    /** The pod launcher. */
+    PodLauncher podLauncher() {
+        return pods;
+    }
+
+    /** The options. */
+    public FederationOptions options() {
+        return options;
+    }
+
+    void progress(String line) {
+        LOG.info("{}", line);
+        options.progress().accept(line);
+    }
+
+    @Override
+    public void close() {
+        pods.close();
+        gateways.values().forEach(GatewayProcess::close);
+        clusters.values().forEach(SimulatedCluster::close);
+        sandbox.close();
+        LOG.info("local federation stopped [{}]", topology.name());
+    }
+
+    private static void clean(Path workDir) {
+        try {
+            Files.createDirectories(workDir);
+            for (String sub : List.of("pki", "pods")) {
+                Path d = workDir.resolve(sub);
+                if (Files.exists(d)) {
+                    try (var s = Files.walk(d)) {
+                        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare " + workDir, e);
+        }
+    }
+
+    /** The main class of the pod JVM. */
+    static String podMain() {
+        return DemoAppCommand.class.getName();
+    }
+
+    /** A pod's network in the sandbox. */
+    PodNetwork addPodNetwork(String cluster, String podName) {
+        return sandbox.addPod(cluster, cluster(cluster).spec().network(), podName);
+    }
+}

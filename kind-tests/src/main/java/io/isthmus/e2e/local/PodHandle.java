@@ -1,0 +1,126 @@
+package io.isthmus.e2e.local;
+
+import io.isthmus.e2e.demo.ControlServer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The test driver's handle on a running pod, through the pod's control port (its
+ * {@code kubectl exec}): calls made from inside the pod, fault injection and steady load.
+ */
+public final class PodHandle {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
+            .version(HttpClient.Version.HTTP_1_1).build();
+
+    private final PodRecord record;
+    private final ChildProcess process;
+
+    PodHandle(PodRecord record, ChildProcess process) {
+        this.record = Objects.requireNonNull(record, "record");
+        this.process = process;
+    }
+
+    /** One call's outcome, seen by the app: status 0 = no response (error says why). */
+    public record CallResult(int status, String body, long latencyMicros, String error) {
+        /** A field of the JSON body (the demo app's {@code cluster}, {@code caller}...), or empty. */
+        public String field(String name) {
+            if (body == null || body.isBlank() || !body.trim().startsWith("{")) {
+                return "";
+            }
+            JsonNode n = JSON.readTree(body).get(name);
+            return n == null ? "" : n.asString();
+        }
+    }
+
+    /** The pod as the API server knows it. */
+    public PodRecord record() {
+        return record;
+    }
+
+    /** The pod's name. */
+    public String name() {
+        return record.name();
+    }
+
+    /** The pod's process. */
+    public ChildProcess process() {
+        return process;
+    }
+
+    /** GET {@code url} from inside the pod, by the app's own client. */
+    public CallResult call(String url) {
+        String json = control("/call?url=" + enc(url) + "&timeoutMs=5000", Duration.ofSeconds(10));
+        JsonNode n = JSON.readTree(json);
+        return new CallResult(n.get("status").asInt(), n.get("body").asString(), n.get("latencyMicros").asLong(),
+                n.get("error").asString());
+    }
+
+    /** Makes the app answer {@code code} (0 heals) after {@code delay}. */
+    public void fault(int code, Duration delay) {
+        control("/fault?code=" + code + "&delayMs=" + delay.toMillis(), Duration.ofSeconds(5));
+    }
+
+    /** Starts steady load named {@code name}: one GET of {@code url} every {@code interval}. */
+    public void startLoad(String name, String url, Duration interval) {
+        control("/load/start?name=" + enc(name) + "&url=" + enc(url) + "&intervalMs=" + interval.toMillis(), Duration.ofSeconds(5));
+    }
+
+    /** What the load saw so far. */
+    public LoadReport loadStats(String name) {
+        return LoadReport.parse(control("/load/stats?name=" + enc(name), Duration.ofSeconds(10)));
+    }
+
+    /** Stops the load and returns everything it saw. */
+    public LoadReport stopLoad(String name) {
+        return LoadReport.parse(control("/load/stop?name=" + enc(name), Duration.ofSeconds(15)));
+    }
+
+    /** Whether the control port answers. */
+    public boolean healthy() {
+        try {
+            return "ok".equals(control("/health", Duration.ofSeconds(2)));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** GET a control path; throws with the pod name when it fails. */
+    public String control(String pathAndQuery, Duration timeout) {
+        URI uri = URI.create("http://" + record.address() + ":" + ControlServer.PORT + pathAndQuery);
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(uri).timeout(timeout).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("pod " + record.cluster() + "/" + record.name() + " " + pathAndQuery
+                        + ": " + r.statusCode() + " " + r.body());
+            }
+            return r.body();
+        } catch (IOException e) {
+            throw new IllegalStateException("pod " + record.cluster() + "/" + record.name() + " unreachable on its control port: "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String toString() {
+        return record.cluster() + "/" + record.name() + "@" + record.address();
+    }
+}

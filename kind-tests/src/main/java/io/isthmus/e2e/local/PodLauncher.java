@@ -1,0 +1,197 @@
+package io.isthmus.e2e.local;
+
+import io.isthmus.e2e.net.PodNetwork;
+import io.isthmus.e2e.topology.ClusterSpec;
+import io.isthmus.e2e.topology.NodeSpec;
+import io.isthmus.e2e.topology.ServiceSpec;
+import io.isthmus.e2e.topology.WorkloadSpec;
+import io.isthmus.mesh.MeshLabels;
+import io.isthmus.mesh.ProxyMetadata;
+import io.isthmus.mesh.WellKnownPorts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Starts and stops pods: a namespace and address from the sandbox, a bootstrap and a bootstrap
+ * token for its sidecar, one JVM running the demo app and (when present) the sidecar; publishes
+ * the pod and, once its app and sidecar answer, its ready endpoint.
+ */
+final class PodLauncher implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PodLauncher.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final LocalFederation federation;
+    private final FederationOptions options;
+    private final Map<String, String> tokens = new ConcurrentHashMap<>();
+    private final Map<String, Integer> counters = new ConcurrentHashMap<>();
+    private final Map<String, PodNetwork> networks = new ConcurrentHashMap<>();
+    private final List<ChildProcess> processes = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService delays = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "endpoint-controller");
+        t.setDaemon(true);
+        return t;
+    });
+
+    PodLauncher(LocalFederation federation, FederationOptions options) {
+        this.federation = federation;
+        this.options = options;
+    }
+
+    /** The bootstrap tokens file of every controller: {@code <token> <namespace>/<serviceaccount>} per line. */
+    Path tokensFile() {
+        return options.workDir().resolve("bootstrap-tokens");
+    }
+
+    /** Rewrites the tokens file atomically (controllers reload it on change). */
+    synchronized void writeTokens() {
+        String text = tokens.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).sorted()
+                .collect(Collectors.joining("\n", "", "\n"));
+        try {
+            Path tmp = tokensFile().resolveSibling("bootstrap-tokens.tmp");
+            Files.writeString(tmp, text);
+            Files.move(tmp, tokensFile(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + tokensFile(), e);
+        }
+    }
+
+    /**
+     * Where a proxy of {@code cluster} finds its control plane: a primary's own node address, or
+     * for a remote cluster its primary's gateway on the public network; {host, port}.
+     */
+    String[] controlPlaneAddress(String cluster, boolean gateway) {
+        ClusterSpec c = federation.cluster(cluster).spec();
+        if (c.role() == ClusterSpec.Role.PRIMARY) {
+            return new String[] {federation.cluster(cluster).nodeAddress(), Integer.toString(WellKnownPorts.XDS_SECURE)};
+        }
+        ClusterSpec primary = federation.cluster(c.controlPlane()).spec();
+        String gw = federation.sandbox().plan().network(primary.network()).gatewayPublicAddress();
+        return new String[] {gw, Integer.toString(WellKnownPorts.XDS_SECURE)};
+    }
+
+    /** Writes a proxy's bootstrap and token; returns the proxy flags that point at them. */
+    List<String> proxyFiles(String name, Bootstrap b, String namespace, String serviceAccount) {
+        Path dir = options.workDir().resolve("pods").resolve(name);
+        String token = HexFormat.of().formatHex(randomBytes());
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("bootstrap.json"), b.toJson());
+            Files.writeString(dir.resolve("token"), token);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the proxy files of " + name, e);
+        }
+        tokens.put(token, namespace + "/" + serviceAccount);
+        writeTokens();
+        return List.of("--bootstrap", dir.resolve("bootstrap.json").toAbsolutePath().toString(),
+                "--token-file", dir.resolve("token").toAbsolutePath().toString(),
+                "--root-cert", federation.pki().rootCert().toAbsolutePath().toString());
+    }
+
+    private static byte[] randomBytes() {
+        byte[] b = new byte[16];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    /** Starts a pod of {@code s} as {@code w} describes (replicas ignored: one pod); returns at once. */
+    PodHandle start(ServiceSpec s, WorkloadSpec w) {
+        SimulatedCluster cluster = federation.cluster(w.cluster());
+        NodeSpec node = cluster.spec().node(w.zone()).orElseThrow(() -> new IllegalArgumentException(
+                "cluster " + w.cluster() + " has no node in zone " + w.zone()));
+        int n = counters.merge(w.cluster() + "/" + s.name() + "-" + w.version(), 1, Integer::sum) - 1;
+        String podName = s.name() + "-" + w.version() + "-" + n;
+        PodNetwork net = federation.addPodNetwork(w.cluster(), podName);
+        networks.put(w.cluster() + "/" + podName, net);
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(MeshLabels.APP, s.name());
+        labels.put(MeshLabels.VERSION, w.version());
+        labels.put(MeshLabels.NETWORK, cluster.spec().network());
+        PodRecord rec = new PodRecord(w.cluster(), podName, s.namespace(), s.name(), s.serviceAccount(), node.name(),
+                cluster.nodeAddress(), w.zone(), net.address(), labels, false);
+        List<String> args = new ArrayList<>(List.of("--service", s.name(), "--namespace", s.namespace(),
+                "--cluster", w.cluster(), "--zone", w.zone(), "--pod", podName, "--version", w.version(),
+                "--port", s.ports().stream().map(p -> Integer.toString(p.targetPort())).collect(Collectors.joining(","))));
+        if (Parts.SIDECAR.available()) {
+            String[] xds = controlPlaneAddress(w.cluster(), false);
+            String ports = s.ports().stream().map(p -> p.port() + "/" + p.protocol().name().toLowerCase(Locale.ROOT))
+                    .collect(Collectors.joining(","));
+            Bootstrap b = new Bootstrap(ProxyMetadata.TYPE_SIDECAR, podName, s.namespace(), net.address(), s.name(),
+                    w.cluster(), cluster.spec().network(), node.region(), node.zone(), node.subzone(), s.serviceAccount(),
+                    labels, ports, xds[0], Integer.parseInt(xds[1]));
+            args.add("--");
+            args.addAll(proxyFiles(w.cluster() + "-" + podName, b, s.namespace(), s.serviceAccount()));
+            args.addAll(List.of("--dns-address", "127.0.0.1:53"));
+        }
+        ChildProcess p = ChildProcess.startJava(w.cluster() + "-" + podName, net.execPrefix(), "128m", LocalFederation.podMain(),
+                args, options.workDir().resolve("logs"));
+        processes.add(p);
+        PodHandle handle = new PodHandle(rec, p);
+        cluster.podStarting(handle);
+        return handle;
+    }
+
+    /** Waits until the pod's app answers and its sidecar is ready, then marks it ready (endpoint published). */
+    PodHandle awaitReady(PodHandle pod) {
+        Waits.until("pod " + pod + " to be ready", options.readyTimeout(), () -> {
+            if (!pod.process().alive()) {
+                throw new IllegalStateException("pod process exited");
+            }
+            if (!pod.healthy()) {
+                return false;
+            }
+            return !Parts.SIDECAR.available()
+                    || pod.call("http://127.0.0.1:" + WellKnownPorts.HEALTH + "/healthz/ready").status() == 200;
+        }, () -> "log " + pod.process().log() + ":\n" + pod.process().tail(40));
+        ServiceSpec s = federation.topology().service(pod.record().service()).orElseThrow();
+        return federation.cluster(pod.record().cluster()).podReady(pod, s);
+    }
+
+    /** Kills a pod's JVM; its endpoint and Pod object go after {@code endpointDelay}, then its namespace. */
+    void kill(PodHandle pod, Duration endpointDelay) {
+        pod.process().kill();
+        processes.remove(pod.process());
+        ServiceSpec s = federation.topology().service(pod.record().service()).orElseThrow();
+        Runnable gone = () -> {
+            federation.cluster(pod.record().cluster()).podGone(pod, s);
+            PodNetwork net = networks.remove(pod.record().cluster() + "/" + pod.name());
+            if (net != null) {
+                federation.sandbox().remove(net);
+            }
+            LOG.info("pod gone [{}] endpoint removed", pod);
+        };
+        if (endpointDelay.isZero()) {
+            gone.run();
+        } else {
+            delays.schedule(gone, endpointDelay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Override
+    public void close() {
+        delays.shutdownNow();
+        for (ChildProcess p : processes) {
+            p.close();
+        }
+        processes.clear();
+    }
+}

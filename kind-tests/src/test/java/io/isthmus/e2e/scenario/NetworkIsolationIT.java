@@ -1,0 +1,62 @@
+package io.isthmus.e2e.scenario;
+
+import io.isthmus.e2e.demo.ControlServer;
+import io.isthmus.e2e.local.LocalFederation;
+import io.isthmus.e2e.local.PodHandle;
+import io.isthmus.e2e.net.Ip;
+import io.isthmus.e2e.net.Isolation;
+import io.isthmus.e2e.support.FederationExtension;
+import io.isthmus.e2e.support.ScenarioReport;
+import io.isthmus.e2e.support.SharedFederation;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The local federation's network holds: the driver's namespace has no way off the machine, every
+ * pod answers on its own address, and a pod of east has no route to a pod of west.
+ */
+@Order(90)
+@ExtendWith(FederationExtension.class)
+class NetworkIsolationIT {
+    private static LocalFederation fed;
+
+    @BeforeAll
+    static void up(LocalFederation federation) {
+        fed = federation;
+    }
+
+    @Test
+    void the_driver_namespace_has_no_route_off_the_machine() {
+        assertThat(Ip.ip("route", "show", "default").trim()).isEmpty();
+        Isolation.requireIsolatedOuterNamespace();
+    }
+
+    @Test
+    void an_east_pod_cannot_reach_a_west_pod_directly() {
+        ScenarioReport report = ScenarioReport.of("network-isolation");
+        PodHandle client = fed.pod("east", "client");
+        PodHandle westReviews = fed.cluster("west").pods("reviews").get(0);
+        PodHandle.CallResult r = client.call("http://" + westReviews.record().address() + ":" + ControlServer.PORT + "/health");
+        report.count(1, r.status() == 0 ? 0 : 1);
+        assertThat(r.status()).as("east -> west pod: %s", r.error()).isZero();
+        assertThat(Isolation.unreachable("isthmus-east-" + client.name(), westReviews.record().address())).isTrue();
+        PodHandle eastReviews = fed.cluster("east").pods("reviews").get(0);
+        PodHandle.CallResult same = client.call("http://" + eastReviews.record().address() + ":" + ControlServer.PORT + "/health");
+        report.count(1, same.status() == 200 ? 0 : 1);
+        assertThat(same.status()).as("east -> east pod: %s", same.error()).isEqualTo(200);
+        report.outcome("passed").write(SharedFederation.reportDir());
+    }
+
+    @Test
+    void every_pod_answers_on_its_control_port() {
+        for (var c : fed.clusters()) {
+            for (PodHandle p : c.pods()) {
+                assertThat(p.healthy()).as("pod %s", p).isTrue();
+            }
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.isthmus.e2e.support;
+
+import io.isthmus.e2e.local.LocalFederation;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * Resolves a {@link LocalFederation} parameter (e.g. of a {@code @BeforeAll} method) to the
+ * shared two-cluster federation, and prints the scenario summary when the run ends.
+ */
+public final class FederationExtension implements ParameterResolver {
+    @Override
+    public boolean supportsParameter(ParameterContext pc, ExtensionContext ec) {
+        return pc.getParameter().getType() == LocalFederation.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext pc, ExtensionContext ec) {
+        new ReportSummary().beforeAll(ec);
+        return SharedFederation.get(ec, SharedFederation.TWO_CLUSTERS);
+    }
+}

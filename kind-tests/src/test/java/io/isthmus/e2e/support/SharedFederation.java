@@ -1,0 +1,66 @@
+package io.isthmus.e2e.support;
+
+import io.isthmus.e2e.local.FederationOptions;
+import io.isthmus.e2e.local.LocalFederation;
+import io.isthmus.e2e.net.Ip;
+import io.isthmus.e2e.net.Isolation;
+import io.isthmus.e2e.topology.TopologyLoader;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The one local federation the scenario classes of a test run share (starting one costs about a
+ * minute on two cores): started on first use from {@code topology-configs/<name>}, stopped when
+ * the whole run ends, at which point the summary table of every scenario report is printed.
+ */
+public final class SharedFederation implements AutoCloseable, ExtensionContext.Store.CloseableResource {
+    /** The topology of the scene and most scenarios. */
+    public static final String TWO_CLUSTERS = "two-clusters-multi-network.yaml";
+
+    private final LocalFederation federation;
+
+    private SharedFederation(LocalFederation federation) {
+        this.federation = federation;
+    }
+
+    /** The shared federation of {@code topologyFile}, started on first use; aborts (skips) when this machine cannot run it. */
+    public static LocalFederation get(ExtensionContext context, String topologyFile) {
+        assumeCanRun();
+        ExtensionContext.Store store = context.getRoot().getStore(ExtensionContext.Namespace.create(SharedFederation.class));
+        SharedFederation shared = store.getOrComputeIfAbsent(topologyFile, k -> new SharedFederation(LocalFederation.start(
+                TopologyLoader.load(topologies().resolve(k)),
+                new FederationOptions(workDir(), Duration.ofSeconds(180), line -> { }))), SharedFederation.class);
+        return shared.federation;
+    }
+
+    /** Aborts the calling test (not a failure) unless network namespaces can be made here. */
+    public static void assumeCanRun() {
+        Assumptions.assumeTrue(Ip.netnsAvailable(),
+                "the local federation needs root and 'ip netns' (CI runs as root); not available here");
+        Assumptions.assumeTrue(System.getenv(Isolation.OUTER_NETNS_ENV) != null,
+                "the test JVM is not inside an isolated network namespace (run through failsafe: kind-tests/netns-jdk/bin/java)");
+    }
+
+    /** {@code topology-configs/}. */
+    public static Path topologies() {
+        return Path.of(System.getProperty("isthmus.topologies", "../topology-configs"));
+    }
+
+    /** {@code target/e2e}. */
+    public static Path workDir() {
+        return Path.of(System.getProperty("isthmus.e2e.workDir", "target/e2e"));
+    }
+
+    /** {@code target/e2e-reports}. */
+    public static Path reportDir() {
+        return workDir().resolveSibling("e2e-reports");
+    }
+
+    @Override
+    public void close() {
+        federation.close();
+    }
+}
