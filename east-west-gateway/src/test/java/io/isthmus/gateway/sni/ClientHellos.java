@@ -18,13 +18,13 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
 /** Real ClientHellos produced by the JDK's and OpenSSL's (BoringSSL's) TLS engines, and ways to cut them up. */
-final class ClientHellos {
+public final class ClientHellos {
 
     private ClientHellos() {
     }
 
     /** The first flight of a JDK client engine, with {@code sni} as server name (none when null). */
-    static byte[] jdk(String sni) throws Exception {
+    public static byte[] jdk(String sni) throws Exception {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, null, null);
         SSLEngine engine = ctx.createSSLEngine(sni == null ? null : sni, 443);
@@ -39,7 +39,7 @@ final class ClientHellos {
     }
 
     /** The first flight of a Netty OpenSSL client engine, with {@code sni} as server name. */
-    static byte[] openSsl(String sni) throws Exception {
+    public static byte[] openSsl(String sni) throws Exception {
         OpenSsl.ensureAvailability();
         SslContext ctx = SslContextBuilder.forClient().sslProvider(SslProvider.OPENSSL).build();
         SSLEngine engine = ctx.newEngine(ByteBufAllocator.DEFAULT);
@@ -94,7 +94,7 @@ final class ClientHellos {
      * A synthetic ClientHello record with the given extensions (each {@code [type hi, type lo, data...]}),
      * for shapes real engines never send.
      */
-    static byte[] synthetic(List<byte[]> extensions) {
+    public static byte[] synthetic(List<byte[]> extensions) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(3);
         body.write(3);
@@ -143,7 +143,7 @@ final class ClientHellos {
     }
 
     /** A server_name extension with the given host names. */
-    static byte[] sniExtension(String... names) {
+    public static byte[] sniExtension(String... names) {
         ByteArrayOutputStream list = new ByteArrayOutputStream();
         for (String n : names) {
             byte[] b = n.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
@@ -169,7 +169,7 @@ final class ClientHellos {
         return e;
     }
 
-    static List<byte[]> list(byte[]... e) {
+    public static List<byte[]> list(byte[]... e) {
         return new ArrayList<>(List.of(e));
     }
 }
