@@ -172,6 +172,16 @@ public final class ClusterManager implements AutoCloseable {
         }
     }
 
+    /** The clusters whose API servers this replica watches now (it owns them), sorted. */
+    public List<String> watching() {
+        try {
+            return thread.submit(() -> handles.values().stream().filter(h -> h.discovery != null)
+                    .map(h -> h.name).toList()).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
     @Override
     public void close() {
         closed = true;

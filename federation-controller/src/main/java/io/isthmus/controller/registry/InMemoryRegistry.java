@@ -214,13 +214,31 @@ public final class InMemoryRegistry implements FederatedRegistry, RegistryWriter
 
     /** Sets (or with null removes) the merged service of a hostname and notifies listeners. */
     public void applyService(String hostname, FederatedService service) {
+        Map<String, FederatedService> one = new HashMap<>();
+        one.put(hostname, service);
+        applyServices(one);
+    }
+
+    /**
+     * Sets several merged services at once (a null value removes that hostname) and notifies
+     * listeners once with every hostname that changed.
+     */
+    public void applyServices(Map<String, FederatedService> batch) {
+        Set<String> changed = new HashSet<>();
         synchronized (this) {
-            if (Objects.equals(services.get(hostname), service)) {
-                return;
+            for (Map.Entry<String, FederatedService> e : batch.entrySet()) {
+                if (!Objects.equals(services.get(e.getKey()), e.getValue())) {
+                    setService(e.getKey(), e.getValue());
+                    changed.add(e.getKey());
+                }
             }
-            setService(hostname, service);
         }
-        fire(RegistryChange.services(Set.of(hostname)));
+        fire(RegistryChange.services(changed));
+    }
+
+    /** The hostnames that have endpoints or ports from this cluster. */
+    public List<String> hostnames(String cluster) {
+        return hostnamesOf(cluster);
     }
 
     /** Sets (empty list removes) the gateways announced by one cluster and notifies listeners. */
