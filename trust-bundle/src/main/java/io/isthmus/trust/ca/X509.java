@@ -12,7 +12,9 @@ import java.util.Date;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.SubjectKeyIdentifier;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
@@ -56,11 +58,26 @@ final class X509 {
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
             b.addExtension(Extension.authorityKeyIdentifier, false, issuerCert == null
                     ? ext.createAuthorityKeyIdentifier(subjectKey)
-                    : ext.createAuthorityKeyIdentifier(issuerCert));
+                    : authorityKeyId(ext, issuerCert));
             return b;
         } catch (Exception e) {
             throw new TrustException("cannot prepare certificate for " + subject + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The AKI of a certificate issued by {@code issuer}: the issuer's own SKI when it has one (so that CAs made
+     * elsewhere chain correctly), else the hash of its key. Key id only, no issuer name and serial, so that a
+     * re-issued or cross-signed CA certificate with the same key still matches.
+     */
+    private static AuthorityKeyIdentifier authorityKeyId(JcaX509ExtensionUtils ext, X509Certificate issuer)
+            throws java.io.IOException {
+        byte[] raw = issuer.getExtensionValue(Extension.subjectKeyIdentifier.getId());
+        if (raw != null) {
+            byte[] id = SubjectKeyIdentifier.getInstance(JcaX509ExtensionUtils.parseExtensionValue(raw)).getKeyIdentifier();
+            return new AuthorityKeyIdentifier(id);
+        }
+        return ext.createAuthorityKeyIdentifier(issuer.getPublicKey());
     }
 
     static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signer) {

@@ -60,7 +60,7 @@ public final class TestCertificates {
                     new JcaX509CertificateHolder(ic).getSubject(), BigInteger.valueOf(now.toEpochMilli()),
                     Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofHours(1))), subject, kp.getPublic());
             JcaX509ExtensionUtils u = new JcaX509ExtensionUtils();
-            b.addExtension(Extension.authorityKeyIdentifier, false, u.createAuthorityKeyIdentifier(ic));
+            b.addExtension(Extension.authorityKeyIdentifier, false, u.createAuthorityKeyIdentifier(ic.getPublicKey()));
             b.addExtension(Extension.subjectKeyIdentifier, false, u.createSubjectKeyIdentifier(kp.getPublic()));
             b.addExtension(Extension.basicConstraints, true, ca ? new BasicConstraints(0) : new BasicConstraints(false));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(ca
