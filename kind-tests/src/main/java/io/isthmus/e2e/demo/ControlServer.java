@@ -154,6 +154,11 @@ public final class ControlServer implements AutoCloseable {
         return m;
     }
 
+    /** The port it listens on. */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
     @Override
     public void close() {
         loads.values().forEach(LoadGenerator::close);

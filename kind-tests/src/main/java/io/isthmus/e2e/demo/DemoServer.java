@@ -107,6 +107,11 @@ public final class DemoServer implements AutoCloseable {
         }
     }
 
+    /** The port it listens on. */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
     @Override
     public void close() {
         server.stop(0);

@@ -15,10 +15,13 @@ import java.util.List;
  * The local federation's PKI: one root and one intermediate per cluster, written in Istio's
  * {@code cacerts} layout ({@code ca-cert.pem ca-key.pem root-cert.pem cert-chain.pem}) under
  * {@code <dir>/<cluster>/}, the root under {@code <dir>/root-cert.pem}. Made with
- * {@code openssl} (EC P-256 keys, PKCS#8), the way Istio's plug-in CA guide makes them.
+ * {@code isthmus ca init-root} / {@code issue-intermediate} ({@code io.isthmus.trust.cli.CaCommand},
+ * run in-process); without it on the classpath, with {@code openssl} (EC P-256 keys, PKCS#8), the
+ * way Istio's plug-in CA guide makes them.
  */
 public final class LocalPki {
     private static final Logger LOG = LoggerFactory.getLogger(LocalPki.class);
+    private static final String CA_COMMAND = "io.isthmus.trust.cli.CaCommand";
     private final Path dir;
     private final String trustDomain;
 
@@ -40,6 +43,14 @@ public final class LocalPki {
 
     /** Makes the root (once) and an intermediate for each cluster. */
     public LocalPki create(List<String> clusters) {
+        if (caCommand(List.of("init-root", "--out", dir.toString(), "--force"))) {
+            for (String c : clusters) {
+                caCommand(List.of("issue-intermediate", "--cluster", c, "--root-dir", dir.toString(),
+                        "--out", caDir(c).toString(), "--force"));
+            }
+            LOG.info("PKI ready (isthmus ca) [{}] root={} intermediates={}", trustDomain, rootCert(), clusters);
+            return this;
+        }
         try {
             Files.createDirectories(dir);
             if (!Files.exists(dir.resolve("root-key.pem"))) {
@@ -82,6 +93,24 @@ public final class LocalPki {
         Files.writeString(d.resolve("cert-chain.pem"), Files.readString(d.resolve("ca-cert.pem")) + Files.readString(rootCert()));
         Files.delete(csr);
         Files.delete(ext);
+    }
+
+    /** Runs {@code isthmus ca <args>} in-process; false when the command is not on the classpath. */
+    private static boolean caCommand(List<String> args) {
+        Object command;
+        try {
+            command = Class.forName(CA_COMMAND).getDeclaredConstructor().newInstance();
+        } catch (ClassNotFoundException e) {
+            return false;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create " + CA_COMMAND + ": " + e, e);
+        }
+        java.io.StringWriter err = new java.io.StringWriter();
+        int rc = new picocli.CommandLine(command).setErr(new java.io.PrintWriter(err)).execute(args.toArray(String[]::new));
+        if (rc != 0) {
+            throw new IllegalStateException("isthmus ca " + String.join(" ", args) + " failed (exit " + rc + "): " + err);
+        }
+        return true;
     }
 
     private static void key(Path file) {

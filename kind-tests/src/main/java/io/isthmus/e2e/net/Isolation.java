@@ -46,10 +46,14 @@ public final class Isolation {
         }
     }
 
-    /** Whether an interface name is one the local federation makes. */
+    /** Whether an interface of the outer namespace is one the local federation makes (or its loopback). */
     public static boolean ours(String dev) {
-        return dev.equals("lo") || dev.startsWith("ib") || dev.startsWith("iv") || dev.startsWith("ig")
-                || dev.equals("eth0") || dev.equals("eth1");
+        return dev.equals("lo") || dev.startsWith("ib") || dev.startsWith("iv") || dev.startsWith("ig");
+    }
+
+    /** Whether an interface inside a pod or gateway namespace (which we made whole) is ours. */
+    static boolean oursInPod(String dev) {
+        return dev.equals("lo") || dev.equals("eth0") || dev.equals("eth1");
     }
 
     /**
@@ -63,7 +67,7 @@ public final class Isolation {
             throw new NetException("ip route get " + target + (netns.isEmpty() ? "" : " in " + netns)
                     + " names no interface: " + out.trim());
         }
-        if (!ours(m.group(1))) {
+        if (netns.isEmpty() ? !ours(m.group(1)) : !oursInPod(m.group(1))) {
             throw new NetException("refusing to send to " + target + (netns.isEmpty() ? "" : " from " + netns)
                     + ": it would leave through '" + m.group(1) + "', not one of our interfaces");
         }

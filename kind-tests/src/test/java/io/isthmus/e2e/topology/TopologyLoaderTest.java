@@ -1,0 +1,121 @@
+package io.isthmus.e2e.topology;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TopologyLoaderTest {
+    private static final Path DIR = Path.of(System.getProperty("isthmus.topologies", "../topology-configs"));
+
+    private static final String VALID = """
+            trustDomain: cluster.local
+            clusters:
+              - name: east
+                network: n1
+                nodes: [{name: a, region: r, zone: z1}]
+            services:
+              - name: reviews
+                ports: [{name: http, port: 9080}]
+                workloads: [{cluster: east, zone: z1}]
+            """;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"two-clusters-multi-network.yaml", "single-network.yaml", "three-clusters-primary-remote.yaml"})
+    void shipped_topologies_load(String file) {
+        Topology t = TopologyLoader.load(DIR.resolve(file));
+        assertThat(t.clusters()).isNotEmpty();
+        assertThat(t.service("reviews")).isPresent();
+    }
+
+    @Test
+    void the_scene_topology_has_east_and_west_on_separate_networks() {
+        Topology t = TopologyLoader.load(DIR.resolve("two-clusters-multi-network.yaml"));
+        assertThat(t.networks()).containsExactly("network-east", "network-west");
+        ServiceSpec reviews = t.service("reviews").orElseThrow();
+        assertThat(reviews.hostname()).isEqualTo("reviews.default.svc.cluster.local");
+        assertThat(reviews.workloads()).extracting(WorkloadSpec::cluster).contains("east", "west");
+        assertThat(reviews.workloads()).extracting(WorkloadSpec::version).contains("v1", "v2");
+        assertThat(t.remoteSecrets()).contains(new RemoteSecretSpec("east", "west"));
+    }
+
+    @Test
+    void defaults_fill_in_namespace_account_protocol_and_replicas() {
+        Topology t = TopologyLoader.parse("t", VALID);
+        ServiceSpec s = t.service("reviews").orElseThrow();
+        assertThat(s.namespace()).isEqualTo("default");
+        assertThat(s.serviceAccount()).isEqualTo("reviews");
+        assertThat(s.firstPort().protocol()).isEqualTo(PortSpec.Protocol.HTTP);
+        assertThat(s.firstPort().targetPort()).isEqualTo(9080);
+        assertThat(s.workloads().get(0).replicas()).isEqualTo(1);
+        assertThat(t.clusters().get(0).role()).isEqualTo(ClusterSpec.Role.PRIMARY);
+    }
+
+    @Test
+    void an_unknown_field_is_named_with_its_path() {
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("network: n1", "network: n1\n    netwrk: x")))
+                .isInstanceOf(TopologyException.class).hasMessageContaining("clusters[0].netwrk: unknown field");
+    }
+
+    @Test
+    void a_missing_field_is_named() {
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("    network: n1\n", "")))
+                .hasMessageContaining("clusters[0].network: required");
+    }
+
+    @Test
+    void a_workload_in_a_zone_the_cluster_lacks_is_refused() {
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("workloads: [{cluster: east, zone: z1}]",
+                "workloads: [{cluster: east, zone: z9}]")))
+                .hasMessageContaining("services[reviews].workloads[east/z9].zone").hasMessageContaining("no node in zone 'z9'");
+    }
+
+    @Test
+    void a_workload_in_an_unknown_cluster_is_refused() {
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("{cluster: east, zone: z1}", "{cluster: south, zone: z1}")))
+                .hasMessageContaining(".cluster: no cluster named 'south'");
+    }
+
+    @Test
+    void bad_values_are_named() {
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("port: 9080", "port: 99999")))
+                .hasMessageContaining("ports[http].port: 99999 is not in 1..65535");
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("port: 9080", "port: high")))
+                .hasMessageContaining("port: must be an integer");
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("network: n1", "network: n1\n    role: boss")))
+                .hasMessageContaining("clusters[0].role: 'boss' is not one of [primary, remote]");
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("name: east", "name: East_1")))
+                .hasMessageContaining("clusters.name: 'East_1' is not a lower-case DNS name");
+    }
+
+    @Test
+    void a_remote_cluster_needs_a_primary_control_plane_and_holds_no_secrets() {
+        String remote = VALID.replace("services:", """
+                  - name: north
+                    network: n2
+                    role: remote
+                    controlPlane: nowhere
+                    nodes: [{name: b, region: r, zone: z2}]
+                services:""");
+        assertThatThrownBy(() -> TopologyLoader.parse("t", remote)).hasMessageContaining("clusters[north].controlPlane: no cluster named 'nowhere'");
+        String ok = remote.replace("nowhere", "east") + "remoteSecrets: [{holder: north, of: east}]\n";
+        assertThatThrownBy(() -> TopologyLoader.parse("t", ok)).hasMessageContaining("only primaries hold remote secrets");
+    }
+
+    @Test
+    void invalid_yaml_and_wrong_shapes_are_clear() {
+        assertThatThrownBy(() -> TopologyLoader.parse("t", "clusters: [")).hasMessageContaining("t: not valid YAML");
+        assertThatThrownBy(() -> TopologyLoader.parse("t", "- a\n- b\n")).hasMessageContaining("must be a mapping");
+        assertThatThrownBy(() -> TopologyLoader.parse("t", "clusters: 3\n")).hasMessageContaining("clusters: must be a list");
+        assertThatThrownBy(() -> TopologyLoader.parse("t", "trustDomain: x\n")).hasMessageContaining("at least one cluster");
+    }
+
+    @Test
+    void a_missing_file_is_named() {
+        assertThatThrownBy(() -> TopologyLoader.load(Path.of("/nonexistent/t.yaml"))).hasMessageContaining("/nonexistent/t.yaml: cannot read");
+    }
+}
