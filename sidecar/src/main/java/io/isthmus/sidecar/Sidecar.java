@@ -1,0 +1,347 @@
+package io.isthmus.sidecar;
+
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.isthmus.sidecar.admin.AdminServer;
+import io.isthmus.sidecar.admin.Readiness;
+import io.isthmus.sidecar.bootstrap.BootstrapConfig;
+import io.isthmus.sidecar.bootstrap.BootstrapLoader;
+import io.isthmus.sidecar.bootstrap.HostPort;
+import io.isthmus.sidecar.cert.CaCertificateProvider;
+import io.isthmus.sidecar.cert.CaClient;
+import io.isthmus.sidecar.cert.CertDirProvider;
+import io.isthmus.sidecar.cert.CertificateException;
+import io.isthmus.sidecar.cert.CertificateStore;
+import io.isthmus.sidecar.cert.Pem;
+import io.isthmus.sidecar.dns.DnsProxy;
+import io.isthmus.sidecar.dns.MeshHostnames;
+import io.isthmus.sidecar.xds.ConfigApplier;
+import io.isthmus.sidecar.xds.ControlPlaneChannel;
+import io.isthmus.sidecar.xds.ResourceHandler;
+import io.isthmus.sidecar.xds.ResourceSink;
+import io.isthmus.sidecar.xds.ResourceStore;
+import io.isthmus.sidecar.xds.XdsClient;
+import io.isthmus.sidecar.xds.XdsClientOptions;
+import io.isthmus.sidecar.xds.XdsResourceType;
+import io.isthmus.trust.SpiffeId;
+import io.isthmus.trust.rotate.RotationPolicy;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running proxy: the assembly of bootstrap, certificates, data plane, xDS client, admin,
+ * health, metrics and DNS proxy. {@link #start(SidecarConfig)} returns as soon as everything is
+ * started; the proxy becomes ready ({@code :15021/healthz/ready} 200, {@link #ready()}) once it
+ * has a certificate and its first complete config. {@link #close()} drains and stops it.
+ *
+ * <p>Start order: bootstrap → Vert.x → certificate source (cert dir, or CA client whose first
+ * certificate is requested in the background) → admin/health/metrics servers → data plane →
+ * bootstrap {@code static_resources} → (first certificate) → ADS stream → DNS proxy.
+ */
+public final class Sidecar implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
+
+    private final SidecarConfig config;
+    private final BootstrapConfig bootstrap;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final Readiness readiness = new Readiness();
+    private final CompletableFuture<Void> readyFuture = new CompletableFuture<>();
+    private Vertx vertx;
+    private CertificateStore certificates;
+    private ProxyEngine engine;
+    private ConfigApplier applier;
+    private XdsClient xds;
+    private AdminServer admin;
+    private DnsProxy dns;
+    private volatile boolean closed;
+
+    private Sidecar(SidecarConfig config, BootstrapConfig bootstrap) {
+        this.config = config;
+        this.bootstrap = bootstrap;
+    }
+
+    /** Starts a proxy with this module's data plane. */
+    public static Sidecar start(SidecarConfig config) throws Exception {
+        return start(config, DataPlaneFactory.DEFAULT);
+    }
+
+    /**
+     * Starts a proxy with the given data plane.
+     *
+     * @throws io.isthmus.sidecar.bootstrap.BootstrapException  for an unusable bootstrap
+     * @throws CertificateException                           for unusable certificate files
+     * @throws io.isthmus.sidecar.xds.XdsResourceException    when the data plane rejects the static resources
+     */
+    public static Sidecar start(SidecarConfig config, DataPlaneFactory factory) throws Exception {
+        BootstrapConfig bootstrap = BootstrapLoader.load(config.bootstrap());
+        Sidecar s = new Sidecar(config, bootstrap);
+        try {
+            s.doStart(factory);
+        } catch (Exception | Error e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    private void doStart(DataPlaneFactory factory) throws Exception {
+        String ctx = bootstrap.node().logContext();
+        LOG.info("Proxy starting {} node={} mode={} bootstrap={}", ctx, bootstrap.node().id(), config.mode(),
+                config.bootstrap());
+        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+        CaCertificateProvider caProvider = null;
+        if (config.certDir().isPresent()) {
+            CertDirProvider p = CertDirProvider.start(config.certDir().get(), Duration.ofSeconds(2));
+            closeables.add(p);
+            certificates = p.store();
+        } else {
+            String pem = readFile(config.rootCert().orElseThrow(), "--root-cert");
+            certificates = new CertificateStore(Pem.anchors(pem, "file:" + config.rootCert().get()));
+            caProvider = caProvider(certificates);
+            closeables.add(caProvider);
+        }
+        certificates.onCertificate(c -> certificateChanged());
+        certificateChanged();
+
+        ResourceStore store = new ResourceStore();
+        engine = factory.start(new DataPlaneContext(vertx, bootstrap.node(), config.mode(), certificates, meters,
+                config.drainTime()));
+        MeshHostnames hostnames = new MeshHostnames();
+        applier = new ConfigApplier(withHostnames(engine, hostnames), certificates.rootCaHandler(), store,
+                Clock.systemUTC());
+
+        admin = new AdminServer(vertx, new AdminServer.Sources(bootstrap.node(), store, engine, certificates,
+                readiness, meters));
+        admin.start(config.adminAddress(), config.adminPort(), config.healthAddress(), config.healthPort(),
+                config.metricsPort()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        applier.applyStatic(bootstrap.staticClusters(), bootstrap.staticListeners(), bootstrap.staticSecrets());
+
+        if (config.dnsAddress().isPresent()) {
+            dns = DnsProxy.start(vertx, config.dnsAddress().get(), hostnames, DnsProxy.systemUpstream())
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+
+        if (bootstrap.controlPlane().isPresent()) {
+            var cp = bootstrap.controlPlane().get();
+            xds = new XdsClient(bootstrap.node(), ControlPlaneChannel.open(cp.address(),
+                    cp.tls() ? Optional.of(certificates) : Optional.empty(), cp.serverName()), applier,
+                    XdsClientOptions.DEFAULTS, new SecureRandom());
+            xds.initialConfig().thenRun(() -> configReady());
+            if (caProvider != null && cp.tls()) {
+                caProvider.start().thenRun(xds::start);
+            } else {
+                if (caProvider != null) {
+                    caProvider.start();
+                }
+                xds.start();
+            }
+        } else {
+            if (caProvider != null) {
+                caProvider.start();
+            }
+            configReady();
+        }
+        LOG.info("Proxy started {} admin={} health={} metrics={} dns={}", ctx, admin.adminPort(), admin.healthPort(),
+                admin.metricsPort(), dns == null ? "off" : dns.localAddress());
+    }
+
+    private CaCertificateProvider caProvider(CertificateStore store) {
+        HostPort caAddress = config.caAddress().map(HostPort::parse)
+                .or(() -> bootstrap.controlPlane().map(BootstrapConfig.ControlPlaneAddress::address))
+                .orElseThrow(() -> new CertificateException("no CA: give --ca-address, --cert-dir, or a bootstrap "
+                        + "with dynamic_resources.ads_config and an xds-grpc cluster"));
+        String serverName = bootstrap.controlPlane().map(BootstrapConfig.ControlPlaneAddress::serverName)
+                .orElse(BootstrapLoader.DEFAULT_CONTROLLER_NAME);
+        var node = bootstrap.node();
+        if (node.namespace().isBlank() || node.serviceAccount().isBlank()) {
+            throw new CertificateException("bootstrap " + bootstrap.source() + ": field node.metadata."
+                    + (node.namespace().isBlank() ? "NAMESPACE" : "SERVICE_ACCOUNT")
+                    + ": needed for the certificate's SPIFFE ID");
+        }
+        SpiffeId id = SpiffeId.of(SpiffeId.DEFAULT_TRUST_DOMAIN, node.namespace(), node.serviceAccount());
+        var tokenFile = config.tokenFile();
+        CaClient ca = new CaClient(ControlPlaneChannel.open(caAddress, Optional.of(store), serverName),
+                () -> tokenFile.map(f -> readFile(f, "--token-file").strip()).orElse(""), Duration.ofSeconds(10));
+        return new CaCertificateProvider(id, ca, config.certTtl(), store, RotationPolicy.defaults());
+    }
+
+    private static String readFile(java.nio.file.Path f, String flag) {
+        try {
+            return Files.readString(f);
+        } catch (IOException e) {
+            throw new CertificateException(flag + " " + f + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Wraps the data plane's route handler so the DNS proxy learns the mesh hostnames from RDS. */
+    private static ResourceSink withHostnames(ResourceSink sink, MeshHostnames hostnames) {
+        return new ResourceSink() {
+            @Override
+            public ResourceHandler<Listener> listeners() {
+                return sink.listeners();
+            }
+
+            @Override
+            public ResourceHandler<RouteConfiguration> routes() {
+                ResourceHandler<RouteConfiguration> h = sink.routes();
+                return (resources, version) -> {
+                    h.apply(resources, version);
+                    hostnames.update(resources.values());
+                };
+            }
+
+            @Override
+            public ResourceHandler<Cluster> clusters() {
+                return sink.clusters();
+            }
+
+            @Override
+            public ResourceHandler<ClusterLoadAssignment> endpoints() {
+                return sink.endpoints();
+            }
+        };
+    }
+
+    private void certificateChanged() {
+        boolean has = certificates.certificate().isPresent();
+        readiness.set(Readiness.CERTIFICATE, has);
+        checkReady();
+    }
+
+    private void configReady() {
+        readiness.set(Readiness.CONFIG, true);
+        checkReady();
+    }
+
+    private void checkReady() {
+        if (readiness.ready() && !readyFuture.isDone()) {
+            LOG.info("Proxy ready {}", bootstrap.node().logContext());
+            readyFuture.complete(null);
+        }
+    }
+
+    /** Whether the proxy is ready for traffic. */
+    public boolean ready() {
+        return readiness.ready();
+    }
+
+    /** Completes when the proxy first becomes ready. */
+    public CompletableFuture<Void> whenReady() {
+        return readyFuture;
+    }
+
+    /** The loaded bootstrap. */
+    public BootstrapConfig bootstrap() {
+        return bootstrap;
+    }
+
+    /** The certificate source shared with the data plane. */
+    public CertificateStore certificates() {
+        return certificates;
+    }
+
+    /** The xDS resources in force. */
+    public Map<XdsResourceType, ResourceStore.TypeState> resources() {
+        return applier == null ? Map.of() : applier.store().all();
+    }
+
+    /** Whether the ADS stream is up (false without a control plane). */
+    public boolean controlPlaneConnected() {
+        return xds != null && xds.connected();
+    }
+
+    /** The data plane. */
+    public ProxyEngine engine() {
+        return engine;
+    }
+
+    /** The Vert.x instance the proxy runs on. */
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /** The bound admin port. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.adminPort();
+    }
+
+    /** The bound health port. */
+    public int healthPort() {
+        return admin == null ? -1 : admin.healthPort();
+    }
+
+    /** The bound metrics port. */
+    public int metricsPort() {
+        return admin == null ? -1 : admin.metricsPort();
+    }
+
+    /** Where the DNS proxy listens, if it runs. */
+    public Optional<java.net.InetSocketAddress> dnsAddress() {
+        return dns == null ? Optional.empty() : Optional.of(dns.localAddress());
+    }
+
+    /**
+     * Stops the proxy: not ready first, then the ADS stream, the DNS proxy, the data plane (which
+     * drains for at most the configured drain time), the certificate source and the servers.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        readiness.set(Readiness.NOT_DRAINING, false);
+        LOG.info("Proxy stopping {}", bootstrap.node().logContext());
+        quietly(xds);
+        quietly(dns);
+        quietly(engine);
+        closeables.forEach(Sidecar::quietly);
+        quietly(admin);
+        if (vertx != null) {
+            try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.debug("Vert.x close: {}", e.toString());
+            }
+        }
+        LOG.info("Proxy stopped {}", bootstrap.node().logContext());
+    }
+
+    private static void quietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.warn("Close failed [{}]: {}", c.getClass().getSimpleName(), e.toString());
+        }
+    }
+
+    /** For tests: messages in force of one type. */
+    Map<String, Message> inForce(XdsResourceType type) {
+        return applier.store().state(type).merged();
+    }
+}

@@ -1,0 +1,252 @@
+package io.isthmus.sidecar.dns;
+
+import io.isthmus.mesh.XdsNames;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.dns.DatagramDnsQuery;
+import io.netty.handler.codec.dns.DatagramDnsQueryDecoder;
+import io.netty.handler.codec.dns.DatagramDnsQueryEncoder;
+import io.netty.handler.codec.dns.DatagramDnsResponse;
+import io.netty.handler.codec.dns.DatagramDnsResponseDecoder;
+import io.netty.handler.codec.dns.DatagramDnsResponseEncoder;
+import io.netty.handler.codec.dns.DefaultDnsRawRecord;
+import io.netty.handler.codec.dns.DnsQuestion;
+import io.netty.handler.codec.dns.DnsRecord;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponseCode;
+import io.netty.handler.codec.dns.DnsSection;
+import io.netty.util.ReferenceCountUtil;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The proxy's DNS server (Istio's DNS proxying): A queries for mesh hostnames
+ * ({@link MeshHostnames}) are answered with {@link XdsNames#OUTBOUND_BIND_ADDRESS} so that the
+ * app's connection lands on the outbound listener of the port it calls; AAAA and other types for
+ * mesh names get an empty NOERROR answer (so clients fall back to IPv4); other names are forwarded
+ * to the upstream resolver, or answered NXDOMAIN when there is none. Malformed packets are dropped.
+ * UDP only; runs on its own single Netty event loop.
+ */
+public final class DnsProxy implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DnsProxy.class);
+    private static final long TTL_SECONDS = 30;
+    private static final byte[] OUTBOUND = outbound();
+
+    private final MeshHostnames hostnames;
+    private final Optional<InetSocketAddress> upstream;
+    private final EventLoopGroup group;
+    private Channel channel;
+
+    private DnsProxy(MeshHostnames hostnames, Optional<InetSocketAddress> upstream) {
+        this.hostnames = hostnames;
+        this.upstream = upstream;
+        this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    }
+
+    private static byte[] outbound() {
+        try {
+            return InetAddress.getByName(XdsNames.OUTBOUND_BIND_ADDRESS).getAddress();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Starts the proxy on {@code bind} ({@code vertx} is only used to complete the future on a
+     * Vert.x context).
+     *
+     * @param upstream where other names go; empty = answer NXDOMAIN
+     */
+    public static Future<DnsProxy> start(Vertx vertx, InetSocketAddress bind, MeshHostnames hostnames,
+                                         Optional<InetSocketAddress> upstream) {
+        Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(hostnames, "hostnames");
+        Objects.requireNonNull(upstream, "upstream");
+        Optional<InetSocketAddress> up = upstream.filter(u -> !sameEndpoint(u, bind));
+        DnsProxy p = new DnsProxy(hostnames, up);
+        Promise<DnsProxy> promise = Promise.promise();
+        new Bootstrap().group(p.group).channel(NioDatagramChannel.class)
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel ch) {
+                        ch.pipeline().addLast(new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder(),
+                                p.new QueryHandler());
+                    }
+                })
+                .bind(bind).addListener(f -> {
+                    if (f.isSuccess()) {
+                        p.channel = ((io.netty.channel.ChannelFuture) f).channel();
+                        LOG.info("DNS proxy listening [{}] upstream={}", p.localAddress(),
+                                up.map(Object::toString).orElse("none (NXDOMAIN)"));
+                        promise.complete(p);
+                    } else {
+                        p.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                        promise.fail(new IOException("DNS proxy cannot bind " + bind + ": " + f.cause().getMessage(),
+                                f.cause()));
+                    }
+                });
+        return promise.future();
+    }
+
+    private static boolean sameEndpoint(InetSocketAddress a, InetSocketAddress b) {
+        return a.getPort() == b.getPort() && (a.getAddress().equals(b.getAddress())
+                || b.getAddress().isAnyLocalAddress() && a.getAddress().isLoopbackAddress());
+    }
+
+    /** The first {@code nameserver} of {@code /etc/resolv.conf}, port 53, if any. */
+    public static Optional<InetSocketAddress> systemUpstream() {
+        return upstreamFrom(Path.of("/etc/resolv.conf"));
+    }
+
+    /** The first {@code nameserver} of a resolv.conf file, port 53, if any. */
+    public static Optional<InetSocketAddress> upstreamFrom(Path resolvConf) {
+        try {
+            for (String line : Files.readAllLines(resolvConf)) {
+                String[] p = line.trim().split("\\s+");
+                if (p.length >= 2 && p[0].equals("nameserver")) {
+                    return Optional.of(new InetSocketAddress(InetAddress.getByName(p[1]), 53));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("No upstream resolver from {}: {}", resolvConf, e.toString());
+        }
+        return Optional.empty();
+    }
+
+    /** Where it listens. */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    private final class QueryHandler extends SimpleChannelInboundHandler<DatagramDnsQuery> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
+            DnsQuestion q = query.count(DnsSection.QUESTION) > 0 ? query.recordAt(DnsSection.QUESTION) : null;
+            if (q == null) {
+                reply(ctx, query, DnsResponseCode.FORMERR, null, false);
+                return;
+            }
+            if (hostnames.contains(q.name())) {
+                boolean a = q.type() == DnsRecordType.A;
+                reply(ctx, query, DnsResponseCode.NOERROR, q, a);
+            } else if (upstream.isPresent()) {
+                forward(ctx, query, q);
+            } else {
+                reply(ctx, query, DnsResponseCode.NXDOMAIN, q, false);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            LOG.debug("DNS packet dropped: {}", cause.toString());
+        }
+    }
+
+    private void reply(ChannelHandlerContext ctx, DatagramDnsQuery query, DnsResponseCode code, DnsQuestion q,
+                       boolean answerA) {
+        DatagramDnsResponse r = new DatagramDnsResponse(query.recipient(), query.sender(), query.id());
+        r.setRecursionDesired(query.isRecursionDesired()).setRecursionAvailable(upstream.isPresent())
+                .setAuthoritativeAnswer(code == DnsResponseCode.NOERROR).setCode(code);
+        if (q != null) {
+            r.addRecord(DnsSection.QUESTION, q);
+            ReferenceCountUtil.retain(q);
+        }
+        if (answerA) {
+            r.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), DnsRecordType.A, TTL_SECONDS,
+                    Unpooled.wrappedBuffer(OUTBOUND)));
+        }
+        ctx.writeAndFlush(r);
+    }
+
+    private void forward(ChannelHandlerContext client, DatagramDnsQuery query, DnsQuestion q) {
+        InetSocketAddress up = upstream.orElseThrow();
+        InetSocketAddress clientAddr = query.sender();
+        InetSocketAddress local = query.recipient();
+        int id = query.id();
+        boolean rd = query.isRecursionDesired();
+        List<DnsQuestion> questions = new ArrayList<>();
+        for (int i = 0; i < query.count(DnsSection.QUESTION); i++) {
+            DnsRecord rec = query.recordAt(DnsSection.QUESTION, i);
+            questions.add((DnsQuestion) rec);
+        }
+        new Bootstrap().group(client.channel().eventLoop()).channel(NioDatagramChannel.class)
+                .handler(new ChannelInitializer<DatagramChannel>() {
+                    @Override
+                    protected void initChannel(DatagramChannel ch) {
+                        ch.pipeline().addLast(new DatagramDnsQueryEncoder(), new DatagramDnsResponseDecoder(),
+                                new SimpleChannelInboundHandler<DatagramDnsResponse>() {
+                                    @Override
+                                    protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsResponse resp) {
+                                        relay(client, resp, local, clientAddr, id);
+                                        ctx.close();
+                                    }
+
+                                    @Override
+                                    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                        LOG.debug("DNS upstream answer dropped [{}]: {}", up, cause.toString());
+                                    }
+                                });
+                    }
+                })
+                .bind(new InetSocketAddress(0)).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        return;
+                    }
+                    Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
+                    DatagramDnsQuery out = new DatagramDnsQuery(null, up, id).setRecursionDesired(rd);
+                    for (DnsQuestion dq : questions) {
+                        out.addRecord(DnsSection.QUESTION, dq);
+                    }
+                    ch.writeAndFlush(out);
+                    ch.eventLoop().schedule(() -> {
+                        ch.close();
+                    }, 5, TimeUnit.SECONDS);
+                });
+    }
+
+    private static void relay(ChannelHandlerContext client, DatagramDnsResponse resp, InetSocketAddress local,
+                              InetSocketAddress to, int id) {
+        DatagramDnsResponse r = new DatagramDnsResponse(local, to, id, resp.opCode(), resp.code());
+        r.setRecursionDesired(resp.isRecursionDesired()).setRecursionAvailable(resp.isRecursionAvailable())
+                .setAuthoritativeAnswer(resp.isAuthoritativeAnswer()).setTruncated(resp.isTruncated());
+        for (DnsSection s : DnsSection.values()) {
+            for (int i = 0; i < resp.count(s); i++) {
+                DnsRecord rec = resp.recordAt(s, i);
+                ReferenceCountUtil.retain(rec);
+                r.addRecord(s, rec);
+            }
+        }
+        client.writeAndFlush(r);
+    }
+
+    @Override
+    public void close() {
+        if (channel != null) {
+            channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+}
