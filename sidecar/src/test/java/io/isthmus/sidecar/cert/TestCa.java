@@ -47,7 +47,7 @@ public final class TestCa implements AutoCloseable {
     private final Server server;
 
     /** Starts on a free loopback port; {@code extra} services are hosted too (e.g. ADS). */
-    public TestCa(TestPki pki, String cluster, Duration ttl, io.grpc.BindableService... extra) throws IOException {
+    public TestCa(TestPki pki, String cluster, Duration ttl, io.grpc.ServerServiceDefinition... extra) throws IOException {
         this.pki = pki;
         this.serving = pki.authority(cluster).issueServer(
                 SpiffeId.of(TestPki.TRUST_DOMAIN, "isthmus-system", "isthmus-controller"),

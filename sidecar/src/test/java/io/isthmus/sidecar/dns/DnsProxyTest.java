@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The DNS proxy over real UDP sockets on loopback. */
-class DnsProxyTest {
-    static final int A = 1;
+public class DnsProxyTest {
+    public static final int A = 1;
     static final int AAAA = 28;
 
     final Vertx vertx = Vertx.vertx();
@@ -51,10 +51,10 @@ class DnsProxyTest {
         return names;
     }
 
-    record Answer(int id, int rcode, int answers, byte[] firstAddress) {
+    public record Answer(int id, int rcode, int answers, byte[] firstAddress) {
     }
 
-    static byte[] query(int id, String name, int type) {
+    public static byte[] query(int id, String name, int type) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) (id >> 8), (byte) id, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0});
         for (String label : name.split("\\.")) {
@@ -67,7 +67,7 @@ class DnsProxyTest {
         return out.toByteArray();
     }
 
-    static Answer ask(InetSocketAddress server, byte[] packet) throws Exception {
+    public static Answer ask(InetSocketAddress server, byte[] packet) throws Exception {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             s.setSoTimeout(5000);
             s.send(new DatagramPacket(packet, packet.length, server));
