@@ -1,0 +1,236 @@
+package io.isthmus.sidecar;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.isthmus.mesh.Locality;
+import io.isthmus.sidecar.admin.EndpointStatus;
+import io.isthmus.sidecar.bootstrap.NodeInfo;
+import io.isthmus.sidecar.cert.CertificateSource;
+import io.isthmus.sidecar.cluster.ClusterManager;
+import io.isthmus.sidecar.cluster.UpstreamCluster;
+import io.isthmus.sidecar.endpoint.Endpoint;
+import io.isthmus.sidecar.errors.InvalidResourceException;
+import io.isthmus.sidecar.filter.ListenerContext;
+import io.isthmus.sidecar.filter.UpstreamDirectory;
+import io.isthmus.sidecar.listener.ListenerConfig;
+import io.isthmus.sidecar.listener.ListenerManager;
+import io.isthmus.sidecar.route.RouteTable;
+import io.isthmus.sidecar.route.RouteTranslator;
+import io.isthmus.sidecar.telemetry.NodeIdentity;
+import io.isthmus.sidecar.telemetry.ProxyTelemetry;
+import io.isthmus.sidecar.tls.MeshTls;
+import io.isthmus.sidecar.tls.TlsMaterial;
+import io.isthmus.sidecar.tls.TlsMaterialSource;
+import io.isthmus.sidecar.xds.ResourceHandler;
+import io.isthmus.sidecar.xds.XdsResourceException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane of the proxy: applies Listener, RouteConfiguration, Cluster and
+ * ClusterLoadAssignment resources (each validated completely, translated to immutable runtime
+ * records and swapped in atomically, or rejected with the resource and field named), serves the
+ * listeners, and reports endpoint state for the admin {@code /clusters}.
+ *
+ * <p>Start it with {@link #start(DataPlaneContext)} (what {@link Sidecar} does) or
+ * {@link #start(Vertx, Options)}; feed it through {@link #listeners()}, {@link #routes()},
+ * {@link #clusters()} and {@link #endpoints()}; stop it with {@link #close()}.
+ */
+public final class DataPlane implements ProxyEngine, UpstreamDirectory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DataPlane.class);
+
+    private final Vertx vertx;
+    private final Options options;
+    private final ClusterManager clusterManager;
+    private final ListenerManager listenerManager;
+    private volatile Map<String, RouteTable> routeTables = Map.of();
+
+    /**
+     * How to run the data plane.
+     *
+     * @param tls the workload certificate and trust bundle, read at every handshake
+     * @param telemetry metrics and access log
+     * @param eventLoops servers per listener (one per event loop); default the number of cores
+     * @param maxBufferedBody largest request body buffered for retries (bytes); default 1 MiB
+     * @param drainTime how long removed clusters and listeners serve requests in flight
+     * @param nanoClock monotonic time (settable for tests)
+     * @param random randomness of load balancing and routing (settable for tests)
+     */
+    public record Options(TlsMaterialSource tls, ProxyTelemetry telemetry, int eventLoops, int maxBufferedBody,
+                          Duration drainTime, LongSupplier nanoClock, RandomGenerator random) {
+        public Options {
+            Objects.requireNonNull(tls, "tls");
+            Objects.requireNonNull(telemetry, "telemetry");
+            Objects.requireNonNull(drainTime, "drainTime");
+            Objects.requireNonNull(nanoClock, "nanoClock");
+            Objects.requireNonNull(random, "random");
+            if (eventLoops < 1 || maxBufferedBody < 0) {
+                throw new IllegalArgumentException("eventLoops must be >= 1 and maxBufferedBody >= 0");
+            }
+        }
+
+        /** Defaults around a certificate source and telemetry. */
+        public static Options of(TlsMaterialSource tls, ProxyTelemetry telemetry) {
+            return new Options(tls, telemetry, Runtime.getRuntime().availableProcessors(), 1 << 20,
+                    Duration.ofSeconds(5), System::nanoTime, RandomGenerator.of("L64X128MixRandom"));
+        }
+    }
+
+    private DataPlane(Vertx vertx, Options options) {
+        this.vertx = vertx;
+        this.options = options;
+        MeshTls tls = new MeshTls(options.tls());
+        this.clusterManager = new ClusterManager(vertx, tls, options.nanoClock(), options.random(), options.drainTime());
+        this.listenerManager = new ListenerManager(vertx, tls, this::context, options.eventLoops());
+    }
+
+    /** Starts a data plane with explicit options; it serves nothing until resources arrive. */
+    public static DataPlane start(Vertx vertx, Options options) {
+        return new DataPlane(Objects.requireNonNull(vertx, "vertx"), Objects.requireNonNull(options, "options"));
+    }
+
+    /** Starts the data plane for {@link Sidecar}: certificates and metrics from the context. */
+    public static DataPlane start(DataPlaneContext context) {
+        TlsMaterialSource tls = fromCertificates(context.certificates());
+        ProxyTelemetry telemetry = new ProxyTelemetry(context.meters(), identity(context.node()),
+                () -> context.certificates().certificate().map(c -> c.spiffeId()).orElse(""));
+        Options defaults = Options.of(tls, telemetry);
+        return start(context.vertx(), new Options(tls, telemetry, defaults.eventLoops(), defaults.maxBufferedBody(),
+                context.drainTime(), defaults.nanoClock(), defaults.random()));
+    }
+
+    /** Reads the certificate and trust bundle of a {@link CertificateSource} at each handshake. */
+    public static TlsMaterialSource fromCertificates(CertificateSource certificates) {
+        return () -> certificates.certificate()
+                .map(c -> new TlsMaterial(c.key(), c.chain(), certificates.trustAnchors().roots()));
+    }
+
+    private static NodeIdentity identity(NodeInfo node) {
+        Map<String, String> labels = node.labels();
+        String workload = node.workloadName().isEmpty() ? node.serviceCluster() : node.workloadName();
+        String app = labels.getOrDefault("service.istio.io/canonical-name", labels.getOrDefault("app", workload));
+        String version = labels.getOrDefault("service.istio.io/canonical-revision", labels.getOrDefault("version", "unknown"));
+        return new NodeIdentity(orUnknown(workload), orUnknown(node.namespace()), orUnknown(node.clusterId()),
+                orUnknown(app), orUnknown(version));
+    }
+
+    private static String orUnknown(String s) {
+        return s == null || s.isEmpty() ? "unknown" : s;
+    }
+
+    private ListenerContext context(ListenerConfig config) {
+        return new ListenerContext(config.name(), config.direction(), vertx, this, options.telemetry(),
+                () -> options.tls().current().map(TlsMaterial::spiffeId).orElse(""), options.random(),
+                options.maxBufferedBody());
+    }
+
+    // ---- resource handlers ----
+
+    @Override
+    public ResourceHandler<Listener> listeners() {
+        return (resources, version) -> {
+            guard(() -> listenerManager.apply(resources));
+            LOG.info("listeners applied [version={} count={}]", version, resources.size());
+        };
+    }
+
+    @Override
+    public ResourceHandler<RouteConfiguration> routes() {
+        return (resources, version) -> {
+            guard(() -> {
+                Map<String, RouteTable> next = new HashMap<>();
+                for (var e : resources.entrySet()) {
+                    RouteTable t = RouteTranslator.translate(e.getValue());
+                    next.put(e.getKey(), t);
+                }
+                routeTables = Map.copyOf(next);
+            });
+            LOG.info("routes applied [version={} count={}]", version, resources.size());
+        };
+    }
+
+    @Override
+    public ResourceHandler<Cluster> clusters() {
+        return (resources, version) -> guard(() -> clusterManager.applyClusters(resources));
+    }
+
+    @Override
+    public ResourceHandler<ClusterLoadAssignment> endpoints() {
+        return (resources, version) -> guard(() -> clusterManager.applyEndpoints(resources));
+    }
+
+    private interface Apply {
+        void run() throws InvalidResourceException;
+    }
+
+    private static void guard(Apply apply) {
+        try {
+            apply.run();
+        } catch (InvalidResourceException e) {
+            throw new XdsResourceException(e.typeUrl(), e.resourceName(), e.field(), e.reason(), e);
+        }
+    }
+
+    // ---- lookups for the filters ----
+
+    @Override
+    public Optional<RouteTable> routeTable(String name) {
+        return Optional.ofNullable(routeTables.get(name));
+    }
+
+    @Override
+    public Optional<UpstreamCluster> cluster(String name) {
+        return clusterManager.cluster(name);
+    }
+
+    /** The listeners bound now. */
+    public List<ListenerConfig> activeListeners() {
+        return listenerManager.active();
+    }
+
+    /** The telemetry (metrics registry and access log). */
+    public ProxyTelemetry telemetry() {
+        return options.telemetry();
+    }
+
+    @Override
+    public List<EndpointStatus> endpointStatus() {
+        List<EndpointStatus> out = new ArrayList<>();
+        long now = options.nanoClock().getAsLong();
+        for (UpstreamCluster c : clusterManager.clusters().values()) {
+            for (Endpoint e : c.endpoints()) {
+                out.add(new EndpointStatus(c.name(), e.address().host(), e.address().port(),
+                        new Locality(e.locality().region(), e.locality().zone(), e.locality().subZone()),
+                        e.priority(), e.weight(), e.healthy() ? "HEALTHY" : "UNHEALTHY", e.state().ejected(now),
+                        e.state().activeRequests()));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        try {
+            listenerManager.close().toCompletionStage().toCompletableFuture()
+                    .get(Math.max(1, options.drainTime().toSeconds()) + 5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("listeners did not close cleanly: {}", e.toString());
+        }
+        clusterManager.close();
+    }
+}

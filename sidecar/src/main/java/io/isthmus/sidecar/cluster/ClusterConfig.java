@@ -1,0 +1,56 @@
+package io.isthmus.sidecar.cluster;
+
+import io.isthmus.sidecar.endpoint.LoadAssignment;
+import io.isthmus.sidecar.endpoint.OutlierConfig;
+import io.isthmus.sidecar.lb.LbPolicy;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A cluster as the proxy runs it: the validated, immutable form of a CDS {@code Cluster}.
+ *
+ * @param name the cluster name, e.g. {@code outbound|9080||reviews.default.svc.cluster.local}
+ * @param discovery where its endpoints come from
+ * @param edsServiceName the {@code ClusterLoadAssignment} name to use (EDS); the cluster name by default
+ * @param connectTimeout TCP (and TLS) connect timeout; Envoy default 5 s
+ * @param lbPolicy endpoint picking
+ * @param outlier outlier detection, empty when off
+ * @param limits circuit breakers
+ * @param tls upstream mTLS, empty for plaintext
+ * @param protocol the upstream HTTP protocol
+ * @param staticAssignment the endpoints of a STATIC cluster; empty for EDS
+ */
+public record ClusterConfig(String name, Discovery discovery, String edsServiceName, Duration connectTimeout,
+                            LbPolicy lbPolicy, Optional<OutlierConfig> outlier, CircuitBreakerLimits limits,
+                            Optional<UpstreamTls> tls, UpstreamProtocol protocol,
+                            Optional<LoadAssignment> staticAssignment) {
+
+    public ClusterConfig {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(discovery, "discovery");
+        Objects.requireNonNull(edsServiceName, "edsServiceName");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(lbPolicy, "lbPolicy");
+        Objects.requireNonNull(outlier, "outlier");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(protocol, "protocol");
+        Objects.requireNonNull(staticAssignment, "staticAssignment");
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new IllegalArgumentException("connectTimeout must be positive");
+        }
+    }
+
+    /** True when two configs can share one connection pool (same TLS, protocol and limits). */
+    public boolean samePools(ClusterConfig other) {
+        return tls.equals(other.tls) && protocol == other.protocol && limits.equals(other.limits)
+                && connectTimeout.equals(other.connectTimeout);
+    }
+
+    /** Where a cluster's endpoints come from. */
+    public enum Discovery { EDS, STATIC }
+
+    /** The HTTP protocol spoken to the upstream. */
+    public enum UpstreamProtocol { HTTP_1_1, HTTP_2 }
+}

@@ -1,0 +1,231 @@
+package io.isthmus.sidecar.cluster;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.isthmus.sidecar.endpoint.EndpointState;
+import io.isthmus.sidecar.endpoint.EndpointTranslator;
+import io.isthmus.sidecar.endpoint.LoadAssignment;
+import io.isthmus.sidecar.endpoint.OutlierConfig;
+import io.isthmus.sidecar.errors.InvalidResourceException;
+import io.isthmus.sidecar.errors.TypeUrls;
+import io.isthmus.sidecar.lb.LbPolicy;
+import io.isthmus.sidecar.tls.SanMatchers;
+import io.isthmus.sidecar.tls.TlsContextTranslator;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Translates a CDS {@code Cluster} into a {@link ClusterConfig}. Every field that would change
+ * behaviour and is not honoured is refused with the field's name (see docs/xds-support.md).
+ */
+public final class ClusterTranslator {
+
+    private static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    private static final String TLS_SOCKET = "envoy.transport_sockets.tls";
+
+    private ClusterTranslator() {
+    }
+
+    /** Translates and validates one cluster. */
+    public static ClusterConfig translate(Cluster c) throws InvalidResourceException {
+        String name = c.getName();
+        if (name.isEmpty()) {
+            throw invalid("", "name", "must not be empty");
+        }
+        if (c.hasClusterType()) {
+            throw invalid(name, "cluster_type", "custom cluster types are not supported");
+        }
+        ClusterConfig.Discovery discovery = switch (c.getType()) {
+            case EDS -> ClusterConfig.Discovery.EDS;
+            case STATIC -> ClusterConfig.Discovery.STATIC;
+            default -> throw invalid(name, "type", c.getType() + " is not supported (EDS and STATIC are)");
+        };
+        String eds = name;
+        if (discovery == ClusterConfig.Discovery.EDS && c.hasEdsClusterConfig()) {
+            var ec = c.getEdsClusterConfig();
+            if (ec.hasEdsConfig() && !ec.getEdsConfig().hasAds() && !ec.getEdsConfig().hasSelf()) {
+                throw invalid(name, "eds_cluster_config.eds_config", "only ADS is supported");
+            }
+            if (!ec.getServiceName().isEmpty()) {
+                eds = ec.getServiceName();
+            }
+        }
+        Optional<LoadAssignment> statics = Optional.empty();
+        if (discovery == ClusterConfig.Discovery.STATIC) {
+            if (!c.hasLoadAssignment()) {
+                throw invalid(name, "load_assignment", "a STATIC cluster needs its endpoints");
+            }
+            try {
+                var cla = c.getLoadAssignment().getClusterName().isEmpty()
+                        ? c.getLoadAssignment().toBuilder().setClusterName(name).build() : c.getLoadAssignment();
+                statics = Optional.of(EndpointTranslator.translate(cla, a -> new EndpointState()));
+            } catch (InvalidResourceException e) {
+                throw invalid(name, "load_assignment." + e.field(), e.reason());
+            }
+        }
+        Duration connectTimeout = c.hasConnectTimeout() ? duration(c.getConnectTimeout()) : Duration.ofSeconds(5);
+        if (connectTimeout.isZero() || connectTimeout.isNegative()) {
+            throw invalid(name, "connect_timeout", "must be positive");
+        }
+        LbPolicy lb = switch (c.getLbPolicy()) {
+            case ROUND_ROBIN -> LbPolicy.ROUND_ROBIN;
+            case LEAST_REQUEST -> LbPolicy.LEAST_REQUEST;
+            case RANDOM -> LbPolicy.RANDOM;
+            default -> throw invalid(name, "lb_policy", c.getLbPolicy() + " is not supported");
+        };
+        if (c.hasLoadBalancingPolicy()) {
+            throw invalid(name, "load_balancing_policy", "typed load balancing policies are not supported; use lb_policy");
+        }
+        if (c.hasLbSubsetConfig() || c.hasRingHashLbConfig() || c.hasMaglevLbConfig() || c.hasOriginalDstLbConfig()) {
+            throw invalid(name, "lb_config", "subset, ring hash, maglev and original-dst LB are not supported");
+        }
+        if (c.hasCommonLbConfig() && c.getCommonLbConfig().hasZoneAwareLbConfig()) {
+            throw invalid(name, "common_lb_config.zone_aware_lb_config", "zone-aware routing is not supported; use priorities");
+        }
+        if (c.getHealthChecksCount() > 0) {
+            throw invalid(name, "health_checks", "active health checking is not supported; use outlier_detection");
+        }
+        if (c.getTransportSocketMatchesCount() > 0) {
+            throw invalid(name, "transport_socket_matches", "not supported; use transport_socket");
+        }
+        if (c.getFiltersCount() > 0) {
+            throw invalid(name, "filters", "upstream network filters are not supported");
+        }
+        return new ClusterConfig(name, discovery, eds, connectTimeout, lb, outlier(c), limits(c), tls(c),
+                protocol(c), statics);
+    }
+
+    private static Optional<OutlierConfig> outlier(Cluster c) throws InvalidResourceException {
+        String name = c.getName();
+        if (!c.hasOutlierDetection()) {
+            return name.startsWith("outbound|") ? Optional.of(OutlierConfig.MESH_DEFAULTS) : Optional.empty();
+        }
+        OutlierDetection o = c.getOutlierDetection();
+        if (o.getSplitExternalLocalOriginErrors()) {
+            throw invalid(name, "outlier_detection.split_external_local_origin_errors", "not supported");
+        }
+        if ((o.hasEnforcingFailurePercentage() && o.getEnforcingFailurePercentage().getValue() > 0)
+                || (o.hasEnforcingSuccessRate() && o.getEnforcingSuccessRate().getValue() > 0)) {
+            throw invalid(name, "outlier_detection.enforcing_success_rate",
+                    "success-rate and failure-percentage ejection are not supported; set their enforcement to 0");
+        }
+        OutlierConfig d = OutlierConfig.ENVOY_DEFAULTS;
+        try {
+            return Optional.of(new OutlierConfig(
+                    o.hasConsecutive5Xx() ? o.getConsecutive5Xx().getValue() : d.consecutive5xx(),
+                    o.hasEnforcingConsecutive5Xx() ? o.getEnforcingConsecutive5Xx().getValue() : d.enforcing5xx(),
+                    o.hasConsecutiveGatewayFailure() ? o.getConsecutiveGatewayFailure().getValue() : d.consecutiveGatewayFailure(),
+                    o.hasEnforcingConsecutiveGatewayFailure() ? o.getEnforcingConsecutiveGatewayFailure().getValue()
+                            : d.enforcingGatewayFailure(),
+                    o.hasInterval() ? duration(o.getInterval()) : d.interval(),
+                    o.hasBaseEjectionTime() ? duration(o.getBaseEjectionTime()) : d.baseEjectionTime(),
+                    o.hasMaxEjectionTime() ? duration(o.getMaxEjectionTime()) : d.maxEjectionTime(),
+                    o.hasMaxEjectionPercent() ? o.getMaxEjectionPercent().getValue() : d.maxEjectionPercent()));
+        } catch (IllegalArgumentException e) {
+            throw invalid(name, "outlier_detection", e.getMessage());
+        }
+    }
+
+    private static CircuitBreakerLimits limits(Cluster c) throws InvalidResourceException {
+        CircuitBreakerLimits d = CircuitBreakerLimits.DEFAULTS;
+        if (!c.hasCircuitBreakers()) {
+            return d;
+        }
+        for (CircuitBreakers.Thresholds t : c.getCircuitBreakers().getThresholdsList()) {
+            if (t.getPriority() != RoutingPriority.DEFAULT) {
+                continue;
+            }
+            double budget = -1;
+            int minRetry = d.minRetryConcurrency();
+            if (t.hasRetryBudget()) {
+                var rb = t.getRetryBudget();
+                budget = rb.hasBudgetPercent() ? rb.getBudgetPercent().getValue() : 20.0;
+                minRetry = rb.hasMinRetryConcurrency() ? rb.getMinRetryConcurrency().getValue() : 3;
+            }
+            try {
+                return new CircuitBreakerLimits(
+                        t.hasMaxConnections() ? clamp(t.getMaxConnections().getValue()) : d.maxConnections(),
+                        t.hasMaxPendingRequests() ? clamp(t.getMaxPendingRequests().getValue()) : d.maxPendingRequests(),
+                        t.hasMaxRequests() ? clamp(t.getMaxRequests().getValue()) : d.maxRequests(),
+                        t.hasMaxRetries() ? clamp(t.getMaxRetries().getValue()) : d.maxRetries(),
+                        budget, minRetry);
+            } catch (IllegalArgumentException e) {
+                throw invalid(c.getName(), "circuit_breakers.thresholds", e.getMessage());
+            }
+        }
+        return d;
+    }
+
+    private static int clamp(int unsigned) {
+        return unsigned < 0 ? Integer.MAX_VALUE : unsigned;
+    }
+
+    private static Optional<UpstreamTls> tls(Cluster c) throws InvalidResourceException {
+        String name = c.getName();
+        if (!c.hasTransportSocket()) {
+            return Optional.empty();
+        }
+        var ts = c.getTransportSocket();
+        Any cfg = ts.getTypedConfig();
+        if (cfg.getTypeUrl().endsWith("envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer")
+                || ts.getName().equals("envoy.transport_sockets.raw_buffer")) {
+            return Optional.empty();
+        }
+        if (!cfg.is(UpstreamTlsContext.class)) {
+            throw invalid(name, "transport_socket", "only " + TLS_SOCKET + " (UpstreamTlsContext) and raw_buffer are supported");
+        }
+        try {
+            UpstreamTlsContext u = cfg.unpack(UpstreamTlsContext.class);
+            if (u.getAllowRenegotiation() || u.hasMaxSessionKeys() && u.getMaxSessionKeys().getValue() > 1_000_000) {
+                throw invalid(name, "transport_socket.upstream_tls_context.allow_renegotiation", "not supported");
+            }
+            SanMatchers peers = TlsContextTranslator.expectedPeers(u.getCommonTlsContext());
+            return Optional.of(new UpstreamTls(u.getSni(), peers, u.getCommonTlsContext().getAlpnProtocolsList()));
+        } catch (InvalidProtocolBufferException e) {
+            throw invalid(name, "transport_socket.typed_config", "cannot decode: " + e.getMessage());
+        } catch (TlsContextTranslator.Unsupported e) {
+            throw invalid(name, "transport_socket.common_tls_context." + e.field(), e.getMessage());
+        }
+    }
+
+    private static ClusterConfig.UpstreamProtocol protocol(Cluster c) throws InvalidResourceException {
+        if (c.hasHttp2ProtocolOptions()) {
+            return ClusterConfig.UpstreamProtocol.HTTP_2;
+        }
+        Any opts = c.getTypedExtensionProtocolOptionsMap().get(HTTP_PROTOCOL_OPTIONS);
+        for (String key : c.getTypedExtensionProtocolOptionsMap().keySet()) {
+            if (!key.equals(HTTP_PROTOCOL_OPTIONS)) {
+                throw invalid(c.getName(), "typed_extension_protocol_options[" + key + "]", "not supported");
+            }
+        }
+        if (opts == null) {
+            return ClusterConfig.UpstreamProtocol.HTTP_1_1;
+        }
+        try {
+            HttpProtocolOptions h = opts.unpack(HttpProtocolOptions.class);
+            return switch (h.getUpstreamProtocolOptionsCase()) {
+                case EXPLICIT_HTTP_CONFIG -> h.getExplicitHttpConfig().hasHttp2ProtocolOptions()
+                        ? ClusterConfig.UpstreamProtocol.HTTP_2 : ClusterConfig.UpstreamProtocol.HTTP_1_1;
+                case USE_DOWNSTREAM_PROTOCOL_CONFIG, AUTO_CONFIG, UPSTREAMPROTOCOLOPTIONS_NOT_SET ->
+                        ClusterConfig.UpstreamProtocol.HTTP_1_1;
+            };
+        } catch (InvalidProtocolBufferException e) {
+            throw invalid(c.getName(), "typed_extension_protocol_options", "cannot decode: " + e.getMessage());
+        }
+    }
+
+    /** Converts a protobuf duration. */
+    public static Duration duration(com.google.protobuf.Duration d) {
+        return Duration.ofSeconds(d.getSeconds(), d.getNanos());
+    }
+
+    private static InvalidResourceException invalid(String name, String field, String reason) {
+        return new InvalidResourceException(TypeUrls.CLUSTER, name, field, reason);
+    }
+}

@@ -1,0 +1,219 @@
+package io.isthmus.sidecar.cluster;
+
+import io.isthmus.sidecar.endpoint.Endpoint;
+import io.isthmus.sidecar.endpoint.EndpointState;
+import io.isthmus.sidecar.endpoint.LoadAssignment;
+import io.isthmus.sidecar.endpoint.OutlierDetector;
+import io.isthmus.sidecar.lb.PriorityLoadBalancer;
+import io.isthmus.sidecar.tls.MeshTls;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+
+/**
+ * A cluster at run time: its immutable config, its current endpoints (swapped atomically on EDS
+ * updates), the load balancer, outlier detector, circuit-breaker counters and the connection pools
+ * (one Vert.x HTTP client whose pools are keyed by endpoint). Safe for use from any event loop.
+ */
+public final class UpstreamCluster {
+
+    private final ClusterConfig config;
+    private final AtomicReference<LoadAssignment> assignment;
+    private final PriorityLoadBalancer balancer;
+    private final Optional<OutlierDetector> outlier;
+    private final HttpClientAgent client;
+    private final LongSupplier nanoClock;
+    private final AtomicInteger activeRequests;
+    private final AtomicInteger activeRetries;
+    private final AtomicInteger pending;
+    private final Vertx vertx;
+    private final MeshTls tls;
+    private final AtomicReference<NetClient> netClient = new AtomicReference<>();
+
+    private UpstreamCluster(Vertx vertx, MeshTls tls, ClusterConfig config, LoadAssignment initial, HttpClientAgent client,
+                            LongSupplier nanoClock, RandomGenerator random, AtomicInteger activeRequests,
+                            AtomicInteger activeRetries, AtomicInteger pending) {
+        this.config = config;
+        this.assignment = new AtomicReference<>(initial);
+        this.balancer = new PriorityLoadBalancer(config.lbPolicy(), random);
+        this.client = client;
+        this.nanoClock = nanoClock;
+        this.outlier = config.outlier().map(o -> new OutlierDetector(config.name(), o, nanoClock, this::endpoints));
+        this.activeRequests = activeRequests;
+        this.activeRetries = activeRetries;
+        this.pending = pending;
+        this.vertx = vertx;
+        this.tls = tls;
+    }
+
+    /** Creates a cluster with fresh pools and no endpoints (EDS) or its static endpoints. */
+    public static UpstreamCluster create(Vertx vertx, MeshTls tls, ClusterConfig config, LongSupplier nanoClock,
+                                         RandomGenerator random) {
+        LoadAssignment initial = config.staticAssignment().orElse(LoadAssignment.empty(config.name()));
+        return new UpstreamCluster(vertx, tls, config, initial, newClient(vertx, tls, config), nanoClock, random,
+                new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
+    }
+
+    /**
+     * The same cluster under a new config: keeps endpoints, their state and counters; keeps the
+     * pools when TLS, protocol and limits are unchanged.
+     *
+     * @return the new cluster; the caller closes this one's client when {@link #sharesClient} is false
+     */
+    public UpstreamCluster reconfigure(Vertx vertx, MeshTls tls, ClusterConfig next, RandomGenerator random) {
+        HttpClientAgent c = config.samePools(next) ? client : newClient(vertx, tls, next);
+        LoadAssignment endpoints = next.staticAssignment().orElse(assignment.get());
+        return new UpstreamCluster(vertx, tls, next, endpoints, c, nanoClock, random, activeRequests, activeRetries, pending);
+    }
+
+    /** True when the other cluster uses this one's connection pools. */
+    public boolean sharesClient(UpstreamCluster other) {
+        return other.client == client;
+    }
+
+    private static HttpClientAgent newClient(Vertx vertx, MeshTls tls, ClusterConfig config) {
+        HttpClientOptions options = new HttpClientOptions()
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
+                .setKeepAlive(true)
+                .setTcpNoDelay(true)
+                .setTcpKeepAlive(true)
+                .setDecompressionSupported(false)
+                .setMaxHeaderSize(64 * 1024)
+                .setName("cluster:" + config.name());
+        if (config.protocol() == ClusterConfig.UpstreamProtocol.HTTP_2) {
+            options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
+                    .setUseAlpn(config.tls().isPresent()).setAlpnVersions(List.of(HttpVersion.HTTP_2));
+        }
+        config.tls().ifPresent(t -> tls.applyUpstream(options, t.expectedPeers()));
+        PoolOptions pool = new PoolOptions()
+                .setHttp1MaxSize(config.limits().maxConnections())
+                .setHttp2MaxSize(Math.max(1, Math.min(4, config.limits().maxConnections())))
+                .setMaxWaitQueueSize(config.limits().maxPendingRequests());
+        return vertx.httpClientBuilder().with(options).with(pool).build();
+    }
+
+    /** The config. */
+    public ClusterConfig config() {
+        return config;
+    }
+
+    /** The cluster name. */
+    public String name() {
+        return config.name();
+    }
+
+    /** The HTTP client holding this cluster's pools. */
+    public HttpClientAgent client() {
+        return client;
+    }
+
+    /** The current endpoints. */
+    public LoadAssignment assignment() {
+        return assignment.get();
+    }
+
+    /** Every current endpoint. */
+    public List<Endpoint> endpoints() {
+        return assignment.get().endpoints();
+    }
+
+    /** Replaces the endpoints (EDS). */
+    public void updateEndpoints(LoadAssignment next) {
+        Objects.requireNonNull(next, "next");
+        assignment.set(next);
+    }
+
+    /** Picks an endpoint, avoiding {@code excluded}; null when the cluster has none. */
+    public Endpoint choose(Set<Endpoint> excluded) {
+        return balancer.choose(assignment.get(), excluded, nanoClock.getAsLong());
+    }
+
+    /** True when some endpoint is available now (healthy and not ejected). */
+    public boolean hasAvailable() {
+        long now = nanoClock.getAsLong();
+        return endpoints().stream().anyMatch(e -> e.available(now));
+    }
+
+    /** Records an attempt's outcome for outlier detection. */
+    public void record(Endpoint endpoint, EndpointState.Outcome outcome) {
+        outlier.ifPresent(o -> o.record(endpoint, outcome));
+    }
+
+    /** Takes a request slot; false when {@code max_requests} is reached. */
+    public boolean tryStartRequest() {
+        if (activeRequests.incrementAndGet() > config.limits().maxRequests()) {
+            activeRequests.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Returns a request slot. */
+    public void endRequest() {
+        activeRequests.decrementAndGet();
+    }
+
+    /** Takes a retry slot; false when {@code max_retries} or the retry budget is exhausted. */
+    public boolean tryStartRetry() {
+        int retries = activeRetries.incrementAndGet();
+        if (!config.limits().retryAllowed(retries - 1, activeRequests.get())) {
+            activeRetries.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** Returns a retry slot. */
+    public void endRetry() {
+        activeRetries.decrementAndGet();
+    }
+
+    /** Requests in flight. */
+    public int activeRequests() {
+        return activeRequests.get();
+    }
+
+    /** Monotonic time used by this cluster. */
+    public long nanoTime() {
+        return nanoClock.getAsLong();
+    }
+
+    /** The TCP client of this cluster (TCP proxy), created on first use. */
+    public NetClient netClient() {
+        NetClient c = netClient.get();
+        if (c == null) {
+            NetClientOptions o = new NetClientOptions()
+                    .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
+                    .setTcpNoDelay(true);
+            config.tls().ifPresent(t -> tls.applyUpstream(o, t.expectedPeers()));
+            NetClient created = vertx.createNetClient(o);
+            if (netClient.compareAndSet(null, created)) {
+                return created;
+            }
+            created.close();
+            c = netClient.get();
+        }
+        return c;
+    }
+
+    /** Closes the pools. */
+    public void close() {
+        client.close();
+        NetClient c = netClient.get();
+        if (c != null) {
+            c.close();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.isthmus.sidecar.endpoint;
+
+import java.util.Objects;
+
+/**
+ * One upstream endpoint of a cluster as the current load assignment places it, with its live state.
+ *
+ * @param address where to connect
+ * @param locality the locality group it belongs to
+ * @param priority 0 = most preferred
+ * @param weight load-balancing weight, >= 1
+ * @param healthy false when EDS says UNHEALTHY, DRAINING or TIMEOUT
+ * @param state live state, shared with the same address in earlier and later assignments
+ */
+public record Endpoint(EndpointAddress address, LocalityKey locality, int priority, int weight,
+                       boolean healthy, EndpointState state) {
+
+    public Endpoint {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(locality, "locality");
+        Objects.requireNonNull(state, "state");
+        if (priority < 0) {
+            throw new IllegalArgumentException("priority must be >= 0");
+        }
+        if (weight < 1) {
+            throw new IllegalArgumentException("weight must be >= 1");
+        }
+    }
+
+    /** True when the endpoint may receive traffic now: healthy by EDS and not ejected. */
+    public boolean available(long nowNanos) {
+        return healthy && !state.ejected(nowNanos);
+    }
+
+    @Override
+    public String toString() {
+        return address + "(p" + priority + ")";
+    }
+}

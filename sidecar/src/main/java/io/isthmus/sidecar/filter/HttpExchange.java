@@ -1,0 +1,374 @@
+package io.isthmus.sidecar.filter;
+
+import io.isthmus.sidecar.cluster.UpstreamCluster;
+import io.isthmus.sidecar.errors.ErrorResponder;
+import io.isthmus.sidecar.errors.ProxyFailure;
+import io.isthmus.sidecar.errors.ResponseFlag;
+import io.isthmus.sidecar.route.HeaderMatch;
+import io.isthmus.sidecar.route.RouteEntry;
+import io.isthmus.sidecar.route.RouteTable;
+import io.isthmus.sidecar.telemetry.RequestIds;
+import io.isthmus.sidecar.telemetry.RequestRecord;
+import io.isthmus.sidecar.tls.SpiffeIdentity;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.HostAndPort;
+import java.net.InetAddress;
+import java.security.MessageDigest;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One downstream HTTP request on its way through a listener's filter chain: request identity,
+ * route lookup, RBAC, fault injection, cluster choice and circuit breaker, then the
+ * {@link UpstreamCall} that does the attempts. Confined to the request's event loop.
+ */
+public final class HttpExchange {
+
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
+            "transfer-encoding", "upgrade", "te", "host", "http2-settings", "trailer");
+    private static final String XFCC = "x-forwarded-client-cert";
+
+    private final HttpServerRequest request;
+    private final ListenerContext ctx;
+    private final HttpChain chain;
+    private final long startNanos = System.nanoTime();
+    private final Set<String> flags = new LinkedHashSet<>();
+    private String requestId = "";
+    private String traceparent = "";
+    private String peerPrincipal = "";
+    private String routeName = "";
+    private String clusterName = "";
+    private String upstreamHost = "";
+    private int attempts;
+    private long requestBytes;
+    private long responseBytes;
+    private boolean finished;
+    private UpstreamCluster cluster;
+
+    private HttpExchange(HttpServerRequest request, ListenerContext ctx, HttpChain chain) {
+        this.request = request;
+        this.ctx = ctx;
+        this.chain = chain;
+    }
+
+    /** Handles one request. */
+    public static void handle(HttpServerRequest request, ListenerContext ctx, HttpChain chain) {
+        request.pause();
+        new HttpExchange(request, ctx, chain).start();
+    }
+
+    private void start() {
+        peerPrincipal = peerIdentity();
+        MultiMap headers = forwardHeaders();
+        requestId = RequestIds.ensure(headers);
+        traceparent = headers.get(RequestIds.TRACEPARENT);
+        request.response().closeHandler(v -> {
+            if (!finished) {
+                flags.add(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.code());
+                finish(0);
+            }
+        });
+        String authority = authority();
+        String path = request.path() == null ? "/" : request.path();
+        Optional<RouteTable> table = chain.inlineRoutes().or(() -> ctx.directory().routeTable(chain.rdsName()));
+        HeaderMatch.RequestView view = new HeaderMatch.RequestView(request.method().name(), authority, path,
+                request.scheme() == null ? "http" : request.scheme(), request.headers());
+        Optional<RouteEntry> route = table.flatMap(t -> t.virtualHost(authority)).flatMap(vh -> vh.route(view));
+        if (route.isEmpty()) {
+            fail(ProxyFailure.of(ResponseFlag.NO_ROUTE_FOUND, "no route for " + authority + path));
+            return;
+        }
+        RouteEntry r = route.get();
+        routeName = r.name();
+        if (!chain.rbac().isEmpty() && !RbacPolicy.allowedByAll(chain.rbac(), rbacRequest(authority, headers))) {
+            fail(ProxyFailure.of(ResponseFlag.RBAC_ACCESS_DENIED, "RBAC: access denied"));
+            return;
+        }
+        if (r.fault().isPresent()) {
+            RouteEntry.FaultPolicy fault = r.fault().get();
+            if (fault.abortStatus() > 0 && ctx.random().nextInt(1_000_000) < fault.abortPermille()) {
+                int status = fault.abortStatus();
+                fail(new ProxyFailure(ResponseFlag.FAULT_INJECTED, status >= 400 ? status : 503, "fault filter abort"));
+                return;
+            }
+            if (!fault.delay().isZero() && ctx.random().nextInt(1_000_000) < fault.delayPermille()) {
+                flags.add(ResponseFlag.DELAY_INJECTED.code());
+                ctx.vertx().setTimer(Math.max(1, fault.delay().toMillis()), id -> route(r, headers, authority));
+                return;
+            }
+        }
+        route(r, headers, authority);
+    }
+
+    private void route(RouteEntry r, MultiMap headers, String authority) {
+        if (finished) {
+            return;
+        }
+        clusterName = r.pickCluster(ctx.random());
+        Optional<UpstreamCluster> c = ctx.directory().cluster(clusterName);
+        if (c.isEmpty()) {
+            fail(ProxyFailure.of(ResponseFlag.NO_CLUSTER_FOUND, "unknown cluster " + clusterName));
+            return;
+        }
+        if (!c.get().tryStartRequest()) {
+            fail(ProxyFailure.of(ResponseFlag.UPSTREAM_OVERFLOW, "upstream overflow: max requests of " + clusterName));
+            return;
+        }
+        cluster = c.get();
+        String uri = upstreamUri(r);
+        String upstreamAuthority = r.hostRewrite().isEmpty() ? authority : r.hostRewrite();
+        UpstreamCall call = new UpstreamCall(this, ctx, cluster, r, headers, uri, upstreamAuthority);
+        long contentLength = contentLength();
+        boolean streaming = isGrpc() || contentLength > ctx.maxBufferedBody()
+                || (contentLength < 0 && request.version() != HttpVersion.HTTP_1_0 && isChunkedWithoutRetries(r));
+        for (RouteEntry.MirrorPolicy m : r.mirrors()) {
+            if (!streaming && ctx.random().nextInt(1_000_000) < m.permille()) {
+                call.mirrorTo(m.cluster());
+            }
+        }
+        if (streaming) {
+            call.startStreaming(request);
+            return;
+        }
+        Buffer body = Buffer.buffer();
+        request.handler(chunk -> {
+            if (body.length() + chunk.length() > ctx.maxBufferedBody()) {
+                request.handler(null);
+                fail(new ProxyFailure(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, 413, "request body too large"));
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.exceptionHandler(t -> {
+            if (!finished) {
+                flags.add(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.code());
+                call.cancel();
+                finish(0);
+            }
+        });
+        request.endHandler(v -> {
+            if (!finished) {
+                requestBytes = body.length();
+                call.startBuffered(body);
+            }
+        });
+        request.resume();
+    }
+
+    private boolean isChunkedWithoutRetries(RouteEntry r) {
+        return r.retry().numRetries() == 0 && r.mirrors().isEmpty();
+    }
+
+    private boolean isGrpc() {
+        String ct = request.getHeader(HttpHeaders.CONTENT_TYPE);
+        return ct != null && ct.startsWith("application/grpc");
+    }
+
+    private long contentLength() {
+        String cl = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (cl == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(cl.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private String upstreamUri(RouteEntry r) {
+        String path = request.path() == null ? "/" : request.path();
+        if (!r.prefixRewrite().isEmpty() && r.path().kind() == io.isthmus.sidecar.route.PathMatch.Kind.PREFIX
+                && path.startsWith(r.path().value())) {
+            path = r.prefixRewrite() + path.substring(r.path().value().length());
+        }
+        String q = request.query();
+        return q == null ? path : path + "?" + q;
+    }
+
+    private String authority() {
+        HostAndPort hp = request.authority();
+        if (hp == null) {
+            return "";
+        }
+        String host = hp.host().toLowerCase(Locale.ROOT);
+        return hp.port() > 0 ? host + ":" + hp.port() : host;
+    }
+
+    private MultiMap forwardHeaders() {
+        MultiMap out = HttpHeaders.headers();
+        MultiMap in = request.headers();
+        Set<String> connectionTokens = new java.util.HashSet<>();
+        for (String c : in.getAll(HttpHeaders.CONNECTION)) {
+            for (String t : c.split(",")) {
+                connectionTokens.add(t.trim().toLowerCase(Locale.ROOT));
+            }
+        }
+        for (var e : in) {
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            if (name.equals("te") && "trailers".equalsIgnoreCase(e.getValue().trim())) {
+                out.add(name, e.getValue());
+                continue;
+            }
+            if (HOP_BY_HOP.contains(name) || connectionTokens.contains(name) || name.startsWith(":")) {
+                continue;
+            }
+            out.add(name, e.getValue());
+        }
+        if (ctx.direction() == Direction.INBOUND) {
+            clientCertHeader(out);
+        }
+        return out;
+    }
+
+    private void clientCertHeader(MultiMap out) {
+        switch (chain.forwardClientCert()) {
+            case FORWARD_ONLY -> {
+            }
+            case SANITIZE -> out.remove(XFCC);
+            case SANITIZE_SET, APPEND_FORWARD -> {
+                String prior = out.get(XFCC);
+                out.remove(XFCC);
+                String mine = xfccValue();
+                if (chain.forwardClientCert() == HttpChain.ClientCertForwarding.APPEND_FORWARD && prior != null) {
+                    out.set(XFCC, mine.isEmpty() ? prior : prior + "," + mine);
+                } else if (!mine.isEmpty()) {
+                    out.set(XFCC, mine);
+                }
+            }
+        }
+    }
+
+    private String xfccValue() {
+        if (peerPrincipal.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        String own = ctx.ownSpiffeId().get();
+        if (!own.isEmpty()) {
+            b.append("By=").append(own).append(';');
+        }
+        peerLeaf().ifPresent(leaf -> {
+            try {
+                byte[] h = MessageDigest.getInstance("SHA-256").digest(leaf.getEncoded());
+                b.append("Hash=").append(HexFormat.of().formatHex(h)).append(';');
+            } catch (Exception e) {
+                // the hash is informational; leave it out when it cannot be computed
+            }
+        });
+        return b.append("URI=").append(peerPrincipal).toString();
+    }
+
+    private Optional<X509Certificate> peerLeaf() {
+        if (!request.isSSL()) {
+            return Optional.empty();
+        }
+        try {
+            List<Certificate> certs = request.connection().peerCertificates();
+            return certs == null || certs.isEmpty() || !(certs.get(0) instanceof X509Certificate x)
+                    ? Optional.empty() : Optional.of(x);
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    private String peerIdentity() {
+        return peerLeaf().flatMap(SpiffeIdentity::uriSan).orElse("");
+    }
+
+    private RbacRequest rbacRequest(String authority, MultiMap headers) {
+        InetAddress src = null;
+        InetAddress dst = null;
+        try {
+            if (request.remoteAddress() != null && request.remoteAddress().hostAddress() != null) {
+                src = InetAddress.getByName(request.remoteAddress().hostAddress());
+            }
+            if (request.localAddress() != null && request.localAddress().hostAddress() != null) {
+                dst = InetAddress.getByName(request.localAddress().hostAddress());
+            }
+        } catch (Exception e) {
+            // addresses stay unknown; IP rules then do not match
+        }
+        int port = request.localAddress() == null ? 0 : request.localAddress().port();
+        String sni = request.isSSL() && request.connection().indicatedServerName() != null
+                ? request.connection().indicatedServerName() : "";
+        return new RbacRequest(peerPrincipal, src, dst, port, sni, request.method().name(), request.uri(), authority,
+                headers);
+    }
+
+    // ---- called by UpstreamCall ----
+
+    HttpServerRequest request() {
+        return request;
+    }
+
+    boolean finished() {
+        return finished;
+    }
+
+    void addFlag(ResponseFlag flag) {
+        flags.add(flag.code());
+    }
+
+    void attempted(String host) {
+        attempts++;
+        upstreamHost = host;
+    }
+
+    void peer(String principal) {
+        if (ctx.direction() == Direction.OUTBOUND) {
+            peerPrincipal = principal;
+        }
+    }
+
+    void addRequestBytes(long n) {
+        requestBytes += n;
+    }
+
+    void addResponseBytes(long n) {
+        responseBytes += n;
+    }
+
+    /** Answers locally with the failure (when nothing was sent yet) and finishes. */
+    void fail(ProxyFailure failure) {
+        if (finished) {
+            return;
+        }
+        flags.add(failure.flag().code());
+        ErrorResponder.respond(request.response(), failure, flagsText());
+        finish(failure.status());
+    }
+
+    /** Reports the request once it is done. */
+    void finish(int status) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (cluster != null) {
+            cluster.endRequest();
+        }
+        int sent = status != 0 ? status : request.response().headWritten() ? request.response().getStatusCode() : 0;
+        String protocol = request.version() == HttpVersion.HTTP_2 ? "HTTP/2" : request.version() == HttpVersion.HTTP_1_0
+                ? "HTTP/1.0" : "HTTP/1.1";
+        String remote = request.remoteAddress() == null ? "" : request.remoteAddress().toString();
+        ctx.telemetry().record(new RequestRecord(ctx.direction().label(), ctx.listener(), request.method().name(),
+                authority(), request.uri(), protocol, sent, flagsText(), routeName, clusterName, upstreamHost, attempts,
+                requestBytes, responseBytes, (System.nanoTime() - startNanos) / 1e6, requestId, traceparent,
+                peerPrincipal, remote));
+    }
+
+    String flagsText() {
+        return flags.isEmpty() ? "-" : String.join(",", flags);
+    }
+}

@@ -1,0 +1,141 @@
+package io.isthmus.sidecar.filter;
+
+import io.isthmus.sidecar.cluster.UpstreamCluster;
+import io.isthmus.sidecar.endpoint.Endpoint;
+import io.isthmus.sidecar.endpoint.EndpointState;
+import io.isthmus.sidecar.tls.SpiffeIdentity;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetSocket;
+import java.net.InetAddress;
+import java.security.cert.X509Certificate;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Envoy's TCP proxy: checks network RBAC, connects to an endpoint of the chain's cluster (trying
+ * another endpoint when a connect fails, up to three), then relays bytes both ways with
+ * backpressure until either side closes.
+ */
+public final class TcpProxy {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TcpProxy.class);
+    private static final int CONNECT_ATTEMPTS = 3;
+
+    private TcpProxy() {
+    }
+
+    /** Handles one accepted connection. */
+    public static void handle(NetSocket down, ListenerContext ctx, TcpChain chain) {
+        down.pause();
+        String peer = peer(down);
+        if (!chain.rbac().isEmpty() && !RbacPolicy.allowedByAll(chain.rbac(), rbacRequest(down, peer))) {
+            LOG.debug("tcp connection denied by RBAC [{} {} {}]", ctx.listener(), down.remoteAddress(), peer);
+            down.close();
+            return;
+        }
+        Optional<UpstreamCluster> cluster = ctx.directory().cluster(chain.cluster());
+        if (cluster.isEmpty()) {
+            down.close();
+            return;
+        }
+        connect(down, ctx, chain, cluster.get(), peer, new HashSet<>(), 1);
+    }
+
+    private static void connect(NetSocket down, ListenerContext ctx, TcpChain chain, UpstreamCluster cluster,
+                                String peer, Set<Endpoint> tried, int attempt) {
+        Endpoint ep = cluster.choose(tried);
+        if (ep == null) {
+            down.close();
+            return;
+        }
+        tried.add(ep);
+        ep.state().requestStarted();
+        ConnectOptions o = new ConnectOptions().setHost(ep.address().host()).setPort(ep.address().port());
+        cluster.config().tls().ifPresent(t -> {
+            o.setSsl(true);
+            if (!t.sni().isEmpty()) {
+                o.setSniServerName(t.sni());
+            }
+        });
+        cluster.netClient().connect(o).onComplete(ar -> {
+            if (ar.failed()) {
+                ep.state().requestEnded();
+                cluster.record(ep, EndpointState.Outcome.LOCAL_FAILURE);
+                if (attempt < CONNECT_ATTEMPTS) {
+                    connect(down, ctx, chain, cluster, peer, tried, attempt + 1);
+                } else {
+                    down.close();
+                }
+                return;
+            }
+            cluster.record(ep, EndpointState.Outcome.SUCCESS);
+            relay(down, ar.result(), ctx, cluster, ep, peer);
+        });
+    }
+
+    private static void relay(NetSocket down, NetSocket up, ListenerContext ctx, UpstreamCluster cluster, Endpoint ep,
+                              String peer) {
+        String principal = ctx.direction() == Direction.INBOUND ? peer : peer(up);
+        ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal);
+        long[] bytes = new long[2];
+        boolean[] closed = new boolean[1];
+        Runnable close = () -> {
+            if (!closed[0]) {
+                closed[0] = true;
+                ep.state().requestEnded();
+                down.close();
+                up.close();
+                ctx.telemetry().tcpClosed(ctx.direction().label(), cluster.name(), principal, bytes[1], bytes[0]);
+            }
+        };
+        down.handler(b -> {
+            bytes[0] += b.length();
+            up.write(b);
+            if (up.writeQueueFull()) {
+                down.pause();
+                up.drainHandler(v -> down.resume());
+            }
+        });
+        up.handler(b -> {
+            bytes[1] += b.length();
+            down.write(b);
+            if (down.writeQueueFull()) {
+                up.pause();
+                down.drainHandler(v -> up.resume());
+            }
+        });
+        down.closeHandler(v -> close.run());
+        up.closeHandler(v -> close.run());
+        down.exceptionHandler(t -> close.run());
+        up.exceptionHandler(t -> close.run());
+        down.resume();
+    }
+
+    private static String peer(NetSocket s) {
+        try {
+            if (s.isSsl() && !s.peerCertificates().isEmpty() && s.peerCertificates().get(0) instanceof X509Certificate x) {
+                return SpiffeIdentity.uriSan(x).orElse("");
+            }
+        } catch (Exception e) {
+            // no verified peer certificate
+        }
+        return "";
+    }
+
+    private static RbacRequest rbacRequest(NetSocket s, String peer) {
+        InetAddress src = null;
+        InetAddress dst = null;
+        try {
+            src = InetAddress.getByName(s.remoteAddress().hostAddress());
+            dst = InetAddress.getByName(s.localAddress().hostAddress());
+        } catch (Exception e) {
+            // unknown addresses match no IP rule
+        }
+        String sni = s.isSsl() && s.indicatedServerName() != null ? s.indicatedServerName() : "";
+        return new RbacRequest(peer, src, dst, s.localAddress().port(), sni, "", "", "",
+                io.vertx.core.http.HttpHeaders.headers());
+    }
+}

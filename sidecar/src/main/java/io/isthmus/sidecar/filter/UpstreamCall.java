@@ -1,0 +1,402 @@
+package io.isthmus.sidecar.filter;
+
+import io.isthmus.sidecar.cluster.UpstreamCluster;
+import io.isthmus.sidecar.endpoint.Endpoint;
+import io.isthmus.sidecar.endpoint.EndpointState;
+import io.isthmus.sidecar.errors.FailureClassifier;
+import io.isthmus.sidecar.errors.ProxyFailure;
+import io.isthmus.sidecar.errors.ResponseFlag;
+import io.isthmus.sidecar.route.RetryPolicy;
+import io.isthmus.sidecar.route.RouteEntry;
+import io.isthmus.sidecar.tls.SpiffeIdentity;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The upstream side of one request: picks endpoints, sends attempts, applies per-try and route
+ * timeouts, retries with backoff on the conditions of the route's retry policy (avoiding endpoints
+ * already tried, which moves a retry to the next priority when the current one has no other
+ * available endpoint), feeds outlier detection, and relays the chosen response with backpressure.
+ * Confined to the request's event loop.
+ */
+final class UpstreamCall {
+
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
+            "transfer-encoding", "upgrade", "te", "trailer", "http2-settings");
+
+    private final HttpExchange exchange;
+    private final ListenerContext ctx;
+    private final UpstreamCluster cluster;
+    private final RouteEntry route;
+    private final RetryPolicy retry;
+    private final MultiMap headers;
+    private final String uri;
+    private final String authority;
+    private final Set<Endpoint> tried = new HashSet<>();
+    private final java.util.List<String> mirrors = new java.util.ArrayList<>();
+    private Buffer body;
+    private int retriesDone;
+    private long routeTimer = -1;
+    private Attempt current;
+    private boolean responding;
+
+    UpstreamCall(HttpExchange exchange, ListenerContext ctx, UpstreamCluster cluster, RouteEntry route,
+                 MultiMap headers, String uri, String authority) {
+        this.exchange = exchange;
+        this.ctx = ctx;
+        this.cluster = cluster;
+        this.route = route;
+        this.retry = route.retry();
+        this.headers = headers;
+        this.uri = uri;
+        this.authority = authority;
+    }
+
+    /** Sends the whole buffered request, retrying as the policy allows. */
+    void startBuffered(Buffer requestBody) {
+        this.body = requestBody;
+        for (String m : mirrors) {
+            sendMirror(m);
+        }
+        armRouteTimeout();
+        attempt(false);
+    }
+
+    /** Streams the request body in a single attempt (no retries): gRPC, large or unbounded bodies. */
+    void startStreaming(HttpServerRequest downstream) {
+        armRouteTimeout();
+        Endpoint ep = cluster.choose(Set.of());
+        if (ep == null) {
+            exchange.fail(ProxyFailure.of(ResponseFlag.NO_HEALTHY_UPSTREAM, "no healthy upstream"));
+            return;
+        }
+        Attempt a = new Attempt(ep);
+        current = a;
+        ep.state().requestStarted();
+        exchange.attempted(ep.address().toString());
+        cluster.client().request(options(ep)).compose(creq -> {
+            a.request = creq;
+            prepare(creq);
+            if (downstream.getHeader(HttpHeaders.CONTENT_LENGTH) == null && creq.version() != HttpVersion.HTTP_2) {
+                creq.setChunked(true);
+            }
+            downstream.handler(chunk -> exchange.addRequestBytes(chunk.length()));
+            return creq.send(downstream);
+        }).onComplete(ar -> onResult(a, ar));
+    }
+
+    /** Also sends a copy of the buffered request to another cluster, ignoring its answer. */
+    void mirrorTo(String mirrorCluster) {
+        mirrors.add(mirrorCluster);
+    }
+
+    private void sendMirror(String mirrorCluster) {
+        ctx.directory().cluster(mirrorCluster).ifPresent(m -> {
+            Endpoint ep = m.choose(Set.of());
+            if (ep == null) {
+                return;
+            }
+            HostAndPort hp = HostAndPort.parseAuthority(authority, -1);
+            HostAndPort shadow = hp == null ? HostAndPort.create("shadow", -1)
+                    : HostAndPort.create(hp.host() + "-shadow", hp.port());
+            m.client().request(optionsFor(m, ep)).compose(creq -> {
+                creq.headers().addAll(headers);
+                creq.authority(shadow);
+                return creq.send(body);
+            }).onSuccess(HttpClientResponse::body);
+        });
+    }
+
+    /** Abandons the call (downstream went away). */
+    void cancel() {
+        cancelTimer();
+        if (current != null && current.request != null) {
+            current.request.reset();
+        }
+    }
+
+    private void armRouteTimeout() {
+        if (!route.timeout().isZero()) {
+            routeTimer = ctx.vertx().setTimer(Math.max(1, route.timeout().toMillis()), id -> {
+                routeTimer = -1;
+                if (responding || exchange.finished()) {
+                    return;
+                }
+                Attempt a = current;
+                if (a != null && !a.done) {
+                    a.done = true;
+                    a.endpoint.state().requestEnded();
+                    if (a.timer >= 0) {
+                        ctx.vertx().cancelTimer(a.timer);
+                    }
+                    if (a.isRetry) {
+                        cluster.endRetry();
+                    }
+                    if (a.request != null) {
+                        a.request.reset();
+                    }
+                }
+                exchange.fail(ProxyFailure.of(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, "upstream request timeout"));
+            });
+        }
+    }
+
+    private void cancelTimer() {
+        if (routeTimer >= 0) {
+            ctx.vertx().cancelTimer(routeTimer);
+            routeTimer = -1;
+        }
+    }
+
+    private void attempt(boolean isRetry) {
+        Endpoint ep = exchange.finished() ? null : cluster.choose(retry.avoidPreviousHosts() ? tried : Set.of());
+        if (ep == null) {
+            if (isRetry) {
+                cluster.endRetry();
+            }
+            exchange.fail(ProxyFailure.of(ResponseFlag.NO_HEALTHY_UPSTREAM, "no healthy upstream"));
+            cancelTimer();
+            return;
+        }
+        tried.add(ep);
+        Attempt a = new Attempt(ep);
+        a.isRetry = isRetry;
+        current = a;
+        ep.state().requestStarted();
+        exchange.attempted(ep.address().toString());
+        retry.perTryTimeout().ifPresent(t -> a.timer = ctx.vertx().setTimer(Math.max(1, t.toMillis()), id -> {
+            a.timer = -1;
+            if (!a.done && !a.responded) {
+                if (a.request != null) {
+                    a.request.reset(0, new TimeoutException("per-try timeout"));
+                }
+                onResult(a, Future.failedFuture(new TimeoutException("per-try timeout")));
+            }
+        }));
+        cluster.client().request(options(ep)).compose(creq -> {
+            a.request = creq;
+            if (a.done) {
+                creq.reset();
+                return Future.failedFuture(new TimeoutException("per-try timeout"));
+            }
+            prepare(creq);
+            return creq.send(body);
+        }).onComplete(ar -> onResult(a, ar));
+    }
+
+    private void prepare(HttpClientRequest creq) {
+        creq.headers().addAll(headers);
+        HostAndPort hp = HostAndPort.parseAuthority(authority, -1);
+        if (hp != null) {
+            creq.authority(hp);
+        }
+    }
+
+    private RequestOptions options(Endpoint ep) {
+        return optionsFor(cluster, ep);
+    }
+
+    private RequestOptions optionsFor(UpstreamCluster c, Endpoint ep) {
+        String host = ep.address().host();
+        RequestOptions o = new RequestOptions()
+                .setMethod(exchange.request().method())
+                .setServer(SocketAddress.inetSocketAddress(ep.address().port(), host))
+                .setPort(ep.address().port())
+                .setURI(uri);
+        if (c.config().tls().isPresent()) {
+            String sni = c.config().tls().get().sni();
+            o.setSsl(true).setHost(sni.isEmpty() ? host : sni);
+        } else {
+            o.setSsl(false).setHost(host);
+        }
+        return o;
+    }
+
+    private void onResult(Attempt a, AsyncResult<HttpClientResponse> ar) {
+        if (a.done) {
+            if (ar.succeeded()) {
+                ar.result().request().reset();
+            }
+            return;
+        }
+        a.done = true;
+        if (a.timer >= 0) {
+            ctx.vertx().cancelTimer(a.timer);
+        }
+        if (a.isRetry) {
+            cluster.endRetry();
+        }
+        if (exchange.finished()) {
+            a.endpoint.state().requestEnded();
+            if (ar.succeeded()) {
+                ar.result().request().reset();
+            }
+            return;
+        }
+        if (ar.failed()) {
+            a.endpoint.state().requestEnded();
+            ResponseFlag flag = FailureClassifier.classify(ar.cause());
+            if (flag != ResponseFlag.UPSTREAM_OVERFLOW) {
+                cluster.record(a.endpoint, EndpointState.Outcome.LOCAL_FAILURE);
+            }
+            boolean retriable = flag == ResponseFlag.UPSTREAM_REQUEST_TIMEOUT ? retry.retriesTimeout()
+                    : flag != ResponseFlag.UPSTREAM_OVERFLOW
+                            && retry.retriesLocalFailure(flag == ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
+            if (retriable && body != null && scheduleRetry()) {
+                return;
+            }
+            cancelTimer();
+            if (retriable && retriesDone > 0) {
+                exchange.addFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+            }
+            String detail = switch (flag) {
+                case UPSTREAM_CONNECTION_FAILURE -> "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+                case UPSTREAM_REQUEST_TIMEOUT -> "upstream request timeout";
+                case UPSTREAM_OVERFLOW -> "upstream connect error or disconnect/reset before headers. reset reason: overflow";
+                default -> "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+            };
+            exchange.fail(ProxyFailure.of(flag, detail));
+            return;
+        }
+        HttpClientResponse resp = ar.result();
+        int status = resp.statusCode();
+        cluster.record(a.endpoint, status >= 500
+                ? (status == 502 || status == 503 || status == 504 ? EndpointState.Outcome.GATEWAY_ERROR
+                        : EndpointState.Outcome.SERVER_ERROR)
+                : EndpointState.Outcome.SUCCESS);
+        int grpcStatus = grpcStatus(resp);
+        if (retry.retriesResponse(status, grpcStatus) && body != null && scheduleRetry()) {
+            a.endpoint.state().requestEnded();
+            resp.body();
+            return;
+        }
+        if (retry.retriesResponse(status, grpcStatus) && retriesDone > 0) {
+            exchange.addFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
+        }
+        cancelTimer();
+        relay(a, resp);
+    }
+
+    private static int grpcStatus(HttpClientResponse resp) {
+        String g = resp.getHeader("grpc-status");
+        if (g == null) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(g.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private boolean scheduleRetry() {
+        if (retriesDone >= retry.numRetries() || exchange.finished() || !cluster.tryStartRetry()) {
+            return false;
+        }
+        retriesDone++;
+        long cap = Math.min(retry.maxInterval().toMillis(),
+                retry.baseInterval().toMillis() * (1L << Math.min(20, retriesDone - 1)));
+        long delay = cap <= 0 ? 0 : ctx.random().nextLong(cap + 1);
+        Runnable go = () -> attempt(true);
+        if (delay == 0) {
+            go.run();
+        } else {
+            ctx.vertx().setTimer(delay, id -> go.run());
+        }
+        return true;
+    }
+
+    private void relay(Attempt a, HttpClientResponse resp) {
+        responding = true;
+        a.responded = true;
+        peerOf(resp);
+        HttpServerRequest req = exchange.request();
+        HttpServerResponse out = req.response();
+        if (out.ended() || out.closed()) {
+            a.endpoint.state().requestEnded();
+            resp.request().reset();
+            return;
+        }
+        out.setStatusCode(resp.statusCode());
+        if (resp.statusMessage() != null && req.version() != HttpVersion.HTTP_2) {
+            out.setStatusMessage(resp.statusMessage());
+        }
+        for (var e : resp.headers()) {
+            String n = e.getKey().toLowerCase(Locale.ROOT);
+            if (!HOP_BY_HOP.contains(n)) {
+                out.headers().add(n, e.getValue());
+            }
+        }
+        boolean bodyless = resp.statusCode() == 204 || resp.statusCode() == 304 || resp.statusCode() < 200
+                || "HEAD".equals(req.method().name());
+        if (!bodyless && out.headers().get(HttpHeaders.CONTENT_LENGTH) == null && req.version() != HttpVersion.HTTP_2) {
+            out.setChunked(true);
+        }
+        resp.handler(chunk -> {
+            exchange.addResponseBytes(chunk.length());
+            out.write(chunk);
+            if (out.writeQueueFull()) {
+                resp.pause();
+                out.drainHandler(v -> resp.resume());
+            }
+        });
+        resp.exceptionHandler(t -> {
+            a.endpoint.state().requestEnded();
+            cluster.record(a.endpoint, EndpointState.Outcome.LOCAL_FAILURE);
+            exchange.addFlag(ResponseFlag.UPSTREAM_REMOTE_RESET);
+            out.reset();
+            exchange.finish(resp.statusCode());
+        });
+        resp.endHandler(v -> {
+            a.endpoint.state().requestEnded();
+            MultiMap trailers = resp.trailers();
+            if (trailers != null && !trailers.isEmpty()) {
+                out.trailers().addAll(trailers);
+            }
+            out.end();
+            exchange.finish(resp.statusCode());
+        });
+    }
+
+    private void peerOf(HttpClientResponse resp) {
+        try {
+            var conn = resp.request().connection();
+            if (conn != null && conn.isSsl() && !conn.peerCertificates().isEmpty()
+                    && conn.peerCertificates().get(0) instanceof X509Certificate leaf) {
+                exchange.peer(SpiffeIdentity.uriSan(leaf).orElse(""));
+            }
+        } catch (Exception e) {
+            // the peer identity is informational here; TLS already verified it
+        }
+    }
+
+    /** One attempt's state. */
+    private static final class Attempt {
+        final Endpoint endpoint;
+        HttpClientRequest request;
+        long timer = -1;
+        boolean done;
+        boolean responded;
+        boolean isRetry;
+
+        Attempt(Endpoint endpoint) {
+            this.endpoint = endpoint;
+        }
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * The HTTP and TCP filter chains of a listener: the connection manager's settings, authorization
+ * (RBAC), fault injection, and the router that takes a request through route, cluster, load
+ * balancer, retries and timeouts to an upstream and streams the answer back.
+ */
+package io.isthmus.sidecar.filter;

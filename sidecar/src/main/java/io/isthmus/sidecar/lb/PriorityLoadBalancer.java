@@ -1,0 +1,190 @@
+package io.isthmus.sidecar.lb;
+
+import io.isthmus.sidecar.endpoint.Endpoint;
+import io.isthmus.sidecar.endpoint.LoadAssignment;
+import io.isthmus.sidecar.endpoint.LoadAssignment.LocalityGroup;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+
+/**
+ * Picks an endpoint with Envoy's priority semantics. Each priority's health is
+ * {@code min(100, overprovisioning × available / total)}; priority 0 takes its health in percent of
+ * the load, the next priority the remainder up to its own health, and so on (normalised when the
+ * sum is below 100). Within a priority, localities are chosen by weight × their own available share
+ * when the assignment gives locality weights, else all available endpoints are pooled. Endpoints
+ * that are ejected, unhealthy or excluded by the retry's previous-hosts predicate count as
+ * unavailable. When nothing is available anywhere, the pick falls back to all endpoints (Envoy's
+ * panic mode). Safe for concurrent use.
+ */
+public final class PriorityLoadBalancer {
+
+    private final LbPolicy policy;
+    private final RandomGenerator random;
+    private final AtomicLong roundRobin = new AtomicLong();
+
+    /**
+     * @param policy how endpoints are picked within the chosen locality
+     * @param random source of randomness (settable for tests)
+     */
+    public PriorityLoadBalancer(LbPolicy policy, RandomGenerator random) {
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.random = Objects.requireNonNull(random, "random");
+    }
+
+    /**
+     * Chooses an endpoint.
+     *
+     * @param assignment the cluster's endpoints
+     * @param excluded endpoints not to pick (previous attempts), empty for a first attempt
+     * @param nowNanos monotonic time, for ejection checks
+     * @return the endpoint, or null when the cluster has no endpoint at all
+     */
+    public Endpoint choose(LoadAssignment assignment, Set<Endpoint> excluded, long nowNanos) {
+        List<List<LocalityGroup>> priorities = assignment.priorities();
+        int n = priorities.size();
+        if (n == 0) {
+            return null;
+        }
+        int[] health = new int[n];
+        int total = 0;
+        for (int p = 0; p < n; p++) {
+            int all = 0;
+            int up = 0;
+            for (LocalityGroup g : priorities.get(p)) {
+                for (Endpoint e : g.endpoints()) {
+                    all++;
+                    if (usable(e, excluded, nowNanos)) {
+                        up++;
+                    }
+                }
+            }
+            health[p] = all == 0 ? 0 : (int) Math.min(100, (long) assignment.overprovisioningFactor() * up / all);
+            total += health[p];
+        }
+        if (total == 0) {
+            return panic(assignment.endpoints(), excluded);
+        }
+        int normalized = Math.min(100, total);
+        int roll = random.nextInt(100);
+        int remaining = 100;
+        int acc = 0;
+        int chosen = -1;
+        for (int p = 0; p < n && remaining > 0; p++) {
+            int load = Math.min(remaining, (int) Math.round(health[p] * 100.0 / normalized));
+            remaining -= load;
+            acc += load;
+            if (roll < acc) {
+                chosen = p;
+                break;
+            }
+        }
+        if (chosen < 0) {
+            for (int p = 0; p < n; p++) {
+                if (health[p] > 0) {
+                    chosen = p;
+                }
+            }
+        }
+        return fromPriority(priorities.get(chosen), assignment.overprovisioningFactor(), excluded, nowNanos);
+    }
+
+    private Endpoint fromPriority(List<LocalityGroup> groups, int factor, Set<Endpoint> excluded, long now) {
+        boolean weighted = groups.stream().anyMatch(g -> g.weight() > 0);
+        if (weighted) {
+            long[] eff = new long[groups.size()];
+            long sum = 0;
+            for (int i = 0; i < groups.size(); i++) {
+                LocalityGroup g = groups.get(i);
+                int all = g.endpoints().size();
+                long up = g.endpoints().stream().filter(e -> usable(e, excluded, now)).count();
+                double share = all == 0 ? 0 : Math.min(1.0, factor / 100.0 * up / all);
+                eff[i] = Math.round(g.weight() * share * 1000);
+                sum += eff[i];
+            }
+            if (sum > 0) {
+                long roll = random.nextLong(sum);
+                for (int i = 0; i < groups.size(); i++) {
+                    if (roll < eff[i]) {
+                        return pick(usableIn(List.of(groups.get(i)), excluded, now));
+                    }
+                    roll -= eff[i];
+                }
+            }
+        }
+        return pick(usableIn(groups, excluded, now));
+    }
+
+    private static List<Endpoint> usableIn(List<LocalityGroup> groups, Set<Endpoint> excluded, long now) {
+        List<Endpoint> up = new ArrayList<>();
+        for (LocalityGroup g : groups) {
+            for (Endpoint e : g.endpoints()) {
+                if (usable(e, excluded, now)) {
+                    up.add(e);
+                }
+            }
+        }
+        return up;
+    }
+
+    private static boolean usable(Endpoint e, Set<Endpoint> excluded, long now) {
+        return e.available(now) && !excluded.contains(e);
+    }
+
+    private Endpoint panic(List<Endpoint> all, Set<Endpoint> excluded) {
+        if (all.isEmpty()) {
+            return null;
+        }
+        List<Endpoint> notTried = all.stream().filter(e -> e.healthy() && !excluded.contains(e)).toList();
+        return pick(notTried.isEmpty() ? all : notTried);
+    }
+
+    private Endpoint pick(List<Endpoint> candidates) {
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        if (candidates.size() == 1) {
+            return candidates.get(0);
+        }
+        return switch (policy) {
+            case RANDOM -> weightedRandom(candidates);
+            case LEAST_REQUEST -> {
+                Endpoint a = candidates.get(random.nextInt(candidates.size()));
+                Endpoint b = candidates.get(random.nextInt(candidates.size()));
+                yield a.state().activeRequests() <= b.state().activeRequests() ? a : b;
+            }
+            case ROUND_ROBIN -> {
+                boolean uniform = candidates.stream().allMatch(e -> e.weight() == candidates.get(0).weight());
+                if (uniform) {
+                    yield candidates.get((int) Math.floorMod(roundRobin.getAndIncrement(), (long) candidates.size()));
+                }
+                long sum = candidates.stream().mapToLong(Endpoint::weight).sum();
+                long slot = Math.floorMod(roundRobin.getAndIncrement(), sum);
+                Endpoint hit = candidates.get(candidates.size() - 1);
+                for (Endpoint e : candidates) {
+                    if (slot < e.weight()) {
+                        hit = e;
+                        break;
+                    }
+                    slot -= e.weight();
+                }
+                yield hit;
+            }
+        };
+    }
+
+    private Endpoint weightedRandom(List<Endpoint> candidates) {
+        long sum = candidates.stream().mapToLong(Endpoint::weight).sum();
+        long roll = random.nextLong(sum);
+        for (Endpoint e : candidates) {
+            if (roll < e.weight()) {
+                return e;
+            }
+            roll -= e.weight();
+        }
+        return candidates.get(candidates.size() - 1);
+    }
+}

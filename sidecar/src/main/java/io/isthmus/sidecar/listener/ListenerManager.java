@@ -1,0 +1,146 @@
+package io.isthmus.sidecar.listener;
+
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.isthmus.sidecar.errors.InvalidResourceException;
+import io.isthmus.sidecar.errors.TypeUrls;
+import io.isthmus.sidecar.filter.ListenerContext;
+import io.isthmus.sidecar.tls.MeshTls;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listeners in force: validates a complete LDS set, binds new listeners, swaps the config of
+ * unchanged sockets without rebinding, rebinds changed ones and closes removed ones. Updates come
+ * from one thread; when that thread is not an event loop, a bind failure is reported as a rejection
+ * of the listener and everything bound by the update is undone.
+ */
+public final class ListenerManager {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ListenerManager.class);
+    private static final long BIND_WAIT_SECONDS = 10;
+
+    private final Vertx vertx;
+    private final MeshTls tls;
+    private final Function<ListenerConfig, ListenerContext> contexts;
+    private final int instances;
+    private final Map<String, ServingListener> serving = new HashMap<>();
+
+    /**
+     * @param vertx the Vert.x instance
+     * @param tls downstream TLS settings
+     * @param contexts builds the filters' context of a listener
+     * @param instances event loops (servers) per listener
+     */
+    public ListenerManager(Vertx vertx, MeshTls tls, Function<ListenerConfig, ListenerContext> contexts, int instances) {
+        this.vertx = vertx;
+        this.tls = tls;
+        this.contexts = contexts;
+        this.instances = instances;
+    }
+
+    /** Puts exactly these listeners in force, or throws (nothing new stays bound). */
+    public void apply(Map<String, Listener> resources) throws InvalidResourceException {
+        Map<String, ListenerConfig> configs = new LinkedHashMap<>();
+        for (var e : resources.entrySet()) {
+            ListenerTranslator.translate(e.getValue()).ifPresent(c -> configs.put(c.name(), c));
+        }
+        Map<String, String> addresses = new HashMap<>();
+        for (ListenerConfig c : configs.values()) {
+            String prev = addresses.put(c.address().toString(), c.name());
+            if (prev != null) {
+                throw new InvalidResourceException(TypeUrls.LISTENER, c.name(), "address",
+                        "address " + c.address() + " is also used by listener " + prev);
+            }
+        }
+        List<String> removed = new ArrayList<>();
+        for (String name : serving.keySet()) {
+            ListenerConfig next = configs.get(name);
+            if (next == null || !next.sameSocket(serving.get(name).config())) {
+                removed.add(name);
+            }
+        }
+        for (String name : removed) {
+            ServingListener l = serving.remove(name);
+            wait(l.close(), name);
+            LOG.info("listener closed [{} {}]", name, l.config().address());
+        }
+        Map<String, Future<ServingListener>> binding = new LinkedHashMap<>();
+        for (ListenerConfig c : configs.values()) {
+            ServingListener l = serving.get(c.name());
+            if (l != null) {
+                if (!l.config().equals(c)) {
+                    l.update(c, contexts.apply(c));
+                }
+            } else {
+                binding.put(c.name(), ServingListener.bind(vertx, tls, c, contexts, instances));
+            }
+        }
+        InvalidResourceException failure = null;
+        for (var e : binding.entrySet()) {
+            try {
+                ServingListener l = waitFor(e.getValue());
+                if (l != null) {
+                    serving.put(e.getKey(), l);
+                } else {
+                    String name = e.getKey();
+                    e.getValue().onSuccess(x -> serving.put(name, x))
+                            .onFailure(t -> LOG.error("listener bind failed [{}]: {}", name, t.toString()));
+                }
+            } catch (Exception ex) {
+                Throwable cause = ex.getCause() == null ? ex : ex.getCause();
+                failure = new InvalidResourceException(TypeUrls.LISTENER, e.getKey(), "address",
+                        "cannot bind " + configs.get(e.getKey()).address() + ": " + cause.getMessage());
+            }
+        }
+        if (failure != null) {
+            for (String name : binding.keySet()) {
+                ServingListener l = serving.remove(name);
+                if (l != null) {
+                    l.close();
+                }
+            }
+            throw failure;
+        }
+    }
+
+    /** The listeners bound now. */
+    public List<ListenerConfig> active() {
+        return serving.values().stream().map(ServingListener::config).toList();
+    }
+
+    /** Closes every listener. */
+    public Future<Void> close() {
+        List<Future<Void>> closes = new ArrayList<>();
+        serving.values().forEach(l -> closes.add(l.close()));
+        serving.clear();
+        return Future.all(closes).mapEmpty();
+    }
+
+    private static ServingListener waitFor(Future<ServingListener> f) throws Exception {
+        if (Context.isOnEventLoopThread()) {
+            return null;
+        }
+        return f.toCompletionStage().toCompletableFuture().get(BIND_WAIT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private static void wait(Future<Void> f, String name) {
+        if (Context.isOnEventLoopThread()) {
+            return;
+        }
+        try {
+            f.toCompletionStage().toCompletableFuture().get(BIND_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("listener close incomplete [{}]: {}", name, e.toString());
+        }
+    }
+}

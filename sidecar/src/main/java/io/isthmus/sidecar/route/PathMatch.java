@@ -1,0 +1,36 @@
+package io.isthmus.sidecar.route;
+
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The path condition of a route.
+ *
+ * @param kind prefix, exact path or whole-path regular expression
+ * @param value the prefix, path or regular expression
+ * @param caseSensitive Envoy default true
+ */
+public record PathMatch(Kind kind, String value, boolean caseSensitive) {
+
+    public PathMatch {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(value, "value");
+        if (kind == Kind.REGEX) {
+            Pattern.compile(value);
+        }
+    }
+
+    /** The path comparison. */
+    public enum Kind { PREFIX, EXACT, REGEX }
+
+    /** True when the path (without query) matches. */
+    public boolean matches(String path) {
+        return switch (kind) {
+            case PREFIX -> caseSensitive ? path.startsWith(value)
+                    : path.toLowerCase(Locale.ROOT).startsWith(value.toLowerCase(Locale.ROOT));
+            case EXACT -> caseSensitive ? path.equals(value) : path.equalsIgnoreCase(value);
+            case REGEX -> Pattern.matches(value, path);
+        };
+    }
+}

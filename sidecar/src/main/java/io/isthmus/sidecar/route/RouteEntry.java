@@ -1,0 +1,109 @@
+package io.isthmus.sidecar.route;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * One route of a virtual host: its match, where it sends, and its resilience settings.
+ *
+ * @param name the route's name (may be empty)
+ * @param path the path condition
+ * @param headers header conditions, all must hold
+ * @param targets the clusters and their weights; one target for a plain cluster route
+ * @param timeout the whole request's timeout including retries; zero = none (Envoy default 15 s)
+ * @param retry the retry policy
+ * @param prefixRewrite replaces the matched prefix when non-empty
+ * @param hostRewrite replaces the Host/:authority when non-empty
+ * @param fault fault injection, when configured
+ * @param mirrors clusters that receive a copy of the request (responses ignored)
+ */
+public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers, List<WeightedTarget> targets,
+                         Duration timeout, RetryPolicy retry, String prefixRewrite, String hostRewrite,
+                         Optional<FaultPolicy> fault, List<MirrorPolicy> mirrors) {
+
+    public RouteEntry {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(path, "path");
+        headers = List.copyOf(headers);
+        targets = List.copyOf(targets);
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(retry, "retry");
+        Objects.requireNonNull(prefixRewrite, "prefixRewrite");
+        Objects.requireNonNull(hostRewrite, "hostRewrite");
+        Objects.requireNonNull(fault, "fault");
+        mirrors = List.copyOf(mirrors);
+        if (targets.isEmpty()) {
+            throw new IllegalArgumentException("a route needs at least one cluster");
+        }
+        if (targets.stream().mapToLong(WeightedTarget::weight).sum() <= 0) {
+            throw new IllegalArgumentException("cluster weights must not all be zero");
+        }
+    }
+
+    /** True when the request matches path and headers. */
+    public boolean matches(HeaderMatch.RequestView request) {
+        if (!path.matches(request.path())) {
+            return false;
+        }
+        for (HeaderMatch h : headers) {
+            if (!h.matches(request)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Picks a cluster by weight. */
+    public String pickCluster(RandomGenerator random) {
+        if (targets.size() == 1) {
+            return targets.get(0).cluster();
+        }
+        long total = targets.stream().mapToLong(WeightedTarget::weight).sum();
+        long roll = random.nextLong(total);
+        for (WeightedTarget t : targets) {
+            if (roll < t.weight()) {
+                return t.cluster();
+            }
+            roll -= t.weight();
+        }
+        return targets.get(targets.size() - 1).cluster();
+    }
+
+    /**
+     * Fault injection of a route (Envoy's {@code HTTPFault}, fixed delay and HTTP abort).
+     *
+     * @param delay the delay to add; zero = none
+     * @param delayPermille share of requests delayed, per million
+     * @param abortStatus status of an aborted request; 0 = no abort
+     * @param abortPermille share of requests aborted, per million
+     */
+    public record FaultPolicy(Duration delay, int delayPermille, int abortStatus, int abortPermille) {
+        public FaultPolicy {
+            Objects.requireNonNull(delay, "delay");
+            if (delayPermille < 0 || delayPermille > 1_000_000 || abortPermille < 0 || abortPermille > 1_000_000) {
+                throw new IllegalArgumentException("fault percentages must be within 0..100 %");
+            }
+            if (abortStatus != 0 && (abortStatus < 200 || abortStatus > 599)) {
+                throw new IllegalArgumentException("abort status must be 200..599");
+            }
+        }
+    }
+
+    /**
+     * A request mirror (shadow).
+     *
+     * @param cluster the cluster that receives the copy
+     * @param permille share of requests mirrored, per million
+     */
+    public record MirrorPolicy(String cluster, int permille) {
+        public MirrorPolicy {
+            Objects.requireNonNull(cluster, "cluster");
+            if (permille < 0 || permille > 1_000_000) {
+                throw new IllegalArgumentException("mirror fraction must be within 0..100 %");
+            }
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package io.isthmus.sidecar.route;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.isthmus.sidecar.errors.InvalidResourceException;
+import io.isthmus.sidecar.errors.TypeUrls;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Translates an RDS {@code RouteConfiguration} into a {@link RouteTable}; fields that would change
+ * behaviour and are not honoured are refused with their path (see docs/xds-support.md).
+ */
+public final class RouteTranslator {
+
+    private static final String FAULT_FILTER = "envoy.filters.http.fault";
+    private static final String PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts";
+
+    private RouteTranslator() {
+    }
+
+    /** Translates and validates one route configuration. */
+    public static RouteTable translate(RouteConfiguration rc) throws InvalidResourceException {
+        String name = rc.getName();
+        if (rc.hasVhds()) {
+            throw invalid(name, "vhds", "VHDS is not supported");
+        }
+        if (rc.getClusterSpecifierPluginsCount() > 0 || rc.getRequestMirrorPoliciesCount() > 0) {
+            throw invalid(name, "cluster_specifier_plugins", "not supported");
+        }
+        if (rc.getRequestHeadersToAddCount() > 0 || rc.getResponseHeadersToAddCount() > 0) {
+            throw invalid(name, "request_headers_to_add", "header mutation is not supported");
+        }
+        List<VirtualHostEntry> vhosts = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < rc.getVirtualHostsCount(); i++) {
+            VirtualHost vh = rc.getVirtualHosts(i);
+            String f = "virtual_hosts[" + i + "]";
+            if (vh.getDomainsCount() == 0) {
+                throw invalid(name, f + ".domains", "must not be empty");
+            }
+            for (String d : vh.getDomainsList()) {
+                if (!seen.add(d.toLowerCase(java.util.Locale.ROOT))) {
+                    throw invalid(name, f + ".domains", "domain '" + d + "' appears in more than one virtual host");
+                }
+            }
+            if (vh.getRequestHeadersToAddCount() > 0 || vh.getResponseHeadersToAddCount() > 0 || vh.hasCors()
+                    || vh.getRateLimitsCount() > 0 || vh.hasHedgePolicy() || vh.getRequestMirrorPoliciesCount() > 0) {
+                throw invalid(name, f, "header mutation, CORS, rate limits, hedging and mirroring on virtual hosts are not supported");
+            }
+            RetryPolicy vhRetry = vh.hasRetryPolicy() ? retry(name, f + ".retry_policy", vh.getRetryPolicy()) : RetryPolicy.NONE;
+            List<RouteEntry> routes = new ArrayList<>();
+            for (int j = 0; j < vh.getRoutesCount(); j++) {
+                routes.add(route(name, f + ".routes[" + j + "]", vh.getRoutes(j), vhRetry));
+            }
+            vhosts.add(new VirtualHostEntry(vh.getName(), vh.getDomainsList(), routes));
+        }
+        return new RouteTable(name, vhosts);
+    }
+
+    private static RouteEntry route(String rc, String f, Route r, RetryPolicy vhRetry) throws InvalidResourceException {
+        if (!r.hasRoute()) {
+            throw invalid(rc, f, "only route actions are supported (not redirect, direct_response, filter_action)");
+        }
+        if (r.getRequestHeadersToAddCount() > 0 || r.getResponseHeadersToAddCount() > 0
+                || r.getRequestHeadersToRemoveCount() > 0 || r.getResponseHeadersToRemoveCount() > 0) {
+            throw invalid(rc, f + ".request_headers_to_add", "header mutation is not supported");
+        }
+        RouteMatch m = r.getMatch();
+        boolean cs = !m.hasCaseSensitive() || m.getCaseSensitive().getValue();
+        PathMatch path;
+        try {
+            path = switch (m.getPathSpecifierCase()) {
+                case PREFIX -> new PathMatch(PathMatch.Kind.PREFIX, m.getPrefix(), cs);
+                case PATH -> new PathMatch(PathMatch.Kind.EXACT, m.getPath(), cs);
+                case SAFE_REGEX -> new PathMatch(PathMatch.Kind.REGEX, m.getSafeRegex().getRegex(), cs);
+                default -> throw invalid(rc, f + ".match", "path specifier " + m.getPathSpecifierCase() + " is not supported");
+            };
+        } catch (PatternSyntaxException e) {
+            throw invalid(rc, f + ".match.safe_regex", "invalid regex: " + e.getDescription());
+        }
+        if (m.getQueryParametersCount() > 0 || m.hasGrpc() || m.hasTlsContext() || m.getDynamicMetadataCount() > 0
+                || m.hasRuntimeFraction() || m.getFilterStateCount() > 0) {
+            throw invalid(rc, f + ".match", "only path and header matches are supported");
+        }
+        List<HeaderMatch> headers = new ArrayList<>();
+        for (int k = 0; k < m.getHeadersCount(); k++) {
+            headers.add(header(rc, f + ".match.headers[" + k + "]", m.getHeaders(k)));
+        }
+        RouteAction a = r.getRoute();
+        List<WeightedTarget> targets = new ArrayList<>();
+        switch (a.getClusterSpecifierCase()) {
+            case CLUSTER -> targets.add(new WeightedTarget(nonEmpty(rc, f + ".route.cluster", a.getCluster()), 1));
+            case WEIGHTED_CLUSTERS -> {
+                for (var cw : a.getWeightedClusters().getClustersList()) {
+                    if (!cw.getClusterHeader().isEmpty() || cw.getRequestHeadersToAddCount() > 0
+                            || cw.getResponseHeadersToAddCount() > 0 || cw.hasHostRewriteLiteral()) {
+                        throw invalid(rc, f + ".route.weighted_clusters", "only name and weight are supported");
+                    }
+                    targets.add(new WeightedTarget(nonEmpty(rc, f + ".route.weighted_clusters.name", cw.getName()),
+                            cw.hasWeight() ? cw.getWeight().getValue() : 0));
+                }
+                if (targets.stream().mapToLong(WeightedTarget::weight).sum() <= 0) {
+                    throw invalid(rc, f + ".route.weighted_clusters", "weights must not all be zero");
+                }
+            }
+            default -> throw invalid(rc, f + ".route", "cluster specifier " + a.getClusterSpecifierCase() + " is not supported");
+        }
+        if (a.hasRegexRewrite() || a.hasPathRewritePolicy() || a.getHashPolicyCount() > 0 || a.getRateLimitsCount() > 0
+                || a.hasCors() || a.hasHedgePolicy() || a.getUpgradeConfigsCount() > 0 || a.hasInternalRedirectPolicy()
+                || a.hasIdleTimeout() || a.hasAutoHostRewrite() || a.hasHostRewriteHeader() || a.hasHostRewritePathRegex()
+                || a.hasRetryPolicyTypedConfig() || a.hasMetadataMatch()) {
+            throw invalid(rc, f + ".route", "only cluster(s), timeout, retry_policy, prefix_rewrite, host_rewrite_literal, "
+                    + "request_mirror_policies and max_stream_duration (zero) are supported");
+        }
+        if (a.hasMaxStreamDuration() && (a.getMaxStreamDuration().getMaxStreamDuration().getSeconds() > 0
+                || a.getMaxStreamDuration().getMaxStreamDuration().getNanos() > 0)) {
+            throw invalid(rc, f + ".route.max_stream_duration", "a non-zero max stream duration is not supported");
+        }
+        Duration timeout = a.hasTimeout() ? Duration.ofSeconds(a.getTimeout().getSeconds(), a.getTimeout().getNanos())
+                : Duration.ofSeconds(15);
+        RetryPolicy retry = a.hasRetryPolicy() ? retry(rc, f + ".route.retry_policy", a.getRetryPolicy()) : vhRetry;
+        List<RouteEntry.MirrorPolicy> mirrors = new ArrayList<>();
+        for (var mp : a.getRequestMirrorPoliciesList()) {
+            if (mp.getCluster().isEmpty()) {
+                throw invalid(rc, f + ".route.request_mirror_policies.cluster", "must name a cluster");
+            }
+            int permille = mp.hasRuntimeFraction() ? perMillion(mp.getRuntimeFraction().getDefaultValue()) : 1_000_000;
+            mirrors.add(new RouteEntry.MirrorPolicy(mp.getCluster(), permille));
+        }
+        Optional<RouteEntry.FaultPolicy> fault = Optional.empty();
+        for (var e : r.getTypedPerFilterConfigMap().entrySet()) {
+            if (e.getKey().equals(FAULT_FILTER)) {
+                fault = Optional.of(fault(rc, f + ".typed_per_filter_config[" + FAULT_FILTER + "]", e.getValue()));
+            } else {
+                throw invalid(rc, f + ".typed_per_filter_config[" + e.getKey() + "]", "per-route config of this filter is not supported");
+            }
+        }
+        try {
+            return new RouteEntry(r.getName(), path, headers, targets, timeout, retry, a.getPrefixRewrite(),
+                    a.getHostRewriteLiteral(), fault, mirrors);
+        } catch (IllegalArgumentException e) {
+            throw invalid(rc, f, e.getMessage());
+        }
+    }
+
+    private static RouteEntry.FaultPolicy fault(String rc, String f, Any any) throws InvalidResourceException {
+        try {
+            HTTPFault hf = any.unpack(HTTPFault.class);
+            if (!hf.getUpstreamCluster().isEmpty() || hf.getHeadersCount() > 0 || hf.getDownstreamNodesCount() > 0
+                    || hf.hasResponseRateLimit()) {
+                throw invalid(rc, f, "only fixed delay and HTTP-status abort are supported");
+            }
+            Duration delay = Duration.ZERO;
+            int delayPm = 0;
+            if (hf.hasDelay()) {
+                if (!hf.getDelay().hasFixedDelay()) {
+                    throw invalid(rc, f + ".delay", "only fixed_delay is supported");
+                }
+                delay = Duration.ofSeconds(hf.getDelay().getFixedDelay().getSeconds(), hf.getDelay().getFixedDelay().getNanos());
+                delayPm = hf.getDelay().hasPercentage() ? perMillion(hf.getDelay().getPercentage()) : 1_000_000;
+            }
+            int status = 0;
+            int abortPm = 0;
+            if (hf.hasAbort()) {
+                if (!hf.getAbort().hasHttpStatus()) {
+                    throw invalid(rc, f + ".abort", "only http_status aborts are supported");
+                }
+                status = hf.getAbort().getHttpStatus();
+                abortPm = hf.getAbort().hasPercentage() ? perMillion(hf.getAbort().getPercentage()) : 1_000_000;
+            }
+            return new RouteEntry.FaultPolicy(delay, delayPm, status, abortPm);
+        } catch (InvalidProtocolBufferException e) {
+            throw invalid(rc, f, "cannot decode HTTPFault: " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw invalid(rc, f, e.getMessage());
+        }
+    }
+
+    private static int perMillion(FractionalPercent p) {
+        long n = p.getNumerator();
+        long v = switch (p.getDenominator()) {
+            case HUNDRED -> n * 10_000;
+            case TEN_THOUSAND -> n * 100;
+            default -> n;
+        };
+        return (int) Math.min(1_000_000, v);
+    }
+
+    private static RetryPolicy retry(String rc, String f, io.envoyproxy.envoy.config.route.v3.RetryPolicy p)
+            throws InvalidResourceException {
+        Set<RetryPolicy.RetryOn> on = EnumSet.noneOf(RetryPolicy.RetryOn.class);
+        for (String token : p.getRetryOn().split(",")) {
+            String t = token.trim();
+            if (t.isEmpty()) {
+                continue;
+            }
+            on.add(RetryPolicy.RetryOn.of(t).orElseThrow(() -> invalid(rc, f + ".retry_on", "unknown condition '" + t + "'")));
+        }
+        if (p.hasRetryPriority()) {
+            throw invalid(rc, f + ".retry_priority", "retry priority plugins are not supported (previous hosts already move to the next priority)");
+        }
+        if (p.getRetryOptionsPredicatesCount() > 0 || p.getRetriableHeadersCount() > 0
+                || p.getRetriableRequestHeadersCount() > 0 || p.hasRateLimitedRetryBackOff() || p.hasPerTryIdleTimeout()) {
+            throw invalid(rc, f, "retry options predicates, retriable headers, rate-limited backoff and per-try idle timeout are not supported");
+        }
+        boolean previousHosts = false;
+        for (var pred : p.getRetryHostPredicateList()) {
+            if (!pred.getName().equals(PREVIOUS_HOSTS)
+                    && !pred.getTypedConfig().getTypeUrl().endsWith("envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate")) {
+                throw invalid(rc, f + ".retry_host_predicate", "only " + PREVIOUS_HOSTS + " is supported, got " + pred.getName());
+            }
+            previousHosts = true;
+        }
+        Set<Integer> codes = new HashSet<>(p.getRetriableStatusCodesList());
+        Duration base = Duration.ofMillis(25);
+        Duration max = null;
+        if (p.hasRetryBackOff()) {
+            var b = p.getRetryBackOff();
+            if (b.hasBaseInterval()) {
+                base = Duration.ofSeconds(b.getBaseInterval().getSeconds(), b.getBaseInterval().getNanos());
+            }
+            if (b.hasMaxInterval()) {
+                max = Duration.ofSeconds(b.getMaxInterval().getSeconds(), b.getMaxInterval().getNanos());
+            }
+        }
+        if (max == null) {
+            max = base.multipliedBy(10);
+        }
+        Optional<Duration> perTry = p.hasPerTryTimeout()
+                ? Optional.of(Duration.ofSeconds(p.getPerTryTimeout().getSeconds(), p.getPerTryTimeout().getNanos()))
+                        .filter(d -> !d.isZero())
+                : Optional.empty();
+        try {
+            return new RetryPolicy(on, codes, p.hasNumRetries() ? p.getNumRetries().getValue() : 1, perTry, base, max,
+                    previousHosts, Math.max(1, (int) p.getHostSelectionRetryMaxAttempts()));
+        } catch (IllegalArgumentException e) {
+            throw invalid(rc, f, e.getMessage());
+        }
+    }
+
+    private static HeaderMatch header(String rc, String f, HeaderMatcher h) throws InvalidResourceException {
+        String n = h.getName();
+        if (n.isEmpty()) {
+            throw invalid(rc, f + ".name", "must not be empty");
+        }
+        boolean inv = h.getInvertMatch();
+        try {
+            return switch (h.getHeaderMatchSpecifierCase()) {
+                case EXACT_MATCH -> new HeaderMatch(n, HeaderMatch.Kind.EXACT, h.getExactMatch(), inv);
+                case PREFIX_MATCH -> new HeaderMatch(n, HeaderMatch.Kind.PREFIX, h.getPrefixMatch(), inv);
+                case SUFFIX_MATCH -> new HeaderMatch(n, HeaderMatch.Kind.SUFFIX, h.getSuffixMatch(), inv);
+                case CONTAINS_MATCH -> new HeaderMatch(n, HeaderMatch.Kind.CONTAINS, h.getContainsMatch(), inv);
+                case SAFE_REGEX_MATCH -> new HeaderMatch(n, HeaderMatch.Kind.REGEX, h.getSafeRegexMatch().getRegex(), inv);
+                case PRESENT_MATCH -> new HeaderMatch(n, h.getPresentMatch() ? HeaderMatch.Kind.PRESENT : HeaderMatch.Kind.ABSENT, "", inv);
+                case STRING_MATCH -> {
+                    var sm = h.getStringMatch();
+                    if (sm.getIgnoreCase()) {
+                        throw invalid(rc, f + ".string_match.ignore_case", "not supported");
+                    }
+                    yield switch (sm.getMatchPatternCase()) {
+                        case EXACT -> new HeaderMatch(n, HeaderMatch.Kind.EXACT, sm.getExact(), inv);
+                        case PREFIX -> new HeaderMatch(n, HeaderMatch.Kind.PREFIX, sm.getPrefix(), inv);
+                        case SUFFIX -> new HeaderMatch(n, HeaderMatch.Kind.SUFFIX, sm.getSuffix(), inv);
+                        case CONTAINS -> new HeaderMatch(n, HeaderMatch.Kind.CONTAINS, sm.getContains(), inv);
+                        case SAFE_REGEX -> new HeaderMatch(n, HeaderMatch.Kind.REGEX, sm.getSafeRegex().getRegex(), inv);
+                        default -> throw invalid(rc, f + ".string_match", "matcher " + sm.getMatchPatternCase() + " is not supported");
+                    };
+                }
+                default -> throw invalid(rc, f, "header matcher " + h.getHeaderMatchSpecifierCase() + " is not supported");
+            };
+        } catch (PatternSyntaxException e) {
+            throw invalid(rc, f, "invalid regex: " + e.getDescription());
+        }
+    }
+
+    private static String nonEmpty(String rc, String f, String v) throws InvalidResourceException {
+        if (v.isEmpty()) {
+            throw invalid(rc, f, "must not be empty");
+        }
+        return v;
+    }
+
+    private static InvalidResourceException invalid(String name, String field, String reason) {
+        return new InvalidResourceException(TypeUrls.ROUTE, name, field, reason);
+    }
+}

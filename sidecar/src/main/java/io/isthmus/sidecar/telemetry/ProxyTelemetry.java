@@ -1,0 +1,171 @@
+package io.isthmus.sidecar.telemetry;
+
+import io.isthmus.mesh.OutboundName;
+import io.isthmus.sidecar.tls.SpiffeIdentity;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Objects;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Istio's standard metrics ({@code istio_requests_total}, {@code istio_request_duration_milliseconds},
+ * {@code istio_request_bytes}, {@code istio_response_bytes}, {@code istio_tcp_*}) with Istio's labels,
+ * plus the JSON access log. Labels come from configuration (cluster names, node identity, peer
+ * principals) and status codes, so their cardinality is bounded; past {@value #MAX_SERIES} series
+ * further label sets are folded into {@code other}. Thread-safe.
+ */
+public final class ProxyTelemetry {
+
+    /** Upper bound on metric series before label sets are folded. */
+    public static final int MAX_SERIES = 20_000;
+
+    private static final Logger ACCESS = LoggerFactory.getLogger("io.isthmus.sidecar.access");
+    private static final double[] DURATION_BUCKETS = {0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+        30000, 60000, 300000, 600000, 1800000, 3600000};
+    private static final double[] BYTE_BUCKETS = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+
+    private final MeterRegistry registry;
+    private final NodeIdentity node;
+    private final Supplier<String> ownSpiffeId;
+
+    /**
+     * @param registry where the metrics go (served on :15090/stats/prometheus by the assembly)
+     * @param node this proxy's identity
+     * @param ownSpiffeId the current SPIFFE ID of this proxy's certificate (empty when none yet)
+     */
+    public ProxyTelemetry(MeterRegistry registry, NodeIdentity node, Supplier<String> ownSpiffeId) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.node = Objects.requireNonNull(node, "node");
+        this.ownSpiffeId = Objects.requireNonNull(ownSpiffeId, "ownSpiffeId");
+    }
+
+    /** A telemetry with its own fresh registry. */
+    public static ProxyTelemetry standalone(NodeIdentity node, Supplier<String> ownSpiffeId) {
+        return new ProxyTelemetry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), node, ownSpiffeId);
+    }
+
+    /** The registry the metrics are in. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /** The Prometheus text exposition (empty when the registry is not a Prometheus one). */
+    public String scrape() {
+        return registry instanceof PrometheusMeterRegistry p ? p.scrape() : "";
+    }
+
+    /** Records one finished HTTP request: metrics and one access-log line. */
+    public void record(RequestRecord r) {
+        Tags tags = labels(r.direction(), r.cluster(), r.peerPrincipal())
+                .and("request_protocol", r.protocol().startsWith("HTTP/2") && isGrpc(r) ? "grpc" : "http")
+                .and("response_code", Integer.toString(r.status()))
+                .and("response_flags", r.flags());
+        tags = bounded(tags);
+        Counter.builder("istio_requests").description("Requests handled by the proxy").tags(tags).register(registry)
+                .increment();
+        DistributionSummary.builder("istio_request_duration_milliseconds").tags(tags)
+                .serviceLevelObjectives(DURATION_BUCKETS).register(registry).record(r.durationMillis());
+        DistributionSummary.builder("istio_request_bytes").tags(tags).serviceLevelObjectives(BYTE_BUCKETS)
+                .register(registry).record(r.requestBytes());
+        DistributionSummary.builder("istio_response_bytes").tags(tags).serviceLevelObjectives(BYTE_BUCKETS)
+                .register(registry).record(r.responseBytes());
+        if (ACCESS.isInfoEnabled()) {
+            ACCESS.info(AccessLogLine.json(r));
+        }
+    }
+
+    private static boolean isGrpc(RequestRecord r) {
+        return false;
+    }
+
+    /** Records an opened TCP proxy connection. */
+    public void tcpOpened(String direction, String cluster, String peer) {
+        Counter.builder("istio_tcp_connections_opened").tags(bounded(labels(direction, cluster, peer))).register(registry)
+                .increment();
+    }
+
+    /** Records a closed TCP proxy connection and its bytes. */
+    public void tcpClosed(String direction, String cluster, String peer, long sent, long received) {
+        Tags tags = bounded(labels(direction, cluster, peer));
+        Counter.builder("istio_tcp_connections_closed").tags(tags).register(registry).increment();
+        Counter.builder("istio_tcp_sent_bytes").tags(tags).register(registry).increment(sent);
+        Counter.builder("istio_tcp_received_bytes").tags(tags).register(registry).increment(received);
+    }
+
+    private Tags labels(String direction, String cluster, String peerPrincipal) {
+        boolean inbound = "inbound".equals(direction);
+        String own = ownSpiffeId.get();
+        String peer = peerPrincipal.isEmpty() ? "unknown" : peerPrincipal;
+        String security = peerPrincipal.isEmpty() ? "none" : "mutual_tls";
+        String destService = "unknown";
+        String destServiceName = "unknown";
+        String destServiceNs = "unknown";
+        var outbound = OutboundName.parseClusterName(cluster);
+        if (outbound.isPresent()) {
+            destService = outbound.get().host();
+            String[] parts = destService.split("\\.");
+            destServiceName = parts[0];
+            destServiceNs = parts.length > 1 ? parts[1] : "unknown";
+        } else if (inbound) {
+            destService = node.app();
+            destServiceName = node.app();
+            destServiceNs = node.namespace();
+        }
+        if (inbound) {
+            return Tags.of("reporter", "destination",
+                    "source_workload", "unknown",
+                    "source_workload_namespace", peerPrincipal.isEmpty() ? "unknown" : SpiffeIdentity.namespace(peerPrincipal),
+                    "source_principal", peer,
+                    "source_cluster", "unknown",
+                    "destination_workload", node.workload(),
+                    "destination_workload_namespace", node.namespace(),
+                    "destination_principal", own.isEmpty() ? "unknown" : own,
+                    "destination_cluster", node.cluster(),
+                    "destination_service", destService,
+                    "destination_service_name", destServiceName,
+                    "destination_service_namespace", destServiceNs,
+                    "destination_app", node.app(),
+                    "destination_version", node.version(),
+                    "connection_security_policy", security);
+        }
+        return Tags.of("reporter", "source",
+                "source_workload", node.workload(),
+                "source_workload_namespace", node.namespace(),
+                "source_principal", own.isEmpty() ? "unknown" : own,
+                "source_cluster", node.cluster(),
+                "source_app", node.app(),
+                "source_version", node.version(),
+                "destination_workload", "unknown",
+                "destination_workload_namespace", destServiceNs,
+                "destination_principal", peer,
+                "destination_cluster", "unknown",
+                "destination_service", destService,
+                "destination_service_name", destServiceName,
+                "destination_service_namespace", destServiceNs,
+                "connection_security_policy", "unknown");
+    }
+
+    private Tags bounded(Tags tags) {
+        if (registry.getMeters().size() < MAX_SERIES) {
+            return tags;
+        }
+        return Tags.of(tags.stream().map(t -> t.getKey().startsWith("destination_service")
+                || t.getKey().endsWith("_principal") ? io.micrometer.core.instrument.Tag.of(t.getKey(), "other") : t)
+                .toList());
+    }
+
+    /** The access log's logger name, for log configuration. */
+    public static String accessLoggerName() {
+        return ACCESS.getName();
+    }
+
+    static Logger log() {
+        return LoggerFactory.getLogger(ProxyTelemetry.class);
+    }
+}

@@ -1,0 +1,39 @@
+package io.isthmus.sidecar.telemetry;
+
+import java.util.Objects;
+
+/**
+ * Everything reported about one finished HTTP request.
+ *
+ * @param direction {@code inbound} (reporter destination) or {@code outbound} (reporter source)
+ * @param listener the listener name
+ * @param method request method
+ * @param authority Host or :authority
+ * @param path request path with query
+ * @param protocol {@code HTTP/1.1} or {@code HTTP/2}
+ * @param status the status sent downstream (0 when none was sent)
+ * @param flags Envoy response flags, {@code -} when none
+ * @param route the route name, may be empty
+ * @param cluster the upstream cluster, may be empty
+ * @param upstreamHost the last endpoint tried, may be empty
+ * @param attempts upstream attempts made
+ * @param requestBytes request body bytes received
+ * @param responseBytes response body bytes sent
+ * @param durationMillis from request start to last byte sent
+ * @param requestId the {@code x-request-id}
+ * @param traceparent the W3C trace context sent upstream
+ * @param peerPrincipal the verified SPIFFE ID of the downstream (inbound) or upstream (outbound)
+ *     peer, empty when not mutual TLS
+ * @param downstreamAddress the client address
+ */
+public record RequestRecord(String direction, String listener, String method, String authority, String path,
+                            String protocol, int status, String flags, String route, String cluster,
+                            String upstreamHost, int attempts, long requestBytes, long responseBytes,
+                            double durationMillis, String requestId, String traceparent, String peerPrincipal,
+                            String downstreamAddress) {
+    public RequestRecord {
+        Objects.requireNonNull(direction, "direction");
+        Objects.requireNonNull(flags, "flags");
+        Objects.requireNonNull(peerPrincipal, "peerPrincipal");
+    }
+}

@@ -1,0 +1,70 @@
+package io.isthmus.sidecar.tls;
+
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.ClientOptionsBase;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.JdkSSLEngineOptions;
+import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
+import io.vertx.core.net.SSLEngineOptions;
+import io.vertx.core.net.TrustOptions;
+import java.util.Objects;
+
+/**
+ * Builds the Vert.x TLS settings of the data path from a {@link TlsMaterialSource}: OpenSSL
+ * (BoringSSL) when its natives load, the JDK engine otherwise.
+ */
+public final class MeshTls {
+
+    private final TlsMaterialSource source;
+
+    /** A builder of TLS settings for one workload's certificate source. */
+    public MeshTls(TlsMaterialSource source) {
+        this.source = Objects.requireNonNull(source, "source");
+    }
+
+    /** The certificate source. */
+    public TlsMaterialSource source() {
+        return source;
+    }
+
+    /** Whether a server demands a client certificate. */
+    public enum ClientCertPolicy {
+        /** The handshake fails without a valid mesh client certificate (STRICT). */
+        REQUIRE,
+        /** A client certificate is verified when presented (PERMISSIVE). */
+        REQUEST
+    }
+
+    /** The engine in use: OpenSSL when available. */
+    public static SSLEngineOptions engine() {
+        return OpenSSLEngineOptions.isAvailable() ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions();
+    }
+
+    /** Applies upstream mTLS to HTTP client options: present our certificate, verify the peer's identity. */
+    public HttpClientOptions applyUpstream(HttpClientOptions options, SanMatchers expected) {
+        options.setVerifyHost(false);
+        applyUpstream((ClientOptionsBase) options, expected);
+        return options;
+    }
+
+    /** Applies upstream mTLS to TCP client options. */
+    public ClientOptionsBase applyUpstream(ClientOptionsBase options, SanMatchers expected) {
+        options.setSsl(true)
+                .setSslEngineOptions(engine())
+                .setKeyCertOptions(KeyCertOptions.wrap(new MeshKeyManager(source)))
+                .setTrustOptions(TrustOptions.wrap(new MeshTrustManager(source, expected)));
+        return options;
+    }
+
+    /** Applies downstream mTLS to server options (HTTP or TCP). */
+    public NetServerOptions applyDownstream(NetServerOptions options, ClientCertPolicy policy) {
+        options.setSsl(true)
+                .setSslEngineOptions(engine())
+                .setClientAuth(policy == ClientCertPolicy.REQUIRE ? ClientAuth.REQUIRED : ClientAuth.REQUEST)
+                .setKeyCertOptions(KeyCertOptions.wrap(new MeshKeyManager(source)))
+                .setTrustOptions(TrustOptions.wrap(new MeshTrustManager(source, SanMatchers.ANY)));
+        return options;
+    }
+}

@@ -1,0 +1,121 @@
+package io.isthmus.sidecar.tls;
+
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.isthmus.mesh.XdsNames;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the parts of a {@code CommonTlsContext} the proxy honours: the workload certificate by SDS
+ * name {@code default}, the trust bundle by SDS name {@code ROOTCA} (or none, which means the same
+ * bundle), and the expected peer identities. Anything else is refused.
+ */
+public final class TlsContextTranslator {
+
+    private TlsContextTranslator() {
+    }
+
+    /** A refusal of one field, with the reason. */
+    public static final class Unsupported extends Exception {
+        private final String field;
+
+        Unsupported(String field, String reason) {
+            super(reason);
+            this.field = field;
+        }
+
+        /** The field path relative to the common TLS context. */
+        public String field() {
+            return field;
+        }
+    }
+
+    /**
+     * Validates a common TLS context and returns the peer identities it expects.
+     *
+     * @throws Unsupported naming the field the proxy cannot honour
+     */
+    public static SanMatchers expectedPeers(CommonTlsContext ctx) throws Unsupported {
+        if (ctx.getTlsCertificatesCount() > 0) {
+            throw new Unsupported("tls_certificates", "inline certificates are not supported; use SDS 'default'");
+        }
+        for (int i = 0; i < ctx.getTlsCertificateSdsSecretConfigsCount(); i++) {
+            SdsSecretConfig sds = ctx.getTlsCertificateSdsSecretConfigs(i);
+            if (!XdsNames.WORKLOAD_SECRET.equals(sds.getName())) {
+                throw new Unsupported("tls_certificate_sds_secret_configs[" + i + "].name",
+                        "only the workload secret '" + XdsNames.WORKLOAD_SECRET + "' is supported, got '" + sds.getName() + "'");
+            }
+        }
+        if (ctx.hasTlsCertificateProviderInstance() || ctx.hasTlsCertificateCertificateProvider()
+                || ctx.hasTlsCertificateCertificateProviderInstance() || ctx.hasCustomHandshaker()) {
+            throw new Unsupported("tls_certificate_provider_instance", "certificate providers are not supported");
+        }
+        CertificateValidationContext vc;
+        switch (ctx.getValidationContextTypeCase()) {
+            case VALIDATION_CONTEXT -> vc = ctx.getValidationContext();
+            case VALIDATION_CONTEXT_SDS_SECRET_CONFIG -> {
+                checkRoot(ctx.getValidationContextSdsSecretConfig(), "validation_context_sds_secret_config.name");
+                vc = CertificateValidationContext.getDefaultInstance();
+            }
+            case COMBINED_VALIDATION_CONTEXT -> {
+                var combined = ctx.getCombinedValidationContext();
+                checkRoot(combined.getValidationContextSdsSecretConfig(),
+                        "combined_validation_context.validation_context_sds_secret_config.name");
+                vc = combined.getDefaultValidationContext();
+            }
+            case VALIDATIONCONTEXTTYPE_NOT_SET -> vc = CertificateValidationContext.getDefaultInstance();
+            default -> throw new Unsupported("validation_context", "validation context providers are not supported");
+        }
+        if (vc.hasTrustedCa() || vc.hasCaCertificateProviderInstance() || vc.hasSystemRootCerts()
+                || vc.hasCustomValidatorConfig() || vc.getVerifyCertificateHashCount() > 0
+                || vc.getVerifyCertificateSpkiCount() > 0 || vc.hasCrl() || vc.getAllowExpiredCertificate()) {
+            throw new Unsupported("validation_context",
+                    "only match_typed_subject_alt_names / match_subject_alt_names are supported; roots come from SDS 'ROOTCA'");
+        }
+        List<SanMatchers.SanMatcher> out = new ArrayList<>();
+        for (int i = 0; i < vc.getMatchTypedSubjectAltNamesCount(); i++) {
+            SubjectAltNameMatcher m = vc.getMatchTypedSubjectAltNames(i);
+            if (m.getSanType() != SubjectAltNameMatcher.SanType.URI) {
+                throw new Unsupported("validation_context.match_typed_subject_alt_names[" + i + "].san_type",
+                        "only URI SANs (SPIFFE IDs) are supported");
+            }
+            out.add(matcher(m.getMatcher(), "validation_context.match_typed_subject_alt_names[" + i + "].matcher"));
+        }
+        for (int i = 0; i < vc.getMatchSubjectAltNamesCount(); i++) {
+            out.add(matcher(vc.getMatchSubjectAltNames(i), "validation_context.match_subject_alt_names[" + i + "]"));
+        }
+        return new SanMatchers(out);
+    }
+
+    /** Translates a string matcher used for identities. */
+    public static SanMatchers.SanMatcher matcher(StringMatcher m, String field) throws Unsupported {
+        if (m.getIgnoreCase()) {
+            throw new Unsupported(field + ".ignore_case", "case-insensitive identity matching is not supported");
+        }
+        return switch (m.getMatchPatternCase()) {
+            case EXACT -> new SanMatchers.SanMatcher(SanMatchers.Kind.EXACT, m.getExact());
+            case PREFIX -> new SanMatchers.SanMatcher(SanMatchers.Kind.PREFIX, m.getPrefix());
+            case SUFFIX -> new SanMatchers.SanMatcher(SanMatchers.Kind.SUFFIX, m.getSuffix());
+            case CONTAINS -> new SanMatchers.SanMatcher(SanMatchers.Kind.CONTAINS, m.getContains());
+            case SAFE_REGEX -> {
+                try {
+                    yield new SanMatchers.SanMatcher(SanMatchers.Kind.REGEX, m.getSafeRegex().getRegex());
+                } catch (RuntimeException e) {
+                    throw new Unsupported(field + ".safe_regex", "invalid regex: " + e.getMessage());
+                }
+            }
+            default -> throw new Unsupported(field, "matcher kind " + m.getMatchPatternCase() + " is not supported");
+        };
+    }
+
+    private static void checkRoot(SdsSecretConfig sds, String field) throws Unsupported {
+        if (!XdsNames.ROOT_SECRET.equals(sds.getName())) {
+            throw new Unsupported(field, "only the trust bundle secret '" + XdsNames.ROOT_SECRET + "' is supported, got '"
+                    + sds.getName() + "'");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+package io.isthmus.sidecar.testing;
+
+import io.isthmus.sidecar.DataPlane;
+import io.isthmus.sidecar.telemetry.NodeIdentity;
+import io.isthmus.sidecar.telemetry.ProxyTelemetry;
+import io.isthmus.sidecar.tls.TlsMaterial;
+import io.isthmus.sidecar.tls.TlsMaterialSource;
+import io.isthmus.trust.CertifiedKey;
+import io.isthmus.trust.testing.TestPki;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A small mesh for data-plane tests: one Vert.x, the trust-bundle test PKI, data planes with
+ * workload certificates, upstream app servers on loopback, and a plain HTTP client.
+ */
+public final class TestMesh implements AutoCloseable {
+
+    public final Vertx vertx = Vertx.vertx();
+    public final TestPki pki;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final HttpClientAgent client;
+
+    public TestMesh(Path dir) {
+        this.pki = TestPki.create(dir);
+        this.client = vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true))
+                .with(new PoolOptions().setHttp1MaxSize(64)).build();
+    }
+
+    /** Certificate material of a workload of a cluster. */
+    public TlsMaterialSource.Mutable workload(String cluster, String ns, String sa) {
+        TlsMaterialSource.Mutable m = TlsMaterialSource.mutable();
+        m.set(material(pki.workload(cluster, ns, sa)));
+        return m;
+    }
+
+    public TlsMaterial material(CertifiedKey k) {
+        return new TlsMaterial(k.privateKey(), k.chain(), List.of(pki.rootCertificate()));
+    }
+
+    /** A data plane using that certificate source. */
+    public DataPlane dataPlane(TlsMaterialSource tls) {
+        ProxyTelemetry t = ProxyTelemetry.standalone(new NodeIdentity("app", "default", "east", "app", "v1"),
+                () -> tls.current().map(TlsMaterial::spiffeId).orElse(""));
+        DataPlane.Options d = DataPlane.Options.of(tls, t);
+        DataPlane dp = DataPlane.start(vertx, new DataPlane.Options(tls, t, 2, d.maxBufferedBody(), Duration.ofMillis(200),
+                d.nanoClock(), d.random()));
+        closeables.add(dp);
+        return dp;
+    }
+
+    /** An app server on 127.0.0.1. */
+    public AppServer app(String name) {
+        AppServer s = AppServer.start(vertx, name, "127.0.0.1", freePort());
+        closeables.add(s);
+        return s;
+    }
+
+    /** A free TCP port. */
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sends a GET through a proxy listener with the given Host header; returns status, headers and body. */
+    public Reply get(String host, int port, String authority, String path) {
+        return send(HttpMethod.GET, host, port, authority, path, Map.of(), null);
+    }
+
+    public Reply send(HttpMethod method, String host, int port, String authority, String path, Map<String, String> headers,
+                      Buffer body) {
+        RequestOptions o = new RequestOptions().setMethod(method).setHost(host).setPort(port).setURI(path);
+        Future<Reply> f = client.request(o).compose(req -> {
+            req.authority(HostAndPort.parseAuthority(authority, -1));
+            headers.forEach(req::putHeader);
+            return body == null ? req.send() : req.send(body);
+        }).compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp, b.toString())));
+        return await(f);
+    }
+
+    public static <T> T await(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A response. */
+    public record Reply(int status, HttpClientResponse response, String body) {
+        public String header(String name) {
+            return response.getHeader(name);
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            try {
+                closeables.get(i).close();
+            } catch (Exception e) {
+                // best effort
+            }
+        }
+        await(vertx.close());
+    }
+}
