@@ -13,6 +13,8 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import com.sun.management.UnixOperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +64,7 @@ public final class PassthroughServer implements AutoCloseable {
                 yield true;
             }
         };
+        warnIfFileLimitLow(options, splice);
         Admission admission = new Admission(options.maxConnections(), options.connectionsPerSecondPerSource(),
                 options.burstPerSource(), System::nanoTime);
         PassthroughContext context = new PassthroughContext(options, router, selector, metrics, admission, transport, splice);
@@ -93,6 +96,17 @@ public final class PassthroughServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             throw new GatewayException("cannot listen on " + options.bindAddress() + ":" + options.port() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Each connection holds two sockets, and two pipes more when splicing: say so when the process cannot open that many. */
+    private static void warnIfFileLimitLow(PassthroughOptions options, boolean splice) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
+            long needed = (long) options.maxConnections() * (splice ? 6 : 2) + 1024;
+            if (os.getMaxFileDescriptorCount() < needed) {
+                LOG.warn("open-file limit {} is below the {} that {} connections need{}; raise it (ulimit -n) or lower max connections",
+                        os.getMaxFileDescriptorCount(), needed, options.maxConnections(), splice ? " with splice" : "");
+            }
         }
     }
 
