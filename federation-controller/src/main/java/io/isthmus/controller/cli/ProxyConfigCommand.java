@@ -29,7 +29,13 @@ public final class ProxyConfigCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json.")
     String output;
 
-    PrintStream out = System.out;
+    private PrintStream out = System.out;
+
+    /** Prints to {@code stream} instead of standard output (tools, tests). */
+    public ProxyConfigCommand printTo(PrintStream stream) {
+        out = java.util.Objects.requireNonNull(stream, "stream");
+        return this;
+    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ProxyConfigCommand()).execute(args));

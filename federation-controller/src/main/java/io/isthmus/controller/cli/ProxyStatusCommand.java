@@ -19,7 +19,13 @@ public final class ProxyStatusCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json.")
     String output;
 
-    PrintStream out = System.out;
+    private PrintStream out = System.out;
+
+    /** Prints to {@code stream} instead of standard output (tools, tests). */
+    public ProxyStatusCommand printTo(PrintStream stream) {
+        out = java.util.Objects.requireNonNull(stream, "stream");
+        return this;
+    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ProxyStatusCommand()).execute(args));
