@@ -1,0 +1,93 @@
+package io.isthmus.controller.config;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Validates one generic Kubernetes resource into a {@link MeshResource}: the same rules for the
+ * controller (resources read from API servers) and for {@code isthmus analyze} (files).
+ */
+public final class ConfigParser {
+
+    /** API group of VirtualService, DestinationRule, ServiceEntry, Sidecar. */
+    public static final String NETWORKING = "networking.istio.io";
+    /** API group of PeerAuthentication and AuthorizationPolicy. */
+    public static final String SECURITY = "security.istio.io";
+    /** The API versions accepted: {@code v1}, and {@code v1beta1} whose fields are the same. */
+    public static final List<String> VERSIONS = List.of("v1", "v1beta1");
+
+    /** One supported kind and where it lives in the API. */
+    public record Kind(String group, String kind, String plural) {
+    }
+
+    /** The supported kinds. */
+    public static final List<Kind> KINDS = List.of(
+            new Kind(NETWORKING, VirtualService.KIND, "virtualservices"),
+            new Kind(NETWORKING, DestinationRule.KIND, "destinationrules"),
+            new Kind(NETWORKING, ServiceEntry.KIND, "serviceentries"),
+            new Kind(NETWORKING, Sidecar.KIND, "sidecars"),
+            new Kind(SECURITY, PeerAuthentication.KIND, "peerauthentications"),
+            new Kind(SECURITY, AuthorizationPolicy.KIND, "authorizationpolicies"));
+
+    private ConfigParser() {
+    }
+
+    /** Whether this is a resource of a supported group (supported kind or not). */
+    public static boolean isMeshConfig(GenericKubernetesResource r) {
+        String av = r.getApiVersion();
+        return av != null && (av.startsWith(NETWORKING + "/") || av.startsWith(SECURITY + "/"));
+    }
+
+    /**
+     * Validates a resource.
+     *
+     * @param r the resource
+     * @param defaultNamespace the namespace when the resource names none (files)
+     * @throws ConfigException naming the resource, the field and the reason
+     */
+    public static MeshResource parse(GenericKubernetesResource r, String defaultNamespace) {
+        ObjectMeta meta = r.getMetadata();
+        String name = meta == null || meta.getName() == null ? "" : meta.getName();
+        String ns = meta == null || meta.getNamespace() == null ? defaultNamespace : meta.getNamespace();
+        String kind = r.getKind() == null ? "" : r.getKind();
+        ResourceRef ref = new ResourceRef(kind, ns, name);
+        if (name.isEmpty()) {
+            throw new ConfigException(ref, "metadata.name", "required");
+        }
+        String apiVersion = r.getApiVersion() == null ? "" : r.getApiVersion();
+        int slash = apiVersion.indexOf('/');
+        String group = slash < 0 ? "" : apiVersion.substring(0, slash);
+        String version = slash < 0 ? apiVersion : apiVersion.substring(slash + 1);
+        Optional<Kind> k = KINDS.stream().filter(x -> x.kind().equals(kind)).findFirst();
+        if (k.isEmpty()) {
+            throw new ConfigException(ref, "kind", "unsupported kind " + kind + " (supported: "
+                    + String.join(", ", KINDS.stream().map(Kind::kind).toList()) + ")");
+        }
+        if (!k.get().group().equals(group) || !VERSIONS.contains(version)) {
+            throw new ConfigException(ref, "apiVersion", "must be " + k.get().group() + "/v1, got " + apiVersion);
+        }
+        Object spec = r.getAdditionalProperties().get("spec");
+        if (spec != null && !(spec instanceof Map<?, ?>)) {
+            throw new ConfigException(ref, "spec", "must be an object");
+        }
+        for (String top : r.getAdditionalProperties().keySet()) {
+            if (!top.equals("spec") && !top.equals("status")) {
+                throw new ConfigException(ref, top, "field not supported (supported: spec)");
+            }
+        }
+        @SuppressWarnings("unchecked")
+        Fields f = new Fields(ref, "spec", (Map<String, Object>) spec);
+        return switch (kind) {
+            case VirtualService.KIND -> VirtualService.parse(ref, f);
+            case DestinationRule.KIND -> DestinationRule.parse(ref, f);
+            case ServiceEntry.KIND -> ServiceEntry.parse(ref, f);
+            case Sidecar.KIND -> Sidecar.parse(ref, f);
+            case PeerAuthentication.KIND -> PeerAuthentication.parse(ref, f);
+            case AuthorizationPolicy.KIND -> AuthorizationPolicy.parse(ref, f);
+            default -> throw new IllegalStateException(kind);
+        };
+    }
+}

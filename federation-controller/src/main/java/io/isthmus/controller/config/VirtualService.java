@@ -1,0 +1,183 @@
+package io.isthmus.controller.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Istio's {@code networking.istio.io/v1} VirtualService, the supported subset: HTTP routes with
+ * matches on URI, headers and method, weighted destinations, retries and a timeout.
+ *
+ * @param ref the resource
+ * @param hosts the hostnames the routes apply to (short names are qualified with the namespace)
+ * @param gateways where it applies: {@code mesh} (the sidecars, the default) and/or gateway names
+ * @param http the HTTP routes, first match wins
+ */
+public record VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http)
+        implements MeshResource {
+
+    /** Kind name. */
+    public static final String KIND = "VirtualService";
+
+    public VirtualService {
+        Objects.requireNonNull(ref, "ref");
+        hosts = List.copyOf(hosts);
+        gateways = List.copyOf(gateways);
+        http = List.copyOf(http);
+    }
+
+    /**
+     * One HTTP route.
+     *
+     * @param name optional name, empty when unset
+     * @param match the conditions, any of which selects the route; empty = always
+     * @param route the weighted destinations (weights sum to 100)
+     * @param retries the retry policy, empty = the mesh default
+     * @param timeout the request timeout, empty = none
+     */
+    public record HttpRoute(String name, List<HttpMatch> match, List<RouteDestination> route, Optional<Retries> retries,
+                            Optional<Duration> timeout) {
+        public HttpRoute {
+            Objects.requireNonNull(name, "name");
+            match = List.copyOf(match);
+            route = List.copyOf(route);
+            Objects.requireNonNull(retries, "retries");
+            Objects.requireNonNull(timeout, "timeout");
+        }
+    }
+
+    /**
+     * One match condition: all its parts must hold.
+     *
+     * @param uri the path match, empty = any
+     * @param headers header name (lower case) → match
+     * @param method the method match, empty = any
+     */
+    public record HttpMatch(Optional<StringMatch> uri, Map<String, StringMatch> headers, Optional<StringMatch> method) {
+        public HttpMatch {
+            Objects.requireNonNull(uri, "uri");
+            headers = Map.copyOf(headers);
+            Objects.requireNonNull(method, "method");
+        }
+    }
+
+    /**
+     * A destination with its weight.
+     *
+     * @param destination where to send
+     * @param weight the percentage of traffic, 0..100 (100 for a single destination)
+     */
+    public record RouteDestination(Destination destination, int weight) {
+        public RouteDestination {
+            Objects.requireNonNull(destination, "destination");
+        }
+    }
+
+    /**
+     * A service, optionally narrowed to a subset and port.
+     *
+     * @param host the service hostname (qualified)
+     * @param subset the DestinationRule subset, empty for the whole service
+     * @param port the service port, 0 when unset (the port the request came in on)
+     */
+    public record Destination(String host, String subset, int port) {
+        public Destination {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(subset, "subset");
+        }
+    }
+
+    /**
+     * Retries.
+     *
+     * @param attempts number of retries, 0 disables
+     * @param perTryTimeout timeout per attempt, empty = the route timeout
+     * @param retryOn Envoy retry conditions, comma separated; empty = the mesh default
+     */
+    public record Retries(int attempts, Optional<Duration> perTryTimeout, String retryOn) {
+        public Retries {
+            Objects.requireNonNull(perTryTimeout, "perTryTimeout");
+            Objects.requireNonNull(retryOn, "retryOn");
+        }
+    }
+
+    private static final Set<String> RETRY_ON = Set.of("5xx", "gateway-error", "reset", "connect-failure",
+            "retriable-4xx", "refused-stream", "retriable-status-codes", "retriable-headers", "cancelled",
+            "deadline-exceeded", "internal", "resource-exhausted", "unavailable", "envoy-ratelimited", "http3-post-connect-failure");
+
+    static VirtualService parse(ResourceRef ref, Fields spec) {
+        spec.allowOnly("hosts", "gateways", "http", "exportTo");
+        List<String> hosts = spec.strings("hosts").stream().map(h -> Hosts.qualify(h, ref.namespace())).toList();
+        if (hosts.isEmpty()) {
+            throw spec.error("hosts", "at least one host is required");
+        }
+        for (int i = 0; i < hosts.size(); i++) {
+            Hosts.check(spec, "hosts[" + i + "]", hosts.get(i));
+        }
+        List<String> gateways = spec.strings("gateways");
+        List<HttpRoute> http = spec.each("http", r -> route(ref, r));
+        if (http.isEmpty()) {
+            throw spec.error("http", "at least one HTTP route is required (tcp and tls routes are not supported)");
+        }
+        return new VirtualService(ref, hosts, gateways.isEmpty() ? List.of("mesh") : gateways, http);
+    }
+
+    private static HttpRoute route(ResourceRef ref, Fields r) {
+        r.allowOnly("name", "match", "route", "retries", "timeout");
+        List<HttpMatch> matches = r.each("match", m -> {
+            m.allowOnly("name", "uri", "headers", "method");
+            Optional<StringMatch> uri = Optional.ofNullable(m.obj("uri")).map(StringMatch::parse);
+            Map<String, StringMatch> headers = new java.util.LinkedHashMap<>();
+            m.entries("headers").forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), StringMatch.parse(v)));
+            Optional<StringMatch> method = Optional.ofNullable(m.obj("method")).map(StringMatch::parse);
+            return new HttpMatch(uri, headers, method);
+        });
+        List<Fields> dests = r.objects("route");
+        if (dests.isEmpty()) {
+            throw r.error("route", "at least one destination is required");
+        }
+        List<RouteDestination> route = new java.util.ArrayList<>();
+        int sum = 0;
+        for (Fields d : dests) {
+            d.allowOnly("destination", "weight");
+            Fields dest = d.obj("destination");
+            if (dest == null) {
+                throw d.error("destination", "required");
+            }
+            dest.allowOnly("host", "subset", "port");
+            String host = Hosts.qualify(dest.requiredStr("host"), ref.namespace());
+            Hosts.check(dest, "host", host);
+            String subset = dest.str("subset", "");
+            if (subset.contains("|") || subset.contains("_.")) {
+                throw dest.error("subset", "must not contain '|' or '_.'");
+            }
+            Fields port = dest.obj("port");
+            int number = 0;
+            if (port != null) {
+                port.allowOnly("number");
+                number = port.integer("number", 0, 1, 65535);
+            }
+            int weight = d.integer("weight", dests.size() == 1 ? 100 : 0, 0, 100);
+            sum += weight;
+            route.add(new RouteDestination(new Destination(host, subset, number), weight));
+        }
+        if (sum != 100) {
+            throw r.error("route", "weights must add up to 100, got " + sum);
+        }
+        Optional<Retries> retries = Optional.ofNullable(r.obj("retries")).map(rt -> {
+            rt.allowOnly("attempts", "perTryTimeout", "retryOn");
+            String on = rt.str("retryOn", "");
+            for (String c : on.split(",")) {
+                String t = c.trim();
+                if (!t.isEmpty() && !RETRY_ON.contains(t) && !t.matches("[1-5]\\d\\d")) {
+                    throw rt.error("retryOn", "unknown retry condition '" + t + "'");
+                }
+            }
+            return new Retries(rt.integer("attempts", 2, 0, 100), Optional.ofNullable(rt.duration("perTryTimeout")), on);
+        });
+        return new HttpRoute(r.str("name", ""), matches, route, retries, Optional.ofNullable(r.duration("timeout")));
+    }
+}

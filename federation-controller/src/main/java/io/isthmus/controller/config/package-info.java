@@ -1,0 +1,9 @@
+/**
+ * Istio mesh configuration: VirtualService, DestinationRule, ServiceEntry, Sidecar
+ * ({@code networking.istio.io/v1}), PeerAuthentication and AuthorizationPolicy
+ * ({@code security.istio.io/v1}) read as generic resources and validated into immutable records.
+ * A resource with a field outside the supported subset ({@code docs/config-support.md}) or an
+ * invalid value is rejected as a whole with a {@link io.isthmus.controller.config.ConfigException}
+ * naming the resource, the field and the reason.
+ */
+package io.isthmus.controller.config;
