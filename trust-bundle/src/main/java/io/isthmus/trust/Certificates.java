@@ -110,11 +110,11 @@ public final class Certificates {
             String alg = KeyAlgorithm.of(publicKey).signatureAlgorithm();
             byte[] challenge = new byte[32];
             RANDOM.nextBytes(challenge);
-            Signature s = Signature.getInstance(alg);
+            Signature s = Signature.getInstance(alg, KeyAlgorithm.signatureProvider());
             s.initSign(key);
             s.update(challenge);
             byte[] sig = s.sign();
-            Signature v = Signature.getInstance(alg);
+            Signature v = Signature.getInstance(alg, KeyAlgorithm.signatureProvider());
             v.initVerify(publicKey);
             v.update(challenge);
             return v.verify(sig);

@@ -80,7 +80,7 @@ public final class Csr {
                 b.addAttribute(PKCSObjectIdentifiers.pkcs_9_at_extensionRequest, ext.generate());
             }
             return b.build(new JcaContentSignerBuilder(KeyAlgorithm.of(keyPair.getPublic()).signatureAlgorithm())
-                    .build(keyPair.getPrivate()));
+                    .setProvider(KeyAlgorithm.signatureProvider()).build(keyPair.getPrivate()));
         } catch (Exception e) {
             throw new TrustException("cannot build CSR: " + e.getMessage(), e);
         }

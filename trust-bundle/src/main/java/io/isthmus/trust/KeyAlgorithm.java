@@ -4,11 +4,13 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
+import java.security.Provider;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 
 /** The key types the mesh PKI generates and signs with. */
 public enum KeyAlgorithm {
@@ -18,6 +20,11 @@ public enum KeyAlgorithm {
     RSA_3072("SHA256withRSA");
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * BouncyCastle as a provider object, used for signing and verifying CSRs and certificates without being
+     * registered globally: its P-256 verify is several times faster than the JDK 17 SunEC one.
+     */
+    private static final Provider SIGNATURES = new BouncyCastleProvider();
     private final String signatureAlgorithm;
 
     KeyAlgorithm(String signatureAlgorithm) {
@@ -27,6 +34,11 @@ public enum KeyAlgorithm {
     /** The JCA signature algorithm used when a key of this type signs a certificate or CSR. */
     public String signatureAlgorithm() {
         return signatureAlgorithm;
+    }
+
+    /** The provider that signs and verifies CSRs and certificates (never registered in {@code java.security}). */
+    public static Provider signatureProvider() {
+        return SIGNATURES;
     }
 
     /** Generates a fresh key pair of this type. */

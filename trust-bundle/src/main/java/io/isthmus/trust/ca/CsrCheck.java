@@ -1,5 +1,6 @@
 package io.isthmus.trust.ca;
 
+import io.isthmus.trust.KeyAlgorithm;
 import io.isthmus.trust.SpiffeId;
 import io.isthmus.trust.TrustException;
 import io.isthmus.trust.ca.IssuanceRefusedException.Refusal;
@@ -37,7 +38,8 @@ final class CsrCheck {
         }
         boolean valid;
         try {
-            valid = csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key));
+            valid = csr.isSignatureValid(new JcaContentVerifierProviderBuilder()
+                    .setProvider(KeyAlgorithm.signatureProvider()).build(key));
         } catch (Exception e) {
             throw new IssuanceRefusedException(Refusal.BAD_CSR_SIGNATURE, "CSR signature cannot be checked: " + e.getMessage());
         }

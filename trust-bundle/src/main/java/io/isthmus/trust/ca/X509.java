@@ -82,7 +82,8 @@ final class X509 {
 
     static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey signer) {
         try {
-            ContentSigner cs = new JcaContentSignerBuilder(KeyAlgorithm.of(signer).signatureAlgorithm()).build(signer);
+            ContentSigner cs = new JcaContentSignerBuilder(KeyAlgorithm.of(signer).signatureAlgorithm())
+                    .setProvider(KeyAlgorithm.signatureProvider()).build(signer);
             return CONVERTER.getCertificate(b.build(cs));
         } catch (Exception e) {
             throw new TrustException("cannot sign certificate: " + e.getMessage(), e);

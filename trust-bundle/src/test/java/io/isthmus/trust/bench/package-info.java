@@ -1,0 +1,2 @@
+/** Benchmark harnesses run by {@code bench/ca.sh}; not tests. */
+package io.isthmus.trust.bench;
