@@ -1,0 +1,64 @@
+package io.isthmus.controller.discovery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.isthmus.controller.registry.ClusterStatus;
+import io.isthmus.controller.registry.InMemoryRegistry;
+import io.isthmus.controller.registry.NetworkGateway;
+import io.isthmus.mesh.Locality;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileRegistryTest {
+
+    private static final String CONTENT = """
+            cluster: vms
+            network: network-east
+            services:
+            - name: reviews
+              namespace: default
+              ports: [{name: http, port: 9080, targetPort: 19080}]
+              workloads:
+              - {address: 10.1.0.11, name: reviews-vm-1, serviceAccount: reviews, locality: us-east/us-east-1a,
+                 labels: {version: v1}}
+              - {address: 10.1.0.12, health: UNHEALTHY}
+            gateways:
+            - {network: network-west, address: 10.255.0.2}
+            """;
+
+    @Test
+    void loadsWatchesAndKeepsLastGoodOnError(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("registry.yaml");
+        Files.writeString(f, CONTENT);
+        InMemoryRegistry reg = new InMemoryRegistry();
+        try (FileRegistry fr = new FileRegistry(f, "file", "net", reg, Clock.systemUTC()).start(Duration.ofMillis(50))) {
+            var svc = reg.service("reviews.default.svc.cluster.local").orElseThrow();
+            assertThat(svc.endpoints()).hasSize(2);
+            assertThat(svc.endpoints().get(0).locality()).isEqualTo(new Locality("us-east", "us-east-1a", ""));
+            assertThat(svc.endpoints().get(0).targetPort(svc.ports().get(0))).isEqualTo(19080);
+            assertThat(svc.endpoints().get(1).health().serving()).isFalse();
+            assertThat(reg.gateways()).containsExactly(new NetworkGateway("network-west", "vms", "10.255.0.2", 15443));
+
+            Files.writeString(f, CONTENT.replace("targetPort: 19080", "targetPort: lots"));
+            await().until(() -> reg.clusters().get(0).state() == ClusterStatus.State.ERRORED);
+            assertThat(reg.clusters().get(0).reason()).contains("services[0].ports[0].targetPort");
+            assertThat(reg.service("reviews.default.svc.cluster.local")).isPresent();
+
+            Files.writeString(f, CONTENT.replace("  - {address: 10.1.0.12, health: UNHEALTHY}\n", ""));
+            await().until(() -> reg.service("reviews.default.svc.cluster.local").orElseThrow().endpoints().size() == 1);
+            assertThat(reg.clusters().get(0).state()).isEqualTo(ClusterStatus.State.SYNCED);
+        }
+    }
+
+    @Test
+    void unknownFieldIsNamed() {
+        assertThatThrownBy(() -> FileRegistry.parse("services:\n- name: a\n  replicas: 3\n", "c", "n"))
+                .hasMessageContaining("services[0].replicas: unknown field");
+    }
+}
