@@ -1,0 +1,2 @@
+/** The {@code isthmus gateway} command. */
+package io.isthmus.gateway.cli;
