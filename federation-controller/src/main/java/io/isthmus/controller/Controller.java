@@ -1,5 +1,6 @@
 package io.isthmus.controller;
 
+import com.hazelcast.core.HazelcastInstance;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.isthmus.controller.admin.AdminServer;
 import io.isthmus.controller.ca.BootstrapTokens;
@@ -10,6 +11,10 @@ import io.isthmus.controller.ca.TokenReviewAuthenticator;
 import io.isthmus.controller.discovery.KubernetesClients;
 import io.isthmus.controller.federation.ClusterManager;
 import io.isthmus.controller.federation.ClusterOwnership;
+import io.isthmus.controller.federation.HazelcastMember;
+import io.isthmus.controller.federation.HazelcastOptions;
+import io.isthmus.controller.federation.HazelcastOwnership;
+import io.isthmus.controller.federation.HazelcastRegistry;
 import io.isthmus.controller.registry.FederatedRegistry;
 import io.isthmus.controller.registry.InMemoryRegistry;
 import io.isthmus.controller.registry.RegistryWriter;
@@ -55,12 +60,15 @@ public final class Controller implements AutoCloseable {
     private final ControllerConfig config;
     private final Vertx vertx;
     private final PrometheusMeterRegistry metrics;
-    private final InMemoryRegistry registry;
-    private final CaDirectory ca;
-    private final MeshTranslator translator;
-    private final AdsService ads;
-    private final PushScheduler pushes;
     private final ScheduledExecutorService renewals;
+    private HazelcastInstance hazelcast;
+    private FederatedRegistry registry;
+    private RegistryWriter writer;
+    private ClusterOwnership ownership;
+    private CaDirectory ca;
+    private MeshTranslator translator;
+    private AdsService ads;
+    private PushScheduler pushes;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private XdsServer xds;
     private AdminServer admin;
@@ -71,12 +79,6 @@ public final class Controller implements AutoCloseable {
         this.config = config;
         this.vertx = Vertx.vertx();
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        this.registry = new InMemoryRegistry(Clock.systemUTC());
-        this.ca = new CaDirectory(config.caDir(), config.trustDomain(), CA_DIR_POLL.toMillis());
-        this.translator = new MeshTranslator(registry, config.trustDomain(), ca::bundlePem);
-        XdsMetrics xdsMetrics = new XdsMetrics(metrics, this::connectedProxies);
-        this.ads = new AdsService(translator::resourcesFor, xdsMetrics, Clock.systemUTC());
-        this.pushes = new PushScheduler(ads, xdsMetrics, config.pushDebounce());
         this.renewals = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "serving-cert-renewal");
             t.setDaemon(true);
@@ -103,6 +105,26 @@ public final class Controller implements AutoCloseable {
     }
 
     private void startParts() {
+        ca = new CaDirectory(config.caDir(), config.trustDomain(), CA_DIR_POLL.toMillis());
+        if (config.sharedState() == ControllerConfig.SharedState.HAZELCAST) {
+            hazelcast = HazelcastMember.start(new HazelcastOptions("isthmus-" + config.cluster(), config.hazelcastAddress(),
+                    config.hazelcastPort(), config.hazelcastMembers()));
+            HazelcastRegistry shared = new HazelcastRegistry(hazelcast).start();
+            closeables.add(shared);
+            registry = shared;
+            writer = shared;
+            ownership = new HazelcastOwnership(hazelcast);
+            closeables.add(ownership);
+        } else {
+            InMemoryRegistry local = new InMemoryRegistry(Clock.systemUTC());
+            registry = local;
+            writer = local;
+            ownership = ClusterOwnership.standalone();
+        }
+        translator = new MeshTranslator(registry, config.trustDomain(), ca::bundlePem);
+        XdsMetrics xdsMetrics = new XdsMetrics(metrics, this::connectedProxies);
+        ads = new AdsService(translator::resourcesFor, xdsMetrics, Clock.systemUTC());
+        pushes = new PushScheduler(ads, xdsMetrics, config.pushDebounce());
         closeables.add(registry.addListener(change -> {
             translator.invalidate();
             pushes.changed("registry " + change.hostnames().size() + " services, gateways " + change.gatewayNetworks()
@@ -138,7 +160,7 @@ public final class Controller implements AutoCloseable {
             ClusterManager.Options defaults = ClusterManager.Options.of(config.cluster(), config.network());
             ClusterManager.Options options = new ClusterManager.Options(config.cluster(), config.network(),
                     config.systemNamespace(), defaults.remoteTimeout(), defaults.staleAfter(), defaults.tick());
-            clusters = new ClusterManager(options, local, registry, ClusterOwnership.standalone(), Clock.systemUTC());
+            clusters = new ClusterManager(options, local, writer, ownership, Clock.systemUTC());
             clusters.start();
         }
         admin = new AdminServer(registry, ads, metrics, this::notReadyReason).start(vertx, config.listenAddress(), config.monitoringPort());
@@ -157,7 +179,7 @@ public final class Controller implements AutoCloseable {
      * tests).
      */
     public RegistryWriter registryWriter() {
-        return registry;
+        return writer;
     }
 
     /** The bound TLS xDS/CA port. */
@@ -266,6 +288,13 @@ public final class Controller implements AutoCloseable {
         renewals.shutdownNow();
         for (AutoCloseable c : closeables) {
             quietly(c);
+        }
+        if (hazelcast != null) {
+            try {
+                hazelcast.shutdown();
+            } catch (RuntimeException e) {
+                LOG.debug("hazelcast shutdown: {}", e.toString());
+            }
         }
         quietly(ca);
         try {

@@ -41,6 +41,8 @@ import java.util.OptionalInt;
  *     {@code isthmus-controller.<system-namespace>.svc} and the machine's own addresses
  *     ({@code --serving-host})
  * @param servingCertTtl lifetime of the serving certificate; renewed at half of it (default 24 h)
+ * @param sharedState where the federated registry lives: a Hazelcast member (the default, also when
+ *     standalone) or this JVM's memory only (single replica, tools and tests)
  */
 public record ControllerConfig(
         String cluster,
@@ -60,7 +62,16 @@ public record ControllerConfig(
         List<String> hazelcastMembers,
         Duration pushDebounce,
         List<String> servingHosts,
-        Duration servingCertTtl) {
+        Duration servingCertTtl,
+        SharedState sharedState) {
+
+    /** Where the federated registry is kept. */
+    public enum SharedState {
+        /** An embedded Hazelcast member, joined to {@code hazelcastMembers} when given. */
+        HAZELCAST,
+        /** This JVM only: no Hazelcast member, every cluster owned by this replica. */
+        IN_MEMORY
+    }
 
     /** Whether tokens are checked with the API server's TokenReview. */
     public enum TokenReview {
@@ -98,6 +109,10 @@ public record ControllerConfig(
         Objects.requireNonNull(servingCertTtl, "servingCertTtl");
         if (servingCertTtl.compareTo(Duration.ofMinutes(2)) < 0) {
             throw new IllegalArgumentException("servingCertTtl must be at least 2 minutes: " + servingCertTtl);
+        }
+        Objects.requireNonNull(sharedState, "sharedState");
+        if (sharedState == SharedState.HAZELCAST && hazelcastPort == 0) {
+            throw new IllegalArgumentException("hazelcastPort must be 1..65535 with a Hazelcast member");
         }
     }
 
@@ -144,6 +159,7 @@ public record ControllerConfig(
         private Duration pushDebounce = Duration.ofMillis(100);
         private List<String> servingHosts = List.of();
         private Duration servingCertTtl = Duration.ofHours(24);
+        private SharedState sharedState = SharedState.HAZELCAST;
 
         private Builder(String cluster, String network, Path caDir) {
             this.cluster = cluster;
@@ -226,10 +242,15 @@ public record ControllerConfig(
             return this;
         }
 
+        public Builder sharedState(SharedState v) {
+            sharedState = v;
+            return this;
+        }
+
         public ControllerConfig build() {
             return new ControllerConfig(cluster, network, kubeconfig, systemNamespace, caDir, trustDomain, listenAddress,
                     secureXdsPort, plaintextXdsPort, monitoringPort, bootstrapTokens, tokenReview, hazelcastAddress,
-                    hazelcastPort, hazelcastMembers, pushDebounce, servingHosts, servingCertTtl);
+                    hazelcastPort, hazelcastMembers, pushDebounce, servingHosts, servingCertTtl, sharedState);
         }
     }
 }

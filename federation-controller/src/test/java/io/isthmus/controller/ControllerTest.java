@@ -62,7 +62,8 @@ class ControllerTest {
     void start() throws Exception {
         pki = TestPki.create(dir.resolve("pki"), "east");
         controller = Controller.start(ControllerConfig.builder("east", "net-east", pki.cacertsDir("east"))
-                .listenAddress("127.0.0.1").secureXdsPort(0).monitoringPort(0).pushDebounce(Duration.ofMillis(20)).build());
+                .listenAddress("127.0.0.1").secureXdsPort(0).monitoringPort(0).pushDebounce(Duration.ofMillis(20))
+                .sharedState(ControllerConfig.SharedState.IN_MEMORY).build());
         CertifiedKey me = pki.workload("east", "default", "productpage");
         var ssl = GrpcSslContexts.forClient()
                 .trustManager(new ByteArrayInputStream(Pem.encode(pki.rootCertificate()).getBytes(StandardCharsets.UTF_8)))

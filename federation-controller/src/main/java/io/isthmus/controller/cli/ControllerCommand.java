@@ -69,6 +69,10 @@ public final class ControllerCommand implements Callable<Integer> {
     @Option(names = "--serving-host", split = ",", description = "Extra DNS names or IPs in the TLS port's certificate.")
     List<String> servingHosts = List.of();
 
+    @Option(names = "--shared-state", defaultValue = "HAZELCAST",
+            description = "Where the federated registry lives: HAZELCAST (embedded member, default) or IN_MEMORY (one replica only).")
+    ControllerConfig.SharedState sharedState;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new ControllerCommand()).execute(args));
     }
@@ -88,7 +92,8 @@ public final class ControllerCommand implements Callable<Integer> {
                 .hazelcastPort(hazelcastPort)
                 .hazelcastMembers(HazelcastOptions.parseMembers(hazelcastMembers))
                 .pushDebounce(pushDebounce)
-                .servingHosts(servingHosts);
+                .servingHosts(servingHosts)
+                .sharedState(sharedState);
         if (plaintextXdsPort != null) {
             b.plaintextXdsPort(plaintextXdsPort);
         }
