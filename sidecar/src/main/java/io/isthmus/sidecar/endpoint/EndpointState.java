@@ -47,7 +47,8 @@ public final class EndpointState {
 
     /** True while ejected by outlier detection. */
     public boolean ejected(long nowNanos) {
-        return nowNanos - ejectedUntilNanos < 0;
+        long until = ejectedUntilNanos;
+        return until != Long.MIN_VALUE && nowNanos - until < 0;
     }
 
     /** How many times this endpoint was ejected (decays by one per detection interval healthy). */
@@ -98,6 +99,11 @@ public final class EndpointState {
         lastEjectionEndNanos = ejectedUntilNanos;
         consecutive5xx = 0;
         consecutiveGateway = 0;
+    }
+
+    /** Ejects now as outlier detection would (for tests and operators). */
+    public void ejectForTest(OutlierConfig config) {
+        eject(0, config);
     }
 
     /** Ends an ejection at once (used when the control plane marks an endpoint healthy again). */

@@ -72,6 +72,13 @@ public final class TestMesh implements AutoCloseable {
         return s;
     }
 
+    /** An app server on 127.0.0.1 at a given port (e.g. a restarted one). */
+    public AppServer appOn(String name, int port) {
+        AppServer s = AppServer.start(vertx, name, "127.0.0.1", port);
+        closeables.add(s);
+        return s;
+    }
+
     /** A free TCP port. */
     public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
