@@ -192,11 +192,17 @@ public final class XdsClient implements AutoCloseable {
         if (gen != generation || closed) {
             return;
         }
+        boolean wasConnected = connected;
         connected = false;
         requests = null;
         Duration delay = backoff.next();
-        LOG.warn("ADS stream lost {} [{}]: {}; serving cached config, reconnecting in {} ms", context,
-                channel.authority(), why, delay.toMillis());
+        if (wasConnected) {
+            LOG.warn("ADS stream lost {} [{}]: {}; serving cached config, reconnecting in {} ms", context,
+                    channel.authority(), why, delay.toMillis());
+        } else {
+            LOG.debug("ADS connect failed {} [{}]: {}; retrying in {} ms", context, channel.authority(), why,
+                    delay.toMillis());
+        }
         executor.schedule(this::connect, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
 
