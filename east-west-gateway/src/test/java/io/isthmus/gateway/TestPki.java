@@ -89,6 +89,21 @@ public final class TestPki {
         return new Workload(kmf, tmf);
     }
 
+    /** Key material from a key and chain (e.g. issued by trust-bundle's CA), trusting {@code root}. */
+    public static Workload material(java.security.PrivateKey key, java.util.List<X509Certificate> chain, X509Certificate root) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("leaf", key, new char[0], chain.toArray(new X509Certificate[0]));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        KeyStore ts = KeyStore.getInstance("PKCS12");
+        ts.load(null, null);
+        ts.setCertificateEntry("root", root);
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        return new Workload(kmf, tmf);
+    }
+
     private static KeyPair ecKey() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
