@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A data plane stand-in that keeps what was applied per type, in order, and rejects clusters with
  * {@code lb_policy: MAGLEV} the way the real one rejects an unsupported policy.
  */
-final class RecordingSink implements ResourceSink {
+class RecordingSink implements ResourceSink {
     final Map<XdsResourceType, Map<String, ? extends Message>> current = new ConcurrentHashMap<>();
     final Map<XdsResourceType, String> versions = new ConcurrentHashMap<>();
     final List<XdsResourceType> order = new CopyOnWriteArrayList<>();
