@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Workload certificate issuance rate of the Isthmus CA (CSR signature check + issuance rules + signing,
 # from a PEM CSR to the returned chain) beside `openssl speed ecdsap256` sign and verify rates, measured
-# in the same run on this machine. Prints a markdown table with medians and ratios.
+# in the same run on this machine. Prints a markdown table with medians and ratios. Both sides are
+# measured in wall-clock time (openssl with -elapsed), so both suffer alike from other load on the machine.
 #
 # Usage: bench/ca.sh [--rounds N] [--seconds S]      (defaults: 5 rounds of 3 s each)
 # Needs: a JDK 17+, Maven, openssl. Not part of the test suite.
@@ -26,7 +27,7 @@ WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
 echo "building trust-bundle (main and test classes)..." >&2
-mvn_q() { mvn -B -q -o "$@" 2>/dev/null || mvn -B -q "$@"; }
+mvn_q() { mvn -B -q -o "$@" >&2 2>/dev/null || mvn -B -q "$@" >&2; }
 mvn_q -pl mesh-api,trust-bundle install -DskipTests
 mvn_q -pl trust-bundle dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt"
 CP="trust-bundle/target/test-classes:trust-bundle/target/classes:$(cat "$WORK/cp.txt")"
@@ -43,7 +44,7 @@ openssl_rates() { # multi -> prints "sign verify" medians over ROUNDS runs
   local multi="$1" i
   : > "$WORK/sign" ; : > "$WORK/verify"
   for ((i = 0; i < ROUNDS; i++)); do
-    local args=(speed -mr -seconds "$SECONDS_PER_ROUND")
+    local args=(speed -mr -elapsed -seconds "$SECONDS_PER_ROUND")
     [[ "$multi" -gt 1 ]] && args+=(-multi "$multi")
     openssl "${args[@]}" ecdsap256 2>/dev/null | awk -F: '/^\+F4:/ {s=$4; v=$5} END {print s > "'"$WORK/sign"'.tmp"; print v > "'"$WORK/verify"'.tmp"}'
     cat "$WORK/sign.tmp" >> "$WORK/sign"; cat "$WORK/verify.tmp" >> "$WORK/verify"

@@ -99,7 +99,16 @@ public final class CertificateAuthority {
             throw new TrustException("no root certificate given for CA " + Certificates.subject(ca));
         }
         CertificateAuthority authority = new CertificateAuthority(signer, roots, policy, clock);
-        ChainVerification v = PathValidation.validate(authority.caChain, roots, clock.instant());
+        Instant now = clock.instant();
+        if (roots.contains(ca)) {
+            // Istio's self-signed mode: the CA certificate is the root itself; only its validity is left to check
+            if (now.isAfter(ca.getNotAfter().toInstant()) || now.isBefore(ca.getNotBefore().toInstant())) {
+                throw new TrustException("CA certificate " + Certificates.subject(ca) + " is not usable: valid only from "
+                        + ca.getNotBefore().toInstant() + " to " + ca.getNotAfter().toInstant() + " (now " + now + ")");
+            }
+            return authority;
+        }
+        ChainVerification v = PathValidation.validate(authority.caChain, roots, now);
         if (!v.ok()) {
             throw new TrustException("CA certificate " + Certificates.subject(ca) + " is not usable: " + v.message());
         }

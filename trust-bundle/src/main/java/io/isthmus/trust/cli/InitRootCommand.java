@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
             "written as root-cert.pem and root-key.pem (mode 0600) in --out.",
             "Keep root-key.pem offline; only intermediates are needed to run clusters."})
 final class InitRootCommand extends CaSubcommand {
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write root-cert.pem and root-key.pem to.")
+    @Option(names = "--out", defaultValue = ".", paramLabel = "DIR",
+            description = "Directory to write root-cert.pem and root-key.pem to (default: the current directory).")
     Path out;
 
     @Option(names = "--algorithm", defaultValue = "ec-p256", paramLabel = "ALG",

@@ -25,7 +25,8 @@ final class IssueIntermediateCommand extends CaSubcommand {
     @Option(names = "--cluster", required = true, paramLabel = "NAME", description = "Cluster name (written as L=NAME in the subject).")
     String cluster;
 
-    @Option(names = "--root-dir", required = true, paramLabel = "DIR", description = "Directory holding root-cert.pem and root-key.pem.")
+    @Option(names = "--root-dir", defaultValue = ".", paramLabel = "DIR",
+            description = "Directory holding root-cert.pem and root-key.pem (default: the current directory).")
     Path rootDir;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where to write the cacerts files (default: <root-dir>/<cluster>).")

@@ -209,6 +209,15 @@ class CertificateAuthorityTest {
     }
 
     @Test
+    void aRootCanSignDirectlyAsInIstiosSelfSignedMode() {
+        CertificateAuthority self = CertificateAuthority.of(root, List.of(root.certificate()),
+                IssuancePolicy.defaults("cluster.local"), Clock.systemUTC());
+        CertifiedKey w = self.issueWorkloadKey(SLEEP, null);
+        assertThat(w.chain()).containsExactly(w.certificate(), root.certificate());
+        assertThat(self.trustBundle().verify(w.chain()).peer()).isEqualTo(SLEEP);
+    }
+
+    @Test
     void aLeafCannotBeACa() {
         CertifiedKey leaf = ca.issueWorkloadKey(SLEEP, null);
         assertThatThrownBy(() -> CertificateAuthority.of(leaf, List.of(root.certificate()),
