@@ -104,6 +104,7 @@ public final class RemoteSecrets {
      * @param serverOverride the API server URL to write instead of the kubeconfig's, or null
      */
     public static String flatten(String kubeconfig, String context, String clusterName, String serverOverride) {
+        checkClusterName(clusterName);
         io.fabric8.kubernetes.api.model.Config cfg;
         try {
             cfg = KubeConfigUtils.parseConfigFromString(kubeconfig);
@@ -111,6 +112,9 @@ public final class RemoteSecrets {
             throw new RemoteSecretException(clusterName, "not a kubeconfig: " + e.getMessage(), e);
         }
         String ctxName = context != null ? context : cfg.getCurrentContext();
+        if (ctxName == null || ctxName.isEmpty()) {
+            throw new RemoteSecretException(clusterName, "kubeconfig has no current-context (use --context)");
+        }
         NamedContext ctx = cfg.getContexts() == null ? null : cfg.getContexts().stream()
                 .filter(c -> c.getName().equals(ctxName)).findFirst().orElse(null);
         if (ctx == null) {
