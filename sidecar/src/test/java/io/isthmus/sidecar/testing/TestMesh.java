@@ -105,6 +105,20 @@ public final class TestMesh implements AutoCloseable {
         return await(f);
     }
 
+    /** Runs {@code n} calls at once on their own threads and returns their results. */
+    public static <T> java.util.List<T> parallel(int n, java.util.function.Supplier<T> call) {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n);
+        try {
+            java.util.List<java.util.concurrent.CompletableFuture<T>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                fs.add(java.util.concurrent.CompletableFuture.supplyAsync(call, pool));
+            }
+            return fs.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+        } finally {
+            pool.shutdown();
+        }
+    }
+
     public static <T> T await(Future<T> f) {
         try {
             return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);

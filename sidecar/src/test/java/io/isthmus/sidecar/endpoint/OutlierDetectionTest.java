@@ -1,0 +1,109 @@
+package io.isthmus.sidecar.endpoint;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.isthmus.sidecar.admin.EndpointStatus;
+import io.isthmus.sidecar.testing.AppServer;
+import io.isthmus.sidecar.testing.Outbound;
+import io.isthmus.sidecar.testing.TestMesh;
+import io.isthmus.sidecar.testing.Xds;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Consecutive-error ejection: an endpoint answering 5xx leaves the rotation and returns after its ejection time. */
+class OutlierDetectionTest {
+
+    @TempDir
+    Path dir;
+    TestMesh mesh;
+
+    @BeforeEach
+    void setUp() {
+        mesh = new TestMesh(dir);
+    }
+
+    @AfterEach
+    void tearDown() {
+        mesh.close();
+    }
+
+    @Test
+    void anEndpointIsEjectedAfterConsecutiveErrorsAndReturns() {
+        AppServer good = mesh.app("good");
+        AppServer bad = mesh.app("bad");
+        bad.status.set(500);
+        Outbound out = Outbound.create(mesh, Outbound.cluster(Xds.outlier(3, 500, 50)), RouteAction.newBuilder());
+        out.endpoints(Xds.cla(Outbound.SERVICE.clusterName(), Xds.group("z1", 0,
+                Xds.lbEndpoint("127.0.0.1", good.port, 1), Xds.lbEndpoint("127.0.0.1", bad.port, 1))));
+
+        for (int i = 0; i < 10; i++) {
+            out.get(mesh, "/x");
+        }
+        assertThat(status(out, bad.port).ejected()).isTrue();
+        int badHits = bad.hits.get();
+        for (int i = 0; i < 10; i++) {
+            assertThat(out.get(mesh, "/x").body()).isEqualTo("good");
+        }
+        assertThat(bad.hits.get()).isEqualTo(badHits);
+
+        bad.status.set(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !status(out, bad.port).ejected());
+        await().atMost(Duration.ofSeconds(10)).until(() -> "bad".equals(out.get(mesh, "/x").body()));
+    }
+
+    @Test
+    void ejectionTimeGrowsWithRepeatedEjections() {
+        long[] now = {1_000_000_000L};
+        LongSupplier clock = () -> now[0];
+        EndpointState state = new EndpointState();
+        Endpoint e = new Endpoint(new EndpointAddress("10.0.0.1", 80), LocalityKey.UNSPECIFIED, 0, 1, true, state);
+        Endpoint other = new Endpoint(new EndpointAddress("10.0.0.2", 80), LocalityKey.UNSPECIFIED, 0, 1, true,
+                new EndpointState());
+        OutlierConfig config = new OutlierConfig(2, 100, 2, 0, Duration.ofSeconds(10), Duration.ofSeconds(30),
+                Duration.ofSeconds(300), 100);
+        OutlierDetector d = new OutlierDetector("c", config, clock, () -> List.of(e, other));
+
+        d.record(e, EndpointState.Outcome.SERVER_ERROR);
+        d.record(e, EndpointState.Outcome.SERVER_ERROR);
+        assertThat(state.ejected(now[0])).isTrue();
+        now[0] += Duration.ofSeconds(31).toNanos();
+        assertThat(state.ejected(now[0])).isFalse();
+
+        d.record(e, EndpointState.Outcome.LOCAL_FAILURE);
+        d.record(e, EndpointState.Outcome.LOCAL_FAILURE);
+        assertThat(state.ejectionCount()).isEqualTo(2);
+        now[0] += Duration.ofSeconds(31).toNanos();
+        assertThat(state.ejected(now[0])).as("second ejection lasts 2 x base").isTrue();
+        now[0] += Duration.ofSeconds(30).toNanos();
+        assertThat(state.ejected(now[0])).isFalse();
+    }
+
+    @Test
+    void maxEjectionPercentKeepsPartOfTheClusterInRotation() {
+        long now = 1_000_000_000L;
+        List<Endpoint> eps = List.of(
+                new Endpoint(new EndpointAddress("10.0.0.1", 80), LocalityKey.UNSPECIFIED, 0, 1, true, new EndpointState()),
+                new Endpoint(new EndpointAddress("10.0.0.2", 80), LocalityKey.UNSPECIFIED, 0, 1, true, new EndpointState()),
+                new Endpoint(new EndpointAddress("10.0.0.3", 80), LocalityKey.UNSPECIFIED, 0, 1, true, new EndpointState()),
+                new Endpoint(new EndpointAddress("10.0.0.4", 80), LocalityKey.UNSPECIFIED, 0, 1, true, new EndpointState()));
+        OutlierConfig config = new OutlierConfig(1, 100, 1, 100, Duration.ofSeconds(10), Duration.ofSeconds(30),
+                Duration.ofSeconds(300), 50);
+        OutlierDetector d = new OutlierDetector("c", config, () -> now, () -> eps);
+
+        eps.forEach(e -> d.record(e, EndpointState.Outcome.GATEWAY_ERROR));
+
+        assertThat(eps.stream().filter(e -> e.state().ejected(now)).count()).isEqualTo(2);
+    }
+
+    private static EndpointStatus status(Outbound out, int port) {
+        return out.dataPlane.endpointStatus().stream().filter(s -> s.port() == port).findFirst().orElseThrow();
+    }
+}
