@@ -103,6 +103,34 @@ public final class ChildProcess implements AutoCloseable {
         return raw;
     }
 
+    /**
+     * Copies the classpath's jars to {@code libDir} and makes children use the copies, so a jar
+     * rewritten in the local repository while the federation runs (another build installing)
+     * cannot break a child that starts later. Directories stay as they are.
+     */
+    public static synchronized void snapshotClasspath(Path libDir) {
+        String current = classpath();
+        List<String> out = new ArrayList<>();
+        try {
+            Files.createDirectories(libDir);
+            int i = 0;
+            for (String e : current.split(File.pathSeparator)) {
+                Path p = Path.of(e);
+                if (e.endsWith(".jar") && Files.isRegularFile(p) && !p.startsWith(libDir.toAbsolutePath())) {
+                    Path copy = libDir.resolve(String.format("%03d-%s", i++, p.getFileName()));
+                    Files.copy(p, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    out.add(copy.toAbsolutePath().toString());
+                } else {
+                    out.add(e);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy the classpath to " + libDir, e);
+        }
+        classpath = String.join(File.pathSeparator, out);
+        LOG.info("children run from a copy of the classpath in {} ({} entries)", libDir, out.size());
+    }
+
     /** The child's name. */
     public String name() {
         return name;

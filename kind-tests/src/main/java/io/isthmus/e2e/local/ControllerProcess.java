@@ -38,7 +38,7 @@ final class ControllerProcess {
         ChildProcess p = sc.controller();
         Waits.until("controller of " + sc.name() + " on " + sc.nodeAddress() + ":" + WellKnownPorts.XDS_SECURE, timeout, () -> {
             if (!p.alive()) {
-                throw new IllegalStateException("controller of " + sc.name() + " exited:\n" + p.tail(30));
+                throw new Waits.Fatal("controller of " + sc.name() + " exited");
             }
             return Waits.tcpOpen(sc.nodeAddress(), WellKnownPorts.XDS_SECURE);
         }, () -> p.alive() ? "log " + p.log() + ":\n" + p.tail(30) : "controller exited:\n" + p.tail(30));

@@ -61,7 +61,7 @@ public final class GatewayProcess implements AutoCloseable {
         Waits.until("east-west gateway of " + network + " on " + publicAddress() + ":" + WellKnownPorts.EAST_WEST_PASSTHROUGH,
                 timeout, () -> {
                     if (!p.alive()) {
-                        throw new IllegalStateException("gateway exited");
+                        throw new Waits.Fatal("gateway exited");
                     }
                     return Waits.tcpOpen(publicAddress(), WellKnownPorts.EAST_WEST_PASSTHROUGH);
                 }, () -> "log " + p.log() + ":\n" + p.tail(30));

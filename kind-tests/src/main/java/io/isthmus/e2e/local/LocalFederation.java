@@ -56,6 +56,7 @@ public final class LocalFederation implements AutoCloseable {
     public static LocalFederation start(Topology topology, FederationOptions options) {
         AddressPlan plan = new AddressPlan(topology);
         clean(options.workDir());
+        ChildProcess.snapshotClasspath(options.workDir().resolve("lib"));
         NetworkSandbox sandbox = NetworkSandbox.open(plan);
         LocalFederation f = new LocalFederation(topology, options, sandbox);
         try {
@@ -234,7 +235,7 @@ public final class LocalFederation implements AutoCloseable {
     private static void clean(Path workDir) {
         try {
             Files.createDirectories(workDir);
-            for (String sub : List.of("pki", "pods")) {
+            for (String sub : List.of("pki", "pods", "lib")) {
                 Path d = workDir.resolve(sub);
                 if (Files.exists(d)) {
                     try (var s = Files.walk(d)) {

@@ -52,9 +52,27 @@ final class PodLauncher implements AutoCloseable {
         return t;
     });
 
+    private final List<PodHandle> watched = new CopyOnWriteArrayList<>();
+
     PodLauncher(LocalFederation federation, FederationOptions options) {
         this.federation = federation;
         this.options = options;
+        delays.scheduleWithFixedDelay(this::reap, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** The kubelet's part: a pod whose process died on its own (not through {@link #kill}) loses its endpoint. */
+    private void reap() {
+        for (PodHandle p : watched) {
+            if (!p.process().alive()) {
+                watched.remove(p);
+                LOG.warn("pod process died [{}] exit; removing its endpoint", p);
+                try {
+                    kill(p, Duration.ZERO);
+                } catch (RuntimeException e) {
+                    LOG.warn("cannot remove dead pod [{}]: {}", p, e.getMessage());
+                }
+            }
+        }
     }
 
     /** The bootstrap tokens file of every controller: {@code <token> <namespace>/<serviceaccount>} per line. */
@@ -154,7 +172,7 @@ final class PodLauncher implements AutoCloseable {
     PodHandle awaitReady(PodHandle pod) {
         Waits.until("pod " + pod + " to be ready", options.readyTimeout(), () -> {
             if (!pod.process().alive()) {
-                throw new IllegalStateException("pod process exited");
+                throw new Waits.Fatal("pod process exited");
             }
             if (!pod.healthy()) {
                 return false;
@@ -163,11 +181,14 @@ final class PodLauncher implements AutoCloseable {
                     || pod.call("http://127.0.0.1:" + WellKnownPorts.HEALTH + "/healthz/ready").status() == 200;
         }, () -> "log " + pod.process().log() + ":\n" + pod.process().tail(40));
         ServiceSpec s = federation.topology().service(pod.record().service()).orElseThrow();
-        return federation.cluster(pod.record().cluster()).podReady(pod, s);
+        PodHandle ready = federation.cluster(pod.record().cluster()).podReady(pod, s);
+        watched.add(ready);
+        return ready;
     }
 
     /** Kills a pod's JVM; its endpoint and Pod object go after {@code endpointDelay}, then its namespace. */
     void kill(PodHandle pod, Duration endpointDelay) {
+        watched.removeIf(p -> p.name().equals(pod.name()) && p.record().cluster().equals(pod.record().cluster()));
         pod.process().kill();
         processes.remove(pod.process());
         ServiceSpec s = federation.topology().service(pod.record().service()).orElseThrow();
@@ -188,6 +209,7 @@ final class PodLauncher implements AutoCloseable {
 
     @Override
     public void close() {
+        watched.clear();
         delays.shutdownNow();
         for (ChildProcess p : processes) {
             p.close();

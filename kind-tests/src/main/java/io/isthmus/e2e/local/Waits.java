@@ -20,6 +20,8 @@ final class Waits {
                 if (condition.getAsBoolean()) {
                     return;
                 }
+            } catch (Fatal e) {
+                throw new IllegalStateException(what + ": " + e.getMessage() + "\n" + detail.get(), e);
             } catch (RuntimeException e) {
                 // not yet
             }
@@ -33,6 +35,15 @@ final class Waits {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted waiting for " + what, e);
             }
+        }
+    }
+
+    /** Thrown by a condition when waiting longer cannot help (the process died). */
+    static final class Fatal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Fatal(String message) {
+            super(message);
         }
     }
 

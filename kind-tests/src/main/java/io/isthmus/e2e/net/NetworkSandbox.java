@@ -71,7 +71,24 @@ public final class NetworkSandbox implements AutoCloseable {
         return sb;
     }
 
-    /** Removes every {@code isthmus-*} namespace except the one this process runs in. */
+    /**
+     * Removes stale namespaces if no local federation runs (the lock is free); false when one
+     * runs, in which case nothing is touched.
+     */
+    public static boolean cleanStaleIfIdle() {
+        try (FileChannel ch = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock l = ch.tryLock()) {
+            if (l == null) {
+                return false;
+            }
+            cleanStale();
+            return true;
+        } catch (IOException | OverlappingFileLockException e) {
+            throw new NetException("cannot take " + LOCK + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes every {@code isthmus-*} namespace except the one this process runs in (call with the lock held). */
     public static void cleanStale() {
         String own = System.getenv(Isolation.OUTER_NETNS_ENV);
         for (String ns : listNamespaces()) {

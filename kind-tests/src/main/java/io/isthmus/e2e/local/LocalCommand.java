@@ -1,0 +1,164 @@
+package io.isthmus.e2e.local;
+
+import io.isthmus.e2e.demo.ControlServer;
+import io.isthmus.e2e.net.Ip;
+import io.isthmus.e2e.net.Isolation;
+import io.isthmus.e2e.net.NetworkSandbox;
+import io.isthmus.e2e.topology.Topology;
+import io.isthmus.e2e.topology.TopologyLoader;
+import io.isthmus.mesh.WellKnownPorts;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code isthmus local up <topology>} / {@code isthmus local down}: a whole federation on this
+ * machine. {@code up} makes the outer network namespace {@code isthmus-local} (no route off the
+ * machine), runs itself inside it, prints progress and then a summary, and runs until Ctrl-C.
+ * {@code down} stops a running {@code up} and removes every {@code isthmus-*} namespace.
+ */
+@Command(name = "local", mixinStandardHelpOptions = true, description = "Runs a local federation on this machine.",
+        subcommands = {LocalCommand.Up.class, LocalCommand.Down.class})
+public final class LocalCommand {
+    /** The outer namespace of {@code isthmus local up}. */
+    public static final String OUTER = "isthmus-local";
+    private static final Path PID_FILE = Path.of("/run/isthmus-local.pid");
+
+    /** Runs standalone. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new LocalCommand()).execute(args));
+    }
+
+    /** {@code isthmus local up}. */
+    @Command(name = "up", mixinStandardHelpOptions = true, description = "Starts the federation of a topology file and runs until Ctrl-C.")
+    static final class Up implements java.util.concurrent.Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "TOPOLOGY", description = "Topology file, e.g. topology-configs/two-clusters-multi-network.yaml")
+        Path topology;
+        @Option(names = "--work-dir", defaultValue = ".isthmus/local", description = "PKI, kubeconfigs and logs (default: ${DEFAULT-VALUE}).")
+        Path workDir;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintStream out = System.out;
+            Topology t = TopologyLoader.load(topology);
+            if (System.getenv(Isolation.OUTER_NETNS_ENV) == null) {
+                if (!Ip.netnsAvailable()) {
+                    out.println("isthmus local: needs root and 'ip netns' to isolate the simulated clusters in network namespaces.");
+                    out.println("  Without them the clusters' networks cannot be isolated; run it as root (e.g. sudo ./isthmus local up ...).");
+                    return 2;
+                }
+                return reexecInside(out);
+            }
+            Files.createDirectories(workDir);
+            LocalFederation fed = LocalFederation.start(t, new FederationOptions(workDir.toAbsolutePath(), Duration.ofSeconds(180),
+                    line -> out.println("  " + line)));
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                out.println("isthmus local: stopping...");
+                fed.close();
+                stopped.countDown();
+            }, "local-down"));
+            out.println(summary(fed));
+            stopped.await();
+            return 0;
+        }
+
+        private Integer reexecInside(PrintStream out) throws IOException, InterruptedException {
+            out.println("isthmus local: making the outer network namespace " + OUTER + " (only loopback, no route off this machine)");
+            if (!NetworkSandbox.cleanStaleIfIdle()) {
+                out.println("isthmus local: another local federation runs on this machine (the e2e suite or another `up`); stop it first");
+                return 3;
+            }
+            Ip.ip("netns", "add", OUTER);
+            Ip.ip("-n", OUTER, "link", "set", "lo", "up");
+            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", OUTER, ChildProcess.javaBinary()));
+            cmd.addAll(ChildProcess.LEAN_FLAGS);
+            cmd.addAll(List.of("-cp", ChildProcess.classpath(), LocalCommand.class.getName(), "up", topology.toAbsolutePath().toString(),
+                    "--work-dir", workDir.toAbsolutePath().toString()));
+            ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+            pb.environment().put(Isolation.OUTER_NETNS_ENV, OUTER);
+            Process p = pb.start();
+            Files.writeString(PID_FILE, Long.toString(p.pid()));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                p.destroy();
+                try {
+                    p.waitFor(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                Ip.ipQuietly("netns", "del", OUTER);
+            }, "local-outer-down"));
+            int rc = p.waitFor();
+            Ip.ipQuietly("netns", "del", OUTER);
+            Files.deleteIfExists(PID_FILE);
+            return rc;
+        }
+    }
+
+    /** {@code isthmus local down}. */
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Stops a running local federation and removes what it made.")
+    static final class Down implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            if (Files.exists(PID_FILE)) {
+                long pid = Long.parseLong(Files.readString(PID_FILE).trim());
+                ProcessHandle.of(pid).ifPresent(h -> {
+                    h.destroy();
+                    h.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
+                });
+                Files.deleteIfExists(PID_FILE);
+            }
+            if (Ip.netnsAvailable() && !NetworkSandbox.cleanStaleIfIdle()) {
+                System.out.println("isthmus local: a local federation still runs (another process holds the lock); left alone");
+                return 1;
+            }
+            System.out.println("isthmus local: down; no isthmus-* network namespace remains");
+            return 0;
+        }
+    }
+
+    /** What runs where, and commands to try. */
+    static String summary(LocalFederation fed) {
+        StringBuilder b = new StringBuilder("\nLocal federation '" + fed.topology().name() + "' is up (Ctrl-C or `isthmus local down` stops it).\n");
+        if (!fed.missingParts().isEmpty()) {
+            b.append("  NOT RUNNING: ").append(fed.missingParts()).append('\n');
+        }
+        for (SimulatedCluster c : fed.clusters()) {
+            b.append(String.format("  cluster %-8s network %-14s API %s  controller %s%n", c.name(), c.spec().network(), c.api().url(),
+                    c.controller() == null ? "-" : c.nodeAddress() + ":" + WellKnownPorts.XDS_SECURE));
+            for (PodHandle p : c.pods()) {
+                b.append(String.format("    pod %-22s %-12s zone %-12s netns isthmus-%s-%s%n", p.name(), p.record().address(),
+                        p.record().zone(), c.name(), p.name()));
+            }
+        }
+        for (String n : fed.topology().networks()) {
+            GatewayProcess g = fed.gateway(n);
+            if (g != null) {
+                b.append(String.format("  east-west gateway of %-14s %s:%d%n", n, g.publicAddress(), WellKnownPorts.EAST_WEST_PASSTHROUGH));
+            }
+        }
+        String client = fed.clusters().get(0).pods().stream().filter(p -> p.record().service().equals("client")).findFirst()
+                .map(p -> "isthmus-" + p.record().cluster() + "-" + p.name()).orElse("isthmus-<cluster>-<pod>");
+        b.append("\nTry (as root):\n");
+        b.append("  ip netns exec ").append(client).append(" curl -s http://reviews.default.svc.cluster.local:9080/\n");
+        b.append("      call reviews by its hostname from the client pod (its DNS and sidecar do the rest)\n");
+        b.append("  ip netns exec ").append(OUTER).append(" curl -s 'http://<client-ip>:").append(ControlServer.PORT)
+                .append("/fault?code=503'   make a pod's app fail (code=0 heals)\n");
+        b.append("  kill <pid of a reviews pod in east>   (ps aux | grep reviews-v1) and watch the calls move to west\n");
+        b.append("  ip netns exec ").append(client).append(" curl -s localhost:").append(WellKnownPorts.METRICS)
+                .append("/stats/prometheus | grep istio_requests_total\n");
+        b.append("  logs: ").append(fed.options().workDir().resolve("logs")).append('\n');
+        return b.toString();
+    }
+}
