@@ -37,6 +37,9 @@ public final class Relay {
     /** Bytes per splice request; each completed chunk is counted and re-armed. */
     public static final int SPLICE_CHUNK = 64 * 1024;
 
+    /** The longest a closing connection waits for its queued bytes to be written. */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+
     private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
 
     private final Channel downstream;
@@ -141,9 +144,16 @@ public final class Relay {
         flushAndClose(downstream);
     }
 
+    /**
+     * Closes once what is queued is written, or after {@link #CLOSE_GRACE} at the latest so a peer
+     * that stops reading cannot hold the connection open.
+     */
     private static void flushAndClose(Channel ch) {
         if (ch.isActive()) {
             ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            ch.eventLoop().schedule(() -> {
+                ch.close();
+            }, CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
         } else {
             ch.close();
         }

@@ -21,7 +21,7 @@ class IdleTimeoutTest {
     private static final OutboundName REVIEWS = OutboundName.of("reviews.default.svc.cluster.local", 9080);
 
     @ParameterizedTest
-    @EnumSource(value = RelayMode.class, names = {"SPLICE", "COPY"})
+    @EnumSource(value = RelayMode.class, names = {"COPY", "SPLICE"})
     void idleConnectionIsClosed(RelayMode mode) throws Exception {
         TestPki pki = TestPki.create();
         try (SpiffeEchoServer server = new SpiffeEchoServer(pki.material("spiffe://cluster.local/ns/default/sa/reviews"), "127.0.0.3", "r");
