@@ -38,7 +38,8 @@ class LocalityFailoverTest {
         local1 = mesh.app("local1");
         local2 = mesh.app("local2");
         remote = mesh.app("remote");
-        out = Outbound.create(mesh, Outbound.cluster(Xds.outlier(3, 300, 100)),
+        out = Outbound.create(mesh, Outbound.cluster(Xds.outlier(3, 300, 100).toBuilder()
+                        .setMaxEjectionTime(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build()),
                 RouteAction.newBuilder().setRetryPolicy(Xds.meshRetry()));
         out.endpoints(Xds.cla(Outbound.SERVICE.clusterName(),
                 Xds.group("z1", 0, Xds.lbEndpoint("127.0.0.1", local1.port, 1), Xds.lbEndpoint("127.0.0.1", local2.port, 1)),
@@ -91,7 +92,7 @@ class LocalityFailoverTest {
         AppServer back1 = mesh.appOn("local1", local1.port);
         AppServer back2 = mesh.appOn("local2", local2.port);
 
-        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             Map<String, Integer> seen = send(40, 4);
             assertThat(seen.getOrDefault("local1", 0) + seen.getOrDefault("local2", 0)).isGreaterThanOrEqualTo(39);
         });
