@@ -123,6 +123,10 @@ public final class Sidecar implements AutoCloseable {
         }
         certificates.onCertificate(c -> certificateChanged());
         certificateChanged();
+        io.micrometer.core.instrument.Gauge.builder("isthmus_certificate_expiry_seconds", certificates,
+                        c -> c.certificate().map(w -> (double) java.time.Duration.between(java.time.Instant.now(),
+                                w.notAfter()).toSeconds()).orElse(Double.NaN))
+                .description("Seconds until the workload certificate expires").register(meters);
 
         ResourceStore store = new ResourceStore();
         engine = factory.start(new DataPlaneContext(vertx, bootstrap.node(), config.mode(), certificates, meters,
@@ -147,7 +151,7 @@ public final class Sidecar implements AutoCloseable {
             var cp = bootstrap.controlPlane().get();
             xds = new XdsClient(bootstrap.node(), ControlPlaneChannel.open(cp.address(),
                     cp.tls() ? Optional.of(certificates) : Optional.empty(), cp.serverName()), applier,
-                    XdsClientOptions.DEFAULTS, new SecureRandom());
+                    XdsClientOptions.DEFAULTS, new SecureRandom(), meters);
             xds.initialConfig().thenRun(() -> configReady());
             if (caProvider != null && cp.tls()) {
                 caProvider.start().thenRun(xds::start);

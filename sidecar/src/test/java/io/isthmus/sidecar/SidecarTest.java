@@ -214,7 +214,11 @@ class SidecarTest {
                 .contains("spiffe://cluster.local/ns/default/sa/reviews").doesNotContain("PRIVATE KEY");
         assertThat(get(sidecar.adminPort(), "/clusters").body()).contains(CLUSTER + "::10.1.0.7:9080::health_flags::HEALTHY");
         assertThat(get(sidecar.adminPort(), "/clusters?format=json").body()).contains("\"address\" : \"10.1.0.7\"");
-        assertThat(get(sidecar.metricsPort(), "/stats/prometheus").statusCode()).isEqualTo(200);
+        var metrics = get(sidecar.metricsPort(), "/stats/prometheus");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("isthmus_xds_connected 1")
+                .contains("isthmus_xds_updates_total{result=\"applied\",type=\"CDS\"} 1")
+                .contains("isthmus_certificate_expiry_seconds");
         assertThat(get(sidecar.adminPort(), "/logging").body()).contains("io.isthmus.sidecar");
 
         var answer = DnsProxyTest.ask(sidecar.dnsAddress().orElseThrow(), DnsProxyTest.query(1, REVIEWS, DnsProxyTest.A));

@@ -1,19 +1,18 @@
 package io.isthmus.sidecar.xds;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.isthmus.mesh.XdsNames;
 import io.isthmus.sidecar.bootstrap.NodeInfo;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +70,8 @@ public final class XdsClient implements AutoCloseable {
     private final Backoff backoff;
     private final Map<XdsResourceType, Sub> subs = new EnumMap<>(XdsResourceType.class);
     private final CompletableFuture<Void> initialConfig = new CompletableFuture<>();
+    private final MeterRegistry meters;
+    private final Counter streamFailures;
 
     private StreamObserver<DiscoveryRequest> requests;
     private int generation;
@@ -90,6 +91,21 @@ public final class XdsClient implements AutoCloseable {
      */
     public XdsClient(NodeInfo node, ManagedChannel channel, ConfigApplier applier, XdsClientOptions options,
                      RandomGenerator random) {
+        this(node, channel, applier, options, random, new SimpleMeterRegistry());
+    }
+
+    /**
+     * Like {@link #XdsClient(NodeInfo, ManagedChannel, ConfigApplier, XdsClientOptions, RandomGenerator)},
+     * recording {@code isthmus_xds_connected}, {@code isthmus_xds_updates_total{type,result}} and
+     * {@code isthmus_xds_stream_failures_total} in {@code meters}.
+     */
+    public XdsClient(NodeInfo node, ManagedChannel channel, ConfigApplier applier, XdsClientOptions options,
+                     RandomGenerator random, MeterRegistry meters) {
+        this.meters = Objects.requireNonNull(meters, "meters");
+        Gauge.builder("isthmus_xds_connected", this, c -> c.connected ? 1 : 0)
+                .description("1 while the ADS stream to the control plane is up").register(meters);
+        this.streamFailures = Counter.builder("isthmus_xds_stream_failures_total")
+                .description("ADS streams that ended or failed to open").register(meters);
         this.node = Objects.requireNonNull(node, "node");
         this.channel = Objects.requireNonNull(channel, "channel");
         this.applier = Objects.requireNonNull(applier, "applier");
@@ -194,6 +210,7 @@ public final class XdsClient implements AutoCloseable {
         }
         boolean wasConnected = connected;
         connected = false;
+        streamFailures.increment();
         requests = null;
         Duration delay = backoff.next();
         if (wasConnected) {
@@ -235,7 +252,7 @@ public final class XdsClient implements AutoCloseable {
         Sub sub = subs.get(t);
         Map<String, Message> decoded;
         try {
-            decoded = decode(t, r);
+            decoded = ResponseReading.decode(t, r);
             Map<String, Message> next = decoded;
             if (!sub.wildcard) {
                 next = new LinkedHashMap<>(applier.store().state(t).dynamicResources());
@@ -247,14 +264,17 @@ public final class XdsClient implements AutoCloseable {
             nack(t, r, e.getMessage());
             return;
         }
+        count(t, "applied");
         sub.ackedVersion = r.getVersionInfo();
         sub.everReceived = true;
         sub.received.addAll(decoded.keySet());
         LOG.info("{} {} applied {} [{} resources]", t.shortName(), r.getVersionInfo(), context, decoded.size());
         send(t, r.getVersionInfo(), r.getNonce(), null);
         switch (t) {
-            case CLUSTER -> resubscribe(XdsResourceType.ENDPOINT, edsNames());
-            case LISTENER -> resubscribe(XdsResourceType.ROUTE, rdsNames());
+            case CLUSTER -> resubscribe(XdsResourceType.ENDPOINT, ResponseReading.edsNames(
+                    applier.store().state(XdsResourceType.CLUSTER).merged().values()));
+            case LISTENER -> resubscribe(XdsResourceType.ROUTE, ResponseReading.rdsNames(
+                    applier.store().state(XdsResourceType.LISTENER).merged().values()));
             default -> { }
         }
         if (pendingListeners != null && clustersWarm()) {
@@ -263,35 +283,15 @@ public final class XdsClient implements AutoCloseable {
         checkInitial();
     }
 
+    private void count(XdsResourceType t, String result) {
+        meters.counter("isthmus_xds_updates_total", "type", t.shortName(), "result", result).increment();
+    }
+
     private void nack(XdsResourceType t, DiscoveryResponse r, String detail) {
+        count(t, "rejected");
         LOG.warn("{} {} rejected {}: {}", t.shortName(), r.getVersionInfo(), context, detail);
         applier.recordRejection(t, r.getVersionInfo(), detail);
         send(t, subs.get(t).ackedVersion, r.getNonce(), detail);
-    }
-
-    private Map<String, Message> decode(XdsResourceType t, DiscoveryResponse r) {
-        Map<String, Message> out = new LinkedHashMap<>();
-        for (int i = 0; i < r.getResourcesCount(); i++) {
-            Any any = r.getResources(i);
-            if (!any.getTypeUrl().equals(t.typeUrl())) {
-                throw new XdsResourceException(t.typeUrl(), "", "resources[" + i + "]",
-                        "type " + any.getTypeUrl() + " in a " + t.shortName() + " response");
-            }
-            Message m;
-            try {
-                m = any.unpack(t.messageClass());
-            } catch (InvalidProtocolBufferException e) {
-                throw new XdsResourceException(t.typeUrl(), "", "resources[" + i + "]", "cannot decode: " + e.getMessage(), e);
-            }
-            String name = t.nameOf(m);
-            if (name.isBlank()) {
-                throw new XdsResourceException(t.typeUrl(), "", "resources[" + i + "].name", "blank");
-            }
-            if (out.put(name, m) != null) {
-                throw new XdsResourceException(t.typeUrl(), name, "name", "duplicate in one response");
-            }
-        }
-        return out;
     }
 
     /** Changes the names subscribed for a non-wildcard type, dropping resources no longer named. */
@@ -313,39 +313,6 @@ public final class XdsClient implements AutoCloseable {
             }
         }
         send(t, s.ackedVersion, s.nonce, null);
-    }
-
-    private Set<String> edsNames() {
-        Set<String> names = new TreeSet<>();
-        for (Message m : applier.store().state(XdsResourceType.CLUSTER).merged().values()) {
-            Cluster c = (Cluster) m;
-            boolean eds = c.hasType() ? c.getType() == Cluster.DiscoveryType.EDS : false;
-            if (eds || c.hasEdsClusterConfig()) {
-                String service = c.getEdsClusterConfig().getServiceName();
-                names.add(service.isEmpty() ? c.getName() : service);
-            }
-        }
-        return names;
-    }
-
-    private Set<String> rdsNames() {
-        Set<String> names = new TreeSet<>();
-        for (Message m : applier.store().state(XdsResourceType.LISTENER).merged().values()) {
-            Listener l = (Listener) m;
-            l.getFilterChainsList().forEach(fc -> fc.getFiltersList().forEach(f -> {
-                if (f.hasTypedConfig() && f.getTypedConfig().is(HttpConnectionManager.class)) {
-                    try {
-                        HttpConnectionManager hcm = f.getTypedConfig().unpack(HttpConnectionManager.class);
-                        if (hcm.hasRds()) {
-                            names.add(hcm.getRds().getRouteConfigName());
-                        }
-                    } catch (InvalidProtocolBufferException e) {
-                        LOG.debug("listener {} filter not decodable {}", l.getName(), context);
-                    }
-                }
-            }));
-        }
-        return names;
     }
 
     private boolean clustersWarm() {

@@ -1,0 +1,90 @@
+package io.isthmus.sidecar.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reading of discovery responses and of the names resources depend on: decoding a response into
+ * resources by name, the EDS names of clusters and the RDS names of listeners.
+ */
+final class ResponseReading {
+    private ResponseReading() {
+    }
+
+    /**
+     * The resources of a response by name.
+     *
+     * @throws XdsResourceException for a resource of another type, an undecodable one, a blank or a
+     *                              repeated name
+     */
+    static Map<String, Message> decode(XdsResourceType t, DiscoveryResponse r) {
+        Map<String, Message> out = new LinkedHashMap<>();
+        for (int i = 0; i < r.getResourcesCount(); i++) {
+            Any any = r.getResources(i);
+            if (!any.getTypeUrl().equals(t.typeUrl())) {
+                throw new XdsResourceException(t.typeUrl(), "", "resources[" + i + "]",
+                        "type " + any.getTypeUrl() + " in a " + t.shortName() + " response");
+            }
+            Message m;
+            try {
+                m = any.unpack(t.messageClass());
+            } catch (InvalidProtocolBufferException e) {
+                throw new XdsResourceException(t.typeUrl(), "", "resources[" + i + "]", "cannot decode: " + e.getMessage(), e);
+            }
+            String name = t.nameOf(m);
+            if (name.isBlank()) {
+                throw new XdsResourceException(t.typeUrl(), "", "resources[" + i + "].name", "blank");
+            }
+            if (out.put(name, m) != null) {
+                throw new XdsResourceException(t.typeUrl(), name, "name", "duplicate in one response");
+            }
+        }
+        return out;
+    }
+
+    /** The EDS resource names of the EDS clusters: {@code eds_cluster_config.service_name}, else the cluster name. */
+    static Set<String> edsNames(Collection<Message> clusters) {
+        Set<String> names = new TreeSet<>();
+        for (Message m : clusters) {
+            Cluster c = (Cluster) m;
+            boolean eds = c.hasType() && c.getType() == Cluster.DiscoveryType.EDS;
+            if (eds || c.hasEdsClusterConfig()) {
+                String service = c.getEdsClusterConfig().getServiceName();
+                names.add(service.isEmpty() ? c.getName() : service);
+            }
+        }
+        return names;
+    }
+
+    /** The route configurations the listeners' HTTP connection managers name through RDS. */
+    static Set<String> rdsNames(Collection<Message> listeners) {
+        Set<String> names = new TreeSet<>();
+        for (Message m : listeners) {
+            Listener l = (Listener) m;
+            l.getFilterChainsList().forEach(fc -> fc.getFiltersList().forEach(f -> {
+                if (f.hasTypedConfig() && f.getTypedConfig().is(HttpConnectionManager.class)) {
+                    try {
+                        HttpConnectionManager hcm = f.getTypedConfig().unpack(HttpConnectionManager.class);
+                        if (hcm.hasRds()) {
+                            names.add(hcm.getRds().getRouteConfigName());
+                        }
+                    } catch (InvalidProtocolBufferException e) {
+                        // the listener handler rejects what it cannot decode; nothing to subscribe
+                    }
+                }
+            }));
+        }
+        return names;
+    }
+}
