@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -130,16 +131,19 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
     public synchronized KubernetesClusterDiscovery start() {
         LOG.info("discovery starting [{}] {}", options.cluster(), client.getMasterUrl());
         report(ClusterStatus.State.SYNCING, "");
-        namespaces = informer(client.namespaces().runnableInformer(0), o -> NS_PREFIX + o.getMetadata().getName());
-        nodes = informer(client.nodes().runnableInformer(0), o -> ALL);
-        pods = informer(client.pods().inAnyNamespace().runnableInformer(0),
-                o -> NS_PREFIX + o.getMetadata().getNamespace());
+        // Only changes that alter the registry matter: node and pod status heartbeats are ignored.
+        namespaces = informer(client.namespaces().runnableInformer(0),
+                o -> List.of(NS_PREFIX + o.getMetadata().getName()), (a, b) -> !labelsOf(a).equals(labelsOf(b)));
+        nodes = informer(client.nodes().runnableInformer(0), o -> List.of(ALL),
+                (a, b) -> !labelsOf(a).equals(labelsOf(b)));
+        slices = informer(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0),
+                o -> List.of(serviceKeyOfSlice(o)), (a, b) -> true);
+        slices.addIndexers(Map.of("svc", s -> List.of(serviceKeyOfSlice(s)), "pod", KubernetesClusterDiscovery::podsOfSlice));
+        pods = informer(client.pods().inAnyNamespace().runnableInformer(0), this::servicesOfPod,
+                (a, b) -> !podFacts(a).equals(podFacts(b)));
         pods.addIndexers(Map.of("ip", p -> p.getStatus() == null || p.getStatus().getPodIP() == null ? List.of()
                 : List.of(p.getStatus().getPodIP())));
-        slices = informer(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0),
-                o -> serviceKeyOfSlice(o));
-        slices.addIndexers(Map.of("svc", s -> List.of(serviceKeyOfSlice(s))));
-        services = informer(client.services().inAnyNamespace().runnableInformer(0), o -> key(o));
+        services = informer(client.services().inAnyNamespace().runnableInformer(0), o -> List.of(key(o)), (a, b) -> true);
         List<CompletableFuture<Void>> starts = new ArrayList<>();
         for (SharedIndexInformer<?> i : informers) {
             starts.add(i.start().toCompletableFuture());
@@ -177,22 +181,26 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
 
     // ---- informers
 
-    private <T extends HasMetadata> SharedIndexInformer<T> informer(SharedIndexInformer<T> inf, Function<T, String> dirtyKey) {
+    private <T extends HasMetadata> SharedIndexInformer<T> informer(SharedIndexInformer<T> inf,
+                                                                  Function<T, List<String>> dirtyKeys,
+                                                                  BiPredicate<T, T> relevantUpdate) {
         inf.addEventHandler(new ResourceEventHandler<T>() {
             @Override
             public void onAdd(T obj) {
-                markDirty(dirtyKey.apply(obj));
+                markDirty(dirtyKeys.apply(obj));
             }
 
             @Override
             public void onUpdate(T oldObj, T newObj) {
-                markDirty(dirtyKey.apply(oldObj));
-                markDirty(dirtyKey.apply(newObj));
+                if (relevantUpdate.test(oldObj, newObj)) {
+                    markDirty(dirtyKeys.apply(oldObj));
+                    markDirty(dirtyKeys.apply(newObj));
+                }
             }
 
             @Override
             public void onDelete(T obj, boolean unknownFinalState) {
-                markDirty(dirtyKey.apply(obj));
+                markDirty(dirtyKeys.apply(obj));
             }
         });
         inf.exceptionHandler((started, t) -> {
@@ -210,11 +218,11 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
         return inf;
     }
 
-    private void markDirty(String key) {
-        if (key == null || !synced.isDone()) {
+    private void markDirty(List<String> keys) {
+        if (keys.isEmpty() || !synced.isDone()) {
             return;
         }
-        dirty.add(key);
+        dirty.addAll(keys);
         if (drainScheduled.compareAndSet(false, true)) {
             worker.execute(this::drain);
         }
@@ -254,7 +262,7 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
                         writeService(key(s), s);
                     }
                 }
-            } else {
+            } else if (!k.endsWith("/")) {
                 Service s = services.getStore().getByKey(k);
                 writeService(k, s);
                 gatewaysMaybe = true;
@@ -349,6 +357,50 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
 
     private static String key(HasMetadata o) {
         return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
+    }
+
+    /** The services whose endpoints a pod backs (through the slices naming it), else its namespace. */
+    private List<String> servicesOfPod(Pod p) {
+        SharedIndexInformer<EndpointSlice> sl = slices;
+        if (sl == null) {
+            return List.of(NS_PREFIX + p.getMetadata().getNamespace());
+        }
+        List<String> keys = new ArrayList<>();
+        for (EndpointSlice s : sl.getIndexer().byIndex("pod", p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())) {
+            keys.add(serviceKeyOfSlice(s));
+        }
+        String ip = p.getStatus() == null ? null : p.getStatus().getPodIP();
+        if (keys.isEmpty() && ip != null) {
+            // Slices without targetRef: fall back to the pod's namespace.
+            keys.add(NS_PREFIX + p.getMetadata().getNamespace());
+        }
+        return keys;
+    }
+
+    private static List<String> podsOfSlice(EndpointSlice s) {
+        if (s.getEndpoints() == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e : s.getEndpoints()) {
+            if (e.getTargetRef() != null && e.getTargetRef().getName() != null) {
+                String ns = e.getTargetRef().getNamespace() == null ? s.getMetadata().getNamespace()
+                        : e.getTargetRef().getNamespace();
+                out.add(ns + "/" + e.getTargetRef().getName());
+            }
+        }
+        return out;
+    }
+
+    /** What of a pod the registry uses: labels, service account, node, IP. */
+    private static List<Object> podFacts(Pod p) {
+        return java.util.Arrays.asList(labelsOf(p), p.getSpec() == null ? null : p.getSpec().getServiceAccountName(),
+                p.getSpec() == null ? null : p.getSpec().getNodeName(), p.getStatus() == null ? null : p.getStatus().getPodIP());
+    }
+
+    private static Map<String, String> labelsOf(HasMetadata o) {
+        Map<String, String> l = o.getMetadata() == null ? null : o.getMetadata().getLabels();
+        return l == null ? Map.of() : l;
     }
 
     private static String serviceKeyOfSlice(EndpointSlice s) {

@@ -94,6 +94,19 @@ class KubernetesClusterDiscoveryTest {
         });
         await().until(() -> endpoints().stream().allMatch(e -> e.network().equals("net-ns")));
 
+        api.client().pods().inNamespace("default").withName("reviews-1").edit(p -> {
+            p.getMetadata().setLabels(Map.of("app", "reviews", "version", "v3", MeshLabels.NETWORK, "net-pod"));
+            return p;
+        });
+        await().until(() -> endpoints().get(0).labels().get("version").equals("v3")
+                && endpoints().get(0).network().equals("net-pod"));
+        api.client().nodes().withName("node-b").edit(n -> {
+            n.getMetadata().setLabels(Map.of(MeshLabels.REGION, "us-east", MeshLabels.ZONE, "us-east-b",
+                    MeshLabels.SUBZONE, "rack-7"));
+            return n;
+        });
+        await().until(() -> endpoints().get(1).locality().equals(new Locality("us-east", "us-east-b", "rack-7")));
+
         api.client().services().inNamespace("default").withName("reviews").delete();
         await().until(() -> registry.service(HOST).isEmpty());
     }
