@@ -14,9 +14,10 @@ import picocli.CommandLine.Option;
 
 /** {@code isthmus ca init-root}: creates the mesh root CA. */
 @Command(name = "init-root", mixinStandardHelpOptions = true,
-        description = {"Create the mesh root CA: a self-signed CA certificate and its private key,",
-            "written as root-cert.pem and root-key.pem (mode 0600) in --out.",
-            "Keep root-key.pem offline; only intermediates are needed to run clusters."})
+        description = {"Create the mesh root CA (once per federation).",
+            "Writes the self-signed CA certificate and its private key as root-cert.pem",
+            "and root-key.pem (mode 0600) in --out. Keep root-key.pem offline: running",
+            "clusters need only their intermediates."})
 final class InitRootCommand extends CaSubcommand {
     @Option(names = "--out", defaultValue = ".", paramLabel = "DIR",
             description = "Directory to write root-cert.pem and root-key.pem to (default: the current directory).")

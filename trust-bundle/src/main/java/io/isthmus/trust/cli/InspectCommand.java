@@ -23,9 +23,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code isthmus ca inspect}: describes the certificates (or CSR) in a PEM file in plain words. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"Describe every certificate in a PEM file in plain words: what it is (root, intermediate,",
-            "workload), subject, SANs (the SPIFFE ID), validity and time left, key, usages, SHA-256 fingerprint,",
-            "and which certificate of the file signed it. Also describes a PEM CSR. Private keys are never printed."})
+        description = {"Describe the certificates (or CSR) in a PEM file in plain words.",
+            "For each: what it is (root, intermediate, workload), subject, SANs (the",
+            "SPIFFE ID), validity and time left, key, usages, SHA-256 fingerprint, and",
+            "which certificate of the file signed it. Private keys are never printed."})
 final class InspectCommand extends CaSubcommand {
     private static final String[] KEY_USAGES = {"digitalSignature", "nonRepudiation", "keyEncipherment",
         "dataEncipherment", "keyAgreement", "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly"};

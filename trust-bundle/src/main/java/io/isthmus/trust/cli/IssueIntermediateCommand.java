@@ -18,9 +18,10 @@ import picocli.CommandLine.Option;
 
 /** {@code isthmus ca issue-intermediate}: creates a cluster's intermediate CA in Istio's cacerts layout. */
 @Command(name = "issue-intermediate", mixinStandardHelpOptions = true,
-        description = {"Create the intermediate CA of one cluster, signed by the root, in Istio's cacerts layout:",
-            "ca-cert.pem, ca-key.pem (0600), root-cert.pem, cert-chain.pem. The directory can be given to the",
-            "controller (--ca-dir) or loaded into a Kubernetes Secret named cacerts."})
+        description = {"Create a cluster's intermediate CA, signed by the root.",
+            "Writes Istio's cacerts layout: ca-cert.pem, ca-key.pem (0600),",
+            "root-cert.pem, cert-chain.pem. Give the directory to the controller",
+            "(--ca-dir) or load it into a Kubernetes Secret named cacerts."})
 final class IssueIntermediateCommand extends CaSubcommand {
     @Option(names = "--cluster", required = true, paramLabel = "NAME", description = "Cluster name (written as L=NAME in the subject).")
     String cluster;

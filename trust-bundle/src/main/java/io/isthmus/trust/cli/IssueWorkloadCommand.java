@@ -20,11 +20,11 @@ import picocli.CommandLine.Option;
 
 /** {@code isthmus ca issue-workload}: issues an X.509-SVID from a cluster's intermediate. */
 @Command(name = "issue-workload", mixinStandardHelpOptions = true,
-        description = {"Issue a workload certificate (X.509-SVID) from a cluster's intermediate CA.",
-            "Without --csr a fresh key is generated and --out receives cert-chain.pem, key.pem (0600) and",
-            "root-cert.pem: the layout a proxy takes with --cert-dir. With --csr the CSR is checked under the",
-            "same rules as the controller's CA service (it must ask for exactly --spiffe-id) and only",
-            "cert-chain.pem is written."})
+        description = {"Issue a workload certificate (X.509-SVID) from a cluster's CA.",
+            "Without --csr a fresh key is generated and --out receives cert-chain.pem,",
+            "key.pem (0600) and root-cert.pem: the layout a proxy takes with --cert-dir.",
+            "With --csr the CSR is checked under the same rules as the controller's CA",
+            "service (it must ask for exactly --spiffe-id); only cert-chain.pem is written."})
 final class IssueWorkloadCommand extends CaSubcommand {
     @Option(names = "--ca-dir", required = true, paramLabel = "DIR",
             description = "The cluster's cacerts directory (ca-cert.pem ca-key.pem root-cert.pem cert-chain.pem).")

@@ -17,11 +17,13 @@ import picocli.CommandLine.Parameters;
 
 /** {@code isthmus ca verify}: checks a certificate chain against a trust bundle, as a peer would. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Check a workload certificate the way a peer does: the chain must lead to a root of the",
-            "bundle, every certificate must be valid now (or at --at), path lengths must hold, and the leaf must",
-            "carry exactly one SPIFFE ID of the trust domain. Prints the SPIFFE ID, or the reason it was refused",
-            "(EXPIRED, NOT_YET_VALID, UNKNOWN_ISSUER, WRONG_TRUST_DOMAIN, PATH_LENGTH_EXCEEDED, NOT_SPIFFE,",
-            "INVALID_CHAIN) and exits 1."})
+        description = {"Check a certificate chain against a trust bundle, as a peer would.",
+            "The chain must lead to a root of the bundle, every certificate must be",
+            "valid now (or at --at), path lengths must hold, and the leaf must carry",
+            "exactly one SPIFFE ID of the trust domain. Prints the SPIFFE ID, or the",
+            "reason it was refused (EXPIRED, NOT_YET_VALID, UNKNOWN_ISSUER,",
+            "WRONG_TRUST_DOMAIN, PATH_LENGTH_EXCEEDED, NOT_SPIFFE, INVALID_CHAIN)",
+            "and exits 1."})
 final class VerifyCommand extends CaSubcommand {
     @Option(names = "--bundle", required = true, paramLabel = "FILE", description = "PEM file of the trusted root(s), e.g. root-cert.pem.")
     Path bundle;
