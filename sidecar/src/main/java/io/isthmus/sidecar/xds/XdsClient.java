@@ -273,8 +273,11 @@ public final class XdsClient implements AutoCloseable {
         switch (t) {
             case CLUSTER -> resubscribe(XdsResourceType.ENDPOINT, ResponseReading.edsNames(
                     applier.store().state(XdsResourceType.CLUSTER).merged().values()));
-            case LISTENER -> resubscribe(XdsResourceType.ROUTE, ResponseReading.rdsNames(
-                    applier.store().state(XdsResourceType.LISTENER).merged().values()));
+            case LISTENER -> {
+                resubscribe(XdsResourceType.ROUTE, ResponseReading.rdsNames(
+                        applier.store().state(XdsResourceType.LISTENER).merged().values()));
+                scheduleRouteWarming();
+            }
             default -> { }
         }
         if (pendingListeners != null && clustersWarm()) {
@@ -324,12 +327,30 @@ public final class XdsClient implements AutoCloseable {
     private void warmingTimedOut() {
         warmingTimer = null;
         if (pendingListeners != null) {
-            Set<String> missing = new TreeSet<>(subs.get(XdsResourceType.ENDPOINT).names);
-            missing.removeAll(subs.get(XdsResourceType.ENDPOINT).received);
+            Sub eds = subs.get(XdsResourceType.ENDPOINT);
+            Set<String> missing = new TreeSet<>(eds.names);
+            missing.removeAll(eds.received);
             LOG.warn("Clusters not warm after {} ms {}: no endpoints yet for {}; applying listeners anyway",
                     options.warmingTimeout().toMillis(), context, missing);
+            // waived, so that they hold neither later listener updates nor readiness again
+            eds.received.addAll(missing);
             flushListeners();
         }
+    }
+
+    /** After an LDS update: route configurations still missing after the warming timeout stop blocking readiness. */
+    private void scheduleRouteWarming() {
+        executor.schedule(() -> {
+            Sub rds = subs.get(XdsResourceType.ROUTE);
+            Set<String> missing = new TreeSet<>(rds.names);
+            missing.removeAll(rds.received);
+            if (!missing.isEmpty() && !closed) {
+                LOG.warn("Route configurations not received after {} ms {}: {}; not waiting for them any more",
+                        options.warmingTimeout().toMillis(), context, missing);
+                rds.received.addAll(missing);
+                checkInitial();
+            }
+        }, options.warmingTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void flushListeners() {

@@ -49,10 +49,14 @@ class XdsClientTest {
     }
 
     XdsClient connect() {
+        return connect(FAST);
+    }
+
+    XdsClient connect(XdsClientOptions options) {
         NodeInfo node = new NodeInfo(Node.newBuilder().setId("sidecar~10.1.0.5~app-0.default~default.svc.cluster.local").build());
         ConfigApplier applier = new ConfigApplier(sink, (s, v) -> secrets.add(s), new ResourceStore(), Clock.systemUTC());
         client = new XdsClient(node, ControlPlaneChannel.open(new HostPort("127.0.0.1", cp.port()), Optional.empty(), "x"),
-                applier, FAST, new Random(1));
+                applier, options, new Random(1));
         client.start();
         return client;
     }
@@ -170,5 +174,20 @@ class XdsClientTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> !secrets.isEmpty());
         assertThat(secrets.get(secrets.size() - 1)).containsOnlyKeys(XdsNames.ROOT_SECRET);
         assertThat(requestsOf(XdsResourceType.SECRET).get(0).getResourceNamesList()).containsExactly(XdsNames.ROOT_SECRET);
+    }
+
+    @Test
+    void listenersAreAppliedAfterTheWarmingTimeoutWhenAClusterNeverGetsEndpoints() throws Exception {
+        cp.start(0);
+        String rv = Resources.clusterName(9080, REVIEWS);
+        String lonely = Resources.clusterName(9080, "lonely.default.svc.cluster.local");
+        cp.set(Snapshot.create(List.of(Resources.edsCluster(rv), Resources.edsCluster(lonely)),
+                List.of(Resources.endpoints(rv, "10.1.0.7", 9080)),
+                List.of(Resources.outboundListener(9080)), List.of(Resources.route(9080, REVIEWS)), List.of(), "1"));
+        connect(new XdsClientOptions(Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofMillis(300)));
+
+        client.initialConfig().get(10, TimeUnit.SECONDS);
+        assertThat(sink.of(LISTENER)).containsOnlyKeys(XdsNames.outboundListener(9080));
+        assertThat(sink.of(CLUSTER)).containsOnlyKeys(rv, lonely);
     }
 }
