@@ -1,6 +1,7 @@
 package io.isthmus.trust.bundle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.isthmus.trust.CertifiedKey;
 import io.isthmus.trust.SpiffeId;
@@ -86,6 +87,34 @@ class OpenSslInteropTest {
             assertThat(openssl(rootFile, w.chain(), null, "sslserver").ok()).isTrue();
             assertThat(pki.bundle().verify(w.chain()).ok()).isTrue();
         }
+    }
+
+    static String opensslCsr(String... extraArgs) throws Exception {
+        Path d = Files.createTempDirectory(dir, "csr");
+        List<String> cmd = new ArrayList<>(List.of("openssl", "req", "-new", "-newkey", "ec", "-pkeyopt",
+                "ec_paramgen_curve:P-256", "-nodes", "-keyout", d.resolve("key.pem").toString(),
+                "-out", d.resolve("req.pem").toString(), "-subj", "/O=cluster.local"));
+        cmd.addAll(List.of(extraArgs));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return Files.readString(d.resolve("req.pem"));
+    }
+
+    @Test
+    void csrsMadeByOpensslAreSignedOrRefusedByTheSameRules() throws Exception {
+        SpiffeId sleep = SpiffeId.of("cluster.local", "default", "sleep");
+        CertificateAuthority ca = pki.authority("east");
+        String good = opensslCsr("-addext", "subjectAltName=URI:" + sleep);
+        List<X509Certificate> chain = ca.issueWorkload(good, sleep, null);
+        assertThat(openssl(pki.rootCertFile(), chain, null, "sslclient").ok()).isTrue();
+        String caBit = opensslCsr("-addext", "subjectAltName=URI:" + sleep, "-addext", "basicConstraints=critical,CA:TRUE");
+        assertThatThrownBy(() -> ca.issueWorkload(caBit, sleep, null)).hasMessageContaining("CA_REQUESTED");
+        String extraDns = opensslCsr("-addext", "subjectAltName=URI:" + sleep + ",DNS:sleep.default.svc");
+        assertThatThrownBy(() -> ca.issueWorkload(extraDns, sleep, null)).hasMessageContaining("EXTRA_SAN");
+        String noSan = opensslCsr();
+        assertThatThrownBy(() -> ca.issueWorkload(noSan, sleep, null)).hasMessageContaining("MISSING_SPIFFE_ID");
     }
 
     @Test
