@@ -158,4 +158,41 @@ class BootstrapLoaderTest {
         assertThatThrownBy(() -> BootstrapLoader.parse("- a\n- b", "g.yaml"))
                 .isInstanceOf(BootstrapException.class).hasMessageContaining("mapping");
     }
+
+    @Test
+    void theLocalRunnersJsonBootstrapLoadsAndMeansTlsToTheController() {
+        BootstrapConfig b = BootstrapLoader.parse("""
+                {
+                  "node": {"id": "sidecar~10.1.0.5~reviews-v1-0.default~default.svc.cluster.local", "cluster": "reviews",
+                    "locality": {"region": "east-1", "sub_zone": "", "zone": "east-1a"},
+                    "metadata": {"CLUSTER_ID": "east", "NETWORK": "net-east", "NAMESPACE": "default",
+                      "SERVICE_ACCOUNT": "reviews", "WORKLOAD_NAME": "reviews-v1-0", "INSTANCE_IPS": "10.1.0.5",
+                      "LABELS": {"app": "reviews", "version": "v1"}, "ISTHMUS_SERVICE_PORTS": "9080/http"}},
+                  "static_resources": {
+                    "clusters": [{
+                      "name": "xds-grpc", "type": "STATIC", "connect_timeout": "1s",
+                      "typed_extension_protocol_options": {
+                        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                          "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                          "explicit_http_config": {"http2_protocol_options": {}}
+                        }
+                      },
+                      "load_assignment": {"cluster_name": "xds-grpc",
+                        "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {"socket_address": {"address": "10.1.0.1", "port_value": 15012}}}}]}]}
+                    }]
+                  },
+                  "dynamic_resources": {
+                    "ads_config": {"api_type": "GRPC", "transport_api_version": "V3", "grpc_services": [{"envoy_grpc": {"cluster_name": "xds-grpc"}}]},
+                    "cds_config": {"ads": {}, "resource_api_version": "V3"},
+                    "lds_config": {"ads": {}, "resource_api_version": "V3"}
+                  }
+                }
+                """, "runner.json");
+        var cp = b.controlPlane().orElseThrow();
+        assertThat(cp.address()).isEqualTo(new HostPort("10.1.0.1", 15012));
+        assertThat(cp.tls()).as("15012 is the secure port even without a transport_socket").isTrue();
+        assertThat(cp.serverName()).isEqualTo(BootstrapLoader.DEFAULT_CONTROLLER_NAME);
+        assertThat(b.node().string("ISTHMUS_SERVICE_PORTS")).isEqualTo("9080/http");
+        assertThat(b.staticClusters()).isEmpty();
+    }
 }
