@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
@@ -53,6 +54,8 @@ import org.slf4j.LoggerFactory;
 public final class DataPlane implements ProxyEngine, UpstreamDirectory {
 
     private static final Logger LOG = LoggerFactory.getLogger(DataPlane.class);
+    /** Randomness safe to share across event loops. */
+    private static final RandomGenerator THREAD_LOCAL_RANDOM = () -> ThreadLocalRandom.current().nextLong();
 
     private final Vertx vertx;
     private final Options options;
@@ -87,7 +90,7 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
         /** Defaults around a certificate source and telemetry. */
         public static Options of(TlsMaterialSource tls, ProxyTelemetry telemetry) {
             return new Options(tls, telemetry, Runtime.getRuntime().availableProcessors(), 1 << 20,
-                    Duration.ofSeconds(5), System::nanoTime, RandomGenerator.of("L64X128MixRandom"));
+                    Duration.ofSeconds(5), System::nanoTime, THREAD_LOCAL_RANDOM);
         }
     }
 

@@ -128,6 +128,7 @@ public final class HttpExchange {
         String uri = upstreamUri(r);
         String upstreamAuthority = r.hostRewrite().isEmpty() ? authority : r.hostRewrite();
         UpstreamCall call = new UpstreamCall(this, ctx, cluster, r, headers, uri, upstreamAuthority);
+        call.armRouteTimeout();
         long contentLength = contentLength();
         boolean streaming = isGrpc() || contentLength > ctx.maxBufferedBody()
                 || (contentLength < 0 && request.version() != HttpVersion.HTTP_1_0 && isChunkedWithoutRetries(r));
@@ -162,6 +163,11 @@ public final class HttpExchange {
                 call.startBuffered(body);
             }
         });
+        if (request.isEnded()) {
+            request.handler(null).endHandler(null);
+            call.startBuffered(body);
+            return;
+        }
         request.resume();
     }
 

@@ -74,13 +74,11 @@ final class UpstreamCall {
         for (String m : mirrors) {
             sendMirror(m);
         }
-        armRouteTimeout();
         attempt(false);
     }
 
     /** Streams the request body in a single attempt (no retries): gRPC, large or unbounded bodies. */
     void startStreaming(HttpServerRequest downstream) {
-        armRouteTimeout();
         Endpoint ep = cluster.choose(Set.of());
         if (ep == null) {
             exchange.fail(ProxyFailure.of(ResponseFlag.NO_HEALTHY_UPSTREAM, "no healthy upstream"));
@@ -131,7 +129,8 @@ final class UpstreamCall {
         }
     }
 
-    private void armRouteTimeout() {
+    /** Starts the route timeout, which covers reading the request body, all attempts and backoffs. */
+    void armRouteTimeout() {
         if (!route.timeout().isZero()) {
             routeTimer = ctx.vertx().setTimer(Math.max(1, route.timeout().toMillis()), id -> {
                 routeTimer = -1;
