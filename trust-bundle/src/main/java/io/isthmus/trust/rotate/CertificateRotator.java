@@ -221,8 +221,13 @@ public final class CertificateRotator implements AutoCloseable {
         long delay = capped / 2 + (long) (random.nextDouble() * (capped / 2.0));
         Instant at = clock.instant().plusMillis(delay);
         CertifiedKey c = current;
-        LOG.warn("certificate renewal failed [{}] attempt={} retryIn={}ms currentNotAfter={}: {}", name, failures,
-                delay, c == null ? "none" : c.notAfter(), cause.toString());
+        if (c != null && clock.instant().isAfter(c.notAfter())) {
+            LOG.error("certificate expired and renewal keeps failing [{}] attempt={} notAfter={} retryIn={}ms: {}",
+                    name, failures, c.notAfter(), delay, cause.toString());
+        } else {
+            LOG.warn("certificate renewal failed [{}] attempt={} retryIn={}ms currentNotAfter={}: {}", name, failures,
+                    delay, c == null ? "none" : c.notAfter(), cause.toString());
+        }
         schedule(at);
     }
 
