@@ -8,6 +8,8 @@ import io.isthmus.controller.ca.CaDirectory;
 import io.isthmus.controller.ca.CallerAuthenticator;
 import io.isthmus.controller.ca.CertificateService;
 import io.isthmus.controller.ca.TokenReviewAuthenticator;
+import io.isthmus.controller.config.ConfigRegistry;
+import io.isthmus.controller.config.KubernetesConfigWatcher;
 import io.isthmus.controller.discovery.KubernetesClients;
 import io.isthmus.controller.federation.ClusterManager;
 import io.isthmus.controller.federation.ClusterOwnership;
@@ -69,6 +71,7 @@ public final class Controller implements AutoCloseable {
     private MeshTranslator translator;
     private AdsService ads;
     private PushScheduler pushes;
+    private ConfigRegistry meshConfig;
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private XdsServer xds;
     private AdminServer admin;
@@ -121,7 +124,8 @@ public final class Controller implements AutoCloseable {
             writer = local;
             ownership = ClusterOwnership.standalone();
         }
-        translator = new MeshTranslator(registry, config.trustDomain(), ca::bundlePem);
+        meshConfig = new ConfigRegistry(config.systemNamespace());
+        translator = new MeshTranslator(registry, config.trustDomain(), ca::bundlePem, meshConfig::current);
         XdsMetrics xdsMetrics = new XdsMetrics(metrics, this::connectedProxies);
         ads = new AdsService(translator::resourcesFor, xdsMetrics, Clock.systemUTC());
         pushes = new PushScheduler(ads, xdsMetrics, config.pushDebounce());
@@ -129,6 +133,10 @@ public final class Controller implements AutoCloseable {
             translator.invalidate();
             pushes.changed("registry " + change.hostnames().size() + " services, gateways " + change.gatewayNetworks()
                     + ", clusters " + change.clusters());
+        }));
+        closeables.add(meshConfig.addListener(cfg -> {
+            translator.invalidate();
+            pushes.changed("mesh config " + cfg.resources().size() + " resources");
         }));
         ca.onChange(dir -> {
             translator.invalidate();
@@ -162,6 +170,7 @@ public final class Controller implements AutoCloseable {
                     config.systemNamespace(), defaults.remoteTimeout(), defaults.staleAfter(), defaults.tick());
             clusters = new ClusterManager(options, local, writer, ownership, Clock.systemUTC());
             clusters.start();
+            closeables.add(new KubernetesConfigWatcher(config.cluster(), local, meshConfig).start());
         }
         admin = new AdminServer(registry, ads, metrics, this::notReadyReason).start(vertx, config.listenAddress(), config.monitoringPort());
         LOG.info("controller started [{}] [network={} xds-tls={} xds-plaintext={} monitoring={} kubeconfig={}]",
@@ -180,6 +189,11 @@ public final class Controller implements AutoCloseable {
      */
     public RegistryWriter registryWriter() {
         return writer;
+    }
+
+    /** The validated Istio configuration in force; also where other sources (files, tests) add resources. */
+    public ConfigRegistry meshConfig() {
+        return meshConfig;
     }
 
     /** The bound TLS xDS/CA port. */

@@ -2,6 +2,7 @@ package io.isthmus.controller.translate;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
@@ -14,6 +15,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.isthmus.controller.config.TrafficPolicy;
 import io.isthmus.mesh.OutboundName;
 import io.isthmus.mesh.XdsNames;
 import java.util.Collection;
@@ -39,10 +41,65 @@ public final class ClusterTranslator {
      *     the service); empty accepts any identity under the trust bundle
      */
     public Cluster meshCluster(OutboundName name, Collection<String> peerSpiffeIds) {
-        return edsCluster(name).toBuilder()
-                .setOutlierDetection(defaultOutlierDetection())
-                .setTransportSocket(upstreamTls(name.sni(), peerSpiffeIds))
-                .build();
+        return meshCluster(name, peerSpiffeIds, TrafficPolicy.EMPTY);
+    }
+
+    /**
+     * An outbound mesh cluster shaped by a DestinationRule's traffic policy: load balancer, outlier
+     * detection (else the default), connection pool limits as circuit breakers and connect timeout,
+     * and TLS ({@code DISABLE} sends plaintext; anything else is the mesh's mTLS).
+     */
+    public Cluster meshCluster(OutboundName name, Collection<String> peerSpiffeIds, TrafficPolicy policy) {
+        Cluster.Builder c = edsCluster(name).toBuilder();
+        policy.loadBalancer().ifPresent(lb -> c.setLbPolicy(switch (lb.simple()) {
+            case LEAST_REQUEST -> Cluster.LbPolicy.LEAST_REQUEST;
+            case RANDOM -> Cluster.LbPolicy.RANDOM;
+            case ROUND_ROBIN, PASSTHROUGH -> Cluster.LbPolicy.ROUND_ROBIN;
+        }));
+        c.setOutlierDetection(policy.outlierDetection().map(ClusterTranslator::outlier).orElse(defaultOutlierDetection()));
+        policy.connectionPool().ifPresent(pool -> {
+            CircuitBreakers.Thresholds.Builder t = CircuitBreakers.Thresholds.newBuilder();
+            if (pool.maxConnections() > 0) {
+                t.setMaxConnections(UInt32Value.of(pool.maxConnections()));
+            }
+            if (pool.http1MaxPendingRequests() > 0) {
+                t.setMaxPendingRequests(UInt32Value.of(pool.http1MaxPendingRequests()));
+            }
+            if (pool.http2MaxRequests() > 0) {
+                t.setMaxRequests(UInt32Value.of(pool.http2MaxRequests()));
+            }
+            if (pool.maxRetries() > 0) {
+                t.setMaxRetries(UInt32Value.of(pool.maxRetries()));
+            }
+            c.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(t));
+            pool.connectTimeout().ifPresent(d -> c.setConnectTimeout(protoDuration(d)));
+        });
+        boolean plaintext = policy.tls().map(t -> t.mode() == TrafficPolicy.TlsMode.DISABLE).orElse(false);
+        if (!plaintext) {
+            c.setTransportSocket(upstreamTls(name.sni(), peerSpiffeIds));
+        }
+        return c.build();
+    }
+
+    private static OutlierDetection outlier(TrafficPolicy.OutlierDetection o) {
+        OutlierDetection.Builder b = OutlierDetection.newBuilder()
+                .setInterval(protoDuration(o.interval()))
+                .setBaseEjectionTime(protoDuration(o.baseEjectionTime()))
+                .setMaxEjectionPercent(UInt32Value.of(o.maxEjectionPercent()));
+        if (o.consecutive5xxErrors() > 0) {
+            b.setConsecutive5Xx(UInt32Value.of(o.consecutive5xxErrors()));
+        } else {
+            b.setEnforcingConsecutive5Xx(UInt32Value.of(0));
+        }
+        if (o.consecutiveGatewayErrors() > 0) {
+            b.setConsecutiveGatewayFailure(UInt32Value.of(o.consecutiveGatewayErrors()))
+                    .setEnforcingConsecutiveGatewayFailure(UInt32Value.of(100));
+        }
+        return b.build();
+    }
+
+    private static Duration protoDuration(java.time.Duration d) {
+        return Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
     }
 
     /**

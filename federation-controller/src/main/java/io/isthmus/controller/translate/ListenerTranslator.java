@@ -36,7 +36,9 @@ public final class ListenerTranslator {
         /** Only mTLS with a client certificate under the trust bundle. */
         STRICT,
         /** mTLS as in STRICT, and plaintext too (migration). */
-        PERMISSIVE
+        PERMISSIVE,
+        /** Plaintext only (PeerAuthentication DISABLE). */
+        DISABLE
     }
 
     /** The outbound HTTP listener of port P: HCM with RDS {@code "P"}. */
@@ -80,8 +82,11 @@ public final class ListenerTranslator {
         Listener.Builder l = Listener.newBuilder()
                 .setName(XdsNames.inboundListener(targetPort))
                 .setAddress(Envoy.address(podIp, targetPort))
-                .setTrafficDirection(TrafficDirection.INBOUND)
-                .addFilterChains(FilterChain.newBuilder()
+                .setTrafficDirection(TrafficDirection.INBOUND);
+        if (tls == InboundTls.DISABLE) {
+            return l.addFilterChains(FilterChain.newBuilder().setName("plaintext").addFilters(filter)).build();
+        }
+        l.addFilterChains(FilterChain.newBuilder()
                         .setName("mtls")
                         .setFilterChainMatch(tls == InboundTls.PERMISSIVE
                                 ? FilterChainMatch.newBuilder().setTransportProtocol("tls").build()

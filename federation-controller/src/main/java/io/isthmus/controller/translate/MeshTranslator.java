@@ -5,6 +5,10 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.isthmus.controller.config.DestinationRule;
+import io.isthmus.controller.config.MeshConfig;
+import io.isthmus.controller.config.Sidecar;
+import io.isthmus.controller.config.TrafficPolicy;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.FederatedRegistry;
 import io.isthmus.controller.registry.FederatedService;
@@ -40,6 +44,8 @@ public final class MeshTranslator {
     private final FederatedRegistry registry;
     private final String trustDomain;
     private final Supplier<String> trustBundle;
+    private final Supplier<MeshConfig> config;
+    private final RbacTranslator rbac = new RbacTranslator();
     private final ListenerTranslator listeners = new ListenerTranslator();
     private final RouteTranslator routes = new RouteTranslator();
     private final ClusterTranslator clusters = new ClusterTranslator();
@@ -57,9 +63,20 @@ public final class MeshTranslator {
      *     root reaches every proxy with the next push)
      */
     public MeshTranslator(FederatedRegistry registry, String trustDomain, Supplier<String> trustBundle) {
+        this(registry, trustDomain, trustBundle, () -> MeshConfig.empty("isthmus-system"));
+    }
+
+    /**
+     * Creates the translator with mesh configuration.
+     *
+     * @param config the current validated Istio configuration (read on every translation)
+     */
+    public MeshTranslator(FederatedRegistry registry, String trustDomain, Supplier<String> trustBundle,
+            Supplier<MeshConfig> config) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.trustDomain = Objects.requireNonNull(trustDomain, "trustDomain");
         this.trustBundle = Objects.requireNonNull(trustBundle, "trustBundle");
+        this.config = Objects.requireNonNull(config, "config");
     }
 
     /** Forgets every cached outbound part: call when the registry or the trust bundle changed. */
@@ -73,7 +90,7 @@ public final class MeshTranslator {
         Builder b = new Builder();
         long gen = generation.get();
         OutboundKey key = new OutboundKey(view.type(), view.generator(), view.network(), view.locality().toString(),
-                view.namespace(), view.servedNetworks().toString());
+                view.namespace(), view.servedNetworks().toString(), view.labels());
         Cached cached = outboundCache.get(key);
         ProxyResources outbound;
         if (cached != null && cached.generation == gen) {
@@ -97,6 +114,7 @@ public final class MeshTranslator {
 
     private ProxyResources outbound(ProxyView view) {
         Builder b = new Builder();
+        MeshConfig cfg = config.get();
         List<FederatedService> services = new ArrayList<>(registry.services());
         services.sort(Comparator.comparing(FederatedService::hostname));
         Map<String, NetworkGateway> gateways = new TreeMap<>();
@@ -104,11 +122,11 @@ public final class MeshTranslator {
             gateways.putIfAbsent(g.network(), g);
         }
         if (view.type() == ProxyView.ProxyType.ROUTER) {
-            gatewayView(view, services, b);
+            gatewayView(view, services, cfg, b);
         } else if (view.generator() == ProxyView.Generator.GRPC) {
             grpcView(view, services, gateways, b);
         } else {
-            sidecarView(view, services, gateways, b);
+            sidecarView(view, services, gateways, cfg, b);
         }
         if (view.generator() == ProxyView.Generator.ENVOY) {
             try {
@@ -121,15 +139,29 @@ public final class MeshTranslator {
         return b.build();
     }
 
-    private void sidecarView(ProxyView view, List<FederatedService> services, Map<String, NetworkGateway> gateways, Builder b) {
+    private void sidecarView(ProxyView view, List<FederatedService> services, Map<String, NetworkGateway> gateways,
+            MeshConfig cfg, Builder b) {
         Map<Integer, List<FederatedService>> httpByPort = new TreeMap<>();
         Map<Integer, String> tcpByPort = new TreeMap<>();
+        Optional<Sidecar> scope = cfg.sidecarFor(view.namespace(), view.labels());
         for (FederatedService s : services) {
+            if (scope.isPresent() && !scope.get().allows(view.namespace(), s.namespace(), s.hostname())) {
+                continue;
+            }
             List<String> sans = new ArrayList<>(s.spiffeIds(trustDomain));
+            Optional<DestinationRule> dr = cfg.destinationRuleFor(s.hostname(), view.namespace());
             for (ServicePort p : s.ports()) {
                 OutboundName name = OutboundName.of(s.hostname(), p.port());
-                b.clusters.put(name.clusterName(), clusters.meshCluster(name, sans));
+                b.clusters.put(name.clusterName(), clusters.meshCluster(name, sans,
+                        dr.map(DestinationRule::trafficPolicy).orElse(TrafficPolicy.EMPTY)));
                 b.endpoints.put(name.clusterName(), endpoints.forProxy(name, s, p, Map.of(), view, gateways::get));
+                if (dr.isPresent()) {
+                    for (DestinationRule.Subset subset : dr.get().subsets()) {
+                        OutboundName sub = new OutboundName(p.port(), subset.name(), s.hostname());
+                        b.clusters.put(sub.clusterName(), clusters.meshCluster(sub, sans, dr.get().policyFor(subset.name())));
+                        b.endpoints.put(sub.clusterName(), endpoints.forProxy(sub, s, p, subset.labels(), view, gateways::get));
+                    }
+                }
                 if (isHttp(p)) {
                     httpByPort.computeIfAbsent(p.port(), k -> new ArrayList<>()).add(s);
                 } else {
@@ -140,7 +172,8 @@ public final class MeshTranslator {
         for (Map.Entry<Integer, List<FederatedService>> e : httpByPort.entrySet()) {
             Listener l = listeners.outboundHttp(e.getKey());
             b.listeners.put(l.getName(), l);
-            RouteConfiguration rc = routes.outbound(e.getKey(), e.getValue(), view.namespace());
+            RouteConfiguration rc = routes.outbound(e.getKey(), e.getValue(), view.namespace(),
+                    host -> cfg.virtualServicesFor(host).stream().findFirst());
             b.routes.put(rc.getName(), rc);
         }
         for (Map.Entry<Integer, String> e : tcpByPort.entrySet()) {
@@ -151,16 +184,22 @@ public final class MeshTranslator {
         }
     }
 
-    private void gatewayView(ProxyView view, List<FederatedService> services, Builder b) {
+    private void gatewayView(ProxyView view, List<FederatedService> services, MeshConfig cfg, Builder b) {
         for (FederatedService s : services) {
             boolean local = s.endpoints().stream().anyMatch(e -> view.servedNetworks().contains(e.network()));
             if (!local) {
                 continue;
             }
+            Optional<DestinationRule> dr = cfg.destinationRuleFor(s.hostname(), view.namespace());
             for (ServicePort p : s.ports()) {
                 OutboundName name = OutboundName.of(s.hostname(), p.port());
                 b.clusters.put(name.clusterName(), clusters.edsCluster(name));
                 b.endpoints.put(name.clusterName(), endpoints.forGateway(name, s, p, Map.of(), view));
+                for (DestinationRule.Subset subset : dr.map(DestinationRule::subsets).orElse(List.of())) {
+                    OutboundName sub = new OutboundName(p.port(), subset.name(), s.hostname());
+                    b.clusters.put(sub.clusterName(), clusters.edsCluster(sub));
+                    b.endpoints.put(sub.clusterName(), endpoints.forGateway(sub, s, p, subset.labels(), view));
+                }
             }
         }
     }
@@ -184,6 +223,7 @@ public final class MeshTranslator {
             return;
         }
         Map<Integer, Boolean> ports = new TreeMap<>();
+        MeshConfig cfg = config.get();
         Optional<WorkloadInstance> w = view.clusterId().isEmpty() ? Optional.empty()
                 : registry.workload(view.clusterId(), view.namespace(), view.podName().isEmpty() ? ip : view.podName())
                         .or(() -> registry.workload(view.clusterId(), view.namespace(), ip));
@@ -205,8 +245,16 @@ public final class MeshTranslator {
             }
         }
         view.declaredPorts().forEach((port, proto) -> ports.putIfAbsent(port, isHttp(Protocol.parse(proto), proto)));
+        Map<String, String> labels = w.map(WorkloadInstance::labels).filter(m -> !m.isEmpty()).orElse(view.labels());
+        List<io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC> authz =
+                rbac.filters(cfg.authorizationPoliciesFor(view.namespace(), labels));
         for (Map.Entry<Integer, Boolean> e : ports.entrySet()) {
-            Listener l = listeners.inbound(ip, e.getKey(), e.getValue(), ListenerTranslator.InboundTls.STRICT, List.of());
+            ListenerTranslator.InboundTls tls = switch (cfg.mtlsModeFor(view.namespace(), labels, e.getKey())) {
+                case PERMISSIVE -> ListenerTranslator.InboundTls.PERMISSIVE;
+                case DISABLE -> ListenerTranslator.InboundTls.DISABLE;
+                case STRICT, UNSET -> ListenerTranslator.InboundTls.STRICT;
+            };
+            Listener l = listeners.inbound(ip, e.getKey(), e.getValue(), tls, authz);
             b.listeners.put(l.getName(), l);
             Cluster c = clusters.inboundCluster(e.getKey());
             b.clusters.put(c.getName(), c);
@@ -224,7 +272,7 @@ public final class MeshTranslator {
 
 
     private record OutboundKey(ProxyView.ProxyType type, ProxyView.Generator generator, String network, String locality,
-            String namespace, String served) {
+            String namespace, String served, Map<String, String> labels) {
     }
 
     private record Cached(long generation, ProxyResources resources) {

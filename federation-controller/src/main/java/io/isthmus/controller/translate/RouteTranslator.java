@@ -8,12 +8,20 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.isthmus.controller.config.StringMatch;
+import io.isthmus.controller.config.VirtualService;
 import io.isthmus.controller.registry.FederatedService;
 import io.isthmus.mesh.OutboundName;
 import io.isthmus.mesh.XdsNames;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.Set;
 
 /**
@@ -33,17 +41,121 @@ public final class RouteTranslator {
      * @param proxyNamespace the proxy's namespace: only services of it get the bare short name
      */
     public RouteConfiguration outbound(int port, List<FederatedService> services, String proxyNamespace) {
+        return outbound(port, services, proxyNamespace, host -> Optional.empty());
+    }
+
+    /**
+     * The route configuration of one outbound port, with the VirtualService of each host (when one
+     * applies) in place of the default route.
+     *
+     * @param virtualServiceFor the mesh VirtualService of a hostname, if any
+     */
+    public RouteConfiguration outbound(int port, List<FederatedService> services, String proxyNamespace,
+            Function<String, Optional<VirtualService>> virtualServiceFor) {
         RouteConfiguration.Builder rc = RouteConfiguration.newBuilder()
                 .setName(XdsNames.outboundRoute(port))
                 .setValidateClusters(com.google.protobuf.BoolValue.of(false));
         for (FederatedService s : services) {
             OutboundName dest = OutboundName.of(s.hostname(), port);
-            rc.addVirtualHosts(VirtualHost.newBuilder()
+            VirtualHost.Builder vh = VirtualHost.newBuilder()
                     .setName(s.hostname() + ":" + port)
-                    .addAllDomains(domains(s, port, proxyNamespace))
-                    .addRoutes(defaultRoute(dest.clusterName(), true)));
+                    .addAllDomains(domains(s, port, proxyNamespace));
+            Optional<VirtualService> vs = virtualServiceFor.apply(s.hostname());
+            if (vs.isPresent() && !vs.get().http().isEmpty()) {
+                vh.addAllRoutes(routes(vs.get(), port));
+            } else {
+                vh.addRoutes(defaultRoute(dest.clusterName(), true));
+            }
+            rc.addVirtualHosts(vh);
         }
         return rc.build();
+    }
+
+    /** The Envoy routes of a VirtualService's HTTP routes on port P, first match wins. */
+    static List<Route> routes(VirtualService vs, int port) {
+        List<Route> out = new ArrayList<>();
+        for (int i = 0; i < vs.http().size(); i++) {
+            VirtualService.HttpRoute r = vs.http().get(i);
+            RouteAction action = action(r, port);
+            String name = r.name().isEmpty() ? vs.ref().namespace() + "." + vs.ref().name() + "." + i : r.name();
+            List<RouteMatch> matches = r.match().isEmpty() ? List.of(RouteMatch.newBuilder().setPrefix("/").build())
+                    : r.match().stream().map(RouteTranslator::match).toList();
+            for (RouteMatch m : matches) {
+                out.add(Route.newBuilder().setName(name).setMatch(m).setRoute(action).build());
+            }
+        }
+        return out;
+    }
+
+    private static RouteAction action(VirtualService.HttpRoute r, int port) {
+        RouteAction.Builder a = RouteAction.newBuilder();
+        List<VirtualService.RouteDestination> dests = r.route().stream().filter(d -> d.weight() > 0).toList();
+        if (dests.isEmpty()) {
+            dests = r.route();
+        }
+        if (dests.size() == 1) {
+            a.setCluster(clusterOf(dests.get(0).destination(), port));
+        } else {
+            WeightedCluster.Builder w = WeightedCluster.newBuilder();
+            for (VirtualService.RouteDestination d : dests) {
+                w.addClusters(WeightedCluster.ClusterWeight.newBuilder()
+                        .setName(clusterOf(d.destination(), port))
+                        .setWeight(UInt32Value.of(d.weight())));
+            }
+            a.setWeightedClusters(w);
+        }
+        a.setTimeout(r.timeout().map(RouteTranslator::protoDuration).orElse(com.google.protobuf.Duration.getDefaultInstance()));
+        if (r.retries().isEmpty()) {
+            a.setRetryPolicy(defaultRetryPolicy());
+        } else if (r.retries().get().attempts() > 0) {
+            VirtualService.Retries vr = r.retries().get();
+            RetryPolicy.Builder p = defaultRetryPolicy().toBuilder().setNumRetries(UInt32Value.of(vr.attempts()));
+            if (!vr.retryOn().isEmpty()) {
+                p.setRetryOn(vr.retryOn());
+                if (!vr.retryOn().contains("retriable-status-codes")) {
+                    p.clearRetriableStatusCodes();
+                }
+            }
+            vr.perTryTimeout().ifPresent(t -> p.setPerTryTimeout(protoDuration(t)));
+            a.setRetryPolicy(p);
+        }
+        return a.build();
+    }
+
+    private static String clusterOf(VirtualService.Destination d, int port) {
+        return new OutboundName(d.port() == 0 ? port : d.port(), d.subset(), d.host()).clusterName();
+    }
+
+    private static RouteMatch match(VirtualService.HttpMatch m) {
+        RouteMatch.Builder b = RouteMatch.newBuilder();
+        if (m.uri().isEmpty()) {
+            b.setPrefix("/");
+        } else {
+            StringMatch u = m.uri().get();
+            switch (u.kind()) {
+                case EXACT -> b.setPath(u.value());
+                case PREFIX -> b.setPrefix(u.value());
+                case REGEX -> b.setSafeRegex(RegexMatcher.newBuilder().setRegex(u.value()));
+            }
+        }
+        m.headers().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                .forEach(e -> b.addHeaders(header(e.getKey(), e.getValue())));
+        m.method().ifPresent(x -> b.addHeaders(header(":method", x)));
+        return b.build();
+    }
+
+    private static HeaderMatcher header(String name, StringMatch v) {
+        StringMatcher.Builder sm = StringMatcher.newBuilder();
+        switch (v.kind()) {
+            case EXACT -> sm.setExact(v.value());
+            case PREFIX -> sm.setPrefix(v.value());
+            case REGEX -> sm.setSafeRegex(RegexMatcher.newBuilder().setRegex(v.value()));
+        }
+        return HeaderMatcher.newBuilder().setName(name).setStringMatch(sm).build();
+    }
+
+    private static com.google.protobuf.Duration protoDuration(java.time.Duration d) {
+        return com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
     }
 
     /** A route configuration for a proxyless gRPC client, named and matched by {@code host:port}. */
