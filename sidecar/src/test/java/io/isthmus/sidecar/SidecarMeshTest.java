@@ -153,6 +153,25 @@ class SidecarMeshTest {
         assertThat(call(http, resolved, servicePort)).isEqualTo("200 reviews-v1");
         assertThat(xfcc.get()).contains("URI=spiffe://cluster.local/ns/default/sa/productpage");
 
+        // a second root joins the bundle over SDS (the start of a root rotation): both proxies take it, traffic goes on
+        TestPki next = TestPki.create(dir.resolve("pki-next"));
+        String bundle = io.isthmus.sidecar.cert.Pem.encode(List.of(pki.rootCertificate(), next.rootCertificate()));
+        var rootCa = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.newBuilder().setName(XdsNames.ROOT_SECRET)
+                .setValidationContext(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
+                        .newBuilder().setTrustedCa(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()
+                                .setInlineString(bundle))).build();
+        for (String pod : List.of("reviews-v1-0", "productpage-0")) {
+            Snapshot s1 = cache.getSnapshot(nodeId(pod));
+            cache.setSnapshot(nodeId(pod), Snapshot.create(s1.clusters().resources().values(),
+                    s1.endpoints().resources().values(), s1.listeners().resources().values(),
+                    s1.routes().resources().values(), List.of(rootCa), "2"));
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+                client.certificates().trustAnchors().roots().size() == 2
+                        && server.certificates().trustAnchors().roots().size() == 2);
+        assertThat(client.certificates().trustAnchors().source()).isEqualTo("sds:2");
+        assertThat(call(http, resolved, servicePort)).isEqualTo("200 reviews-v1");
+
         ca.close();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> !client.controlPlaneConnected() && !server.controlPlaneConnected());
