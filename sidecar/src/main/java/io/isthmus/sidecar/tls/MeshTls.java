@@ -37,9 +37,9 @@ public final class MeshTls {
         REQUEST
     }
 
-    /** The engine in use: OpenSSL when available. */
+    /** The engine in use: OpenSSL when available; clients send mesh SNIs with '_' ({@link MeshSniEngineOptions}). */
     public static SSLEngineOptions engine() {
-        return OpenSSLEngineOptions.isAvailable() ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions();
+        return MeshSniEngineOptions.wrap(OpenSSLEngineOptions.isAvailable() ? new OpenSSLEngineOptions() : new JdkSSLEngineOptions());
     }
 
     /** Applies upstream mTLS to HTTP client options: present our certificate, verify the peer's identity. */
