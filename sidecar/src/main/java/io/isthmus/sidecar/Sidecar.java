@@ -1,6 +1,5 @@
 package io.isthmus.sidecar;
 
-import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -342,10 +341,5 @@ public final class Sidecar implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("Close failed [{}]: {}", c.getClass().getSimpleName(), e.toString());
         }
-    }
-
-    /** For tests: messages in force of one type. */
-    Map<String, Message> inForce(XdsResourceType type) {
-        return applier.store().state(type).merged();
     }
 }

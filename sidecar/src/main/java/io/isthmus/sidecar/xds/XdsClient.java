@@ -399,11 +399,6 @@ public final class XdsClient implements AutoCloseable {
         }
     }
 
-    /** Runs {@code task} on the xDS thread (tests and the assembly use it to sequence work). */
-    public CompletableFuture<Void> onXdsThread(Runnable task) {
-        return CompletableFuture.runAsync(task, executor);
-    }
-
     /** Closes the stream and the channel; the config in force stays with the data plane. */
     @Override
     public void close() {
