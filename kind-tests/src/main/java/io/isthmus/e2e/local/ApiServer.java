@@ -35,6 +35,13 @@ public final class ApiServer implements AutoCloseable {
             crd("security.istio.io", "PeerAuthentication", "peerauthentications"),
             crd("security.istio.io", "AuthorizationPolicy", "authorizationpolicies"));
 
+    /** Held so the level sticks: the mock server logs every request at INFO through java.util.logging. */
+    private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
+    static {
+        MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     private final String cluster;
     private final String address;
     private final KubernetesCrudDispatcher store = new KubernetesCrudDispatcher(ISTIO_KINDS);

@@ -82,8 +82,12 @@ public final class LocalCommand {
             }
             Ip.ip("netns", "add", OUTER);
             Ip.ip("-n", OUTER, "link", "set", "lo", "up");
-            List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", OUTER, ChildProcess.javaBinary()));
+            // nsenter, not `ip netns exec`: the mount namespace stays the machine's, so the pod
+            // namespaces made inside are usable from any shell (ip netns exec <pod> curl ...).
+            List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + OUTER, ChildProcess.javaBinary()));
             cmd.addAll(ChildProcess.LEAN_FLAGS);
+            Files.createDirectories(workDir);
+            cmd.add("-Dorg.slf4j.simpleLogger.logFile=" + workDir.toAbsolutePath().resolve("local.log"));
             cmd.addAll(List.of("-cp", ChildProcess.classpath(), LocalCommand.class.getName(), "up", topology.toAbsolutePath().toString(),
                     "--work-dir", workDir.toAbsolutePath().toString()));
             ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();

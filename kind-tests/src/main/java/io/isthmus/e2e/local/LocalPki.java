@@ -106,7 +106,8 @@ public final class LocalPki {
             throw new IllegalStateException("cannot create " + CA_COMMAND + ": " + e, e);
         }
         java.io.StringWriter err = new java.io.StringWriter();
-        int rc = new picocli.CommandLine(command).setErr(new java.io.PrintWriter(err)).execute(args.toArray(String[]::new));
+        int rc = new picocli.CommandLine(command).setErr(new java.io.PrintWriter(err))
+                .setOut(new java.io.PrintWriter(new java.io.StringWriter())).execute(args.toArray(String[]::new));
         if (rc != 0) {
             throw new IllegalStateException("isthmus ca " + String.join(" ", args) + " failed (exit " + rc + "): " + err);
         }

@@ -92,11 +92,23 @@ public final class NetworkSandbox implements AutoCloseable {
     public static void cleanStale() {
         String own = System.getenv(Isolation.OUTER_NETNS_ENV);
         for (String ns : listNamespaces()) {
-            if (!ns.startsWith(PREFIX) || ns.equals(own)) {
+            if (!ns.startsWith(PREFIX) || ns.equals(own) || liveTestNamespace(ns)) {
                 continue;
             }
             removeNamespace(ns);
             LOG.info("removed stale namespace [{}]", ns);
+        }
+    }
+
+    /** An outer namespace {@code isthmus-e2e-<pid>} whose wrapper still runs belongs to a live test run. */
+    private static boolean liveTestNamespace(String ns) {
+        if (!ns.startsWith(PREFIX + "e2e-")) {
+            return false;
+        }
+        try {
+            return ProcessHandle.of(Long.parseLong(ns.substring((PREFIX + "e2e-").length()))).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException e) {
+            return false;
         }
     }
 
