@@ -371,7 +371,7 @@ public final class HttpExchange {
         ctx.telemetry().record(new RequestRecord(ctx.direction().label(), ctx.listener(), request.method().name(),
                 authority(), request.uri(), protocol, sent, flagsText(), routeName, clusterName, upstreamHost, attempts,
                 requestBytes, responseBytes, (System.nanoTime() - startNanos) / 1e6, requestId, traceparent,
-                peerPrincipal, remote));
+                peerPrincipal, remote, isGrpc()));
     }
 
     String flagsText() {

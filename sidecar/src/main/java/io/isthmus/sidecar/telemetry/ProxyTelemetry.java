@@ -63,7 +63,7 @@ public final class ProxyTelemetry {
     /** Records one finished HTTP request: metrics and one access-log line. */
     public void record(RequestRecord r) {
         Tags tags = labels(r.direction(), r.cluster(), r.peerPrincipal())
-                .and("request_protocol", r.protocol().startsWith("HTTP/2") && isGrpc(r) ? "grpc" : "http")
+                .and("request_protocol", r.grpc() ? "grpc" : "http")
                 .and("response_code", Integer.toString(r.status()))
                 .and("response_flags", r.flags());
         tags = bounded(tags);
@@ -78,10 +78,6 @@ public final class ProxyTelemetry {
         if (ACCESS.isInfoEnabled()) {
             ACCESS.info(AccessLogLine.json(r));
         }
-    }
-
-    private static boolean isGrpc(RequestRecord r) {
-        return false;
     }
 
     /** Records an opened TCP proxy connection. */
@@ -119,6 +115,8 @@ public final class ProxyTelemetry {
         }
         if (inbound) {
             return Tags.of("reporter", "destination",
+                    "source_app", "unknown",
+                    "source_version", "unknown",
                     "source_workload", "unknown",
                     "source_workload_namespace", peerPrincipal.isEmpty() ? "unknown" : SpiffeIdentity.namespace(peerPrincipal),
                     "source_principal", peer,
@@ -141,6 +139,8 @@ public final class ProxyTelemetry {
                 "source_cluster", node.cluster(),
                 "source_app", node.app(),
                 "source_version", node.version(),
+                "destination_app", destServiceName,
+                "destination_version", "unknown",
                 "destination_workload", "unknown",
                 "destination_workload_namespace", destServiceNs,
                 "destination_principal", peer,

@@ -25,12 +25,13 @@ import java.util.Objects;
  * @param peerPrincipal the verified SPIFFE ID of the downstream (inbound) or upstream (outbound)
  *     peer, empty when not mutual TLS
  * @param downstreamAddress the client address
+ * @param grpc true for gRPC requests ({@code content-type: application/grpc*})
  */
 public record RequestRecord(String direction, String listener, String method, String authority, String path,
                             String protocol, int status, String flags, String route, String cluster,
                             String upstreamHost, int attempts, long requestBytes, long responseBytes,
                             double durationMillis, String requestId, String traceparent, String peerPrincipal,
-                            String downstreamAddress) {
+                            String downstreamAddress, boolean grpc) {
     public RequestRecord {
         Objects.requireNonNull(direction, "direction");
         Objects.requireNonNull(flags, "flags");
