@@ -94,6 +94,7 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
     private boolean stale;
     private Instant watchDownSince;
     private ClusterStatus.State reported;
+    private String reportedReason = "";
     private SharedIndexInformer<Service> services;
     private SharedIndexInformer<EndpointSlice> slices;
     private SharedIndexInformer<Pod> pods;
@@ -318,7 +319,14 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
     }
 
     private void checkWatches() {
-        if (closed || !synced.isDone()) {
+        if (closed) {
+            return;
+        }
+        if (!synced.isDone()) {
+            String err = lastError;
+            if (!err.isEmpty() && reported == ClusterStatus.State.SYNCING) {
+                report(ClusterStatus.State.SYNCING, "waiting for the API server: " + err);
+            }
             return;
         }
         boolean watching = informers.stream().allMatch(SharedIndexInformer::isWatching);
@@ -346,10 +354,11 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
     }
 
     private void report(ClusterStatus.State state, String reason) {
-        if (closed || (state == reported && state != ClusterStatus.State.ERRORED)) {
+        if (closed || (state == reported && reason.equals(reportedReason))) {
             return;
         }
         reported = state;
+        reportedReason = reason;
         writer.putStatus(ClusterStatus.of(options.cluster(), state, reason, clock.instant()));
     }
 

@@ -143,6 +143,20 @@ class ClusterManagerTest {
     }
 
     @Test
+    void unreachableApiServerAtJoinDoesNotBlockReadiness() {
+        north.stop();
+        putSecret(RemoteSecrets.remoteSecret("north", north.kubeconfig("north", "t"), NS));
+        assertThat(manager.ready()).succeedsWithin(Duration.ofSeconds(15));
+        await().atMost(Duration.ofSeconds(20)).until(() -> status("north")
+                .map(s -> s.state() == ClusterStatus.State.SYNCING && s.reason().startsWith("waiting for the API server"))
+                .orElse(false));
+        assertThat(endpointsOf("east")).hasSize(2);
+        north.restart();
+        await().atMost(Duration.ofSeconds(30)).until(() -> endpointsOf("north").size() == 2);
+        assertThat(status("north").orElseThrow().state()).isEqualTo(ClusterStatus.State.SYNCED);
+    }
+
+    @Test
     void remoteApiServerDownKeepsStaleEndpointsAndRecovers() {
         putSecret(RemoteSecrets.remoteSecret("west", west.kubeconfig("west", "t"), NS));
         await().until(() -> endpointsOf("west").size() == 2);
