@@ -135,7 +135,7 @@ public final class Sidecar implements AutoCloseable {
                 Clock.systemUTC());
 
         admin = new AdminServer(vertx, new AdminServer.Sources(bootstrap.node(), store, engine, certificates,
-                readiness, meters));
+                readiness, meters, () -> Optional.ofNullable(xds).map(XdsClient::status)));
         admin.start(config.adminAddress(), config.adminPort(), config.healthAddress(), config.healthPort(),
                 config.metricsPort()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
 

@@ -211,7 +211,8 @@ class SidecarTest {
         var dump = get(sidecar.adminPort(), "/config_dump");
         assertThat(dump.statusCode()).isEqualTo(200);
         assertThat(dump.body()).contains(CLUSTER).contains("\"version_info\" : \"1\"").contains("inbound|9080||")
-                .contains("spiffe://cluster.local/ns/default/sa/reviews").doesNotContain("PRIVATE KEY");
+                .contains("spiffe://cluster.local/ns/default/sa/reviews").doesNotContain("PRIVATE KEY")
+                .contains("\"connected\" : true").contains("\"server\" : \"isthmus-controller.isthmus-system.svc\"");
         assertThat(get(sidecar.adminPort(), "/clusters").body()).contains(CLUSTER + "::10.1.0.7:9080::health_flags::HEALTHY");
         assertThat(get(sidecar.adminPort(), "/clusters?format=json").body()).contains("\"address\" : \"10.1.0.7\"");
         var metrics = get(sidecar.metricsPort(), "/stats/prometheus");

@@ -3,6 +3,7 @@ package io.isthmus.sidecar.admin;
 import io.isthmus.sidecar.bootstrap.NodeInfo;
 import io.isthmus.sidecar.cert.CertificateSource;
 import io.isthmus.sidecar.xds.ResourceStore;
+import io.isthmus.sidecar.xds.XdsStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,6 +17,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The proxy's operator HTTP endpoints, one small Vert.x server each:
@@ -39,9 +42,10 @@ public final class AdminServer implements AutoCloseable {
      * @param certs     certificate and trust bundle in force
      * @param readiness readiness conditions
      * @param meters    the Prometheus registry
+     * @param xds       the xDS client's state, empty when there is no control plane
      */
     public record Sources(NodeInfo node, ResourceStore store, ClusterStatusSource clusters, CertificateSource certs,
-                          Readiness readiness, PrometheusMeterRegistry meters) {
+                          Readiness readiness, PrometheusMeterRegistry meters, Supplier<Optional<XdsStatus>> xds) {
         public Sources {
             Objects.requireNonNull(node, "node");
             Objects.requireNonNull(store, "store");
@@ -49,6 +53,7 @@ public final class AdminServer implements AutoCloseable {
             Objects.requireNonNull(certs, "certs");
             Objects.requireNonNull(readiness, "readiness");
             Objects.requireNonNull(meters, "meters");
+            Objects.requireNonNull(xds, "xds");
         }
     }
 
@@ -97,7 +102,8 @@ public final class AdminServer implements AutoCloseable {
     private void admin(HttpServerRequest req) {
         try {
             switch (req.path()) {
-                case "/config_dump" -> json(req, 200, ConfigDump.render(sources.node(), sources.store(), sources.certs())
+                case "/config_dump" -> json(req, 200, ConfigDump.render(sources.node(), sources.store(), sources.certs(),
+                        sources.xds().get())
                         .encodePrettily());
                 case "/clusters" -> clusters(req);
                 case "/logging" -> logging(req);

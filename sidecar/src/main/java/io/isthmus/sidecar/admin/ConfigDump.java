@@ -6,11 +6,13 @@ import io.isthmus.sidecar.bootstrap.NodeInfo;
 import io.isthmus.sidecar.cert.CertificateSource;
 import io.isthmus.sidecar.xds.ResourceStore;
 import io.isthmus.sidecar.xds.XdsResourceType;
+import io.isthmus.sidecar.xds.XdsStatus;
 import io.isthmus.sidecar.xds.XdsTypeRegistry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Renders {@code /config_dump}: per xDS type the version in force, when it was applied, the last
@@ -21,7 +23,7 @@ final class ConfigDump {
     private ConfigDump() {
     }
 
-    static JsonObject render(NodeInfo node, ResourceStore store, CertificateSource certs) {
+    static JsonObject render(NodeInfo node, ResourceStore store, CertificateSource certs, Optional<XdsStatus> xds) {
         JsonArray configs = new JsonArray();
         for (XdsResourceType t : XdsResourceType.values()) {
             ResourceStore.TypeState s = store.state(t);
@@ -45,7 +47,14 @@ final class ConfigDump {
                 .put("serial", w.leaf().getSerialNumber().toString(16))
                 .put("not_before", w.notBefore().toString())
                 .put("not_after", w.notAfter().toString())));
-        return new JsonObject().put("node", json(node.node())).put("configs", configs).put("certificates", certificates);
+        JsonObject controlPlane = xds.map(x -> new JsonObject().put("server", x.server()).put("connected", x.connected())
+                .put("last_change", x.lastChange().toString()).put("last_error", x.lastError())
+                .put("acked_versions", new JsonObject(new java.util.LinkedHashMap<>(x.ackedVersions())))
+                .put("subscribed", new JsonObject(x.subscribed().entrySet().stream().collect(java.util.stream.Collectors
+                        .toMap(Map.Entry::getKey, e -> (Object) new JsonArray(e.getValue().stream().sorted().toList()))))))
+                .orElse(new JsonObject().put("server", "none (static bootstrap only)"));
+        return new JsonObject().put("node", json(node.node())).put("control_plane", controlPlane).put("configs", configs)
+                .put("certificates", certificates);
     }
 
     private static JsonArray resources(Map<String, Message> resources, String version) {

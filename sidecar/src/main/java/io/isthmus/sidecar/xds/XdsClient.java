@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -77,6 +78,9 @@ public final class XdsClient implements AutoCloseable {
     private int generation;
     private boolean closed;
     private volatile boolean connected;
+    private volatile XdsStatus status;
+    private Instant lastChange = Instant.now();
+    private String lastError = "";
     private DiscoveryResponse pendingListeners;
     private ScheduledFuture<?> warmingTimer;
 
@@ -159,6 +163,8 @@ public final class XdsClient implements AutoCloseable {
         }
         pendingListeners = null;
         LOG.info("ADS stream opening {} [{}]", context, channel.authority());
+        lastChange = Instant.now();
+        publishStatus();
         requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(new Responses(gen));
         for (XdsResourceType t : new XdsResourceType[] {XdsResourceType.CLUSTER, XdsResourceType.ENDPOINT,
                 XdsResourceType.LISTENER, XdsResourceType.ROUTE, XdsResourceType.SECRET}) {
@@ -211,6 +217,9 @@ public final class XdsClient implements AutoCloseable {
         boolean wasConnected = connected;
         connected = false;
         streamFailures.increment();
+        lastChange = Instant.now();
+        lastError = why;
+        publishStatus();
         requests = null;
         Duration delay = backoff.next();
         if (wasConnected) {
@@ -363,7 +372,24 @@ public final class XdsClient implements AutoCloseable {
         process(XdsResourceType.LISTENER, r);
     }
 
+    private void publishStatus() {
+        Map<String, String> versions = new java.util.TreeMap<>();
+        Map<String, Set<String>> names = new java.util.TreeMap<>();
+        subs.forEach((t, sub) -> {
+            versions.put(t.shortName(), sub.ackedVersion);
+            names.put(t.shortName(), Set.copyOf(sub.names));
+        });
+        status = new XdsStatus(channel.authority(), connected, lastChange, lastError, versions, names);
+    }
+
+    /** The client's state as last published (after every stream event and applied update). */
+    public XdsStatus status() {
+        XdsStatus s = status;
+        return s != null ? s : new XdsStatus(channel.authority(), false, lastChange, "", Map.of(), Map.of());
+    }
+
     private void checkInitial() {
+        publishStatus();
         if (initialConfig.isDone()) {
             return;
         }

@@ -54,7 +54,8 @@ class AdminServerTest {
                 new EndpointStatus("outbound|9080||reviews", "10.1.0.7", 9080, new Locality("r", "z", ""), 0, 1, "HEALTHY", false, 2),
                 new EndpointStatus("outbound|9080||reviews", "10.255.0.2", 15443, Locality.of("r2", "z"), 1, 3, "HEALTHY", true, 0));
         server = new AdminServer(vertx, new AdminServer.Sources(new NodeInfo(Node.newBuilder().setId("n").build()),
-                new ResourceStore(), clusters, certs, readiness, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
+                new ResourceStore(), clusters, certs, readiness, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                java.util.Optional::empty));
         server.start("127.0.0.1", 0, "127.0.0.1", 0, 0).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
 
         var notReady = send(server.healthPort(), "GET", "/healthz/ready");
