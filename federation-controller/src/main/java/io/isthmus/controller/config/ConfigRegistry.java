@@ -29,6 +29,7 @@ public final class ConfigRegistry implements ConfigStore {
     private final Map<Key, MeshResource> accepted = new HashMap<>();
     private final Map<Key, ConfigException> rejections = new HashMap<>();
     private final List<Consumer<MeshConfig>> listeners = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicLong rejectionCount = new java.util.concurrent.atomic.AtomicLong();
     private volatile MeshConfig current;
 
     /** @param rootNamespace namespace of mesh-wide policies, normally {@code isthmus-system} */
@@ -53,16 +54,22 @@ public final class ConfigRegistry implements ConfigStore {
         return () -> listeners.remove(listener);
     }
 
+    /** How many distinct rejections happened since start (a counter for metrics). */
+    public long rejectionsTotal() {
+        return rejectionCount.get();
+    }
+
     /** Adds or replaces one resource from a source; returns the rejection, if any. */
     public ConfigException upsert(String source, GenericKubernetesResource r) {
-        ConfigException rejection = null;
         synchronized (this) {
             MeshResource parsed;
             try {
                 parsed = ConfigParser.parse(r, "default");
             } catch (ConfigException e) {
                 Key key = new Key(source, e.resource());
-                if (!e.equals(rejections.get(key))) {
+                ConfigException previous = rejections.get(key);
+                if (previous == null || !previous.getMessage().equals(e.getMessage())) {
+                    rejectionCount.incrementAndGet();
                     LOG.warn("config rejected [{}] {}{}", source, e.getMessage(),
                             accepted.containsKey(key) ? " (previous version stays in force)" : "");
                 }
@@ -80,7 +87,7 @@ public final class ConfigRegistry implements ConfigStore {
             publish();
         }
         fire();
-        return rejection;
+        return null;
     }
 
     /** Removes one resource of a source. */
@@ -106,6 +113,7 @@ public final class ConfigRegistry implements ConfigStore {
                 next.put(new Key(source, m.ref()), m);
             } catch (ConfigException e) {
                 errors.add(e);
+                rejectionCount.incrementAndGet();
                 nextRejections.put(new Key(source, e.resource()), e);
                 LOG.warn("config rejected [{}] {}", source, e.getMessage());
             }

@@ -302,6 +302,7 @@ class ConfigParserTest {
         assertThat(reg.upsert("east", ConfigFiles.parse(good, "t").get(0))).isNull();
         assertThat(reg.upsert("east", ConfigFiles.parse(bad, "t").get(0))).isNotNull();
         assertThat(reg.rejected()).singleElement().satisfies(e -> assertThat(e.field()).isEqualTo("spec.subsets[1].labels"));
+        assertThat(reg.rejectionsTotal()).isEqualTo(1);
         assertThat(reg.current().destinationRuleFor("reviews.default.svc.cluster.local", "default"))
                 .hasValueSatisfying(dr -> assertThat(dr.subsets()).hasSize(1));
         assertThat(snapshots).hasSize(1);
