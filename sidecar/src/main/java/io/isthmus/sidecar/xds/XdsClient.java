@@ -40,7 +40,9 @@ import java.util.random.RandomGenerator;
  * {@link ConfigApplier} and ACKed, or NACKed with the handler's message as {@code error_detail}
  * while the previous config stays. Listeners wait until the clusters are warm (every EDS cluster
  * has had its first assignment, or the warming timeout passed). When the stream breaks the proxy
- * keeps serving its cached config and reconnects with exponential backoff and jitter.
+ * keeps serving its cached config and reconnects with exponential backoff and jitter. Route
+ * configurations wait for warm clusters too, so a route never points at a new cluster that has no
+ * endpoints yet (Envoy's cluster warming, seen from the route side).
  *
  * <p>All state lives on one thread ({@code isthmus-xds}); handlers are called from it.
  */
@@ -81,7 +83,8 @@ public final class XdsClient implements AutoCloseable {
     private volatile XdsStatus status;
     private Instant lastChange = Instant.now();
     private String lastError = "";
-    private DiscoveryResponse pendingListeners;
+    /** LDS and RDS responses held while clusters warm, applied in that order once they are warm. */
+    private final Map<XdsResourceType, DiscoveryResponse> held = new EnumMap<>(XdsResourceType.class);
     private ScheduledFuture<?> warmingTimer;
 
     /**
@@ -161,7 +164,7 @@ public final class XdsClient implements AutoCloseable {
         for (Sub s : subs.values()) {
             s.nonce = "";
         }
-        pendingListeners = null;
+        held.clear();
         LOG.info("ADS stream opening {} [{}]", context, channel.authority());
         lastChange = Instant.now();
         publishStatus();
@@ -245,13 +248,13 @@ public final class XdsClient implements AutoCloseable {
         }
         XdsResourceType t = type.get();
         subs.get(t).nonce = r.getNonce();
-        if (t == XdsResourceType.LISTENER && !clustersWarm()) {
-            pendingListeners = r;
+        if ((t == XdsResourceType.LISTENER || t == XdsResourceType.ROUTE) && !clustersWarm()) {
+            held.put(t, r);
             if (warmingTimer == null) {
                 warmingTimer = executor.schedule(this::warmingTimedOut, options.warmingTimeout().toMillis(),
                         TimeUnit.MILLISECONDS);
             }
-            LOG.debug("LDS {} held until clusters are warm {}", r.getVersionInfo(), context);
+            LOG.debug("{} {} held until clusters are warm {}", t.shortName(), r.getVersionInfo(), context);
             return;
         }
         process(t, r);
@@ -289,8 +292,8 @@ public final class XdsClient implements AutoCloseable {
             }
             default -> { }
         }
-        if (pendingListeners != null && clustersWarm()) {
-            flushListeners();
+        if (!held.isEmpty() && clustersWarm()) {
+            flushHeld();
         }
         checkInitial();
     }
@@ -335,15 +338,15 @@ public final class XdsClient implements AutoCloseable {
 
     private void warmingTimedOut() {
         warmingTimer = null;
-        if (pendingListeners != null) {
+        if (!held.isEmpty()) {
             Sub eds = subs.get(XdsResourceType.ENDPOINT);
             Set<String> missing = new TreeSet<>(eds.names);
             missing.removeAll(eds.received);
-            LOG.warn("Clusters not warm after {} ms {}: no endpoints yet for {}; applying listeners anyway",
+            LOG.warn("Clusters not warm after {} ms {}: no endpoints yet for {}; applying listeners and routes anyway",
                     options.warmingTimeout().toMillis(), context, missing);
-            // waived, so that they hold neither later listener updates nor readiness again
+            // waived, so that they hold neither later updates nor readiness again
             eds.received.addAll(missing);
-            flushListeners();
+            flushHeld();
         }
     }
 
@@ -362,14 +365,17 @@ public final class XdsClient implements AutoCloseable {
         }, options.warmingTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void flushListeners() {
-        DiscoveryResponse r = pendingListeners;
-        pendingListeners = null;
+    private void flushHeld() {
         if (warmingTimer != null) {
             warmingTimer.cancel(false);
             warmingTimer = null;
         }
-        process(XdsResourceType.LISTENER, r);
+        for (XdsResourceType t : new XdsResourceType[] {XdsResourceType.LISTENER, XdsResourceType.ROUTE}) {
+            DiscoveryResponse r = held.remove(t);
+            if (r != null) {
+                process(t, r);
+            }
+        }
     }
 
     private void publishStatus() {

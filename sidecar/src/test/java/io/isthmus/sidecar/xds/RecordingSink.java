@@ -19,12 +19,14 @@ class RecordingSink implements ResourceSink {
     final Map<XdsResourceType, Map<String, ? extends Message>> current = new ConcurrentHashMap<>();
     final Map<XdsResourceType, String> versions = new ConcurrentHashMap<>();
     final List<XdsResourceType> order = new CopyOnWriteArrayList<>();
+    final List<Map.Entry<XdsResourceType, Map<String, ? extends Message>>> history = new CopyOnWriteArrayList<>();
 
     private <T extends Message> ResourceHandler<T> record(XdsResourceType type) {
         return (resources, version) -> {
             current.put(type, resources);
             versions.put(type, version);
             order.add(type);
+            history.add(Map.entry(type, resources));
         };
     }
 

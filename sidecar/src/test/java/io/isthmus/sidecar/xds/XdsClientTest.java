@@ -190,4 +190,35 @@ class XdsClientTest {
         assertThat(sink.of(LISTENER)).containsOnlyKeys(XdsNames.outboundListener(9080));
         assertThat(sink.of(CLUSTER)).containsOnlyKeys(rv, lonely);
     }
+
+    @Test
+    void aRouteToANewClusterWaitsForThatClustersEndpoints() throws Exception {
+        cp.start(0);
+        cp.set(Resources.service("1", REVIEWS, 9080, "10.1.0.7"));
+        connect();
+        client.initialConfig().get(10, TimeUnit.SECONDS);
+
+        String ratings = "ratings.default.svc.cluster.local";
+        String rv = Resources.clusterName(9080, REVIEWS);
+        String rt = Resources.clusterName(9080, ratings);
+        var routes = Resources.route(9080, REVIEWS).toBuilder()
+                .addVirtualHosts(Resources.route(9080, ratings).getVirtualHosts(0)).build();
+        cp.set(Snapshot.create(List.of(Resources.edsCluster(rv), Resources.edsCluster(rt)),
+                List.of(Resources.endpoints(rv, "10.1.0.7", 9080), Resources.endpoints(rt, "10.1.0.9", 9080)),
+                List.of(Resources.outboundListener(9080)), List.of(routes), List.of(), "2"));
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.of(ROUTE).toString().contains(rt));
+        int endpointsOfNewCluster = -1;
+        int routeToNewCluster = -1;
+        for (int i = 0; i < sink.history.size(); i++) {
+            var e = sink.history.get(i);
+            if (endpointsOfNewCluster < 0 && e.getKey() == ENDPOINT && e.getValue().containsKey(rt)) {
+                endpointsOfNewCluster = i;
+            }
+            if (routeToNewCluster < 0 && e.getKey() == ROUTE && e.getValue().toString().contains(rt)) {
+                routeToNewCluster = i;
+            }
+        }
+        assertThat(endpointsOfNewCluster).isNotNegative().isLessThan(routeToNewCluster);
+    }
 }
