@@ -207,7 +207,13 @@ public final class XdsClient implements AutoCloseable {
 
     private void run(Runnable task) {
         try {
-            executor.execute(task);
+            executor.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("xDS client event failed {}: {}", context, e.toString(), e);
+                }
+            });
         } catch (RejectedExecutionException e) {
             LOG.debug("ADS event after close ignored {}", context);
         }
