@@ -15,7 +15,12 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.http.HttpServer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -72,34 +77,72 @@ final class ServingListener {
 
         @Override
         public Future<?> start() {
+            if (!config.plaintextToo()) {
+                return serve(config.address().host(), config.address().port(), config.tls() != DownstreamTlsMode.NONE);
+            }
+            Future<Integer> tlsPort = serve("127.0.0.1", 0, true);
+            Future<Integer> plainPort = serve("127.0.0.1", 0, false);
+            return Future.all(tlsPort, plainPort).compose(v -> {
+                NetClient loopback = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
+                return vertx.createNetServer(new NetServerOptions().setHost(config.address().host())
+                                .setPort(config.address().port()).setTcpNoDelay(true).setReuseAddress(true))
+                        .connectHandler(s -> sniff(s, loopback, tlsPort.result(), plainPort.result()))
+                        .listen();
+            });
+        }
+
+        /** Binds this listener's HTTP or TCP server; returns the port bound. */
+        private Future<Integer> serve(String host, int port, boolean tlsOn) {
             MeshTls.ClientCertPolicy policy = config.tls() == DownstreamTlsMode.STRICT
                     ? MeshTls.ClientCertPolicy.REQUIRE : MeshTls.ClientCertPolicy.REQUEST;
             if (config.http().isPresent()) {
                 HttpServerOptions o = new HttpServerOptions()
-                        .setHost(config.address().host())
-                        .setPort(config.address().port())
+                        .setHost(host)
+                        .setPort(port)
                         .setTcpNoDelay(true)
                         .setReuseAddress(true)
                         .setCompressionSupported(false)
                         .setDecompressionSupported(false)
                         .setMaxHeaderSize(MAX_HEADER_BYTES)
                         .setHttp2ClearTextEnabled(true);
-                if (config.tls() != DownstreamTlsMode.NONE) {
+                if (tlsOn) {
                     tls.applyDownstream(o, policy);
                     o.setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
                 }
-                return vertx.createHttpServer(o).requestHandler(listener::onRequest).listen();
+                return vertx.createHttpServer(o).requestHandler(listener::onRequest).listen().map(HttpServer::actualPort);
             }
             NetServerOptions o = new NetServerOptions()
-                    .setHost(config.address().host())
-                    .setPort(config.address().port())
+                    .setHost(host)
+                    .setPort(port)
                     .setTcpNoDelay(true)
                     .setReuseAddress(true);
-            if (config.tls() != DownstreamTlsMode.NONE) {
+            if (tlsOn) {
                 tls.applyDownstream(o, policy);
             }
             return vertx.createNetServer(o).connectHandler(s -> TcpProxy.handle(s, listener.context.get(),
-                    listener.config.get().tcp().orElseThrow())).listen();
+                    listener.config.get().tcp().orElseThrow())).listen().map(NetServer::actualPort);
+        }
+
+        /**
+         * PERMISSIVE: looks at the first bytes of a connection and hands it to the TLS server (a TLS
+         * handshake record starts with 0x16) or to the plaintext server, over loopback.
+         */
+        private void sniff(NetSocket s, NetClient loopback, int tlsPort, int plainPort) {
+            s.handler(first -> {
+                s.handler(null);
+                s.pause();
+                int port = first.length() > 0 && first.getByte(0) == 0x16 ? tlsPort : plainPort;
+                loopback.connect(port, "127.0.0.1").onComplete(ar -> {
+                    if (ar.failed()) {
+                        s.close();
+                        return;
+                    }
+                    NetSocket up = ar.result();
+                    up.write(first);
+                    s.pipeTo(up);
+                    up.pipeTo(s);
+                });
+            });
         }
     }
 
