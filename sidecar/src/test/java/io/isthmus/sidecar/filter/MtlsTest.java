@@ -64,4 +64,17 @@ class MtlsTest {
         assertThat(reviews.lastHeaders.get().get("x-request-id")).isNotBlank();
         assertThat(reviews.lastHeaders.get().get("traceparent")).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01");
     }
+
+    @Test
+    void aServerWithAnotherIdentityIsRefusedAtTheHandshake() {
+        io.isthmus.sidecar.testing.MeshPair pair = new io.isthmus.sidecar.testing.MeshPair(mesh, true, List.of());
+        pair.serverCerts.set(mesh.material(mesh.pki.workload("east", "default", "impostor")));
+        pair.applyClientCluster(4);
+
+        TestMesh.Reply r = pair.get(mesh, "/x");
+
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.header("x-isthmus-response-flags")).contains("UF");
+        assertThat(pair.app.hits.get()).isZero();
+    }
 }

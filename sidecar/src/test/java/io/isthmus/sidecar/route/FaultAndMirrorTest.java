@@ -1,0 +1,88 @@
+package io.isthmus.sidecar.route;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.Duration;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.isthmus.sidecar.DataPlane;
+import io.isthmus.sidecar.testing.AppServer;
+import io.isthmus.sidecar.testing.TestMesh;
+import io.isthmus.sidecar.testing.Xds;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Fault injection (abort and delay by percentage) and request mirroring. */
+class FaultAndMirrorTest {
+
+    @TempDir
+    Path dir;
+    TestMesh mesh;
+    DataPlane dp;
+    AppServer main;
+    AppServer shadow;
+    int port;
+
+    @BeforeEach
+    void setUp() {
+        mesh = new TestMesh(dir);
+        main = mesh.app("main");
+        shadow = mesh.app("shadow");
+        dp = mesh.dataPlane(mesh.workload("east", "default", "client"));
+        dp.clusters().apply(Map.of("main", Xds.staticCluster("main", "127.0.0.1", main.port),
+                "shadow", Xds.staticCluster("shadow", "127.0.0.1", shadow.port)), "1");
+        port = TestMesh.freePort();
+        dp.listeners().apply(Map.of("out", Xds.outboundHttp("out", "127.0.0.2", port, "80")), "1");
+        HTTPFault abortAll = HTTPFault.newBuilder().setAbort(FaultAbort.newBuilder().setHttpStatus(418)
+                .setPercentage(FractionalPercent.newBuilder().setNumerator(100))).build();
+        HTTPFault delayAll = HTTPFault.newBuilder().setDelay(FaultDelay.newBuilder()
+                .setFixedDelay(Duration.newBuilder().setNanos(50_000_000))
+                .setPercentage(FractionalPercent.newBuilder().setNumerator(100))).build();
+        Route abort = Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/abort"))
+                .setRoute(RouteAction.newBuilder().setCluster("main"))
+                .putTypedPerFilterConfig("envoy.filters.http.fault", Xds.any(abortAll)).build();
+        Route delay = Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/delay"))
+                .setRoute(RouteAction.newBuilder().setCluster("main"))
+                .putTypedPerFilterConfig("envoy.filters.http.fault", Xds.any(delayAll)).build();
+        Route mirror = Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/mirror"))
+                .setRoute(RouteAction.newBuilder().setCluster("main").addRequestMirrorPolicies(
+                        RouteAction.RequestMirrorPolicy.newBuilder().setCluster("shadow"))).build();
+        dp.routes().apply(Map.of("80", Xds.routes("80", Xds.vhost("svc", List.of("svc"), abort, delay, mirror))), "1");
+    }
+
+    @AfterEach
+    void tearDown() {
+        mesh.close();
+    }
+
+    @Test
+    void abortAnswersLocallyWithFi() {
+        TestMesh.Reply r = mesh.get("127.0.0.2", port, "svc", "/abort");
+        assertThat(r.status()).isEqualTo(418);
+        assertThat(r.header("x-isthmus-response-flags")).isEqualTo("FI");
+        assertThat(main.hits.get()).isZero();
+    }
+
+    @Test
+    void delayedRequestsStillArrive() {
+        assertThat(mesh.get("127.0.0.2", port, "svc", "/delay").body()).isEqualTo("main");
+    }
+
+    @Test
+    void mirroredRequestsReachTheShadowAndTheAnswerComesFromMain() {
+        assertThat(mesh.get("127.0.0.2", port, "svc", "/mirror").body()).isEqualTo("main");
+        await().until(() -> shadow.hits.get() == 1);
+        assertThat(shadow.lastHeaders.get().get("host")).isEqualTo("svc-shadow");
+    }
+}
