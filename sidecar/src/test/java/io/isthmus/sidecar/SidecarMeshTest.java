@@ -172,6 +172,21 @@ class SidecarMeshTest {
         assertThat(client.certificates().trustAnchors().source()).isEqualTo("sds:2");
         assertThat(call(http, resolved, servicePort)).isEqualTo("200 reviews-v1");
 
+        // an update the data plane cannot honour is NACKed with its field named; the old config keeps serving
+        Snapshot good = cache.getSnapshot(nodeId("productpage-0"));
+        cache.setSnapshot(nodeId("productpage-0"), Snapshot.create(
+                List.of(Xds.edsCluster(cluster, name.sni(), List.of("spiffe://cluster.local/ns/default/sa/reviews"))
+                        .toBuilder().setLbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.MAGLEV).build()),
+                good.endpoints().resources().values(), good.listeners().resources().values(),
+                good.routes().resources().values(), good.secrets().resources().values(), "bad"));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+                client.resources().get(io.isthmus.sidecar.xds.XdsResourceType.CLUSTER).lastRejection().isPresent());
+        assertThat(client.resources().get(io.isthmus.sidecar.xds.XdsResourceType.CLUSTER).lastRejection().get().detail())
+                .contains(cluster).contains("lb_policy");
+        assertThat(client.resources().get(io.isthmus.sidecar.xds.XdsResourceType.CLUSTER).version()).isEqualTo("2");
+        assertThat(call(http, resolved, servicePort)).isEqualTo("200 reviews-v1");
+        cache.setSnapshot(nodeId("productpage-0"), good);
+
         ca.close();
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> !client.controlPlaneConnected() && !server.controlPlaneConnected());
