@@ -13,8 +13,8 @@ import java.util.TreeMap;
  * Nothing is retried here: failures are what the mesh let through.
  */
 public final class LoadGenerator implements AutoCloseable {
-    /** One request: start in epoch millis, status (0 = no response), cluster that answered, error text. */
-    public record Sample(long startMillis, int status, String cluster, long latencyMicros, String error) {
+    /** One request: start in epoch millis, status (0 = no response), cluster and zone that answered, error text. */
+    public record Sample(long startMillis, int status, String cluster, String zone, long latencyMicros, String error) {
     }
 
     private final String url;
@@ -40,8 +40,10 @@ public final class LoadGenerator implements AutoCloseable {
             long start = System.currentTimeMillis();
             Caller.Result r = caller.get(url, Duration.ofSeconds(5));
             String cluster = r.status() > 0 ? Json.field(r.body(), "cluster") : null;
+            String zone = r.status() > 0 ? Json.field(r.body(), "zone") : null;
             synchronized (samples) {
-                samples.add(new Sample(start, r.status(), cluster == null ? "" : cluster, r.latencyMicros(), r.error()));
+                samples.add(new Sample(start, r.status(), cluster == null ? "" : cluster, zone == null ? "" : zone,
+                        r.latencyMicros(), r.error()));
             }
             next += interval.toNanos();
             long wait = next - System.nanoTime();
@@ -74,7 +76,8 @@ public final class LoadGenerator implements AutoCloseable {
                 arr.append(',');
             }
             arr.append('[').append(s.startMillis()).append(',').append(s.status()).append(',')
-                    .append(Json.str(s.cluster())).append(',').append(s.latencyMicros()).append(',')
+                    .append(Json.str(s.cluster())).append(',').append(Json.str(s.zone())).append(',')
+                    .append(s.latencyMicros()).append(',')
                     .append(Json.str(s.error().length() > 200 ? s.error().substring(0, 200) : s.error())).append(']');
         }
         arr.append(']');

@@ -54,7 +54,8 @@ public final class ChildProcess implements AutoCloseable {
         try {
             Files.createDirectories(logDir);
             Path log = logDir.resolve(name + ".log");
-            Files.writeString(log, "# " + String.join(" ", cmd).replace(classpath(), "<classpath>") + "\n");
+            Files.writeString(log, "# " + String.join(" ", cmd).replace(classpath(), "<classpath>") + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             p.getOutputStream().close();

@@ -101,10 +101,10 @@ public final class LocalFederation implements AutoCloseable {
         }
         pods.writeTokens();
         if (Parts.CONTROLLER.available()) {
-            int n = 0;
             for (SimulatedCluster sc : clusters.values()) {
                 if (sc.spec().role() == ClusterSpec.Role.PRIMARY) {
-                    sc.controller(ControllerProcess.start(sc, n++, topology, pki, pods.tokensFile(), options.workDir()));
+                    sc.controller(ControllerProcess.start(sc, topology.clusters().indexOf(sc.spec()), topology, pki,
+                            pods.tokensFile(), options.workDir()));
                 }
             }
             for (SimulatedCluster sc : clusters.values()) {
@@ -150,6 +150,25 @@ public final class LocalFederation implements AutoCloseable {
         Secret s = RemoteSecretFactory.remoteSecret(of, "");
         cluster(holder).client().secrets().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withName(s.getMetadata().getName()).delete();
         progress("remote secret deleted: " + holder + " no longer holds " + of);
+    }
+
+    /** Kills a primary's controller (SIGKILL); its proxies keep their last config. */
+    public void killController(String clusterName) {
+        SimulatedCluster sc = cluster(clusterName);
+        if (sc.controller() == null) {
+            throw new IllegalStateException("cluster " + clusterName + " runs no controller");
+        }
+        sc.controller().kill();
+        progress("controller killed: " + clusterName);
+    }
+
+    /** Starts a primary's controller again after {@link #killController} and waits until it listens. */
+    public void restartController(String clusterName) {
+        SimulatedCluster sc = cluster(clusterName);
+        int index = topology.clusters().indexOf(sc.spec());
+        sc.controller(ControllerProcess.start(sc, index, topology, pki, pods.tokensFile(), options.workDir()));
+        ControllerProcess.awaitReady(sc, options.readyTimeout());
+        progress("controller restarted: " + clusterName);
     }
 
     /** A cluster by name. */
@@ -235,7 +254,7 @@ public final class LocalFederation implements AutoCloseable {
     private static void clean(Path workDir) {
         try {
             Files.createDirectories(workDir);
-            for (String sub : List.of("pki", "pods", "lib")) {
+            for (String sub : List.of("pki", "pods", "lib", "logs")) {
                 Path d = workDir.resolve(sub);
                 if (Files.exists(d)) {
                     try (var s = Files.walk(d)) {
