@@ -7,5 +7,5 @@ import io.isthmus.gateway.telemetry.GatewayMetrics;
 
 /** What every connection of one listener shares. */
 record PassthroughContext(PassthroughOptions options, SniRouter router, EndpointSelector selector,
-        GatewayMetrics metrics, Admission admission, Transport transport, boolean splice) {
+        GatewayMetrics metrics, Admission admission, Transport transport, long spliceAfterBytes) {
 }

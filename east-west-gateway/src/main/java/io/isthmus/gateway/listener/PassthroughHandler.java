@@ -164,7 +164,7 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         String label = "[" + pass.clusterName() + " " + peer + " -> " + endpoint.address().getHostString() + ":" + endpoint.address().getPort() + "]";
         LOG.debug("passing connection {}", label);
         ctx.pipeline().remove(this);
-        Relay relay = Relay.start(downstream, upstream, replay, meters, context.splice(), context.options().idleTimeout(), label);
+        Relay relay = Relay.start(downstream, upstream, replay, meters, context.spliceAfterBytes(), context.options().idleTimeout(), label);
         if (inputShutdown) {
             downstream.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
         }

@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class PassthroughServer implements AutoCloseable {
 
+    /** In {@link RelayMode#AUTO}, a direction is spliced once it has carried this many bytes. */
+    public static final long AUTO_SPLICE_AFTER_BYTES = 1 << 20;
+
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughServer.class);
 
     private final EventLoopGroup group;
@@ -54,20 +57,21 @@ public final class PassthroughServer implements AutoCloseable {
     public static PassthroughServer start(PassthroughOptions options, SniRouter router, EndpointSelector selector,
             GatewayMetrics metrics, Transport transport) throws GatewayException {
         Objects.requireNonNull(options, "options");
-        boolean splice = switch (options.relayMode()) {
-            case AUTO -> transport.canSplice();
-            case COPY -> false;
+        long spliceAfter = switch (options.relayMode()) {
+            case AUTO -> transport.canSplice() ? AUTO_SPLICE_AFTER_BYTES : -1;
+            case COPY -> -1;
             case SPLICE -> {
                 if (!transport.canSplice()) {
                     throw new GatewayException("relay mode SPLICE needs the epoll transport, running on " + transport.name());
                 }
-                yield true;
+                yield 0;
             }
         };
+        boolean splice = spliceAfter >= 0;
         warnIfFileLimitLow(options, splice);
         Admission admission = new Admission(options.maxConnections(), options.connectionsPerSecondPerSource(),
                 options.burstPerSource(), System::nanoTime);
-        PassthroughContext context = new PassthroughContext(options, router, selector, metrics, admission, transport, splice);
+        PassthroughContext context = new PassthroughContext(options, router, selector, metrics, admission, transport, spliceAfter);
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(), new DefaultThreadFactory("gateway-io", true),
                 transport.ioHandlerFactory());
         ServerBootstrap b = new ServerBootstrap()
@@ -88,7 +92,8 @@ public final class PassthroughServer implements AutoCloseable {
         try {
             Channel server = b.bind(options.bindAddress(), options.port()).sync().channel();
             PassthroughServer s = new PassthroughServer(group, server, context);
-            LOG.info("passthrough listening [{}] transport={} relay={}", s.localAddress(), transport.name(), splice ? "splice" : "copy");
+            LOG.info("passthrough listening [{}] transport={} relay={}", s.localAddress(), transport.name(),
+                    spliceAfter < 0 ? "copy" : spliceAfter == 0 ? "splice" : "copy, splice after " + (spliceAfter >> 10) + " KiB");
             return s;
         } catch (Exception e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -119,9 +124,9 @@ public final class PassthroughServer implements AutoCloseable {
         return (InetSocketAddress) server.localAddress();
     }
 
-    /** True when the relay uses {@code splice(2)}. */
+    /** True when the relay may use {@code splice(2)}. */
     public boolean splicing() {
-        return context.splice();
+        return context.spliceAfterBytes() >= 0;
     }
 
     /** The transport in use, {@code epoll} or {@code nio}. */

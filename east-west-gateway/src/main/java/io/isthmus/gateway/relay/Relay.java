@@ -24,11 +24,13 @@ import org.slf4j.LoggerFactory;
  * channels, both on the same event loop, moving bytes both ways untouched until either side closes
  * or the connection idles out.
  *
- * <p>In copy mode every read is written to the other side, and reading pauses while the other
- * side's write buffer is above its high-water mark. In splice mode the kernel moves the bytes
- * through a pipe ({@code splice(2)}) in chunks of {@link #SPLICE_CHUNK}; bytes read between chunks
- * still go through the copy path, in order, because both paths queue on the same outbound buffer.
- * Byte counters see copied bytes exactly and spliced bytes per completed chunk.
+ * <p>Every direction starts by copying: each read is written to the other side, and reading pauses
+ * while the other side's write buffer is above its high-water mark. Once a direction has carried
+ * {@code spliceAfterBytes} (0 = from the start) and both sockets are epoll sockets, the kernel moves
+ * its bytes through a pipe ({@code splice(2)}) in chunks of {@link #SPLICE_CHUNK}, so long streams
+ * never enter the JVM while short exchanges (handshakes, RPCs) avoid the pipes' set-up cost. Bytes
+ * read between chunks still go through the copy path, in order, because both paths queue on the
+ * same outbound buffer. Byte counters see copied bytes exactly and spliced bytes per completed chunk.
  *
  * <p>Confined to the connection's event loop.
  */
@@ -46,19 +48,21 @@ public final class Relay {
     private final Channel upstream;
     private final ServiceMeters meters;
     private final String label;
-    private final boolean splice;
+    private final long spliceAfterBytes;
+    private boolean downstreamSpliced;
+    private boolean upstreamSpliced;
     private boolean downstreamInputDone;
     private boolean upstreamInputDone;
     private boolean closed;
     private long received;
     private long sent;
 
-    private Relay(Channel downstream, Channel upstream, ServiceMeters meters, String label, boolean splice) {
+    private Relay(Channel downstream, Channel upstream, ServiceMeters meters, String label, long spliceAfterBytes) {
         this.downstream = downstream;
         this.upstream = upstream;
         this.meters = meters;
         this.label = label;
-        this.splice = splice;
+        this.spliceAfterBytes = spliceAfterBytes;
     }
 
     /**
@@ -66,13 +70,14 @@ public final class Relay {
      * first, then moves bytes both ways. Both channels must be active, on one event loop, with
      * auto-read off; this call turns it on.
      *
-     * @param splice use {@code splice(2)}; both channels must then be epoll sockets
+     * @param spliceAfterBytes splice a direction once it carried this many bytes, 0 = from the start,
+     *     negative = never; both channels must be epoll sockets unless negative
      * @param idleTimeout close after this long without bytes either way
      * @param label for logs, e.g. {@code [outbound|9080||reviews... 10.2.0.5:9080]}
      */
     public static Relay start(Channel downstream, Channel upstream, ByteBuf replay, ServiceMeters meters,
-            boolean splice, Duration idleTimeout, String label) {
-        Relay relay = new Relay(downstream, upstream, meters, label, splice);
+            long spliceAfterBytes, Duration idleTimeout, String label) {
+        Relay relay = new Relay(downstream, upstream, meters, label, spliceAfterBytes);
         relay.received += replay.readableBytes();
         meters.received().increment(replay.readableBytes());
         long idleMillis = idleTimeout.toMillis();
@@ -86,14 +91,31 @@ public final class Relay {
                 relay.close();
                 return;
             }
-            if (splice) {
-                relay.spliceChunk((AbstractEpollStreamChannel) downstream, (AbstractEpollStreamChannel) upstream, true);
-                relay.spliceChunk((AbstractEpollStreamChannel) upstream, (AbstractEpollStreamChannel) downstream, false);
+            if (spliceAfterBytes == 0) {
+                relay.startSplice(true);
+                relay.startSplice(false);
             }
             downstream.config().setAutoRead(true);
             upstream.config().setAutoRead(true);
         });
         return relay;
+    }
+
+    /** Hands one direction over to {@code splice(2)}. */
+    private void startSplice(boolean fromDownstream) {
+        LOG.debug("splicing {} {} after {} bytes", fromDownstream ? "client->endpoint" : "endpoint->client", label,
+                fromDownstream ? received : sent);
+        if (fromDownstream) {
+            downstreamSpliced = true;
+            spliceChunk((AbstractEpollStreamChannel) downstream, (AbstractEpollStreamChannel) upstream, true);
+        } else {
+            upstreamSpliced = true;
+            spliceChunk((AbstractEpollStreamChannel) upstream, (AbstractEpollStreamChannel) downstream, false);
+        }
+    }
+
+    private boolean spliced() {
+        return downstreamSpliced || upstreamSpliced;
     }
 
     private void spliceChunk(AbstractEpollStreamChannel from, AbstractEpollStreamChannel to, boolean fromDownstream) {
@@ -139,7 +161,7 @@ public final class Relay {
         }
         closed = true;
         meters.closed().increment();
-        LOG.debug("relay closed {} received={} sent={}{}", label, received, sent, splice ? " (spliced bytes per chunk)" : "");
+        LOG.debug("relay closed {} received={} sent={}{}", label, received, sent, spliced() ? " (spliced bytes per chunk)" : "");
         flushAndClose(upstream);
         flushAndClose(downstream);
     }
@@ -177,15 +199,20 @@ public final class Relay {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (msg instanceof ByteBuf buf) {
                 int n = buf.readableBytes();
+                long total;
                 if (downstreamSide) {
-                    received += n;
+                    total = received += n;
                 } else {
-                    sent += n;
+                    total = sent += n;
                 }
                 counter.increment(n);
                 peer.write(buf, peer.voidPromise());
                 if (!peer.isWritable()) {
                     ctx.channel().config().setAutoRead(false);
+                }
+                if (spliceAfterBytes > 0 && total >= spliceAfterBytes && !closed
+                        && !(downstreamSide ? downstreamSpliced : upstreamSpliced)) {
+                    startSplice(downstreamSide);
                 }
             } else {
                 io.netty.util.ReferenceCountUtil.release(msg);
@@ -223,7 +250,7 @@ public final class Relay {
 
         /** In splice mode the pipeline sees no bytes, so ask the kernel when data last moved. */
         private boolean spliceActive(Channel ch) {
-            if (!splice || !(ch instanceof EpollSocketChannel epoll)) {
+            if (!spliced() || !(ch instanceof EpollSocketChannel epoll)) {
                 return false;
             }
             var info = epoll.tcpInfo();

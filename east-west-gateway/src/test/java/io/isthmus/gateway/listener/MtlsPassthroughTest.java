@@ -47,14 +47,17 @@ class MtlsPassthroughTest {
             try (SSLSocket s = MeshTlsClient.connect(client, gw.address(), REVIEWS.sni())) {
                 assertThat(s.getSession().getPeerPrincipal()).isNotNull();
                 assertThat(MeshTlsClient.exchange(s, "hi")).isEqualTo("reviews-v1 " + CLIENT_ID + " hi");
-                String big = "x".repeat(200_000);
-                assertThat(MeshTlsClient.exchange(s, big)).isEqualTo("reviews-v1 " + CLIENT_ID + " " + big);
+                // 3.6 MB each way: AUTO mode hands both directions to splice(2) after the first MiB
+                for (int i = 0; i < 4; i++) {
+                    String big = Integer.toString(i).repeat(900_000);
+                    assertThat(MeshTlsClient.exchange(s, big)).isEqualTo("reviews-v1 " + CLIENT_ID + " " + big);
+                }
             }
             var meters = gw.metrics.service(REVIEWS.host());
             assertThat(meters.opened().count()).isEqualTo(1);
             if (mode == RelayMode.COPY) {
-                assertThat(meters.received().count()).isGreaterThan(200_000);
-                assertThat(meters.sent().count()).isGreaterThan(200_000);
+                assertThat(meters.received().count()).isGreaterThan(3_600_000);
+                assertThat(meters.sent().count()).isGreaterThan(3_600_000);
             }
         }
     }

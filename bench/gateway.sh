@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# East-west gateway data path: throughput of long mTLS streams (Gbit/s) and new mTLS connections per
+# second with their connect+handshake latency, to one BoringSSL server that requires a client
+# certificate, measured in one run over three paths: directly, through HAProxy 2.6 in TCP mode routing
+# on req.ssl_sni, and through the Isthmus gateway's passthrough listener (auto, splice and copy relays).
+# Everything runs on loopback on this machine; the client, the server and the proxy share its cores.
+# Prints a markdown table.
+#
+# Usage: bench/gateway.sh [--seconds S] [--rounds R] [--streams N] [--workers N]
+#        (defaults: 5 s, 3 rounds alternating over the paths, medians; 4 streams, 16 workers)
+# Needs: a JDK 17+, Maven, haproxy (apt-get install haproxy). Not part of the test suite.
+set -euo pipefail
+
+SECS=5
+ROUNDS=3
+STREAMS=4
+WORKERS=16
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --seconds) SECS="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --streams) STREAMS="$2"; shift 2 ;;
+    --workers) WORKERS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+HAPROXY="$(command -v haproxy || true)"
+[[ -n "$HAPROXY" ]] || { echo "haproxy is required (apt-get install haproxy)" >&2; exit 1; }
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+echo "building east-west-gateway (main and test classes)..." >&2
+mvn_q() { mvn -B -q -o "$@" >&2 2>/dev/null || mvn -B -q "$@" >&2; }
+mvn_q -pl east-west-gateway test-compile
+mvn_q -pl east-west-gateway dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt"
+CP="east-west-gateway/target/test-classes:east-west-gateway/target/classes:$(cat "$WORK/cp.txt")"
+
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "measuring direct, HAProxy, gateway (auto, splice, copy): ${ROUNDS} rounds of ${SECS} s each..." >&2
+TABLE="$(java -Xmx1g -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  io.isthmus.gateway.bench.GatewayBench "$SECS" "$ROUNDS" "$STREAMS" "$WORKERS" "$HAPROXY")"
+LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+CPU="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+JAVA="$(java -version 2>&1 | head -1)"
+cat <<OUT
+Date: $(date -u +%Y-%m-%dT%H:%MZ). Machine: ${CPU}, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; ${JAVA}; $("$HAPROXY" -v | head -1 | cut -d' ' -f1-3).
+Medians of ${ROUNDS} rounds of ${SECS} s per measurement, rounds alternating over the paths, after a 1 s warm-up of each; load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares these cores).
+
+${TABLE}
+OUT

@@ -1,0 +1,343 @@
+package io.isthmus.gateway.bench;
+
+import io.isthmus.gateway.TestPki;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.internal.tcnative.SSL;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Drives {@code bench/gateway.sh}: one mTLS server (BoringSSL, client certificate required), reached
+ * directly, through HAProxy in TCP mode routing on {@code req.ssl_sni}, and through the gateway's
+ * passthrough listener (a child JVM); measures long-stream throughput and new TLS connections per
+ * second with their connect+handshake latency, and prints a Markdown table.
+ *
+ * <p>Arguments: {@code <seconds per measurement> <rounds> <streams> <connection workers> <haproxy binary>}.
+ */
+public final class GatewayBench {
+
+    private static final String SNI = "outbound_.9080_._.bench.default.svc.cluster.local";
+    private static final int CHUNK = 64 * 1024;
+
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    private final AtomicLong received = new AtomicLong();
+    private SslContext serverTls;
+    private SslContext clientTls;
+
+    private GatewayBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = Integer.parseInt(args[0]);
+        int rounds = Integer.parseInt(args[1]);
+        int streams = Integer.parseInt(args[2]);
+        int workers = Integer.parseInt(args[3]);
+        String haproxy = args[4];
+        GatewayBench bench = new GatewayBench();
+        try {
+            bench.run(seconds, rounds, streams, workers, haproxy);
+        } finally {
+            bench.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+        System.exit(0);
+    }
+
+    private void run(int seconds, int rounds, int streams, int workers, String haproxyBin) throws Exception {
+        TestPki pki = TestPki.create();
+        TestPki.Workload server = pki.material("spiffe://cluster.local/ns/default/sa/bench-server");
+        TestPki.Workload client = pki.material("spiffe://cluster.local/ns/default/sa/bench-client");
+        serverTls = SslContextBuilder.forServer(server.keys()).trustManager(server.trust()).sslProvider(SslProvider.OPENSSL)
+                .clientAuth(ClientAuth.REQUIRE).build();
+        clientTls = SslContextBuilder.forClient().keyManager(client.keys()).trustManager(client.trust())
+                .sslProvider(SslProvider.OPENSSL).endpointIdentificationAlgorithm(null).build();
+        Channel backend = startServer();
+        int backendPort = ((InetSocketAddress) backend.localAddress()).getPort();
+
+        Map<String, InetSocketAddress> targets = new LinkedHashMap<>();
+        targets.put("direct (no gateway)", new InetSocketAddress("127.0.0.3", backendPort));
+        List<Process> children = new ArrayList<>();
+        try {
+            Path cfg = Files.createTempFile("haproxy", ".cfg");
+            int haproxyPort = freePort();
+            Files.writeString(cfg, """
+                    global
+                      maxconn 8192
+                      nbthread 2
+                    defaults
+                      mode tcp
+                      timeout connect 5s
+                      timeout client 1h
+                      timeout server 1h
+                    frontend passthrough
+                      bind 127.0.0.1:%d
+                      tcp-request inspect-delay 10s
+                      tcp-request content accept if { req.ssl_hello_type 1 }
+                      use_backend mesh if { req.ssl_sni -i %s }
+                    backend mesh
+                      server s1 127.0.0.3:%d
+                    """.formatted(haproxyPort, SNI, backendPort));
+            children.add(new ProcessBuilder(haproxyBin, "-f", cfg.toString(), "-db").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+            targets.put("HAProxy 2.6 (tcp, req.ssl_sni)", new InetSocketAddress("127.0.0.1", haproxyPort));
+            for (String mode : List.of("AUTO", "SPLICE", "COPY")) {
+                Process gw = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp", System.getProperty("java.class.path"), "-Xmx512m", "-XX:+UseParallelGC",
+                        PassthroughBenchServer.class.getName(), SNI, "127.0.0.3", Integer.toString(backendPort), mode)
+                        .redirectErrorStream(true).start();
+                children.add(gw);
+                BufferedReader out = new BufferedReader(new InputStreamReader(gw.getInputStream()));
+                String line;
+                int port = -1;
+                while ((line = out.readLine()) != null) {
+                    if (line.startsWith("port ")) {
+                        port = Integer.parseInt(line.substring(5).trim());
+                        break;
+                    }
+                }
+                targets.put("Isthmus gateway (" + switch (mode) {
+                    case "AUTO" -> "auto: copy, then splice after 1 MiB";
+                    case "SPLICE" -> "splice from the first byte";
+                    default -> "copy only";
+                } + ")", new InetSocketAddress("127.0.0.1", port));
+                Thread drain = new Thread(() -> {
+                    try {
+                        out.transferTo(java.io.Writer.nullWriter());
+                    } catch (Exception e) {
+                        // gone
+                    }
+                });
+                drain.setDaemon(true);
+                drain.start();
+            }
+            waitForPort(targets.get("HAProxy 2.6 (tcp, req.ssl_sni)"));
+
+            // Rounds alternate over the paths so that load from elsewhere on the machine hits them alike; medians are reported.
+            for (InetSocketAddress t : targets.values()) {
+                connections(t, workers, 1);
+                throughput(t, streams, 1);
+            }
+            Map<String, List<double[]>> results = new LinkedHashMap<>();
+            for (int round = 0; round < rounds; round++) {
+                for (Map.Entry<String, InetSocketAddress> t : targets.entrySet()) {
+                    double gbps = throughput(t.getValue(), streams, seconds);
+                    double[] rate = connections(t.getValue(), workers, seconds);
+                    results.computeIfAbsent(t.getKey(), k -> new ArrayList<>()).add(new double[] {gbps, rate[0], rate[1], rate[2]});
+                }
+            }
+            System.out.println("| path | throughput, " + streams + " TLS streams (Gbit/s) | new mTLS connections/s (" + workers
+                    + " concurrent) | connect+handshake p50 (ms) | p99 (ms) |");
+            System.out.println("|---|---:|---:|---:|---:|");
+            for (Map.Entry<String, List<double[]>> r : results.entrySet()) {
+                System.out.printf("| %s | %.2f | %.0f | %.2f | %.2f |%n", r.getKey(), median(r.getValue(), 0), median(r.getValue(), 1),
+                        median(r.getValue(), 2), median(r.getValue(), 3));
+            }
+        } finally {
+            for (Process p : children) {
+                p.destroy();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+            backend.close();
+        }
+    }
+
+    private static double median(List<double[]> rows, int column) {
+        double[] v = rows.stream().mapToDouble(r -> r[column]).sorted().toArray();
+        return v[v.length / 2];
+    }
+
+    private Channel startServer() throws InterruptedException {
+        return new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(serverTls.newHandler(ch.alloc()), new ChannelInboundHandlerAdapter() {
+                            private boolean first = true;
+                            private boolean echo;
+
+                            @Override
+                            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                ByteBuf b = (ByteBuf) msg;
+                                if (first && b.isReadable()) {
+                                    first = false;
+                                    echo = b.getByte(b.readerIndex()) == 'E';
+                                }
+                                if (echo) {
+                                    ctx.writeAndFlush(b);
+                                } else {
+                                    received.addAndGet(b.readableBytes());
+                                    b.release();
+                                }
+                            }
+                        });
+                    }
+                }).bind("127.0.0.3", 0).sync().channel();
+    }
+
+    private Bootstrap client(ChannelInboundHandlerAdapter handler) {
+        return new Bootstrap().group(group).channel(EpollSocketChannel.class).option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        SslHandler tls = clientTls.newHandler(ch.alloc());
+                        SSL.setTlsExtHostName(((ReferenceCountedOpenSslEngine) tls.engine()).sslPointer(), SNI);
+                        ch.pipeline().addLast(tls, handler);
+                    }
+                });
+    }
+
+    /** Gbit/s received by the server from {@code streams} connections writing as fast as they can. */
+    private double throughput(InetSocketAddress to, int streams, int seconds) throws Exception {
+        ByteBuf chunk = Unpooled.unreleasableBuffer(Unpooled.directBuffer(CHUNK).writeZero(CHUNK));
+        List<Channel> channels = new ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            Channel ch = client(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                    if (evt instanceof SslHandshakeCompletionEvent e && e.isSuccess()) {
+                        pump(ctx.channel(), chunk);
+                    }
+                }
+
+                @Override
+                public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                    pump(ctx.channel(), chunk);
+                }
+            }).connect(to).sync().channel();
+            channels.add(ch);
+        }
+        Thread.sleep(300);
+        long start = received.get();
+        long t0 = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        long bytes = received.get() - start;
+        double secs = (System.nanoTime() - t0) / 1e9;
+        for (Channel ch : channels) {
+            ch.close().sync();
+        }
+        return bytes * 8 / secs / 1e9;
+    }
+
+    private static void pump(Channel ch, ByteBuf chunk) {
+        while (ch.isActive() && ch.isWritable()) {
+            ch.write(chunk.duplicate());
+        }
+        ch.flush();
+    }
+
+    /** New mTLS connections per second and the p50/p99 of connect+handshake, in ms. */
+    private double[] connections(InetSocketAddress to, int workers, int seconds) throws Exception {
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        AtomicLong done = new AtomicLong();
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(workers);
+        for (int i = 0; i < workers; i++) {
+            new Worker(to, latencies, done, deadline, finished).next();
+        }
+        finished.await(seconds + 30L, TimeUnit.SECONDS);
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        double p50 = sorted.length == 0 ? 0 : sorted[sorted.length / 2] / 1e6;
+        double p99 = sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] / 1e6;
+        return new double[] {done.get() / (double) seconds, p50, p99};
+    }
+
+    /** One connection after the other: connect, handshake, one echoed byte, close. */
+    private final class Worker {
+        private final InetSocketAddress to;
+        private final ConcurrentLinkedQueue<Long> latencies;
+        private final AtomicLong done;
+        private final long deadline;
+        private final java.util.concurrent.CountDownLatch finished;
+
+        Worker(InetSocketAddress to, ConcurrentLinkedQueue<Long> latencies, AtomicLong done, long deadline,
+                java.util.concurrent.CountDownLatch finished) {
+            this.to = to;
+            this.latencies = latencies;
+            this.done = done;
+            this.deadline = deadline;
+            this.finished = finished;
+        }
+
+        void next() {
+            if (System.nanoTime() > deadline) {
+                finished.countDown();
+                return;
+            }
+            long t0 = System.nanoTime();
+            client(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                    if (evt instanceof SslHandshakeCompletionEvent e) {
+                        if (e.isSuccess()) {
+                            latencies.add(System.nanoTime() - t0);
+                            ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'E'}));
+                        } else {
+                            ctx.close();
+                        }
+                    }
+                }
+
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    ((ByteBuf) msg).release();
+                    done.incrementAndGet();
+                    ctx.close();
+                }
+            }).connect(to).addListener(f -> {
+                if (!f.isSuccess()) {
+                    group.next().schedule(this::next, 10, TimeUnit.MILLISECONDS);
+                } else {
+                    ((io.netty.channel.ChannelFuture) f).channel().closeFuture().addListener(c -> next());
+                }
+            });
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void waitForPort(InetSocketAddress a) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            try (java.net.Socket s = new java.net.Socket(a.getAddress(), a.getPort())) {
+                return;
+            } catch (java.io.IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        throw new IllegalStateException("nothing listens on " + a);
+    }
+}
