@@ -14,7 +14,8 @@ import java.util.TreeMap;
  */
 public final class LoadGenerator implements AutoCloseable {
     /** One request: start in epoch millis, status (0 = no response), cluster and zone that answered, error text. */
-    public record Sample(long startMillis, int status, String cluster, String zone, long latencyMicros, String error) {
+    public record Sample(long startMillis, int status, String cluster, String zone, String version, long latencyMicros,
+                         String error) {
     }
 
     private final String url;
@@ -41,9 +42,10 @@ public final class LoadGenerator implements AutoCloseable {
             Caller.Result r = caller.get(url, Duration.ofSeconds(5));
             String cluster = r.status() > 0 ? Json.field(r.body(), "cluster") : null;
             String zone = r.status() > 0 ? Json.field(r.body(), "zone") : null;
+            String version = r.status() > 0 ? Json.field(r.body(), "version") : null;
             synchronized (samples) {
                 samples.add(new Sample(start, r.status(), cluster == null ? "" : cluster, zone == null ? "" : zone,
-                        r.latencyMicros(), r.error()));
+                        version == null ? "" : version, r.latencyMicros(), r.error()));
             }
             next += interval.toNanos();
             long wait = next - System.nanoTime();
@@ -77,6 +79,7 @@ public final class LoadGenerator implements AutoCloseable {
             }
             arr.append('[').append(s.startMillis()).append(',').append(s.status()).append(',')
                     .append(Json.str(s.cluster())).append(',').append(Json.str(s.zone())).append(',')
+                    .append(Json.str(s.version())).append(',')
                     .append(s.latencyMicros()).append(',')
                     .append(Json.str(s.error().length() > 200 ? s.error().substring(0, 200) : s.error())).append(']');
         }

@@ -23,7 +23,8 @@ public record LoadReport(long sent, long ok, long failed, Map<String, Integer> b
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One request. */
-    public record Sample(long startMillis, int status, String cluster, String zone, long latencyMicros, String error) {
+    public record Sample(long startMillis, int status, String cluster, String zone, String version, long latencyMicros,
+                         String error) {
     }
 
     public LoadReport {
@@ -40,8 +41,8 @@ public record LoadReport(long sent, long ok, long failed, Map<String, Integer> b
         }
         List<Sample> samples = new ArrayList<>();
         for (JsonNode s : n.get("samples")) {
-            samples.add(new Sample(s.get(0).asLong(), s.get(1).asInt(), s.get(2).asString(), s.get(3).asString(), s.get(4).asLong(),
-                    s.get(5).asString()));
+            samples.add(new Sample(s.get(0).asLong(), s.get(1).asInt(), s.get(2).asString(), s.get(3).asString(),
+                    s.get(4).asString(), s.get(5).asLong(), s.get(6).asString()));
         }
         return new LoadReport(n.get("sent").asLong(), n.get("ok").asLong(), n.get("failed").asLong(), bc, samples);
     }

@@ -84,8 +84,8 @@ class MtlsIT {
             throw new IllegalStateException("openssl s_client: " + e.getMessage(), e);
         }
         boolean answered = out.contains("HTTP/1.1 200");
-        report.count(1, answered ? 1 : 0).value("refusal", out.lines().filter(l -> l.contains("alert") || l.contains("error"))
-                .findFirst().orElse("connection closed")).outcome(answered ? "failed" : "passed").write(SharedFederation.reportDir());
+        report.count(1, answered ? 1 : 0).value("refusal", out.lines().filter(l -> l.contains("alert"))
+                .findFirst().orElse("connection closed without an answer")).outcome(answered ? "failed" : "passed").write(SharedFederation.reportDir());
         assertThat(answered).as("a foreign-root client got an answer:\n%s", out).isFalse();
     }
 
