@@ -7,7 +7,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.isthmus.controller.registry.ClusterService;
@@ -134,17 +133,17 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
         report(ClusterStatus.State.SYNCING, "");
         // Only changes that alter the registry matter: node and pod status heartbeats are ignored.
         namespaces = informer(client.namespaces().runnableInformer(0),
-                o -> List.of(NS_PREFIX + o.getMetadata().getName()), (a, b) -> !labelsOf(a).equals(labelsOf(b)));
+                o -> List.of(NS_PREFIX + o.getMetadata().getName()), (a, b) -> !KubeKeys.labelsOf(a).equals(KubeKeys.labelsOf(b)));
         nodes = informer(client.nodes().runnableInformer(0), o -> List.of(ALL),
-                (a, b) -> !labelsOf(a).equals(labelsOf(b)));
+                (a, b) -> !KubeKeys.labelsOf(a).equals(KubeKeys.labelsOf(b)));
         slices = informer(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0),
-                o -> List.of(serviceKeyOfSlice(o)), (a, b) -> true);
-        slices.addIndexers(Map.of("svc", s -> List.of(serviceKeyOfSlice(s)), "pod", KubernetesClusterDiscovery::podsOfSlice));
+                o -> List.of(KubeKeys.serviceKeyOfSlice(o)), (a, b) -> true);
+        slices.addIndexers(Map.of("svc", s -> List.of(KubeKeys.serviceKeyOfSlice(s)), "pod", KubeKeys::podsOfSlice));
         pods = informer(client.pods().inAnyNamespace().runnableInformer(0), this::servicesOfPod,
-                (a, b) -> !podFacts(a).equals(podFacts(b)));
+                (a, b) -> !KubeKeys.podFacts(a).equals(KubeKeys.podFacts(b)));
         pods.addIndexers(Map.of("ip", p -> p.getStatus() == null || p.getStatus().getPodIP() == null ? List.of()
                 : List.of(p.getStatus().getPodIP())));
-        services = informer(client.services().inAnyNamespace().runnableInformer(0), o -> List.of(key(o)), (a, b) -> true);
+        services = informer(client.services().inAnyNamespace().runnableInformer(0), o -> List.of(KubeKeys.key(o)), (a, b) -> true);
         List<CompletableFuture<Void>> starts = new ArrayList<>();
         for (SharedIndexInformer<?> i : informers) {
             starts.add(i.start().toCompletableFuture());
@@ -205,12 +204,12 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
             }
         });
         inf.exceptionHandler((started, t) -> {
-            String reason = describe(t);
+            String reason = KubeKeys.describe(t);
             if (!reason.equals(lastError)) {
                 LOG.warn("watch error [{}] {} {}", options.cluster(), inf.getApiTypeClass().getSimpleName(), reason);
             }
             lastError = reason;
-            if (isRefused(t)) {
+            if (KubeKeys.isRefused(t)) {
                 worker.execute(() -> report(ClusterStatus.State.ERRORED, reason));
             }
             return !closed;
@@ -260,7 +259,7 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
                 String ns = k.substring(NS_PREFIX.length());
                 for (Service s : services.getStore().list()) {
                     if (ns.equals(s.getMetadata().getNamespace())) {
-                        writeService(key(s), s);
+                        writeService(KubeKeys.key(s), s);
                     }
                 }
             } else if (!k.endsWith("/")) {
@@ -294,7 +293,7 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
     }
 
     private ClusterService assemble(Service s) {
-        return assembler.assemble(s, slices.getIndexer().byIndex("svc", key(s)), new KubeServiceAssembler.Lookups(
+        return assembler.assemble(s, slices.getIndexer().byIndex("svc", KubeKeys.key(s)), new KubeServiceAssembler.Lookups(
                 k -> pods.getStore().getByKey(k),
                 ip -> {
                     List<Pod> l = pods.getIndexer().byIndex("ip", ip);
@@ -364,10 +363,6 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
 
     // ---- helpers
 
-    private static String key(HasMetadata o) {
-        return o.getMetadata().getNamespace() + "/" + o.getMetadata().getName();
-    }
-
     /** The services whose endpoints a pod backs (through the slices naming it), else its namespace. */
     private List<String> servicesOfPod(Pod p) {
         SharedIndexInformer<EndpointSlice> sl = slices;
@@ -376,7 +371,7 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
         }
         List<String> keys = new ArrayList<>();
         for (EndpointSlice s : sl.getIndexer().byIndex("pod", p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())) {
-            keys.add(serviceKeyOfSlice(s));
+            keys.add(KubeKeys.serviceKeyOfSlice(s));
         }
         String ip = p.getStatus() == null ? null : p.getStatus().getPodIP();
         if (keys.isEmpty() && ip != null) {
@@ -386,59 +381,4 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
         return keys;
     }
 
-    private static List<String> podsOfSlice(EndpointSlice s) {
-        if (s.getEndpoints() == null) {
-            return List.of();
-        }
-        List<String> out = new ArrayList<>();
-        for (io.fabric8.kubernetes.api.model.discovery.v1.Endpoint e : s.getEndpoints()) {
-            if (e.getTargetRef() != null && e.getTargetRef().getName() != null) {
-                String ns = e.getTargetRef().getNamespace() == null ? s.getMetadata().getNamespace()
-                        : e.getTargetRef().getNamespace();
-                out.add(ns + "/" + e.getTargetRef().getName());
-            }
-        }
-        return out;
-    }
-
-    /** What of a pod the registry uses: labels, service account, node, IP. */
-    private static List<Object> podFacts(Pod p) {
-        return java.util.Arrays.asList(labelsOf(p), p.getSpec() == null ? null : p.getSpec().getServiceAccountName(),
-                p.getSpec() == null ? null : p.getSpec().getNodeName(), p.getStatus() == null ? null : p.getStatus().getPodIP());
-    }
-
-    private static Map<String, String> labelsOf(HasMetadata o) {
-        Map<String, String> l = o.getMetadata() == null ? null : o.getMetadata().getLabels();
-        return l == null ? Map.of() : l;
-    }
-
-    private static String serviceKeyOfSlice(EndpointSlice s) {
-        Map<String, String> l = s.getMetadata().getLabels();
-        String svc = l == null ? null : l.get(KubeServiceAssembler.SERVICE_NAME_LABEL);
-        return svc == null ? s.getMetadata().getNamespace() + "/" : s.getMetadata().getNamespace() + "/" + svc;
-    }
-
-    /** Whether the API server refused our credentials (401/403). */
-    static boolean isRefused(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof KubernetesClientException k && (k.getCode() == 401 || k.getCode() == 403)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    static String describe(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof KubernetesClientException k && k.getCode() > 0) {
-                return "HTTP " + k.getCode() + (k.getStatus() != null && k.getStatus().getMessage() != null
-                        ? ": " + k.getStatus().getMessage() : "");
-            }
-        }
-        Throwable root = t;
-        while (root.getCause() != null) {
-            root = root.getCause();
-        }
-        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
-    }
 }
