@@ -87,28 +87,33 @@ public final class GatewayBench {
         targets.put("direct (no gateway)", new InetSocketAddress("127.0.0.3", backendPort));
         List<Process> children = new ArrayList<>();
         try {
-            Path cfg = Files.createTempFile("haproxy", ".cfg");
-            int haproxyPort = freePort();
-            Files.writeString(cfg, """
-                    global
-                      maxconn 8192
-                      nbthread 2
-                    defaults
-                      mode tcp
-                      timeout connect 5s
-                      timeout client 1h
-                      timeout server 1h
-                    frontend passthrough
-                      bind 127.0.0.1:%d
-                      tcp-request inspect-delay 10s
-                      tcp-request content accept if { req.ssl_hello_type 1 }
-                      use_backend mesh if { req.ssl_sni -i %s }
-                    backend mesh
-                      server s1 127.0.0.3:%d
-                    """.formatted(haproxyPort, SNI, backendPort));
-            children.add(new ProcessBuilder(haproxyBin, "-f", cfg.toString(), "-db").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
-            targets.put("HAProxy 2.6 (tcp, req.ssl_sni)", new InetSocketAddress("127.0.0.1", haproxyPort));
+            for (boolean splice : new boolean[] {false, true}) {
+                Path cfg = Files.createTempFile("haproxy", ".cfg");
+                int haproxyPort = freePort();
+                Files.writeString(cfg, """
+                        global
+                          maxconn 8192
+                          nbthread 2
+                        defaults
+                          mode tcp
+                          timeout connect 5s
+                          timeout client 1h
+                          timeout server 1h
+                          %s
+                        frontend passthrough
+                          bind 127.0.0.1:%d
+                          tcp-request inspect-delay 10s
+                          tcp-request content accept if { req.ssl_hello_type 1 }
+                          use_backend mesh if { req.ssl_sni -i %s }
+                        backend mesh
+                          server s1 127.0.0.3:%d
+                        """.formatted(splice ? "option splice-auto" : "", haproxyPort, SNI, backendPort));
+                children.add(new ProcessBuilder(haproxyBin, "-f", cfg.toString(), "-db").redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+                InetSocketAddress address = new InetSocketAddress("127.0.0.1", haproxyPort);
+                targets.put(splice ? "HAProxy 2.6 (tcp, req.ssl_sni, option splice-auto)" : "HAProxy 2.6 (tcp, req.ssl_sni)", address);
+                waitForPort(address);
+            }
             for (String mode : List.of("AUTO", "SPLICE", "COPY")) {
                 Process gw = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-cp", System.getProperty("java.class.path"), "-Xmx512m", "-XX:+UseParallelGC",
@@ -139,7 +144,6 @@ public final class GatewayBench {
                 drain.setDaemon(true);
                 drain.start();
             }
-            waitForPort(targets.get("HAProxy 2.6 (tcp, req.ssl_sni)"));
 
             // Rounds alternate over the paths so that load from elsewhere on the machine hits them alike; medians are reported.
             for (InetSocketAddress t : targets.values()) {
@@ -219,7 +223,7 @@ public final class GatewayBench {
 
     /** Gbit/s received by the server from {@code streams} connections writing as fast as they can. */
     private double throughput(InetSocketAddress to, int streams, int seconds) throws Exception {
-        ByteBuf chunk = Unpooled.unreleasableBuffer(Unpooled.directBuffer(CHUNK).writeZero(CHUNK));
+        ByteBuf chunk = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(new byte[CHUNK]));
         List<Channel> channels = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
             Channel ch = client(new ChannelInboundHandlerAdapter() {
