@@ -150,7 +150,7 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
         }
         CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)).whenComplete((v, t) -> {
             if (t == null) {
-                worker.execute(this::initialSync);
+                run(this::initialSync);
             } else {
                 LOG.warn("discovery failed to start [{}] {}", options.cluster(), t.toString());
             }
@@ -210,7 +210,7 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
             }
             lastError = reason;
             if (KubeKeys.isRefused(t)) {
-                worker.execute(() -> report(ClusterStatus.State.ERRORED, reason));
+                run(() -> report(ClusterStatus.State.ERRORED, reason));
             }
             return !closed;
         });
@@ -224,7 +224,19 @@ public final class KubernetesClusterDiscovery implements AutoCloseable {
         }
         dirty.addAll(keys);
         if (drainScheduled.compareAndSet(false, true)) {
-            worker.execute(this::drain);
+            run(this::drain);
+        }
+    }
+
+    /** Runs a task on the worker thread unless this source is closed. */
+    private void run(Runnable task) {
+        if (closed) {
+            return;
+        }
+        try {
+            worker.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("discovery closed, event dropped [{}]", options.cluster());
         }
     }
 

@@ -212,20 +212,16 @@ public final class ClusterManager implements AutoCloseable {
         List<Secret> list = new ArrayList<>(secrets.getStore().list());
         list.sort((a, b) -> a.getMetadata().getName().compareTo(b.getMetadata().getName()));
         for (Secret s : list) {
-            try {
-                for (Map.Entry<String, String> e : RemoteSecrets.clusters(s).entrySet()) {
-                    if (e.getKey().equals(options.localCluster())) {
-                        LOG.warn("remote secret for the local cluster ignored [{}] secret={}", e.getKey(),
-                                s.getMetadata().getName());
-                        continue;
-                    }
-                    if (desired.put(e.getKey(), e.getValue()) != null) {
-                        LOG.warn("cluster in several remote secrets, the last by name wins [{}] secret={}",
-                                e.getKey(), s.getMetadata().getName());
-                    }
+            for (RemoteSecrets.Entry e : RemoteSecrets.entries(s)) {
+                if (e.cluster().equals(options.localCluster())) {
+                    LOG.warn("remote secret for the local cluster ignored [{}] secret={}", e.cluster(),
+                            s.getMetadata().getName());
+                } else if (!e.error().isEmpty()) {
+                    errors.put(e.cluster(), e.error());
+                } else if (desired.put(e.cluster(), e.kubeconfig()) != null) {
+                    LOG.warn("cluster in several remote secrets, the last by name wins [{}] secret={}",
+                            e.cluster(), s.getMetadata().getName());
                 }
-            } catch (RemoteSecretException ex) {
-                errors.put(ex.cluster(), ex.getMessage());
             }
         }
         for (Handle h : List.copyOf(handles.values())) {
@@ -233,6 +229,7 @@ public final class ClusterManager implements AutoCloseable {
                 removeCluster(h);
             }
         }
+        errors.keySet().removeAll(desired.keySet());
         errors.forEach((cluster, reason) -> {
             Handle h = handles.computeIfAbsent(cluster, n -> new Handle(n, null, null));
             setError(h, reason);

@@ -63,6 +63,57 @@ public final class RemoteSecrets {
     }
 
     /**
+     * One key of a remote secret: a cluster and its kubeconfig, or why that key is unusable.
+     *
+     * @param cluster the data key (the cluster name)
+     * @param kubeconfig the decoded kubeconfig, empty when {@code error} is set
+     * @param error why the key cannot be used, empty when it can
+     */
+    public record Entry(String cluster, String kubeconfig, String error) {
+        public Entry {
+            Objects.requireNonNull(cluster, "cluster");
+            Objects.requireNonNull(kubeconfig, "kubeconfig");
+            Objects.requireNonNull(error, "error");
+        }
+    }
+
+    /**
+     * Every key of a remote secret, each checked on its own so that one bad key does not hide the
+     * good ones; sorted by cluster name.
+     */
+    public static java.util.List<Entry> entries(Secret secret) {
+        String secretName = secret.getMetadata() == null ? "?" : secret.getMetadata().getName();
+        Map<String, Entry> out = new TreeMap<>();
+        if (secret.getData() != null) {
+            for (Map.Entry<String, String> e : secret.getData().entrySet()) {
+                try {
+                    String text = new String(Base64.getMimeDecoder().decode(e.getValue() == null ? "" : e.getValue()),
+                            StandardCharsets.UTF_8);
+                    out.put(e.getKey(), new Entry(e.getKey(), text, ""));
+                } catch (IllegalArgumentException ex) {
+                    out.put(e.getKey(), new Entry(e.getKey(), "", "secret " + secretName + " key " + e.getKey()
+                            + ": value is not base64: " + ex.getMessage()));
+                }
+            }
+        }
+        if (secret.getStringData() != null) {
+            secret.getStringData().forEach((k, v) -> out.put(k, new Entry(k, v == null ? "" : v, "")));
+        }
+        java.util.List<Entry> list = new java.util.ArrayList<>();
+        for (Entry e : out.values()) {
+            if (!CLUSTER_NAME.matcher(e.cluster()).matches()) {
+                list.add(new Entry(e.cluster(), "", "secret " + secretName + " key " + e.cluster()
+                        + " is not a cluster name"));
+            } else if (e.error().isEmpty() && e.kubeconfig().isBlank()) {
+                list.add(new Entry(e.cluster(), "", "secret " + secretName + " key " + e.cluster() + " is empty"));
+            } else {
+                list.add(e);
+            }
+        }
+        return list;
+    }
+
+    /**
      * The clusters a remote secret joins: cluster name → kubeconfig text, from {@code data} (base64)
      * and {@code stringData}, sorted by name.
      *

@@ -143,6 +143,19 @@ class ClusterManagerTest {
     }
 
     @Test
+    void oneBadKeyDoesNotHideTheGoodKeysOfTheSameSecret() {
+        putSecret(new SecretBuilder().withNewMetadata().withName("mixed").withNamespace(NS)
+                .withLabels(Map.of(MeshLabels.MULTI_CLUSTER, "true")).endMetadata()
+                .withStringData(Map.of("west", west.kubeconfig("west", "t"), "Not_A_Cluster", "x", "north", "")).build());
+        await().until(() -> endpointsOf("west").size() == 2);
+        await().until(() -> status("Not_A_Cluster").map(s -> s.state() == ClusterStatus.State.ERRORED
+                && s.reason().contains("is not a cluster name")).orElse(false));
+        await().until(() -> status("north").map(s -> s.reason().contains("is empty")).orElse(false));
+        east.client().secrets().inNamespace(NS).withName("mixed").delete();
+        await().until(() -> endpointsOf("west").isEmpty() && status("Not_A_Cluster").isEmpty() && status("north").isEmpty());
+    }
+
+    @Test
     void unreachableApiServerAtJoinDoesNotBlockReadiness() {
         north.stop();
         putSecret(RemoteSecrets.remoteSecret("north", north.kubeconfig("north", "t"), NS));
