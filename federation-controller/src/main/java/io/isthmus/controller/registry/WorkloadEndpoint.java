@@ -73,6 +73,27 @@ public record WorkloadEndpoint(String address, Map<String, Integer> ports, Strin
                         podName, namespace, labels);
     }
 
+    /**
+     * The value of a label as {@code failoverPriority} sees it: the pod's own label when it has it,
+     * else the topology fact the key names ({@code topology.istio.io/network} → network,
+     * {@code topology.kubernetes.io/region}/{@code zone}, {@code topology.istio.io/subzone} → locality,
+     * {@code topology.istio.io/cluster} → cluster); empty when unknown.
+     */
+    public String topologyLabel(String key) {
+        String own = labels.get(key);
+        if (own != null) {
+            return own;
+        }
+        return switch (key) {
+            case MeshLabels.NETWORK -> network;
+            case MeshLabels.REGION -> locality.region();
+            case MeshLabels.ZONE -> locality.zone();
+            case MeshLabels.SUBZONE -> locality.subZone();
+            case MeshLabels.CLUSTER -> cluster;
+            default -> "";
+        };
+    }
+
     /** Whether every given label is present with the same value (a subset or selector match). */
     public boolean matches(Map<String, String> selector) {
         return labels.entrySet().containsAll(selector.entrySet());

@@ -96,5 +96,12 @@ class InMemoryRegistryTest {
                 EndpointHealth.HEALTHY, "sa", "", "ns", Map.of());
         assertThat(e.targetPort(new ServicePort("http", 80, 8080, Protocol.HTTP))).isEqualTo(19080);
         assertThat(e.targetPort(new ServicePort("other", 80, 0, Protocol.HTTP))).isEqualTo(80);
+        WorkloadEndpoint t = new WorkloadEndpoint("1.1.1.1", Map.of(), "east", "net-east", new Locality("r", "z", "s"),
+                EndpointHealth.HEALTHY, "sa", "", "ns", Map.of("topology.kubernetes.io/zone", "own"));
+        assertThat(t.topologyLabel("topology.istio.io/network")).isEqualTo("net-east");
+        assertThat(t.topologyLabel("topology.istio.io/cluster")).isEqualTo("east");
+        assertThat(t.topologyLabel("topology.kubernetes.io/region")).isEqualTo("r");
+        assertThat(t.topologyLabel("topology.kubernetes.io/zone")).isEqualTo("own");
+        assertThat(t.topologyLabel("app")).isEmpty();
     }
 }
