@@ -11,12 +11,18 @@ import java.util.function.Consumer;
  * @param workDir      where PKI, kubeconfigs, bootstraps, tokens and logs go ({@code target/e2e} in tests)
  * @param readyTimeout how long to wait for each process to come up (default 120 s on a loaded 2-core machine)
  * @param progress     receives one line per step ({@code isthmus local up} prints them)
+ * @param proxyCertTtl workload certificate lifetime the sidecars ask for ({@code --cert-ttl}); zero
+ *                     = the sidecar's default (24 h). Short lifetimes make renewals happen during a run.
  */
-public record FederationOptions(Path workDir, Duration readyTimeout, Consumer<String> progress) {
+public record FederationOptions(Path workDir, Duration readyTimeout, Consumer<String> progress, Duration proxyCertTtl) {
     public FederationOptions {
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(readyTimeout, "readyTimeout");
         Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(proxyCertTtl, "proxyCertTtl");
+        if (proxyCertTtl.isNegative()) {
+            throw new IllegalArgumentException("proxyCertTtl: must be zero or positive");
+        }
         if (readyTimeout.isNegative() || readyTimeout.isZero()) {
             throw new IllegalArgumentException("readyTimeout: must be positive");
         }
@@ -24,11 +30,11 @@ public record FederationOptions(Path workDir, Duration readyTimeout, Consumer<St
 
     /** Defaults under {@code workDir}, progress to the log only. */
     public static FederationOptions of(Path workDir) {
-        return new FederationOptions(workDir, Duration.ofSeconds(120), line -> { });
+        return new FederationOptions(workDir, Duration.ofSeconds(120), line -> { }, Duration.ZERO);
     }
 
     /** The same options with another progress sink. */
     public FederationOptions withProgress(Consumer<String> p) {
-        return new FederationOptions(workDir, readyTimeout, p);
+        return new FederationOptions(workDir, readyTimeout, p, proxyCertTtl);
     }
 }

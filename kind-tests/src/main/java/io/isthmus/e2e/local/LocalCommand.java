@@ -62,7 +62,7 @@ public final class LocalCommand {
             }
             Files.createDirectories(workDir);
             LocalFederation fed = LocalFederation.start(t, new FederationOptions(workDir.toAbsolutePath(), Duration.ofSeconds(180),
-                    line -> out.println("  " + line)));
+                    line -> out.println("  " + line), Duration.ZERO));
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 out.println("isthmus local: stopping...");

@@ -159,6 +159,9 @@ final class PodLauncher implements AutoCloseable {
             args.add("--");
             args.addAll(proxyFiles(w.cluster() + "-" + podName, b, s.namespace(), s.serviceAccount()));
             args.addAll(List.of("--dns-address", "127.0.0.1:53"));
+            if (!options.proxyCertTtl().isZero()) {
+                args.addAll(List.of("--cert-ttl", options.proxyCertTtl().toSeconds() + "s"));
+            }
         }
         ChildProcess p = ChildProcess.startJava(w.cluster() + "-" + podName, net.execPrefix(), "128m", LocalFederation.podMain(),
                 args, options.workDir().resolve("logs"));

@@ -20,6 +20,9 @@ public final class SharedFederation implements AutoCloseable, ExtensionContext.S
     /** The topology of the scene and most scenarios. */
     public static final String TWO_CLUSTERS = "two-clusters-multi-network.yaml";
 
+    /** Workload certificates live 2 minutes, so every proxy renews during the run (the rotation scenario checks it). */
+    public static final Duration CERT_TTL = Duration.ofSeconds(Long.getLong("isthmus.e2e.certTtlSeconds", 120));
+
     private final LocalFederation federation;
 
     private SharedFederation(LocalFederation federation) {
@@ -32,7 +35,7 @@ public final class SharedFederation implements AutoCloseable, ExtensionContext.S
         ExtensionContext.Store store = context.getRoot().getStore(ExtensionContext.Namespace.create(SharedFederation.class));
         SharedFederation shared = store.getOrComputeIfAbsent(topologyFile, k -> new SharedFederation(LocalFederation.start(
                 TopologyLoader.load(topologies().resolve(k)),
-                new FederationOptions(workDir(), Duration.ofSeconds(180), line -> { }))), SharedFederation.class);
+                new FederationOptions(workDir(), Duration.ofSeconds(180), line -> { }, CERT_TTL))), SharedFederation.class);
         return shared.federation;
     }
 
