@@ -42,7 +42,7 @@ public final class LocalCommand {
 
     /** {@code isthmus local up}. */
     @Command(name = "up", mixinStandardHelpOptions = true, description = "Starts the federation of a topology file and runs until Ctrl-C.")
-    static final class Up implements java.util.concurrent.Callable<Integer> {
+    public static final class Up implements java.util.concurrent.Callable<Integer> {
         @Parameters(index = "0", paramLabel = "TOPOLOGY", description = "Topology file, e.g. topology-configs/two-clusters-multi-network.yaml")
         Path topology;
         @Option(names = "--work-dir", defaultValue = ".isthmus/local", description = "PKI, kubeconfigs and logs (default: ${DEFAULT-VALUE}).")
@@ -51,7 +51,13 @@ public final class LocalCommand {
         @Override
         public Integer call() throws Exception {
             PrintStream out = System.out;
-            Topology t = TopologyLoader.load(topology);
+            Topology t;
+            try {
+                t = TopologyLoader.load(topology);
+            } catch (io.isthmus.e2e.topology.TopologyException e) {
+                System.err.println("isthmus local: " + e.getMessage());
+                return 2;
+            }
             if (System.getenv(Isolation.OUTER_NETNS_ENV) == null) {
                 if (!Ip.netnsAvailable()) {
                     out.println("isthmus local: needs root and 'ip netns' to isolate the simulated clusters in network namespaces.");
@@ -61,8 +67,15 @@ public final class LocalCommand {
                 return reexecInside(out);
             }
             Files.createDirectories(workDir);
-            LocalFederation fed = LocalFederation.start(t, new FederationOptions(workDir.toAbsolutePath(), Duration.ofSeconds(180),
-                    line -> out.println("  " + line), Duration.ZERO));
+            LocalFederation fed;
+            try {
+                fed = LocalFederation.start(t, new FederationOptions(workDir.toAbsolutePath(), Duration.ofSeconds(180),
+                        line -> out.println("  " + line), Duration.ZERO));
+            } catch (RuntimeException e) {
+                System.err.println("isthmus local: the federation did not come up: " + e.getMessage());
+                System.err.println("  logs: " + workDir.toAbsolutePath().resolve("logs") + "; everything started was stopped");
+                return 1;
+            }
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 out.println("isthmus local: stopping...");
@@ -112,7 +125,7 @@ public final class LocalCommand {
 
     /** {@code isthmus local down}. */
     @Command(name = "down", mixinStandardHelpOptions = true, description = "Stops a running local federation and removes what it made.")
-    static final class Down implements java.util.concurrent.Callable<Integer> {
+    public static final class Down implements java.util.concurrent.Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             if (Files.exists(PID_FILE)) {
