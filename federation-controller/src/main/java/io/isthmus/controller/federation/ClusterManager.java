@@ -83,6 +83,7 @@ public final class ClusterManager implements AutoCloseable {
         KubernetesClusterDiscovery discovery;
         KubernetesClusterDiscovery pending;
         Instant pendingSince;
+        Instant cooldownUntil = Instant.MIN;
 
         Handle(String name, KubernetesClient fixedClient, String kubeconfig) {
             this.name = name;
@@ -257,7 +258,11 @@ public final class ClusterManager implements AutoCloseable {
         if (closed) {
             return;
         }
+        Instant now = clock.instant();
         for (Handle h : handles.values()) {
+            if (now.isBefore(h.cooldownUntil)) {
+                continue;
+            }
             boolean owned;
             try {
                 owned = ownership.tryAcquire(h.name);
@@ -287,6 +292,36 @@ public final class ClusterManager implements AutoCloseable {
                 }
             }
         }
+        rebalance(now);
+    }
+
+    /**
+     * Hands one cluster over per tick while this replica watches more than its share
+     * ({@code ceil(clusters / replicas)}); the released cluster is not taken back for five ticks, so
+     * a replica below its share picks it up. Its endpoints stay in the registry in between.
+     */
+    private void rebalance(Instant now) {
+        int replicas;
+        try {
+            replicas = ownership.replicas();
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (replicas <= 1) {
+            return;
+        }
+        long watching = handles.values().stream().filter(h -> h.discovery != null).count();
+        long share = (handles.size() + replicas - 1) / replicas;
+        if (watching <= share) {
+            return;
+        }
+        handles.values().stream().filter(h -> h.discovery != null && h.pending == null).reduce((a, b) -> b)
+                .ifPresent(h -> {
+                    LOG.info("handing over to balance replicas [{}] watching={} share={}", h.name, watching, share);
+                    stopDiscovery(h);
+                    ownership.release(h.name);
+                    h.cooldownUntil = now.plus(options.tick().multipliedBy(5));
+                });
     }
 
     private KubernetesClusterDiscovery startDiscovery(Handle h) {

@@ -21,6 +21,11 @@ public interface ClusterOwnership extends AutoCloseable {
     /** This replica's id. */
     String self();
 
+    /** How many replicas share the clusters now (1 when alone). */
+    default int replicas() {
+        return 1;
+    }
+
     @Override
     default void close() {
     }

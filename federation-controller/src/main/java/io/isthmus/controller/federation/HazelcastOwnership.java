@@ -101,6 +101,11 @@ public final class HazelcastOwnership implements ClusterOwnership {
     }
 
     @Override
+    public int replicas() {
+        return hz.getCluster().getMembers().size();
+    }
+
+    @Override
     public void close() {
         try {
             hz.getCluster().removeMembershipListener(membershipListener);
