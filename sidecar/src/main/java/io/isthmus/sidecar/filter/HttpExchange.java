@@ -164,7 +164,7 @@ public final class HttpExchange {
             }
         });
         if (request.isEnded()) {
-            request.handler(null).endHandler(null);
+            request.handler(null).endHandler(null).resume();
             call.startBuffered(body);
             return;
         }
@@ -361,6 +361,11 @@ public final class HttpExchange {
             return;
         }
         finished = true;
+        if (!request.isEnded()) {
+            // drain what is left of the request so the connection can read the next one
+            request.handler(null).endHandler(null).exceptionHandler(null);
+            request.resume();
+        }
         if (cluster != null) {
             cluster.endRequest();
         }
@@ -370,7 +375,7 @@ public final class HttpExchange {
         String remote = request.remoteAddress() == null ? "" : request.remoteAddress().toString();
         ctx.telemetry().record(new RequestRecord(ctx.direction().label(), ctx.listener(), request.method().name(),
                 authority(), request.uri(), protocol, sent, flagsText(), routeName, clusterName, upstreamHost, attempts,
-                requestBytes, responseBytes, (System.nanoTime() - startNanos) / 1e6, requestId, traceparent,
+                Math.max(requestBytes, request.bytesRead()), responseBytes, (System.nanoTime() - startNanos) / 1e6, requestId, traceparent,
                 peerPrincipal, remote, isGrpc()));
     }
 

@@ -88,15 +88,20 @@ final class UpstreamCall {
         current = a;
         ep.state().requestStarted();
         exchange.attempted(ep.address().toString());
-        cluster.client().request(options(ep)).compose(creq -> {
+        cluster.client().request(options(ep)).onComplete(rar -> {
+            if (rar.failed()) {
+                onResult(a, Future.failedFuture(rar.cause()));
+                return;
+            }
+            HttpClientRequest creq = rar.result();
             a.request = creq;
             prepare(creq);
             if (downstream.getHeader(HttpHeaders.CONTENT_LENGTH) == null && creq.version() != HttpVersion.HTTP_2) {
                 creq.setChunked(true);
             }
-            downstream.handler(chunk -> exchange.addRequestBytes(chunk.length()));
-            return creq.send(downstream);
-        }).onComplete(ar -> onResult(a, ar));
+            // the response callback is attached in the same turn as the send, so no event of it is missed
+            creq.send(downstream).onComplete(ar -> onResult(a, ar));
+        });
     }
 
     /** Also sends a copy of the buffered request to another cluster, ignoring its answer. */
@@ -113,11 +118,11 @@ final class UpstreamCall {
             HostAndPort hp = HostAndPort.parseAuthority(authority, -1);
             HostAndPort shadow = hp == null ? HostAndPort.create("shadow", -1)
                     : HostAndPort.create(hp.host() + "-shadow", hp.port());
-            m.client().request(optionsFor(m, ep)).compose(creq -> {
+            m.client().request(optionsFor(m, ep)).onSuccess(creq -> {
                 creq.headers().addAll(headers);
                 creq.authority(shadow);
-                return creq.send(body);
-            }).onSuccess(HttpClientResponse::body);
+                creq.send(body).onSuccess(HttpClientResponse::body);
+            });
         });
     }
 
@@ -188,15 +193,21 @@ final class UpstreamCall {
                 onResult(a, Future.failedFuture(new TimeoutException("per-try timeout")));
             }
         }));
-        cluster.client().request(options(ep)).compose(creq -> {
+        cluster.client().request(options(ep)).onComplete(rar -> {
+            if (rar.failed()) {
+                onResult(a, Future.failedFuture(rar.cause()));
+                return;
+            }
+            HttpClientRequest creq = rar.result();
             a.request = creq;
             if (a.done) {
                 creq.reset();
-                return Future.failedFuture(new TimeoutException("per-try timeout"));
+                return;
             }
             prepare(creq);
-            return creq.send(body);
-        }).onComplete(ar -> onResult(a, ar));
+            // the response callback is attached in the same turn as the send, so no event of it is missed
+            creq.send(body).onComplete(ar -> onResult(a, ar));
+        });
     }
 
     private void prepare(HttpClientRequest creq) {

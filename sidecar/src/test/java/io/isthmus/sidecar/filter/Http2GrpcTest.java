@@ -81,10 +81,10 @@ class Http2GrpcTest {
                 .setPort(port).setURI("/helloworld.Greeter/SayHello")).compose(req -> {
                     req.authority(HostAndPort.create("greeter", 50051));
                     req.putHeader("content-type", "application/grpc").putHeader("te", "trailers");
-                    return req.send(Buffer.buffer("hi"));
-                }).compose(r -> {
-                    resp[0] = r;
-                    return r.body();
+                    return req.send(Buffer.buffer("hi")).compose(r -> {
+                        resp[0] = r;
+                        return r.body();
+                    });
                 })).toString();
 
         assertThat(resp[0].version()).isEqualTo(HttpVersion.HTTP_2);

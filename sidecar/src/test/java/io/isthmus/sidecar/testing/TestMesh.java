@@ -97,11 +97,13 @@ public final class TestMesh implements AutoCloseable {
     public Reply send(HttpMethod method, String host, int port, String authority, String path, Map<String, String> headers,
                       Buffer body) {
         RequestOptions o = new RequestOptions().setMethod(method).setHost(host).setPort(port).setURI(path);
+        // the body is read in the same callback that receives the response, so none of it is missed
         Future<Reply> f = client.request(o).compose(req -> {
             req.authority(HostAndPort.parseAuthority(authority, -1));
             headers.forEach(req::putHeader);
-            return body == null ? req.send() : req.send(body);
-        }).compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp, b.toString())));
+            return (body == null ? req.send() : req.send(body))
+                    .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp, b.toString())));
+        });
         return await(f);
     }
 

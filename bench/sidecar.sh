@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Sidecar data path: client -> sidecar -> mTLS -> sidecar -> server, beside the same path through two
+# HAProxy 2.6 instances doing mTLS between them, and beside no proxy at all. 1 KiB responses,
+# HTTP/1.1 keep-alive. Measures added latency p50/p90/p99 at a fixed 1,000 requests/s (open loop,
+# latency from the scheduled send time), max requests/s (closed loop), CPU seconds per 1,000
+# requests and RSS per proxy process; the client-side Isthmus sidecar has 100 clusters configured.
+# Everything runs on loopback on this machine; load generator, app and proxies share its cores.
+# Prints a markdown section and replaces the "## sidecar" section of bench/RESULTS.md.
+#
+# Usage: bench/sidecar.sh [--seconds S] [--connections N]   (defaults: 10 s per run, 32 connections)
+# Needs: a JDK 17+, Maven, haproxy (installed with apt-get when missing, if possible). Not a test.
+set -euo pipefail
+
+SECS=10
+CONNS=32
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --seconds) SECS="$2"; shift 2 ;;
+    --connections) CONNS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+if ! command -v haproxy >/dev/null; then
+  (timeout 120 apt-get install -y haproxy >/dev/null 2>&1) || true
+fi
+HAPROXY="$(command -v haproxy || true)"
+[[ -n "$HAPROXY" ]] || { echo "haproxy is required (apt-get install haproxy)" >&2; exit 1; }
+WORK="$(mktemp -d)"
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+echo "building sidecar (main and test classes)..." >&2
+mvn_q() { mvn -B -q -o "$@" >&2 2>/dev/null || mvn -B -q "$@" >&2; }
+mvn_q -pl sidecar test-compile
+mvn_q -pl sidecar dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt"
+CP="sidecar/target/test-classes:sidecar/target/classes:$(cat "$WORK/cp.txt")"
+JAVA_PROXY=(java -XX:+UseSerialGC -Xms32m -Xmx128m -XX:TieredStopAtLevel=4 -cp "$CP"
+  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn --add-opens java.base/java.nio=ALL-UNNAMED)
+JAVA_LOAD=(java -Xmx512m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
+
+APP=18080; IST_OUT=18081; IST_IN=18443; HA_OUT=18082; HA_IN=18444
+AUTH="reviews.default.svc.cluster.local:9080"
+
+start() { # name, command...
+  local name="$1"; shift
+  "$@" >"$WORK/$name.log" 2>&1 &
+  PIDS+=("$!")
+  for _ in $(seq 1 200); do grep -q '^ready' "$WORK/$name.log" 2>/dev/null && break; sleep 0.1; done
+  grep -q '^ready' "$WORK/$name.log" || { echo "$name did not start:"; cat "$WORK/$name.log"; exit 1; } >&2
+  awk '/^ready/ {print $3; exit}' "$WORK/$name.log"
+}
+
+"${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchCerts "$WORK/certs"
+C="$WORK/certs"
+cat "$C/client/cert-chain.pem" "$C/client/key.pem" > "$WORK/client.pem"
+cat "$C/server/cert-chain.pem" "$C/server/key.pem" > "$WORK/server.pem"
+
+APP_PID="$(start app "${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad app "$APP")"
+SRV_PID="$(start ist-server "${JAVA_PROXY[@]}" io.isthmus.sidecar.bench.BenchProxy server "$C/server" "$IST_IN" "$APP")"
+CLI_PID="$(start ist-client "${JAVA_PROXY[@]}" io.isthmus.sidecar.bench.BenchProxy client "$C/client" "$IST_OUT" "$IST_IN" 99)"
+
+cat > "$WORK/ha-client.cfg" <<CFG
+global
+  nbthread 1
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  option http-keep-alive
+frontend out
+  bind 127.0.0.1:$HA_OUT
+  default_backend mesh
+backend mesh
+  http-reuse always
+  server peer 127.0.0.1:$HA_IN ssl crt $WORK/client.pem ca-file $C/client/root-cert.pem verify required sni str(outbound_.9080_._.reviews.default.svc.cluster.local)
+CFG
+cat > "$WORK/ha-server.cfg" <<CFG
+global
+  nbthread 1
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  option http-keep-alive
+frontend in
+  bind 127.0.0.1:$HA_IN ssl crt $WORK/server.pem ca-file $C/server/root-cert.pem verify required
+  http-request set-header x-forwarded-client-cert "URI=%{+Q}[ssl_c_s_dn]"
+  default_backend app
+backend app
+  http-reuse always
+  server app 127.0.0.1:$APP
+CFG
+"$HAPROXY" -f "$WORK/ha-server.cfg" -db >"$WORK/ha-server.log" 2>&1 & HAS_PID=$!; PIDS+=("$HAS_PID")
+"$HAPROXY" -f "$WORK/ha-client.cfg" -db >"$WORK/ha-client.log" 2>&1 & HAC_PID=$!; PIDS+=("$HAC_PID")
+sleep 1
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+TCK="$(getconf CLK_TCK)"
+
+declare -A HOST PORT
+HOST[direct]=127.0.0.1; PORT[direct]=$APP
+HOST[haproxy]=127.0.0.1; PORT[haproxy]=$HA_OUT
+HOST[isthmus]=127.0.0.2; PORT[isthmus]=$IST_OUT
+
+echo "warming up..." >&2
+for p in direct haproxy isthmus; do
+  "${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad max "${HOST[$p]}" "${PORT[$p]}" "$AUTH" "$CONNS" 5 >/dev/null
+done
+
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+declare -A LAT MAX CPU1 CPU2
+for p in direct haproxy isthmus; do
+  case $p in haproxy) P1=$HAC_PID; P2=$HAS_PID ;; isthmus) P1=$CLI_PID; P2=$SRV_PID ;; *) P1=""; P2="" ;; esac
+  [[ -n "$P1" ]] && { A1=$(cpu_ticks "$P1"); A2=$(cpu_ticks "$P2"); }
+  echo "measuring $p at 1000 rps for ${SECS}s..." >&2
+  LAT[$p]="$("${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad rate "${HOST[$p]}" "${PORT[$p]}" "$AUTH" 1000 "$SECS")"
+  if [[ -n "$P1" ]]; then
+    B1=$(cpu_ticks "$P1"); B2=$(cpu_ticks "$P2")
+    N=$((1000 * SECS))
+    CPU1[$p]="$(awk -v t=$((B1 - A1)) -v k="$TCK" -v n="$N" 'BEGIN {printf "%.3f", t / k / (n / 1000)}')"
+    CPU2[$p]="$(awk -v t=$((B2 - A2)) -v k="$TCK" -v n="$N" 'BEGIN {printf "%.3f", t / k / (n / 1000)}')"
+  fi
+  echo "measuring $p at saturation for ${SECS}s..." >&2
+  MAX[$p]="$("${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad max "${HOST[$p]}" "${PORT[$p]}" "$AUTH" "$CONNS" "$SECS")"
+done
+LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+f() { echo "$1" | awk -v i="$2" '{print $i}'; }
+add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.3f", a - b}'; }
+CPU="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+JAVA="$(java -version 2>&1 | head -1)"
+SECTION="$(cat <<OUT
+## sidecar
+
+\`bench/sidecar.sh\`: client -> proxy -> mTLS (P-256, TLS 1.3) -> proxy -> app (1 KiB responses, HTTP/1.1 keep-alive), three paths in
+one run: no proxy, two HAProxy 2.6 (1 thread each) doing mTLS, two Isthmus sidecars (separate JVMs, -Xmx128m SerialGC,
+the client sidecar with 100 clusters configured; routes carry the mesh retry policy). Load generator: a Vert.x
+open-loop client at a fixed 1,000 requests/s (latency measured from the scheduled send time) and a closed loop
+with ${CONNS} connections for max requests/s, ${SECS} s each after a 5 s warm-up per path.
+
+Date: $(date -u +%Y-%m-%dT%H:%MZ). Machine: ${CPU}, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; ${JAVA}; $("$HAPROXY" -v | head -1 | cut -d' ' -f1-3).
+Load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares these cores).
+
+| path | p50 ms | p90 ms | p99 ms | added p50 / p90 / p99 ms | errors at 1,000/s | max req/s | CPU s per 1,000 req (client-side / server-side proxy) | RSS MB (client-side / server-side) |
+|---|---:|---:|---:|---|---:|---:|---|---|
+| direct | $(f "${LAT[direct]}" 1) | $(f "${LAT[direct]}" 2) | $(f "${LAT[direct]}" 3) | — | $(f "${LAT[direct]}" 4) | $(f "${MAX[direct]}" 1) | — | — |
+| HAProxy x2 | $(f "${LAT[haproxy]}" 1) | $(f "${LAT[haproxy]}" 2) | $(f "${LAT[haproxy]}" 3) | $(add "$(f "${LAT[haproxy]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[haproxy]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[haproxy]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[haproxy]}" 4) | $(f "${MAX[haproxy]}" 1) | ${CPU1[haproxy]} / ${CPU2[haproxy]} | $(rss_mb "$HAC_PID") / $(rss_mb "$HAS_PID") |
+| Isthmus x2 | $(f "${LAT[isthmus]}" 1) | $(f "${LAT[isthmus]}" 2) | $(f "${LAT[isthmus]}" 3) | $(add "$(f "${LAT[isthmus]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[isthmus]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[isthmus]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[isthmus]}" 4) | $(f "${MAX[isthmus]}" 1) | ${CPU1[isthmus]} / ${CPU2[isthmus]} | $(rss_mb "$CLI_PID") / $(rss_mb "$SRV_PID") |
+
+Targets (issue 3): added p99 at 1,000/s within +0.30 ms for two sidecars and no worse than HAProxy; <= 0.2 CPU s per
+1,000 requests per proxy (0.2 vCPU at 1,000/s); RSS <= 60 MB per sidecar with 100 clusters.
+OUT
+)"
+echo "$SECTION"
+RESULTS="$ROOT/bench/RESULTS.md"
+python3 - "$RESULTS" "$SECTION" <<'PY'
+import re, sys
+path, section = sys.argv[1], sys.argv[2].rstrip() + "\n"
+text = open(path).read() if __import__('os').path.exists(path) else "# Benchmark results\n"
+pattern = re.compile(r"^## sidecar\n.*?(?=^## |\Z)", re.S | re.M)
+text = pattern.sub(section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+open(path, "w").write(text)
+PY

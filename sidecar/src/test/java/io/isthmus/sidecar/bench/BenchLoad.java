@@ -1,0 +1,119 @@
+package io.isthmus.sidecar.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The benchmark's app and load generator.
+ * {@code BenchLoad app PORT}: answers every request with 1 KiB.
+ * {@code BenchLoad rate HOST PORT AUTHORITY RPS SECONDS}: open-loop fixed rate; prints p50 p90 p99 (ms) and errors.
+ * {@code BenchLoad max HOST PORT AUTHORITY CONNECTIONS SECONDS}: closed loop; prints requests/s and errors.
+ */
+public final class BenchLoad {
+
+    public static void main(String[] args) throws Exception {
+        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(1));
+        switch (args[0]) {
+            case "app" -> {
+                Buffer kib = Buffer.buffer(new byte[1024]);
+                vertx.createHttpServer().requestHandler(r -> r.response().end(kib))
+                        .listen(Integer.parseInt(args[1]), "127.0.0.1").toCompletionStage().toCompletableFuture().get();
+                System.out.println("ready app " + ProcessHandle.current().pid());
+                Thread.currentThread().join();
+            }
+            case "rate" -> rate(vertx, args);
+            case "max" -> max(vertx, args);
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+        vertx.close();
+        System.exit(0);
+    }
+
+    private static HttpClientAgent client(Vertx vertx, int connections) {
+        return vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true))
+                .with(new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1)).build();
+    }
+
+    private static RequestOptions options(String[] args) {
+        return new RequestOptions().setMethod(HttpMethod.GET).setHost(args[1]).setPort(Integer.parseInt(args[2])).setURI("/bench");
+    }
+
+    private static void rate(Vertx vertx, String[] args) throws Exception {
+        int rps = Integer.parseInt(args[4]);
+        int seconds = Integer.parseInt(args[5]);
+        HostAndPort authority = HostAndPort.parseAuthority(args[3], -1);
+        HttpClientAgent c = client(vertx, 64);
+        int total = rps * seconds;
+        long[] latencies = new long[total];
+        AtomicLong errors = new AtomicLong();
+        CountDownLatch done = new CountDownLatch(total);
+        long start = System.nanoTime();
+        long intervalNanos = 1_000_000_000L / rps;
+        int[] sent = {0};
+        vertx.setPeriodic(1, id -> {
+            long due = (System.nanoTime() - start) / intervalNanos;
+            while (sent[0] < total && sent[0] <= due) {
+                int i = sent[0]++;
+                long scheduled = start + i * intervalNanos;
+                c.request(options(args)).compose(req -> req.authority(authority).send().compose(r -> r.body().map(b -> r.statusCode())))
+                        .onComplete(ar -> {
+                            latencies[i] = System.nanoTime() - scheduled;
+                            if (ar.failed() || ar.result() != 200) {
+                                errors.incrementAndGet();
+                            }
+                            done.countDown();
+                        });
+            }
+            if (sent[0] >= total) {
+                vertx.cancelTimer(id);
+            }
+        });
+        done.await();
+        Arrays.sort(latencies);
+        System.out.printf("%.3f %.3f %.3f %d%n", latencies[total / 2] / 1e6, latencies[(int) (total * 0.9)] / 1e6,
+                latencies[(int) (total * 0.99)] / 1e6, errors.get());
+    }
+
+    private static void max(Vertx vertx, String[] args) throws Exception {
+        int conns = Integer.parseInt(args[4]);
+        int seconds = Integer.parseInt(args[5]);
+        HostAndPort authority = HostAndPort.parseAuthority(args[3], -1);
+        HttpClientAgent c = client(vertx, conns);
+        AtomicLong ok = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        CountDownLatch done = new CountDownLatch(conns);
+        for (int k = 0; k < conns; k++) {
+            loop(c, args, authority, ok, errors, end, done);
+        }
+        done.await();
+        System.out.printf("%.0f %d%n", ok.get() / (double) seconds, errors.get());
+    }
+
+    private static void loop(HttpClientAgent c, String[] args, HostAndPort authority, AtomicLong ok, AtomicLong errors,
+                             long end, CountDownLatch done) {
+        if (System.nanoTime() > end) {
+            done.countDown();
+            return;
+        }
+        c.request(options(args)).compose(req -> req.authority(authority).send().compose(r -> r.body().map(b -> r.statusCode())))
+                .onComplete(ar -> {
+                    if (ar.succeeded() && ar.result() == 200) {
+                        ok.incrementAndGet();
+                    } else {
+                        errors.incrementAndGet();
+                    }
+                    loop(c, args, authority, ok, errors, end, done);
+                });
+    }
+}
