@@ -1,13 +1,12 @@
 package io.isthmus.controller.cli;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.isthmus.controller.config.ConfigChecks;
 import io.isthmus.controller.config.ConfigException;
 import io.isthmus.controller.config.ConfigFiles;
 import io.isthmus.controller.config.ConfigParser;
-import io.isthmus.controller.config.DestinationRule;
 import io.isthmus.controller.config.MeshConfig;
 import io.isthmus.controller.config.MeshResource;
-import io.isthmus.controller.config.VirtualService;
 import io.isthmus.mesh.MeshLabels;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -74,45 +73,11 @@ public final class AnalyzeCommand implements Callable<Integer> {
                 }
             }
         }
-        List<String> warnings = crossCheck(new MeshConfig(accepted, MeshLabels.SYSTEM_NAMESPACE));
+        List<String> warnings = ConfigChecks.crossCheck(new MeshConfig(accepted, MeshLabels.SYSTEM_NAMESPACE));
         warnings.forEach(w -> out.println("Warning " + w));
         out.println(accepted.size() + " accepted, " + rejected + " rejected, " + warnings.size() + " warnings"
                 + (ignored > 0 ? ", " + ignored + " other resources ignored" : ""));
         out.flush();
         return rejected == 0 ? 0 : 1;
-    }
-
-    /** References that do not resolve among the analysed resources. */
-    static List<String> crossCheck(MeshConfig config) {
-        List<String> warnings = new ArrayList<>();
-        for (VirtualService vs : config.all(VirtualService.class)) {
-            for (int i = 0; i < vs.http().size(); i++) {
-                List<VirtualService.RouteDestination> route = vs.http().get(i).route();
-                for (int j = 0; j < route.size(); j++) {
-                    VirtualService.Destination d = route.get(j).destination();
-                    if (d.subset().isEmpty()) {
-                        continue;
-                    }
-                    boolean defined = config.destinationRuleFor(d.host(), vs.ref().namespace())
-                            .flatMap(dr -> dr.subset(d.subset())).isPresent();
-                    if (!defined) {
-                        warnings.add(vs.ref() + ": spec.http[" + i + "].route[" + j + "].destination.subset: subset "
-                                + d.subset() + " of " + d.host() + " is defined by no DestinationRule given");
-                    }
-                }
-            }
-        }
-        for (DestinationRule dr : config.all(DestinationRule.class)) {
-            if (dr.host().startsWith("*")) {
-                continue;
-            }
-            long same = config.all(DestinationRule.class).stream()
-                    .filter(o -> o.host().equals(dr.host()) && o.ref().namespace().equals(dr.ref().namespace())).count();
-            if (same > 1) {
-                warnings.add(dr.ref() + ": spec.host: " + same + " DestinationRules for " + dr.host()
-                        + " in one namespace; only the first by name is used");
-            }
-        }
-        return warnings;
     }
 }

@@ -31,6 +31,7 @@ public final class ConfigRegistry implements ConfigStore {
     private final List<Consumer<MeshConfig>> listeners = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicLong rejectionCount = new java.util.concurrent.atomic.AtomicLong();
     private volatile MeshConfig current;
+    private volatile List<String> warnings = List.of();
 
     /** @param rootNamespace namespace of mesh-wide policies, normally {@code isthmus-system} */
     public ConfigRegistry(String rootNamespace) {
@@ -135,6 +136,18 @@ public final class ConfigRegistry implements ConfigStore {
 
     private void publish() {
         current = new MeshConfig(new ArrayList<>(accepted.values()), rootNamespace);
+        List<String> now = ConfigChecks.crossCheck(current);
+        for (String w : now) {
+            if (!warnings.contains(w)) {
+                LOG.warn("config warning {}", w);
+            }
+        }
+        warnings = List.copyOf(now);
+    }
+
+    /** Unresolved references among the accepted resources (a route to an undefined subset...). */
+    public List<String> warnings() {
+        return warnings;
     }
 
     private void fire() {
