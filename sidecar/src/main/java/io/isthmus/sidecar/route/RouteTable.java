@@ -1,5 +1,6 @@
 package io.isthmus.sidecar.route;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -11,69 +12,82 @@ import java.util.Optional;
  * A route configuration as the proxy runs it: virtual hosts indexed by domain. Lookup follows
  * Envoy's order — exact domain, then the longest {@code *.suffix}, then the longest {@code prefix*},
  * then {@code *} — first with the full authority (host and port), then with the host alone.
- *
- * @param name the route configuration name
- * @param virtualHosts in configuration order
+ * Immutable; exact domains are indexed once, wildcards are scanned.
  */
-public record RouteTable(String name, List<VirtualHostEntry> virtualHosts) {
+public final class RouteTable {
 
-    public RouteTable {
-        Objects.requireNonNull(name, "name");
-        virtualHosts = List.copyOf(virtualHosts);
-    }
+    private final String name;
+    private final List<VirtualHostEntry> virtualHosts;
+    private final Map<String, VirtualHostEntry> exact = new HashMap<>();
+    private final List<Map.Entry<String, VirtualHostEntry>> suffixes = new ArrayList<>();
+    private final List<Map.Entry<String, VirtualHostEntry>> prefixes = new ArrayList<>();
+    private final VirtualHostEntry any;
 
-    /** The virtual host serving an authority ({@code host} or {@code host:port}). */
-    public Optional<VirtualHostEntry> virtualHost(String authority) {
-        String a = authority == null ? "" : authority.toLowerCase(Locale.ROOT);
-        Optional<VirtualHostEntry> hit = lookup(a);
-        if (hit.isEmpty()) {
-            int colon = a.lastIndexOf(':');
-            if (colon > 0 && a.indexOf(']') < colon) {
-                hit = lookup(a.substring(0, colon));
-            }
-        }
-        return hit;
-    }
-
-    private Optional<VirtualHostEntry> lookup(String host) {
-        Map<String, VirtualHostEntry> exact = new HashMap<>();
-        VirtualHostEntry bestSuffix = null;
-        int suffixLen = -1;
-        VirtualHostEntry bestPrefix = null;
-        int prefixLen = -1;
-        VirtualHostEntry any = null;
-        for (VirtualHostEntry vh : virtualHosts) {
+    /**
+     * @param name the route configuration name
+     * @param virtualHosts in configuration order
+     */
+    public RouteTable(String name, List<VirtualHostEntry> virtualHosts) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.virtualHosts = List.copyOf(virtualHosts);
+        VirtualHostEntry star = null;
+        for (VirtualHostEntry vh : this.virtualHosts) {
             for (String d : vh.domains()) {
                 String dl = d.toLowerCase(Locale.ROOT);
                 if (dl.equals("*")) {
-                    any = any == null ? vh : any;
+                    star = star == null ? vh : star;
                 } else if (dl.startsWith("*")) {
-                    String suffix = dl.substring(1);
-                    if (host.endsWith(suffix) && host.length() > suffix.length() && suffix.length() > suffixLen) {
-                        bestSuffix = vh;
-                        suffixLen = suffix.length();
-                    }
+                    suffixes.add(Map.entry(dl.substring(1), vh));
                 } else if (dl.endsWith("*")) {
-                    String prefix = dl.substring(0, dl.length() - 1);
-                    if (host.startsWith(prefix) && host.length() > prefix.length() && prefix.length() > prefixLen) {
-                        bestPrefix = vh;
-                        prefixLen = prefix.length();
-                    }
+                    prefixes.add(Map.entry(dl.substring(0, dl.length() - 1), vh));
                 } else {
                     exact.putIfAbsent(dl, vh);
                 }
             }
         }
+        suffixes.sort((a, b) -> b.getKey().length() - a.getKey().length());
+        prefixes.sort((a, b) -> b.getKey().length() - a.getKey().length());
+        this.any = star;
+    }
+
+    /** The route configuration name. */
+    public String name() {
+        return name;
+    }
+
+    /** The virtual hosts in configuration order. */
+    public List<VirtualHostEntry> virtualHosts() {
+        return virtualHosts;
+    }
+
+    /** The virtual host serving an authority ({@code host} or {@code host:port}). */
+    public Optional<VirtualHostEntry> virtualHost(String authority) {
+        String a = authority == null ? "" : authority.toLowerCase(Locale.ROOT);
+        VirtualHostEntry hit = lookup(a);
+        if (hit == null) {
+            int colon = a.lastIndexOf(':');
+            if (colon > 0 && a.indexOf(']') < colon) {
+                hit = lookup(a.substring(0, colon));
+            }
+        }
+        return Optional.ofNullable(hit == null ? any : hit);
+    }
+
+    private VirtualHostEntry lookup(String host) {
         VirtualHostEntry e = exact.get(host);
         if (e != null) {
-            return Optional.of(e);
+            return e;
         }
-        if (bestSuffix != null) {
-            return Optional.of(bestSuffix);
+        for (Map.Entry<String, VirtualHostEntry> s : suffixes) {
+            if (host.length() > s.getKey().length() && host.endsWith(s.getKey())) {
+                return s.getValue();
+            }
         }
-        if (bestPrefix != null) {
-            return Optional.of(bestPrefix);
+        for (Map.Entry<String, VirtualHostEntry> p : prefixes) {
+            if (host.length() > p.getKey().length() && host.startsWith(p.getKey())) {
+                return p.getValue();
+            }
         }
-        return Optional.ofNullable(any);
+        return null;
     }
 }

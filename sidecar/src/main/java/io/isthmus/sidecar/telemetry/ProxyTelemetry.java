@@ -33,6 +33,8 @@ public final class ProxyTelemetry {
     private final MeterRegistry registry;
     private final NodeIdentity node;
     private final Supplier<String> ownSpiffeId;
+    private final java.util.concurrent.ConcurrentHashMap<HttpKey, HttpMeters> httpMeters =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param registry where the metrics go (served on :15090/stats/prometheus by the assembly)
@@ -62,22 +64,45 @@ public final class ProxyTelemetry {
 
     /** Records one finished HTTP request: metrics and one access-log line. */
     public void record(RequestRecord r) {
-        Tags tags = labels(r.direction(), r.cluster(), r.peerPrincipal())
-                .and("request_protocol", r.grpc() ? "grpc" : "http")
-                .and("response_code", Integer.toString(r.status()))
-                .and("response_flags", r.flags());
-        tags = bounded(tags);
-        Counter.builder("istio_requests").description("Requests handled by the proxy").tags(tags).register(registry)
-                .increment();
-        DistributionSummary.builder("istio_request_duration_milliseconds").tags(tags)
-                .serviceLevelObjectives(DURATION_BUCKETS).register(registry).record(r.durationMillis());
-        DistributionSummary.builder("istio_request_bytes").tags(tags).serviceLevelObjectives(BYTE_BUCKETS)
-                .register(registry).record(r.requestBytes());
-        DistributionSummary.builder("istio_response_bytes").tags(tags).serviceLevelObjectives(BYTE_BUCKETS)
-                .register(registry).record(r.responseBytes());
+        HttpKey key = new HttpKey(r.direction(), r.cluster(), r.peerPrincipal(), r.grpc(), r.status(), r.flags());
+        HttpMeters m = httpMeters.get(key);
+        if (m == null) {
+            if (httpMeters.size() >= MAX_SERIES) {
+                key = new HttpKey(r.direction(), "other", "other", r.grpc(), r.status(), r.flags());
+            }
+            m = httpMeters.computeIfAbsent(key, this::register);
+        }
+        m.requests().increment();
+        m.duration().record(r.durationMillis());
+        m.requestBytes().record(r.requestBytes());
+        m.responseBytes().record(r.responseBytes());
         if (ACCESS.isInfoEnabled()) {
             ACCESS.info(AccessLogLine.json(r));
         }
+    }
+
+    private HttpMeters register(HttpKey k) {
+        Tags tags = labels(k.direction(), k.cluster(), k.peer())
+                .and("request_protocol", k.grpc() ? "grpc" : "http")
+                .and("response_code", Integer.toString(k.status()))
+                .and("response_flags", k.flags());
+        return new HttpMeters(
+                Counter.builder("istio_requests").description("Requests handled by the proxy").tags(tags).register(registry),
+                DistributionSummary.builder("istio_request_duration_milliseconds").tags(tags)
+                        .serviceLevelObjectives(DURATION_BUCKETS).register(registry),
+                DistributionSummary.builder("istio_request_bytes").tags(tags).serviceLevelObjectives(BYTE_BUCKETS)
+                        .register(registry),
+                DistributionSummary.builder("istio_response_bytes").tags(tags).serviceLevelObjectives(BYTE_BUCKETS)
+                        .register(registry));
+    }
+
+    /** What distinguishes one HTTP metric series from another. */
+    private record HttpKey(String direction, String cluster, String peer, boolean grpc, int status, String flags) {
+    }
+
+    /** The meters of one HTTP series. */
+    private record HttpMeters(Counter requests, DistributionSummary duration, DistributionSummary requestBytes,
+                              DistributionSummary responseBytes) {
     }
 
     /** Records an opened TCP proxy connection. */
@@ -152,7 +177,7 @@ public final class ProxyTelemetry {
     }
 
     private Tags bounded(Tags tags) {
-        if (registry.getMeters().size() < MAX_SERIES) {
+        if (httpMeters.size() < MAX_SERIES) {
             return tags;
         }
         return Tags.of(tags.stream().map(t -> t.getKey().startsWith("destination_service")
