@@ -98,7 +98,8 @@ public final class GatewayCommand implements Callable<Integer> {
             description = "New connections per second per source IP, burst twice that (default: ${DEFAULT-VALUE}).")
     int connectionRate;
 
-    @Option(names = "--relay", defaultValue = "auto", description = "auto, splice or copy (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--relay", defaultValue = "auto",
+            description = "auto (copy, then splice(2) a direction after 1 MiB), splice or copy (default: ${DEFAULT-VALUE}).")
     String relay;
 
     @CommandLine.Spec

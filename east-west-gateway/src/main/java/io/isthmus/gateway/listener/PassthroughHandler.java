@@ -164,11 +164,10 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         String label = "[" + pass.clusterName() + " " + peer + " -> " + endpoint.address().getHostString() + ":" + endpoint.address().getPort() + "]";
         LOG.debug("passing connection {}", label);
         ctx.pipeline().remove(this);
-        Relay relay = Relay.start(downstream, upstream, replay, meters, context.spliceAfterBytes(), context.options().idleTimeout(), label);
+        Relay.start(downstream, upstream, replay, meters, context.spliceAfterBytes(), context.options().idleTimeout(), label);
         if (inputShutdown) {
             downstream.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
         }
-        LOG.trace("relay started {}", relay);
     }
 
     @Override

@@ -94,7 +94,7 @@ public final class GatewayEngine implements ProxyEngine {
         return outliers;
     }
 
-    /** Completes when the first endpoint assignment has been applied. */
+    /** Completes when the first endpoint assignment has been applied (or CDS named no EDS cluster). */
     public CompletableFuture<Void> firstEndpoints() {
         return firstEndpoints;
     }
@@ -114,11 +114,15 @@ public final class GatewayEngine implements ProxyEngine {
         return (resources, version) -> {
             Map<String, List<GatewayEndpoint>> nextInline = new HashMap<>();
             List<String> names = new ArrayList<>();
+            int eds = 0;
             for (Map.Entry<String, Cluster> e : resources.entrySet()) {
                 if (OutboundName.parseClusterName(e.getKey()).isEmpty()) {
                     continue;
                 }
                 names.add(e.getKey());
+                if (e.getValue().getType() == Cluster.DiscoveryType.EDS) {
+                    eds++;
+                }
                 if (e.getValue().hasLoadAssignment()) {
                     nextInline.put(e.getKey(), EndpointsTranslator.translate(e.getValue().getLoadAssignment()));
                 }
@@ -127,6 +131,10 @@ public final class GatewayEngine implements ProxyEngine {
             inline = Map.copyOf(nextInline);
             publish();
             LOG.info("clusters applied [version={} mesh={} of {}] {}", version, names.size(), resources.size(), context);
+            if (eds == 0 && !"static".equals(version)) {
+                // nothing to wait for: no EDS will come for a network without endpoint clusters
+                firstEndpoints.complete(null);
+            }
         };
     }
 

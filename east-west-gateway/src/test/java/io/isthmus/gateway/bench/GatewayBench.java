@@ -92,7 +92,7 @@ public final class GatewayBench {
                 int haproxyPort = freePort();
                 Files.writeString(cfg, """
                         global
-                          maxconn 8192
+                          maxconn 4096
                           nbthread 2
                         defaults
                           mode tcp
