@@ -89,27 +89,23 @@ public final class MeshTranslator {
     public ProxyResources resourcesFor(ProxyView view) {
         Builder b = new Builder();
         long gen = generation.get();
+        // a translation that read the registry before an invalidation may be cached under the old
+        // generation; the next call computes again
         OutboundKey key = new OutboundKey(view.type(), view.generator(), view.network(), view.locality().toString(),
                 view.namespace(), view.servedNetworks().toString(), view.labels());
-        Cached cached = outboundCache.get(key);
-        ProxyResources outbound;
-        if (cached != null && cached.generation == gen) {
-            outbound = cached.resources;
-        } else {
-            outbound = outbound(view);
-            if (generation.get() == gen) {
-                outboundCache.put(key, new Cached(gen, outbound));
-            }
+        // one computation per key and generation; concurrent callers of the same view wait for it
+        ProxyResources outbound = outboundCache.compute(key, (k, old) ->
+                old != null && old.generation >= gen ? old : new Cached(gen, outbound(view))).resources;
+        if (view.type() != ProxyView.ProxyType.SIDECAR || view.generator() != ProxyView.Generator.ENVOY) {
+            return outbound;
         }
         b.listeners.putAll(outbound.listeners());
-        b.routes.putAll(outbound.routes());
         b.clusters.putAll(outbound.clusters());
-        b.endpoints.putAll(outbound.endpoints());
-        b.secrets.putAll(outbound.secrets());
-        if (view.type() == ProxyView.ProxyType.SIDECAR && view.generator() == ProxyView.Generator.ENVOY) {
-            inbound(view, b);
+        inbound(view, b);
+        if (b.listeners.size() == outbound.listeners().size() && b.clusters.size() == outbound.clusters().size()) {
+            return outbound;
         }
-        return b.build();
+        return new ProxyResources(b.listeners, outbound.routes(), b.clusters, outbound.endpoints(), outbound.secrets());
     }
 
     private ProxyResources outbound(ProxyView view) {

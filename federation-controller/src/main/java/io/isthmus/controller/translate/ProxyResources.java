@@ -20,6 +20,10 @@ public record ProxyResources(
         SortedMap<String, ClusterLoadAssignment> endpoints,
         SortedMap<String, Secret> secrets) {
 
+    /** Maps this record made, by identity, weakly held. */
+    private static final com.google.common.cache.Cache<Object, Boolean> FROZEN =
+            com.google.common.cache.CacheBuilder.newBuilder().weakKeys().build();
+
     /** No resources at all. */
     public static final ProxyResources EMPTY = new ProxyResources(
             new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), new TreeMap<>(), new TreeMap<>());
@@ -32,8 +36,20 @@ public record ProxyResources(
         secrets = copy(secrets);
     }
 
+
+    /**
+     * An unmodifiable sorted copy; a map this record already froze is shared as it is, so proxies of
+     * one view share their maps instead of copying thousands of entries each.
+     */
     private static <T> SortedMap<String, T> copy(Map<String, T> m) {
-        return java.util.Collections.unmodifiableSortedMap(new TreeMap<>(m));
+        if (FROZEN.getIfPresent(m) != null) {
+            @SuppressWarnings("unchecked")
+            SortedMap<String, T> same = (SortedMap<String, T>) m;
+            return same;
+        }
+        SortedMap<String, T> out = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(m));
+        FROZEN.put(out, Boolean.TRUE);
+        return out;
     }
 
     /** Total number of resources of every type. */

@@ -1,7 +1,6 @@
 package io.isthmus.controller.xds;
 
 import com.google.protobuf.Any;
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
@@ -9,9 +8,6 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.isthmus.controller.translate.ProxyResources;
 import io.isthmus.controller.translate.ProxyView;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -225,11 +221,17 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
     private void send(Subscription s, boolean subscriptionChanged) {
         List<Any> any = new ArrayList<>();
         MessageDigest digest = sha256();
-        for (Map.Entry<String, ? extends Message> e : s.type.of(resources).entrySet()) {
-            if (s.wants(e.getKey())) {
-                any.add(Any.pack(e.getValue()));
-                digest.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                digest.update(deterministicBytes(e.getValue()));
+        Map<String, ? extends Message> all = s.type.of(resources);
+        if (s.wildcard) {
+            for (Map.Entry<String, ? extends Message> e : all.entrySet()) {
+                add(e.getKey(), e.getValue(), any, digest);
+            }
+        } else {
+            for (String name : s.names) {
+                Message m = all.get(name);
+                if (m != null) {
+                    add(name, m, any, digest);
+                }
             }
         }
         String version = HexFormat.of().formatHex(digest.digest(), 0, 8);
@@ -256,6 +258,13 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
             LOG.debug("send failed {} [{}]: {}", label(), s.type.shortName(), e.toString());
             closeQuietly();
         }
+    }
+
+    private static void add(String name, Message m, List<Any> any, MessageDigest digest) {
+        PackedResources.Packed p = PackedResources.of(m);
+        any.add(p.any());
+        digest.update(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        digest.update(p.digest());
     }
 
     private void checkIdentity(ProxyView v) {
@@ -308,19 +317,6 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static byte[] deterministicBytes(Message m) {
-        try {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream(m.getSerializedSize());
-            CodedOutputStream cos = CodedOutputStream.newInstance(buf);
-            cos.useDeterministicSerialization();
-            m.writeTo(cos);
-            cos.flush();
-            return buf.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }
