@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts the embedded Hazelcast member that holds the federated registry: multicast and
- * auto-detection off, TCP-IP join with the explicit member list, bound to one address, SLF4J
+ * auto-detection off, TCP-IP join with the explicit member list (or Hazelcast's Kubernetes
+ * discovery of the replicas' Service), bound to one address, SLF4J
  * logging, no phone-home, and failure detection tuned so a dead replica is dropped within ~5 s.
  * Hazelcast's traffic is plaintext in the open-source edition: keep members on a trusted network.
  */
@@ -47,11 +48,22 @@ public final class HazelcastMember {
         JoinConfig join = net.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
-        join.getTcpIpConfig().setEnabled(true);
-        join.getTcpIpConfig().addMember(options.address() + ":" + options.port());
-        options.members().forEach(m -> join.getTcpIpConfig().addMember(m));
-        LOG.info("hazelcast member [{}] {}:{} members={}", options.clusterName(), options.address(), options.port(),
-                options.members());
+        if (options.kubernetes().isPresent()) {
+            HazelcastOptions.KubernetesJoin k = options.kubernetes().get();
+            join.getTcpIpConfig().setEnabled(false);
+            join.getKubernetesConfig().setEnabled(true)
+                    .setProperty("namespace", k.namespace())
+                    .setProperty("service-name", k.serviceName())
+                    .setProperty("service-port", Integer.toString(options.port()));
+            LOG.info("hazelcast member [{}] {}:{} kubernetes discovery {}/{}", options.clusterName(), options.address(),
+                    options.port(), k.namespace(), k.serviceName());
+        } else {
+            join.getTcpIpConfig().setEnabled(true);
+            join.getTcpIpConfig().addMember(options.address() + ":" + options.port());
+            options.members().forEach(m -> join.getTcpIpConfig().addMember(m));
+            LOG.info("hazelcast member [{}] {}:{} members={}", options.clusterName(), options.address(), options.port(),
+                    options.members());
+        }
         return c;
     }
 }

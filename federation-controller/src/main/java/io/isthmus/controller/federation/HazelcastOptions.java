@@ -2,6 +2,7 @@ package io.isthmus.controller.federation;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How this controller's embedded Hazelcast member is set up.
@@ -12,13 +13,42 @@ import java.util.Objects;
  * @param address the address to bind and announce (default 127.0.0.1); never the wildcard
  * @param port the member port (default 5701)
  * @param members other members as {@code host:port}, each listed separately; empty = standalone
+ *     (unless {@code kubernetes} is given)
+ * @param kubernetes find the other replicas through Hazelcast's Kubernetes discovery instead of a
+ *     member list (the replicas' headless Service); empty = TCP-IP join with {@code members}
  */
-public record HazelcastOptions(String clusterName, String address, int port, List<String> members) {
+public record HazelcastOptions(String clusterName, String address, int port, List<String> members,
+                               Optional<KubernetesJoin> kubernetes) {
+
+    /**
+     * Replicas found through the Kubernetes API: the endpoints of a (headless) Service.
+     *
+     * @param namespace the Service's namespace, e.g. {@code isthmus-system}
+     * @param serviceName the Service selecting the controller replicas, e.g. {@code isthmus-controller-hazelcast}
+     */
+    public record KubernetesJoin(String namespace, String serviceName) {
+        public KubernetesJoin {
+            Objects.requireNonNull(namespace, "namespace");
+            Objects.requireNonNull(serviceName, "serviceName");
+            if (namespace.isBlank() || serviceName.isBlank()) {
+                throw new IllegalArgumentException("namespace and serviceName must not be blank");
+            }
+        }
+    }
+
+    /** TCP-IP join with an explicit member list (empty = standalone). */
+    public HazelcastOptions(String clusterName, String address, int port, List<String> members) {
+        this(clusterName, address, port, members, Optional.empty());
+    }
 
     public HazelcastOptions {
         Objects.requireNonNull(clusterName, "clusterName");
         Objects.requireNonNull(address, "address");
         members = List.copyOf(Objects.requireNonNull(members, "members"));
+        Objects.requireNonNull(kubernetes, "kubernetes");
+        if (kubernetes.isPresent() && !members.isEmpty()) {
+            throw new IllegalArgumentException("give either a member list or Kubernetes discovery, not both");
+        }
         if (clusterName.isBlank() || address.isBlank()) {
             throw new IllegalArgumentException("clusterName and address must not be blank");
         }
