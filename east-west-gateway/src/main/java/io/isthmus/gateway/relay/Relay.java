@@ -91,11 +91,17 @@ public final class Relay {
                 relay.close();
                 return;
             }
+            // A client that half-closed while the gateway was connecting has nothing more to read.
+            boolean downstreamOpen = !(downstream instanceof DuplexChannel d && d.isInputShutdown());
             if (spliceAfterBytes == 0) {
-                relay.startSplice(true);
+                if (downstreamOpen) {
+                    relay.startSplice(true);
+                }
                 relay.startSplice(false);
             }
-            downstream.config().setAutoRead(true);
+            if (downstreamOpen) {
+                downstream.config().setAutoRead(true);
+            }
             upstream.config().setAutoRead(true);
         });
         return relay;
