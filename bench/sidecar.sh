@@ -46,23 +46,24 @@ JAVA_LOAD=(java -Xmx512m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn
 APP=18080; IST_OUT=18081; IST_IN=18443; HA_OUT=18082; HA_IN=18444
 AUTH="reviews.default.svc.cluster.local:9080"
 
-start() { # name, command...
+start() { # name, command... (runs in this shell so that the cleanup knows the process)
   local name="$1"; shift
   "$@" >"$WORK/$name.log" 2>&1 &
   PIDS+=("$!")
-  for _ in $(seq 1 200); do grep -q '^ready' "$WORK/$name.log" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1 300); do grep -q '^ready' "$WORK/$name.log" 2>/dev/null && break; sleep 0.1; done
   grep -q '^ready' "$WORK/$name.log" || { echo "$name did not start:"; cat "$WORK/$name.log"; exit 1; } >&2
-  awk '/^ready/ {print $3; exit}' "$WORK/$name.log"
 }
+pid_of() { awk '/^ready/ {print $3; exit}' "$WORK/$1.log"; }
 
 "${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchCerts "$WORK/certs"
 C="$WORK/certs"
 cat "$C/client/cert-chain.pem" "$C/client/key.pem" > "$WORK/client.pem"
 cat "$C/server/cert-chain.pem" "$C/server/key.pem" > "$WORK/server.pem"
 
-APP_PID="$(start app "${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad app "$APP")"
-SRV_PID="$(start ist-server "${JAVA_PROXY[@]}" io.isthmus.sidecar.bench.BenchProxy server "$C/server" "$IST_IN" "$APP")"
-CLI_PID="$(start ist-client "${JAVA_PROXY[@]}" io.isthmus.sidecar.bench.BenchProxy client "$C/client" "$IST_OUT" "$IST_IN" 99)"
+start app "${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad app "$APP"
+start ist-server "${JAVA_PROXY[@]}" io.isthmus.sidecar.bench.BenchProxy server "$C/server" "$IST_IN" "$APP"
+start ist-client "${JAVA_PROXY[@]}" io.isthmus.sidecar.bench.BenchProxy client "$C/client" "$IST_OUT" "$IST_IN" 99
+SRV_PID="$(pid_of ist-server)"; CLI_PID="$(pid_of ist-client)"
 
 cat > "$WORK/ha-client.cfg" <<CFG
 global

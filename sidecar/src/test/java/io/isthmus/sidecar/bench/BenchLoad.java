@@ -27,8 +27,13 @@ public final class BenchLoad {
         switch (args[0]) {
             case "app" -> {
                 Buffer kib = Buffer.buffer(new byte[1024]);
-                vertx.createHttpServer().requestHandler(r -> r.response().end(kib))
-                        .listen(Integer.parseInt(args[1]), "127.0.0.1").toCompletionStage().toCompletableFuture().get();
+                try {
+                    vertx.createHttpServer().requestHandler(r -> r.response().end(kib))
+                            .listen(Integer.parseInt(args[1]), "127.0.0.1").toCompletionStage().toCompletableFuture().get();
+                } catch (Exception e) {
+                    e.printStackTrace();
+                    System.exit(1);
+                }
                 System.out.println("ready app " + ProcessHandle.current().pid());
                 Thread.currentThread().join();
             }
