@@ -22,16 +22,19 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "isthmus gateway 0.1.0-SNAPSHOT",
         description = {
-            "Run an east-west gateway: the door into this cluster network. It reads the server name of each",
-            "mTLS connection on the passthrough port without decrypting it and passes the bytes to a local",
-            "endpoint of that mesh service, as the controller's xDS names them for its network.",
+            "Run an east-west gateway, the door into this cluster network: it reads the",
+            "server name of each mTLS connection on the passthrough port without",
+            "decrypting it and passes the bytes to a local endpoint of that mesh service,",
+            "as the controller's xDS names them for its network.",
             "",
             "Example:",
-            "  isthmus gateway --bootstrap gateway-bootstrap.yaml --root-cert root-cert.pem --token-file token \\",
-            "      --passthrough-address 10.255.0.2 --controller-address 10.2.0.1:15012",
+            "  isthmus gateway --bootstrap gw.yaml --root-cert root-cert.pem \\",
+            "      --token-file token --passthrough-address 10.255.0.2 \\",
+            "      --controller-address 10.2.0.1:15012",
             "",
-            "The bootstrap's node has type router (id router~<ip>~<pod>.<ns>~<ns>.svc.cluster.local) and metadata",
-            "REQUESTED_NETWORK_VIEW=<its network>. Stops gracefully on SIGTERM or Ctrl-C.",
+            "The bootstrap's node has type router (router~<ip>~<pod>.<ns>~<ns>.svc...)",
+            "and metadata REQUESTED_NETWORK_VIEW=<its network>.",
+            "Stops gracefully on SIGTERM or Ctrl-C.",
             "Exit codes: 0 stopped, 1 failed to start (reason printed), 2 wrong usage."})
 public final class GatewayCommand implements Callable<Integer> {
 
