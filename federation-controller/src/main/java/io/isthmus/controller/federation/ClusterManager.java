@@ -325,6 +325,10 @@ public final class ClusterManager implements AutoCloseable {
     }
 
     private KubernetesClusterDiscovery startDiscovery(Handle h) {
+        return startDiscovery(h, writer);
+    }
+
+    private KubernetesClusterDiscovery startDiscovery(Handle h, RegistryWriter target) {
         KubernetesClient client = h.fixedClient;
         if (client == null) {
             try {
@@ -336,14 +340,15 @@ public final class ClusterManager implements AutoCloseable {
         }
         return new KubernetesClusterDiscovery(new KubernetesClusterDiscovery.Options(h.name, options.localNetwork(),
                 options.staleAfter(), Duration.ofMillis(Math.max(100, options.tick().toMillis() / 2))),
-                client, writer, clock).start();
+                client, target, clock).start();
     }
 
     private void startPending(Handle h) {
         if (h.pending != null) {
             close(h.pending);
         }
-        h.pending = startDiscovery(h);
+        // The cluster stays SYNCED on the old client while the new one lists: hide its SYNCING.
+        h.pending = startDiscovery(h, new QuietSyncingWriter(writer));
         h.pendingSince = clock.instant();
     }
 

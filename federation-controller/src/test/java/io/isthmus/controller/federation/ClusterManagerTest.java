@@ -94,7 +94,11 @@ class ClusterManagerTest {
         putSecret(RemoteSecrets.remoteSecret("west", west.kubeconfig("west", "old"), NS));
         await().until(() -> endpointsOf("west").size() == 2);
         List<Integer> seen = new CopyOnWriteArrayList<>();
-        registry.addListener(c -> seen.add(endpointsOf("west").size()));
+        List<ClusterStatus.State> states = new CopyOnWriteArrayList<>();
+        registry.addListener(c -> {
+            seen.add(endpointsOf("west").size());
+            status("west").ifPresent(s -> states.add(s.state()));
+        });
 
         west.acceptTokens("old", "new");
         putSecret(RemoteSecrets.remoteSecret("west", west.kubeconfig("west", "new"), NS));
@@ -107,6 +111,7 @@ class ClusterManagerTest {
                 Map.of("reviews-1", "10.2.0.11", "reviews-2", "10.2.0.12", "reviews-3", "10.2.0.13"))).update();
         await().atMost(Duration.ofSeconds(15)).until(() -> endpointsOf("west").size() == 3);
         assertThat(seen).allMatch(n -> n >= 2);
+        assertThat(states).containsOnly(ClusterStatus.State.SYNCED);
         assertThat(endpointsOf("west")).allMatch(e -> e.health() == EndpointHealth.HEALTHY);
 
         east.client().secrets().inNamespace(NS).withName(RemoteSecrets.NAME_PREFIX + "west").delete();
