@@ -12,9 +12,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Debounces change notifications into pushes: a push runs once no change arrived for the debounce
- * period, or at the latest ten debounce periods after the first change of the batch, so a storm of
- * endpoint updates costs one push and a steady trickle still gets out. Pushes run one at a time on
- * the scheduler's own thread.
+ * period, or at the latest two debounce periods after the first change of the batch, so a storm of
+ * endpoint updates costs one push per window and a steady trickle (one change per debounce period)
+ * still gets out within two periods. Pushes run one at a time on the scheduler's own thread; changes
+ * that arrive during a push start the next batch.
  */
 public final class PushScheduler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PushScheduler.class);
@@ -43,7 +44,7 @@ public final class PushScheduler implements AutoCloseable {
         if (debounce.isNegative()) {
             throw new IllegalArgumentException("debounce must not be negative: " + debounce);
         }
-        this.maxDelay = debounce.multipliedBy(10);
+        this.maxDelay = debounce.multipliedBy(2);
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "xds-push");
             t.setDaemon(true);
