@@ -75,6 +75,7 @@ public final class ScenarioReport {
             String o = r.outcome.length() > 10 ? r.outcome.substring(0, 10) : r.outcome;
             b.append(String.format("%-22s %-10s %9d %9d  %s%n", r.scenario, o, r.requests, r.failures, r.values));
         }
+        b.append("(failures = answers other than 200, including the refusals a scenario waits for: leave, deny, plaintext)\n");
         return b.toString();
     }
 
