@@ -18,6 +18,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.ConnectOptions;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.SocketAddress;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -27,9 +32,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The sidecar's own TLS paths through the gateway: its upstream client (OpenSSL, mesh SNI with '_')
- * reaches an inbound-style server (OpenSSL, client certificate required) in another cluster through
- * the passthrough listener, and the server reads the caller's SPIFFE ID.
+ * The sidecar's own TLS paths through the gateway: its upstream HTTP and TCP clients (OpenSSL, mesh
+ * SNI with '_') reach an inbound-style server (OpenSSL, client certificate required) in another
+ * cluster through the passthrough listener, and the server reads the caller's SPIFFE ID.
  */
 class SidecarTlsThroughGatewayTest {
 
@@ -42,6 +47,48 @@ class SidecarTlsThroughGatewayTest {
         TlsMaterialSource.Mutable m = TlsMaterialSource.mutable();
         m.set(new TlsMaterial(key.privateKey(), key.chain(), List.of(pki.rootCertificate())));
         return m;
+    }
+
+    @Test
+    void sidecarTcpProxyPathReachesATlsServerThroughTheGateway() throws Exception {
+        TestPki pki = TestPki.create(dir);
+        TlsMaterialSource server = material(pki, pki.workload("west", "default", "reviews"));
+        TlsMaterialSource client = material(pki, pki.workload("east", "default", "productpage"));
+        OutboundName tcp = OutboundName.of("reviews.default.svc.cluster.local", 9000);
+        Vertx vertx = Vertx.vertx();
+        try (GatewayHarness gw = new GatewayHarness(PassthroughOptions.builder())) {
+            NetServer inbound = vertx.createNetServer(
+                    (NetServerOptions) new MeshTls(server).applyDownstream(new NetServerOptions(), MeshTls.ClientCertPolicy.REQUIRE))
+                    .connectHandler(socket -> {
+                        try {
+                            X509Certificate peer = (X509Certificate) socket.sslSession().getPeerCertificates()[0];
+                            socket.end(io.vertx.core.buffer.Buffer.buffer(SpiffeIdentity.uriSan(peer).orElse("none")));
+                        } catch (Exception e) {
+                            socket.close();
+                        }
+                    })
+                    .listen(0, "127.0.0.3").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            gw.table.put(tcp.clusterName(), List.of(GatewayEndpoint.of(new java.net.InetSocketAddress("127.0.0.3", inbound.actualPort()))));
+            NetClient net = vertx.createNetClient((NetClientOptions) new MeshTls(client).applyUpstream(
+                    new NetClientOptions().setHostnameVerificationAlgorithm(""), SanMatchers.ANY));
+            java.util.concurrent.CompletableFuture<String> answer = new java.util.concurrent.CompletableFuture<>();
+            // Vert.x refuses a '_' in ConnectOptions.setSniServerName (it builds an SNIHostName); a remote
+            // address whose host name is the SNI reaches the engine as its peer host instead.
+            java.net.InetAddress named = java.net.InetAddress.getByAddress(tcp.sni(), gw.address().getAddress().getAddress());
+            net.connect(new ConnectOptions().setRemoteAddress(SocketAddress.inetSocketAddress(
+                            new java.net.InetSocketAddress(named, gw.address().getPort()))).setSsl(true))
+                    .onSuccess(socket -> {
+                        io.vertx.core.buffer.Buffer got = io.vertx.core.buffer.Buffer.buffer();
+                        socket.handler(got::appendBuffer);
+                        socket.endHandler(v -> answer.complete(got.toString()));
+                    })
+                    .onFailure(answer::completeExceptionally);
+            // the gateway routed by the mesh SNI, so the name was on the wire
+            assertThat(answer.get(20, TimeUnit.SECONDS)).isEqualTo("spiffe://cluster.local/ns/default/sa/productpage");
+            assertThat(gw.metrics.service(tcp.host()).opened().count()).isEqualTo(1);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test
