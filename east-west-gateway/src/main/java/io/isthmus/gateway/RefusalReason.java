@@ -40,6 +40,8 @@ public enum RefusalReason {
     SNI_IP_ADDRESS,
     /** The server name is not a mesh name ({@code outbound_.<port>_.<subset>_.<host>}) nor a fixed route. */
     SNI_NOT_MESH,
+    /** The gateway had no routes from the controller yet (just started) and none came in time. */
+    NOT_READY,
     /** A mesh name of no service this gateway knows on its network. */
     UNKNOWN_SERVICE,
     /** A known service with no endpoint to pass to. */

@@ -4,8 +4,10 @@ import io.isthmus.gateway.lb.EndpointSelector;
 import io.isthmus.gateway.relay.Transport;
 import io.isthmus.gateway.route.SniRouter;
 import io.isthmus.gateway.telemetry.GatewayMetrics;
+import java.util.concurrent.CompletableFuture;
 
 /** What every connection of one listener shares. */
 record PassthroughContext(PassthroughOptions options, SniRouter router, EndpointSelector selector,
-        GatewayMetrics metrics, Admission admission, Transport transport, long spliceAfterBytes) {
+        GatewayMetrics metrics, Admission admission, Transport transport, long spliceAfterBytes,
+        CompletableFuture<Void> routesReady) {
 }

@@ -105,6 +105,24 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         deadline.cancel(false);
         context.metrics().helloDone();
         ctx.channel().config().setAutoRead(false);
+        if (!context.routesReady().isDone() && !context.router().fixed(serverName)) {
+            // Just started: hold the connection until the controller's first routes arrive, rather
+            // than refusing services the gateway is about to know.
+            ScheduledFuture<?> wait = ctx.executor().schedule(() -> refuse(ctx, RefusalReason.NOT_READY,
+                    "no routes from the controller within " + context.options().helloTimeout()),
+                    context.options().helloTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            context.routesReady().whenComplete((v, e) -> ctx.executor().execute(() -> {
+                wait.cancel(false);
+                if (state == State.CONNECTING) {
+                    route(ctx, serverName);
+                }
+            }));
+            return;
+        }
+        route(ctx, serverName);
+    }
+
+    private void route(ChannelHandlerContext ctx, String serverName) {
         RouteDecision decision = context.router().route(serverName);
         if (decision instanceof RouteDecision.Refuse r) {
             refuse(ctx, r.reason(), r.detail());

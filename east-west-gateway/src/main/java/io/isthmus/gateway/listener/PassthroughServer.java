@@ -17,6 +17,7 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,12 +51,16 @@ public final class PassthroughServer implements AutoCloseable {
      */
     public static PassthroughServer start(PassthroughOptions options, SniRouter router, EndpointSelector selector,
             GatewayMetrics metrics) throws GatewayException {
-        return start(options, router, selector, metrics, Transport.detect());
+        return start(options, router, selector, metrics, Transport.detect(), CompletableFuture.completedFuture(null));
     }
 
-    /** As {@link #start(PassthroughOptions, SniRouter, EndpointSelector, GatewayMetrics)} on a given transport. */
+    /**
+     * As {@link #start(PassthroughOptions, SniRouter, EndpointSelector, GatewayMetrics)} on a given
+     * transport, holding connections whose ClientHello arrives before {@code routesReady} completes
+     * (for at most the hello timeout) instead of routing them on an empty table.
+     */
     public static PassthroughServer start(PassthroughOptions options, SniRouter router, EndpointSelector selector,
-            GatewayMetrics metrics, Transport transport) throws GatewayException {
+            GatewayMetrics metrics, Transport transport, CompletableFuture<Void> routesReady) throws GatewayException {
         Objects.requireNonNull(options, "options");
         long spliceAfter = switch (options.relayMode()) {
             case AUTO -> transport.canSplice() ? AUTO_SPLICE_AFTER_BYTES : -1;
@@ -71,7 +76,8 @@ public final class PassthroughServer implements AutoCloseable {
         warnIfFileLimitLow(options, splice);
         Admission admission = new Admission(options.maxConnections(), options.connectionsPerSecondPerSource(),
                 options.burstPerSource(), System::nanoTime);
-        PassthroughContext context = new PassthroughContext(options, router, selector, metrics, admission, transport, spliceAfter);
+        PassthroughContext context = new PassthroughContext(options, router, selector, metrics, admission, transport, spliceAfter,
+                Objects.requireNonNull(routesReady, "routesReady"));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(), new DefaultThreadFactory("gateway-io", true),
                 transport.ioHandlerFactory());
         ServerBootstrap b = new ServerBootstrap()

@@ -29,6 +29,11 @@ public final class SniRouter {
         this.fixedRoutes = Map.copyOf(fixedRoutes);
     }
 
+    /** True when {@code serverName} has a fixed route, which needs no table. */
+    public boolean fixed(String serverName) {
+        return fixedRoutes.containsKey(serverName);
+    }
+
     /** Decides for a server name as the ClientHello parser returned it (lower case). */
     public RouteDecision route(String serverName) {
         if (looksLikeIpAddress(serverName)) {

@@ -65,7 +65,8 @@ public final class GatewayEngine implements ProxyEngine {
         if (ctx.node().string(ProxyMetadata.REQUESTED_NETWORK_VIEW).isEmpty()) {
             LOG.warn("gateway node has no metadata {} {}: the controller may send it no endpoints", ProxyMetadata.REQUESTED_NETWORK_VIEW, context);
         }
-        this.server = PassthroughServer.start(options, new SniRouter(table, fixedRoutes), new EndpointSelector(outliers), metrics);
+        this.server = PassthroughServer.start(options, new SniRouter(table, fixedRoutes), new EndpointSelector(outliers), metrics,
+                io.isthmus.gateway.relay.Transport.detect(), firstEndpoints);
     }
 
     /** Starts the passthrough listener; resources arrive through the handlers afterwards. */
