@@ -113,7 +113,7 @@ HOST[isthmus]=127.0.0.2; PORT[isthmus]=$IST_OUT
 
 echo "warming up..." >&2
 for p in direct haproxy isthmus; do
-  "${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad max "${HOST[$p]}" "${PORT[$p]}" "$AUTH" "$CONNS" 5 >/dev/null
+  "${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad max "${HOST[$p]}" "${PORT[$p]}" "$AUTH" "$CONNS" 15 >/dev/null
 done
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -145,7 +145,7 @@ SECTION="$(cat <<OUT
 one run: no proxy, two HAProxy 2.6 (1 thread each) doing mTLS (peer chain verified against the root both ways; HAProxy cannot match URI SANs), two Isthmus sidecars (separate JVMs, -Xmx128m SerialGC,
 the client sidecar with 100 clusters configured; routes carry the mesh retry policy). Load generator: a Vert.x
 open-loop client at a fixed 1,000 requests/s (latency measured from the scheduled send time) and a closed loop
-with ${CONNS} connections for max requests/s, ${SECS} s each after a 5 s warm-up per path.
+with ${CONNS} connections for max requests/s, ${SECS} s each after a 15 s warm-up per path at saturation (fresh JVMs need it for the JIT).
 
 Date: $(date -u +%Y-%m-%dT%H:%MZ). Machine: ${CPU}, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; ${JAVA}; $("$HAPROXY" -v | head -1 | cut -d' ' -f1-3).
 Load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares these cores).

@@ -34,6 +34,8 @@ import java.util.Set;
  */
 public final class HttpExchange {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpExchange.class);
+
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
             "transfer-encoding", "upgrade", "te", "host", "http2-settings", "trailer");
     private static final String XFCC = "x-forwarded-client-cert";
@@ -370,6 +372,14 @@ public final class HttpExchange {
             cluster.endRequest();
         }
         int sent = status != 0 ? status : request.response().headWritten() ? request.response().getStatusCode() : 0;
+        try {
+            report(sent);
+        } catch (RuntimeException | LinkageError e) {
+            LOG.warn("telemetry failed [{} {}]: {}", ctx.listener(), clusterName, e.toString());
+        }
+    }
+
+    private void report(int sent) {
         String protocol = request.version() == HttpVersion.HTTP_2 ? "HTTP/2" : request.version() == HttpVersion.HTTP_1_0
                 ? "HTTP/1.0" : "HTTP/1.1";
         String remote = request.remoteAddress() == null ? "" : request.remoteAddress().toString();
