@@ -49,4 +49,16 @@ class CircuitBreakerTest {
         assertThat(done).filteredOn(r -> r.status() == 503).isNotEmpty()
                 .allMatch(r -> "UO".equals(r.header("x-isthmus-response-flags")));
     }
+
+    @Test
+    void theRetryBudgetBoundsConcurrentRetriesByActiveRequests() {
+        CircuitBreakerLimits budget = new CircuitBreakerLimits(1024, 1024, 1024, Integer.MAX_VALUE, 20.0, 3);
+
+        assertThat(budget.retryAllowed(2, 0)).as("min retry concurrency").isTrue();
+        assertThat(budget.retryAllowed(3, 10)).isFalse();
+        assertThat(budget.retryAllowed(19, 100)).isTrue();
+        assertThat(budget.retryAllowed(20, 100)).isFalse();
+        assertThat(CircuitBreakerLimits.DEFAULTS.retryAllowed(10_000, 1)).as("unbounded without budget").isTrue();
+        assertThat(new CircuitBreakerLimits(1024, 1024, 1024, 2, -1, 3).retryAllowed(2, 100)).isFalse();
+    }
 }
