@@ -9,7 +9,7 @@ import io.isthmus.sidecar.route.RouteEntry;
 import io.isthmus.sidecar.route.RouteTable;
 import io.isthmus.sidecar.telemetry.RequestIds;
 import io.isthmus.sidecar.telemetry.RequestRecord;
-import io.isthmus.sidecar.tls.SpiffeIdentity;
+import io.isthmus.sidecar.tls.PeerIdentities;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -17,12 +17,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 import java.net.InetAddress;
-import java.security.MessageDigest;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -266,32 +261,15 @@ public final class HttpExchange {
         if (!own.isEmpty()) {
             b.append("By=").append(own).append(';');
         }
-        peerLeaf().ifPresent(leaf -> {
-            try {
-                byte[] h = MessageDigest.getInstance("SHA-256").digest(leaf.getEncoded());
-                b.append("Hash=").append(HexFormat.of().formatHex(h)).append(';');
-            } catch (Exception e) {
-                // the hash is informational; leave it out when it cannot be computed
-            }
-        });
+        String hash = PeerIdentities.of(request.connection()).leafSha256();
+        if (!hash.isEmpty()) {
+            b.append("Hash=").append(hash).append(';');
+        }
         return b.append("URI=").append(peerPrincipal).toString();
     }
 
-    private Optional<X509Certificate> peerLeaf() {
-        if (!request.isSSL()) {
-            return Optional.empty();
-        }
-        try {
-            List<Certificate> certs = request.connection().peerCertificates();
-            return certs == null || certs.isEmpty() || !(certs.get(0) instanceof X509Certificate x)
-                    ? Optional.empty() : Optional.of(x);
-        } catch (Exception e) {
-            return Optional.empty();
-        }
-    }
-
     private String peerIdentity() {
-        return peerLeaf().flatMap(SpiffeIdentity::uriSan).orElse("");
+        return request.isSSL() ? PeerIdentities.of(request.connection()).spiffeId() : "";
     }
 
     private RbacRequest rbacRequest(String authority, MultiMap headers) {

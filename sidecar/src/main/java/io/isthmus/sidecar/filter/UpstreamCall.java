@@ -8,7 +8,7 @@ import io.isthmus.sidecar.errors.ProxyFailure;
 import io.isthmus.sidecar.errors.ResponseFlag;
 import io.isthmus.sidecar.route.RetryPolicy;
 import io.isthmus.sidecar.route.RouteEntry;
-import io.isthmus.sidecar.tls.SpiffeIdentity;
+import io.isthmus.sidecar.tls.PeerIdentities;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -22,7 +22,6 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
-import java.security.cert.X509Certificate;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -385,15 +384,7 @@ final class UpstreamCall {
     }
 
     private void peerOf(HttpClientResponse resp) {
-        try {
-            var conn = resp.request().connection();
-            if (conn != null && conn.isSsl() && !conn.peerCertificates().isEmpty()
-                    && conn.peerCertificates().get(0) instanceof X509Certificate leaf) {
-                exchange.peer(SpiffeIdentity.uriSan(leaf).orElse(""));
-            }
-        } catch (Exception e) {
-            // the peer identity is informational here; TLS already verified it
-        }
+        exchange.peer(PeerIdentities.of(resp.request().connection()).spiffeId());
     }
 
     /** One attempt's state. */

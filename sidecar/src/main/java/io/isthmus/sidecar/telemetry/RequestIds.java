@@ -3,7 +3,6 @@ package io.isthmus.sidecar.telemetry;
 import io.vertx.core.MultiMap;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 
 /**
  * Request identity: keeps a valid {@code x-request-id} and W3C {@code traceparent}, generates them
@@ -16,7 +15,6 @@ public final class RequestIds {
     /** The W3C trace context header. */
     public static final String TRACEPARENT = "traceparent";
 
-    private static final Pattern TRACEPARENT_FORMAT = Pattern.compile("[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}");
     private static final String ZERO_TRACE = "00000000000000000000000000000000";
 
     private RequestIds() {
@@ -26,17 +24,31 @@ public final class RequestIds {
     public static String ensure(MultiMap headers) {
         String id = headers.get(REQUEST_ID);
         if (id == null || id.isEmpty() || id.length() > 128) {
-            id = UUID.randomUUID().toString();
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            id = new UUID((r.nextLong() & ~0xF000L) | 0x4000L, (r.nextLong() & ~(0xCL << 60)) | (0x8L << 60)).toString();
             headers.set(REQUEST_ID, id);
         }
         String tp = headers.get(TRACEPARENT);
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        if (tp == null || !TRACEPARENT_FORMAT.matcher(tp).matches() || tp.substring(3, 35).equals(ZERO_TRACE)) {
-            headers.set(TRACEPARENT, "00-" + hex(r.nextLong()) + hex(r.nextLong()) + "-" + hex(r.nextLong() | 1) + "-01");
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        if (tp == null || !validTraceparent(tp) || tp.substring(3, 35).equals(ZERO_TRACE)) {
+            headers.set(TRACEPARENT, "00-" + hex(rnd.nextLong()) + hex(rnd.nextLong()) + "-" + hex(rnd.nextLong() | 1) + "-01");
         } else {
-            headers.set(TRACEPARENT, tp.substring(0, 36) + hex(r.nextLong() | 1) + tp.substring(52));
+            headers.set(TRACEPARENT, tp.substring(0, 36) + hex(rnd.nextLong() | 1) + tp.substring(52));
         }
         return id;
+    }
+
+    private static boolean validTraceparent(String tp) {
+        if (tp.length() != 55 || tp.charAt(2) != '-' || tp.charAt(35) != '-' || tp.charAt(52) != '-') {
+            return false;
+        }
+        for (int i = 0; i < 55; i++) {
+            char c = tp.charAt(i);
+            if (i != 2 && i != 35 && i != 52 && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String hex(long v) {
