@@ -39,7 +39,7 @@ mvn_q() { mvn -B -q -o "$@" >&2 2>/dev/null || mvn -B -q "$@" >&2; }
 mvn_q -pl sidecar test-compile
 mvn_q -pl sidecar dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt"
 CP="sidecar/target/test-classes:sidecar/target/classes:$(cat "$WORK/cp.txt")"
-JAVA_PROXY=(java -XX:+UseSerialGC -Xms32m -Xmx128m -XX:TieredStopAtLevel=4 -cp "$CP"
+JAVA_PROXY=(java -XX:+UseSerialGC -Xms16m -Xmx64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=48m -Xss512k -XX:MaxDirectMemorySize=64m -cp "$CP"
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn --add-opens java.base/java.nio=ALL-UNNAMED)
 JAVA_LOAD=(java -Xmx512m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 
@@ -142,7 +142,7 @@ SECTION="$(cat <<OUT
 ## sidecar
 
 \`bench/sidecar.sh\`: client -> proxy -> mTLS (P-256, TLS 1.3) -> proxy -> app (1 KiB responses, HTTP/1.1 keep-alive), three paths in
-one run: no proxy, two HAProxy 2.6 (1 thread each) doing mTLS (peer chain verified against the root both ways; HAProxy cannot match URI SANs), two Isthmus sidecars (separate JVMs, -Xmx128m SerialGC,
+one run: no proxy, two HAProxy 2.6 (1 thread each) doing mTLS (peer chain verified against the root both ways; HAProxy cannot match URI SANs), two Isthmus sidecars (separate JVMs: SerialGC, -Xmx64m, metaspace 96 MB, code cache 48 MB, direct memory 64 MB,
 the client sidecar with 100 clusters configured; routes carry the mesh retry policy). Load generator: a Vert.x
 open-loop client at a fixed 1,000 requests/s (latency measured from the scheduled send time) and a closed loop
 with ${CONNS} connections for max requests/s, ${SECS} s each after a 15 s warm-up per path at saturation (fresh JVMs need it for the JIT).
