@@ -58,7 +58,7 @@ echo "$PROP" >&2
 
 echo "scale: $SERVICES services x $ENDPOINTS endpoints x $CLUSTERS clusters, $CLIENTS clients..." >&2
 SCALE="$(java -Xmx4g "${JVM_FLAGS[@]}" -cp "$CP" io.isthmus.controller.bench.ControllerScaleBench \
-  "$SERVICES" "$ENDPOINTS" "$CLUSTERS" "$CLIENTS" "$ROUNDS" HAZELCAST | tee /dev/stderr | grep '^RESULT' || true)"
+  "$SERVICES" "$ENDPOINTS" "$CLUSTERS" "$CLIENTS" "$ROUNDS" HAZELCAST | tee -a /dev/stderr | grep '^RESULT' || true)"
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 field() { # line key

@@ -9,11 +9,13 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.isthmus.controller.config.TrafficPolicy;
 import io.isthmus.controller.registry.FederatedService;
 import io.isthmus.controller.registry.NetworkGateway;
 import io.isthmus.controller.registry.ServicePort;
 import io.isthmus.controller.registry.WorkloadEndpoint;
 import io.isthmus.mesh.Locality;
+import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.OutboundName;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
@@ -52,7 +55,21 @@ public final class EndpointTranslator {
      */
     public ClusterLoadAssignment forProxy(OutboundName name, FederatedService service, ServicePort port,
             Map<String, String> subset, ProxyView view, Function<String, NetworkGateway> gatewayOf) {
+        return forProxy(name, service, port, subset, view, gatewayOf, Optional.empty());
+    }
+
+    /**
+     * The assignment for a sidecar with a DestinationRule's {@code localityLbSetting}: {@code enabled:
+     * false} puts everything at one priority; {@code failoverPriority} ranks endpoints first by how
+     * many of the listed labels (in order) they share with the proxy, then by locality;
+     * {@code failover} makes region {@code to} the next choice of proxies in region {@code from},
+     * before every other region.
+     */
+    public ClusterLoadAssignment forProxy(OutboundName name, FederatedService service, ServicePort port,
+            Map<String, String> subset, ProxyView view, Function<String, NetworkGateway> gatewayOf,
+            Optional<TrafficPolicy.LocalityLb> localityLb) {
         Objects.requireNonNull(gatewayOf, "gatewayOf");
+        Ranking rank = new Ranking(view, localityLb);
         List<Placed> placed = new ArrayList<>();
         Map<String, List<WorkloadEndpoint>> remote = new TreeMap<>();
         for (WorkloadEndpoint e : service.endpoints()) {
@@ -60,7 +77,7 @@ public final class EndpointTranslator {
                 continue;
             }
             if (view.network().isEmpty() || e.network().isEmpty() || e.network().equals(view.network())) {
-                placed.add(new Placed(e.locality(), direct(e, port)));
+                placed.add(new Placed(e.locality(), direct(e, port), rank.of(e)));
             } else {
                 remote.computeIfAbsent(e.network(), k -> new ArrayList<>()).add(e);
             }
@@ -80,9 +97,9 @@ public final class EndpointTranslator {
                     .setLoadBalancingWeight(UInt32Value.of(behind.size()))
                     .setMetadata(metadata(gw.cluster(), gw.network()))
                     .build();
-            placed.add(new Placed(nearest, lb));
+            placed.add(new Placed(nearest, lb, behind.stream().mapToInt(rank::of).min().orElseThrow()));
         }
-        return assemble(name, placed, view.locality());
+        return assemble(name, placed);
     }
 
     /**
@@ -94,10 +111,10 @@ public final class EndpointTranslator {
         List<Placed> placed = new ArrayList<>();
         for (WorkloadEndpoint e : service.endpoints()) {
             if (e.health().serving() && e.matches(subset) && view.servedNetworks().contains(e.network())) {
-                placed.add(new Placed(e.locality(), direct(e, port)));
+                placed.add(new Placed(e.locality(), direct(e, port), e.locality().priorityFrom(view.locality())));
             }
         }
-        return assemble(name, placed, view.locality());
+        return assemble(name, placed);
     }
 
     private static LbEndpoint direct(WorkloadEndpoint e, ServicePort port) {
@@ -117,24 +134,25 @@ public final class EndpointTranslator {
         return Metadata.newBuilder().putFilterMetadata(METADATA_NAMESPACE, s).build();
     }
 
-    private static ClusterLoadAssignment assemble(OutboundName name, List<Placed> placed, Locality from) {
-        Map<Locality, List<LbEndpoint>> byLocality = new LinkedHashMap<>();
+    private static ClusterLoadAssignment assemble(OutboundName name, List<Placed> placed) {
+        Map<Group, List<LbEndpoint>> groups = new LinkedHashMap<>();
         placed.stream()
-                .sorted(Comparator.comparing((Placed p) -> p.locality.toString()).thenComparing(p -> addressOf(p.endpoint)))
-                .forEach(p -> byLocality.computeIfAbsent(p.locality, k -> new ArrayList<>()).add(p.endpoint));
+                .sorted(Comparator.comparingInt((Placed p) -> p.rank).thenComparing(p -> p.locality.toString())
+                        .thenComparing(p -> addressOf(p.endpoint)))
+                .forEach(p -> groups.computeIfAbsent(new Group(p.locality, p.rank), k -> new ArrayList<>()).add(p.endpoint));
         TreeSet<Integer> raw = new TreeSet<>();
-        byLocality.keySet().forEach(l -> raw.add(l.priorityFrom(from)));
+        groups.keySet().forEach(g -> raw.add(g.rank));
         List<Integer> ranks = new ArrayList<>(raw);
         ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder().setClusterName(name.clusterName());
-        for (Map.Entry<Locality, List<LbEndpoint>> g : byLocality.entrySet()) {
-            Locality l = g.getKey();
+        for (Map.Entry<Group, List<LbEndpoint>> g : groups.entrySet()) {
+            Locality l = g.getKey().locality;
             int weight = g.getValue().stream().mapToInt(e -> e.getLoadBalancingWeight().getValue()).sum();
             cla.addEndpoints(LocalityLbEndpoints.newBuilder()
                     .setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
                             .setRegion(l.region()).setZone(l.zone()).setSubZone(l.subZone()))
                     .addAllLbEndpoints(g.getValue())
                     .setLoadBalancingWeight(UInt32Value.of(Math.max(1, weight)))
-                    .setPriority(ranks.indexOf(l.priorityFrom(from))));
+                    .setPriority(ranks.indexOf(g.getKey().rank)));
         }
         return cla.build();
     }
@@ -144,6 +162,57 @@ public final class EndpointTranslator {
         return sa.getAddress() + ":" + sa.getPortValue();
     }
 
-    private record Placed(Locality locality, LbEndpoint endpoint) {
+    private record Placed(Locality locality, LbEndpoint endpoint, int rank) {
+    }
+
+    private record Group(Locality locality, int rank) {
+    }
+
+    /** Raw (uncompressed) priority of an endpoint as one proxy sees it; lower is nearer. */
+    private static final class Ranking {
+        private final ProxyView view;
+        private final Optional<TrafficPolicy.LocalityLb> lb;
+
+        Ranking(ProxyView view, Optional<TrafficPolicy.LocalityLb> lb) {
+            this.view = view;
+            this.lb = lb;
+        }
+
+        int of(WorkloadEndpoint e) {
+            if (lb.isPresent() && !lb.get().enabled()) {
+                return 0;
+            }
+            int p = e.locality().priorityFrom(view.locality());
+            if (p == 3) {
+                boolean failoverTarget = lb.isPresent() && lb.get().failover().stream().anyMatch(f ->
+                        f.from().equals(view.locality().region()) && f.to().equals(e.locality().region()));
+                p = failoverTarget ? 3 : 4;
+            }
+            if (lb.isEmpty() || lb.get().failoverPriority().isEmpty()) {
+                return p;
+            }
+            List<String> keys = lb.get().failoverPriority();
+            int matched = 0;
+            for (String key : keys) {
+                String mine = label(key, view.network(), view.locality(), view.clusterId(), view.labels());
+                String theirs = label(key, e.network(), e.locality(), e.cluster(), e.labels());
+                if (mine.isEmpty() || !mine.equals(theirs)) {
+                    break;
+                }
+                matched++;
+            }
+            return (keys.size() - matched) * 8 + p;
+        }
+
+        private static String label(String key, String network, Locality l, String cluster, Map<String, String> labels) {
+            return switch (key) {
+                case MeshLabels.NETWORK -> network;
+                case MeshLabels.REGION -> l.region();
+                case MeshLabels.ZONE -> l.zone();
+                case MeshLabels.SUBZONE -> l.subZone();
+                case MeshLabels.CLUSTER -> cluster;
+                default -> labels.getOrDefault(key, "");
+            };
+        }
     }
 }

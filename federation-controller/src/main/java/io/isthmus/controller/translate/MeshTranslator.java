@@ -150,12 +150,16 @@ public final class MeshTranslator {
                 OutboundName name = OutboundName.of(s.hostname(), p.port());
                 b.clusters.put(name.clusterName(), clusters.meshCluster(name, sans,
                         dr.map(DestinationRule::trafficPolicy).orElse(TrafficPolicy.EMPTY)));
-                b.endpoints.put(name.clusterName(), endpoints.forProxy(name, s, p, Map.of(), view, gateways::get));
+                Optional<TrafficPolicy.LocalityLb> localityLb = dr.flatMap(d -> d.trafficPolicy().loadBalancer())
+                        .flatMap(TrafficPolicy.LoadBalancer::locality);
+                b.endpoints.put(name.clusterName(), endpoints.forProxy(name, s, p, Map.of(), view, gateways::get, localityLb));
                 if (dr.isPresent()) {
                     for (DestinationRule.Subset subset : dr.get().subsets()) {
                         OutboundName sub = new OutboundName(p.port(), subset.name(), s.hostname());
                         b.clusters.put(sub.clusterName(), clusters.meshCluster(sub, sans, dr.get().policyFor(subset.name())));
-                        b.endpoints.put(sub.clusterName(), endpoints.forProxy(sub, s, p, subset.labels(), view, gateways::get));
+                        Optional<TrafficPolicy.LocalityLb> subsetLb = dr.get().policyFor(subset.name()).loadBalancer()
+                                .flatMap(TrafficPolicy.LoadBalancer::locality).or(() -> localityLb);
+                        b.endpoints.put(sub.clusterName(), endpoints.forProxy(sub, s, p, subset.labels(), view, gateways::get, subsetLb));
                     }
                 }
                 if (isHttp(p)) {

@@ -3,6 +3,7 @@ package io.isthmus.controller.xds;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.isthmus.controller.translate.ProxyView;
 import io.vertx.core.Context;
@@ -43,7 +44,12 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
     public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> responses) {
         Context ctx = Vertx.currentContext();
         Executor executor = ctx == null ? Runnable::run : task -> ctx.runOnContext(v -> task.run());
-        return new ProxyStream(responses, host, PeerIdentity.current(), executor);
+        ProxyStream stream = new ProxyStream(responses, host, PeerIdentity.current(), executor);
+        if (responses instanceof ServerCallStreamObserver<DiscoveryResponse> call) {
+            stream.flowControl(call::isReady);
+            call.setOnReadyHandler(stream::onReady);
+        }
+        return stream;
     }
 
     /** The streams of every connected proxy that sent its node. */

@@ -60,6 +60,7 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
     private final Map<XdsType, Subscription> subscriptions = new EnumMap<>(XdsType.class);
     private ProxyView view;
     private ProxyResources resources = ProxyResources.EMPTY;
+    private java.util.function.BooleanSupplier ready = () -> true;
     private long nonces;
     private boolean closed;
 
@@ -69,6 +70,39 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
         this.peer = Objects.requireNonNull(peer, "peer");
         this.executor = Objects.requireNonNull(executor, "executor");
         this.connectedAt = host.clock().instant();
+    }
+
+    /**
+     * Binds the stream to its transport's flow control: while {@code isReady} is false nothing is
+     * written and owed responses are only marked; when the transport drains, the latest state of
+     * each owed type goes out (state of the world may skip intermediate versions). This bounds the
+     * memory a push to thousands of slow proxies can take.
+     */
+    void flowControl(java.util.function.BooleanSupplier isReady) {
+        this.ready = Objects.requireNonNull(isReady, "isReady");
+    }
+
+    /** The transport can take more: sends what was owed, in type order. */
+    void onReady() {
+        executor.execute(() -> {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                for (XdsType type : XdsType.values()) {
+                    Subscription s = subscriptions.get(type);
+                    if (s != null && s.deferred) {
+                        if (!ready.getAsBoolean()) {
+                            return;
+                        }
+                        boolean answer = s.deferredAnswer;
+                        s.deferred = false;
+                        s.deferredAnswer = false;
+                        send(s, answer);
+                    }
+                }
+            }
+        });
     }
 
     /** A process-unique id of this stream (a proxy that reconnects gets a new one). */
@@ -219,6 +253,11 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
     }
 
     private void send(Subscription s, boolean subscriptionChanged) {
+        if (!ready.getAsBoolean() || earlierDeferred(s.type)) {
+            s.deferred = true;
+            s.deferredAnswer |= subscriptionChanged;
+            return;
+        }
         List<Any> any = new ArrayList<>();
         MessageDigest digest = sha256();
         Map<String, ? extends Message> all = s.type.of(resources);
@@ -258,6 +297,19 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
             LOG.debug("send failed {} [{}]: {}", label(), s.type.shortName(), e.toString());
             closeQuietly();
         }
+    }
+
+    private boolean earlierDeferred(XdsType type) {
+        for (XdsType t : XdsType.values()) {
+            if (t == type) {
+                return false;
+            }
+            Subscription s = subscriptions.get(t);
+            if (s != null && s.deferred) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void add(String name, Message m, List<Any> any, MessageDigest digest) {

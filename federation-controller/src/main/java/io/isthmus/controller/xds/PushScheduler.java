@@ -54,6 +54,9 @@ public final class PushScheduler implements AutoCloseable {
 
     /** Notes a change of the mesh state; a push follows after the debounce period. */
     public synchronized void changed(String reason) {
+        if (executor.isShutdown()) {
+            return;
+        }
         Instant now = Instant.now();
         if (firstChange == null) {
             firstChange = now;

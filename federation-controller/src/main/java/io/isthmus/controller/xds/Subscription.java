@@ -20,6 +20,10 @@ final class Subscription {
     String nackReason = "";
     int sentCount;
     Instant sentAt = Instant.EPOCH;
+    /** A response is owed but the stream was not ready for it (flow control); sent on ready. */
+    boolean deferred;
+    /** The owed response answers a subscription change, so it goes out even if its version is unchanged. */
+    boolean deferredAnswer;
 
     Subscription(XdsType type) {
         this.type = type;

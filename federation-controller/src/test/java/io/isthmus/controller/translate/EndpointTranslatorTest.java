@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.isthmus.controller.config.TrafficPolicy;
 import io.isthmus.controller.registry.EndpointHealth;
 import io.isthmus.controller.registry.FederatedService;
 import io.isthmus.controller.registry.NetworkGateway;
 import io.isthmus.mesh.OutboundName;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class EndpointTranslatorTest {
@@ -77,6 +79,37 @@ class EndpointTranslatorTest {
         ClusterLoadAssignment cla = translator.forGateway(name, scene(), HTTP_9080, Map.of(), gw);
         assertThat(cla.getEndpointsList()).singleElement()
                 .satisfies(g -> assertThat(addresses(g)).containsExactly("10.2.0.10:9080", "10.2.0.11:9080"));
+    }
+
+    @Test
+    void localityLbSettingCanDisablePrioritiesOrRankByFailoverPriorityLabels() {
+        var disabled = Optional.of(new TrafficPolicy.LocalityLb(false, List.of(), List.of()));
+        ClusterLoadAssignment flat = translator.forProxy(name, scene(), HTTP_9080, Map.of(),
+                sidecar("10.1.0.5", "east", "net-east", EAST_A), gateways::get, disabled);
+        assertThat(flat.getEndpointsList()).allSatisfy(g -> assertThat(g.getPriority()).isZero());
+
+        // network first: the other zone of the own network stays ahead; same zone shares priority 0
+        var byNetwork = Optional.of(new TrafficPolicy.LocalityLb(true, List.of(),
+                List.of("topology.istio.io/network", "topology.kubernetes.io/zone")));
+        ClusterLoadAssignment ranked = translator.forProxy(name, scene(), HTTP_9080, Map.of(),
+                sidecar("10.1.0.5", "east", "net-east", EAST_A), gateways::get, byNetwork);
+        assertThat(group(ranked, "us-east-a").getPriority()).isZero();
+        assertThat(group(ranked, "us-east-b").getPriority()).isEqualTo(1);
+        assertThat(group(ranked, "us-west-a").getPriority()).isEqualTo(2);
+    }
+
+    @Test
+    void failoverNamesTheNextRegion() {
+        FederatedService three = reviews(List.of(
+                endpoint("10.2.0.10", "west", "net-west", WEST_A, EndpointHealth.HEALTHY, "v1"),
+                endpoint("10.1.0.99", "east", "net-east", io.isthmus.mesh.Locality.of("eu-central", "eu-central-a"),
+                        EndpointHealth.HEALTHY, "v1")));
+        var failover = Optional.of(new TrafficPolicy.LocalityLb(true,
+                List.of(new TrafficPolicy.Failover("us-east", "eu-central")), List.of()));
+        ClusterLoadAssignment cla = translator.forProxy(name, three, HTTP_9080, Map.of(),
+                sidecar("10.1.0.5", "east", "net-east", EAST_A), gateways::get, failover);
+        assertThat(group(cla, "eu-central-a").getPriority()).isZero();
+        assertThat(group(cla, "us-west-a").getPriority()).isEqualTo(1);
     }
 
     private static LocalityLbEndpoints group(ClusterLoadAssignment cla, String zone) {
