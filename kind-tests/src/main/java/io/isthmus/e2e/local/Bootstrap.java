@@ -38,6 +38,12 @@ public record Bootstrap(String type, String podName, String namespace, String po
         labels = Map.copyOf(labels);
     }
 
+    /**
+     * The controller's name: the SNI of the xDS/CA connection (a primary's gateway passes
+     * connections with this SNI to its controller) and the DNS SAN the controller's certificate carries.
+     */
+    public static final String CONTROLLER_NAME = "isthmus-controller." + io.isthmus.mesh.MeshLabels.SYSTEM_NAMESPACE + ".svc";
+
     /** The node id, {@link ProxyMetadata#nodeId}. */
     public String nodeId() {
         return ProxyMetadata.nodeId(type, podIp, podName, namespace);
@@ -70,6 +76,13 @@ public record Bootstrap(String type, String podName, String namespace, String po
                       "name": "xds-grpc",
                       "type": "STATIC",
                       "connect_timeout": "1s",
+                      "transport_socket": {
+                        "name": "envoy.transport_sockets.tls",
+                        "typed_config": {
+                          "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+                          "sni": %s
+                        }
+                      },
                       "typed_extension_protocol_options": {
                         "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
                           "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
@@ -88,7 +101,7 @@ public record Bootstrap(String type, String podName, String namespace, String po
                     "lds_config": {"ads": {}, "resource_api_version": "V3"}
                   }
                 }
-                """.formatted(node, Json.str(xdsHost), xdsPort);
+                """.formatted(node, Json.str(CONTROLLER_NAME), Json.str(xdsHost), xdsPort);
     }
 
     private static Map<String, Object> mapOf(Object... kv) {

@@ -45,6 +45,10 @@ public final class GatewayProcess implements AutoCloseable {
                 KubeObjects.GATEWAY_SERVICE_ACCOUNT));
         args.addAll(List.of("--passthrough-address", "0.0.0.0",
                 "--passthrough-port", Integer.toString(WellKnownPorts.EAST_WEST_PASSTHROUGH)));
+        if (owner.role() == ClusterSpec.Role.PRIMARY) {
+            // Proxies of remote clusters reach this primary's controller through its gateway.
+            args.addAll(List.of("--controller-address", f.cluster(owner.name()).nodeAddress() + ":" + WellKnownPorts.XDS_SECURE));
+        }
         GatewayProcess g = new GatewayProcess(f, network, net, List.copyOf(args));
         g.launch();
         return g;

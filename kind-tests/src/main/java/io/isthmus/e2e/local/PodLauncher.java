@@ -94,17 +94,19 @@ final class PodLauncher implements AutoCloseable {
     }
 
     /**
-     * Where a proxy of {@code cluster} finds its control plane: a primary's own node address, or
-     * for a remote cluster its primary's gateway on the public network; {host, port}.
+     * Where a proxy of {@code cluster} finds its control plane: a primary's own node address and
+     * 15012, or for a remote cluster its primary's gateway on the public network and 15443; {host, port}.
      */
     String[] controlPlaneAddress(String cluster, boolean gateway) {
         ClusterSpec c = federation.cluster(cluster).spec();
         if (c.role() == ClusterSpec.Role.PRIMARY) {
             return new String[] {federation.cluster(cluster).nodeAddress(), Integer.toString(WellKnownPorts.XDS_SECURE)};
         }
+        // The primary's east-west gateway passes connections whose SNI is the controller's name
+        // (the proxies' default server name) on to its controller.
         ClusterSpec primary = federation.cluster(c.controlPlane()).spec();
         String gw = federation.sandbox().plan().network(primary.network()).gatewayPublicAddress();
-        return new String[] {gw, Integer.toString(WellKnownPorts.XDS_SECURE)};
+        return new String[] {gw, Integer.toString(WellKnownPorts.EAST_WEST_PASSTHROUGH)};
     }
 
     /** Writes a proxy's bootstrap and token; returns the proxy flags that point at them. */

@@ -13,7 +13,8 @@ class BootstrapTest {
     private static io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap parse(String json) throws Exception {
         Builder b = io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap.newBuilder();
         JsonFormat.parser().usingTypeRegistry(com.google.protobuf.TypeRegistry.newBuilder()
-                .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor()).build()).merge(json, b);
+                .add(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor())
+                .add(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.getDescriptor()).build()).merge(json, b);
         return b.build();
     }
 
@@ -38,6 +39,9 @@ class BootstrapTest {
         var addr = xds.getLoadAssignment().getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress().getSocketAddress();
         assertThat(addr.getAddress()).isEqualTo("10.1.0.1");
         assertThat(addr.getPortValue()).isEqualTo(15012);
+        assertThat(xds.getTransportSocket().getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class).getSni())
+                .isEqualTo("isthmus-controller.isthmus-system.svc");
         assertThat(e.getDynamicResources().getAdsConfig().getGrpcServices(0).getEnvoyGrpc().getClusterName()).isEqualTo("xds-grpc");
         assertThat(e.getDynamicResources().getLdsConfig().hasAds()).isTrue();
     }
