@@ -37,6 +37,8 @@ final class ServingListener {
     private static final Logger LOG = LoggerFactory.getLogger(ServingListener.class);
     /** Envoy's default header size limit (60 KiB). */
     static final int MAX_HEADER_BYTES = 60 * 1024;
+    /** Envoy's default connection idle timeout of the HTTP connection manager (1 h). */
+    static final int IDLE_TIMEOUT_SECONDS = 3600;
 
     private final AtomicReference<ListenerConfig> config;
     private final AtomicReference<ListenerContext> context;
@@ -104,6 +106,7 @@ final class ServingListener {
                         .setCompressionSupported(false)
                         .setDecompressionSupported(false)
                         .setMaxHeaderSize(MAX_HEADER_BYTES)
+                        .setIdleTimeout(IDLE_TIMEOUT_SECONDS)
                         .setHttp2ClearTextEnabled(true);
                 if (tlsOn) {
                     tls.applyDownstream(o, policy);
