@@ -87,4 +87,37 @@ class TcpProxyTest {
             assertThat(answer).startsWith("HTTP/1.1 400");
         }
     }
+
+    @Test
+    void networkRbacClosesDeniedConnectionsBeforeAnyByteIsRelayed() throws Exception {
+        int echoPort = TestMesh.freePort();
+        java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+        NetServer echo = mesh.vertx.createNetServer().connectHandler(s -> accepted.incrementAndGet());
+        TestMesh.await(echo.listen(echoPort, "127.0.0.1"));
+        dp.clusters().apply(Map.of("db", Xds.staticCluster("db", "127.0.0.1", echoPort)), "1");
+        io.envoyproxy.envoy.config.rbac.v3.RBAC deny = io.envoyproxy.envoy.config.rbac.v3.RBAC.newBuilder()
+                .setAction(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.DENY)
+                .putPolicies("loopback", io.envoyproxy.envoy.config.rbac.v3.Policy.newBuilder()
+                        .addPermissions(io.envoyproxy.envoy.config.rbac.v3.Permission.newBuilder().setAny(true))
+                        .addPrincipals(io.envoyproxy.envoy.config.rbac.v3.Principal.newBuilder().setDirectRemoteIp(
+                                io.envoyproxy.envoy.config.core.v3.CidrRange.newBuilder().setAddressPrefix("127.0.0.0")
+                                        .setPrefixLen(com.google.protobuf.UInt32Value.of(8))))
+                        .build()).build();
+        int port = TestMesh.freePort();
+        Listener tcp = Listener.newBuilder().setName("tcp").setAddress(Xds.address("127.0.0.2", port))
+                .addFilterChains(FilterChain.newBuilder()
+                        .addFilters(Filter.newBuilder().setName("envoy.filters.network.rbac").setTypedConfig(Xds.any(
+                                io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.newBuilder()
+                                        .setStatPrefix("rbac").setRules(deny).build())))
+                        .addFilters(Filter.newBuilder().setName("envoy.filters.network.tcp_proxy")
+                                .setTypedConfig(Xds.any(TcpProxy.newBuilder().setStatPrefix("db").setCluster("db").build()))))
+                .build();
+        dp.listeners().apply(Map.of("tcp", tcp), "1");
+
+        try (Socket s = new Socket("127.0.0.2", port)) {
+            s.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(accepted.get()).isZero();
+    }
 }
