@@ -7,7 +7,7 @@ status=0
 for script in "$here"/*.sh; do
   [ "$(basename "$script")" = all.sh ] && continue
   echo "== $(basename "$script")"
-  if ! bash "$script" "$@"; then
+  if ! bash "$script"; then
     echo "!! $(basename "$script") failed" >&2
     status=1
   fi
