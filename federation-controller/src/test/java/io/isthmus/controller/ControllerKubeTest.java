@@ -126,6 +126,9 @@ class ControllerKubeTest {
 
     private static Map<String, Integer> view(DiscoveryResponse r) throws Exception {
         Map<String, Integer> m = new TreeMap<>();
+        if (r.getResourcesCount() == 0) {
+            return m; // the cluster is gone altogether
+        }
         ClusterLoadAssignment cla = r.getResources(0).unpack(ClusterLoadAssignment.class);
         for (LocalityLbEndpoints g : cla.getEndpointsList()) {
             for (var e : g.getLbEndpointsList()) {

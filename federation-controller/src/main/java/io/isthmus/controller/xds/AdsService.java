@@ -26,6 +26,10 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
     private final Clock clock;
     private final ConcurrentHashMap<Long, ProxyStream> streams = new ConcurrentHashMap<>();
     private final XdsMetrics metrics;
+    private final PushThrottle throttle;
+
+    /** Responses in flight (sent, not yet answered) across all proxies by default, Istio's default. */
+    public static final int DEFAULT_PUSH_THROTTLE = 100;
 
     /**
      * Creates the service.
@@ -35,9 +39,19 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
      * @param clock time source for sync timestamps
      */
     public AdsService(ProxyConfigSource source, XdsMetrics metrics, Clock clock) {
+        this(source, metrics, clock, DEFAULT_PUSH_THROTTLE);
+    }
+
+    /**
+     * Creates the service with a push throttle.
+     *
+     * @param pushThrottle how many responses may be out and unanswered across all proxies
+     */
+    public AdsService(ProxyConfigSource source, XdsMetrics metrics, Clock clock, int pushThrottle) {
         this.source = Objects.requireNonNull(source, "source");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.throttle = new PushThrottle(pushThrottle);
     }
 
     @Override
@@ -104,6 +118,11 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
         @Override
         public void closed(ProxyStream stream) {
             streams.remove(stream.id());
+        }
+
+        @Override
+        public PushThrottle throttle() {
+            return throttle;
         }
     };
 }

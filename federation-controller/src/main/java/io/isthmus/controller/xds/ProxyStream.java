@@ -49,6 +49,8 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
         void opened(ProxyStream stream);
 
         void closed(ProxyStream stream);
+
+        PushThrottle throttle();
     }
 
     private final long id = IDS.incrementAndGet();
@@ -228,6 +230,13 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
                 LOG.debug("stale nonce {} [{}] [nonce={} latest={}]", label(), type.shortName(), nonce, s.sentNonce);
                 return;
             }
+            if (s.holdsSlot) {
+                s.holdsSlot = false;
+                host.throttle().release();
+                if (s.deferred) {
+                    onReady();
+                }
+            }
             if (request.hasErrorDetail()) {
                 s.nackReason = request.getErrorDetail().getMessage().isEmpty()
                         ? "(no reason given)" : request.getErrorDetail().getMessage();
@@ -253,7 +262,7 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
     }
 
     private void send(Subscription s, boolean subscriptionChanged) {
-        if (!ready.getAsBoolean() || earlierDeferred(s.type)) {
+        if (!ready.getAsBoolean() || earlierDeferred(s.type) || s.holdsSlot) {
             s.deferred = true;
             s.deferredAnswer |= subscriptionChanged;
             return;
@@ -277,6 +286,12 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
         if (!subscriptionChanged && version.equals(s.sentVersion)) {
             return;
         }
+        if (!host.throttle().tryAcquire(this)) {
+            s.deferred = true;
+            s.deferredAnswer |= subscriptionChanged;
+            return;
+        }
+        s.holdsSlot = true;
         String nonce = Long.toString(++nonces);
         DiscoveryResponse response = DiscoveryResponse.newBuilder()
                 .setTypeUrl(s.type.typeUrl())
@@ -349,9 +364,22 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
 
     private void close() {
         boolean wasOpen;
+        int held = 0;
         synchronized (this) {
             wasOpen = !closed;
             closed = true;
+            if (wasOpen) {
+                for (Subscription s : subscriptions.values()) {
+                    if (s.holdsSlot) {
+                        s.holdsSlot = false;
+                        held++;
+                    }
+                }
+            }
+        }
+        host.throttle().forget(this);
+        for (int i = 0; i < held; i++) {
+            host.throttle().release();
         }
         if (wasOpen && view != null) {
             host.closed(this);

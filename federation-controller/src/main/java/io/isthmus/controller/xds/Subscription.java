@@ -20,6 +20,8 @@ final class Subscription {
     String nackReason = "";
     int sentCount;
     Instant sentAt = Instant.EPOCH;
+    /** The last response holds a push-throttle slot until the proxy answers it. */
+    boolean holdsSlot;
     /** A response is owed but the stream was not ready for it (flow control); sent on ready. */
     boolean deferred;
     /** The owed response answers a subscription change, so it goes out even if its version is unchanged. */
