@@ -6,14 +6,14 @@ import io.isthmus.gateway.listener.PassthroughOptions;
 import io.isthmus.gateway.listener.RelayMode;
 import io.isthmus.sidecar.SidecarConfig;
 import io.isthmus.sidecar.bootstrap.HostPort;
+import io.isthmus.sidecar.cli.ProxyOptions;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** The {@code isthmus gateway} command: runs one east-west gateway. */
@@ -38,42 +38,8 @@ import picocli.CommandLine.Option;
             "Exit codes: 0 stopped, 1 failed to start (reason printed), 2 wrong usage."})
 public final class GatewayCommand implements Callable<Integer> {
 
-    @Option(names = "--bootstrap", required = true, paramLabel = "FILE",
-            description = "Envoy bootstrap, YAML or JSON: node (type router), dynamic_resources.ads_config -> cluster xds-grpc.")
-    Path bootstrap;
-
-    @Option(names = "--ca-address", paramLabel = "HOST:PORT", description = "The CA (default: the xds-grpc endpoint).")
-    String caAddress;
-
-    @Option(names = "--token-file", paramLabel = "FILE", description = "Bearer token sent with the CSR; re-read on every renewal.")
-    Path tokenFile;
-
-    @Option(names = "--root-cert", paramLabel = "FILE", description = "Mesh root(s), PEM: verify the controller until ROOTCA arrives.")
-    Path rootCert;
-
-    @Option(names = "--cert-dir", paramLabel = "DIR", description = "Static cert-chain.pem key.pem root-cert.pem instead of the CA; watched.")
-    Path certDir;
-
-    @Option(names = "--admin-address", defaultValue = "127.0.0.1", description = "Admin bind address (default: ${DEFAULT-VALUE}).")
-    String adminAddress;
-
-    @Option(names = "--admin-port", defaultValue = "15000", description = "Admin port (default: ${DEFAULT-VALUE}).")
-    int adminPort;
-
-    @Option(names = "--health-address", defaultValue = "0.0.0.0", description = "Health and metrics bind address (default: ${DEFAULT-VALUE}).")
-    String healthAddress;
-
-    @Option(names = "--health-port", defaultValue = "15021", description = "Readiness port, /healthz/ready (default: ${DEFAULT-VALUE}).")
-    int healthPort;
-
-    @Option(names = "--metrics-port", defaultValue = "15090", description = "Prometheus port, /stats/prometheus (default: ${DEFAULT-VALUE}).")
-    int metricsPort;
-
-    @Option(names = "--cert-ttl", defaultValue = "24h", description = "Certificate lifetime asked of the CA (default: ${DEFAULT-VALUE}).")
-    String certTtl;
-
-    @Option(names = "--drain-time", defaultValue = "5s", description = "Shutdown drain time (default: ${DEFAULT-VALUE}).")
-    String drainTime;
+    @Mixin
+    ProxyOptions proxy;
 
     @Option(names = "--passthrough-address", defaultValue = "0.0.0.0", description = "Passthrough bind address (default: ${DEFAULT-VALUE}).")
     String passthroughAddress;
@@ -115,79 +81,32 @@ public final class GatewayCommand implements Callable<Integer> {
 
     /** The configuration these flags describe; throws {@link CommandLine.ParameterException} for bad values. */
     GatewayConfig config() {
-        SidecarConfig proxy;
-        try {
-            if (caAddress != null) {
-                parse("--ca-address", caAddress);
-            }
-            proxy = SidecarConfig.builder(bootstrap).mode(SidecarConfig.Mode.ROUTER)
-                    .caAddress(caAddress).tokenFile(tokenFile).rootCert(rootCert).certDir(certDir)
-                    .adminAddress(adminAddress).adminPort(adminPort)
-                    .healthAddress(healthAddress).healthPort(healthPort).metricsPort(metricsPort)
-                    .certTtl(duration("--cert-ttl", certTtl)).drainTime(duration("--drain-time", drainTime)).build();
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage().replace("rootCert:", "--root-cert:").replace("certDir", "--cert-dir"));
-        }
+        SidecarConfig config = proxy.build(proxy.builder(SidecarConfig.Mode.ROUTER));
         PassthroughOptions passthrough;
         try {
             passthrough = PassthroughOptions.builder().bindAddress(passthroughAddress).port(passthroughPort)
-                    .helloTimeout(duration("--hello-timeout", helloTimeout))
-                    .connectTimeout(duration("--connect-timeout", connectTimeout))
-                    .idleTimeout(duration("--idle-timeout", idleTimeout))
+                    .helloTimeout(proxy.duration("--hello-timeout", helloTimeout))
+                    .connectTimeout(proxy.duration("--connect-timeout", connectTimeout))
+                    .idleTimeout(proxy.duration("--idle-timeout", idleTimeout))
                     .maxConnections(maxConnections)
                     .connectionsPerSecondPerSource(connectionRate).burstPerSource(Math.max(1, 2 * connectionRate))
                     .relayMode(relayMode()).build();
         } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
+            throw proxy.usage(e.getMessage());
         }
-        GatewayConfig config = GatewayConfig.of(proxy, passthrough);
+        GatewayConfig gateway = GatewayConfig.of(config, passthrough);
         if (controllerAddress != null) {
-            HostPort hp = parse("--controller-address", controllerAddress);
-            config = config.withControllerPassthrough(new InetSocketAddress(hp.host(), hp.port()));
+            HostPort hp = proxy.hostPort("--controller-address", controllerAddress);
+            gateway = gateway.withControllerPassthrough(new InetSocketAddress(hp.host(), hp.port()));
         }
-        return config;
+        return gateway;
     }
 
     private RelayMode relayMode() {
         try {
             return RelayMode.valueOf(relay.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw usage("--relay: expected auto, splice or copy, got '" + relay + "'");
-        }
-    }
-
-    private CommandLine.ParameterException usage(String message) {
-        return new CommandLine.ParameterException(spec.commandLine(), message);
-    }
-
-    private HostPort parse(String flag, String v) {
-        try {
-            return HostPort.parse(v);
-        } catch (IllegalArgumentException e) {
-            throw usage(flag + ": " + e.getMessage());
-        }
-    }
-
-    static Duration parseDuration(String v) {
-        String s = v.trim().toLowerCase(Locale.ROOT);
-        if (s.endsWith("ms")) {
-            return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
-        }
-        long n = Long.parseLong(s.substring(0, s.length() - 1));
-        return switch (s.charAt(s.length() - 1)) {
-            case 's' -> Duration.ofSeconds(n);
-            case 'm' -> Duration.ofMinutes(n);
-            case 'h' -> Duration.ofHours(n);
-            case 'd' -> Duration.ofDays(n);
-            default -> throw new NumberFormatException();
-        };
-    }
-
-    private Duration duration(String flag, String v) {
-        try {
-            return parseDuration(v);
-        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
-            throw usage(flag + ": not a duration like 500ms, 90s, 30m, 24h: '" + v + "'");
+            throw proxy.usage("--relay: expected auto, splice or copy, got '" + relay + "'");
         }
     }
 
