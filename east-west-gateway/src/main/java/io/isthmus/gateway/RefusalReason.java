@@ -6,6 +6,9 @@ import java.util.Locale;
 /**
  * Why the gateway closed a connection without passing it on. Each value is the {@code reason} label
  * of the refusal counter, so an operator can see what is being turned away.
+ *
+ * <p>The first values are the ClientHello parser's {@link HelloRefusal}s, by the same names
+ * ({@link #of(HelloRefusal)}); the rest are the gateway's own (timeouts, routing, limits).
  */
 public enum RefusalReason {
     /** Plaintext or random bytes. */

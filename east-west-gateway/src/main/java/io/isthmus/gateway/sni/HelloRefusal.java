@@ -2,7 +2,7 @@ package io.isthmus.gateway.sni;
 
 /**
  * Why a connection's first bytes were not accepted as a TLS ClientHello carrying one server name.
- * Each value is a metric label ({@link #label()}), so refusals can be counted by reason.
+ * The gateway counts each under the {@link io.isthmus.gateway.RefusalReason} of the same name.
  */
 public enum HelloRefusal {
     /** The first bytes are not a TLS handshake record (plaintext, HTTP, random bytes). */
@@ -28,10 +28,5 @@ public enum HelloRefusal {
     /** The server name is empty, too long, or not a DNS host name. */
     INVALID_SNI,
     /** A well-formed ClientHello without a server name. */
-    NO_SNI;
-
-    /** The metric label: the lower-case name. */
-    public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
-    }
+    NO_SNI
 }
