@@ -13,7 +13,8 @@ import javax.net.ssl.X509ExtendedKeyManager;
 /**
  * A key manager presenting one key and chain that can be replaced at any time ({@link #set}); each new
  * handshake uses the newest one, existing connections keep theirs. Works with the JDK and OpenSSL engines.
- * Thread-safe.
+ * It may start empty (a proxy waiting for its first certificate): until the first {@link #set} it offers no
+ * alias, so a handshake that needs a certificate fails. Thread-safe.
  */
 public final class SwappableKeyManager extends X509ExtendedKeyManager {
     /** The single alias this key manager knows. */
@@ -26,28 +27,37 @@ public final class SwappableKeyManager extends X509ExtendedKeyManager {
         this.current = new AtomicReference<>(Objects.requireNonNull(initial, "initial"));
     }
 
+    /** A key manager presenting nothing until the first {@link #set}. */
+    public SwappableKeyManager() {
+        this.current = new AtomicReference<>();
+    }
+
     /** Replaces the key and chain for handshakes from now on (a rotator listener). */
     public void set(CertifiedKey next) {
         current.set(Objects.requireNonNull(next, "next"));
     }
 
-    /** The key and chain presented now. */
+    /** The key and chain presented now, {@code null} before the first {@link #set} of an empty one. */
     public CertifiedKey current() {
         return current.get();
     }
 
     private String aliasFor(String keyType) {
+        CertifiedKey key = current.get();
+        if (key == null) {
+            return null;
+        }
         if (keyType == null) {
             return ALIAS;
         }
-        String alg = current.get().privateKey().getAlgorithm();
+        String alg = key.privateKey().getAlgorithm();
         String family = alg.startsWith("EC") ? "EC" : alg;
         return keyType.startsWith(family) ? ALIAS : null;
     }
 
     private String aliasFor(String[] keyTypes) {
         if (keyTypes == null) {
-            return ALIAS;
+            return aliasFor((String) null);
         }
         for (String t : keyTypes) {
             if (aliasFor(t) != null) {
@@ -89,11 +99,13 @@ public final class SwappableKeyManager extends X509ExtendedKeyManager {
 
     @Override
     public X509Certificate[] getCertificateChain(String alias) {
-        return ALIAS.equals(alias) ? current.get().chain().toArray(X509Certificate[]::new) : null;
+        CertifiedKey key = current.get();
+        return key != null && ALIAS.equals(alias) ? key.chain().toArray(X509Certificate[]::new) : null;
     }
 
     @Override
     public PrivateKey getPrivateKey(String alias) {
-        return ALIAS.equals(alias) ? current.get().privateKey() : null;
+        CertifiedKey key = current.get();
+        return key != null && ALIAS.equals(alias) ? key.privateKey() : null;
     }
 }

@@ -91,4 +91,20 @@ class SpiffeTrustManagerTest {
         assertThat(km.chooseClientAlias(new String[] {"RSA", "EC"}, null, null)).isEqualTo(SwappableKeyManager.ALIAS);
         assertThat(km.getCertificateChain("other")).isNull();
     }
+
+    @Test
+    void anEmptyKeyManagerOffersNothingUntilItIsSet() {
+        SwappableKeyManager km = new SwappableKeyManager();
+        assertThat(km.current()).isNull();
+        assertThat(km.chooseServerAlias("EC", null, null)).isNull();
+        assertThat(km.chooseEngineClientAlias(new String[] {"EC"}, null, null)).isNull();
+        assertThat(km.getClientAliases("EC", null)).isNull();
+        assertThat(km.getCertificateChain(SwappableKeyManager.ALIAS)).isNull();
+        assertThat(km.getPrivateKey(SwappableKeyManager.ALIAS)).isNull();
+        var key = pki.workload("east", "default", "sleep");
+        km.set(key);
+        assertThat(km.chooseEngineServerAlias("EC", null, null)).isEqualTo(SwappableKeyManager.ALIAS);
+        assertThat(km.getCertificateChain(SwappableKeyManager.ALIAS)).containsExactlyElementsOf(key.chain());
+        assertThat(km.getPrivateKey(SwappableKeyManager.ALIAS)).isEqualTo(key.privateKey());
+    }
 }
