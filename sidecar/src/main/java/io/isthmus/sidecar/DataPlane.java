@@ -25,6 +25,7 @@ import io.isthmus.sidecar.tls.TlsMaterial;
 import io.isthmus.sidecar.tls.TlsMaterialSource;
 import io.isthmus.sidecar.xds.ResourceHandler;
 import io.isthmus.sidecar.xds.XdsResourceException;
+import io.isthmus.trust.tls.SwappableKeyManager;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import java.time.Duration;
@@ -119,8 +120,18 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
 
     /** Reads the certificate and trust bundle of a {@link CertificateSource} at each handshake. */
     public static TlsMaterialSource fromCertificates(CertificateSource certificates) {
-        return () -> certificates.certificate()
-                .map(c -> new TlsMaterial(c.key(), c.chain(), certificates.trustAnchors().roots()));
+        return new TlsMaterialSource() {
+            @Override
+            public Optional<TlsMaterial> current() {
+                return certificates.certificate()
+                        .map(c -> new TlsMaterial(c.key(), c.chain(), certificates.trustAnchors().roots()));
+            }
+
+            @Override
+            public SwappableKeyManager keyManager() {
+                return certificates.keyManager();
+            }
+        };
     }
 
     private static NodeIdentity identity(NodeInfo node) {

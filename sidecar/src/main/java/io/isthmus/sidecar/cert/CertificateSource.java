@@ -1,5 +1,6 @@
 package io.isthmus.sidecar.cert;
 
+import io.isthmus.trust.tls.SwappableKeyManager;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -19,6 +20,9 @@ public interface CertificateSource {
 
     /** The current trust bundle: {@code --root-cert} (or the cert dir) until SDS {@code ROOTCA} replaces it. */
     TrustAnchors trustAnchors();
+
+    /** The key manager presenting {@link #certificate()} (nothing until the first one); TLS contexts keep this one instance. */
+    SwappableKeyManager keyManager();
 
     /** Calls {@code listener} with every new certificate; returns a handle that stops the calls. */
     Subscription onCertificate(Consumer<WorkloadCertificate> listener);

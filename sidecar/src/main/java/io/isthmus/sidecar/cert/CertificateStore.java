@@ -5,6 +5,9 @@ import io.isthmus.mesh.XdsNames;
 import io.isthmus.sidecar.xds.ResourceHandler;
 import io.isthmus.sidecar.xds.XdsResourceException;
 import io.isthmus.sidecar.xds.XdsResourceType;
+import io.isthmus.trust.CertifiedKey;
+import io.isthmus.trust.TrustException;
+import io.isthmus.trust.tls.SwappableKeyManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +30,7 @@ public final class CertificateStore implements CertificateSource {
 
     private final AtomicReference<WorkloadCertificate> certificate = new AtomicReference<>();
     private final AtomicReference<TrustAnchors> anchors;
+    private final SwappableKeyManager keyManager = new SwappableKeyManager();
     private final CopyOnWriteArrayList<Consumer<WorkloadCertificate>> certListeners = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<Consumer<TrustAnchors>> anchorListeners = new CopyOnWriteArrayList<>();
 
@@ -45,10 +49,26 @@ public final class CertificateStore implements CertificateSource {
         return anchors.get();
     }
 
-    /** Puts a new certificate in force and tells the listeners. */
+    @Override
+    public SwappableKeyManager keyManager() {
+        return keyManager;
+    }
+
+    /**
+     * Puts a new certificate in force and tells the listeners.
+     *
+     * @throws CertificateException when the key does not belong to the leaf (the certificate in force stays)
+     */
     public void setCertificate(WorkloadCertificate cert) {
         Objects.requireNonNull(cert, "cert");
+        CertifiedKey key;
+        try {
+            key = new CertifiedKey(cert.key(), cert.chain());
+        } catch (TrustException e) {
+            throw new CertificateException("certificate " + cert.spiffeId() + ": " + e.getMessage(), e);
+        }
         WorkloadCertificate old = certificate.getAndSet(cert);
+        keyManager.set(key);
         if (old != null && old.leaf().equals(cert.leaf())) {
             return;
         }

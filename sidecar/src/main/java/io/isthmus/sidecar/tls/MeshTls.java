@@ -9,11 +9,17 @@ import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.TrustOptions;
+import io.isthmus.trust.bundle.TrustBundle;
+import io.isthmus.trust.tls.SpiffeTrustManager;
+import java.time.Clock;
 import java.util.Objects;
 
 /**
  * Builds the Vert.x TLS settings of the data path from a {@link TlsMaterialSource}: OpenSSL
- * (BoringSSL) when its natives load, the JDK engine otherwise.
+ * (BoringSSL) when its natives load, the JDK engine otherwise. The source's key manager presents the
+ * current certificate; trust-bundle's {@link SpiffeTrustManager} verifies peers against the roots in
+ * force at each handshake, in the workload's own trust domain, and against a cluster's expected
+ * identities ({@link SanMatchers}).
  */
 public final class MeshTls {
 
@@ -53,8 +59,8 @@ public final class MeshTls {
     public ClientOptionsBase applyUpstream(ClientOptionsBase options, SanMatchers expected) {
         options.setSsl(true)
                 .setSslEngineOptions(engine())
-                .setKeyCertOptions(KeyCertOptions.wrap(new MeshKeyManager(source)))
-                .setTrustOptions(TrustOptions.wrap(new MeshTrustManager(source, expected)));
+                .setKeyCertOptions(KeyCertOptions.wrap(source.keyManager()))
+                .setTrustOptions(TrustOptions.wrap(trustManager(expected)));
         return options;
     }
 
@@ -63,8 +69,16 @@ public final class MeshTls {
         options.setSsl(true)
                 .setSslEngineOptions(engine())
                 .setClientAuth(policy == ClientCertPolicy.REQUIRE ? ClientAuth.REQUIRED : ClientAuth.REQUEST)
-                .setKeyCertOptions(KeyCertOptions.wrap(new MeshKeyManager(source)))
-                .setTrustOptions(TrustOptions.wrap(new MeshTrustManager(source, SanMatchers.ANY)));
+                .setKeyCertOptions(KeyCertOptions.wrap(source.keyManager()))
+                .setTrustOptions(TrustOptions.wrap(trustManager(SanMatchers.ANY)));
         return options;
+    }
+
+    private SpiffeTrustManager trustManager(SanMatchers expected) {
+        return SpiffeTrustManager.of(this::trustBundle, id -> expected.matches(id.toString()), Clock.systemUTC());
+    }
+
+    private TrustBundle trustBundle() {
+        return source.current().map(TlsMaterial::trustBundle).orElse(null);
     }
 }

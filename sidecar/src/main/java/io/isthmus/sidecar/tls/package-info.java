@@ -1,7 +1,8 @@
 /**
- * Mutual TLS of the data path: the workload certificate and trust bundle in force, key and trust
- * managers that read them at every handshake (so a rotated certificate is used by the next
- * handshake while open connections continue), SPIFFE identity checks, and the Vert.x SSL options
- * built from them.
+ * Mutual TLS of the data path: the workload certificate and trust bundle in force, presented and
+ * checked at every handshake by trust-bundle's {@link io.isthmus.trust.tls.SwappableKeyManager} and
+ * {@link io.isthmus.trust.tls.SpiffeTrustManager} (so a rotated certificate or a new root is used by
+ * the next handshake while open connections continue), the expected identities of a cluster, and
+ * the Vert.x SSL options built from them.
  */
 package io.isthmus.sidecar.tls;

@@ -6,23 +6,28 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.isthmus.sidecar.bootstrap.HostPort;
 import io.isthmus.sidecar.cert.CertificateException;
 import io.isthmus.sidecar.cert.CertificateSource;
-import io.isthmus.sidecar.cert.CurrentCertificateKeyManager;
-import io.isthmus.sidecar.cert.MeshTrustManager;
+import io.isthmus.sidecar.tls.TlsMaterial;
+import io.isthmus.trust.bundle.TrustBundle;
+import io.isthmus.trust.tls.SpiffeTrustManager;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 
 import javax.net.ssl.SSLException;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Opens gRPC channels to the controller (ADS and CA share the port 15012): plaintext, or TLS that
- * verifies the controller against the current mesh roots and its name, presenting the proxy's
+ * verifies the controller against the current mesh roots and its SPIFFE ID, presenting the proxy's
  * current certificate when there is one (mTLS). The TLS context reads both on every handshake, so
  * rotations need no new channel.
  */
 public final class ControlPlaneChannel {
+
+    /** The path of the controller's SPIFFE ID, {@code spiffe://<td>/ns/isthmus-system/sa/isthmus-controller}. */
+    static final String CONTROLLER_PATH = "/ns/isthmus-system/sa/isthmus-controller";
 
     private ControlPlaneChannel() {
     }
@@ -32,7 +37,8 @@ public final class ControlPlaneChannel {
      *
      * @param address    the controller
      * @param tls        the certificate source when TLS is wanted, empty for plaintext
-     * @param serverName the name the controller's certificate must carry (also the SNI)
+     * @param serverName the controller's name: the SNI and the authority (the certificate must carry
+     *                   the controller's SPIFFE ID in the proxy's trust domain)
      */
     public static ManagedChannel open(HostPort address, Optional<CertificateSource> tls, String serverName) {
         NettyChannelBuilder b = NettyChannelBuilder.forAddress(address.host(), address.port())
@@ -47,13 +53,19 @@ public final class ControlPlaneChannel {
         CertificateSource certs = tls.get();
         try {
             SslContext ctx = GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
-                    .keyManager(new CurrentCertificateKeyManager(certs))
-                    .trustManager(MeshTrustManager.forControlPlane(certs, serverName))
+                    .keyManager(certs.keyManager())
+                    .trustManager(SpiffeTrustManager.of(() -> trustBundle(certs),
+                            id -> id.path().equals(CONTROLLER_PATH), Clock.systemUTC()))
                     .build();
             return b.sslContext(ctx).overrideAuthority(serverName).build();
         } catch (SSLException e) {
             throw new CertificateException("cannot build the TLS context to the controller " + address + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    private static TrustBundle trustBundle(CertificateSource certs) {
+        return TlsMaterial.trustBundle(certs.certificate().map(c -> c.spiffeId()).orElse(""),
+                certs.trustAnchors().roots());
     }
 }

@@ -64,7 +64,8 @@ class CaCertificateProviderTest {
         assertThat(first.spiffeId()).isEqualTo("spiffe://cluster.local/ns/default/sa/reviews");
         assertThat(first.key().getAlgorithm()).isEqualTo("EC");
         assertThat(first.chain()).hasSizeGreaterThanOrEqualTo(2);
-        new MeshTrustManager(store, c -> true, "any").verify(first.chain().toArray(new java.security.cert.X509Certificate[0]));
+        assertThat(io.isthmus.trust.bundle.TrustBundle.of("cluster.local", store.trustAnchors().roots())
+                .verifyOrThrow(first.chain()).toString()).isEqualTo(first.spiffeId());
         assertThat(first.keyPem()).contains("PRIVATE KEY");
 
         provider.rotateNow().get(20, TimeUnit.SECONDS);
