@@ -79,8 +79,15 @@ public final class ChildProcess implements AutoCloseable {
      */
     public static String classpath() {
         String cp = classpath;
-        if (cp != null) {
-            return cp;
+        return cp != null ? cp : originalClasspath();
+    }
+
+    private static volatile String original;
+
+    /** This JVM's own classpath, expanded, never a snapshot. */
+    private static synchronized String originalClasspath() {
+        if (original != null) {
+            return original;
         }
         String raw = System.getProperty("java.class.path");
         String[] parts = raw.split(File.pathSeparator);
@@ -100,7 +107,7 @@ public final class ChildProcess implements AutoCloseable {
                 LOG.warn("cannot read the manifest of {}: {}", parts[0], e.getMessage());
             }
         }
-        classpath = raw;
+        original = raw;
         return raw;
     }
 
@@ -110,14 +117,14 @@ public final class ChildProcess implements AutoCloseable {
      * cannot break a child that starts later. Directories stay as they are.
      */
     public static synchronized void snapshotClasspath(Path libDir) {
-        String current = classpath();
+        String current = originalClasspath();
         List<String> out = new ArrayList<>();
         try {
             Files.createDirectories(libDir);
             int i = 0;
             for (String e : current.split(File.pathSeparator)) {
                 Path p = Path.of(e);
-                if (e.endsWith(".jar") && Files.isRegularFile(p) && !p.startsWith(libDir.toAbsolutePath())) {
+                if (e.endsWith(".jar") && Files.isRegularFile(p)) {
                     Path copy = libDir.resolve(String.format("%03d-%s", i++, p.getFileName()));
                     Files.copy(p, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
                     out.add(copy.toAbsolutePath().toString());

@@ -43,6 +43,7 @@ public final class LocalFederation implements AutoCloseable {
     private final Map<String, GatewayProcess> gateways = new LinkedHashMap<>();
     private final PodLauncher pods;
     private final List<String> missing = Parts.missing();
+    private boolean closed;
 
     private LocalFederation(Topology topology, FederationOptions options, NetworkSandbox sandbox) {
         this.topology = topology;
@@ -243,7 +244,11 @@ public final class LocalFederation implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         pods.close();
         gateways.values().forEach(GatewayProcess::close);
         clusters.values().forEach(SimulatedCluster::close);

@@ -68,6 +68,20 @@ class ManifestsTest {
     }
 
     @Test
+    void the_demo_manifests_match_the_scene_topology() {
+        var topology = io.isthmus.e2e.topology.TopologyLoader.load(MANIFESTS.getParent().resolve("two-clusters-multi-network.yaml"));
+        String yaml = kustomize("demo");
+        for (var s : topology.services()) {
+            assertThat(yaml).as("service %s", s.name()).contains("name: " + s.name() + "\n  namespace: " + s.namespace());
+            assertThat(yaml).as("service account of %s", s.name()).contains("serviceAccountName: " + s.serviceAccount());
+            assertThat(yaml).as("port of %s", s.name()).contains("port: " + s.firstPort().port());
+            for (var w : s.workloads()) {
+                assertThat(yaml).as("version %s of %s", w.version(), s.name()).contains("--version=" + w.version());
+            }
+        }
+    }
+
+    @Test
     void demo_pods_carry_their_sidecar_and_resolve_through_it() {
         String yaml = kustomize("demo");
         assertThat(yaml).contains("name: isthmus-proxy", "exec isthmus proxy", "--dns-address 127.0.0.1:53",

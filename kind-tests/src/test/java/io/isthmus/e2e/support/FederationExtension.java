@@ -7,7 +7,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Resolves a {@link LocalFederation} parameter (e.g. of a {@code @BeforeAll} method) to the
- * shared two-cluster federation, and prints the scenario summary when the run ends.
+ * shared federation of the class's {@link UsesTopology} (the two-cluster one by default), and
+ * prints the scenario summary when the run ends.
  */
 public final class FederationExtension implements ParameterResolver {
     @Override
@@ -18,6 +19,8 @@ public final class FederationExtension implements ParameterResolver {
     @Override
     public Object resolveParameter(ParameterContext pc, ExtensionContext ec) {
         new ReportSummary().beforeAll(ec);
-        return SharedFederation.get(ec, SharedFederation.TWO_CLUSTERS);
+        String topology = ec.getTestClass().map(c -> c.getAnnotation(UsesTopology.class)).map(UsesTopology::value)
+                .orElse(SharedFederation.TWO_CLUSTERS);
+        return SharedFederation.get(ec, topology);
     }
 }

@@ -19,13 +19,19 @@ import java.time.Duration;
 public final class SharedFederation implements AutoCloseable, ExtensionContext.Store.CloseableResource {
     /** The topology of the scene and most scenarios. */
     public static final String TWO_CLUSTERS = "two-clusters-multi-network.yaml";
+    /** A primary-remote federation: north has no controller and uses east's through east's gateway. */
+    public static final String PRIMARY_REMOTE = "three-clusters-primary-remote.yaml";
 
     /** Workload certificates live 2 minutes, so every proxy renews during the run (the rotation scenario checks it). */
     public static final Duration CERT_TTL = Duration.ofSeconds(Long.getLong("isthmus.e2e.certTtlSeconds", 120));
 
+    private static SharedFederation current;
+
+    private final String topologyFile;
     private final LocalFederation federation;
 
-    private SharedFederation(LocalFederation federation) {
+    private SharedFederation(String topologyFile, LocalFederation federation) {
+        this.topologyFile = topologyFile;
         this.federation = federation;
     }
 
@@ -33,10 +39,20 @@ public final class SharedFederation implements AutoCloseable, ExtensionContext.S
     public static LocalFederation get(ExtensionContext context, String topologyFile) {
         assumeCanRun();
         ExtensionContext.Store store = context.getRoot().getStore(ExtensionContext.Namespace.create(SharedFederation.class));
-        SharedFederation shared = store.getOrComputeIfAbsent(topologyFile, k -> new SharedFederation(LocalFederation.start(
-                TopologyLoader.load(topologies().resolve(k)),
-                new FederationOptions(workDir(), Duration.ofSeconds(180), line -> { }, CERT_TTL))), SharedFederation.class);
-        return shared.federation;
+        synchronized (SharedFederation.class) {
+            // One federation runs on a machine at a time: a class asking for another topology
+            // stops the previous one (classes are ordered so that each topology's run together).
+            if (current != null && !current.topologyFile.equals(topologyFile)) {
+                current.close();
+                store.remove(current.topologyFile);
+                current = null;
+            }
+            SharedFederation shared = store.getOrComputeIfAbsent(topologyFile, k -> new SharedFederation(k, LocalFederation.start(
+                    TopologyLoader.load(topologies().resolve(k)),
+                    new FederationOptions(workDir(), Duration.ofSeconds(180), line -> { }, CERT_TTL))), SharedFederation.class);
+            current = shared;
+            return shared.federation;
+        }
     }
 
     /** Aborts the calling test (not a failure) unless network namespaces can be made here. */
