@@ -17,7 +17,9 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMException;
@@ -54,9 +56,57 @@ public final class Pem {
         return readCertificates(readFile(file), file.toString());
     }
 
-    /** The single private key in a PEM text (PKCS#8 {@code PRIVATE KEY}, SEC1 {@code EC PRIVATE KEY} or PKCS#1). */
+    /** Every certificate in a PEM text, in order; at least one, or a {@link PemException} naming {@code source}. */
+    public static List<X509Certificate> readCertificates(String pem, String source) {
+        List<Object> objects = parse(pem, source);
+        List<X509Certificate> out = new ArrayList<>();
+        for (Object o : objects) {
+            if (o instanceof X509CertificateHolder holder) {
+                try {
+                    out.add(CERTS.getCertificate(holder));
+                } catch (CertificateException e) {
+                    throw new PemException(source + ": certificate " + (out.size() + 1) + " is malformed: "
+                            + e.getMessage(), e);
+                }
+            } else {
+                throw new PemException(source + ": expected only CERTIFICATE blocks, found " + describe(List.of(o)));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new PemException(source + ": no CERTIFICATE block found");
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * The single private key in a PEM text (PKCS#8 {@code PRIVATE KEY}, SEC1 {@code EC PRIVATE KEY} or PKCS#1).
+     * An {@code EC PARAMETERS} block beside it (as {@code openssl ecparam -genkey} writes) is ignored.
+     */
     public static PrivateKey readPrivateKey(String pem) {
         return readPrivateKey(pem, "PEM text");
+    }
+
+    /** The single private key in a PEM text, or a {@link PemException} naming {@code source}. */
+    public static PrivateKey readPrivateKey(String pem, String source) {
+        List<Object> objects = new ArrayList<>(parse(pem, source));
+        objects.removeIf(o -> o instanceof ASN1ObjectIdentifier || o instanceof X9ECParameters);
+        if (objects.size() != 1) {
+            throw new PemException(source + ": expected exactly one private key block, found " + describe(objects));
+        }
+        Object o = objects.get(0);
+        try {
+            if (o instanceof PrivateKeyInfo info) {
+                return KEYS.getPrivateKey(info);
+            }
+            if (o instanceof PEMKeyPair pair) {
+                return KEYS.getKeyPair(pair).getPrivate();
+            }
+        } catch (PEMException e) {
+            throw new PemException(source + ": private key is malformed: " + e.getMessage(), e);
+        }
+        throw new PemException(source + ": expected a private key block (PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY), "
+                + "found " + describe(objects) + (o.getClass().getSimpleName().contains("Encrypted")
+                        ? " (encrypted keys are not supported)" : ""));
     }
 
     /** The single private key in a PEM file. */
@@ -141,48 +191,6 @@ public final class Pem {
         } catch (UnsupportedOperationException notPosix) {
             return Files.createTempFile(dir, "." + name + ".", ".tmp");
         }
-    }
-
-    private static List<X509Certificate> readCertificates(String pem, String source) {
-        List<Object> objects = parse(pem, source);
-        List<X509Certificate> out = new ArrayList<>();
-        for (Object o : objects) {
-            if (o instanceof X509CertificateHolder holder) {
-                try {
-                    out.add(CERTS.getCertificate(holder));
-                } catch (CertificateException e) {
-                    throw new PemException(source + ": certificate " + (out.size() + 1) + " is malformed: "
-                            + e.getMessage(), e);
-                }
-            } else {
-                throw new PemException(source + ": expected only CERTIFICATE blocks, found " + describe(List.of(o)));
-            }
-        }
-        if (out.isEmpty()) {
-            throw new PemException(source + ": no CERTIFICATE block found");
-        }
-        return List.copyOf(out);
-    }
-
-    private static PrivateKey readPrivateKey(String pem, String source) {
-        List<Object> objects = parse(pem, source);
-        if (objects.size() != 1) {
-            throw new PemException(source + ": expected exactly one private key block, found " + describe(objects));
-        }
-        Object o = objects.get(0);
-        try {
-            if (o instanceof PrivateKeyInfo info) {
-                return KEYS.getPrivateKey(info);
-            }
-            if (o instanceof PEMKeyPair pair) {
-                return KEYS.getKeyPair(pair).getPrivate();
-            }
-        } catch (PEMException e) {
-            throw new PemException(source + ": private key is malformed: " + e.getMessage(), e);
-        }
-        throw new PemException(source + ": expected a private key block (PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY), "
-                + "found " + describe(objects) + (o.getClass().getSimpleName().contains("Encrypted")
-                        ? " (encrypted keys are not supported)" : ""));
     }
 
     private static List<Object> parse(String pem, String source) {

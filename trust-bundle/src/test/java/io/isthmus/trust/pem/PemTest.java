@@ -53,6 +53,12 @@ class PemTest {
                 -----END EC PRIVATE KEY-----
                 """;
         assertThat(Pem.readPrivateKey(sec1).getAlgorithm()).startsWith("EC");
+        String withParameters = """
+                -----BEGIN EC PARAMETERS-----
+                BggqhkjOPQMBBw==
+                -----END EC PARAMETERS-----
+                """ + sec1;
+        assertThat(Pem.readPrivateKey(withParameters, "key.pem")).isEqualTo(Pem.readPrivateKey(sec1));
         PrivateKey rsa = KeyAlgorithm.RSA_3072.generate().getPrivate();
         assertThat(Pem.readPrivateKey(Pem.encodePrivateKey(rsa)).getAlgorithm()).isEqualTo("RSA");
     }
@@ -71,6 +77,8 @@ class PemTest {
         assertThatThrownBy(() -> Pem.readPrivateKey(w.chainPem()))
                 .hasMessageContaining("expected exactly one private key block");
         assertThatThrownBy(() -> Pem.readCsr(w.chainPem())).hasMessageContaining("CERTIFICATE REQUEST");
+        assertThatThrownBy(() -> Pem.readCertificates("", "cert-chain.pem")).hasMessageStartingWith("cert-chain.pem: ");
+        assertThatThrownBy(() -> Pem.readPrivateKey(w.chainPem(), "key.pem")).hasMessageStartingWith("key.pem: ");
         assertThatThrownBy(() -> Pem.readCertificates(dir.resolve("absent.pem")))
                 .hasMessageContaining("absent.pem: no such file");
     }
