@@ -14,7 +14,7 @@ import io.isthmus.sidecar.cert.CaClient;
 import io.isthmus.sidecar.cert.CertDirProvider;
 import io.isthmus.sidecar.cert.CertificateException;
 import io.isthmus.sidecar.cert.CertificateStore;
-import io.isthmus.sidecar.cert.Pem;
+import io.isthmus.sidecar.cert.TrustAnchors;
 import io.isthmus.sidecar.dns.DnsProxy;
 import io.isthmus.sidecar.dns.MeshHostnames;
 import io.isthmus.sidecar.xds.ConfigApplier;
@@ -116,7 +116,7 @@ public final class Sidecar implements AutoCloseable {
             certificates = p.store();
         } else {
             String pem = readFile(config.rootCert().orElseThrow(), "--root-cert");
-            certificates = new CertificateStore(Pem.anchors(pem, "file:" + config.rootCert().get()));
+            certificates = new CertificateStore(TrustAnchors.fromPem(pem, "file:" + config.rootCert().get()));
             caProvider = caProvider(certificates);
             closeables.add(caProvider);
         }

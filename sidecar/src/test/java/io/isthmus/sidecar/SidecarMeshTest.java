@@ -155,7 +155,7 @@ class SidecarMeshTest {
 
         // a second root joins the bundle over SDS (the start of a root rotation): both proxies take it, traffic goes on
         TestPki next = TestPki.create(dir.resolve("pki-next"));
-        String bundle = io.isthmus.sidecar.cert.Pem.encode(List.of(pki.rootCertificate(), next.rootCertificate()));
+        String bundle = io.isthmus.trust.pem.Pem.encodeCertificates(List.of(pki.rootCertificate(), next.rootCertificate()));
         var rootCa = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.newBuilder().setName(XdsNames.ROOT_SECRET)
                 .setValidationContext(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext
                         .newBuilder().setTrustedCa(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder()

@@ -17,7 +17,6 @@ import io.grpc.ServerInterceptors;
 import io.isthmus.mesh.Locality;
 import io.isthmus.mesh.XdsNames;
 import io.isthmus.sidecar.admin.EndpointStatus;
-import io.isthmus.sidecar.cert.Pem;
 import io.isthmus.sidecar.cert.TestCa;
 import io.isthmus.sidecar.dns.DnsProxyTest;
 import io.isthmus.sidecar.xds.ResourceHandler;
@@ -158,7 +157,7 @@ class SidecarTest {
                 var session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
                 try {
                     if (session != null) {
-                        adsPeers.add(Pem.spiffeId((X509Certificate) session.getPeerCertificates()[0]));
+                        adsPeers.add(io.isthmus.sidecar.tls.SpiffeIdentity.uriSan((X509Certificate) session.getPeerCertificates()[0]).orElse(""));
                     }
                 } catch (SSLPeerUnverifiedException e) {
                     adsPeers.add("none");

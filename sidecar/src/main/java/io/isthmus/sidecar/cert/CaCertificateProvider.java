@@ -38,7 +38,7 @@ public final class CaCertificateProvider implements AutoCloseable {
         Objects.requireNonNull(ttl, "ttl");
         Objects.requireNonNull(store, "store");
         this.rotator = CertificateRotator.forCsr(id, csr -> ca.sign(csr, ttl)).policy(policy).build()
-                .addListener(k -> store.setCertificate(Pem.workload(k.privateKey(), k.chain())));
+                .addListener(k -> store.setCertificate(WorkloadCertificate.of(k.privateKey(), k.chain())));
         LOG.info("Certificate from the CA [{}] ttl={}", id, ttl);
     }
 

@@ -9,6 +9,8 @@ import io.grpc.stub.MetadataUtils;
 import io.isthmus.mesh.ca.v1.IstioCertificateRequest;
 import io.isthmus.mesh.ca.v1.IstioCertificateResponse;
 import io.isthmus.mesh.ca.v1.IstioCertificateServiceGrpc;
+import io.isthmus.trust.TrustException;
+import io.isthmus.trust.pem.Pem;
 
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -87,7 +89,11 @@ public final class CaClient implements AutoCloseable {
     private static List<X509Certificate> chain(IstioCertificateResponse r) {
         List<X509Certificate> chain = new ArrayList<>();
         for (String pem : r.getCertChainList()) {
-            chain.addAll(Pem.certificates(pem, "CA response cert_chain"));
+            try {
+                chain.addAll(Pem.readCertificates(pem, "CA response cert_chain"));
+            } catch (TrustException e) {
+                throw new CertificateException(e.getMessage(), e);
+            }
         }
         if (chain.isEmpty()) {
             throw new CertificateException("CA response cert_chain: empty");

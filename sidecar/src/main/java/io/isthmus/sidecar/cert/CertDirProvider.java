@@ -1,5 +1,7 @@
 package io.isthmus.sidecar.cert;
 
+import io.isthmus.trust.TrustException;
+import io.isthmus.trust.pem.Pem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,6 +11,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -78,14 +81,20 @@ public final class CertDirProvider implements AutoCloseable {
         String chainPem = read(dir.resolve(CHAIN));
         String keyPem = read(dir.resolve(KEY));
         String rootPem = read(dir.resolve(ROOT));
-        var chain = Pem.certificates(chainPem, dir.resolve(CHAIN).toString());
-        PrivateKey key = Pem.privateKey(keyPem, dir.resolve(KEY).toString());
+        List<X509Certificate> chain;
+        PrivateKey key;
+        try {
+            chain = Pem.readCertificates(chainPem, dir.resolve(CHAIN).toString());
+            key = Pem.readPrivateKey(keyPem, dir.resolve(KEY).toString());
+        } catch (TrustException e) {
+            throw new CertificateException(e.getMessage(), e);
+        }
         if (!chain.get(0).getPublicKey().getAlgorithm().equals(key.getAlgorithm())) {
             throw new CertificateException(dir.resolve(KEY) + ": key algorithm " + key.getAlgorithm()
                     + " does not match the certificate's " + chain.get(0).getPublicKey().getAlgorithm());
         }
-        TrustAnchors anchors = Pem.anchors(rootPem, "cert-dir:" + dir.resolve(ROOT));
-        return new Loaded(Pem.workload(key, chain), anchors, digest(List.of(chainPem, keyPem, rootPem)));
+        TrustAnchors anchors = TrustAnchors.fromPem(rootPem, "cert-dir:" + dir.resolve(ROOT));
+        return new Loaded(WorkloadCertificate.of(key, chain), anchors, digest(List.of(chainPem, keyPem, rootPem)));
     }
 
     private static String read(Path f) {

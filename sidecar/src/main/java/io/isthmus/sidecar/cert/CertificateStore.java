@@ -142,7 +142,7 @@ public final class CertificateStore implements CertificateSource {
         };
         TrustAnchors next;
         try {
-            next = Pem.anchors(pem, "sds:" + version);
+            next = TrustAnchors.fromPem(pem, "sds:" + version);
         } catch (CertificateException e) {
             throw new XdsResourceException(SECRET_URL, XdsNames.ROOT_SECRET, "validation_context.trusted_ca",
                     e.getMessage(), e);

@@ -1,5 +1,7 @@
 package io.isthmus.sidecar.cert;
 
+import io.isthmus.trust.TrustException;
+import io.isthmus.trust.pem.Pem;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
@@ -13,6 +15,21 @@ import java.util.Objects;
  * @param source where they came from: {@code file:<path>}, {@code sds:<version>} or {@code cert-dir:<path>}
  */
 public record TrustAnchors(List<X509Certificate> roots, String pem, String source) {
+
+    /**
+     * The roots in a PEM text.
+     *
+     * @throws CertificateException naming {@code source} when it holds no valid certificate
+     */
+    public static TrustAnchors fromPem(String pem, String source) {
+        List<X509Certificate> roots;
+        try {
+            roots = Pem.readCertificates(pem, source);
+        } catch (TrustException e) {
+            throw new CertificateException(e.getMessage(), e);
+        }
+        return new TrustAnchors(roots, Pem.encodeCertificates(roots), source);
+    }
 
     public TrustAnchors {
         roots = List.copyOf(roots);

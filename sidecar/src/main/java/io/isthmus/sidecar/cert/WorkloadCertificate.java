@@ -1,5 +1,7 @@
 package io.isthmus.sidecar.cert;
 
+import io.isthmus.sidecar.tls.SpiffeIdentity;
+import io.isthmus.trust.pem.Pem;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -28,6 +30,12 @@ public record WorkloadCertificate(PrivateKey key, List<X509Certificate> chain, S
         Objects.requireNonNull(keyPem, "keyPem");
         Objects.requireNonNull(chainPem, "chainPem");
         Objects.requireNonNull(spiffeId, "spiffeId");
+    }
+
+    /** The certificate of {@code key} and {@code chain}, with their PEM and the leaf's SPIFFE ID. */
+    public static WorkloadCertificate of(PrivateKey key, List<X509Certificate> chain) {
+        return new WorkloadCertificate(key, chain, Pem.encodePrivateKey(key), Pem.encodeCertificates(chain),
+                SpiffeIdentity.uriSan(chain.get(0)).orElse(""));
     }
 
     /** The leaf certificate. */

@@ -4,7 +4,7 @@ import io.envoyproxy.envoy.config.core.v3.Node;
 import io.isthmus.mesh.Locality;
 import io.isthmus.sidecar.bootstrap.NodeInfo;
 import io.isthmus.sidecar.cert.CertificateStore;
-import io.isthmus.sidecar.cert.Pem;
+import io.isthmus.sidecar.cert.TrustAnchors;
 import io.isthmus.sidecar.xds.ResourceStore;
 import io.isthmus.trust.testing.TestPki;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -48,7 +48,7 @@ class AdminServerTest {
     @Test
     void healthFollowsReadinessAndAdminServesClustersAndLogging() throws Exception {
         TestPki pki = TestPki.create(dir);
-        CertificateStore certs = new CertificateStore(Pem.anchors(Pem.encode(List.of(pki.rootCertificate())), "file:r"));
+        CertificateStore certs = new CertificateStore(TrustAnchors.fromPem(io.isthmus.trust.pem.Pem.encodeCertificates(List.of(pki.rootCertificate())), "file:r"));
         Readiness readiness = new Readiness();
         ClusterStatusSource clusters = () -> List.of(
                 new EndpointStatus("outbound|9080||reviews", "10.1.0.7", 9080, new Locality("r", "z", ""), 0, 1, "HEALTHY", false, 2),

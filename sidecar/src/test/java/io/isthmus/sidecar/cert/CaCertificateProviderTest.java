@@ -39,7 +39,7 @@ class CaCertificateProviderTest {
     }
 
     CertificateStore storeTrustingRoot(TestPki pki) {
-        return new CertificateStore(Pem.anchors(Pem.encode(List.of(pki.rootCertificate())), "file:root-cert.pem"));
+        return new CertificateStore(TrustAnchors.fromPem(io.isthmus.trust.pem.Pem.encodeCertificates(List.of(pki.rootCertificate())), "file:root-cert.pem"));
     }
 
     CaCertificateProvider provider(CertificateStore store, String token, String serverName, RotationPolicy policy) {
@@ -99,7 +99,7 @@ class CaCertificateProviderTest {
         ca.tokens.put("t", REVIEWS);
         CertificateStore store = storeTrustingRoot(pki);
         CaClient client = new CaClient(ControlPlaneChannel.open(new HostPort("127.0.0.1", ca.port()),
-                Optional.of(new CertificateStore(Pem.anchors(Pem.encode(List.of(pki.foreignWorkload("x", "y")
+                Optional.of(new CertificateStore(TrustAnchors.fromPem(io.isthmus.trust.pem.Pem.encodeCertificates(List.of(pki.foreignWorkload("x", "y")
                         .chain().get(pki.foreignWorkload("x", "y").chain().size() - 1))), "foreign"))),
                 "isthmus-controller.isthmus-system.svc"), () -> "t", Duration.ofSeconds(5));
         try (client) {

@@ -31,11 +31,11 @@ class CertificateStoreTest {
     void sdsRootCaReplacesTheFileBundleAndNotifies() {
         TestPki a = TestPki.create(dir.resolve("a"));
         TestPki b = TestPki.create(dir.resolve("b"));
-        CertificateStore store = new CertificateStore(Pem.anchors(Pem.encode(List.of(a.rootCertificate())), "file:x"));
+        CertificateStore store = new CertificateStore(TrustAnchors.fromPem(io.isthmus.trust.pem.Pem.encodeCertificates(List.of(a.rootCertificate())), "file:x"));
         List<TrustAnchors> seen = new CopyOnWriteArrayList<>();
         store.onTrustAnchors(seen::add);
 
-        String both = Pem.encode(List.<X509Certificate>of(a.rootCertificate(), b.rootCertificate()));
+        String both = io.isthmus.trust.pem.Pem.encodeCertificates(List.<X509Certificate>of(a.rootCertificate(), b.rootCertificate()));
         store.rootCaHandler().apply(Map.of("ROOTCA", rootCa(both)), "7");
 
         assertThat(store.trustAnchors().roots()).containsExactly(a.rootCertificate(), b.rootCertificate());
@@ -48,7 +48,7 @@ class CertificateStoreTest {
     @Test
     void badRootCaIsRejectedNamingTheFieldAndKeepsTheBundle() {
         TestPki a = TestPki.create(dir.resolve("a"));
-        CertificateStore store = new CertificateStore(Pem.anchors(Pem.encode(List.of(a.rootCertificate())), "file:x"));
+        CertificateStore store = new CertificateStore(TrustAnchors.fromPem(io.isthmus.trust.pem.Pem.encodeCertificates(List.of(a.rootCertificate())), "file:x"));
         assertThatThrownBy(() -> store.rootCaHandler().apply(Map.of("ROOTCA", rootCa("not pem")), "2"))
                 .isInstanceOf(XdsResourceException.class)
                 .hasMessageContaining("ROOTCA").hasMessageContaining("validation_context.trusted_ca");

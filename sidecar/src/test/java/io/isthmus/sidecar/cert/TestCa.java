@@ -54,7 +54,7 @@ public final class TestCa implements AutoCloseable {
                 List.of("isthmus-controller.isthmus-system.svc"), Duration.ofHours(1));
         var creds = TlsServerCredentials.newBuilder()
                 .keyManager(stream(serving.chainPem()), stream(serving.privateKeyPem()))
-                .trustManager(stream(io.isthmus.sidecar.cert.Pem.encode(List.of(pki.rootCertificate()))))
+                .trustManager(stream(io.isthmus.trust.pem.Pem.encodeCertificates(List.of(pki.rootCertificate()))))
                 .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
                 .build();
         var ca = new IstioCertificateServiceGrpc.IstioCertificateServiceImplBase() {
@@ -73,7 +73,7 @@ public final class TestCa implements AutoCloseable {
                                     ? Duration.ofSeconds(request.getValidityDuration()) : ttl);
                     signed.incrementAndGet();
                     var b = IstioCertificateResponse.newBuilder();
-                    chain.forEach(c -> b.addCertChain(io.isthmus.sidecar.cert.Pem.encode(List.of(c))));
+                    chain.forEach(c -> b.addCertChain(io.isthmus.trust.pem.Pem.encodeCertificates(List.of(c))));
                     out.onNext(b.build());
                     out.onCompleted();
                 } catch (RuntimeException e) {
