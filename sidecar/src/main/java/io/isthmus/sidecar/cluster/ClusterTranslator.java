@@ -14,6 +14,7 @@ import io.isthmus.sidecar.endpoint.LoadAssignment;
 import io.isthmus.sidecar.endpoint.OutlierConfig;
 import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.TypeUrls;
+import io.isthmus.sidecar.errors.UnsupportedFieldException;
 import io.isthmus.sidecar.lb.LbPolicy;
 import io.isthmus.sidecar.tls.SanMatchers;
 import io.isthmus.sidecar.tls.TlsContextTranslator;
@@ -189,7 +190,7 @@ public final class ClusterTranslator {
             return Optional.of(new UpstreamTls(u.getSni(), peers, u.getCommonTlsContext().getAlpnProtocolsList()));
         } catch (InvalidProtocolBufferException e) {
             throw invalid(name, "transport_socket.typed_config", "cannot decode: " + e.getMessage());
-        } catch (TlsContextTranslator.Unsupported e) {
+        } catch (UnsupportedFieldException e) {
             throw invalid(name, "transport_socket.common_tls_context." + e.field(), e.getMessage());
         }
     }

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.rbac.v3.Principal;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.isthmus.sidecar.errors.UnsupportedFieldException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -29,34 +30,19 @@ public final class RbacTranslator {
     private RbacTranslator() {
     }
 
-    /** A refusal: the field path and reason. */
-    public static final class Unsupported extends Exception {
-        private final String field;
-
-        Unsupported(String field, String reason) {
-            super(reason);
-            this.field = field;
-        }
-
-        /** The field path within the RBAC rules. */
-        public String field() {
-            return field;
-        }
-    }
-
     /** Translates RBAC rules. */
-    public static RbacPolicy translate(RBAC rules, String field) throws Unsupported {
+    public static RbacPolicy translate(RBAC rules, String field) throws UnsupportedFieldException {
         RbacPolicy.Action action = switch (rules.getAction()) {
             case ALLOW -> RbacPolicy.Action.ALLOW;
             case DENY -> RbacPolicy.Action.DENY;
-            default -> throw new Unsupported(field + ".action", rules.getAction() + " is not supported (ALLOW and DENY are)");
+            default -> throw new UnsupportedFieldException(field + ".action", rules.getAction() + " is not supported (ALLOW and DENY are)");
         };
         Map<String, RbacPolicy.Rule> out = new LinkedHashMap<>();
         for (var e : new java.util.TreeMap<>(rules.getPoliciesMap()).entrySet()) {
             String pf = field + ".policies[" + e.getKey() + "]";
             var p = e.getValue();
             if (p.hasCondition() || p.hasCheckedCondition()) {
-                throw new Unsupported(pf + ".condition", "CEL conditions are not supported");
+                throw new UnsupportedFieldException(pf + ".condition", "CEL conditions are not supported");
             }
             List<Predicate<RbacRequest>> perms = new ArrayList<>();
             for (int i = 0; i < p.getPermissionsCount(); i++) {
@@ -71,7 +57,7 @@ public final class RbacTranslator {
         return new RbacPolicy(action, out);
     }
 
-    private static Predicate<RbacRequest> permission(Permission p, String f) throws Unsupported {
+    private static Predicate<RbacRequest> permission(Permission p, String f) throws UnsupportedFieldException {
         return switch (p.getRuleCase()) {
             case ANY -> r -> p.getAny();
             case AND_RULES -> and(list(p.getAndRules().getRulesList(), f + ".and_rules", RbacTranslator::permission));
@@ -80,7 +66,7 @@ public final class RbacTranslator {
             case HEADER -> header(p.getHeader(), f + ".header");
             case URL_PATH -> {
                 if (!p.getUrlPath().hasPath()) {
-                    throw new Unsupported(f + ".url_path", "only path matchers are supported");
+                    throw new UnsupportedFieldException(f + ".url_path", "only path matchers are supported");
                 }
                 Predicate<String> m = string(p.getUrlPath().getPath(), f + ".url_path.path");
                 yield r -> !r.path().isEmpty() && m.test(stripQuery(r.path()));
@@ -99,11 +85,11 @@ public final class RbacTranslator {
                 Predicate<String> m = string(p.getRequestedServerName(), f + ".requested_server_name");
                 yield r -> m.test(r.serverName());
             }
-            default -> throw new Unsupported(f, "permission " + p.getRuleCase() + " is not supported");
+            default -> throw new UnsupportedFieldException(f, "permission " + p.getRuleCase() + " is not supported");
         };
     }
 
-    private static Predicate<RbacRequest> principal(Principal p, String f) throws Unsupported {
+    private static Predicate<RbacRequest> principal(Principal p, String f) throws UnsupportedFieldException {
         return switch (p.getIdentifierCase()) {
             case ANY -> r -> p.getAny();
             case AND_IDS -> and(list(p.getAndIds().getIdsList(), f + ".and_ids", RbacTranslator::principal));
@@ -122,20 +108,20 @@ public final class RbacTranslator {
             case HEADER -> header(p.getHeader(), f + ".header");
             case URL_PATH -> {
                 if (!p.getUrlPath().hasPath()) {
-                    throw new Unsupported(f + ".url_path", "only path matchers are supported");
+                    throw new UnsupportedFieldException(f + ".url_path", "only path matchers are supported");
                 }
                 Predicate<String> m = string(p.getUrlPath().getPath(), f + ".url_path.path");
                 yield r -> !r.path().isEmpty() && m.test(stripQuery(r.path()));
             }
-            default -> throw new Unsupported(f, "principal " + p.getIdentifierCase() + " is not supported");
+            default -> throw new UnsupportedFieldException(f, "principal " + p.getIdentifierCase() + " is not supported");
         };
     }
 
     private interface Translate<T> {
-        Predicate<RbacRequest> apply(T t, String field) throws Unsupported;
+        Predicate<RbacRequest> apply(T t, String field) throws UnsupportedFieldException;
     }
 
-    private static <T> List<Predicate<RbacRequest>> list(List<T> items, String f, Translate<T> t) throws Unsupported {
+    private static <T> List<Predicate<RbacRequest>> list(List<T> items, String f, Translate<T> t) throws UnsupportedFieldException {
         List<Predicate<RbacRequest>> out = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
             out.add(t.apply(items.get(i), f + "[" + i + "]"));
@@ -165,7 +151,7 @@ public final class RbacTranslator {
         };
     }
 
-    private static Predicate<RbacRequest> header(HeaderMatcher h, String f) throws Unsupported {
+    private static Predicate<RbacRequest> header(HeaderMatcher h, String f) throws UnsupportedFieldException {
         String name = h.getName().toLowerCase(java.util.Locale.ROOT);
         Predicate<String> m = switch (h.getHeaderMatchSpecifierCase()) {
             case EXACT_MATCH -> v -> v.equals(h.getExactMatch());
@@ -175,7 +161,7 @@ public final class RbacTranslator {
             case PRESENT_MATCH -> v -> h.getPresentMatch();
             case SAFE_REGEX_MATCH -> regex(h.getSafeRegexMatch().getRegex(), f + ".safe_regex_match");
             case STRING_MATCH -> string(h.getStringMatch(), f + ".string_match");
-            default -> throw new Unsupported(f, "header matcher " + h.getHeaderMatchSpecifierCase() + " is not supported");
+            default -> throw new UnsupportedFieldException(f, "header matcher " + h.getHeaderMatchSpecifierCase() + " is not supported");
         };
         boolean invert = h.getInvertMatch();
         boolean present = h.getHeaderMatchSpecifierCase() == HeaderMatcher.HeaderMatchSpecifierCase.PRESENT_MATCH;
@@ -186,7 +172,7 @@ public final class RbacTranslator {
         };
     }
 
-    private static Predicate<String> string(StringMatcher m, String f) throws Unsupported {
+    private static Predicate<String> string(StringMatcher m, String f) throws UnsupportedFieldException {
         boolean ic = m.getIgnoreCase();
         Function<String, String> norm = ic ? s -> s.toLowerCase(java.util.Locale.ROOT) : s -> s;
         return switch (m.getMatchPatternCase()) {
@@ -195,26 +181,26 @@ public final class RbacTranslator {
             case SUFFIX -> v -> norm.apply(v).endsWith(norm.apply(m.getSuffix()));
             case CONTAINS -> v -> norm.apply(v).contains(norm.apply(m.getContains()));
             case SAFE_REGEX -> regex(m.getSafeRegex().getRegex(), f + ".safe_regex");
-            default -> throw new Unsupported(f, "string matcher " + m.getMatchPatternCase() + " is not supported");
+            default -> throw new UnsupportedFieldException(f, "string matcher " + m.getMatchPatternCase() + " is not supported");
         };
     }
 
-    private static Predicate<String> regex(String re, String f) throws Unsupported {
+    private static Predicate<String> regex(String re, String f) throws UnsupportedFieldException {
         try {
             Pattern p = Pattern.compile(re);
             return v -> p.matcher(v).matches();
         } catch (PatternSyntaxException e) {
-            throw new Unsupported(f, "invalid regex: " + e.getDescription());
+            throw new UnsupportedFieldException(f, "invalid regex: " + e.getDescription());
         }
     }
 
     private static Predicate<RbacRequest> cidr(CidrRange range, String f, Function<RbacRequest, InetAddress> addr)
-            throws Unsupported {
+            throws UnsupportedFieldException {
         try {
             byte[] net = InetAddress.getByName(range.getAddressPrefix()).getAddress();
             int len = range.hasPrefixLen() ? range.getPrefixLen().getValue() : net.length * 8;
             if (len < 0 || len > net.length * 8) {
-                throw new Unsupported(f + ".prefix_len", "out of range for " + range.getAddressPrefix());
+                throw new UnsupportedFieldException(f + ".prefix_len", "out of range for " + range.getAddressPrefix());
             }
             BigInteger mask = len == 0 ? BigInteger.ZERO
                     : BigInteger.ONE.shiftLeft(len).subtract(BigInteger.ONE).shiftLeft(net.length * 8 - len);
@@ -227,7 +213,7 @@ public final class RbacTranslator {
                 return new BigInteger(1, a.getAddress()).and(mask).equals(want);
             };
         } catch (UnknownHostException e) {
-            throw new Unsupported(f + ".address_prefix", "not an IP address: " + range.getAddressPrefix());
+            throw new UnsupportedFieldException(f + ".address_prefix", "not an IP address: " + range.getAddressPrefix());
         }
     }
 

@@ -16,6 +16,7 @@ import io.isthmus.sidecar.endpoint.EndpointAddress;
 import io.isthmus.sidecar.endpoint.EndpointTranslator;
 import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.TypeUrls;
+import io.isthmus.sidecar.errors.UnsupportedFieldException;
 import io.isthmus.sidecar.filter.Direction;
 import io.isthmus.sidecar.filter.HttpChain;
 import io.isthmus.sidecar.filter.RbacPolicy;
@@ -164,7 +165,7 @@ public final class ListenerTranslator {
                 }
             } catch (InvalidProtocolBufferException e) {
                 throw invalid(name, f + ".typed_config", "cannot decode: " + e.getMessage());
-            } catch (RbacTranslator.Unsupported e) {
+            } catch (UnsupportedFieldException e) {
                 throw invalid(name, f + ".typed_config." + e.field(), e.getMessage());
             }
         }
@@ -196,13 +197,13 @@ public final class ListenerTranslator {
                     ? DownstreamTlsMode.STRICT : DownstreamTlsMode.PERMISSIVE;
         } catch (InvalidProtocolBufferException e) {
             throw invalid(name, "filter_chains.transport_socket.typed_config", "cannot decode: " + e.getMessage());
-        } catch (TlsContextTranslator.Unsupported e) {
+        } catch (UnsupportedFieldException e) {
             throw invalid(name, "filter_chains.transport_socket.common_tls_context." + e.field(), e.getMessage());
         }
     }
 
     private static HttpChain hcm(String name, String f, HttpConnectionManager h, List<RbacPolicy> networkRbac)
-            throws InvalidResourceException, InvalidProtocolBufferException, RbacTranslator.Unsupported {
+            throws InvalidResourceException, InvalidProtocolBufferException, UnsupportedFieldException {
         if (h.hasScopedRoutes()) {
             throw invalid(name, f + ".scoped_routes", "not supported");
         }
@@ -257,7 +258,7 @@ public final class ListenerTranslator {
                     if (r.hasRules()) {
                         try {
                             rbac.add(RbacTranslator.translate(r.getRules(), "rules"));
-                        } catch (RbacTranslator.Unsupported e) {
+                        } catch (UnsupportedFieldException e) {
                             throw invalid(name, ff + ".typed_config." + e.field(), e.getMessage());
                         }
                     }

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.isthmus.mesh.XdsNames;
+import io.isthmus.sidecar.errors.UnsupportedFieldException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,40 +20,25 @@ public final class TlsContextTranslator {
     private TlsContextTranslator() {
     }
 
-    /** A refusal of one field, with the reason. */
-    public static final class Unsupported extends Exception {
-        private final String field;
-
-        Unsupported(String field, String reason) {
-            super(reason);
-            this.field = field;
-        }
-
-        /** The field path relative to the common TLS context. */
-        public String field() {
-            return field;
-        }
-    }
-
     /**
      * Validates a common TLS context and returns the peer identities it expects.
      *
-     * @throws Unsupported naming the field the proxy cannot honour
+     * @throws UnsupportedFieldException naming the field the proxy cannot honour
      */
-    public static SanMatchers expectedPeers(CommonTlsContext ctx) throws Unsupported {
+    public static SanMatchers expectedPeers(CommonTlsContext ctx) throws UnsupportedFieldException {
         if (ctx.getTlsCertificatesCount() > 0) {
-            throw new Unsupported("tls_certificates", "inline certificates are not supported; use SDS 'default'");
+            throw new UnsupportedFieldException("tls_certificates", "inline certificates are not supported; use SDS 'default'");
         }
         for (int i = 0; i < ctx.getTlsCertificateSdsSecretConfigsCount(); i++) {
             SdsSecretConfig sds = ctx.getTlsCertificateSdsSecretConfigs(i);
             if (!XdsNames.WORKLOAD_SECRET.equals(sds.getName())) {
-                throw new Unsupported("tls_certificate_sds_secret_configs[" + i + "].name",
+                throw new UnsupportedFieldException("tls_certificate_sds_secret_configs[" + i + "].name",
                         "only the workload secret '" + XdsNames.WORKLOAD_SECRET + "' is supported, got '" + sds.getName() + "'");
             }
         }
         if (ctx.hasTlsCertificateProviderInstance() || ctx.hasTlsCertificateCertificateProvider()
                 || ctx.hasTlsCertificateCertificateProviderInstance() || ctx.hasCustomHandshaker()) {
-            throw new Unsupported("tls_certificate_provider_instance", "certificate providers are not supported");
+            throw new UnsupportedFieldException("tls_certificate_provider_instance", "certificate providers are not supported");
         }
         CertificateValidationContext vc;
         switch (ctx.getValidationContextTypeCase()) {
@@ -68,19 +54,19 @@ public final class TlsContextTranslator {
                 vc = combined.getDefaultValidationContext();
             }
             case VALIDATIONCONTEXTTYPE_NOT_SET -> vc = CertificateValidationContext.getDefaultInstance();
-            default -> throw new Unsupported("validation_context", "validation context providers are not supported");
+            default -> throw new UnsupportedFieldException("validation_context", "validation context providers are not supported");
         }
         if (vc.hasTrustedCa() || vc.hasCaCertificateProviderInstance() || vc.hasSystemRootCerts()
                 || vc.hasCustomValidatorConfig() || vc.getVerifyCertificateHashCount() > 0
                 || vc.getVerifyCertificateSpkiCount() > 0 || vc.hasCrl() || vc.getAllowExpiredCertificate()) {
-            throw new Unsupported("validation_context",
+            throw new UnsupportedFieldException("validation_context",
                     "only match_typed_subject_alt_names / match_subject_alt_names are supported; roots come from SDS 'ROOTCA'");
         }
         List<SanMatchers.SanMatcher> out = new ArrayList<>();
         for (int i = 0; i < vc.getMatchTypedSubjectAltNamesCount(); i++) {
             SubjectAltNameMatcher m = vc.getMatchTypedSubjectAltNames(i);
             if (m.getSanType() != SubjectAltNameMatcher.SanType.URI) {
-                throw new Unsupported("validation_context.match_typed_subject_alt_names[" + i + "].san_type",
+                throw new UnsupportedFieldException("validation_context.match_typed_subject_alt_names[" + i + "].san_type",
                         "only URI SANs (SPIFFE IDs) are supported");
             }
             out.add(matcher(m.getMatcher(), "validation_context.match_typed_subject_alt_names[" + i + "].matcher"));
@@ -92,9 +78,9 @@ public final class TlsContextTranslator {
     }
 
     /** Translates a string matcher used for identities. */
-    public static SanMatchers.SanMatcher matcher(StringMatcher m, String field) throws Unsupported {
+    public static SanMatchers.SanMatcher matcher(StringMatcher m, String field) throws UnsupportedFieldException {
         if (m.getIgnoreCase()) {
-            throw new Unsupported(field + ".ignore_case", "case-insensitive identity matching is not supported");
+            throw new UnsupportedFieldException(field + ".ignore_case", "case-insensitive identity matching is not supported");
         }
         return switch (m.getMatchPatternCase()) {
             case EXACT -> new SanMatchers.SanMatcher(SanMatchers.Kind.EXACT, m.getExact());
@@ -105,16 +91,16 @@ public final class TlsContextTranslator {
                 try {
                     yield new SanMatchers.SanMatcher(SanMatchers.Kind.REGEX, m.getSafeRegex().getRegex());
                 } catch (RuntimeException e) {
-                    throw new Unsupported(field + ".safe_regex", "invalid regex: " + e.getMessage());
+                    throw new UnsupportedFieldException(field + ".safe_regex", "invalid regex: " + e.getMessage());
                 }
             }
-            default -> throw new Unsupported(field, "matcher kind " + m.getMatchPatternCase() + " is not supported");
+            default -> throw new UnsupportedFieldException(field, "matcher kind " + m.getMatchPatternCase() + " is not supported");
         };
     }
 
-    private static void checkRoot(SdsSecretConfig sds, String field) throws Unsupported {
+    private static void checkRoot(SdsSecretConfig sds, String field) throws UnsupportedFieldException {
         if (!XdsNames.ROOT_SECRET.equals(sds.getName())) {
-            throw new Unsupported(field, "only the trust bundle secret '" + XdsNames.ROOT_SECRET + "' is supported, got '"
+            throw new UnsupportedFieldException(field, "only the trust bundle secret '" + XdsNames.ROOT_SECRET + "' is supported, got '"
                     + sds.getName() + "'");
         }
     }
