@@ -52,4 +52,10 @@ class ListenerTranslatorTest {
         assertThat(l.getListenerFiltersList()).extracting(f -> f.getName()).containsExactly("envoy.filters.listener.tls_inspector");
         assertThat(l.getFilterChainsList()).extracting(c -> c.getFilterChainMatch().getTransportProtocol()).containsExactly("tls", "raw_buffer");
     }
+
+    @Test
+    void disableServesPlaintextOnly() {
+        Listener l = translator.inbound("10.1.0.10", 9080, true, ListenerTranslator.InboundTls.DISABLE, List.of());
+        assertThat(l.getFilterChainsList()).singleElement().satisfies(c -> assertThat(c.hasTransportSocket()).isFalse());
+    }
 }
