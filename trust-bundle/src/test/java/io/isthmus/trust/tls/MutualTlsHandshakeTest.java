@@ -8,6 +8,7 @@ import io.isthmus.trust.SpiffeId;
 import io.isthmus.trust.bundle.TrustBundle;
 import io.isthmus.trust.testing.TestPki;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ClientAuth;
@@ -17,17 +18,18 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
-import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.SSLEngineOptions;
 import io.vertx.core.net.TrustOptions;
 import java.nio.file.Path;
+import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,7 +77,11 @@ class MutualTlsHandshakeTest {
         return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
     }
 
-    /** A server that answers each connection with the SPIFFE ID it saw, then closes. */
+    /**
+     * A server that answers the first bytes a client sends with the SPIFFE ID it saw, then closes. It waits for
+     * the client to speak so that it never closes the connection before the client has read the server's
+     * certificate (a closed connection no longer has a TLS session to read it from).
+     */
     static NetServer server(String engine, SwappableKeyManager km, TrustBundle bundle) throws Exception {
         NetServerOptions o = new NetServerOptions().setSsl(true).setClientAuth(ClientAuth.REQUIRED)
                 .setSslEngineOptions(engine(engine))
@@ -89,7 +95,11 @@ class MutualTlsHandshakeTest {
             } catch (Exception e) {
                 peer = "unverified";
             }
-            sock.end(Buffer.buffer(peer + "\n"));
+            String answer = peer + "\n";
+            sock.handler(request -> {
+                sock.handler(null);
+                sock.end(Buffer.buffer(answer));
+            });
         });
         return await(s.listen(0, "127.0.0.1"));
     }
@@ -106,15 +116,36 @@ class MutualTlsHandshakeTest {
                         : SpiffeTrustManager.allowing(() -> bundle, allowedServers)));
         NetClient client = vertx.createNetClient(o);
         try {
-            NetSocket sock = await(client.connect(server.actualPort(), "127.0.0.1"));
-            CompletableFuture<String> line = new CompletableFuture<>();
-            AtomicReference<Buffer> acc = new AtomicReference<>(Buffer.buffer());
-            sock.handler(b -> acc.get().appendBuffer(b));
-            sock.endHandler(v -> line.complete(acc.get().toString().trim()));
-            sock.exceptionHandler(line::completeExceptionally);
-            SpiffeId serverId = PeerIdentity.of(sock.peerCertificates()).orElse(null);
-            X509Certificate leaf = (X509Certificate) sock.peerCertificates().get(0);
-            return new Result(line.get(15, TimeUnit.SECONDS), serverId, leaf);
+            // Everything below runs on the socket's event loop, as soon as the handshake is done: the server's
+            // certificate is read while the TLS session is open, and the handlers are in place before the
+            // request that lets the server answer and close.
+            return await(client.connect(server.actualPort(), "127.0.0.1").compose(sock -> {
+                List<Certificate> serverChain;
+                try {
+                    serverChain = sock.peerCertificates();
+                } catch (SSLPeerUnverifiedException e) {
+                    return Future.failedFuture(e);
+                }
+                if (serverChain == null || serverChain.isEmpty()) {
+                    return Future.failedFuture(new SSLPeerUnverifiedException("connection closed before the server"
+                            + " certificate was read"));
+                }
+                Promise<String> line = Promise.promise();
+                Buffer acc = Buffer.buffer();
+                sock.handler(acc::appendBuffer);
+                sock.endHandler(v -> {
+                    if (acc.length() == 0) {
+                        line.tryFail(new SSLException("connection closed without an answer"));
+                    } else {
+                        line.tryComplete(acc.toString().trim());
+                    }
+                });
+                sock.exceptionHandler(line::tryFail);
+                sock.write(Buffer.buffer("who am I?\n"));
+                SpiffeId serverId = PeerIdentity.of(serverChain).orElse(null);
+                X509Certificate leaf = (X509Certificate) serverChain.get(0);
+                return line.future().map(seen -> new Result(seen, serverId, leaf));
+            }));
         } finally {
             await(client.close());
         }
