@@ -6,8 +6,6 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePort;
@@ -25,8 +23,6 @@ import io.isthmus.e2e.topology.ServiceSpec;
 import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.WellKnownPorts;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -113,21 +109,6 @@ public final class KubeObjects {
                 .withLabels(Map.of(SERVICE_NAME_LABEL, s.name(), "endpointslice.kubernetes.io/managed-by", "isthmus-local"))
                 .endMetadata()
                 .withAddressType("IPv4").withEndpoints(eps).withPorts(ports).build();
-    }
-
-    /**
-     * A remote secret as {@code isthmus create-remote-secret} makes it: in {@code isthmus-system},
-     * labelled {@code istio/multiCluster=true} and {@code isthmus.io/remote-secret=true}, data key
-     * = the cluster name, value = the kubeconfig.
-     */
-    public static Secret remoteSecret(String cluster, String kubeconfig) {
-        return new SecretBuilder().withNewMetadata().withName("istio-remote-secret-" + cluster)
-                .withNamespace(MeshLabels.SYSTEM_NAMESPACE)
-                .withLabels(Map.of(MeshLabels.MULTI_CLUSTER, "true", MeshLabels.ISTHMUS_REMOTE_SECRET, "true"))
-                .withAnnotations(Map.of(MeshLabels.CLUSTER_NAME_ANNOTATION, cluster)).endMetadata()
-                .withType("Opaque")
-                .withData(Map.of(cluster, Base64.getEncoder().encodeToString(kubeconfig.getBytes(StandardCharsets.UTF_8))))
-                .build();
     }
 
     private static String appProtocol(PortSpec p) {

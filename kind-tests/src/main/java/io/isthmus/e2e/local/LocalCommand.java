@@ -148,9 +148,6 @@ public final class LocalCommand {
     /** What runs where, and commands to try. */
     static String summary(LocalFederation fed) {
         StringBuilder b = new StringBuilder("\nLocal federation '" + fed.topology().name() + "' is up (Ctrl-C or `isthmus local down` stops it).\n");
-        if (!fed.missingParts().isEmpty()) {
-            b.append("  NOT RUNNING: ").append(fed.missingParts()).append('\n');
-        }
         for (SimulatedCluster c : fed.clusters()) {
             b.append(String.format("  cluster %-8s network %-14s API %s  controller %s%n", c.name(), c.spec().network(), c.api().url(),
                     c.controller() == null ? "-" : c.nodeAddress() + ":" + WellKnownPorts.XDS_SECURE));

@@ -11,6 +11,7 @@ import io.isthmus.e2e.topology.RemoteSecretSpec;
 import io.isthmus.e2e.topology.ServiceSpec;
 import io.isthmus.e2e.topology.Topology;
 import io.isthmus.e2e.topology.WorkloadSpec;
+import io.isthmus.controller.federation.RemoteSecrets;
 import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.WellKnownPorts;
 import org.slf4j.Logger;
@@ -29,8 +30,7 @@ import java.util.Map;
 /**
  * A whole local federation on this machine, started from a {@link Topology}: network sandbox,
  * PKI, one API server per cluster, a controller per primary, an east-west gateway per network,
- * every pod, and the remote secrets. Parts whose classes are absent are left out and named in
- * {@link #missingParts()}. {@link #close()} stops and removes everything.
+ * every pod, and the remote secrets. {@link #close()} stops and removes everything.
  */
 public final class LocalFederation implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFederation.class);
@@ -42,7 +42,6 @@ public final class LocalFederation implements AutoCloseable {
     private final Map<String, SimulatedCluster> clusters = new LinkedHashMap<>();
     private final Map<String, GatewayProcess> gateways = new LinkedHashMap<>();
     private final PodLauncher pods;
-    private final List<String> missing = Parts.missing();
     private boolean closed;
 
     private LocalFederation(Topology topology, FederationOptions options, NetworkSandbox sandbox) {
@@ -72,9 +71,6 @@ public final class LocalFederation implements AutoCloseable {
     private void startAll() {
         progress("network: bridges " + sandbox.plan().networks().stream().map(n -> n.bridge() + "=" + n.subnet()).toList()
                 + " + public " + AddressPlan.PUBLIC_SUBNET);
-        if (!missing.isEmpty()) {
-            progress("NOT RUNNING (absent from the classpath): " + missing);
-        }
         pki.create(topology.clusters().stream().map(ClusterSpec::name).toList());
         progress("pki: root + intermediates in " + pki.rootCert().getParent());
         int i = 0;
@@ -101,28 +97,24 @@ public final class LocalFederation implements AutoCloseable {
             createRemoteSecret(r.holder(), r.of());
         }
         pods.writeTokens();
-        if (Parts.CONTROLLER.available()) {
-            for (SimulatedCluster sc : clusters.values()) {
-                if (sc.spec().role() == ClusterSpec.Role.PRIMARY) {
-                    sc.controller(ControllerProcess.start(sc, topology.clusters().indexOf(sc.spec()), topology, pki,
-                            pods.tokensFile(), options.workDir()));
-                }
-            }
-            for (SimulatedCluster sc : clusters.values()) {
-                if (sc.controller() != null) {
-                    ControllerProcess.awaitReady(sc, options.readyTimeout());
-                    progress("controller: " + sc.name() + " xDS+CA at " + sc.nodeAddress() + ":" + WellKnownPorts.XDS_SECURE);
-                }
+        for (SimulatedCluster sc : clusters.values()) {
+            if (sc.spec().role() == ClusterSpec.Role.PRIMARY) {
+                sc.controller(ControllerProcess.start(sc, topology.clusters().indexOf(sc.spec()), topology, pki,
+                        pods.tokensFile(), options.workDir()));
             }
         }
-        if (Parts.GATEWAY.available()) {
-            for (String network : topology.networks()) {
-                gateways.put(network, GatewayProcess.start(this, network));
+        for (SimulatedCluster sc : clusters.values()) {
+            if (sc.controller() != null) {
+                ControllerProcess.awaitReady(sc, options.readyTimeout());
+                progress("controller: " + sc.name() + " xDS+CA at " + sc.nodeAddress() + ":" + WellKnownPorts.XDS_SECURE);
             }
-            for (GatewayProcess g : gateways.values()) {
-                g.awaitReady(options.readyTimeout());
-                progress("east-west gateway: " + g.network() + " at " + g.publicAddress() + ":" + WellKnownPorts.EAST_WEST_PASSTHROUGH);
-            }
+        }
+        for (String network : topology.networks()) {
+            gateways.put(network, GatewayProcess.start(this, network));
+        }
+        for (GatewayProcess g : gateways.values()) {
+            g.awaitReady(options.readyTimeout());
+            progress("east-west gateway: " + g.network() + " at " + g.publicAddress() + ":" + WellKnownPorts.EAST_WEST_PASSTHROUGH);
         }
         List<PodHandle> started = new ArrayList<>();
         for (ServiceSpec s : topology.services()) {
@@ -140,7 +132,7 @@ public final class LocalFederation implements AutoCloseable {
 
     /** Creates the remote secret of {@code of} in {@code holder}'s {@code isthmus-system} namespace. */
     public void createRemoteSecret(String holder, String of) {
-        Secret s = RemoteSecretFactory.remoteSecret(of, cluster(of).api().kubeconfig());
+        Secret s = RemoteSecrets.remoteSecret(of, cluster(of).api().kubeconfig(), MeshLabels.SYSTEM_NAMESPACE);
         cluster(holder).client().secrets().inNamespace(MeshLabels.SYSTEM_NAMESPACE).resource(s)
                 .createOr(NonDeletingOperation::update);
         progress("remote secret: " + holder + " holds " + of);
@@ -148,8 +140,8 @@ public final class LocalFederation implements AutoCloseable {
 
     /** Deletes the remote secret of {@code of} from {@code holder}. */
     public void deleteRemoteSecret(String holder, String of) {
-        Secret s = RemoteSecretFactory.remoteSecret(of, "");
-        cluster(holder).client().secrets().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withName(s.getMetadata().getName()).delete();
+        cluster(holder).client().secrets().inNamespace(MeshLabels.SYSTEM_NAMESPACE)
+                .withName(RemoteSecrets.NAME_PREFIX + of).delete();
         progress("remote secret deleted: " + holder + " no longer holds " + of);
     }
 
@@ -206,11 +198,6 @@ public final class LocalFederation implements AutoCloseable {
     public PodHandle startPod(String service, String cluster, String zone, String version) {
         ServiceSpec s = topology.service(service).orElseThrow(() -> new IllegalArgumentException("no service " + service));
         return pods.awaitReady(pods.start(s, new WorkloadSpec(cluster, zone, version, 1)));
-    }
-
-    /** The parts that are not running because their classes are absent. */
-    public List<String> missingParts() {
-        return missing;
     }
 
     /** The topology. */

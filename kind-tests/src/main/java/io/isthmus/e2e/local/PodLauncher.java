@@ -151,19 +151,17 @@ final class PodLauncher implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("--service", s.name(), "--namespace", s.namespace(),
                 "--cluster", w.cluster(), "--zone", w.zone(), "--pod", podName, "--version", w.version(),
                 "--port", s.ports().stream().map(p -> Integer.toString(p.targetPort())).collect(Collectors.joining(","))));
-        if (Parts.SIDECAR.available()) {
-            String[] xds = controlPlaneAddress(w.cluster(), false);
-            String ports = s.ports().stream().map(p -> p.port() + "/" + p.protocol().name().toLowerCase(Locale.ROOT))
-                    .collect(Collectors.joining(","));
-            Bootstrap b = new Bootstrap(ProxyMetadata.TYPE_SIDECAR, podName, s.namespace(), net.address(), s.name(),
-                    w.cluster(), cluster.spec().network(), node.region(), node.zone(), node.subzone(), s.serviceAccount(),
-                    labels, ports, xds[0], Integer.parseInt(xds[1]));
-            args.add("--");
-            args.addAll(proxyFiles(w.cluster() + "-" + podName, b, s.namespace(), s.serviceAccount()));
-            args.addAll(List.of("--dns-address", "127.0.0.1:53"));
-            if (!options.proxyCertTtl().isZero()) {
-                args.addAll(List.of("--cert-ttl", options.proxyCertTtl().toSeconds() + "s"));
-            }
+        String[] xds = controlPlaneAddress(w.cluster(), false);
+        String ports = s.ports().stream().map(p -> p.port() + "/" + p.protocol().name().toLowerCase(Locale.ROOT))
+                .collect(Collectors.joining(","));
+        Bootstrap b = new Bootstrap(ProxyMetadata.TYPE_SIDECAR, podName, s.namespace(), net.address(), s.name(),
+                w.cluster(), cluster.spec().network(), node.region(), node.zone(), node.subzone(), s.serviceAccount(),
+                labels, ports, xds[0], Integer.parseInt(xds[1]));
+        args.add("--");
+        args.addAll(proxyFiles(w.cluster() + "-" + podName, b, s.namespace(), s.serviceAccount()));
+        args.addAll(List.of("--dns-address", "127.0.0.1:53"));
+        if (!options.proxyCertTtl().isZero()) {
+            args.addAll(List.of("--cert-ttl", options.proxyCertTtl().toSeconds() + "s"));
         }
         ChildProcess p = ChildProcess.startJava(w.cluster() + "-" + podName, net.execPrefix(), "128m", LocalFederation.podMain(),
                 args, options.workDir().resolve("logs"));
@@ -182,8 +180,7 @@ final class PodLauncher implements AutoCloseable {
             if (!pod.healthy()) {
                 return false;
             }
-            return !Parts.SIDECAR.available()
-                    || pod.call("http://127.0.0.1:" + WellKnownPorts.HEALTH + "/healthz/ready").status() == 200;
+            return pod.call("http://127.0.0.1:" + WellKnownPorts.HEALTH + "/healthz/ready").status() == 200;
         }, () -> "log " + pod.process().log() + ":\n" + pod.process().tail(40));
         ServiceSpec s = federation.topology().service(pod.record().service()).orElseThrow();
         PodHandle ready = federation.cluster(pod.record().cluster()).podReady(pod, s);

@@ -47,7 +47,6 @@ class AuthorizationIT {
     @BeforeAll
     static void up(LocalFederation federation) {
         fed = federation;
-        Mesh.assumeMeshParts(fed);
     }
 
     @Test

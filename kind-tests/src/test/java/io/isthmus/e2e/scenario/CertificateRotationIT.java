@@ -35,7 +35,6 @@ class CertificateRotationIT {
     @BeforeAll
     static void up(LocalFederation federation) {
         fed = federation;
-        Mesh.assumeMeshParts(fed);
     }
 
     private static String serial(PodHandle pod) {

@@ -33,7 +33,6 @@ class GatewayRestartIT {
     @BeforeAll
     static void up(LocalFederation federation) {
         fed = federation;
-        Mesh.assumeMeshParts(fed);
     }
 
     @Test

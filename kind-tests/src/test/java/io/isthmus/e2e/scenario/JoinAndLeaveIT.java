@@ -30,7 +30,6 @@ class JoinAndLeaveIT {
     @BeforeAll
     static void up(LocalFederation federation) {
         fed = federation;
-        Mesh.assumeMeshParts(fed);
     }
 
     @Test

@@ -33,7 +33,6 @@ class LocalityIT {
     @BeforeAll
     static void up(LocalFederation federation) {
         fed = federation;
-        Mesh.assumeMeshParts(fed);
     }
 
     @Test

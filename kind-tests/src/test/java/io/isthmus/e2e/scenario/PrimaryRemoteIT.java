@@ -32,7 +32,6 @@ class PrimaryRemoteIT {
     @BeforeAll
     static void up(LocalFederation federation) {
         fed = federation;
-        Mesh.assumeMeshParts(fed);
     }
 
     @Test

@@ -36,7 +36,6 @@ class RemoteApiServerDownIT {
     @BeforeAll
     static void up(LocalFederation federation) {
         fed = federation;
-        Mesh.assumeMeshParts(fed);
     }
 
     private static int eastReady() {
