@@ -96,23 +96,28 @@ class Http2GrpcTest {
     @Test
     void aBidirectionalStreamFlowsWithoutBuffering() {
         Promise<String> firstEcho = Promise.promise();
+        Promise<Void> ended = Promise.promise();
         StringBuilder all = new StringBuilder();
         var request = TestMesh.await(h2c.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.2")
                 .setPort(port).setURI("/chat.Chat/Talk")));
         request.authority(HostAndPort.create("greeter", 50051));
         request.putHeader("content-type", "application/grpc");
         request.setChunked(true);
-        var response = request.response();
+        // Attached before anything is sent, so they run on the stream's event loop as the response arrives, before
+        // its first chunk and its end: asking a response for its end once it has ended is an error.
+        var response = request.response().onSuccess(r -> {
+            r.handler(chunk -> {
+                all.append(chunk);
+                firstEcho.tryComplete(chunk.toString());
+            });
+            r.end().onComplete(ended);
+        });
         request.write(Buffer.buffer("one"));
-        response.onSuccess(r -> r.handler(chunk -> {
-            all.append(chunk);
-            firstEcho.tryComplete(chunk.toString());
-        }));
 
         assertThat(TestMesh.await(firstEcho.future())).isEqualTo("echo:one");
         request.end(Buffer.buffer("two"));
         HttpClientResponse r = TestMesh.await(response);
-        TestMesh.await(r.end());
+        TestMesh.await(ended.future());
         assertThat(all.toString()).isEqualTo("echo:oneecho:two");
         assertThat(r.trailers().get("grpc-status")).isEqualTo("0");
     }
