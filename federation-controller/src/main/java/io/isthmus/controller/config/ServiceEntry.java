@@ -7,15 +7,16 @@ import java.util.Objects;
 
 /**
  * Istio's {@code networking.istio.io/v1} ServiceEntry, the supported subset: hosts with ports,
- * location, resolution and static endpoints.
+ * location, STATIC resolution and static endpoints. DNS and NONE resolution and endpoint weights are
+ * rejected: the sidecar has no DNS or original-destination clusters.
  *
  * @param ref the resource
  * @param hosts the hostnames it adds to the mesh
  * @param addresses virtual IPs or CIDRs, may be empty
  * @param ports the ports
  * @param location MESH_EXTERNAL (default) or MESH_INTERNAL
- * @param resolution NONE, STATIC or DNS (default NONE)
- * @param endpoints the endpoints (STATIC: required addresses; DNS: host names), may be empty
+ * @param resolution STATIC (the only one {@link #parse parse} accepts)
+ * @param endpoints the endpoints, IP addresses
  */
 public record ServiceEntry(ResourceRef ref, List<String> hosts, List<String> addresses, List<Port> ports,
                            Location location, Resolution resolution, List<Endpoint> endpoints) implements MeshResource {
@@ -110,6 +111,14 @@ public record ServiceEntry(ResourceRef ref, List<String> hosts, List<String> add
         }
         Location location = spec.enumValue("location", Location.class, Location.MESH_EXTERNAL);
         Resolution resolution = spec.enumValue("resolution", Resolution.class, Resolution.NONE);
+        if (resolution == Resolution.DNS) {
+            throw spec.error("resolution", "DNS is not supported: the sidecar has no STRICT_DNS or LOGICAL_DNS"
+                    + " clusters; list the addresses as endpoints with resolution STATIC");
+        }
+        if (resolution == Resolution.NONE) {
+            throw spec.error("resolution", "NONE (or unset) is not supported: the sidecar has no ORIGINAL_DST"
+                    + " clusters; list the addresses as endpoints with resolution STATIC");
+        }
         List<Endpoint> endpoints = spec.each("endpoints", e -> {
             e.allowOnly("address", "ports", "labels", "network", "locality", "weight");
             String address = e.requiredStr("address");
@@ -123,8 +132,12 @@ public record ServiceEntry(ResourceRef ref, List<String> hosts, List<String> add
                     eports.put(k, pf.integer(k, 0, 1, 65535));
                 }
             }
+            int weight = e.integer("weight", 0, 0, Integer.MAX_VALUE);
+            if (weight != 0) {
+                throw e.error("weight", "endpoint weights are not supported (every endpoint weighs 1)");
+            }
             return new Endpoint(address, eports, e.stringMap("labels"), e.str("network", ""), e.str("locality", ""),
-                    e.integer("weight", 0, 0, Integer.MAX_VALUE));
+                    weight);
         });
         if (resolution == Resolution.STATIC && endpoints.isEmpty()) {
             throw spec.error("endpoints", "STATIC resolution needs at least one endpoint");

@@ -81,6 +81,15 @@ public final class ClusterTranslator {
         return c.build();
     }
 
+    /**
+     * An outbound cluster of a MESH_EXTERNAL ServiceEntry: shaped like a mesh cluster by the traffic
+     * policy, but with no transport socket, so the bytes leave as the app sent them (an app speaking
+     * HTTPS does its own TLS).
+     */
+    public Cluster externalCluster(OutboundName name, TrafficPolicy policy) {
+        return meshCluster(name, List.of(), policy).toBuilder().clearTransportSocket().build();
+    }
+
     private static OutlierDetection outlier(TrafficPolicy.OutlierDetection o) {
         OutlierDetection.Builder b = OutlierDetection.newBuilder()
                 .setInterval(protoDuration(o.interval()))

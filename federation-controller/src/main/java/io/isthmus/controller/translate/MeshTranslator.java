@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.isthmus.controller.config.DestinationRule;
 import io.isthmus.controller.config.MeshConfig;
+import io.isthmus.controller.config.ServiceEntry;
 import io.isthmus.controller.config.Sidecar;
 import io.isthmus.controller.config.TrafficPolicy;
 import io.isthmus.controller.registry.ClusterService;
@@ -112,6 +113,9 @@ public final class MeshTranslator {
         Builder b = new Builder();
         MeshConfig cfg = config.get();
         List<FederatedService> services = new ArrayList<>(registry.services());
+        Map<String, ServiceEntryServices.Entry> entries =
+                ServiceEntryServices.of(cfg, host -> registry.service(host).isPresent());
+        entries.values().forEach(e -> services.add(e.service()));
         services.sort(Comparator.comparing(FederatedService::hostname));
         Map<String, NetworkGateway> gateways = new TreeMap<>();
         for (NetworkGateway g : registry.gateways()) {
@@ -122,7 +126,7 @@ public final class MeshTranslator {
         } else if (view.generator() == ProxyView.Generator.GRPC) {
             grpcView(view, services, gateways, b);
         } else {
-            sidecarView(view, services, gateways, cfg, b);
+            sidecarView(view, services, entries, gateways, cfg, b);
         }
         if (view.generator() == ProxyView.Generator.ENVOY) {
             try {
@@ -135,8 +139,8 @@ public final class MeshTranslator {
         return b.build();
     }
 
-    private void sidecarView(ProxyView view, List<FederatedService> services, Map<String, NetworkGateway> gateways,
-            MeshConfig cfg, Builder b) {
+    private void sidecarView(ProxyView view, List<FederatedService> services,
+            Map<String, ServiceEntryServices.Entry> entries, Map<String, NetworkGateway> gateways, MeshConfig cfg, Builder b) {
         Map<Integer, List<FederatedService>> httpByPort = new TreeMap<>();
         Map<Integer, String> tcpByPort = new TreeMap<>();
         Optional<Sidecar> scope = cfg.sidecarFor(view.namespace(), view.labels());
@@ -144,11 +148,14 @@ public final class MeshTranslator {
             if (scope.isPresent() && !scope.get().allows(view.namespace(), s.namespace(), s.hostname())) {
                 continue;
             }
-            List<String> sans = new ArrayList<>(s.spiffeIds(trustDomain));
+            ServiceEntryServices.Entry entry = entries.get(s.hostname());
+            // a ServiceEntry names no identities: any mesh identity under the trust bundle is accepted
+            List<String> sans = entry != null ? List.of() : new ArrayList<>(s.spiffeIds(trustDomain));
+            boolean external = entry != null && entry.location() == ServiceEntry.Location.MESH_EXTERNAL;
             Optional<DestinationRule> dr = cfg.destinationRuleFor(s.hostname(), view.namespace());
             for (ServicePort p : s.ports()) {
                 OutboundName name = OutboundName.of(s.hostname(), p.port());
-                b.clusters.put(name.clusterName(), clusters.meshCluster(name, sans,
+                b.clusters.put(name.clusterName(), outboundCluster(name, sans, external,
                         dr.map(DestinationRule::trafficPolicy).orElse(TrafficPolicy.EMPTY)));
                 Optional<TrafficPolicy.LocalityLb> localityLb = dr.flatMap(d -> d.trafficPolicy().loadBalancer())
                         .flatMap(TrafficPolicy.LoadBalancer::locality);
@@ -156,7 +163,7 @@ public final class MeshTranslator {
                 if (dr.isPresent()) {
                     for (DestinationRule.Subset subset : dr.get().subsets()) {
                         OutboundName sub = new OutboundName(p.port(), subset.name(), s.hostname());
-                        b.clusters.put(sub.clusterName(), clusters.meshCluster(sub, sans, dr.get().policyFor(subset.name())));
+                        b.clusters.put(sub.clusterName(), outboundCluster(sub, sans, external, dr.get().policyFor(subset.name())));
                         Optional<TrafficPolicy.LocalityLb> subsetLb = dr.get().policyFor(subset.name()).loadBalancer()
                                 .flatMap(TrafficPolicy.LoadBalancer::locality).or(() -> localityLb);
                         b.endpoints.put(sub.clusterName(), endpoints.forProxy(sub, s, p, subset.labels(), view, gateways::get, subsetLb));
@@ -182,6 +189,10 @@ public final class MeshTranslator {
                 b.listeners.put(l.getName(), l);
             }
         }
+    }
+
+    private Cluster outboundCluster(OutboundName name, List<String> sans, boolean external, TrafficPolicy policy) {
+        return external ? clusters.externalCluster(name, policy) : clusters.meshCluster(name, sans, policy);
     }
 
     private void gatewayView(ProxyView view, List<FederatedService> services, MeshConfig cfg, Builder b) {
