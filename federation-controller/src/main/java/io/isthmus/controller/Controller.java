@@ -10,11 +10,11 @@ import io.isthmus.controller.ca.CertificateService;
 import io.isthmus.controller.ca.TokenReviewAuthenticator;
 import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.config.KubernetesConfigWatcher;
+import io.isthmus.controller.discovery.FileRegistry;
 import io.isthmus.controller.discovery.KubernetesClients;
 import io.isthmus.controller.federation.ClusterManager;
 import io.isthmus.controller.federation.ClusterOwnership;
 import io.isthmus.controller.federation.HazelcastMember;
-import io.isthmus.controller.federation.HazelcastOptions;
 import io.isthmus.controller.federation.HazelcastOwnership;
 import io.isthmus.controller.federation.HazelcastRegistry;
 import io.isthmus.controller.registry.FederatedRegistry;
@@ -58,6 +58,7 @@ import org.slf4j.LoggerFactory;
 public final class Controller implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Controller.class);
     private static final Duration CA_DIR_POLL = Duration.ofSeconds(1);
+    private static final Duration REGISTRY_FILE_POLL = Duration.ofSeconds(1);
 
     private final ControllerConfig config;
     private final Vertx vertx;
@@ -110,8 +111,7 @@ public final class Controller implements AutoCloseable {
     private void startParts() {
         ca = new CaDirectory(config.caDir(), config.trustDomain(), CA_DIR_POLL.toMillis());
         if (config.sharedState() == ControllerConfig.SharedState.HAZELCAST) {
-            hazelcast = HazelcastMember.start(new HazelcastOptions("isthmus-" + config.cluster(), config.hazelcastAddress(),
-                    config.hazelcastPort(), config.hazelcastMembers()));
+            hazelcast = HazelcastMember.start(config.hazelcastOptions());
             HazelcastRegistry shared = new HazelcastRegistry(hazelcast).start();
             closeables.add(shared);
             registry = shared;
@@ -172,10 +172,15 @@ public final class Controller implements AutoCloseable {
             clusters.start();
             closeables.add(new KubernetesConfigWatcher(config.cluster(), local, meshConfig).start());
         }
+        if (config.registryFile().isPresent()) {
+            closeables.add(new FileRegistry(config.registryFile().get(), config.registryFileCluster(), config.network(),
+                    writer, Clock.systemUTC()).start(REGISTRY_FILE_POLL));
+        }
         admin = new AdminServer(registry, ads, metrics, this::notReadyReason).start(vertx, config.listenAddress(), config.monitoringPort());
-        LOG.info("controller started [{}] [network={} xds-tls={} xds-plaintext={} monitoring={} kubeconfig={}]",
+        LOG.info("controller started [{}] [network={} xds-tls={} xds-plaintext={} monitoring={} kubeconfig={} registry-file={}]",
                 config.cluster(), config.network(), xds.securePort(), xds.plaintextPort(), admin.port(),
-                config.kubeconfig().map(Object::toString).orElse("none"));
+                config.kubeconfig().map(Object::toString).orElse("none"),
+                config.registryFile().map(Object::toString).orElse("none"));
     }
 
     /** The federated registry this controller serves from. */

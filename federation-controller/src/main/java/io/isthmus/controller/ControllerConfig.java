@@ -1,5 +1,6 @@
 package io.isthmus.controller;
 
+import io.isthmus.controller.federation.HazelcastOptions;
 import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.WellKnownPorts;
 import java.nio.file.Path;
@@ -43,6 +44,12 @@ import java.util.OptionalInt;
  * @param servingCertTtl lifetime of the serving certificate; renewed at half of it (default 24 h)
  * @param sharedState where the federated registry lives: a Hazelcast member (the default, also when
  *     standalone) or this JVM's memory only (single replica, tools and tests)
+ * @param registryFile a file registry ({@code --registry-file}, format in {@code docs/file-registry.md}),
+ *     polled once a second; its entries' cluster defaults to {@code cluster} without a kubeconfig, else
+ *     to {@code <cluster>-file}; empty for none
+ * @param hazelcastKubernetes find the other replicas through Hazelcast's Kubernetes discovery
+ *     ({@code --hazelcast-kubernetes-service}, {@code --hazelcast-kubernetes-namespace}) instead of
+ *     {@code hazelcastMembers}; empty for none
  */
 public record ControllerConfig(
         String cluster,
@@ -63,7 +70,9 @@ public record ControllerConfig(
         Duration pushDebounce,
         List<String> servingHosts,
         Duration servingCertTtl,
-        SharedState sharedState) {
+        SharedState sharedState,
+        Optional<Path> registryFile,
+        Optional<HazelcastOptions.KubernetesJoin> hazelcastKubernetes) {
 
     /** Where the federated registry is kept. */
     public enum SharedState {
@@ -114,6 +123,22 @@ public record ControllerConfig(
         if (sharedState == SharedState.HAZELCAST && hazelcastPort == 0) {
             throw new IllegalArgumentException("hazelcastPort must be 1..65535 with a Hazelcast member");
         }
+        Objects.requireNonNull(registryFile, "registryFile");
+        Objects.requireNonNull(hazelcastKubernetes, "hazelcastKubernetes");
+        if (hazelcastKubernetes.isPresent() && !hazelcastMembers.isEmpty()) {
+            throw new IllegalArgumentException("give either hazelcastMembers or Hazelcast Kubernetes discovery, not both");
+        }
+    }
+
+    /** The cluster name the registry file's entries get when the file names none. */
+    public String registryFileCluster() {
+        return kubeconfig.isEmpty() ? cluster : cluster + "-file";
+    }
+
+    /** The options of this controller's embedded Hazelcast member. */
+    public HazelcastOptions hazelcastOptions() {
+        return new HazelcastOptions("isthmus-" + cluster, hazelcastAddress, hazelcastPort, hazelcastMembers,
+                hazelcastKubernetes);
     }
 
     /** A builder with every default of the command line. */
@@ -160,6 +185,8 @@ public record ControllerConfig(
         private List<String> servingHosts = List.of();
         private Duration servingCertTtl = Duration.ofHours(24);
         private SharedState sharedState = SharedState.HAZELCAST;
+        private Optional<Path> registryFile = Optional.empty();
+        private Optional<HazelcastOptions.KubernetesJoin> hazelcastKubernetes = Optional.empty();
 
         private Builder(String cluster, String network, Path caDir) {
             this.cluster = cluster;
@@ -247,10 +274,21 @@ public record ControllerConfig(
             return this;
         }
 
+        public Builder registryFile(Path v) {
+            registryFile = Optional.ofNullable(v);
+            return this;
+        }
+
+        public Builder hazelcastKubernetes(HazelcastOptions.KubernetesJoin v) {
+            hazelcastKubernetes = Optional.ofNullable(v);
+            return this;
+        }
+
         public ControllerConfig build() {
             return new ControllerConfig(cluster, network, kubeconfig, systemNamespace, caDir, trustDomain, listenAddress,
                     secureXdsPort, plaintextXdsPort, monitoringPort, bootstrapTokens, tokenReview, hazelcastAddress,
-                    hazelcastPort, hazelcastMembers, pushDebounce, servingHosts, servingCertTtl, sharedState);
+                    hazelcastPort, hazelcastMembers, pushDebounce, servingHosts, servingCertTtl, sharedState, registryFile,
+                    hazelcastKubernetes);
         }
     }
 }

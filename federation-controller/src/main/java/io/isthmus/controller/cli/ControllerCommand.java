@@ -73,6 +73,17 @@ public final class ControllerCommand implements Callable<Integer> {
             description = "Where the federated registry lives: HAZELCAST (embedded member, default) or IN_MEMORY (one replica only).")
     ControllerConfig.SharedState sharedState;
 
+    @Option(names = "--registry-file", description = "Services, workload entries and gateways from a YAML file (docs/file-registry.md); re-read on change.")
+    Path registryFile;
+
+    @Option(names = "--hazelcast-kubernetes-service",
+            description = "Find the other replicas through the Kubernetes API: the (headless) Service selecting them; instead of --hazelcast-members.")
+    String hazelcastKubernetesService;
+
+    @Option(names = "--hazelcast-kubernetes-namespace",
+            description = "Namespace of --hazelcast-kubernetes-service (default: --system-namespace).")
+    String hazelcastKubernetesNamespace;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new ControllerCommand()).execute(args));
     }
@@ -93,7 +104,15 @@ public final class ControllerCommand implements Callable<Integer> {
                 .hazelcastMembers(HazelcastOptions.parseMembers(hazelcastMembers))
                 .pushDebounce(pushDebounce)
                 .servingHosts(servingHosts)
-                .sharedState(sharedState);
+                .sharedState(sharedState)
+                .registryFile(registryFile);
+        if (hazelcastKubernetesService != null) {
+            b.hazelcastKubernetes(new HazelcastOptions.KubernetesJoin(
+                    hazelcastKubernetesNamespace != null ? hazelcastKubernetesNamespace : systemNamespace,
+                    hazelcastKubernetesService));
+        } else if (hazelcastKubernetesNamespace != null) {
+            throw new IllegalArgumentException("--hazelcast-kubernetes-namespace needs --hazelcast-kubernetes-service");
+        }
         if (plaintextXdsPort != null) {
             b.plaintextXdsPort(plaintextXdsPort);
         }
