@@ -24,6 +24,8 @@ public final class ProxyMetadata {
     public static final String REQUESTED_NETWORK_VIEW = "REQUESTED_NETWORK_VIEW";
     /** The service ports the workload serves, comma separated {@code port/protocol}. */
     public static final String SERVICE_PORTS = "ISTHMUS_SERVICE_PORTS";
+    /** Set to {@code grpc} by a proxyless gRPC client to ask for gRPC-shaped resources (Istio's convention). */
+    public static final String GENERATOR = "GENERATOR";
 
     /** Node-id type of an application sidecar. */
     public static final String TYPE_SIDECAR = "sidecar";

@@ -50,9 +50,6 @@ public record ProxyView(
         Set<String> requestedNetworks,
         Map<Integer, String> declaredPorts) {
 
-    /** Node metadata key by which a proxyless gRPC client asks for gRPC-shaped resources (Istio's). */
-    public static final String GENERATOR_KEY = "GENERATOR";
-
     /** The kind of proxy, the first field of Istio's node id. */
     public enum ProxyType {
         /** An application sidecar. */
@@ -100,7 +97,7 @@ public record ProxyView(
             throw new IllegalArgumentException("node.id is empty");
         }
         Map<String, Value> md = node.getMetadata().getFieldsMap();
-        Generator generator = "grpc".equalsIgnoreCase(string(md, GENERATOR_KEY)) ? Generator.GRPC : Generator.ENVOY;
+        Generator generator = "grpc".equalsIgnoreCase(string(md, ProxyMetadata.GENERATOR)) ? Generator.GRPC : Generator.ENVOY;
         ProxyType type = ProxyType.SIDECAR;
         String idIp = "";
         String idPod = "";

@@ -19,6 +19,7 @@ import io.isthmus.controller.registry.Protocol;
 import io.isthmus.controller.registry.ServicePort;
 import io.isthmus.controller.registry.WorkloadEndpoint;
 import io.isthmus.mesh.Locality;
+import io.isthmus.mesh.ProxyMetadata;
 import io.isthmus.mesh.ca.v1.IstioCertificateRequest;
 import io.isthmus.mesh.ca.v1.IstioCertificateResponse;
 import io.isthmus.mesh.ca.v1.IstioCertificateServiceGrpc;
@@ -72,7 +73,7 @@ class ProxylessGrpcClientTest {
         Map<String, Object> node = Map.of(
                 "id", "sidecar~127.0.0.5~client-0.default~default.svc.cluster.local",
                 "locality", Map.of("region", "us-east", "zone", "us-east-a"),
-                "metadata", Map.of("GENERATOR", "grpc", "CLUSTER_ID", "east", "NETWORK", "net-1", "NAMESPACE", "default"));
+                "metadata", Map.of(ProxyMetadata.GENERATOR, "grpc", "CLUSTER_ID", "east", "NETWORK", "net-1", "NAMESPACE", "default"));
         Map<String, Object> bootstrap = Map.of(
                 "xds_servers", List.of(Map.of(
                         "server_uri", "127.0.0.1:" + controller.plaintextXdsPort(),
