@@ -54,12 +54,20 @@ public final class TestMesh implements AutoCloseable {
         return new TlsMaterial(k.privateKey(), k.chain(), List.of(pki.rootCertificate()));
     }
 
+    /**
+     * How long a replaced cluster's pools keep serving the requests in flight on them. Generous on purpose: on a
+     * loaded machine a request can take far longer than usual, and closing its pool under it fails it (a test that
+     * replaces a cluster mid-traffic would then see a 503 that the proxy would not cause with its real drain time).
+     * It is a bound, not a wait: nothing in the tests waits for it.
+     */
+    static final Duration DRAIN_TIME = Duration.ofSeconds(30);
+
     /** A data plane using that certificate source. */
     public DataPlane dataPlane(TlsMaterialSource tls) {
         ProxyTelemetry t = ProxyTelemetry.standalone(new NodeIdentity("app", "default", "east", "app", "v1"),
                 () -> tls.current().map(TlsMaterial::spiffeId).orElse(""));
         DataPlane.Options d = DataPlane.Options.of(tls, t);
-        DataPlane dp = DataPlane.start(vertx, new DataPlane.Options(tls, t, 2, d.maxBufferedBody(), Duration.ofMillis(200),
+        DataPlane dp = DataPlane.start(vertx, new DataPlane.Options(tls, t, 2, d.maxBufferedBody(), DRAIN_TIME,
                 d.nanoClock(), d.random()));
         closeables.add(dp);
         return dp;
