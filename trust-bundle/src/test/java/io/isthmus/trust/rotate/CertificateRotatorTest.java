@@ -51,9 +51,9 @@ class CertificateRotatorTest {
     void firstCertificateThenScheduledRenewalWithJitterWithinBounds() throws Exception {
         try (CertificateRotator r = CertificateRotator.forCsr(SLEEP, csr -> sign(csr, Duration.ofHours(24)))
                 .random(new Random(7)).build()) {
-            CertifiedKey first = r.start().get(10, TimeUnit.SECONDS);
+            CertifiedKey first = r.start().get(30, TimeUnit.SECONDS);
             assertThat(first.spiffeId()).contains(SLEEP);
-            await().atMost(Duration.ofSeconds(10)).until(() -> r.nextRenewal().isPresent());
+            await().atMost(Duration.ofSeconds(30)).until(() -> r.nextRenewal().isPresent());
             Duration after = Duration.between(first.notBefore(), r.nextRenewal().get());
             Duration life = first.lifetime();
             assertThat(after).isBetween(life.multipliedBy(45).dividedBy(100), life.multipliedBy(55).dividedBy(100));
@@ -67,7 +67,7 @@ class CertificateRotatorTest {
                 .policy(RotationPolicy.defaults().withJitter(0)).build()) {
             r.addListener(seen::add);
             r.start();
-            await().atMost(Duration.ofSeconds(20)).until(() -> seen.size() >= 3);
+            await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 3);
             assertThat(seen.get(1).privateKey()).isNotEqualTo(seen.get(0).privateKey());
             assertThat(seen.get(1).certificate().getSerialNumber()).isNotEqualTo(seen.get(0).certificate().getSerialNumber());
             assertThat(r.current()).isPresent();
@@ -92,20 +92,20 @@ class CertificateRotatorTest {
                 throw new RuntimeException("a broken listener");
             });
             r.addListener(seen::add);
-            CertifiedKey first = r.start().get(10, TimeUnit.SECONDS);
+            CertifiedKey first = r.start().get(30, TimeUnit.SECONDS);
             assertThat(calls.get()).isEqualTo(3);
             assertThat(seen).containsExactly(first);
-            await().atMost(Duration.ofSeconds(20)).until(() -> seen.size() >= 2);
+            await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 2);
         }
     }
 
     @Test
     void rotateNowRenewsImmediately() throws Exception {
         try (CertificateRotator r = CertificateRotator.forCsr(SLEEP, csr -> sign(csr, Duration.ofHours(1))).build()) {
-            CertifiedKey first = r.start().get(10, TimeUnit.SECONDS);
-            CertifiedKey second = r.rotateNow().get(10, TimeUnit.SECONDS);
+            CertifiedKey first = r.start().get(30, TimeUnit.SECONDS);
+            CertifiedKey second = r.rotateNow().get(30, TimeUnit.SECONDS);
             assertThat(second).isNotEqualTo(first);
-            await().until(() -> r.current().orElseThrow().equals(second));
+            await().atMost(Duration.ofSeconds(30)).until(() -> r.current().orElseThrow().equals(second));
         }
     }
 
@@ -113,7 +113,7 @@ class CertificateRotatorTest {
     void startsFromAnExistingCertificate() throws Exception {
         CertifiedKey existing = ca.issueWorkloadKey(SLEEP, Duration.ofHours(1));
         try (CertificateRotator r = CertificateRotator.forCsr(SLEEP, csr -> sign(csr, Duration.ofHours(1))).build()) {
-            assertThat(r.start(existing).get(10, TimeUnit.SECONDS)).isSameAs(existing);
+            assertThat(r.start(existing).get(30, TimeUnit.SECONDS)).isSameAs(existing);
         }
     }
 

@@ -57,7 +57,7 @@ class MutualTlsHandshakeTest {
 
     @AfterAll
     static void tearDown() throws Exception {
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     static Stream<String> engines() {
@@ -74,7 +74,7 @@ class MutualTlsHandshakeTest {
     }
 
     static <T> T await(Future<T> f) throws Exception {
-        return f.toCompletionStage().toCompletableFuture().get(15, TimeUnit.SECONDS);
+        return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     /**
