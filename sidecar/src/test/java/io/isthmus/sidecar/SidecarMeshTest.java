@@ -56,7 +56,7 @@ class SidecarMeshTest {
         if (ca != null) {
             ca.close();
         }
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     static int freePort(String host) throws Exception {
@@ -119,7 +119,7 @@ class SidecarMeshTest {
             xfcc.set(req.getHeader("x-forwarded-client-cert"));
             req.response().end("reviews-v1");
         });
-        app.listen(appPort, "127.0.0.1").toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        app.listen(appPort, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
 
         String inboundCluster = XdsNames.inboundCluster(inboundPort);
         cache.setSnapshot(nodeId("reviews-v1-0"), Snapshot.create(
@@ -166,7 +166,7 @@ class SidecarMeshTest {
                     s1.endpoints().resources().values(), s1.listeners().resources().values(),
                     s1.routes().resources().values(), List.of(rootCa), "2"));
         }
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
                 client.certificates().trustAnchors().roots().size() == 2
                         && server.certificates().trustAnchors().roots().size() == 2);
         assertThat(client.certificates().trustAnchors().source()).isEqualTo("sds:2");
@@ -179,7 +179,7 @@ class SidecarMeshTest {
                         .toBuilder().setLbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.MAGLEV).build()),
                 good.endpoints().resources().values(), good.listeners().resources().values(),
                 good.routes().resources().values(), good.secrets().resources().values(), "bad"));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
                 client.resources().get(io.isthmus.sidecar.xds.XdsResourceType.CLUSTER).lastRejection().isPresent());
         assertThat(client.resources().get(io.isthmus.sidecar.xds.XdsResourceType.CLUSTER).lastRejection().get().detail())
                 .contains(cluster).contains("lb_policy");
@@ -188,7 +188,7 @@ class SidecarMeshTest {
         cache.setSnapshot(nodeId("productpage-0"), good);
 
         ca.close();
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> !client.controlPlaneConnected() && !server.controlPlaneConnected());
         for (int i = 0; i < 20; i++) {
             assertThat(call(http, resolved, servicePort)).isEqualTo("200 reviews-v1");
@@ -200,6 +200,6 @@ class SidecarMeshTest {
         return http.request(new RequestOptions().setMethod(HttpMethod.GET).setHost(ip).setPort(port).setURI("/")
                         .putHeader("host", HOST + ":" + port))
                 .compose(r -> r.send().compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)))
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 }

@@ -197,7 +197,7 @@ class SidecarTest {
             assertThat(ctx.node().clusterId()).isEqualTo("east");
             return engine;
         });
-        sidecar.whenReady().get(20, TimeUnit.SECONDS);
+        sidecar.whenReady().get(30, TimeUnit.SECONDS);
 
         assertThat(sidecar.certificates().certificate().orElseThrow().spiffeId())
                 .isEqualTo("spiffe://cluster.local/ns/default/sa/reviews");
@@ -235,7 +235,7 @@ class SidecarTest {
         startControlPlane(pki); // the CA answers; no snapshot, so no config ever arrives
         engine = new FakeEngine();
         sidecar = Sidecar.start(config(ca.port()), ctx -> engine);
-        await().atMost(Duration.ofSeconds(20)).until(() -> sidecar.certificates().certificate().isPresent());
+        await().atMost(Duration.ofSeconds(30)).until(() -> sidecar.certificates().certificate().isPresent());
 
         var health = get(sidecar.healthPort(), "/healthz/ready");
         assertThat(health.statusCode()).isEqualTo(503);

@@ -56,7 +56,7 @@ class AdminServerTest {
         server = new AdminServer(vertx, new AdminServer.Sources(new NodeInfo(Node.newBuilder().setId("n").build()),
                 new ResourceStore(), clusters, certs, readiness, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 java.util.Optional::empty));
-        server.start("127.0.0.1", 0, "127.0.0.1", 0, 0).toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        server.start("127.0.0.1", 0, "127.0.0.1", 0, 0).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
 
         var notReady = send(server.healthPort(), "GET", "/healthz/ready");
         assertThat(notReady.statusCode()).isEqualTo(503);

@@ -58,7 +58,7 @@ class CaCertificateProviderTest {
         store.onCertificate(seen::add);
 
         provider = provider(store, "t0k3n", "isthmus-controller.isthmus-system.svc", RotationPolicy.defaults());
-        provider.start().get(20, TimeUnit.SECONDS);
+        provider.start().get(30, TimeUnit.SECONDS);
 
         WorkloadCertificate first = store.certificate().orElseThrow();
         assertThat(first.spiffeId()).isEqualTo("spiffe://cluster.local/ns/default/sa/reviews");
@@ -68,7 +68,7 @@ class CaCertificateProviderTest {
                 .verifyOrThrow(first.chain()).toString()).isEqualTo(first.spiffeId());
         assertThat(first.keyPem()).contains("PRIVATE KEY");
 
-        provider.rotateNow().get(20, TimeUnit.SECONDS);
+        provider.rotateNow().get(30, TimeUnit.SECONDS);
         WorkloadCertificate second = store.certificate().orElseThrow();
         assertThat(second.leaf().getSerialNumber()).isNotEqualTo(first.leaf().getSerialNumber());
         assertThat(second.key()).isNotEqualTo(first.key());
@@ -84,11 +84,11 @@ class CaCertificateProviderTest {
         provider = provider(store, "wrong", "isthmus-controller.isthmus-system.svc",
                 new RotationPolicy(0.5, 0.0, Duration.ofMillis(50), Duration.ofMillis(200)));
         var first = provider.start();
-        await().atMost(Duration.ofSeconds(5)).until(() -> ca.refused.get() >= 2);
+        await().atMost(Duration.ofSeconds(30)).until(() -> ca.refused.get() >= 2);
         assertThat(first).isNotDone();
         assertThat(store.certificate()).isEmpty();
         ca.tokens.put("wrong", REVIEWS);
-        first.get(10, TimeUnit.SECONDS);
+        first.get(30, TimeUnit.SECONDS);
         assertThat(store.certificate()).isPresent();
     }
 
@@ -103,7 +103,7 @@ class CaCertificateProviderTest {
                         .chain().get(pki.foreignWorkload("x", "y").chain().size() - 1))), "foreign"))),
                 "isthmus-controller.isthmus-system.svc"), () -> "t", Duration.ofSeconds(5));
         try (client) {
-            assertThatThrownBy(() -> client.sign("csr", Duration.ofHours(1)).toCompletableFuture().get(10, TimeUnit.SECONDS))
+            assertThatThrownBy(() -> client.sign("csr", Duration.ofHours(1)).toCompletableFuture().get(30, TimeUnit.SECONDS))
                     .hasMessageContaining("refused or failed");
         }
         assertThat(store.certificate()).isEmpty();

@@ -39,7 +39,7 @@ public class DnsProxyTest {
 
     DnsProxy start(MeshHostnames names, Optional<InetSocketAddress> upstream) throws Exception {
         DnsProxy p = DnsProxy.start(vertx, new InetSocketAddress("127.0.0.1", 0), names, upstream)
-                .toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         proxies.add(p);
         return p;
     }

@@ -55,8 +55,8 @@ class OutlierDetectionTest {
         assertThat(bad.hits.get()).isEqualTo(badHits);
 
         bad.status.set(200);
-        await().atMost(Duration.ofSeconds(10)).until(() -> !status(out, bad.port).ejected());
-        await().atMost(Duration.ofSeconds(10)).until(() -> "bad".equals(out.get(mesh, "/x").body()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !status(out, bad.port).ejected());
+        await().atMost(Duration.ofSeconds(30)).until(() -> "bad".equals(out.get(mesh, "/x").body()));
     }
 
     @Test

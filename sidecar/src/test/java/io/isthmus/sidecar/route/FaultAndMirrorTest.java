@@ -82,7 +82,7 @@ class FaultAndMirrorTest {
     @Test
     void mirroredRequestsReachTheShadowAndTheAnswerComesFromMain() {
         assertThat(mesh.get("127.0.0.2", port, "svc", "/mirror").body()).isEqualTo("main");
-        await().until(() -> shadow.hits.get() == 1);
+        await().atMost(java.time.Duration.ofSeconds(30)).until(() -> shadow.hits.get() == 1);
         assertThat(shadow.lastHeaders.get().get("host")).isEqualTo("svc-shadow");
     }
 }

@@ -131,7 +131,7 @@ public final class TestMesh implements AutoCloseable {
 
     public static <T> T await(Future<T> f) {
         try {
-            return f.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
