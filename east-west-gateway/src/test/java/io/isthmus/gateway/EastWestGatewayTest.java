@@ -139,8 +139,8 @@ class EastWestGatewayTest {
         SidecarConfig proxy = SidecarConfig.builder(bootstrap).mode(SidecarConfig.Mode.ROUTER).certDir(dir.resolve("gw"))
                 .adminPort(0).healthPort(0).metricsPort(0).healthAddress("127.0.0.1").drainTime(Duration.ZERO).build();
         gateway = EastWestGateway.start(GatewayConfig.of(proxy, PassthroughOptions.builder().bindAddress("127.0.0.1").port(0).build()));
-        gateway.whenReady().get(20, TimeUnit.SECONDS);
-        await().atMost(Duration.ofSeconds(20)).until(() -> get(gateway.healthPort(), "/healthz/ready").startsWith("200"));
+        gateway.whenReady().get(30, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(30)).until(() -> get(gateway.healthPort(), "/healthz/ready").startsWith("200"));
 
         try (SSLSocket s = MeshTlsClient.connect(client, gateway.passthroughAddress(), REVIEWS.sni())) {
             assertThat(MeshTlsClient.exchange(s, "hello")).isEqualTo("reviews-west " + CLIENT_ID + " hello");
@@ -153,14 +153,14 @@ class EastWestGatewayTest {
         // the endpoint goes unhealthy: the service is known but has nothing to pass to
         cache.setSnapshot("all", snapshot("2", List.of(eds(REVIEWS.clusterName())),
                 List.of(endpoints(REVIEWS.clusterName(), HealthStatus.UNHEALTHY, server.address()))));
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.engine().table().endpoints(REVIEWS.clusterName()).orElseThrow().isEmpty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.engine().table().endpoints(REVIEWS.clusterName()).orElseThrow().isEmpty());
         assertThatThrownBy(() -> MeshTlsClient.connect(client, gateway.passthroughAddress(), REVIEWS.sni())).isInstanceOf(Exception.class);
-        await().until(() -> gateway.engine().metrics().refusedCount(RefusalReason.NO_HEALTHY_ENDPOINT) == 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.engine().metrics().refusedCount(RefusalReason.NO_HEALTHY_ENDPOINT) == 1);
 
         // the service leaves this network: unknown
         cache.setSnapshot("all", snapshot("3", List.of(), List.of()));
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.engine().table().endpoints(REVIEWS.clusterName()).isEmpty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.engine().table().endpoints(REVIEWS.clusterName()).isEmpty());
         assertThatThrownBy(() -> MeshTlsClient.connect(client, gateway.passthroughAddress(), REVIEWS.sni())).isInstanceOf(Exception.class);
-        await().until(() -> gateway.engine().metrics().refusedCount(RefusalReason.UNKNOWN_SERVICE) == 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.engine().metrics().refusedCount(RefusalReason.UNKNOWN_SERVICE) == 1);
     }
 }

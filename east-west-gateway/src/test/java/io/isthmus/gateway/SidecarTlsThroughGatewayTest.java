@@ -67,7 +67,7 @@ class SidecarTlsThroughGatewayTest {
                             socket.close();
                         }
                     })
-                    .listen(0, "127.0.0.3").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    .listen(0, "127.0.0.3").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             gw.table.put(tcp.clusterName(), List.of(GatewayEndpoint.of(new java.net.InetSocketAddress("127.0.0.3", inbound.actualPort()))));
             NetClient net = vertx.createNetClient((NetClientOptions) new MeshTls(client).applyUpstream(
                     new NetClientOptions().setHostnameVerificationAlgorithm(""), SanMatchers.ANY));
@@ -84,10 +84,10 @@ class SidecarTlsThroughGatewayTest {
                     })
                     .onFailure(answer::completeExceptionally);
             // the gateway routed by the mesh SNI, so the name was on the wire
-            assertThat(answer.get(20, TimeUnit.SECONDS)).isEqualTo("spiffe://cluster.local/ns/default/sa/productpage");
+            assertThat(answer.get(30, TimeUnit.SECONDS)).isEqualTo("spiffe://cluster.local/ns/default/sa/productpage");
             assertThat(gw.metrics.service(tcp.host()).opened().count()).isEqualTo(1);
         } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
     }
 
@@ -108,7 +108,7 @@ class SidecarTlsThroughGatewayTest {
                             req.response().setStatusCode(500).end(e.toString());
                         }
                     })
-                    .listen(0, "127.0.0.3").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    .listen(0, "127.0.0.3").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
             gw.table.put(REVIEWS.clusterName(), List.of(GatewayEndpoint.of(new java.net.InetSocketAddress("127.0.0.3", inbound.actualPort()))));
 
             var http = vertx.createHttpClient(new MeshTls(client).applyUpstream(new HttpClientOptions(), SanMatchers.ANY));
@@ -116,11 +116,11 @@ class SidecarTlsThroughGatewayTest {
                             .setServer(SocketAddress.inetSocketAddress(gw.address().getPort(), "127.0.0.1"))
                             .setPort(gw.address().getPort()).setHost(REVIEWS.sni()).setSsl(true).setURI("/"))
                     .compose(req -> req.send().compose(resp -> resp.body()))
-                    .toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS).toString();
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).toString();
             assertThat(body).isEqualTo("spiffe://cluster.local/ns/default/sa/productpage");
             assertThat(gw.metrics.service(REVIEWS.host()).opened().count()).isEqualTo(1);
         } finally {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
     }
 }

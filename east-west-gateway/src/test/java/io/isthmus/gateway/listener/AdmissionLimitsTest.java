@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import java.time.Duration;
 
 /** The connection cap and the per-source rate limit turn connections away, counted by reason. */
 class AdmissionLimitsTest {
@@ -23,15 +24,15 @@ class AdmissionLimitsTest {
     void connectionsBeyondTheCapAreRefused() throws Exception {
         try (GatewayHarness gw = new GatewayHarness(PassthroughOptions.builder().maxConnections(2))) {
             try (Socket a = open(gw); Socket b = open(gw)) {
-                await().until(() -> gw.metrics.activeConnections() == 2);
+                await().atMost(Duration.ofSeconds(30)).until(() -> gw.metrics.activeConnections() == 2);
                 try (Socket c = open(gw)) {
                     assertThat(c.getInputStream().read()).isEqualTo(-1);
                 }
                 assertThat(gw.refused(RefusalReason.CONNECTION_LIMIT)).isEqualTo(1);
             }
-            await().until(() -> gw.metrics.activeConnections() == 0);
+            await().atMost(Duration.ofSeconds(30)).until(() -> gw.metrics.activeConnections() == 0);
             try (Socket d = open(gw)) {
-                await().until(() -> gw.metrics.activeConnections() == 1);
+                await().atMost(Duration.ofSeconds(30)).until(() -> gw.metrics.activeConnections() == 1);
             }
             assertThat(gw.refused(RefusalReason.CONNECTION_LIMIT)).isEqualTo(1);
         }
@@ -45,7 +46,7 @@ class AdmissionLimitsTest {
                 for (int i = 0; i < 10; i++) {
                     sockets.add(open(gw));
                 }
-                await().until(() -> gw.refused(RefusalReason.RATE_LIMITED) >= 1);
+                await().atMost(Duration.ofSeconds(30)).until(() -> gw.refused(RefusalReason.RATE_LIMITED) >= 1);
             } finally {
                 for (Socket s : sockets) {
                     s.close();

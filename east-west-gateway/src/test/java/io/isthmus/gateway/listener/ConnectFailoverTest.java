@@ -17,6 +17,7 @@ import java.net.ServerSocket;
 import java.util.List;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.Test;
+import java.time.Duration;
 
 /** An endpoint that refuses the connection is ejected and the next one is used before any byte is relayed. */
 class ConnectFailoverTest {
@@ -59,7 +60,7 @@ class ConnectFailoverTest {
         try (GatewayHarness gw = new GatewayHarness(PassthroughOptions.builder())) {
             gw.table.put(REVIEWS.clusterName(), List.of(GatewayEndpoint.of(deadEndpoint("127.0.0.4")), GatewayEndpoint.of(deadEndpoint("127.0.0.5"))));
             assertThatThrownBy(() -> MeshTlsClient.connect(pki.workload(CLIENT_ID), gw.address(), REVIEWS.sni())).isInstanceOf(Exception.class);
-            await().until(() -> gw.refused(RefusalReason.UPSTREAM_CONNECT_FAILED) == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> gw.refused(RefusalReason.UPSTREAM_CONNECT_FAILED) == 1);
             assertThat(gw.metrics.service(REVIEWS.host()).connectFailures().count()).isEqualTo(2);
         }
     }

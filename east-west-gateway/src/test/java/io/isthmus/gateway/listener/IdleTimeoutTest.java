@@ -29,7 +29,7 @@ class IdleTimeoutTest {
             gw.table.put(REVIEWS.clusterName(), List.of(GatewayEndpoint.of(server.address())));
             try (SSLSocket s = MeshTlsClient.connect(pki.workload("spiffe://cluster.local/ns/default/sa/productpage"), gw.address(), REVIEWS.sni())) {
                 assertThat(MeshTlsClient.exchange(s, "ping")).endsWith("ping");
-                await().atMost(Duration.ofSeconds(10)).until(() -> gw.metrics.activeConnections() == 0);
+                await().atMost(Duration.ofSeconds(30)).until(() -> gw.metrics.activeConnections() == 0);
                 assertThat(gw.metrics.service(REVIEWS.host()).closed().count()).isEqualTo(1);
             }
         }

@@ -48,7 +48,7 @@ class RefusalTest {
     private void refusedTls(String sni, RefusalReason reason) {
         long before = gw.refused(reason);
         assertThatThrownBy(() -> MeshTlsClient.connect(client, gw.address(), sni)).isInstanceOf(Exception.class);
-        await().until(() -> gw.refused(reason) == before + 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> gw.refused(reason) == before + 1);
     }
 
     @Test
@@ -102,7 +102,7 @@ class RefusalTest {
             // the gateway closes the connection on its own once the deadline passes
             assertThat(readToEnd(s.getInputStream())).isEqualTo(0);
         }
-        await().until(() -> gw.refused(RefusalReason.HELLO_TIMEOUT) == before + 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> gw.refused(RefusalReason.HELLO_TIMEOUT) == before + 1);
     }
 
     @Test
@@ -115,7 +115,7 @@ class RefusalTest {
             s.setSoTimeout(5000);
             assertThat(readToEnd(s.getInputStream())).isEqualTo(0);
         }
-        await().until(() -> gw.refused(RefusalReason.CLOSED_BEFORE_HELLO) == before + 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> gw.refused(RefusalReason.CLOSED_BEFORE_HELLO) == before + 1);
     }
 
     private static int readToEnd(InputStream in) throws Exception {

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import java.time.Duration;
 
 /** The endpoint receives exactly the client's bytes, however they were cut, ClientHello included. */
 class ReplayTest {
@@ -41,7 +42,7 @@ class ReplayTest {
                 String ack = new String(in.readNBytes(("ack:" + (hello.length + after.length)).length()), StandardCharsets.US_ASCII);
                 assertThat(ack).isEqualTo("ack:" + (hello.length + after.length));
             }
-            await().until(() -> endpoint.connections.size() == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.connections.size() == 1);
             byte[] expected = new byte[hello.length + after.length];
             System.arraycopy(hello, 0, expected, 0, hello.length);
             System.arraycopy(after, 0, expected, hello.length, after.length);

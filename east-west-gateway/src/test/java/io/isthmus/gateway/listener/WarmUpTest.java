@@ -47,7 +47,7 @@ class WarmUpTest {
             try (SSLSocket s = MeshTlsClient.connect(pki.workload(client), gw.address(), GatewayConfig.CONTROLLER_SNI)) {
                 assertThat(MeshTlsClient.exchange(s, "xds")).endsWith("xds");
             }
-            await().until(() -> gw.metrics.activeConnections() == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> gw.metrics.activeConnections() == 1);
             assertThat(call).isNotDone();
             gw.table.put(REVIEWS.clusterName(), List.of(GatewayEndpoint.of(server.address())));
             routes.complete(null);
@@ -64,7 +64,7 @@ class WarmUpTest {
                 new CompletableFuture<>())) {
             assertThatThrownBy(() -> MeshTlsClient.connect(pki.workload("spiffe://cluster.local/ns/default/sa/p"), gw.address(), REVIEWS.sni()))
                     .isInstanceOf(Exception.class);
-            await().until(() -> gw.refused(RefusalReason.NOT_READY) == 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> gw.refused(RefusalReason.NOT_READY) == 1);
         }
     }
 }
