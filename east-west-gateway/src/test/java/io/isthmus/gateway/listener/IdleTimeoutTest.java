@@ -25,7 +25,7 @@ class IdleTimeoutTest {
     void idleConnectionIsClosed(RelayMode mode) throws Exception {
         TestPki pki = TestPki.create();
         try (SpiffeEchoServer server = new SpiffeEchoServer(pki.material("spiffe://cluster.local/ns/default/sa/reviews"), "127.0.0.3", "r");
-                GatewayHarness gw = new GatewayHarness(PassthroughOptions.builder().relayMode(mode).idleTimeout(Duration.ofMillis(500)))) {
+                GatewayHarness gw = new GatewayHarness(PassthroughOptions.builder().relayMode(mode).idleTimeout(Duration.ofSeconds(2)))) {
             gw.table.put(REVIEWS.clusterName(), List.of(GatewayEndpoint.of(server.address())));
             try (SSLSocket s = MeshTlsClient.connect(pki.workload("spiffe://cluster.local/ns/default/sa/productpage"), gw.address(), REVIEWS.sni())) {
                 assertThat(MeshTlsClient.exchange(s, "ping")).endsWith("ping");

@@ -60,7 +60,10 @@ class WarmUpTest {
     @Test
     void withoutRoutesInTimeTheConnectionIsRefusedAsNotReady() throws Exception {
         TestPki pki = TestPki.create();
-        try (GatewayHarness gw = new GatewayHarness(PassthroughOptions.builder().helloTimeout(Duration.ofMillis(300)), Map.of(),
+        // The hello timeout is also how long a connection waits for the first routes. It must elapse here, so it
+        // is short, but not so short that a cold TLS client on a loaded machine misses it with its ClientHello
+        // (which would be refused for HELLO_TIMEOUT, not NOT_READY).
+        try (GatewayHarness gw = new GatewayHarness(PassthroughOptions.builder().helloTimeout(Duration.ofSeconds(2)), Map.of(),
                 new CompletableFuture<>())) {
             assertThatThrownBy(() -> MeshTlsClient.connect(pki.workload("spiffe://cluster.local/ns/default/sa/p"), gw.address(), REVIEWS.sni()))
                     .isInstanceOf(Exception.class);
