@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * A small mesh for data-plane tests: one Vert.x, the trust-bundle test PKI, data planes with
@@ -62,13 +63,23 @@ public final class TestMesh implements AutoCloseable {
      */
     static final Duration DRAIN_TIME = Duration.ofSeconds(30);
 
+    private volatile LongSupplier nanoClock = System::nanoTime;
+
+    /**
+     * Makes the data planes created from now on read monotonic time (nanoseconds) from {@code clock}: outlier
+     * ejections then last exactly as long as the test advances it, however slow the machine.
+     */
+    public void useClock(LongSupplier clock) {
+        this.nanoClock = java.util.Objects.requireNonNull(clock, "clock");
+    }
+
     /** A data plane using that certificate source. */
     public DataPlane dataPlane(TlsMaterialSource tls) {
         ProxyTelemetry t = ProxyTelemetry.standalone(new NodeIdentity("app", "default", "east", "app", "v1"),
                 () -> tls.current().map(TlsMaterial::spiffeId).orElse(""));
         DataPlane.Options d = DataPlane.Options.of(tls, t);
         DataPlane dp = DataPlane.start(vertx, new DataPlane.Options(tls, t, 2, d.maxBufferedBody(), DRAIN_TIME,
-                d.nanoClock(), d.random()));
+                nanoClock, d.random()));
         closeables.add(dp);
         return dp;
     }
