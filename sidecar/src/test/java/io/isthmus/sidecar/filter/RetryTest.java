@@ -70,9 +70,11 @@ class RetryTest {
     @Test
     void aSlowAttemptIsCutByThePerTryTimeoutAndRetried() {
         bad.status.set(200);
-        bad.delayMillis.set(3_000);
+        bad.delayMillis.set(10_000);
+        // The per-try timeout must cut the slow endpoint yet never the good one: a loaded machine can take more
+        // than 200 ms to answer even a fast request, which would then be cut and retried onto the slow endpoint.
         Outbound out = outbound(Xds.meshRetry().toBuilder().setRetryOn("5xx")
-                .setPerTryTimeout(Duration.newBuilder().setNanos(200_000_000)).build());
+                .setPerTryTimeout(Duration.newBuilder().setSeconds(1)).build());
 
         for (int i = 0; i < 6; i++) {
             TestMesh.Reply r = out.get(mesh, "/x");
