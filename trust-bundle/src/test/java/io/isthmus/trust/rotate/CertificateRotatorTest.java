@@ -91,10 +91,16 @@ class CertificateRotatorTest {
             r.addListener(k -> {
                 throw new RuntimeException("a broken listener");
             });
-            r.addListener(seen::add);
+            AtomicInteger callsForFirst = new AtomicInteger();
+            r.addListener(k -> {
+                callsForFirst.compareAndSet(0, calls.get());
+                seen.add(k);
+            });
             CertifiedKey first = r.start().get(30, TimeUnit.SECONDS);
-            assertThat(calls.get()).isEqualTo(3);
-            assertThat(seen).containsExactly(first);
+            assertThat(callsForFirst.get()).isEqualTo(3);
+            // the 2 s certificate's renewal (due 1 s later) may already have been seen by a slow test thread
+            assertThat(seen).first().isSameAs(first);
+            assertThat(seen).doesNotHaveDuplicates();
             await().atMost(Duration.ofSeconds(30)).until(() -> seen.size() >= 2);
         }
     }
