@@ -69,7 +69,7 @@ public class DnsProxyTest {
 
     public static Answer ask(InetSocketAddress server, byte[] packet) throws Exception {
         try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
-            s.setSoTimeout(5000);
+            s.setSoTimeout(30_000);
             s.send(new DatagramPacket(packet, packet.length, server));
             byte[] buf = new byte[1500];
             DatagramPacket p = new DatagramPacket(buf, buf.length);
