@@ -16,7 +16,7 @@ class AdmissionLimitsTest {
 
     private static Socket open(GatewayHarness gw) throws Exception {
         Socket s = new Socket(gw.address().getAddress(), gw.address().getPort());
-        s.setSoTimeout(5000);
+        s.setSoTimeout(30_000);
         return s;
     }
 

@@ -82,7 +82,7 @@ class RefusalTest {
         int before = endpoint.connections.size();
         for (String garbage : List.of("GET / HTTP/1.1\r\nHost: reviews\r\n\r\n", "\u0016\u0003\u0001\u0000\u0010\u0002junk", "\u0080\u0010\u0001\u0003\u0001")) {
             try (Socket s = new Socket(gw.address().getAddress(), gw.address().getPort())) {
-                s.setSoTimeout(5000);
+                s.setSoTimeout(30_000);
                 s.getOutputStream().write(garbage.getBytes(StandardCharsets.ISO_8859_1));
                 assertThat(readToEnd(s.getInputStream())).isEqualTo(0);
             }
@@ -114,7 +114,7 @@ class RefusalTest {
         try (Socket s = new Socket(gw.address().getAddress(), gw.address().getPort())) {
             s.getOutputStream().write(hello, 0, 30);
             s.shutdownOutput();
-            s.setSoTimeout(5000);
+            s.setSoTimeout(30_000);
             assertThat(readToEnd(s.getInputStream())).isEqualTo(0);
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> gw.refused(RefusalReason.CLOSED_BEFORE_HELLO) == before + 1);
