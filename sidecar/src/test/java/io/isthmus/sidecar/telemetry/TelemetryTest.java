@@ -1,10 +1,12 @@
 package io.isthmus.sidecar.telemetry;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.isthmus.sidecar.testing.MeshPair;
 import io.isthmus.sidecar.testing.TestMesh;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,18 +37,20 @@ class TelemetryTest {
         pair.app.status.set(503);
         assertThat(pair.get(mesh, "/r").status()).isEqualTo(503);
 
-        String client = pair.client.telemetry().scrape();
-        assertThat(client).contains("istio_requests_total{")
+        // A proxy reports a request once it has sent the response's last byte, so the caller may read the answer
+        // just before the proxy counts it.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pair.client.telemetry().scrape())
+                .contains("istio_requests_total{")
                 .containsPattern("istio_requests_total\\{[^}]*destination_service=\"reviews.default.svc.cluster.local\"[^}]*"
                         + "reporter=\"source\"[^}]*response_code=\"200\"[^}]*source_cluster=\"east\"[^}]*")
                 .containsPattern("istio_requests_total\\{[^}]*destination_principal=\"spiffe://cluster.local/ns/default/sa/reviews\"")
                 .containsPattern("istio_requests_total\\{[^}]*response_code=\"503\"")
                 .contains("istio_request_duration_milliseconds_bucket{")
                 .contains("istio_request_bytes_bucket{")
-                .contains("istio_response_bytes_bucket{");
-        String server = pair.server.telemetry().scrape();
-        assertThat(server).containsPattern("istio_requests_total\\{[^}]*connection_security_policy=\"mutual_tls\"[^}]*"
-                + "reporter=\"destination\"[^}]*source_principal=\"spiffe://cluster.local/ns/default/sa/productpage\"");
+                .contains("istio_response_bytes_bucket{"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pair.server.telemetry().scrape())
+                .containsPattern("istio_requests_total\\{[^}]*connection_security_policy=\"mutual_tls\"[^}]*"
+                        + "reporter=\"destination\"[^}]*source_principal=\"spiffe://cluster.local/ns/default/sa/productpage\""));
     }
 
     @Test
