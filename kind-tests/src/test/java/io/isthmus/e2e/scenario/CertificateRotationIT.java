@@ -23,8 +23,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Workload certificate rotation under load: the suite's proxies ask for 2-minute certificates,
  * so the east client's and west details' certificates renew while the client calls reviews (in
- * east) and details (in west, through the gateway); no request fails. (Root rotation, a second
- * root added to the bundle and the old one removed, is not exercised here.)
+ * east) and details (in west, through the gateway); no request fails. Root rotation, a second
+ * root added to the bundles and the old one removed, is {@link RootRotationIT}.
  */
 @Order(9)
 @ExtendWith(FederationExtension.class)

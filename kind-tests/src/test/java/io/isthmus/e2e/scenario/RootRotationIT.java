@@ -1,0 +1,298 @@
+package io.isthmus.e2e.scenario;
+
+import io.isthmus.e2e.local.LoadReport;
+import io.isthmus.e2e.local.LocalFederation;
+import io.isthmus.e2e.local.PodHandle;
+import io.isthmus.e2e.local.SimulatedCluster;
+import io.isthmus.e2e.support.FederationExtension;
+import io.isthmus.e2e.support.Mesh;
+import io.isthmus.e2e.support.ScenarioReport;
+import io.isthmus.e2e.support.SharedFederation;
+import io.isthmus.mesh.WellKnownPorts;
+import io.isthmus.trust.cli.CaCommand;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Root rotation under load, done the way an operator does it with {@code isthmus ca} and the
+ * controllers' {@code --ca-dir} re-read: a new root is made; both roots go into every cluster's
+ * bundle (intermediates still under the old root) and reach every proxy as {@code ROOTCA}; each
+ * cluster's intermediate is re-issued under the new root and every workload renews onto it; the
+ * old root is dropped from the bundles. Meanwhile east's client calls reviews (in east) and
+ * details (in west, through west's east-west gateway) and no request may fail.
+ */
+@Order(11)
+@ExtendWith(FederationExtension.class)
+class RootRotationIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern SERIAL = Pattern.compile("\"serial\"\\s*:\\s*\"([0-9a-f]+)\"");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private static LocalFederation fed;
+
+    @BeforeAll
+    static void up(LocalFederation federation) {
+        fed = federation;
+    }
+
+    @Test
+    void a_new_root_replaces_the_old_under_load_without_a_failed_request() throws IOException {
+        ScenarioReport report = ScenarioReport.of("root-rotation");
+        PodHandle client = fed.pod("east", "client");
+        // Warm-up (outside the counts: a federation started for this class alone is still pushing).
+        await("details answered from west").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions().until(() -> "west".equals(client.call(Mesh.DETAILS_URL).field("cluster")));
+        Path pkiDir = fed.pki().rootCert().getParent();
+        Path oldRootDir = pkiDir.resolve("rotation-old-root");
+        Path newRootDir = pkiDir.resolve("rotation-new-root");
+        Files.createDirectories(oldRootDir);
+        Files.copy(pkiDir.resolve("root-cert.pem"), oldRootDir.resolve("root-cert.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(pkiDir.resolve("root-key.pem"), oldRootDir.resolve("root-key.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String oldRoot = Files.readString(oldRootDir.resolve("root-cert.pem"));
+
+        client.startLoad("root-reviews", Mesh.REVIEWS_URL, Duration.ofMillis(50));
+        client.startLoad("root-details", Mesh.DETAILS_URL, Duration.ofMillis(50));
+        long start = System.currentTimeMillis();
+
+        // (1) A new root.
+        ca("init-root", "--out", newRootDir.toString(), "--force");
+        String newRoot = Files.readString(newRootDir.resolve("root-cert.pem"));
+
+        // (2) Both roots in every bundle, intermediates still under the old root.
+        for (SimulatedCluster c : fed.clusters()) {
+            ca("issue-intermediate", "--cluster", c.name(), "--root-dir", oldRootDir.toString(),
+                    "--out", fed.pki().caDir(c.name()).toString(), "--extra-root", newRootDir.resolve("root-cert.pem").toString(), "--force");
+        }
+        long bundled = System.currentTimeMillis();
+        awaitBundles(List.of(oldRoot, newRoot), List.of());
+        long bothEverywhereMs = System.currentTimeMillis() - bundled;
+
+        // (3) Intermediates under the new root (bundle still both); every workload renews onto it.
+        for (SimulatedCluster c : fed.clusters()) {
+            ca("issue-intermediate", "--cluster", c.name(), "--root-dir", newRootDir.toString(),
+                    "--out", fed.pki().caDir(c.name()).toString(), "--extra-root", oldRootDir.resolve("root-cert.pem").toString(), "--force");
+        }
+        long reissued = System.currentTimeMillis();
+        X509Certificate newRootCert = certificate(newRoot);
+        for (SimulatedCluster c : fed.clusters()) {
+            if (c.controller() == null) {
+                continue;
+            }
+            await("controller of " + c.name() + " serves a certificate under the new root").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                    .until(() -> issuedUnder(servingChain(c.nodeAddress()), newRootCert));
+        }
+        Map<String, String> serials = new HashMap<>();
+        List<PodHandle> pods = runningPods();
+        for (PodHandle p : pods) {
+            serials.put(p.name(), serial(p));
+        }
+        // Certificates renew at 50 % (± 5 %) of their lifetime counted from when they arrived, so
+        // 60 % of a lifetime after the new intermediate every proxy (gateways too) holds one of it.
+        Duration lifetime = SharedFederation.CERT_TTL;
+        await("every workload certificate renewed under the new root").atMost(lifetime.multipliedBy(2).plusSeconds(30))
+                .pollDelay(lifetime.multipliedBy(6).dividedBy(10)).pollInterval(Duration.ofSeconds(2))
+                .until(() -> pods.stream().allMatch(p -> !serial(p).equals(serials.get(p.name()))));
+        long renewedMs = System.currentTimeMillis() - reissued;
+
+        // (4) The old root leaves the bundles (and the PKI directory: pods started later trust the new root).
+        for (SimulatedCluster c : fed.clusters()) {
+            ca("issue-intermediate", "--cluster", c.name(), "--root-dir", newRootDir.toString(),
+                    "--out", fed.pki().caDir(c.name()).toString(), "--force");
+        }
+        Files.write(pkiDir.resolve("root-cert.pem"), Files.readAllBytes(newRootDir.resolve("root-cert.pem")));
+        Files.write(pkiDir.resolve("root-key.pem"), Files.readAllBytes(newRootDir.resolve("root-key.pem")));
+        long dropped = System.currentTimeMillis();
+        awaitBundles(List.of(newRoot), List.of(oldRoot));
+        long oldGoneMs = System.currentTimeMillis() - dropped;
+        long settled = System.currentTimeMillis();
+        // Keep the load on a while with only the new root trusted.
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.loadStats("root-details").since(settled).size() >= 60);
+        LoadReport reviews = client.stopLoad("root-reviews");
+        LoadReport details = client.stopLoad("root-details");
+        long failed = reviews.failed() + details.failed();
+        report.count(reviews.sent() + details.sent(), failed)
+                .value("reviewsSent", reviews.sent()).value("detailsSent", details.sent())
+                .value("bothRootsEverywhereMs", bothEverywhereMs).value("renewedUnderNewRootMs", renewedMs)
+                .value("oldRootGoneEverywhereMs", oldGoneMs).value("totalMs", System.currentTimeMillis() - start)
+                .outcome(failed == 0 ? "passed" : "failed").write(SharedFederation.reportDir());
+        assertThat(reviews.failures()).as("failed calls to reviews during the root rotation").isEmpty();
+        assertThat(details.failures()).as("failed calls to details (through west's gateway) during the root rotation").isEmpty();
+        assertThat(client.call(Mesh.DETAILS_URL).status()).as("details from east after the rotation").isEqualTo(200);
+    }
+
+    /** Waits until every proxy connected to every controller, and every pod's sidecar, trusts exactly {@code trusted}. */
+    private static void awaitBundles(List<String> trusted, List<String> gone) {
+        List<String> present = trusted.stream().map(RootRotationIT::fingerprint).toList();
+        List<String> absent = gone.stream().map(RootRotationIT::fingerprint).toList();
+        await("every proxy's ROOTCA holds " + trusted.size() + " root(s)").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+                .until(() -> {
+                    for (SimulatedCluster c : fed.clusters()) {
+                        if (c.controller() == null) {
+                            continue;
+                        }
+                        String base = "http://" + c.nodeAddress() + ":" + WellKnownPorts.CONTROLLER_MONITORING;
+                        JsonNode sync = JSON.readTree(get(base + "/debug/syncz"));
+                        if (sync.isEmpty()) {
+                            return false;
+                        }
+                        for (JsonNode proxy : sync) {
+                            JsonNode sds = proxy.path("types").path("sds");
+                            if (sds.isMissingNode() || !sds.path("acked").asString("").equals(sds.path("sent").asString("?"))) {
+                                return false;
+                            }
+                            String secrets = get(base + "/debug/config_dump?type=secrets&proxy="
+                                    + URLEncoder.encode(proxy.path("proxy").asString(""), StandardCharsets.UTF_8));
+                            if (!present.stream().allMatch(secrets::contains) || absent.stream().anyMatch(secrets::contains)) {
+                                return false;
+                            }
+                        }
+                    }
+                    for (PodHandle p : runningPods()) {
+                        if (roots(p) != trusted.size()) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+    }
+
+    private static List<PodHandle> runningPods() {
+        List<PodHandle> out = new ArrayList<>();
+        for (SimulatedCluster c : fed.clusters()) {
+            c.pods().stream().filter(PodHandle::healthy).forEach(out::add);
+        }
+        return out;
+    }
+
+    private static String serial(PodHandle pod) {
+        Matcher m = SERIAL.matcher(pod.call("http://127.0.0.1:15000/config_dump").body());
+        return m.find() ? m.group(1) : "";
+    }
+
+    /** How many roots the pod's sidecar trusts now, or -1 when it still uses its bootstrap file. */
+    private static int roots(PodHandle pod) {
+        JsonNode certs = JSON.readTree(pod.call("http://127.0.0.1:15000/config_dump").body()).path("certificates");
+        return certs.path("trust_bundle_source").asString("").startsWith("sds") ? certs.path("roots").size() : -1;
+    }
+
+    /** A line of the root's PEM that differs between roots (the last full line: signature bytes). */
+    private static String fingerprint(String pem) {
+        List<String> lines = pem.lines().filter(l -> !l.startsWith("-----") && !l.isBlank()).toList();
+        return lines.get(lines.size() - 2);
+    }
+
+    private static String get(String url) throws IOException, InterruptedException {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException(url + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
+    }
+
+    /** The certificate chain the controller's xDS/CA port presents. */
+    private static List<X509Certificate> servingChain(String host) throws IOException, GeneralSecurityException {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {new AcceptAll()}, null);
+        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket()) {
+            s.connect(new InetSocketAddress(host, WellKnownPorts.XDS_SECURE), 3000);
+            s.setSoTimeout(3000);
+            SSLParameters params = s.getSSLParameters();
+            params.setApplicationProtocols(new String[] {"h2"});
+            s.setSSLParameters(params);
+            s.startHandshake();
+            List<X509Certificate> chain = new ArrayList<>();
+            for (Certificate c : s.getSession().getPeerCertificates()) {
+                chain.add((X509Certificate) c);
+            }
+            return chain;
+        }
+    }
+
+    /** Whether the chain's last certificate below a root was signed by {@code root}. */
+    private static boolean issuedUnder(List<X509Certificate> chain, X509Certificate root) {
+        for (X509Certificate c : chain) {
+            if (c.getSubjectX500Principal().equals(c.getIssuerX500Principal())) {
+                continue;
+            }
+            try {
+                c.verify(root.getPublicKey());
+                return true;
+            } catch (GeneralSecurityException e) {
+                // not this one
+            }
+        }
+        return false;
+    }
+
+    private static X509Certificate certificate(String pem) {
+        try {
+            return (X509Certificate) CertificateFactory.getInstance("X.509")
+                    .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read a root certificate: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs {@code isthmus ca ...} in-process, as an operator would on the command line. */
+    private static void ca(String... args) {
+        StringWriter err = new StringWriter();
+        int rc = new CommandLine(new CaCommand()).setErr(new PrintWriter(err))
+                .setOut(new PrintWriter(new StringWriter())).execute(args);
+        assertThat(rc).as("isthmus ca " + String.join(" ", args) + ": " + err).isZero();
+    }
+
+    /** Trusts any server: the test only reads which chain the controller presents. */
+    private static final class AcceptAll implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}
