@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The benchmark's app and load generator.
  * {@code BenchLoad app PORT}: answers every request with 1 KiB.
  * {@code BenchLoad rate HOST PORT AUTHORITY RPS SECONDS}: open-loop fixed rate after 2 s of unmeasured warm-up at
- * the same rate; prints p50 p90 p99 (ms) and errors.
+ * the same rate; prints p50 p90 p99 (ms) and errors ({@code -Dbench.timeline=true}: also p50 and max per second of
+ * schedule on stderr, to tell a backlog from isolated stalls).
  * {@code BenchLoad max HOST PORT AUTHORITY CONNECTIONS SECONDS}: closed loop; prints requests/s and errors.
  */
 public final class BenchLoad {
@@ -75,8 +76,8 @@ public final class BenchLoad {
                 c.request(options(args)).compose(req -> req.authority(authority).send().compose(r -> r.body().map(b -> r.statusCode())))
                         .onComplete(ar -> {
                             latencies[i] = System.nanoTime() - scheduled;
-                            if (ar.failed() || ar.result() != 200) {
-                                errors.incrementAndGet();
+                            if ((ar.failed() || ar.result() != 200) && errors.incrementAndGet() <= 3) {
+                                System.err.println("error: " + (ar.succeeded() ? "status " + ar.result() : ar.cause()));
                             }
                             done.countDown();
                         });
@@ -86,6 +87,14 @@ public final class BenchLoad {
             }
         });
         done.await();
+        if (Boolean.getBoolean("bench.timeline")) {
+            for (int from = 0; from < total; from += rps) {
+                long[] second = Arrays.copyOfRange(latencies, from, Math.min(total, from + rps));
+                Arrays.sort(second);
+                System.err.printf("second %d: p50 %.3f max %.3f ms%n", from / rps, second[second.length / 2] / 1e6,
+                        second[second.length - 1] / 1e6);
+            }
+        }
         long[] measured = Arrays.copyOfRange(latencies, warm, total);
         Arrays.sort(measured);
         int n = measured.length;
@@ -119,8 +128,8 @@ public final class BenchLoad {
                 .onComplete(ar -> {
                     if (ar.succeeded() && ar.result() == 200) {
                         ok.incrementAndGet();
-                    } else {
-                        errors.incrementAndGet();
+                    } else if (errors.incrementAndGet() <= 3) {
+                        System.err.println("error: " + (ar.succeeded() ? "status " + ar.result() : ar.cause()));
                     }
                     loop(c, args, authority, ok, errors, end, done);
                 });
