@@ -40,6 +40,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -169,11 +170,20 @@ class RootRotationIT {
                             continue;
                         }
                         String base = "http://" + c.nodeAddress() + ":" + WellKnownPorts.CONTROLLER_MONITORING;
-                        JsonNode sync = JSON.readTree(get(base + "/debug/syncz"));
-                        if (sync.isEmpty()) {
+                        // The newest stream of each running pod and gateway (a killed pod's stream may linger).
+                        List<String> running = c.pods().stream().filter(PodHandle::healthy).map(PodHandle::name).toList();
+                        Map<String, JsonNode> newest = new HashMap<>();
+                        for (JsonNode proxy : JSON.readTree(get(base + "/debug/syncz"))) {
+                            String pod = proxy.path("pod").asString("");
+                            if ("router".equals(proxy.path("type").asString("")) || running.contains(pod)) {
+                                newest.merge(pod, proxy, (a, b) -> Instant.parse(a.path("connectedAt").asString())
+                                        .isAfter(Instant.parse(b.path("connectedAt").asString())) ? a : b);
+                            }
+                        }
+                        if (newest.isEmpty()) {
                             return false;
                         }
-                        for (JsonNode proxy : sync) {
+                        for (JsonNode proxy : newest.values()) {
                             JsonNode sds = proxy.path("types").path("sds");
                             if (sds.isMissingNode() || !sds.path("acked").asString("").equals(sds.path("sent").asString("?"))) {
                                 return false;
