@@ -176,7 +176,7 @@ public final class Controller implements AutoCloseable {
             closeables.add(new FileRegistry(config.registryFile().get(), config.registryFileCluster(), config.network(),
                     writer, Clock.systemUTC()).start(REGISTRY_FILE_POLL));
         }
-        admin = new AdminServer(registry, ads, metrics, this::notReadyReason).start(vertx, config.listenAddress(), config.monitoringPort());
+        admin = new AdminServer(registry, ads, metrics, this::notReadyReason, meshConfig).start(vertx, config.listenAddress(), config.monitoringPort());
         LOG.info("controller started [{}] [network={} xds-tls={} xds-plaintext={} monitoring={} kubeconfig={} registry-file={}]",
                 config.cluster(), config.network(), xds.securePort(), xds.plaintextPort(), admin.port(),
                 config.kubeconfig().map(Object::toString).orElse("none"),

@@ -14,6 +14,7 @@ import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
 import io.isthmus.controller.cli.ProxyConfigCommand;
 import io.isthmus.controller.cli.ProxyStatusCommand;
+import io.isthmus.controller.config.ConfigFiles;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.EndpointHealth;
 import io.isthmus.controller.registry.Protocol;
@@ -112,6 +113,23 @@ class ControllerTest {
         ProxyConfigCommand config = new ProxyConfigCommand().printTo(new PrintStream(buf, true, StandardCharsets.UTF_8));
         new CommandLine(config).execute("endpoints", "productpage-0", "--controller", "http://127.0.0.1:" + controller.monitoringPort());
         assertThat(buf.toString(StandardCharsets.UTF_8)).contains("10.1.0.11:9080").contains(cluster);
+    }
+
+    @Test
+    void aRejectedIstioResourceIsReportedWithItsFieldAndReasonAtDebugConfigz() throws Exception {
+        assertThat(get("/debug/configz")).contains("\"rejected\" : [ ]");
+        controller.meshConfig().upsert("test", ConfigFiles.parse("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews
+                  trafficPolicy:
+                    loadBalancer: {simple: FASTEST}
+                """, "test").get(0));
+        String status = get("/debug/configz");
+        assertThat(status).contains("\"kind\" : \"DestinationRule\"", "\"name\" : \"reviews\"",
+                "\"field\" : \"spec.trafficPolicy.loadBalancer.simple\"", "\"rejectionsTotal\" : 1");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.isthmus.controller.admin;
 
+import io.isthmus.controller.config.ConfigException;
+import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.registry.ClusterStatus;
 import io.isthmus.controller.registry.FederatedRegistry;
 import io.isthmus.controller.translate.ProxyView;
@@ -14,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,13 +30,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The controller's monitoring port: {@code /metrics} (Prometheus), {@code /debug/registryz},
- * {@code /debug/syncz}, {@code /debug/clusterz}, {@code /debug/config_dump?proxy=&type=},
- * {@code /healthz} and {@code /readyz}.
+ * {@code /debug/syncz}, {@code /debug/clusterz}, {@code /debug/configz} (rejected Istio config with
+ * field and reason), {@code /debug/config_dump?proxy=&type=}, {@code /healthz} and {@code /readyz}.
  */
 public final class AdminServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
 
     private final FederatedRegistry registry;
+    private final ConfigRegistry meshConfig;
     private final AdsService ads;
     private final PrometheusMeterRegistry metrics;
     private final Supplier<Optional<String>> notReady;
@@ -48,9 +52,11 @@ public final class AdminServer implements AutoCloseable {
      * @param ads the ADS service whose proxies are reported
      * @param metrics the registry scraped at {@code /metrics}
      * @param notReady why the controller is not ready, or empty when it is
+     * @param meshConfig the Istio config in force, whose rejections {@code /debug/configz} reports
      */
     public AdminServer(FederatedRegistry registry, AdsService ads, PrometheusMeterRegistry metrics,
-            Supplier<Optional<String>> notReady) {
+            Supplier<Optional<String>> notReady, ConfigRegistry meshConfig) {
+        this.meshConfig = Objects.requireNonNull(meshConfig, "meshConfig");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.ads = Objects.requireNonNull(ads, "ads");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -90,6 +96,7 @@ public final class AdminServer implements AutoCloseable {
                 case "/debug/clusterz" -> json(req, 200, DebugJson.clusters(registry.clusters()).encodePrettily());
                 case "/debug/syncz" -> json(req, 200, DebugJson.sync(ads.streams()).encodePrettily());
                 case "/debug/config_dump" -> configDump(req);
+                case "/debug/configz" -> json(req, 200, configStatus().encodePrettily());
                 case "/healthz" -> json(req, 200, new JsonObject().put("status", "ok").encode());
                 case "/readyz" -> {
                     Optional<String> why = notReady.get();
@@ -98,13 +105,24 @@ public final class AdminServer implements AutoCloseable {
                 }
                 default -> json(req, 404, new JsonObject().put("error", "no such endpoint: " + req.path())
                         .put("endpoints", List.of("/metrics", "/debug/registryz", "/debug/syncz", "/debug/clusterz",
-                                "/debug/config_dump?proxy=<id>&type=<clusters|endpoints|listeners|routes|secrets>", "/healthz",
+                                "/debug/configz", "/debug/config_dump?proxy=<id>&type=<clusters|endpoints|listeners|routes|secrets>", "/healthz",
                                 "/readyz")).encode());
             }
         } catch (RuntimeException e) {
             LOG.warn("monitoring request failed [{}]: {}", req.path(), e.toString());
             json(req, 500, new JsonObject().put("error", e.toString()).encode());
         }
+    }
+
+    /** The Istio config status: every rejected resource with the field and reason, and cross-resource warnings. */
+    private JsonObject configStatus() {
+        JsonArray rejected = new JsonArray();
+        for (ConfigException e : meshConfig.rejected()) {
+            rejected.add(new JsonObject().put("kind", e.resource().kind()).put("namespace", e.resource().namespace())
+                    .put("name", e.resource().name()).put("field", e.field()).put("reason", e.reason()));
+        }
+        return new JsonObject().put("rejected", rejected).put("rejectionsTotal", meshConfig.rejectionsTotal())
+                .put("warnings", new JsonArray(meshConfig.warnings()));
     }
 
     private void configDump(HttpServerRequest req) {
