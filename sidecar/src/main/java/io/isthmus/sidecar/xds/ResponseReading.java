@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 
@@ -16,7 +17,8 @@ import java.util.TreeSet;
 
 /**
  * Reading of discovery responses and of the names resources depend on: decoding a response into
- * resources by name, the EDS names of clusters and the RDS names of listeners.
+ * resources by name, the EDS names of clusters, the RDS names of listeners and the clusters routes
+ * send to.
  */
 final class ResponseReading {
     private ResponseReading() {
@@ -84,6 +86,32 @@ final class ResponseReading {
                     }
                 }
             }));
+        }
+        return names;
+    }
+
+    /**
+     * The clusters the routes of a route discovery response send to (plain and weighted); empty when
+     * the response cannot be decoded, which its handler then rejects.
+     */
+    static Set<String> routedClusters(DiscoveryResponse r) {
+        Set<String> names = new TreeSet<>();
+        for (Any any : r.getResourcesList()) {
+            if (!any.is(RouteConfiguration.class)) {
+                continue;
+            }
+            try {
+                any.unpack(RouteConfiguration.class).getVirtualHostsList().forEach(vh -> vh.getRoutesList().forEach(rt -> {
+                    if (rt.hasRoute()) {
+                        if (!rt.getRoute().getCluster().isEmpty()) {
+                            names.add(rt.getRoute().getCluster());
+                        }
+                        rt.getRoute().getWeightedClusters().getClustersList().forEach(w -> names.add(w.getName()));
+                    }
+                }));
+            } catch (InvalidProtocolBufferException e) {
+                // rejected by the route handler
+            }
         }
         return names;
     }

@@ -41,8 +41,9 @@ import java.util.random.RandomGenerator;
  * while the previous config stays. Listeners wait until the clusters are warm (every EDS cluster
  * has had its first assignment, or the warming timeout passed). When the stream breaks the proxy
  * keeps serving its cached config and reconnects with exponential backoff and jitter. Route
- * configurations wait for warm clusters too, so a route never points at a new cluster that has no
- * endpoints yet (Envoy's cluster warming, seen from the route side).
+ * configurations wait for warm clusters too, and for CDS to know every cluster they route to (ADS
+ * servers need not order their responses by type), so a route never points at a new cluster that
+ * has no endpoints yet (Envoy's cluster warming, seen from the route side).
  *
  * <p>All state lives on one thread ({@code isthmus-xds}); handlers are called from it.
  */
@@ -254,8 +255,9 @@ public final class XdsClient implements AutoCloseable {
         }
         XdsResourceType t = type.get();
         subs.get(t).nonce = r.getNonce();
-        if ((t == XdsResourceType.LISTENER || t == XdsResourceType.ROUTE) && !clustersWarm()) {
+        if ((t == XdsResourceType.LISTENER || t == XdsResourceType.ROUTE) && (!clustersWarm() || !routedClustersKnown(t, r))) {
             held.put(t, r);
+            count(t, "held");
             if (warmingTimer == null) {
                 warmingTimer = executor.schedule(this::warmingTimedOut, options.warmingTimeout().toMillis(),
                         TimeUnit.MILLISECONDS);
@@ -298,7 +300,7 @@ public final class XdsClient implements AutoCloseable {
             }
             default -> { }
         }
-        if (!held.isEmpty() && clustersWarm()) {
+        if (!held.isEmpty() && clustersWarm() && routedClustersKnown(XdsResourceType.ROUTE, held.get(XdsResourceType.ROUTE))) {
             flushHeld();
         }
         checkInitial();
@@ -342,14 +344,29 @@ public final class XdsClient implements AutoCloseable {
         return cds.everReceived && eds.received.containsAll(eds.names);
     }
 
+    /**
+     * Whether every cluster a route response sends to is already known from CDS. ADS servers need
+     * not order their responses by type, and a route applied before its cluster would answer 503.
+     */
+    private boolean routedClustersKnown(XdsResourceType t, DiscoveryResponse r) {
+        if (t != XdsResourceType.ROUTE || r == null) {
+            return true;
+        }
+        return applier.store().state(XdsResourceType.CLUSTER).merged().keySet()
+                .containsAll(ResponseReading.routedClusters(r));
+    }
+
     private void warmingTimedOut() {
         warmingTimer = null;
         if (!held.isEmpty()) {
             Sub eds = subs.get(XdsResourceType.ENDPOINT);
             Set<String> missing = new TreeSet<>(eds.names);
             missing.removeAll(eds.received);
-            LOG.warn("Clusters not warm after {} ms {}: no endpoints yet for {}; applying listeners and routes anyway",
-                    options.warmingTimeout().toMillis(), context, missing);
+            DiscoveryResponse route = held.get(XdsResourceType.ROUTE);
+            Set<String> unknown = new TreeSet<>(route == null ? Set.of() : ResponseReading.routedClusters(route));
+            unknown.removeAll(applier.store().state(XdsResourceType.CLUSTER).merged().keySet());
+            LOG.warn("Clusters not warm after {} ms {}: no endpoints yet for {}, routes to unknown clusters {}; "
+                    + "applying listeners and routes anyway", options.warmingTimeout().toMillis(), context, missing, unknown);
             // waived, so that they hold neither later updates nor readiness again
             eds.received.addAll(missing);
             flushHeld();

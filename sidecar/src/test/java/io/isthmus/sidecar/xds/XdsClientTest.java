@@ -15,6 +15,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -53,10 +56,14 @@ class XdsClientTest {
     }
 
     XdsClient connect(XdsClientOptions options) {
+        return connect(options, new SimpleMeterRegistry());
+    }
+
+    XdsClient connect(XdsClientOptions options, MeterRegistry meters) {
         NodeInfo node = new NodeInfo(Node.newBuilder().setId("sidecar~10.1.0.5~app-0.default~default.svc.cluster.local").build());
         ConfigApplier applier = new ConfigApplier(sink, (s, v) -> secrets.add(s), new ResourceStore(), Clock.systemUTC());
         client = new XdsClient(node, ControlPlaneChannel.open(new HostPort("127.0.0.1", cp.port()), Optional.empty(), "x"),
-                applier, options, new Random(1));
+                applier, options, new Random(1), meters);
         client.start();
         return client;
     }
@@ -220,5 +227,33 @@ class XdsClientTest {
             }
         }
         assertThat(endpointsOfNewCluster).isNotNegative().isLessThan(routeToNewCluster);
+    }
+
+    @Test
+    void aRouteSentBeforeItsClusterWaitsForCdsAndEds() throws Exception {
+        cp.start(0);
+        cp.set(Resources.service("1", REVIEWS, 9080, "10.1.0.7"));
+        MeterRegistry meters = new SimpleMeterRegistry();
+        connect(FAST, meters);
+        client.initialConfig().get(30, TimeUnit.SECONDS);
+
+        String ratings = "ratings.default.svc.cluster.local";
+        String rv = Resources.clusterName(9080, REVIEWS);
+        String rt = Resources.clusterName(9080, ratings);
+        var routes = Resources.route(9080, REVIEWS).toBuilder()
+                .addVirtualHosts(Resources.route(9080, ratings).getVirtualHosts(0)).build();
+        // the route to ratings comes first, while CDS does not know ratings yet
+        cp.set(Snapshot.create(List.of(Resources.edsCluster(rv)), List.of(Resources.endpoints(rv, "10.1.0.7", 9080)),
+                List.of(Resources.outboundListener(9080)), List.of(routes), List.of(), "2"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> meters.counter("isthmus_xds_updates_total",
+                "type", "RDS", "result", "held").count() >= 1);
+        assertThat(sink.of(ROUTE).toString()).doesNotContain(rt);
+
+        cp.set(Snapshot.create(List.of(Resources.edsCluster(rv), Resources.edsCluster(rt)),
+                List.of(Resources.endpoints(rv, "10.1.0.7", 9080), Resources.endpoints(rt, "10.1.0.9", 9080)),
+                List.of(Resources.outboundListener(9080)), List.of(routes), List.of(), "3"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> sink.of(ROUTE).toString().contains(rt));
+        assertThat(sink.of(ENDPOINT)).containsKey(rt);
+        assertThat(sink.of(CLUSTER)).containsKey(rt);
     }
 }
