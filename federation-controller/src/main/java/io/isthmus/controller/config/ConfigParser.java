@@ -29,16 +29,18 @@ public final class ConfigParser {
             new Kind(NETWORKING, DestinationRule.KIND, "destinationrules"),
             new Kind(NETWORKING, ServiceEntry.KIND, "serviceentries"),
             new Kind(NETWORKING, Sidecar.KIND, "sidecars"),
+            new Kind(NETWORKING, Gateway.KIND, "gateways"),
             new Kind(SECURITY, PeerAuthentication.KIND, "peerauthentications"),
             new Kind(SECURITY, AuthorizationPolicy.KIND, "authorizationpolicies"));
 
     private ConfigParser() {
     }
 
-    /** Whether this is a resource of a supported group (supported kind or not). */
+    /** Whether this is a resource of a supported group (supported kind or not), or a {@code v1} Secret. */
     public static boolean isMeshConfig(GenericKubernetesResource r) {
         String av = r.getApiVersion();
-        return av != null && (av.startsWith(NETWORKING + "/") || av.startsWith(SECURITY + "/"));
+        return av != null && (av.startsWith(NETWORKING + "/") || av.startsWith(SECURITY + "/")
+                || (av.equals("v1") && CredentialSecret.KIND.equals(r.getKind())));
     }
 
     /**
@@ -61,10 +63,16 @@ public final class ConfigParser {
         int slash = apiVersion.indexOf('/');
         String group = slash < 0 ? "" : apiVersion.substring(0, slash);
         String version = slash < 0 ? apiVersion : apiVersion.substring(slash + 1);
+        if (kind.equals(CredentialSecret.KIND)) {
+            if (!apiVersion.equals("v1")) {
+                throw new ConfigException(ref, "apiVersion", "must be v1, got " + apiVersion);
+            }
+            return CredentialSecret.parse(ref, r);
+        }
         Optional<Kind> k = KINDS.stream().filter(x -> x.kind().equals(kind)).findFirst();
         if (k.isEmpty()) {
             throw new ConfigException(ref, "kind", "unsupported kind " + kind + " (supported: "
-                    + String.join(", ", KINDS.stream().map(Kind::kind).toList()) + ")");
+                    + String.join(", ", KINDS.stream().map(Kind::kind).toList()) + ", " + CredentialSecret.KIND + ")");
         }
         if (!k.get().group().equals(group) || !VERSIONS.contains(version)) {
             throw new ConfigException(ref, "apiVersion", "must be " + k.get().group() + "/v1, got " + apiVersion);
@@ -85,6 +93,8 @@ public final class ConfigParser {
             case DestinationRule.KIND -> DestinationRule.parse(ref, f);
             case ServiceEntry.KIND -> ServiceEntry.parse(ref, f);
             case Sidecar.KIND -> Sidecar.parse(ref, f);
+            case Gateway.KIND -> Gateway.parse(ref, f, meta == null || meta.getAnnotations() == null
+                    ? Map.of() : meta.getAnnotations());
             case PeerAuthentication.KIND -> PeerAuthentication.parse(ref, f);
             case AuthorizationPolicy.KIND -> AuthorizationPolicy.parse(ref, f);
             default -> throw new IllegalStateException(kind);

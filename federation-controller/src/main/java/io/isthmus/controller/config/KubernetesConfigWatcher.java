@@ -1,6 +1,10 @@
 package io.isthmus.controller.config;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.isthmus.mesh.MeshLabels;
+import java.util.Map;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -14,7 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the supported Istio config kinds from one cluster's API server as generic resources
  * ({@code v1} of each group) with fabric8 informers, and feeds them to a {@link ConfigRegistry}
- * under the source name of the cluster. A cluster without the CRDs simply yields nothing.
+ * under the source name of the cluster. A cluster without the CRDs simply yields nothing. Secrets
+ * shaped like TLS credentials ({@link CredentialSecret#isCredential}) are read too, marked with the
+ * cluster they came from; every other Secret is skipped.
  */
 public final class KubernetesConfigWatcher implements AutoCloseable {
 
@@ -23,7 +29,7 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
     private final String cluster;
     private final KubernetesClient client;
     private final ConfigRegistry registry;
-    private final List<SharedIndexInformer<GenericKubernetesResource>> informers = new ArrayList<>();
+    private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private volatile boolean closed;
 
     public KubernetesConfigWatcher(String cluster, KubernetesClient client, ConfigRegistry registry) {
@@ -63,8 +69,68 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
             inf.start();
             informers.add(inf);
         }
-        LOG.info("config watch started [{}] kinds={}", cluster, ConfigParser.KINDS.stream().map(ConfigParser.Kind::kind).toList());
+        watchSecrets();
+        LOG.info("config watch started [{}] kinds={} and credential Secrets", cluster, ConfigParser.KINDS.stream().map(ConfigParser.Kind::kind).toList());
         return this;
+    }
+
+    private void watchSecrets() {
+        SharedIndexInformer<Secret> inf = client.secrets().inAnyNamespace().runnableInformer(0);
+        inf.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Secret s) {
+                apply(s);
+            }
+
+            @Override
+            public void onUpdate(Secret oldS, Secret newS) {
+                apply(newS);
+            }
+
+            @Override
+            public void onDelete(Secret s, boolean unknownFinalState) {
+                registry.delete(cluster, ref(s));
+            }
+        });
+        inf.exceptionHandler((started, t) -> {
+            LOG.debug("config watch error [{}] Secret {}", cluster, t.toString());
+            return !closed;
+        });
+        inf.start();
+        informers.add(inf);
+    }
+
+    private void apply(Secret s) {
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        if (s.getData() != null) {
+            keys.addAll(s.getData().keySet());
+        }
+        if (s.getStringData() != null) {
+            keys.addAll(s.getStringData().keySet());
+        }
+        boolean remote = s.getMetadata().getLabels() != null && s.getMetadata().getLabels().containsKey(MeshLabels.MULTI_CLUSTER);
+        if (remote || !CredentialSecret.isCredential(s.getType(), keys)) {
+            registry.delete(cluster, ref(s));
+            return;
+        }
+        GenericKubernetesResource r = new GenericKubernetesResource();
+        r.setApiVersion("v1");
+        r.setKind(CredentialSecret.KIND);
+        r.setMetadata(new ObjectMetaBuilder().withName(s.getMetadata().getName())
+                .withNamespace(s.getMetadata().getNamespace())
+                .withAnnotations(Map.of(CredentialSecret.CLUSTER_ANNOTATION, cluster)).build());
+        r.setAdditionalProperty("type", s.getType() == null ? "Opaque" : s.getType());
+        if (s.getData() != null) {
+            r.setAdditionalProperty("data", s.getData());
+        }
+        if (s.getStringData() != null) {
+            r.setAdditionalProperty("stringData", s.getStringData());
+        }
+        registry.upsert(cluster, r);
+    }
+
+    private static ResourceRef ref(Secret s) {
+        return new ResourceRef(CredentialSecret.KIND, s.getMetadata().getNamespace(), s.getMetadata().getName());
     }
 
     @Override

@@ -9,24 +9,75 @@ import java.util.Set;
 
 /**
  * Istio's {@code networking.istio.io/v1} VirtualService, the supported subset: HTTP routes with
- * matches on URI, headers and method, weighted destinations, retries and a timeout.
+ * matches on URI, headers, method, port and gateway, weighted destinations, retries and a timeout;
+ * TLS routes by SNI for gateways in {@code PASSTHROUGH} mode.
  *
  * @param ref the resource
  * @param hosts the hostnames the routes apply to (short names are qualified with the namespace)
- * @param gateways where it applies: {@code mesh} (the sidecars, the default) and/or gateway names
+ * @param gateways where it applies: {@code mesh} (the sidecars, the default) and/or gateways as
+ *     {@code <namespace>/<name>} or {@code <name>} (a Gateway of the VirtualService's namespace)
  * @param http the HTTP routes, first match wins
+ * @param tls the TLS (SNI) routes, first match wins; used by gateway servers in PASSTHROUGH mode
  */
-public record VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http)
+public record VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http,
+                             List<TlsRoute> tls)
         implements MeshResource {
 
     /** Kind name. */
     public static final String KIND = "VirtualService";
+
+    /** The gateway name that stands for every sidecar. */
+    public static final String MESH = "mesh";
 
     public VirtualService {
         Objects.requireNonNull(ref, "ref");
         hosts = List.copyOf(hosts);
         gateways = List.copyOf(gateways);
         http = List.copyOf(http);
+        tls = List.copyOf(tls);
+    }
+
+    /** A VirtualService with HTTP routes only. */
+    public VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http) {
+        this(ref, hosts, gateways, http, List.of());
+    }
+
+    /** Whether {@link #gateways()} names the Gateway {@code namespace/name} (or {@code mesh}). */
+    public boolean boundTo(String gatewayNamespace, String gatewayName) {
+        return names(gateways, ref.namespace(), gatewayNamespace, gatewayName);
+    }
+
+    /**
+     * Whether a list of gateway references ({@code mesh}, {@code <ns>/<name>}, or {@code <name>} in
+     * {@code ownNamespace}) names a gateway; {@code mesh} is named by {@code (any, "mesh")}.
+     */
+    static boolean names(List<String> refs, String ownNamespace, String gatewayNamespace, String gatewayName) {
+        for (String g : refs) {
+            if (gatewayName.equals(MESH) ? g.equals(MESH)
+                    : g.equals(gatewayNamespace + "/" + gatewayName)
+                            || (!g.contains("/") && g.equals(gatewayName) && ownNamespace.equals(gatewayNamespace))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** This VirtualService's HTTP routes that apply at a gateway (or {@code mesh}) on a port: {@code match.gateways}/{@code match.port}. */
+    public VirtualService forGateway(String gatewayNamespace, String gatewayName, int port) {
+        List<HttpRoute> kept = new java.util.ArrayList<>();
+        for (HttpRoute r : http) {
+            if (r.match().isEmpty()) {
+                kept.add(r);
+                continue;
+            }
+            List<HttpMatch> ms = r.match().stream()
+                    .filter(m -> m.gateways().isEmpty() || names(m.gateways(), ref.namespace(), gatewayNamespace, gatewayName))
+                    .filter(m -> m.port() == 0 || port == 0 || m.port() == port).toList();
+            if (!ms.isEmpty()) {
+                kept.add(new HttpRoute(r.name(), ms, r.route(), r.retries(), r.timeout()));
+            }
+        }
+        return new VirtualService(ref, hosts, gateways, kept, tls);
     }
 
     /**
@@ -55,12 +106,49 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
      * @param uri the path match, empty = any
      * @param headers header name (lower case) → match
      * @param method the method match, empty = any
+     * @param gateways where this match applies ({@code mesh}, gateway references); empty = wherever
+     *     the VirtualService applies
+     * @param port the port the request came in on (gateway server port or service port), 0 = any
      */
-    public record HttpMatch(Optional<StringMatch> uri, Map<String, StringMatch> headers, Optional<StringMatch> method) {
+    public record HttpMatch(Optional<StringMatch> uri, Map<String, StringMatch> headers, Optional<StringMatch> method,
+                            List<String> gateways, int port) {
         public HttpMatch {
             Objects.requireNonNull(uri, "uri");
             headers = Map.copyOf(headers);
             Objects.requireNonNull(method, "method");
+            gateways = List.copyOf(gateways);
+        }
+
+        /** A match on URI, headers and method only. */
+        public HttpMatch(Optional<StringMatch> uri, Map<String, StringMatch> headers, Optional<StringMatch> method) {
+            this(uri, headers, method, List.of(), 0);
+        }
+    }
+
+    /**
+     * One TLS route: connections whose SNI matches go, undecrypted, to the destination.
+     *
+     * @param match the conditions, any of which selects the route (at least one)
+     * @param route the destination (exactly one)
+     */
+    public record TlsRoute(List<TlsMatch> match, List<RouteDestination> route) {
+        public TlsRoute {
+            match = List.copyOf(match);
+            route = List.copyOf(route);
+        }
+    }
+
+    /**
+     * A TLS match.
+     *
+     * @param sniHosts the server names (exact or {@code *.suffix}), at least one
+     * @param port the gateway port, 0 = any
+     * @param gateways where it applies; empty = wherever the VirtualService applies
+     */
+    public record TlsMatch(List<String> sniHosts, int port, List<String> gateways) {
+        public TlsMatch {
+            sniHosts = List.copyOf(sniHosts);
+            gateways = List.copyOf(gateways);
         }
     }
 
@@ -109,7 +197,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             "deadline-exceeded", "internal", "resource-exhausted", "unavailable", "envoy-ratelimited", "http3-post-connect-failure");
 
     static VirtualService parse(ResourceRef ref, Fields spec) {
-        spec.allowOnly("hosts", "gateways", "http", "exportTo");
+        spec.allowOnly("hosts", "gateways", "http", "tls", "exportTo");
         List<String> hosts = spec.strings("hosts").stream().map(h -> Hosts.qualify(h, ref.namespace())).toList();
         if (hosts.isEmpty()) {
             throw spec.error("hosts", "at least one host is required");
@@ -118,23 +206,80 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             Hosts.check(spec, "hosts[" + i + "]", hosts.get(i));
         }
         List<String> gateways = spec.strings("gateways");
-        List<HttpRoute> http = spec.each("http", r -> route(ref, r));
-        if (http.isEmpty()) {
-            throw spec.error("http", "at least one HTTP route is required (tcp and tls routes are not supported)");
+        for (int i = 0; i < gateways.size(); i++) {
+            checkGatewayRef(spec, "gateways[" + i + "]", gateways.get(i));
         }
-        return new VirtualService(ref, hosts, gateways.isEmpty() ? List.of("mesh") : gateways, http);
+        List<HttpRoute> http = spec.each("http", r -> route(ref, r));
+        List<TlsRoute> tls = spec.each("tls", r -> tlsRoute(ref, r));
+        if (http.isEmpty() && tls.isEmpty()) {
+            throw spec.error("http", "at least one HTTP or TLS route is required (tcp routes are not supported)");
+        }
+        return new VirtualService(ref, hosts, gateways.isEmpty() ? List.of(MESH) : gateways, http, tls);
+    }
+
+    private static void checkGatewayRef(Fields f, String field, String g) {
+        if (!g.matches("([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
+            throw f.error(field, "must be mesh, <name> or <namespace>/<name>, got " + g);
+        }
+    }
+
+    private static TlsRoute tlsRoute(ResourceRef ref, Fields r) {
+        r.allowOnly("match", "route");
+        List<TlsMatch> matches = r.each("match", m -> {
+            m.allowOnly("sniHosts", "port", "gateways");
+            List<String> sni = m.strings("sniHosts");
+            if (sni.isEmpty()) {
+                throw m.error("sniHosts", "at least one SNI host is required");
+            }
+            for (int i = 0; i < sni.size(); i++) {
+                Hosts.check(m, "sniHosts[" + i + "]", sni.get(i));
+            }
+            List<String> gws = m.strings("gateways");
+            for (int i = 0; i < gws.size(); i++) {
+                checkGatewayRef(m, "gateways[" + i + "]", gws.get(i));
+            }
+            return new TlsMatch(sni, m.integer("port", 0, 1, 65535), gws);
+        });
+        if (matches.isEmpty()) {
+            throw r.error("match", "at least one match with sniHosts is required");
+        }
+        List<RouteDestination> route = destinations(ref, r);
+        if (route.size() != 1) {
+            throw r.error("route", "exactly one destination is supported for TLS routes, got " + route.size());
+        }
+        return new TlsRoute(matches, route);
     }
 
     private static HttpRoute route(ResourceRef ref, Fields r) {
         r.allowOnly("name", "match", "route", "retries", "timeout");
         List<HttpMatch> matches = r.each("match", m -> {
-            m.allowOnly("name", "uri", "headers", "method");
+            m.allowOnly("name", "uri", "headers", "method", "gateways", "port");
             Optional<StringMatch> uri = Optional.ofNullable(m.obj("uri")).map(StringMatch::parse);
             Map<String, StringMatch> headers = new java.util.LinkedHashMap<>();
             m.entries("headers").forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), StringMatch.parse(v)));
             Optional<StringMatch> method = Optional.ofNullable(m.obj("method")).map(StringMatch::parse);
-            return new HttpMatch(uri, headers, method);
+            List<String> gws = m.strings("gateways");
+            for (int i = 0; i < gws.size(); i++) {
+                checkGatewayRef(m, "gateways[" + i + "]", gws.get(i));
+            }
+            return new HttpMatch(uri, headers, method, gws, m.integer("port", 0, 1, 65535));
         });
+        List<RouteDestination> route = destinations(ref, r);
+        Optional<Retries> retries = Optional.ofNullable(r.obj("retries")).map(rt -> {
+            rt.allowOnly("attempts", "perTryTimeout", "retryOn");
+            String on = rt.str("retryOn", "");
+            for (String c : on.split(",")) {
+                String t = c.trim();
+                if (!t.isEmpty() && !RETRY_ON.contains(t) && !t.matches("[1-5]\\d\\d")) {
+                    throw rt.error("retryOn", "unknown retry condition '" + t + "'");
+                }
+            }
+            return new Retries(rt.integer("attempts", 2, 0, 100), Optional.ofNullable(rt.duration("perTryTimeout")), on);
+        });
+        return new HttpRoute(r.str("name", ""), matches, route, retries, Optional.ofNullable(r.duration("timeout")));
+    }
+
+    private static List<RouteDestination> destinations(ResourceRef ref, Fields r) {
         List<Fields> dests = r.objects("route");
         if (dests.isEmpty()) {
             throw r.error("route", "at least one destination is required");
@@ -167,17 +312,6 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
         if (sum != 100) {
             throw r.error("route", "weights must add up to 100, got " + sum);
         }
-        Optional<Retries> retries = Optional.ofNullable(r.obj("retries")).map(rt -> {
-            rt.allowOnly("attempts", "perTryTimeout", "retryOn");
-            String on = rt.str("retryOn", "");
-            for (String c : on.split(",")) {
-                String t = c.trim();
-                if (!t.isEmpty() && !RETRY_ON.contains(t) && !t.matches("[1-5]\\d\\d")) {
-                    throw rt.error("retryOn", "unknown retry condition '" + t + "'");
-                }
-            }
-            return new Retries(rt.integer("attempts", 2, 0, 100), Optional.ofNullable(rt.duration("perTryTimeout")), on);
-        });
-        return new HttpRoute(r.str("name", ""), matches, route, retries, Optional.ofNullable(r.duration("timeout")));
+        return route;
     }
 }
