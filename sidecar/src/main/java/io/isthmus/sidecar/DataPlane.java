@@ -11,6 +11,7 @@ import io.isthmus.sidecar.cert.CertificateSource;
 import io.isthmus.sidecar.cluster.ClusterManager;
 import io.isthmus.sidecar.cluster.UpstreamCluster;
 import io.isthmus.sidecar.endpoint.Endpoint;
+import io.isthmus.sidecar.endpoint.HostResolver;
 import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.filter.ListenerContext;
 import io.isthmus.sidecar.filter.UpstreamDirectory;
@@ -21,6 +22,7 @@ import io.isthmus.sidecar.route.RouteTranslator;
 import io.isthmus.sidecar.telemetry.NodeIdentity;
 import io.isthmus.sidecar.telemetry.ProxyTelemetry;
 import io.isthmus.sidecar.tls.MeshTls;
+import io.isthmus.sidecar.tls.SecretLookup;
 import io.isthmus.sidecar.tls.TlsMaterial;
 import io.isthmus.sidecar.tls.TlsMaterialSource;
 import io.isthmus.sidecar.xds.ResourceHandler;
@@ -99,7 +101,8 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
         this.vertx = vertx;
         this.options = options;
         MeshTls tls = new MeshTls(options.tls());
-        this.clusterManager = new ClusterManager(vertx, tls, options.nanoClock(), options.random(), options.drainTime());
+        this.clusterManager = new ClusterManager(vertx, tls, options.nanoClock(), options.random(), options.drainTime(),
+                options.telemetry().registry());
         this.listenerManager = new ListenerManager(vertx, tls, this::context, options.eventLoops());
     }
 
@@ -210,6 +213,16 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
     @Override
     public Optional<UpstreamCluster> cluster(String name) {
         return clusterManager.cluster(name);
+    }
+
+    /** Resolves the hosts of DNS clusters created from now on with {@code resolver} (default: the system resolver). */
+    public void resolveHostsWith(HostResolver resolver) {
+        clusterManager.useResolver(resolver);
+    }
+
+    /** Reads the named SDS secrets of upstream TLS origination from {@code secrets} (default: none). */
+    public void upstreamSecrets(SecretLookup secrets) {
+        clusterManager.useSecrets(secrets);
     }
 
     /** The listeners bound now. */

@@ -19,12 +19,13 @@ import java.util.Optional;
  * @param limits circuit breakers
  * @param tls upstream mTLS, empty for plaintext
  * @param protocol the upstream HTTP protocol
- * @param staticAssignment the endpoints of a STATIC cluster; empty for EDS
+ * @param staticAssignment the endpoints of a STATIC cluster; empty otherwise
+ * @param dns how a STRICT_DNS or LOGICAL_DNS cluster resolves its endpoints; empty otherwise
  */
 public record ClusterConfig(String name, Discovery discovery, String edsServiceName, Duration connectTimeout,
                             LbPolicy lbPolicy, Optional<OutlierConfig> outlier, CircuitBreakerLimits limits,
                             Optional<UpstreamTls> tls, UpstreamProtocol protocol,
-                            Optional<LoadAssignment> staticAssignment) {
+                            Optional<LoadAssignment> staticAssignment, Optional<DnsConfig> dns) {
 
     public ClusterConfig {
         Objects.requireNonNull(name, "name");
@@ -37,6 +38,10 @@ public record ClusterConfig(String name, Discovery discovery, String edsServiceN
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(staticAssignment, "staticAssignment");
+        Objects.requireNonNull(dns, "dns");
+        if (dns.isPresent() != (discovery == Discovery.STRICT_DNS || discovery == Discovery.LOGICAL_DNS)) {
+            throw new IllegalArgumentException("dns settings belong to exactly the DNS cluster types");
+        }
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout must be positive");
         }
@@ -49,7 +54,16 @@ public record ClusterConfig(String name, Discovery discovery, String edsServiceN
     }
 
     /** Where a cluster's endpoints come from. */
-    public enum Discovery { EDS, STATIC }
+    public enum Discovery {
+        /** Endpoint assignments over ADS. */
+        EDS,
+        /** The cluster's own {@code load_assignment}, IP literals. */
+        STATIC,
+        /** The {@code load_assignment}'s host names, every address of every host, re-resolved periodically. */
+        STRICT_DNS,
+        /** The {@code load_assignment}'s single host name, its first address, re-resolved periodically. */
+        LOGICAL_DNS
+    }
 
     /** The HTTP protocol spoken to the upstream. */
     public enum UpstreamProtocol { HTTP_1_1, HTTP_2 }

@@ -4,8 +4,16 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.isthmus.sidecar.endpoint.EndpointTranslator;
 import io.isthmus.sidecar.endpoint.LoadAssignment;
+import io.isthmus.sidecar.endpoint.DnsAssignments;
+import io.isthmus.sidecar.endpoint.HostResolver;
 import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.tls.MeshTls;
+import io.isthmus.sidecar.tls.OriginationTls;
+import io.isthmus.sidecar.tls.SecretLookup;
+import io.isthmus.trust.CertifiedKey;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.InetAddress;
+import java.security.cert.X509Certificate;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,33 +31,62 @@ import org.slf4j.LoggerFactory;
  * The clusters in force and their endpoints. CDS and EDS updates are validated completely before
  * anything changes, then published as a new immutable map (read lock-free by the event loops).
  * Endpoint state (ejections, active requests) survives updates; the last assignment of a name is
- * kept so that a cluster added after its endpoints still gets them. Updates come from one thread.
+ * kept so that a cluster added after its endpoints still gets them. STRICT_DNS and LOGICAL_DNS
+ * clusters get their endpoints from a {@link DnsRefresher} each, which lives as long as the cluster's
+ * DNS settings stay the same. Updates come from one thread.
  */
 public final class ClusterManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterManager.class);
 
     private final Vertx vertx;
-    private final MeshTls tls;
+    private final ClusterTls tls;
     private final LongSupplier nanoClock;
     private final RandomGenerator random;
     private final Duration drainTime;
+    private final MeterRegistry meters;
     private volatile Map<String, UpstreamCluster> clusters = Map.of();
     private final Map<String, ClusterLoadAssignment> assignments = new HashMap<>();
+    private final Map<String, DnsRefresher> refreshers = new HashMap<>();
+    private volatile HostResolver resolver = HostResolver.SYSTEM;
+    private volatile SecretLookup secrets = SecretLookup.NONE;
 
     /**
      * @param vertx for the connection pools
-     * @param tls upstream TLS settings
+     * @param tls upstream mesh TLS settings (origination builds on its certificate source)
      * @param nanoClock monotonic time
      * @param random load balancing randomness
      * @param drainTime how long a removed cluster's pools stay open for requests in flight
+     * @param meters where DNS resolution counts go
      */
-    public ClusterManager(Vertx vertx, MeshTls tls, LongSupplier nanoClock, RandomGenerator random, Duration drainTime) {
+    public ClusterManager(Vertx vertx, MeshTls tls, LongSupplier nanoClock, RandomGenerator random, Duration drainTime,
+                          MeterRegistry meters) {
         this.vertx = vertx;
-        this.tls = tls;
+        this.tls = new ClusterTls(tls, new OriginationTls(new SecretLookup() {
+            @Override
+            public Optional<CertifiedKey> certificate(String name) {
+                return secrets.certificate(name);
+            }
+
+            @Override
+            public Optional<List<X509Certificate>> trustedCa(String name) {
+                return secrets.trustedCa(name);
+            }
+        }, tls.source()));
         this.nanoClock = nanoClock;
         this.random = random;
         this.drainTime = drainTime;
+        this.meters = meters;
+    }
+
+    /** Resolves the hosts of DNS clusters created from now on with {@code resolver} (default: the system resolver). */
+    public void useResolver(HostResolver resolver) {
+        this.resolver = java.util.Objects.requireNonNull(resolver, "resolver");
+    }
+
+    /** Reads the named SDS secrets of TLS origination from {@code secrets}, at every handshake from now on. */
+    public void useSecrets(SecretLookup secrets) {
+        this.secrets = java.util.Objects.requireNonNull(secrets, "secrets");
     }
 
     /** The cluster of that name. */
@@ -103,12 +140,44 @@ public final class ClusterManager {
             }
         }
         clusters = Map.copyOf(next);
+        refreshDns(configs);
         for (UpstreamCluster r : retired) {
             vertx.setTimer(Math.max(1, drainTime.toMillis()), id -> r.close());
         }
         LOG.info("clusters in force [{}] added={} removed={}", next.size(),
                 next.keySet().stream().filter(k -> !old.containsKey(k)).count(),
                 old.keySet().stream().filter(k -> !next.containsKey(k)).count());
+    }
+
+    /** Keeps one refresher per DNS cluster whose settings are unchanged, starts new ones, stops the rest. */
+    private void refreshDns(Map<String, ClusterConfig> configs) {
+        for (var it = refreshers.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            ClusterConfig c = configs.get(e.getKey());
+            if (c == null || c.dns().isEmpty() || !c.dns().get().equals(e.getValue().config())) {
+                e.getValue().close();
+                it.remove();
+            }
+        }
+        for (ClusterConfig c : configs.values()) {
+            if (c.dns().isEmpty() || refreshers.containsKey(c.name())) {
+                continue;
+            }
+            DnsConfig dns = c.dns().get();
+            boolean logical = c.discovery() == ClusterConfig.Discovery.LOGICAL_DNS;
+            DnsRefresher r = new DnsRefresher(vertx, c.name(), dns, resolver, meters,
+                    addresses -> publishDns(c.name(), dns, logical, addresses));
+            refreshers.put(c.name(), r);
+            r.start();
+        }
+    }
+
+    private void publishDns(String name, DnsConfig dns, boolean logical, Map<String, List<InetAddress>> addresses) {
+        UpstreamCluster u = clusters.get(name);
+        if (u == null || !u.config().dns().equals(Optional.of(dns))) {
+            return;
+        }
+        u.updateEndpoints(DnsAssignments.expand(dns.targets(), addresses, logical, EndpointTranslator.keeping(u.assignment())));
     }
 
     /** Puts these endpoint assignments in force, or changes nothing and throws. */
@@ -145,6 +214,8 @@ public final class ClusterManager {
 
     /** Closes every cluster's pools. */
     public void close() {
+        refreshers.values().forEach(DnsRefresher::close);
+        refreshers.clear();
         clusters.values().forEach(UpstreamCluster::close);
         clusters = Map.of();
     }

@@ -16,6 +16,7 @@ import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.TypeUrls;
 import io.isthmus.sidecar.errors.UnsupportedFieldException;
 import io.isthmus.sidecar.lb.LbPolicy;
+import io.isthmus.sidecar.tls.OriginationTranslator;
 import io.isthmus.sidecar.tls.SanMatchers;
 import io.isthmus.sidecar.tls.TlsContextTranslator;
 import java.time.Duration;
@@ -45,7 +46,9 @@ public final class ClusterTranslator {
         ClusterConfig.Discovery discovery = switch (c.getType()) {
             case EDS -> ClusterConfig.Discovery.EDS;
             case STATIC -> ClusterConfig.Discovery.STATIC;
-            default -> throw invalid(name, "type", c.getType() + " is not supported (EDS and STATIC are)");
+            case STRICT_DNS -> ClusterConfig.Discovery.STRICT_DNS;
+            case LOGICAL_DNS -> ClusterConfig.Discovery.LOGICAL_DNS;
+            default -> throw invalid(name, "type", c.getType() + " is not supported (EDS, STATIC, STRICT_DNS and LOGICAL_DNS are)");
         };
         String eds = name;
         if (discovery == ClusterConfig.Discovery.EDS && c.hasEdsClusterConfig()) {
@@ -70,6 +73,8 @@ public final class ClusterTranslator {
                 throw invalid(name, "load_assignment." + e.field(), e.reason());
             }
         }
+        Optional<DnsConfig> dns = discovery == ClusterConfig.Discovery.STRICT_DNS
+                || discovery == ClusterConfig.Discovery.LOGICAL_DNS ? Optional.of(DnsClusters.config(c)) : Optional.empty();
         Duration connectTimeout = c.hasConnectTimeout() ? duration(c.getConnectTimeout()) : Duration.ofSeconds(5);
         if (connectTimeout.isZero() || connectTimeout.isNegative()) {
             throw invalid(name, "connect_timeout", "must be positive");
@@ -99,7 +104,7 @@ public final class ClusterTranslator {
             throw invalid(name, "filters", "upstream network filters are not supported");
         }
         return new ClusterConfig(name, discovery, eds, connectTimeout, lb, outlier(c), limits(c), tls(c),
-                protocol(c), statics);
+                protocol(c), statics, dns);
     }
 
     private static Optional<OutlierConfig> outlier(Cluster c) throws InvalidResourceException {
@@ -186,8 +191,10 @@ public final class ClusterTranslator {
             if (u.getAllowRenegotiation() || u.hasMaxSessionKeys() && u.getMaxSessionKeys().getValue() > 1_000_000) {
                 throw invalid(name, "transport_socket.upstream_tls_context.allow_renegotiation", "not supported");
             }
-            SanMatchers peers = TlsContextTranslator.expectedPeers(u.getCommonTlsContext());
-            return Optional.of(new UpstreamTls(u.getSni(), peers, u.getCommonTlsContext().getAlpnProtocolsList()));
+            var origination = OriginationTranslator.translate(u.getCommonTlsContext());
+            SanMatchers peers = origination.isPresent() ? SanMatchers.ANY
+                    : TlsContextTranslator.expectedPeers(u.getCommonTlsContext());
+            return Optional.of(new UpstreamTls(u.getSni(), peers, u.getCommonTlsContext().getAlpnProtocolsList(), origination));
         } catch (InvalidProtocolBufferException e) {
             throw invalid(name, "transport_socket.typed_config", "cannot decode: " + e.getMessage());
         } catch (UnsupportedFieldException e) {

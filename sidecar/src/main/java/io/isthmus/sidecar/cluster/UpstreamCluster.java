@@ -5,7 +5,6 @@ import io.isthmus.sidecar.endpoint.EndpointState;
 import io.isthmus.sidecar.endpoint.LoadAssignment;
 import io.isthmus.sidecar.endpoint.OutlierDetector;
 import io.isthmus.sidecar.lb.PriorityLoadBalancer;
-import io.isthmus.sidecar.tls.MeshTls;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
@@ -39,10 +38,10 @@ public final class UpstreamCluster {
     private final AtomicInteger activeRetries;
     private final AtomicInteger pending;
     private final Vertx vertx;
-    private final MeshTls tls;
+    private final ClusterTls tls;
     private final AtomicReference<NetClient> netClient = new AtomicReference<>();
 
-    private UpstreamCluster(Vertx vertx, MeshTls tls, ClusterConfig config, LoadAssignment initial, HttpClientAgent client,
+    private UpstreamCluster(Vertx vertx, ClusterTls tls, ClusterConfig config, LoadAssignment initial, HttpClientAgent client,
                             LongSupplier nanoClock, RandomGenerator random, AtomicInteger activeRequests,
                             AtomicInteger activeRetries, AtomicInteger pending) {
         this.config = config;
@@ -58,8 +57,8 @@ public final class UpstreamCluster {
         this.tls = tls;
     }
 
-    /** Creates a cluster with fresh pools and no endpoints (EDS) or its static endpoints. */
-    public static UpstreamCluster create(Vertx vertx, MeshTls tls, ClusterConfig config, LongSupplier nanoClock,
+    /** Creates a cluster with fresh pools and no endpoints (EDS, DNS until resolved) or its static endpoints. */
+    public static UpstreamCluster create(Vertx vertx, ClusterTls tls, ClusterConfig config, LongSupplier nanoClock,
                                          RandomGenerator random) {
         LoadAssignment initial = config.staticAssignment().orElse(LoadAssignment.empty(config.name()));
         return new UpstreamCluster(vertx, tls, config, initial, newClient(vertx, tls, config), nanoClock, random,
@@ -72,7 +71,7 @@ public final class UpstreamCluster {
      *
      * @return the new cluster; the caller closes this one's client when {@link #sharesClient} is false
      */
-    public UpstreamCluster reconfigure(Vertx vertx, MeshTls tls, ClusterConfig next, RandomGenerator random) {
+    public UpstreamCluster reconfigure(Vertx vertx, ClusterTls tls, ClusterConfig next, RandomGenerator random) {
         HttpClientAgent c = config.samePools(next) ? client : newClient(vertx, tls, next);
         LoadAssignment endpoints = next.staticAssignment().orElse(assignment.get());
         return new UpstreamCluster(vertx, tls, next, endpoints, c, nanoClock, random, activeRequests, activeRetries, pending);
@@ -83,7 +82,7 @@ public final class UpstreamCluster {
         return other.client == client;
     }
 
-    private static HttpClientAgent newClient(Vertx vertx, MeshTls tls, ClusterConfig config) {
+    private static HttpClientAgent newClient(Vertx vertx, ClusterTls tls, ClusterConfig config) {
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 .setKeepAlive(true)
@@ -96,7 +95,7 @@ public final class UpstreamCluster {
             options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
                     .setUseAlpn(config.tls().isPresent()).setAlpnVersions(List.of(HttpVersion.HTTP_2));
         }
-        config.tls().ifPresent(t -> tls.applyUpstream(options, t.expectedPeers()));
+        tls.apply(options, config);
         PoolOptions pool = new PoolOptions()
                 .setHttp1MaxSize(config.limits().maxConnections())
                 .setHttp2MaxSize(Math.max(1, Math.min(4, config.limits().maxConnections())))
@@ -197,7 +196,7 @@ public final class UpstreamCluster {
             NetClientOptions o = new NetClientOptions()
                     .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                     .setTcpNoDelay(true);
-            config.tls().ifPresent(t -> tls.applyUpstream(o, t.expectedPeers()));
+            tls.apply(o, config);
             NetClient created = vertx.createNetClient(o);
             if (netClient.compareAndSet(null, created)) {
                 return created;

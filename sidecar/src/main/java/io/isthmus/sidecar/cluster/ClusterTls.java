@@ -1,0 +1,46 @@
+package io.isthmus.sidecar.cluster;
+
+import io.isthmus.sidecar.tls.MeshTls;
+import io.isthmus.sidecar.tls.OriginationTls;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.net.ClientOptionsBase;
+import java.util.Objects;
+
+/**
+ * The upstream TLS of clusters: mesh mTLS ({@link MeshTls}) or origination to servers outside the
+ * mesh ({@link OriginationTls}), whichever a cluster's {@link UpstreamTls} asks for.
+ *
+ * @param mesh the workload certificate and trust bundle
+ * @param origination TLS to external servers with named secrets
+ */
+public record ClusterTls(MeshTls mesh, OriginationTls origination) {
+
+    public ClusterTls {
+        Objects.requireNonNull(mesh, "mesh");
+        Objects.requireNonNull(origination, "origination");
+    }
+
+    /** Applies the cluster's TLS, if any, to HTTP client options. */
+    public HttpClientOptions apply(HttpClientOptions options, ClusterConfig config) {
+        config.tls().ifPresent(t -> {
+            if (t.origination().isPresent()) {
+                origination.apply(options, config.name(), t.origination().get());
+            } else {
+                mesh.applyUpstream(options, t.expectedPeers());
+            }
+        });
+        return options;
+    }
+
+    /** Applies the cluster's TLS, if any, to TCP client options. */
+    public ClientOptionsBase apply(ClientOptionsBase options, ClusterConfig config) {
+        config.tls().ifPresent(t -> {
+            if (t.origination().isPresent()) {
+                origination.apply(options, config.name(), t.origination().get());
+            } else {
+                mesh.applyUpstream(options, t.expectedPeers());
+            }
+        });
+        return options;
+    }
+}
