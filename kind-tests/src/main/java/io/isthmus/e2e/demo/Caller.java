@@ -19,8 +19,21 @@ public final class Caller {
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
 
-    /** The outcome of one call: status 0 when no response arrived (then {@code error} says why). */
-    public record Result(int status, String body, long latencyMicros, String error) {
+    /**
+     * The outcome of one call: status 0 when no response arrived (then {@code error} says why);
+     * {@code location} is the Location header (redirects), {@code peer} the SHA-256 fingerprint
+     * of the server certificate when the call was made over TLS by {@link FreshCaller}, else empty.
+     */
+    public record Result(int status, String body, long latencyMicros, String error, String location, String peer) {
+        public Result {
+            location = location == null ? "" : location;
+            peer = peer == null ? "" : peer;
+        }
+
+        /** A result without location or peer certificate. */
+        public Result(int status, String body, long latencyMicros, String error) {
+            this(status, body, latencyMicros, error, "", "");
+        }
     }
 
     /** One GET with a timeout. */

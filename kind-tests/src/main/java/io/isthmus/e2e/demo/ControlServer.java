@@ -23,9 +23,11 @@ import java.util.concurrent.Executors;
  * runs inside the pod, so calls made through it resolve and route exactly as the app's own.
  * <ul>
  *   <li>{@code /health}: 200 once the app serves</li>
- *   <li>{@code /call?url=U}: GET U with the app's client; JSON {@code status, latencyMicros, error, body}</li>
+ *   <li>{@code /call?url=U}: GET U with the app's client; JSON {@code status, latencyMicros, error, body,
+ *       location, peer}; {@code &fresh=1}: on a new connection (HTTPS verified against {@code --trust-pem}),
+ *       {@code peer} = the server certificate's SHA-256 fingerprint</li>
  *   <li>{@code /fault?code=503&delayMs=0}: make the app fail or slow down ({@code code=0} heals)</li>
- *   <li>{@code /load/start?name=N&url=U&intervalMs=20}, {@code /load/stats?name=N}, {@code /load/stop?name=N}</li>
+ *   <li>{@code /load/start?name=N&url=U&intervalMs=20[&fresh=1]}, {@code /load/stats?name=N}, {@code /load/stop?name=N}</li>
  * </ul>
  */
 public final class ControlServer implements AutoCloseable {
@@ -36,18 +38,25 @@ public final class ControlServer implements AutoCloseable {
     private final HttpServer server;
     private final List<DemoServer> apps;
     private final Caller caller = new Caller();
+    private final FreshCaller fresh;
     private final Map<String, LoadGenerator> loads = new ConcurrentHashMap<>();
 
-    private ControlServer(HttpServer server, List<DemoServer> apps) {
+    private ControlServer(HttpServer server, List<DemoServer> apps, FreshCaller fresh) {
         this.server = server;
         this.apps = List.copyOf(apps);
+        this.fresh = fresh;
     }
 
     /** Starts the control server on {@code address}. */
     public static ControlServer start(InetSocketAddress address, List<DemoServer> apps) {
+        return start(address, apps, new FreshCaller(null));
+    }
+
+    /** Starts the control server on {@code address}; {@code fresh} makes the new-connection calls. */
+    public static ControlServer start(InetSocketAddress address, List<DemoServer> apps, FreshCaller fresh) {
         try {
             HttpServer s = HttpServer.create(address, 64);
-            ControlServer c = new ControlServer(s, apps);
+            ControlServer c = new ControlServer(s, apps, fresh);
             s.createContext("/", c::handle);
             s.setExecutor(Executors.newFixedThreadPool(8));
             s.start();
@@ -89,13 +98,19 @@ public final class ControlServer implements AutoCloseable {
 
     private String call(String url, Map<String, String> q) {
         Duration timeout = Duration.ofMillis(Long.parseLong(q.getOrDefault("timeoutMs", "5000")));
-        Caller.Result r = caller.get(url, timeout);
+        Caller.Result r = fetch(q).get(url, timeout);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("status", r.status());
         m.put("latencyMicros", r.latencyMicros());
         m.put("error", r.error());
         m.put("body", r.body());
+        m.put("location", r.location());
+        m.put("peer", r.peer());
         return Json.object(m);
+    }
+
+    private LoadGenerator.Fetch fetch(Map<String, String> q) {
+        return "1".equals(q.get("fresh")) ? fresh::get : caller::get;
     }
 
     private String fault(Map<String, String> q) {
@@ -108,7 +123,7 @@ public final class ControlServer implements AutoCloseable {
     private String loadStart(Map<String, String> q) {
         String name = required(q, "name");
         Duration interval = Duration.ofMillis(Long.parseLong(q.getOrDefault("intervalMs", "20")));
-        LoadGenerator old = loads.put(name, new LoadGenerator(name, required(q, "url"), interval, caller));
+        LoadGenerator old = loads.put(name, new LoadGenerator(name, required(q, "url"), interval, fetch(q)));
         if (old != null) {
             old.close();
         }

@@ -1,5 +1,6 @@
 package io.isthmus.e2e.demo;
 
+import io.isthmus.trust.pem.Pem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -7,7 +8,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.net.InetSocketAddress;
 import java.security.Security;
 import java.util.ArrayList;
@@ -40,6 +49,15 @@ public final class DemoAppCommand implements Callable<Integer> {
     String version;
     @Option(names = "--port", split = ",", description = "Loopback port(s) the app listens on (127.0.0.1).")
     List<Integer> ports = new ArrayList<>();
+    @Option(names = "--app-address", defaultValue = "127.0.0.1",
+            description = "Address of the app port(s) (default: ${DEFAULT-VALUE}, behind the sidecar).")
+    String appAddress;
+    @Option(names = "--tls-cert", description = "Serve the app port(s) over TLS with this certificate chain (PEM).")
+    Path tlsCert;
+    @Option(names = "--tls-key", description = "The private key (PEM) of --tls-cert.")
+    Path tlsKey;
+    @Option(names = "--trust-pem", description = "CA certificates (PEM) the control port's new-connection calls verify HTTPS servers against.")
+    Path trustPem;
     @Option(names = "--control-address", defaultValue = "0.0.0.0", description = "Address of the control port (default: ${DEFAULT-VALUE}).")
     String controlAddress;
     @Option(names = "--control-port", defaultValue = "15080", description = "Control port (default: ${DEFAULT-VALUE}).")
@@ -64,11 +82,16 @@ public final class DemoAppCommand implements Callable<Integer> {
         Security.setProperty("networkaddress.cache.negative.ttl", "0");
         Security.setProperty("networkaddress.cache.ttl", "5");
         PodIdentity id = new PodIdentity(service, namespace, cluster, zone, pod, version);
+        if ((tlsCert == null) != (tlsKey == null)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--tls-cert and --tls-key go together");
+        }
+        SSLContext tls = tlsCert == null ? null : serverContext(tlsCert, tlsKey);
         List<DemoServer> apps = new ArrayList<>();
         for (int p : ports) {
-            apps.add(DemoServer.start(id, new InetSocketAddress("127.0.0.1", p)));
+            apps.add(DemoServer.start(id, new InetSocketAddress(appAddress, p), tls));
         }
-        ControlServer control = ControlServer.start(new InetSocketAddress(controlAddress, controlPort), apps);
+        ControlServer control = ControlServer.start(new InetSocketAddress(controlAddress, controlPort), apps,
+                new FreshCaller(trustPem));
         if (!proxyArgs.isEmpty()) {
             startProxy();
         }
@@ -81,6 +104,19 @@ public final class DemoAppCommand implements Callable<Integer> {
         }, "demo-shutdown"));
         forever.await();
         return 0;
+    }
+
+    private static SSLContext serverContext(Path cert, Path key) throws GeneralSecurityException, IOException {
+        List<X509Certificate> chain = Pem.readCertificates(cert);
+        PrivateKey pk = Pem.readPrivateKey(key);
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("server", pk, new char[0], chain.toArray(X509Certificate[]::new));
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        SSLContext c = SSLContext.getInstance("TLS");
+        c.init(kmf.getKeyManagers(), null, null);
+        return c;
     }
 
     private void startProxy() throws ReflectiveOperationException {

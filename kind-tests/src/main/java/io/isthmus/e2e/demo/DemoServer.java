@@ -2,6 +2,15 @@ package io.isthmus.e2e.demo;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsExchange;
+import com.sun.net.httpserver.HttpsServer;
+
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +30,9 @@ import java.util.regex.Pattern;
  * The app side of the demo: an HTTP server on one loopback port (the pod's target port, behind
  * the sidecar's inbound listener) answering every request with a JSON object: service, cluster,
  * zone, pod, version, port, path and {@code caller}, the {@code URI=} SPIFFE ID of the
- * {@code X-Forwarded-Client-Cert} header the sidecar adds (empty when there is none).
+ * {@code X-Forwarded-Client-Cert} header the sidecar adds (empty when there is none). In TLS
+ * mode (an external service outside the mesh) it also reports the TLS version and the SNI the
+ * client sent ({@code tls}, {@code sni}) and the {@code X-Forwarded-For} it received.
  */
 public final class DemoServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DemoServer.class);
@@ -39,8 +50,20 @@ public final class DemoServer implements AutoCloseable {
 
     /** Starts serving on {@code address}. */
     public static DemoServer start(PodIdentity identity, InetSocketAddress address) {
+        return start(identity, address, null);
+    }
+
+    /** Starts serving on {@code address}, over TLS with {@code tls} when not null. */
+    public static DemoServer start(PodIdentity identity, InetSocketAddress address, SSLContext tls) {
         try {
-            HttpServer s = HttpServer.create(address, 128);
+            HttpServer s;
+            if (tls == null) {
+                s = HttpServer.create(address, 128);
+            } else {
+                HttpsServer hs = HttpsServer.create(address, 128);
+                hs.setHttpsConfigurator(new HttpsConfigurator(tls));
+                s = hs;
+            }
             DemoServer d = new DemoServer(identity, s);
             s.createContext("/", d::handle);
             s.setExecutor(Executors.newFixedThreadPool(8, r -> {
@@ -99,12 +122,30 @@ public final class DemoServer implements AutoCloseable {
             body.put("path", ex.getRequestURI().toString());
             body.put("caller", callerOf(ex.getRequestHeaders().getFirst("X-Forwarded-Client-Cert")));
             body.put("status", status);
+            if (ex instanceof HttpsExchange https) {
+                SSLSession session = https.getSSLSession();
+                body.put("tls", session.getProtocol());
+                body.put("sni", sni(session));
+                String xff = ex.getRequestHeaders().getFirst("X-Forwarded-For");
+                body.put("xff", xff == null ? "" : xff);
+            }
             byte[] bytes = (Json.object(body) + "\n").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "application/json");
             ex.sendResponseHeaders(status, bytes.length);
             ex.getResponseBody().write(bytes);
             served.incrementAndGet();
         }
+    }
+
+    private static String sni(SSLSession session) {
+        if (session instanceof ExtendedSSLSession e) {
+            for (SNIServerName n : e.getRequestedServerNames()) {
+                if (n instanceof SNIHostName h) {
+                    return h.getAsciiName();
+                }
+            }
+        }
+        return "";
     }
 
     /** The port it listens on. */

@@ -13,20 +13,30 @@ import java.util.TreeMap;
  * Nothing is retried here: failures are what the mesh let through.
  */
 public final class LoadGenerator implements AutoCloseable {
-    /** One request: start in epoch millis, status (0 = no response), cluster and zone that answered, error text. */
+    /**
+     * One request: start in epoch millis, status (0 = no response), cluster and zone that answered,
+     * error text, and the server certificate's fingerprint when the call saw one.
+     */
     public record Sample(long startMillis, int status, String cluster, String zone, String version, long latencyMicros,
-                         String error) {
+                         String error, String peer) {
+    }
+
+    /** How one request is made: the app's keep-alive client or a new connection per request. */
+    @FunctionalInterface
+    public interface Fetch {
+        /** GETs {@code url}. */
+        Caller.Result get(String url, Duration timeout);
     }
 
     private final String url;
     private final Duration interval;
-    private final Caller caller;
+    private final Fetch caller;
     private final List<Sample> samples = new ArrayList<>();
     private final Thread thread;
     private volatile boolean running = true;
 
     /** Starts the load in its own thread. */
-    public LoadGenerator(String name, String url, Duration interval, Caller caller) {
+    public LoadGenerator(String name, String url, Duration interval, Fetch caller) {
         this.url = url;
         this.interval = interval;
         this.caller = caller;
@@ -45,7 +55,7 @@ public final class LoadGenerator implements AutoCloseable {
             String version = r.status() > 0 ? Json.field(r.body(), "version") : null;
             synchronized (samples) {
                 samples.add(new Sample(start, r.status(), cluster == null ? "" : cluster, zone == null ? "" : zone,
-                        version == null ? "" : version, r.latencyMicros(), r.error()));
+                        version == null ? "" : version, r.latencyMicros(), r.error(), r.peer()));
             }
             next += interval.toNanos();
             long wait = next - System.nanoTime();
@@ -81,7 +91,8 @@ public final class LoadGenerator implements AutoCloseable {
                     .append(Json.str(s.cluster())).append(',').append(Json.str(s.zone())).append(',')
                     .append(Json.str(s.version())).append(',')
                     .append(s.latencyMicros()).append(',')
-                    .append(Json.str(s.error().length() > 200 ? s.error().substring(0, 200) : s.error())).append(']');
+                    .append(Json.str(s.error().length() > 200 ? s.error().substring(0, 200) : s.error())).append(',')
+                    .append(Json.str(s.peer())).append(']');
         }
         arr.append(']');
         StringBuilder bc = new StringBuilder("{");

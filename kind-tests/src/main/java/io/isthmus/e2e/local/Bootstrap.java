@@ -27,15 +27,29 @@ import java.util.Objects;
  * @param servicePorts {@code port/protocol} list, comma separated (what the pod serves), may be empty
  * @param xdsHost      control plane address
  * @param xdsPort      control plane secure port (15012)
+ * @param networkView  whether the node asks for its network's view ({@code REQUESTED_NETWORK_VIEW}):
+ *                     an east-west gateway does; sidecars and the ingress and egress gateways
+ *                     (routers configured by {@code Gateway} resources) do not
  */
 public record Bootstrap(String type, String podName, String namespace, String podIp, String workload, String cluster,
                         String network, String region, String zone, String subzone, String serviceAccount,
-                        Map<String, String> labels, String servicePorts, String xdsHost, int xdsPort) {
+                        Map<String, String> labels, String servicePorts, String xdsHost, int xdsPort, boolean networkView) {
     public Bootstrap {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(podName, "podName");
         Objects.requireNonNull(xdsHost, "xdsHost");
         labels = Map.copyOf(labels);
+        if (networkView && !ProxyMetadata.TYPE_ROUTER.equals(type)) {
+            throw new IllegalArgumentException("networkView: only a router node asks for a network view, not " + type);
+        }
+    }
+
+    /** A sidecar's bootstrap, or an east-west gateway's (every router node here asks for its network's view). */
+    public Bootstrap(String type, String podName, String namespace, String podIp, String workload, String cluster,
+                     String network, String region, String zone, String subzone, String serviceAccount,
+                     Map<String, String> labels, String servicePorts, String xdsHost, int xdsPort) {
+        this(type, podName, namespace, podIp, workload, cluster, network, region, zone, subzone, serviceAccount, labels,
+                servicePorts, xdsHost, xdsPort, ProxyMetadata.TYPE_ROUTER.equals(type));
     }
 
     /**
@@ -62,7 +76,7 @@ public record Bootstrap(String type, String podName, String namespace, String po
         if (!servicePorts.isEmpty()) {
             meta.put(ProxyMetadata.SERVICE_PORTS, servicePorts);
         }
-        if (ProxyMetadata.TYPE_ROUTER.equals(type)) {
+        if (networkView) {
             meta.put(ProxyMetadata.REQUESTED_NETWORK_VIEW, network);
         }
         String locality = Json.object(Map.of("region", region, "zone", zone, "sub_zone", subzone));

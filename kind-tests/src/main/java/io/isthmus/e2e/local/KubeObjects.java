@@ -116,6 +116,7 @@ public final class KubeObjects {
             case HTTP -> "http";
             case GRPC -> "grpc";
             case TCP -> "tcp";
+            case HTTPS -> "https";
         };
     }
 }

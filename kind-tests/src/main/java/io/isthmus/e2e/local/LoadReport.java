@@ -22,9 +22,9 @@ import java.util.Optional;
 public record LoadReport(long sent, long ok, long failed, Map<String, Integer> byCluster, List<Sample> samples) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One request. */
+    /** One request; {@code peer} = the server certificate's fingerprint on new-connection loads, else empty. */
     public record Sample(long startMillis, int status, String cluster, String zone, String version, long latencyMicros,
-                         String error) {
+                         String error, String peer) {
     }
 
     public LoadReport {
@@ -42,7 +42,7 @@ public record LoadReport(long sent, long ok, long failed, Map<String, Integer> b
         List<Sample> samples = new ArrayList<>();
         for (JsonNode s : n.get("samples")) {
             samples.add(new Sample(s.get(0).asLong(), s.get(1).asInt(), s.get(2).asString(), s.get(3).asString(),
-                    s.get(4).asString(), s.get(5).asLong(), s.get(6).asString()));
+                    s.get(4).asString(), s.get(5).asLong(), s.get(6).asString(), s.size() > 7 ? s.get(7).asString() : ""));
         }
         return new LoadReport(n.get("sent").asLong(), n.get("ok").asLong(), n.get("failed").asLong(), bc, samples);
     }

@@ -42,6 +42,7 @@ public final class LocalFederation implements AutoCloseable {
     private final Map<String, SimulatedCluster> clusters = new LinkedHashMap<>();
     private final Map<String, GatewayProcess> gateways = new LinkedHashMap<>();
     private final PodLauncher pods;
+    private final Edges edges;
     private boolean closed;
 
     private LocalFederation(Topology topology, FederationOptions options, NetworkSandbox sandbox) {
@@ -50,6 +51,7 @@ public final class LocalFederation implements AutoCloseable {
         this.sandbox = sandbox;
         this.pki = new LocalPki(options.workDir().resolve("pki"), topology.trustDomain());
         this.pods = new PodLauncher(this, options);
+        this.edges = topology.hasEdges() ? new Edges(this, options.workDir()) : null;
     }
 
     /** Starts a federation and waits until every part that exists is up. */
@@ -116,6 +118,13 @@ public final class LocalFederation implements AutoCloseable {
             g.awaitReady(options.readyTimeout());
             progress("east-west gateway: " + g.network() + " at " + g.publicAddress() + ":" + WellKnownPorts.EAST_WEST_PASSTHROUGH);
         }
+        List<PodHandle> edgeGateways = List.of();
+        if (edges != null) {
+            edges.startOutside();
+            progress("outside: client at " + AddressPlan.OUTSIDE_CLIENT + " on " + AddressPlan.OUTSIDE_SUBNET
+                    + ", external services on " + AddressPlan.EXTERNAL_SUBNET + " " + topology.externalServices());
+            edgeGateways = edges.startGateways();
+        }
         List<PodHandle> started = new ArrayList<>();
         for (ServiceSpec s : topology.services()) {
             for (WorkloadSpec w : s.workloads()) {
@@ -128,6 +137,21 @@ public final class LocalFederation implements AutoCloseable {
             PodHandle ready = pods.awaitReady(p);
             progress("pod: " + ready);
         }
+        for (PodHandle g : edgeGateways) {
+            progress("edge gateway: " + edges.awaitGateway(g));
+        }
+        if (edges != null) {
+            edges.awaitOutside();
+            progress("outside: client and external services answer");
+        }
+    }
+
+    /** The edge gateways and the world outside the mesh; throws when the topology declares none. */
+    public Edges edges() {
+        if (edges == null) {
+            throw new IllegalStateException("topology " + topology.name() + " declares no edge gateways or external services");
+        }
+        return edges;
     }
 
     /** Creates the remote secret of {@code of} in {@code holder}'s {@code isthmus-system} namespace. */
@@ -236,6 +260,9 @@ public final class LocalFederation implements AutoCloseable {
             return;
         }
         closed = true;
+        if (edges != null) {
+            edges.close();
+        }
         pods.close();
         gateways.values().forEach(GatewayProcess::close);
         clusters.values().forEach(SimulatedCluster::close);
@@ -246,7 +273,7 @@ public final class LocalFederation implements AutoCloseable {
     private static void clean(Path workDir) {
         try {
             Files.createDirectories(workDir);
-            for (String sub : List.of("pki", "pods", "lib", "logs")) {
+            for (String sub : List.of("pki", "pods", "lib", "logs", "edges")) {
                 Path d = workDir.resolve(sub);
                 if (Files.exists(d)) {
                     try (var s = Files.walk(d)) {

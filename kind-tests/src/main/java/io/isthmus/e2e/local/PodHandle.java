@@ -66,6 +66,31 @@ public final class PodHandle {
                 n.get("error").asString());
     }
 
+    /**
+     * One call on a new connection (a new TLS handshake for {@code https}, verified against the
+     * app's {@code --trust-pem}); {@code peer} = the server certificate's SHA-256 fingerprint.
+     */
+    public record Fetched(int status, String body, String location, String peer, String error) {
+        /** A field of the JSON body, or empty. */
+        public String field(String name) {
+            return new CallResult(status, body, 0, error).field(name);
+        }
+    }
+
+    /** GET {@code url} from inside the pod on a new connection. */
+    public Fetched fetch(String url) {
+        String json = control("/call?fresh=1&url=" + enc(url) + "&timeoutMs=5000", Duration.ofSeconds(10));
+        JsonNode n = JSON.readTree(json);
+        return new Fetched(n.get("status").asInt(), n.get("body").asString(), n.path("location").asString(""),
+                n.path("peer").asString(""), n.get("error").asString());
+    }
+
+    /** Starts steady load with a new connection per request (each sample records the server certificate). */
+    public void startFreshLoad(String name, String url, Duration interval) {
+        control("/load/start?fresh=1&name=" + enc(name) + "&url=" + enc(url) + "&intervalMs=" + interval.toMillis(),
+                Duration.ofSeconds(5));
+    }
+
     /** Makes the app answer {@code code} (0 heals) after {@code delay}. */
     public void fault(int code, Duration delay) {
         control("/fault?code=" + code + "&delayMs=" + delay.toMillis(), Duration.ofSeconds(5));

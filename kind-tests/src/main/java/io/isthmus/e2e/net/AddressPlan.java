@@ -17,6 +17,12 @@ import java.util.Objects;
  * on the network and {@code 10.255.0.i} on the public network {@code 10.255.0.0/24}, whose bridge
  * {@code ib-pub} has {@code 10.255.0.254}. With two clusters on two networks: east is 10.1.0.1,
  * west 10.2.0.1, their gateways 10.255.0.1 and 10.255.0.2.
+ * <p>Outside the mesh (only when the topology declares edge gateways): the "outside" network
+ * {@code 10.254.0.0/24} (bridge {@code ib-out}) holds the ingress gateway of the k-th cluster at
+ * {@code 10.254.0.k} and the external client at {@code 10.254.0.100}; the "external" network
+ * {@code 10.253.0.0/24} (bridge {@code ib-ext}) holds the egress gateway of the k-th cluster at
+ * {@code 10.253.0.k} and the j-th external service at {@code 10.253.0.(100+j)}. Neither network is
+ * routed anywhere: the client reaches ingress gateways only, external services hear egress gateways only.
  */
 public final class AddressPlan {
     /** The public network of the east-west gateways. */
@@ -25,6 +31,21 @@ public final class AddressPlan {
     public static final String PUBLIC_ROUTER = "10.255.0.254";
     /** The public network's bridge. */
     public static final String PUBLIC_BRIDGE = "ib-pub";
+
+    /** The network of clients outside the mesh and the ingress gateways' outer legs. */
+    public static final String OUTSIDE_SUBNET = "10.254.0.0/24";
+    /** The outer namespace's address on the outside network (the test driver's way in). */
+    public static final String OUTSIDE_ROUTER = "10.254.0.254";
+    /** The outside network's bridge. */
+    public static final String OUTSIDE_BRIDGE = "ib-out";
+    /** The external client's address. */
+    public static final String OUTSIDE_CLIENT = "10.254.0.100";
+    /** The network of external services and the egress gateways' outer legs. */
+    public static final String EXTERNAL_SUBNET = "10.253.0.0/24";
+    /** The outer namespace's address on the external network. */
+    public static final String EXTERNAL_ROUTER = "10.253.0.254";
+    /** The external network's bridge. */
+    public static final String EXTERNAL_BRIDGE = "ib-ext";
 
     /** One cluster network's addressing. */
     public record NetworkAddresses(String network, int index, String bridge, String subnet, String router,
@@ -80,6 +101,31 @@ public final class AddressPlan {
             throw new NetException("no cluster named '" + cluster + "' in the plan");
         }
         return a;
+    }
+
+    /** The ingress gateway address of the {@code clusterIndex}-th cluster (1-based) on the outside network. */
+    public static String ingressOutsideAddress(int clusterIndex) {
+        return "10.254.0." + requireIndex(clusterIndex);
+    }
+
+    /** The egress gateway address of the {@code clusterIndex}-th cluster (1-based) on the external network. */
+    public static String egressExternalAddress(int clusterIndex) {
+        return "10.253.0." + requireIndex(clusterIndex);
+    }
+
+    /** The address of the {@code serviceIndex}-th external service (1-based). */
+    public static String externalServiceAddress(int serviceIndex) {
+        if (serviceIndex < 1 || serviceIndex > 100) {
+            throw new NetException("at most 100 external services, asked for number " + serviceIndex);
+        }
+        return "10.253.0." + (100 + serviceIndex);
+    }
+
+    private static int requireIndex(int i) {
+        if (i < 1 || i > 99) {
+            throw new NetException("edge gateways exist for clusters 1..99, asked for " + i);
+        }
+        return i;
     }
 
     /** The next free pod address of a cluster on its network. */

@@ -34,6 +34,7 @@ public final class NetworkSandbox implements AutoCloseable {
     private final FileLock lock;
     private final List<PodNetwork> made = new CopyOnWriteArrayList<>();
     private final AtomicInteger vethCounter = new AtomicInteger();
+    private final List<String> extraBridges = new CopyOnWriteArrayList<>();
 
     private NetworkSandbox(AddressPlan plan, FileChannel lockChannel, FileLock lock) {
         this.plan = plan;
@@ -224,6 +225,73 @@ public final class NetworkSandbox implements AutoCloseable {
         return pn;
     }
 
+    /**
+     * Creates a bridge outside the mesh networks ({@link AddressPlan#OUTSIDE_BRIDGE},
+     * {@link AddressPlan#EXTERNAL_BRIDGE}) with the outer namespace's address on it, so the test
+     * driver reaches what sits there; namespaces on it get no route through it.
+     */
+    public void addEdgeBridge(String name, String routerCidr) {
+        bridge(name, List.of(routerCidr));
+        extraBridges.add(name);
+        LOG.info("edge bridge ready [{}] {}", name, routerCidr);
+    }
+
+    /**
+     * Gives an existing pod namespace a second leg ({@code eth1}) on {@code bridge} with
+     * {@code address/prefix}; only that subnet becomes reachable through it.
+     */
+    public PodNetwork addLeg(PodNetwork pod, String bridge, String address, int prefix) {
+        String veth = "iv" + vethCounter.incrementAndGet();
+        Ip.ip("link", "add", veth, "type", "veth", "peer", "name", "eth1", "netns", pod.netns());
+        Ip.ip("link", "set", veth, "master", bridge, "up");
+        Ip.ip("-n", pod.netns(), "addr", "add", address + "/" + prefix, "dev", "eth1");
+        Ip.ip("-n", pod.netns(), "link", "set", "eth1", "up");
+        Isolation.requireRouteIsOurs(pod.netns(), address);
+        List<String> addrs = new ArrayList<>(pod.addresses());
+        addrs.add(address);
+        PodNetwork now = new PodNetwork(pod.netns(), pod.address(), addrs);
+        made.replaceAll(p -> p.netns().equals(pod.netns()) ? now : p);
+        LOG.info("second leg ready [{}] {} on {}", pod.netns(), address, bridge);
+        return now;
+    }
+
+    /**
+     * A namespace outside the mesh ({@code isthmus-<name>}) with one leg on {@code bridge} at
+     * {@code address/prefix} and no route beyond that subnet: the external client, an external service.
+     */
+    public PodNetwork addHost(String name, String bridge, String address, int prefix) {
+        String ns = PREFIX + name;
+        Ip.ipQuietly("netns", "del", ns);
+        Ip.ip("netns", "add", ns);
+        PodNetwork pn = new PodNetwork(ns, address, List.of(address));
+        made.add(pn);
+        String veth = "iv" + vethCounter.incrementAndGet();
+        Ip.ip("link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        Ip.ip("link", "set", veth, "master", bridge, "up");
+        Ip.ip("-n", ns, "link", "set", "lo", "up");
+        Ip.ip("-n", ns, "addr", "add", address + "/" + prefix, "dev", "eth0");
+        Ip.ip("-n", ns, "link", "set", "eth0", "up");
+        writeResolvConf(ns);
+        Isolation.requireRouteIsOurs("", address);
+        LOG.info("outside host ready [{}] ns={} ip={} on {}", name, ns, address, bridge);
+        return pn;
+    }
+
+    /**
+     * Writes {@code /etc/netns/<ns>/hosts} ({@code ip netns exec} bind-mounts it over
+     * {@code /etc/hosts} for what it starts): localhost plus {@code address name...} lines.
+     */
+    public static void writeHosts(String ns, List<String> lines) {
+        try {
+            Path dir = Files.createDirectories(Path.of("/etc/netns", ns));
+            StringBuilder b = new StringBuilder("127.0.0.1 localhost\n");
+            lines.forEach(l -> b.append(l).append('\n'));
+            Files.writeString(dir.resolve("hosts"), b.toString());
+        } catch (IOException e) {
+            throw new NetException("cannot write /etc/netns/" + ns + "/hosts: " + e.getMessage(), e);
+        }
+    }
+
     private static void writeResolvConf(String ns) {
         try {
             Path dir = Files.createDirectories(Path.of("/etc/netns", ns));
@@ -252,6 +320,8 @@ public final class NetworkSandbox implements AutoCloseable {
         }
         made.clear();
         Ip.ipQuietly("link", "del", AddressPlan.PUBLIC_BRIDGE);
+        extraBridges.forEach(b -> Ip.ipQuietly("link", "del", b));
+        extraBridges.clear();
         for (AddressPlan.NetworkAddresses na : plan.networks()) {
             Ip.ipQuietly("link", "del", na.bridge());
         }

@@ -14,8 +14,10 @@ import java.util.Set;
  * @param role         primary (runs a controller) or remote (its proxies use a primary's)
  * @param controlPlane for a remote cluster, the primary whose controller it uses; empty for primaries
  * @param nodes        its nodes with their localities, at least one
+ * @param gateways     its edge gateways (at most one ingress and one egress), each on a node's zone
  */
-public record ClusterSpec(String name, String network, Role role, String controlPlane, List<NodeSpec> nodes) {
+public record ClusterSpec(String name, String network, Role role, String controlPlane, List<NodeSpec> nodes,
+                          List<GatewaySpec> gateways) {
 
     /** Whether a cluster runs its own controller. */
     public enum Role {
@@ -48,6 +50,27 @@ public record ClusterSpec(String name, String network, Role role, String control
                 throw new TopologyException("clusters[" + name + "].nodes[" + n.name() + "].name: duplicate node name");
             }
         }
+        gateways = gateways == null ? List.of() : List.copyOf(gateways);
+        Set<GatewaySpec.Kind> kinds = new HashSet<>();
+        for (GatewaySpec g : gateways) {
+            String at = "clusters[" + name + "].gateways[" + g.kind().name().toLowerCase(java.util.Locale.ROOT) + "]";
+            if (!kinds.add(g.kind())) {
+                throw new TopologyException(at + ".kind: at most one gateway of each kind per cluster");
+            }
+            if (nodes.stream().noneMatch(n -> n.zone().equals(g.zone()))) {
+                throw new TopologyException(at + ".zone: cluster '" + name + "' has no node in zone '" + g.zone() + "'");
+            }
+        }
+    }
+
+    /** A cluster without edge gateways. */
+    public ClusterSpec(String name, String network, Role role, String controlPlane, List<NodeSpec> nodes) {
+        this(name, network, role, controlPlane, nodes, List.of());
+    }
+
+    /** Its gateway of this kind, if it runs one. */
+    public Optional<GatewaySpec> gateway(GatewaySpec.Kind kind) {
+        return gateways.stream().filter(g -> g.kind() == kind).findFirst();
     }
 
     /** The first node in this zone. */

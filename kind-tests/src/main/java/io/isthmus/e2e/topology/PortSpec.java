@@ -17,7 +17,9 @@ public record PortSpec(String name, int port, int targetPort, Protocol protocol)
         /** gRPC (HTTP/2). */
         GRPC,
         /** Opaque TCP. */
-        TCP
+        TCP,
+        /** TLS the proxy does not terminate as a sidecar (port names {@code https}, e.g. a gateway's 443). */
+        HTTPS
     }
 
     public PortSpec {
@@ -32,7 +34,7 @@ public record PortSpec(String name, int port, int targetPort, Protocol protocol)
             throw new TopologyException("ports[" + name + "].targetPort: " + targetPort + " is not in 1..65535");
         }
         if (protocol == null) {
-            throw new TopologyException("ports[" + name + "].protocol: required (HTTP, GRPC or TCP)");
+            throw new TopologyException("ports[" + name + "].protocol: required (HTTP, GRPC, TCP or HTTPS)");
         }
     }
 }

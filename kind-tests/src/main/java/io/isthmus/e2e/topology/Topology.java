@@ -16,9 +16,10 @@ import java.util.Set;
  * @param clusters      the clusters, names unique
  * @param services      the services, unique by namespace and name
  * @param remoteSecrets which cluster holds a remote secret of which
+ * @param externalServices services outside the mesh, each reached by one cluster's egress gateway
  */
 public record Topology(String name, String trustDomain, List<ClusterSpec> clusters, List<ServiceSpec> services,
-                       List<RemoteSecretSpec> remoteSecrets) {
+                       List<RemoteSecretSpec> remoteSecrets, List<ExternalServiceSpec> externalServices) {
 
     public Topology {
         Objects.requireNonNull(name, "name");
@@ -26,6 +27,7 @@ public record Topology(String name, String trustDomain, List<ClusterSpec> cluste
         clusters = List.copyOf(clusters);
         services = List.copyOf(services);
         remoteSecrets = List.copyOf(remoteSecrets);
+        externalServices = externalServices == null ? List.of() : List.copyOf(externalServices);
         if (clusters.isEmpty()) {
             throw new TopologyException("clusters: at least one cluster is required");
         }
@@ -68,6 +70,29 @@ public record Topology(String name, String trustDomain, List<ClusterSpec> cluste
                 throw new TopologyException(at + ".holder: '" + r.holder() + "' is a remote cluster; only primaries hold remote secrets");
             }
         }
+        Set<String> hosts = new HashSet<>();
+        for (ExternalServiceSpec e : externalServices) {
+            String at = "externalServices[" + e.host() + "]";
+            if (!hosts.add(e.host())) {
+                throw new TopologyException(at + ".host: duplicate external host");
+            }
+            ClusterSpec c = find(clusters, e.cluster()).orElseThrow(() -> new TopologyException(
+                    at + ".cluster: no cluster named '" + e.cluster() + "'"));
+            if (c.gateway(GatewaySpec.Kind.EGRESS).isEmpty()) {
+                throw new TopologyException(at + ".cluster: cluster '" + c.name() + "' runs no egress gateway (clusters[].gateways)");
+            }
+        }
+    }
+
+    /** A topology without external services. */
+    public Topology(String name, String trustDomain, List<ClusterSpec> clusters, List<ServiceSpec> services,
+                    List<RemoteSecretSpec> remoteSecrets) {
+        this(name, trustDomain, clusters, services, remoteSecrets, List.of());
+    }
+
+    /** Whether any cluster runs an edge gateway (the federation then builds the outside networks). */
+    public boolean hasEdges() {
+        return clusters.stream().anyMatch(c -> !c.gateways().isEmpty()) || !externalServices.isEmpty();
     }
 
     /** The cluster with this name. */

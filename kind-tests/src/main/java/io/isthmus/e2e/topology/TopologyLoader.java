@@ -53,7 +53,7 @@ public final class TopologyLoader {
         if (root == null || !root.isObject()) {
             throw new TopologyException("the document must be a mapping with trustDomain, clusters, services");
         }
-        only(root, "", Set.of("trustDomain", "clusters", "services", "remoteSecrets"));
+        only(root, "", Set.of("trustDomain", "clusters", "services", "remoteSecrets", "externalServices"));
         String td = text(root, "", "trustDomain", "cluster.local");
         List<ClusterSpec> clusters = list(root, "", "clusters", TopologyLoader::cluster);
         List<ServiceSpec> services = list(root, "", "services", TopologyLoader::service);
@@ -61,11 +61,15 @@ public final class TopologyLoader {
             only(n, at, Set.of("holder", "of"));
             return new RemoteSecretSpec(text(n, at, "holder", null), text(n, at, "of", null));
         });
-        return new Topology(name, td, clusters, services, secrets);
+        List<ExternalServiceSpec> external = list(root, "", "externalServices", (n, at) -> {
+            only(n, at, Set.of("host", "port", "cluster"));
+            return new ExternalServiceSpec(text(n, at, "host", null), integer(n, at, "port", 443), text(n, at, "cluster", null));
+        });
+        return new Topology(name, td, clusters, services, secrets, external);
     }
 
     private static ClusterSpec cluster(JsonNode n, String at) {
-        only(n, at, Set.of("name", "network", "role", "controlPlane", "nodes"));
+        only(n, at, Set.of("name", "network", "role", "controlPlane", "nodes", "gateways"));
         String roleText = text(n, at, "role", "primary");
         ClusterSpec.Role role = enumValue(ClusterSpec.Role.class, roleText, at + ".role");
         List<NodeSpec> nodes = list(n, at, "nodes", (node, nat) -> {
@@ -73,8 +77,13 @@ public final class TopologyLoader {
             return new NodeSpec(text(node, nat, "name", null), text(node, nat, "region", null),
                     text(node, nat, "zone", null), text(node, nat, "subzone", ""));
         });
+        List<GatewaySpec> gateways = list(n, at, "gateways", (g, gat) -> {
+            only(g, gat, Set.of("kind", "zone", "hosts"));
+            return new GatewaySpec(enumValue(GatewaySpec.Kind.class, text(g, gat, "kind", null), gat + ".kind"),
+                    text(g, gat, "zone", null), strings(g, gat, "hosts"));
+        });
         return new ClusterSpec(text(n, at, "name", null), text(n, at, "network", null), role,
-                text(n, at, "controlPlane", ""), nodes);
+                text(n, at, "controlPlane", ""), nodes, gateways);
     }
 
     private static ServiceSpec service(JsonNode n, String at) {
@@ -116,6 +125,24 @@ public final class TopologyLoader {
             } catch (TopologyException e) {
                 throw e.getMessage().startsWith(itemPath) ? e : new TopologyException(itemPath + ": " + e.getMessage(), e);
             }
+        }
+        return out;
+    }
+
+    private static List<String> strings(JsonNode parent, String at, String field) {
+        JsonNode n = parent.get(field);
+        if (n == null || n.isNull()) {
+            return List.of();
+        }
+        if (!n.isArray()) {
+            throw new TopologyException(join(at, field) + ": must be a list of names");
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            if (!n.get(i).isString()) {
+                throw new TopologyException(join(at, field) + "[" + i + "]: must be a name");
+            }
+            out.add(n.get(i).asString());
         }
         return out;
     }

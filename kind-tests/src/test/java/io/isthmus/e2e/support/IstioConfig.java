@@ -32,6 +32,7 @@ public final class IstioConfig {
             case "PeerAuthentication" -> "peerauthentications";
             case "ServiceEntry" -> "serviceentries";
             case "Gateway" -> "gateways";
+            case "Sidecar" -> "sidecars";
             default -> throw new IllegalArgumentException("not an Istio kind Isthmus reads: " + r.getKind());
         };
         return new ResourceDefinitionContext.Builder().withGroup(gv[0]).withVersion(gv[1]).withKind(r.getKind())

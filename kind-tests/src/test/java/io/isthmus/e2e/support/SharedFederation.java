@@ -21,6 +21,8 @@ public final class SharedFederation implements AutoCloseable, ExtensionContext.S
     public static final String TWO_CLUSTERS = "two-clusters-multi-network.yaml";
     /** A primary-remote federation: north has no controller and uses east's through east's gateway. */
     public static final String PRIMARY_REMOTE = "three-clusters-primary-remote.yaml";
+    /** The mesh's edges: east runs an ingress and an egress gateway; a client and an HTTPS service live outside. */
+    public static final String INGRESS_EGRESS = "ingress-egress.yaml";
 
     /** Workload certificates live 2 minutes, so every proxy renews during the run (the rotation scenario checks it). */
     public static final Duration CERT_TTL = Duration.ofSeconds(Long.getLong("isthmus.e2e.certTtlSeconds", 120));
