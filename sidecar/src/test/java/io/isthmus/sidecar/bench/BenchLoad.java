@@ -9,6 +9,10 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.JdkSSLEngineOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.SocketAddress;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,6 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * the same rate; prints p50 p90 p99 (ms) and errors ({@code -Dbench.timeline=true}: also p50 and max per second of
  * schedule on stderr, to tell a backlog from isolated stalls).
  * {@code BenchLoad max HOST PORT AUTHORITY CONNECTIONS SECONDS}: closed loop; prints requests/s and errors.
+ * HTTPS with {@code -Dbench.tls=CA_FILE}: the authority's host is the SNI and the name verified against CA_FILE's
+ * roots, every handshake a full one (no session resumption). {@code -Dbench.keepAlive=false}: one request per
+ * connection.
  */
 public final class BenchLoad {
 
@@ -46,13 +53,27 @@ public final class BenchLoad {
         System.exit(0);
     }
 
+    private static final String TLS_CA = System.getProperty("bench.tls");
+
     private static HttpClientAgent client(Vertx vertx, int connections) {
-        return vertx.httpClientBuilder().with(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true))
+        HttpClientOptions o = new HttpClientOptions().setKeepAlive(!"false".equals(System.getProperty("bench.keepAlive")))
+                .setTcpNoDelay(true);
+        if (TLS_CA != null) {
+            o.setSsl(true).setForceSni(true).setVerifyHost(true).setTrustOptions(new PemTrustOptions().addCertPath(TLS_CA))
+                    .setSslEngineOptions(OpenSSLEngineOptions.isAvailable()
+                            ? new OpenSSLEngineOptions().setSessionCacheEnabled(false) : new JdkSSLEngineOptions());
+        }
+        return vertx.httpClientBuilder().with(o)
                 .with(new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1)).build();
     }
 
     private static RequestOptions options(String[] args) {
-        return new RequestOptions().setMethod(HttpMethod.GET).setHost(args[1]).setPort(Integer.parseInt(args[2])).setURI("/bench");
+        int port = Integer.parseInt(args[2]);
+        if (TLS_CA != null) {
+            return new RequestOptions().setMethod(HttpMethod.GET).setServer(SocketAddress.inetSocketAddress(port, args[1]))
+                    .setHost(HostAndPort.parseAuthority(args[3], -1).host()).setPort(port).setURI("/bench");
+        }
+        return new RequestOptions().setMethod(HttpMethod.GET).setHost(args[1]).setPort(port).setURI("/bench");
     }
 
     private static void rate(Vertx vertx, String[] args) throws Exception {
