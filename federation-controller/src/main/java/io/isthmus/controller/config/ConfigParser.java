@@ -36,11 +36,11 @@ public final class ConfigParser {
     private ConfigParser() {
     }
 
-    /** Whether this is a resource of a supported group (supported kind or not), or a {@code v1} Secret. */
+    /** Whether this is a resource of a supported group (supported kind or not), or a {@code v1} Secret or ConfigMap. */
     public static boolean isMeshConfig(GenericKubernetesResource r) {
         String av = r.getApiVersion();
         return av != null && (av.startsWith(NETWORKING + "/") || av.startsWith(SECURITY + "/")
-                || (av.equals("v1") && CredentialSecret.KIND.equals(r.getKind())));
+                || (av.equals("v1") && (CredentialSecret.KIND.equals(r.getKind()) || MeshSettings.KIND.equals(r.getKind()))));
     }
 
     /**
@@ -68,6 +68,12 @@ public final class ConfigParser {
                 throw new ConfigException(ref, "apiVersion", "must be v1, got " + apiVersion);
             }
             return CredentialSecret.parse(ref, r);
+        }
+        if (kind.equals(MeshSettings.KIND)) {
+            if (!apiVersion.equals("v1")) {
+                throw new ConfigException(ref, "apiVersion", "must be v1, got " + apiVersion);
+            }
+            return MeshSettings.parse(ref, r);
         }
         Optional<Kind> k = KINDS.stream().filter(x -> x.kind().equals(kind)).findFirst();
         if (k.isEmpty()) {

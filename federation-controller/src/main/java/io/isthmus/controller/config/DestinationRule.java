@@ -49,7 +49,10 @@ public record DestinationRule(ResourceRef ref, String host, TrafficPolicy traffi
         return subsets.stream().filter(s -> s.name().equals(name)).findFirst();
     }
 
-    /** The effective policy of a subset: the subset's settings where given, the host's otherwise. */
+    /**
+     * The effective policy of a subset: the subset's settings where given, the host's otherwise;
+     * the port-level settings of the subset when it has any, else the host's.
+     */
     public TrafficPolicy policyFor(String subsetName) {
         Optional<TrafficPolicy> own = subset(subsetName).flatMap(Subset::trafficPolicy);
         if (own.isEmpty()) {
@@ -58,7 +61,16 @@ public record DestinationRule(ResourceRef ref, String host, TrafficPolicy traffi
         TrafficPolicy s = own.get();
         return new TrafficPolicy(s.loadBalancer().or(trafficPolicy::loadBalancer),
                 s.connectionPool().or(trafficPolicy::connectionPool),
-                s.outlierDetection().or(trafficPolicy::outlierDetection), s.tls().or(trafficPolicy::tls));
+                s.outlierDetection().or(trafficPolicy::outlierDetection), s.tls().or(trafficPolicy::tls),
+                s.portLevelSettings().isEmpty() ? trafficPolicy.portLevelSettings() : s.portLevelSettings());
+    }
+
+    /**
+     * The effective policy of a subset ({@code ""} for the whole host) on one port: the port-level
+     * settings override the policy of {@link #policyFor(String)} field by field.
+     */
+    public TrafficPolicy policyFor(String subsetName, int port) {
+        return policyFor(subsetName).forPort(port);
     }
 
     static DestinationRule parse(ResourceRef ref, Fields spec) {

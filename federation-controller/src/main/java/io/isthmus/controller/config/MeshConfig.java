@@ -76,6 +76,23 @@ public record MeshConfig(List<MeshResource> resources, String rootNamespace) {
                         .findFirst());
     }
 
+    /** The mesh-wide settings: the ConfigMap {@code istio} of the root namespace, else Istio's defaults. */
+    public MeshSettings settings() {
+        return all(MeshSettings.class).stream().filter(m -> m.isMeshWide(rootNamespace)).findFirst()
+                .orElseGet(() -> new MeshSettings(new ResourceRef(MeshSettings.KIND, rootNamespace, MeshSettings.NAME),
+                        Optional.empty()));
+    }
+
+    /**
+     * The outbound traffic policy of a workload: its {@link Sidecar}'s when that says one, else the
+     * mesh-wide mode, else ALLOW_ANY.
+     */
+    public Sidecar.OutboundTrafficPolicy outboundTrafficPolicyFor(String namespace, Map<String, String> labels) {
+        return sidecarFor(namespace, labels).flatMap(Sidecar::outboundTrafficPolicy)
+                .or(() -> settings().outboundTrafficPolicy())
+                .orElse(Sidecar.OutboundTrafficPolicy.ALLOW_ANY);
+    }
+
     /**
      * The effective mTLS mode of a workload's port: workload policy, else namespace policy, else mesh
      * policy (root namespace), UNSET steps outward; STRICT when nothing says otherwise.

@@ -7,16 +7,17 @@ import java.util.Objects;
 
 /**
  * Istio's {@code networking.istio.io/v1} ServiceEntry, the supported subset: hosts with ports,
- * location, STATIC resolution and static endpoints. DNS and NONE resolution and endpoint weights are
- * rejected: the sidecar has no DNS or original-destination clusters.
+ * location, STATIC resolution with IP endpoints and DNS resolution (the endpoints' or the hosts'
+ * names resolved by the proxy). NONE resolution and endpoint weights are rejected: the proxy has no
+ * original-destination clusters.
  *
  * @param ref the resource
  * @param hosts the hostnames it adds to the mesh
  * @param addresses virtual IPs or CIDRs, may be empty
  * @param ports the ports
  * @param location MESH_EXTERNAL (default) or MESH_INTERNAL
- * @param resolution STATIC (the only one {@link #parse parse} accepts)
- * @param endpoints the endpoints, IP addresses
+ * @param resolution STATIC or DNS (NONE is rejected by {@link #parse parse})
+ * @param endpoints the endpoints, IP addresses (STATIC) or host names or IPs (DNS; empty = the hosts)
  */
 public record ServiceEntry(ResourceRef ref, List<String> hosts, List<String> addresses, List<Port> ports,
                            Location location, Resolution resolution, List<Endpoint> endpoints) implements MeshResource {
@@ -111,19 +112,19 @@ public record ServiceEntry(ResourceRef ref, List<String> hosts, List<String> add
         }
         Location location = spec.enumValue("location", Location.class, Location.MESH_EXTERNAL);
         Resolution resolution = spec.enumValue("resolution", Resolution.class, Resolution.NONE);
-        if (resolution == Resolution.DNS) {
-            throw spec.error("resolution", "DNS is not supported: the sidecar has no STRICT_DNS or LOGICAL_DNS"
-                    + " clusters; list the addresses as endpoints with resolution STATIC");
-        }
         if (resolution == Resolution.NONE) {
-            throw spec.error("resolution", "NONE (or unset) is not supported: the sidecar has no ORIGINAL_DST"
-                    + " clusters; list the addresses as endpoints with resolution STATIC");
+            throw spec.error("resolution", "NONE (or unset) is not supported: the proxy has no ORIGINAL_DST"
+                    + " clusters and no traffic capture to learn the original destination; use resolution DNS, or"
+                    + " list the addresses as endpoints with resolution STATIC");
         }
         List<Endpoint> endpoints = spec.each("endpoints", e -> {
             e.allowOnly("address", "ports", "labels", "network", "locality", "weight");
             String address = e.requiredStr("address");
             if (resolution == Resolution.STATIC && !address.matches("[0-9a-fA-F:.]+")) {
                 throw e.error("address", "STATIC resolution needs an IP address, got " + address);
+            }
+            if (resolution == Resolution.DNS && !address.matches("[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?|[0-9a-fA-F:.]+")) {
+                throw e.error("address", "DNS resolution needs a host name or IP address, got " + address);
             }
             Map<String, Integer> eports = new java.util.LinkedHashMap<>();
             Fields pf = e.obj("ports");
@@ -141,6 +142,14 @@ public record ServiceEntry(ResourceRef ref, List<String> hosts, List<String> add
         });
         if (resolution == Resolution.STATIC && endpoints.isEmpty()) {
             throw spec.error("endpoints", "STATIC resolution needs at least one endpoint");
+        }
+        if (resolution == Resolution.DNS && endpoints.isEmpty()) {
+            for (int i = 0; i < hosts.size(); i++) {
+                if (hosts.get(i).startsWith("*")) {
+                    throw spec.error("hosts[" + i + "]", "DNS resolution without endpoints resolves each host, so"
+                            + " hosts cannot be wildcards: " + hosts.get(i));
+                }
+            }
         }
         return new ServiceEntry(ref, hosts, addresses, ports, location, resolution, endpoints);
     }

@@ -3,6 +3,7 @@ package io.isthmus.controller.config;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Istio's {@code networking.istio.io/v1} Sidecar, the supported subset: egress host scoping (which
@@ -12,10 +13,11 @@ import java.util.Objects;
  * @param workloadSelector the pod labels it applies to; empty = every proxy of the namespace (or of
  *     the mesh when in the root namespace)
  * @param egress the egress listeners; empty = every host
- * @param outboundTrafficPolicy REGISTRY_ONLY or ALLOW_ANY (default)
+ * @param outboundTrafficPolicy REGISTRY_ONLY or ALLOW_ANY; empty = the mesh-wide mode
+ *     ({@link MeshSettings#outboundTrafficPolicy()})
  */
 public record Sidecar(ResourceRef ref, Map<String, String> workloadSelector, List<Egress> egress,
-                      OutboundTrafficPolicy outboundTrafficPolicy) implements MeshResource {
+                      Optional<OutboundTrafficPolicy> outboundTrafficPolicy) implements MeshResource {
 
     /** Kind name. */
     public static final String KIND = "Sidecar";
@@ -92,11 +94,11 @@ public record Sidecar(ResourceRef ref, Map<String, String> workloadSelector, Lis
             }
             return new Egress(port, hosts);
         });
-        OutboundTrafficPolicy otp = OutboundTrafficPolicy.ALLOW_ANY;
+        Optional<OutboundTrafficPolicy> otp = Optional.empty();
         Fields o = spec.obj("outboundTrafficPolicy");
         if (o != null) {
             o.allowOnly("mode");
-            otp = o.enumValue("mode", OutboundTrafficPolicy.class, OutboundTrafficPolicy.ALLOW_ANY);
+            otp = Optional.of(o.enumValue("mode", OutboundTrafficPolicy.class, OutboundTrafficPolicy.ALLOW_ANY));
         }
         return new Sidecar(ref, selector, egress, otp);
     }

@@ -11,10 +11,13 @@ import java.util.Optional;
  * @param loadBalancer the load balancer, empty = ROUND_ROBIN with locality failover
  * @param connectionPool connection limits, empty = Envoy's defaults
  * @param outlierDetection ejection of failing endpoints, empty = the mesh default
- * @param tls how to talk to the destination, empty = ISTIO_MUTUAL
+ * @param tls how to talk to the destination, empty = ISTIO_MUTUAL for mesh services, plain for
+ *     MESH_EXTERNAL ServiceEntries
+ * @param portLevelSettings settings of single ports, overriding the others field by field
  */
 public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<ConnectionPool> connectionPool,
-                            Optional<OutlierDetection> outlierDetection, Optional<Tls> tls) {
+                            Optional<OutlierDetection> outlierDetection, Optional<Tls> tls,
+                            List<PortSettings> portLevelSettings) {
 
     /** No settings. */
     public static final TrafficPolicy EMPTY = new TrafficPolicy(Optional.empty(), Optional.empty(), Optional.empty(),
@@ -25,6 +28,46 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
         Objects.requireNonNull(connectionPool, "connectionPool");
         Objects.requireNonNull(outlierDetection, "outlierDetection");
         Objects.requireNonNull(tls, "tls");
+        portLevelSettings = List.copyOf(portLevelSettings);
+    }
+
+    /** A policy without port-level settings. */
+    public TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<ConnectionPool> connectionPool,
+            Optional<OutlierDetection> outlierDetection, Optional<Tls> tls) {
+        this(loadBalancer, connectionPool, outlierDetection, tls, List.of());
+    }
+
+    /**
+     * The settings of one port: its {@link PortSettings port-level settings} where given, this
+     * policy's otherwise; the result has no port-level settings.
+     */
+    public TrafficPolicy forPort(int port) {
+        Optional<PortSettings> ps = portLevelSettings.stream().filter(p -> p.port() == port).findFirst();
+        if (ps.isEmpty()) {
+            return portLevelSettings.isEmpty() ? this : new TrafficPolicy(loadBalancer, connectionPool, outlierDetection, tls);
+        }
+        PortSettings s = ps.get();
+        return new TrafficPolicy(s.loadBalancer().or(() -> loadBalancer), s.connectionPool().or(() -> connectionPool),
+                s.outlierDetection().or(() -> outlierDetection), s.tls().or(() -> tls));
+    }
+
+    /**
+     * {@code portLevelSettings[]}: the policy of one port.
+     *
+     * @param port the service port
+     * @param loadBalancer load balancer, empty = the policy's
+     * @param connectionPool connection limits, empty = the policy's
+     * @param outlierDetection ejection, empty = the policy's
+     * @param tls TLS, empty = the policy's
+     */
+    public record PortSettings(int port, Optional<LoadBalancer> loadBalancer, Optional<ConnectionPool> connectionPool,
+                               Optional<OutlierDetection> outlierDetection, Optional<Tls> tls) {
+        public PortSettings {
+            Objects.requireNonNull(loadBalancer, "loadBalancer");
+            Objects.requireNonNull(connectionPool, "connectionPool");
+            Objects.requireNonNull(outlierDetection, "outlierDetection");
+            Objects.requireNonNull(tls, "tls");
+        }
     }
 
     /** Load balancing algorithm. */
@@ -101,18 +144,95 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
     }
 
     /** TLS mode toward the destination. */
-    public enum TlsMode { ISTIO_MUTUAL, DISABLE, SIMPLE }
+    public enum TlsMode { ISTIO_MUTUAL, DISABLE, SIMPLE, MUTUAL }
 
     /**
-     * TLS settings.
+     * {@code tls}: how the proxy talks to the destination.
      *
      * @param mode the mode
-     * @param sni the server name for SIMPLE, empty = the host
+     * @param sni the server name to send, empty = the destination host (SIMPLE, MUTUAL) or the mesh
+     *     SNI {@code outbound_.P_.subset_.host} (ISTIO_MUTUAL)
+     * @param subjectAltNames names the server certificate must carry: DNS names (SIMPLE, MUTUAL;
+     *     empty = the SNI) or SPIFFE IDs (ISTIO_MUTUAL; empty = the service's identities)
+     * @param caCertificates a PEM file of CA certificates on the proxy's file system, empty = none
+     * @param credentialName a Secret in the proxy's namespace (client certificate for MUTUAL, CA
+     *     from its {@code ca.crt} or from {@code <name>-cacert} when no {@code caCertificates}),
+     *     empty = none
+     * @param insecureSkipVerify whether the server certificate is not verified at all
      */
-    public record Tls(TlsMode mode, String sni) {
+    public record Tls(TlsMode mode, String sni, List<String> subjectAltNames, String caCertificates,
+                      String credentialName, boolean insecureSkipVerify) {
         public Tls {
             Objects.requireNonNull(mode, "mode");
             Objects.requireNonNull(sni, "sni");
+            subjectAltNames = List.copyOf(subjectAltNames);
+            Objects.requireNonNull(caCertificates, "caCertificates");
+            Objects.requireNonNull(credentialName, "credentialName");
+        }
+
+        /** Settings with a mode and SNI only. */
+        public Tls(TlsMode mode, String sni) {
+            this(mode, sni, List.of(), "", "", false);
+        }
+
+        static Tls parse(Fields t) {
+            for (String file : List.of("clientCertificate", "privateKey")) {
+                if (t.has(file)) {
+                    throw t.error(file, "client certificate files are not supported: put the certificate and key in a"
+                            + " Secret and name it in credentialName");
+                }
+            }
+            t.allowOnly("mode", "sni", "subjectAltNames", "caCertificates", "credentialName", "insecureSkipVerify");
+            TlsMode mode = t.enumValue("mode", TlsMode.class, null);
+            if (mode == null) {
+                throw t.error("mode", "required");
+            }
+            String sni = t.str("sni", "");
+            List<String> sans = t.strings("subjectAltNames");
+            for (int i = 0; i < sans.size(); i++) {
+                if (sans.get(i).isBlank()) {
+                    throw t.error("subjectAltNames[" + i + "]", "must not be empty");
+                }
+            }
+            String ca = t.str("caCertificates", "");
+            String credential = t.str("credentialName", "");
+            Boolean skip = t.bool("insecureSkipVerify");
+            boolean insecure = skip != null && skip;
+            switch (mode) {
+                case DISABLE -> {
+                    for (String other : List.of("sni", "subjectAltNames", "caCertificates", "credentialName",
+                            "insecureSkipVerify")) {
+                        if (t.has(other)) {
+                            throw t.error(other, "not allowed with mode DISABLE (plaintext)");
+                        }
+                    }
+                }
+                case ISTIO_MUTUAL -> {
+                    for (String other : List.of("caCertificates", "credentialName", "insecureSkipVerify")) {
+                        if (t.has(other)) {
+                            throw t.error(other, "not allowed with mode ISTIO_MUTUAL (the mesh's certificates and"
+                                    + " trust bundle are used); use SIMPLE or MUTUAL");
+                        }
+                    }
+                }
+                case SIMPLE, MUTUAL -> {
+                    if (!credential.isEmpty() && !credential.matches("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) {
+                        throw t.error("credentialName", "must be the name of a Secret in the proxy's namespace, got "
+                                + credential);
+                    }
+                    if (mode == TlsMode.MUTUAL && credential.isEmpty()) {
+                        throw t.error("credentialName", "MUTUAL needs credentialName, the Secret with the client"
+                                + " certificate and key (tls.crt/tls.key or cert/key)");
+                    }
+                    if (ca.isEmpty() && credential.isEmpty() && !insecure) {
+                        throw t.error("caCertificates", mode + " needs a CA to verify the server: caCertificates (a PEM"
+                                + " file on the proxy), credentialName (a Secret with ca.crt, or <name>-cacert), or"
+                                + " insecureSkipVerify: true. Istio would fall back to the system's root certificates;"
+                                + " Isthmus proxies have no system roots");
+                    }
+                }
+            }
+            return new Tls(mode, sni, sans, ca, credential, insecure);
         }
     }
 
@@ -120,19 +240,32 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
         if (f == null) {
             return EMPTY;
         }
-        f.allowOnly("loadBalancer", "connectionPool", "outlierDetection", "tls");
+        f.allowOnly("loadBalancer", "connectionPool", "outlierDetection", "tls", "portLevelSettings");
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        List<PortSettings> ports = f.each("portLevelSettings", p -> {
+            p.allowOnly("port", "loadBalancer", "connectionPool", "outlierDetection", "tls");
+            Fields pf = p.obj("port");
+            if (pf == null) {
+                throw p.error("port", "required");
+            }
+            pf.allowOnly("number");
+            int number = pf.integer("number", 0, 1, 65535);
+            if (number == 0) {
+                throw pf.error("number", "required");
+            }
+            if (!seen.add(number)) {
+                throw pf.error("number", "port " + number + " has more than one portLevelSettings entry");
+            }
+            return new PortSettings(number, Optional.ofNullable(p.obj("loadBalancer")).map(TrafficPolicy::loadBalancer),
+                    Optional.ofNullable(p.obj("connectionPool")).map(TrafficPolicy::connectionPool),
+                    Optional.ofNullable(p.obj("outlierDetection")).map(TrafficPolicy::outlier),
+                    Optional.ofNullable(p.obj("tls")).map(Tls::parse));
+        });
         return new TrafficPolicy(
                 Optional.ofNullable(f.obj("loadBalancer")).map(TrafficPolicy::loadBalancer),
                 Optional.ofNullable(f.obj("connectionPool")).map(TrafficPolicy::connectionPool),
                 Optional.ofNullable(f.obj("outlierDetection")).map(TrafficPolicy::outlier),
-                Optional.ofNullable(f.obj("tls")).map(t -> {
-                    t.allowOnly("mode", "sni");
-                    TlsMode mode = t.enumValue("mode", TlsMode.class, null);
-                    if (mode == null) {
-                        throw t.error("mode", "required");
-                    }
-                    return new Tls(mode, t.str("sni", ""));
-                }));
+                Optional.ofNullable(f.obj("tls")).map(Tls::parse), ports);
     }
 
     private static LoadBalancer loadBalancer(Fields lb) {

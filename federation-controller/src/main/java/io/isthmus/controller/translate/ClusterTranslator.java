@@ -5,6 +5,7 @@ import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
@@ -20,16 +21,23 @@ import io.isthmus.mesh.OutboundName;
 import io.isthmus.mesh.XdsNames;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * CDS: outbound EDS clusters {@code outbound|P|subset|host} (mTLS to the peer sidecar with the
- * service's SPIFFE identities, or plain for gateways and proxyless clients) and the inbound STATIC
- * clusters {@code inbound|P||} that point at the app on loopback.
+ * service's SPIFFE identities, or plain for gateways and proxyless clients), STRICT_DNS clusters of
+ * DNS ServiceEntries, TLS origination by DestinationRule, and the inbound STATIC clusters
+ * {@code inbound|P||} that point at the app on loopback.
  */
 public final class ClusterTranslator {
     /** ALPN offered upstream, Istio's order; the peer picks. */
     public static final List<String> MESH_ALPN = List.of("istio", "h2", "http/1.1");
+    /** Prefix of SDS secret names that stand for a Kubernetes Secret of the proxy's namespace. */
+    public static final String CREDENTIAL_PREFIX = "kubernetes://";
+    /** Suffix of the SDS secret holding a credential's CA certificates. */
+    public static final String CACERT_SUFFIX = "-cacert";
     private static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(1).build();
+    private static final Duration DNS_REFRESH = Duration.newBuilder().setSeconds(5).build();
 
     /**
      * An outbound mesh cluster of a sidecar: EDS over ADS, round robin, default outlier detection,
@@ -45,18 +53,96 @@ public final class ClusterTranslator {
     }
 
     /**
-     * An outbound mesh cluster shaped by a DestinationRule's traffic policy: load balancer, outlier
-     * detection (else the default), connection pool limits as circuit breakers and connect timeout,
-     * and TLS ({@code DISABLE} sends plaintext; anything else is the mesh's mTLS).
+     * An outbound mesh cluster shaped by a DestinationRule's traffic policy (already narrowed to the
+     * cluster's port, {@link TrafficPolicy#forPort}): load balancer, outlier detection (else the
+     * default), connection pool limits as circuit breakers and connect timeout, and TLS
+     * ({@link #transportSocket}: the mesh's mTLS unless the policy says otherwise).
      */
     public Cluster meshCluster(OutboundName name, Collection<String> peerSpiffeIds, TrafficPolicy policy) {
         Cluster.Builder c = edsCluster(name).toBuilder();
+        shape(c, policy, true);
+        transportSocket(name, peerSpiffeIds, policy.tls(), true).ifPresent(c::setTransportSocket);
+        return c.build();
+    }
+
+    /**
+     * An outbound EDS cluster of a MESH_EXTERNAL ServiceEntry: shaped like a mesh cluster by the
+     * traffic policy, but no outlier detection unless the policy asks and no transport socket unless
+     * the policy's {@code tls} says one, so the bytes leave as the app sent them (an app speaking
+     * HTTPS does its own TLS).
+     */
+    public Cluster externalCluster(OutboundName name, TrafficPolicy policy) {
+        Cluster.Builder c = edsCluster(name).toBuilder();
+        shape(c, policy, false);
+        transportSocket(name, List.of(), policy.tls(), false).ifPresent(c::setTransportSocket);
+        return c.build();
+    }
+
+    /**
+     * A STRICT_DNS cluster of a DNS ServiceEntry: the proxy resolves each name (IPv4, every 5 s) and
+     * balances over every address found; shaped like {@link #externalCluster} (MESH_EXTERNAL) or
+     * {@link #meshCluster} with any mesh identity (MESH_INTERNAL).
+     *
+     * @param name the cluster
+     * @param targets the names (or IPs) and ports to resolve, at least one
+     * @param external MESH_EXTERNAL (no mesh mTLS, no default outlier detection)
+     * @param policy the traffic policy for this port
+     */
+    public Cluster dnsCluster(OutboundName name, List<DnsTarget> targets, boolean external, TrafficPolicy policy) {
+        ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder().setClusterName(name.clusterName());
+        java.util.Map<String, LocalityLbEndpoints.Builder> byLocality = new java.util.LinkedHashMap<>();
+        for (DnsTarget t : targets) {
+            LocalityLbEndpoints.Builder group = byLocality.computeIfAbsent(t.locality(), l -> {
+                LocalityLbEndpoints.Builder g = LocalityLbEndpoints.newBuilder();
+                if (!l.isEmpty()) {
+                    io.isthmus.mesh.Locality loc = io.isthmus.mesh.Locality.parse(l);
+                    g.setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder()
+                            .setRegion(loc.region()).setZone(loc.zone()).setSubZone(loc.subZone()));
+                }
+                return g;
+            });
+            group.addLbEndpoints(LbEndpoint.newBuilder()
+                    .setEndpoint(Endpoint.newBuilder().setAddress(Envoy.address(t.address(), t.port()))));
+        }
+        byLocality.values().forEach(cla::addEndpoints);
+        Cluster.Builder c = Cluster.newBuilder()
+                .setName(name.clusterName())
+                .setType(Cluster.DiscoveryType.STRICT_DNS)
+                .setDnsLookupFamily(Cluster.DnsLookupFamily.V4_ONLY)
+                .setDnsRefreshRate(DNS_REFRESH)
+                .setConnectTimeout(CONNECT_TIMEOUT)
+                .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+                .setLoadAssignment(cla);
+        shape(c, policy, !external);
+        transportSocket(name, List.of(), policy.tls(), !external).ifPresent(c::setTransportSocket);
+        return c.build();
+    }
+
+    /**
+     * One name a STRICT_DNS cluster resolves.
+     *
+     * @param address a host name or IP
+     * @param port the port to connect to
+     * @param locality {@code region/zone/subzone}, empty = unknown
+     */
+    public record DnsTarget(String address, int port, String locality) {
+        public DnsTarget {
+            java.util.Objects.requireNonNull(address, "address");
+            java.util.Objects.requireNonNull(locality, "locality");
+        }
+    }
+
+    private static void shape(Cluster.Builder c, TrafficPolicy policy, boolean defaultOutlier) {
         policy.loadBalancer().ifPresent(lb -> c.setLbPolicy(switch (lb.simple()) {
             case LEAST_REQUEST -> Cluster.LbPolicy.LEAST_REQUEST;
             case RANDOM -> Cluster.LbPolicy.RANDOM;
             case ROUND_ROBIN, PASSTHROUGH -> Cluster.LbPolicy.ROUND_ROBIN;
         }));
-        c.setOutlierDetection(policy.outlierDetection().map(ClusterTranslator::outlier).orElse(defaultOutlierDetection()));
+        if (policy.outlierDetection().isPresent()) {
+            c.setOutlierDetection(outlier(policy.outlierDetection().get()));
+        } else if (defaultOutlier) {
+            c.setOutlierDetection(defaultOutlierDetection());
+        }
         policy.connectionPool().ifPresent(pool -> {
             CircuitBreakers.Thresholds.Builder t = CircuitBreakers.Thresholds.newBuilder();
             if (pool.maxConnections() > 0) {
@@ -74,20 +160,65 @@ public final class ClusterTranslator {
             c.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(t));
             pool.connectTimeout().ifPresent(d -> c.setConnectTimeout(protoDuration(d)));
         });
-        boolean plaintext = policy.tls().map(t -> t.mode() == TrafficPolicy.TlsMode.DISABLE).orElse(false);
-        if (!plaintext) {
-            c.setTransportSocket(upstreamTls(name.sni(), peerSpiffeIds));
-        }
-        return c.build();
     }
 
     /**
-     * An outbound cluster of a MESH_EXTERNAL ServiceEntry: shaped like a mesh cluster by the traffic
-     * policy, but with no transport socket, so the bytes leave as the app sent them (an app speaking
-     * HTTPS does its own TLS).
+     * The transport socket of an outbound cluster from a DestinationRule's {@code tls}:
+     * {@code ISTIO_MUTUAL} (and no {@code tls} when {@code meshByDefault}) is the mesh shape of
+     * {@link #upstreamTls} (its {@code sni} and {@code subjectAltNames} replace the mesh SNI and
+     * identities when given); {@code SIMPLE}/{@code MUTUAL} originate TLS ({@link #originateTls});
+     * {@code DISABLE} (and no {@code tls} otherwise) is none.
      */
-    public Cluster externalCluster(OutboundName name, TrafficPolicy policy) {
-        return meshCluster(name, List.of(), policy).toBuilder().clearTransportSocket().build();
+    static Optional<TransportSocket> transportSocket(OutboundName name, Collection<String> peerSpiffeIds,
+            Optional<TrafficPolicy.Tls> tls, boolean meshByDefault) {
+        TrafficPolicy.TlsMode mode = tls.map(TrafficPolicy.Tls::mode)
+                .orElse(meshByDefault ? TrafficPolicy.TlsMode.ISTIO_MUTUAL : TrafficPolicy.TlsMode.DISABLE);
+        return switch (mode) {
+            case DISABLE -> Optional.empty();
+            case ISTIO_MUTUAL -> Optional.of(upstreamTls(
+                    tls.map(TrafficPolicy.Tls::sni).filter(x -> !x.isEmpty()).orElse(name.sni()),
+                    tls.map(TrafficPolicy.Tls::subjectAltNames).filter(x -> !x.isEmpty()).orElse(List.copyOf(peerSpiffeIds))));
+            case SIMPLE, MUTUAL -> Optional.of(originateTls(name.host(), tls.orElseThrow()));
+        };
+    }
+
+    /**
+     * TLS originated by the proxy ({@code SIMPLE}, {@code MUTUAL}): SNI = {@code tls.sni} else the
+     * host; the server verified against {@code caCertificates} (a file, {@code trusted_ca.filename})
+     * else the SDS secret {@code kubernetes://<credentialName>-cacert}, and its certificate must carry
+     * one of the DNS names {@code subjectAltNames} (else the SNI); no verification at all with
+     * {@code insecureSkipVerify}; {@code MUTUAL} presents the SDS secret
+     * {@code kubernetes://<credentialName>}.
+     */
+    static TransportSocket originateTls(String host, TrafficPolicy.Tls tls) {
+        String sni = !tls.sni().isEmpty() ? tls.sni() : host.startsWith("*") ? "" : host;
+        CommonTlsContext.Builder common = CommonTlsContext.newBuilder();
+        if (tls.mode() == TrafficPolicy.TlsMode.MUTUAL) {
+            common.addTlsCertificateSdsSecretConfigs(Envoy.sds(CREDENTIAL_PREFIX + tls.credentialName()));
+        }
+        if (!tls.insecureSkipVerify()) {
+            CertificateValidationContext.Builder v = CertificateValidationContext.newBuilder();
+            List<String> names = !tls.subjectAltNames().isEmpty() ? tls.subjectAltNames()
+                    : sni.isEmpty() ? List.of() : List.of(sni);
+            for (String n : names) {
+                v.addMatchTypedSubjectAltNames(SubjectAltNameMatcher.newBuilder()
+                        .setSanType(SubjectAltNameMatcher.SanType.DNS)
+                        .setMatcher(StringMatcher.newBuilder().setExact(n)));
+            }
+            if (!tls.caCertificates().isEmpty()) {
+                v.setTrustedCa(DataSource.newBuilder().setFilename(tls.caCertificates()));
+                common.setValidationContext(v);
+            } else {
+                common.setCombinedValidationContext(CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+                        .setDefaultValidationContext(v)
+                        .setValidationContextSdsSecretConfig(Envoy.sds(CREDENTIAL_PREFIX + tls.credentialName() + CACERT_SUFFIX)));
+            }
+        }
+        UpstreamTlsContext.Builder u = UpstreamTlsContext.newBuilder().setCommonTlsContext(common);
+        if (!sni.isEmpty()) {
+            u.setSni(sni);
+        }
+        return TransportSocket.newBuilder().setName(Envoy.TLS).setTypedConfig(Envoy.any(u.build())).build();
     }
 
     private static OutlierDetection outlier(TrafficPolicy.OutlierDetection o) {

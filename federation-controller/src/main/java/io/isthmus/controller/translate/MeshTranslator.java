@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,7 @@ public final class MeshTranslator {
     private final ClusterTranslator clusters = new ClusterTranslator();
     private final EndpointTranslator endpoints = new EndpointTranslator();
     private final SecretTranslator secrets = new SecretTranslator();
+    private final OutboundClusters outboundClusters;
     private final AtomicLong generation = new AtomicLong();
     private final ConcurrentHashMap<OutboundKey, Cached> outboundCache = new ConcurrentHashMap<>();
 
@@ -78,6 +80,7 @@ public final class MeshTranslator {
         this.trustDomain = Objects.requireNonNull(trustDomain, "trustDomain");
         this.trustBundle = Objects.requireNonNull(trustBundle, "trustBundle");
         this.config = Objects.requireNonNull(config, "config");
+        this.outboundClusters = new OutboundClusters(clusters, endpoints, trustDomain);
     }
 
     /** Forgets every cached outbound part: call when the registry or the trust bundle changed. */
@@ -148,27 +151,10 @@ public final class MeshTranslator {
             if (scope.isPresent() && !scope.get().allows(view.namespace(), s.namespace(), s.hostname())) {
                 continue;
             }
-            ServiceEntryServices.Entry entry = entries.get(s.hostname());
-            // a ServiceEntry names no identities: any mesh identity under the trust bundle is accepted
-            List<String> sans = entry != null ? List.of() : new ArrayList<>(s.spiffeIds(trustDomain));
-            boolean external = entry != null && entry.location() == ServiceEntry.Location.MESH_EXTERNAL;
-            Optional<DestinationRule> dr = cfg.destinationRuleFor(s.hostname(), view.namespace());
+            outboundClusters.add(view, s, entries.get(s.hostname()), cfg.destinationRuleFor(s.hostname(), view.namespace()),
+                    gateways::get, b.clusters, b.endpoints);
             for (ServicePort p : s.ports()) {
                 OutboundName name = OutboundName.of(s.hostname(), p.port());
-                b.clusters.put(name.clusterName(), outboundCluster(name, sans, external,
-                        dr.map(DestinationRule::trafficPolicy).orElse(TrafficPolicy.EMPTY)));
-                Optional<TrafficPolicy.LocalityLb> localityLb = dr.flatMap(d -> d.trafficPolicy().loadBalancer())
-                        .flatMap(TrafficPolicy.LoadBalancer::locality);
-                b.endpoints.put(name.clusterName(), endpoints.forProxy(name, s, p, Map.of(), view, gateways::get, localityLb));
-                if (dr.isPresent()) {
-                    for (DestinationRule.Subset subset : dr.get().subsets()) {
-                        OutboundName sub = new OutboundName(p.port(), subset.name(), s.hostname());
-                        b.clusters.put(sub.clusterName(), outboundCluster(sub, sans, external, dr.get().policyFor(subset.name())));
-                        Optional<TrafficPolicy.LocalityLb> subsetLb = dr.get().policyFor(subset.name()).loadBalancer()
-                                .flatMap(TrafficPolicy.LoadBalancer::locality).or(() -> localityLb);
-                        b.endpoints.put(sub.clusterName(), endpoints.forProxy(sub, s, p, subset.labels(), view, gateways::get, subsetLb));
-                    }
-                }
                 if (isHttp(p)) {
                     httpByPort.computeIfAbsent(p.port(), k -> new ArrayList<>()).add(s);
                 } else {
@@ -176,11 +162,16 @@ public final class MeshTranslator {
                 }
             }
         }
+        Map<String, List<Integer>> servicePorts = new java.util.HashMap<>();
+        services.forEach(s -> servicePorts.put(s.hostname(), s.ports().stream().map(ServicePort::port).toList()));
+        Function<String, List<Integer>> portsOf = host -> servicePorts.getOrDefault(host, List.of());
+        boolean registryOnly = cfg.outboundTrafficPolicyFor(view.namespace(), view.labels())
+                == Sidecar.OutboundTrafficPolicy.REGISTRY_ONLY;
         for (Map.Entry<Integer, List<FederatedService>> e : httpByPort.entrySet()) {
             Listener l = listeners.outboundHttp(e.getKey());
             b.listeners.put(l.getName(), l);
             RouteConfiguration rc = routes.outbound(e.getKey(), e.getValue(), view.namespace(),
-                    host -> cfg.virtualServicesFor(host).stream().findFirst());
+                    host -> cfg.virtualServicesFor(host).stream().findFirst(), portsOf, registryOnly);
             b.routes.put(rc.getName(), rc);
         }
         for (Map.Entry<Integer, String> e : tcpByPort.entrySet()) {
@@ -189,10 +180,6 @@ public final class MeshTranslator {
                 b.listeners.put(l.getName(), l);
             }
         }
-    }
-
-    private Cluster outboundCluster(OutboundName name, List<String> sans, boolean external, TrafficPolicy policy) {
-        return external ? clusters.externalCluster(name, policy) : clusters.meshCluster(name, sans, policy);
     }
 
     private void gatewayView(ProxyView view, List<FederatedService> services, MeshConfig cfg, Builder b) {

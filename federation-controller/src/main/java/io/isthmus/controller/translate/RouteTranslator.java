@@ -1,6 +1,7 @@
 package io.isthmus.controller.translate;
 
 import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -27,9 +28,12 @@ import java.util.Set;
 /**
  * RDS: the outbound route configuration {@code "P"} of a port, one virtual host per service on it
  * (domains: the hostname, its short forms and their {@code :P} forms) with a default route to
- * {@code outbound|P||host} and the mesh's default retry policy.
+ * {@code outbound|P||host} and the mesh's default retry policy; VirtualService routes for
+ * {@code mesh} in its place, and the {@code block_all} catch-all under REGISTRY_ONLY.
  */
 public final class RouteTranslator {
+    /** Name of the REGISTRY_ONLY catch-all virtual host and its route. */
+    public static final String BLOCK_ALL = "block_all";
     /** Retried conditions of the default policy. */
     public static final String RETRY_ON = "connect-failure,refused-stream,reset,unavailable,cancelled,retriable-status-codes";
 
@@ -52,6 +56,24 @@ public final class RouteTranslator {
      */
     public RouteConfiguration outbound(int port, List<FederatedService> services, String proxyNamespace,
             Function<String, Optional<VirtualService>> virtualServiceFor) {
+        return outbound(port, services, proxyNamespace, virtualServiceFor, host -> List.of(), false);
+    }
+
+    /**
+     * The route configuration of one outbound port of a sidecar. A host's VirtualService contributes
+     * only its {@code http} routes whose {@code match.gateways} is empty or names {@code mesh} (and
+     * whose {@code match.port} is empty or P); when none is left the host keeps the default route.
+     * With {@code registryOnly} the configuration ends with the virtual host {@link #BLOCK_ALL}, which
+     * answers every other authority with 502.
+     *
+     * @param virtualServiceFor the mesh VirtualService of a hostname, if any
+     * @param portsOf the port numbers of a destination host (a destination without {@code port} goes
+     *     to the host's only port, else to P)
+     * @param registryOnly whether the proxy's outbound traffic policy is REGISTRY_ONLY
+     */
+    public RouteConfiguration outbound(int port, List<FederatedService> services, String proxyNamespace,
+            Function<String, Optional<VirtualService>> virtualServiceFor, Function<String, List<Integer>> portsOf,
+            boolean registryOnly) {
         RouteConfiguration.Builder rc = RouteConfiguration.newBuilder()
                 .setName(XdsNames.outboundRoute(port))
                 .setValidateClusters(com.google.protobuf.BoolValue.of(false));
@@ -60,23 +82,50 @@ public final class RouteTranslator {
             VirtualHost.Builder vh = VirtualHost.newBuilder()
                     .setName(s.hostname() + ":" + port)
                     .addAllDomains(domains(s, port, proxyNamespace));
-            Optional<VirtualService> vs = virtualServiceFor.apply(s.hostname());
+            Optional<VirtualService> vs = virtualServiceFor.apply(s.hostname())
+                    .map(v -> v.forGateway("", VirtualService.MESH, port));
             if (vs.isPresent() && !vs.get().http().isEmpty()) {
-                vh.addAllRoutes(routes(vs.get(), port));
+                vh.addAllRoutes(routes(vs.get(), port, portsOf));
             } else {
                 vh.addRoutes(defaultRoute(dest.clusterName(), true));
             }
             rc.addVirtualHosts(vh);
         }
+        if (registryOnly) {
+            rc.addVirtualHosts(blockAll());
+        }
         return rc.build();
+    }
+
+    /**
+     * The catch-all of REGISTRY_ONLY: virtual host {@code block_all}, domains {@code *}, one route
+     * {@code prefix /} answered by the proxy itself with 502.
+     */
+    public static VirtualHost blockAll() {
+        return VirtualHost.newBuilder()
+                .setName(BLOCK_ALL)
+                .addDomains("*")
+                .addRoutes(Route.newBuilder()
+                        .setName(BLOCK_ALL)
+                        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                        .setDirectResponse(DirectResponseAction.newBuilder().setStatus(502)))
+                .build();
     }
 
     /** The Envoy routes of a VirtualService's HTTP routes on port P, first match wins. */
     static List<Route> routes(VirtualService vs, int port) {
+        return routes(vs, port, host -> List.of());
+    }
+
+    /**
+     * The Envoy routes of a VirtualService's HTTP routes on port P, first match wins; a destination
+     * without a port goes to its host's only port ({@code portsOf}), else to P.
+     */
+    static List<Route> routes(VirtualService vs, int port, Function<String, List<Integer>> portsOf) {
         List<Route> out = new ArrayList<>();
         for (int i = 0; i < vs.http().size(); i++) {
             VirtualService.HttpRoute r = vs.http().get(i);
-            RouteAction action = action(r, port);
+            RouteAction action = action(r, port, portsOf);
             String name = r.name().isEmpty() ? vs.ref().namespace() + "." + vs.ref().name() + "." + i : r.name();
             List<RouteMatch> matches = r.match().isEmpty() ? List.of(RouteMatch.newBuilder().setPrefix("/").build())
                     : r.match().stream().map(RouteTranslator::match).toList();
@@ -87,19 +136,19 @@ public final class RouteTranslator {
         return out;
     }
 
-    private static RouteAction action(VirtualService.HttpRoute r, int port) {
+    private static RouteAction action(VirtualService.HttpRoute r, int port, Function<String, List<Integer>> portsOf) {
         RouteAction.Builder a = RouteAction.newBuilder();
         List<VirtualService.RouteDestination> dests = r.route().stream().filter(d -> d.weight() > 0).toList();
         if (dests.isEmpty()) {
             dests = r.route();
         }
         if (dests.size() == 1) {
-            a.setCluster(clusterOf(dests.get(0).destination(), port));
+            a.setCluster(clusterOf(dests.get(0).destination(), port, portsOf));
         } else {
             WeightedCluster.Builder w = WeightedCluster.newBuilder();
             for (VirtualService.RouteDestination d : dests) {
                 w.addClusters(WeightedCluster.ClusterWeight.newBuilder()
-                        .setName(clusterOf(d.destination(), port))
+                        .setName(clusterOf(d.destination(), port, portsOf))
                         .setWeight(UInt32Value.of(d.weight())));
             }
             a.setWeightedClusters(w);
@@ -122,8 +171,13 @@ public final class RouteTranslator {
         return a.build();
     }
 
-    private static String clusterOf(VirtualService.Destination d, int port) {
-        return new OutboundName(d.port() == 0 ? port : d.port(), d.subset(), d.host()).clusterName();
+    private static String clusterOf(VirtualService.Destination d, int port, Function<String, List<Integer>> portsOf) {
+        int p = d.port();
+        if (p == 0) {
+            List<Integer> ports = portsOf.apply(d.host());
+            p = ports.size() == 1 ? ports.get(0) : port;
+        }
+        return new OutboundName(p, d.subset(), d.host()).clusterName();
     }
 
     private static RouteMatch match(VirtualService.HttpMatch m) {

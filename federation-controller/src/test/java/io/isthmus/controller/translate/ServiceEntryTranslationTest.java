@@ -146,7 +146,7 @@ class ServiceEntryTranslationTest {
     }
 
     @Test
-    void theRegistryKeepsItsHostsAndDnsOrNoneResolutionIsRejected() {
+    void theRegistryKeepsItsHostsAndNoneResolutionIsRejected() {
         assertThat(apply("""
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
@@ -163,18 +163,6 @@ class ServiceEntryTranslationTest {
         assertThat(r.endpoints().get("outbound|9080||" + REVIEWS).getEndpointsList()).singleElement()
                 .satisfies(g -> assertThat(address(g.getLbEndpoints(0))).isEqualTo("10.1.0.10:9080"));
 
-        ConfigException dns = apply("""
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: dns, namespace: default}
-                spec:
-                  hosts: [api.example.org]
-                  resolution: DNS
-                  ports: [{number: 443, name: tls, protocol: TLS}]
-                """);
-        assertThat(dns).isNotNull();
-        assertThat(dns.field()).isEqualTo("spec.resolution");
-        assertThat(dns.getMessage()).contains("ServiceEntry", "DNS", "STRICT_DNS");
         ConfigException none = apply("""
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
@@ -184,9 +172,10 @@ class ServiceEntryTranslationTest {
                   ports: [{number: 443, name: tls, protocol: TLS}]
                 """);
         assertThat(none).isNotNull();
-        assertThat(none.getMessage()).contains("resolution", "NONE");
+        assertThat(none.field()).isEqualTo("spec.resolution");
+        assertThat(none.getMessage()).contains("ServiceEntry", "resolution", "NONE", "ORIGINAL_DST");
         assertThat(translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A)).clusters())
-                .doesNotContainKeys("outbound|443||api.example.org", "outbound|443||api.example.net");
+                .doesNotContainKeys("outbound|443||api.example.net");
     }
 
     private static String address(LbEndpoint e) {

@@ -1,0 +1,89 @@
+package io.isthmus.controller.config;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Istio's mesh-wide {@code MeshConfig}, the supported subset, read like Istio from the {@code mesh}
+ * key of the ConfigMap {@code istio} in the root namespace: {@code outboundTrafficPolicy.mode}.
+ * Other MeshConfig fields are accepted and ignored (a ConfigMap written for Istio carries many); a
+ * ConfigMap with another name or namespace is held but means nothing.
+ *
+ * @param ref the ConfigMap
+ * @param outboundTrafficPolicy the mesh-wide mode, empty = ALLOW_ANY (Istio's default)
+ */
+public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPolicy> outboundTrafficPolicy)
+        implements MeshResource {
+
+    /** Kind name (a core {@code v1} ConfigMap). */
+    public static final String KIND = "ConfigMap";
+    /** The ConfigMap's name, as Istio's. */
+    public static final String NAME = "istio";
+    /** The ConfigMap key holding the MeshConfig YAML, as Istio's. */
+    public static final String KEY = "mesh";
+
+    public MeshSettings {
+        Objects.requireNonNull(ref, "ref");
+        Objects.requireNonNull(outboundTrafficPolicy, "outboundTrafficPolicy");
+    }
+
+    /** Whether this ConfigMap is the mesh's ({@code istio} in {@code rootNamespace}). */
+    public boolean isMeshWide(String rootNamespace) {
+        return ref.name().equals(NAME) && ref.namespace().equals(rootNamespace);
+    }
+
+    /**
+     * Reads a ConfigMap; only one named {@code istio} is parsed (its namespace is checked by
+     * {@link MeshConfig#settings()}).
+     *
+     * @throws ConfigException naming the field ({@code data.mesh.outboundTrafficPolicy.mode}...)
+     */
+    static MeshSettings parse(ResourceRef ref, GenericKubernetesResource r) {
+        if (!ref.name().equals(NAME)) {
+            return new MeshSettings(ref, Optional.empty());
+        }
+        Object data = r.getAdditionalProperties().get("data");
+        if (data == null) {
+            return new MeshSettings(ref, Optional.empty());
+        }
+        if (!(data instanceof Map<?, ?> dm)) {
+            throw new ConfigException(ref, "data", "must be an object");
+        }
+        Object mesh = dm.get(KEY);
+        if (mesh == null) {
+            return new MeshSettings(ref, Optional.empty());
+        }
+        if (!(mesh instanceof String text)) {
+            throw new ConfigException(ref, "data." + KEY, "must be a string holding MeshConfig YAML");
+        }
+        return parseMesh(ref, text);
+    }
+
+    /** Reads MeshConfig YAML (the {@code mesh} key's text). */
+    static MeshSettings parseMesh(ResourceRef ref, String text) {
+        Object parsed;
+        try {
+            parsed = text.isBlank() ? Map.of() : Serialization.unmarshal(text, Object.class);
+        } catch (RuntimeException e) {
+            throw new ConfigException(ref, "data." + KEY, "not YAML: " + e.getMessage());
+        }
+        if (parsed == null) {
+            parsed = Map.of();
+        }
+        if (!(parsed instanceof Map<?, ?>)) {
+            throw new ConfigException(ref, "data." + KEY, "must be a YAML object (MeshConfig)");
+        }
+        @SuppressWarnings("unchecked")
+        Fields f = new Fields(ref, "data." + KEY, (Map<String, Object>) parsed);
+        Optional<Sidecar.OutboundTrafficPolicy> mode = Optional.empty();
+        Fields otp = f.obj("outboundTrafficPolicy");
+        if (otp != null) {
+            otp.allowOnly("mode");
+            mode = Optional.ofNullable(otp.enumValue("mode", Sidecar.OutboundTrafficPolicy.class, null));
+        }
+        return new MeshSettings(ref, mode);
+    }
+}

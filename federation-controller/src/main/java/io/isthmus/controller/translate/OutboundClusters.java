@@ -1,0 +1,102 @@
+package io.isthmus.controller.translate;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.isthmus.controller.config.DestinationRule;
+import io.isthmus.controller.config.ServiceEntry;
+import io.isthmus.controller.config.TrafficPolicy;
+import io.isthmus.controller.registry.FederatedService;
+import io.isthmus.controller.registry.NetworkGateway;
+import io.isthmus.controller.registry.ServicePort;
+import io.isthmus.mesh.OutboundName;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The outbound clusters and endpoints of one service as a sidecar (or an ingress/egress gateway,
+ * which sees the mesh like a sidecar) receives them: per port and per DestinationRule subset
+ * {@code outbound|P|subset|host}, shaped by the DestinationRule's policy for that subset and port.
+ * Mesh services and MESH_INTERNAL entries get mesh mTLS by default, MESH_EXTERNAL entries nothing;
+ * STATIC entries and mesh services get split-horizon EDS, DNS entries STRICT_DNS clusters that carry
+ * their own names.
+ */
+final class OutboundClusters {
+    private final ClusterTranslator clusters;
+    private final EndpointTranslator endpoints;
+    private final String trustDomain;
+
+    OutboundClusters(ClusterTranslator clusters, EndpointTranslator endpoints, String trustDomain) {
+        this.clusters = Objects.requireNonNull(clusters, "clusters");
+        this.endpoints = Objects.requireNonNull(endpoints, "endpoints");
+        this.trustDomain = Objects.requireNonNull(trustDomain, "trustDomain");
+    }
+
+    /**
+     * Adds the clusters (CDS) and, for EDS clusters, the assignments (EDS) of one service.
+     *
+     * @param view the proxy
+     * @param s the service
+     * @param entry the ServiceEntry behind it, or null for a registry service
+     * @param dr the DestinationRule for its host seen from the proxy's namespace
+     * @param gatewayOf the east-west gateway of a network, or null
+     * @param cds where clusters go, by name
+     * @param eds where assignments go, by cluster name
+     */
+    void add(ProxyView view, FederatedService s, ServiceEntryServices.Entry entry, Optional<DestinationRule> dr,
+            Function<String, NetworkGateway> gatewayOf, Map<String, Cluster> cds, Map<String, ClusterLoadAssignment> eds) {
+        // a ServiceEntry names no identities: any mesh identity under the trust bundle is accepted
+        List<String> sans = entry != null ? List.of() : new ArrayList<>(s.spiffeIds(trustDomain));
+        boolean external = entry != null && entry.location() == ServiceEntry.Location.MESH_EXTERNAL;
+        for (ServicePort p : s.ports()) {
+            TrafficPolicy policy = dr.map(d -> d.policyFor("", p.port())).orElse(TrafficPolicy.EMPTY);
+            Optional<TrafficPolicy.LocalityLb> localityLb = policy.loadBalancer().flatMap(TrafficPolicy.LoadBalancer::locality);
+            OutboundName name = OutboundName.of(s.hostname(), p.port());
+            add(view, s, p, name, Map.of(), entry, sans, external, policy, localityLb, gatewayOf, cds, eds);
+            for (DestinationRule.Subset subset : dr.map(DestinationRule::subsets).orElse(List.of())) {
+                TrafficPolicy sp = dr.get().policyFor(subset.name(), p.port());
+                Optional<TrafficPolicy.LocalityLb> subsetLb = sp.loadBalancer()
+                        .flatMap(TrafficPolicy.LoadBalancer::locality).or(() -> localityLb);
+                OutboundName sub = new OutboundName(p.port(), subset.name(), s.hostname());
+                add(view, s, p, sub, subset.labels(), entry, sans, external, sp, subsetLb, gatewayOf, cds, eds);
+            }
+        }
+    }
+
+    private void add(ProxyView view, FederatedService s, ServicePort p, OutboundName name, Map<String, String> labels,
+            ServiceEntryServices.Entry entry, List<String> sans, boolean external, TrafficPolicy policy,
+            Optional<TrafficPolicy.LocalityLb> localityLb, Function<String, NetworkGateway> gatewayOf,
+            Map<String, Cluster> cds, Map<String, ClusterLoadAssignment> eds) {
+        if (entry != null && entry.dns()) {
+            cds.put(name.clusterName(), clusters.dnsCluster(name, dnsTargets(entry.source(), s.hostname(), p, labels),
+                    external, policy));
+            return;
+        }
+        cds.put(name.clusterName(), external ? clusters.externalCluster(name, policy)
+                : clusters.meshCluster(name, sans, policy));
+        eds.put(name.clusterName(), endpoints.forProxy(name, s, p, labels, view, gatewayOf, localityLb));
+    }
+
+    /**
+     * The names a DNS entry's cluster resolves: each endpoint whose labels match the subset (its port
+     * by port name, else the port's target port), or the host itself when the entry lists none.
+     */
+    static List<ClusterTranslator.DnsTarget> dnsTargets(ServiceEntry se, String host, ServicePort p,
+            Map<String, String> subset) {
+        List<ClusterTranslator.DnsTarget> out = new ArrayList<>();
+        if (se.endpoints().isEmpty()) {
+            out.add(new ClusterTranslator.DnsTarget(host, p.targetPort(), ""));
+            return out;
+        }
+        for (ServiceEntry.Endpoint e : se.endpoints()) {
+            if (e.labels().entrySet().containsAll(subset.entrySet())) {
+                out.add(new ClusterTranslator.DnsTarget(e.address(), e.ports().getOrDefault(p.name(), p.targetPort()),
+                        e.locality()));
+            }
+        }
+        return out;
+    }
+}
