@@ -96,14 +96,7 @@ public record Gateway(ResourceRef ref, Map<String, String> selector, List<Server
 
         /** Whether a VirtualService host of {@code vsNamespace} may bind here: some server host matches it. */
         public boolean accepts(String vsNamespace, String gatewayNamespace, String vsHost) {
-            for (ServerHost h : hosts) {
-                boolean nsOk = h.namespace().equals("*") || (h.namespace().equals(".")
-                        ? vsNamespace.equals(gatewayNamespace) : h.namespace().equals(vsNamespace));
-                if (nsOk && (Hosts.matches(h.host(), vsHost) || Hosts.matches(vsHost, h.host()))) {
-                    return true;
-                }
-            }
-            return false;
+            return hosts.stream().anyMatch(h -> h.accepts(vsNamespace, gatewayNamespace, vsHost));
         }
     }
 
@@ -131,6 +124,18 @@ public record Gateway(ResourceRef ref, Map<String, String> selector, List<Server
         public ServerHost {
             Objects.requireNonNull(namespace, "namespace");
             Objects.requireNonNull(host, "host");
+        }
+
+        /** Whether a VirtualService host of {@code vsNamespace} may bind to this host (either side may be the wildcard). */
+        public boolean accepts(String vsNamespace, String gatewayNamespace, String vsHost) {
+            boolean nsOk = namespace.equals("*") || (namespace.equals(".")
+                    ? vsNamespace.equals(gatewayNamespace) : namespace.equals(vsNamespace));
+            return nsOk && (Hosts.matches(host, vsHost) || Hosts.matches(vsHost, host));
+        }
+
+        /** Whether this host covers {@code name} (exact, {@code *}, or {@code *.suffix}). */
+        public boolean covers(String name) {
+            return Hosts.matches(host, name);
         }
     }
 

@@ -47,6 +47,11 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
         return names(gateways, ref.namespace(), gatewayNamespace, gatewayName);
     }
 
+    /** Whether a match's {@code gateways} (empty = wherever the VirtualService applies) names the Gateway. */
+    public boolean matchAppliesAt(List<String> matchGateways, String gatewayNamespace, String gatewayName) {
+        return matchGateways.isEmpty() || names(matchGateways, ref.namespace(), gatewayNamespace, gatewayName);
+    }
+
     /**
      * Whether a list of gateway references ({@code mesh}, {@code <ns>/<name>}, or {@code <name>} in
      * {@code ownNamespace}) names a gateway; {@code mesh} is named by {@code (any, "mesh")}.

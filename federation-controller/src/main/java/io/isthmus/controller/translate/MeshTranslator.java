@@ -53,6 +53,8 @@ public final class MeshTranslator {
     private final ClusterTranslator clusters = new ClusterTranslator();
     private final EndpointTranslator endpoints = new EndpointTranslator();
     private final SecretTranslator secrets = new SecretTranslator();
+    private final GatewayTranslator edgeGateways = new GatewayTranslator();
+    private final CredentialTranslator credentials = new CredentialTranslator();
     private final OutboundClusters outboundClusters;
     private final AtomicLong generation = new AtomicLong();
     private final ConcurrentHashMap<OutboundKey, Cached> outboundCache = new ConcurrentHashMap<>();
@@ -100,6 +102,15 @@ public final class MeshTranslator {
         // one computation per key and generation; concurrent callers of the same view wait for it
         ProxyResources outbound = outboundCache.compute(key, (k, old) ->
                 old != null && old.generation >= gen ? old : new Cached(gen, outbound(view))).resources;
+        if (view.isEdgeGateway() && view.generator() == ProxyView.Generator.ENVOY) {
+            // credentials depend on the proxy's cluster and proven namespace: never cached
+            TreeMap<String, Secret> creds = credentials.forProxy(view, config.get());
+            if (creds.isEmpty()) {
+                return outbound;
+            }
+            creds.putAll(outbound.secrets());
+            return new ProxyResources(outbound.listeners(), outbound.routes(), outbound.clusters(), outbound.endpoints(), creds);
+        }
         if (view.type() != ProxyView.ProxyType.SIDECAR || view.generator() != ProxyView.Generator.ENVOY) {
             return outbound;
         }
@@ -124,7 +135,9 @@ public final class MeshTranslator {
         for (NetworkGateway g : registry.gateways()) {
             gateways.putIfAbsent(g.network(), g);
         }
-        if (view.type() == ProxyView.ProxyType.ROUTER) {
+        if (view.isEdgeGateway()) {
+            edgeGatewayView(view, services, entries, gateways, cfg, b);
+        } else if (view.type() == ProxyView.ProxyType.ROUTER) {
             gatewayView(view, services, cfg, b);
         } else if (view.generator() == ProxyView.Generator.GRPC) {
             grpcView(view, services, gateways, b);
@@ -180,6 +193,27 @@ public final class MeshTranslator {
                 b.listeners.put(l.getName(), l);
             }
         }
+    }
+
+    /**
+     * An ingress or egress gateway: the clusters and endpoints a sidecar of its network and locality
+     * gets, and instead of a sidecar's listeners those of the Gateways selecting it.
+     */
+    private void edgeGatewayView(ProxyView view, List<FederatedService> services,
+            Map<String, ServiceEntryServices.Entry> entries, Map<String, NetworkGateway> gateways, MeshConfig cfg, Builder b) {
+        sidecarView(view, services, entries, gateways, cfg, b);
+        b.listeners.clear();
+        b.routes.clear();
+        Map<String, FederatedService> byHost = new java.util.HashMap<>();
+        services.forEach(s -> byHost.putIfAbsent(s.hostname(), s));
+        GatewayTranslator.Result r = edgeGateways.translate(view.labels(), view.namespace(), cfg, byHost, rbac,
+                xffNumTrustedHops(cfg));
+        b.listeners.putAll(r.listeners());
+        b.routes.putAll(r.routes());
+    }
+
+    private static int xffNumTrustedHops(MeshConfig cfg) {
+        return 0;
     }
 
     private void gatewayView(ProxyView view, List<FederatedService> services, MeshConfig cfg, Builder b) {

@@ -34,6 +34,8 @@ import java.util.TreeSet;
  * @param declaredPorts the pod ports the proxy declares it serves ({@code ISTHMUS_SERVICE_PORTS},
  *     {@code port/protocol}), container port to protocol name; used for inbound listeners when the
  *     registry does not know the pod yet
+ * @param peerIdentity the SPIFFE ID the proxy proved with its ADS client certificate; empty when it
+ *     presented none (set by the transport, not by the node)
  */
 public record ProxyView(
         String nodeId,
@@ -48,7 +50,8 @@ public record ProxyView(
         List<String> ips,
         Map<String, String> labels,
         Set<String> requestedNetworks,
-        Map<Integer, String> declaredPorts) {
+        Map<Integer, String> declaredPorts,
+        String peerIdentity) {
 
     /** The kind of proxy, the first field of Istio's node id. */
     public enum ProxyType {
@@ -83,6 +86,28 @@ public record ProxyView(
         labels = Map.copyOf(labels);
         requestedNetworks = Set.copyOf(requestedNetworks);
         declaredPorts = Map.copyOf(declaredPorts);
+        Objects.requireNonNull(peerIdentity, "peerIdentity");
+    }
+
+    /** This view with the identity the proxy proved on its connection. */
+    public ProxyView withPeerIdentity(String spiffeId) {
+        return new ProxyView(nodeId, type, generator, clusterId, network, locality, namespace, serviceAccount, podName,
+                ips, labels, requestedNetworks, declaredPorts, spiffeId);
+    }
+
+    /** The namespace of {@link #peerIdentity()} ({@code spiffe://<td>/ns/<ns>/sa/<sa>}), empty when none. */
+    public String peerNamespace() {
+        int at = peerIdentity.indexOf("/ns/");
+        if (at < 0) {
+            return "";
+        }
+        int end = peerIdentity.indexOf('/', at + 4);
+        return end < 0 ? "" : peerIdentity.substring(at + 4, end);
+    }
+
+    /** Whether this is an ingress or egress gateway: a router without a requested network view. */
+    public boolean isEdgeGateway() {
+        return type == ProxyType.ROUTER && requestedNetworks.isEmpty();
     }
 
     /**
@@ -140,7 +165,8 @@ public record ProxyView(
                 ips,
                 labels,
                 new TreeSet<>(csv(string(md, ProxyMetadata.REQUESTED_NETWORK_VIEW))),
-                declaredPorts(id, string(md, ProxyMetadata.SERVICE_PORTS)));
+                declaredPorts(id, string(md, ProxyMetadata.SERVICE_PORTS)),
+                "");
     }
 
     /** The primary pod IP, or empty. */

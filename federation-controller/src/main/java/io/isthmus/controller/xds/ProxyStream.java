@@ -198,7 +198,7 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
                 }
                 ProxyView v = ProxyView.fromNode(request.getNode());
                 checkIdentity(v);
-                view = v;
+                view = peer.map(p -> v.withPeerIdentity(p.spiffeId())).orElse(v);
                 first = true;
             }
         }
