@@ -231,20 +231,21 @@ declare -A MAX P50 P90 P99 ERR CONNS_S CPU_REQ CPU_CONN
 for r in $(seq 1 "$ROUNDS"); do
   for p in isthmus haproxy nginx; do
     echo "round $r/$ROUNDS, $p: saturation, ${RATE}/s, new connections (${SECS} s each)..." >&2
-    out="$(load io.isthmus.sidecar.bench.BenchLoad max 127.0.0.1 "${PORT[$p]}" "$HOST" "$CONNS" "$SECS")"
+    out="$(load -Dbench.warmup=2 io.isthmus.sidecar.bench.BenchLoad max 127.0.0.1 "${PORT[$p]}" "$HOST" "$CONNS" "$SECS")"
     MAX[$p]+="$(echo "$out" | awk '{print $1}') "; ERR[$p]+="$(echo "$out" | awk '{print $2}') "
     a=$(cpu_ticks "$p")
-    out="$(load io.isthmus.sidecar.bench.BenchLoad rate 127.0.0.1 "${PORT[$p]}" "$HOST" "$RATE" "$SECS")"
+    out="$(load -Dbench.warmup=5 io.isthmus.sidecar.bench.BenchLoad rate 127.0.0.1 "${PORT[$p]}" "$HOST" "$RATE" "$SECS")"
     b=$(cpu_ticks "$p")
     read -r l50 l90 l99 le <<<"$out"
     P50[$p]+="$l50 "; P90[$p]+="$l90 "; P99[$p]+="$l99 "; ERR[$p]+="$le "
-    CPU_REQ[$p]+="$(awk -v t=$((b - a)) -v k="$TCK" -v n=$((RATE * (SECS + 2))) 'BEGIN {printf "%.3f", t / k / (n / 1000)}') "
+    CPU_REQ[$p]+="$(awk -v t=$((b - a)) -v k="$TCK" -v n=$((RATE * (SECS + 5))) 'BEGIN {printf "%.3f", t / k / (n / 1000)}') "
     a=$(cpu_ticks "$p")
-    out="$(load -Dbench.keepAlive=false io.isthmus.sidecar.bench.BenchLoad max 127.0.0.1 "${PORT[$p]}" "$HOST" "$HANDSHAKERS" "$SECS")"
+    out="$(load -Dbench.warmup=2 -Dbench.keepAlive=false io.isthmus.sidecar.bench.BenchLoad max 127.0.0.1 "${PORT[$p]}" "$HOST" \
+      "$HANDSHAKERS" "$SECS")"
     b=$(cpu_ticks "$p")
-    c="$(echo "$out" | awk '{print $1}')"
-    CONNS_S[$p]+="$c "; ERR[$p]+="$(echo "$out" | awk '{print $2}') "
-    CPU_CONN[$p]+="$(awk -v t=$((b - a)) -v k="$TCK" -v n="$((c * SECS))" 'BEGIN {if (n > 0) printf "%.3f", t / k / (n / 1000); else print 0}') "
+    read -r c ce total <<<"$out"
+    CONNS_S[$p]+="$c "; ERR[$p]+="$ce "
+    CPU_CONN[$p]+="$(awk -v t=$((b - a)) -v k="$TCK" -v n="$total" 'BEGIN {if (n > 0) printf "%.3f", t / k / (n / 1000); else print 0}') "
   done
 done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -286,11 +287,13 @@ certificate is SDS \`default\` from \`--cert-dir\`, HCM with the route to a STAT
 \`http-reuse always\`) and nginx 1.22 (2 workers, upstream keepalive, \`keepalive_requests\` unlimited, no access log);
 server-side TLS session settings at their defaults, but no resumption: the client keeps no sessions. Load generator: a Vert.x client (BoringSSL, ALPN off,
 so HTTP/1.1): closed loop with ${CONNS} keep-alive connections for max requests/s; open loop at ${RATE} requests/s
-over up to 64 connections (latency from the scheduled send time, 2 s unmeasured warm-up); closed loop of
-${HANDSHAKERS} concurrent new connections, one request each, for new TLS connections/s. ${SECS} s per measurement,
+over up to 64 connections (latency from the scheduled send time, 5 s unmeasured warm-up: a cold client JVM opening
+TLS connections falls seconds behind at first); closed loop of
+${HANDSHAKERS} concurrent new connections, one request each, for new TLS connections/s. ${SECS} s per measurement
+(closed loops after 2 s unmeasured on the same client),
 medians of ${ROUNDS} rounds alternating over the proxies, after a 15 s + 5 s warm-up of each. CPU is the proxy's
-processes' user+system time during the fixed-rate run (per 1,000 requests) and the new-connection run (per
-1,000 connections); RSS at the end (nginx: master and workers). In brackets: ratio to HAProxy.
+processes' user+system time during the fixed-rate run (per 1,000 requests, warm-up included in both) and the
+new-connection run (per 1,000 connections, warm-up included in both); RSS at the end (nginx: master and workers). In brackets: ratio to HAProxy.
 
 Date: $(date -u +%Y-%m-%dT%H:%MZ). Machine: ${CPU}, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; ${JAVA}; $("$HAPROXY" -v | head -1 | cut -d' ' -f1-3); $("$NGINX" -v 2>&1 | cut -d' ' -f3); $(openssl version | cut -d' ' -f1-2).
 Load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares these cores).

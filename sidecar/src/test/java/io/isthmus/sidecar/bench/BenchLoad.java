@@ -20,10 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The benchmark's app and load generator.
  * {@code BenchLoad app PORT}: answers every request with 1 KiB.
- * {@code BenchLoad rate HOST PORT AUTHORITY RPS SECONDS}: open-loop fixed rate after 2 s of unmeasured warm-up at
- * the same rate; prints p50 p90 p99 (ms) and errors ({@code -Dbench.timeline=true}: also p50 and max per second of
+ * {@code BenchLoad rate HOST PORT AUTHORITY RPS SECONDS}: open-loop fixed rate after 2 s ({@code -Dbench.warmup=S}:
+ * S s) of unmeasured warm-up at the same rate; prints p50 p90 p99 (ms) and errors ({@code -Dbench.timeline=true}: also p50 and max per second of
  * schedule on stderr, to tell a backlog from isolated stalls).
- * {@code BenchLoad max HOST PORT AUTHORITY CONNECTIONS SECONDS}: closed loop; prints requests/s and errors.
+ * {@code BenchLoad max HOST PORT AUTHORITY CONNECTIONS SECONDS}: closed loop; prints requests/s, errors and the
+ * successful requests of the whole run ({@code -Dbench.warmup=S}: requests/s after S seconds of unmeasured warm-up
+ * on the same client).
  * HTTPS with {@code -Dbench.tls=CA_FILE}: the authority's host is the SNI and the name verified against CA_FILE's
  * roots, every handshake a full one (no session resumption). {@code -Dbench.keepAlive=false}: one request per
  * connection.
@@ -81,7 +83,7 @@ public final class BenchLoad {
         int seconds = Integer.parseInt(args[5]);
         HostAndPort authority = HostAndPort.parseAuthority(args[3], -1);
         HttpClientAgent c = client(vertx, 64);
-        int warm = rps * 2;
+        int warm = rps * Integer.getInteger("bench.warmup", 2);
         int total = rps * seconds + warm;
         long[] latencies = new long[total];
         AtomicLong errors = new AtomicLong();
@@ -128,6 +130,15 @@ public final class BenchLoad {
         int seconds = Integer.parseInt(args[5]);
         HostAndPort authority = HostAndPort.parseAuthority(args[3], -1);
         HttpClientAgent c = client(vertx, conns);
+        int warmup = Integer.getInteger("bench.warmup", 0);
+        long warmed = warmup > 0 ? closedLoop(c, args, authority, conns, warmup)[0] : 0;
+        long[] counts = closedLoop(c, args, authority, conns, seconds);
+        System.out.printf("%.0f %d %d%n", counts[0] / (double) seconds, counts[1], warmed + counts[0]);
+    }
+
+    /** Runs {@code conns} request loops for {@code seconds}; returns the successes and the errors. */
+    private static long[] closedLoop(HttpClientAgent c, String[] args, HostAndPort authority, int conns, int seconds)
+            throws InterruptedException {
         AtomicLong ok = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
@@ -136,7 +147,7 @@ public final class BenchLoad {
             loop(c, args, authority, ok, errors, end, done);
         }
         done.await();
-        System.out.printf("%.0f %d%n", ok.get() / (double) seconds, errors.get());
+        return new long[] {ok.get(), errors.get()};
     }
 
     private static void loop(HttpClientAgent c, String[] args, HostAndPort authority, AtomicLong ok, AtomicLong errors,
