@@ -70,8 +70,52 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
             informers.add(inf);
         }
         watchSecrets();
-        LOG.info("config watch started [{}] kinds={} and credential Secrets", cluster, ConfigParser.KINDS.stream().map(ConfigParser.Kind::kind).toList());
+        watchMeshConfigMaps();
+        LOG.info("config watch started [{}] kinds={} and credential Secrets and ConfigMap istio", cluster, ConfigParser.KINDS.stream().map(ConfigParser.Kind::kind).toList());
         return this;
+    }
+
+    /** The ConfigMaps named {@code istio} (mesh-wide MeshConfig in its {@code mesh} key; only the root namespace's counts). */
+    private void watchMeshConfigMaps() {
+        SharedIndexInformer<io.fabric8.kubernetes.api.model.ConfigMap> inf = client.configMaps().inAnyNamespace()
+                .withField("metadata.name", MeshSettings.NAME).runnableInformer(0);
+        inf.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(io.fabric8.kubernetes.api.model.ConfigMap c) {
+                applyConfigMap(c);
+            }
+
+            @Override
+            public void onUpdate(io.fabric8.kubernetes.api.model.ConfigMap oldC, io.fabric8.kubernetes.api.model.ConfigMap newC) {
+                applyConfigMap(newC);
+            }
+
+            @Override
+            public void onDelete(io.fabric8.kubernetes.api.model.ConfigMap c, boolean unknownFinalState) {
+                registry.delete(cluster, new ResourceRef(MeshSettings.KIND, c.getMetadata().getNamespace(), c.getMetadata().getName()));
+            }
+        });
+        inf.exceptionHandler((started, t) -> {
+            LOG.debug("config watch error [{}] ConfigMap {}", cluster, t.toString());
+            return !closed;
+        });
+        inf.start();
+        informers.add(inf);
+    }
+
+    private void applyConfigMap(io.fabric8.kubernetes.api.model.ConfigMap c) {
+        if (!MeshSettings.NAME.equals(c.getMetadata().getName())) {
+            return;
+        }
+        GenericKubernetesResource r = new GenericKubernetesResource();
+        r.setApiVersion("v1");
+        r.setKind(MeshSettings.KIND);
+        r.setMetadata(new ObjectMetaBuilder().withName(c.getMetadata().getName())
+                .withNamespace(c.getMetadata().getNamespace()).build());
+        if (c.getData() != null) {
+            r.setAdditionalProperty("data", c.getData());
+        }
+        registry.upsert(cluster, r);
     }
 
     private void watchSecrets() {

@@ -45,7 +45,9 @@ public record MeshConfig(List<MeshResource> resources, String rootNamespace) {
 
     /**
      * The DestinationRule for a host, seen from a proxy's namespace: one in the proxy's namespace wins,
-     * then one in the host's namespace, then one in the root namespace; exact hosts before wildcards.
+     * then one in the host's namespace, then one in the root namespace, then one of any other
+     * namespace (Istio exports DestinationRules to every namespace by default), by namespace and name;
+     * exact hosts before wildcards.
      */
     public Optional<DestinationRule> destinationRuleFor(String host, String proxyNamespace) {
         List<DestinationRule> matching = all(DestinationRule.class).stream()
@@ -62,7 +64,7 @@ public record MeshConfig(List<MeshResource> resources, String rootNamespace) {
                 return wild;
             }
         }
-        return Optional.empty();
+        return matching.stream().filter(d -> d.host().equals(host)).findFirst().or(() -> matching.stream().findFirst());
     }
 
     /** The Sidecar scoping a workload: one selecting its labels, else its namespace's default, else the root's. */
@@ -79,8 +81,7 @@ public record MeshConfig(List<MeshResource> resources, String rootNamespace) {
     /** The mesh-wide settings: the ConfigMap {@code istio} of the root namespace, else Istio's defaults. */
     public MeshSettings settings() {
         return all(MeshSettings.class).stream().filter(m -> m.isMeshWide(rootNamespace)).findFirst()
-                .orElseGet(() -> new MeshSettings(new ResourceRef(MeshSettings.KIND, rootNamespace, MeshSettings.NAME),
-                        Optional.empty()));
+                .orElseGet(() -> MeshSettings.defaults(new ResourceRef(MeshSettings.KIND, rootNamespace, MeshSettings.NAME)));
     }
 
     /**

@@ -8,15 +8,18 @@ import java.util.Optional;
 
 /**
  * Istio's mesh-wide {@code MeshConfig}, the supported subset, read like Istio from the {@code mesh}
- * key of the ConfigMap {@code istio} in the root namespace: {@code outboundTrafficPolicy.mode}.
+ * key of the ConfigMap {@code istio} in the root namespace: {@code outboundTrafficPolicy.mode} and
+ * {@code defaultConfig.gatewayTopology.numTrustedProxies}.
  * Other MeshConfig fields are accepted and ignored (a ConfigMap written for Istio carries many); a
  * ConfigMap with another name or namespace is held but means nothing.
  *
  * @param ref the ConfigMap
  * @param outboundTrafficPolicy the mesh-wide mode, empty = ALLOW_ANY (Istio's default)
+ * @param numTrustedProxies how many proxies in front of the ingress gateways are trusted to append
+ *     to {@code X-Forwarded-For} (default 0)
  */
-public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPolicy> outboundTrafficPolicy)
-        implements MeshResource {
+public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPolicy> outboundTrafficPolicy,
+                           int numTrustedProxies) implements MeshResource {
 
     /** Kind name (a core {@code v1} ConfigMap). */
     public static final String KIND = "ConfigMap";
@@ -28,6 +31,14 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
     public MeshSettings {
         Objects.requireNonNull(ref, "ref");
         Objects.requireNonNull(outboundTrafficPolicy, "outboundTrafficPolicy");
+        if (numTrustedProxies < 0) {
+            throw new IllegalArgumentException("numTrustedProxies < 0: " + numTrustedProxies);
+        }
+    }
+
+    /** Istio's defaults for a ConfigMap. */
+    static MeshSettings defaults(ResourceRef ref) {
+        return new MeshSettings(ref, Optional.empty(), 0);
     }
 
     /** Whether this ConfigMap is the mesh's ({@code istio} in {@code rootNamespace}). */
@@ -43,18 +54,18 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
      */
     static MeshSettings parse(ResourceRef ref, GenericKubernetesResource r) {
         if (!ref.name().equals(NAME)) {
-            return new MeshSettings(ref, Optional.empty());
+            return defaults(ref);
         }
         Object data = r.getAdditionalProperties().get("data");
         if (data == null) {
-            return new MeshSettings(ref, Optional.empty());
+            return defaults(ref);
         }
         if (!(data instanceof Map<?, ?> dm)) {
             throw new ConfigException(ref, "data", "must be an object");
         }
         Object mesh = dm.get(KEY);
         if (mesh == null) {
-            return new MeshSettings(ref, Optional.empty());
+            return defaults(ref);
         }
         if (!(mesh instanceof String text)) {
             throw new ConfigException(ref, "data." + KEY, "must be a string holding MeshConfig YAML");
@@ -84,6 +95,12 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
             otp.allowOnly("mode");
             mode = Optional.ofNullable(otp.enumValue("mode", Sidecar.OutboundTrafficPolicy.class, null));
         }
-        return new MeshSettings(ref, mode);
+        int trusted = 0;
+        Fields dc = f.obj("defaultConfig");
+        Fields topology = dc == null ? null : dc.obj("gatewayTopology");
+        if (topology != null) {
+            trusted = topology.integer("numTrustedProxies", 0, 0, 64);
+        }
+        return new MeshSettings(ref, mode, trusted);
     }
 }

@@ -179,6 +179,9 @@ class EgressTranslationTest {
             assertThat(m.getSanType()).isEqualTo(SubjectAltNameMatcher.SanType.DNS);
             assertThat(m.getMatcher().getExact()).isEqualTo("api.example.com");
         });
+        assertThat(unpackTls(sidecarIn("other").clusters().get("outbound|443||api.example.com")).getSni())
+                .as("a DestinationRule of another namespace applies where none is closer (exported to all)")
+                .isEqualTo("api.example.com");
 
         // explicit subjectAltNames replace the SNI; credentialName gives the CA by SDS
         assertThat(apply("""
