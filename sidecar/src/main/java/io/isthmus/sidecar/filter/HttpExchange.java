@@ -111,6 +111,12 @@ public final class HttpExchange {
         if (finished) {
             return;
         }
+        if (r.directResponse().isPresent()) {
+            r.directResponse().get().flag().ifPresent(f -> flags.add(f.code()));
+            r.directResponse().get().write(request.response(), flagsText());
+            finish(r.directResponse().get().status());
+            return;
+        }
         clusterName = r.pickCluster(ctx.random());
         Optional<UpstreamCluster> c = ctx.directory().cluster(clusterName);
         if (c.isEmpty()) {

@@ -19,10 +19,12 @@ import java.util.random.RandomGenerator;
  * @param hostRewrite replaces the Host/:authority when non-empty
  * @param fault fault injection, when configured
  * @param mirrors clusters that receive a copy of the request (responses ignored)
+ * @param directResponse the fixed answer of a {@code direct_response} route (then {@code targets} is empty)
  */
 public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers, List<WeightedTarget> targets,
                          Duration timeout, RetryPolicy retry, String prefixRewrite, String hostRewrite,
-                         Optional<FaultPolicy> fault, List<MirrorPolicy> mirrors) {
+                         Optional<FaultPolicy> fault, List<MirrorPolicy> mirrors,
+                         Optional<DirectResponse> directResponse) {
 
     public RouteEntry {
         Objects.requireNonNull(name, "name");
@@ -35,10 +37,11 @@ public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers,
         Objects.requireNonNull(hostRewrite, "hostRewrite");
         Objects.requireNonNull(fault, "fault");
         mirrors = List.copyOf(mirrors);
-        if (targets.isEmpty()) {
-            throw new IllegalArgumentException("a route needs at least one cluster");
+        Objects.requireNonNull(directResponse, "directResponse");
+        if (directResponse.isPresent() != targets.isEmpty()) {
+            throw new IllegalArgumentException("a route needs at least one cluster, or a direct response and none");
         }
-        if (targets.stream().mapToLong(WeightedTarget::weight).sum() <= 0) {
+        if (directResponse.isEmpty() && targets.stream().mapToLong(WeightedTarget::weight).sum() <= 0) {
             throw new IllegalArgumentException("cluster weights must not all be zero");
         }
     }

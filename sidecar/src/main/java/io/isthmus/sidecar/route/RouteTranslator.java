@@ -65,16 +65,17 @@ public final class RouteTranslator {
             RetryPolicy vhRetry = vh.hasRetryPolicy() ? retry(name, f + ".retry_policy", vh.getRetryPolicy()) : RetryPolicy.NONE;
             List<RouteEntry> routes = new ArrayList<>();
             for (int j = 0; j < vh.getRoutesCount(); j++) {
-                routes.add(route(name, f + ".routes[" + j + "]", vh.getRoutes(j), vhRetry));
+                routes.add(route(name, f + ".routes[" + j + "]", vh.getRoutes(j), vhRetry, vh.getName()));
             }
             vhosts.add(new VirtualHostEntry(vh.getName(), vh.getDomainsList(), routes));
         }
         return new RouteTable(name, vhosts);
     }
 
-    private static RouteEntry route(String rc, String f, Route r, RetryPolicy vhRetry) throws InvalidResourceException {
-        if (!r.hasRoute()) {
-            throw invalid(rc, f, "only route actions are supported (not redirect, direct_response, filter_action)");
+    private static RouteEntry route(String rc, String f, Route r, RetryPolicy vhRetry, String vhName)
+            throws InvalidResourceException {
+        if (!r.hasRoute() && !r.hasDirectResponse()) {
+            throw invalid(rc, f, "only route and direct_response actions are supported (not redirect, filter_action)");
         }
         if (r.getRequestHeadersToAddCount() > 0 || r.getResponseHeadersToAddCount() > 0
                 || r.getRequestHeadersToRemoveCount() > 0 || r.getResponseHeadersToRemoveCount() > 0) {
@@ -100,6 +101,10 @@ public final class RouteTranslator {
         List<HeaderMatch> headers = new ArrayList<>();
         for (int k = 0; k < m.getHeadersCount(); k++) {
             headers.add(header(rc, f + ".match.headers[" + k + "]", m.getHeaders(k)));
+        }
+        if (r.hasDirectResponse()) {
+            return new RouteEntry(r.getName(), path, headers, List.of(), Duration.ZERO, RetryPolicy.NONE, "", "",
+                    Optional.empty(), List.of(), Optional.of(DirectResponse.of(rc, f, r, vhName)));
         }
         RouteAction a = r.getRoute();
         List<WeightedTarget> targets = new ArrayList<>();
@@ -152,7 +157,7 @@ public final class RouteTranslator {
         }
         try {
             return new RouteEntry(r.getName(), path, headers, targets, timeout, retry, a.getPrefixRewrite(),
-                    a.getHostRewriteLiteral(), fault, mirrors);
+                    a.getHostRewriteLiteral(), fault, mirrors, Optional.empty());
         } catch (IllegalArgumentException e) {
             throw invalid(rc, f, e.getMessage());
         }

@@ -64,11 +64,12 @@ public final class ProxyTelemetry {
 
     /** Records one finished HTTP request: metrics and one access-log line. */
     public void record(RequestRecord r) {
-        HttpKey key = new HttpKey(r.direction(), r.cluster(), r.peerPrincipal(), r.grpc(), r.status(), r.flags());
+        HttpKey key = new HttpKey(r.direction(), r.cluster(), r.peerPrincipal(), r.grpc(), r.status(), r.flags(),
+                requestedHost(r));
         HttpMeters m = httpMeters.get(key);
         if (m == null) {
             if (httpMeters.size() >= MAX_SERIES) {
-                key = new HttpKey(r.direction(), "other", "other", r.grpc(), r.status(), r.flags());
+                key = new HttpKey(r.direction(), "other", "other", r.grpc(), r.status(), r.flags(), "");
             }
             m = httpMeters.computeIfAbsent(key, this::register);
         }
@@ -81,8 +82,22 @@ public final class ProxyTelemetry {
         }
     }
 
+    /**
+     * The Host of an outbound request that reached no mesh cluster (a {@code block_all} refusal, a
+     * direct response), which then names the destination service as in Istio; empty otherwise.
+     */
+    private static String requestedHost(RequestRecord r) {
+        if ("inbound".equals(r.direction()) || OutboundName.parseClusterName(r.cluster()).isPresent()
+                || r.authority() == null || r.authority().isEmpty()) {
+            return "";
+        }
+        String a = r.authority();
+        int colon = a.lastIndexOf(':');
+        return colon > 0 && a.indexOf(']') < colon ? a.substring(0, colon) : a;
+    }
+
     private HttpMeters register(HttpKey k) {
-        Tags tags = labels(k.direction(), k.cluster(), k.peer())
+        Tags tags = labels(k.direction(), k.cluster(), k.peer(), k.host())
                 .and("request_protocol", k.grpc() ? "grpc" : "http")
                 .and("response_code", Integer.toString(k.status()))
                 .and("response_flags", k.flags());
@@ -97,7 +112,8 @@ public final class ProxyTelemetry {
     }
 
     /** What distinguishes one HTTP metric series from another. */
-    private record HttpKey(String direction, String cluster, String peer, boolean grpc, int status, String flags) {
+    private record HttpKey(String direction, String cluster, String peer, boolean grpc, int status, String flags,
+                           String host) {
     }
 
     /** The meters of one HTTP series. */
@@ -107,19 +123,19 @@ public final class ProxyTelemetry {
 
     /** Records an opened TCP proxy connection. */
     public void tcpOpened(String direction, String cluster, String peer) {
-        Counter.builder("istio_tcp_connections_opened").tags(bounded(labels(direction, cluster, peer))).register(registry)
+        Counter.builder("istio_tcp_connections_opened").tags(bounded(labels(direction, cluster, peer, ""))).register(registry)
                 .increment();
     }
 
     /** Records a closed TCP proxy connection and its bytes. */
     public void tcpClosed(String direction, String cluster, String peer, long sent, long received) {
-        Tags tags = bounded(labels(direction, cluster, peer));
+        Tags tags = bounded(labels(direction, cluster, peer, ""));
         Counter.builder("istio_tcp_connections_closed").tags(tags).register(registry).increment();
         Counter.builder("istio_tcp_sent_bytes").tags(tags).register(registry).increment(sent);
         Counter.builder("istio_tcp_received_bytes").tags(tags).register(registry).increment(received);
     }
 
-    private Tags labels(String direction, String cluster, String peerPrincipal) {
+    private Tags labels(String direction, String cluster, String peerPrincipal, String requestedHost) {
         boolean inbound = "inbound".equals(direction);
         String own = ownSpiffeId.get();
         String peer = peerPrincipal.isEmpty() ? "unknown" : peerPrincipal;
@@ -133,6 +149,9 @@ public final class ProxyTelemetry {
             String[] parts = destService.split("\\.");
             destServiceName = parts[0];
             destServiceNs = parts.length > 1 ? parts[1] : "unknown";
+        } else if (!inbound && !requestedHost.isEmpty()) {
+            destService = requestedHost;
+            destServiceName = requestedHost;
         } else if (inbound) {
             destService = node.app();
             destServiceName = node.app();
