@@ -213,7 +213,7 @@ public final class MeshTranslator {
     }
 
     private static int xffNumTrustedHops(MeshConfig cfg) {
-        return 0;
+        return cfg.settings().numTrustedProxies();
     }
 
     private void gatewayView(ProxyView view, List<FederatedService> services, MeshConfig cfg, Builder b) {
