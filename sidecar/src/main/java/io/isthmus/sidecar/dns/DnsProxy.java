@@ -47,7 +47,10 @@ import java.util.concurrent.TimeUnit;
  * ({@link MeshHostnames}) are answered with {@link XdsNames#OUTBOUND_BIND_ADDRESS} so that the
  * app's connection lands on the outbound listener of the port it calls; AAAA and other types for
  * mesh names get an empty NOERROR answer (so clients fall back to IPv4); other names are forwarded
- * to the upstream resolver, or answered NXDOMAIN when there is none. Malformed packets are dropped.
+ * to the upstream resolver, or answered NXDOMAIN when there is none — except while a route
+ * configuration holds the {@code block_all} virtual host (REGISTRY_ONLY, {@link MeshHostnames#blockAll()}):
+ * then every name is answered like a mesh name, so the call reaches the proxy, which refuses it with
+ * {@code 502 NR} and counts it (there is no iptables capture). Malformed packets are dropped.
  * UDP only; runs on its own single Netty event loop.
  */
 public final class DnsProxy implements AutoCloseable {
@@ -149,7 +152,7 @@ public final class DnsProxy implements AutoCloseable {
                 reply(ctx, query, DnsResponseCode.FORMERR, null, false);
                 return;
             }
-            if (hostnames.contains(q.name())) {
+            if (hostnames.contains(q.name()) || hostnames.blockAll()) {
                 boolean a = q.type() == DnsRecordType.A;
                 reply(ctx, query, DnsResponseCode.NOERROR, q, a);
             } else if (upstream.isPresent()) {
