@@ -37,6 +37,7 @@ import io.isthmus.controller.config.MeshConfig;
 import io.isthmus.controller.config.VirtualService;
 import io.isthmus.controller.registry.FederatedService;
 import io.isthmus.controller.translate.GatewayRoutes.Bound;
+import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.XdsNames;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -133,7 +134,7 @@ public final class GatewayTranslator {
                         passthrough(port, b, cfg, services, taken, l);
                         continue;
                     }
-                    List<String> names = b.server().hostNames().contains("*") ? List.of() : b.server().hostNames();
+                    List<String> names = serverNames(b.server(), proxyNamespace);
                     if (!claim(taken, names)) {
                         warnOnce(b.gateway().ref() + ": HTTPS server " + b.server().port().name() + " on port " + port
                                 + " dropped: its hosts " + b.server().hostNames() + " are already served on this port");
@@ -156,6 +157,26 @@ public final class GatewayTranslator {
             }
         }
         return new Result(listeners, routes);
+    }
+
+    /**
+     * The SNI names of a terminating server's chain: its hosts ({@code *} → none). An ISTIO_MUTUAL
+     * server also matches the mesh SNI of services of the gateway's namespace
+     * ({@code *.<ns>.svc.cluster.local}), since sidecars reach it as an ordinary mesh service
+     * ({@code outbound_.443_._.istio-egressgateway.istio-system.svc.cluster.local}).
+     */
+    static List<String> serverNames(Gateway.Server s, String proxyNamespace) {
+        if (s.hostNames().contains("*")) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>(s.hostNames());
+        if (s.tlsMode() == Gateway.TlsMode.ISTIO_MUTUAL && !proxyNamespace.isEmpty()) {
+            String mesh = "*" + MeshLabels.serviceHostname("x", proxyNamespace).substring(1);
+            if (!names.contains(mesh)) {
+                names.add(mesh);
+            }
+        }
+        return names;
     }
 
     /** The SDS names of a server's certificate and CA: {@code kubernetes://<credentialName>[-cacert]} or {@code default}/{@code ROOTCA}. */

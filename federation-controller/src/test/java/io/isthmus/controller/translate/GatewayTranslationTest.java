@@ -290,6 +290,63 @@ class GatewayTranslationTest {
     }
 
     @Test
+    void egressGatewayTerminatesMeshMtlsAndRoutesByMatchGateways() throws Exception {
+        apply("""
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: egress, namespace: istio-system}
+                spec:
+                  selector: {istio: egressgateway}
+                  servers:
+                  - port: {number: 8443, name: https, protocol: HTTPS}
+                    hosts: [api.external.test]
+                    tls: {mode: ISTIO_MUTUAL}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: api, namespace: default}
+                spec:
+                  hosts: [api.external.test]
+                  gateways: [mesh, istio-system/egress]
+                  http:
+                  - match:
+                    - gateways: [mesh]
+                    route:
+                    - destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 443}}
+                  - match:
+                    - gateways: [istio-system/egress]
+                    route:
+                    - destination: {host: api.external.test, port: {number: 443}}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: deny-client, namespace: istio-system}
+                spec:
+                  selector: {matchLabels: {istio: egressgateway}}
+                  action: DENY
+                  rules:
+                  - from:
+                    - source: {principals: ["cluster.local/ns/default/sa/client"]}
+                """);
+        ProxyResources r = translator.resourcesFor(ingress("egressgateway", null, null));
+        FilterChain fc = r.listeners().get("0.0.0.0_8443").getFilterChains(0);
+        assertThat(fc.getFilterChainMatch().getServerNamesList())
+                .containsExactly("api.external.test", "*.istio-system.svc.cluster.local");
+        DownstreamTlsContext tls = fc.getTransportSocket().getTypedConfig().unpack(DownstreamTlsContext.class);
+        assertThat(tls.getCommonTlsContext().getTlsCertificateSdsSecretConfigs(0).getName()).isEqualTo("default");
+        assertThat(tls.getCommonTlsContext().getValidationContextSdsSecretConfig().getName()).isEqualTo("ROOTCA");
+        assertThat(tls.getRequireClientCertificate().getValue()).isTrue();
+        HttpConnectionManager h = hcm(fc);
+        assertThat(h.getHttpFiltersList()).extracting(HttpFilter::getName)
+                .containsExactly("envoy.filters.http.rbac", "envoy.filters.http.router");
+        assertThat(h.getForwardClientCertDetails()).isEqualTo(HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET);
+        VirtualHost vh = r.routes().get("https.8443.https.egress.istio-system").getVirtualHosts(0);
+        assertThat(vh.getDomainsList()).containsExactly("api.external.test", "api.external.test:8443");
+        assertThat(vh.getRoutesList()).extracting(x -> x.getRoute().getCluster())
+                .containsExactly("outbound|443||api.external.test");
+    }
+
+    @Test
     void otherRoutersAndSidecarsAreUnchanged() throws Exception {
         apply(GATEWAY);
         assertThat(translator.resourcesFor(ingress("egressgateway", null, null)).listeners()).isEmpty();
