@@ -43,6 +43,8 @@ public final class HttpExchange {
     private String requestId = "";
     private String traceparent = "";
     private String peerPrincipal = "";
+    /** The verified SPIFFE ID of the downstream peer (the caller), empty when not mutual TLS. */
+    private String downstreamPrincipal = "";
     private String routeName = "";
     private String clusterName = "";
     private String upstreamHost = "";
@@ -66,6 +68,7 @@ public final class HttpExchange {
 
     private void start() {
         peerPrincipal = peerIdentity();
+        downstreamPrincipal = peerPrincipal;
         MultiMap headers = forwardHeaders();
         requestId = RequestIds.ensure(headers);
         traceparent = headers.get(RequestIds.TRACEPARENT);
@@ -370,7 +373,7 @@ public final class HttpExchange {
         ctx.telemetry().record(new RequestRecord(ctx.direction().label(), ctx.listener(), request.method().name(),
                 authority(), request.uri(), protocol, sent, flagsText(), routeName, clusterName, upstreamHost, attempts,
                 Math.max(requestBytes, request.bytesRead()), responseBytes, (System.nanoTime() - startNanos) / 1e6, requestId, traceparent,
-                peerPrincipal, remote, isGrpc()));
+                peerPrincipal, remote, isGrpc(), downstreamPrincipal));
     }
 
     String flagsText() {

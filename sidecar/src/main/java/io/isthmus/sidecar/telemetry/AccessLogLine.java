@@ -26,6 +26,7 @@ final class AccessLogLine {
         field(b, "x_request_id", r.requestId()).append(',');
         field(b, "traceparent", r.traceparent()).append(',');
         field(b, "peer_principal", r.peerPrincipal()).append(',');
+        field(b, "downstream_principal", r.downstreamPrincipal()).append(',');
         field(b, "downstream_remote_address", r.downstreamAddress());
         return b.append('}').toString();
     }

@@ -26,15 +26,18 @@ import java.util.Objects;
  *     peer, empty when not mutual TLS
  * @param downstreamAddress the client address
  * @param grpc true for gRPC requests ({@code content-type: application/grpc*})
+ * @param downstreamPrincipal the verified SPIFFE ID of the caller (downstream mutual TLS peer), empty when none;
+ *     at a gateway this is who made the call, while {@code peerPrincipal} of an outbound request is the upstream
  */
 public record RequestRecord(String direction, String listener, String method, String authority, String path,
                             String protocol, int status, String flags, String route, String cluster,
                             String upstreamHost, int attempts, long requestBytes, long responseBytes,
                             double durationMillis, String requestId, String traceparent, String peerPrincipal,
-                            String downstreamAddress, boolean grpc) {
+                            String downstreamAddress, boolean grpc, String downstreamPrincipal) {
     public RequestRecord {
         Objects.requireNonNull(direction, "direction");
         Objects.requireNonNull(flags, "flags");
         Objects.requireNonNull(peerPrincipal, "peerPrincipal");
+        Objects.requireNonNull(downstreamPrincipal, "downstreamPrincipal");
     }
 }

@@ -1,0 +1,27 @@
+package io.isthmus.sidecar.telemetry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The access-log line of a call through the egress gateway names the caller (the downstream mutual
+ * TLS peer), the Host, the upstream cluster and the endpoint it went to.
+ */
+class AccessLogLineTest {
+
+    @Test
+    void anEgressCallNamesItsCallerAndUpstream() {
+        RequestRecord r = new RequestRecord("outbound", "0.0.0.0_8443", "GET", "external.test", "/get", "HTTP/1.1", 200, "-",
+                "", "outbound|443||external.test", "127.0.0.1:8443", 1, 0, 8, 1.5, "id-1", "", "",
+                "10.1.0.7:41234", false, "spiffe://cluster.local/ns/default/sa/sleep");
+
+        String line = AccessLogLine.json(r);
+
+        assertThat(line).contains("\"downstream_principal\":\"spiffe://cluster.local/ns/default/sa/sleep\"")
+                .contains("\"authority\":\"external.test\"")
+                .contains("\"upstream_cluster\":\"outbound|443||external.test\"")
+                .contains("\"upstream_host\":\"127.0.0.1:8443\"")
+                .contains("\"response_code\":200");
+    }
+}
