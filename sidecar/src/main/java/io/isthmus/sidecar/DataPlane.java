@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.isthmus.mesh.Locality;
 import io.isthmus.sidecar.admin.EndpointStatus;
 import io.isthmus.sidecar.bootstrap.NodeInfo;
@@ -22,6 +23,7 @@ import io.isthmus.sidecar.route.RouteTranslator;
 import io.isthmus.sidecar.telemetry.NodeIdentity;
 import io.isthmus.sidecar.telemetry.ProxyTelemetry;
 import io.isthmus.sidecar.tls.MeshTls;
+import io.isthmus.sidecar.tls.NamedSecrets;
 import io.isthmus.sidecar.tls.SecretLookup;
 import io.isthmus.sidecar.tls.TlsMaterial;
 import io.isthmus.sidecar.tls.TlsMaterialSource;
@@ -65,6 +67,8 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
     private final ClusterManager clusterManager;
     private final ListenerManager listenerManager;
     private volatile Map<String, RouteTable> routeTables = Map.of();
+    /** SDS secrets other than {@code default} and {@code ROOTCA}: gateway credentials, for listeners and clusters. */
+    private final NamedSecrets namedSecrets = new NamedSecrets();
 
     /**
      * How to run the data plane.
@@ -103,7 +107,9 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
         MeshTls tls = new MeshTls(options.tls());
         this.clusterManager = new ClusterManager(vertx, tls, options.nanoClock(), options.random(), options.drainTime(),
                 options.telemetry().registry());
-        this.listenerManager = new ListenerManager(vertx, tls, this::context, options.eventLoops());
+        this.clusterManager.useSecrets(SecretLookup.of(namedSecrets::certificate, namedSecrets::trustedCa));
+        this.listenerManager = new ListenerManager(vertx, tls, namedSecrets, options.nanoClock(), this::context,
+                options.eventLoops());
     }
 
     /** Starts a data plane with explicit options; it serves nothing until resources arrive. */
@@ -179,6 +185,19 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
             });
             LOG.info("routes applied [version={} count={}]", version, resources.size());
         };
+    }
+
+    @Override
+    public ResourceHandler<Secret> secrets() {
+        return (resources, version) -> {
+            guard(() -> namedSecrets.apply(resources));
+            LOG.info("secrets applied [version={} count={}]", version, resources.size());
+        };
+    }
+
+    /** The named SDS secrets in force (gateway credentials). */
+    public NamedSecrets namedSecrets() {
+        return namedSecrets;
     }
 
     @Override

@@ -224,6 +224,11 @@ public final class Sidecar implements AutoCloseable {
             public ResourceHandler<ClusterLoadAssignment> endpoints() {
                 return sink.endpoints();
             }
+
+            @Override
+            public ResourceHandler<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret> secrets() {
+                return sink.secrets();
+            }
         };
     }
 

@@ -24,6 +24,8 @@ public enum ResponseFlag {
     NO_CLUSTER_FOUND("NC", 503),
     /** Denied by an RBAC policy. */
     RBAC_ACCESS_DENIED("RBAC", 403),
+    /** Refused by the local rate limit filter. */
+    RATE_LIMITED("RL", 429),
     /** Aborted by fault injection. */
     FAULT_INJECTED("FI", 503),
     /** Delayed by fault injection (informational; the request continued). */

@@ -12,9 +12,18 @@ import java.util.Optional;
  * @param inlineRoutes an inline route configuration
  * @param rbac authorization filters in order (each ALLOW or DENY)
  * @param forwardClientCert how {@code x-forwarded-client-cert} is handled
+ * @param forwarded how the client's address is learnt and passed on ({@code use_remote_address},
+ *     {@code xff_num_trusted_hops})
+ * @param maxRequestHeadersBytes largest request header block accepted ({@code max_request_headers_kb},
+ *     default 60 KiB); larger requests are answered 431
+ * @param rateLimit the local rate limit filter, when configured
  */
 public record HttpChain(String statPrefix, String rdsName, Optional<io.isthmus.sidecar.route.RouteTable> inlineRoutes,
-                        List<RbacPolicy> rbac, ClientCertForwarding forwardClientCert) {
+                        List<RbacPolicy> rbac, ClientCertForwarding forwardClientCert, Forwarded forwarded,
+                        int maxRequestHeadersBytes, Optional<LocalRateLimit> rateLimit) {
+
+    /** Envoy's default header block limit (60 KiB). */
+    public static final int DEFAULT_MAX_REQUEST_HEADERS_BYTES = 60 * 1024;
 
     public HttpChain {
         Objects.requireNonNull(statPrefix, "statPrefix");
@@ -22,6 +31,11 @@ public record HttpChain(String statPrefix, String rdsName, Optional<io.isthmus.s
         Objects.requireNonNull(inlineRoutes, "inlineRoutes");
         rbac = List.copyOf(rbac);
         Objects.requireNonNull(forwardClientCert, "forwardClientCert");
+        Objects.requireNonNull(forwarded, "forwarded");
+        Objects.requireNonNull(rateLimit, "rateLimit");
+        if (maxRequestHeadersBytes < 1024) {
+            throw new IllegalArgumentException("maxRequestHeadersBytes must be >= 1 KiB");
+        }
         if (rdsName.isEmpty() == inlineRoutes.isEmpty()) {
             throw new IllegalArgumentException("exactly one of rds and route_config is needed");
         }
@@ -37,5 +51,25 @@ public record HttpChain(String statPrefix, String rdsName, Optional<io.isthmus.s
         FORWARD_ONLY,
         /** Append this connection's details to an incoming header (APPEND_FORWARD). */
         APPEND_FORWARD
+    }
+
+    /**
+     * How the connection manager treats {@code x-forwarded-for}.
+     *
+     * @param useRemoteAddress the client is the connection's peer (edge proxies): the peer is appended
+     *     to {@code x-forwarded-for}, {@code x-forwarded-proto} is set from the connection and
+     *     {@code x-envoy-external-address} names the client
+     * @param trustedHops {@code xff_num_trusted_hops}: how many addresses at the right end of an
+     *     incoming {@code x-forwarded-for} come from trusted proxies; the client is the next one
+     */
+    public record Forwarded(boolean useRemoteAddress, int trustedHops) {
+        /** The sidecar default: headers passed unchanged. */
+        public static final Forwarded PASS = new Forwarded(false, 0);
+
+        public Forwarded {
+            if (trustedHops < 0) {
+                throw new IllegalArgumentException("trustedHops must be >= 0");
+            }
+        }
     }
 }

@@ -16,6 +16,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
+import io.isthmus.sidecar.route.VirtualHostEntry;
 import java.net.InetAddress;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -34,10 +36,17 @@ public final class HttpExchange {
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
             "transfer-encoding", "upgrade", "te", "host", "http2-settings", "trailer");
     private static final String XFCC = "x-forwarded-client-cert";
+    private static final String XFF = "x-forwarded-for";
+    private static final String XFP = "x-forwarded-proto";
+    private static final String EXTERNAL_ADDRESS = "x-envoy-external-address";
 
     private final HttpServerRequest request;
     private final ListenerContext ctx;
     private final HttpChain chain;
+    private final SocketAddress remote;
+    private final SocketAddress local;
+    /** The client as the connection manager trusts it: the peer, or an address of x-forwarded-for. */
+    private String clientAddress = "";
     private final long startNanos = System.nanoTime();
     private final Set<String> flags = new LinkedHashSet<>();
     private String requestId = "";
@@ -54,16 +63,28 @@ public final class HttpExchange {
     private boolean finished;
     private UpstreamCluster cluster;
 
-    private HttpExchange(HttpServerRequest request, ListenerContext ctx, HttpChain chain) {
+    private HttpExchange(HttpServerRequest request, ListenerContext ctx, HttpChain chain, SocketAddress remote,
+                         SocketAddress local) {
         this.request = request;
         this.ctx = ctx;
         this.chain = chain;
+        this.remote = remote;
+        this.local = local;
     }
 
     /** Handles one request. */
     public static void handle(HttpServerRequest request, ListenerContext ctx, HttpChain chain) {
+        handle(request, ctx, chain, request.remoteAddress(), request.localAddress());
+    }
+
+    /**
+     * Handles one request whose connection came from {@code remote} to {@code local} (which differ from
+     * the request's own addresses when a listener's front socket handed the connection over loopback).
+     */
+    public static void handle(HttpServerRequest request, ListenerContext ctx, HttpChain chain, SocketAddress remote,
+                              SocketAddress local) {
         request.pause();
-        new HttpExchange(request, ctx, chain).start();
+        new HttpExchange(request, ctx, chain, remote, local).start();
     }
 
     private void start() {
@@ -83,7 +104,12 @@ public final class HttpExchange {
         Optional<RouteTable> table = chain.inlineRoutes().or(() -> ctx.directory().routeTable(chain.rdsName()));
         HeaderMatch.RequestView view = new HeaderMatch.RequestView(request.method().name(), authority, path,
                 request.scheme() == null ? "http" : request.scheme(), request.headers());
-        Optional<RouteEntry> route = table.flatMap(t -> t.virtualHost(authority)).flatMap(vh -> vh.route(view));
+        Optional<VirtualHostEntry> vhost = table.flatMap(t -> t.virtualHost(authority));
+        if (vhost.isPresent() && vhost.get().requireTls() != VirtualHostEntry.RequireTls.NONE && !request.isSSL()) {
+            redirectToHttps(authority);
+            return;
+        }
+        Optional<RouteEntry> route = vhost.flatMap(vh -> vh.route(view));
         if (route.isEmpty()) {
             fail(ProxyFailure.of(ResponseFlag.NO_ROUTE_FOUND, "no route for " + authority + path));
             return;
@@ -92,6 +118,20 @@ public final class HttpExchange {
         routeName = r.name();
         if (!chain.rbac().isEmpty() && !RbacPolicy.allowedByAll(chain.rbac(), rbacRequest(authority, headers))) {
             fail(ProxyFailure.of(ResponseFlag.RBAC_ACCESS_DENIED, "RBAC: access denied"));
+            return;
+        }
+        if (chain.rateLimit().isPresent() && !chain.rateLimit().get().tryAcquire(clientAddress)) {
+            ctx.telemetry().registry().counter("isthmus_downstream_rejected", "listener", ctx.listener(), "reason", "rate_limit")
+                    .increment();
+            flags.add(ResponseFlag.RATE_LIMITED.code());
+            var response = request.response().setStatusCode(ResponseFlag.RATE_LIMITED.status())
+                    .putHeader("x-local-rate-limit", "true")
+                    .putHeader(ErrorResponder.FLAGS_HEADER, flagsText())
+                    .putHeader("content-type", "text/plain")
+                    .putHeader("server", "isthmus");
+            chain.rateLimit().get().responseHeaders().forEach(h -> response.putHeader(h.getKey(), h.getValue()));
+            response.end("local_rate_limited\n");
+            finish(ResponseFlag.RATE_LIMITED.status());
             return;
         }
         if (r.fault().isPresent()) {
@@ -240,7 +280,54 @@ public final class HttpExchange {
         if (ctx.direction() == Direction.INBOUND) {
             clientCertHeader(out);
         }
+        forwardedFor(out);
         return out;
+    }
+
+    /**
+     * Envoy's {@code use_remote_address}: the client is the peer, or with N trusted hops the Nth
+     * address from the right of the incoming {@code x-forwarded-for}; the peer is appended to it,
+     * {@code x-forwarded-proto} says how the client connected and {@code x-envoy-external-address}
+     * names the client. Without it the headers pass unchanged and the client is the peer.
+     */
+    private void forwardedFor(MultiMap out) {
+        String peer = remote == null || remote.hostAddress() == null ? "" : remote.hostAddress();
+        clientAddress = peer;
+        if (!chain.forwarded().useRemoteAddress()) {
+            return;
+        }
+        java.util.List<String> xff = new java.util.ArrayList<>();
+        for (String v : out.getAll(XFF)) {
+            for (String a : v.split(",")) {
+                if (!a.isBlank()) {
+                    xff.add(a.trim());
+                }
+            }
+        }
+        int hops = chain.forwarded().trustedHops();
+        if (hops > 0 && xff.size() >= hops) {
+            clientAddress = xff.get(xff.size() - hops);
+        }
+        if (!peer.isEmpty()) {
+            xff.add(peer);
+        }
+        out.remove(XFF);
+        if (!xff.isEmpty()) {
+            out.set(XFF, String.join(",", xff));
+        }
+        out.set(XFP, request.isSSL() ? "https" : "http");
+        out.remove(EXTERNAL_ADDRESS);
+        if (!clientAddress.isEmpty()) {
+            out.set(EXTERNAL_ADDRESS, clientAddress);
+        }
+    }
+
+    /** {@code require_tls}: a plaintext request is sent to the same URL over https (301). */
+    private void redirectToHttps(String authority) {
+        String host = request.authority() == null ? authority : request.authority().host();
+        String location = "https://" + host + (request.uri() == null || request.uri().isEmpty() ? "/" : request.uri());
+        request.response().setStatusCode(301).putHeader("location", location).putHeader("server", "isthmus").end();
+        finish(301);
     }
 
     private void clientCertHeader(MultiMap out) {
@@ -285,16 +372,16 @@ public final class HttpExchange {
         InetAddress src = null;
         InetAddress dst = null;
         try {
-            if (request.remoteAddress() != null && request.remoteAddress().hostAddress() != null) {
-                src = InetAddress.getByName(request.remoteAddress().hostAddress());
+            if (remote != null && remote.hostAddress() != null) {
+                src = InetAddress.getByName(remote.hostAddress());
             }
-            if (request.localAddress() != null && request.localAddress().hostAddress() != null) {
-                dst = InetAddress.getByName(request.localAddress().hostAddress());
+            if (local != null && local.hostAddress() != null) {
+                dst = InetAddress.getByName(local.hostAddress());
             }
         } catch (Exception e) {
             // addresses stay unknown; IP rules then do not match
         }
-        int port = request.localAddress() == null ? 0 : request.localAddress().port();
+        int port = local == null ? 0 : local.port();
         String sni = request.isSSL() && request.connection().indicatedServerName() != null
                 ? request.connection().indicatedServerName() : "";
         return new RbacRequest(peerPrincipal, src, dst, port, sni, request.method().name(), request.uri(), authority,
@@ -369,7 +456,7 @@ public final class HttpExchange {
     private void report(int sent) {
         String protocol = request.version() == HttpVersion.HTTP_2 ? "HTTP/2" : request.version() == HttpVersion.HTTP_1_0
                 ? "HTTP/1.0" : "HTTP/1.1";
-        String remote = request.remoteAddress() == null ? "" : request.remoteAddress().toString();
+        String remote = this.remote == null ? "" : this.remote.toString();
         ctx.telemetry().record(new RequestRecord(ctx.direction().label(), ctx.listener(), request.method().name(),
                 authority(), request.uri(), protocol, sent, flagsText(), routeName, clusterName, upstreamHost, attempts,
                 Math.max(requestBytes, request.bytesRead()), responseBytes, (System.nanoTime() - startNanos) / 1e6, requestId, traceparent,

@@ -4,6 +4,7 @@ import io.isthmus.sidecar.cluster.UpstreamCluster;
 import io.isthmus.sidecar.endpoint.Endpoint;
 import io.isthmus.sidecar.endpoint.EndpointState;
 import io.isthmus.sidecar.tls.SpiffeIdentity;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetSocket;
 import java.net.InetAddress;
@@ -29,6 +30,17 @@ public final class TcpProxy {
 
     /** Handles one accepted connection. */
     public static void handle(NetSocket down, ListenerContext ctx, TcpChain chain) {
+        handle(down, Buffer.buffer(), ctx, chain, () -> { });
+    }
+
+    /**
+     * Handles one accepted connection whose first bytes, {@code prefix}, were already read (a
+     * ClientHello inspected for its server name): they are sent upstream first, untouched.
+     * {@code onClose} runs once when the connection ends, however it ends.
+     */
+    public static void handle(NetSocket down, Buffer prefix, ListenerContext ctx, TcpChain chain, Runnable onClose) {
+        Runnable closed = once(onClose);
+        down.closeHandler(v -> closed.run());
         down.pause();
         String peer = peer(down);
         if (!chain.rbac().isEmpty() && !RbacPolicy.allowedByAll(chain.rbac(), rbacRequest(down, peer))) {
@@ -41,10 +53,20 @@ public final class TcpProxy {
             down.close();
             return;
         }
-        connect(down, ctx, chain, cluster.get(), peer, new HashSet<>(), 1);
+        connect(down, prefix, closed, ctx, chain, cluster.get(), peer, new HashSet<>(), 1);
     }
 
-    private static void connect(NetSocket down, ListenerContext ctx, TcpChain chain, UpstreamCluster cluster,
+    private static Runnable once(Runnable r) {
+        boolean[] done = new boolean[1];
+        return () -> {
+            if (!done[0]) {
+                done[0] = true;
+                r.run();
+            }
+        };
+    }
+
+    private static void connect(NetSocket down, Buffer prefix, Runnable onClose, ListenerContext ctx, TcpChain chain, UpstreamCluster cluster,
                                 String peer, Set<Endpoint> tried, int attempt) {
         Endpoint ep = cluster.choose(tried);
         if (ep == null) {
@@ -65,19 +87,19 @@ public final class TcpProxy {
                 ep.state().requestEnded();
                 cluster.record(ep, EndpointState.Outcome.LOCAL_FAILURE);
                 if (attempt < CONNECT_ATTEMPTS) {
-                    connect(down, ctx, chain, cluster, peer, tried, attempt + 1);
+                    connect(down, prefix, onClose, ctx, chain, cluster, peer, tried, attempt + 1);
                 } else {
                     down.close();
                 }
                 return;
             }
             cluster.record(ep, EndpointState.Outcome.SUCCESS);
-            relay(down, ar.result(), ctx, cluster, ep, peer);
+            relay(down, prefix, onClose, ar.result(), ctx, cluster, ep, peer);
         });
     }
 
-    private static void relay(NetSocket down, NetSocket up, ListenerContext ctx, UpstreamCluster cluster, Endpoint ep,
-                              String peer) {
+    private static void relay(NetSocket down, Buffer prefix, Runnable onClose, NetSocket up, ListenerContext ctx,
+                              UpstreamCluster cluster, Endpoint ep, String peer) {
         String principal = ctx.direction() == Direction.INBOUND ? peer : peer(up);
         ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal);
         long[] bytes = new long[2];
@@ -86,6 +108,7 @@ public final class TcpProxy {
             if (!closed[0]) {
                 closed[0] = true;
                 ep.state().requestEnded();
+                onClose.run();
                 down.close();
                 up.close();
                 ctx.telemetry().tcpClosed(ctx.direction().label(), cluster.name(), principal, bytes[1], bytes[0]);
@@ -107,6 +130,10 @@ public final class TcpProxy {
                 down.drainHandler(v -> up.resume());
             }
         });
+        if (prefix.length() > 0) {
+            bytes[0] += prefix.length();
+            up.write(prefix);
+        }
         down.closeHandler(v -> close.run());
         up.closeHandler(v -> close.run());
         down.exceptionHandler(t -> close.run());

@@ -2,39 +2,61 @@ package io.isthmus.sidecar.listener;
 
 import io.isthmus.sidecar.endpoint.EndpointAddress;
 import io.isthmus.sidecar.filter.Direction;
-import io.isthmus.sidecar.filter.HttpChain;
-import io.isthmus.sidecar.filter.TcpChain;
+import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 
 /**
  * A listener as the proxy runs it: the validated, immutable form of an LDS {@code Listener}.
  *
- * @param name the listener name, e.g. {@code outbound_127.0.0.2_9080}
+ * @param name the listener name, e.g. {@code outbound_127.0.0.2_9080} or {@code 0.0.0.0_443}
  * @param address where it binds
  * @param direction inbound or outbound (from {@code traffic_direction}, else the name)
- * @param tls how clients' TLS is treated
- * @param plaintextToo PERMISSIVE with a plaintext filter chain: plaintext connections are served too
- * @param http the HTTP connection manager, when this is an HTTP listener
- * @param tcp the TCP proxy, when this is a TCP listener
+ * @param chains the filter chains, in order
+ * @param serving how its sockets serve the chains
  */
-public record ListenerConfig(String name, EndpointAddress address, Direction direction, DownstreamTlsMode tls,
-                             boolean plaintextToo, Optional<HttpChain> http, Optional<TcpChain> tcp) {
+public record ListenerConfig(String name, EndpointAddress address, Direction direction, List<FilterChainConfig> chains,
+                             Serving serving) {
+
+    /** How a listener's sockets serve its chains. */
+    public enum Serving {
+        /** One chain, served by one server with that chain's TLS (or none). */
+        DIRECT,
+        /** Istio PERMISSIVE: a TLS chain and a plaintext chain with the same filters, told apart by the first byte. */
+        PERMISSIVE,
+        /**
+         * Several chains chosen per connection as Envoy does (server name from the ClientHello, then
+         * transport protocol); TLS-passthrough chains relay the bytes, terminating chains are served
+         * by one internal server per TLS setting.
+         */
+        BY_SERVER_NAME
+    }
+
     public ListenerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(direction, "direction");
-        Objects.requireNonNull(tls, "tls");
-        Objects.requireNonNull(http, "http");
-        Objects.requireNonNull(tcp, "tcp");
-        if (http.isPresent() == tcp.isPresent()) {
-            throw new IllegalArgumentException("a listener is either HTTP or TCP");
+        chains = List.copyOf(chains);
+        Objects.requireNonNull(serving, "serving");
+        if (chains.isEmpty()) {
+            throw new IllegalArgumentException("a listener needs a filter chain");
         }
+    }
+
+    /** The first chain: the only one of a DIRECT listener, the TLS one of a PERMISSIVE listener. */
+    public FilterChainConfig main() {
+        return chains.get(0);
     }
 
     /** True when a running socket for {@code other} can serve this config without rebinding. */
     public boolean sameSocket(ListenerConfig other) {
-        return address.equals(other.address) && tls == other.tls && plaintextToo == other.plaintextToo
-                && http.isPresent() == other.http.isPresent();
+        if (!address.equals(other.address) || serving != other.serving) {
+            return false;
+        }
+        if (serving == Serving.BY_SERVER_NAME) {
+            return true;
+        }
+        FilterChainConfig a = main();
+        FilterChainConfig b = other.main();
+        return a.tls().equals(b.tls()) && a.http().isPresent() == b.http().isPresent() && a.maxHeaderBytes() == b.maxHeaderBytes();
     }
 }

@@ -5,6 +5,7 @@ import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.TypeUrls;
 import io.isthmus.sidecar.filter.ListenerContext;
 import io.isthmus.sidecar.tls.MeshTls;
+import io.isthmus.sidecar.tls.NamedSecrets;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +33,8 @@ public final class ListenerManager {
 
     private final Vertx vertx;
     private final MeshTls tls;
+    private final NamedSecrets secrets;
+    private final LongSupplier nanoClock;
     private final Function<ListenerConfig, ListenerContext> contexts;
     private final int instances;
     private final Map<String, ServingListener> serving = new HashMap<>();
@@ -42,8 +46,23 @@ public final class ListenerManager {
      * @param instances event loops (servers) per listener
      */
     public ListenerManager(Vertx vertx, MeshTls tls, Function<ListenerConfig, ListenerContext> contexts, int instances) {
+        this(vertx, tls, new NamedSecrets(), System::nanoTime, contexts, instances);
+    }
+
+    /**
+     * @param vertx the Vert.x instance
+     * @param tls downstream TLS settings of the workload identity
+     * @param secrets the named SDS secrets (gateway credentials) chains may present and verify with
+     * @param nanoClock monotonic time of rate limit buckets
+     * @param contexts builds the filters' context of a listener
+     * @param instances event loops (servers) per listener
+     */
+    public ListenerManager(Vertx vertx, MeshTls tls, NamedSecrets secrets, LongSupplier nanoClock,
+                           Function<ListenerConfig, ListenerContext> contexts, int instances) {
         this.vertx = vertx;
         this.tls = tls;
+        this.secrets = secrets;
+        this.nanoClock = nanoClock;
         this.contexts = contexts;
         this.instances = instances;
     }
@@ -52,7 +71,7 @@ public final class ListenerManager {
     public void apply(Map<String, Listener> resources) throws InvalidResourceException {
         Map<String, ListenerConfig> configs = new LinkedHashMap<>();
         for (var e : resources.entrySet()) {
-            ListenerTranslator.translate(e.getValue()).ifPresent(c -> configs.put(c.name(), c));
+            ListenerTranslator.translate(e.getValue(), nanoClock).ifPresent(c -> configs.put(c.name(), c));
         }
         Map<String, String> addresses = new HashMap<>();
         for (ListenerConfig c : configs.values()) {
@@ -82,7 +101,7 @@ public final class ListenerManager {
                     l.update(c, contexts.apply(c));
                 }
             } else {
-                binding.put(c.name(), ServingListener.bind(vertx, tls, c, contexts, instances));
+                binding.put(c.name(), ServingListener.bind(vertx, tls, secrets, c, contexts, instances));
             }
         }
         InvalidResourceException failure = null;

@@ -7,9 +7,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
 import io.isthmus.sidecar.endpoint.EndpointAddress;
@@ -17,24 +15,29 @@ import io.isthmus.sidecar.endpoint.EndpointTranslator;
 import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.TypeUrls;
 import io.isthmus.sidecar.errors.UnsupportedFieldException;
+import io.isthmus.sidecar.filter.ConnectionLimit;
 import io.isthmus.sidecar.filter.Direction;
 import io.isthmus.sidecar.filter.HttpChain;
 import io.isthmus.sidecar.filter.RbacPolicy;
 import io.isthmus.sidecar.filter.RbacTranslator;
 import io.isthmus.sidecar.filter.TcpChain;
-import io.isthmus.sidecar.route.RouteTable;
-import io.isthmus.sidecar.route.RouteTranslator;
-import io.isthmus.sidecar.tls.TlsContextTranslator;
+import io.isthmus.sidecar.tls.DownstreamTls;
+import io.isthmus.sidecar.tls.DownstreamTlsTranslator;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
- * Translates an LDS {@code Listener} into a {@link ListenerConfig}. Honoured: a socket address, one
- * filter chain (or Istio's PERMISSIVE pair of a {@code tls} and a {@code raw_buffer} chain with the
- * same filters), an optional {@code DownstreamTlsContext}, network RBAC filters followed by an HTTP
- * connection manager or a TCP proxy. Listeners with an {@code api_listener} are for proxyless
+ * Translates an LDS {@code Listener} into a {@link ListenerConfig}. Honoured: a socket address; filter
+ * chains matched on {@code server_names} (exact and {@code *.suffix}) and {@code transport_protocol}
+ * (Istio's PERMISSIVE pair of a {@code tls} and a {@code raw_buffer} chain with the same filters is
+ * served on one socket as before); per chain an optional {@code DownstreamTlsContext} (SDS secrets),
+ * then the network filters {@code connection_limit} and RBAC followed by an HTTP connection manager
+ * or a TCP proxy. Listeners with an {@code api_listener} are for proxyless
  * clients and yield nothing here.
  */
 public final class ListenerTranslator {
@@ -42,9 +45,7 @@ public final class ListenerTranslator {
     private static final String HCM = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
     private static final String TCP_PROXY = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
     private static final String NETWORK_RBAC = "envoy.extensions.filters.network.rbac.v3.RBAC";
-    private static final String HTTP_RBAC = "envoy.extensions.filters.http.rbac.v3.RBAC";
-    private static final String HTTP_FAULT = "envoy.extensions.filters.http.fault.v3.HTTPFault";
-    private static final String ROUTER = "envoy.extensions.filters.http.router.v3.Router";
+    private static final String CONNECTION_LIMIT = "envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit";
     private static final Set<String> HARMLESS_LISTENER_FILTERS = Set.of(
             "envoy.filters.listener.tls_inspector", "envoy.filters.listener.http_inspector");
 
@@ -53,6 +54,11 @@ public final class ListenerTranslator {
 
     /** Translates one listener; empty for API listeners, which bind nothing. */
     public static Optional<ListenerConfig> translate(Listener l) throws InvalidResourceException {
+        return translate(l, System::nanoTime);
+    }
+
+    /** Translates one listener, rate limit buckets reading time from {@code nanoClock}. */
+    public static Optional<ListenerConfig> translate(Listener l, LongSupplier nanoClock) throws InvalidResourceException {
         String name = l.getName();
         if (name.isEmpty()) {
             throw invalid("", "name", "must not be empty");
@@ -91,55 +97,104 @@ public final class ListenerTranslator {
         if (chains.isEmpty()) {
             throw invalid(name, "filter_chains", "must not be empty");
         }
-        FilterChain tlsChain = null;
-        FilterChain plainChain = null;
+        List<FilterChainConfig> configs = new ArrayList<>();
+        Set<String> matches = new HashSet<>();
         for (int i = 0; i < chains.size(); i++) {
-            FilterChain fc = chains.get(i);
-            String f = "filter_chains[" + i + "]";
-            checkMatch(name, f + ".filter_chain_match", fc.getFilterChainMatch());
-            if (fc.hasTransportSocket()) {
-                if (tlsChain != null) {
-                    throw invalid(name, f, "only one TLS filter chain is supported");
+            String f = i == l.getFilterChainsCount() ? "default_filter_chain" : "filter_chains[" + i + "]";
+            FilterChainConfig c = chain(name, f, chains.get(i), nanoClock);
+            List<String> names = c.serverNames().isEmpty() ? List.of("") : c.serverNames();
+            for (String n : names) {
+                if (!matches.add(n + "|" + c.transportProtocol())) {
+                    throw invalid(name, f + ".filter_chain_match", "another filter chain has the same match (server name '"
+                            + n + "', transport protocol '" + c.transportProtocol() + "')");
                 }
-                tlsChain = fc;
-            } else {
-                if (plainChain != null) {
-                    throw invalid(name, f, "only one plaintext filter chain is supported");
+            }
+            configs.add(c);
+        }
+        return Optional.of(new ListenerConfig(name, address, direction, configs, serving(name, chains, configs)));
+    }
+
+    private static ListenerConfig.Serving serving(String name, List<FilterChain> chains, List<FilterChainConfig> configs)
+            throws InvalidResourceException {
+        boolean anyNames = configs.stream().anyMatch(c -> !c.serverNames().isEmpty());
+        if (configs.stream().anyMatch(c -> c.connectionLimit().isPresent())) {
+            // counted at accept by the front socket (an HTTP server sees a connection only once it speaks)
+            return ListenerConfig.Serving.BY_SERVER_NAME;
+        }
+        if (configs.size() == 1 && !anyNames) {
+            return ListenerConfig.Serving.DIRECT;
+        }
+        if (configs.size() == 2 && !anyNames && configs.get(0).tls().isPresent() != configs.get(1).tls().isPresent()) {
+            FilterChain tls = configs.get(0).tls().isPresent() ? chains.get(0) : chains.get(1);
+            FilterChain plain = configs.get(0).tls().isPresent() ? chains.get(1) : chains.get(0);
+            if (plain.getFiltersList().equals(tls.getFiltersList())) {
+                if (configs.get(0).tls().isEmpty()) {
+                    throw invalid(name, "filter_chains", "in a PERMISSIVE pair the TLS chain must come first");
                 }
-                plainChain = fc;
+                return ListenerConfig.Serving.PERMISSIVE;
             }
         }
-        DownstreamTlsMode mode = DownstreamTlsMode.NONE;
-        boolean plaintextToo = false;
-        FilterChain main;
-        if (tlsChain != null) {
-            mode = tlsMode(name, tlsChain);
-            main = tlsChain;
-            if (plainChain != null) {
-                if (!plainChain.getFiltersList().equals(tlsChain.getFiltersList())) {
-                    throw invalid(name, "filter_chains", "TLS and plaintext chains must carry the same filters");
-                }
-                mode = DownstreamTlsMode.PERMISSIVE;
-                plaintextToo = true;
+        return ListenerConfig.Serving.BY_SERVER_NAME;
+    }
+
+    private static FilterChainConfig chain(String name, String f, FilterChain fc, LongSupplier nanoClock)
+            throws InvalidResourceException {
+        FilterChainMatch m = fc.getFilterChainMatch();
+        FilterChainMatch supported = FilterChainMatch.newBuilder().setTransportProtocol(m.getTransportProtocol())
+                .addAllServerNames(m.getServerNamesList()).build();
+        if (!m.equals(supported)) {
+            throw invalid(name, f + ".filter_chain_match", "only server_names and transport_protocol may be matched on");
+        }
+        String transport = m.getTransportProtocol();
+        if (!transport.isEmpty() && !transport.equals("tls") && !transport.equals("raw_buffer")) {
+            throw invalid(name, f + ".filter_chain_match.transport_protocol", "only tls or raw_buffer, got '" + transport + "'");
+        }
+        List<String> serverNames = new ArrayList<>();
+        for (int i = 0; i < m.getServerNamesCount(); i++) {
+            String sn = m.getServerNames(i).toLowerCase(Locale.ROOT);
+            boolean wildcard = sn.startsWith("*.") && sn.length() > 2 && sn.indexOf('*', 1) < 0;
+            if (sn.isEmpty() || (sn.contains("*") && !wildcard)) {
+                throw invalid(name, f + ".filter_chain_match.server_names[" + i + "]",
+                        "'" + m.getServerNames(i) + "' is neither a host name nor a *.suffix wildcard");
             }
-        } else {
-            main = plainChain;
+            serverNames.add(sn);
+        }
+        Optional<DownstreamTls> tls = Optional.empty();
+        if (fc.hasTransportSocket()) {
+            tls = Optional.of(tls(name, f + ".transport_socket", fc));
         }
         List<RbacPolicy> networkRbac = new ArrayList<>();
         Optional<HttpChain> http = Optional.empty();
         Optional<TcpChain> tcp = Optional.empty();
-        for (int i = 0; i < main.getFiltersCount(); i++) {
-            Filter filter = main.getFilters(i);
-            String f = "filter_chains.filters[" + i + "]";
+        Optional<ConnectionLimit> limit = Optional.empty();
+        for (int i = 0; i < fc.getFiltersCount(); i++) {
+            Filter filter = fc.getFilters(i);
+            String ff = f + ".filters[" + i + "]";
             Any cfg = filter.getTypedConfig();
             String type = cfg.getTypeUrl().substring(cfg.getTypeUrl().lastIndexOf('/') + 1);
-            boolean last = i == main.getFiltersCount() - 1;
+            boolean last = i == fc.getFiltersCount() - 1;
             try {
                 switch (type) {
+                    case CONNECTION_LIMIT -> {
+                        if (limit.isPresent()) {
+                            throw invalid(name, ff, "only one connection_limit filter per chain is supported");
+                        }
+                        var cl = cfg.unpack(io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit.class);
+                        if (!cl.hasMaxConnections() || cl.getMaxConnections().getValue() < 1) {
+                            throw invalid(name, ff + ".typed_config.max_connections", "must be set and at least 1");
+                        }
+                        if (cl.hasDelay() && (cl.getDelay().getSeconds() > 0 || cl.getDelay().getNanos() > 0)) {
+                            throw invalid(name, ff + ".typed_config.delay", "a delay before closing is not supported");
+                        }
+                        if (cl.hasRuntimeEnabled()) {
+                            throw invalid(name, ff + ".typed_config.runtime_enabled", "runtime flags are not supported");
+                        }
+                        limit = Optional.of(ConnectionLimit.of(cl.getStatPrefix(), cl.getMaxConnections().getValue()));
+                    }
                     case NETWORK_RBAC -> {
                         var r = cfg.unpack(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.class);
                         if (r.hasMatcher()) {
-                            throw invalid(name, f + ".matcher", "matcher-based RBAC is not supported; use rules");
+                            throw invalid(name, ff + ".matcher", "matcher-based RBAC is not supported; use rules");
                         }
                         if (r.hasRules()) {
                             networkRbac.add(RbacTranslator.translate(r.getRules(), "rules"));
@@ -147,146 +202,48 @@ public final class ListenerTranslator {
                     }
                     case HCM -> {
                         if (!last) {
-                            throw invalid(name, f, "the HTTP connection manager must be the last filter");
+                            throw invalid(name, ff, "the HTTP connection manager must be the last filter");
                         }
-                        http = Optional.of(hcm(name, f + ".typed_config", cfg.unpack(HttpConnectionManager.class), networkRbac));
+                        http = Optional.of(HcmTranslator.translate(name, ff + ".typed_config",
+                                cfg.unpack(HttpConnectionManager.class), networkRbac, nanoClock));
                     }
                     case TCP_PROXY -> {
                         if (!last) {
-                            throw invalid(name, f, "tcp_proxy must be the last filter");
+                            throw invalid(name, ff, "tcp_proxy must be the last filter");
                         }
                         TcpProxy tp = cfg.unpack(TcpProxy.class);
                         if (!tp.hasCluster() || tp.hasTunnelingConfig() || tp.hasOnDemand() || tp.hasMetadataMatch()) {
-                            throw invalid(name, f + ".typed_config", "only tcp_proxy with a single cluster is supported");
+                            throw invalid(name, ff + ".typed_config", "only tcp_proxy with a single cluster is supported");
                         }
                         tcp = Optional.of(new TcpChain(tp.getStatPrefix(), tp.getCluster(), networkRbac));
                     }
-                    default -> throw invalid(name, f, "network filter '" + filter.getName() + "' (" + type + ") is not supported");
+                    default -> throw invalid(name, ff, "network filter '" + filter.getName() + "' (" + type + ") is not supported");
                 }
             } catch (InvalidProtocolBufferException e) {
-                throw invalid(name, f + ".typed_config", "cannot decode: " + e.getMessage());
+                throw invalid(name, ff + ".typed_config", "cannot decode: " + e.getMessage());
             } catch (UnsupportedFieldException e) {
-                throw invalid(name, f + ".typed_config." + e.field(), e.getMessage());
+                throw invalid(name, ff + ".typed_config." + e.field(), e.getMessage());
             }
         }
         if (http.isEmpty() && tcp.isEmpty()) {
-            throw invalid(name, "filter_chains.filters", "needs an http_connection_manager or tcp_proxy as last filter");
+            throw invalid(name, f + ".filters", "needs an http_connection_manager or tcp_proxy as last filter");
         }
-        return Optional.of(new ListenerConfig(name, address, direction, mode, plaintextToo, http, tcp));
+        String chainName = fc.getName().isEmpty() ? f : fc.getName();
+        return new FilterChainConfig(chainName, serverNames, transport, tls, http, tcp, limit);
     }
 
-    private static void checkMatch(String name, String f, FilterChainMatch m) throws InvalidResourceException {
-        FilterChainMatch onlyTransport = FilterChainMatch.newBuilder().setTransportProtocol(m.getTransportProtocol()).build();
-        if (!m.equals(onlyTransport)) {
-            throw invalid(name, f, "only transport_protocol may be matched on");
-        }
-    }
-
-    private static DownstreamTlsMode tlsMode(String name, FilterChain fc) throws InvalidResourceException {
+    private static DownstreamTls tls(String name, String f, FilterChain fc) throws InvalidResourceException {
         Any cfg = fc.getTransportSocket().getTypedConfig();
         if (!cfg.is(DownstreamTlsContext.class)) {
-            throw invalid(name, "filter_chains.transport_socket", "only envoy.transport_sockets.tls (DownstreamTlsContext) is supported");
+            throw invalid(name, f, "only envoy.transport_sockets.tls (DownstreamTlsContext) is supported");
         }
         try {
-            DownstreamTlsContext d = cfg.unpack(DownstreamTlsContext.class);
-            if (d.hasRequireSni() && d.getRequireSni().getValue()) {
-                throw invalid(name, "filter_chains.transport_socket.require_sni", "not supported");
-            }
-            TlsContextTranslator.expectedPeers(d.getCommonTlsContext());
-            return d.hasRequireClientCertificate() && d.getRequireClientCertificate().getValue()
-                    ? DownstreamTlsMode.STRICT : DownstreamTlsMode.PERMISSIVE;
+            return DownstreamTlsTranslator.translate(cfg.unpack(DownstreamTlsContext.class));
         } catch (InvalidProtocolBufferException e) {
-            throw invalid(name, "filter_chains.transport_socket.typed_config", "cannot decode: " + e.getMessage());
+            throw invalid(name, f + ".typed_config", "cannot decode: " + e.getMessage());
         } catch (UnsupportedFieldException e) {
-            throw invalid(name, "filter_chains.transport_socket.common_tls_context." + e.field(), e.getMessage());
+            throw invalid(name, f + ".typed_config." + e.field(), e.getMessage());
         }
-    }
-
-    private static HttpChain hcm(String name, String f, HttpConnectionManager h, List<RbacPolicy> networkRbac)
-            throws InvalidResourceException, InvalidProtocolBufferException, UnsupportedFieldException {
-        if (h.hasScopedRoutes()) {
-            throw invalid(name, f + ".scoped_routes", "not supported");
-        }
-        if (h.getUpgradeConfigsCount() > 0) {
-            throw invalid(name, f + ".upgrade_configs", "protocol upgrades (websocket, CONNECT) are not supported");
-        }
-        if (h.getCodecType() == HttpConnectionManager.CodecType.HTTP3) {
-            throw invalid(name, f + ".codec_type", "HTTP/3 is not supported");
-        }
-        String rds = "";
-        Optional<RouteTable> inline = Optional.empty();
-        switch (h.getRouteSpecifierCase()) {
-            case RDS -> {
-                var src = h.getRds().getConfigSource();
-                if (h.getRds().hasConfigSource() && !src.hasAds() && !src.hasSelf()) {
-                    throw invalid(name, f + ".rds.config_source", "only ADS is supported");
-                }
-                rds = h.getRds().getRouteConfigName();
-                if (rds.isEmpty()) {
-                    throw invalid(name, f + ".rds.route_config_name", "must not be empty");
-                }
-            }
-            case ROUTE_CONFIG -> {
-                try {
-                    inline = Optional.of(RouteTranslator.translate(h.getRouteConfig()));
-                } catch (InvalidResourceException e) {
-                    throw invalid(name, f + ".route_config." + e.field(), e.reason());
-                }
-            }
-            default -> throw invalid(name, f, "needs rds or route_config");
-        }
-        List<RbacPolicy> rbac = new ArrayList<>(networkRbac);
-        boolean router = false;
-        for (int i = 0; i < h.getHttpFiltersCount(); i++) {
-            HttpFilter hf = h.getHttpFilters(i);
-            String ff = f + ".http_filters[" + i + "]";
-            if (router) {
-                throw invalid(name, ff, "the router must be the last HTTP filter");
-            }
-            if (hf.getDisabled()) {
-                continue;
-            }
-            String type = hf.getTypedConfig().getTypeUrl();
-            type = type.substring(type.lastIndexOf('/') + 1);
-            switch (type) {
-                case ROUTER -> router = true;
-                case HTTP_RBAC -> {
-                    var r = hf.getTypedConfig().unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class);
-                    if (r.hasMatcher()) {
-                        throw invalid(name, ff + ".matcher", "matcher-based RBAC is not supported; use rules");
-                    }
-                    if (r.hasRules()) {
-                        try {
-                            rbac.add(RbacTranslator.translate(r.getRules(), "rules"));
-                        } catch (UnsupportedFieldException e) {
-                            throw invalid(name, ff + ".typed_config." + e.field(), e.getMessage());
-                        }
-                    }
-                }
-                case HTTP_FAULT -> {
-                    HTTPFault fault = hf.getTypedConfig().unpack(HTTPFault.class);
-                    if (fault.hasDelay() || fault.hasAbort()) {
-                        throw invalid(name, ff, "listener-wide faults are not supported; put HTTPFault in the route's typed_per_filter_config");
-                    }
-                }
-                default -> {
-                    if (!hf.getIsOptional()) {
-                        throw invalid(name, ff, "HTTP filter '" + hf.getName() + "' (" + type + ") is not supported");
-                    }
-                }
-            }
-        }
-        if (!router) {
-            throw invalid(name, f + ".http_filters", "must end with envoy.filters.http.router");
-        }
-        HttpChain.ClientCertForwarding xfcc = switch (h.getForwardClientCertDetails()) {
-            case SANITIZE -> HttpChain.ClientCertForwarding.SANITIZE;
-            case FORWARD_ONLY -> HttpChain.ClientCertForwarding.FORWARD_ONLY;
-            case APPEND_FORWARD -> HttpChain.ClientCertForwarding.APPEND_FORWARD;
-            case SANITIZE_SET -> HttpChain.ClientCertForwarding.SANITIZE_SET;
-            default -> throw invalid(name, f + ".forward_client_cert_details", h.getForwardClientCertDetails() + " is not supported");
-        };
-        return new HttpChain(h.getStatPrefix(), rds, inline, rbac, xfcc);
     }
 
     private static InvalidResourceException invalid(String name, String field, String reason) {

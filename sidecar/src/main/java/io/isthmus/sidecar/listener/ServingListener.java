@@ -3,15 +3,22 @@ package io.isthmus.sidecar.listener;
 import io.isthmus.sidecar.errors.ErrorResponder;
 import io.isthmus.sidecar.errors.ProxyFailure;
 import io.isthmus.sidecar.errors.ResponseFlag;
+import io.isthmus.sidecar.filter.ConnectionLimit;
 import io.isthmus.sidecar.filter.HttpExchange;
 import io.isthmus.sidecar.filter.ListenerContext;
 import io.isthmus.sidecar.filter.TcpProxy;
+import io.isthmus.sidecar.tls.DownstreamTls;
 import io.isthmus.sidecar.tls.MeshTls;
-import io.vertx.core.Future;
+import io.isthmus.sidecar.tls.NamedSecrets;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -20,28 +27,28 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.http.HttpServer;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sockets of one listener: an HTTP server (HTTP/1.1, h2c, and TLS with ALPN h2 when the listener
- * terminates TLS) or a TCP server, one per event loop, all serving the current
- * {@link ListenerConfig}, which can be swapped without rebinding.
+ * The sockets of one listener, one set per event loop, all serving the current
+ * {@link ListenerConfig}, which can be swapped without rebinding: an HTTP server (HTTP/1.1, h2c, TLS
+ * with ALPN h2) or TCP server for a single chain, a first-byte sniffer for Istio's PERMISSIVE pair, or
+ * a {@link FrontDoor} choosing among chains by server name.
  */
 final class ServingListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServingListener.class);
-    /** Envoy's default header size limit (60 KiB). */
-    static final int MAX_HEADER_BYTES = 60 * 1024;
     /** Envoy's default connection idle timeout of the HTTP connection manager (1 h). */
     static final int IDLE_TIMEOUT_SECONDS = 3600;
 
     private final AtomicReference<ListenerConfig> config;
     private final AtomicReference<ListenerContext> context;
+    final LoopbackOrigins origins = new LoopbackOrigins();
     private volatile String deploymentId;
     private volatile Vertx vertx;
 
@@ -50,86 +57,70 @@ final class ServingListener {
         this.context = new AtomicReference<>(context);
     }
 
-    /** Binds the listener's sockets: one server per event loop, each in its own verticle instance. */
-    static Future<ServingListener> bind(Vertx vertx, MeshTls tls, ListenerConfig config,
+    /** Binds the listener's sockets: one set per event loop, each in its own verticle instance. */
+    static Future<ServingListener> bind(Vertx vertx, MeshTls tls, NamedSecrets secrets, ListenerConfig config,
                                         Function<ListenerConfig, ListenerContext> contexts, int instances) {
         ServingListener l = new ServingListener(config, contexts.apply(config));
-        return vertx.deployVerticle(() -> new Acceptor(l, tls, config), new DeploymentOptions().setInstances(instances))
+        return vertx.deployVerticle(() -> new Acceptor(l, tls, secrets, config), new DeploymentOptions().setInstances(instances))
                 .map(id -> {
                     l.deploymentId = id;
                     l.vertx = vertx;
-                    LOG.info("listener bound [{} {}] tls={} plaintextToo={} kind={} loops={}", config.name(),
-                            config.address(), config.tls(), config.plaintextToo(),
-                            config.http().isPresent() ? "http" : "tcp", instances);
+                    LOG.info("listener bound [{} {}] serving={} chains={} loops={}", config.name(), config.address(),
+                            config.serving(), config.chains().size(), instances);
                     return l;
                 });
     }
 
-    /** One event loop's server of a listener. */
+    /** One event loop's sockets of a listener. */
     private static final class Acceptor extends VerticleBase {
         private final ServingListener listener;
         private final MeshTls tls;
+        private final NamedSecrets secrets;
         private final ListenerConfig config;
 
-        Acceptor(ServingListener listener, MeshTls tls, ListenerConfig config) {
+        Acceptor(ServingListener listener, MeshTls tls, NamedSecrets secrets, ListenerConfig config) {
             this.listener = listener;
             this.tls = tls;
+            this.secrets = secrets;
             this.config = config;
         }
 
         @Override
         public Future<?> start() {
-            if (!config.plaintextToo()) {
-                return serve(config.address().host(), config.address().port(), config.tls() != DownstreamTlsMode.NONE);
-            }
-            Future<Integer> tlsPort = serve("127.0.0.1", 0, true);
-            Future<Integer> plainPort = serve("127.0.0.1", 0, false);
+            String host = config.address().host();
+            int port = config.address().port();
+            FilterChainConfig main = config.main();
+            return switch (config.serving()) {
+                case DIRECT -> main.http().isPresent()
+                        ? listener.httpServer(vertx, tls, secrets, host, port, main.tls(), main.maxHeaderBytes(),
+                                listener::onDirectRequest, true)
+                        : listener.tcpServer(vertx, tls, secrets, host, port, main.tls(), listener::onDirectTcp);
+                case PERMISSIVE -> permissive(host, port, main);
+                case BY_SERVER_NAME -> new FrontDoor(listener, vertx, tls, secrets).start(host, port);
+            };
+        }
+
+        /**
+         * PERMISSIVE: looks at the first byte of a connection and hands it to the TLS server (a TLS
+         * handshake record starts with 0x16) or to the plaintext server, over loopback.
+         */
+        private Future<?> permissive(String host, int port, FilterChainConfig main) {
+            Optional<DownstreamTls> lenient = main.tls().map(t -> t.clientCertificate() == DownstreamTls.ClientCertificate.REQUIRE
+                    ? new DownstreamTls(t.certificateSecret(), t.validationSecret(), DownstreamTls.ClientCertificate.REQUEST, t.alpn()) : t);
+            Future<Integer> tlsPort = main.http().isPresent()
+                    ? listener.httpServer(vertx, tls, secrets, "127.0.0.1", 0, lenient, main.maxHeaderBytes(), listener::onDirectRequest, false)
+                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, lenient, listener::onDirectTcp);
+            Future<Integer> plainPort = main.http().isPresent()
+                    ? listener.httpServer(vertx, tls, secrets, "127.0.0.1", 0, Optional.empty(), main.maxHeaderBytes(), listener::onDirectRequest, false)
+                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, Optional.empty(), listener::onDirectTcp);
             return Future.all(tlsPort, plainPort).compose(v -> {
                 NetClient loopback = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
-                return vertx.createNetServer(new NetServerOptions().setHost(config.address().host())
-                                .setPort(config.address().port()).setTcpNoDelay(true).setReuseAddress(true))
+                return vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true).setReuseAddress(true))
                         .connectHandler(s -> sniff(s, loopback, tlsPort.result(), plainPort.result()))
                         .listen();
             });
         }
 
-        /** Binds this listener's HTTP or TCP server; returns the port bound. */
-        private Future<Integer> serve(String host, int port, boolean tlsOn) {
-            MeshTls.ClientCertPolicy policy = config.tls() == DownstreamTlsMode.STRICT
-                    ? MeshTls.ClientCertPolicy.REQUIRE : MeshTls.ClientCertPolicy.REQUEST;
-            if (config.http().isPresent()) {
-                HttpServerOptions o = new HttpServerOptions()
-                        .setHost(host)
-                        .setPort(port)
-                        .setTcpNoDelay(true)
-                        .setReuseAddress(true)
-                        .setCompressionSupported(false)
-                        .setDecompressionSupported(false)
-                        .setMaxHeaderSize(MAX_HEADER_BYTES)
-                        .setIdleTimeout(IDLE_TIMEOUT_SECONDS)
-                        .setHttp2ClearTextEnabled(true);
-                if (tlsOn) {
-                    tls.applyDownstream(o, policy);
-                    o.setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
-                }
-                return vertx.createHttpServer(o).requestHandler(listener::onRequest).listen().map(HttpServer::actualPort);
-            }
-            NetServerOptions o = new NetServerOptions()
-                    .setHost(host)
-                    .setPort(port)
-                    .setTcpNoDelay(true)
-                    .setReuseAddress(true);
-            if (tlsOn) {
-                tls.applyDownstream(o, policy);
-            }
-            return vertx.createNetServer(o).connectHandler(s -> TcpProxy.handle(s, listener.context.get(),
-                    listener.config.get().tcp().orElseThrow())).listen().map(NetServer::actualPort);
-        }
-
-        /**
-         * PERMISSIVE: looks at the first bytes of a connection and hands it to the TLS server (a TLS
-         * handshake record starts with 0x16) or to the plaintext server, over loopback.
-         */
         private void sniff(NetSocket s, NetClient loopback, int tlsPort, int plainPort) {
             s.handler(first -> {
                 s.handler(null);
@@ -149,21 +140,135 @@ final class ServingListener {
         }
     }
 
-    private void onRequest(HttpServerRequest request) {
+    /**
+     * Binds an HTTP server with a chain's TLS (ALPN h2 and http/1.1) or none; returns the port bound.
+     * With {@code limitConnections}, the main chain's connection limit is applied at accept.
+     */
+    Future<Integer> httpServer(Vertx vertx, MeshTls tls, NamedSecrets secrets, String host, int port, Optional<DownstreamTls> chainTls,
+                               int maxHeaderBytes, Handler<HttpServerRequest> handler, boolean limitConnections) {
+        HttpServerOptions o = new HttpServerOptions()
+                .setHost(host)
+                .setPort(port)
+                .setTcpNoDelay(true)
+                .setReuseAddress(true)
+                .setCompressionSupported(false)
+                .setDecompressionSupported(false)
+                .setMaxHeaderSize(maxHeaderBytes)
+                .setInitialSettings(new Http2Settings().setMaxHeaderListSize(maxHeaderBytes))
+                .setIdleTimeout(IDLE_TIMEOUT_SECONDS)
+                .setHttp2ClearTextEnabled(true);
+        if (chainTls.isPresent()) {
+            tls.applyDownstream(o, chainTls.get(), secrets);
+            o.setUseAlpn(true).setAlpnVersions(alpn(chainTls.get()));
+        }
+        HttpServer server = vertx.createHttpServer(o).requestHandler(handler);
+        if (limitConnections) {
+            server.connectionHandler(this::limitDirect);
+        }
+        return server.listen().map(HttpServer::actualPort);
+    }
+
+    /** Binds a TCP server with a chain's TLS or none; returns the port bound. */
+    Future<Integer> tcpServer(Vertx vertx, MeshTls tls, NamedSecrets secrets, String host, int port, Optional<DownstreamTls> chainTls,
+                              Handler<NetSocket> handler) {
+        NetServerOptions o = new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true).setReuseAddress(true);
+        chainTls.ifPresent(t -> tls.applyDownstream(o, t, secrets));
+        return vertx.createNetServer(o).connectHandler(handler).listen().map(NetServer::actualPort);
+    }
+
+    private static List<HttpVersion> alpn(DownstreamTls t) {
+        if (t.alpn().isEmpty()) {
+            return List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1);
+        }
+        return t.alpn().stream().map(p -> switch (p) {
+            case "h2" -> HttpVersion.HTTP_2;
+            case "http/1.0" -> HttpVersion.HTTP_1_0;
+            default -> HttpVersion.HTTP_1_1;
+        }).distinct().toList();
+    }
+
+    private void limitDirect(HttpConnection connection) {
+        Optional<ConnectionLimit> limit = config.get().main().connectionLimit();
+        if (limit.isEmpty()) {
+            return;
+        }
+        ConnectionLimit l = limit.get();
+        if (!l.tryAcquire()) {
+            rejected("connection_limit");
+            connection.close();
+            return;
+        }
+        connection.closeHandler(v -> l.release());
+    }
+
+    /** Counts a connection or request the listener turned away, by reason. */
+    void rejected(String reason) {
+        ListenerContext ctx = context.get();
+        ctx.telemetry().registry().counter("isthmus_downstream_rejected", "listener", ctx.listener(), "reason", reason).increment();
+    }
+
+    private void onDirectRequest(HttpServerRequest request) {
         ListenerConfig c = config.get();
+        if (badFraming(request)) {
+            return;
+        }
+        HttpExchange.handle(request, context.get(), c.main().http().orElseThrow(), request.remoteAddress(), request.localAddress());
+    }
+
+    /** Serves a request that came through the front socket, with the client's address and chain it registered. */
+    void onInternalRequest(HttpServerRequest request) {
+        LoopbackOrigins.Origin origin = origins.of(request.remoteAddress(), request.localAddress());
+        if (origin == null || origin.chain().http().isEmpty()) {
+            request.connection().close();
+            return;
+        }
+        if (badFraming(request)) {
+            return;
+        }
+        HttpExchange.handle(request, context.get(), origin.chain().http().get(), origin.remote(), origin.local());
+    }
+
+    private void onDirectTcp(NetSocket s) {
+        ListenerConfig c = config.get();
+        Optional<ConnectionLimit> limit = c.main().connectionLimit();
+        if (limit.isPresent() && !limit.get().tryAcquire()) {
+            rejected("connection_limit");
+            s.close();
+            return;
+        }
+        TcpProxy.handle(s, io.vertx.core.buffer.Buffer.buffer(), context.get(), c.main().tcp().orElseThrow(),
+                () -> limit.ifPresent(ConnectionLimit::release));
+    }
+
+    /** Serves a TLS-terminated TCP connection that came through the front socket. */
+    void onInternalTcp(NetSocket s) {
+        LoopbackOrigins.Origin origin = origins.of(s.remoteAddress(), s.localAddress());
+        if (origin == null || origin.chain().tcp().isEmpty()) {
+            s.close();
+            return;
+        }
+        TcpProxy.handle(s, context.get(), origin.chain().tcp().get());
+    }
+
+    private static boolean badFraming(HttpServerRequest request) {
         if (request.headers().contains(HttpHeaders.CONTENT_LENGTH) && request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
             ErrorResponder.respond(request.response().putHeader(HttpHeaders.CONNECTION, "close"),
                     new ProxyFailure(ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR, 400, "both Content-Length and Transfer-Encoding"),
                     ResponseFlag.DOWNSTREAM_PROTOCOL_ERROR.code());
             request.connection().close();
-            return;
+            return true;
         }
-        HttpExchange.handle(request, context.get(), c.http().orElseThrow());
+        return false;
     }
 
     /** The config served. */
     ListenerConfig config() {
         return config.get();
+    }
+
+    /** The filters' context in force. */
+    ListenerContext context() {
+        return context.get();
     }
 
     /** Serves a new config on the same sockets (the caller checked {@link ListenerConfig#sameSocket}). */

@@ -59,17 +59,39 @@ public final class RouteTranslator {
                 }
             }
             if (vh.getRequestHeadersToAddCount() > 0 || vh.getResponseHeadersToAddCount() > 0 || vh.hasCors()
-                    || vh.getRateLimitsCount() > 0 || vh.hasHedgePolicy() || vh.getRequestMirrorPoliciesCount() > 0) {
-                throw invalid(name, f, "header mutation, CORS, rate limits, hedging and mirroring on virtual hosts are not supported");
+                    || vh.hasHedgePolicy() || vh.getRequestMirrorPoliciesCount() > 0) {
+                throw invalid(name, f, "header mutation, CORS, hedging and mirroring on virtual hosts are not supported");
             }
+            for (int k = 0; k < vh.getRateLimitsCount(); k++) {
+                remoteAddressOnly(name, f + ".rate_limits[" + k + "]", vh.getRateLimits(k));
+            }
+            VirtualHostEntry.RequireTls requireTls = switch (vh.getRequireTls()) {
+                case NONE -> VirtualHostEntry.RequireTls.NONE;
+                case EXTERNAL_ONLY -> VirtualHostEntry.RequireTls.EXTERNAL_ONLY;
+                case ALL -> VirtualHostEntry.RequireTls.ALL;
+                default -> throw invalid(name, f + ".require_tls", "unknown value " + vh.getRequireTlsValue());
+            };
             RetryPolicy vhRetry = vh.hasRetryPolicy() ? retry(name, f + ".retry_policy", vh.getRetryPolicy()) : RetryPolicy.NONE;
             List<RouteEntry> routes = new ArrayList<>();
             for (int j = 0; j < vh.getRoutesCount(); j++) {
                 routes.add(route(name, f + ".routes[" + j + "]", vh.getRoutes(j), vhRetry, vh.getName()));
             }
-            vhosts.add(new VirtualHostEntry(vh.getName(), vh.getDomainsList(), routes));
+            vhosts.add(new VirtualHostEntry(vh.getName(), vh.getDomainsList(), routes, requireTls));
         }
         return new RouteTable(name, vhosts);
+    }
+
+    /** Rate limit actions for the local rate limit filter: only {@code remote_address} (its per-client buckets). */
+    private static void remoteAddressOnly(String rc, String f, io.envoyproxy.envoy.config.route.v3.RateLimit r)
+            throws InvalidResourceException {
+        if (r.getActionsCount() == 0 || r.hasLimit() || r.getStage().getValue() != 0) {
+            throw invalid(rc, f, "only rate limits with remote_address actions are supported");
+        }
+        for (int j = 0; j < r.getActionsCount(); j++) {
+            if (!r.getActions(j).hasRemoteAddress()) {
+                throw invalid(rc, f + ".actions[" + j + "]", "only remote_address actions are supported");
+            }
+        }
     }
 
     private static RouteEntry route(String rc, String f, Route r, RetryPolicy vhRetry, String vhName)
@@ -125,7 +147,10 @@ public final class RouteTranslator {
             }
             default -> throw invalid(rc, f + ".route", "cluster specifier " + a.getClusterSpecifierCase() + " is not supported");
         }
-        if (a.hasRegexRewrite() || a.hasPathRewritePolicy() || a.getHashPolicyCount() > 0 || a.getRateLimitsCount() > 0
+        for (int k = 0; k < a.getRateLimitsCount(); k++) {
+            remoteAddressOnly(rc, f + ".route.rate_limits[" + k + "]", a.getRateLimits(k));
+        }
+        if (a.hasRegexRewrite() || a.hasPathRewritePolicy() || a.getHashPolicyCount() > 0
                 || a.hasCors() || a.hasHedgePolicy() || a.getUpgradeConfigsCount() > 0 || a.hasInternalRedirectPolicy()
                 || a.hasIdleTimeout() || a.hasAutoHostRewrite() || a.hasHostRewriteHeader() || a.hasHostRewritePathRegex()
                 || a.hasRetryPolicyTypedConfig() || a.hasMetadataMatch()) {

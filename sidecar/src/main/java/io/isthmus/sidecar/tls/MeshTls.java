@@ -74,6 +74,27 @@ public final class MeshTls {
         return options;
     }
 
+    /**
+     * Applies a filter chain's downstream TLS to server options: the workload certificate or a named
+     * SDS certificate, client certificates verified against the mesh trust bundle ({@code ROOTCA}) or
+     * a named CA secret. Named secrets are read at each handshake, so a rotated secret is used by the
+     * next one.
+     */
+    public NetServerOptions applyDownstream(NetServerOptions options, DownstreamTls tls, NamedSecrets secrets) {
+        applyDownstream(options, ClientCertPolicy.REQUEST);
+        options.setClientAuth(switch (tls.clientCertificate()) {
+            case NONE -> ClientAuth.NONE;
+            case REQUEST -> ClientAuth.REQUEST;
+            case REQUIRE -> ClientAuth.REQUIRED;
+        });
+        if (!tls.certificateSecret().equals(io.isthmus.mesh.XdsNames.WORKLOAD_SECRET)) {
+            options.setKeyCertOptions(KeyCertOptions.wrap(secrets.keyManager(tls.certificateSecret())));
+        }
+        tls.validationSecret().filter(v -> !v.equals(io.isthmus.mesh.XdsNames.ROOT_SECRET))
+                .ifPresent(v -> options.setTrustOptions(TrustOptions.wrap(secrets.trustManager(v))));
+        return options;
+    }
+
     private SpiffeTrustManager trustManager(SanMatchers expected) {
         return SpiffeTrustManager.of(this::trustBundle, id -> expected.matches(id.toString()), Clock.systemUTC());
     }

@@ -41,9 +41,31 @@ public final class ConfigApplier {
         handlers.put(XdsResourceType.ENDPOINT, Objects.requireNonNull(sink.endpoints(), "sink.endpoints()"));
         handlers.put(XdsResourceType.LISTENER, Objects.requireNonNull(sink.listeners(), "sink.listeners()"));
         handlers.put(XdsResourceType.ROUTE, Objects.requireNonNull(sink.routes(), "sink.routes()"));
-        handlers.put(XdsResourceType.SECRET, Objects.requireNonNull(secrets, "secrets"));
+        handlers.put(XdsResourceType.SECRET, splitSecrets(Objects.requireNonNull(secrets, "secrets"),
+                Objects.requireNonNull(sink.secrets(), "sink.secrets()")));
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * One SDS handler for both owners of secrets: {@code ROOTCA} (and {@code default}, which the
+     * certificate package refuses) go to {@code mesh}, every other name to {@code named}. The named
+     * secrets are validated first, so a rejected update changes neither.
+     */
+    private static ResourceHandler<Secret> splitSecrets(ResourceHandler<Secret> mesh, ResourceHandler<Secret> named) {
+        return (resources, version) -> {
+            Map<String, Secret> meshSecrets = new LinkedHashMap<>();
+            Map<String, Secret> namedSecrets = new LinkedHashMap<>();
+            resources.forEach((n, s) -> {
+                if (n.equals(io.isthmus.mesh.XdsNames.ROOT_SECRET) || n.equals(io.isthmus.mesh.XdsNames.WORKLOAD_SECRET)) {
+                    meshSecrets.put(n, s);
+                } else {
+                    namedSecrets.put(n, s);
+                }
+            });
+            named.apply(Map.copyOf(namedSecrets), version);
+            mesh.apply(Map.copyOf(meshSecrets), version);
+        };
     }
 
     /** The store this applier writes. */

@@ -6,19 +6,25 @@ import com.google.protobuf.Message;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.isthmus.mesh.XdsNames;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /**
  * Reading of discovery responses and of the names resources depend on: decoding a response into
- * resources by name, the EDS names of clusters, the RDS names of listeners and the clusters routes
- * send to.
+ * resources by name, the EDS names of clusters, the RDS names of listeners, the SDS names of
+ * listeners and clusters, and the clusters routes send to.
  */
 final class ResponseReading {
     private ResponseReading() {
@@ -88,6 +94,76 @@ final class ResponseReading {
             }));
         }
         return names;
+    }
+
+    /**
+     * The SDS secret names the listeners' TLS transport sockets and the clusters' upstream TLS contexts
+     * reference, except {@code default} (resolved locally).
+     */
+    static Set<String> secretNames(Collection<Message> resources) {
+        Set<String> names = new TreeSet<>();
+        for (Message m : resources) {
+            if (m instanceof Listener l) {
+                List<FilterChain> chains = new java.util.ArrayList<>(l.getFilterChainsList());
+                if (l.hasDefaultFilterChain()) {
+                    chains.add(l.getDefaultFilterChain());
+                }
+                for (FilterChain fc : chains) {
+                    if (fc.hasTransportSocket() && fc.getTransportSocket().getTypedConfig().is(DownstreamTlsContext.class)) {
+                        try {
+                            addSecrets(fc.getTransportSocket().getTypedConfig().unpack(DownstreamTlsContext.class).getCommonTlsContext(), names);
+                        } catch (InvalidProtocolBufferException e) {
+                            // rejected by the listener handler
+                        }
+                    }
+                }
+            } else if (m instanceof Cluster c) {
+                if (c.hasTransportSocket() && c.getTransportSocket().getTypedConfig().is(UpstreamTlsContext.class)) {
+                    try {
+                        addSecrets(c.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class).getCommonTlsContext(), names);
+                    } catch (InvalidProtocolBufferException e) {
+                        // rejected by the cluster handler
+                    }
+                }
+                c.getTransportSocketMatchesList().forEach(tm -> {
+                    if (tm.getTransportSocket().getTypedConfig().is(UpstreamTlsContext.class)) {
+                        try {
+                            addSecrets(tm.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class).getCommonTlsContext(), names);
+                        } catch (InvalidProtocolBufferException e) {
+                            // rejected by the cluster handler
+                        }
+                    }
+                });
+            }
+        }
+        names.remove(XdsNames.WORKLOAD_SECRET);
+        return names;
+    }
+
+    private static void addSecrets(CommonTlsContext ctx, Set<String> names) {
+        ctx.getTlsCertificateSdsSecretConfigsList().forEach(s -> names.add(s.getName()));
+        if (ctx.hasValidationContextSdsSecretConfig()) {
+            names.add(ctx.getValidationContextSdsSecretConfig().getName());
+        }
+        if (ctx.hasCombinedValidationContext() && ctx.getCombinedValidationContext().hasValidationContextSdsSecretConfig()) {
+            names.add(ctx.getCombinedValidationContext().getValidationContextSdsSecretConfig().getName());
+        }
+        names.remove("");
+    }
+
+    /** The listeners of a listener discovery response; empty when it cannot be decoded. */
+    static List<Message> listeners(DiscoveryResponse r) {
+        List<Message> out = new java.util.ArrayList<>();
+        for (Any any : r.getResourcesList()) {
+            try {
+                if (any.is(Listener.class)) {
+                    out.add(any.unpack(Listener.class));
+                }
+            } catch (InvalidProtocolBufferException e) {
+                // rejected by the listener handler
+            }
+        }
+        return out;
     }
 
     /**

@@ -255,7 +255,8 @@ public final class XdsClient implements AutoCloseable {
         }
         XdsResourceType t = type.get();
         subs.get(t).nonce = r.getNonce();
-        if ((t == XdsResourceType.LISTENER || t == XdsResourceType.ROUTE) && (!clustersWarm() || !routedClustersKnown(t, r))) {
+        if ((t == XdsResourceType.LISTENER || t == XdsResourceType.ROUTE)
+                && (!clustersWarm() || !routedClustersKnown(t, r) || !secretsArrived(t, r))) {
             held.put(t, r);
             count(t, "held");
             if (warmingTimer == null) {
@@ -291,16 +292,21 @@ public final class XdsClient implements AutoCloseable {
         LOG.info("{} {} applied {} [{} resources]", t.shortName(), r.getVersionInfo(), context, decoded.size());
         send(t, r.getVersionInfo(), r.getNonce(), null);
         switch (t) {
-            case CLUSTER -> resubscribe(XdsResourceType.ENDPOINT, ResponseReading.edsNames(
-                    applier.store().state(XdsResourceType.CLUSTER).merged().values()));
+            case CLUSTER -> {
+                resubscribe(XdsResourceType.ENDPOINT, ResponseReading.edsNames(
+                        applier.store().state(XdsResourceType.CLUSTER).merged().values()));
+                resubscribe(XdsResourceType.SECRET, secretNames(java.util.List.of()));
+            }
             case LISTENER -> {
                 resubscribe(XdsResourceType.ROUTE, ResponseReading.rdsNames(
                         applier.store().state(XdsResourceType.LISTENER).merged().values()));
+                resubscribe(XdsResourceType.SECRET, secretNames(java.util.List.of()));
                 scheduleRouteWarming();
             }
             default -> { }
         }
-        if (!held.isEmpty() && clustersWarm() && routedClustersKnown(XdsResourceType.ROUTE, held.get(XdsResourceType.ROUTE))) {
+        if (!held.isEmpty() && clustersWarm() && routedClustersKnown(XdsResourceType.ROUTE, held.get(XdsResourceType.ROUTE))
+                && secretsArrived(XdsResourceType.LISTENER, held.get(XdsResourceType.LISTENER))) {
             flushHeld();
         }
         checkInitial();
@@ -356,9 +362,60 @@ public final class XdsClient implements AutoCloseable {
                 .containsAll(ResponseReading.routedClusters(r));
     }
 
+    /**
+     * The SDS names to subscribe: {@code ROOTCA}, and every secret the listeners and clusters in force
+     * (and {@code pending} listeners about to be applied) reference, except {@code default}.
+     */
+    private Set<String> secretNames(java.util.List<Message> pending) {
+        Set<String> names = new TreeSet<>();
+        names.add(XdsNames.ROOT_SECRET);
+        names.addAll(ResponseReading.secretNames(applier.store().state(XdsResourceType.CLUSTER).merged().values()));
+        names.addAll(ResponseReading.secretNames(applier.store().state(XdsResourceType.LISTENER).merged().values()));
+        names.addAll(ResponseReading.secretNames(pending));
+        DiscoveryResponse heldListeners = held.get(XdsResourceType.LISTENER);
+        if (heldListeners != null) {
+            names.addAll(ResponseReading.secretNames(ResponseReading.listeners(heldListeners)));
+        }
+        return names;
+    }
+
+    /**
+     * Whether every secret the listeners of an LDS response reference has arrived (Envoy warms a
+     * listener until its secrets are there); subscribes to those not yet asked for.
+     */
+    private boolean secretsArrived(XdsResourceType t, DiscoveryResponse r) {
+        if (t != XdsResourceType.LISTENER || r == null) {
+            return true;
+        }
+        java.util.List<Message> listeners = ResponseReading.listeners(r);
+        Set<String> needed = ResponseReading.secretNames(listeners);
+        if (needed.isEmpty()) {
+            return true;
+        }
+        Set<String> names = secretNames(listeners);
+        Sub sds = subs.get(XdsResourceType.SECRET);
+        if (!sds.names.containsAll(names)) {
+            names.addAll(sds.names);
+            resubscribe(XdsResourceType.SECRET, names);
+        }
+        return sds.received.containsAll(needed);
+    }
+
     private void warmingTimedOut() {
         warmingTimer = null;
         if (!held.isEmpty()) {
+            DiscoveryResponse lds = held.get(XdsResourceType.LISTENER);
+            if (lds != null) {
+                Sub sds = subs.get(XdsResourceType.SECRET);
+                Set<String> missingSecrets = new TreeSet<>(ResponseReading.secretNames(ResponseReading.listeners(lds)));
+                missingSecrets.removeAll(sds.received);
+                if (!missingSecrets.isEmpty()) {
+                    LOG.warn("Secrets not received after {} ms {}: {}; binding the listeners that need them anyway "
+                            + "(their TLS handshakes fail until the secrets arrive)", options.warmingTimeout().toMillis(),
+                            context, missingSecrets);
+                    sds.received.addAll(missingSecrets);
+                }
+            }
             Sub eds = subs.get(XdsResourceType.ENDPOINT);
             Set<String> missing = new TreeSet<>(eds.names);
             missing.removeAll(eds.received);

@@ -1,0 +1,179 @@
+package io.isthmus.sidecar.listener;
+
+import io.isthmus.mesh.sni.ClientHelloParser;
+import io.isthmus.mesh.sni.HelloRefusal;
+import io.isthmus.mesh.sni.HelloResult;
+import io.isthmus.sidecar.filter.ConnectionLimit;
+import io.isthmus.sidecar.filter.TcpProxy;
+import io.isthmus.sidecar.tls.DownstreamTls;
+import io.isthmus.sidecar.tls.MeshTls;
+import io.isthmus.sidecar.tls.NamedSecrets;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The front socket of a listener with several filter chains, on one event loop: Envoy's
+ * {@code tls_inspector} reads the server name from the ClientHello without consuming it, the chain is
+ * chosen as Envoy does ({@link ChainSelector}), its connection limit applied, and then the bytes read
+ * so far and the rest of the connection go to the chain: a TLS-passthrough TCP chain relays them to
+ * its cluster untouched; a terminating or HTTP chain is served by an internal server on loopback (one
+ * per TLS setting, bound on first use) which learns the client's real address from
+ * {@link LoopbackOrigins}. A connection that matches no chain is closed and counted. Confined to its
+ * event loop.
+ */
+final class FrontDoor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FrontDoor.class);
+    /** Envoy's {@code listener_filters_timeout}: how long a client may take to send its ClientHello. */
+    static final long INSPECT_TIMEOUT_MILLIS = 15_000;
+
+    /** What an internal server is bound for: its TLS, protocol and header limit. */
+    private record ServerKey(Optional<DownstreamTls> tls, boolean http, int maxHeaderBytes) {
+        ServerKey {
+            Objects.requireNonNull(tls, "tls");
+        }
+    }
+
+    private final ServingListener listener;
+    private final Vertx vertx;
+    private final MeshTls tls;
+    private final NamedSecrets secrets;
+    private final Map<ServerKey, Future<Integer>> servers = new HashMap<>();
+    private NetClient loopback;
+
+    FrontDoor(ServingListener listener, Vertx vertx, MeshTls tls, NamedSecrets secrets) {
+        this.listener = listener;
+        this.vertx = vertx;
+        this.tls = tls;
+        this.secrets = secrets;
+    }
+
+    Future<?> start(String host, int port) {
+        loopback = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
+        return vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true).setReuseAddress(true))
+                .connectHandler(this::accept)
+                .listen();
+    }
+
+    private void accept(NetSocket s) {
+        ListenerConfig c = listener.config();
+        boolean inspect = c.chains().stream().anyMatch(ch -> !ch.serverNames().isEmpty() || !ch.transportProtocol().isEmpty()
+                || ch.tls().isPresent());
+        if (!inspect) {
+            choose(s, c, Buffer.buffer(), false, null);
+            return;
+        }
+        ClientHelloParser parser = new ClientHelloParser();
+        Buffer seen = Buffer.buffer();
+        long timer = vertx.setTimer(INSPECT_TIMEOUT_MILLIS, id -> {
+            LOG.debug("no ClientHello in time [{} {}]", c.name(), s.remoteAddress());
+            s.close();
+        });
+        s.handler(b -> {
+            seen.appendBuffer(b);
+            HelloResult r = parser.offer(b.getBytes());
+            if (r instanceof HelloResult.NeedMore) {
+                return;
+            }
+            vertx.cancelTimer(timer);
+            s.handler(null);
+            s.pause();
+            ListenerConfig now = listener.config();
+            if (r instanceof HelloResult.ServerName sn) {
+                choose(s, now, seen, true, sn.serverName());
+            } else {
+                HelloRefusal why = ((HelloResult.Refused) r).reason();
+                choose(s, now, seen, why != HelloRefusal.NOT_TLS, null);
+            }
+        });
+    }
+
+    private void choose(NetSocket s, ListenerConfig c, Buffer prefix, boolean isTls, String sni) {
+        Optional<FilterChainConfig> chain = ChainSelector.select(c.chains(), sni, isTls);
+        if (chain.isEmpty()) {
+            LOG.debug("no filter chain matches [{} {} sni={} tls={}]", c.name(), s.remoteAddress(), sni, isTls);
+            listener.rejected("no_filter_chain_match");
+            s.close();
+            return;
+        }
+        FilterChainConfig fc = chain.get();
+        Optional<ConnectionLimit> limit = fc.connectionLimit();
+        if (limit.isPresent() && !limit.get().tryAcquire()) {
+            listener.rejected("connection_limit");
+            s.close();
+            return;
+        }
+        Runnable release = once(() -> limit.ifPresent(ConnectionLimit::release));
+        if (fc.tls().isEmpty() && fc.tcp().isPresent()) {
+            TcpProxy.handle(s, prefix, listener.context(), fc.tcp().get(), release);
+            return;
+        }
+        s.closeHandler(v -> release.run());
+        s.pause();
+        ServerKey key = new ServerKey(fc.tls(), fc.http().isPresent(), fc.maxHeaderBytes());
+        server(key).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.warn("internal server failed [{} {}]: {}", c.name(), fc.name(), ar.cause().toString());
+                s.close();
+                return;
+            }
+            relay(s, prefix, fc, ar.result(), release);
+        });
+    }
+
+    private Future<Integer> server(ServerKey key) {
+        return servers.computeIfAbsent(key, k -> {
+            Future<Integer> f = k.http()
+                    ? listener.httpServer(vertx, tls, secrets, "127.0.0.1", 0, k.tls(), k.maxHeaderBytes(), listener::onInternalRequest, false)
+                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, k.tls(), listener::onInternalTcp);
+            f.onFailure(t -> servers.remove(k));
+            return f;
+        });
+    }
+
+    private static Runnable once(Runnable r) {
+        boolean[] done = new boolean[1];
+        return () -> {
+            if (!done[0]) {
+                done[0] = true;
+                r.run();
+            }
+        };
+    }
+
+    private void relay(NetSocket down, Buffer prefix, FilterChainConfig chain, int port, Runnable release) {
+        loopback.connect(port, "127.0.0.1").onComplete(ar -> {
+            if (ar.failed()) {
+                down.close();
+                return;
+            }
+            NetSocket up = ar.result();
+            int clientPort = up.localAddress().port();
+            listener.origins.register(clientPort, port, new LoopbackOrigins.Origin(down.remoteAddress(), down.localAddress(), chain));
+            up.closeHandler(v -> {
+                listener.origins.remove(clientPort, port);
+                down.close();
+            });
+            down.closeHandler(v -> {
+                release.run();
+                up.close();
+            });
+            if (prefix.length() > 0) {
+                up.write(prefix);
+            }
+            down.pipeTo(up);
+            up.pipeTo(down);
+        });
+    }
+}
