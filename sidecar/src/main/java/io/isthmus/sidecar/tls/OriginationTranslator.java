@@ -16,10 +16,11 @@ import java.util.Optional;
 /**
  * Tells the two shapes of an upstream {@code CommonTlsContext} apart and reads the external one.
  * The mesh shape (Istio's ISTIO_MUTUAL: the workload certificate {@code default}, the trust bundle
- * {@code ROOTCA}, SPIFFE identities; or a context naming no certificate and no validation at all) is
- * left to {@link TlsContextTranslator}. Anything else is TLS origination to a server outside the mesh
- * ({@link OriginationSpec}): trust from {@code trusted_ca} (file or inline) or a named SDS secret,
- * typed SAN matchers, an optional client certificate by SDS name.
+ * {@code ROOTCA}, SPIFFE URI SAN matchers) is left to {@link TlsContextTranslator}. Anything else is
+ * TLS origination to a server outside the mesh ({@link OriginationSpec}): trust from
+ * {@code trusted_ca} (file or inline) or a named SDS secret, typed SAN matchers, an optional client
+ * certificate by SDS name; no validation context at all (or {@code trust_chain_verification:
+ * ACCEPT_UNTRUSTED}) means no verification, as in Envoy.
  */
 public final class OriginationTranslator {
 
@@ -120,7 +121,7 @@ public final class OriginationTranslator {
         return Optional.of(new OriginationSpec(trust, sans, client));
     }
 
-    /** True for the mesh shape: names {@code default}/{@code ROOTCA}, or names no certificate and no validation. */
+    /** True for the mesh shape: names {@code default} or {@code ROOTCA}, or only SPIFFE URI SAN matchers. */
     static boolean isMesh(CommonTlsContext ctx) {
         for (SdsSecretConfig s : ctx.getTlsCertificateSdsSecretConfigsList()) {
             if (XdsNames.WORKLOAD_SECRET.equals(s.getName())) {
@@ -144,7 +145,9 @@ public final class OriginationTranslator {
                 return !external && ctx.getTlsCertificateSdsSecretConfigsCount() == 0 && ctx.getTlsCertificatesCount() == 0;
             }
             default -> {
-                return ctx.getTlsCertificateSdsSecretConfigsCount() == 0 && ctx.getTlsCertificatesCount() == 0;
+                // no validation context and no workload certificate: Envoy's plain TLS without verification
+                // (a DestinationRule with insecureSkipVerify), not mesh mTLS
+                return false;
             }
         }
     }

@@ -214,6 +214,18 @@ class TlsOriginationTest {
     }
 
     @Test
+    void noValidationContextMeansNoVerification() {
+        CertifiedKey otherCa = CaFactory.createRoot(CaSpec.root().withCommonName("Unknown CA"));
+        serverCert = TestCertificates.leaf(otherCa, List.of(TestCertificates.dns("elsewhere.test")));
+        int port = proxy(dataPlane(), httpsServer(ClientAuth.NONE), tls(CommonTlsContext.newBuilder()));
+
+        TestMesh.Reply r = mesh.get("127.0.0.2", port, HOST, "/");
+
+        assertThat(r.status()).as("insecureSkipVerify").isEqualTo(200);
+        assertThat(sniSeen.get()).isEqualTo(HOST);
+    }
+
+    @Test
     void unsupportedOriginationFieldsAreRefusedByName() {
         DataPlane dp = dataPlane();
         CommonTlsContext.Builder common = CommonTlsContext.newBuilder().setValidationContext(CertificateValidationContext.newBuilder()
