@@ -36,11 +36,16 @@ public final class ConfigParser {
     private ConfigParser() {
     }
 
-    /** Whether this is a resource of a supported group (supported kind or not), or a {@code v1} Secret or ConfigMap. */
+    /**
+     * Whether this is a resource of a supported group (supported kind or not), a {@code v1} Secret, or
+     * the {@code v1} ConfigMap {@code istio} (mesh-wide MeshConfig).
+     */
     public static boolean isMeshConfig(GenericKubernetesResource r) {
         String av = r.getApiVersion();
         return av != null && (av.startsWith(NETWORKING + "/") || av.startsWith(SECURITY + "/")
-                || (av.equals("v1") && (CredentialSecret.KIND.equals(r.getKind()) || MeshSettings.KIND.equals(r.getKind()))));
+                || (av.equals("v1") && CredentialSecret.KIND.equals(r.getKind()))
+                || (av.equals("v1") && MeshSettings.KIND.equals(r.getKind()) && r.getMetadata() != null
+                        && MeshSettings.NAME.equals(r.getMetadata().getName())));
     }
 
     /**
