@@ -81,7 +81,7 @@ class GatewayCredentialsTest {
     }
 
     @Test
-    void theGatewaysOwnNamespaceGetsItsSecretAndItsUpdates() throws Exception {
+    void theGatewaysOwnNamespaceGetsItsSecretAndItsUpdatesAndNoOtherNamespaceDoes() throws Exception {
         try (AdsTestClient gw = client(pki.workload("east", "istio-system", "istio-ingressgateway"), "istio-ingressgateway")) {
             gw.subscribe(XdsType.LISTENER.typeUrl(), List.of());
             DiscoveryResponse lds = gw.next(XdsType.LISTENER.typeUrl(), r -> r.getResourcesCount() == 1);
@@ -105,12 +105,14 @@ class GatewayCredentialsTest {
             DiscoveryResponse pushed = awaitSds(gw,
                     r -> r.getResourcesCount() == 2 && !pem(secrets(r).get("kubernetes://a-cert")).equals(first));
             assertThat(pem(secrets(pushed).get("kubernetes://a-cert"))).isEqualTo(rotated.chainPem());
-        }
-    }
 
-    @Test
-    void aProxyProvingAnotherNamespaceGetsNoCredentials() throws Exception {
-        // claims istio-system in its node but its certificate says default
+            // the debug dump shows the secrets without their private key
+            String dump = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    "http://127.0.0.1:" + controller.monitoringPort() + "/debug/config_dump?proxy=ingress-0&type=secrets")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(dump).contains("kubernetes://a-cert", "[redacted]").doesNotContain(b64(rotated.privateKeyPem()));
+        }
+        // a proxy that claims istio-system in its node but whose certificate says default
         try (AdsTestClient other = client(pki.workload("east", "default", "intruder"), "")) {
             other.subscribe(XdsType.SECRET.typeUrl(), NAMES);
             DiscoveryResponse sds = other.next(XdsType.SECRET.typeUrl(), r -> true);

@@ -116,10 +116,19 @@ final class DebugJson {
     static JsonObject config(ProxyStream stream, XdsType type) {
         JsonArray resources = new JsonArray();
         for (Message m : type.of(stream.resources()).values()) {
-            resources.add(new JsonObject(print(m)));
+            resources.add(new JsonObject(print(redacted(m))));
         }
         return new JsonObject().put("proxy", stream.view().map(ProxyView::nodeId).orElse(""))
                 .put("type", type.shortName()).put("resources", resources);
+    }
+
+    /** A secret's private key is never shown (gateway credentials are served as SDS secrets), as Envoy's config_dump. */
+    static Message redacted(Message m) {
+        if (m instanceof io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret s && s.getTlsCertificate().hasPrivateKey()) {
+            return s.toBuilder().setTlsCertificate(s.getTlsCertificate().toBuilder().setPrivateKey(
+                    io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setInlineString("[redacted]"))).build();
+        }
+        return m;
     }
 
     static String print(Message m) {

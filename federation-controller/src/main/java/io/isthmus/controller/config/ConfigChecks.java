@@ -41,6 +41,21 @@ public final class ConfigChecks {
                         + " in one namespace; only the first by name is used");
             }
         }
+        warnings.addAll(Gateway.conflicts(config.all(Gateway.class)));
+        for (VirtualService vs : config.all(VirtualService.class)) {
+            for (int i = 0; i < vs.gateways().size(); i++) {
+                String g = vs.gateways().get(i);
+                if (g.equals(VirtualService.MESH)) {
+                    continue;
+                }
+                boolean exists = config.all(Gateway.class).stream().anyMatch(gw ->
+                        VirtualService.names(List.of(g), vs.ref().namespace(), gw.ref().namespace(), gw.ref().name()));
+                if (!exists) {
+                    warnings.add(vs.ref() + ": spec.gateways[" + i + "]: " + g + " names no Gateway"
+                            + (g.contains("/") ? "" : " of namespace " + vs.ref().namespace()));
+                }
+            }
+        }
         return warnings;
     }
 }

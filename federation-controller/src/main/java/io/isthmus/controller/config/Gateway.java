@@ -168,6 +168,42 @@ public record Gateway(ResourceRef ref, Map<String, String> selector, List<Server
         }
     }
 
+    /**
+     * Servers that a proxy selected by two Gateways (or by one) cannot have: a port that one server
+     * serves as HTTP and another as HTTPS/TLS. The later server (by Gateway namespace and name, then
+     * spec order) is dropped on such proxies; each warning names it.
+     */
+    static List<String> conflicts(List<Gateway> gateways) {
+        List<String> out = new ArrayList<>();
+        List<Map.Entry<Gateway, Integer>> seen = new ArrayList<>();
+        for (Gateway g : gateways) {
+            for (int i = 0; i < g.servers().size(); i++) {
+                Server s = g.servers().get(i);
+                boolean plain = s.port().protocol() == Protocol.HTTP;
+                for (Map.Entry<Gateway, Integer> e : seen) {
+                    Server earlier = e.getKey().servers().get(e.getValue());
+                    if (earlier.port().number() == s.port().number() && (earlier.port().protocol() == Protocol.HTTP) != plain
+                            && compatible(e.getKey().selector(), g.selector())) {
+                        out.add(g.ref() + ": spec.servers[" + i + "].port: port " + s.port().number() + " is "
+                                + (plain ? "HTTP" : s.port().protocol()) + " here but " + earlier.port().protocol() + " in "
+                                + e.getKey().ref() + "; this server is dropped on proxies both select");
+                        break;
+                    }
+                }
+                seen.add(Map.entry(g, i));
+            }
+        }
+        return out;
+    }
+
+    /** Whether some pod could match both selectors (no label required with two values). */
+    private static boolean compatible(Map<String, String> a, Map<String, String> b) {
+        if (a.isEmpty() || b.isEmpty()) {
+            return false;
+        }
+        return a.entrySet().stream().allMatch(e -> !b.containsKey(e.getKey()) || b.get(e.getKey()).equals(e.getValue()));
+    }
+
     static Gateway parse(ResourceRef ref, Fields spec, Map<String, String> annotations) {
         spec.allowOnly("selector", "servers");
         Map<String, String> selector = spec.stringMap("selector");

@@ -152,6 +152,44 @@ class GatewayConfigTest {
     }
 
     @Test
+    void crossChecksWarnOfPortConflictsAndUnknownGateways() {
+        MeshConfig cfg = new MeshConfig(List.of((Gateway) parse(GW), (Gateway) parse("""
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: later, namespace: istio-system}
+                spec:
+                  selector: {istio: ingressgateway, app: x}
+                  servers:
+                  - port: {number: 8080, name: https, protocol: HTTPS}
+                    hosts: [a.example.com]
+                    tls: {mode: SIMPLE, credentialName: a}
+                """), (Gateway) parse("""
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: elsewhere, namespace: istio-system}
+                spec:
+                  selector: {istio: egressgateway}
+                  servers:
+                  - port: {number: 8080, name: https, protocol: HTTPS}
+                    hosts: [a.example.com]
+                    tls: {mode: ISTIO_MUTUAL}
+                """), (VirtualService) parse("""
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: v, namespace: default}
+                spec:
+                  hosts: [a.example.com]
+                  gateways: [istio-system/public, public]
+                  http:
+                  - route: [{destination: {host: a}}]
+                """)), "isthmus-system");
+        assertThat(ConfigChecks.crossCheck(cfg)).containsExactly(
+                "Gateway istio-system/public: spec.servers[0].port: port 8080 is HTTP here but HTTPS in Gateway"
+                        + " istio-system/later; this server is dropped on proxies both select",
+                "VirtualService default/v: spec.gateways[1]: public names no Gateway of namespace default");
+    }
+
+    @Test
     void credentialSecretsInBothLayouts() {
         TestPki pki = TestPki.create(dir, "east");
         CertifiedKey k = pki.authority("east").issueServer(SpiffeId.of("cluster.local", "istio-system", "ingress"),
