@@ -12,6 +12,8 @@ import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsCertificate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
@@ -210,6 +212,35 @@ class TlsOriginationTest {
         held.set(Optional.of(client));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 assertThat(mesh.get("127.0.0.2", port, HOST, "/").status()).isEqualTo(200));
+        assertThat(clientSeen.get()).isEqualTo(client.certificate().getSubjectX500Principal().getName());
+    }
+
+    @Test
+    void mutualReadsTheSecretsTheDataPlaneReceivesBySds() {
+        CertifiedKey client = TestCertificates.leaf(ca, List.of(TestCertificates.dns("client.egress.test")));
+        DataPlane dp = dataPlane();
+        CommonTlsContext.Builder common = CommonTlsContext.newBuilder()
+                .addTlsCertificateSdsSecretConfigs(SdsSecretConfig.newBuilder().setName("kubernetes://egress-client")
+                        .setSdsConfig(Xds.ads()))
+                .setCombinedValidationContext(CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+                        .setDefaultValidationContext(CertificateValidationContext.newBuilder().addMatchTypedSubjectAltNames(dnsSan(HOST)))
+                        .setValidationContextSdsSecretConfig(SdsSecretConfig.newBuilder().setName("kubernetes://egress-client-cacert")
+                                .setSdsConfig(Xds.ads())));
+        int port = proxy(dp, httpsServer(ClientAuth.REQUIRED), tls(common));
+        dp.secrets().apply(Map.of(
+                "kubernetes://egress-client", Secret.newBuilder().setName("kubernetes://egress-client")
+                        .setTlsCertificate(TlsCertificate.newBuilder()
+                                .setCertificateChain(DataSource.newBuilder().setInlineString(Pem.encodeCertificates(client.chain())))
+                                .setPrivateKey(DataSource.newBuilder().setInlineString(Pem.encodePrivateKey(client.privateKey()))))
+                        .build(),
+                "kubernetes://egress-client-cacert", Secret.newBuilder().setName("kubernetes://egress-client-cacert")
+                        .setValidationContext(CertificateValidationContext.newBuilder()
+                                .setTrustedCa(DataSource.newBuilder().setInlineString(Pem.encode(ca.certificate()))))
+                        .build()), "s1");
+
+        TestMesh.Reply r = mesh.get("127.0.0.2", port, HOST, "/");
+
+        assertThat(r.status()).isEqualTo(200);
         assertThat(clientSeen.get()).isEqualTo(client.certificate().getSubjectX500Principal().getName());
     }
 
