@@ -134,8 +134,15 @@ class EgressTranslationTest {
                   resolution: DNS
                   ports: [{number: 7000, name: tcp-db, protocol: TCP, targetPort: 7100}]
                   endpoints:
-                  - {address: db-a.internal, ports: {tcp-db: 7001}, locality: us-east/us-east-a}
+                  - {address: db-a.internal, ports: {tcp-db: 7001}, locality: us-east/us-east-a, labels: {version: a}}
                   - {address: 127.0.0.7}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: legacy, namespace: default}
+                spec:
+                  host: legacy.internal
+                  subsets: [{name: a, labels: {version: a}}]
                 """)).isNull();
         Cluster c = sidecar().clusters().get("outbound|7000||legacy.internal");
         assertThat(c.getType()).isEqualTo(Cluster.DiscoveryType.STRICT_DNS);
@@ -148,6 +155,33 @@ class EgressTranslationTest {
         assertThat(tls.getCommonTlsContext().getCombinedValidationContext().getValidationContextSdsSecretConfig()
                 .getName()).isEqualTo(XdsNames.ROOT_SECRET);
         assertThat(c.hasOutlierDetection()).as("MESH_INTERNAL keeps the mesh default").isTrue();
+        assertThat(sidecar().clusters().get("outbound|7000|a|legacy.internal").getLoadAssignment().getEndpointsList())
+                .as("a subset keeps the endpoints with its labels").singleElement()
+                .satisfies(g -> assertThat(g.getLbEndpointsList()).singleElement()
+                        .satisfies(e -> assertThat(address(e)).isEqualTo("db-a.internal:7001")));
+
+        ConfigException wildcard = apply("""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: wild, namespace: default}
+                spec:
+                  hosts: ["*.example.org"]
+                  resolution: DNS
+                  ports: [{number: 443, name: tls, protocol: TLS}]
+                """);
+        assertThat(wildcard.field()).isEqualTo("spec.hosts[0]");
+        assertThat(wildcard.reason()).contains("DNS", "wildcard");
+        ConfigException badAddress = apply("""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: bad, namespace: default}
+                spec:
+                  hosts: [bad.example.org]
+                  resolution: DNS
+                  ports: [{number: 443, name: tls, protocol: TLS}]
+                  endpoints: [{address: "not a host"}]
+                """);
+        assertThat(badAddress.field()).isEqualTo("spec.endpoints[0].address");
     }
 
     @Test
