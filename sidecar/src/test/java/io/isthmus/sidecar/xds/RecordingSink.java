@@ -62,4 +62,9 @@ class RecordingSink implements ResourceSink {
     public ResourceHandler<ClusterLoadAssignment> endpoints() {
         return record(XdsResourceType.ENDPOINT);
     }
+
+    @Override
+    public ResourceHandler<io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret> secrets() {
+        return record(XdsResourceType.SECRET);
+    }
 }
