@@ -349,7 +349,8 @@ public final class HttpExchange {
     }
 
     private String xfccValue() {
-        if (peerPrincipal.isEmpty()) {
+        String peerSpiffeId = PeerIdentities.of(request.connection()).spiffeId();
+        if (peerSpiffeId.isEmpty()) {
             return "";
         }
         StringBuilder b = new StringBuilder();
@@ -361,11 +362,11 @@ public final class HttpExchange {
         if (!hash.isEmpty()) {
             b.append("Hash=").append(hash).append(';');
         }
-        return b.append("URI=").append(peerPrincipal).toString();
+        return b.append("URI=").append(peerSpiffeId).toString();
     }
 
     private String peerIdentity() {
-        return request.isSSL() ? PeerIdentities.of(request.connection()).spiffeId() : "";
+        return request.isSSL() ? PeerIdentities.of(request.connection()).principal() : "";
     }
 
     private RbacRequest rbacRequest(String authority, MultiMap headers) {

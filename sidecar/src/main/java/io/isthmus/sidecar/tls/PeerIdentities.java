@@ -21,7 +21,7 @@ import java.util.WeakHashMap;
 public final class PeerIdentities {
 
     /** No peer certificate (plaintext, or TLS without a client certificate). */
-    public static final Peer NONE = new Peer("", "");
+    public static final Peer NONE = new Peer("", "", "");
 
     private static final Map<HttpConnection, Peer> CACHE = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -33,11 +33,15 @@ public final class PeerIdentities {
      *
      * @param spiffeId the leaf's SPIFFE ID, empty when none
      * @param leafSha256 hex SHA-256 of the leaf's DER encoding, empty when none
+     * @param principal the peer as RBAC's {@code principal_name} and the access log name it, as Envoy
+     *     does: the first URI SAN, else the first DNS SAN, else the subject; empty when none (a gateway's
+     *     MUTUAL clients carry certificates of any CA, often without a SPIFFE ID)
      */
-    public record Peer(String spiffeId, String leafSha256) {
+    public record Peer(String spiffeId, String leafSha256, String principal) {
         public Peer {
             Objects.requireNonNull(spiffeId, "spiffeId");
             Objects.requireNonNull(leafSha256, "leafSha256");
+            Objects.requireNonNull(principal, "principal");
         }
     }
 
@@ -62,9 +66,28 @@ public final class PeerIdentities {
                 return NONE;
             }
             String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(leaf.getEncoded()));
-            return new Peer(SpiffeIdentity.uriSan(leaf).orElse(""), hash);
+            String spiffe = SpiffeIdentity.uriSan(leaf).orElse("");
+            return new Peer(spiffe, hash, spiffe.isEmpty() ? principal(leaf) : spiffe);
         } catch (javax.net.ssl.SSLPeerUnverifiedException | NoSuchAlgorithmException | CertificateEncodingException e) {
             return NONE;
         }
+    }
+
+    private static String principal(X509Certificate leaf) {
+        try {
+            var sans = leaf.getSubjectAlternativeNames();
+            if (sans != null) {
+                for (int type : new int[] {6, 2}) {
+                    for (List<?> san : sans) {
+                        if (san.size() >= 2 && Integer.valueOf(type).equals(san.get(0)) && san.get(1) instanceof String v) {
+                            return v;
+                        }
+                    }
+                }
+            }
+        } catch (java.security.cert.CertificateParsingException e) {
+            // fall back to the subject
+        }
+        return leaf.getSubjectX500Principal().getName();
     }
 }

@@ -134,6 +134,8 @@ class GatewayTlsTest {
         assertThat(dnsName(b.getValue())).isEqualTo("*.example.com");
         assertThat(app.lastHeaders.get().get("x-forwarded-proto")).isEqualTo("https");
         assertThat(app.lastHeaders.get().get("x-forwarded-for")).isEqualTo("127.0.0.1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.telemetry().registry().find("istio_requests")
+                .tag("reporter", "source").tag("destination_service", "reviews").counter() != null);
 
         HttpClient h2 = client(Optional.empty());
         RequestOptions r = new RequestOptions().setHost("a.example.com").setPort(port).setURI("/h2")
@@ -146,19 +148,36 @@ class GatewayTlsTest {
                 .tag("reason", "no_filter_chain_match").counter() != null);
     }
 
+    /** RBAC allowing only clients whose certificate names {@code principal} (URI SAN, else DNS SAN, else subject). */
+    private static io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter allowOnly(String principal) {
+        var rules = io.envoyproxy.envoy.config.rbac.v3.RBAC.newBuilder()
+                .setAction(io.envoyproxy.envoy.config.rbac.v3.RBAC.Action.ALLOW)
+                .putPolicies("clients", io.envoyproxy.envoy.config.rbac.v3.Policy.newBuilder()
+                        .addPermissions(io.envoyproxy.envoy.config.rbac.v3.Permission.newBuilder().setAny(true))
+                        .addPrincipals(io.envoyproxy.envoy.config.rbac.v3.Principal.newBuilder().setAuthenticated(
+                                io.envoyproxy.envoy.config.rbac.v3.Principal.Authenticated.newBuilder().setPrincipalName(
+                                        io.envoyproxy.envoy.type.matcher.v3.StringMatcher.newBuilder().setExact(principal))))
+                        .build());
+        return io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.newBuilder()
+                .setName("envoy.filters.http.rbac").setTypedConfig(Xds.any(
+                        io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder().setRules(rules).build())).build();
+    }
+
     @Test
     void mutualTlsRequiresAClientCertificateFromTheNamedCa() {
         secret(certificateSecret("kubernetes://m-cred", serverCert("m.example.com")));
         secret(caSecret("kubernetes://m-cred-cacert", clientCa.certificate()));
         gateway.listeners().apply(Map.of("0.0.0.0_443", GatewayXds.listener("0.0.0.0_443", "127.0.0.1", port,
                 chain(List.of("m.example.com"), Optional.of(tls("kubernetes://m-cred", Optional.of("kubernetes://m-cred-cacert"))),
-                        hcmFilter(hcm("https.443", 0))))), "1");
+                        hcmFilter(hcm("https.443", 0, allowOnly("client.example.com")))))), "1");
 
         assertThatThrownBy(() -> get(client(Optional.empty()), "m.example.com")).isInstanceOf(RuntimeException.class);
         CertifiedKey stranger = TestCertificates.leaf(ingressCa, List.of(TestCertificates.dns("client.example.com")));
         assertThatThrownBy(() -> get(client(Optional.of(stranger)), "m.example.com")).isInstanceOf(RuntimeException.class);
         CertifiedKey good = TestCertificates.leaf(clientCa, List.of(TestCertificates.dns("client.example.com")));
         assertThat(get(client(Optional.of(good)), "m.example.com").getKey()).isEqualTo(200);
+        CertifiedKey otherName = TestCertificates.leaf(clientCa, List.of(TestCertificates.dns("intruder.example.com")));
+        assertThat(get(client(Optional.of(otherName)), "m.example.com").getKey()).as("RBAC sees the client's DNS SAN").isEqualTo(403);
         assertThat(app.hits.get()).isEqualTo(1);
     }
 
