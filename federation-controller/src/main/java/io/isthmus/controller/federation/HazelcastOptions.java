@@ -21,18 +21,60 @@ public record HazelcastOptions(String clusterName, String address, int port, Lis
                                Optional<KubernetesJoin> kubernetes) {
 
     /**
-     * Replicas found through the Kubernetes API: the endpoints of a (headless) Service.
+     * Replicas found through the Kubernetes API: the ready endpoints of a (headless) Service, read
+     * from its EndpointSlices ({@code discovery.k8s.io/v1}, else its Endpoints). Each endpoint's
+     * port is the Service port named {@code hazelcast} (or its only port).
      *
      * @param namespace the Service's namespace, e.g. {@code isthmus-system}
      * @param serviceName the Service selecting the controller replicas, e.g. {@code isthmus-controller-hazelcast}
+     * @param apiServer how to reach the API server; empty = from inside a pod (Hazelcast reads
+     *     {@code KUBERNETES_SERVICE_HOST}/{@code _PORT} and the service account's token and {@code ca.crt})
      */
-    public record KubernetesJoin(String namespace, String serviceName) {
+    public record KubernetesJoin(String namespace, String serviceName, Optional<ApiServer> apiServer) {
         public KubernetesJoin {
             Objects.requireNonNull(namespace, "namespace");
             Objects.requireNonNull(serviceName, "serviceName");
+            Objects.requireNonNull(apiServer, "apiServer");
             if (namespace.isBlank() || serviceName.isBlank()) {
                 throw new IllegalArgumentException("namespace and serviceName must not be blank");
             }
+        }
+
+        /** Discovery from inside a pod: the API server and credentials of the pod's service account. */
+        public KubernetesJoin(String namespace, String serviceName) {
+            this(namespace, serviceName, Optional.empty());
+        }
+
+        /** {@code namespace/serviceName}, for messages. */
+        public String service() {
+            return namespace + "/" + serviceName;
+        }
+    }
+
+    /**
+     * An API server reached explicitly (outside a pod, or in tests).
+     *
+     * @param url {@code https://host:port}
+     * @param token the bearer token (needs {@code get}/{@code list} on endpointslices and endpoints in the namespace)
+     * @param caCertificatePem the PEM certificate(s) the server's certificate must chain to
+     */
+    public record ApiServer(String url, String token, String caCertificatePem) {
+        public ApiServer {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(token, "token");
+            Objects.requireNonNull(caCertificatePem, "caCertificatePem");
+            if (!url.startsWith("https://")) {
+                throw new IllegalArgumentException("API server url must be https://host:port, got " + url);
+            }
+            url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+            if (!caCertificatePem.contains("-----BEGIN CERTIFICATE-----")) {
+                throw new IllegalArgumentException("caCertificatePem: no PEM certificate");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "ApiServer[" + url + "]";
         }
     }
 
