@@ -55,4 +55,41 @@ class ConfigApplierTest {
         assertThatThrownBy(() -> applier.applyStatic(List.of(c, c), List.of(), List.of()))
                 .isInstanceOf(XdsResourceException.class).hasMessageContaining("duplicate");
     }
+
+    @Test
+    void rootCaGoesToTheCertificatesAndNamedSecretsToTheDataPlane() {
+        java.util.List<Map<String, io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret>> mesh = new java.util.ArrayList<>();
+        ConfigApplier a = new ConfigApplier(sink, (s, v) -> mesh.add(s), new ResourceStore(), Clock.systemUTC());
+        var root = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.newBuilder().setName("ROOTCA").build();
+        var cred = io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret.newBuilder().setName("kubernetes://cred").build();
+        a.apply(XdsResourceType.SECRET, Map.of("ROOTCA", root, "kubernetes://cred", cred), "1");
+        assertThat(mesh).hasSize(1);
+        assertThat(mesh.get(0)).containsOnlyKeys("ROOTCA");
+        assertThat(sink.of(XdsResourceType.SECRET)).containsOnlyKeys("kubernetes://cred");
+
+        ResourceSink withoutSecrets = new ResourceSink() {
+            @Override
+            public ResourceHandler<io.envoyproxy.envoy.config.listener.v3.Listener> listeners() {
+                return sink.listeners();
+            }
+
+            @Override
+            public ResourceHandler<io.envoyproxy.envoy.config.route.v3.RouteConfiguration> routes() {
+                return sink.routes();
+            }
+
+            @Override
+            public ResourceHandler<Cluster> clusters() {
+                return sink.clusters();
+            }
+
+            @Override
+            public ResourceHandler<io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment> endpoints() {
+                return sink.endpoints();
+            }
+        };
+        ConfigApplier plain = new ConfigApplier(withoutSecrets, (s, v) -> { }, new ResourceStore(), Clock.systemUTC());
+        assertThatThrownBy(() -> plain.apply(XdsResourceType.SECRET, Map.of("kubernetes://cred", cred), "2"))
+                .isInstanceOf(XdsResourceException.class).hasMessageContaining("kubernetes://cred");
+    }
 }
