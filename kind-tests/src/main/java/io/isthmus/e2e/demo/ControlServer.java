@@ -24,7 +24,8 @@ import java.util.concurrent.Executors;
  * <ul>
  *   <li>{@code /health}: 200 once the app serves</li>
  *   <li>{@code /call?url=U}: GET U with the app's client; JSON {@code status, latencyMicros, error, body,
- *       location, peer}; {@code &fresh=1}: on a new connection (HTTPS verified against {@code --trust-pem}),
+ *       location, peer}; {@code &fresh=1}: on a new connection (HTTPS verified against {@code --trust-pem};
+ *       {@code &clientCert=1} also presents {@code --client-cert}),
  *       {@code peer} = the server certificate's SHA-256 fingerprint</li>
  *   <li>{@code /fault?code=503&delayMs=0}: make the app fail or slow down ({@code code=0} heals)</li>
  *   <li>{@code /load/start?name=N&url=U&intervalMs=20[&fresh=1]}, {@code /load/stats?name=N}, {@code /load/stop?name=N}</li>
@@ -110,7 +111,11 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private LoadGenerator.Fetch fetch(Map<String, String> q) {
-        return "1".equals(q.get("fresh")) ? fresh::get : caller::get;
+        if (!"1".equals(q.get("fresh"))) {
+            return caller::get;
+        }
+        boolean withCert = "1".equals(q.get("clientCert"));
+        return (url, timeout) -> fresh.get(url, timeout, withCert);
     }
 
     private String fault(Map<String, String> q) {

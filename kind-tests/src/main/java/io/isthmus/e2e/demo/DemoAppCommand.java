@@ -58,6 +58,10 @@ public final class DemoAppCommand implements Callable<Integer> {
     Path tlsKey;
     @Option(names = "--trust-pem", description = "CA certificates (PEM) the control port's new-connection calls verify HTTPS servers against.")
     Path trustPem;
+    @Option(names = "--client-cert", description = "Client certificate chain (PEM) new-connection calls present when asked (clientCert=1).")
+    Path clientCert;
+    @Option(names = "--client-key", description = "The private key (PEM) of --client-cert.")
+    Path clientKey;
     @Option(names = "--control-address", defaultValue = "0.0.0.0", description = "Address of the control port (default: ${DEFAULT-VALUE}).")
     String controlAddress;
     @Option(names = "--control-port", defaultValue = "15080", description = "Control port (default: ${DEFAULT-VALUE}).")
@@ -85,13 +89,16 @@ public final class DemoAppCommand implements Callable<Integer> {
         if ((tlsCert == null) != (tlsKey == null)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--tls-cert and --tls-key go together");
         }
+        if ((clientCert == null) != (clientKey == null)) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--client-cert and --client-key go together");
+        }
         SSLContext tls = tlsCert == null ? null : serverContext(tlsCert, tlsKey);
         List<DemoServer> apps = new ArrayList<>();
         for (int p : ports) {
             apps.add(DemoServer.start(id, new InetSocketAddress(appAddress, p), tls));
         }
         ControlServer control = ControlServer.start(new InetSocketAddress(controlAddress, controlPort), apps,
-                new FreshCaller(trustPem));
+                new FreshCaller(trustPem, clientCert, clientKey));
         if (!proxyArgs.isEmpty()) {
             startProxy();
         }

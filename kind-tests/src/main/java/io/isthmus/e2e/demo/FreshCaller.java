@@ -36,14 +36,35 @@ import java.util.Locale;
  */
 public final class FreshCaller {
     private final SSLContext tls;
+    private final SSLContext tlsWithCert;
 
     /** A caller trusting the CA certificates in {@code trustPem} (null: plain HTTP only). */
     public FreshCaller(Path trustPem) {
-        this.tls = trustPem == null ? null : context(Pem.readCertificates(trustPem));
+        this(trustPem, null, null);
     }
 
-    private static SSLContext context(List<X509Certificate> roots) {
+    /**
+     * A caller trusting {@code trustPem} that can also present the client certificate
+     * {@code clientCert}/{@code clientKey} (both null: none) when a call asks for it.
+     */
+    public FreshCaller(Path trustPem, Path clientCert, Path clientKey) {
+        this.tls = trustPem == null ? null : context(Pem.readCertificates(trustPem), null, null);
+        this.tlsWithCert = trustPem == null || clientCert == null ? null
+                : context(Pem.readCertificates(trustPem), Pem.readCertificates(clientCert), Pem.readPrivateKey(clientKey));
+    }
+
+    private static SSLContext context(List<X509Certificate> roots, List<X509Certificate> chain, java.security.PrivateKey key) {
         try {
+            javax.net.ssl.KeyManager[] kms = null;
+            if (chain != null) {
+                KeyStore keys = KeyStore.getInstance("PKCS12");
+                keys.load(null, null);
+                keys.setKeyEntry("client", key, new char[0], chain.toArray(X509Certificate[]::new));
+                javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(
+                        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(keys, new char[0]);
+                kms = kmf.getKeyManagers();
+            }
             KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
             ks.load(null, null);
             for (int i = 0; i < roots.size(); i++) {
@@ -52,21 +73,28 @@ public final class FreshCaller {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(ks);
             SSLContext c = SSLContext.getInstance("TLS");
-            c.init(null, tmf.getTrustManagers(), null);
+            c.init(kms, tmf.getTrustManagers(), null);
             return c;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot build the client TLS context: " + e.getMessage(), e);
         }
     }
 
-    /** One GET of {@code url} on a new connection. */
+    /** One GET of {@code url} on a new connection, without a client certificate. */
     public Caller.Result get(String url, Duration timeout) {
+        return get(url, timeout, false);
+    }
+
+    /** One GET of {@code url} on a new connection; {@code withCert}: present the client certificate. */
+    public Caller.Result get(String url, Duration timeout, boolean withCert) {
         long start = System.nanoTime();
         try {
             URI u = URI.create(url);
             boolean https = "https".equalsIgnoreCase(u.getScheme());
-            if (https && tls == null) {
-                throw new IllegalArgumentException("no CA to verify " + url + " (start the app with --trust-pem)");
+            SSLContext ctx = withCert ? tlsWithCert : tls;
+            if (https && ctx == null) {
+                throw new IllegalArgumentException("no " + (withCert ? "client certificate or " : "") + "CA to verify " + url
+                        + " (start the app with --trust-pem" + (withCert ? " and --client-cert/--client-key)" : ")"));
             }
             int port = u.getPort() > 0 ? u.getPort() : https ? 443 : 80;
             InetAddress addr = InetAddress.getByName(u.getHost());
@@ -76,7 +104,7 @@ public final class FreshCaller {
                 raw.setSoTimeout((int) timeout.toMillis());
                 Socket s = raw;
                 if (https) {
-                    SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(raw, u.getHost(), port, true);
+                    SSLSocket ssl = (SSLSocket) ctx.getSocketFactory().createSocket(raw, u.getHost(), port, true);
                     SSLParameters p = ssl.getSSLParameters();
                     p.setServerNames(List.of(new SNIHostName(u.getHost())));
                     p.setEndpointIdentificationAlgorithm("HTTPS");

@@ -29,7 +29,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * ({@code isthmus proxy --mode router} pods in {@code istio-system}, no app), the external client
  * (outside network, resolves the ingress hosts to its ingress gateway and reaches nothing else),
  * the external HTTPS services (external network, reached only by their egress gateway), and the
- * CAs of the outside world (not the mesh root).
+ * CAs of the outside world (not the mesh root): the ingress CA, the external services' CA and the
+ * CA of the outside client's own certificate (which it presents to MUTUAL ingress servers when asked).
  */
 public final class Edges implements AutoCloseable {
     /** The egress gateway Service's port, as Istio's: 443 named {@code https}. */
@@ -48,6 +49,7 @@ public final class Edges implements AutoCloseable {
     private String outsideClientNetns;
     private EdgePki.Authority ingressCa;
     private EdgePki.Authority externalCa;
+    private EdgePki.Authority clientCa;
 
     Edges(LocalFederation federation, Path workDir) {
         this.federation = federation;
@@ -64,6 +66,9 @@ public final class Edges implements AutoCloseable {
         ingressCa.writeCert(ingressCaFile());
         externalCa = EdgePki.Authority.create("Isthmus test external CA");
         externalCa.writeCert(externalCaFile());
+        clientCa = EdgePki.Authority.create("Isthmus test client CA");
+        Path clientDir = dir.resolve("outside-client");
+        EdgePki.write(clientCa.issue("outside-client.example.test"), clientDir);
         int j = 0;
         for (ExternalServiceSpec e : topology.externalServices()) {
             j++;
@@ -90,7 +95,9 @@ public final class Edges implements AutoCloseable {
         NetworkSandbox.writeHosts(net.netns(), hosts);
         outsideClientNetns = net.netns();
         List<String> args = List.of("--service", "outside-client", "--namespace", "outside", "--cluster", "outside",
-                "--pod", "outside-client-0", "--trust-pem", ingressCaFile().toAbsolutePath().toString());
+                "--pod", "outside-client-0", "--trust-pem", ingressCaFile().toAbsolutePath().toString(),
+                "--client-cert", clientDir.resolve("cert.pem").toAbsolutePath().toString(),
+                "--client-key", clientDir.resolve("key.pem").toAbsolutePath().toString());
         ChildProcess p = ChildProcess.startJava("outside-client", net.execPrefix(), "96m", LocalFederation.podMain(), args,
                 federation.options().workDir().resolve("logs"));
         processes.add(p);
@@ -248,6 +255,11 @@ public final class Edges implements AutoCloseable {
     /** The CA of the certificates the ingress gateways show (what outside clients trust). */
     public EdgePki.Authority ingressCa() {
         return ingressCa;
+    }
+
+    /** The CA of the outside client's certificate (what a MUTUAL ingress server's {@code ca.crt} holds). */
+    public EdgePki.Authority clientCa() {
+        return clientCa;
     }
 
     /** The ingress CA certificate file. */

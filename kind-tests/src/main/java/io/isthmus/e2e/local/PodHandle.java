@@ -79,7 +79,13 @@ public final class PodHandle {
 
     /** GET {@code url} from inside the pod on a new connection. */
     public Fetched fetch(String url) {
-        String json = control("/call?fresh=1&url=" + enc(url) + "&timeoutMs=5000", Duration.ofSeconds(10));
+        return fetch(url, false);
+    }
+
+    /** GET {@code url} from inside the pod on a new connection, presenting the app's client certificate when asked. */
+    public Fetched fetch(String url, boolean withClientCert) {
+        String json = control("/call?fresh=1" + (withClientCert ? "&clientCert=1" : "") + "&url=" + enc(url) + "&timeoutMs=5000",
+                Duration.ofSeconds(10));
         JsonNode n = JSON.readTree(json);
         return new Fetched(n.get("status").asInt(), n.get("body").asString(), n.path("location").asString(""),
                 n.path("peer").asString(""), n.get("error").asString());

@@ -37,6 +37,17 @@ class AddressPlanTest {
     }
 
     @Test
+    void edges_sit_on_the_outside_and_external_networks_only() {
+        assertThat(AddressPlan.ingressOutsideAddress(1)).isEqualTo("10.254.0.1");
+        assertThat(AddressPlan.egressExternalAddress(2)).isEqualTo("10.253.0.2");
+        assertThat(AddressPlan.externalServiceAddress(1)).isEqualTo("10.253.0.101");
+        assertThat(AddressPlan.OUTSIDE_CLIENT).startsWith("10.254.0.");
+        assertThat(Isolation.ours(AddressPlan.OUTSIDE_BRIDGE)).isTrue();
+        assertThat(Isolation.ours(AddressPlan.EXTERNAL_BRIDGE)).isTrue();
+        assertThatThrownBy(() -> AddressPlan.ingressOutsideAddress(0)).hasMessageContaining("clusters 1..99");
+    }
+
+    @Test
     void our_interfaces_are_told_apart_from_the_machine_s() {
         assertThat(Isolation.ours("ib1")).isTrue();
         assertThat(Isolation.ours("iv12")).isTrue();

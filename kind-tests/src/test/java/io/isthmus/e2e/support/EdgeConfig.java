@@ -64,9 +64,20 @@ public final class EdgeConfig {
      * (the gateway proxies' namespace, where {@code credentialName} is looked up).
      */
     public static void tlsSecret(KubernetesClient client, String name, EdgePki.Issued leaf) {
+        tlsSecret(client, name, leaf, null);
+    }
+
+    /** The same with {@code ca.crt} = {@code clientCaPem} (the CA a MUTUAL server verifies clients against) when not null. */
+    public static void tlsSecret(KubernetesClient client, String name, EdgePki.Issued leaf, String clientCaPem) {
+        Map<String, String> data = new java.util.LinkedHashMap<>();
+        data.put("tls.crt", b64(leaf.certPem()));
+        data.put("tls.key", b64(leaf.keyPem()));
+        if (clientCaPem != null) {
+            data.put("ca.crt", b64(clientCaPem));
+        }
         Secret s = new SecretBuilder().withNewMetadata().withName(name).withNamespace(GatewaySpec.NAMESPACE).endMetadata()
                 .withType("kubernetes.io/tls")
-                .withData(Map.of("tls.crt", b64(leaf.certPem()), "tls.key", b64(leaf.keyPem())))
+                .withData(data)
                 .build();
         client.secrets().inNamespace(GatewaySpec.NAMESPACE).resource(s).createOr(NonDeletingOperation::update);
     }

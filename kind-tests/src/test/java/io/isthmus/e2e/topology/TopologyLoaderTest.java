@@ -25,7 +25,8 @@ class TopologyLoaderTest {
             """;
 
     @ParameterizedTest
-    @ValueSource(strings = {"two-clusters-multi-network.yaml", "single-network.yaml", "three-clusters-primary-remote.yaml"})
+    @ValueSource(strings = {"two-clusters-multi-network.yaml", "single-network.yaml", "three-clusters-primary-remote.yaml",
+            "ingress-egress.yaml"})
     void shipped_topologies_load(String file) {
         Topology t = TopologyLoader.load(DIR.resolve(file));
         assertThat(t.clusters()).isNotEmpty();
@@ -41,6 +42,36 @@ class TopologyLoaderTest {
         assertThat(reviews.workloads()).extracting(WorkloadSpec::cluster).contains("east", "west");
         assertThat(reviews.workloads()).extracting(WorkloadSpec::version).contains("v1", "v2");
         assertThat(t.remoteSecrets()).contains(new RemoteSecretSpec("east", "west"));
+    }
+
+    @Test
+    void the_edges_topology_declares_east_s_gateways_and_an_external_service() {
+        Topology t = TopologyLoader.load(DIR.resolve("ingress-egress.yaml"));
+        ClusterSpec east = t.cluster("east").orElseThrow();
+        GatewaySpec ingress = east.gateway(GatewaySpec.Kind.INGRESS).orElseThrow();
+        assertThat(ingress.hosts()).containsExactly("bookinfo.example.test", "details.example.test", "secure.example.test");
+        assertThat(ingress.kind().workloadName()).isEqualTo("istio-ingressgateway");
+        assertThat(east.gateway(GatewaySpec.Kind.EGRESS).orElseThrow().kind().istioLabel()).isEqualTo("egressgateway");
+        assertThat(t.cluster("west").orElseThrow().gateways()).isEmpty();
+        assertThat(t.externalServices()).containsExactly(new ExternalServiceSpec("api.external.test", 443, "east"));
+        assertThat(t.hasEdges()).isTrue();
+        assertThat(TopologyLoader.load(DIR.resolve("two-clusters-multi-network.yaml")).hasEdges()).isFalse();
+    }
+
+    @Test
+    void edge_mistakes_are_named_with_their_path() {
+        String withGateways = VALID.replace("nodes: [{name: a, region: r, zone: z1}]",
+                "nodes: [{name: a, region: r, zone: z1}]\n    gateways: [{kind: ingress, zone: z1}, {kind: ingress, zone: z1}]");
+        assertThatThrownBy(() -> TopologyLoader.parse("t", withGateways))
+                .hasMessageContaining("clusters[east].gateways[ingress].kind: at most one gateway of each kind");
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("nodes: [{name: a, region: r, zone: z1}]",
+                "nodes: [{name: a, region: r, zone: z1}]\n    gateways: [{kind: egress, zone: z9}]")))
+                .hasMessageContaining("gateways[egress].zone: cluster 'east' has no node in zone 'z9'");
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("nodes: [{name: a, region: r, zone: z1}]",
+                "nodes: [{name: a, region: r, zone: z1}]\n    gateways: [{kind: sideways, zone: z1}]")))
+                .hasMessageContaining("kind: 'sideways' is not one of [ingress, egress]");
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID + "externalServices: [{host: api.external.test, cluster: east}]\n"))
+                .hasMessageContaining("externalServices[api.external.test].cluster: cluster 'east' runs no egress gateway");
     }
 
     @Test
