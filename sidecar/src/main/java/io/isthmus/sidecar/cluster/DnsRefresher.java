@@ -73,9 +73,14 @@ final class DnsRefresher {
         return config;
     }
 
-    /** Publishes the IP literals at once, then starts resolving the names (if any). */
+    /**
+     * Publishes the IP literals at once (when there are any, or nothing else), then starts resolving
+     * the names; a cluster whose names are not resolved yet keeps the endpoints it has until then.
+     */
     void start() {
-        publish.accept(Map.copyOf(good));
+        if (!good.isEmpty() || names.isEmpty()) {
+            publish.accept(Map.copyOf(good));
+        }
         if (!names.isEmpty()) {
             round();
         }
