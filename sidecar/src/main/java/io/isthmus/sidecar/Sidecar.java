@@ -58,6 +58,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Sidecar implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
+    /**
+     * Event loops of a proxy: two, whatever the node's core count, as Istio runs its sidecars
+     * ({@code concurrency: 2}); Vert.x's default of two per core only adds threads and buffer caches.
+     */
+    public static final int EVENT_LOOPS = 2;
+    /** The classpath resource listing the JVM options a proxy runs with, one per line ({@code #} comments). */
+    public static final String JVM_OPTIONS_RESOURCE = "/io/isthmus/sidecar/jvm.options";
 
     private final SidecarConfig config;
     private final BootstrapConfig bootstrap;
@@ -106,7 +113,7 @@ public final class Sidecar implements AutoCloseable {
         String ctx = bootstrap.node().logContext();
         LOG.info("Proxy starting {} node={} mode={} bootstrap={}", ctx, bootstrap.node().id(), config.mode(),
                 config.bootstrap());
-        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        vertx = Vertx.vertx(vertxOptions());
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
         CaCertificateProvider caProvider = null;
@@ -168,6 +175,31 @@ public final class Sidecar implements AutoCloseable {
         }
         LOG.info("Proxy started {} admin={} health={} metrics={} dns={}", ctx, admin.adminPort(), admin.healthPort(),
                 admin.metricsPort(), dns == null ? "off" : dns.localAddress());
+    }
+
+    /**
+     * The Vert.x options of a proxy: native transport when available and {@link #EVENT_LOOPS} event
+     * loops (worker threads are made only when used).
+     */
+    public static VertxOptions vertxOptions() {
+        return new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(EVENT_LOOPS);
+    }
+
+    /**
+     * The JVM options a proxy process runs with ({@value #JVM_OPTIONS_RESOURCE}), the same list the
+     * {@code isthmus} launcher gives {@code isthmus proxy} and the Kubernetes manifests give the
+     * proxy container; for launchers that start proxy JVMs themselves.
+     */
+    public static List<String> jvmOptions() {
+        try (var in = Sidecar.class.getResourceAsStream(JVM_OPTIONS_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + JVM_OPTIONS_RESOURCE);
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + JVM_OPTIONS_RESOURCE + ": " + e.getMessage(), e);
+        }
     }
 
     private CaCertificateProvider caProvider(CertificateStore store) {

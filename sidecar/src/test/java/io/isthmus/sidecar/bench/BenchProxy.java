@@ -35,7 +35,10 @@ public final class BenchProxy {
                 new ByteArrayInputStream(Files.readAllBytes(certs.resolve("root-cert.pem"))));
         TlsMaterialSource.Mutable tls = TlsMaterialSource.mutable();
         tls.set(new TlsMaterial(key.privateKey(), key.chain(), List.of(root)));
-        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        // The proxy's own Vert.x options (two event loops), or with -Dbench.vertxDefaults=true Vert.x's defaults
+        // (two event loops per core), as proxies ran before.
+        Vertx vertx = Vertx.vertx(Boolean.getBoolean("bench.vertxDefaults")
+                ? new VertxOptions().setPreferNativeTransport(true) : io.isthmus.sidecar.Sidecar.vertxOptions());
         ProxyTelemetry telemetry = ProxyTelemetry.standalone(new NodeIdentity(args[0], "default", "east", args[0], "v1"),
                 () -> tls.current().map(TlsMaterial::spiffeId).orElse(""));
         DataPlane.Options d = DataPlane.Options.of(tls, telemetry);
