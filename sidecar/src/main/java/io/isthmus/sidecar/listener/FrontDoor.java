@@ -80,6 +80,8 @@ final class FrontDoor {
             LOG.debug("no ClientHello in time [{} {}]", c.name(), s.remoteAddress());
             s.close();
         });
+        s.closeHandler(v -> vertx.cancelTimer(timer));
+        s.exceptionHandler(t -> s.close());
         s.handler(b -> {
             seen.appendBuffer(b);
             HelloResult r = parser.offer(b.getBytes());
@@ -119,7 +121,11 @@ final class FrontDoor {
             TcpProxy.handle(s, prefix, listener.context(), fc.tcp().get(), release);
             return;
         }
-        s.closeHandler(v -> release.run());
+        boolean[] gone = new boolean[1];
+        s.closeHandler(v -> {
+            gone[0] = true;
+            release.run();
+        });
         s.pause();
         ServerKey key = new ServerKey(fc.tls(), fc.http().isPresent(), fc.maxHeaderBytes());
         server(key).onComplete(ar -> {
@@ -128,7 +134,10 @@ final class FrontDoor {
                 s.close();
                 return;
             }
-            relay(s, prefix, fc, ar.result(), release);
+            if (gone[0]) {
+                return;
+            }
+            relay(s, prefix, fc, ar.result(), release, gone);
         });
     }
 
@@ -152,13 +161,17 @@ final class FrontDoor {
         };
     }
 
-    private void relay(NetSocket down, Buffer prefix, FilterChainConfig chain, int port, Runnable release) {
+    private void relay(NetSocket down, Buffer prefix, FilterChainConfig chain, int port, Runnable release, boolean[] gone) {
         loopback.connect(port, "127.0.0.1").onComplete(ar -> {
             if (ar.failed()) {
                 down.close();
                 return;
             }
             NetSocket up = ar.result();
+            if (gone[0]) {
+                up.close();
+                return;
+            }
             int clientPort = up.localAddress().port();
             listener.origins.register(clientPort, port, new LoopbackOrigins.Origin(down.remoteAddress(), down.localAddress(), chain));
             up.closeHandler(v -> {
