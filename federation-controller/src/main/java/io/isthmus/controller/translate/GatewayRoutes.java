@@ -65,7 +65,8 @@ final class GatewayRoutes {
                 }
                 for (String vsHost : vs.hosts()) {
                     for (String host : hostsFor(b, vs.ref().namespace(), vsHost)) {
-                        if (hosts.containsKey(host)) {
+                        // a domain may be in one virtual host only (else the whole route configuration is refused)
+                        if (hosts.containsKey(host.toLowerCase(java.util.Locale.ROOT))) {
                             continue;
                         }
                         VirtualHost.Builder vh = VirtualHost.newBuilder()
@@ -75,7 +76,7 @@ final class GatewayRoutes {
                         if (b.server().httpsRedirect()) {
                             vh.setRequireTls(VirtualHost.TlsRequirementType.ALL);
                         }
-                        hosts.put(host, vh.build());
+                        hosts.put(host.toLowerCase(java.util.Locale.ROOT), vh.build());
                     }
                 }
             }

@@ -241,7 +241,8 @@ public final class GatewayTranslator {
 
     /** Claims server names on a listener (empty = the chain without server names); false if any is taken. */
     private static boolean claim(Set<String> taken, List<String> names) {
-        List<String> keys = names.isEmpty() ? List.of("") : names;
+        List<String> keys = names.isEmpty() ? List.of("")
+                : names.stream().map(n -> n.toLowerCase(java.util.Locale.ROOT)).toList();
         if (keys.stream().anyMatch(taken::contains)) {
             return false;
         }
