@@ -3,6 +3,8 @@
  * checked at every handshake by trust-bundle's {@link io.isthmus.trust.tls.SwappableKeyManager} and
  * {@link io.isthmus.trust.tls.SpiffeTrustManager} (so a rotated certificate or a new root is used by
  * the next handshake while open connections continue), the expected identities of a cluster, and
- * the Vert.x SSL options built from them.
+ * the Vert.x SSL options built from them; and TLS originated to servers outside the mesh
+ * ({@link io.isthmus.sidecar.tls.OriginationSpec}: CA file, inline or SDS secret, typed SAN matchers,
+ * client certificate by SDS name).
  */
 package io.isthmus.sidecar.tls;
