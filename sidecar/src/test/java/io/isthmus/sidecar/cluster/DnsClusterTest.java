@@ -143,6 +143,20 @@ class DnsClusterTest {
     }
 
     @Test
+    void aLogicalDnsClusterUsesTheFirstAddressOnly() throws Exception {
+        var app = mesh.app("logical");
+        DataPlane dp = mesh.dataPlane(mesh.workload("east", "default", "client"));
+        dp.resolveHostsWith(h -> List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("127.0.0.3")));
+        int port = proxy(dp, dnsCluster(HOST, app.port, Duration.ofSeconds(5)).toBuilder()
+                .setType(Cluster.DiscoveryType.LOGICAL_DNS).build());
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(mesh.get("127.0.0.2", port, HOST, "/").body()).isEqualTo("logical"));
+        assertThat(dp.cluster(CLUSTER).orElseThrow().endpoints())
+                .extracting(e -> e.address().toString()).containsExactly("127.0.0.1:" + app.port);
+    }
+
+    @Test
     void aLogicalDnsClusterWithTwoEndpointsIsRefused() {
         DataPlane dp = mesh.dataPlane(mesh.workload("east", "default", "client"));
         Cluster c = dnsCluster(HOST, 443, Duration.ofSeconds(5)).toBuilder().setType(Cluster.DiscoveryType.LOGICAL_DNS)
