@@ -37,15 +37,27 @@ public final class ConfigParser {
     }
 
     /**
-     * Whether this is a resource of a supported group (supported kind or not), a {@code v1} Secret, or
+     * Whether this is a resource of a supported group (supported kind or not), a {@code v1} Secret
+     * shaped like TLS credentials, or
      * the {@code v1} ConfigMap {@code istio} (mesh-wide MeshConfig).
      */
     public static boolean isMeshConfig(GenericKubernetesResource r) {
         String av = r.getApiVersion();
         return av != null && (av.startsWith(NETWORKING + "/") || av.startsWith(SECURITY + "/")
-                || (av.equals("v1") && CredentialSecret.KIND.equals(r.getKind()))
+                || (av.equals("v1") && CredentialSecret.KIND.equals(r.getKind()) && credentialShaped(r))
                 || (av.equals("v1") && MeshSettings.KIND.equals(r.getKind()) && r.getMetadata() != null
                         && MeshSettings.NAME.equals(r.getMetadata().getName())));
+    }
+
+    /** Whether a Secret looks like TLS credentials ({@link CredentialSecret#isCredential}); other Secrets are not ours. */
+    private static boolean credentialShaped(GenericKubernetesResource r) {
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        for (String part : List.of("data", "stringData")) {
+            if (r.getAdditionalProperties().get(part) instanceof Map<?, ?> m) {
+                m.keySet().forEach(k -> keys.add(String.valueOf(k)));
+            }
+        }
+        return CredentialSecret.isCredential(String.valueOf(r.getAdditionalProperties().get("type")), keys);
     }
 
     /**

@@ -223,6 +223,8 @@ class GatewayConfigTest {
                 "data.cert", "not PEM certificates");
         rejects(tls.replace("type: kubernetes.io/tls", "type: kubernetes.io/dockerconfigjson"), "type", "must be kubernetes.io/tls");
         assertThat(ConfigParser.isMeshConfig(ConfigFiles.parse(generic, "t").get(0))).isTrue();
+        assertThat(ConfigParser.isMeshConfig(ConfigFiles.parse(
+                "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData: {password: hunter2}\n", "t").get(0))).isFalse();
     }
 
     private static String b64(String s) {
