@@ -172,6 +172,14 @@ public final class LocalCommand {
         b.append("  kill <pid of a reviews pod in east>   (ps aux | grep reviews-v1) and watch the calls move to west\n");
         b.append("  ip netns exec ").append(client).append(" curl -s localhost:").append(WellKnownPorts.METRICS)
                 .append("/stats/prometheus | grep istio_requests_total\n");
+        if (fed.topology().hasEdges()) {
+            b.append("  ip netns exec isthmus-outside-client curl -s --cacert ").append(fed.edges().ingressCaFile())
+                    .append(" https://bookinfo.example.test/\n");
+            b.append("      from outside the mesh, through the ingress gateway (Gateway and VirtualServices first:\n")
+                    .append("      topology-configs/manifests/edges/ingress.yaml and TLS Secrets in istio-system)\n");
+            b.append("  ip netns exec ").append(client).append(" curl -s http://api.external.test/\n")
+                    .append("      to the external HTTPS service through the egress gateway (manifests/edges/egress.yaml)\n");
+        }
         b.append("  logs: ").append(fed.options().workDir().resolve("logs")).append('\n');
         return b.toString();
     }
