@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # TLS-terminating ingress: one HTTP backend (a Vert.x server answering 1 KiB) behind three proxies that
 # terminate TLS for the host ingress.bench.local (EC P-256 certificate, TLS 1.3) and route to it over
-# plaintext keep-alive connections: the Isthmus proxy as an ingress gateway (isthmus proxy --mode router),
-# HAProxy 2.6 and nginx 1.22, measured one after another in one run with the same client and load.
+# plaintext keep-alive connections: the Isthmus proxy as an ingress gateway (isthmus proxy --mode router,
+# with the listener a Gateway server gets: once with the host as SNI, once for hosts "*"), HAProxy 2.6 and
+# nginx 1.22, measured one after another in one run with the same client and load.
 # Measures max requests/s (closed loop, keep-alive), p50/p90/p99 at a fixed rate (open loop, latency from
 # the scheduled send time), new TLS connections/s (closed loop, one request per connection, full handshakes),
 # CPU seconds per 1,000 requests at the fixed rate and per 1,000 new connections, and RSS of each proxy.
@@ -59,14 +60,18 @@ mvn_q() { mvn -B -q -o "$@" >&2 2>/dev/null || mvn -B -q "$@" >&2; }
 mvn_q -pl sidecar test-compile
 mvn_q -pl sidecar dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt"
 CP="sidecar/target/test-classes:sidecar/target/classes:$(cat "$WORK/cp.txt")"
-# The proxy as the isthmus launcher runs it (SerialGC, 512 KiB stacks), with its heap capped.
-JAVA_PROXY=(java -XX:+UseSerialGC -Xss512k -Xms64m -Xmx256m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn
-  --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED)
+# The proxy as the isthmus launcher runs `isthmus proxy`: its flags, then the proxy's shipped jvm.options.
+PROXY_OPTS="$ROOT/sidecar/src/main/resources/io/isthmus/sidecar/jvm.options"
+JAVA_PROXY=(java -XX:+UseSerialGC -Xss512k --add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens java.management/sun.management=ALL-UNNAMED --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
+[[ -f "$PROXY_OPTS" ]] && JAVA_PROXY+=("@$PROXY_OPTS")
+JAVA_PROXY+=(-cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 JAVA_LOAD=(java -Xmx512m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 
-APP=19080; ISTHMUS=19443; HAPORT=19444; NGPORT=19445; ADMIN=19000; HEALTH=19021; METRICS=19090
+APP=19080; ISTHMUS=19443; HAPORT=19444; NGPORT=19445; ISTHMUS_ANY=19446; ADMIN=19000; HEALTH=19021; METRICS=19090
 HOST=ingress.bench.local
-for p in $APP $ISTHMUS $HAPORT $NGPORT $ADMIN $HEALTH $METRICS; do
+for p in $APP $ISTHMUS $HAPORT $NGPORT $ISTHMUS_ANY $ADMIN $HEALTH $METRICS; do
   if ss -Hltn "sport = :$p" | grep -q .; then echo "port $p is in use; stop what holds it first" >&2; exit 1; fi
 done
 
@@ -83,41 +88,34 @@ openssl x509 -req -in "$C/server.csr" -CA "$C/ca.pem" -CAkey "$C/ca.key" -CAcrea
   -extfile "$C/ext.cnf" -out "$C/server.pem" 2>/dev/null
 cp "$C/server.pem" "$C/isthmus/cert-chain.pem"; cp "$C/server.key" "$C/isthmus/key.pem"; cp "$C/ca.pem" "$C/isthmus/root-cert.pem"
 cat "$C/server.pem" "$C/server.key" > "$C/haproxy.pem"
+b64() { base64 -w0 < "$1"; }
 chmod 644 "$C"/*
 
 "${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad app "$APP" >"$WORK/app.log" 2>&1 & PIDS+=("$!")
 
-# (a) Isthmus: an ingress router configured by a static bootstrap (the shape the controller sends for a
-# Gateway server with tls.mode SIMPLE), its certificate from --cert-dir and served as SDS "default".
+# (a) Isthmus: an ingress router with the resources the controller sends for a Gateway selecting it
+# (istio: ingressgateway), server port 443 HTTPS, tls.mode SIMPLE, credentialName ingress-bench-cert, and a
+# VirtualService routing its host to the backend: listener 0.0.0.0_443 (bound on 127.0.0.1 here) with one
+# chain per server, filter_chain_match.server_names = the host, certificate by SDS kubernetes://<credentialName>.
+# They come from a static bootstrap (the same handlers as over ADS), the Secret inline as the controller sends it.
+# A second listener has the chain a server with hosts ["*"] gets: no server_names.
 CLUSTER="outbound|8080||backend.bench.svc.cluster.local"
-cat > "$WORK/ingress.yaml" <<YAML
-node:
-  id: router~127.0.0.1~istio-ingressgateway-bench.istio-system~istio-system.svc.cluster.local
-  cluster: istio-ingressgateway
-  metadata:
-    NAMESPACE: istio-system
-    SERVICE_ACCOUNT: istio-ingressgateway
-    LABELS: {istio: ingressgateway}
-static_resources:
-  clusters:
-  - name: "$CLUSTER"
-    type: STATIC
-    connect_timeout: 1s
-    load_assignment:
-      cluster_name: "$CLUSTER"
-      endpoints:
-      - lb_endpoints:
-        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: $APP}}}
-  listeners:
-  - name: 0.0.0.0_443
-    address: {socket_address: {address: 127.0.0.1, port_value: $ISTHMUS}}
+SECRET="kubernetes://ingress-bench-cert"
+listener() { # name, port, server_names (JSON list)
+  cat <<YAML
+  - name: $1
+    address: {socket_address: {address: 127.0.0.1, port_value: $2}}
+    listener_filters:
+    - name: envoy.filters.listener.tls_inspector
+      typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector}
     filter_chains:
-    - transport_socket:
+    - filter_chain_match: {server_names: $3}
+      transport_socket:
         name: envoy.transport_sockets.tls
         typed_config:
           "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
           common_tls_context:
-            tls_certificate_sds_secret_configs: [{name: default}]
+            tls_certificate_sds_secret_configs: [{name: "$SECRET", sds_config: {ads: {}, resource_api_version: V3}}]
             alpn_protocols: [h2, http/1.1]
       filters:
       - name: envoy.filters.network.http_connection_manager
@@ -126,7 +124,7 @@ static_resources:
           stat_prefix: outbound_0.0.0.0_443
           use_remote_address: true
           route_config:
-            name: https.443.https.bench.istio-system
+            name: https.443.https.ingress.istio-system
             virtual_hosts:
             - name: "$HOST:443"
               domains: ["$HOST", "$HOST:443"]
@@ -137,6 +135,35 @@ static_resources:
           - name: envoy.filters.http.router
             typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
 YAML
+}
+cat > "$WORK/ingress.yaml" <<YAML
+node:
+  id: router~127.0.0.1~istio-ingressgateway-bench.istio-system~istio-system.svc.cluster.local
+  cluster: istio-ingressgateway
+  metadata:
+    NAMESPACE: istio-system
+    SERVICE_ACCOUNT: istio-ingressgateway-service-account
+    LABELS: {istio: ingressgateway}
+static_resources:
+  secrets:
+  - name: "$SECRET"
+    tls_certificate:
+      certificate_chain: {inline_bytes: "$(b64 "$C/server.pem")"}
+      private_key: {inline_bytes: "$(b64 "$C/server.key")"}
+  clusters:
+  - name: "$CLUSTER"
+    type: STATIC
+    connect_timeout: 1s
+    load_assignment:
+      cluster_name: "$CLUSTER"
+      endpoints:
+      - lb_endpoints:
+        - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: $APP}}}
+  listeners:
+$(listener 0.0.0.0_443 "$ISTHMUS" "[\"$HOST\"]")
+$(listener 0.0.0.0_443_any "$ISTHMUS_ANY" "[]")
+YAML
+# The proxy's own workload certificate (SDS default; unused by these chains) from a directory.
 "${JAVA_PROXY[@]}" io.isthmus.sidecar.cli.ProxyCommand --mode router --bootstrap "$WORK/ingress.yaml" \
   --cert-dir "$C/isthmus" --admin-port "$ADMIN" --health-address 127.0.0.1 --health-port "$HEALTH" \
   --metrics-port "$METRICS" >"$WORK/isthmus.log" 2>&1 & IST_PID=$!; PIDS+=("$IST_PID")
@@ -197,20 +224,21 @@ http {
 CFG
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" >"$WORK/nginx.log" 2>&1 & NG_PID=$!; PIDS+=("$NG_PID")
 
-declare -A PORT=([isthmus]=$ISTHMUS [haproxy]=$HAPORT [nginx]=$NGPORT)
-echo "waiting for the backend and the three proxies..." >&2
-for p in isthmus haproxy nginx; do
+PROXIES=(isthmus isthmus_any haproxy nginx)
+declare -A PORT=([isthmus]=$ISTHMUS [isthmus_any]=$ISTHMUS_ANY [haproxy]=$HAPORT [nginx]=$NGPORT)
+echo "waiting for the backend and the proxies..." >&2
+for p in "${PROXIES[@]}"; do
   for _ in $(seq 1 300); do
     curl -sf -o /dev/null --cacert "$C/ca.pem" --resolve "$HOST:${PORT[$p]}:127.0.0.1" "https://$HOST:${PORT[$p]}/" && break
     sleep 0.2
   done
   curl -sf -o /dev/null --cacert "$C/ca.pem" --resolve "$HOST:${PORT[$p]}:127.0.0.1" "https://$HOST:${PORT[$p]}/" \
-    || { echo "$p does not answer over TLS:"; cat "$WORK/$p.log" "$WORK/app.log"; exit 1; } >&2
+    || { echo "$p does not answer over TLS:"; cat "$WORK/${p%_any}.log" "$WORK/app.log"; exit 1; } >&2
 done
 
 procs() { # the proxy's processes: the JVM, HAProxy, nginx's master and workers
   case "$1" in
-    isthmus) echo "$IST_PID" ;;
+    isthmus|isthmus_any) echo "$IST_PID" ;;
     haproxy) echo "$HA_PID" ;;
     nginx) echo "$NG_PID" "$(pgrep -P "$NG_PID" | tr '\n' ' ')" ;;
   esac
@@ -221,7 +249,7 @@ TCK="$(getconf CLK_TCK)"
 load() { "${JAVA_LOAD[@]}" -Dbench.tls="$C/ca.pem" "$@"; }
 
 echo "warming up each proxy for 15 s (keep-alive) and 5 s (new connections)..." >&2
-for p in isthmus haproxy nginx; do
+for p in "${PROXIES[@]}"; do
   load io.isthmus.sidecar.bench.BenchLoad max 127.0.0.1 "${PORT[$p]}" "$HOST" "$CONNS" 15 >/dev/null
   load -Dbench.keepAlive=false io.isthmus.sidecar.bench.BenchLoad max 127.0.0.1 "${PORT[$p]}" "$HOST" "$HANDSHAKERS" 5 >/dev/null
 done
@@ -229,7 +257,7 @@ done
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A MAX P50 P90 P99 ERR CONNS_S CPU_REQ CPU_CONN
 for r in $(seq 1 "$ROUNDS"); do
-  for p in isthmus haproxy nginx; do
+  for p in "${PROXIES[@]}"; do
     echo "round $r/$ROUNDS, $p: saturation, ${RATE}/s, new connections (${SECS} s each)..." >&2
     out="$(load -Dbench.warmup=2 io.isthmus.sidecar.bench.BenchLoad max 127.0.0.1 "${PORT[$p]}" "$HOST" "$CONNS" "$SECS")"
     MAX[$p]+="$(echo "$out" | awk '{print $1}') "; ERR[$p]+="$(echo "$out" | awk '{print $2}') "
@@ -250,13 +278,13 @@ for r in $(seq 1 "$ROUNDS"); do
 done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A RSS
-for p in isthmus haproxy nginx; do RSS[$p]="$(rss_mb "$p")"; done
+for p in "${PROXIES[@]}"; do RSS[$p]="$(rss_mb "$p")"; done
 
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 sum() { tr ' ' '\n' <<<"$1" | awk '{s += $1} END {print s + 0}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
 declare -A M
-for p in isthmus haproxy nginx; do
+for p in "${PROXIES[@]}"; do
   M[$p,max]="$(median "${MAX[$p]}")"; M[$p,p50]="$(median "${P50[$p]}")"; M[$p,p90]="$(median "${P90[$p]}")"
   M[$p,p99]="$(median "${P99[$p]}")"; M[$p,conns]="$(median "${CONNS_S[$p]}")"
   M[$p,cpureq]="$(median "${CPU_REQ[$p]}")"; M[$p,cpuconn]="$(median "${CPU_CONN[$p]}")"; M[$p,err]="$(sum "${ERR[$p]}")"
@@ -280,27 +308,34 @@ SECTION="$(cat <<OUT
 ## ingress
 
 \`bench/ingress.sh\`: client -> TLS 1.3 (EC P-256 server certificate, SNI and Host \`$HOST\`) -> proxy -> plaintext
-HTTP/1.1 keep-alive -> one Vert.x backend answering 1 KiB, all on 127.0.0.1. Three proxies in one run, same client, same load:
-the Isthmus proxy as an ingress gateway (\`isthmus proxy --mode router\`, one JVM: SerialGC, -Xmx256m, Vert.x
-default event loops; configured by a static Envoy bootstrap: listener with a \`DownstreamTlsContext\` whose
-certificate is SDS \`default\` from \`--cert-dir\`, HCM with the route to a STATIC cluster), HAProxy 2.6 (nbthread 2,
-\`http-reuse always\`) and nginx 1.22 (2 workers, upstream keepalive, \`keepalive_requests\` unlimited, no access log);
-server-side TLS session settings at their defaults, but no resumption: the client keeps no sessions. Load generator: a Vert.x client (BoringSSL, ALPN off,
-so HTTP/1.1): closed loop with ${CONNS} keep-alive connections for max requests/s; open loop at ${RATE} requests/s
-over up to 64 connections (latency from the scheduled send time, 5 s unmeasured warm-up: a cold client JVM opening
-TLS connections falls seconds behind at first); closed loop of
-${HANDSHAKERS} concurrent new connections, one request each, for new TLS connections/s. ${SECS} s per measurement
-(closed loops after 2 s unmeasured on the same client),
-medians of ${ROUNDS} rounds alternating over the proxies, after a 15 s + 5 s warm-up of each. CPU is the proxy's
-processes' user+system time during the fixed-rate run (per 1,000 requests, warm-up included in both) and the
-new-connection run (per 1,000 connections, warm-up included in both); RSS at the end (nginx: master and workers). In brackets: ratio to HAProxy.
+HTTP/1.1 keep-alive -> one Vert.x backend answering 1 KiB, all on 127.0.0.1. Three proxies in one run, same
+client, same load. The Isthmus proxy as an ingress gateway: \`isthmus proxy --mode router\` in one JVM started as
+the launcher starts it (its flags and the shipped \`jvm.options\`: SerialGC, 40 MB heap, C1 only), with the
+resources the controller sends for a Gateway server (port 443, HTTPS, \`tls.mode: SIMPLE\`, \`credentialName\`)
+and a VirtualService routing the host to the backend, given as a static bootstrap (same handlers as ADS):
+listener with \`tls_inspector\`, a chain matching \`server_names: [$HOST]\` (the front socket reads the SNI
+and hands the connection to the chain's TLS server over loopback) with the certificate by SDS
+\`kubernetes://ingress-bench-cert\` (the Secret inline in \`static_resources.secrets\`), HCM with the route to a
+STATIC cluster; and the same for a server with hosts \`*\` (one chain, no server_names: served directly), on
+another port of the same process (both Isthmus rows' CPU and RSS are that process's). HAProxy 2.6 (nbthread 2,
+\`http-reuse always\`) and nginx 1.22 (2 workers, upstream keepalive, \`keepalive_requests\` unlimited, no access
+log). Server-side TLS session settings at their defaults, but no resumption: the client keeps no sessions.
+Load generator: a Vert.x client (BoringSSL, ALPN off, so HTTP/1.1): closed loop with ${CONNS} keep-alive
+connections for max requests/s; open loop at ${RATE} requests/s over up to 64 connections (latency from the
+scheduled send time, 5 s unmeasured warm-up: a cold client JVM opening TLS connections falls seconds behind at
+first); closed loop of ${HANDSHAKERS} concurrent new connections, one request each, for new TLS connections/s.
+${SECS} s per measurement (closed loops after 2 s unmeasured on the same client), medians of ${ROUNDS} rounds
+alternating over the proxies, after a 15 s + 5 s warm-up of each. CPU is the proxy's processes' user+system time
+during the fixed-rate run (per 1,000 requests) and the new-connection run (per 1,000 connections), warm-ups
+included on both sides of the division; RSS at the end (nginx: master and workers). In brackets: ratio to HAProxy.
 
 Date: $(date -u +%Y-%m-%dT%H:%MZ). Machine: ${CPU}, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; ${JAVA}; $("$HAPROXY" -v | head -1 | cut -d' ' -f1-3); $("$NGINX" -v 2>&1 | cut -d' ' -f3); $(openssl version | cut -d' ' -f1-2).
 Load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares these cores).
 
 | proxy | max req/s, ${CONNS} conns | p50 ms at ${RATE}/s | p90 ms | p99 ms | new TLS conns/s | CPU s per 1,000 req | CPU s per 1,000 new conns | RSS MB | errors |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-$(row isthmus "Isthmus ingress (router)")
+$(row isthmus "Isthmus ingress, Gateway host (SNI chain)")
+$(row isthmus_any "Isthmus ingress, Gateway host \\* (one chain)")
 $(row haproxy "HAProxy 2.6")
 $(row nginx "nginx 1.22")
 
@@ -308,7 +343,8 @@ Every round (max req/s; p99 ms; new conns/s; CPU s per 1,000 req):
 
 | proxy | max req/s | p99 ms | new conns/s | CPU s / 1,000 req |
 |---|---|---|---|---|
-$(rounds isthmus Isthmus)
+$(rounds isthmus "Isthmus, SNI chain")
+$(rounds isthmus_any "Isthmus, one chain")
 $(rounds haproxy HAProxy)
 $(rounds nginx nginx)
 OUT
