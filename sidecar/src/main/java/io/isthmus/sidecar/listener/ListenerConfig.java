@@ -24,6 +24,12 @@ public record ListenerConfig(String name, EndpointAddress address, Direction dir
         /** Istio PERMISSIVE: a TLS chain and a plaintext chain with the same filters, told apart by the first byte. */
         PERMISSIVE,
         /**
+         * TLS-terminating HTTP chains with exact server names and one client-certificate policy:
+         * one TLS server picks the chain's certificate by the ClientHello's server name during the
+         * handshake (an unknown name aborts it), no internal hop.
+         */
+        SNI,
+        /**
          * Several chains chosen per connection as Envoy does (server name from the ClientHello, then
          * transport protocol); TLS-passthrough chains relay the bytes, terminating chains are served
          * by one internal server per TLS setting.
@@ -54,6 +60,10 @@ public record ListenerConfig(String name, EndpointAddress address, Direction dir
         }
         if (serving == Serving.BY_SERVER_NAME) {
             return true;
+        }
+        if (serving == Serving.SNI) {
+            return chains.stream().map(c -> java.util.List.of(c.serverNames(), c.tls(), c.maxHeaderBytes())).toList()
+                    .equals(other.chains.stream().map(c -> java.util.List.of(c.serverNames(), c.tls(), c.maxHeaderBytes())).toList());
         }
         FilterChainConfig a = main();
         FilterChainConfig b = other.main();

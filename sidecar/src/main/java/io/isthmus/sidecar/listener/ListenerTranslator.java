@@ -124,6 +124,9 @@ public final class ListenerTranslator {
         if (configs.size() == 1 && !anyNames) {
             return ListenerConfig.Serving.DIRECT;
         }
+        if (oneTlsServer(configs)) {
+            return ListenerConfig.Serving.SNI;
+        }
         if (configs.size() == 2 && !anyNames && configs.get(0).tls().isPresent() != configs.get(1).tls().isPresent()) {
             FilterChain tls = configs.get(0).tls().isPresent() ? chains.get(0) : chains.get(1);
             FilterChain plain = configs.get(0).tls().isPresent() ? chains.get(1) : chains.get(0);
@@ -135,6 +138,30 @@ public final class ListenerTranslator {
             }
         }
         return ListenerConfig.Serving.BY_SERVER_NAME;
+    }
+
+    /**
+     * Whether one TLS server can serve every chain, choosing the certificate by server name in the
+     * handshake: all chains terminate TLS for HTTP with one client-certificate policy and header
+     * limit, and name their hosts exactly (a wildcard would let clients make the server build a TLS
+     * context per name they invent).
+     */
+    private static boolean oneTlsServer(List<FilterChainConfig> configs) {
+        FilterChainConfig first = configs.get(0);
+        if (first.tls().isEmpty()) {
+            return false;
+        }
+        for (FilterChainConfig c : configs) {
+            if (c.tls().isEmpty() || c.http().isEmpty() || c.transportProtocol().equals("raw_buffer")
+                    || c.serverNames().stream().anyMatch(n -> n.startsWith("*"))
+                    || c.maxHeaderBytes() != first.maxHeaderBytes()
+                    || c.tls().get().clientCertificate() != first.tls().get().clientCertificate()
+                    || !c.tls().get().validationSecret().equals(first.tls().get().validationSecret())
+                    || !c.tls().get().alpn().equals(first.tls().get().alpn())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static FilterChainConfig chain(String name, String f, FilterChain fc, LongSupplier nanoClock)

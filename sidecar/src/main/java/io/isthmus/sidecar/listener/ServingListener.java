@@ -96,6 +96,7 @@ final class ServingListener {
                                 listener::onDirectRequest, true)
                         : listener.tcpServer(vertx, tls, secrets, host, port, main.tls(), listener::onDirectTcp);
                 case PERMISSIVE -> permissive(host, port, main);
+                case SNI -> listener.sniServer(vertx, tls, secrets, host, port, config);
                 case BY_SERVER_NAME -> new FrontDoor(listener, vertx, tls, secrets).start(host, port);
             };
         }
@@ -166,6 +167,43 @@ final class ServingListener {
             server.connectionHandler(this::limitDirect);
         }
         return server.listen().map(HttpServer::actualPort);
+    }
+
+    /**
+     * Binds the one TLS server of an {@link ListenerConfig.Serving#SNI} listener: the chains' shared
+     * client-certificate policy, and each handshake's certificate chosen by its server name.
+     */
+    Future<Integer> sniServer(Vertx vertx, MeshTls tls, NamedSecrets secrets, String host, int port, ListenerConfig c) {
+        DownstreamTls shared = c.main().tls().orElseThrow();
+        HttpServerOptions o = new HttpServerOptions()
+                .setHost(host)
+                .setPort(port)
+                .setTcpNoDelay(true)
+                .setReuseAddress(true)
+                .setCompressionSupported(false)
+                .setDecompressionSupported(false)
+                .setMaxHeaderSize(c.main().maxHeaderBytes())
+                .setInitialSettings(new Http2Settings().setMaxHeaderListSize(c.main().maxHeaderBytes()))
+                .setIdleTimeout(IDLE_TIMEOUT_SECONDS);
+        tls.applyDownstream(o, shared, secrets);
+        o.setSni(true).setKeyCertOptions(new SniKeyCertOptions(c.chains(), tls, secrets, () -> rejected("no_filter_chain_match")));
+        o.setUseAlpn(true).setAlpnVersions(alpn(shared));
+        return vertx.createHttpServer(o).requestHandler(this::onSniRequest).listen().map(HttpServer::actualPort);
+    }
+
+    private void onSniRequest(HttpServerRequest request) {
+        String sni = request.connection().indicatedServerName();
+        Optional<FilterChainConfig> chain = ChainSelector.select(config.get().chains(),
+                sni == null ? null : sni.toLowerCase(java.util.Locale.ROOT), true);
+        if (chain.isEmpty() || chain.get().http().isEmpty()) {
+            rejected("no_filter_chain_match");
+            request.connection().close();
+            return;
+        }
+        if (badFraming(request)) {
+            return;
+        }
+        HttpExchange.handle(request, context.get(), chain.get().http().get(), request.remoteAddress(), request.localAddress());
     }
 
     /** Binds a TCP server with a chain's TLS or none; returns the port bound. */

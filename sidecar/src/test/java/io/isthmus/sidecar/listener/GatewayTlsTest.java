@@ -164,6 +164,28 @@ class GatewayTlsTest {
     }
 
     @Test
+    void exactHostsShareOneTlsServerThatPicksTheCertificateInTheHandshake() {
+        secret(certificateSecret("kubernetes://a-cred", serverCert("a.example.com")));
+        secret(certificateSecret("kubernetes://b-cred", serverCert("b.example.com")));
+        gateway.listeners().apply(Map.of("0.0.0.0_443", GatewayXds.listener("0.0.0.0_443", "127.0.0.1", port,
+                chain(List.of("a.example.com"), Optional.of(tls("kubernetes://a-cred", Optional.empty())), hcmFilter(hcm("https.443", 0))),
+                chain(List.of("b.example.com"), Optional.of(tls("kubernetes://b-cred", Optional.empty())), hcmFilter(hcm("https.443", 0))))), "1");
+        assertThat(gateway.activeListeners()).singleElement().extracting(ListenerConfig::serving).isEqualTo(ListenerConfig.Serving.SNI);
+        HttpClient client = client(Optional.empty());
+
+        var a = get(client, "a.example.com");
+        assertThat(a.getKey()).isEqualTo(200);
+        assertThat(dnsName(a.getValue())).isEqualTo("a.example.com");
+        assertThat(dnsName(get(client, "b.example.com").getValue())).isEqualTo("b.example.com");
+        assertThat(app.lastHeaders.get().get("x-forwarded-proto")).isEqualTo("https");
+
+        assertThatThrownBy(() -> get(client, "c.example.com")).isInstanceOf(RuntimeException.class);
+        await().atMost(Duration.ofSeconds(30)).until(() -> gateway.telemetry().registry().find("isthmus_downstream_rejected")
+                .tag("reason", "no_filter_chain_match").counter() != null);
+        assertThat(app.hits.get()).isEqualTo(2);
+    }
+
+    @Test
     void mutualTlsRequiresAClientCertificateFromTheNamedCa() {
         secret(certificateSecret("kubernetes://m-cred", serverCert("m.example.com")));
         secret(caSecret("kubernetes://m-cred-cacert", clientCa.certificate()));
