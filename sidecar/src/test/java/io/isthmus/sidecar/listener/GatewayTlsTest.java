@@ -204,6 +204,29 @@ class GatewayTlsTest {
     }
 
     @Test
+    void istioMutualChainsServeMeshClientsThatUseTheirMeshSni() {
+        gateway.listeners().apply(Map.of("0.0.0.0_8443", GatewayXds.listener("0.0.0.0_8443", "127.0.0.1", port,
+                chain(List.of("httpbin.example.com", "*.istio-system.svc.cluster.local"), Optional.of(Xds.downstreamTls(true)),
+                        hcmFilter(hcm("https.443", 0, allowOnly("spiffe://cluster.local/ns/default/sa/sleep")))))), "1");
+        var sleep = mesh.workload("east", "default", "sleep");
+        HttpClient meshClient = mesh.vertx.createHttpClient(new io.isthmus.sidecar.tls.MeshTls(sleep).applyUpstream(
+                new HttpClientOptions().setKeepAlive(false), io.isthmus.sidecar.tls.SanMatchers.ANY));
+        RequestOptions r = new RequestOptions().setHost("outbound_.443_._.istio-egressgateway.istio-system.svc.cluster.local")
+                .setPort(port).setURI("/get").putHeader("host", "httpbin.example.com")
+                .setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1"));
+        int status = TestMesh.await(meshClient.request(r).compose(req -> req.send()).map(resp -> resp.statusCode()));
+        assertThat(status).isEqualTo(200);
+
+        var other = mesh.workload("east", "default", "productpage");
+        HttpClient otherClient = mesh.vertx.createHttpClient(new io.isthmus.sidecar.tls.MeshTls(other).applyUpstream(
+                new HttpClientOptions().setKeepAlive(false), io.isthmus.sidecar.tls.SanMatchers.ANY));
+        int denied = TestMesh.await(otherClient.request(r).compose(req -> req.send()).map(resp -> resp.statusCode()));
+        assertThat(denied).as("RBAC on the caller's SPIFFE ID").isEqualTo(403);
+        assertThatThrownBy(() -> get(client(Optional.empty()), "httpbin.example.com")).as("no mesh certificate")
+                .isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
     void passthroughRelaysTheClientHelloToTheTlsBackend() {
         CertifiedKey backendCert = serverCert("p.example.com");
         int backendPort = TestMesh.freePort();
