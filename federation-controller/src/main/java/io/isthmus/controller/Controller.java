@@ -8,6 +8,7 @@ import io.isthmus.controller.ca.CaDirectory;
 import io.isthmus.controller.ca.CallerAuthenticator;
 import io.isthmus.controller.ca.CertificateService;
 import io.isthmus.controller.ca.TokenReviewAuthenticator;
+import io.isthmus.controller.config.ConfigDirectory;
 import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.config.KubernetesConfigWatcher;
 import io.isthmus.controller.discovery.FileRegistry;
@@ -176,11 +177,15 @@ public final class Controller implements AutoCloseable {
             closeables.add(new FileRegistry(config.registryFile().get(), config.registryFileCluster(), config.network(),
                     writer, Clock.systemUTC()).start(REGISTRY_FILE_POLL));
         }
+        if (config.configDir().isPresent()) {
+            closeables.add(new ConfigDirectory(config.configDir().get(), meshConfig).start(REGISTRY_FILE_POLL));
+        }
         admin = new AdminServer(registry, ads, metrics, this::notReadyReason, meshConfig).start(vertx, config.listenAddress(), config.monitoringPort());
-        LOG.info("controller started [{}] [network={} xds-tls={} xds-plaintext={} monitoring={} kubeconfig={} registry-file={}]",
+        LOG.info("controller started [{}] [network={} xds-tls={} xds-plaintext={} monitoring={} kubeconfig={} registry-file={} config-dir={}]",
                 config.cluster(), config.network(), xds.securePort(), xds.plaintextPort(), admin.port(),
                 config.kubeconfig().map(Object::toString).orElse("none"),
-                config.registryFile().map(Object::toString).orElse("none"));
+                config.registryFile().map(Object::toString).orElse("none"),
+                config.configDir().map(Object::toString).orElse("none"));
     }
 
     /** The federated registry this controller serves from. */

@@ -50,6 +50,10 @@ import java.util.OptionalInt;
  * @param hazelcastKubernetes find the other replicas through Hazelcast's Kubernetes discovery
  *     ({@code --hazelcast-kubernetes-service}, {@code --hazelcast-kubernetes-namespace}) instead of
  *     {@code hazelcastMembers}; empty for none
+ * @param configDir a directory of Istio config files ({@code --config-dir}, {@code *.yaml},
+ *     {@code *.yml}, {@code *.json}, several documents each), polled once a second and merged with
+ *     the API servers' config (an API server's resource wins over a file's of the same kind,
+ *     namespace and name); empty for none
  */
 public record ControllerConfig(
         String cluster,
@@ -72,7 +76,8 @@ public record ControllerConfig(
         Duration servingCertTtl,
         SharedState sharedState,
         Optional<Path> registryFile,
-        Optional<HazelcastOptions.KubernetesJoin> hazelcastKubernetes) {
+        Optional<HazelcastOptions.KubernetesJoin> hazelcastKubernetes,
+        Optional<Path> configDir) {
 
     /** Where the federated registry is kept. */
     public enum SharedState {
@@ -125,6 +130,7 @@ public record ControllerConfig(
         }
         Objects.requireNonNull(registryFile, "registryFile");
         Objects.requireNonNull(hazelcastKubernetes, "hazelcastKubernetes");
+        Objects.requireNonNull(configDir, "configDir");
         if (hazelcastKubernetes.isPresent() && !hazelcastMembers.isEmpty()) {
             throw new IllegalArgumentException("give either hazelcastMembers or Hazelcast Kubernetes discovery, not both");
         }
@@ -187,6 +193,7 @@ public record ControllerConfig(
         private SharedState sharedState = SharedState.HAZELCAST;
         private Optional<Path> registryFile = Optional.empty();
         private Optional<HazelcastOptions.KubernetesJoin> hazelcastKubernetes = Optional.empty();
+        private Optional<Path> configDir = Optional.empty();
 
         private Builder(String cluster, String network, Path caDir) {
             this.cluster = cluster;
@@ -284,11 +291,16 @@ public record ControllerConfig(
             return this;
         }
 
+        public Builder configDir(Path v) {
+            configDir = Optional.ofNullable(v);
+            return this;
+        }
+
         public ControllerConfig build() {
             return new ControllerConfig(cluster, network, kubeconfig, systemNamespace, caDir, trustDomain, listenAddress,
                     secureXdsPort, plaintextXdsPort, monitoringPort, bootstrapTokens, tokenReview, hazelcastAddress,
                     hazelcastPort, hazelcastMembers, pushDebounce, servingHosts, servingCertTtl, sharedState, registryFile,
-                    hazelcastKubernetes);
+                    hazelcastKubernetes, configDir);
         }
     }
 }

@@ -120,6 +120,9 @@ public final class AdminServer implements AutoCloseable {
         for (ConfigException e : meshConfig.rejected()) {
             rejected.add(new JsonObject().put("kind", e.resource().kind()).put("namespace", e.resource().namespace())
                     .put("name", e.resource().name()).put("field", e.field()).put("reason", e.reason()));
+            if (!e.origin().isEmpty()) {
+                rejected.getJsonObject(rejected.size() - 1).put("origin", e.origin());
+            }
         }
         return new JsonObject().put("rejected", rejected).put("rejectionsTotal", meshConfig.rejectionsTotal())
                 .put("warnings", new JsonArray(meshConfig.warnings()));

@@ -76,6 +76,11 @@ public final class ControllerCommand implements Callable<Integer> {
     @Option(names = "--registry-file", description = "Services, workload entries and gateways from a YAML file (docs/file-registry.md); re-read on change.")
     Path registryFile;
 
+    @Option(names = "--config-dir", description = "Istio config (Gateway, VirtualService, DestinationRule, ServiceEntry, "
+            + "PeerAuthentication, AuthorizationPolicy, Sidecar, ConfigMap istio, TLS Secrets) from the *.yaml, *.yml and *.json "
+            + "files of a directory, merged with the API servers' (theirs win on the same resource); re-read on change.")
+    Path configDir;
+
     @Option(names = "--hazelcast-kubernetes-service",
             description = "Find the other replicas through the Kubernetes API: the (headless) Service selecting them; instead of --hazelcast-members.")
     String hazelcastKubernetesService;
@@ -105,7 +110,8 @@ public final class ControllerCommand implements Callable<Integer> {
                 .pushDebounce(pushDebounce)
                 .servingHosts(servingHosts)
                 .sharedState(sharedState)
-                .registryFile(registryFile);
+                .registryFile(registryFile)
+                .configDir(configDir);
         if (hazelcastKubernetesService != null) {
             b.hazelcastKubernetes(new HazelcastOptions.KubernetesJoin(
                     hazelcastKubernetesNamespace != null ? hazelcastKubernetesNamespace : systemNamespace,

@@ -11,12 +11,28 @@ public final class ConfigException extends RuntimeException {
     private final ResourceRef resource;
     private final String field;
     private final String reason;
+    private final String origin;
 
     public ConfigException(ResourceRef resource, String field, String reason) {
-        super(resource + ": " + field + ": " + reason);
+        this(resource, field, reason, "");
+    }
+
+    private ConfigException(ResourceRef resource, String field, String reason, String origin) {
+        super((origin.isEmpty() ? "" : origin + ": ") + resource + ": " + field + ": " + reason);
         this.resource = Objects.requireNonNull(resource, "resource");
         this.field = Objects.requireNonNull(field, "field");
         this.reason = Objects.requireNonNull(reason, "reason");
+        this.origin = origin;
+    }
+
+    /** The same rejection, located: {@code origin} names where it was read (a file and document). */
+    public ConfigException at(String origin) {
+        return new ConfigException(resource, field, reason, Objects.requireNonNull(origin, "origin"));
+    }
+
+    /** Where the resource was read ({@code <file> document <n>}), empty when not from a file. */
+    public String origin() {
+        return origin;
     }
 
     /** The rejected resource. */

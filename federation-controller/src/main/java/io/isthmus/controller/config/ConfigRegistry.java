@@ -17,12 +17,23 @@ import org.slf4j.LoggerFactory;
  * a file) validated as they arrive. An invalid resource is rejected whole and logged; if an earlier
  * version of it was valid, that version stays in force. Thread-safe; listeners are called one at a
  * time with the new snapshot.
+ *
+ * <p>Sources named {@code file:…} ({@link #FILE_SOURCE_PREFIX}, the controller's {@code --config-dir})
+ * yield to every other source: a resource of the same kind, namespace and name from an API server is
+ * the one in force. Credential Secrets are the exception: they are kept from every source and
+ * {@code CredentialTranslator} prefers the one of the proxy's own cluster.
  */
 public final class ConfigRegistry implements ConfigStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConfigRegistry.class);
 
+    /** Prefix of the source names of config files; such sources yield to API servers. */
+    public static final String FILE_SOURCE_PREFIX = "file:";
+
     private record Key(String source, ResourceRef ref) {
+        boolean fromFile() {
+            return source.startsWith(FILE_SOURCE_PREFIX);
+        }
     }
 
     private final String rootNamespace;
@@ -105,6 +116,23 @@ public final class ConfigRegistry implements ConfigStore {
 
     /** Sets a source's resources to exactly these (a file reload, a cluster leaving with an empty list). */
     public List<ConfigException> replaceSource(String source, Collection<GenericKubernetesResource> resources) {
+        return replaceSource(source, resources, r -> "", List.of());
+    }
+
+    /**
+     * Sets a source's resources to exactly these. A resource that is rejected keeps its previous
+     * accepted version in force; so does every resource of {@code unreadable} (the previous
+     * content of documents that could not be read, passed again by the caller, with their errors).
+     *
+     * @param source the source
+     * @param resources its resources now
+     * @param origin where each resource was read (prefixed to its rejection), empty for nothing
+     * @param unreadable errors of parts of the source that could not be read at all (already located)
+     * @return the rejections, {@code unreadable} included
+     */
+    public List<ConfigException> replaceSource(String source, Collection<GenericKubernetesResource> resources,
+                                               java.util.function.Function<GenericKubernetesResource, String> origin,
+                                               List<ConfigException> unreadable) {
         List<ConfigException> errors = new ArrayList<>();
         Map<Key, MeshResource> next = new HashMap<>();
         Map<Key, ConfigException> nextRejections = new HashMap<>();
@@ -113,13 +141,25 @@ public final class ConfigRegistry implements ConfigStore {
                 MeshResource m = ConfigParser.parse(r, "default");
                 next.put(new Key(source, m.ref()), m);
             } catch (ConfigException e) {
-                errors.add(e);
-                rejectionCount.incrementAndGet();
-                nextRejections.put(new Key(source, e.resource()), e);
-                LOG.warn("config rejected [{}] {}", source, e.getMessage());
+                String where = origin.apply(r);
+                ConfigException located = where.isEmpty() ? e : e.at(where);
+                errors.add(located);
+                nextRejections.put(new Key(source, e.resource()), located);
             }
         }
+        for (ConfigException e : unreadable) {
+            errors.add(e);
+            nextRejections.put(new Key(source, e.resource()), e);
+        }
         synchronized (this) {
+            for (Map.Entry<Key, ConfigException> e : nextRejections.entrySet()) {
+                ConfigException previous = rejections.get(e.getKey());
+                if (previous == null || !previous.getMessage().equals(e.getValue().getMessage())) {
+                    rejectionCount.incrementAndGet();
+                    LOG.warn("config rejected [{}] {}{}", source, e.getValue().getMessage(),
+                            accepted.containsKey(e.getKey()) ? " (previous version stays in force)" : "");
+                }
+            }
             Map<Key, MeshResource> before = new HashMap<>(accepted);
             accepted.keySet().removeIf(k -> k.source().equals(source) && !nextRejections.containsKey(k));
             rejections.keySet().removeIf(k -> k.source().equals(source));
@@ -135,7 +175,15 @@ public final class ConfigRegistry implements ConfigStore {
     }
 
     private void publish() {
-        current = new MeshConfig(new ArrayList<>(accepted.values()), rootNamespace);
+        java.util.Set<ResourceRef> fromApi = new java.util.HashSet<>();
+        accepted.keySet().stream().filter(k -> !k.fromFile()).forEach(k -> fromApi.add(k.ref()));
+        List<MeshResource> inForce = new ArrayList<>();
+        accepted.forEach((k, r) -> {
+            if (!k.fromFile() || r instanceof CredentialSecret || !fromApi.contains(k.ref())) {
+                inForce.add(r);
+            }
+        });
+        current = new MeshConfig(inForce, rootNamespace);
         List<String> now = ConfigChecks.crossCheck(current);
         for (String w : now) {
             if (!warnings.contains(w)) {
