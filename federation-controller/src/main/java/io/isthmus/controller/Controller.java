@@ -169,7 +169,18 @@ public final class Controller implements AutoCloseable {
             ClusterManager.Options defaults = ClusterManager.Options.of(config.cluster(), config.network());
             ClusterManager.Options options = new ClusterManager.Options(config.cluster(), config.network(),
                     config.systemNamespace(), defaults.remoteTimeout(), defaults.staleAfter(), defaults.tick());
-            clusters = new ClusterManager(options, local, writer, ownership, Clock.systemUTC());
+            clusters = new ClusterManager(options, local, writer, ownership, Clock.systemUTC())
+                    .remoteWatch(new ClusterManager.RemoteWatch() {
+                        @Override
+                        public AutoCloseable start(String cluster, KubernetesClient client) {
+                            return KubernetesConfigWatcher.credentialsOnly(cluster, client, meshConfig).start();
+                        }
+
+                        @Override
+                        public void removed(String cluster) {
+                            meshConfig.replaceSource(cluster, List.of());
+                        }
+                    });
             clusters.start();
             closeables.add(new KubernetesConfigWatcher(config.cluster(), local, meshConfig).start());
         }

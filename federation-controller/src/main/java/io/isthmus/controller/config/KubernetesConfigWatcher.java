@@ -21,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * under the source name of the cluster. A cluster without the CRDs simply yields nothing. Secrets
  * shaped like TLS credentials ({@link CredentialSecret#isCredential}) are read too, marked with the
  * cluster they came from; every other Secret is skipped.
+ *
+ * <p>{@link #credentialsOnly} watches only those Secrets: for a remote cluster joined by remote
+ * secret, whose gateways connect to this controller and need their own cluster's credentials (as
+ * Istio reads them through the remote secret's kubeconfig) while its Istio config comes from here.
  */
 public final class KubernetesConfigWatcher implements AutoCloseable {
 
@@ -30,16 +34,49 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
     private final KubernetesClient client;
     private final ConfigRegistry registry;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
+    private final boolean credentialsOnly;
     private volatile boolean closed;
 
     public KubernetesConfigWatcher(String cluster, KubernetesClient client, ConfigRegistry registry) {
+        this(cluster, client, registry, false);
+    }
+
+    private KubernetesConfigWatcher(String cluster, KubernetesClient client, ConfigRegistry registry, boolean credentialsOnly) {
         this.cluster = Objects.requireNonNull(cluster, "cluster");
         this.client = Objects.requireNonNull(client, "client");
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.credentialsOnly = credentialsOnly;
+    }
+
+    /**
+     * A watcher of the TLS-credential Secrets of a cluster only, under the source name of the
+     * cluster. Once it has listed, the source holds exactly the Secrets listed (so a watcher that
+     * replaces another one for a new client drops what was deleted in between).
+     */
+    public static KubernetesConfigWatcher credentialsOnly(String cluster, KubernetesClient client, ConfigRegistry registry) {
+        return new KubernetesConfigWatcher(cluster, client, registry, true);
     }
 
     /** Starts one informer per kind; returns at once. */
     public KubernetesConfigWatcher start() {
+        if (credentialsOnly) {
+            SharedIndexInformer<Secret> inf = watchSecrets();
+            inf.start().whenComplete((v, t) -> {
+                if (t == null && !closed) {
+                    List<GenericKubernetesResource> listed = new ArrayList<>();
+                    for (Secret s : inf.getStore().list()) {
+                        credential(s).ifPresent(listed::add);
+                    }
+                    registry.replaceSource(cluster, listed);
+                    LOG.info("credential Secrets listed [{}] count={}", cluster, listed.size());
+                } else if (t != null && !closed) {
+                    LOG.warn("credential Secrets not readable, gateways of this cluster get no kubernetes:// secrets [{}] {}",
+                            cluster, t.toString());
+                }
+            });
+            LOG.info("credential Secret watch started [{}]", cluster);
+            return this;
+        }
         for (ConfigParser.Kind k : ConfigParser.KINDS) {
             ResourceDefinitionContext ctx = new ResourceDefinitionContext.Builder().withGroup(k.group())
                     .withVersion("v1").withKind(k.kind()).withPlural(k.plural()).withNamespaced(true).build();
@@ -69,7 +106,7 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
             inf.start();
             informers.add(inf);
         }
-        watchSecrets();
+        watchSecrets().start();
         watchMeshConfigMaps();
         LOG.info("config watch started [{}] kinds={} and credential Secrets and ConfigMap istio", cluster, ConfigParser.KINDS.stream().map(ConfigParser.Kind::kind).toList());
         return this;
@@ -118,7 +155,7 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
         registry.upsert(cluster, r);
     }
 
-    private void watchSecrets() {
+    private SharedIndexInformer<Secret> watchSecrets() {
         SharedIndexInformer<Secret> inf = client.secrets().inAnyNamespace().runnableInformer(0);
         inf.addEventHandler(new ResourceEventHandler<>() {
             @Override
@@ -140,11 +177,21 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
             LOG.debug("config watch error [{}] Secret {}", cluster, t.toString());
             return !closed;
         });
-        inf.start();
         informers.add(inf);
+        return inf;
     }
 
     private void apply(Secret s) {
+        java.util.Optional<GenericKubernetesResource> r = credential(s);
+        if (r.isEmpty()) {
+            registry.delete(cluster, ref(s));
+        } else {
+            registry.upsert(cluster, r.get());
+        }
+    }
+
+    /** A Secret as a config resource marked with this cluster, when it looks like TLS credentials. */
+    private java.util.Optional<GenericKubernetesResource> credential(Secret s) {
         java.util.Set<String> keys = new java.util.HashSet<>();
         if (s.getData() != null) {
             keys.addAll(s.getData().keySet());
@@ -154,8 +201,7 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
         }
         boolean remote = s.getMetadata().getLabels() != null && s.getMetadata().getLabels().containsKey(MeshLabels.MULTI_CLUSTER);
         if (remote || !CredentialSecret.isCredential(s.getType(), keys)) {
-            registry.delete(cluster, ref(s));
-            return;
+            return java.util.Optional.empty();
         }
         GenericKubernetesResource r = new GenericKubernetesResource();
         r.setApiVersion("v1");
@@ -170,7 +216,7 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
         if (s.getStringData() != null) {
             r.setAdditionalProperty("stringData", s.getStringData());
         }
-        registry.upsert(cluster, r);
+        return java.util.Optional.of(r);
     }
 
     private static ResourceRef ref(Secret s) {

@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * never disappear in between; a removed key stops discovery and removes the cluster from the
  * registry. A key that is no kubeconfig marks only that cluster ERRORED.
  *
+ * <p>Beside discovery, every replica runs a {@link RemoteWatch} per remote cluster (whatever the
+ * ownership: its results are not shared through the registry), with a client of its own: the
+ * controller reads the gateway credentials of remote clusters with it. It is swapped with the
+ * kubeconfig (the new one started before the old one stops) and stopped when the cluster leaves.
+ *
  * <p>Discovery of a cluster runs only on the replica that {@link ClusterOwnership} says owns it;
  * ownership is re-checked every {@link Options#tick()}, so a dead owner's clusters are taken over.
  * All state is confined to one thread.
@@ -74,6 +79,21 @@ public final class ClusterManager implements AutoCloseable {
         }
     }
 
+    /** Something every replica watches in each remote cluster through the remote secret's kubeconfig. */
+    public interface RemoteWatch {
+        /**
+         * Starts watching a remote cluster.
+         *
+         * @param cluster the cluster name
+         * @param client a client of its API server, closed by the manager after the returned watch
+         * @return closing it stops the watch (and keeps what it read)
+         */
+        AutoCloseable start(String cluster, KubernetesClient client);
+
+        /** The cluster left the federation: forget what was read from it. */
+        void removed(String cluster);
+    }
+
     /** One federated cluster; confined to the manager thread. */
     private static final class Handle {
         final String name;
@@ -84,6 +104,8 @@ public final class ClusterManager implements AutoCloseable {
         KubernetesClusterDiscovery pending;
         Instant pendingSince;
         Instant cooldownUntil = Instant.MIN;
+        AutoCloseable watch;
+        KubernetesClient watchClient;
 
         Handle(String name, KubernetesClient fixedClient, String kubeconfig) {
             this.name = name;
@@ -101,6 +123,7 @@ public final class ClusterManager implements AutoCloseable {
     private final Map<String, Handle> handles = new TreeMap<>();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
     private SharedIndexInformer<Secret> secrets;
+    private volatile RemoteWatch remoteWatch;
     private volatile boolean closed;
 
     public ClusterManager(Options options, KubernetesClient localClient, RegistryWriter writer,
@@ -115,6 +138,12 @@ public final class ClusterManager implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Sets what every replica watches in each remote cluster (before {@link #start}); none by default. */
+    public ClusterManager remoteWatch(RemoteWatch watch) {
+        this.remoteWatch = Objects.requireNonNull(watch, "watch");
+        return this;
     }
 
     /** Starts the local cluster's discovery and the remote-secret watch. */
@@ -193,6 +222,7 @@ public final class ClusterManager implements AutoCloseable {
                 }
                 for (Handle h : handles.values()) {
                     stopDiscovery(h);
+                    stopWatch(h);
                     ownership.release(h.name);
                 }
             }).get(10, TimeUnit.SECONDS);
@@ -242,12 +272,17 @@ public final class ClusterManager implements AutoCloseable {
                 handles.put(cluster, h);
                 LOG.info("cluster joined by remote secret [{}]", cluster);
                 h.error = "";
+                startWatch(h);
             } else if (!kubeconfig.equals(h.kubeconfig) || !h.error.isEmpty()) {
                 LOG.info("remote secret changed, swapping client [{}]", cluster);
+                boolean changed = !kubeconfig.equals(h.kubeconfig) || h.watch == null;
                 h.kubeconfig = kubeconfig;
                 h.error = "";
                 if (h.discovery != null) {
                     startPending(h);
+                }
+                if (changed) {
+                    startWatch(h);
                 }
             }
         });
@@ -367,9 +402,61 @@ public final class ClusterManager implements AutoCloseable {
     private void removeCluster(Handle h) {
         LOG.info("cluster left, removing its endpoints [{}]", h.name);
         stopDiscovery(h);
+        stopWatch(h);
         handles.remove(h.name);
         writer.removeCluster(h.name);
         ownership.release(h.name);
+        RemoteWatch w = remoteWatch;
+        if (w != null) {
+            try {
+                w.removed(h.name);
+            } catch (RuntimeException e) {
+                LOG.warn("remote watch cleanup failed [{}] {}", h.name, e.toString());
+            }
+        }
+    }
+
+    /** Starts the remote watch with a new client; the previous one (old kubeconfig) stops after. */
+    private void startWatch(Handle h) {
+        RemoteWatch w = remoteWatch;
+        if (w == null || h.fixedClient != null || h.kubeconfig == null) {
+            return;
+        }
+        AutoCloseable oldWatch = h.watch;
+        KubernetesClient oldClient = h.watchClient;
+        try {
+            KubernetesClient client = KubernetesClients.fromKubeconfig(h.kubeconfig, options.remoteTimeout());
+            try {
+                h.watch = w.start(h.name, client);
+                h.watchClient = client;
+            } catch (RuntimeException e) {
+                client.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("remote watch not started [{}] {}", h.name, e.getMessage());
+            return;
+        }
+        closeWatch(oldWatch, oldClient, h.name);
+    }
+
+    private void stopWatch(Handle h) {
+        closeWatch(h.watch, h.watchClient, h.name);
+        h.watch = null;
+        h.watchClient = null;
+    }
+
+    private static void closeWatch(AutoCloseable watch, KubernetesClient client, String cluster) {
+        try {
+            if (watch != null) {
+                watch.close();
+            }
+        } catch (Exception e) {
+            LOG.debug("remote watch close failed [{}] {}", cluster, e.toString());
+        }
+        if (client != null) {
+            client.close();
+        }
     }
 
     private void stopDiscovery(Handle h) {
