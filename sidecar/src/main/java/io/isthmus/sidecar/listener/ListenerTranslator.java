@@ -111,11 +111,14 @@ public final class ListenerTranslator {
             }
             configs.add(c);
         }
-        return Optional.of(new ListenerConfig(name, address, direction, configs, serving(name, chains, configs)));
+        ListenerConfig.Serving serving = serving(chains, configs);
+        if (serving == ListenerConfig.Serving.PERMISSIVE && configs.get(0).tls().isEmpty()) {
+            configs = List.of(configs.get(1), configs.get(0));
+        }
+        return Optional.of(new ListenerConfig(name, address, direction, configs, serving));
     }
 
-    private static ListenerConfig.Serving serving(String name, List<FilterChain> chains, List<FilterChainConfig> configs)
-            throws InvalidResourceException {
+    private static ListenerConfig.Serving serving(List<FilterChain> chains, List<FilterChainConfig> configs) {
         boolean anyNames = configs.stream().anyMatch(c -> !c.serverNames().isEmpty());
         if (configs.stream().anyMatch(c -> c.connectionLimit().isPresent())) {
             // counted at accept by the front socket (an HTTP server sees a connection only once it speaks)
@@ -131,9 +134,6 @@ public final class ListenerTranslator {
             FilterChain tls = configs.get(0).tls().isPresent() ? chains.get(0) : chains.get(1);
             FilterChain plain = configs.get(0).tls().isPresent() ? chains.get(1) : chains.get(0);
             if (plain.getFiltersList().equals(tls.getFiltersList())) {
-                if (configs.get(0).tls().isEmpty()) {
-                    throw invalid(name, "filter_chains", "in a PERMISSIVE pair the TLS chain must come first");
-                }
                 return ListenerConfig.Serving.PERMISSIVE;
             }
         }

@@ -78,4 +78,29 @@ class PermissiveTest {
         assertThat(app.lastHeaders.get().get("x-forwarded-client-cert"))
                 .endsWith("URI=spiffe://cluster.local/ns/default/sa/productpage");
     }
+
+    @Test
+    void thePlaintextChainMayComeFirst() {
+        AppServer app = mesh.app("reviews");
+        int port = TestMesh.freePort();
+        DataPlane server = mesh.dataPlane(mesh.workload("east", "default", "reviews"));
+        String cluster = "inbound|" + app.port + "||";
+        server.clusters().apply(Map.of(cluster, Xds.staticCluster(cluster, "127.0.0.1", app.port)), "1");
+        Listener strict = Xds.inboundHttp("inbound", "127.0.0.3", port, cluster, true, List.of());
+        Listener plainFirst = strict.toBuilder().clearFilterChains()
+                .addFilterChains(strict.getFilterChains(0).toBuilder().clearTransportSocket()
+                        .setFilterChainMatch(FilterChainMatch.newBuilder().setTransportProtocol("raw_buffer")))
+                .addFilterChains(strict.getFilterChains(0).toBuilder()
+                        .setFilterChainMatch(FilterChainMatch.newBuilder().setTransportProtocol("tls")))
+                .build();
+        server.listeners().apply(Map.of("inbound", plainFirst), "1");
+        assertThat(server.activeListeners()).singleElement().extracting(ListenerConfig::serving)
+                .isEqualTo(ListenerConfig.Serving.PERMISSIVE);
+        assertThat(mesh.get("127.0.0.3", port, "reviews", "/plain").status()).isEqualTo(200);
+        var certs = mesh.workload("east", "default", "productpage");
+        var client = mesh.vertx.createHttpClient(new MeshTls(certs).applyUpstream(new HttpClientOptions(), SanMatchers.ANY));
+        int status = TestMesh.await(client.request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.3", "/mtls")
+                .compose(r -> r.send()).map(r -> r.statusCode()));
+        assertThat(status).isEqualTo(200);
+    }
 }
