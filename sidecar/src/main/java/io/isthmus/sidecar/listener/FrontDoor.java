@@ -49,8 +49,16 @@ final class FrontDoor {
     private final Vertx vertx;
     private final MeshTls tls;
     private final NamedSecrets secrets;
-    private final Map<ServerKey, Future<Integer>> servers = new HashMap<>();
+    /** How long an internal server no chain uses any more lets its open connections finish. */
+    static final long RETIRE_SECONDS = 30;
+
+    /** A bound internal server: its port and how to shut it down gracefully. */
+    private record Internal(int port, java.util.function.Supplier<Future<Void>> shutdown) {
+    }
+
+    private final Map<ServerKey, Future<Internal>> servers = new HashMap<>();
     private NetClient loopback;
+    private io.vertx.core.Context context;
 
     FrontDoor(ServingListener listener, Vertx vertx, MeshTls tls, NamedSecrets secrets) {
         this.listener = listener;
@@ -60,6 +68,8 @@ final class FrontDoor {
     }
 
     Future<?> start(String host, int port) {
+        context = vertx.getOrCreateContext();
+        listener.fronts.add(this);
         loopback = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
         return vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true).setReuseAddress(true))
                 .connectHandler(this::accept)
@@ -137,17 +147,45 @@ final class FrontDoor {
             if (gone[0]) {
                 return;
             }
-            relay(s, prefix, fc, ar.result(), release, gone);
+            relay(s, prefix, fc, ar.result().port(), release, gone);
         });
     }
 
-    private Future<Integer> server(ServerKey key) {
+    private Future<Internal> server(ServerKey key) {
         return servers.computeIfAbsent(key, k -> {
-            Future<Integer> f = k.http()
+            Future<Internal> f = k.http()
                     ? listener.httpServer(vertx, tls, secrets, "127.0.0.1", 0, k.tls(), k.maxHeaderBytes(), listener::onInternalRequest, false)
-                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, k.tls(), listener::onInternalTcp);
+                            .map(h -> new Internal(h.actualPort(), () -> h.shutdown(RETIRE_SECONDS, java.util.concurrent.TimeUnit.SECONDS)))
+                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, k.tls(), listener::onInternalTcp)
+                            .map(n -> new Internal(n.actualPort(), () -> n.shutdown(RETIRE_SECONDS, java.util.concurrent.TimeUnit.SECONDS)));
             f.onFailure(t -> servers.remove(k));
             return f;
+        });
+    }
+
+    /**
+     * After a config change: internal servers whose TLS setting no chain uses any more stop accepting
+     * and let their open connections finish (up to {@link #RETIRE_SECONDS}), on this front's event loop.
+     */
+    void prune(ListenerConfig next) {
+        if (context == null) {
+            return;
+        }
+        java.util.Set<ServerKey> used = new java.util.HashSet<>();
+        for (FilterChainConfig c : next.chains()) {
+            used.add(new ServerKey(c.tls(), c.http().isPresent(), c.maxHeaderBytes()));
+        }
+        context.runOnContext(v -> {
+            var it = servers.entrySet().iterator();
+            while (it.hasNext()) {
+                var e = it.next();
+                if (!used.contains(e.getKey())) {
+                    it.remove();
+                    e.getValue().onSuccess(i -> i.shutdown().get());
+                    LOG.debug("internal server retired [{} port={}]", next.name(), e.getValue().result() == null ? 0
+                            : e.getValue().result().port());
+                }
+            }
         });
     }
 

@@ -49,6 +49,8 @@ final class ServingListener {
     private final AtomicReference<ListenerConfig> config;
     private final AtomicReference<ListenerContext> context;
     final LoopbackOrigins origins = new LoopbackOrigins();
+    /** The front sockets of a {@link ListenerConfig.Serving#BY_SERVER_NAME} listener, one per event loop. */
+    final List<FrontDoor> fronts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile String deploymentId;
     private volatile Vertx vertx;
 
@@ -110,10 +112,12 @@ final class ServingListener {
                     ? new DownstreamTls(t.certificateSecret(), t.validationSecret(), DownstreamTls.ClientCertificate.REQUEST, t.alpn()) : t);
             Future<Integer> tlsPort = main.http().isPresent()
                     ? listener.httpServer(vertx, tls, secrets, "127.0.0.1", 0, lenient, main.maxHeaderBytes(), listener::onDirectRequest, false)
-                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, lenient, listener::onDirectTcp);
+                            .map(HttpServer::actualPort)
+                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, lenient, listener::onDirectTcp).map(NetServer::actualPort);
             Future<Integer> plainPort = main.http().isPresent()
                     ? listener.httpServer(vertx, tls, secrets, "127.0.0.1", 0, Optional.empty(), main.maxHeaderBytes(), listener::onDirectRequest, false)
-                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, Optional.empty(), listener::onDirectTcp);
+                            .map(HttpServer::actualPort)
+                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, Optional.empty(), listener::onDirectTcp).map(NetServer::actualPort);
             return Future.all(tlsPort, plainPort).compose(v -> {
                 NetClient loopback = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
                 return vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true).setReuseAddress(true))
@@ -145,8 +149,8 @@ final class ServingListener {
      * Binds an HTTP server with a chain's TLS (ALPN h2 and http/1.1) or none; returns the port bound.
      * With {@code limitConnections}, the main chain's connection limit is applied at accept.
      */
-    Future<Integer> httpServer(Vertx vertx, MeshTls tls, NamedSecrets secrets, String host, int port, Optional<DownstreamTls> chainTls,
-                               int maxHeaderBytes, Handler<HttpServerRequest> handler, boolean limitConnections) {
+    Future<HttpServer> httpServer(Vertx vertx, MeshTls tls, NamedSecrets secrets, String host, int port, Optional<DownstreamTls> chainTls,
+                                  int maxHeaderBytes, Handler<HttpServerRequest> handler, boolean limitConnections) {
         HttpServerOptions o = new HttpServerOptions()
                 .setHost(host)
                 .setPort(port)
@@ -166,7 +170,7 @@ final class ServingListener {
         if (limitConnections) {
             server.connectionHandler(this::limitDirect);
         }
-        return server.listen().map(HttpServer::actualPort);
+        return server.listen();
     }
 
     /**
@@ -207,11 +211,11 @@ final class ServingListener {
     }
 
     /** Binds a TCP server with a chain's TLS or none; returns the port bound. */
-    Future<Integer> tcpServer(Vertx vertx, MeshTls tls, NamedSecrets secrets, String host, int port, Optional<DownstreamTls> chainTls,
-                              Handler<NetSocket> handler) {
+    Future<NetServer> tcpServer(Vertx vertx, MeshTls tls, NamedSecrets secrets, String host, int port, Optional<DownstreamTls> chainTls,
+                                Handler<NetSocket> handler) {
         NetServerOptions o = new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true).setReuseAddress(true);
         chainTls.ifPresent(t -> tls.applyDownstream(o, t, secrets));
-        return vertx.createNetServer(o).connectHandler(handler).listen().map(NetServer::actualPort);
+        return vertx.createNetServer(o).connectHandler(handler).listen();
     }
 
     private static List<HttpVersion> alpn(DownstreamTls t) {
@@ -313,6 +317,7 @@ final class ServingListener {
     void update(ListenerConfig next, ListenerContext nextContext) {
         context.set(nextContext);
         config.set(next);
+        fronts.forEach(f -> f.prune(next));
     }
 
     /** Closes the sockets; open connections are closed with them. */

@@ -143,7 +143,24 @@ class GatewayTlsTest {
         HttpVersion version = TestMesh.await(h2.request(r).compose(req -> req.send()).map(resp -> resp.version()));
         assertThat(version).isEqualTo(HttpVersion.HTTP_2);
 
-        assertThatThrownBy(() -> get(client, "other.org")).isInstanceOf(RuntimeException.class);
+        // the wildcard chain changes certificate: new connections get it, a request in flight finishes
+        HttpClient kept = mesh.vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
+                .setForceSni(true));
+        RequestOptions onB = new RequestOptions().setHost("b.example.com").setPort(port).setURI("/slow")
+                .setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1"));
+        app.delayMillis.set(1500);
+        int hitsBefore = app.hits.get();
+        var inFlight = kept.request(onB).compose(req -> req.send()).map(resp -> resp.statusCode());
+        await().atMost(Duration.ofSeconds(30)).until(() -> app.hits.get() > hitsBefore);
+        gateway.listeners().apply(Map.of("0.0.0.0_443", GatewayXds.listener("0.0.0.0_443", "127.0.0.1", port,
+                chain(List.of("a.example.com"), Optional.of(tls("kubernetes://a-cred", Optional.empty())), hcmFilter(hcm("https.443", 0))),
+                chain(List.of("*.example.com"), Optional.of(tls("kubernetes://a-cred", Optional.empty())),
+                        hcmFilter(hcm("https.443", 0))))), "2");
+        assertThat((int) TestMesh.await(inFlight)).isEqualTo(200);
+        app.delayMillis.set(0);
+        assertThat(dnsName(get(client(Optional.empty()), "b.example.com").getValue())).isEqualTo("a.example.com");
+
+        assertThatThrownBy(() -> get(client(Optional.empty()), "other.org")).isInstanceOf(RuntimeException.class);
         await().atMost(Duration.ofSeconds(30)).until(() -> gateway.telemetry().registry().find("isthmus_downstream_rejected")
                 .tag("reason", "no_filter_chain_match").counter() != null);
     }
