@@ -30,9 +30,10 @@ import java.util.regex.Pattern;
  * The app side of the demo: an HTTP server on one loopback port (the pod's target port, behind
  * the sidecar's inbound listener) answering every request with a JSON object: service, cluster,
  * zone, pod, version, port, path and {@code caller}, the {@code URI=} SPIFFE ID of the
- * {@code X-Forwarded-Client-Cert} header the sidecar adds (empty when there is none). In TLS
- * mode (an external service outside the mesh) it also reports the TLS version and the SNI the
- * client sent ({@code tls}, {@code sni}) and the {@code X-Forwarded-For} it received.
+ * {@code X-Forwarded-Client-Cert} header the sidecar adds (empty when there is none), and the
+ * {@code X-Forwarded-For} / {@code X-Forwarded-Proto} it received ({@code xff}, {@code xfp}). In
+ * TLS mode (an external service outside the mesh) it also reports the TLS version and the SNI the
+ * client sent ({@code tls}, {@code sni}).
  */
 public final class DemoServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DemoServer.class);
@@ -122,12 +123,14 @@ public final class DemoServer implements AutoCloseable {
             body.put("path", ex.getRequestURI().toString());
             body.put("caller", callerOf(ex.getRequestHeaders().getFirst("X-Forwarded-Client-Cert")));
             body.put("status", status);
+            String xff = ex.getRequestHeaders().getFirst("X-Forwarded-For");
+            String xfp = ex.getRequestHeaders().getFirst("X-Forwarded-Proto");
+            body.put("xff", xff == null ? "" : xff);
+            body.put("xfp", xfp == null ? "" : xfp);
             if (ex instanceof HttpsExchange https) {
                 SSLSession session = https.getSSLSession();
                 body.put("tls", session.getProtocol());
                 body.put("sni", sni(session));
-                String xff = ex.getRequestHeaders().getFirst("X-Forwarded-For");
-                body.put("xff", xff == null ? "" : xff);
             }
             byte[] bytes = (Json.object(body) + "\n").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", "application/json");

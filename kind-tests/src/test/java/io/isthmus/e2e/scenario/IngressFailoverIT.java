@@ -144,6 +144,19 @@ class IngressFailoverIT {
 
     @Test
     @Order(3)
+    void the_app_behind_the_ingress_learns_the_client_address_and_scheme() {
+        ScenarioReport report = ScenarioReport.of("ingress-forwarded");
+        PodHandle client = fed.edges().outsideClient();
+        PodHandle.Fetched r = until(client, BOOKINFO, x -> x.status() == 200, report, "bookinfo through the ingress");
+        report.value("xff", r.field("xff")).value("xfp", r.field("xfp"));
+        assertThat(r.field("xff")).as("X-Forwarded-For names the outside client: %s", r.body())
+                .contains(io.isthmus.e2e.net.AddressPlan.OUTSIDE_CLIENT);
+        assertThat(r.field("xfp")).as("X-Forwarded-Proto of a TLS chain").isEqualTo("https");
+        report.outcome("passed").write(SharedFederation.reportDir());
+    }
+
+    @Test
+    @Order(4)
     void east_loses_every_reviews_pod_and_the_ingress_serves_from_west_with_no_failed_request() {
         ScenarioReport report = ScenarioReport.of("ingress-failover");
         PodHandle client = fed.edges().outsideClient();
