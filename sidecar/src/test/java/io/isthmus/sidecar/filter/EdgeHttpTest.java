@@ -130,6 +130,21 @@ class EdgeHttpTest {
     }
 
     @Test
+    void behindTheFrontSocketTheClientAddressIsTheRealOne() {
+        // a connection limit puts the listener behind its front socket, which hands connections over loopback
+        listener(hcm("http.80", 0, GatewayXds.rateLimitPerClient(1, 3600)), connectionLimit(100));
+        assertThat(gateway.activeListeners()).singleElement().extracting(l -> l.serving())
+                .isEqualTo(io.isthmus.sidecar.listener.ListenerConfig.Serving.BY_SERVER_NAME);
+        HttpClient from3 = mesh.vertx.createHttpClient(new HttpClientOptions().setLocalAddress("127.0.0.3").setKeepAlive(false));
+        RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/").putHeader("host", "reviews.example.com");
+        assertThat((int) TestMesh.await(from3.request(o).compose(req -> req.send()).map(r -> r.statusCode()))).isEqualTo(200);
+        assertThat(app.lastHeaders.get().get("x-forwarded-for")).isEqualTo("127.0.0.3");
+        assertThat(app.lastHeaders.get().get("x-envoy-external-address")).isEqualTo("127.0.0.3");
+        assertThat((int) TestMesh.await(from3.request(o).compose(req -> req.send()).map(r -> r.statusCode()))).isEqualTo(429);
+        assertThat(get("/", Map.of()).status()).as("another client address has its own bucket").isEqualTo(200);
+    }
+
+    @Test
     void connectionsBeyondTheLimitAreClosedAtAccept() {
         listener(hcm("http.80", 0), connectionLimit(1));
         NetClient net = mesh.vertx.createNetClient(new NetClientOptions());
