@@ -389,6 +389,8 @@ public final class XdsClient implements AutoCloseable {
         }
         java.util.List<Message> listeners = ResponseReading.listeners(r);
         Set<String> needed = ResponseReading.secretNames(listeners);
+        // the trust bundle has its local fallback (--root-cert); only named secrets hold a listener
+        needed.remove(XdsNames.ROOT_SECRET);
         if (needed.isEmpty()) {
             return true;
         }
@@ -408,6 +410,7 @@ public final class XdsClient implements AutoCloseable {
             if (lds != null) {
                 Sub sds = subs.get(XdsResourceType.SECRET);
                 Set<String> missingSecrets = new TreeSet<>(ResponseReading.secretNames(ResponseReading.listeners(lds)));
+                missingSecrets.remove(XdsNames.ROOT_SECRET);
                 missingSecrets.removeAll(sds.received);
                 if (!missingSecrets.isEmpty()) {
                     LOG.warn("Secrets not received after {} ms {}: {}; binding the listeners that need them anyway "
