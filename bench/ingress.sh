@@ -69,9 +69,10 @@ JAVA_PROXY=(java -XX:+UseSerialGC -Xss512k --add-modules java.se --add-exports j
 JAVA_PROXY+=(-cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 JAVA_LOAD=(java -Xmx512m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 
-APP=19080; ISTHMUS=19443; HAPORT=19444; NGPORT=19445; ISTHMUS_ANY=19446; ADMIN=19000; HEALTH=19021; METRICS=19090
+APP=19080; ISTHMUS=19443; HAPORT=19444; NGPORT=19445; ISTHMUS_ANY=19446; ISTHMUS_C2=19447
+ADMIN=19000; HEALTH=19021; METRICS=19090; ADMIN_C2=19001; HEALTH_C2=19022; METRICS_C2=19091
 HOST=ingress.bench.local
-for p in $APP $ISTHMUS $HAPORT $NGPORT $ISTHMUS_ANY $ADMIN $HEALTH $METRICS; do
+for p in $APP $ISTHMUS $HAPORT $NGPORT $ISTHMUS_ANY $ISTHMUS_C2 $ADMIN $HEALTH $METRICS $ADMIN_C2 $HEALTH_C2 $METRICS_C2; do
   if ss -Hltn "sport = :$p" | grep -q .; then echo "port $p is in use; stop what holds it first" >&2; exit 1; fi
 done
 
@@ -160,13 +161,21 @@ static_resources:
       - lb_endpoints:
         - endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: $APP}}}
   listeners:
-$(listener 0.0.0.0_443 "$ISTHMUS" "[\"$HOST\"]")
-$(listener 0.0.0.0_443_any "$ISTHMUS_ANY" "[]")
 YAML
+cp "$WORK/ingress.yaml" "$WORK/ingress-c2.yaml"
+{ listener 0.0.0.0_443 "$ISTHMUS" "[\"$HOST\"]"; listener 0.0.0.0_443_any "$ISTHMUS_ANY" "[]"; } >> "$WORK/ingress.yaml"
+listener 0.0.0.0_443 "$ISTHMUS_C2" "[\"$HOST\"]" >> "$WORK/ingress-c2.yaml"
 # The proxy's own workload certificate (SDS default; unused by these chains) from a directory.
 "${JAVA_PROXY[@]}" io.isthmus.sidecar.cli.ProxyCommand --mode router --bootstrap "$WORK/ingress.yaml" \
   --cert-dir "$C/isthmus" --admin-port "$ADMIN" --health-address 127.0.0.1 --health-port "$HEALTH" \
   --metrics-port "$METRICS" >"$WORK/isthmus.log" 2>&1 & IST_PID=$!; PIDS+=("$IST_PID")
+# The same Gateway listener in a second JVM whose later flags override jvm.options: both JIT tiers (C2 too)
+# and a 256 MB heap, to show what the shipped memory-first options cost a gateway in CPU.
+C2_FLAGS=(-XX:TieredStopAtLevel=4 -XX:CICompilerCount=2 -XX:ReservedCodeCacheSize=64m -Xmx256m -Xmn32m)
+"${JAVA_PROXY[@]:0:${#JAVA_PROXY[@]}-3}" "${C2_FLAGS[@]}" "${JAVA_PROXY[@]: -3}" io.isthmus.sidecar.cli.ProxyCommand \
+  --mode router --bootstrap "$WORK/ingress-c2.yaml" --cert-dir "$C/isthmus" --admin-port "$ADMIN_C2" \
+  --health-address 127.0.0.1 --health-port "$HEALTH_C2" --metrics-port "$METRICS_C2" >"$WORK/isthmus_c2.log" 2>&1 &
+IST_C2_PID=$!; PIDS+=("$IST_C2_PID")
 
 # (b) HAProxy: 2 threads (one per core), keep-alive both sides, idle server connections reused.
 cat > "$WORK/haproxy.cfg" <<CFG
@@ -224,8 +233,8 @@ http {
 CFG
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" >"$WORK/nginx.log" 2>&1 & NG_PID=$!; PIDS+=("$NG_PID")
 
-PROXIES=(isthmus isthmus_any haproxy nginx)
-declare -A PORT=([isthmus]=$ISTHMUS [isthmus_any]=$ISTHMUS_ANY [haproxy]=$HAPORT [nginx]=$NGPORT)
+PROXIES=(isthmus isthmus_any isthmus_c2 haproxy nginx)
+declare -A PORT=([isthmus]=$ISTHMUS [isthmus_any]=$ISTHMUS_ANY [isthmus_c2]=$ISTHMUS_C2 [haproxy]=$HAPORT [nginx]=$NGPORT)
 echo "waiting for the backend and the proxies..." >&2
 for p in "${PROXIES[@]}"; do
   for _ in $(seq 1 300); do
@@ -239,6 +248,7 @@ done
 procs() { # the proxy's processes: the JVM, HAProxy, nginx's master and workers
   case "$1" in
     isthmus|isthmus_any) echo "$IST_PID" ;;
+    isthmus_c2) echo "$IST_C2_PID" ;;
     haproxy) echo "$HA_PID" ;;
     nginx) echo "$NG_PID" "$(pgrep -P "$NG_PID" | tr '\n' ' ')" ;;
   esac
@@ -317,7 +327,8 @@ listener with \`tls_inspector\`, a chain matching \`server_names: [$HOST]\` (the
 and hands the connection to the chain's TLS server over loopback) with the certificate by SDS
 \`kubernetes://ingress-bench-cert\` (the Secret inline in \`static_resources.secrets\`), HCM with the route to a
 STATIC cluster; and the same for a server with hosts \`*\` (one chain, no server_names: served directly), on
-another port of the same process (both Isthmus rows' CPU and RSS are that process's). HAProxy 2.6 (nbthread 2,
+another port of the same process (both rows' CPU and RSS are that process's); and the SNI listener alone in a second
+JVM with C2 enabled and a 256 MB heap (\`${C2_FLAGS[*]}\` after jvm.options). HAProxy 2.6 (nbthread 2,
 \`http-reuse always\`) and nginx 1.22 (2 workers, upstream keepalive, \`keepalive_requests\` unlimited, no access
 log). Server-side TLS session settings at their defaults, but no resumption: the client keeps no sessions.
 Load generator: a Vert.x client (BoringSSL, ALPN off, so HTTP/1.1): closed loop with ${CONNS} keep-alive
@@ -336,6 +347,7 @@ Load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares the
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 $(row isthmus "Isthmus ingress, Gateway host (SNI chain)")
 $(row isthmus_any "Isthmus ingress, Gateway host \\* (one chain)")
+$(row isthmus_c2 "Isthmus ingress, SNI chain, C2 + 256 MB heap")
 $(row haproxy "HAProxy 2.6")
 $(row nginx "nginx 1.22")
 
@@ -345,6 +357,7 @@ Every round (max req/s; p99 ms; new conns/s; CPU s per 1,000 req):
 |---|---|---|---|---|
 $(rounds isthmus "Isthmus, SNI chain")
 $(rounds isthmus_any "Isthmus, one chain")
+$(rounds isthmus_c2 "Isthmus, SNI chain, C2")
 $(rounds haproxy HAProxy)
 $(rounds nginx nginx)
 OUT
