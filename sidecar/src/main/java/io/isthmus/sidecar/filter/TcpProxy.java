@@ -39,11 +39,20 @@ public final class TcpProxy {
      * {@code onClose} runs once when the connection ends, however it ends.
      */
     public static void handle(NetSocket down, Buffer prefix, ListenerContext ctx, TcpChain chain, Runnable onClose) {
+        handle(down, prefix, "", ctx, chain, onClose);
+    }
+
+    /**
+     * Like {@link #handle(NetSocket, Buffer, ListenerContext, TcpChain, Runnable)} for a TLS connection
+     * passed through untouched, whose server name {@code sni} was read from its ClientHello (RBAC's
+     * {@code requested_server_name}).
+     */
+    public static void handle(NetSocket down, Buffer prefix, String sni, ListenerContext ctx, TcpChain chain, Runnable onClose) {
         Runnable closed = once(onClose);
         down.closeHandler(v -> closed.run());
         down.pause();
         String peer = peer(down);
-        if (!chain.rbac().isEmpty() && !RbacPolicy.allowedByAll(chain.rbac(), rbacRequest(down, peer))) {
+        if (!chain.rbac().isEmpty() && !RbacPolicy.allowedByAll(chain.rbac(), rbacRequest(down, peer, sni))) {
             LOG.debug("tcp connection denied by RBAC [{} {} {}]", ctx.listener(), down.remoteAddress(), peer);
             down.close();
             return;
@@ -152,7 +161,7 @@ public final class TcpProxy {
         return "";
     }
 
-    private static RbacRequest rbacRequest(NetSocket s, String peer) {
+    private static RbacRequest rbacRequest(NetSocket s, String peer, String passedSni) {
         InetAddress src = null;
         InetAddress dst = null;
         try {
@@ -161,7 +170,7 @@ public final class TcpProxy {
         } catch (Exception e) {
             // unknown addresses match no IP rule
         }
-        String sni = s.isSsl() && s.indicatedServerName() != null ? s.indicatedServerName() : "";
+        String sni = s.isSsl() && s.indicatedServerName() != null ? s.indicatedServerName() : passedSni;
         return new RbacRequest(peer, src, dst, s.localAddress().port(), sni, "", "", "",
                 io.vertx.core.http.HttpHeaders.headers());
     }

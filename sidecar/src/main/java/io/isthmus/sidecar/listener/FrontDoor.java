@@ -128,7 +128,7 @@ final class FrontDoor {
         }
         Runnable release = once(() -> limit.ifPresent(ConnectionLimit::release));
         if (fc.tls().isEmpty() && fc.tcp().isPresent()) {
-            TcpProxy.handle(s, prefix, listener.context(), fc.tcp().get(), release);
+            TcpProxy.handle(s, prefix, sni == null ? "" : sni, listener.context(), fc.tcp().get(), release);
             return;
         }
         boolean[] gone = new boolean[1];
