@@ -56,4 +56,18 @@ class BootstrapTest {
         assertThat(e.getNode().getMetadata().getFieldsMap().get(ProxyMetadata.REQUESTED_NETWORK_VIEW).getStringValue())
                 .isEqualTo("network-west");
     }
+
+    @Test
+    void an_ingress_gateway_bootstrap_is_a_router_without_a_network_view() throws Exception {
+        Bootstrap b = new Bootstrap(ProxyMetadata.TYPE_ROUTER, "istio-ingressgateway-0", "istio-system", "10.1.1.10",
+                "istio-ingressgateway", "east", "network-east", "us-east", "us-east-1a", "", "istio-ingressgateway",
+                Map.of("istio", "ingressgateway"), "", "10.1.0.1", 15012, false);
+        var e = parse(b.toJson());
+        assertThat(e.getNode().getId()).isEqualTo("router~10.1.1.10~istio-ingressgateway-0.istio-system~istio-system.svc.cluster.local");
+        var meta = e.getNode().getMetadata().getFieldsMap();
+        assertThat(meta).doesNotContainKey(ProxyMetadata.REQUESTED_NETWORK_VIEW);
+        assertThat(meta.get(ProxyMetadata.LABELS).getStructValue().getFieldsMap().get("istio").getStringValue())
+                .isEqualTo("ingressgateway");
+        assertThat(meta.get(ProxyMetadata.NAMESPACE).getStringValue()).isEqualTo("istio-system");
+    }
 }
