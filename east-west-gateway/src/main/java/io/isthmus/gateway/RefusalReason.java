@@ -1,6 +1,6 @@
 package io.isthmus.gateway;
 
-import io.isthmus.gateway.sni.HelloRefusal;
+import io.isthmus.mesh.sni.HelloRefusal;
 import java.util.Locale;
 
 /**

@@ -2,7 +2,7 @@ package io.isthmus.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.isthmus.gateway.sni.HelloRefusal;
+import io.isthmus.mesh.sni.HelloRefusal;
 import org.junit.jupiter.api.Test;
 
 class RefusalReasonTest {

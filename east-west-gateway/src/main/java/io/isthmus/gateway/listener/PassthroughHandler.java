@@ -5,8 +5,8 @@ import io.isthmus.gateway.lb.EndpointSelector;
 import io.isthmus.gateway.relay.Relay;
 import io.isthmus.gateway.route.GatewayEndpoint;
 import io.isthmus.gateway.route.RouteDecision;
-import io.isthmus.gateway.sni.ClientHelloParser;
-import io.isthmus.gateway.sni.HelloResult;
+import io.isthmus.mesh.sni.ClientHelloParser;
+import io.isthmus.mesh.sni.HelloResult;
 import io.isthmus.gateway.telemetry.GatewayMetrics.ServiceMeters;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -44,11 +44,11 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
     private final PassthroughContext context;
     private final ClientHelloParser parser;
     private State state = State.HELLO;
-    private CompositeByteBuf pending;
+    /** Bytes read so far: the first read's buffer alone, a composite once a second one arrives. */
+    private ByteBuf pending;
     private ScheduledFuture<?> deadline;
     private boolean admitted;
     private boolean inputShutdown;
-    private String peer = "?";
 
     PassthroughHandler(PassthroughContext context) {
         this.context = context;
@@ -59,7 +59,6 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         Channel ch = ctx.channel();
         InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
-        peer = remote == null ? "?" : remote.getAddress().getHostAddress() + ":" + remote.getPort();
         context.metrics().connectionAccepted();
         ch.closeFuture().addListener(f -> closed());
         RefusalReason no = context.admission().admit(remote == null ? null : remote.getAddress());
@@ -69,7 +68,6 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         }
         admitted = true;
         context.metrics().helloStarted();
-        pending = ctx.alloc().compositeBuffer(64);
         deadline = ctx.executor().schedule(() -> {
             if (state == State.HELLO) {
                 refuse(ctx, RefusalReason.HELLO_TIMEOUT, "no complete ClientHello within " + context.options().helloTimeout());
@@ -80,12 +78,12 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof ByteBuf buf) || state == State.DONE || state == State.RELAYING || pending == null) {
+        if (!(msg instanceof ByteBuf buf) || state == State.DONE || state == State.RELAYING || !admitted) {
             ReferenceCountUtil.release(msg);
             return;
         }
         HelloResult result = state == State.HELLO ? parser.offer(buf.nioBuffer()) : parser.result();
-        pending.addComponent(true, buf);
+        keep(ctx, buf);
         if (pending.readableBytes() > parser.maxConsumedBytes() + EXTRA_BUFFERED) {
             refuse(ctx, RefusalReason.OVERSIZED, pending.readableBytes() + " bytes buffered");
             return;
@@ -161,7 +159,7 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
             } else {
                 context.selector().outliers().connectFailed(endpoint.address());
                 context.metrics().service(pass.destinationService()).connectFailures().increment();
-                LOG.info("endpoint refused connection [{} {}] from {}: {}, ejected", pass.clusterName(), endpoint, peer,
+                LOG.info("endpoint refused connection [{} {}] from {}: {}, ejected", pass.clusterName(), endpoint, peer(ctx.channel()),
                         done.cause() == null ? "?" : done.cause().getMessage());
                 connect(ctx, pass, order, attempt + 1);
             }
@@ -179,7 +177,7 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         meters.opened().increment();
         ByteBuf replay = pending;
         pending = null;
-        String label = "[" + pass.clusterName() + " " + peer + " -> " + endpoint.address().getHostString() + ":" + endpoint.address().getPort() + "]";
+        Label label = new Label(pass.clusterName(), downstream, endpoint.address());
         LOG.debug("passing connection {}", label);
         ctx.pipeline().remove(this);
         Relay.start(downstream, upstream, replay, meters, context.spliceAfterBytes(), context.options().idleTimeout(), label);
@@ -211,7 +209,7 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("connection error from {} in {}: {}", peer, state, cause.toString());
+        LOG.debug("connection error from {} in {}: {}", peer(ctx.channel()), state, cause.toString());
         state = State.DONE;
         ctx.close();
     }
@@ -225,11 +223,44 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.DONE;
         context.metrics().refused(reason);
-        LOG.debug("refused connection from {}: {} ({})", peer, reason.label(), detail);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("refused connection from {}: {} ({})", peer(ctx.channel()), reason.label(), detail);
+        }
         if (deadline != null) {
             deadline.cancel(false);
         }
         ctx.close();
+    }
+
+    /** Keeps a buffer read before relaying, to replay it upstream. */
+    private void keep(ChannelHandlerContext ctx, ByteBuf buf) {
+        if (pending == null) {
+            pending = buf;
+        } else {
+            CompositeByteBuf all;
+            if (pending instanceof CompositeByteBuf c) {
+                all = c;
+            } else {
+                all = ctx.alloc().compositeBuffer(64);
+                all.addComponent(true, pending);
+                pending = all;
+            }
+            all.addComponent(true, buf);
+        }
+    }
+
+    /** The client's address for logs; built only when something is logged. */
+    private static String peer(Channel ch) {
+        return ch.remoteAddress() instanceof InetSocketAddress remote
+                ? remote.getAddress().getHostAddress() + ":" + remote.getPort() : "?";
+    }
+
+    /** A relayed connection as logs name it, e.g. {@code [outbound|9080||reviews... 10.1.0.7:41000 -> 10.2.0.5:9080]}; built only when logged. */
+    private record Label(String clusterName, Channel downstream, InetSocketAddress endpoint) {
+        @Override
+        public String toString() {
+            return "[" + clusterName + " " + peer(downstream) + " -> " + endpoint.getHostString() + ":" + endpoint.getPort() + "]";
+        }
     }
 
     private void closed() {

@@ -1,6 +1,6 @@
 package io.isthmus.gateway.listener;
 
-import io.isthmus.gateway.sni.ClientHelloParser;
+import io.isthmus.mesh.sni.ClientHelloParser;
 import io.isthmus.mesh.WellKnownPorts;
 import java.time.Duration;
 import java.util.Objects;
@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param maxConnectAttempts endpoints tried per connection before giving up; default 5
  * @param writeBufferHighWater bytes queued towards one side before reading from the other pauses; default 256 KiB
  * @param relayMode how bytes are moved once relaying; default {@link RelayMode#AUTO}
- * @param ioThreads event loops; 0 = number of cores; default 0
+ * @param ioThreads event loops; 0 = one per core (available processors); default 0
  */
 public record PassthroughOptions(String bindAddress, int port, Duration helloTimeout, Duration connectTimeout,
         Duration idleTimeout, int maxConnections, int connectionsPerSecondPerSource, int burstPerSource,

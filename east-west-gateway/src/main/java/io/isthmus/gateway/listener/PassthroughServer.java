@@ -9,13 +9,18 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import com.sun.management.UnixOperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The passthrough listener (15443): accepts TCP connections, reads each one's ClientHello without
  * terminating TLS, and passes the untouched byte stream to a local endpoint of the service its
- * server name names. Runs on its own Netty event loops (epoll when available).
+ * server name names. Runs on its own Netty event loops (epoll when available), one per core unless
+ * told otherwise; with epoll each loop accepts on its own socket (SO_REUSEPORT) and keeps its
+ * connections.
  */
 public final class PassthroughServer implements AutoCloseable {
 
@@ -35,12 +42,12 @@ public final class PassthroughServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughServer.class);
 
     private final EventLoopGroup group;
-    private final Channel server;
+    private final List<Channel> servers;
     private final PassthroughContext context;
 
-    private PassthroughServer(EventLoopGroup group, Channel server, PassthroughContext context) {
+    private PassthroughServer(EventLoopGroup group, List<Channel> servers, PassthroughContext context) {
         this.group = group;
-        this.server = server;
+        this.servers = List.copyOf(servers);
         this.context = context;
     }
 
@@ -78,10 +85,50 @@ public final class PassthroughServer implements AutoCloseable {
                 options.burstPerSource(), System::nanoTime);
         PassthroughContext context = new PassthroughContext(options, router, selector, metrics, admission, transport, spliceAfter,
                 Objects.requireNonNull(routesReady, "routesReady"));
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.ioThreads(), new DefaultThreadFactory("gateway-io", true),
+        int loops = options.ioThreads() > 0 ? options.ioThreads() : Runtime.getRuntime().availableProcessors();
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("gateway-io", true),
                 transport.ioHandlerFactory());
-        ServerBootstrap b = new ServerBootstrap()
-                .group(group)
+        // With epoll, every event loop gets its own listening socket on the same port (SO_REUSEPORT):
+        // the kernel spreads new connections over them, and each connection, its upstream and its relay
+        // stay on the loop that accepted it, with no hand-over between threads. Otherwise one socket
+        // accepts for all loops.
+        boolean perLoop = transport.canSplice() && loops > 1;
+        List<Channel> servers = new ArrayList<>();
+        try {
+            if (perLoop) {
+                int port = options.port();
+                for (EventExecutor e : group) {
+                    EventLoop loop = (EventLoop) e;
+                    Channel ch = bootstrap(loop, loop, transport, options, context)
+                            .option(EpollChannelOption.SO_REUSEPORT, true)
+                            .bind(options.bindAddress(), port).sync().channel();
+                    servers.add(ch);
+                    port = ((InetSocketAddress) ch.localAddress()).getPort();
+                }
+            } else {
+                servers.add(bootstrap(group, group, transport, options, context).bind(options.bindAddress(), options.port()).sync().channel());
+            }
+            PassthroughServer s = new PassthroughServer(group, servers, context);
+            LOG.info("passthrough listening [{}] transport={} relay={} loops={}{}", s.localAddress(), transport.name(),
+                    spliceAfter < 0 ? "copy" : spliceAfter == 0 ? "splice" : "copy, splice after " + (spliceAfter >> 10) + " KiB",
+                    loops, perLoop ? " (one listening socket each, SO_REUSEPORT)" : "");
+            return s;
+        } catch (Exception e) {
+            for (Channel ch : servers) {
+                ch.close();
+            }
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new GatewayException("cannot listen on " + options.bindAddress() + ":" + options.port() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static ServerBootstrap bootstrap(EventLoopGroup parent, EventLoopGroup child, Transport transport,
+            PassthroughOptions options, PassthroughContext context) {
+        return new ServerBootstrap()
+                .group(parent, child)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -95,19 +142,6 @@ public final class PassthroughServer implements AutoCloseable {
                         ch.pipeline().addLast("passthrough", new PassthroughHandler(context));
                     }
                 });
-        try {
-            Channel server = b.bind(options.bindAddress(), options.port()).sync().channel();
-            PassthroughServer s = new PassthroughServer(group, server, context);
-            LOG.info("passthrough listening [{}] transport={} relay={}", s.localAddress(), transport.name(),
-                    spliceAfter < 0 ? "copy" : spliceAfter == 0 ? "splice" : "copy, splice after " + (spliceAfter >> 10) + " KiB");
-            return s;
-        } catch (Exception e) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw new GatewayException("cannot listen on " + options.bindAddress() + ":" + options.port() + ": " + e.getMessage(), e);
-        }
     }
 
     /** Each connection holds two sockets, and two pipes more when splicing: say so when the process cannot open that many. */
@@ -127,7 +161,7 @@ public final class PassthroughServer implements AutoCloseable {
 
     /** The bound address (the real port when 0 was asked for). */
     public InetSocketAddress localAddress() {
-        return (InetSocketAddress) server.localAddress();
+        return (InetSocketAddress) servers.get(0).localAddress();
     }
 
     /** True when the relay may use {@code splice(2)}. */
@@ -143,8 +177,11 @@ public final class PassthroughServer implements AutoCloseable {
     /** Stops accepting and closes every connection. */
     @Override
     public void close() {
-        server.close().syncUninterruptibly();
+        InetSocketAddress address = localAddress();
+        for (Channel ch : servers) {
+            ch.close().syncUninterruptibly();
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        LOG.info("passthrough closed [{}]", server.localAddress());
+        LOG.info("passthrough closed [{}]", address);
     }
 }

@@ -4,6 +4,7 @@ import io.isthmus.gateway.telemetry.GatewayMetrics.ServiceMeters;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,6 +14,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +49,7 @@ public final class Relay {
     private final Channel downstream;
     private final Channel upstream;
     private final ServiceMeters meters;
-    private final String label;
+    private final Object label;
     private final long spliceAfterBytes;
     private boolean downstreamSpliced;
     private boolean upstreamSpliced;
@@ -57,7 +59,7 @@ public final class Relay {
     private long received;
     private long sent;
 
-    private Relay(Channel downstream, Channel upstream, ServiceMeters meters, String label, long spliceAfterBytes) {
+    private Relay(Channel downstream, Channel upstream, ServiceMeters meters, Object label, long spliceAfterBytes) {
         this.downstream = downstream;
         this.upstream = upstream;
         this.meters = meters;
@@ -73,10 +75,11 @@ public final class Relay {
      * @param spliceAfterBytes splice a direction once it carried this many bytes, 0 = from the start,
      *     negative = never; both channels must be epoll sockets unless negative
      * @param idleTimeout close after this long without bytes either way
-     * @param label for logs, e.g. {@code [outbound|9080||reviews... 10.2.0.5:9080]}
+     * @param label names the connection in logs, e.g. {@code [outbound|9080||reviews... 10.2.0.5:9080]}; its
+     *     {@code toString()} is called only when something is logged
      */
     public static Relay start(Channel downstream, Channel upstream, ByteBuf replay, ServiceMeters meters,
-            long spliceAfterBytes, Duration idleTimeout, String label) {
+            long spliceAfterBytes, Duration idleTimeout, Object label) {
         Relay relay = new Relay(downstream, upstream, meters, label, spliceAfterBytes);
         relay.received += replay.readableBytes();
         meters.received().increment(replay.readableBytes());
@@ -174,17 +177,26 @@ public final class Relay {
 
     /**
      * Closes once what is queued is written, or after {@link #CLOSE_GRACE} at the latest so a peer
-     * that stops reading cannot hold the connection open.
+     * that stops reading cannot hold the connection open. The usual case, nothing left queued,
+     * closes at once with no timer.
      */
     private static void flushAndClose(Channel ch) {
-        if (ch.isActive()) {
-            ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            ch.eventLoop().schedule(() -> {
-                ch.close();
-            }, CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-        } else {
+        if (!ch.isActive()) {
             ch.close();
+            return;
         }
+        ChannelFuture flushed = ch.writeAndFlush(Unpooled.EMPTY_BUFFER);
+        if (flushed.isDone()) {
+            ch.close();
+            return;
+        }
+        ScheduledFuture<?> grace = ch.eventLoop().schedule(() -> {
+            ch.close();
+        }, CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        flushed.addListener(f -> {
+            grace.cancel(false);
+            ch.close();
+        });
     }
 
     /** The handler on one side: forwards what it reads to the other side. */

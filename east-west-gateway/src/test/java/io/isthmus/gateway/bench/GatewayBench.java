@@ -42,7 +42,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * passthrough listener (a child JVM); measures long-stream throughput and new TLS connections per
  * second with their connect+handshake latency, and prints a Markdown table.
  *
- * <p>Arguments: {@code <seconds per measurement> <rounds> <streams> <connection workers> <haproxy binary>}.
+ * <p>Arguments: {@code <seconds per measurement> <rounds> <streams> <connection workers> <haproxy binary>
+ * [<warm-up seconds of connection load per path>]}. System properties: {@code bench.baseline} = the
+ * classes directory of another build of the gateway, run as one more path (auto relay) ahead of this
+ * build's; {@code bench.modes} = relay modes of this build to run (default {@code AUTO,SPLICE,COPY});
+ * {@code bench.paths} = a regular expression the path names must match; {@code bench.gatewayJvmArgs} =
+ * extra JVM options of the gateway processes ({@code {mode}} is replaced by the mode, e.g. for a JFR
+ * file name); {@code bench.rounds=true} prints every round on stderr. The proxy CPU column is the proxy
+ * process's user + system CPU during the connection measurement divided by the connections made.
  */
 public final class GatewayBench {
 
@@ -63,16 +70,17 @@ public final class GatewayBench {
         int streams = Integer.parseInt(args[2]);
         int workers = Integer.parseInt(args[3]);
         String haproxy = args[4];
+        int warmupSeconds = args.length > 5 ? Integer.parseInt(args[5]) : 1;
         GatewayBench bench = new GatewayBench();
         try {
-            bench.run(seconds, rounds, streams, workers, haproxy);
+            bench.run(seconds, rounds, streams, workers, haproxy, warmupSeconds);
         } finally {
             bench.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
         System.exit(0);
     }
 
-    private void run(int seconds, int rounds, int streams, int workers, String haproxyBin) throws Exception {
+    private void run(int seconds, int rounds, int streams, int workers, String haproxyBin, int warmupSeconds) throws Exception {
         TestPki pki = TestPki.create();
         TestPki.Workload server = pki.material("spiffe://cluster.local/ns/default/sa/bench-server");
         TestPki.Workload client = pki.material("spiffe://cluster.local/ns/default/sa/bench-client");
@@ -86,6 +94,7 @@ public final class GatewayBench {
         Map<String, InetSocketAddress> targets = new LinkedHashMap<>();
         targets.put("direct (no gateway)", new InetSocketAddress("127.0.0.3", backendPort));
         List<Process> children = new ArrayList<>();
+        Map<String, Long> pids = new LinkedHashMap<>();
         try {
             for (boolean splice : new boolean[] {false, true}) {
                 Path cfg = Files.createTempFile("haproxy", ".cfg");
@@ -108,17 +117,35 @@ public final class GatewayBench {
                         backend mesh
                           server s1 127.0.0.3:%d
                         """.formatted(splice ? "option splice-auto" : "", haproxyPort, SNI, backendPort));
-                children.add(new ProcessBuilder(haproxyBin, "-f", cfg.toString(), "-db").redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
+                Process hp = new ProcessBuilder(haproxyBin, "-f", cfg.toString(), "-db").redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                children.add(hp);
                 InetSocketAddress address = new InetSocketAddress("127.0.0.1", haproxyPort);
-                targets.put(splice ? "HAProxy 2.6 (tcp, req.ssl_sni, option splice-auto)" : "HAProxy 2.6 (tcp, req.ssl_sni)", address);
+                String name = splice ? "HAProxy 2.6 (tcp, req.ssl_sni, option splice-auto)" : "HAProxy 2.6 (tcp, req.ssl_sni)";
+                targets.put(name, address);
+                pids.put(name, hp.pid());
                 waitForPort(address);
             }
-            for (String mode : List.of("AUTO", "SPLICE", "COPY")) {
-                Process gw = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-cp", System.getProperty("java.class.path"), "-Xmx512m", "-XX:+UseParallelGC",
-                        PassthroughBenchServer.class.getName(), SNI, "127.0.0.3", Integer.toString(backendPort), mode)
-                        .redirectErrorStream(true).start();
+            List<String[]> gateways = new ArrayList<>();
+            String baseline = System.getProperty("bench.baseline", "");
+            if (!baseline.isEmpty()) {
+                gateways.add(new String[] {"AUTO", baseline});
+            }
+            for (String mode : System.getProperty("bench.modes", "AUTO,SPLICE,COPY").split(",")) {
+                gateways.add(new String[] {mode, null});
+            }
+            for (String[] g : gateways) {
+                String mode = g[0];
+                String cp = g[1] == null ? System.getProperty("java.class.path")
+                        : g[1] + java.io.File.pathSeparator + System.getProperty("java.class.path");
+                List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp", cp, "-Xmx512m", "-XX:+UseParallelGC"));
+                String extra = System.getProperty("bench.gatewayJvmArgs", "").trim();
+                if (!extra.isEmpty()) {
+                    cmd.addAll(List.of(extra.replace("{mode}", mode + (g[1] == null ? "" : "-baseline")).split("\\s+")));
+                }
+                cmd.addAll(List.of(PassthroughBenchServer.class.getName(), SNI, "127.0.0.3", Integer.toString(backendPort), mode));
+                Process gw = new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 children.add(gw);
                 BufferedReader out = new BufferedReader(new InputStreamReader(gw.getInputStream()));
                 String line;
@@ -129,11 +156,13 @@ public final class GatewayBench {
                         break;
                     }
                 }
-                targets.put("Isthmus gateway (" + switch (mode) {
+                String name = "Isthmus gateway (" + switch (mode) {
                     case "AUTO" -> "auto: copy, then splice after 1 MiB";
                     case "SPLICE" -> "splice from the first byte";
                     default -> "copy only";
-                } + ")", new InetSocketAddress("127.0.0.1", port));
+                } + ")" + (g[1] == null ? "" : ", previous build");
+                targets.put(name, new InetSocketAddress("127.0.0.1", port));
+                pids.put(name, gw.pid());
                 Thread drain = new Thread(() -> {
                     try {
                         out.transferTo(java.io.Writer.nullWriter());
@@ -144,26 +173,47 @@ public final class GatewayBench {
                 drain.setDaemon(true);
                 drain.start();
             }
+            String only = System.getProperty("bench.paths", "");
+            if (!only.isEmpty()) {
+                targets.keySet().removeIf(k -> !k.matches(only));
+            }
 
             // Rounds alternate over the paths so that load from elsewhere on the machine hits them alike; medians are reported.
+            // Warm-up: every path (HAProxy too) carries the connection load for warmupSeconds first, so that
+            // the proxies' JIT has compiled the connection path and measurements see the steady state.
             for (InetSocketAddress t : targets.values()) {
-                connections(t, workers, 1);
+                connections(t, workers, warmupSeconds);
                 throughput(t, streams, 1);
             }
             Map<String, List<double[]>> results = new LinkedHashMap<>();
             for (int round = 0; round < rounds; round++) {
                 for (Map.Entry<String, InetSocketAddress> t : targets.entrySet()) {
                     double gbps = throughput(t.getValue(), streams, seconds);
+                    long pid = pids.getOrDefault(t.getKey(), -1L);
+                    long cpu0 = cpuTicks(pid);
                     double[] rate = connections(t.getValue(), workers, seconds);
-                    results.computeIfAbsent(t.getKey(), k -> new ArrayList<>()).add(new double[] {gbps, rate[0], rate[1], rate[2]});
+                    long cpu1 = cpuTicks(pid);
+                    double cpuPerConnection = pid < 0 || rate[3] == 0 ? Double.NaN : (cpu1 - cpu0) * 1e6 / TICKS_PER_SECOND / rate[3];
+                    results.computeIfAbsent(t.getKey(), k -> new ArrayList<>())
+                            .add(new double[] {gbps, rate[0], rate[1], rate[2], cpuPerConnection});
                 }
             }
             System.out.println("| path | throughput, " + streams + " TLS streams (Gbit/s) | new mTLS connections/s (" + workers
-                    + " concurrent) | connect+handshake p50 (ms) | p99 (ms) |");
-            System.out.println("|---|---:|---:|---:|---:|");
+                    + " concurrent) | connect+handshake p50 (ms) | p99 (ms) | proxy CPU per connection (µs) |");
+            System.out.println("|---|---:|---:|---:|---:|---:|");
             for (Map.Entry<String, List<double[]>> r : results.entrySet()) {
-                System.out.printf("| %s | %.2f | %.0f | %.2f | %.2f |%n", r.getKey(), median(r.getValue(), 0), median(r.getValue(), 1),
-                        median(r.getValue(), 2), median(r.getValue(), 3));
+                double cpu = median(r.getValue(), 4);
+                System.out.printf("| %s | %.2f | %.0f | %.2f | %.2f | %s |%n", r.getKey(), median(r.getValue(), 0), median(r.getValue(), 1),
+                        median(r.getValue(), 2), median(r.getValue(), 3), Double.isNaN(cpu) ? "—" : String.format("%.0f", cpu));
+            }
+            if (Boolean.getBoolean("bench.rounds")) {
+                for (Map.Entry<String, List<double[]>> r : results.entrySet()) {
+                    StringBuilder sb = new StringBuilder(r.getKey()).append(':');
+                    for (double[] row : r.getValue()) {
+                        sb.append(String.format(" [%.2f Gbit/s, %.0f conn/s, %.0f µs]", row[0], row[1], row[4]));
+                    }
+                    System.err.println(sb);
+                }
             }
         } finally {
             for (Process p : children) {
@@ -171,6 +221,23 @@ public final class GatewayBench {
                 p.waitFor(5, TimeUnit.SECONDS);
             }
             backend.close();
+        }
+    }
+
+    /** Clock ticks per second of /proc/&lt;pid&gt;/stat's utime and stime (USER_HZ, 100 on Linux). */
+    private static final double TICKS_PER_SECOND = 100;
+
+    /** User + system CPU of a process and all its threads so far, in clock ticks; 0 for no process. */
+    private static long cpuTicks(long pid) {
+        if (pid < 0) {
+            return 0;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (Exception e) {
+            return 0;
         }
     }
 
@@ -273,7 +340,7 @@ public final class GatewayBench {
         long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
         double p50 = sorted.length == 0 ? 0 : sorted[sorted.length / 2] / 1e6;
         double p99 = sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] / 1e6;
-        return new double[] {done.get() / (double) seconds, p50, p99};
+        return new double[] {done.get() / (double) seconds, p50, p99, done.get()};
     }
 
     /** One connection after the other: connect, handshake, one echoed byte, close. */

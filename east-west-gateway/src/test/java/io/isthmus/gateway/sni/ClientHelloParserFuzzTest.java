@@ -2,6 +2,8 @@ package io.isthmus.gateway.sni;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.isthmus.mesh.sni.ClientHelloParser;
+import io.isthmus.mesh.sni.HelloResult;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -3,6 +3,9 @@ package io.isthmus.gateway.sni;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.isthmus.mesh.OutboundName;
+import io.isthmus.mesh.sni.ClientHelloParser;
+import io.isthmus.mesh.sni.HelloRefusal;
+import io.isthmus.mesh.sni.HelloResult;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

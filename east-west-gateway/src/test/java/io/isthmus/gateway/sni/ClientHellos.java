@@ -1,12 +1,14 @@
 package io.isthmus.gateway.sni;
 
+import io.isthmus.mesh.sni.ClientHelloParser;
+import io.isthmus.mesh.sni.HelloResult;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
-import io.netty.internal.tcnative.SSL;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.internal.tcnative.SSL;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
