@@ -4,9 +4,10 @@
 # HTTP/1.1 keep-alive. Measures added latency p50/p90/p99 at a fixed 1,000 requests/s (open loop,
 # latency from the scheduled send time), max requests/s (closed loop), CPU seconds per 1,000
 # requests and RSS per proxy process; the client-side Isthmus sidecar has 100 clusters configured.
-# The Isthmus pair runs twice, side by side: with the JVM options the proxy ships with
-# (sidecar/src/main/resources/io/isthmus/sidecar/jvm.options, what `isthmus proxy` runs with) and with
-# the options and Vert.x defaults proxies ran with before (PREVIOUS_OPTS below), for a before/after.
+# The Isthmus pair runs three times, side by side: with the JVM options the proxy ships with
+# (sidecar/src/main/resources/io/isthmus/sidecar/jvm.options, what `isthmus proxy` runs with), with
+# the options and Vert.x defaults proxies ran with before (PREVIOUS_OPTS below), for a before/after,
+# and with the shipped options with C2 back on (more memory, less CPU).
 # Everything runs on loopback on this machine; load generator, app and proxies share its cores.
 # Prints a markdown section and replaces the "## sidecar" section of bench/RESULTS.md.
 #
@@ -59,9 +60,11 @@ PREVIOUS_OPTS=(-XX:+UseSerialGC -Xms16m -Xmx64m -XX:MaxMetaspaceSize=96m -XX:Res
 PROXY_COMMON=(${NMT} -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn --add-opens java.base/java.nio=ALL-UNNAMED)
 JAVA_PROXY=(java "${SHIPPED_OPTS[@]}" "${PROXY_COMMON[@]}")
 JAVA_PROXY_PREV=(java "${PREVIOUS_OPTS[@]}" "${PROXY_COMMON[@]}")
+# The shipped options with C2 back on: the CPU-for-memory trade the options file describes.
+JAVA_PROXY_C2=(java "${SHIPPED_OPTS[@]}" -XX:TieredStopAtLevel=4 -XX:ReservedCodeCacheSize=48m "${PROXY_COMMON[@]}")
 JAVA_LOAD=(java -Xmx512m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 
-APP=18080; IST_OUT=18081; IST_IN=18443; HA_OUT=18082; HA_IN=18444; PREV_OUT=18083; PREV_IN=18445
+APP=18080; IST_OUT=18081; IST_IN=18443; HA_OUT=18082; HA_IN=18444; PREV_OUT=18083; PREV_IN=18445; C2_OUT=18084; C2_IN=18446
 AUTH="reviews.default.svc.cluster.local:9080"
 
 start() { # name, command... (runs in this shell so that the cleanup knows the process)
@@ -85,6 +88,9 @@ SRV_PID="$(pid_of ist-server)"; CLI_PID="$(pid_of ist-client)"
 start prev-server "${JAVA_PROXY_PREV[@]}" io.isthmus.sidecar.bench.BenchProxy server "$C/server" "$PREV_IN" "$APP"
 start prev-client "${JAVA_PROXY_PREV[@]}" io.isthmus.sidecar.bench.BenchProxy client "$C/client" "$PREV_OUT" "$PREV_IN" 99
 PSRV_PID="$(pid_of prev-server)"; PCLI_PID="$(pid_of prev-client)"
+start c2-server "${JAVA_PROXY_C2[@]}" io.isthmus.sidecar.bench.BenchProxy server "$C/server" "$C2_IN" "$APP"
+start c2-client "${JAVA_PROXY_C2[@]}" io.isthmus.sidecar.bench.BenchProxy client "$C/client" "$C2_OUT" "$C2_IN" 99
+C2SRV_PID="$(pid_of c2-server)"; C2CLI_PID="$(pid_of c2-client)"
 
 cat > "$WORK/ha-client.cfg" <<CFG
 global
@@ -132,17 +138,18 @@ HOST[direct]=127.0.0.1; PORT[direct]=$APP
 HOST[haproxy]=127.0.0.1; PORT[haproxy]=$HA_OUT
 HOST[isthmus]=127.0.0.2; PORT[isthmus]=$IST_OUT
 HOST[previous]=127.0.0.2; PORT[previous]=$PREV_OUT
+HOST[c2]=127.0.0.2; PORT[c2]=$C2_OUT
 
 echo "warming up..." >&2
-for p in direct haproxy previous isthmus; do
+for p in direct haproxy previous isthmus c2; do
   "${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad max "${HOST[$p]}" "${PORT[$p]}" "$AUTH" "$CONNS" 15 >/dev/null
 done
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A LAT MAX CPU1 CPU2
-for p in direct haproxy previous isthmus; do
+for p in direct haproxy previous isthmus c2; do
   case $p in haproxy) P1=$HAC_PID; P2=$HAS_PID ;; isthmus) P1=$CLI_PID; P2=$SRV_PID ;;
-    previous) P1=$PCLI_PID; P2=$PSRV_PID ;; *) P1=""; P2="" ;; esac
+    previous) P1=$PCLI_PID; P2=$PSRV_PID ;; c2) P1=$C2CLI_PID; P2=$C2SRV_PID ;; *) P1=""; P2="" ;; esac
   # Saturation first: it tells how much headroom this path has right now on this shared machine, and an open
   # loop at 1,000/s on a path whose capacity is near 1,000/s measures queueing, not the proxy's added latency.
   echo "measuring $p at saturation for ${SECS}s..." >&2
@@ -182,6 +189,7 @@ nmt_section() {
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   echo "| previous | $(echo "$prev" | tr ' ' '|' | sed 's/|/ | /g') |"
   echo "| shipped | $(echo "$shipped" | tr ' ' '|' | sed 's/|/ | /g') |"
+  echo "| shipped + C2 | $(nmt_rows "$C2CLI_PID" | tr ' ' '|' | sed 's/|/ | /g') |"
 }
 util() { awk -v m="$(f "$1" 1)" 'BEGIN {if (m > 0) printf "%.0f %%", 100000 / m; else print "-"}'; }
 add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.3f", a - b}'; }
@@ -190,11 +198,12 @@ JAVA="$(java -version 2>&1 | head -1)"
 SECTION="$(cat <<OUT
 ## sidecar
 
-\`bench/sidecar.sh\`: client -> proxy -> mTLS (P-256, TLS 1.3) -> proxy -> app (1 KiB responses, HTTP/1.1 keep-alive), three paths in
+\`bench/sidecar.sh\`: client -> proxy -> mTLS (P-256, TLS 1.3) -> proxy -> app (1 KiB responses, HTTP/1.1 keep-alive), five paths in
 one run: no proxy, two HAProxy 2.6 (1 thread each) doing mTLS (peer chain verified against the root both ways; HAProxy cannot match URI SANs), two Isthmus sidecars
-(separate JVMs, the client sidecar with 100 clusters configured; routes carry the mesh retry policy) twice: with the JVM options the proxy
+(separate JVMs, the client sidecar with 100 clusters configured; routes carry the mesh retry policy) three times: with the JVM options the proxy
 ships with (\`${OPTS_FILE}\`: ${SHIPPED_OPTS[*]}; ${EVENT_LOOPS_NOTE}) and, for comparison, with
-the previous ones (${PREVIOUS_OPTS[*]% *}; Vert.x default of 2 event loops per core). Load generator: a Vert.x
+the previous ones (${PREVIOUS_OPTS[*]:0:$((${#PREVIOUS_OPTS[@]} - 1))}; Vert.x default of 2 event loops per core), and with the shipped ones with C2 back on
+(-XX:TieredStopAtLevel=4 -XX:ReservedCodeCacheSize=48m). Load generator: a Vert.x
 open-loop client at a fixed 1,000 requests/s (latency measured from the scheduled send time) and a closed loop
 with ${CONNS} connections for max requests/s (run first, so "1,000 / max" shows how close the fixed rate is to
 saturation at that moment: near 100 % the open loop measures queueing), ${SECS} s each after a 15 s warm-up per path at saturation (fresh JVMs need it for the JIT).
@@ -208,6 +217,7 @@ Load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares the
 | HAProxy x2 | $(f "${LAT[haproxy]}" 1) | $(f "${LAT[haproxy]}" 2) | $(f "${LAT[haproxy]}" 3) | $(add "$(f "${LAT[haproxy]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[haproxy]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[haproxy]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[haproxy]}" 4) | $(f "${MAX[haproxy]}" 1) | $(util "${MAX[haproxy]}") | ${CPU1[haproxy]} / ${CPU2[haproxy]} | $(rss_mb "$HAC_PID") / $(rss_mb "$HAS_PID") |
 | Isthmus x2, previous options | $(f "${LAT[previous]}" 1) | $(f "${LAT[previous]}" 2) | $(f "${LAT[previous]}" 3) | $(add "$(f "${LAT[previous]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[previous]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[previous]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[previous]}" 4) | $(f "${MAX[previous]}" 1) | $(util "${MAX[previous]}") | ${CPU1[previous]} / ${CPU2[previous]} | $(rss_mb "$PCLI_PID") / $(rss_mb "$PSRV_PID") |
 | Isthmus x2, shipped options | $(f "${LAT[isthmus]}" 1) | $(f "${LAT[isthmus]}" 2) | $(f "${LAT[isthmus]}" 3) | $(add "$(f "${LAT[isthmus]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[isthmus]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[isthmus]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[isthmus]}" 4) | $(f "${MAX[isthmus]}" 1) | $(util "${MAX[isthmus]}") | ${CPU1[isthmus]} / ${CPU2[isthmus]} | $(rss_mb "$CLI_PID") / $(rss_mb "$SRV_PID") |
+| Isthmus x2, shipped options + C2 | $(f "${LAT[c2]}" 1) | $(f "${LAT[c2]}" 2) | $(f "${LAT[c2]}" 3) | $(add "$(f "${LAT[c2]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[c2]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[c2]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[c2]}" 4) | $(f "${MAX[c2]}" 1) | $(util "${MAX[c2]}") | ${CPU1[c2]} / ${CPU2[c2]} | $(rss_mb "$C2CLI_PID") / $(rss_mb "$C2SRV_PID") |
 
 Targets (issue 3): added p99 at 1,000/s within +0.30 ms for two sidecars and no worse than HAProxy; <= 0.2 CPU s per
 1,000 requests per proxy (0.2 vCPU at 1,000/s); RSS <= 60 MB per sidecar with 100 clusters.

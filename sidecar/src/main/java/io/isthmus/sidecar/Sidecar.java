@@ -186,9 +186,9 @@ public final class Sidecar implements AutoCloseable {
     }
 
     /**
-     * The JVM options a proxy process runs with ({@value #JVM_OPTIONS_RESOURCE}), the same list the
-     * {@code isthmus} launcher gives {@code isthmus proxy} and the Kubernetes manifests give the
-     * proxy container; for launchers that start proxy JVMs themselves.
+     * The JVM options a proxy process runs with ({@value #JVM_OPTIONS_RESOURCE}), the list the
+     * {@code isthmus} launcher gives {@code isthmus proxy}; for launchers that start proxy JVMs
+     * themselves.
      */
     public static List<String> jvmOptions() {
         try (var in = Sidecar.class.getResourceAsStream(JVM_OPTIONS_RESOURCE)) {
