@@ -59,8 +59,9 @@ import java.util.concurrent.TimeUnit;
 public final class Sidecar implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
     /**
-     * Event loops of a proxy: two, whatever the node's core count, as Istio runs its sidecars
+     * Event loops of a sidecar: two, whatever the node's core count, as Istio runs its sidecars
      * ({@code concurrency: 2}); Vert.x's default of two per core only adds threads and buffer caches.
+     * A gateway ({@code --mode router}) gets one per core, at least two.
      */
     public static final int EVENT_LOOPS = 2;
     /** The classpath resource listing the JVM options a proxy runs with, one per line ({@code #} comments). */
@@ -113,7 +114,7 @@ public final class Sidecar implements AutoCloseable {
         String ctx = bootstrap.node().logContext();
         LOG.info("Proxy starting {} node={} mode={} bootstrap={}", ctx, bootstrap.node().id(), config.mode(),
                 config.bootstrap());
-        vertx = Vertx.vertx(vertxOptions());
+        vertx = Vertx.vertx(vertxOptions(config.mode()));
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
         CaCertificateProvider caProvider = null;
@@ -178,11 +179,18 @@ public final class Sidecar implements AutoCloseable {
     }
 
     /**
-     * The Vert.x options of a proxy: native transport when available and {@link #EVENT_LOOPS} event
+     * The Vert.x options of a sidecar: native transport when available and {@link #EVENT_LOOPS} event
      * loops (worker threads are made only when used).
      */
     public static VertxOptions vertxOptions() {
-        return new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(EVENT_LOOPS);
+        return vertxOptions(SidecarConfig.Mode.SIDECAR);
+    }
+
+    /** The Vert.x options of a proxy in this mode: {@link #EVENT_LOOPS} for a sidecar, one per core for a gateway. */
+    public static VertxOptions vertxOptions(SidecarConfig.Mode mode) {
+        int loops = mode == SidecarConfig.Mode.ROUTER
+                ? Math.max(EVENT_LOOPS, Runtime.getRuntime().availableProcessors()) : EVENT_LOOPS;
+        return new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(loops);
     }
 
     /**

@@ -32,7 +32,9 @@ class SidecarJvmOptionsTest {
     }
 
     @Test
-    void proxiesRunTwoEventLoops() {
+    void sidecarsRunTwoEventLoopsAndGatewaysOnePerCore() {
         assertThat(Sidecar.vertxOptions().getEventLoopPoolSize()).isEqualTo(Sidecar.EVENT_LOOPS).isEqualTo(2);
+        assertThat(Sidecar.vertxOptions(SidecarConfig.Mode.ROUTER).getEventLoopPoolSize())
+                .isEqualTo(Math.max(2, Runtime.getRuntime().availableProcessors()));
     }
 }
