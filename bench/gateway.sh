@@ -6,8 +6,13 @@
 # Everything runs on loopback on this machine; the client, the server and the proxy share its cores.
 # Prints a markdown table.
 #
-# Usage: bench/gateway.sh [--seconds S] [--rounds R] [--streams N] [--workers N]
-#        (defaults: 5 s, 3 rounds alternating over the paths, medians; 4 streams, 16 workers)
+# Every path (HAProxy too) first carries the connection load for a warm-up, so that the gateway's JIT
+# has compiled its connection path and the rounds measure the steady state. The last column is each
+# proxy process's CPU (user + system, all threads, from /proc) per connection made.
+#
+# Usage: bench/gateway.sh [--seconds S] [--rounds R] [--streams N] [--workers N] [--warmup W] [--baseline REV]
+#        (defaults: 5 s, 3 rounds alternating over the paths, medians; 4 streams, 16 workers; 30 s warm-up
+#        per path; --baseline also runs the gateway as of git revision REV, auto relay, for a before/after)
 # Needs: a JDK 17+, Maven, haproxy (apt-get install haproxy). Not part of the test suite.
 set -euo pipefail
 
@@ -15,13 +20,17 @@ SECS=5
 ROUNDS=3
 STREAMS=4
 WORKERS=16
+WARMUP=30
+BASELINE=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECS="$2"; shift 2 ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --streams) STREAMS="$2"; shift 2 ;;
     --workers) WORKERS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
+    --baseline) BASELINE="$2"; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -37,19 +46,31 @@ echo "building east-west-gateway (main and test classes)..." >&2
 mvn_q() { mvn -B -q -o "$@" >&2 2>/dev/null || mvn -B -q "$@" >&2; }
 mvn_q -pl east-west-gateway test-compile
 mvn_q -pl east-west-gateway dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt"
-CP="east-west-gateway/target/test-classes:east-west-gateway/target/classes:$(cat "$WORK/cp.txt")"
+# A private copy of the classes, so that a rebuild of the module during the run cannot pull them away.
+cp -r east-west-gateway/target/classes "$WORK/classes"
+cp -r east-west-gateway/target/test-classes "$WORK/test-classes"
+CP="$WORK/test-classes:$WORK/classes:$(cat "$WORK/cp.txt")"
+PROPS=()
+if [[ -n "$BASELINE" ]]; then
+  echo "compiling east-west-gateway as of ${BASELINE}..." >&2
+  mkdir -p "$WORK/baseline/src" "$WORK/baseline/classes"
+  git archive "$BASELINE" east-west-gateway/src/main/java | tar -x -C "$WORK/baseline/src"
+  javac -nowarn -d "$WORK/baseline/classes" -cp "$(cat "$WORK/cp.txt")" $(find "$WORK/baseline/src" -name '*.java') >&2
+  PROPS+=("-Dbench.baseline=$WORK/baseline/classes")
+  BASELINE_NAME="$(git rev-parse --short "$BASELINE")"
+fi
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-echo "measuring direct, HAProxy, gateway (auto, splice, copy): ${ROUNDS} rounds of ${SECS} s each..." >&2
+echo "measuring direct, HAProxy, gateway (${BASELINE:+previous build, }auto, splice, copy): ${WARMUP} s warm-up each, ${ROUNDS} rounds of ${SECS} s..." >&2
 TABLE="$(java -Xmx1g -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-  io.isthmus.gateway.bench.GatewayBench "$SECS" "$ROUNDS" "$STREAMS" "$WORKERS" "$HAPROXY")"
+  "${PROPS[@]}" io.isthmus.gateway.bench.GatewayBench "$SECS" "$ROUNDS" "$STREAMS" "$WORKERS" "$HAPROXY" "$WARMUP")"
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 CPU="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 JAVA="$(java -version 2>&1 | head -1)"
 cat <<OUT
 Date: $(date -u +%Y-%m-%dT%H:%MZ). Machine: ${CPU}, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; ${JAVA}; $("$HAPROXY" -v | head -1 | cut -d' ' -f1-3).
-Medians of ${ROUNDS} rounds of ${SECS} s per measurement, rounds alternating over the paths, after a 1 s warm-up of each; load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares these cores).
+Medians of ${ROUNDS} rounds of ${SECS} s per measurement, rounds alternating over the paths, after a ${WARMUP} s warm-up of each under the connection load${BASELINE:+; "previous build" = the gateway as of ${BASELINE_NAME}}; load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares these cores).
 
 ${TABLE}
 OUT

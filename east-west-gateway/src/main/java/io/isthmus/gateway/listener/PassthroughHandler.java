@@ -89,6 +89,9 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (state != State.HELLO) {
+            // Bytes after the ClientHello while connecting (a TLS client normally sends none before the
+            // server answers): keep them and stop reading until the relay starts.
+            ctx.channel().config().setAutoRead(false);
             return;
         }
         if (result instanceof HelloResult.Refused r) {
@@ -102,7 +105,6 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         state = State.CONNECTING;
         deadline.cancel(false);
         context.metrics().helloDone();
-        ctx.channel().config().setAutoRead(false);
         if (!context.routesReady().isDone() && !context.router().fixed(serverName)) {
             // Just started: hold the connection until the controller's first routes arrive, rather
             // than refusing services the gateway is about to know.

@@ -69,8 +69,9 @@ public final class Relay {
 
     /**
      * Starts relaying. Writes {@code replay} (the bytes read so far, the ClientHello) to the upstream
-     * first, then moves bytes both ways. Both channels must be active, on one event loop, with
-     * auto-read off; this call turns it on.
+     * first, then moves bytes both ways. Both channels must be active and on one event loop; the
+     * upstream with auto-read off, which this call turns on once the replay is written (as it does for
+     * the downstream if it was paused). Downstream bytes read meanwhile queue behind the replay.
      *
      * @param spliceAfterBytes splice a direction once it carried this many bytes, 0 = from the start,
      *     negative = never; both channels must be epoll sockets unless negative
