@@ -320,7 +320,7 @@ SECTION="$(cat <<OUT
 \`bench/ingress.sh\`: client -> TLS 1.3 (EC P-256 server certificate, SNI and Host \`$HOST\`) -> proxy -> plaintext
 HTTP/1.1 keep-alive -> one Vert.x backend answering 1 KiB, all on 127.0.0.1. Three proxies in one run, same
 client, same load. The Isthmus proxy as an ingress gateway: \`isthmus proxy --mode router\` in one JVM started as
-the launcher starts it (its flags and the shipped \`jvm.options\`: SerialGC, 40 MB heap, C1 only), with the
+the launcher starts it (its flags and the shipped \`jvm.options\`: \`$(grep -v '^#' "$PROXY_OPTS" | tr '\n' ' ' | sed 's/ $//')\`), with the
 resources the controller sends for a Gateway server (port 443, HTTPS, \`tls.mode: SIMPLE\`, \`credentialName\`)
 and a VirtualService routing the host to the backend, given as a static bootstrap (same handlers as ADS):
 listener with \`tls_inspector\`, a chain matching \`server_names: [$HOST]\` (the front socket reads the SNI
