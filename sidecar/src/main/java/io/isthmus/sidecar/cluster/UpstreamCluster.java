@@ -23,8 +23,9 @@ import java.util.random.RandomGenerator;
 
 /**
  * A cluster at run time: its immutable config, its current endpoints (swapped atomically on EDS
- * updates), the load balancer, outlier detector, circuit-breaker counters and the connection pools
- * (one Vert.x HTTP client whose pools are keyed by endpoint). Safe for use from any event loop.
+ * updates), the load balancer, outlier detector, circuit-breaker counters (shared by all event loops)
+ * and the connection pools ({@link ConnectionPools}: a Vert.x HTTP client per event loop, whose pools
+ * are keyed by endpoint). Safe for use from any event loop.
  */
 public final class UpstreamCluster {
 
@@ -32,7 +33,7 @@ public final class UpstreamCluster {
     private final AtomicReference<LoadAssignment> assignment;
     private final PriorityLoadBalancer balancer;
     private final Optional<OutlierDetector> outlier;
-    private final HttpClientAgent client;
+    private final ConnectionPools pools;
     private final LongSupplier nanoClock;
     private final AtomicInteger activeRequests;
     private final AtomicInteger activeRetries;
@@ -41,13 +42,13 @@ public final class UpstreamCluster {
     private final ClusterTls tls;
     private final AtomicReference<NetClient> netClient = new AtomicReference<>();
 
-    private UpstreamCluster(Vertx vertx, ClusterTls tls, ClusterConfig config, LoadAssignment initial, HttpClientAgent client,
+    private UpstreamCluster(Vertx vertx, ClusterTls tls, ClusterConfig config, LoadAssignment initial, ConnectionPools pools,
                             LongSupplier nanoClock, RandomGenerator random, AtomicInteger activeRequests,
                             AtomicInteger activeRetries, AtomicInteger pending) {
         this.config = config;
         this.assignment = new AtomicReference<>(initial);
         this.balancer = new PriorityLoadBalancer(config.lbPolicy(), random);
-        this.client = client;
+        this.pools = pools;
         this.nanoClock = nanoClock;
         this.outlier = config.outlier().map(o -> new OutlierDetector(config.name(), o, nanoClock, this::endpoints));
         this.activeRequests = activeRequests;
@@ -61,7 +62,7 @@ public final class UpstreamCluster {
     public static UpstreamCluster create(Vertx vertx, ClusterTls tls, ClusterConfig config, LongSupplier nanoClock,
                                          RandomGenerator random) {
         LoadAssignment initial = config.staticAssignment().orElse(LoadAssignment.empty(config.name()));
-        return new UpstreamCluster(vertx, tls, config, initial, newClient(vertx, tls, config), nanoClock, random,
+        return new UpstreamCluster(vertx, tls, config, initial, newPools(vertx, tls, config), nanoClock, random,
                 new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
     }
 
@@ -69,20 +70,25 @@ public final class UpstreamCluster {
      * The same cluster under a new config: keeps endpoints, their state and counters; keeps the
      * pools when TLS, protocol and limits are unchanged.
      *
-     * @return the new cluster; the caller closes this one's client when {@link #sharesClient} is false
+     * @return the new cluster; the caller closes this one's pools when {@link #sharesClient} is false
      */
     public UpstreamCluster reconfigure(Vertx vertx, ClusterTls tls, ClusterConfig next, RandomGenerator random) {
-        HttpClientAgent c = config.samePools(next) ? client : newClient(vertx, tls, next);
+        ConnectionPools c = config.samePools(next) ? pools : newPools(vertx, tls, next);
         LoadAssignment endpoints = next.staticAssignment().orElse(assignment.get());
         return new UpstreamCluster(vertx, tls, next, endpoints, c, nanoClock, random, activeRequests, activeRetries, pending);
     }
 
     /** True when the other cluster uses this one's connection pools. */
     public boolean sharesClient(UpstreamCluster other) {
-        return other.client == client;
+        return other.pools == pools;
     }
 
-    private static HttpClientAgent newClient(Vertx vertx, ClusterTls tls, ClusterConfig config) {
+    private static ConnectionPools newPools(Vertx vertx, ClusterTls tls, ClusterConfig config) {
+        return new ConnectionPools(vertx, config.limits(), share -> newClient(vertx, tls, config, share));
+    }
+
+    /** A client whose pools hold {@code 1/share} of the cluster's connection and pending-request limits. */
+    private static HttpClientAgent newClient(Vertx vertx, ClusterTls tls, ClusterConfig config, int share) {
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                 .setKeepAlive(true)
@@ -97,9 +103,9 @@ public final class UpstreamCluster {
         }
         tls.apply(options, config);
         PoolOptions pool = new PoolOptions()
-                .setHttp1MaxSize(config.limits().maxConnections())
-                .setHttp2MaxSize(Math.max(1, Math.min(4, config.limits().maxConnections())))
-                .setMaxWaitQueueSize(config.limits().maxPendingRequests());
+                .setHttp1MaxSize(config.limits().maxConnections() / share)
+                .setHttp2MaxSize(Math.max(1, Math.min(4, config.limits().maxConnections() / share)))
+                .setMaxWaitQueueSize(config.limits().maxPendingRequests() / share);
         return vertx.httpClientBuilder().with(options).with(pool).build();
     }
 
@@ -113,9 +119,9 @@ public final class UpstreamCluster {
         return config.name();
     }
 
-    /** The HTTP client holding this cluster's pools. */
+    /** The HTTP client holding the calling event loop's pools of this cluster. */
     public HttpClientAgent client() {
-        return client;
+        return pools.current();
     }
 
     /** The current endpoints. */
@@ -209,7 +215,7 @@ public final class UpstreamCluster {
 
     /** Closes the pools. */
     public void close() {
-        client.close();
+        pools.close();
         NetClient c = netClient.get();
         if (c != null) {
             c.close();
