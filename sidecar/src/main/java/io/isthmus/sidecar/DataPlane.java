@@ -69,6 +69,7 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
     private volatile Map<String, RouteTable> routeTables = Map.of();
     /** SDS secrets other than {@code default} and {@code ROOTCA}: gateway credentials, for listeners and clusters. */
     private final NamedSecrets namedSecrets = new NamedSecrets();
+    private volatile OwnId ownId;
 
     /**
      * How to run the data plane.
@@ -158,8 +159,26 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
 
     private ListenerContext context(ListenerConfig config) {
         return new ListenerContext(config.name(), config.direction(), vertx, this, options.telemetry(),
-                () -> options.tls().current().map(TlsMaterial::spiffeId).orElse(""), options.random(),
-                options.maxBufferedBody());
+                this::ownSpiffeId, options.random(), options.maxBufferedBody());
+    }
+
+    /** This proxy's SPIFFE ID (read per inbound request), parsed from the certificate only when that changes. */
+    private String ownSpiffeId() {
+        Optional<TlsMaterial> m = options.tls().current();
+        if (m.isEmpty()) {
+            return "";
+        }
+        OwnId last = ownId;
+        if (last != null && last.leaf() == m.get().leaf()) {
+            return last.id();
+        }
+        OwnId next = new OwnId(m.get().leaf(), m.get().spiffeId());
+        ownId = next;
+        return next.id();
+    }
+
+    /** A certificate and the SPIFFE ID it names. */
+    private record OwnId(java.security.cert.X509Certificate leaf, String id) {
     }
 
     // ---- resource handlers ----

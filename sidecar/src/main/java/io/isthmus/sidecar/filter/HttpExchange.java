@@ -55,6 +55,8 @@ public final class HttpExchange {
     /** The verified SPIFFE ID of the downstream peer (the caller), empty when not mutual TLS. */
     private String downstreamPrincipal = "";
     private String routeName = "";
+    /** The request's authority, lower case, as routed (null until read). */
+    private String authority;
     private String clusterName = "";
     private String upstreamHost = "";
     private int attempts;
@@ -100,6 +102,7 @@ public final class HttpExchange {
             }
         });
         String authority = authority();
+        this.authority = authority;
         String path = request.path() == null ? "/" : request.path();
         Optional<RouteTable> table = chain.inlineRoutes().or(() -> ctx.directory().routeTable(chain.rdsName()));
         HeaderMatch.RequestView view = new HeaderMatch.RequestView(request.method().name(), authority, path,
@@ -260,10 +263,13 @@ public final class HttpExchange {
     private MultiMap forwardHeaders() {
         MultiMap out = HttpHeaders.headers();
         MultiMap in = request.headers();
-        Set<String> connectionTokens = new java.util.HashSet<>();
-        for (String c : in.getAll(HttpHeaders.CONNECTION)) {
-            for (String t : c.split(",")) {
-                connectionTokens.add(t.trim().toLowerCase(Locale.ROOT));
+        Set<String> connectionTokens = Set.of();
+        if (in.contains(HttpHeaders.CONNECTION)) {
+            connectionTokens = new java.util.HashSet<>();
+            for (String c : in.getAll(HttpHeaders.CONNECTION)) {
+                for (String t : c.split(",")) {
+                    connectionTokens.add(t.trim().toLowerCase(Locale.ROOT));
+                }
             }
         }
         for (var e : in) {
@@ -459,7 +465,7 @@ public final class HttpExchange {
                 ? "HTTP/1.0" : "HTTP/1.1";
         String remote = this.remote == null ? "" : this.remote.toString();
         ctx.telemetry().record(new RequestRecord(ctx.direction().label(), ctx.listener(), request.method().name(),
-                authority(), request.uri(), protocol, sent, flagsText(), routeName, clusterName, upstreamHost, attempts,
+                authority != null ? authority : authority(), request.uri(), protocol, sent, flagsText(), routeName, clusterName, upstreamHost, attempts,
                 Math.max(requestBytes, request.bytesRead()), responseBytes, (System.nanoTime() - startNanos) / 1e6, requestId, traceparent,
                 peerPrincipal, remote, isGrpc(), downstreamPrincipal));
     }
