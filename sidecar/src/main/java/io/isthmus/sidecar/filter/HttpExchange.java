@@ -297,6 +297,9 @@ public final class HttpExchange {
      * names the client. Without it the headers pass unchanged and the client is the peer.
      */
     private void forwardedFor(MultiMap out) {
+        if (!chain.forwarded().useRemoteAddress() && chain.rateLimit().isEmpty()) {
+            return; // nothing reads the client address
+        }
         String peer = remote == null || remote.hostAddress() == null ? "" : remote.hostAddress();
         clientAddress = peer;
         if (!chain.forwarded().useRemoteAddress()) {
