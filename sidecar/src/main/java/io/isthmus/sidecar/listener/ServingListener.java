@@ -267,7 +267,34 @@ final class ServingListener {
         if (badFraming(request)) {
             return;
         }
-        HttpExchange.handle(request, context.get(), origin.chain().http().get(), origin.remote(), origin.local());
+        Optional<FilterChainConfig> current = currentChain(origin.chain());
+        if (current.isEmpty()) {
+            // the chain this connection was accepted on is gone: serve this request as before, then
+            // drain the connection so the client reconnects onto the chains now in force
+            request.response().putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        HttpExchange.handle(request, context.get(), current.orElse(origin.chain()).http().get(), origin.remote(), origin.local());
+    }
+
+    /**
+     * The chain now in force that matches as {@code accepted} did (same server names, transport
+     * protocol and TLS), so requests on kept-alive connections get the filters of the latest LDS
+     * update (an RBAC policy added to the chain applies to them at once); empty when no such chain
+     * remains.
+     */
+    private Optional<FilterChainConfig> currentChain(FilterChainConfig accepted) {
+        for (FilterChainConfig c : config.get().chains()) {
+            if (c == accepted) {
+                return Optional.of(c);
+            }
+        }
+        for (FilterChainConfig c : config.get().chains()) {
+            if (c.http().isPresent() && c.serverNames().equals(accepted.serverNames())
+                    && c.transportProtocol().equals(accepted.transportProtocol()) && c.tls().equals(accepted.tls())) {
+                return Optional.of(c);
+            }
+        }
+        return Optional.empty();
     }
 
     private void onDirectTcp(NetSocket s) {

@@ -181,6 +181,39 @@ class GatewayTlsTest {
     }
 
     @Test
+    void anLdsUpdateOfAChainAppliesToRequestsOnConnectionsAlreadyOpen() {
+        secret(certificateSecret("kubernetes://wild-cred", serverCert("*.example.com")));
+        // a wildcard chain is served through the front socket and an internal server
+        gateway.listeners().apply(Map.of("0.0.0.0_443", GatewayXds.listener("0.0.0.0_443", "127.0.0.1", port,
+                chain(List.of("*.example.com"), Optional.of(tls("kubernetes://wild-cred", Optional.empty())),
+                        hcmFilter(hcm("https.443", 0))))), "1");
+        assertThat(gateway.activeListeners()).singleElement().extracting(ListenerConfig::serving)
+                .isEqualTo(ListenerConfig.Serving.BY_SERVER_NAME);
+        HttpClient kept = mesh.vertx.createHttpClient(new HttpClientOptions().setSsl(true).setTrustAll(true).setVerifyHost(false)
+                .setForceSni(true).setKeepAlive(true), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(1));
+        RequestOptions r = new RequestOptions().setHost("a.example.com").setPort(port).setURI("/x")
+                .setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1"));
+        AtomicReference<Object> firstConnection = new AtomicReference<>();
+        int first = TestMesh.await(kept.request(r).compose(req -> {
+            firstConnection.set(req.connection());
+            return req.send();
+        }).map(resp -> resp.statusCode()));
+        assertThat(first).isEqualTo(200);
+
+        // the same chain, now with an RBAC filter that allows nobody this client can be
+        gateway.listeners().apply(Map.of("0.0.0.0_443", GatewayXds.listener("0.0.0.0_443", "127.0.0.1", port,
+                chain(List.of("*.example.com"), Optional.of(tls("kubernetes://wild-cred", Optional.empty())),
+                        hcmFilter(hcm("https.443", 0, allowOnly("spiffe://cluster.local/ns/default/sa/nobody")))))), "2");
+        AtomicReference<Object> secondConnection = new AtomicReference<>();
+        int second = TestMesh.await(kept.request(r).compose(req -> {
+            secondConnection.set(req.connection());
+            return req.send();
+        }).map(resp -> resp.statusCode()));
+        assertThat(secondConnection.get()).isSameAs(firstConnection.get());
+        assertThat(second).isEqualTo(403);
+    }
+
+    @Test
     void exactHostsShareOneTlsServerThatPicksTheCertificateInTheHandshake() {
         secret(certificateSecret("kubernetes://a-cred", serverCert("a.example.com")));
         secret(certificateSecret("kubernetes://b-cred", serverCert("b.example.com")));
