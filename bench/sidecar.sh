@@ -7,7 +7,7 @@
 # The Isthmus pair runs three times, side by side: with the JVM options the proxy ships with
 # (sidecar/src/main/resources/io/isthmus/sidecar/jvm.options, what `isthmus proxy` runs with), with
 # the options and Vert.x defaults proxies ran with before (PREVIOUS_OPTS below), for a before/after,
-# and with the shipped options with C2 back on (more memory, less CPU).
+# and with the shipped options limited to the C1 compiler (less memory, more CPU).
 # Everything runs on loopback on this machine; load generator, app and proxies share its cores.
 # Prints a markdown section and replaces the "## sidecar" section of bench/RESULTS.md.
 #
@@ -18,13 +18,13 @@
 set -euo pipefail
 
 SECS=10
-NMT=""
+NMT=()
 CONNS=32
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECS="$2"; shift 2 ;;
     --connections) CONNS="$2"; shift 2 ;;
-    --nmt) NMT="-XX:NativeMemoryTracking=summary"; shift ;;
+    --nmt) NMT=(-XX:NativeMemoryTracking=summary); shift ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -57,11 +57,11 @@ OPTS_FILE=sidecar/src/main/resources/io/isthmus/sidecar/jvm.options
 mapfile -t SHIPPED_OPTS < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$OPTS_FILE")
 PREVIOUS_OPTS=(-XX:+UseSerialGC -Xms16m -Xmx64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=48m -Xss512k
   -XX:MaxDirectMemorySize=64m -Dbench.vertxDefaults=true)
-PROXY_COMMON=(${NMT} -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn --add-opens java.base/java.nio=ALL-UNNAMED)
+PROXY_COMMON=("${NMT[@]}" -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn --add-opens java.base/java.nio=ALL-UNNAMED)
 JAVA_PROXY=(java "${SHIPPED_OPTS[@]}" "${PROXY_COMMON[@]}")
 JAVA_PROXY_PREV=(java "${PREVIOUS_OPTS[@]}" "${PROXY_COMMON[@]}")
-# The shipped options with C2 back on: the CPU-for-memory trade the options file describes.
-JAVA_PROXY_C2=(java "${SHIPPED_OPTS[@]}" -XX:TieredStopAtLevel=4 -XX:ReservedCodeCacheSize=48m "${PROXY_COMMON[@]}")
+# The shipped options limited to C1: the memory-for-CPU trade the options file describes.
+JAVA_PROXY_C2=(java "${SHIPPED_OPTS[@]}" -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m "${PROXY_COMMON[@]}")
 JAVA_LOAD=(java -Xmx512m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 
 APP=18080; IST_OUT=18081; IST_IN=18443; HA_OUT=18082; HA_IN=18444; PREV_OUT=18083; PREV_IN=18445; C2_OUT=18084; C2_IN=18446
@@ -179,7 +179,7 @@ nmt_rows() { # pid -> "heap metaspace cds code symbols threads compiler other nm
           c["Other"], c["Native Memory Tracking"], t, rss }'
 }
 nmt_section() {
-  [[ -n "$NMT" ]] || return 0
+  (( ${#NMT[@]} )) || return 0
   local prev shipped
   prev="$(nmt_rows "$PCLI_PID")"; shipped="$(nmt_rows "$CLI_PID")"
   echo
@@ -189,7 +189,7 @@ nmt_section() {
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   echo "| previous | $(echo "$prev" | tr ' ' '|' | sed 's/|/ | /g') |"
   echo "| shipped | $(echo "$shipped" | tr ' ' '|' | sed 's/|/ | /g') |"
-  echo "| shipped + C2 | $(nmt_rows "$C2CLI_PID" | tr ' ' '|' | sed 's/|/ | /g') |"
+  echo "| shipped, C1 only | $(nmt_rows "$C2CLI_PID" | tr ' ' '|' | sed 's/|/ | /g') |"
 }
 util() { awk -v m="$(f "$1" 1)" 'BEGIN {if (m > 0) printf "%.0f %%", 100000 / m; else print "-"}'; }
 add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.3f", a - b}'; }
@@ -202,8 +202,8 @@ SECTION="$(cat <<OUT
 one run: no proxy, two HAProxy 2.6 (1 thread each) doing mTLS (peer chain verified against the root both ways; HAProxy cannot match URI SANs), two Isthmus sidecars
 (separate JVMs, the client sidecar with 100 clusters configured; routes carry the mesh retry policy) three times: with the JVM options the proxy
 ships with (\`${OPTS_FILE}\`: ${SHIPPED_OPTS[*]}; ${EVENT_LOOPS_NOTE}) and, for comparison, with
-the previous ones (${PREVIOUS_OPTS[*]:0:$((${#PREVIOUS_OPTS[@]} - 1))}; Vert.x default of 2 event loops per core), and with the shipped ones with C2 back on
-(-XX:TieredStopAtLevel=4 -XX:ReservedCodeCacheSize=48m). Load generator: a Vert.x
+the previous ones (${PREVIOUS_OPTS[*]:0:$((${#PREVIOUS_OPTS[@]} - 1))}; Vert.x default of 2 event loops per core), and with the shipped ones limited to C1
+(-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m). Load generator: a Vert.x
 open-loop client at a fixed 1,000 requests/s (latency measured from the scheduled send time) and a closed loop
 with ${CONNS} connections for max requests/s (run first, so "1,000 / max" shows how close the fixed rate is to
 saturation at that moment: near 100 % the open loop measures queueing), ${SECS} s each after a 15 s warm-up per path at saturation (fresh JVMs need it for the JIT).
@@ -217,7 +217,7 @@ Load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares the
 | HAProxy x2 | $(f "${LAT[haproxy]}" 1) | $(f "${LAT[haproxy]}" 2) | $(f "${LAT[haproxy]}" 3) | $(add "$(f "${LAT[haproxy]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[haproxy]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[haproxy]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[haproxy]}" 4) | $(f "${MAX[haproxy]}" 1) | $(util "${MAX[haproxy]}") | ${CPU1[haproxy]} / ${CPU2[haproxy]} | $(rss_mb "$HAC_PID") / $(rss_mb "$HAS_PID") |
 | Isthmus x2, previous options | $(f "${LAT[previous]}" 1) | $(f "${LAT[previous]}" 2) | $(f "${LAT[previous]}" 3) | $(add "$(f "${LAT[previous]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[previous]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[previous]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[previous]}" 4) | $(f "${MAX[previous]}" 1) | $(util "${MAX[previous]}") | ${CPU1[previous]} / ${CPU2[previous]} | $(rss_mb "$PCLI_PID") / $(rss_mb "$PSRV_PID") |
 | Isthmus x2, shipped options | $(f "${LAT[isthmus]}" 1) | $(f "${LAT[isthmus]}" 2) | $(f "${LAT[isthmus]}" 3) | $(add "$(f "${LAT[isthmus]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[isthmus]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[isthmus]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[isthmus]}" 4) | $(f "${MAX[isthmus]}" 1) | $(util "${MAX[isthmus]}") | ${CPU1[isthmus]} / ${CPU2[isthmus]} | $(rss_mb "$CLI_PID") / $(rss_mb "$SRV_PID") |
-| Isthmus x2, shipped options + C2 | $(f "${LAT[c2]}" 1) | $(f "${LAT[c2]}" 2) | $(f "${LAT[c2]}" 3) | $(add "$(f "${LAT[c2]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[c2]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[c2]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[c2]}" 4) | $(f "${MAX[c2]}" 1) | $(util "${MAX[c2]}") | ${CPU1[c2]} / ${CPU2[c2]} | $(rss_mb "$C2CLI_PID") / $(rss_mb "$C2SRV_PID") |
+| Isthmus x2, shipped options, C1 only | $(f "${LAT[c2]}" 1) | $(f "${LAT[c2]}" 2) | $(f "${LAT[c2]}" 3) | $(add "$(f "${LAT[c2]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[c2]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[c2]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[c2]}" 4) | $(f "${MAX[c2]}" 1) | $(util "${MAX[c2]}") | ${CPU1[c2]} / ${CPU2[c2]} | $(rss_mb "$C2CLI_PID") / $(rss_mb "$C2SRV_PID") |
 
 Targets (issue 3): added p99 at 1,000/s within +0.30 ms for two sidecars and no worse than HAProxy; <= 0.2 CPU s per
 1,000 requests per proxy (0.2 vCPU at 1,000/s); RSS <= 60 MB per sidecar with 100 clusters.
