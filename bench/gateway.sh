@@ -55,7 +55,8 @@ if [[ -n "$BASELINE" ]]; then
   echo "compiling east-west-gateway as of ${BASELINE}..." >&2
   mkdir -p "$WORK/baseline/src" "$WORK/baseline/classes"
   git archive "$BASELINE" east-west-gateway/src/main/java | tar -x -C "$WORK/baseline/src"
-  javac -nowarn -d "$WORK/baseline/classes" -cp "$(cat "$WORK/cp.txt")" $(find "$WORK/baseline/src" -name '*.java') >&2
+  find "$WORK/baseline/src" -name '*.java' > "$WORK/baseline/sources.txt"
+  javac -nowarn -d "$WORK/baseline/classes" -cp "$(cat "$WORK/cp.txt")" "@$WORK/baseline/sources.txt" >&2
   PROPS+=("-Dbench.baseline=$WORK/baseline/classes")
   BASELINE_NAME="$(git rev-parse --short "$BASELINE")"
 fi
