@@ -13,7 +13,6 @@ import io.isthmus.e2e.support.UsesTopology;
 import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.WellKnownPorts;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -98,10 +97,6 @@ class EgressIT {
 
     @Test
     @Order(2)
-    @Disabled("sidecar downstream: a gateway listener choosing chains by server name (FrontDoor) keeps each open connection"
-            + " on the filter chain it was accepted with and does not drain it on an LDS update, so the RBAC filter the"
-            + " controller adds to the egress gateway's HCM never reaches the client sidecar's kept-alive mTLS connection"
-            + " (the DENY is not enforced; Envoy drains connections of a changed filter chain)")
     void an_authorization_policy_on_the_egress_gateway_denies_the_client_s_principal_and_allows_another() {
         ScenarioReport report = ScenarioReport.of("egress-authorization");
         PodHandle client = fed.pod("east", "client");
