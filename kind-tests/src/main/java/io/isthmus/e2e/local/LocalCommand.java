@@ -76,6 +76,15 @@ public final class LocalCommand {
                 System.err.println("  logs: " + workDir.toAbsolutePath().resolve("logs") + "; everything started was stopped");
                 return 1;
             }
+            if (fed.topology().hasEdges()) {
+                Path edgesDir = topology.toAbsolutePath().getParent().resolve("manifests").resolve("edges");
+                try {
+                    EdgeManifests.installDemo(fed, edgesDir).forEach(line -> out.println("  " + line));
+                } catch (RuntimeException e) {
+                    System.err.println("isthmus local: the edges' config was not installed (" + e.getMessage() + "); apply "
+                            + edgesDir + "/*.yaml yourself");
+                }
+            }
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 out.println("isthmus local: stopping...");
@@ -175,8 +184,8 @@ public final class LocalCommand {
         if (fed.topology().hasEdges()) {
             b.append("  ip netns exec isthmus-outside-client curl -s --cacert ").append(fed.edges().ingressCaFile())
                     .append(" https://bookinfo.example.test/\n");
-            b.append("      from outside the mesh, through the ingress gateway (Gateway and VirtualServices first:\n")
-                    .append("      topology-configs/manifests/edges/ingress.yaml and TLS Secrets in istio-system)\n");
+            b.append("      from outside the mesh, through the ingress gateway (TLS by SNI; installed from\n")
+                    .append("      topology-configs/manifests/edges/ingress.yaml, credentials in istio-system)\n");
             b.append("  ip netns exec ").append(client).append(" curl -s http://api.external.test/\n")
                     .append("      to the external HTTPS service through the egress gateway (manifests/edges/egress.yaml)\n");
         }

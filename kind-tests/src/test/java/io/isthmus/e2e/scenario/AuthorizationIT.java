@@ -3,7 +3,7 @@ package io.isthmus.e2e.scenario;
 import io.isthmus.e2e.local.LocalFederation;
 import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.FederationExtension;
-import io.isthmus.e2e.support.IstioConfig;
+import io.isthmus.e2e.local.IstioConfig;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.Probe;
 import io.isthmus.e2e.support.ScenarioReport;

@@ -4,7 +4,7 @@ import io.isthmus.e2e.local.LoadReport;
 import io.isthmus.e2e.local.LocalFederation;
 import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.FederationExtension;
-import io.isthmus.e2e.support.IstioConfig;
+import io.isthmus.e2e.local.IstioConfig;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;

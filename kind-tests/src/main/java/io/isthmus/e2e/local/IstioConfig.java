@@ -1,4 +1,4 @@
-package io.isthmus.e2e.support;
+package io.isthmus.e2e.local;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
