@@ -151,17 +151,7 @@ final class ServingListener {
      */
     Future<HttpServer> httpServer(Vertx vertx, MeshTls tls, NamedSecrets secrets, String host, int port, Optional<DownstreamTls> chainTls,
                                   int maxHeaderBytes, Handler<HttpServerRequest> handler, boolean limitConnections) {
-        HttpServerOptions o = new HttpServerOptions()
-                .setHost(host)
-                .setPort(port)
-                .setTcpNoDelay(true)
-                .setReuseAddress(true)
-                .setCompressionSupported(false)
-                .setDecompressionSupported(false)
-                .setMaxHeaderSize(maxHeaderBytes)
-                .setInitialSettings(new Http2Settings().setMaxHeaderListSize(maxHeaderBytes))
-                .setIdleTimeout(IDLE_TIMEOUT_SECONDS)
-                .setHttp2ClearTextEnabled(true);
+        HttpServerOptions o = serverOptions(host, port, maxHeaderBytes).setHttp2ClearTextEnabled(true);
         if (chainTls.isPresent()) {
             tls.applyDownstream(o, chainTls.get(), secrets);
             o.setUseAlpn(true).setAlpnVersions(alpn(chainTls.get()));
@@ -173,22 +163,27 @@ final class ServingListener {
         return server.listen();
     }
 
-    /**
-     * Binds the one TLS server of an {@link ListenerConfig.Serving#SNI} listener: the chains' shared
-     * client-certificate policy, and each handshake's certificate chosen by its server name.
-     */
-    Future<Integer> sniServer(Vertx vertx, MeshTls tls, NamedSecrets secrets, String host, int port, ListenerConfig c) {
-        DownstreamTls shared = c.main().tls().orElseThrow();
-        HttpServerOptions o = new HttpServerOptions()
+    /** What every HTTP server of a listener shares: address, no compression, header limits, idle timeout. */
+    private static HttpServerOptions serverOptions(String host, int port, int maxHeaderBytes) {
+        return new HttpServerOptions()
                 .setHost(host)
                 .setPort(port)
                 .setTcpNoDelay(true)
                 .setReuseAddress(true)
                 .setCompressionSupported(false)
                 .setDecompressionSupported(false)
-                .setMaxHeaderSize(c.main().maxHeaderBytes())
-                .setInitialSettings(new Http2Settings().setMaxHeaderListSize(c.main().maxHeaderBytes()))
+                .setMaxHeaderSize(maxHeaderBytes)
+                .setInitialSettings(new Http2Settings().setMaxHeaderListSize(maxHeaderBytes))
                 .setIdleTimeout(IDLE_TIMEOUT_SECONDS);
+    }
+
+    /**
+     * Binds the one TLS server of an {@link ListenerConfig.Serving#SNI} listener: the chains' shared
+     * client-certificate policy, and each handshake's certificate chosen by its server name.
+     */
+    Future<Integer> sniServer(Vertx vertx, MeshTls tls, NamedSecrets secrets, String host, int port, ListenerConfig c) {
+        DownstreamTls shared = c.main().tls().orElseThrow();
+        HttpServerOptions o = serverOptions(host, port, c.main().maxHeaderBytes());
         tls.applyDownstream(o, shared, secrets);
         o.setSni(true).setKeyCertOptions(new SniKeyCertOptions(c.chains(), tls, secrets, () -> rejected("no_filter_chain_match")));
         o.setUseAlpn(true).setAlpnVersions(alpn(shared));
