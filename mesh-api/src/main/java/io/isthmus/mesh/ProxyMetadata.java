@@ -24,6 +24,17 @@ public final class ProxyMetadata {
     public static final String REQUESTED_NETWORK_VIEW = "REQUESTED_NETWORK_VIEW";
     /** The service ports the workload serves, comma separated {@code port/protocol}. */
     public static final String SERVICE_PORTS = "ISTHMUS_SERVICE_PORTS";
+    /**
+     * The address a sidecar's outbound listeners bind and its DNS proxy answers mesh hostnames
+     * with, when the pod has no network namespace of its own (the local runner's loopback mode);
+     * absent = {@link XdsNames#OUTBOUND_BIND_ADDRESS}.
+     */
+    public static final String OUTBOUND_ADDRESS = "ISTHMUS_OUTBOUND_ADDRESS";
+    /**
+     * The address the app of a sidecar's pod listens on, where inbound clusters forward, when the
+     * pod has no network namespace of its own; absent = {@code 127.0.0.1}.
+     */
+    public static final String APP_ADDRESS = "ISTHMUS_APP_ADDRESS";
     /** Set to {@code grpc} by a proxyless gRPC client to ask for gRPC-shaped resources (Istio's convention). */
     public static final String GENERATOR = "GENERATOR";
 
