@@ -258,6 +258,11 @@ public final class ClusterTranslator {
 
     /** The inbound cluster of a pod port: STATIC {@code 127.0.0.1:<targetPort>}, the app. */
     public Cluster inboundCluster(int targetPort) {
+        return inboundCluster(targetPort, "127.0.0.1");
+    }
+
+    /** The inbound cluster of a pod port whose app listens on {@code appAddress}: STATIC {@code <appAddress>:<targetPort>}. */
+    public Cluster inboundCluster(int targetPort, String appAddress) {
         String name = XdsNames.inboundCluster(targetPort);
         return Cluster.newBuilder()
                 .setName(name)
@@ -267,7 +272,7 @@ public final class ClusterTranslator {
                 .setLoadAssignment(ClusterLoadAssignment.newBuilder()
                         .setClusterName(name)
                         .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
-                                .setEndpoint(Endpoint.newBuilder().setAddress(Envoy.address("127.0.0.1", targetPort))))))
+                                .setEndpoint(Endpoint.newBuilder().setAddress(Envoy.address(appAddress, targetPort))))))
                 .build();
     }
 

@@ -67,6 +67,25 @@ public final class ListenerTranslator {
     }
 
     /**
+     * Moves the outbound listeners bound to {@link XdsNames#OUTBOUND_BIND_ADDRESS} to
+     * {@code address} (a pod without its own network namespace has its own loopback address for
+     * them); names stay. Returns whether any listener moved.
+     */
+    public static boolean rebindOutbound(java.util.Map<String, Listener> listeners, String address) {
+        boolean moved = false;
+        for (java.util.Map.Entry<String, Listener> e : listeners.entrySet()) {
+            Listener l = e.getValue();
+            if (l.getTrafficDirection() == TrafficDirection.OUTBOUND && l.hasAddress() && l.getAddress().hasSocketAddress()
+                    && XdsNames.OUTBOUND_BIND_ADDRESS.equals(l.getAddress().getSocketAddress().getAddress())
+                    && !address.equals(XdsNames.OUTBOUND_BIND_ADDRESS)) {
+                e.setValue(l.toBuilder().setAddress(Envoy.address(address, l.getAddress().getSocketAddress().getPortValue())).build());
+                moved = true;
+            }
+        }
+        return moved;
+    }
+
+    /**
      * The inbound listener of one pod port.
      *
      * @param podIp the pod address to bind

@@ -114,8 +114,10 @@ public final class MeshTranslator {
         }
         b.listeners.putAll(outbound.listeners());
         b.clusters.putAll(outbound.clusters());
+        boolean rebound = !view.outboundAddress().isEmpty()
+                && ListenerTranslator.rebindOutbound(b.listeners, view.outboundBindAddress());
         inbound(view, b);
-        if (b.listeners.size() == outbound.listeners().size() && b.clusters.size() == outbound.clusters().size()) {
+        if (!rebound && b.listeners.size() == outbound.listeners().size() && b.clusters.size() == outbound.clusters().size()) {
             return outbound;
         }
         return new ProxyResources(b.listeners, outbound.routes(), b.clusters, outbound.endpoints(), outbound.secrets());
@@ -286,7 +288,7 @@ public final class MeshTranslator {
             };
             Listener l = listeners.inbound(ip, e.getKey(), e.getValue(), tls, authz);
             b.listeners.put(l.getName(), l);
-            Cluster c = clusters.inboundCluster(e.getKey());
+            Cluster c = clusters.inboundCluster(e.getKey(), view.appEndpointAddress());
             b.clusters.put(c.getName(), c);
         }
     }

@@ -36,6 +36,10 @@ import java.util.TreeSet;
  *     registry does not know the pod yet
  * @param peerIdentity the SPIFFE ID the proxy proved with its ADS client certificate; empty when it
  *     presented none (set by the transport, not by the node)
+ * @param outboundAddress where the sidecar's outbound listeners bind
+ *     ({@link ProxyMetadata#OUTBOUND_ADDRESS}); empty = {@link io.isthmus.mesh.XdsNames#OUTBOUND_BIND_ADDRESS}
+ * @param appAddress where the pod's app listens, the inbound clusters' endpoint
+ *     ({@link ProxyMetadata#APP_ADDRESS}); empty = {@code 127.0.0.1}
  */
 public record ProxyView(
         String nodeId,
@@ -51,7 +55,9 @@ public record ProxyView(
         Map<String, String> labels,
         Set<String> requestedNetworks,
         Map<Integer, String> declaredPorts,
-        String peerIdentity) {
+        String peerIdentity,
+        String outboundAddress,
+        String appAddress) {
 
     /** The kind of proxy, the first field of Istio's node id. */
     public enum ProxyType {
@@ -87,12 +93,14 @@ public record ProxyView(
         requestedNetworks = Set.copyOf(requestedNetworks);
         declaredPorts = Map.copyOf(declaredPorts);
         Objects.requireNonNull(peerIdentity, "peerIdentity");
+        Objects.requireNonNull(outboundAddress, "outboundAddress");
+        Objects.requireNonNull(appAddress, "appAddress");
     }
 
     /** This view with the identity the proxy proved on its connection. */
     public ProxyView withPeerIdentity(String spiffeId) {
         return new ProxyView(nodeId, type, generator, clusterId, network, locality, namespace, serviceAccount, podName,
-                ips, labels, requestedNetworks, declaredPorts, spiffeId);
+                ips, labels, requestedNetworks, declaredPorts, spiffeId, outboundAddress, appAddress);
     }
 
     /** The namespace of {@link #peerIdentity()} ({@code spiffe://<td>/ns/<ns>/sa/<sa>}), empty when none. */
@@ -166,7 +174,36 @@ public record ProxyView(
                 labels,
                 new TreeSet<>(csv(string(md, ProxyMetadata.REQUESTED_NETWORK_VIEW))),
                 declaredPorts(id, string(md, ProxyMetadata.SERVICE_PORTS)),
-                "");
+                "",
+                ipLiteral(id, md, ProxyMetadata.OUTBOUND_ADDRESS),
+                ipLiteral(id, md, ProxyMetadata.APP_ADDRESS));
+    }
+
+    /** The bind address of outbound listeners: {@link #outboundAddress()} or the default {@code 127.0.0.2}. */
+    public String outboundBindAddress() {
+        return outboundAddress.isEmpty() ? io.isthmus.mesh.XdsNames.OUTBOUND_BIND_ADDRESS : outboundAddress;
+    }
+
+    /** Where inbound clusters send: {@link #appAddress()} or the default {@code 127.0.0.1}. */
+    public String appEndpointAddress() {
+        return appAddress.isEmpty() ? "127.0.0.1" : appAddress;
+    }
+
+    /** An IPv4 literal from metadata, or empty when absent. */
+    private static String ipLiteral(String id, Map<String, Value> md, String key) {
+        String v = string(md, key);
+        if (v.isEmpty()) {
+            return v;
+        }
+        String[] octets = v.split("\\.", -1);
+        boolean ok = octets.length == 4;
+        for (int i = 0; ok && i < 4; i++) {
+            ok = octets[i].matches("\\d{1,3}") && Integer.parseInt(octets[i]) <= 255;
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("node " + id + ": " + key + " '" + v + "' is not an IPv4 address");
+        }
+        return v;
     }
 
     /** The primary pod IP, or empty. */
