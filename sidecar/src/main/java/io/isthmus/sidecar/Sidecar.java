@@ -150,7 +150,8 @@ public final class Sidecar implements AutoCloseable {
         applier.applyStatic(bootstrap.staticClusters(), bootstrap.staticListeners(), bootstrap.staticSecrets());
 
         if (config.dnsAddress().isPresent()) {
-            dns = DnsProxy.start(vertx, config.dnsAddress().get(), hostnames, DnsProxy.systemUpstream())
+            dns = DnsProxy.start(vertx, config.dnsAddress().get(), hostnames, DnsProxy.systemUpstream(),
+                            DnsProxy.answerAddress(bootstrap.node().string(io.isthmus.mesh.ProxyMetadata.OUTBOUND_ADDRESS)))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
 

@@ -44,7 +44,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The proxy's DNS server (Istio's DNS proxying): A queries for mesh hostnames
- * ({@link MeshHostnames}) are answered with {@link XdsNames#OUTBOUND_BIND_ADDRESS} so that the
+ * ({@link MeshHostnames}) are answered with {@link XdsNames#OUTBOUND_BIND_ADDRESS} (or the pod's own
+ * outbound address, node metadata {@code ISTHMUS_OUTBOUND_ADDRESS}, when it has no network namespace) so that the
  * app's connection lands on the outbound listener of the port it calls; AAAA and other types for
  * mesh names get an empty NOERROR answer (so clients fall back to IPv4); other names are forwarded
  * to the upstream resolver, or answered NXDOMAIN when there is none — except while a route
@@ -58,12 +59,14 @@ public final class DnsProxy implements AutoCloseable {
     private static final long TTL_SECONDS = 30;
     private static final byte[] OUTBOUND = outbound();
 
+    private final byte[] answer;
     private final MeshHostnames hostnames;
     private final Optional<InetSocketAddress> upstream;
     private final EventLoopGroup group;
     private Channel channel;
 
-    private DnsProxy(MeshHostnames hostnames, Optional<InetSocketAddress> upstream) {
+    private DnsProxy(MeshHostnames hostnames, Optional<InetSocketAddress> upstream, byte[] answer) {
+        this.answer = answer.clone();
         this.hostnames = hostnames;
         this.upstream = upstream;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -85,11 +88,21 @@ public final class DnsProxy implements AutoCloseable {
      */
     public static Future<DnsProxy> start(Vertx vertx, InetSocketAddress bind, MeshHostnames hostnames,
                                          Optional<InetSocketAddress> upstream) {
+        return start(vertx, bind, hostnames, upstream, Optional.empty());
+    }
+
+    /**
+     * Starts the proxy on {@code bind}, answering mesh names with {@code answer} (an IPv4 address;
+     * empty = {@link XdsNames#OUTBOUND_BIND_ADDRESS}).
+     */
+    public static Future<DnsProxy> start(Vertx vertx, InetSocketAddress bind, MeshHostnames hostnames,
+                                         Optional<InetSocketAddress> upstream, Optional<java.net.Inet4Address> answer) {
+        Objects.requireNonNull(answer, "answer");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(hostnames, "hostnames");
         Objects.requireNonNull(upstream, "upstream");
         Optional<InetSocketAddress> up = upstream.filter(u -> !sameEndpoint(u, bind));
-        DnsProxy p = new DnsProxy(hostnames, up);
+        DnsProxy p = new DnsProxy(hostnames, up, answer.map(InetAddress::getAddress).orElse(OUTBOUND));
         Promise<DnsProxy> promise = Promise.promise();
         new Bootstrap().group(p.group).channel(NioDatagramChannel.class)
                 .handler(new ChannelInitializer<DatagramChannel>() {
@@ -112,6 +125,34 @@ public final class DnsProxy implements AutoCloseable {
                     }
                 });
         return promise.future();
+    }
+
+    /**
+     * The address mesh names are answered with, from the node metadata value
+     * {@code ISTHMUS_OUTBOUND_ADDRESS} (an IPv4 literal); empty when the value is empty.
+     *
+     * @throws IllegalArgumentException naming the key when the value is not an IPv4 literal
+     */
+    public static Optional<java.net.Inet4Address> answerAddress(String metadataValue) {
+        String v = metadataValue == null ? "" : metadataValue.trim();
+        if (v.isEmpty()) {
+            return Optional.empty();
+        }
+        String[] octets = v.split("\\.", -1);
+        byte[] bytes = new byte[4];
+        boolean ok = octets.length == 4;
+        for (int i = 0; ok && i < 4; i++) {
+            ok = octets[i].matches("\\d{1,3}") && Integer.parseInt(octets[i]) <= 255;
+            bytes[i] = ok ? (byte) Integer.parseInt(octets[i]) : 0;
+        }
+        if (!ok) {
+            throw new IllegalArgumentException("node metadata ISTHMUS_OUTBOUND_ADDRESS '" + v + "' is not an IPv4 address");
+        }
+        try {
+            return Optional.of((java.net.Inet4Address) InetAddress.getByAddress(bytes));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("node metadata ISTHMUS_OUTBOUND_ADDRESS '" + v + "': " + e.getMessage(), e);
+        }
     }
 
     private static boolean sameEndpoint(InetSocketAddress a, InetSocketAddress b) {
@@ -179,7 +220,7 @@ public final class DnsProxy implements AutoCloseable {
         }
         if (answerA) {
             r.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), DnsRecordType.A, TTL_SECONDS,
-                    Unpooled.wrappedBuffer(OUTBOUND)));
+                    Unpooled.wrappedBuffer(answer)));
         }
         ctx.writeAndFlush(r);
     }
