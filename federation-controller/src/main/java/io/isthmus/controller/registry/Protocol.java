@@ -9,6 +9,11 @@ import java.util.Locale;
 public enum Protocol {
     HTTP, HTTP2, GRPC, HTTPS, TLS, TCP, UNKNOWN;
 
+    /** Whether the proxy speaks HTTP/2 to the upstream (Istio's {@code IsHTTP2}: HTTP2 and gRPC ports). */
+    public boolean isHttp2() {
+        return this == HTTP2 || this == GRPC;
+    }
+
     /** Whether the proxy can route this protocol at HTTP level (HCM rather than tcp_proxy). */
     public boolean isHttp() {
         return this == HTTP || this == HTTP2 || this == GRPC;

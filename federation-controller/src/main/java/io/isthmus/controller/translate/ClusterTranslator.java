@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
@@ -15,6 +16,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValida
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.isthmus.controller.config.TrafficPolicy;
 import io.isthmus.mesh.OutboundName;
@@ -36,6 +38,8 @@ public final class ClusterTranslator {
     public static final String CREDENTIAL_PREFIX = "kubernetes://";
     /** Suffix of the SDS secret holding a credential's CA certificates. */
     public static final String CACERT_SUFFIX = "-cacert";
+    /** The key of the HTTP protocol options in {@code typed_extension_protocol_options}. */
+    public static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
     private static final Duration CONNECT_TIMEOUT = Duration.newBuilder().setSeconds(1).build();
     private static final Duration DNS_REFRESH = Duration.newBuilder().setSeconds(5).build();
 
@@ -254,6 +258,19 @@ public final class ClusterTranslator {
                 .setConnectTimeout(CONNECT_TIMEOUT)
                 .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
                 .build();
+    }
+
+    /**
+     * The cluster with HTTP/2 to its upstream, as Istio sends for HTTP2 and gRPC ports:
+     * {@code typed_extension_protocol_options[envoy.extensions.upstreams.http.v3.HttpProtocolOptions]
+     * {explicit_http_config{http2_protocol_options{}}}}.
+     */
+    public static Cluster http2(Cluster c) {
+        HttpProtocolOptions h2 = HttpProtocolOptions.newBuilder()
+                .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                        .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+                .build();
+        return c.toBuilder().putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Envoy.any(h2)).build();
     }
 
     /** The inbound cluster of a pod port: STATIC {@code 127.0.0.1:<targetPort>}, the app. */

@@ -255,6 +255,7 @@ public final class MeshTranslator {
             return;
         }
         Map<Integer, Boolean> ports = new TreeMap<>();
+        java.util.Set<Integer> http2 = new java.util.HashSet<>();
         MeshConfig cfg = config.get();
         Optional<WorkloadInstance> w = view.clusterId().isEmpty() ? Optional.empty()
                 : registry.workload(view.clusterId(), view.namespace(), view.podName().isEmpty() ? ip : view.podName())
@@ -273,10 +274,17 @@ public final class MeshTranslator {
                 }
                 for (ServicePort p : s.ports()) {
                     ports.merge(self.targetPort(p), isHttp(p), Boolean::logicalOr);
+                    if (p.protocol().isHttp2()) {
+                        http2.add(self.targetPort(p));
+                    }
                 }
             }
         }
-        view.declaredPorts().forEach((port, proto) -> ports.putIfAbsent(port, isHttp(Protocol.parse(proto), proto)));
+        view.declaredPorts().forEach((port, proto) -> {
+            if (ports.putIfAbsent(port, isHttp(Protocol.parse(proto), proto)) == null && Protocol.parse(proto).isHttp2()) {
+                http2.add(port);
+            }
+        });
         Map<String, String> labels = w.map(WorkloadInstance::labels).filter(m -> !m.isEmpty()).orElse(view.labels());
         List<io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC> authz =
                 rbac.filters(cfg.authorizationPoliciesFor(view.namespace(), labels));
@@ -289,6 +297,9 @@ public final class MeshTranslator {
             Listener l = listeners.inbound(ip, e.getKey(), e.getValue(), tls, authz);
             b.listeners.put(l.getName(), l);
             Cluster c = clusters.inboundCluster(e.getKey(), view.appEndpointAddress());
+            if (http2.contains(e.getKey())) {
+                c = ClusterTranslator.http2(c); // gRPC and HTTP/2 ports reach the app with h2c
+            }
             b.clusters.put(c.getName(), c);
         }
     }

@@ -71,13 +71,18 @@ final class OutboundClusters {
             Optional<TrafficPolicy.LocalityLb> localityLb, Function<String, NetworkGateway> gatewayOf,
             Map<String, Cluster> cds, Map<String, ClusterLoadAssignment> eds) {
         if (entry != null && entry.dns()) {
-            cds.put(name.clusterName(), clusters.dnsCluster(name, dnsTargets(entry.source(), s.hostname(), p, labels),
-                    external, policy));
+            cds.put(name.clusterName(), protocol(p, clusters.dnsCluster(name, dnsTargets(entry.source(), s.hostname(), p, labels),
+                    external, policy)));
             return;
         }
-        cds.put(name.clusterName(), external ? clusters.externalCluster(name, policy)
-                : clusters.meshCluster(name, sans, policy));
+        cds.put(name.clusterName(), protocol(p, external ? clusters.externalCluster(name, policy)
+                : clusters.meshCluster(name, sans, policy)));
         eds.put(name.clusterName(), endpoints.forProxy(name, s, p, labels, view, gatewayOf, localityLb));
+    }
+
+    /** HTTP/2 upstream for HTTP2 and gRPC ports (gRPC needs HTTP/2 end to end: trailers, streams). */
+    private static Cluster protocol(ServicePort p, Cluster c) {
+        return p.protocol().isHttp2() ? ClusterTranslator.http2(c) : c;
     }
 
     /**
