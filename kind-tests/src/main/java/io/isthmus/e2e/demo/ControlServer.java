@@ -27,18 +27,29 @@ import java.util.concurrent.Executors;
  *       location, peer}; {@code &fresh=1}: on a new connection (HTTPS verified against {@code --trust-pem};
  *       {@code &clientCert=1} also presents {@code --client-cert}),
  *       {@code peer} = the server certificate's SHA-256 fingerprint</li>
- *   <li>{@code /fault?code=503&delayMs=0}: make the app fail or slow down ({@code code=0} heals)</li>
- *   <li>{@code /load/start?name=N&url=U&intervalMs=20[&fresh=1]}, {@code /load/stats?name=N}, {@code /load/stop?name=N}</li>
+ *   <li>{@code /grpc/hello?target=H:P[&name=x]}: unary {@code isthmus.demo.v1.Demo/Hello} to {@code H:P}
+ *       with the app's gRPC client; {@code /grpc/watch?target=H:P&count=N[&intervalMs=0]}: the
+ *       server stream {@code Watch}. JSON {@code code, status, message, responded, latencyMicros,
+ *       trailers, replies} ({@link GrpcCaller.Result#json()}); both take {@code &timeoutMs=5000}</li>
+ *   <li>{@code /fault?code=503&delayMs=0[&grpc=UNAVAILABLE]}: make the app fail or slow down
+ *       ({@code code=0} heals); gRPC calls fail with {@code grpc} (a name or code) when given, else
+ *       with the code's counterpart ({@link Faults#grpcStatus()})</li>
+ *   <li>{@code /load/start?name=N&url=U&intervalMs=20[&fresh=1]}, {@code /load/stats?name=N}, {@code /load/stop?name=N};
+ *       {@code url=grpc://H:P} runs unary gRPC {@code Hello} calls instead (status 200 = OK, the
+ *       HTTP counterpart of the gRPC status when an answer came, 0 when none did)</li>
  * </ul>
  */
 public final class ControlServer implements AutoCloseable {
     /** The control port on the pod address. */
     public static final int PORT = 15080;
+    /** A load URL with this prefix ({@code grpc://host:port}) makes unary gRPC calls. */
+    public static final String GRPC_SCHEME = "grpc://";
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
 
     private final HttpServer server;
     private final List<DemoServer> apps;
     private final Caller caller = new Caller();
+    private final GrpcCaller grpc = new GrpcCaller();
     private final FreshCaller fresh;
     private final Map<String, LoadGenerator> loads = new ConcurrentHashMap<>();
 
@@ -78,6 +89,9 @@ public final class ControlServer implements AutoCloseable {
                 body = switch (path) {
                     case "/health" -> "ok";
                     case "/call" -> call(required(q, "url"), q);
+                    case "/grpc/hello" -> grpc.hello(required(q, "target"), q.getOrDefault("name", ""), timeout(q)).json();
+                    case "/grpc/watch" -> grpc.watch(required(q, "target"), intParam(q, "count", 1),
+                            Duration.ofMillis(intParam(q, "intervalMs", 0)), timeout(q)).json();
                     case "/fault" -> fault(q);
                     case "/load/start" -> loadStart(q);
                     case "/load/stats" -> load(q).statsJson();
@@ -98,8 +112,7 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private String call(String url, Map<String, String> q) {
-        Duration timeout = Duration.ofMillis(Long.parseLong(q.getOrDefault("timeoutMs", "5000")));
-        Caller.Result r = fetch(q).get(url, timeout);
+        Caller.Result r = fetch(q).get(url, timeout(q));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("status", r.status());
         m.put("latencyMicros", r.latencyMicros());
@@ -110,7 +123,27 @@ public final class ControlServer implements AutoCloseable {
         return Json.object(m);
     }
 
+    private static Duration timeout(Map<String, String> q) {
+        return Duration.ofMillis(intParam(q, "timeoutMs", 5000));
+    }
+
+    private static int intParam(Map<String, String> q, String name, int dflt) {
+        String v = q.get(name);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("query parameter '" + name + "' is not a number: " + v);
+        }
+    }
+
     private LoadGenerator.Fetch fetch(Map<String, String> q) {
+        String target = q.getOrDefault("url", "");
+        if (target.startsWith(GRPC_SCHEME)) {
+            return (u, timeout) -> grpc.helloSample(u.substring(GRPC_SCHEME.length()), timeout);
+        }
         if (!"1".equals(q.get("fresh"))) {
             return caller::get;
         }
@@ -119,8 +152,9 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private String fault(Map<String, String> q) {
-        Faults f = new Faults(Integer.parseInt(q.getOrDefault("code", "0")),
-                Duration.ofMillis(Long.parseLong(q.getOrDefault("delayMs", "0"))));
+        String g = q.get("grpc");
+        Faults f = new Faults(intParam(q, "code", 0), Duration.ofMillis(intParam(q, "delayMs", 0)),
+                g == null || g.isBlank() ? 0 : Faults.parseGrpcCode(g));
         apps.forEach(a -> a.faults(f));
         return "ok";
     }
@@ -182,6 +216,7 @@ public final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         loads.values().forEach(LoadGenerator::close);
+        grpc.close();
         server.stop(0);
     }
 }

@@ -9,7 +9,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Path;
@@ -27,8 +26,8 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code isthmus demo-app}: one pod's app (and, given proxy arguments after {@code --}, its
  * sidecar in the same JVM, reached over real loopback sockets). The app listens on
- * {@code 127.0.0.1:<port>} for each {@code --port}, the control server on
- * {@code <control-address>:15080}.
+ * {@code 127.0.0.1:<port>} for each {@code --port}, serving HTTP and gRPC ({@code isthmus.demo.v1.Demo},
+ * h2c) on each, the control server on {@code <control-address>:15080}.
  */
 @Command(name = "demo-app", mixinStandardHelpOptions = true,
         description = "Runs the demo app of one pod (and optionally its sidecar in the same JVM).")
@@ -47,7 +46,7 @@ public final class DemoAppCommand implements Callable<Integer> {
     String pod;
     @Option(names = "--version", defaultValue = "v1", description = "Version label it reports (default: ${DEFAULT-VALUE}).")
     String version;
-    @Option(names = "--port", split = ",", description = "Loopback port(s) the app listens on (127.0.0.1).")
+    @Option(names = "--port", split = ",", description = "Port(s) the app listens on, each serving HTTP and gRPC (h2c).")
     List<Integer> ports = new ArrayList<>();
     @Option(names = "--app-address", defaultValue = "127.0.0.1",
             description = "Address of the app port(s) (default: ${DEFAULT-VALUE}, behind the sidecar).")
@@ -92,7 +91,7 @@ public final class DemoAppCommand implements Callable<Integer> {
         if ((clientCert == null) != (clientKey == null)) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--client-cert and --client-key go together");
         }
-        SSLContext tls = tlsCert == null ? null : serverContext(tlsCert, tlsKey);
+        KeyManagerFactory tls = tlsCert == null ? null : serverKeys(tlsCert, tlsKey);
         List<DemoServer> apps = new ArrayList<>();
         for (int p : ports) {
             apps.add(DemoServer.start(id, new InetSocketAddress(appAddress, p), tls));
@@ -113,7 +112,7 @@ public final class DemoAppCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static SSLContext serverContext(Path cert, Path key) throws GeneralSecurityException, IOException {
+    static KeyManagerFactory serverKeys(Path cert, Path key) throws GeneralSecurityException, IOException {
         List<X509Certificate> chain = Pem.readCertificates(cert);
         PrivateKey pk = Pem.readPrivateKey(key);
         KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -121,9 +120,7 @@ public final class DemoAppCommand implements Callable<Integer> {
         ks.setKeyEntry("server", pk, new char[0], chain.toArray(X509Certificate[]::new));
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, new char[0]);
-        SSLContext c = SSLContext.getInstance("TLS");
-        c.init(kmf.getKeyManagers(), null, null);
-        return c;
+        return kmf;
     }
 
     private void startProxy() throws ReflectiveOperationException {
