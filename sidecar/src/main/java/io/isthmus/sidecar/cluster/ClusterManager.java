@@ -48,6 +48,7 @@ public final class ClusterManager {
     private volatile Map<String, UpstreamCluster> clusters = Map.of();
     private final Map<String, ClusterLoadAssignment> assignments = new HashMap<>();
     private final Map<String, DnsRefresher> refreshers = new HashMap<>();
+    private final OutlierIntervals outlierIntervals;
     private volatile HostResolver resolver = HostResolver.SYSTEM;
     private volatile SecretLookup secrets = SecretLookup.NONE;
 
@@ -77,6 +78,7 @@ public final class ClusterManager {
         this.random = random;
         this.drainTime = drainTime;
         this.meters = meters;
+        this.outlierIntervals = new OutlierIntervals(vertx, this::cluster);
     }
 
     /** Resolves the hosts of DNS clusters created from now on with {@code resolver} (default: the system resolver). */
@@ -141,6 +143,7 @@ public final class ClusterManager {
         }
         clusters = Map.copyOf(next);
         refreshDns(configs);
+        outlierIntervals.update(configs);
         for (UpstreamCluster r : retired) {
             vertx.setTimer(Math.max(1, drainTime.toMillis()), id -> r.close());
         }
@@ -214,6 +217,7 @@ public final class ClusterManager {
 
     /** Closes every cluster's pools. */
     public void close() {
+        outlierIntervals.close();
         refreshers.values().forEach(DnsRefresher::close);
         refreshers.clear();
         clusters.values().forEach(UpstreamCluster::close);

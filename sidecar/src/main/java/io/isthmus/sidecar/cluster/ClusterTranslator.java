@@ -113,16 +113,17 @@ public final class ClusterTranslator {
             return name.startsWith("outbound|") ? Optional.of(OutlierConfig.MESH_DEFAULTS) : Optional.empty();
         }
         OutlierDetection o = c.getOutlierDetection();
-        if (o.getSplitExternalLocalOriginErrors()) {
-            throw invalid(name, "outlier_detection.split_external_local_origin_errors", "not supported");
-        }
-        if ((o.hasEnforcingFailurePercentage() && o.getEnforcingFailurePercentage().getValue() > 0)
-                || (o.hasEnforcingSuccessRate() && o.getEnforcingSuccessRate().getValue() > 0)) {
-            throw invalid(name, "outlier_detection.enforcing_success_rate",
-                    "success-rate and failure-percentage ejection are not supported; set their enforcement to 0");
+        if (o.getMonitorsCount() > 0) {
+            throw invalid(name, "outlier_detection.monitors", "outlier detection extensions are not supported");
         }
         OutlierConfig d = OutlierConfig.ENVOY_DEFAULTS;
+        OutlierConfig.SuccessRate sr = d.successRate();
+        OutlierConfig.FailurePercentage fp = d.failurePercentage();
+        OutlierConfig.LocalOrigin lo = d.localOrigin();
         try {
+            Duration base = o.hasBaseEjectionTime() ? duration(o.getBaseEjectionTime()) : d.baseEjectionTime();
+            Duration max = o.hasMaxEjectionTime() ? duration(o.getMaxEjectionTime())
+                    : (base.compareTo(d.maxEjectionTime()) > 0 ? base : d.maxEjectionTime());
             return Optional.of(new OutlierConfig(
                     o.hasConsecutive5Xx() ? o.getConsecutive5Xx().getValue() : d.consecutive5xx(),
                     o.hasEnforcingConsecutive5Xx() ? o.getEnforcingConsecutive5Xx().getValue() : d.enforcing5xx(),
@@ -130,9 +131,33 @@ public final class ClusterTranslator {
                     o.hasEnforcingConsecutiveGatewayFailure() ? o.getEnforcingConsecutiveGatewayFailure().getValue()
                             : d.enforcingGatewayFailure(),
                     o.hasInterval() ? duration(o.getInterval()) : d.interval(),
-                    o.hasBaseEjectionTime() ? duration(o.getBaseEjectionTime()) : d.baseEjectionTime(),
-                    o.hasMaxEjectionTime() ? duration(o.getMaxEjectionTime()) : d.maxEjectionTime(),
-                    o.hasMaxEjectionPercent() ? o.getMaxEjectionPercent().getValue() : d.maxEjectionPercent()));
+                    base,
+                    max,
+                    // Envoy reads values above 100 as 100
+                    o.hasMaxEjectionPercent() ? Math.min(100, o.getMaxEjectionPercent().getValue()) : d.maxEjectionPercent(),
+                    o.hasAlwaysEjectOneHost() ? o.getAlwaysEjectOneHost().getValue() : d.alwaysEjectOneHost(),
+                    o.hasMaxEjectionTimeJitter() ? duration(o.getMaxEjectionTimeJitter()) : d.maxEjectionTimeJitter(),
+                    new OutlierConfig.SuccessRate(
+                            o.hasSuccessRateMinimumHosts() ? o.getSuccessRateMinimumHosts().getValue() : sr.minimumHosts(),
+                            o.hasSuccessRateRequestVolume() ? o.getSuccessRateRequestVolume().getValue() : sr.requestVolume(),
+                            o.hasSuccessRateStdevFactor() ? o.getSuccessRateStdevFactor().getValue() : sr.stdevFactor(),
+                            o.hasEnforcingSuccessRate() ? o.getEnforcingSuccessRate().getValue() : sr.enforcing(),
+                            o.hasEnforcingLocalOriginSuccessRate() ? o.getEnforcingLocalOriginSuccessRate().getValue()
+                                    : sr.enforcingLocalOrigin()),
+                    new OutlierConfig.FailurePercentage(
+                            o.hasFailurePercentageThreshold() ? o.getFailurePercentageThreshold().getValue() : fp.threshold(),
+                            o.hasFailurePercentageMinimumHosts() ? o.getFailurePercentageMinimumHosts().getValue()
+                                    : fp.minimumHosts(),
+                            o.hasFailurePercentageRequestVolume() ? o.getFailurePercentageRequestVolume().getValue()
+                                    : fp.requestVolume(),
+                            o.hasEnforcingFailurePercentage() ? o.getEnforcingFailurePercentage().getValue() : fp.enforcing(),
+                            o.hasEnforcingFailurePercentageLocalOrigin()
+                                    ? o.getEnforcingFailurePercentageLocalOrigin().getValue() : fp.enforcingLocalOrigin()),
+                    new OutlierConfig.LocalOrigin(o.getSplitExternalLocalOriginErrors(),
+                            o.hasConsecutiveLocalOriginFailure() ? o.getConsecutiveLocalOriginFailure().getValue()
+                                    : lo.consecutive(),
+                            o.hasEnforcingConsecutiveLocalOriginFailure()
+                                    ? o.getEnforcingConsecutiveLocalOriginFailure().getValue() : lo.enforcing())));
         } catch (IllegalArgumentException e) {
             throw invalid(name, "outlier_detection", e.getMessage());
         }

@@ -156,6 +156,15 @@ public final class UpstreamCluster {
         outlier.ifPresent(o -> o.record(endpoint, outcome));
     }
 
+    /**
+     * Ends the current outlier-detection interval: success-rate and failure-percentage ejection run
+     * over the requests of the interval just ended. The cluster manager calls this every
+     * {@code outlier_detection.interval}; nothing happens without outlier detection.
+     */
+    public void endOutlierInterval() {
+        outlier.ifPresent(OutlierDetector::onInterval);
+    }
+
     /** Takes a request slot; false when {@code max_requests} is reached. */
     public boolean tryStartRequest() {
         if (activeRequests.incrementAndGet() > config.limits().maxRequests()) {

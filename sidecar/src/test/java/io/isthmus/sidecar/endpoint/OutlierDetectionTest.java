@@ -1,6 +1,7 @@
 package io.isthmus.sidecar.endpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -9,6 +10,7 @@ import io.isthmus.sidecar.testing.AppServer;
 import io.isthmus.sidecar.testing.Outbound;
 import io.isthmus.sidecar.testing.TestMesh;
 import io.isthmus.sidecar.testing.Xds;
+import io.isthmus.sidecar.xds.XdsResourceException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -75,8 +77,7 @@ class OutlierDetectionTest {
         Endpoint e = new Endpoint(new EndpointAddress("10.0.0.1", 80), LocalityKey.UNSPECIFIED, 0, 1, true, state);
         Endpoint other = new Endpoint(new EndpointAddress("10.0.0.2", 80), LocalityKey.UNSPECIFIED, 0, 1, true,
                 new EndpointState());
-        OutlierConfig config = new OutlierConfig(2, 100, 2, 0, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(300), 100);
+        OutlierConfig config = consecutiveOnly(2, 2, 0, 100);
         OutlierDetector d = new OutlierDetector("c", config, clock, () -> List.of(e, other));
 
         d.record(e, EndpointState.Outcome.SERVER_ERROR);
@@ -102,13 +103,92 @@ class OutlierDetectionTest {
                 new Endpoint(new EndpointAddress("10.0.0.2", 80), LocalityKey.UNSPECIFIED, 0, 1, true, new EndpointState()),
                 new Endpoint(new EndpointAddress("10.0.0.3", 80), LocalityKey.UNSPECIFIED, 0, 1, true, new EndpointState()),
                 new Endpoint(new EndpointAddress("10.0.0.4", 80), LocalityKey.UNSPECIFIED, 0, 1, true, new EndpointState()));
-        OutlierConfig config = new OutlierConfig(1, 100, 1, 100, Duration.ofSeconds(10), Duration.ofSeconds(30),
-                Duration.ofSeconds(300), 50);
+        OutlierConfig config = consecutiveOnly(1, 1, 100, 50);
         OutlierDetector d = new OutlierDetector("c", config, () -> now, () -> eps);
 
         eps.forEach(e -> d.record(e, EndpointState.Outcome.GATEWAY_ERROR));
 
         assertThat(eps.stream().filter(e -> e.state().ejected(now)).count()).isEqualTo(2);
+    }
+
+    @Test
+    void withTheSplitLocalOriginFailuresHaveTheirOwnCounter() {
+        long now = 1_000_000_000L;
+        Endpoint e = new Endpoint(new EndpointAddress("10.0.0.1", 80), LocalityKey.UNSPECIFIED, 0, 1, true, new EndpointState());
+        OutlierConfig c = consecutiveOnly(3, 3, 100, 100);
+        OutlierConfig split = new OutlierConfig(c.consecutive5xx(), c.enforcing5xx(), c.consecutiveGatewayFailure(),
+                c.enforcingGatewayFailure(), c.interval(), c.baseEjectionTime(), c.maxEjectionTime(), c.maxEjectionPercent(),
+                c.alwaysEjectOneHost(), c.maxEjectionTimeJitter(), c.successRate(), c.failurePercentage(),
+                new OutlierConfig.LocalOrigin(true, 3, 100));
+        OutlierDetector d = new OutlierDetector("c", split, () -> now, () -> List.of(e));
+
+        d.record(e, EndpointState.Outcome.LOCAL_FAILURE);
+        d.record(e, EndpointState.Outcome.LOCAL_FAILURE);
+        d.record(e, EndpointState.Outcome.GATEWAY_ERROR);
+        d.record(e, EndpointState.Outcome.GATEWAY_ERROR);
+        assertThat(e.state().ejected(now)).as("a response means the connection worked; local failures are not 5xx").isFalse();
+        d.record(e, EndpointState.Outcome.LOCAL_FAILURE);
+        d.record(e, EndpointState.Outcome.LOCAL_FAILURE);
+        assertThat(e.state().ejected(now)).isFalse();
+        d.record(e, EndpointState.Outcome.LOCAL_FAILURE);
+        assertThat(e.state().ejected(now)).as("three local-origin failures in a row").isTrue();
+    }
+
+    @Test
+    void withTheSplitAnEndpointRefusingConnectionsIsEjectedByConsecutiveLocalOriginFailures() {
+        AtomicLong now = new AtomicLong(1_000_000_000L);
+        mesh.useClock(now::get);
+        AppServer good = mesh.app("good");
+        int refusing = TestMesh.freePort();
+        Outbound out = Outbound.create(mesh, Outbound.cluster(Xds.outlier(3, 500, 50).toBuilder()
+                .setEnforcingConsecutive5Xx(com.google.protobuf.UInt32Value.of(0))
+                .setEnforcingConsecutiveGatewayFailure(com.google.protobuf.UInt32Value.of(0))
+                .setSplitExternalLocalOriginErrors(true)
+                .setConsecutiveLocalOriginFailure(com.google.protobuf.UInt32Value.of(3))
+                .build()), RouteAction.newBuilder());
+        out.endpoints(Xds.cla(Outbound.SERVICE.clusterName(), Xds.group("z1", 0,
+                Xds.lbEndpoint("127.0.0.1", good.port, 1), Xds.lbEndpoint("127.0.0.1", refusing, 1))));
+
+        for (int i = 0; i < 6; i++) {
+            out.get(mesh, "/x");
+        }
+
+        assertThat(status(out, refusing).ejected()).isTrue();
+        for (int i = 0; i < 5; i++) {
+            assertThat(out.get(mesh, "/x").body()).isEqualTo("good");
+        }
+    }
+
+    @Test
+    void outlierSettingsTheProxyCannotHonourAreANackNamingTheField() {
+        io.isthmus.sidecar.DataPlane dp = mesh.dataPlane(mesh.workload("east", "default", "productpage"));
+        var monitors = Outbound.cluster(io.envoyproxy.envoy.config.cluster.v3.OutlierDetection.newBuilder()
+                .addMonitors(io.envoyproxy.envoy.config.core.v3.TypedExtensionConfig.newBuilder().setName("custom")).build());
+        assertThatThrownBy(() -> dp.clusters().apply(java.util.Map.of(monitors.getName(), monitors), "1"))
+                .isInstanceOfSatisfying(XdsResourceException.class,
+                        e -> assertThat(e.field()).isEqualTo("outlier_detection.monitors"));
+
+        var shortMax = Outbound.cluster(Xds.outlier(3, 5000, 50).toBuilder()
+                .setMaxEjectionTime(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build());
+        assertThatThrownBy(() -> dp.clusters().apply(java.util.Map.of(shortMax.getName(), shortMax), "1"))
+                .isInstanceOfSatisfying(XdsResourceException.class, e -> {
+                    assertThat(e.field()).isEqualTo("outlier_detection");
+                    assertThat(e.getMessage()).contains("max_ejection_time");
+                });
+
+        var over = Outbound.cluster(Xds.outlier(3, 500, 50).toBuilder()
+                .setEnforcingSuccessRate(com.google.protobuf.UInt32Value.of(101)).build());
+        assertThatThrownBy(() -> dp.clusters().apply(java.util.Map.of(over.getName(), over), "1"))
+                .isInstanceOfSatisfying(XdsResourceException.class,
+                        e -> assertThat(e.getMessage()).contains("enforcing_success_rate"));
+    }
+
+    /** Consecutive-error detection with Envoy's other defaults, success rate not enforced. */
+    static OutlierConfig consecutiveOnly(int consecutive5xx, int consecutiveGateway, int enforcingGateway, int maxPercent) {
+        OutlierConfig d = OutlierConfig.ENVOY_DEFAULTS;
+        return new OutlierConfig(consecutive5xx, 100, consecutiveGateway, enforcingGateway, d.interval(),
+                d.baseEjectionTime(), d.maxEjectionTime(), maxPercent, false, Duration.ZERO,
+                new OutlierConfig.SuccessRate(5, 100, 1900, 0, 0), d.failurePercentage(), d.localOrigin());
     }
 
     private static EndpointStatus status(Outbound out, int port) {
