@@ -32,6 +32,7 @@ public final class IsthmusCli implements Runnable {
             "io.isthmus.controller.cli.ProxyConfigCommand",
             "io.isthmus.controller.cli.AnalyzeCommand",
             "io.isthmus.sidecar.cli.ProxyCommand",
+            "io.isthmus.sidecar.cli.IptablesCommand",
             "io.isthmus.gateway.cli.GatewayCommand",
             "io.isthmus.e2e.local.LocalCommand",
             "io.isthmus.e2e.demo.DemoAppCommand");

@@ -20,11 +20,26 @@ import java.util.Optional;
  * @param http the HTTP connection manager, when this is an HTTP chain
  * @param tcp the TCP proxy, when this is a TCP chain (with {@code server_names} and no TLS: passthrough)
  * @param connectionLimit the connection limit filter, when configured
+ * @param destinationPort {@code filter_chain_match.destination_port}: the original destination port
+ *     of a captured connection (the accepted port otherwise); 0 matches any
+ * @param prefixRanges {@code filter_chain_match.prefix_ranges}: the original destination address
+ *     ranges; empty matches any
  */
 public record FilterChainConfig(String name, List<String> serverNames, String transportProtocol, Optional<DownstreamTls> tls,
-                                Optional<HttpChain> http, Optional<TcpChain> tcp, Optional<ConnectionLimit> connectionLimit) {
+                                Optional<HttpChain> http, Optional<TcpChain> tcp, Optional<ConnectionLimit> connectionLimit,
+                                int destinationPort, List<PrefixRange> prefixRanges) {
+
+    /** A chain that matches any destination. */
+    public FilterChainConfig(String name, List<String> serverNames, String transportProtocol, Optional<DownstreamTls> tls,
+                             Optional<HttpChain> http, Optional<TcpChain> tcp, Optional<ConnectionLimit> connectionLimit) {
+        this(name, serverNames, transportProtocol, tls, http, tcp, connectionLimit, 0, List.of());
+    }
 
     public FilterChainConfig {
+        if (destinationPort < 0 || destinationPort > 65535) {
+            throw new IllegalArgumentException("destinationPort must be 0..65535, got " + destinationPort);
+        }
+        prefixRanges = List.copyOf(prefixRanges);
         Objects.requireNonNull(name, "name");
         serverNames = List.copyOf(serverNames);
         Objects.requireNonNull(transportProtocol, "transportProtocol");
@@ -35,6 +50,11 @@ public record FilterChainConfig(String name, List<String> serverNames, String tr
         if (http.isPresent() == tcp.isPresent()) {
             throw new IllegalArgumentException("a filter chain is either HTTP or TCP");
         }
+    }
+
+    /** Whether the chain matches on the connection's destination (port or address). */
+    boolean matchesDestination() {
+        return destinationPort != 0 || !prefixRanges.isEmpty();
     }
 
     /** The largest request header block of an HTTP chain. */

@@ -15,6 +15,7 @@ import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -59,6 +60,7 @@ final class FrontDoor {
     private final Map<ServerKey, Future<Internal>> servers = new HashMap<>();
     private NetClient loopback;
     private io.vertx.core.Context context;
+    private volatile int port;
 
     FrontDoor(ServingListener listener, Vertx vertx, MeshTls tls, NamedSecrets secrets) {
         this.listener = listener;
@@ -73,15 +75,30 @@ final class FrontDoor {
         loopback = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
         return vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true).setReuseAddress(true))
                 .connectHandler(this::accept)
-                .listen();
+                .listen()
+                .onSuccess(server -> this.port = server.actualPort());
+    }
+
+    /** The port the front socket is bound to (0 until bound). */
+    int port() {
+        return port;
     }
 
     private void accept(NetSocket s) {
         ListenerConfig c = listener.config();
+        Handoffs.Handoff handoff = listener.handoffs.of(s.remoteAddress(), s.localAddress());
+        if (handoff == null && c.binding() != ListenerConfig.Binding.BOUND) {
+            LOG.debug("connection to a capture listener's loopback socket that was not handed off [{} {}]", c.name(), s.remoteAddress());
+            listener.rejected("not_handed_off");
+            s.close();
+            return;
+        }
+        SocketAddress remote = handoff == null ? s.remoteAddress() : handoff.remote();
+        SocketAddress local = handoff == null ? s.localAddress() : handoff.local();
         boolean inspect = c.chains().stream().anyMatch(ch -> !ch.serverNames().isEmpty() || !ch.transportProtocol().isEmpty()
                 || ch.tls().isPresent());
         if (!inspect) {
-            choose(s, c, Buffer.buffer(), false, null);
+            choose(s, c, Buffer.buffer(), false, null, remote, local);
             return;
         }
         ClientHelloParser parser = new ClientHelloParser();
@@ -103,18 +120,18 @@ final class FrontDoor {
             s.pause();
             ListenerConfig now = listener.config();
             if (r instanceof HelloResult.ServerName sn) {
-                choose(s, now, seen, true, sn.serverName());
+                choose(s, now, seen, true, sn.serverName(), remote, local);
             } else {
                 HelloRefusal why = ((HelloResult.Refused) r).reason();
-                choose(s, now, seen, why != HelloRefusal.NOT_TLS, null);
+                choose(s, now, seen, why != HelloRefusal.NOT_TLS, null, remote, local);
             }
         });
     }
 
-    private void choose(NetSocket s, ListenerConfig c, Buffer prefix, boolean isTls, String sni) {
-        Optional<FilterChainConfig> chain = ChainSelector.select(c.chains(), sni, isTls);
+    private void choose(NetSocket s, ListenerConfig c, Buffer prefix, boolean isTls, String sni, SocketAddress remote, SocketAddress local) {
+        Optional<FilterChainConfig> chain = ChainSelector.select(c.chains(), address(local), local.port(), sni, isTls);
         if (chain.isEmpty()) {
-            LOG.debug("no filter chain matches [{} {} sni={} tls={}]", c.name(), s.remoteAddress(), sni, isTls);
+            LOG.debug("no filter chain matches [{} {} dst={} sni={} tls={}]", c.name(), remote, local, sni, isTls);
             listener.rejected("no_filter_chain_match");
             s.close();
             return;
@@ -147,7 +164,7 @@ final class FrontDoor {
             if (gone[0]) {
                 return;
             }
-            relay(s, prefix, fc, ar.result().port(), release, gone);
+            relay(s, prefix, fc, ar.result().port(), release, gone, remote, local);
         });
     }
 
@@ -199,7 +216,20 @@ final class FrontDoor {
         };
     }
 
-    private void relay(NetSocket down, Buffer prefix, FilterChainConfig chain, int port, Runnable release, boolean[] gone) {
+    private static java.net.InetAddress address(SocketAddress a) {
+        String host = a.hostAddress();
+        if (host == null || host.isEmpty()) {
+            return null;
+        }
+        try {
+            return java.net.InetAddress.getByName(host); // an IP literal: no lookup
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
+    }
+
+    private void relay(NetSocket down, Buffer prefix, FilterChainConfig chain, int port, Runnable release, boolean[] gone,
+                       SocketAddress remote, SocketAddress local) {
         loopback.connect(port, "127.0.0.1").onComplete(ar -> {
             if (ar.failed()) {
                 down.close();
@@ -211,7 +241,7 @@ final class FrontDoor {
                 return;
             }
             int clientPort = up.localAddress().port();
-            listener.origins.register(clientPort, port, new LoopbackOrigins.Origin(down.remoteAddress(), down.localAddress(), chain));
+            listener.origins.register(clientPort, port, new LoopbackOrigins.Origin(remote, local, chain));
             up.closeHandler(v -> {
                 listener.origins.remove(clientPort, port);
                 down.close();

@@ -13,9 +13,43 @@ import java.util.Objects;
  * @param direction inbound or outbound (from {@code traffic_direction}, else the name)
  * @param chains the filter chains, in order
  * @param serving how its sockets serve the chains
+ * @param binding how connections reach it: its own socket, a transparent capture socket, or only
+ *     hand-offs by original destination
  */
 public record ListenerConfig(String name, EndpointAddress address, Direction direction, List<FilterChainConfig> chains,
-                             Serving serving) {
+                             Serving serving, Binding binding) {
+
+    /** How connections reach a listener. */
+    public enum Binding {
+        /** Its own socket at its address ({@code bind_to_port} true, the default). */
+        BOUND,
+        /**
+         * No socket ({@code bind_to_port: false}): it serves the connections an {@link #ORIGINAL_DST}
+         * listener hands it because their original destination is its address.
+         */
+        NOT_BOUND,
+        /**
+         * A transparent socket ({@code transparent: true}) that accepts TPROXY-captured connections
+         * for any destination and chooses among its own chains by the original destination.
+         */
+        TRANSPARENT,
+        /**
+         * A transparent socket with {@code use_original_dst: true}: each connection goes to the
+         * listener whose address is its original destination (exact address first, then
+         * {@code 0.0.0.0} with that port), else to this listener's own chains.
+         */
+        ORIGINAL_DST;
+
+        /** Whether the listener takes captured connections on a transparent socket. */
+        public boolean captures() {
+            return this == TRANSPARENT || this == ORIGINAL_DST;
+        }
+    }
+
+    /** A listener bound at its own address. */
+    public ListenerConfig(String name, EndpointAddress address, Direction direction, List<FilterChainConfig> chains, Serving serving) {
+        this(name, address, direction, chains, serving, Binding.BOUND);
+    }
 
     /** How a listener's sockets serve its chains. */
     public enum Serving {
@@ -43,6 +77,10 @@ public record ListenerConfig(String name, EndpointAddress address, Direction dir
         Objects.requireNonNull(direction, "direction");
         chains = List.copyOf(chains);
         Objects.requireNonNull(serving, "serving");
+        Objects.requireNonNull(binding, "binding");
+        if (binding != Binding.BOUND && serving != Serving.BY_SERVER_NAME) {
+            throw new IllegalArgumentException("a " + binding + " listener is served by its front socket (BY_SERVER_NAME)");
+        }
         if (chains.isEmpty()) {
             throw new IllegalArgumentException("a listener needs a filter chain");
         }
@@ -55,7 +93,7 @@ public record ListenerConfig(String name, EndpointAddress address, Direction dir
 
     /** True when a running socket for {@code other} can serve this config without rebinding. */
     public boolean sameSocket(ListenerConfig other) {
-        if (!address.equals(other.address) || serving != other.serving) {
+        if (!address.equals(other.address) || serving != other.serving || binding != other.binding) {
             return false;
         }
         if (serving == Serving.BY_SERVER_NAME) {

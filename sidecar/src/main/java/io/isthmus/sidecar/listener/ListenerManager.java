@@ -1,6 +1,8 @@
 package io.isthmus.sidecar.listener;
 
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.isthmus.sidecar.capture.HandoffTarget;
+import io.isthmus.sidecar.endpoint.EndpointAddress;
 import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.TypeUrls;
 import io.isthmus.sidecar.filter.ListenerContext;
@@ -9,6 +11,7 @@ import io.isthmus.sidecar.tls.NamedSecrets;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -38,6 +41,8 @@ public final class ListenerManager {
     private final Function<ListenerConfig, ListenerContext> contexts;
     private final int instances;
     private final Map<String, ServingListener> serving = new HashMap<>();
+    /** The listeners a {@code use_original_dst} listener may hand connections to, by address; replaced whole. */
+    private volatile Map<EndpointAddress, ServingListener> byAddress = Map.of();
 
     /**
      * @param vertx the Vert.x instance
@@ -75,7 +80,8 @@ public final class ListenerManager {
         }
         Map<String, String> addresses = new HashMap<>();
         for (ListenerConfig c : configs.values()) {
-            String prev = addresses.put(c.address().toString(), c.name());
+            String key = (c.binding() == ListenerConfig.Binding.NOT_BOUND ? "not bound " : "") + c.address();
+            String prev = addresses.put(key, c.name());
             if (prev != null) {
                 throw new InvalidResourceException(TypeUrls.LISTENER, c.name(), "address",
                         "address " + c.address() + " is also used by listener " + prev);
@@ -90,6 +96,7 @@ public final class ListenerManager {
         }
         for (String name : removed) {
             ServingListener l = serving.remove(name);
+            refreshRoutes();
             wait(l.close(), name);
             LOG.info("listener closed [{} {}]", name, l.config().address());
         }
@@ -101,7 +108,7 @@ public final class ListenerManager {
                     l.update(c, contexts.apply(c));
                 }
             } else {
-                binding.put(c.name(), ServingListener.bind(vertx, tls, secrets, c, contexts, instances));
+                binding.put(c.name(), ServingListener.bind(vertx, tls, secrets, c, contexts, instances, this::route));
             }
         }
         InvalidResourceException failure = null;
@@ -112,7 +119,10 @@ public final class ListenerManager {
                     serving.put(e.getKey(), l);
                 } else {
                     String name = e.getKey();
-                    e.getValue().onSuccess(x -> serving.put(name, x))
+                    e.getValue().onSuccess(x -> {
+                                serving.put(name, x);
+                                refreshRoutes();
+                            })
                             .onFailure(t -> LOG.error("listener bind failed [{}]: {}", name, t.toString()));
                 }
             } catch (Exception ex) {
@@ -128,8 +138,35 @@ public final class ListenerManager {
                     l.close();
                 }
             }
+            refreshRoutes();
             throw failure;
         }
+        refreshRoutes();
+    }
+
+    private void refreshRoutes() {
+        Map<EndpointAddress, ServingListener> next = new HashMap<>();
+        for (ServingListener l : serving.values()) {
+            if (!l.config().binding().captures()) {
+                next.put(l.config().address(), l);
+            }
+        }
+        byAddress = Map.copyOf(next);
+    }
+
+    /**
+     * Envoy's hand-off of a connection accepted by a {@code use_original_dst} listener: the listener
+     * whose address is the original destination, else the one at {@code 0.0.0.0} with its port;
+     * {@code null} when none (the accepting listener's own chains then apply). Any thread.
+     */
+    private HandoffTarget route(InetSocketAddress originalDst) {
+        Map<EndpointAddress, ServingListener> table = byAddress;
+        int port = originalDst.getPort();
+        ServingListener l = table.get(new EndpointAddress(originalDst.getAddress().getHostAddress(), port));
+        if (l == null) {
+            l = table.get(new EndpointAddress("0.0.0.0", port));
+        }
+        return l == null ? null : l.handoffs;
     }
 
     /** The listeners bound now. */

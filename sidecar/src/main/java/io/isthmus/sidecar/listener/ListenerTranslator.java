@@ -37,7 +37,8 @@ import java.util.function.LongSupplier;
  * (Istio's PERMISSIVE pair of a {@code tls} and a {@code raw_buffer} chain with the same filters is
  * served on one socket as before); per chain an optional {@code DownstreamTlsContext} (SDS secrets),
  * then the network filters {@code connection_limit} and RBAC followed by an HTTP connection manager
- * or a TCP proxy. Listeners with an {@code api_listener} are for proxyless
+ * or a TCP proxy; TPROXY capture ({@code transparent}, {@code use_original_dst}, {@code bind_to_port: false})
+ * with chains also matched on {@code destination_port} and {@code prefix_ranges}. Listeners with an {@code api_listener} are for proxyless
  * clients and yield nothing here.
  */
 public final class ListenerTranslator {
@@ -47,7 +48,9 @@ public final class ListenerTranslator {
     private static final String NETWORK_RBAC = "envoy.extensions.filters.network.rbac.v3.RBAC";
     private static final String CONNECTION_LIMIT = "envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit";
     private static final Set<String> HARMLESS_LISTENER_FILTERS = Set.of(
-            "envoy.filters.listener.tls_inspector", "envoy.filters.listener.http_inspector");
+            "envoy.filters.listener.tls_inspector", "envoy.filters.listener.http_inspector",
+            // with TPROXY capture the accepted socket's local address already is the original destination
+            "envoy.filters.listener.original_dst");
 
     private ListenerTranslator() {
     }
@@ -69,9 +72,7 @@ public final class ListenerTranslator {
         if (l.hasInternalListener() || l.hasUdpListenerConfig() || l.getAdditionalAddressesCount() > 0) {
             throw invalid(name, "listener_specifier", "only TCP socket listeners are supported");
         }
-        if (l.hasUseOriginalDst() && l.getUseOriginalDst().getValue()) {
-            throw invalid(name, "use_original_dst", "transparent capture is not supported by this listener kind");
-        }
+        ListenerConfig.Binding binding = binding(l);
         if (l.hasFilterChainMatcher()) {
             throw invalid(name, "filter_chain_matcher", "not supported; use filter_chain_match");
         }
@@ -103,24 +104,50 @@ public final class ListenerTranslator {
             String f = i == l.getFilterChainsCount() ? "default_filter_chain" : "filter_chains[" + i + "]";
             FilterChainConfig c = chain(name, f, chains.get(i), nanoClock);
             List<String> names = c.serverNames().isEmpty() ? List.of("") : c.serverNames();
+            List<String> ranges = c.prefixRanges().isEmpty() ? List.of("") : c.prefixRanges().stream().map(PrefixRange::toString).toList();
             for (String n : names) {
-                if (!matches.add(n + "|" + c.transportProtocol())) {
-                    throw invalid(name, f + ".filter_chain_match", "another filter chain has the same match (server name '"
-                            + n + "', transport protocol '" + c.transportProtocol() + "')");
+                for (String r : ranges) {
+                    if (!matches.add(c.destinationPort() + "|" + r + "|" + n + "|" + c.transportProtocol())) {
+                        throw invalid(name, f + ".filter_chain_match", "another filter chain has the same match (destination port "
+                                + c.destinationPort() + ", prefix range '" + r + "', server name '"
+                                + n + "', transport protocol '" + c.transportProtocol() + "')");
+                    }
                 }
             }
             configs.add(c);
         }
-        ListenerConfig.Serving serving = serving(chains, configs);
+        ListenerConfig.Serving serving = binding == ListenerConfig.Binding.BOUND ? serving(chains, configs)
+                : ListenerConfig.Serving.BY_SERVER_NAME;
         if (serving == ListenerConfig.Serving.PERMISSIVE && configs.get(0).tls().isEmpty()) {
             configs = List.of(configs.get(1), configs.get(0));
         }
-        return Optional.of(new ListenerConfig(name, address, direction, configs, serving));
+        return Optional.of(new ListenerConfig(name, address, direction, configs, serving, binding));
+    }
+
+    /**
+     * How connections reach the listener: {@code use_original_dst} and {@code transparent} make a
+     * TPROXY capture socket, {@code bind_to_port: false} a listener that only takes hand-offs.
+     */
+    private static ListenerConfig.Binding binding(Listener l) throws InvalidResourceException {
+        boolean originalDst = l.hasUseOriginalDst() && l.getUseOriginalDst().getValue();
+        boolean transparent = l.hasTransparent() && l.getTransparent().getValue();
+        boolean notBound = l.hasBindToPort() && !l.getBindToPort().getValue();
+        if (notBound && (originalDst || transparent)) {
+            throw invalid(l.getName(), "bind_to_port", "a listener that is not bound cannot be transparent or use_original_dst");
+        }
+        if (l.hasFreebind() && l.getFreebind().getValue()) {
+            throw invalid(l.getName(), "freebind", "not supported");
+        }
+        if (originalDst) {
+            return ListenerConfig.Binding.ORIGINAL_DST;
+        }
+        return transparent ? ListenerConfig.Binding.TRANSPARENT
+                : notBound ? ListenerConfig.Binding.NOT_BOUND : ListenerConfig.Binding.BOUND;
     }
 
     private static ListenerConfig.Serving serving(List<FilterChain> chains, List<FilterChainConfig> configs) {
         boolean anyNames = configs.stream().anyMatch(c -> !c.serverNames().isEmpty());
-        if (configs.stream().anyMatch(c -> c.connectionLimit().isPresent())) {
+        if (configs.stream().anyMatch(c -> c.connectionLimit().isPresent() || c.matchesDestination())) {
             // counted at accept by the front socket (an HTTP server sees a connection only once it speaks)
             return ListenerConfig.Serving.BY_SERVER_NAME;
         }
@@ -167,10 +194,29 @@ public final class ListenerTranslator {
     private static FilterChainConfig chain(String name, String f, FilterChain fc, LongSupplier nanoClock)
             throws InvalidResourceException {
         FilterChainMatch m = fc.getFilterChainMatch();
-        FilterChainMatch supported = FilterChainMatch.newBuilder().setTransportProtocol(m.getTransportProtocol())
-                .addAllServerNames(m.getServerNamesList()).build();
-        if (!m.equals(supported)) {
-            throw invalid(name, f + ".filter_chain_match", "only server_names and transport_protocol may be matched on");
+        FilterChainMatch.Builder supported = FilterChainMatch.newBuilder().setTransportProtocol(m.getTransportProtocol())
+                .addAllServerNames(m.getServerNamesList()).addAllPrefixRanges(m.getPrefixRangesList());
+        if (m.hasDestinationPort()) {
+            supported.setDestinationPort(m.getDestinationPort());
+        }
+        if (!m.equals(supported.build())) {
+            throw invalid(name, f + ".filter_chain_match",
+                    "only destination_port, prefix_ranges, server_names and transport_protocol may be matched on");
+        }
+        int destinationPort = m.hasDestinationPort() ? m.getDestinationPort().getValue() : 0;
+        if (destinationPort < 0 || destinationPort > 65535) {
+            throw invalid(name, f + ".filter_chain_match.destination_port", "must be 1..65535, got " + destinationPort);
+        }
+        List<PrefixRange> prefixRanges = new ArrayList<>();
+        for (int i = 0; i < m.getPrefixRangesCount(); i++) {
+            var r = m.getPrefixRanges(i);
+            try {
+                String a = r.getAddressPrefix();
+                int len = r.hasPrefixLen() ? r.getPrefixLen().getValue() : (a.indexOf(':') >= 0 ? 128 : 32);
+                prefixRanges.add(PrefixRange.of(a, len));
+            } catch (IllegalArgumentException e) {
+                throw invalid(name, f + ".filter_chain_match.prefix_ranges[" + i + "]", e.getMessage());
+            }
         }
         String transport = m.getTransportProtocol();
         if (!transport.isEmpty() && !transport.equals("tls") && !transport.equals("raw_buffer")) {
@@ -256,7 +302,7 @@ public final class ListenerTranslator {
             throw invalid(name, f + ".filters", "needs an http_connection_manager or tcp_proxy as last filter");
         }
         String chainName = fc.getName().isEmpty() ? f : fc.getName();
-        return new FilterChainConfig(chainName, serverNames, transport, tls, http, tcp, limit);
+        return new FilterChainConfig(chainName, serverNames, transport, tls, http, tcp, limit, destinationPort, prefixRanges);
     }
 
     private static DownstreamTls tls(String name, String f, FilterChain fc) throws InvalidResourceException {

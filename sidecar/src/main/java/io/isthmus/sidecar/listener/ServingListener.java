@@ -3,6 +3,8 @@ package io.isthmus.sidecar.listener;
 import io.isthmus.sidecar.errors.ErrorResponder;
 import io.isthmus.sidecar.errors.ProxyFailure;
 import io.isthmus.sidecar.errors.ResponseFlag;
+import io.isthmus.sidecar.capture.HandoffTarget;
+import io.isthmus.sidecar.capture.TransparentAcceptor;
 import io.isthmus.sidecar.filter.ConnectionLimit;
 import io.isthmus.sidecar.filter.HttpExchange;
 import io.isthmus.sidecar.filter.ListenerContext;
@@ -27,6 +29,7 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -51,8 +54,11 @@ final class ServingListener {
     final LoopbackOrigins origins = new LoopbackOrigins();
     /** The front sockets of a {@link ListenerConfig.Serving#BY_SERVER_NAME} listener, one per event loop. */
     final List<FrontDoor> fronts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The captured connections handed to this listener, by their loopback connection. */
+    final Handoffs handoffs = new Handoffs(this::handoffAddress);
     private volatile String deploymentId;
     private volatile Vertx vertx;
+    private volatile TransparentAcceptor acceptor;
 
     private ServingListener(ListenerConfig config, ListenerContext context) {
         this.config = new AtomicReference<>(config);
@@ -62,15 +68,54 @@ final class ServingListener {
     /** Binds the listener's sockets: one set per event loop, each in its own verticle instance. */
     static Future<ServingListener> bind(Vertx vertx, MeshTls tls, NamedSecrets secrets, ListenerConfig config,
                                         Function<ListenerConfig, ListenerContext> contexts, int instances) {
+        return bind(vertx, tls, secrets, config, contexts, instances, dst -> null);
+    }
+
+    /**
+     * Binds the listener's sockets; a capture listener also gets its transparent socket, which hands
+     * each connection to {@code routes} (for {@link ListenerConfig.Binding#ORIGINAL_DST}: the listener
+     * at its original destination, {@code null} for none) or else to this listener's own chains.
+     */
+    static Future<ServingListener> bind(Vertx vertx, MeshTls tls, NamedSecrets secrets, ListenerConfig config,
+                                        Function<ListenerConfig, ListenerContext> contexts, int instances,
+                                        Function<InetSocketAddress, HandoffTarget> routes) {
         ServingListener l = new ServingListener(config, contexts.apply(config));
-        return vertx.deployVerticle(() -> new Acceptor(l, tls, secrets, config), new DeploymentOptions().setInstances(instances))
+        Future<ServingListener> bound = vertx.deployVerticle(() -> new Acceptor(l, tls, secrets, config), new DeploymentOptions().setInstances(instances))
                 .map(id -> {
                     l.deploymentId = id;
                     l.vertx = vertx;
-                    LOG.info("listener bound [{} {}] serving={} chains={} loops={}", config.name(), config.address(),
-                            config.serving(), config.chains().size(), instances);
                     return l;
                 });
+        if (config.binding().captures()) {
+            bound = bound.compose(x -> {
+                InetSocketAddress at = new InetSocketAddress(config.address().host(), config.address().port());
+                Function<InetSocketAddress, HandoffTarget> router = config.binding() == ListenerConfig.Binding.ORIGINAL_DST
+                        ? dst -> {
+                            HandoffTarget t = routes.apply(dst);
+                            return t != null ? t : l.handoffs;
+                        }
+                        : dst -> l.handoffs;
+                return TransparentAcceptor.bind(vertx, config.name(), at, router, l::rejected)
+                        .map(a -> {
+                            l.acceptor = a;
+                            return l;
+                        })
+                        .recover(t -> vertx.undeploy(l.deploymentId).transform(u -> Future.failedFuture(t)));
+            });
+        }
+        return bound.onSuccess(x -> LOG.info("listener bound [{} {}] serving={} binding={} chains={} loops={}", config.name(),
+                config.address(), config.serving(), config.binding(), config.chains().size(), instances));
+    }
+
+    /** Where captured connections are handed to this listener: its front socket on loopback, else its own address. */
+    InetSocketAddress handoffAddress() {
+        ListenerConfig c = config.get();
+        if (c.serving() == ListenerConfig.Serving.BY_SERVER_NAME && c.binding() != ListenerConfig.Binding.BOUND
+                && !fronts.isEmpty()) {
+            return new InetSocketAddress("127.0.0.1", fronts.get(0).port());
+        }
+        String host = c.address().host();
+        return new InetSocketAddress(host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host, c.address().port());
     }
 
     /** One event loop's sockets of a listener. */
@@ -89,8 +134,9 @@ final class ServingListener {
 
         @Override
         public Future<?> start() {
-            String host = config.address().host();
-            int port = config.address().port();
+            boolean ownSocket = config.binding() == ListenerConfig.Binding.BOUND;
+            String host = ownSocket ? config.address().host() : "127.0.0.1";
+            int port = ownSocket ? config.address().port() : 0;
             FilterChainConfig main = config.main();
             return switch (config.serving()) {
                 case DIRECT -> main.http().isPresent()
@@ -344,6 +390,7 @@ final class ServingListener {
 
     /** Closes the sockets; open connections are closed with them. */
     Future<Void> close() {
-        return deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
+        Future<Void> capture = acceptor == null ? Future.succeededFuture() : acceptor.close();
+        return capture.compose(v -> deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId));
     }
 }

@@ -1,0 +1,202 @@
+package io.isthmus.sidecar.capture;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * The TPROXY capture of one network namespace, as Istio's {@code istio-iptables} sets it up in TPROXY
+ * mode but with outbound traffic also captured by TPROXY (no {@code SO_ORIGINAL_DST} needed): inbound
+ * TCP arriving on any interface but {@code lo} goes to the inbound capture port; locally generated
+ * TCP to the included ranges is marked in mangle OUTPUT, policy-routed to {@code lo} (rule
+ * {@code fwmark -> table}, a {@code local 0.0.0.0/0} route in that table) and taken by TPROXY to the
+ * outbound capture port in PREROUTING. Only chains named {@code ISTHMUS_*} and the two jumps into
+ * them are added, so {@link #cleanIptables()} removes exactly what {@link #iptablesRestoreInput()} added.
+ *
+ * @param inboundPort the inbound capture port (virtualInbound, 15006)
+ * @param outboundPort the outbound capture port (virtualOutbound, 15001)
+ * @param mark the packet mark of captured traffic (Istio's 1337)
+ * @param routeTable the policy-routing table that delivers marked packets locally (Istio's 133)
+ * @param excludeInboundPorts destination ports never captured inbound (the proxy's own ports first)
+ * @param proxyGid traffic of this group is never captured outbound (the proxy's own)
+ * @param proxyUid traffic of this user is never captured outbound (the proxy's own)
+ * @param includeOutboundRanges CIDRs captured outbound; {@code 0.0.0.0/0} for everything
+ * @param excludeOutboundRanges CIDRs never captured outbound
+ * @param captureInbound whether inbound traffic is captured at all
+ */
+public record CaptureRules(int inboundPort, int outboundPort, int mark, int routeTable, List<Integer> excludeInboundPorts,
+                           OptionalInt proxyGid, OptionalInt proxyUid, List<String> includeOutboundRanges,
+                           List<String> excludeOutboundRanges, boolean captureInbound) {
+
+    /** The proxy's own ports, never captured inbound: admin, outbound and inbound capture, agent, health, metrics. */
+    public static final List<Integer> PROXY_PORTS = List.of(15000, 15001, 15006, 15020, 15021, 15090);
+    /** Prefix of every chain this capture adds. */
+    public static final String CHAIN_PREFIX = "ISTHMUS_";
+
+    private static final List<String> CHAINS = List.of("ISTHMUS_PREROUTING", "ISTHMUS_INBOUND", "ISTHMUS_OUTPUT", "ISTHMUS_DIVERT");
+    private static final String JUMP_PREROUTING = "PREROUTING -p tcp -j ISTHMUS_PREROUTING";
+    private static final String JUMP_OUTPUT = "OUTPUT -p tcp -j ISTHMUS_OUTPUT";
+
+    public CaptureRules {
+        port(inboundPort, "inboundPort");
+        port(outboundPort, "outboundPort");
+        if (mark <= 0) {
+            throw new IllegalArgumentException("mark must be positive, got " + mark);
+        }
+        if (routeTable <= 0 || routeTable >= 253) {
+            throw new IllegalArgumentException("routeTable must be 1..252, got " + routeTable);
+        }
+        Set<Integer> ports = new LinkedHashSet<>(PROXY_PORTS);
+        for (int p : excludeInboundPorts) {
+            ports.add(port(p, "excludeInboundPorts"));
+        }
+        excludeInboundPorts = List.copyOf(ports);
+        Objects.requireNonNull(proxyGid, "proxyGid");
+        Objects.requireNonNull(proxyUid, "proxyUid");
+        includeOutboundRanges = cidrs(includeOutboundRanges, "includeOutboundRanges");
+        excludeOutboundRanges = cidrs(excludeOutboundRanges, "excludeOutboundRanges");
+        if (proxyGid.isEmpty() && proxyUid.isEmpty() && includeOutboundRanges.contains("0.0.0.0/0")) {
+            throw new IllegalArgumentException("capturing all outbound traffic needs a proxy gid or uid to exclude, "
+                    + "or the proxy's own connections would be captured again");
+        }
+    }
+
+    /** Istio's defaults: proxy group 1337, every outbound destination, every inbound port but the proxy's. */
+    public static CaptureRules defaults() {
+        return new CaptureRules(15006, 15001, 1337, 133, List.of(), OptionalInt.of(1337), OptionalInt.empty(),
+                List.of("0.0.0.0/0"), List.of(), true);
+    }
+
+    /** The input of {@code iptables-restore --noflush} that adds the capture (mangle table). */
+    public String iptablesRestoreInput() {
+        String mk = String.format("0x%x/0xffffffff", mark);
+        List<String> l = new ArrayList<>();
+        l.add("*mangle");
+        CHAINS.forEach(c -> l.add(":" + c + " - [0:0]"));
+        l.add("-A " + JUMP_PREROUTING);
+        l.add("-A " + JUMP_OUTPUT);
+        l.add("-A ISTHMUS_DIVERT -j MARK --set-xmark " + mk);
+        l.add("-A ISTHMUS_DIVERT -j ACCEPT");
+        // packets of connections the proxy already holds on a transparent socket are delivered locally
+        l.add("-A ISTHMUS_PREROUTING -p tcp -m socket --transparent -j ISTHMUS_DIVERT");
+        // outbound traffic marked in OUTPUT comes back in on lo: hand it to the outbound capture port
+        l.add("-A ISTHMUS_PREROUTING -i lo -p tcp -m mark --mark " + mk + " -j TPROXY --on-port " + outboundPort
+                + " --on-ip 0.0.0.0 --tproxy-mark " + mk);
+        l.add("-A ISTHMUS_PREROUTING -i lo -j RETURN");
+        if (captureInbound) {
+            l.add("-A ISTHMUS_PREROUTING -p tcp -j ISTHMUS_INBOUND");
+            for (int p : excludeInboundPorts) {
+                l.add("-A ISTHMUS_INBOUND -p tcp --dport " + p + " -j RETURN");
+            }
+            l.add("-A ISTHMUS_INBOUND -p tcp -j TPROXY --on-port " + inboundPort + " --on-ip 0.0.0.0 --tproxy-mark " + mk);
+        }
+        l.add("-A ISTHMUS_OUTPUT -o lo -j RETURN");
+        l.add("-A ISTHMUS_OUTPUT -d 127.0.0.0/8 -j RETURN");
+        proxyUid.ifPresent(u -> l.add("-A ISTHMUS_OUTPUT -m owner --uid-owner " + u + " -j RETURN"));
+        proxyGid.ifPresent(g -> l.add("-A ISTHMUS_OUTPUT -m owner --gid-owner " + g + " -j RETURN"));
+        for (String r : excludeOutboundRanges) {
+            l.add("-A ISTHMUS_OUTPUT -d " + r + " -j RETURN");
+        }
+        for (String r : includeOutboundRanges) {
+            l.add("-A ISTHMUS_OUTPUT " + (r.equals("0.0.0.0/0") ? "" : "-d " + r + " ") + "-j MARK --set-xmark " + mk);
+        }
+        l.add("COMMIT");
+        return String.join("\n", l) + "\n";
+    }
+
+    /** The policy routing that delivers marked packets to the local sockets, as {@code ip} argument lists. */
+    public List<List<String>> ipAdd() {
+        return List.of(
+                List.of("ip", "-4", "rule", "add", "fwmark", String.format("0x%x", mark), "lookup", String.valueOf(routeTable)),
+                List.of("ip", "-4", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", String.valueOf(routeTable)));
+    }
+
+    /** The {@code ip} commands that undo {@link #ipAdd()}. */
+    public List<List<String>> ipDelete() {
+        return List.of(
+                List.of("ip", "-4", "rule", "del", "fwmark", String.format("0x%x", mark), "lookup", String.valueOf(routeTable)),
+                List.of("ip", "-4", "route", "del", "local", "0.0.0.0/0", "dev", "lo", "table", String.valueOf(routeTable)));
+    }
+
+    /**
+     * The {@code iptables -t mangle} argument lists that remove the capture: the two jumps, then the
+     * chains' rules, then the chains.
+     */
+    public static List<List<String>> cleanIptables() {
+        List<List<String>> out = new ArrayList<>();
+        out.add(args("-t mangle -D " + JUMP_PREROUTING));
+        out.add(args("-t mangle -D " + JUMP_OUTPUT));
+        CHAINS.forEach(c -> out.add(args("-t mangle -F " + c)));
+        CHAINS.forEach(c -> out.add(args("-t mangle -X " + c)));
+        return out;
+    }
+
+    private static List<String> args(String s) {
+        List<String> out = new ArrayList<>();
+        out.add("iptables");
+        out.addAll(List.of(s.split(" ")));
+        return out;
+    }
+
+    private static int port(int p, String field) {
+        if (p < 1 || p > 65535) {
+            throw new IllegalArgumentException(field + ": port must be 1..65535, got " + p);
+        }
+        return p;
+    }
+
+    private static List<String> cidrs(List<String> in, String field) {
+        List<String> out = new ArrayList<>();
+        for (String raw : in) {
+            String s = raw.trim();
+            if (s.equals("*")) {
+                s = "0.0.0.0/0";
+            }
+            if (s.isEmpty()) {
+                continue;
+            }
+            out.add(cidr(s, field));
+        }
+        return List.copyOf(out);
+    }
+
+    /** Validates an IPv4 CIDR ({@code a.b.c.d/n}, or a bare address meaning /32); returns it in canonical text. */
+    static String cidr(String s, String field) {
+        String[] parts = s.split("/", -1);
+        if (parts.length > 2) {
+            throw new IllegalArgumentException(field + ": '" + s + "' is not an IPv4 CIDR");
+        }
+        String[] octets = parts[0].split("\\.", -1);
+        if (octets.length != 4) {
+            throw new IllegalArgumentException(field + ": '" + s + "' is not an IPv4 CIDR (IPv6 is not captured)");
+        }
+        StringBuilder ip = new StringBuilder();
+        for (String o : octets) {
+            int v;
+            try {
+                v = Integer.parseInt(o);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(field + ": '" + s + "' is not an IPv4 CIDR");
+            }
+            if (v < 0 || v > 255 || o.isEmpty() || o.length() > 3) {
+                throw new IllegalArgumentException(field + ": '" + s + "' is not an IPv4 CIDR");
+            }
+            ip.append(ip.length() == 0 ? "" : ".").append(v);
+        }
+        int len = 32;
+        if (parts.length == 2) {
+            try {
+                len = Integer.parseInt(parts[1]);
+            } catch (NumberFormatException e) {
+                len = -1;
+            }
+            if (len < 0 || len > 32) {
+                throw new IllegalArgumentException(field + ": '" + s + "' has a bad prefix length");
+            }
+        }
+        return ip + "/" + len;
+    }
+}

@@ -1,0 +1,265 @@
+package io.isthmus.sidecar.cli;
+
+import io.isthmus.sidecar.capture.CaptureRules;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code isthmus iptables} command: sets up (or removes) TPROXY capture of the current network
+ * namespace's TCP to the proxy's ports 15001 (outbound) and 15006 (inbound), as {@link CaptureRules}
+ * describes. Needs root (CAP_NET_ADMIN) and iptables with the TPROXY target and socket match.
+ */
+@Command(
+        name = "iptables",
+        mixinStandardHelpOptions = true,
+        version = "isthmus iptables 0.1.0-SNAPSHOT",
+        description = {
+            "Capture this network namespace's TCP for the proxy with TPROXY (run inside the pod's",
+            "network namespace, as root / CAP_NET_ADMIN): inbound TCP to 15006, outbound TCP to 15001.",
+            "The proxy then needs CAP_NET_ADMIN or CAP_NET_RAW for its transparent sockets.",
+            "",
+            "Examples:",
+            "  ip netns exec pod1 isthmus iptables --proxy-gid 1337",
+            "  ip netns exec pod1 isthmus iptables --include-outbound-ip-ranges 10.96.0.0/12 --proxy-gid ''",
+            "  ip netns exec pod1 isthmus iptables --clean",
+            "",
+            "Exit codes: 0 done, 1 failed (reason printed), 2 wrong usage."})
+public final class IptablesCommand implements Callable<Integer> {
+
+    @Option(names = "--inbound-capture-port", defaultValue = "15006", paramLabel = "PORT", description = "Inbound capture port (default: ${DEFAULT-VALUE}).")
+    int inboundPort;
+
+    @Option(names = "--outbound-capture-port", defaultValue = "15001", paramLabel = "PORT", description = "Outbound capture port (default: ${DEFAULT-VALUE}).")
+    int outboundPort;
+
+    @Option(names = "--proxy-gid", defaultValue = "1337", paramLabel = "GID",
+            description = "The proxy's group: its own traffic is never captured (default: ${DEFAULT-VALUE}; '' for none).")
+    String proxyGid;
+
+    @Option(names = "--proxy-uid", defaultValue = "", paramLabel = "UID", description = "The proxy's user: its own traffic is never captured (default: none).")
+    String proxyUid;
+
+    @Option(names = "--include-outbound-ip-ranges", defaultValue = "*", split = ",", paramLabel = "CIDR",
+            description = "Outbound destinations captured, comma separated; * for all (default: ${DEFAULT-VALUE}).")
+    List<String> includeOutbound;
+
+    @Option(names = "--exclude-outbound-ip-ranges", split = ",", paramLabel = "CIDR", description = "Outbound destinations never captured.")
+    List<String> excludeOutbound = new ArrayList<>();
+
+    @Option(names = "--exclude-inbound-ports", split = ",", paramLabel = "PORT",
+            description = "Inbound ports never captured, besides the proxy's own 15000,15001,15006,15020,15021,15090.")
+    List<Integer> excludeInboundPorts = new ArrayList<>();
+
+    @Option(names = "--no-inbound", description = "Do not capture inbound traffic.")
+    boolean noInbound;
+
+    @Option(names = "--mark", defaultValue = "1337", paramLabel = "MARK", description = "Packet mark of captured traffic (default: ${DEFAULT-VALUE}).")
+    int mark;
+
+    @Option(names = "--route-table", defaultValue = "133", paramLabel = "TABLE", description = "Policy-routing table (default: ${DEFAULT-VALUE}).")
+    int routeTable;
+
+    @Option(names = "--dry-run", description = "Print the iptables-restore input and the ip commands; change nothing.")
+    boolean dryRun;
+
+    @Option(names = "--clean", description = "Remove the capture (the ISTHMUS_* chains, their jumps, the ip rule and route).")
+    boolean clean;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Runs {@code iptables} on its own: {@code java -cp ... io.isthmus.sidecar.cli.IptablesCommand ...}. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new IptablesCommand()).execute(args));
+    }
+
+    /** The rules these flags describe; throws {@link CommandLine.ParameterException} for bad values. */
+    CaptureRules rules() {
+        try {
+            return new CaptureRules(inboundPort, outboundPort, mark, routeTable, excludeInboundPorts, id(proxyGid, "--proxy-gid"),
+                    id(proxyUid, "--proxy-uid"), includeOutbound, excludeOutbound, !noInbound);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private OptionalInt id(String s, String flag) {
+        if (s == null || s.isBlank()) {
+            return OptionalInt.empty();
+        }
+        try {
+            int v = Integer.parseInt(s.trim());
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return OptionalInt.of(v);
+        } catch (NumberFormatException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), flag + ": '" + s + "' is not a numeric id");
+        }
+    }
+
+    @Override
+    public Integer call() {
+        CaptureRules r = rules();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (dryRun) {
+            if (clean) {
+                CaptureRules.cleanIptables().forEach(c -> out.println(String.join(" ", c)));
+                r.ipDelete().forEach(c -> out.println(String.join(" ", c)));
+            } else {
+                out.println("# iptables-restore --noflush <<EOF");
+                out.print(r.iptablesRestoreInput());
+                out.println("# EOF");
+                r.ipAdd().forEach(c -> out.println(String.join(" ", c)));
+            }
+            out.flush();
+            return 0;
+        }
+        String problem = prerequisites();
+        if (problem != null) {
+            err.println("isthmus iptables: " + problem);
+            err.flush();
+            return 1;
+        }
+        try {
+            if (clean) {
+                List<String> left = remove(r);
+                if (!left.isEmpty()) {
+                    left.forEach(l -> err.println("isthmus iptables: " + l));
+                    err.flush();
+                    return 1;
+                }
+                out.println("capture removed");
+                out.flush();
+                return 0;
+            }
+            remove(r); // a second run replaces the capture instead of adding its jumps twice
+            Result restore = run(List.of("iptables-restore", "--noflush"), r.iptablesRestoreInput());
+            if (restore.code != 0) {
+                remove(r);
+                err.println("isthmus iptables: iptables-restore failed: " + restore.output.strip()
+                        + " (the kernel needs the TPROXY target and socket match: modules xt_TPROXY, xt_socket, xt_mark)");
+                err.flush();
+                return 1;
+            }
+            for (List<String> c : r.ipAdd()) {
+                Result ip = run(c, null);
+                if (ip.code != 0) {
+                    remove(r);
+                    err.println("isthmus iptables: '" + String.join(" ", c) + "' failed: " + ip.output.strip());
+                    err.flush();
+                    return 1;
+                }
+            }
+            out.println("capture installed: inbound TCP -> " + inboundPort + ", outbound TCP -> " + outboundPort
+                    + " (mark 0x" + Integer.toHexString(mark) + ", table " + routeTable + ")");
+            out.flush();
+            return 0;
+        } catch (IOException e) {
+            err.println("isthmus iptables: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+    }
+
+    /** Removes whatever part of the capture is present; returns what could not be removed. */
+    private static List<String> remove(CaptureRules r) throws IOException {
+        List<String> left = new ArrayList<>();
+        for (List<String> c : CaptureRules.cleanIptables()) {
+            Result res = run(c, null);
+            if (res.code != 0 && !absent(res.output)) {
+                left.add("'" + String.join(" ", c) + "' failed: " + res.output.strip());
+            }
+        }
+        for (List<String> c : r.ipDelete()) {
+            Result res = run(c, null);
+            if (res.code != 0 && !absent(res.output)) {
+                left.add("'" + String.join(" ", c) + "' failed: " + res.output.strip());
+            }
+        }
+        return left;
+    }
+
+    /** Whether a failed delete failed only because the thing was not there. */
+    private static boolean absent(String output) {
+        String o = output.toLowerCase(java.util.Locale.ROOT);
+        return o.contains("no chain") || o.contains("does a matching rule exist") || o.contains("no such file")
+                || o.contains("does not exist") || o.contains("bad rule") || o.contains("no such process") || o.isBlank();
+    }
+
+    /** Null when this process can change the namespace's firewall and routing, else what to do. */
+    private static String prerequisites() {
+        if (!onPath("iptables") || !onPath("iptables-restore")) {
+            return "iptables and iptables-restore are not installed (Debian/Ubuntu: apt-get install iptables); "
+                    + "use --dry-run to see the rules";
+        }
+        if (!onPath("ip")) {
+            return "the ip command is not installed (Debian/Ubuntu: apt-get install iproute2)";
+        }
+        if (!root()) {
+            return "must run as root (or with CAP_NET_ADMIN) inside the pod's network namespace, "
+                    + "e.g. sudo ip netns exec <ns> isthmus iptables ...; use --dry-run to see the rules";
+        }
+        return null;
+    }
+
+    private static boolean root() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    long caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                    return (caps & (1L << 12)) != 0; // CAP_NET_ADMIN
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+        return false;
+    }
+
+    private static boolean onPath(String cmd) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String dir : (path + ":/usr/sbin:/sbin").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, cmd))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private record Result(int code, String output) {
+    }
+
+    private static Result run(List<String> command, String stdin) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        Process p = pb.start();
+        if (stdin != null) {
+            p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        p.getOutputStream().close();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Result(-1, String.join(" ", command) + " did not finish in 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new IOException("interrupted running " + String.join(" ", command));
+        }
+        return new Result(p.exitValue(), output);
+    }
+}

@@ -1,0 +1,106 @@
+package io.isthmus.sidecar.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+
+class CaptureRulesTest {
+
+    @Test
+    void defaultsCaptureEverythingButTheProxysGroup() {
+        assertThat(CaptureRules.defaults().iptablesRestoreInput()).isEqualTo("""
+                *mangle
+                :ISTHMUS_PREROUTING - [0:0]
+                :ISTHMUS_INBOUND - [0:0]
+                :ISTHMUS_OUTPUT - [0:0]
+                :ISTHMUS_DIVERT - [0:0]
+                -A PREROUTING -p tcp -j ISTHMUS_PREROUTING
+                -A OUTPUT -p tcp -j ISTHMUS_OUTPUT
+                -A ISTHMUS_DIVERT -j MARK --set-xmark 0x539/0xffffffff
+                -A ISTHMUS_DIVERT -j ACCEPT
+                -A ISTHMUS_PREROUTING -p tcp -m socket --transparent -j ISTHMUS_DIVERT
+                -A ISTHMUS_PREROUTING -i lo -p tcp -m mark --mark 0x539/0xffffffff -j TPROXY --on-port 15001 --on-ip 0.0.0.0 --tproxy-mark 0x539/0xffffffff
+                -A ISTHMUS_PREROUTING -i lo -j RETURN
+                -A ISTHMUS_PREROUTING -p tcp -j ISTHMUS_INBOUND
+                -A ISTHMUS_INBOUND -p tcp --dport 15000 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp --dport 15001 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp --dport 15006 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp --dport 15020 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp --dport 15021 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp --dport 15090 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp -j TPROXY --on-port 15006 --on-ip 0.0.0.0 --tproxy-mark 0x539/0xffffffff
+                -A ISTHMUS_OUTPUT -o lo -j RETURN
+                -A ISTHMUS_OUTPUT -d 127.0.0.0/8 -j RETURN
+                -A ISTHMUS_OUTPUT -m owner --gid-owner 1337 -j RETURN
+                -A ISTHMUS_OUTPUT -j MARK --set-xmark 0x539/0xffffffff
+                COMMIT
+                """);
+        assertThat(CaptureRules.defaults().ipAdd()).containsExactly(
+                List.of("ip", "-4", "rule", "add", "fwmark", "0x539", "lookup", "133"),
+                List.of("ip", "-4", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", "133"));
+    }
+
+    @Test
+    void includeAndExcludeRangesAndPorts() {
+        CaptureRules r = new CaptureRules(15006, 15001, 1337, 133, List.of(8081, 15000), OptionalInt.empty(), OptionalInt.of(1001),
+                List.of("10.96.0.0/12", " 10.100.0.1"), List.of("10.96.0.1/32"), true);
+        String in = r.iptablesRestoreInput();
+        assertThat(in.lines().filter(l -> l.startsWith("-A ISTHMUS_INBOUND")).toList()).containsExactly(
+                "-A ISTHMUS_INBOUND -p tcp --dport 15000 -j RETURN",
+                "-A ISTHMUS_INBOUND -p tcp --dport 15001 -j RETURN",
+                "-A ISTHMUS_INBOUND -p tcp --dport 15006 -j RETURN",
+                "-A ISTHMUS_INBOUND -p tcp --dport 15020 -j RETURN",
+                "-A ISTHMUS_INBOUND -p tcp --dport 15021 -j RETURN",
+                "-A ISTHMUS_INBOUND -p tcp --dport 15090 -j RETURN",
+                "-A ISTHMUS_INBOUND -p tcp --dport 8081 -j RETURN",
+                "-A ISTHMUS_INBOUND -p tcp -j TPROXY --on-port 15006 --on-ip 0.0.0.0 --tproxy-mark 0x539/0xffffffff");
+        assertThat(in.lines().filter(l -> l.startsWith("-A ISTHMUS_OUTPUT")).toList()).containsExactly(
+                "-A ISTHMUS_OUTPUT -o lo -j RETURN",
+                "-A ISTHMUS_OUTPUT -d 127.0.0.0/8 -j RETURN",
+                "-A ISTHMUS_OUTPUT -m owner --uid-owner 1001 -j RETURN",
+                "-A ISTHMUS_OUTPUT -d 10.96.0.1/32 -j RETURN",
+                "-A ISTHMUS_OUTPUT -d 10.96.0.0/12 -j MARK --set-xmark 0x539/0xffffffff",
+                "-A ISTHMUS_OUTPUT -d 10.100.0.1/32 -j MARK --set-xmark 0x539/0xffffffff");
+    }
+
+    @Test
+    void noInboundCaptureLeavesTheInboundChainEmpty() {
+        CaptureRules r = new CaptureRules(15006, 15001, 1337, 133, List.of(), OptionalInt.of(1337), OptionalInt.empty(),
+                List.of("*"), List.of(), false);
+        assertThat(r.iptablesRestoreInput()).doesNotContain("-A ISTHMUS_INBOUND").doesNotContain("-j ISTHMUS_INBOUND")
+                .contains("-A ISTHMUS_OUTPUT -j MARK --set-xmark 0x539/0xffffffff");
+    }
+
+    @Test
+    void cleanRemovesTheJumpsThenTheChains() {
+        assertThat(CaptureRules.cleanIptables().stream().map(c -> String.join(" ", c)).toList()).containsExactly(
+                "iptables -t mangle -D PREROUTING -p tcp -j ISTHMUS_PREROUTING",
+                "iptables -t mangle -D OUTPUT -p tcp -j ISTHMUS_OUTPUT",
+                "iptables -t mangle -F ISTHMUS_PREROUTING",
+                "iptables -t mangle -F ISTHMUS_INBOUND",
+                "iptables -t mangle -F ISTHMUS_OUTPUT",
+                "iptables -t mangle -F ISTHMUS_DIVERT",
+                "iptables -t mangle -X ISTHMUS_PREROUTING",
+                "iptables -t mangle -X ISTHMUS_INBOUND",
+                "iptables -t mangle -X ISTHMUS_OUTPUT",
+                "iptables -t mangle -X ISTHMUS_DIVERT");
+        assertThat(CaptureRules.defaults().ipDelete()).containsExactly(
+                List.of("ip", "-4", "rule", "del", "fwmark", "0x539", "lookup", "133"),
+                List.of("ip", "-4", "route", "del", "local", "0.0.0.0/0", "dev", "lo", "table", "133"));
+    }
+
+    @Test
+    void badInputIsNamed() {
+        assertThatThrownBy(() -> new CaptureRules(15006, 15001, 1337, 133, List.of(), OptionalInt.empty(), OptionalInt.empty(),
+                List.of("*"), List.of(), true)).hasMessageContaining("needs a proxy gid or uid");
+        assertThatThrownBy(() -> new CaptureRules(15006, 15001, 1337, 133, List.of(), OptionalInt.empty(), OptionalInt.empty(),
+                List.of("10.96.0.0/33"), List.of(), true)).hasMessageContaining("includeOutboundRanges").hasMessageContaining("prefix");
+        assertThatThrownBy(() -> new CaptureRules(15006, 15001, 1337, 133, List.of(70000), OptionalInt.of(1), OptionalInt.empty(),
+                List.of("*"), List.of(), true)).hasMessageContaining("excludeInboundPorts");
+        assertThatThrownBy(() -> new CaptureRules(15006, 15001, 1337, 133, List.of(), OptionalInt.of(1), OptionalInt.empty(),
+                List.of("fd00::/8"), List.of(), true)).hasMessageContaining("IPv6");
+    }
+}
