@@ -66,5 +66,12 @@ public record ClusterConfig(String name, Discovery discovery, String edsServiceN
     }
 
     /** The HTTP protocol spoken to the upstream. */
-    public enum UpstreamProtocol { HTTP_1_1, HTTP_2 }
+    public enum UpstreamProtocol {
+        /** HTTP/1.1. */
+        HTTP_1_1,
+        /** HTTP/2: h2c in plaintext, h2 by ALPN over TLS. */
+        HTTP_2,
+        /** {@code auto_config} over TLS: ALPN offers h2 and http/1.1 and the server's choice is spoken. */
+        AUTO
+    }
 }

@@ -103,8 +103,9 @@ public final class ClusterTranslator {
         if (c.getFiltersCount() > 0) {
             throw invalid(name, "filters", "upstream network filters are not supported");
         }
-        return new ClusterConfig(name, discovery, eds, connectTimeout, lb, outlier(c), limits(c), tls(c),
-                protocol(c), statics, dns);
+        Optional<UpstreamTls> tls = tls(c);
+        return new ClusterConfig(name, discovery, eds, connectTimeout, lb, outlier(c), limits(c), tls,
+                protocol(c, tls.isPresent()), statics, dns);
     }
 
     private static Optional<OutlierConfig> outlier(Cluster c) throws InvalidResourceException {
@@ -227,7 +228,7 @@ public final class ClusterTranslator {
         }
     }
 
-    private static ClusterConfig.UpstreamProtocol protocol(Cluster c) throws InvalidResourceException {
+    private static ClusterConfig.UpstreamProtocol protocol(Cluster c, boolean tls) throws InvalidResourceException {
         if (c.hasHttp2ProtocolOptions()) {
             return ClusterConfig.UpstreamProtocol.HTTP_2;
         }
@@ -243,10 +244,17 @@ public final class ClusterTranslator {
         try {
             HttpProtocolOptions h = opts.unpack(HttpProtocolOptions.class);
             return switch (h.getUpstreamProtocolOptionsCase()) {
-                case EXPLICIT_HTTP_CONFIG -> h.getExplicitHttpConfig().hasHttp2ProtocolOptions()
-                        ? ClusterConfig.UpstreamProtocol.HTTP_2 : ClusterConfig.UpstreamProtocol.HTTP_1_1;
-                case USE_DOWNSTREAM_PROTOCOL_CONFIG, AUTO_CONFIG, UPSTREAMPROTOCOLOPTIONS_NOT_SET ->
-                        ClusterConfig.UpstreamProtocol.HTTP_1_1;
+                case EXPLICIT_HTTP_CONFIG -> {
+                    if (h.getExplicitHttpConfig().hasHttp3ProtocolOptions()) {
+                        throw invalid(c.getName(), "typed_extension_protocol_options.explicit_http_config.http3_protocol_options",
+                                "HTTP/3 upstreams are not supported");
+                    }
+                    yield h.getExplicitHttpConfig().hasHttp2ProtocolOptions()
+                            ? ClusterConfig.UpstreamProtocol.HTTP_2 : ClusterConfig.UpstreamProtocol.HTTP_1_1;
+                }
+                // ALPN needs TLS: a plaintext auto_config cluster speaks HTTP/1.1, as Envoy's does
+                case AUTO_CONFIG -> tls ? ClusterConfig.UpstreamProtocol.AUTO : ClusterConfig.UpstreamProtocol.HTTP_1_1;
+                case USE_DOWNSTREAM_PROTOCOL_CONFIG, UPSTREAMPROTOCOLOPTIONS_NOT_SET -> ClusterConfig.UpstreamProtocol.HTTP_1_1;
             };
         } catch (InvalidProtocolBufferException e) {
             throw invalid(c.getName(), "typed_extension_protocol_options", "cannot decode: " + e.getMessage());

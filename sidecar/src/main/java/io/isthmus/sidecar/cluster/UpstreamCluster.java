@@ -97,9 +97,12 @@ public final class UpstreamCluster {
                 .setDecompressionSupported(false)
                 .setMaxHeaderSize(64 * 1024)
                 .setName("cluster:" + config.name());
-        if (config.protocol() == ClusterConfig.UpstreamProtocol.HTTP_2) {
-            options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
+        switch (config.protocol()) {
+            case HTTP_2 -> options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
                     .setUseAlpn(config.tls().isPresent()).setAlpnVersions(List.of(HttpVersion.HTTP_2));
+            case AUTO -> options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
+                    .setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
+            case HTTP_1_1 -> { }
         }
         tls.apply(options, config);
         PoolOptions pool = new PoolOptions()
