@@ -1,6 +1,7 @@
 package io.isthmus.e2e.local;
 
 import io.isthmus.e2e.net.PodNetwork;
+import io.isthmus.e2e.driver.MeshGateway;
 import io.isthmus.e2e.topology.ClusterSpec;
 import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.ProxyMetadata;
@@ -16,7 +17,7 @@ import java.util.Map;
  * the network and one on the public network, bootstrapped as a {@code router} node with
  * {@code REQUESTED_NETWORK_VIEW} = its network, its control plane the first cluster of the network.
  */
-public final class GatewayProcess implements AutoCloseable {
+public final class GatewayProcess implements MeshGateway, AutoCloseable {
     private final String network;
     private final PodNetwork net;
     private final List<String> args;
@@ -72,17 +73,20 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     /** Kills the gateway (SIGKILL). */
+    @Override
     public void kill() {
         process.kill();
     }
 
     /** Starts it again after {@link #kill()} and waits until it listens. */
+    @Override
     public void restart(Duration timeout) {
         launch();
         awaitReady(timeout);
     }
 
     /** Its network. */
+    @Override
     public String network() {
         return network;
     }

@@ -6,6 +6,8 @@ import io.isthmus.e2e.demo.DemoAppCommand;
 import io.isthmus.e2e.net.AddressPlan;
 import io.isthmus.e2e.net.NetworkSandbox;
 import io.isthmus.e2e.net.PodNetwork;
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.topology.ClusterSpec;
 import io.isthmus.e2e.topology.RemoteSecretSpec;
 import io.isthmus.e2e.topology.ServiceSpec;
@@ -32,7 +34,7 @@ import java.util.Map;
  * PKI, one API server per cluster, a controller per primary, an east-west gateway per network,
  * every pod, and the remote secrets. {@link #close()} stops and removes everything.
  */
-public final class LocalFederation implements AutoCloseable {
+public final class LocalFederation implements Federation {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFederation.class);
 
     private final Topology topology;
@@ -216,6 +218,21 @@ public final class LocalFederation implements AutoCloseable {
     /** Kills a pod (SIGKILL); after {@code endpointDelay} its endpoint and Pod object are removed. */
     public void kill(PodHandle pod, Duration endpointDelay) {
         pods.kill(pod, endpointDelay);
+    }
+
+    /** Kills a pod of this federation; see {@link #kill(PodHandle, Duration)}. */
+    @Override
+    public void kill(MeshPod pod, Duration endpointDelay) {
+        if (!(pod instanceof PodHandle p)) {
+            throw new IllegalArgumentException("not a pod of the local federation: " + pod);
+        }
+        kill(p, endpointDelay);
+    }
+
+    /** The lifetime the sidecars ask for ({@code --cert-ttl}; zero in the options = the sidecar's default, 24 h). */
+    @Override
+    public Duration workloadCertTtl() {
+        return options.proxyCertTtl().isZero() ? Duration.ofHours(24) : options.proxyCertTtl();
     }
 
     /** Starts one more pod of a service in a cluster and zone and waits until it is ready. */

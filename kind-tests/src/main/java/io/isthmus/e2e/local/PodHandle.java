@@ -1,6 +1,7 @@
 package io.isthmus.e2e.local;
 
 import io.isthmus.e2e.demo.ControlServer;
+import io.isthmus.e2e.driver.MeshPod;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -18,7 +19,7 @@ import java.util.Objects;
  * The test driver's handle on a running pod, through the pod's control port (its
  * {@code kubectl exec}): calls made from inside the pod, fault injection and steady load.
  */
-public final class PodHandle {
+public final class PodHandle implements MeshPod {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2))
             .version(HttpClient.Version.HTTP_1_1).build();
@@ -51,6 +52,21 @@ public final class PodHandle {
     /** The pod's name. */
     public String name() {
         return record.name();
+    }
+
+    @Override
+    public String cluster() {
+        return record.cluster();
+    }
+
+    @Override
+    public String zone() {
+        return record.zone();
+    }
+
+    @Override
+    public String address() {
+        return record.address();
     }
 
     /** The pod's process. */

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.isthmus.e2e.driver.MeshCluster;
 import io.isthmus.e2e.topology.ClusterSpec;
 import io.isthmus.e2e.topology.NodeSpec;
 import io.isthmus.e2e.topology.ServiceSpec;
@@ -21,7 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * endpoint controller here: a pod that starts is written as Running, and once ready its endpoint
  * goes into its service's EndpointSlice; a pod that dies is taken out.
  */
-public final class SimulatedCluster implements AutoCloseable {
+public final class SimulatedCluster implements MeshCluster, AutoCloseable {
     private final ClusterSpec spec;
     private final String nodeAddress;
     private final ApiServer api;
@@ -148,6 +149,21 @@ public final class SimulatedCluster implements AutoCloseable {
     /** Its controller process, or null when none runs. */
     public ChildProcess controller() {
         return controller;
+    }
+
+    @Override
+    public boolean runsController() {
+        return controller != null;
+    }
+
+    @Override
+    public void stopApiServer() {
+        api.stop();
+    }
+
+    @Override
+    public void restartApiServer() {
+        api.restart();
     }
 
     void controller(ChildProcess c) {

@@ -1,0 +1,20 @@
+package io.isthmus.e2e.driver;
+
+/**
+ * A scenario step that not every target can do honestly. A target that lacks one says why
+ * ({@link Federation#unsupported}); the scenario then aborts instead of pretending.
+ */
+public enum Capability {
+    /** Stopping a cluster's API server and starting it again with its objects kept. */
+    STOP_API_SERVER,
+    /** The network sandbox's own checks: the driver's isolated namespace, per-pod namespaces and routes. */
+    NETWORK_SANDBOX,
+    /** The driver connecting to a pod's address directly (as another workload of the pod network would). */
+    POD_ADDRESS_FROM_DRIVER,
+    /** Rewriting the controllers' CA files (root and intermediates) and reading their debug ports. */
+    CA_FILES,
+    /** Ingress and egress gateways with an outside client and external services. */
+    EDGES,
+    /** Reading the log files of a pod's processes. */
+    PROCESS_LOGS
+}

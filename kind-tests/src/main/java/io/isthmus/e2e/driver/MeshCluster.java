@@ -1,0 +1,44 @@
+package io.isthmus.e2e.driver;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.isthmus.e2e.local.IstioConfig;
+
+import java.util.List;
+
+/** One cluster of a {@link Federation}: its running demo pods, its API server and its Istio config. */
+public interface MeshCluster {
+    /** The cluster's name in the federation. */
+    String name();
+
+    /** The running (ready) pods of a service here. */
+    List<? extends MeshPod> pods(String service);
+
+    /** Every running demo pod here. */
+    List<? extends MeshPod> pods();
+
+    /** A client of its API server. */
+    KubernetesClient client();
+
+    /** Whether a controller runs in this cluster (a remote cluster of a primary has none). */
+    boolean runsController();
+
+    /**
+     * Stops its API server (objects kept).
+     *
+     * @throws TargetUnsupportedException where the target cannot ({@link Capability#STOP_API_SERVER})
+     */
+    void stopApiServer();
+
+    /** Starts its API server again after {@link #stopApiServer()}. */
+    void restartApiServer();
+
+    /** Creates or replaces the Istio config object of {@code yaml} (one document: VirtualService, AuthorizationPolicy...). */
+    default void applyConfig(String yaml) {
+        IstioConfig.apply(client(), yaml);
+    }
+
+    /** Deletes the Istio config object of {@code yaml}. */
+    default void deleteConfig(String yaml) {
+        IstioConfig.delete(client(), yaml);
+    }
+}

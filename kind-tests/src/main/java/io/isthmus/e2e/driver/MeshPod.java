@@ -1,0 +1,96 @@
+package io.isthmus.e2e.driver;
+
+import io.isthmus.e2e.local.LoadReport;
+import io.isthmus.e2e.local.PodHandle;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * A running demo pod as a scenario drives it: everything goes through the pod's control port
+ * ({@code io.isthmus.e2e.demo.ControlServer}), so the calls and the steady load are made from
+ * inside the pod, resolved and routed exactly as the app's own. An implementation supplies only
+ * the transport ({@link #control}); the defaults speak the control port's HTTP API.
+ */
+public interface MeshPod {
+    /** The JSON reader of the control port's answers. */
+    ObjectMapper JSON = new ObjectMapper();
+
+    /** The pod's name. */
+    String name();
+
+    /** Its cluster. */
+    String cluster();
+
+    /** Its zone ({@code topology.kubernetes.io/zone} of its node). */
+    String zone();
+
+    /** Its pod IP. */
+    String address();
+
+    /** GET a control path ({@code /call?url=...}) and return the body; throws with the pod's name when it fails. */
+    String control(String pathAndQuery, Duration timeout);
+
+    /** GET {@code url} from inside the pod, by the app's own client. */
+    default PodHandle.CallResult call(String url) {
+        JsonNode n = JSON.readTree(control("/call?url=" + enc(url) + "&timeoutMs=5000", Duration.ofSeconds(10)));
+        return new PodHandle.CallResult(n.get("status").asInt(), n.get("body").asString(), n.get("latencyMicros").asLong(),
+                n.get("error").asString());
+    }
+
+    /** GET {@code url} from inside the pod on a new connection. */
+    default PodHandle.Fetched fetch(String url) {
+        return fetch(url, false);
+    }
+
+    /** GET {@code url} from inside the pod on a new connection, presenting the app's client certificate when asked. */
+    default PodHandle.Fetched fetch(String url, boolean withClientCert) {
+        JsonNode n = JSON.readTree(control("/call?fresh=1" + (withClientCert ? "&clientCert=1" : "") + "&url=" + enc(url)
+                + "&timeoutMs=5000", Duration.ofSeconds(10)));
+        return new PodHandle.Fetched(n.get("status").asInt(), n.get("body").asString(), n.path("location").asString(""),
+                n.path("peer").asString(""), n.get("error").asString());
+    }
+
+    /** Makes the app answer {@code code} (0 heals) after {@code delay}. */
+    default void fault(int code, Duration delay) {
+        control("/fault?code=" + code + "&delayMs=" + delay.toMillis(), Duration.ofSeconds(5));
+    }
+
+    /** Starts steady load named {@code name}: one GET of {@code url} every {@code interval}. */
+    default void startLoad(String name, String url, Duration interval) {
+        control("/load/start?name=" + enc(name) + "&url=" + enc(url) + "&intervalMs=" + interval.toMillis(), Duration.ofSeconds(5));
+    }
+
+    /** Starts steady load with a new connection per request (each sample records the server certificate). */
+    default void startFreshLoad(String name, String url, Duration interval) {
+        control("/load/start?fresh=1&name=" + enc(name) + "&url=" + enc(url) + "&intervalMs=" + interval.toMillis(),
+                Duration.ofSeconds(5));
+    }
+
+    /** What the load saw so far. */
+    default LoadReport loadStats(String name) {
+        return LoadReport.parse(control("/load/stats?name=" + enc(name), Duration.ofSeconds(10)));
+    }
+
+    /** Stops the load and returns everything it saw. */
+    default LoadReport stopLoad(String name) {
+        return LoadReport.parse(control("/load/stop?name=" + enc(name), Duration.ofSeconds(15)));
+    }
+
+    /** Whether the control port answers. */
+    default boolean healthy() {
+        try {
+            return "ok".equals(control("/health", Duration.ofSeconds(2)));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** URL-encodes a query value. */
+    static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

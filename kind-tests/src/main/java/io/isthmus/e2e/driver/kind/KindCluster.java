@@ -1,0 +1,173 @@
+package io.isthmus.e2e.driver.kind;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeAddress;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.isthmus.e2e.demo.ControlServer;
+import io.isthmus.e2e.driver.Capability;
+import io.isthmus.e2e.driver.MeshCluster;
+import io.isthmus.e2e.driver.TargetUnsupportedException;
+import io.isthmus.mesh.MeshLabels;
+
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One kind cluster: its kubeconfig context, the client of its API server, its name and network
+ * (from the {@code isthmus-cluster} ConfigMap that the manifests' overlay writes into
+ * {@code isthmus-system}), and its demo pods (pods with the control port {@link ControlServer#PORT}).
+ */
+public final class KindCluster implements MeshCluster {
+    /** The ConfigMap in {@code isthmus-system} naming the cluster and its network (manifests/overlays). */
+    public static final String CLUSTER_CONFIGMAP = "isthmus-cluster";
+    /** The label kubeadm puts on control-plane nodes. */
+    static final String CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
+
+    private final KindFederation federation;
+    private final String context;
+    private final String name;
+    private final String network;
+    private final KubernetesClient client;
+
+    private KindCluster(KindFederation federation, String context, String name, String network, KubernetesClient client) {
+        this.federation = federation;
+        this.context = context;
+        this.name = name;
+        this.network = network;
+        this.client = client;
+    }
+
+    /**
+     * The cluster behind {@code context}: named by its {@code isthmus-cluster} ConfigMap, or, when the
+     * cluster has none yet, by the context without kind's {@code kind-} prefix on network {@code network-<name>}.
+     */
+    static KindCluster of(KindFederation federation, String context, KubernetesClient client) {
+        ConfigMap cm = client.configMaps().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withName(CLUSTER_CONFIGMAP).get();
+        String fallback = context.startsWith("kind-") ? context.substring("kind-".length()) : context;
+        Map<String, String> data = cm == null || cm.getData() == null ? Map.of() : cm.getData();
+        String name = data.getOrDefault("cluster", fallback);
+        return new KindCluster(federation, context, name, data.getOrDefault("network", "network-" + name), client);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    /** Its network. */
+    public String network() {
+        return network;
+    }
+
+    /** Its kubeconfig context. */
+    public String context() {
+        return context;
+    }
+
+    @Override
+    public KubernetesClient client() {
+        return client;
+    }
+
+    KindFederation federation() {
+        return federation;
+    }
+
+    @Override
+    public List<KindPod> pods(String service) {
+        return demoPods(client.pods().inAnyNamespace().withLabel(MeshLabels.APP, service).list().getItems());
+    }
+
+    @Override
+    public List<KindPod> pods() {
+        return demoPods(client.pods().inAnyNamespace().withLabel(MeshLabels.APP).list().getItems());
+    }
+
+    private List<KindPod> demoPods(List<Pod> items) {
+        Map<String, String> zones = federation.nodeZones();
+        return items.stream().filter(KindCluster::ready).filter(KindCluster::hasControlPort)
+                .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getName()))
+                .map(p -> pod(p, zones)).toList();
+    }
+
+    KindPod pod(Pod p, Map<String, String> zones) {
+        String node = p.getSpec() == null ? "" : Objects.requireNonNullElse(p.getSpec().getNodeName(), "");
+        return new KindPod(this, p.getMetadata().getNamespace(), p.getMetadata().getName(), node, zones.getOrDefault(node, ""),
+                p.getStatus() == null ? "" : p.getStatus().getPodIP());
+    }
+
+    @Override
+    public boolean runsController() {
+        return client.apps().deployments().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withName(KindFederation.CONTROLLER).get() != null;
+    }
+
+    @Override
+    public void stopApiServer() {
+        throw new TargetUnsupportedException("kind", Capability.STOP_API_SERVER, KindFederation.reason(Capability.STOP_API_SERVER));
+    }
+
+    @Override
+    public void restartApiServer() {
+        throw new TargetUnsupportedException("kind", Capability.STOP_API_SERVER, KindFederation.reason(Capability.STOP_API_SERVER));
+    }
+
+    /** Node name → {@code topology.kubernetes.io/zone} of every node here. */
+    Map<String, String> nodeZones() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (Node n : client.nodes().list().getItems()) {
+            Map<String, String> labels = n.getMetadata().getLabels() == null ? Map.of() : n.getMetadata().getLabels();
+            m.put(n.getMetadata().getName(), labels.getOrDefault(MeshLabels.ZONE, ""));
+        }
+        return m;
+    }
+
+    /** The zones of the nodes whose labels include {@code selector} (a pod template's nodeSelector). */
+    List<String> zonesOf(Map<String, String> selector) {
+        return client.nodes().list().getItems().stream()
+                .filter(n -> n.getMetadata().getLabels() != null && n.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
+                .filter(n -> selector.isEmpty() || !n.getMetadata().getLabels().containsKey(CONTROL_PLANE_LABEL))
+                .map(n -> n.getMetadata().getLabels().getOrDefault(MeshLabels.ZONE, "")).distinct().toList();
+    }
+
+    /**
+     * The API server URL the other clusters reach this one at: its control-plane node's InternalIP
+     * on 6443 (on kind, the node container's address on the shared docker network).
+     */
+    Optional<String> controlPlaneServer() {
+        return client.nodes().withLabel(CONTROL_PLANE_LABEL).list().getItems().stream()
+                .flatMap(n -> n.getStatus() == null || n.getStatus().getAddresses() == null ? java.util.stream.Stream.<NodeAddress>empty()
+                        : n.getStatus().getAddresses().stream())
+                .filter(a -> "InternalIP".equals(a.getType())).map(a -> "https://" + a.getAddress() + ":6443").findFirst();
+    }
+
+    /** The Deployments of a namespace (any when null) whose labels include {@code labels}. */
+    List<Deployment> deployments(Map<String, String> labels) {
+        return client.apps().deployments().inAnyNamespace().withLabels(labels).list().getItems();
+    }
+
+    /** Whether a pod runs, is Ready and is not being deleted. */
+    static boolean ready(Pod p) {
+        return p.getMetadata().getDeletionTimestamp() == null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase())
+                && p.getStatus().getConditions() != null
+                && p.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    private static boolean hasControlPort(Pod p) {
+        return p.getSpec() != null && p.getSpec().getContainers() != null && p.getSpec().getContainers().stream()
+                .flatMap(c -> c.getPorts() == null ? java.util.stream.Stream.<ContainerPort>empty() : c.getPorts().stream())
+                .anyMatch(port -> port.getContainerPort() != null && port.getContainerPort() == ControlServer.PORT);
+    }
+
+    @Override
+    public String toString() {
+        return name + " (context " + context + ", " + network + ")";
+    }
+}
