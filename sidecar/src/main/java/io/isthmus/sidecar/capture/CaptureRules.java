@@ -91,6 +91,8 @@ public record CaptureRules(int inboundPort, int outboundPort, int mark, int rout
             for (int p : excludeInboundPorts) {
                 l.add("-A ISTHMUS_INBOUND -p tcp --dport " + p + " -j RETURN");
             }
+            // replies to the pod's own connections (TPROXY would drop them: their socket is not transparent)
+            l.add("-A ISTHMUS_INBOUND -p tcp -m conntrack --ctstate RELATED,ESTABLISHED -j ISTHMUS_DIVERT");
             l.add("-A ISTHMUS_INBOUND -p tcp -j TPROXY --on-port " + inboundPort + " --on-ip 0.0.0.0 --tproxy-mark " + mk);
         }
         l.add("-A ISTHMUS_OUTPUT -o lo -j RETURN");

@@ -31,6 +31,7 @@ class CaptureRulesTest {
                 -A ISTHMUS_INBOUND -p tcp --dport 15020 -j RETURN
                 -A ISTHMUS_INBOUND -p tcp --dport 15021 -j RETURN
                 -A ISTHMUS_INBOUND -p tcp --dport 15090 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp -m conntrack --ctstate RELATED,ESTABLISHED -j ISTHMUS_DIVERT
                 -A ISTHMUS_INBOUND -p tcp -j TPROXY --on-port 15006 --on-ip 0.0.0.0 --tproxy-mark 0x539/0xffffffff
                 -A ISTHMUS_OUTPUT -o lo -j RETURN
                 -A ISTHMUS_OUTPUT -d 127.0.0.0/8 -j RETURN
@@ -56,6 +57,7 @@ class CaptureRulesTest {
                 "-A ISTHMUS_INBOUND -p tcp --dport 15021 -j RETURN",
                 "-A ISTHMUS_INBOUND -p tcp --dport 15090 -j RETURN",
                 "-A ISTHMUS_INBOUND -p tcp --dport 8081 -j RETURN",
+                "-A ISTHMUS_INBOUND -p tcp -m conntrack --ctstate RELATED,ESTABLISHED -j ISTHMUS_DIVERT",
                 "-A ISTHMUS_INBOUND -p tcp -j TPROXY --on-port 15006 --on-ip 0.0.0.0 --tproxy-mark 0x539/0xffffffff");
         assertThat(in.lines().filter(l -> l.startsWith("-A ISTHMUS_OUTPUT")).toList()).containsExactly(
                 "-A ISTHMUS_OUTPUT -o lo -j RETURN",

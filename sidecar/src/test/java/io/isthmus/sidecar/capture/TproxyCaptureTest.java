@@ -1,0 +1,314 @@
+package io.isthmus.sidecar.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.isthmus.sidecar.cli.IptablesCommand;
+import io.isthmus.sidecar.cli.ProxyCommand;
+import io.isthmus.trust.testing.TestPki;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TPROXY capture for real, in two network namespaces this test makes (a "pod" and a "node" joined
+ * by a veth pair, no route anywhere else): {@code isthmus iptables} installs the rules in the pod,
+ * the proxy runs there in group 1337 with Istio's virtualOutbound / virtualInbound listeners, and
+ * the app's call to a ClusterIP is captured on 15001 and routed by Host to an upstream in the node
+ * namespace (the proxy's own upstream connection is not captured again), a call from the node to
+ * the pod IP is captured on 15006 and reaches the app on 127.0.0.1, and {@code --clean} leaves the
+ * namespace as it was. Skipped unless root with {@code ip netns}, iptables (TPROXY) and setpriv.
+ */
+class TproxyCaptureTest {
+
+    private static final String POD_IP = "10.211.0.2";
+    private static final String NODE_IP = "10.211.0.1";
+    private static final String CLUSTER_IP = "10.96.0.10";
+
+    @TempDir
+    Path dir;
+
+    private final String suffix = Long.toString(ProcessHandle.current().pid() % 1_000_000);
+    private final String pod = "isthmus-tpx-pod-" + suffix;
+    private final String node = "isthmus-tpx-node-" + suffix;
+    private final List<Process> processes = new ArrayList<>();
+    private boolean made;
+
+    @BeforeEach
+    void namespaces() throws Exception {
+        assumeTrue(netAdmin(), "needs root (CAP_NET_ADMIN)");
+        for (String tool : List.of("ip", "iptables", "iptables-restore", "iptables-save", "setpriv")) {
+            assumeTrue(run(List.of("sh", "-c", "command -v " + tool)).code == 0, "needs " + tool);
+        }
+        assumeTrue(run(List.of("ip", "netns", "add", pod)).code == 0, "ip netns add must work");
+        made = true;
+        must(List.of("ip", "netns", "add", node));
+        String a = "tpxa" + suffix;
+        String b = "tpxb" + suffix;
+        must(List.of("ip", "link", "add", a, "netns", pod, "type", "veth", "peer", "name", b, "netns", node));
+        must(inNs(pod, "ip", "link", "set", "lo", "up"));
+        must(inNs(pod, "ip", "link", "set", a, "up"));
+        must(inNs(pod, "ip", "addr", "add", POD_IP + "/24", "dev", a));
+        // the service range is routed towards the node, as a pod's default route would
+        must(inNs(pod, "ip", "route", "add", "10.96.0.0/12", "via", NODE_IP));
+        must(inNs(node, "ip", "link", "set", "lo", "up"));
+        must(inNs(node, "ip", "link", "set", b, "up"));
+        must(inNs(node, "ip", "addr", "add", NODE_IP + "/24", "dev", b));
+        List<String> probe = inNs(pod, "iptables", "-t", "mangle", "-A", "PREROUTING", "-p", "tcp", "--dport", "1", "-j", "TPROXY",
+                "--on-port", "1", "--tproxy-mark", "0x1/0x1");
+        assumeTrue(run(probe).code == 0, "the kernel must offer the TPROXY target");
+        must(inNs(pod, "iptables", "-t", "mangle", "-D", "PREROUTING", "-p", "tcp", "--dport", "1", "-j", "TPROXY",
+                "--on-port", "1", "--tproxy-mark", "0x1/0x1"));
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        for (Process p : processes) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+        if (made) {
+            run(List.of("ip", "netns", "del", pod));
+            run(List.of("ip", "netns", "del", node));
+        }
+    }
+
+    @Test
+    void capturesOutboundAndInboundWithoutLoopingAndCleansUp() throws Exception {
+        try {
+            captures();
+        } finally {
+            System.out.println("--- proxy log\n" + log("proxy"));
+        }
+    }
+
+    private void captures() throws Exception {
+        String before = namespaceState();
+
+        Process upstream = start("upstream", inNs(node, java(NetnsPeer.class, "serve", NODE_IP, "9080", "upstream")));
+        Process app = start("app", inNs(pod, java(NetnsPeer.class, "serve", "127.0.0.1", "8080", "app")));
+        awaitLog("upstream", "serving");
+        awaitLog("app", "serving");
+
+        Result apply = run(inNs(pod, java(IptablesCommand.class, "--proxy-gid", "1337")));
+        assertThat(apply.code).as(apply.output).isZero();
+        assertThat(namespaceState()).contains("ISTHMUS_OUTPUT").contains("lookup 133").contains("local default dev lo");
+
+        TestPki pki = TestPki.create(dir.resolve("pki"));
+        Path certs = Files.createDirectories(dir.resolve("certs"));
+        pki.writeWorkloadDir("east", "default", "app", certs);
+        Path bootstrap = dir.resolve("bootstrap.yaml");
+        Files.writeString(bootstrap, bootstrap());
+        List<String> proxyCmd = new ArrayList<>(List.of("setpriv", "--regid=1337", "--clear-groups"));
+        proxyCmd.addAll(List.of(java(ProxyCommand.class, "--bootstrap", bootstrap.toString(), "--cert-dir", certs.toString(), "--drain-time", "1s")));
+        start("proxy", inNs(pod, proxyCmd.toArray(String[]::new)));
+        awaitLog("proxy", "transparent socket bound [virtualOutbound");
+        awaitLog("proxy", "transparent socket bound [virtualInbound");
+        awaitLog("proxy", "listener bound [0.0.0.0_9080");
+
+        Map<String, String> fromPod = get(pod, CLUSTER_IP + ":9080:reviews", CLUSTER_IP + ":7777:unknown", "127.0.0.1:15001:direct");
+        assertThat(fromPod.get(CLUSTER_IP + ":9080"))
+                .as("the app's call to the ClusterIP is captured, routed by Host, and the proxy's own upstream connection leaves uncaptured")
+                .startsWith("HTTP/1.1 200").contains("upstream host=reviews peer=" + POD_IP);
+        assertThat(fromPod.get(CLUSTER_IP + ":7777")).as("no listener at that destination: the BlackHoleCluster chain")
+                .isIn("CLOSED", "ERROR java.net.SocketException: Connection reset");
+        assertThat(fromPod.get("127.0.0.1:15001")).as("a connection with no original destination is refused")
+                .isIn("CLOSED", "ERROR java.net.SocketException: Connection reset");
+        assertThat(log("proxy")).contains("only TPROXY capture is supported");
+
+        Map<String, String> fromNode = get(node, POD_IP + ":8080:app");
+        assertThat(fromNode.get(POD_IP + ":8080")).as("inbound to the pod IP is captured on 15006 and reaches the app on loopback")
+                .startsWith("HTTP/1.1 200").contains("app host=app peer=127.0.0.1");
+
+        Result clean = run(inNs(pod, java(IptablesCommand.class, "--clean")));
+        assertThat(clean.code).as(clean.output).isZero();
+        assertThat(namespaceState()).as("--clean removes exactly what was added").isEqualTo(before);
+        assertThat(upstream.isAlive() && app.isAlive()).isTrue();
+    }
+
+    private String bootstrap() {
+        String hcm = """
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: %s
+                          route_config:
+                            virtual_hosts: [{name: %s, domains: [%s], routes: [{match: {prefix: /}, route: {cluster: "%s"}}]}]
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+                """;
+        return """
+                node:
+                  id: sidecar~%s~app-0.default~default.svc.cluster.local
+                  metadata: {NAMESPACE: default, SERVICE_ACCOUNT: app, INTERCEPTION_MODE: TPROXY}
+                static_resources:
+                  listeners:
+                  - name: virtualOutbound
+                    address: {socket_address: {address: 0.0.0.0, port_value: 15001}}
+                    use_original_dst: true
+                    transparent: true
+                    traffic_direction: OUTBOUND
+                    filter_chains:
+                    - name: BlackHoleCluster
+                      filters:
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: BlackHoleCluster, cluster: BlackHoleCluster}
+                  - name: 0.0.0.0_9080
+                    address: {socket_address: {address: 0.0.0.0, port_value: 9080}}
+                    bind_to_port: false
+                    traffic_direction: OUTBOUND
+                    filter_chains:
+                    - filters:
+                %s
+                  - name: virtualInbound
+                    address: {socket_address: {address: 0.0.0.0, port_value: 15006}}
+                    transparent: true
+                    traffic_direction: INBOUND
+                    listener_filters:
+                    - name: envoy.filters.listener.original_dst
+                      typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst}
+                    filter_chains:
+                    - name: 0.0.0.0_8080
+                      filter_chain_match: {destination_port: 8080}
+                      filters:
+                %s
+                  clusters:
+                  - name: "outbound|9080||reviews.default.svc.cluster.local"
+                    type: STATIC
+                    connect_timeout: 1s
+                    load_assignment:
+                      cluster_name: "outbound|9080||reviews.default.svc.cluster.local"
+                      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: %s, port_value: 9080}}}}]}]
+                  - name: "inbound|8080||"
+                    type: STATIC
+                    connect_timeout: 1s
+                    load_assignment:
+                      cluster_name: "inbound|8080||"
+                      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 8080}}}}]}]
+                  - name: BlackHoleCluster
+                    type: STATIC
+                    connect_timeout: 1s
+                    load_assignment: {cluster_name: BlackHoleCluster}
+                """.formatted(POD_IP,
+                hcm.formatted("outbound_0.0.0.0_9080", "reviews", "[reviews, \"reviews:9080\"]".replace("[", "").replace("]", ""),
+                        "outbound|9080||reviews.default.svc.cluster.local"),
+                hcm.formatted("inbound_0.0.0.0_8080", "inbound", "\"*\"", "inbound|8080||"),
+                NODE_IP);
+    }
+
+    private Map<String, String> get(String ns, String... targets) throws Exception {
+        List<String> args = new ArrayList<>(List.of("get"));
+        args.addAll(List.of(targets));
+        Result r = run(inNs(ns, java(NetnsPeer.class, args.toArray(String[]::new))));
+        Map<String, String> out = new LinkedHashMap<>();
+        String key = null;
+        StringBuilder body = new StringBuilder();
+        for (String line : r.output.split("\n", -1)) {
+            if (line.startsWith("== ")) {
+                if (key != null) {
+                    out.put(key, body.toString().strip());
+                }
+                key = line.substring(3).strip();
+                body.setLength(0);
+            } else {
+                body.append(line).append('\n');
+            }
+        }
+        if (key != null) {
+            out.put(key, body.toString().strip());
+        }
+        return out;
+    }
+
+    /** The pod namespace's mangle table (without counters and comments), policy rules and table 133. */
+    private String namespaceState() throws Exception {
+        String mangle = run(inNs(pod, "iptables-save", "-t", "mangle")).output.lines()
+                .filter(l -> !l.startsWith("#")).map(l -> l.replaceAll("\\[\\d+:\\d+\\]", "")).reduce("", (x, y) -> x + y + "\n");
+        // an emptied table and one never made list the same routes: none
+        String table = run(inNs(pod, "ip", "-4", "route", "show", "table", "133")).output.lines()
+                .filter(l -> !l.startsWith("Error:") && !l.startsWith("Dump terminated")).reduce("", (x, y) -> x + y + "\n");
+        return mangle + run(inNs(pod, "ip", "-4", "rule")).output + table;
+    }
+
+    private static List<String> inNs(String ns, String... cmd) {
+        List<String> out = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        out.addAll(List.of(cmd));
+        return out;
+    }
+
+    private static List<String> inNs(String ns, List<String> cmd) {
+        return inNs(ns, cmd.toArray(String[]::new));
+    }
+
+    private static String[] java(Class<?> main, String... args) {
+        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", classpath, main.getName()));
+        cmd.addAll(List.of(args));
+        return cmd.toArray(String[]::new);
+    }
+
+    private Process start(String name, List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        processes.add(p);
+        return p;
+    }
+
+    private String log(String name) throws IOException {
+        Path f = dir.resolve(name + ".log");
+        return Files.exists(f) ? Files.readString(f) : "";
+    }
+
+    private void awaitLog(String name, String text) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .failFast(name + " exited:\n" + name, () -> processes.stream().anyMatch(p -> !p.isAlive()))
+                .until(() -> log(name).contains(text));
+    }
+
+    private static boolean netAdmin() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << 12)) != 0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+        return false;
+    }
+
+    private record Result(int code, String output) {
+    }
+
+    private static void must(List<String> cmd) throws Exception {
+        Result r = run(cmd);
+        if (r.code != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + r.output);
+        }
+    }
+
+    private static Result run(List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", cmd) + " did not finish");
+        }
+        return new Result(p.exitValue(), out);
+    }
+}
