@@ -9,6 +9,11 @@ REPO_ROOT="$(cd "$KIND_DIR/../.." && pwd)"
 MANIFESTS="$REPO_ROOT/topology-configs/manifests"
 WORK="${ISTHMUS_KIND_WORK:-$REPO_ROOT/.isthmus/kind}"
 IMAGE="${ISTHMUS_IMAGE:-isthmus/isthmus:dev}"
+# The proxy's JVM options, copied into the image for `isthmus proxy` and `isthmus gateway`.
+PROXY_JVM_OPTIONS="$REPO_ROOT/sidecar/src/main/resources/io/isthmus/sidecar/jvm.options"
+# Workload certificate lifetime the demo pods' sidecars ask for (the image's launcher passes
+# ISTHMUS_CERT_TTL as --cert-ttl): short, so the rotation scenario sees renewals during a run.
+CERT_TTL="${ISTHMUS_CERT_TTL:-120s}"
 # Clusters of two-clusters-multi-network.yaml: name, pod CIDR, service CIDR, region.
 CLUSTERS=(east west)
 declare -A POD_CIDR=([east]=10.110.0.0/16 [west]=10.120.0.0/16 [north]=10.130.0.0/16)

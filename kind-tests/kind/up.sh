@@ -49,6 +49,7 @@ build_image() {
   cp "$REPO_ROOT/cli/target/isthmus-cli.jar" "$WORK/image/"
   cp -r "$REPO_ROOT/cli/target/lib" "$WORK/image/lib"
   cp "$KIND_DIR/image/Dockerfile" "$KIND_DIR/image/isthmus" "$KIND_DIR/image/isthmus-bootstrap" "$WORK/image/"
+  cp "$PROXY_JVM_OPTIONS" "$WORK/image/proxy-jvm.options"
   docker build -q -t "$IMAGE" "$WORK/image"
 }
 
@@ -72,9 +73,10 @@ install_cluster() {
     | "${k[@]}" apply -f -
   # Without a load-balancer provider the gateway listens on its node (hostNetwork) and the
   # Service announces that node's address, which every kind cluster reaches on the docker network.
+  # It stays on the zone-slot "a" worker, so a restarted gateway comes back at the same address.
   "${k[@]}" apply -k "$MANIFESTS/overlays/$c"
   "${k[@]}" -n isthmus-system patch deployment istio-eastwestgateway --type merge \
-    -p '{"spec":{"template":{"spec":{"hostNetwork":true,"dnsPolicy":"ClusterFirstWithHostNet"}}}}'
+    -p '{"spec":{"template":{"spec":{"hostNetwork":true,"dnsPolicy":"ClusterFirstWithHostNet","nodeSelector":{"isthmus.io/zone-slot":"a"}}}}}'
   "${k[@]}" -n isthmus-system rollout status deployment/isthmus-controller --timeout=180s
   "${k[@]}" -n isthmus-system rollout status deployment/istio-eastwestgateway --timeout=180s
   local node_ip
@@ -92,6 +94,7 @@ install_cluster() {
     east) "${k[@]}" apply -f "$MANIFESTS/demo/client.yaml" ;;
     west) "${k[@]}" apply -f "$MANIFESTS/demo/details.yaml" ;;
   esac
+  "${k[@]}" -n default set env deployment --all -c isthmus-proxy ISTHMUS_CERT_TTL="$CERT_TTL"
 }
 
 join_clusters() {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -55,6 +56,94 @@ class KindScriptsTest {
             assertThat(Path.of("../topology-configs/manifests").resolve(f)).exists();
         }
         assertThat(Files.readString(KIND.resolve("test.sh"))).contains("-Disthmus.e2e.target=kind");
+    }
+
+    @Test
+    void the_scenarios_run_against_kind_outside_the_network_namespace_with_the_servers_named() throws IOException {
+        String test = Files.readString(KIND.resolve("test.sh"));
+        assertThat(test).contains("ISTHMUS_E2E_TARGET=kind", "-Disthmus.e2e.kind.contexts=", "-Disthmus.e2e.kind.servers=",
+                "-Disthmus.e2e.kind.kubeconfig=");
+        Path dir = Files.createTempDirectory("netns-java");
+        Path java = fakeJava(dir);
+        ProcessBuilder pb = new ProcessBuilder("bash", "netns-jdk/bin/java", "-version");
+        pb.environment().put("ISTHMUS_JAVA", java.toString());
+        pb.environment().put("ISTHMUS_E2E_TARGET", "kind");
+        assertThat(run(pb)).as("the wrapper runs java directly for target kind").containsExactly("-version");
+    }
+
+    @Test
+    void the_image_launcher_gives_proxies_and_gateways_the_proxy_jvm_options_and_others_a_default() throws IOException {
+        Path home = Files.createTempDirectory("isthmus-home");
+        Path options = Files.copy(Path.of("../sidecar/src/main/resources/io/isthmus/sidecar/jvm.options"), home.resolve("proxy-jvm.options"));
+        assertThat(Files.readString(KIND.resolve("lib.sh"))).contains("sidecar/src/main/resources/io/isthmus/sidecar/jvm.options");
+        assertThat(Files.readString(KIND.resolve("up.sh"))).contains("proxy-jvm.options");
+        assertThat(Files.readString(KIND.resolve("image/Dockerfile"))).contains("/opt/isthmus/proxy-jvm.options");
+
+        for (String command : List.of("proxy", "gateway")) {
+            List<String> args = launch(home, Map.of(), command, "--bootstrap", "b.json");
+            assertThat(args).as(command).contains("@" + options).doesNotContain("-XX:TieredStopAtLevel=1", "--cert-ttl");
+            assertThat(args.subList(args.indexOf("io.isthmus.cli.IsthmusCli"), args.size())).containsExactly(
+                    "io.isthmus.cli.IsthmusCli", command, "--bootstrap", "b.json");
+        }
+        List<String> controller = launch(home, Map.of("ISTHMUS_JAVA_OPTS", "-Xmx300m"), "controller", "--cluster=east");
+        assertThat(controller).contains("-XX:MaxRAMPercentage=75", "-XX:+UseSerialGC").doesNotContain("@" + options,
+                "-XX:TieredStopAtLevel=1");
+        assertThat(controller.indexOf("-Xmx300m")).as("ISTHMUS_JAVA_OPTS last, before the class path")
+                .isGreaterThan(controller.indexOf("-XX:MaxRAMPercentage=75")).isLessThan(controller.indexOf("-cp"));
+
+        assertThat(launch(home, Map.of("ISTHMUS_CERT_TTL", "120s"), "proxy", "--bootstrap", "b.json"))
+                .endsWith("proxy", "--bootstrap", "b.json", "--cert-ttl", "120s");
+        assertThat(launch(home, Map.of("ISTHMUS_CERT_TTL", "120s"), "proxy", "--cert-ttl", "1h"))
+                .endsWith("proxy", "--cert-ttl", "1h");
+        assertThat(launch(home, Map.of("ISTHMUS_CERT_TTL", "120s"), "gateway")).doesNotContain("--cert-ttl");
+
+        Files.delete(options);
+        ProcessBuilder pb = new ProcessBuilder("sh", "kind/image/isthmus", "proxy");
+        pb.environment().put("ISTHMUS_HOME", home.toString());
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(waitFor(p)).isEqualTo(1);
+        assertThat(out).contains("proxy-jvm.options is missing from the image");
+    }
+
+    /** The arguments the image's launcher hands to java (a fake java on PATH prints them one per line). */
+    private static List<String> launch(Path home, Map<String, String> env, String... args) throws IOException {
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        fakeJava(bin);
+        List<String> cmd = new java.util.ArrayList<>(List.of("sh", "kind/image/isthmus"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().put("ISTHMUS_HOME", home.toString());
+        pb.environment().remove("ISTHMUS_CERT_TTL");
+        pb.environment().remove("ISTHMUS_JAVA_OPTS");
+        pb.environment().putAll(env);
+        return run(pb);
+    }
+
+    private static Path fakeJava(Path dir) throws IOException {
+        Path java = dir.resolve("java");
+        Files.writeString(java, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+        assertThat(java.toFile().setExecutable(true)).isTrue();
+        return java;
+    }
+
+    private static List<String> run(ProcessBuilder pb) throws IOException {
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process p = pb.start();
+        List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+        assertThat(waitFor(p)).as("exit status of %s", pb.command()).isZero();
+        return lines;
+    }
+
+    private static int waitFor(Process p) {
+        try {
+            return p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
