@@ -30,18 +30,38 @@ import java.util.Objects;
  * @param networkView  whether the node asks for its network's view ({@code REQUESTED_NETWORK_VIEW}):
  *                     an east-west gateway does; sidecars and the ingress and egress gateways
  *                     (routers configured by {@code Gateway} resources) do not
+ * @param extraMetadata further string metadata, e.g. {@link ProxyMetadata#OUTBOUND_ADDRESS} and
+ *                     {@link ProxyMetadata#APP_ADDRESS} of a pod without its own network namespace
  */
 public record Bootstrap(String type, String podName, String namespace, String podIp, String workload, String cluster,
                         String network, String region, String zone, String subzone, String serviceAccount,
-                        Map<String, String> labels, String servicePorts, String xdsHost, int xdsPort, boolean networkView) {
+                        Map<String, String> labels, String servicePorts, String xdsHost, int xdsPort, boolean networkView,
+                        Map<String, String> extraMetadata) {
     public Bootstrap {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(podName, "podName");
         Objects.requireNonNull(xdsHost, "xdsHost");
         labels = Map.copyOf(labels);
+        extraMetadata = Map.copyOf(extraMetadata);
         if (networkView && !ProxyMetadata.TYPE_ROUTER.equals(type)) {
             throw new IllegalArgumentException("networkView: only a router node asks for a network view, not " + type);
         }
+    }
+
+    /** A bootstrap without extra metadata. */
+    public Bootstrap(String type, String podName, String namespace, String podIp, String workload, String cluster,
+                     String network, String region, String zone, String subzone, String serviceAccount,
+                     Map<String, String> labels, String servicePorts, String xdsHost, int xdsPort, boolean networkView) {
+        this(type, podName, namespace, podIp, workload, cluster, network, region, zone, subzone, serviceAccount, labels,
+                servicePorts, xdsHost, xdsPort, networkView, Map.of());
+    }
+
+    /** The same bootstrap with {@code more} metadata (string values; later keys win). */
+    public Bootstrap withMetadata(Map<String, String> more) {
+        Map<String, String> m = new java.util.TreeMap<>(extraMetadata);
+        m.putAll(more);
+        return new Bootstrap(type, podName, namespace, podIp, workload, cluster, network, region, zone, subzone, serviceAccount,
+                labels, servicePorts, xdsHost, xdsPort, networkView, m);
     }
 
     /** A sidecar's bootstrap, or an east-west gateway's (every router node here asks for its network's view). */
@@ -79,6 +99,7 @@ public record Bootstrap(String type, String podName, String namespace, String po
         if (networkView) {
             meta.put(ProxyMetadata.REQUESTED_NETWORK_VIEW, network);
         }
+        new java.util.TreeMap<>(extraMetadata).forEach(meta::put);
         String locality = Json.object(Map.of("region", region, "zone", zone, "sub_zone", subzone));
         String node = Json.object(mapOf("id", nodeId(), "cluster", workload, "locality", new Json.Raw(locality),
                 "metadata", new Json.Raw(Json.object(meta))));

@@ -40,13 +40,29 @@ public final class ChildProcess implements AutoCloseable {
         this.log = log;
     }
 
+    /** Flags every child of the running federation gets besides {@link #LEAN_FLAGS} (loopback mode: its marker). */
+    private static volatile List<String> runFlags = List.of();
+
+    /** Sets the flags every child started from now on gets (empty = none). */
+    static void runFlags(List<String> flags) {
+        runFlags = List.copyOf(flags);
+    }
+
     /** Starts {@code mainClass} with {@code args} in a child JVM, after {@code prefix} (e.g. {@code ip netns exec ns}). */
     public static ChildProcess startJava(String name, List<String> prefix, String heap, String mainClass, List<String> args,
                                          Path logDir) {
+        return startJava(name, prefix, List.of(), heap, mainClass, args, logDir);
+    }
+
+    /** As {@link #startJava(String, List, String, String, List, Path)}, with JVM options of this child ({@code -D...}). */
+    public static ChildProcess startJava(String name, List<String> prefix, List<String> jvmOptions, String heap, String mainClass,
+                                         List<String> args, Path logDir) {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.add(javaBinary());
         cmd.add("-Xmx" + heap);
         cmd.addAll(LEAN_FLAGS);
+        cmd.addAll(runFlags);
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(classpath());
         cmd.add(mainClass);

@@ -13,7 +13,11 @@ final class ControllerProcess {
     private ControllerProcess() {
     }
 
-    /** The controller's command-line arguments. */
+    /**
+     * The controller's command-line arguments. Its Hazelcast member stays on 127.0.0.1 in both
+     * modes (Hazelcast binds only addresses an interface carries), on a port of its own (5701 + the
+     * cluster's index), so no two controllers share a port.
+     */
     static List<String> args(SimulatedCluster sc, int index, Topology topology, LocalPki pki, Path tokens, Path workDir) {
         return List.of("--cluster", sc.name(), "--network", sc.spec().network(),
                 "--kubeconfig", workDir.resolve("kubeconfig-" + sc.name()).toAbsolutePath().toString(),

@@ -33,7 +33,7 @@ public final class GatewayProcess implements MeshGateway, AutoCloseable {
 
     static GatewayProcess start(LocalFederation f, String network) {
         ClusterSpec owner = f.topology().clusters().stream().filter(c -> c.network().equals(network)).findFirst().orElseThrow();
-        PodNetwork net = f.sandbox().addGateway(network);
+        PodNetwork net = f.network().addGateway(network);
         String pod = KubeObjects.GATEWAY_NAME + "-0";
         var node = owner.nodes().get(0);
         PodLauncher launcher = f.podLauncher();
@@ -44,8 +44,12 @@ public final class GatewayProcess implements MeshGateway, AutoCloseable {
                 xds[0], Integer.parseInt(xds[1]));
         List<String> args = new ArrayList<>(launcher.proxyFiles("gw-" + network, b, MeshLabels.SYSTEM_NAMESPACE,
                 KubeObjects.GATEWAY_SERVICE_ACCOUNT));
-        args.addAll(List.of("--passthrough-address", "0.0.0.0",
+        // In its own namespace it listens on every leg; in loopback mode on its own address only.
+        args.addAll(List.of("--passthrough-address", net.isolated() ? "0.0.0.0" : net.address(),
                 "--passthrough-port", Integer.toString(WellKnownPorts.EAST_WEST_PASSTHROUGH)));
+        if (!net.isolated()) {
+            args.addAll(List.of("--admin-address", net.address(), "--health-address", net.address()));
+        }
         if (owner.role() == ClusterSpec.Role.PRIMARY) {
             // Proxies of remote clusters reach this primary's controller through its gateway.
             args.addAll(List.of("--controller-address", f.cluster(owner.name()).nodeAddress() + ":" + WellKnownPorts.XDS_SECURE));

@@ -3,6 +3,8 @@ package io.isthmus.e2e.local;
 import io.isthmus.e2e.demo.ControlServer;
 import io.isthmus.e2e.net.Ip;
 import io.isthmus.e2e.net.Isolation;
+import io.isthmus.e2e.net.LoopbackNetwork;
+import io.isthmus.e2e.net.NetworkMode;
 import io.isthmus.e2e.net.NetworkSandbox;
 import io.isthmus.e2e.topology.Topology;
 import io.isthmus.e2e.topology.TopologyLoader;
@@ -24,9 +26,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code isthmus local up <topology>} / {@code isthmus local down}: a whole federation on this
- * machine. {@code up} makes the outer network namespace {@code isthmus-local} (no route off the
- * machine), runs itself inside it, prints progress and then a summary, and runs until Ctrl-C.
- * {@code down} stops a running {@code up} and removes every {@code isthmus-*} namespace.
+ * machine. With root and {@code ip netns}, {@code up} makes the outer network namespace
+ * {@code isthmus-local} (no route off the machine), runs itself inside it and gives every pod its
+ * own namespace; otherwise (or with {@code --no-netns}) it runs in loopback mode, every part on
+ * its own 127.x.y.z addresses and the networks NOT isolated, and says so. Either way it prints
+ * progress and then a summary, and runs until Ctrl-C. {@code down} stops a running {@code up} and
+ * removes every {@code isthmus-*} namespace and every process a loopback run left.
  */
 @Command(name = "local", mixinStandardHelpOptions = true, description = "Runs a local federation on this machine.",
         subcommands = {LocalCommand.Up.class, LocalCommand.Down.class})
@@ -34,6 +39,8 @@ public final class LocalCommand {
     /** The outer namespace of {@code isthmus local up}. */
     public static final String OUTER = "isthmus-local";
     private static final Path PID_FILE = Path.of("/run/isthmus-local.pid");
+    /** The pid of a running loopback-mode {@code up}. */
+    private static final Path LOOPBACK_PID_FILE = LoopbackNetwork.lockFile().resolveSibling("isthmus-local-loopback.pid");
 
     /** Runs standalone. */
     public static void main(String[] args) {
@@ -47,6 +54,9 @@ public final class LocalCommand {
         Path topology;
         @Option(names = "--work-dir", defaultValue = ".isthmus/local", description = "PKI, kubeconfigs and logs (default: ${DEFAULT-VALUE}).")
         Path workDir;
+        @Option(names = "--no-netns", description = "Loopback mode even where network namespaces could be made: every part on its own"
+                + " 127.x.y.z addresses, no privileges needed, networks NOT isolated (the default without root or 'ip netns').")
+        boolean noNetns;
 
         @Override
         public Integer call() throws Exception {
@@ -58,22 +68,30 @@ public final class LocalCommand {
                 System.err.println("isthmus local: " + e.getMessage());
                 return 2;
             }
-            if (System.getenv(Isolation.OUTER_NETNS_ENV) == null) {
-                if (!Ip.netnsAvailable()) {
-                    out.println("isthmus local: needs root and 'ip netns' to isolate the simulated clusters in network namespaces.");
-                    out.println("  Without them the clusters' networks cannot be isolated; run it as root (e.g. sudo ./isthmus local up ...).");
+            NetworkMode mode = System.getenv(Isolation.OUTER_NETNS_ENV) != null ? NetworkMode.NETNS
+                    : noNetns ? NetworkMode.LOOPBACK : NetworkMode.AUTO.resolve(Ip.netnsAvailable());
+            if (mode == NetworkMode.NETNS && System.getenv(Isolation.OUTER_NETNS_ENV) == null) {
+                return reexecInside(out);
+            }
+            if (mode == NetworkMode.LOOPBACK) {
+                warnLoopback(out, noNetns);
+                if (t.hasEdges()) {
+                    System.err.println("isthmus local: topology " + t.name() + " declares edge gateways or external services, which"
+                            + " need network namespaces (root and 'ip netns'); loopback mode runs topologies without edges,"
+                            + " e.g. topology-configs/two-clusters-multi-network.yaml");
                     return 2;
                 }
-                return reexecInside(out);
+                Files.writeString(LOOPBACK_PID_FILE, Long.toString(ProcessHandle.current().pid()));
             }
             Files.createDirectories(workDir);
             LocalFederation fed;
             try {
                 fed = LocalFederation.start(t, new FederationOptions(workDir.toAbsolutePath(), Duration.ofSeconds(180),
-                        line -> out.println("  " + line), Duration.ZERO));
+                        line -> out.println("  " + line), Duration.ZERO, mode));
             } catch (RuntimeException e) {
                 System.err.println("isthmus local: the federation did not come up: " + e.getMessage());
                 System.err.println("  logs: " + workDir.toAbsolutePath().resolve("logs") + "; everything started was stopped");
+                deleteLoopbackPid(mode);
                 return 1;
             }
             if (fed.topology().hasEdges()) {
@@ -89,11 +107,33 @@ public final class LocalCommand {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 out.println("isthmus local: stopping...");
                 fed.close();
+                deleteLoopbackPid(mode);
                 stopped.countDown();
             }, "local-down"));
             out.println(summary(fed));
             stopped.await();
             return 0;
+        }
+
+        private static void warnLoopback(PrintStream out, boolean asked) {
+            String why = asked ? "--no-netns was given" : "no root or no 'ip netns' here";
+            out.println("isthmus local: ============================================================================");
+            out.println("isthmus local: LOOPBACK MODE (" + why + "): NETWORKS ARE NOT ISOLATED.");
+            out.println("isthmus local:   Every API server, controller, gateway and pod gets its own 127.x.y.z addresses on this");
+            out.println("isthmus local:   machine's loopback. Any pod can reach any other network's pods directly; the mesh");
+            out.println("isthmus local:   still routes cross-network calls through the east-west gateways. Pods resolve mesh");
+            out.println("isthmus local:   names from a hosts file of their own (-Djdk.net.hosts.file). Run as root for isolation.");
+            out.println("isthmus local: ============================================================================");
+        }
+
+        private static void deleteLoopbackPid(NetworkMode mode) {
+            if (mode == NetworkMode.LOOPBACK) {
+                try {
+                    Files.deleteIfExists(LOOPBACK_PID_FILE);
+                } catch (IOException e) {
+                    // gone or not ours: nothing to do
+                }
+            }
         }
 
         private Integer reexecInside(PrintStream out) throws IOException, InterruptedException {
@@ -137,25 +177,51 @@ public final class LocalCommand {
     public static final class Down implements java.util.concurrent.Callable<Integer> {
         @Override
         public Integer call() throws Exception {
-            if (Files.exists(PID_FILE)) {
-                long pid = Long.parseLong(Files.readString(PID_FILE).trim());
-                ProcessHandle.of(pid).ifPresent(h -> {
-                    h.destroy();
-                    h.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
-                });
-                Files.deleteIfExists(PID_FILE);
-            }
-            if (Ip.netnsAvailable() && !NetworkSandbox.cleanStaleIfIdle()) {
+            stop(PID_FILE);
+            stop(LOOPBACK_PID_FILE);
+            boolean netns = Ip.netnsAvailable();
+            if (netns && !NetworkSandbox.cleanStaleIfIdle()) {
                 System.out.println("isthmus local: a local federation still runs (another process holds the lock); left alone");
                 return 1;
             }
-            System.out.println("isthmus local: down; no isthmus-* network namespace remains");
+            if (!LoopbackNetwork.cleanStaleIfIdle()) {
+                System.out.println("isthmus local: a loopback federation still runs (another process holds "
+                        + LoopbackNetwork.lockFile() + "); left alone");
+                return 1;
+            }
+            System.out.println("isthmus local: down; no process of a loopback run remains"
+                    + (netns ? " and no isthmus-* network namespace" : ""));
             return 0;
+        }
+
+        /** Stops the {@code up} whose pid a file holds (SIGTERM: it stops what it started), and removes the file. */
+        private static void stop(Path pidFile) throws IOException {
+            if (!Files.exists(pidFile)) {
+                return;
+            }
+            try {
+                long pid = Long.parseLong(Files.readString(pidFile).trim());
+                ProcessHandle.of(pid).filter(h -> h.info().commandLine().map(c -> c.contains(LocalCommand.class.getName())
+                        || c.contains("isthmus")).orElse(true)).ifPresent(h -> {
+                            h.destroy();
+                            h.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
+                        });
+            } catch (NumberFormatException e) {
+                System.out.println("isthmus local: " + pidFile + " holds no pid; removed");
+            }
+            try {
+                Files.deleteIfExists(pidFile);
+            } catch (IOException e) {
+                System.out.println("isthmus local: cannot remove " + pidFile + " (" + e.getMessage() + "); a root run needs root to stop");
+            }
         }
     }
 
     /** What runs where, and commands to try. */
     static String summary(LocalFederation fed) {
+        if (fed.networkMode() == NetworkMode.LOOPBACK) {
+            return loopbackSummary(fed);
+        }
         StringBuilder b = new StringBuilder("\nLocal federation '" + fed.topology().name() + "' is up (Ctrl-C or `isthmus local down` stops it).\n");
         for (SimulatedCluster c : fed.clusters()) {
             b.append(String.format("  cluster %-8s network %-14s API %s  controller %s%n", c.name(), c.spec().network(), c.api().url(),
@@ -189,6 +255,46 @@ public final class LocalCommand {
             b.append("  ip netns exec ").append(client).append(" curl -s http://api.external.test/\n")
                     .append("      to the external HTTPS service through the egress gateway (manifests/edges/egress.yaml)\n");
         }
+        b.append("  logs: ").append(fed.options().workDir().resolve("logs")).append('\n');
+        return b.toString();
+    }
+
+    /** The summary of a loopback-mode federation: addresses instead of namespaces, and what isolation it lacks. */
+    static String loopbackSummary(LocalFederation fed) {
+        StringBuilder b = new StringBuilder("\nLocal federation '" + fed.topology().name() + "' is up in LOOPBACK mode"
+                + " (Ctrl-C or `isthmus local down` stops it).\n");
+        b.append("  NETWORKS ARE NOT ISOLATED: every part has its own 127.x.y.z address on this machine's loopback and any pod\n")
+                .append("  can reach any other network's pods directly; the mesh still routes cross-network calls through the\n")
+                .append("  east-west gateways. Run as root (sudo ./isthmus local up ...) for one network namespace per pod.\n");
+        for (SimulatedCluster c : fed.clusters()) {
+            b.append(String.format("  cluster %-8s network %-14s API %s  controller %s%n", c.name(), c.spec().network(), c.api().url(),
+                    c.controller() == null ? "-" : c.nodeAddress() + ":" + WellKnownPorts.XDS_SECURE));
+            for (PodHandle p : c.pods()) {
+                b.append(String.format("    pod %-22s ip %-12s zone %-12s (app .2, outbound .3 of its /24)%n", p.name(),
+                        p.record().address(), p.record().zone()));
+            }
+        }
+        for (String n : fed.topology().networks()) {
+            GatewayProcess g = fed.gateway(n);
+            if (g != null) {
+                b.append(String.format("  east-west gateway of %-14s %s:%d%n", n, g.publicAddress(), WellKnownPorts.EAST_WEST_PASSTHROUGH));
+            }
+        }
+        String client = fed.clusters().get(0).pods().stream().filter(p -> p.record().service().equals("client")).findFirst()
+                .map(p -> p.record().address()).orElse("<client-pod-ip>");
+        String outbound = client.endsWith(".1") ? client.substring(0, client.length() - 1) + "3" : "<client-outbound-address>";
+        b.append("\nTry (no root needed):\n");
+        b.append("  curl -s 'http://").append(client).append(':').append(ControlServer.PORT)
+                .append("/call?url=http://reviews.default.svc.cluster.local:9080/'\n")
+                .append("      the client pod's app calls reviews by its hostname (its JVM's hosts file maps it to the pod's\n")
+                .append("      outbound address, where its sidecar listens)\n");
+        b.append("  curl -s -H 'Host: reviews.default.svc.cluster.local' http://").append(outbound).append(":9080/\n")
+                .append("      the same call straight into the client's sidecar\n");
+        b.append("  curl -s 'http://").append(client).append(':').append(ControlServer.PORT)
+                .append("/fault?code=503'   make a pod's app fail (code=0 heals)\n");
+        b.append("  kill <pid of a reviews pod in east>   (ps aux | grep reviews-v1) and watch the calls move to west\n");
+        b.append("  curl -s http://").append(client).append(':').append(WellKnownPorts.METRICS)
+                .append("/stats/prometheus | grep istio_requests_total\n");
         b.append("  logs: ").append(fed.options().workDir().resolve("logs")).append('\n');
         return b.toString();
     }

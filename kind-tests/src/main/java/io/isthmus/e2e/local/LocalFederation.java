@@ -4,6 +4,11 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
 import io.isthmus.e2e.demo.DemoAppCommand;
 import io.isthmus.e2e.net.AddressPlan;
+import io.isthmus.e2e.net.FederationNetwork;
+import io.isthmus.e2e.net.Ip;
+import io.isthmus.e2e.net.LoopbackNetwork;
+import io.isthmus.e2e.net.LoopbackPlan;
+import io.isthmus.e2e.net.NetworkMode;
 import io.isthmus.e2e.net.NetworkSandbox;
 import io.isthmus.e2e.net.PodNetwork;
 import io.isthmus.e2e.driver.Federation;
@@ -30,16 +35,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A whole local federation on this machine, started from a {@link Topology}: network sandbox,
- * PKI, one API server per cluster, a controller per primary, an east-west gateway per network,
- * every pod, and the remote secrets. {@link #close()} stops and removes everything.
+ * A whole local federation on this machine, started from a {@link Topology}: its network (a
+ * sandbox of network namespaces, or in loopback mode distinct 127.x.y.z addresses and no
+ * isolation), PKI, one API server per cluster, a controller per primary, an east-west gateway per
+ * network, every pod, and the remote secrets. {@link #close()} stops and removes everything.
  */
 public final class LocalFederation implements Federation {
     private static final Logger LOG = LoggerFactory.getLogger(LocalFederation.class);
 
     private final Topology topology;
     private final FederationOptions options;
-    private final NetworkSandbox sandbox;
+    private final FederationNetwork network;
     private final LocalPki pki;
     private final Map<String, SimulatedCluster> clusters = new LinkedHashMap<>();
     private final Map<String, GatewayProcess> gateways = new LinkedHashMap<>();
@@ -47,22 +53,40 @@ public final class LocalFederation implements Federation {
     private final Edges edges;
     private boolean closed;
 
-    private LocalFederation(Topology topology, FederationOptions options, NetworkSandbox sandbox) {
+    private LocalFederation(Topology topology, FederationOptions options, FederationNetwork network) {
         this.topology = topology;
         this.options = options;
-        this.sandbox = sandbox;
+        this.network = network;
         this.pki = new LocalPki(options.workDir().resolve("pki"), topology.trustDomain());
         this.pods = new PodLauncher(this, options);
         this.edges = topology.hasEdges() ? new Edges(this, options.workDir()) : null;
     }
 
-    /** Starts a federation and waits until every part that exists is up. */
+    /**
+     * Starts a federation and waits until every part that exists is up. The network mode comes
+     * from the options ({@link NetworkMode#AUTO}: namespaces when this machine allows them).
+     */
     public static LocalFederation start(Topology topology, FederationOptions options) {
-        AddressPlan plan = new AddressPlan(topology);
-        clean(options.workDir());
-        ChildProcess.snapshotClasspath(options.workDir().resolve("lib"));
-        NetworkSandbox sandbox = NetworkSandbox.open(plan);
-        LocalFederation f = new LocalFederation(topology, options, sandbox);
+        NetworkMode mode = options.mode().resolve(Ip.netnsAvailable());
+        if (mode == NetworkMode.LOOPBACK && topology.hasEdges()) {
+            throw new IllegalArgumentException("topology " + topology.name() + " declares edge gateways or external services;"
+                    + " they need network namespaces (root and 'ip netns'), loopback mode runs topologies without edges");
+        }
+        FederationNetwork network = mode == NetworkMode.LOOPBACK ? LoopbackNetwork.open(new LoopbackPlan(topology)) : null;
+        try {
+            clean(options.workDir());
+            ChildProcess.snapshotClasspath(options.workDir().resolve("lib"));
+            if (network == null) {
+                network = NetworkSandbox.open(new AddressPlan(topology));
+            }
+        } catch (RuntimeException e) {
+            if (network != null) {
+                network.close();
+            }
+            throw e;
+        }
+        ChildProcess.runFlags(mode == NetworkMode.LOOPBACK ? List.of(LoopbackNetwork.MARKER) : List.of());
+        LocalFederation f = new LocalFederation(topology, options.withMode(mode), network);
         try {
             f.startAll();
             return f;
@@ -73,29 +97,33 @@ public final class LocalFederation implements Federation {
     }
 
     private void startAll() {
-        progress("network: bridges " + sandbox.plan().networks().stream().map(n -> n.bridge() + "=" + n.subnet()).toList()
-                + " + public " + AddressPlan.PUBLIC_SUBNET);
+        if (network.mode() == NetworkMode.LOOPBACK) {
+            progress("WARNING: NOT ISOLATED. No network namespaces: every pod, gateway and API server has its own 127.x.y.z"
+                    + " address on this machine's loopback, and any pod can reach any other network's pods directly."
+                    + " The mesh still routes cross-network calls through the east-west gateways.");
+        }
+        progress("network: " + network.describe());
         pki.create(topology.clusters().stream().map(ClusterSpec::name).toList());
         progress("pki: root + intermediates in " + pki.rootCert().getParent());
         int i = 0;
         for (ClusterSpec c : topology.clusters()) {
-            String node = sandbox.plan().nodeAddress(c.name());
+            String node = network.nodeAddress(c.name());
             SimulatedCluster sc = new SimulatedCluster(c, node, ApiServer.start(c.name(), node));
             clusters.put(c.name(), sc);
             sc.seed(topology, ++i);
             sc.api().writeKubeconfig(options.workDir().resolve("kubeconfig-" + c.name()));
             progress("api server: " + c.name() + " at " + sc.api().url());
         }
-        for (String network : topology.networks()) {
-            ClusterSpec owner = topology.clusters().stream().filter(c -> c.network().equals(network)).findFirst().orElseThrow();
-            AddressPlan.NetworkAddresses na = sandbox.plan().network(network);
+        for (String net : topology.networks()) {
+            ClusterSpec owner = topology.clusters().stream().filter(c -> c.network().equals(net)).findFirst().orElseThrow();
+            String gatewayAddress = network.gatewayPublicAddress(net);
             for (SimulatedCluster sc : clusters.values()) {
-                if (sc.spec().network().equals(network)) {
-                    sc.client().services().resource(KubeObjects.gatewayService(network, na.gatewayPublicAddress()))
+                if (sc.spec().network().equals(net)) {
+                    sc.client().services().resource(KubeObjects.gatewayService(net, gatewayAddress))
                             .createOr(NonDeletingOperation::update);
                 }
             }
-            LOG.debug("gateway service of [{}] announced in the clusters of {}", network, owner.name());
+            LOG.debug("gateway service of [{}] announced in the clusters of {}", net, owner.name());
         }
         for (RemoteSecretSpec r : topology.remoteSecrets()) {
             createRemoteSecret(r.holder(), r.of());
@@ -113,8 +141,8 @@ public final class LocalFederation implements Federation {
                 progress("controller: " + sc.name() + " xDS+CA at " + sc.nodeAddress() + ":" + WellKnownPorts.XDS_SECURE);
             }
         }
-        for (String network : topology.networks()) {
-            gateways.put(network, GatewayProcess.start(this, network));
+        for (String net : topology.networks()) {
+            gateways.put(net, GatewayProcess.start(this, net));
         }
         for (GatewayProcess g : gateways.values()) {
             g.awaitReady(options.readyTimeout());
@@ -246,9 +274,26 @@ public final class LocalFederation implements Federation {
         return topology;
     }
 
-    /** The network sandbox. */
+    /**
+     * The network sandbox of namespace mode.
+     *
+     * @throws IllegalStateException in loopback mode, which has no sandbox
+     */
     public NetworkSandbox sandbox() {
-        return sandbox;
+        if (network instanceof NetworkSandbox sb) {
+            return sb;
+        }
+        throw new IllegalStateException("the federation runs in loopback mode: there is no network sandbox");
+    }
+
+    /** The federation's network, either mode. */
+    public FederationNetwork network() {
+        return network;
+    }
+
+    /** {@link NetworkMode#NETNS} or {@link NetworkMode#LOOPBACK}. */
+    public NetworkMode networkMode() {
+        return network.mode();
     }
 
     /** The PKI. */
@@ -283,7 +328,8 @@ public final class LocalFederation implements Federation {
         pods.close();
         gateways.values().forEach(GatewayProcess::close);
         clusters.values().forEach(SimulatedCluster::close);
-        sandbox.close();
+        network.close();
+        ChildProcess.runFlags(List.of());
         LOG.info("local federation stopped [{}]", topology.name());
     }
 
@@ -310,6 +356,6 @@ public final class LocalFederation implements Federation {
 
     /** A pod's network in the sandbox. */
     PodNetwork addPodNetwork(String cluster, String podName) {
-        return sandbox.addPod(cluster, cluster(cluster).spec().network(), podName);
+        return network.addPod(cluster, cluster(cluster).spec().network(), podName);
     }
 }

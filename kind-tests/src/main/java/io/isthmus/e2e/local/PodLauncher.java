@@ -105,7 +105,7 @@ final class PodLauncher implements AutoCloseable {
         // The primary's east-west gateway passes connections whose SNI is the controller's name
         // (the proxies' default server name) on to its controller.
         ClusterSpec primary = federation.cluster(c.controlPlane()).spec();
-        String gw = federation.sandbox().plan().network(primary.network()).gatewayPublicAddress();
+        String gw = federation.network().gatewayPublicAddress(primary.network());
         return new String[] {gw, Integer.toString(WellKnownPorts.EAST_WEST_PASSTHROUGH)};
     }
 
@@ -157,14 +157,30 @@ final class PodLauncher implements AutoCloseable {
         Bootstrap b = new Bootstrap(ProxyMetadata.TYPE_SIDECAR, podName, s.namespace(), net.address(), s.name(),
                 w.cluster(), cluster.spec().network(), node.region(), node.zone(), node.subzone(), s.serviceAccount(),
                 labels, ports, xds[0], Integer.parseInt(xds[1]));
+        List<String> jvmOptions = List.of();
+        if (!net.isolated()) {
+            // Loopback mode: the pod's three addresses replace its namespace's eth0, 127.0.0.1 and
+            // 127.0.0.2; its JVM resolves mesh names from its own hosts file (no resolv.conf of its own).
+            args.addAll(List.of("--app-address", net.appAddress(), "--control-address", net.address()));
+            b = b.withMetadata(Map.of(ProxyMetadata.OUTBOUND_ADDRESS, net.outboundAddress(),
+                    ProxyMetadata.APP_ADDRESS, net.appAddress()));
+            Path hosts = PodHosts.write(options.workDir().resolve("pods").resolve(w.cluster() + "-" + podName),
+                    federation.topology(), s.namespace(), net.outboundAddress());
+            jvmOptions = List.of("-D" + PodHosts.PROPERTY + "=" + hosts.toAbsolutePath());
+        }
         args.add("--");
         args.addAll(proxyFiles(w.cluster() + "-" + podName, b, s.namespace(), s.serviceAccount()));
-        args.addAll(List.of("--dns-address", "127.0.0.1:53"));
+        if (net.isolated()) {
+            args.addAll(List.of("--dns-address", "127.0.0.1:53"));
+        } else {
+            args.addAll(List.of("--dns-address", net.address() + ":" + PodHosts.LOOPBACK_DNS_PORT,
+                    "--admin-address", net.address(), "--health-address", net.address()));
+        }
         if (!options.proxyCertTtl().isZero()) {
             args.addAll(List.of("--cert-ttl", options.proxyCertTtl().toSeconds() + "s"));
         }
-        ChildProcess p = ChildProcess.startJava(w.cluster() + "-" + podName, net.execPrefix(), "128m", LocalFederation.podMain(),
-                args, options.workDir().resolve("logs"));
+        ChildProcess p = ChildProcess.startJava(w.cluster() + "-" + podName, net.execPrefix(), jvmOptions, "128m",
+                LocalFederation.podMain(), args, options.workDir().resolve("logs"));
         processes.add(p);
         PodHandle handle = new PodHandle(rec, p);
         cluster.podStarting(handle);
@@ -180,12 +196,18 @@ final class PodLauncher implements AutoCloseable {
             if (!pod.healthy()) {
                 return false;
             }
-            return pod.call("http://127.0.0.1:" + WellKnownPorts.HEALTH + "/healthz/ready").status() == 200;
+            return pod.call("http://" + healthHost(pod) + ":" + WellKnownPorts.HEALTH + "/healthz/ready").status() == 200;
         }, () -> "log " + pod.process().log() + ":\n" + pod.process().tail(40));
         ServiceSpec s = federation.topology().service(pod.record().service()).orElseThrow();
         PodHandle ready = federation.cluster(pod.record().cluster()).podReady(pod, s);
         watched.add(ready);
         return ready;
+    }
+
+    /** Where a pod's sidecar answers readiness: 127.0.0.1 inside its namespace, its pod IP in loopback mode. */
+    private String healthHost(PodHandle pod) {
+        PodNetwork net = networks.get(pod.record().cluster() + "/" + pod.name());
+        return net == null || net.isolated() ? "127.0.0.1" : net.address();
     }
 
     /** Kills a pod's JVM; its endpoint and Pod object go after {@code endpointDelay}, then its namespace. */
@@ -198,7 +220,7 @@ final class PodLauncher implements AutoCloseable {
             federation.cluster(pod.record().cluster()).podGone(pod, s);
             PodNetwork net = networks.remove(pod.record().cluster() + "/" + pod.name());
             if (net != null) {
-                federation.sandbox().remove(net);
+                federation.network().remove(net);
             }
             LOG.info("pod gone [{}] endpoint removed", pod);
         };

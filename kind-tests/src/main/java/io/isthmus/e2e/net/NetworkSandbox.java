@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * One sandbox runs on a machine at a time (a lock file); at open it removes every
  * {@code isthmus-*} namespace of an earlier run, killing what still runs inside.
  */
-public final class NetworkSandbox implements AutoCloseable {
+public final class NetworkSandbox implements FederationNetwork {
     /** Prefix of every namespace the local federation makes. */
     public static final String PREFIX = "isthmus-";
     private static final Logger LOG = LoggerFactory.getLogger(NetworkSandbox.class);
@@ -161,11 +161,33 @@ public final class NetworkSandbox implements AutoCloseable {
         Ip.ip("link", "set", name, "up");
     }
 
+    @Override
+    public NetworkMode mode() {
+        return NetworkMode.NETNS;
+    }
+
+    @Override
+    public String nodeAddress(String cluster) {
+        return plan.nodeAddress(cluster);
+    }
+
+    @Override
+    public String gatewayPublicAddress(String network) {
+        return plan.network(network).gatewayPublicAddress();
+    }
+
+    @Override
+    public String describe() {
+        return "network namespaces: bridges " + plan.networks().stream().map(n -> n.bridge() + "=" + n.subnet()).toList()
+                + " + public " + AddressPlan.PUBLIC_SUBNET;
+    }
+
     /**
      * A namespace and veth for a pod of {@code cluster} on {@code network}: address from the
      * plan, {@code lo} up, routes to its own network and to the public network only, and a
      * {@code resolv.conf} that sends DNS to the pod's own {@code 127.0.0.1} (the sidecar).
      */
+    @Override
     public PodNetwork addPod(String cluster, String network, String podName) {
         AddressPlan.NetworkAddresses na = plan.network(network);
         String ip = plan.nextPodAddress(cluster, network);
@@ -196,6 +218,7 @@ public final class NetworkSandbox implements AutoCloseable {
      * public network, and routes to the other networks through the outer namespace (replies to
      * callers from other networks).
      */
+    @Override
     public PodNetwork addGateway(String network) {
         AddressPlan.NetworkAddresses na = plan.network(network);
         String ns = PREFIX + "gw-" + network;
@@ -302,6 +325,7 @@ public final class NetworkSandbox implements AutoCloseable {
     }
 
     /** Removes one pod's namespace (and with it its veth). */
+    @Override
     public void remove(PodNetwork pod) {
         made.remove(pod);
         removeNamespace(pod.netns());

@@ -4,6 +4,7 @@ import io.isthmus.e2e.local.FederationOptions;
 import io.isthmus.e2e.local.LocalFederation;
 import io.isthmus.e2e.net.Ip;
 import io.isthmus.e2e.net.Isolation;
+import io.isthmus.e2e.net.NetworkMode;
 import io.isthmus.e2e.topology.TopologyLoader;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -39,19 +40,33 @@ public final class SharedFederation implements AutoCloseable, ExtensionContext.S
 
     /** The shared federation of {@code topologyFile}, started on first use; aborts (skips) when this machine cannot run it. */
     public static LocalFederation get(ExtensionContext context, String topologyFile) {
-        assumeCanRun();
+        return get(context, topologyFile, NetworkMode.NETNS);
+    }
+
+    /**
+     * The shared federation of {@code topologyFile} in {@code mode}, started on first use; aborts
+     * (skips) when this machine cannot run it (loopback mode runs anywhere, namespaces need root).
+     */
+    public static LocalFederation get(ExtensionContext context, String topologyFile, NetworkMode mode) {
+        if (mode == NetworkMode.LOOPBACK) {
+            assumeLocalTarget();
+        } else {
+            assumeCanRun();
+        }
+        // one federation per topology and mode; the namespace mode keeps the file name as its key
+        String key = mode == NetworkMode.LOOPBACK ? topologyFile + "#loopback" : topologyFile;
         ExtensionContext.Store store = context.getRoot().getStore(ExtensionContext.Namespace.create(SharedFederation.class));
         synchronized (SharedFederation.class) {
             // One federation runs on a machine at a time: a class asking for another topology
             // stops the previous one (classes are ordered so that each topology's run together).
-            if (current != null && !current.topologyFile.equals(topologyFile)) {
+            if (current != null && !current.topologyFile.equals(key)) {
                 current.close();
                 store.remove(current.topologyFile);
                 current = null;
             }
-            SharedFederation shared = store.getOrComputeIfAbsent(topologyFile, k -> new SharedFederation(k, LocalFederation.start(
-                    TopologyLoader.load(topologies().resolve(k)),
-                    new FederationOptions(workDir(), Duration.ofSeconds(180), line -> { }, CERT_TTL))), SharedFederation.class);
+            SharedFederation shared = store.getOrComputeIfAbsent(key, k -> new SharedFederation(k, LocalFederation.start(
+                    TopologyLoader.load(topologies().resolve(topologyFile)),
+                    new FederationOptions(workDir(), Duration.ofSeconds(180), line -> { }, CERT_TTL, mode))), SharedFederation.class);
             current = shared;
             return shared.federation;
         }
@@ -59,12 +74,17 @@ public final class SharedFederation implements AutoCloseable, ExtensionContext.S
 
     /** Aborts the calling test (not a failure) unless network namespaces can be made here. */
     public static void assumeCanRun() {
-        Assumptions.assumeFalse("kind".equals(System.getProperty("isthmus.e2e.target")),
-                "target kind: the scenario driver for real clusters (exec into pods instead of the local control port) is not written yet");
+        assumeLocalTarget();
         Assumptions.assumeTrue(Ip.netnsAvailable(),
                 "the local federation needs root and 'ip netns' (CI runs as root); not available here");
         Assumptions.assumeTrue(System.getenv(Isolation.OUTER_NETNS_ENV) != null,
                 "the test JVM is not inside an isolated network namespace (run through failsafe: kind-tests/netns-jdk/bin/java)");
+    }
+
+    /** Aborts the calling test unless the scenarios target the local federation (not kind). */
+    public static void assumeLocalTarget() {
+        Assumptions.assumeFalse("kind".equals(System.getProperty("isthmus.e2e.target")),
+                "target kind: this drives the local federation itself, not kind clusters");
     }
 
     /** {@code topology-configs/}. */
