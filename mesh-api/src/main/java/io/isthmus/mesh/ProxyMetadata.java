@@ -35,6 +35,12 @@ public final class ProxyMetadata {
      * pod has no network namespace of its own; absent = {@code 127.0.0.1}.
      */
     public static final String APP_ADDRESS = "ISTHMUS_APP_ADDRESS";
+    /**
+     * How the pod's traffic reaches the sidecar (Istio's key): {@code TPROXY} (transparent capture by
+     * {@code isthmus iptables}: the controller sends virtualOutbound/virtualInbound); absent or
+     * {@code NONE}: explicit outbound listeners on {@link XdsNames#OUTBOUND_BIND_ADDRESS}.
+     */
+    public static final String INTERCEPTION_MODE = "INTERCEPTION_MODE";
     /** Set to {@code grpc} by a proxyless gRPC client to ask for gRPC-shaped resources (Istio's convention). */
     public static final String GENERATOR = "GENERATOR";
 

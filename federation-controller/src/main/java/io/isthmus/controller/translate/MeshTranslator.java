@@ -117,7 +117,11 @@ public final class MeshTranslator {
         boolean rebound = !view.outboundAddress().isEmpty()
                 && ListenerTranslator.rebindOutbound(b.listeners, view.outboundBindAddress());
         inbound(view, b);
-        if (!rebound && b.listeners.size() == outbound.listeners().size() && b.clusters.size() == outbound.clusters().size()) {
+        boolean captured = view.interceptionMode() == ProxyView.InterceptionMode.TPROXY;
+        if (captured) {
+            CaptureListeners.apply(b.listeners, b.clusters);
+        }
+        if (!rebound && !captured && b.listeners.size() == outbound.listeners().size() && b.clusters.size() == outbound.clusters().size()) {
             return outbound;
         }
         return new ProxyResources(b.listeners, outbound.routes(), b.clusters, outbound.endpoints(), outbound.secrets());

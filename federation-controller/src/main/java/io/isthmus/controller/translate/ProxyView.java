@@ -40,6 +40,7 @@ import java.util.TreeSet;
  *     ({@link ProxyMetadata#OUTBOUND_ADDRESS}); empty = {@link io.isthmus.mesh.XdsNames#OUTBOUND_BIND_ADDRESS}
  * @param appAddress where the pod's app listens, the inbound clusters' endpoint
  *     ({@link ProxyMetadata#APP_ADDRESS}); empty = {@code 127.0.0.1}
+ * @param interceptionMode how the pod's traffic reaches the sidecar ({@link ProxyMetadata#INTERCEPTION_MODE})
  */
 public record ProxyView(
         String nodeId,
@@ -57,7 +58,21 @@ public record ProxyView(
         Map<Integer, String> declaredPorts,
         String peerIdentity,
         String outboundAddress,
-        String appAddress) {
+        String appAddress,
+        InterceptionMode interceptionMode) {
+
+    /** How a pod's traffic reaches its sidecar (Istio's {@code INTERCEPTION_MODE}). */
+    public enum InterceptionMode {
+        /** No capture: the app calls the outbound listeners the DNS proxy points it at (the default). */
+        NONE,
+        /** TPROXY capture: virtualOutbound (15001) and virtualInbound (15006) take every connection. */
+        TPROXY;
+
+        /** {@code TPROXY} (any case) is TPROXY; anything else, including REDIRECT, is NONE. */
+        static InterceptionMode parse(String s) {
+            return "TPROXY".equalsIgnoreCase(s.trim()) ? TPROXY : NONE;
+        }
+    }
 
     /** The kind of proxy, the first field of Istio's node id. */
     public enum ProxyType {
@@ -95,12 +110,13 @@ public record ProxyView(
         Objects.requireNonNull(peerIdentity, "peerIdentity");
         Objects.requireNonNull(outboundAddress, "outboundAddress");
         Objects.requireNonNull(appAddress, "appAddress");
+        Objects.requireNonNull(interceptionMode, "interceptionMode");
     }
 
     /** This view with the identity the proxy proved on its connection. */
     public ProxyView withPeerIdentity(String spiffeId) {
         return new ProxyView(nodeId, type, generator, clusterId, network, locality, namespace, serviceAccount, podName,
-                ips, labels, requestedNetworks, declaredPorts, spiffeId, outboundAddress, appAddress);
+                ips, labels, requestedNetworks, declaredPorts, spiffeId, outboundAddress, appAddress, interceptionMode);
     }
 
     /** The namespace of {@link #peerIdentity()} ({@code spiffe://<td>/ns/<ns>/sa/<sa>}), empty when none. */
@@ -176,7 +192,8 @@ public record ProxyView(
                 declaredPorts(id, string(md, ProxyMetadata.SERVICE_PORTS)),
                 "",
                 ipLiteral(id, md, ProxyMetadata.OUTBOUND_ADDRESS),
-                ipLiteral(id, md, ProxyMetadata.APP_ADDRESS));
+                ipLiteral(id, md, ProxyMetadata.APP_ADDRESS),
+                InterceptionMode.parse(string(md, ProxyMetadata.INTERCEPTION_MODE)));
     }
 
     /** The bind address of outbound listeners: {@link #outboundAddress()} or the default {@code 127.0.0.2}. */
