@@ -11,8 +11,12 @@
 # proxy process's CPU (user + system, all threads, from /proc) per connection made.
 #
 # Usage: bench/gateway.sh [--seconds S] [--rounds R] [--streams N] [--workers N] [--warmup W] [--baseline REV]
+#                         [--modes AUTO,SPLICE,COPY] [--paths REGEX] [--gateway-jvm-args "ARGS"]
 #        (defaults: 5 s, 3 rounds alternating over the paths, medians; 4 streams, 16 workers; 30 s warm-up
-#        per path; --baseline also runs the gateway as of git revision REV, auto relay, for a before/after)
+#        per path; --baseline also runs the gateway as of git revision REV, auto relay, for a before/after;
+#        --modes: this build's relay modes to run; --paths: only the paths whose name matches, e.g.
+#        'HAProxy 2.6 \(tcp, req.ssl_sni\)|Isthmus.*auto.*' for a quicker A/B; --gateway-jvm-args: extra
+#        options of the gateway JVMs, {mode} replaced by the path's mode, e.g. for a JFR file per path)
 # Needs: a JDK 17+, Maven, haproxy (apt-get install haproxy). Not part of the test suite.
 set -euo pipefail
 
@@ -22,6 +26,9 @@ STREAMS=4
 WORKERS=16
 WARMUP=30
 BASELINE=""
+MODES="AUTO,SPLICE,COPY"
+PATHS=""
+GW_JVM_ARGS=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECS="$2"; shift 2 ;;
@@ -30,7 +37,10 @@ while [[ $# -gt 0 ]]; do
     --workers) WORKERS="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
     --baseline) BASELINE="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --modes) MODES="$2"; shift 2 ;;
+    --paths) PATHS="$2"; shift 2 ;;
+    --gateway-jvm-args) GW_JVM_ARGS="$2"; shift 2 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -50,7 +60,7 @@ mvn_q -pl east-west-gateway dependency:build-classpath -Dmdep.includeScope=test 
 cp -r east-west-gateway/target/classes "$WORK/classes"
 cp -r east-west-gateway/target/test-classes "$WORK/test-classes"
 CP="$WORK/test-classes:$WORK/classes:$(cat "$WORK/cp.txt")"
-PROPS=()
+PROPS=("-Dbench.modes=$MODES" "-Dbench.paths=$PATHS" "-Dbench.gatewayJvmArgs=$GW_JVM_ARGS" "-Dbench.rounds=true")
 if [[ -n "$BASELINE" ]]; then
   echo "compiling east-west-gateway as of ${BASELINE}..." >&2
   mkdir -p "$WORK/baseline/src" "$WORK/baseline/classes"

@@ -8,10 +8,10 @@ import io.isthmus.gateway.route.RouteDecision;
 import io.isthmus.mesh.sni.ClientHelloParser;
 import io.isthmus.mesh.sni.HelloResult;
 import io.isthmus.gateway.telemetry.GatewayMetrics.ServiceMeters;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -144,21 +144,23 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         }
         GatewayEndpoint endpoint = order.get(attempt);
         PassthroughOptions o = context.options();
-        Bootstrap b = new Bootstrap()
-                .group(ctx.channel().eventLoop())
-                .channel(context.transport().socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, o.connectTimeout().toMillis()))
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                // TCP_NODELAY: Netty sets it on every new socket; setting it again costs a system call.
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, PassthroughServer.waterMark(o))
-                .handler(new ChannelInboundHandlerAdapter());
-        ChannelFuture f = b.connect(endpoint.address());
+        // The socket is made and registered by hand rather than by a Bootstrap per connection (its option
+        // map, reflective factory and resolver lookup). Auto-read off until the relay starts; TCP_NODELAY
+        // is on already (Netty sets it on every new socket; setting it again costs a system call).
+        Channel upstream = context.transport().newSocketChannel(endpoint.address().getAddress());
+        ChannelConfig config = upstream.config();
+        config.setConnectTimeoutMillis((int) Math.min(Integer.MAX_VALUE, o.connectTimeout().toMillis()));
+        config.setAutoRead(false);
+        config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        config.setWriteBufferWaterMark(context.writeBufferWaterMark());
+        ChannelFuture registered = ctx.channel().eventLoop().register(upstream);
+        ChannelFuture f = registered.isDone() && !registered.isSuccess() ? registered : upstream.connect(endpoint.address());
         f.addListener(done -> {
             if (done.isSuccess()) {
                 context.selector().outliers().connectSucceeded(endpoint.address());
-                relay(ctx, pass, endpoint, f.channel());
+                relay(ctx, pass, endpoint, upstream);
             } else {
+                upstream.close();
                 context.selector().outliers().connectFailed(endpoint.address());
                 context.metrics().service(pass.destinationService()).connectFailures().increment();
                 LOG.info("endpoint refused connection [{} {}] from {}: {}, ejected", pass.clusterName(), endpoint, peer(ctx.channel()),

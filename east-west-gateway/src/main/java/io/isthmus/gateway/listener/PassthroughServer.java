@@ -84,7 +84,7 @@ public final class PassthroughServer implements AutoCloseable {
         Admission admission = new Admission(options.maxConnections(), options.connectionsPerSecondPerSource(),
                 options.burstPerSource(), System::nanoTime);
         PassthroughContext context = new PassthroughContext(options, router, selector, metrics, admission, transport, spliceAfter,
-                Objects.requireNonNull(routesReady, "routesReady"));
+                Objects.requireNonNull(routesReady, "routesReady"), waterMark(options));
         int loops = options.ioThreads() > 0 ? options.ioThreads() : Runtime.getRuntime().availableProcessors();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(loops, new DefaultThreadFactory("gateway-io", true),
                 transport.ioHandlerFactory());

@@ -8,14 +8,17 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.unix.Socket;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.micrometer.core.instrument.Counter;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -200,6 +203,27 @@ public final class Relay {
         });
     }
 
+    /**
+     * Sends a FIN on {@code ch}. An epoll socket is shut down on its descriptor: Netty's
+     * {@code shutdownOutput()} builds an exception with a stack trace on every call (to fail writes
+     * still queued; here nothing is, the caller waited for the flush). Nothing is written to the channel
+     * afterwards; a failure means the peer is gone, which its own close event reports.
+     */
+    private static void shutdownOutput(Channel ch) {
+        if (!ch.isActive()) {
+            return;
+        }
+        if (ch instanceof AbstractEpollStreamChannel epoll && epoll.fd() instanceof Socket socket) {
+            try {
+                socket.shutdown(false, true);
+            } catch (IOException | RuntimeException e) {
+                LOG.trace("shutdown of the output failed: {}", e.toString());
+            }
+        } else if (ch instanceof DuplexChannel d) {
+            d.shutdownOutput();
+        }
+    }
+
     /** The handler on one side: forwards what it reads to the other side. */
     private final class Side extends ChannelInboundHandlerAdapter {
         private final Channel peer;
@@ -245,7 +269,7 @@ public final class Relay {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (ctx.channel().isWritable()) {
+            if (ctx.channel().isWritable() && !(downstreamSide ? upstreamInputDone : downstreamInputDone)) {
                 peer.config().setAutoRead(true);
             }
             ctx.fireChannelWritabilityChanged();
@@ -254,13 +278,17 @@ public final class Relay {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof ChannelInputShutdownEvent) {
-                // Half-close: pass the FIN on once everything before it is written.
-                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-                    if (peer instanceof DuplexChannel d && peer.isActive()) {
-                        d.shutdownOutput();
-                    }
-                });
+                // Nothing more to read here: stop asking epoll, which would otherwise keep reporting the
+                // end of stream (level-triggered) until Netty drops the socket from its set itself.
+                ctx.channel().config().setAutoRead(false);
                 inputDone(downstreamSide);
+                if (!closed) {
+                    // Half-close: pass the FIN on once everything before it is written. The peer's own end of
+                    // stream then ends the connection: Netty closes that channel at once instead of shutting its
+                    // input down (a system call that fails on a socket the other end has closed already).
+                    peer.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+                    peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> shutdownOutput(peer));
+                }
             } else if (evt instanceof IdleStateEvent && !spliceActive(ctx.channel())) {
                 LOG.debug("relay idle {} for {} ms", label, idleMillis);
                 close();
