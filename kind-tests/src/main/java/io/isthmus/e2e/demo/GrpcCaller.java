@@ -162,20 +162,26 @@ public final class GrpcCaller implements AutoCloseable {
             public void onClose(Status status, Metadata trailers) {
                 Map<String, String> t = new LinkedHashMap<>();
                 for (String k : trailers.keys()) {
-                    if (!k.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
-                        String v = trailers.get(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER));
-                        if (v != null) {
-                            t.put(k, v);
+                    // a made-up status from a non-gRPC answer (a proxy's 503) carries its headers, :status included
+                    if (!k.endsWith(Metadata.BINARY_HEADER_SUFFIX) && !k.startsWith(":")) {
+                        try {
+                            String v = trailers.get(Metadata.Key.of(k, Metadata.ASCII_STRING_MARSHALLER));
+                            if (v != null) {
+                                t.put(k, v);
+                            }
+                        } catch (IllegalArgumentException e) {
+                            t.put(k, "?"); // a name grpc-java refuses as a key; its presence is what counts
                         }
                     }
                 }
+                boolean answered = headers[0] || !trailers.keys().isEmpty();
                 String msg = status.getDescription() != null ? status.getDescription()
                         : status.getCause() != null ? status.getCause().toString() : "";
                 List<HelloReply> copy;
                 synchronized (replies) {
                     copy = List.copyOf(replies);
                 }
-                done.complete(new Result(status.getCode().value(), msg, headers[0] || !t.isEmpty(), copy, t,
+                done.complete(new Result(status.getCode().value(), msg, answered, copy, t,
                         (System.nanoTime() - start) / 1000));
             }
         }, new Metadata());
