@@ -1,42 +1,62 @@
 #!/usr/bin/env bash
 # Sidecar data path: client -> sidecar -> mTLS -> sidecar -> server, beside the same path through two
 # HAProxy 2.6 instances doing mTLS between them, and beside no proxy at all. 1 KiB responses,
-# HTTP/1.1 keep-alive. Measures added latency p50/p90/p99 at a fixed 1,000 requests/s (open loop,
-# latency from the scheduled send time), max requests/s (closed loop), CPU seconds per 1,000
-# requests and RSS per proxy process; the client-side Isthmus sidecar has 100 clusters configured.
-# The Isthmus pair runs three times, side by side: with the JVM options the proxy ships with
-# (sidecar/src/main/resources/io/isthmus/sidecar/jvm.options, what `isthmus proxy` runs with), with
-# the options and Vert.x defaults proxies ran with before (PREVIOUS_OPTS below), for a before/after,
-# and with the shipped options limited to the C1 compiler (less memory, more CPU).
-# Everything runs on loopback on this machine; load generator, app and proxies share its cores.
-# Prints a markdown section and replaces the "## sidecar" section of bench/RESULTS.md.
+# HTTP/1.1 keep-alive. Measures added latency p50/p90/p99 at a fixed 1,000 requests/s, max requests/s,
+# CPU seconds per 1,000 requests and RSS per proxy process; the client-side Isthmus sidecar has 100
+# clusters configured. The Isthmus pair runs three times, side by side: with the JVM options the proxy
+# ships with (sidecar/src/main/resources/io/isthmus/sidecar/jvm.options, what `isthmus proxy` runs
+# with), with the options and Vert.x defaults proxies ran with before (PREVIOUS_OPTS below), for a
+# before/after, and with the shipped options limited to the C1 compiler (less memory, more CPU).
+# Load: h2load (nghttp2) --h1 --rps, open loop at a fixed total rate spread over its clients, for the
+# latency percentiles, computed from its per-request --log-file (checked against the min/max/mean h2load
+# prints itself); wrk, closed loop, for max requests/s. BenchLoad (sidecar test classes) is only the
+# app answering 1 KiB: h2load and wrk cover all the load.
+# Everything runs on loopback on this machine; load generators, app and proxies share its cores.
+# Prints a markdown section and replaces the "## sidecar" section of bench/RESULTS.md (unless --print-only).
 #
-# Usage: bench/sidecar.sh [--seconds S] [--connections N] [--nmt]   (defaults: 10 s per run, 32 connections)
+# Usage: bench/sidecar.sh [--seconds S] [--warmup S] [--connections N] [--rate R] [--nmt] [--print-only]
+#   defaults: 10 s per measurement, 15 s wrk warm-up per path, 32 wrk connections, a fixed rate of 1,000 req/s
+#   (R/10 h2load clients of 10 req/s each: h2load's --rps timer ticks at most every 100 ms, so at 10 req/s a
+#   client sends one request per tick instead of a burst; their connections open 1000/R ms apart, so the
+#   ticks interleave into one request every 1000/R ms)
 #   --nmt: run the Isthmus proxies with -XX:NativeMemoryTracking=summary and add where the client-side
 #          sidecar's memory goes (heap, metaspace, code...) to the section; NMT itself costs ~3-4 MB RSS.
-# Needs: a JDK 17+, Maven, haproxy (installed with apt-get when missing, if possible). Not a test.
+#   --print-only: print the section, leave bench/RESULTS.md alone (trial runs).
+# Needs: a JDK 17+, Maven, haproxy, wrk and h2load (installed with apt-get when missing, if possible). Not a test.
 set -euo pipefail
 
 SECS=10
+WARMUP=15
 NMT=()
 CONNS=32
+RATE=1000
+WRITE=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECS="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
     --connections) CONNS="$2"; shift 2 ;;
+    --rate) RATE="$2"; shift 2 ;;
     --nmt) NMT=(-XX:NativeMemoryTracking=summary); shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --print-only) WRITE=0; shift ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
+(( RATE >= 10 && RATE % 10 == 0 )) || { echo "--rate must be a multiple of 10" >&2; exit 2; }
+PER_CLIENT=10
+RATE_CLIENTS=$((RATE / PER_CLIENT))
+STAGGER_MS=$(( RATE >= 1000 ? 1 : 1000 / RATE ))
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
-if ! command -v haproxy >/dev/null; then
-  (timeout 120 apt-get install -y haproxy >/dev/null 2>&1) || true
-fi
-HAPROXY="$(command -v haproxy || true)"
-[[ -n "$HAPROXY" ]] || { echo "haproxy is required (apt-get install haproxy)" >&2; exit 1; }
+for pkg in haproxy:haproxy wrk:wrk h2load:nghttp2-client; do
+  if ! command -v "${pkg%%:*}" >/dev/null; then
+    (timeout 300 apt-get install -y "${pkg#*:}" >/dev/null 2>&1) || true
+  fi
+  command -v "${pkg%%:*}" >/dev/null || { echo "${pkg%%:*} is required (apt-get install ${pkg#*:})" >&2; exit 1; }
+done
+HAPROXY="$(command -v haproxy)"
 WORK="$(mktemp -d)"
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
@@ -62,7 +82,7 @@ JAVA_PROXY=(java "${SHIPPED_OPTS[@]}" "${PROXY_COMMON[@]}")
 JAVA_PROXY_PREV=(java "${PREVIOUS_OPTS[@]}" "${PROXY_COMMON[@]}")
 # The shipped options limited to C1: the memory-for-CPU trade the options file describes.
 JAVA_PROXY_C2=(java "${SHIPPED_OPTS[@]}" -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m "${PROXY_COMMON[@]}")
-JAVA_LOAD=(java -Xmx512m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
+JAVA_LOAD=(java -Xmx256m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 
 APP=18080; IST_OUT=18081; IST_IN=18443; HA_OUT=18082; HA_IN=18444; PREV_OUT=18083; PREV_IN=18445; C2_OUT=18084; C2_IN=18446
 AUTH="reviews.default.svc.cluster.local:9080"
@@ -132,6 +152,7 @@ sleep 1
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 TCK="$(getconf CLK_TCK)"
+f() { echo "$1" | awk -v i="$2" '{print $i}'; }
 
 declare -A HOST PORT
 HOST[direct]=127.0.0.1; PORT[direct]=$APP
@@ -140,9 +161,53 @@ HOST[isthmus]=127.0.0.2; PORT[isthmus]=$IST_OUT
 HOST[previous]=127.0.0.2; PORT[previous]=$PREV_OUT
 HOST[c2]=127.0.0.2; PORT[c2]=$C2_OUT
 
-echo "warming up..." >&2
+# wrk, closed loop with CONNS connections on one thread: prints "requests/s errors".
+saturate() { # host port seconds
+  local out
+  out="$(wrk -t 1 -c "$CONNS" -d "${3}s" -H "Host: $AUTH" "http://$1:$2/bench" 2>&1)" || true
+  printf '%s\n' "$out" >>"$WORK/wrk.log"
+  awk '/^Requests\/sec:/ {rps = $2}
+       /Non-2xx or 3xx responses:/ {e += $NF}
+       /Socket errors:/ {gsub(",", ""); e += $4 + $6 + $8 + $10}
+       END {printf "%.0f %d\n", rps, e}' <<<"$out"
+}
+# h2load's "time for request" min/max/mean as microseconds, e.g. "312 41234 701".
+h2_request_times() {
+  awk '/^time for request:/ {
+         for (i = 4; i <= 6; i++) { v = $i; u = v; sub(/[a-z]+$/, "", v); sub(/^[0-9.]+/, "", u)
+           printf "%.0f ", (u == "s" ? v * 1e6 : u == "ms" ? v * 1e3 : v) }
+         print "" }' <<<"$1"
+}
+# h2load open loop at RATE requests/s in total (RATE_CLIENTS clients of PER_CLIENT requests/s each,
+# connections opened STAGGER_MS apart), RATE x seconds requests, HTTP/1.1 keep-alive: prints
+# "p50 p90 p99 errors done achieved-req/s" (ms) from the per-request log, whose third column is the time
+# from a request's start to the end of its response (microseconds).
+fixed_rate() { # name host port seconds
+  local log="$WORK/h2load-$1.tsv" out h2 mine
+  out="$(timeout $(($4 * 10 + 60)) h2load --h1 -t 1 -c "$RATE_CLIENTS" --rps "$PER_CLIENT" -r 1 --rate-period "${STAGGER_MS}ms" \
+    -n $((RATE * $4)) -H ":authority: $AUTH" --log-file="$log" "http://$2:$3/bench" 2>&1)" || true
+  printf '%s\n' "$out" >"$WORK/h2load-$1.out"
+  [[ -s "$log" ]] || { echo "h2load wrote no log for $1:" >&2; printf '%s\n' "$out" >&2; echo "- - - - 0 -"; return; }
+  # The log must be what h2load itself summarizes: same count of requests done, same min/max/mean.
+  h2="$(h2_request_times "$out")"
+  mine="$(awk -F'\t' 'NR == 1 || $3 < mn {mn = $3} $3 > mx {mx = $3} {s += $3} END {printf "%.0f %.0f %.0f ", mn, mx, s / NR}' "$log")"
+  awk -v a="$h2" -v b="$mine" -v done="$(awk '/^requests:/ {print $6}' <<<"$out")" -v n="$(wc -l <"$log")" -v p="$1" 'BEGIN {
+    split(a, x, " "); split(b, y, " ")
+    for (i = 1; i <= 3; i++) if (x[i] - y[i] > 0.02 * x[i] + 10 || y[i] - x[i] > 0.02 * x[i] + 10) bad = 1
+    if (done != n) bad = 1
+    if (bad) printf "warning: %s: h2load log (%d requests, min/max/mean us %s) differs from its summary (%s done, %s)\n", p, n, b, done, a > "/dev/stderr"
+    else printf "%s: h2load log agrees with its summary (%d requests, min/max/mean us %s)\n", p, n, b > "/dev/stderr" }'
+  sort -t$'\t' -k3,3n "$log" | awk -F'\t' -v failed="$(awk '/^requests:/ {print $10}' <<<"$out")" \
+    -v achieved="$(awk '/^finished in/ {print $4}' <<<"$out")" '
+    function rank(q,   r) { r = int(q * NR); if (r < q * NR) r++; return r < 1 ? 1 : r }
+    {v[NR] = $3} $2 !~ /^2/ {bad++}
+    END {printf "%.3f %.3f %.3f %d %d %.0f\n", v[rank(0.50)] / 1000, v[rank(0.90)] / 1000, v[rank(0.99)] / 1000,
+         bad + failed, NR, achieved}'
+}
+
+echo "warming up (${WARMUP} s per path at saturation)..." >&2
 for p in direct haproxy previous isthmus c2; do
-  "${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad max "${HOST[$p]}" "${PORT[$p]}" "$AUTH" "$CONNS" 15 >/dev/null
+  saturate "${HOST[$p]}" "${PORT[$p]}" "$WARMUP" >/dev/null
 done
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -152,21 +217,20 @@ for p in direct haproxy previous isthmus c2; do
     previous) P1=$PCLI_PID; P2=$PSRV_PID ;; c2) P1=$C2CLI_PID; P2=$C2SRV_PID ;; *) P1=""; P2="" ;; esac
   # Saturation first: it tells how much headroom this path has right now on this shared machine, and an open
   # loop at 1,000/s on a path whose capacity is near 1,000/s measures queueing, not the proxy's added latency.
-  echo "measuring $p at saturation for ${SECS}s..." >&2
-  MAX[$p]="$("${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad max "${HOST[$p]}" "${PORT[$p]}" "$AUTH" "$CONNS" "$SECS")"
+  echo "measuring $p at saturation for ${SECS}s (wrk)..." >&2
+  MAX[$p]="$(saturate "${HOST[$p]}" "${PORT[$p]}" "$SECS")"
   [[ -n "$P1" ]] && { A1=$(cpu_ticks "$P1"); A2=$(cpu_ticks "$P2"); }
-  echo "measuring $p at 1000 rps for ${SECS}s..." >&2
-  LAT[$p]="$("${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad rate "${HOST[$p]}" "${PORT[$p]}" "$AUTH" 1000 "$SECS")"
+  echo "measuring $p at ${RATE} rps for ${SECS}s (h2load)..." >&2
+  LAT[$p]="$(fixed_rate "$p" "${HOST[$p]}" "${PORT[$p]}" "$SECS")"
   if [[ -n "$P1" ]]; then
     B1=$(cpu_ticks "$P1"); B2=$(cpu_ticks "$P2")
-    N=$((1000 * (SECS + 2)))
-    CPU1[$p]="$(awk -v t=$((B1 - A1)) -v k="$TCK" -v n="$N" 'BEGIN {printf "%.3f", t / k / (n / 1000)}')"
-    CPU2[$p]="$(awk -v t=$((B2 - A2)) -v k="$TCK" -v n="$N" 'BEGIN {printf "%.3f", t / k / (n / 1000)}')"
+    N="$(f "${LAT[$p]}" 5)"
+    CPU1[$p]="$(awk -v t=$((B1 - A1)) -v k="$TCK" -v n="$N" 'BEGIN {if (n > 0) printf "%.3f", t / k / (n / 1000); else print "-"}')"
+    CPU2[$p]="$(awk -v t=$((B2 - A2)) -v k="$TCK" -v n="$N" 'BEGIN {if (n > 0) printf "%.3f", t / k / (n / 1000); else print "-"}')"
   fi
 done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-f() { echo "$1" | awk -v i="$2" '{print $i}'; }
 EVENT_LOOPS_NOTE="$(grep -o 'EVENT_LOOPS = [0-9]*' sidecar/src/main/java/io/isthmus/sidecar/Sidecar.java | awk '{print $3}') event loops"
 # Where a proxy's memory goes, from NMT (committed MB per category) and /proc (RSS): only with --nmt.
 nmt_rows() { # pid -> "heap metaspace cds code symbols threads compiler other nmt total rss"
@@ -191,10 +255,16 @@ nmt_section() {
   echo "| shipped | $(echo "$shipped" | tr ' ' '|' | sed 's/|/ | /g') |"
   echo "| shipped, C1 only | $(nmt_rows "$C2CLI_PID" | tr ' ' '|' | sed 's/|/ | /g') |"
 }
-util() { awk -v m="$(f "$1" 1)" 'BEGIN {if (m > 0) printf "%.0f %%", 100000 / m; else print "-"}'; }
+util() { awk -v m="$(f "$1" 1)" -v r="$RATE" 'BEGIN {if (m > 0) printf "%.0f %%", 100 * r / m; else print "-"}'; }
 add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.3f", a - b}'; }
 CPU="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 JAVA="$(java -version 2>&1 | head -1)"
+# Computed here: arithmetic and nested substitutions inside the here-document below trip bash's parser.
+PREV_OPTS_TEXT="${PREVIOUS_OPTS[*]:0:$((${#PREVIOUS_OPTS[@]} - 1))}"
+TOTAL_REQUESTS=$((RATE * SECS))
+CLIENT_PERIOD_MS=$((1000 / PER_CLIENT))
+H2LOAD_VERSION="$(h2load --version 2>&1 | head -1 | cut -d' ' -f2)"
+WRK_VERSION="$( (wrk -v 2>&1 || true) | head -1 | cut -d' ' -f1-2)"
 SECTION="$(cat <<OUT
 ## sidecar
 
@@ -202,16 +272,22 @@ SECTION="$(cat <<OUT
 one run: no proxy, two HAProxy 2.6 (1 thread each) doing mTLS (peer chain verified against the root both ways; HAProxy cannot match URI SANs), two Isthmus sidecars
 (separate JVMs, the client sidecar with 100 clusters configured; routes carry the mesh retry policy) three times: with the JVM options the proxy
 ships with (\`${OPTS_FILE}\`: ${SHIPPED_OPTS[*]}; ${EVENT_LOOPS_NOTE}) and, for comparison, with
-the previous ones (${PREVIOUS_OPTS[*]:0:$((${#PREVIOUS_OPTS[@]} - 1))}; Vert.x default of 2 event loops per core), and with the shipped ones limited to C1
-(-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m). Load generator: a Vert.x
-open-loop client at a fixed 1,000 requests/s (latency measured from the scheduled send time) and a closed loop
-with ${CONNS} connections for max requests/s (run first, so "1,000 / max" shows how close the fixed rate is to
-saturation at that moment: near 100 % the open loop measures queueing), ${SECS} s each after a 15 s warm-up per path at saturation (fresh JVMs need it for the JIT).
+the previous ones (${PREV_OPTS_TEXT}; Vert.x default of 2 event loops per core), and with the shipped ones limited to C1
+(-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m). Fixed rate: \`h2load --h1\` (${H2LOAD_VERSION}),
+open loop, ${TOTAL_REQUESTS} requests at ${RATE}/s in total from ${RATE_CLIENTS} keep-alive connections of \`--rps ${PER_CLIENT}\` each, opened
+${STAGGER_MS} ms apart so that their sends interleave (one request every ${STAGGER_MS} ms rather than bursts); latency percentiles
+from its per-request log (start of a request to the end of its response), which agrees with the min/max/mean
+h2load prints. A connection has one request in flight, so a response slower than ${CLIENT_PERIOD_MS} ms makes the next
+request of that connection late, and it is timed from when it was sent, not when it was due. Max requests/s:
+\`wrk\` (${WRK_VERSION}), closed loop, 1 thread, ${CONNS} connections, run first, so "${RATE} / max" shows how
+close the fixed rate is to saturation at that moment (near 100 % the open loop measures queueing). ${SECS} s each
+after a ${WARMUP} s wrk warm-up per path (fresh JVMs need it for the JIT). CPU per 1,000 requests: the proxies CPU
+time during the fixed-rate run over the requests h2load completed.
 
 Date: $(date -u +%Y-%m-%dT%H:%MZ). Machine: ${CPU}, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; ${JAVA}; $("$HAPROXY" -v | head -1 | cut -d' ' -f1-3).
 Load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares these cores).
 
-| path | p50 ms | p90 ms | p99 ms | added p50 / p90 / p99 ms | errors at 1,000/s | max req/s (measured just before) | 1,000 / max | CPU s per 1,000 req (client-side / server-side proxy) | RSS MB (client-side / server-side) |
+| path | p50 ms | p90 ms | p99 ms | added p50 / p90 / p99 ms | errors at ${RATE}/s | max req/s (measured just before) | ${RATE} / max | CPU s per 1,000 req (client-side / server-side proxy) | RSS MB (client-side / server-side) |
 |---|---:|---:|---:|---|---:|---:|---:|---|---|
 | direct | $(f "${LAT[direct]}" 1) | $(f "${LAT[direct]}" 2) | $(f "${LAT[direct]}" 3) | — | $(f "${LAT[direct]}" 4) | $(f "${MAX[direct]}" 1) | $(util "${MAX[direct]}") | — | — |
 | HAProxy x2 | $(f "${LAT[haproxy]}" 1) | $(f "${LAT[haproxy]}" 2) | $(f "${LAT[haproxy]}" 3) | $(add "$(f "${LAT[haproxy]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[haproxy]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[haproxy]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[haproxy]}" 4) | $(f "${MAX[haproxy]}" 1) | $(util "${MAX[haproxy]}") | ${CPU1[haproxy]} / ${CPU2[haproxy]} | $(rss_mb "$HAC_PID") / $(rss_mb "$HAS_PID") |
@@ -219,12 +295,15 @@ Load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares the
 | Isthmus x2, shipped options | $(f "${LAT[isthmus]}" 1) | $(f "${LAT[isthmus]}" 2) | $(f "${LAT[isthmus]}" 3) | $(add "$(f "${LAT[isthmus]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[isthmus]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[isthmus]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[isthmus]}" 4) | $(f "${MAX[isthmus]}" 1) | $(util "${MAX[isthmus]}") | ${CPU1[isthmus]} / ${CPU2[isthmus]} | $(rss_mb "$CLI_PID") / $(rss_mb "$SRV_PID") |
 | Isthmus x2, shipped options, C1 only | $(f "${LAT[c2]}" 1) | $(f "${LAT[c2]}" 2) | $(f "${LAT[c2]}" 3) | $(add "$(f "${LAT[c2]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[c2]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[c2]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[c2]}" 4) | $(f "${MAX[c2]}" 1) | $(util "${MAX[c2]}") | ${CPU1[c2]} / ${CPU2[c2]} | $(rss_mb "$C2CLI_PID") / $(rss_mb "$C2SRV_PID") |
 
+Rate h2load reached (req/s): direct $(f "${LAT[direct]}" 6), HAProxy $(f "${LAT[haproxy]}" 6), Isthmus previous $(f "${LAT[previous]}" 6), shipped $(f "${LAT[isthmus]}" 6), C1 only $(f "${LAT[c2]}" 6).
+
 Targets (issue 3): added p99 at 1,000/s within +0.30 ms for two sidecars and no worse than HAProxy; <= 0.2 CPU s per
 1,000 requests per proxy (0.2 vCPU at 1,000/s); RSS <= 60 MB per sidecar with 100 clusters.
 $(nmt_section)
 OUT
 )"
 echo "$SECTION"
+(( WRITE )) || exit 0
 RESULTS="$ROOT/bench/RESULTS.md"
 python3 - "$RESULTS" "$SECTION" <<'PY'
 import re, sys
