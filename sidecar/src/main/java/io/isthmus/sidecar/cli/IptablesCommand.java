@@ -25,13 +25,15 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "isthmus iptables 0.1.0-SNAPSHOT",
         description = {
-            "Capture this network namespace's TCP for the proxy with TPROXY (run inside the pod's",
-            "network namespace, as root / CAP_NET_ADMIN): inbound TCP to 15006, outbound TCP to 15001.",
-            "The proxy then needs CAP_NET_ADMIN or CAP_NET_RAW for its transparent sockets.",
+            "Capture this network namespace's TCP for the proxy with TPROXY:",
+            "inbound TCP to 15006, outbound TCP to 15001. Run it inside the pod's",
+            "network namespace as root (CAP_NET_ADMIN). The proxy then needs",
+            "CAP_NET_ADMIN or CAP_NET_RAW for its transparent sockets.",
             "",
             "Examples:",
             "  ip netns exec pod1 isthmus iptables --proxy-gid 1337",
-            "  ip netns exec pod1 isthmus iptables --include-outbound-ip-ranges 10.96.0.0/12 --proxy-gid ''",
+            "  ip netns exec pod1 isthmus iptables --proxy-gid '' \\",
+            "      --include-outbound-ip-ranges 10.96.0.0/12",
             "  ip netns exec pod1 isthmus iptables --clean",
             "",
             "Exit codes: 0 done, 1 failed (reason printed), 2 wrong usage."})
@@ -79,6 +81,12 @@ public final class IptablesCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** {@link CaptureRules} components and the flags that set them, for error messages. */
+    private static final String[][] FLAGS = {
+        {"includeOutboundRanges", "--include-outbound-ip-ranges"}, {"excludeOutboundRanges", "--exclude-outbound-ip-ranges"},
+        {"excludeInboundPorts", "--exclude-inbound-ports"}, {"inboundPort", "--inbound-capture-port"},
+        {"outboundPort", "--outbound-capture-port"}};
+
     /** Runs {@code iptables} on its own: {@code java -cp ... io.isthmus.sidecar.cli.IptablesCommand ...}. */
     public static void main(String[] args) {
         System.exit(new CommandLine(new IptablesCommand()).execute(args));
@@ -90,7 +98,11 @@ public final class IptablesCommand implements Callable<Integer> {
             return new CaptureRules(inboundPort, outboundPort, mark, routeTable, excludeInboundPorts, id(proxyGid, "--proxy-gid"),
                     id(proxyUid, "--proxy-uid"), includeOutbound, excludeOutbound, !noInbound);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            String m = e.getMessage();
+            for (String[] f : FLAGS) {
+                m = m.replace(f[0] + ":", f[1] + ":");
+            }
+            throw new CommandLine.ParameterException(spec.commandLine(), m);
         }
     }
 
@@ -230,20 +242,30 @@ public final class IptablesCommand implements Callable<Integer> {
     }
 
     private static boolean onPath(String cmd) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-        for (String dir : (path + ":/usr/sbin:/sbin").split(":")) {
+        return which(cmd) != null;
+    }
+
+    /** The executable {@code cmd} on PATH or in the sbin directories (often not on a user's PATH); null when absent. */
+    private static Path which(String cmd) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String dir : (path + ":/usr/sbin:/sbin:/usr/bin:/bin").split(":")) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, cmd))) {
-                return true;
+                return Path.of(dir, cmd);
             }
         }
-        return false;
+        return null;
     }
 
     private record Result(int code, String output) {
     }
 
     private static Result run(List<String> command, String stdin) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        List<String> resolved = new ArrayList<>(command);
+        Path exe = which(command.get(0));
+        if (exe != null) {
+            resolved.set(0, exe.toString());
+        }
+        ProcessBuilder pb = new ProcessBuilder(resolved).redirectErrorStream(true);
         Process p = pb.start();
         if (stdin != null) {
             p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));

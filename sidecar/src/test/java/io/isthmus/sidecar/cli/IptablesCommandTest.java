@@ -1,0 +1,50 @@
+package io.isthmus.sidecar.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code isthmus iptables}: what --dry-run prints and how wrong flags are refused (changes nothing). */
+class IptablesCommandTest {
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new IptablesCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void dryRunPrintsTheRestoreInputAndTheIpCommands() {
+        Run r = run("--dry-run", "--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12,10.100.0.0/16",
+                "--exclude-inbound-ports", "8081");
+        assertThat(r.code).isZero();
+        assertThat(r.out).contains("*mangle\n", "-A ISTHMUS_OUTPUT -d 10.96.0.0/12 -j MARK --set-xmark 0x539/0xffffffff\n",
+                        "-A ISTHMUS_OUTPUT -d 10.100.0.0/16 -j MARK", "-A ISTHMUS_INBOUND -p tcp --dport 8081 -j RETURN\n",
+                        "COMMIT\n", "ip -4 rule add fwmark 0x539 lookup 133\n", "ip -4 route add local 0.0.0.0/0 dev lo table 133\n")
+                .doesNotContain("--gid-owner");
+        Run clean = run("--dry-run", "--clean");
+        assertThat(clean.out).contains("iptables -t mangle -D PREROUTING -p tcp -j ISTHMUS_PREROUTING\n",
+                "iptables -t mangle -X ISTHMUS_DIVERT\n", "ip -4 rule del fwmark 0x539 lookup 133\n");
+    }
+
+    @Test
+    void wrongFlagsAreUsageErrorsNamingTheFlag() {
+        Run all = run("--dry-run", "--proxy-gid", "");
+        assertThat(all.code).isEqualTo(2);
+        assertThat(all.err).contains("needs a proxy gid or uid");
+        Run gid = run("--dry-run", "--proxy-gid", "proxy");
+        assertThat(gid.code).isEqualTo(2);
+        assertThat(gid.err).contains("--proxy-gid: 'proxy' is not a numeric id");
+        Run cidr = run("--dry-run", "--exclude-outbound-ip-ranges", "10.0.0.0/40");
+        assertThat(cidr.code).isEqualTo(2);
+        assertThat(cidr.err).contains("--exclude-outbound-ip-ranges: '10.0.0.0/40' has a bad prefix length");
+    }
+}
