@@ -122,7 +122,8 @@ public final class LocalCommand {
             out.println("isthmus local:   Every API server, controller, gateway and pod gets its own 127.x.y.z addresses on this");
             out.println("isthmus local:   machine's loopback. Any pod can reach any other network's pods directly; the mesh");
             out.println("isthmus local:   still routes cross-network calls through the east-west gateways. Pods resolve mesh");
-            out.println("isthmus local:   names from a hosts file of their own (-Djdk.net.hosts.file). Run as root for isolation.");
+            out.println("isthmus local:   names from a hosts file of their own (-Djdk.net.hosts.file). For isolation run it as");
+            out.println("isthmus local:   root without --no-netns: one network namespace per pod.");
             out.println("isthmus local: ============================================================================");
         }
 
@@ -179,14 +180,15 @@ public final class LocalCommand {
         public Integer call() throws Exception {
             stop(PID_FILE);
             stop(LOOPBACK_PID_FILE);
-            boolean netns = Ip.netnsAvailable();
-            if (netns && !NetworkSandbox.cleanStaleIfIdle()) {
-                System.out.println("isthmus local: a local federation still runs (another process holds the lock); left alone");
-                return 1;
-            }
             if (!LoopbackNetwork.cleanStaleIfIdle()) {
                 System.out.println("isthmus local: a loopback federation still runs (another process holds "
                         + LoopbackNetwork.lockFile() + "); left alone");
+                return 1;
+            }
+            boolean netns = Ip.netnsAvailable();
+            if (netns && !NetworkSandbox.cleanStaleIfIdle()) {
+                System.out.println("isthmus local: no loopback-run process remains; a network-namespace federation still runs"
+                        + " (another process, e.g. the e2e suite, holds /run/isthmus-local.lock); left alone");
                 return 1;
             }
             System.out.println("isthmus local: down; no process of a loopback run remains"
