@@ -29,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the app's call to a ClusterIP is captured on 15001 and routed by Host to an upstream in the node
  * namespace (the proxy's own upstream connection is not captured again), a call from the node to
  * the pod IP is captured on 15006 and reaches the app on 127.0.0.1, and {@code --clean} leaves the
- * namespace as it was. Skipped unless root with {@code ip netns}, iptables (TPROXY) and setpriv.
+ * namespace as it was; once with the proxy in its own group (every destination captured), once with
+ * only the service range captured and the proxy in the app's group. Skipped unless root with
+ * {@code ip netns}, iptables (TPROXY) and setpriv.
  */
 class TproxyCaptureTest {
 
@@ -88,13 +90,23 @@ class TproxyCaptureTest {
     @Test
     void capturesOutboundAndInboundWithoutLoopingAndCleansUp() throws Exception {
         try {
-            captures();
+            captures(List.of("--proxy-gid", "1337"), List.of("setpriv", "--regid=1337", "--clear-groups"));
         } finally {
             System.out.println("--- proxy log\n" + log("proxy"));
         }
     }
 
-    private void captures() throws Exception {
+    /** Only the service range captured: the proxy runs in the app's own group and its upstream calls still leave uncaptured. */
+    @Test
+    void capturingOnlyTheServiceRangeNeedsNoProxyGroup() throws Exception {
+        try {
+            captures(List.of("--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12"), List.of());
+        } finally {
+            System.out.println("--- proxy log\n" + log("proxy"));
+        }
+    }
+
+    private void captures(List<String> iptablesFlags, List<String> proxyPrefix) throws Exception {
         String before = namespaceState();
 
         Process upstream = start("upstream", inNs(node, java(NetnsPeer.class, "serve", NODE_IP, "9080", "upstream")));
@@ -102,7 +114,7 @@ class TproxyCaptureTest {
         awaitLog("upstream", "serving");
         awaitLog("app", "serving");
 
-        Result apply = run(inNs(pod, java(IptablesCommand.class, "--proxy-gid", "1337")));
+        Result apply = run(inNs(pod, java(IptablesCommand.class, iptablesFlags.toArray(String[]::new))));
         assertThat(apply.code).as(apply.output).isZero();
         assertThat(namespaceState()).contains("ISTHMUS_OUTPUT").contains("lookup 133").contains("local default dev lo");
 
@@ -111,7 +123,7 @@ class TproxyCaptureTest {
         pki.writeWorkloadDir("east", "default", "app", certs);
         Path bootstrap = dir.resolve("bootstrap.yaml");
         Files.writeString(bootstrap, bootstrap());
-        List<String> proxyCmd = new ArrayList<>(List.of("setpriv", "--regid=1337", "--clear-groups"));
+        List<String> proxyCmd = new ArrayList<>(proxyPrefix);
         proxyCmd.addAll(List.of(java(ProxyCommand.class, "--bootstrap", bootstrap.toString(), "--cert-dir", certs.toString(), "--drain-time", "1s")));
         start("proxy", inNs(pod, proxyCmd.toArray(String[]::new)));
         awaitLog("proxy", "transparent socket bound [virtualOutbound");
