@@ -20,6 +20,7 @@ import io.vertx.core.internal.VertxInternal;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +63,7 @@ public final class TransparentAcceptor {
      */
     public static Future<TransparentAcceptor> bind(Vertx vertx, String listener, InetSocketAddress at,
                                                    Function<InetSocketAddress, HandoffTarget> router,
-                                                   java.util.function.Consumer<String> refused) {
+                                                   Consumer<String> refused) {
         Objects.requireNonNull(router, "router");
         try {
             Class.forName("io.netty.channel.epoll.EpollChannelOption"); // defines the option's name
@@ -130,12 +131,12 @@ public final class TransparentAcceptor {
         private final TransparentAcceptor acceptor;
         private final Transport transport;
         private final Function<InetSocketAddress, HandoffTarget> router;
-        private final java.util.function.Consumer<String> refused;
+        private final Consumer<String> refused;
         private final int ownPort;
         private Channel back;
 
         Front(TransparentAcceptor acceptor, Transport transport, Function<InetSocketAddress, HandoffTarget> router,
-              java.util.function.Consumer<String> refused, int ownPort) {
+              Consumer<String> refused, int ownPort) {
             this.acceptor = acceptor;
             this.transport = transport;
             this.router = router;

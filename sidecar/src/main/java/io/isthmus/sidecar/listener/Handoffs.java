@@ -64,8 +64,4 @@ final class Handoffs implements HandoffTarget {
         }
         return handoffs.get(key(remote.port(), local.port()));
     }
-
-    int size() {
-        return handoffs.size();
-    }
 }
