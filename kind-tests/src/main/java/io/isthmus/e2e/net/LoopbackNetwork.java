@@ -96,7 +96,7 @@ public final class LoopbackNetwork implements FederationNetwork {
         int[] n = {0};
         ProcessHandle.allProcesses()
                 .filter(p -> p.pid() != self)
-                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(MARKER)).orElse(false))
+                .filter(LoopbackNetwork::carriesMarker)
                 .forEach(p -> {
                     LOG.info("killing a process of an earlier loopback federation [pid={}] {}", p.pid(),
                             p.info().command().orElse("?"));
@@ -104,6 +104,24 @@ public final class LoopbackNetwork implements FederationNetwork {
                     n[0]++;
                 });
         return n[0];
+    }
+
+    /**
+     * Whether a process's command line holds {@link #MARKER} as one argument: from
+     * {@code /proc/<pid>/cmdline} (the JDK's own view stops at 4 KiB, and a child's classpath is longer).
+     */
+    private static boolean carriesMarker(ProcessHandle p) {
+        try {
+            byte[] raw = java.nio.file.Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"));
+            for (String arg : new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\0")) {
+                if (arg.equals(MARKER)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return p.info().commandLine().map(c -> c.contains(MARKER)).orElse(false);
+        }
     }
 
     private static void requireFree(String address) {
