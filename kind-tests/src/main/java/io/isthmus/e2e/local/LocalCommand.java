@@ -40,7 +40,7 @@ public final class LocalCommand {
     public static final String OUTER = "isthmus-local";
     private static final Path PID_FILE = Path.of("/run/isthmus-local.pid");
     /** The pid of a running loopback-mode {@code up}. */
-    private static final Path LOOPBACK_PID_FILE = LoopbackNetwork.lockFile().resolveSibling("isthmus-local-loopback.pid");
+    private static final Path LOOPBACK_PID_FILE = Path.of(LoopbackNetwork.lockFile().toString().replaceFirst("\\.lock$", ".pid"));
 
     /** Runs standalone. */
     public static void main(String[] args) {
@@ -219,6 +219,14 @@ public final class LocalCommand {
         }
     }
 
+    /** {@code host:port} of the topology's first gRPC service port, if it has one. */
+    private static java.util.Optional<String> grpcTarget(LocalFederation fed) {
+        return fed.topology().services().stream()
+                .flatMap(s -> s.ports().stream().filter(p -> p.protocol() == io.isthmus.e2e.topology.PortSpec.Protocol.GRPC)
+                        .map(p -> io.isthmus.mesh.MeshLabels.serviceHostname(s.name(), s.namespace()) + ":" + p.port()))
+                .findFirst();
+    }
+
     /** What runs where, and commands to try. */
     static String summary(LocalFederation fed) {
         if (fed.networkMode() == NetworkMode.LOOPBACK) {
@@ -244,6 +252,9 @@ public final class LocalCommand {
         b.append("\nTry (as root):\n");
         b.append("  ip netns exec ").append(client).append(" curl -s http://reviews.default.svc.cluster.local:9080/\n");
         b.append("      call reviews by its hostname from the client pod (its DNS and sidecar do the rest)\n");
+        grpcTarget(fed).ifPresent(t -> b.append("  ip netns exec ").append(OUTER).append(" curl -s 'http://<client-ip>:")
+                .append(ControlServer.PORT).append("/grpc/hello?target=").append(t).append("'\n")
+                .append("      the same over gRPC from the client pod's app (/grpc/watch?count=5&target=... streams; docs/demo-app.md)\n"));
         b.append("  ip netns exec ").append(OUTER).append(" curl -s 'http://<client-ip>:").append(ControlServer.PORT)
                 .append("/fault?code=503'   make a pod's app fail (code=0 heals)\n");
         b.append("  kill <pid of a reviews pod in east>   (ps aux | grep reviews-v1) and watch the calls move to west\n");
@@ -292,6 +303,9 @@ public final class LocalCommand {
                 .append("      outbound address, where its sidecar listens)\n");
         b.append("  curl -s -H 'Host: reviews.default.svc.cluster.local' http://").append(outbound).append(":9080/\n")
                 .append("      the same call straight into the client's sidecar\n");
+        grpcTarget(fed).ifPresent(t -> b.append("  curl -s 'http://").append(client).append(':').append(ControlServer.PORT)
+                .append("/grpc/hello?target=").append(t).append("'\n")
+                .append("      the same over gRPC from the client pod's app (/grpc/watch?count=5&target=... streams; docs/demo-app.md)\n"));
         b.append("  curl -s 'http://").append(client).append(':').append(ControlServer.PORT)
                 .append("/fault?code=503'   make a pod's app fail (code=0 heals)\n");
         b.append("  kill <pid of a reviews pod in east>   (ps aux | grep reviews-v1) and watch the calls move to west\n");

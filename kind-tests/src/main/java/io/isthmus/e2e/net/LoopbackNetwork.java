@@ -20,7 +20,7 @@ import java.util.Map;
  * own addresses on this machine's loopback ({@link LoopbackPlan}). Nothing is isolated: a pod can
  * reach every other pod, gateway and API server directly; the mesh still sends cross-network calls
  * through the east-west gateways because that is what the controller tells the proxies. One
- * loopback federation runs on a machine at a time (a lock file in the temporary directory); every
+ * loopback federation runs per user at a time (a lock file in the temporary directory); every
  * process it starts carries {@link #MARKER} on its command line, so the next start, or
  * {@code isthmus local down}, kills what a crashed run left behind.
  */
@@ -41,9 +41,14 @@ public final class LoopbackNetwork implements FederationNetwork {
         this.lock = lock;
     }
 
-    /** The lock file of loopback federations. */
+    /**
+     * The lock file of this user's loopback federations ({@code $TMPDIR/isthmus-local-loopback-<user>.lock}:
+     * one per user, so a file another user made cannot block this one; two users' runs on one
+     * machine would want the same addresses, which the start-up check of free ports refuses by name).
+     */
     public static Path lockFile() {
-        return Path.of(System.getProperty("java.io.tmpdir"), "isthmus-local-loopback.lock");
+        String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
+        return Path.of(System.getProperty("java.io.tmpdir"), "isthmus-local-loopback-" + user + ".lock");
     }
 
     /**
