@@ -13,7 +13,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The local federation's network without network namespaces or privileges: every part gets its
@@ -190,13 +189,6 @@ public final class LoopbackNetwork implements FederationNetwork {
     public String describe() {
         return "LOOPBACK mode, NO network namespaces: clusters on 127.N.0.0/16, east-west gateways on "
                 + LoopbackPlan.PUBLIC_SUBNET + "; networks are NOT isolated";
-    }
-
-    /** The subnet of each cluster, for summaries. */
-    public Map<String, String> clusterSubnets(List<String> clusters) {
-        Map<String, String> m = new java.util.LinkedHashMap<>();
-        clusters.forEach(c -> m.put(c, plan.clusterSubnet(c)));
-        return m;
     }
 
     /** The plan. */
