@@ -65,6 +65,18 @@ class LoopbackFederationIT {
     }
 
     @Test
+    void the_client_resolves_mesh_names_to_its_own_outbound_address() throws IOException {
+        PodHandle client = fed.pod("east", "client");
+        String ip = client.record().address();
+        String outbound = ip.substring(0, ip.lastIndexOf('.')) + ".3";
+        // its sidecar's DNS proxy (on the pod IP, unprivileged port) answers with the node's ISTHMUS_OUTBOUND_ADDRESS
+        assertThat(dnsA(ip, 15053, "reviews.default.svc.cluster.local")).isEqualTo(outbound);
+        // the app's own lookups come from its hosts file; the short name works in its namespace
+        await("east client reaches reviews by its short name").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                .until(() -> client.call("http://reviews:9080/").status() == 200);
+    }
+
+    @Test
     void east_client_stays_in_east_then_fails_over_to_west_through_wests_gateway() {
         ScenarioReport report = ScenarioReport.of("loopback-federation");
         PodHandle client = fed.pod("east", "client");
@@ -114,6 +126,28 @@ class LoopbackFederationIT {
                 .noneMatch(a -> a.startsWith(westReviews.record().address().replaceFirst("\\.\\d+\\.\\d+$", ".")));
         assertThat(direct.status()).as("loopback mode does not isolate networks: %s", direct.error()).isEqualTo(200);
         assertThat(all.failures()).as("failed requests (status 0 = no response)").isEmpty();
+    }
+
+    /** One A query over UDP; the answer's address (the last four bytes of a one-answer reply). */
+    private static String dnsA(String server, int port, String name) throws IOException {
+        java.io.ByteArrayOutputStream q = new java.io.ByteArrayOutputStream();
+        q.writeBytes(new byte[] {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0});
+        for (String label : name.split("\\.")) {
+            q.write(label.length());
+            q.writeBytes(label.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        q.writeBytes(new byte[] {0, 0, 1, 0, 1});
+        try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
+            s.setSoTimeout(5000);
+            byte[] packet = q.toByteArray();
+            s.send(new java.net.DatagramPacket(packet, packet.length, new java.net.InetSocketAddress(server, port)));
+            byte[] buf = new byte[512];
+            java.net.DatagramPacket r = new java.net.DatagramPacket(buf, buf.length);
+            s.receive(r);
+            int n = r.getLength();
+            assertThat(((buf[6] & 0xff) << 8) | (buf[7] & 0xff)).as("answers to %s", name).isEqualTo(1);
+            return (buf[n - 4] & 0xff) + "." + (buf[n - 3] & 0xff) + "." + (buf[n - 2] & 0xff) + "." + (buf[n - 1] & 0xff);
+        }
     }
 
     private static String admin(PodHandle pod, String path) {
