@@ -16,9 +16,10 @@
 #
 # Usage: bench/sidecar.sh [--seconds S] [--warmup S] [--connections N] [--rate R] [--nmt] [--print-only]
 #   defaults: 10 s per measurement, 15 s wrk warm-up per path, 32 wrk connections, a fixed rate of 1,000 req/s
-#   (R/10 h2load clients of 10 req/s each: h2load's --rps timer ticks at most every 100 ms, so at 10 req/s a
-#   client sends one request per tick instead of a burst; their connections open 1000/R ms apart, so the
-#   ticks interleave into one request every 1000/R ms)
+#   (R/10 h2load clients of 10 req/s each: an HTTP/1.1 client has one request in flight, so at 10 req/s it
+#   keeps its schedule as long as responses take under 100 ms; h2load paces each client on its own timer
+#   from the moment it connects, and the connections open 1000/R ms apart, so the clients' sends
+#   interleave into one request every 1000/R ms instead of arriving together)
 #   --nmt: run the Isthmus proxies with -XX:NativeMemoryTracking=summary and add where the client-side
 #          sidecar's memory goes (heap, metaspace, code...) to the section; NMT itself costs ~3-4 MB RSS.
 #   --print-only: print the section, leave bench/RESULTS.md alone (trial runs).
@@ -39,7 +40,7 @@ while [[ $# -gt 0 ]]; do
     --rate) RATE="$2"; shift 2 ;;
     --nmt) NMT=(-XX:NativeMemoryTracking=summary); shift ;;
     --print-only) WRITE=0; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
