@@ -229,7 +229,9 @@ public final class ClusterTranslator {
         OutlierDetection.Builder b = OutlierDetection.newBuilder()
                 .setInterval(protoDuration(o.interval()))
                 .setBaseEjectionTime(protoDuration(o.baseEjectionTime()))
-                .setMaxEjectionPercent(UInt32Value.of(o.maxEjectionPercent()));
+                .setMaxEjectionPercent(UInt32Value.of(o.maxEjectionPercent()))
+                // Istio: success-rate ejection off (Envoy would enforce it at 100 % by default).
+                .setEnforcingSuccessRate(UInt32Value.of(0));
         if (o.consecutive5xxErrors() > 0) {
             b.setConsecutive5Xx(UInt32Value.of(o.consecutive5xxErrors()));
         } else {
@@ -296,10 +298,12 @@ public final class ClusterTranslator {
     /**
      * Default outlier detection of mesh clusters: eject after 5 consecutive 5xx or 3 consecutive
      * gateway errors (connect failures count), checked every 2 s, for 15 s, up to every host (so a
-     * locality whose hosts all fail is skipped and traffic moves to the next priority).
+     * locality whose hosts all fail is skipped and traffic moves to the next priority). Success-rate
+     * ejection is off, as Istio sends it (Envoy's default would enforce it at 100 %).
      */
     public static OutlierDetection defaultOutlierDetection() {
         return OutlierDetection.newBuilder()
+                .setEnforcingSuccessRate(UInt32Value.of(0))
                 .setConsecutive5Xx(UInt32Value.of(5))
                 .setConsecutiveGatewayFailure(UInt32Value.of(3))
                 .setEnforcingConsecutiveGatewayFailure(UInt32Value.of(100))

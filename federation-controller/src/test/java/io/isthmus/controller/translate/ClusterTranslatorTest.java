@@ -24,6 +24,8 @@ class ClusterTranslatorTest {
         assertThat(c.getConnectTimeout().getSeconds()).isEqualTo(1);
         assertThat(c.getLbPolicy()).isEqualTo(Cluster.LbPolicy.ROUND_ROBIN);
         assertThat(c.getOutlierDetection().getMaxEjectionPercent().getValue()).isEqualTo(100);
+        assertThat(c.getOutlierDetection().hasEnforcingSuccessRate()).as("success-rate ejection off, as Istio sends it").isTrue();
+        assertThat(c.getOutlierDetection().getEnforcingSuccessRate().getValue()).isZero();
         assertThat(c.getTransportSocket().getName()).isEqualTo("envoy.transport_sockets.tls");
 
         UpstreamTlsContext tls = c.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
