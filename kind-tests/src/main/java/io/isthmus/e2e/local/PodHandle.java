@@ -13,6 +13,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -131,6 +133,69 @@ public final class PodHandle implements MeshPod {
     /** Stops the load and returns everything it saw. */
     public LoadReport stopLoad(String name) {
         return LoadReport.parse(control("/load/stop?name=" + enc(name), Duration.ofSeconds(15)));
+    }
+
+    /**
+     * One gRPC call seen by the app: the status name ({@code OK}, {@code UNAVAILABLE}...) and its
+     * message, whether an answer came at all ({@code responded}; false = no connection or no
+     * answer before the deadline), the replies (each the reply's fields: {@code cluster},
+     * {@code pod}, {@code caller}, {@code seq}...) and the trailers.
+     */
+    public record GrpcCall(String status, String message, boolean responded, List<Map<String, String>> replies,
+                           Map<String, String> trailers) {
+        public GrpcCall {
+            replies = List.copyOf(replies);
+            trailers = Map.copyOf(trailers);
+        }
+
+        /** Whether the call ended OK. */
+        public boolean ok() {
+            return "OK".equals(status);
+        }
+
+        /** A field of the first reply, or empty. */
+        public String field(String name) {
+            return replies.isEmpty() ? "" : replies.get(0).getOrDefault(name, "");
+        }
+
+        static GrpcCall parse(String json) {
+            JsonNode n = JSON.readTree(json);
+            List<Map<String, String>> replies = new java.util.ArrayList<>();
+            for (JsonNode r : n.path("replies")) {
+                Map<String, String> m = new java.util.LinkedHashMap<>();
+                for (String k : r.propertyNames()) {
+                    m.put(k, r.get(k).asString());
+                }
+                replies.add(m);
+            }
+            Map<String, String> trailers = new java.util.LinkedHashMap<>();
+            for (String k : n.path("trailers").propertyNames()) {
+                trailers.put(k, n.get("trailers").get(k).asString());
+            }
+            return new GrpcCall(n.get("status").asString(), n.path("message").asString(""), n.path("responded").asBoolean(),
+                    replies, trailers);
+        }
+    }
+
+    /** Unary gRPC {@code isthmus.demo.v1.Demo/Hello} to {@code target} ({@code host:port}) from inside the pod, by the app's gRPC client. */
+    public GrpcCall callGrpc(String target) {
+        return GrpcCall.parse(control("/grpc/hello?target=" + enc(target) + "&timeoutMs=5000", Duration.ofSeconds(10)));
+    }
+
+    /** The server stream {@code Watch}: {@code count} answers {@code interval} apart, then the status and trailers. */
+    public GrpcCall watchGrpc(String target, int count, Duration interval) {
+        return GrpcCall.parse(control("/grpc/watch?target=" + enc(target) + "&count=" + count + "&intervalMs="
+                + interval.toMillis() + "&timeoutMs=10000", Duration.ofSeconds(15)));
+    }
+
+    /**
+     * Starts steady gRPC load named {@code name}: one unary {@code Hello} to {@code target} every
+     * {@code interval}, counted as HTTP load is (200 = OK; the HTTP counterpart of the gRPC status
+     * when an answer came, e.g. 503 for UNAVAILABLE; 0 = no answer); read it with {@link #loadStats}.
+     */
+    public void startGrpcLoad(String name, String target, Duration interval) {
+        control("/load/start?name=" + enc(name) + "&url=" + enc(ControlServer.GRPC_SCHEME + target) + "&intervalMs="
+                + interval.toMillis(), Duration.ofSeconds(5));
     }
 
     /** Whether the control port answers. */

@@ -75,6 +75,14 @@ class ManifestsTest {
             assertThat(yaml).as("service %s", s.name()).contains("name: " + s.name() + "\n  namespace: " + s.namespace());
             assertThat(yaml).as("service account of %s", s.name()).contains("serviceAccountName: " + s.serviceAccount());
             assertThat(yaml).as("port of %s", s.name()).contains("port: " + s.firstPort().port());
+            for (var p : s.ports()) {
+                assertThat(yaml).as("port %s of %s", p.name(), s.name())
+                        .contains("port: " + p.port(), "targetPort: " + p.targetPort(), "containerPort: " + p.targetPort(),
+                                "appProtocol: " + p.protocol().name().toLowerCase(java.util.Locale.ROOT));
+            }
+            String appPorts = s.ports().stream().map(p -> Integer.toString(p.targetPort()))
+                    .collect(java.util.stream.Collectors.joining(","));
+            assertThat(yaml).as("the app of %s listens on every port", s.name()).contains("--port=" + appPorts + "\n");
             for (var w : s.workloads()) {
                 assertThat(yaml).as("version %s of %s", w.version(), s.name()).contains("--version=" + w.version());
             }
