@@ -11,6 +11,7 @@ import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
 import io.isthmus.e2e.support.UsesTopology;
+import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.WellKnownPorts;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
@@ -74,6 +75,11 @@ class LoopbackFederationIT {
         // the app's own lookups come from its hosts file; the short name works in its namespace
         await("east client reaches reviews by its short name").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .until(() -> client.call("http://reviews:9080/").status() == 200);
+        // gRPC (grpc-java resolves through InetAddress too), HTTP/2 from sidecar to sidecar
+        String grpcTarget = MeshLabels.serviceHostname("reviews", "default") + ":9090";
+        await("east client reaches reviews over gRPC by hostname").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> client.callGrpc(grpcTarget).ok());
+        assertThat(client.callGrpc(grpcTarget).field("caller")).isEqualTo(Mesh.CLIENT_ID);
     }
 
     @Test
