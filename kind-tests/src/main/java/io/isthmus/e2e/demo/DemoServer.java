@@ -68,7 +68,10 @@ public final class DemoServer implements AutoCloseable {
     /** Starts serving on {@code address}, over TLS with the key and certificate of {@code tls} when not null. */
     public static DemoServer start(PodIdentity identity, InetSocketAddress address, KeyManagerFactory tls) {
         DemoServer d = new DemoServer(identity);
-        HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(true).setAcceptBacklog(128);
+        // Headers up to the gateways' own default limit (60 KiB) reach the app, as they did with the JDK server.
+        HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(true).setAcceptBacklog(128)
+                .setMaxHeaderSize(64 * 1024)
+                .setInitialSettings(new io.vertx.core.http.Http2Settings().setMaxHeaderListSize(64 * 1024));
         if (tls != null) {
             options.setSsl(true).setKeyCertOptions(KeyCertOptions.wrap(tls));
         }
