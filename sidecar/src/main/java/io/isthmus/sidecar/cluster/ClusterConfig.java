@@ -21,11 +21,14 @@ import java.util.Optional;
  * @param protocol the upstream HTTP protocol
  * @param staticAssignment the endpoints of a STATIC cluster; empty otherwise
  * @param dns how a STRICT_DNS or LOGICAL_DNS cluster resolves its endpoints; empty otherwise
+ * @param sourceAddress the local IP address upstream connections are bound to
+ *     ({@code upstream_bind_config.source_address}); empty = chosen by the kernel
  */
 public record ClusterConfig(String name, Discovery discovery, String edsServiceName, Duration connectTimeout,
                             LbPolicy lbPolicy, Optional<OutlierConfig> outlier, CircuitBreakerLimits limits,
                             Optional<UpstreamTls> tls, UpstreamProtocol protocol,
-                            Optional<LoadAssignment> staticAssignment, Optional<DnsConfig> dns) {
+                            Optional<LoadAssignment> staticAssignment, Optional<DnsConfig> dns,
+                            Optional<String> sourceAddress) {
 
     public ClusterConfig {
         Objects.requireNonNull(name, "name");
@@ -39,6 +42,10 @@ public record ClusterConfig(String name, Discovery discovery, String edsServiceN
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(staticAssignment, "staticAssignment");
         Objects.requireNonNull(dns, "dns");
+        Objects.requireNonNull(sourceAddress, "sourceAddress");
+        if (discovery == Discovery.ORIGINAL_DST && staticAssignment.isPresent()) {
+            throw new IllegalArgumentException("an ORIGINAL_DST cluster has no endpoints of its own");
+        }
         if (dns.isPresent() != (discovery == Discovery.STRICT_DNS || discovery == Discovery.LOGICAL_DNS)) {
             throw new IllegalArgumentException("dns settings belong to exactly the DNS cluster types");
         }
@@ -50,7 +57,7 @@ public record ClusterConfig(String name, Discovery discovery, String edsServiceN
     /** True when two configs can share one connection pool (same TLS, protocol and limits). */
     public boolean samePools(ClusterConfig other) {
         return tls.equals(other.tls) && protocol == other.protocol && limits.equals(other.limits)
-                && connectTimeout.equals(other.connectTimeout);
+                && connectTimeout.equals(other.connectTimeout) && sourceAddress.equals(other.sourceAddress);
     }
 
     /** Where a cluster's endpoints come from. */
@@ -62,7 +69,12 @@ public record ClusterConfig(String name, Discovery discovery, String edsServiceN
         /** The {@code load_assignment}'s host names, every address of every host, re-resolved periodically. */
         STRICT_DNS,
         /** The {@code load_assignment}'s single host name, its first address, re-resolved periodically. */
-        LOGICAL_DNS
+        LOGICAL_DNS,
+        /**
+         * No endpoints of its own ({@code lb_policy: CLUSTER_PROVIDED}): each connection goes to the
+         * original destination of the downstream connection it serves (Istio's passthrough clusters).
+         */
+        ORIGINAL_DST
     }
 
     /** The HTTP protocol spoken to the upstream. */

@@ -48,8 +48,12 @@ public final class ClusterTranslator {
             case STATIC -> ClusterConfig.Discovery.STATIC;
             case STRICT_DNS -> ClusterConfig.Discovery.STRICT_DNS;
             case LOGICAL_DNS -> ClusterConfig.Discovery.LOGICAL_DNS;
-            default -> throw invalid(name, "type", c.getType() + " is not supported (EDS, STATIC, STRICT_DNS and LOGICAL_DNS are)");
+            case ORIGINAL_DST -> ClusterConfig.Discovery.ORIGINAL_DST;
+            default -> throw invalid(name, "type", c.getType()
+                    + " is not supported (EDS, STATIC, STRICT_DNS, LOGICAL_DNS and ORIGINAL_DST are)");
         };
+        boolean originalDst = discovery == ClusterConfig.Discovery.ORIGINAL_DST;
+        OriginalDstClusters.validate(c, originalDst);
         String eds = name;
         if (discovery == ClusterConfig.Discovery.EDS && c.hasEdsClusterConfig()) {
             var ec = c.getEdsClusterConfig();
@@ -79,7 +83,8 @@ public final class ClusterTranslator {
         if (connectTimeout.isZero() || connectTimeout.isNegative()) {
             throw invalid(name, "connect_timeout", "must be positive");
         }
-        LbPolicy lb = switch (c.getLbPolicy()) {
+        // an ORIGINAL_DST cluster's one host per connection needs no balancer; it keeps the default
+        LbPolicy lb = originalDst ? LbPolicy.ROUND_ROBIN : switch (c.getLbPolicy()) {
             case ROUND_ROBIN -> LbPolicy.ROUND_ROBIN;
             case LEAST_REQUEST -> LbPolicy.LEAST_REQUEST;
             case RANDOM -> LbPolicy.RANDOM;
@@ -88,8 +93,8 @@ public final class ClusterTranslator {
         if (c.hasLoadBalancingPolicy()) {
             throw invalid(name, "load_balancing_policy", "typed load balancing policies are not supported; use lb_policy");
         }
-        if (c.hasLbSubsetConfig() || c.hasRingHashLbConfig() || c.hasMaglevLbConfig() || c.hasOriginalDstLbConfig()) {
-            throw invalid(name, "lb_config", "subset, ring hash, maglev and original-dst LB are not supported");
+        if (c.hasLbSubsetConfig() || c.hasRingHashLbConfig() || c.hasMaglevLbConfig()) {
+            throw invalid(name, "lb_config", "subset, ring hash and maglev LB are not supported");
         }
         if (c.hasCommonLbConfig() && c.getCommonLbConfig().hasZoneAwareLbConfig()) {
             throw invalid(name, "common_lb_config.zone_aware_lb_config", "zone-aware routing is not supported; use priorities");
@@ -105,7 +110,7 @@ public final class ClusterTranslator {
         }
         Optional<UpstreamTls> tls = tls(c);
         return new ClusterConfig(name, discovery, eds, connectTimeout, lb, outlier(c), limits(c), tls,
-                protocol(c, tls.isPresent()), statics, dns);
+                protocol(c, tls.isPresent()), statics, dns, OriginalDstClusters.sourceAddress(c));
     }
 
     private static Optional<OutlierConfig> outlier(Cluster c) throws InvalidResourceException {

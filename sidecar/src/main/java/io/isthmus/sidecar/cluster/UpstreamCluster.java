@@ -1,6 +1,8 @@
 package io.isthmus.sidecar.cluster;
 
 import io.isthmus.sidecar.endpoint.Endpoint;
+import io.isthmus.sidecar.endpoint.EndpointAddress;
+import io.isthmus.sidecar.endpoint.LocalityKey;
 import io.isthmus.sidecar.endpoint.EndpointState;
 import io.isthmus.sidecar.endpoint.LoadAssignment;
 import io.isthmus.sidecar.endpoint.OutlierDetector;
@@ -41,6 +43,11 @@ public final class UpstreamCluster {
     private final Vertx vertx;
     private final ClusterTls tls;
     private final AtomicReference<NetClient> netClient = new AtomicReference<>();
+    /** The hosts of an ORIGINAL_DST cluster, one per original destination, as Envoy keeps them. */
+    private final java.util.concurrent.ConcurrentHashMap<EndpointAddress, Endpoint> originalDsts =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** How many original destinations an ORIGINAL_DST cluster remembers before it starts afresh. */
+    static final int MAX_ORIGINAL_DSTS = 4096;
 
     private UpstreamCluster(Vertx vertx, ClusterTls tls, ClusterConfig config, LoadAssignment initial, ConnectionPools pools,
                             LongSupplier nanoClock, RandomGenerator random, AtomicInteger activeRequests,
@@ -97,6 +104,7 @@ public final class UpstreamCluster {
                 .setDecompressionSupported(false)
                 .setMaxHeaderSize(64 * 1024)
                 .setName("cluster:" + config.name());
+        config.sourceAddress().ifPresent(options::setLocalAddress);
         switch (config.protocol()) {
             case HTTP_2 -> options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
                     .setUseAlpn(config.tls().isPresent()).setAlpnVersions(List.of(HttpVersion.HTTP_2));
@@ -148,6 +156,35 @@ public final class UpstreamCluster {
         return balancer.choose(assignment.get(), excluded, nanoClock.getAsLong());
     }
 
+    /**
+     * Picks the endpoint of a connection whose original destination is {@code originalDst}: for an
+     * ORIGINAL_DST cluster that destination itself (null when it is unknown or a loopback address,
+     * which would only reach this proxy again), for other clusters as {@link #choose(Set)}.
+     */
+    public Endpoint choose(Set<Endpoint> excluded, io.vertx.core.net.SocketAddress originalDst) {
+        if (config.discovery() != ClusterConfig.Discovery.ORIGINAL_DST) {
+            return choose(excluded);
+        }
+        if (originalDst == null || originalDst.hostAddress() == null || originalDst.port() <= 0) {
+            return null;
+        }
+        String host = originalDst.hostAddress();
+        java.net.InetAddress ip;
+        try {
+            ip = java.net.InetAddress.getByName(host); // an IP literal: no lookup
+        } catch (java.net.UnknownHostException e) {
+            return null;
+        }
+        if (ip.isLoopbackAddress() || ip.isAnyLocalAddress()) {
+            return null;
+        }
+        EndpointAddress at = new EndpointAddress(ip.getHostAddress(), originalDst.port());
+        if (originalDsts.size() >= MAX_ORIGINAL_DSTS && !originalDsts.containsKey(at)) {
+            originalDsts.clear();
+        }
+        return originalDsts.computeIfAbsent(at, a -> new Endpoint(a, LocalityKey.UNSPECIFIED, 0, 1, true, new EndpointState()));
+    }
+
     /** True when some endpoint is available now (healthy and not ejected). */
     public boolean hasAvailable() {
         long now = nanoClock.getAsLong();
@@ -156,6 +193,9 @@ public final class UpstreamCluster {
 
     /** Records an attempt's outcome for outlier detection. */
     public void record(Endpoint endpoint, EndpointState.Outcome outcome) {
+        if (config.discovery() == ClusterConfig.Discovery.ORIGINAL_DST) {
+            return; // one host per destination: nothing to eject in favour of
+        }
         outlier.ifPresent(o -> o.record(endpoint, outcome));
     }
 
@@ -214,6 +254,7 @@ public final class UpstreamCluster {
             NetClientOptions o = new NetClientOptions()
                     .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
                     .setTcpNoDelay(true);
+            config.sourceAddress().ifPresent(o::setLocalAddress);
             tls.apply(o, config);
             NetClient created = vertx.createNetClient(o);
             if (netClient.compareAndSet(null, created)) {

@@ -404,6 +404,11 @@ public final class HttpExchange {
         return request;
     }
 
+    /** The original destination of the downstream connection (its local address, or the captured one). */
+    SocketAddress originalDestination() {
+        return local;
+    }
+
     boolean finished() {
         return finished;
     }

@@ -7,6 +7,7 @@ import io.isthmus.sidecar.tls.SpiffeIdentity;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.ConnectOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
 import java.security.cert.X509Certificate;
 import java.util.HashSet;
@@ -48,6 +49,16 @@ public final class TcpProxy {
      * {@code requested_server_name}).
      */
     public static void handle(NetSocket down, Buffer prefix, String sni, ListenerContext ctx, TcpChain chain, Runnable onClose) {
+        handle(down, prefix, sni, ctx, chain, onClose, down.localAddress());
+    }
+
+    /**
+     * Like {@link #handle(NetSocket, Buffer, String, ListenerContext, TcpChain, Runnable)} for a
+     * connection whose original destination is {@code originalDst} (a captured connection handed
+     * over loopback), where an ORIGINAL_DST cluster connects.
+     */
+    public static void handle(NetSocket down, Buffer prefix, String sni, ListenerContext ctx, TcpChain chain, Runnable onClose,
+                              SocketAddress originalDst) {
         Runnable closed = once(onClose);
         down.closeHandler(v -> closed.run());
         down.pause();
@@ -62,7 +73,7 @@ public final class TcpProxy {
             down.close();
             return;
         }
-        connect(down, prefix, closed, ctx, chain, cluster.get(), peer, new HashSet<>(), 1);
+        connect(down, prefix, closed, ctx, chain, cluster.get(), peer, new HashSet<>(), 1, originalDst);
     }
 
     private static Runnable once(Runnable r) {
@@ -76,9 +87,17 @@ public final class TcpProxy {
     }
 
     private static void connect(NetSocket down, Buffer prefix, Runnable onClose, ListenerContext ctx, TcpChain chain, UpstreamCluster cluster,
-                                String peer, Set<Endpoint> tried, int attempt) {
-        Endpoint ep = cluster.choose(tried);
+                                String peer, Set<Endpoint> tried, int attempt, SocketAddress originalDst) {
+        Endpoint ep = cluster.choose(tried, originalDst);
         if (ep == null) {
+            if (attempt == 1) {
+                // refused before any upstream (e.g. BlackHoleCluster): counted as Istio does, no bytes
+                String principal = ctx.direction() == Direction.INBOUND ? peer : "";
+                ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal);
+                ctx.telemetry().tcpClosed(ctx.direction().label(), cluster.name(), principal, 0, 0);
+                LOG.debug("tcp connection refused, no upstream [{} {} cluster={} dst={}]", ctx.listener(), down.remoteAddress(),
+                        cluster.name(), originalDst);
+            }
             down.close();
             return;
         }
@@ -96,7 +115,7 @@ public final class TcpProxy {
                 ep.state().requestEnded();
                 cluster.record(ep, EndpointState.Outcome.LOCAL_FAILURE);
                 if (attempt < CONNECT_ATTEMPTS) {
-                    connect(down, prefix, onClose, ctx, chain, cluster, peer, tried, attempt + 1);
+                    connect(down, prefix, onClose, ctx, chain, cluster, peer, tried, attempt + 1, originalDst);
                 } else {
                     down.close();
                 }

@@ -78,7 +78,7 @@ final class UpstreamCall {
 
     /** Streams the request body in a single attempt (no retries): gRPC, large or unbounded bodies. */
     void startStreaming(HttpServerRequest downstream) {
-        Endpoint ep = cluster.choose(Set.of());
+        Endpoint ep = cluster.choose(Set.of(), exchange.originalDestination());
         if (ep == null) {
             exchange.fail(ProxyFailure.of(ResponseFlag.NO_HEALTHY_UPSTREAM, "no healthy upstream"));
             return;
@@ -168,7 +168,8 @@ final class UpstreamCall {
     }
 
     private void attempt(boolean isRetry) {
-        Endpoint ep = exchange.finished() ? null : cluster.choose(retry.avoidPreviousHosts() ? tried : Set.of());
+        Endpoint ep = exchange.finished() ? null : cluster.choose(retry.avoidPreviousHosts() ? tried : Set.of(),
+                exchange.originalDestination());
         if (ep == null) {
             if (isRetry) {
                 cluster.endRetry();

@@ -145,7 +145,7 @@ final class FrontDoor {
         }
         Runnable release = once(() -> limit.ifPresent(ConnectionLimit::release));
         if (fc.tls().isEmpty() && fc.tcp().isPresent()) {
-            TcpProxy.handle(s, prefix, sni == null ? "" : sni, listener.context(), fc.tcp().get(), release);
+            TcpProxy.handle(s, prefix, sni == null ? "" : sni, listener.context(), fc.tcp().get(), release, local);
             return;
         }
         boolean[] gone = new boolean[1];

@@ -357,7 +357,8 @@ final class ServingListener {
             s.close();
             return;
         }
-        TcpProxy.handle(s, context.get(), origin.chain().tcp().get());
+        TcpProxy.handle(s, io.vertx.core.buffer.Buffer.buffer(), "", context.get(), origin.chain().tcp().get(), () -> { },
+                origin.local());
     }
 
     private static boolean badFraming(HttpServerRequest request) {

@@ -135,6 +135,10 @@ public final class ProxyTelemetry {
         Counter.builder("istio_tcp_received_bytes").tags(tags).register(registry).increment(received);
     }
 
+    /** Istio's clusters for traffic to no mesh service, which name themselves in {@code destination_service_name}. */
+    private static final java.util.Set<String> PASSTHROUGH_CLUSTERS = java.util.Set.of(
+            "PassthroughCluster", "BlackHoleCluster", "InboundPassthroughClusterIpv4", "InboundPassthroughClusterIpv6");
+
     private Tags labels(String direction, String cluster, String peerPrincipal, String requestedHost) {
         boolean inbound = "inbound".equals(direction);
         String own = ownSpiffeId.get();
@@ -156,6 +160,13 @@ public final class ProxyTelemetry {
             destService = node.app();
             destServiceName = node.app();
             destServiceNs = node.namespace();
+        }
+        if (PASSTHROUGH_CLUSTERS.contains(cluster)) {
+            // Istio names these clusters as the destination service of what they pass or refuse
+            destServiceName = cluster;
+            if (destService.equals("unknown") || inbound) {
+                destService = cluster;
+            }
         }
         if (inbound) {
             return Tags.of("reporter", "destination",

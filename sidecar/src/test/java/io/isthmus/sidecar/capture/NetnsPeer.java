@@ -19,8 +19,8 @@ public final class NetnsPeer {
     }
 
     /**
-     * {@code serve <host> <port> <label>} or {@code get <host>:<port>:<hostHeader>...} (each response
-     * printed after a line {@code == <host>:<port>}).
+     * {@code serve <host> <port> <label>} or {@code get <host>:<port>:<hostHeader>[:<path>]...} (each
+     * response printed after a line {@code == <host>:<port>}).
      */
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
@@ -29,7 +29,7 @@ public final class NetnsPeer {
                 for (int i = 1; i < args.length; i++) {
                     String[] t = args[i].split(":");
                     System.out.println("== " + t[0] + ":" + t[1]);
-                    get(t[0], Integer.parseInt(t[1]), t[2]);
+                    get(t[0], Integer.parseInt(t[1]), t[2], t.length > 3 ? t[3] : "/");
                 }
             }
             default -> throw new IllegalArgumentException("serve or get, got " + args[0]);
@@ -50,11 +50,11 @@ public final class NetnsPeer {
         System.out.println("serving " + label + " on " + host + ":" + port);
     }
 
-    private static void get(String host, int port, String hostHeader) {
+    private static void get(String host, int port, String hostHeader, String path) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 5000);
             s.setSoTimeout(10_000);
-            s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + hostHeader + "\r\nConnection: close\r\n\r\n")
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             InputStream in = s.getInputStream();
             ByteArrayOutputStream out = new ByteArrayOutputStream();

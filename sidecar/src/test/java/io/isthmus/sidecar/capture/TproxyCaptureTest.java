@@ -87,32 +87,41 @@ class TproxyCaptureTest {
         }
     }
 
+    /** Outbound policy ALLOW_ANY: destinations no listener takes are passed through to where the app meant. */
     @Test
     void capturesOutboundAndInboundWithoutLoopingAndCleansUp() throws Exception {
         try {
-            captures(List.of("--proxy-gid", "1337"), List.of("setpriv", "--regid=1337", "--clear-groups"));
+            captures(List.of("--proxy-gid", "1337"), List.of("setpriv", "--regid=1337", "--clear-groups"), true);
         } finally {
             System.out.println("--- proxy log\n" + log("proxy"));
         }
     }
 
-    /** Only the service range captured: the proxy runs in the app's own group and its upstream calls still leave uncaptured. */
+    /**
+     * Only the service range captured: the proxy runs in the app's own group and its upstream calls
+     * still leave uncaptured. Outbound policy REGISTRY_ONLY: unknown destinations are refused and counted.
+     */
     @Test
     void capturingOnlyTheServiceRangeNeedsNoProxyGroup() throws Exception {
         try {
-            captures(List.of("--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12"), List.of());
+            captures(List.of("--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12"), List.of(), false);
         } finally {
             System.out.println("--- proxy log\n" + log("proxy"));
         }
     }
 
-    private void captures(List<String> iptablesFlags, List<String> proxyPrefix) throws Exception {
+    private void captures(List<String> iptablesFlags, List<String> proxyPrefix, boolean allowAny) throws Exception {
         String before = namespaceState();
 
         Process upstream = start("upstream", inNs(node, java(NetnsPeer.class, "serve", NODE_IP, "9080", "upstream")));
+        // outside the mesh: no listener, no cluster
+        Process external = start("external", inNs(node, java(NetnsPeer.class, "serve", NODE_IP, "7777", "external")));
         Process app = start("app", inNs(pod, java(NetnsPeer.class, "serve", "127.0.0.1", "8080", "app")));
-        awaitLog("upstream", "serving");
-        awaitLog("app", "serving");
+        // a port the pod listens on that no service (no inbound listener) names
+        Process extra = start("extra", inNs(pod, java(NetnsPeer.class, "serve", "0.0.0.0", "7070", "extra")));
+        for (String name : List.of("upstream", "external", "app", "extra")) {
+            awaitLog(name, "serving");
+        }
 
         Result apply = run(inNs(pod, java(IptablesCommand.class, iptablesFlags.toArray(String[]::new))));
         assertThat(apply.code).as(apply.output).isZero();
@@ -122,7 +131,7 @@ class TproxyCaptureTest {
         Path certs = Files.createDirectories(dir.resolve("certs"));
         pki.writeWorkloadDir("east", "default", "app", certs);
         Path bootstrap = dir.resolve("bootstrap.yaml");
-        Files.writeString(bootstrap, bootstrap());
+        Files.writeString(bootstrap, bootstrap(allowAny));
         List<String> proxyCmd = new ArrayList<>(proxyPrefix);
         proxyCmd.addAll(List.of(java(ProxyCommand.class, "--bootstrap", bootstrap.toString(), "--cert-dir", certs.toString(), "--drain-time", "1s")));
         start("proxy", inNs(pod, proxyCmd.toArray(String[]::new)));
@@ -130,27 +139,64 @@ class TproxyCaptureTest {
         awaitLog("proxy", "transparent socket bound [virtualInbound");
         awaitLog("proxy", "listener bound [0.0.0.0_9080");
 
-        Map<String, String> fromPod = get(pod, CLUSTER_IP + ":9080:reviews", CLUSTER_IP + ":7777:unknown", "127.0.0.1:15001:direct");
+        Map<String, String> fromPod = get(pod, CLUSTER_IP + ":9080:reviews", "127.0.0.1:15001:direct");
         assertThat(fromPod.get(CLUSTER_IP + ":9080"))
                 .as("the app's call to the ClusterIP is captured, routed by Host, and the proxy's own upstream connection leaves uncaptured")
                 .startsWith("HTTP/1.1 200").contains("upstream host=reviews peer=" + POD_IP);
-        assertThat(fromPod.get(CLUSTER_IP + ":7777")).as("no listener at that destination: the BlackHoleCluster chain")
-                .isIn("CLOSED", "ERROR java.net.SocketException: Connection reset");
         assertThat(fromPod.get("127.0.0.1:15001")).as("a connection with no original destination is refused")
                 .isIn("CLOSED", "ERROR java.net.SocketException: Connection reset");
         assertThat(log("proxy")).contains("only TPROXY capture is supported");
 
-        Map<String, String> fromNode = get(node, POD_IP + ":8080:app");
+        if (allowAny) {
+            assertThat(get(pod, NODE_IP + ":7777:external.example").get(NODE_IP + ":7777"))
+                    .as("ALLOW_ANY: no listener at that destination, virtualOutbound's PassthroughCluster chain connects to it")
+                    .startsWith("HTTP/1.1 200").contains("external host=external.example peer=" + POD_IP);
+            assertThat(get(pod, NODE_IP + ":9080:other.example").get(NODE_IP + ":9080"))
+                    .as("ALLOW_ANY: an unknown Host on a mesh port goes by the allow_any virtual host to the original destination")
+                    .startsWith("HTTP/1.1 200").contains("upstream host=other.example peer=" + POD_IP);
+        } else {
+            assertThat(get(pod, CLUSTER_IP + ":7777:unknown").get(CLUSTER_IP + ":7777"))
+                    .as("REGISTRY_ONLY: no listener at that destination, the BlackHoleCluster chain refuses it")
+                    .isIn("CLOSED", "ERROR java.net.SocketException: Connection reset");
+            assertThat(get(pod, CLUSTER_IP + ":9080:other.example").get(CLUSTER_IP + ":9080"))
+                    .as("REGISTRY_ONLY: an unknown Host on a mesh port is answered by block_all")
+                    .startsWith("HTTP/1.1 502");
+        }
+
+        Map<String, String> fromNode = get(node, POD_IP + ":8080:app", POD_IP + ":7070:extra");
         assertThat(fromNode.get(POD_IP + ":8080")).as("inbound to the pod IP is captured on 15006 and reaches the app on loopback")
                 .startsWith("HTTP/1.1 200").contains("app host=app peer=127.0.0.1");
+        assertThat(fromNode.get(POD_IP + ":7070"))
+                .as("a port with no inbound listener: InboundPassthroughClusterIpv4 connects to the pod IP from 127.0.0.6")
+                .startsWith("HTTP/1.1 200").contains("extra host=extra peer=127.0.0.6");
+
+        String metrics = get(pod, "127.0.0.1:15090:metrics:/stats/prometheus").get("127.0.0.1:15090");
+        assertThat(metrics).contains("destination_service_name=\"InboundPassthroughClusterIpv4\"");
+        if (allowAny) {
+            assertThat(metrics.lines().filter(l -> l.startsWith("istio_tcp_connections_opened_total")
+                    && l.contains("destination_service_name=\"PassthroughCluster\"")))
+                    .as("passed-through TCP counted under PassthroughCluster").isNotEmpty();
+            assertThat(metrics.lines().filter(l -> l.startsWith("istio_requests_total")
+                    && l.contains("destination_service_name=\"PassthroughCluster\"") && l.contains("destination_service=\"other.example\"")))
+                    .as("passed-through HTTP counted under PassthroughCluster with its Host").isNotEmpty();
+        } else {
+            assertThat(metrics.lines().filter(l -> l.startsWith("istio_tcp_connections_opened_total")
+                    && l.contains("destination_service_name=\"BlackHoleCluster\"")))
+                    .as("refused connections counted under BlackHoleCluster").isNotEmpty();
+        }
 
         Result clean = run(inNs(pod, java(IptablesCommand.class, "--clean")));
         assertThat(clean.code).as(clean.output).isZero();
         assertThat(namespaceState()).as("--clean removes exactly what was added").isEqualTo(before);
-        assertThat(upstream.isAlive() && app.isAlive()).isTrue();
+        assertThat(upstream.isAlive() && app.isAlive() && external.isAlive() && extra.isAlive()).isTrue();
     }
 
-    private String bootstrap() {
+    /**
+     * Istio's TPROXY shapes: under ALLOW_ANY virtualOutbound's last chain and the routes' last
+     * virtual host ({@code allow_any}) go to PassthroughCluster, under REGISTRY_ONLY to
+     * BlackHoleCluster and {@code block_all}; virtualInbound ends with InboundPassthroughClusterIpv4.
+     */
+    private String bootstrap(boolean allowAny) {
         String hcm = """
                       - name: envoy.filters.network.http_connection_manager
                         typed_config:
@@ -162,9 +208,22 @@ class TproxyCaptureTest {
                           - name: envoy.filters.http.router
                             typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
                 """;
+        String outbound = """
+                      - name: envoy.filters.network.http_connection_manager
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                          stat_prefix: outbound_0.0.0.0_9080
+                          route_config:
+                            virtual_hosts:
+                            - {name: reviews, domains: [reviews, "reviews:9080"], routes: [{match: {prefix: /}, route: {cluster: "outbound|9080||reviews.default.svc.cluster.local"}}]}
+                            - %s
+                          http_filters:
+                          - name: envoy.filters.http.router
+                            typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
+                """;
         return """
                 node:
-                  id: sidecar~%s~app-0.default~default.svc.cluster.local
+                  id: sidecar~%1$s~app-0.default~default.svc.cluster.local
                   metadata: {NAMESPACE: default, SERVICE_ACCOUNT: app, INTERCEPTION_MODE: TPROXY}
                 static_resources:
                   listeners:
@@ -174,17 +233,17 @@ class TproxyCaptureTest {
                     transparent: true
                     traffic_direction: OUTBOUND
                     filter_chains:
-                    - name: BlackHoleCluster
+                    - name: %5$s
                       filters:
                       - name: envoy.filters.network.tcp_proxy
-                        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: BlackHoleCluster, cluster: BlackHoleCluster}
+                        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: %5$s, cluster: %5$s}
                   - name: 0.0.0.0_9080
                     address: {socket_address: {address: 0.0.0.0, port_value: 9080}}
                     bind_to_port: false
                     traffic_direction: OUTBOUND
                     filter_chains:
                     - filters:
-                %s
+                %2$s
                   - name: virtualInbound
                     address: {socket_address: {address: 0.0.0.0, port_value: 15006}}
                     transparent: true
@@ -196,14 +255,18 @@ class TproxyCaptureTest {
                     - name: 0.0.0.0_8080
                       filter_chain_match: {destination_port: 8080}
                       filters:
-                %s
+                %3$s
+                    - name: InboundPassthroughClusterIpv4
+                      filters:
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: InboundPassthroughClusterIpv4, cluster: InboundPassthroughClusterIpv4}
                   clusters:
                   - name: "outbound|9080||reviews.default.svc.cluster.local"
                     type: STATIC
                     connect_timeout: 1s
                     load_assignment:
                       cluster_name: "outbound|9080||reviews.default.svc.cluster.local"
-                      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: %s, port_value: 9080}}}}]}]
+                      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: %4$s, port_value: 9080}}}}]}]
                   - name: "inbound|8080||"
                     type: STATIC
                     connect_timeout: 1s
@@ -214,11 +277,20 @@ class TproxyCaptureTest {
                     type: STATIC
                     connect_timeout: 1s
                     load_assignment: {cluster_name: BlackHoleCluster}
+                  - name: PassthroughCluster
+                    type: ORIGINAL_DST
+                    lb_policy: CLUSTER_PROVIDED
+                    connect_timeout: 1s
+                  - name: InboundPassthroughClusterIpv4
+                    type: ORIGINAL_DST
+                    lb_policy: CLUSTER_PROVIDED
+                    connect_timeout: 1s
+                    upstream_bind_config: {source_address: {address: 127.0.0.6, port_value: 0}}
                 """.formatted(POD_IP,
-                hcm.formatted("outbound_0.0.0.0_9080", "reviews", "[reviews, \"reviews:9080\"]".replace("[", "").replace("]", ""),
-                        "outbound|9080||reviews.default.svc.cluster.local"),
+                outbound.formatted(allowAny ? "{name: allow_any, domains: [\"*\"], routes: [{match: {prefix: /}, route: {cluster: PassthroughCluster}}]}"
+                        : "{name: block_all, domains: [\"*\"], routes: [{match: {prefix: /}, direct_response: {status: 502}}]}"),
                 hcm.formatted("inbound_0.0.0.0_8080", "inbound", "\"*\"", "inbound|8080||"),
-                NODE_IP);
+                NODE_IP, allowAny ? "PassthroughCluster" : "BlackHoleCluster");
     }
 
     private Map<String, String> get(String ns, String... targets) throws Exception {
