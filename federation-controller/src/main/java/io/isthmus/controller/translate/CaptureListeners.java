@@ -2,13 +2,22 @@ package io.isthmus.controller.translate;
 
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.BindConfig;
+import io.envoyproxy.envoy.config.core.v3.CidrRange;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
@@ -21,10 +30,16 @@ import java.util.Map;
  * LDS of a sidecar in TPROXY interception mode, Istio's shapes: {@code virtualOutbound} on
  * {@code 0.0.0.0:15001} ({@code use_original_dst}, {@code transparent}) hands each captured
  * connection to the outbound listener of its destination port, now {@code 0.0.0.0:P} with
- * {@code bind_to_port: false}, and refuses other destinations ({@code BlackHoleCluster}: the proxy
- * has no ORIGINAL_DST passthrough); {@code virtualInbound} on {@code 0.0.0.0:15006}
- * ({@code transparent}) carries the inbound listeners' chains, each matched on
- * {@code destination_port} = its target port, which replace the per-port inbound listeners.
+ * {@code bind_to_port: false}, and sends other destinations to {@code PassthroughCluster}
+ * (ORIGINAL_DST: where the app meant to go) under outbound policy ALLOW_ANY, or refuses them
+ * ({@code BlackHoleCluster}) under REGISTRY_ONLY; under ALLOW_ANY every outbound route
+ * configuration also ends with the virtual host {@code allow_any} to {@code PassthroughCluster}
+ * (REGISTRY_ONLY already ends with {@code block_all}). {@code virtualInbound} on
+ * {@code 0.0.0.0:15006} ({@code transparent}) carries the inbound listeners' chains, each matched on
+ * {@code destination_port} = its target port, which replace the per-port inbound listeners, then
+ * chains for every other IPv4 destination to {@code InboundPassthroughClusterIpv4} (ORIGINAL_DST,
+ * bound to {@code 127.0.0.6}) with the pod's workload-level mTLS mode, so a port the pod listens on
+ * without a Service is reached as in Istio.
  */
 final class CaptureListeners {
 
@@ -34,6 +49,14 @@ final class CaptureListeners {
     static final String VIRTUAL_INBOUND = "virtualInbound";
     /** Istio's cluster that refuses connections. */
     static final String BLACK_HOLE = "BlackHoleCluster";
+    /** Istio's ORIGINAL_DST cluster of outbound destinations no listener takes (ALLOW_ANY). */
+    static final String PASSTHROUGH = "PassthroughCluster";
+    /** Istio's ORIGINAL_DST cluster of inbound IPv4 destinations no inbound listener takes. */
+    static final String INBOUND_PASSTHROUGH = "InboundPassthroughClusterIpv4";
+    /** The source address of inbound passthrough connections (Istio's), so the app sees them as the proxy's. */
+    static final String INBOUND_PASSTHROUGH_SOURCE = "127.0.0.6";
+    /** Istio's catch-all virtual host of ALLOW_ANY route configurations in capture mode. */
+    static final String ALLOW_ANY = "allow_any";
     /** Outbound capture port. */
     static final int OUTBOUND_PORT = 15001;
     /** Inbound capture port. */
@@ -44,12 +67,17 @@ final class CaptureListeners {
     }
 
     /**
-     * Reshapes a sidecar's listeners for TPROXY capture in place and adds {@link #BLACK_HOLE} to its
-     * clusters.
+     * Reshapes a sidecar's listeners for TPROXY capture in place and adds the passthrough and
+     * black-hole clusters (and, under ALLOW_ANY, the {@link #ALLOW_ANY} virtual host).
+     *
+     * @param routes the outbound route configurations; under ALLOW_ANY each gets {@link #ALLOW_ANY}
+     * @param registryOnly whether the proxy's outbound traffic policy is REGISTRY_ONLY
+     * @param passthroughTls the pod's workload-level inbound mTLS, for the inbound passthrough chains
      */
-    static void apply(Map<String, Listener> listeners, Map<String, Cluster> clusters) {
+    static void apply(Map<String, Listener> listeners, Map<String, Cluster> clusters, Map<String, RouteConfiguration> routes,
+                      boolean registryOnly, ListenerTranslator.InboundTls passthroughTls) {
         List<FilterChain> inboundChains = new ArrayList<>();
-        boolean inspect = false;
+        boolean inspect = passthroughTls == ListenerTranslator.InboundTls.PERMISSIVE;
         Iterator<Map.Entry<String, Listener>> it = listeners.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<String, Listener> e = it.next();
@@ -77,7 +105,7 @@ final class CaptureListeners {
                 .setUseOriginalDst(BoolValue.of(true))
                 .setTransparent(BoolValue.of(true))
                 .setTrafficDirection(TrafficDirection.OUTBOUND)
-                .addFilterChains(blackHole())
+                .addFilterChains(tcpChain(registryOnly ? BLACK_HOLE : PASSTHROUGH))
                 .build());
         Listener.Builder inbound = Listener.newBuilder()
                 .setName(VIRTUAL_INBOUND)
@@ -90,7 +118,7 @@ final class CaptureListeners {
             inbound.addListenerFilters(ListenerFilter.newBuilder().setName(Envoy.TLS_INSPECTOR)
                     .setTypedConfig(Envoy.any(TlsInspector.getDefaultInstance())));
         }
-        inbound.addAllFilterChains(inboundChains).addFilterChains(blackHole());
+        inbound.addAllFilterChains(inboundChains).addAllFilterChains(inboundPassthrough(passthroughTls));
         listeners.put(VIRTUAL_INBOUND, inbound.build());
         clusters.put(BLACK_HOLE, Cluster.newBuilder()
                 .setName(BLACK_HOLE)
@@ -98,13 +126,80 @@ final class CaptureListeners {
                 .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(10))
                 .setLoadAssignment(ClusterLoadAssignment.newBuilder().setClusterName(BLACK_HOLE))
                 .build());
+        clusters.put(PASSTHROUGH, originalDst(PASSTHROUGH).build());
+        clusters.put(INBOUND_PASSTHROUGH, originalDst(INBOUND_PASSTHROUGH)
+                .setUpstreamBindConfig(BindConfig.newBuilder().setSourceAddress(SocketAddress.newBuilder()
+                        .setAddress(INBOUND_PASSTHROUGH_SOURCE).setPortValue(0)))
+                .build());
+        if (!registryOnly) {
+            routes.replaceAll((name, rc) -> rc.getVirtualHostsList().stream().anyMatch(vh -> vh.getDomainsList().contains("*"))
+                    ? rc : rc.toBuilder().addVirtualHosts(allowAny()).build());
+        }
     }
 
-    /** The chain for destinations no listener takes: the connection is refused. */
-    private static FilterChain blackHole() {
-        TcpProxy tcp = TcpProxy.newBuilder().setStatPrefix(BLACK_HOLE).setCluster(BLACK_HOLE).build();
-        return FilterChain.newBuilder().setName(BLACK_HOLE)
-                .addFilters(Filter.newBuilder().setName(Envoy.TCP_PROXY).setTypedConfig(Envoy.any(tcp)))
+    /**
+     * Istio's passthrough cluster shape: {@code ORIGINAL_DST}, {@code CLUSTER_PROVIDED}, 10 s connect
+     * timeout, circuit breakers wide open.
+     */
+    private static Cluster.Builder originalDst(String name) {
+        UInt32Value max = UInt32Value.of(-1); // 4294967295
+        return Cluster.newBuilder()
+                .setName(name)
+                .setType(Cluster.DiscoveryType.ORIGINAL_DST)
+                .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+                .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(10))
+                .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
+                        .setMaxConnections(max).setMaxPendingRequests(max).setMaxRequests(max).setMaxRetries(max)));
+    }
+
+    /**
+     * The chains of {@code virtualInbound} for IPv4 destinations no inbound listener takes, with the
+     * workload's mTLS: STRICT one chain terminating mTLS, PERMISSIVE that chain for TLS and a plaintext
+     * one, DISABLE plaintext only; each a TCP proxy to {@link #INBOUND_PASSTHROUGH}.
+     */
+    private static List<FilterChain> inboundPassthrough(ListenerTranslator.InboundTls tls) {
+        // the chains of a TCP inbound listener with that mTLS, re-pointed at the passthrough cluster
+        Listener shape = new ListenerTranslator().inbound("0.0.0.0", 1, false, tls, List.of());
+        List<FilterChain> out = new ArrayList<>();
+        for (FilterChain c : shape.getFilterChainsList()) {
+            out.add(c.toBuilder()
+                    .setName(INBOUND_PASSTHROUGH + "_" + c.getName())
+                    .setFilterChainMatch(c.getFilterChainMatch().toBuilder()
+                            .addPrefixRanges(CidrRange.newBuilder().setAddressPrefix("0.0.0.0").setPrefixLen(UInt32Value.of(0))))
+                    .clearFilters()
+                    .addFilters(tcpProxy(INBOUND_PASSTHROUGH))
+                    .build());
+        }
+        return out;
+    }
+
+    /**
+     * The last virtual host of an outbound route configuration under ALLOW_ANY: any other authority
+     * goes to {@link #PASSTHROUGH}, i.e. to the connection's original destination, with no timeout.
+     */
+    static VirtualHost allowAny() {
+        return VirtualHost.newBuilder()
+                .setName(ALLOW_ANY)
+                .addDomains("*")
+                .addRoutes(Route.newBuilder()
+                        .setName(ALLOW_ANY)
+                        .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                        .setRoute(RouteAction.newBuilder()
+                                .setCluster(PASSTHROUGH)
+                                .setTimeout(com.google.protobuf.Duration.getDefaultInstance())
+                                .setMaxStreamDuration(RouteAction.MaxStreamDuration.newBuilder()
+                                        .setMaxStreamDuration(com.google.protobuf.Duration.getDefaultInstance())
+                                        .setGrpcTimeoutHeaderMax(com.google.protobuf.Duration.getDefaultInstance()))))
                 .build();
+    }
+
+    private static Filter tcpProxy(String cluster) {
+        TcpProxy tcp = TcpProxy.newBuilder().setStatPrefix(cluster).setCluster(cluster).build();
+        return Filter.newBuilder().setName(Envoy.TCP_PROXY).setTypedConfig(Envoy.any(tcp)).build();
+    }
+
+    /** A chain matching anything left, a TCP proxy to {@code cluster}. */
+    private static FilterChain tcpChain(String cluster) {
+        return FilterChain.newBuilder().setName(cluster).addFilters(tcpProxy(cluster)).build();
     }
 }

@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.isthmus.controller.config.DestinationRule;
 import io.isthmus.controller.config.MeshConfig;
+import io.isthmus.controller.config.PeerAuthentication;
 import io.isthmus.controller.config.Sidecar;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.FederatedRegistry;
@@ -118,13 +119,19 @@ public final class MeshTranslator {
                 && ListenerTranslator.rebindOutbound(b.listeners, view.outboundBindAddress());
         inbound(view, b);
         boolean captured = view.interceptionMode() == ProxyView.InterceptionMode.TPROXY;
+        java.util.SortedMap<String, RouteConfiguration> routes = outbound.routes();
         if (captured) {
-            CaptureListeners.apply(b.listeners, b.clusters);
+            MeshConfig cfg = config.get();
+            b.routes.putAll(routes);
+            routes = b.routes;
+            CaptureListeners.apply(b.listeners, b.clusters, b.routes,
+                    cfg.outboundTrafficPolicyFor(view.namespace(), view.labels()) == Sidecar.OutboundTrafficPolicy.REGISTRY_ONLY,
+                    inboundTls(cfg.mtlsModeFor(view.namespace(), view.labels(), 0)));
         }
         if (!rebound && !captured && b.listeners.size() == outbound.listeners().size() && b.clusters.size() == outbound.clusters().size()) {
             return outbound;
         }
-        return new ProxyResources(b.listeners, outbound.routes(), b.clusters, outbound.endpoints(), outbound.secrets());
+        return new ProxyResources(b.listeners, routes, b.clusters, outbound.endpoints(), outbound.secrets());
     }
 
     private ProxyResources outbound(ProxyView view) {
@@ -293,11 +300,7 @@ public final class MeshTranslator {
         List<io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC> authz =
                 rbac.filters(cfg.authorizationPoliciesFor(view.namespace(), labels));
         for (Map.Entry<Integer, Boolean> e : ports.entrySet()) {
-            ListenerTranslator.InboundTls tls = switch (cfg.mtlsModeFor(view.namespace(), labels, e.getKey())) {
-                case PERMISSIVE -> ListenerTranslator.InboundTls.PERMISSIVE;
-                case DISABLE -> ListenerTranslator.InboundTls.DISABLE;
-                case STRICT, UNSET -> ListenerTranslator.InboundTls.STRICT;
-            };
+            ListenerTranslator.InboundTls tls = inboundTls(cfg.mtlsModeFor(view.namespace(), labels, e.getKey()));
             Listener l = listeners.inbound(ip, e.getKey(), e.getValue(), tls, authz);
             b.listeners.put(l.getName(), l);
             Cluster c = clusters.inboundCluster(e.getKey(), view.appEndpointAddress());
@@ -306,6 +309,14 @@ public final class MeshTranslator {
             }
             b.clusters.put(c.getName(), c);
         }
+    }
+
+    private static ListenerTranslator.InboundTls inboundTls(PeerAuthentication.Mode mode) {
+        return switch (mode) {
+            case PERMISSIVE -> ListenerTranslator.InboundTls.PERMISSIVE;
+            case DISABLE -> ListenerTranslator.InboundTls.DISABLE;
+            case STRICT, UNSET -> ListenerTranslator.InboundTls.STRICT;
+        };
     }
 
     /** HTTP-level routing for HTTP, HTTP2 and gRPC ports, and for ports of unknown protocol named {@code http*}. */

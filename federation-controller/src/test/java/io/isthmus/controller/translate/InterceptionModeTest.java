@@ -10,6 +10,10 @@ import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.isthmus.controller.config.ConfigFiles;
+import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.EndpointHealth;
 import io.isthmus.controller.registry.InMemoryRegistry;
@@ -18,15 +22,32 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** INTERCEPTION_MODE TPROXY: Istio's virtualOutbound / virtualInbound; without it, the listeners of capture mode NONE. */
+/**
+ * INTERCEPTION_MODE TPROXY: Istio's virtualOutbound / virtualInbound with the passthrough clusters
+ * (ALLOW_ANY) or the black hole (REGISTRY_ONLY); without it, the listeners of capture mode NONE.
+ */
 class InterceptionModeTest {
     private static final String ROOT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
-    private static MeshTranslator translator() {
-        InMemoryRegistry r = new InMemoryRegistry();
-        r.putService(new ClusterService("east", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(),
-                List.of(endpoint("10.1.1.1", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v1"))));
-        return new MeshTranslator(r, "cluster.local", () -> ROOT);
+    private final ConfigRegistry config = new ConfigRegistry("isthmus-system");
+    private MeshTranslator translator;
+
+    private MeshTranslator translator() {
+        if (translator == null) {
+            InMemoryRegistry r = new InMemoryRegistry();
+            r.putService(new ClusterService("east", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(),
+                    List.of(endpoint("10.1.1.1", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v1"))));
+            translator = new MeshTranslator(r, "cluster.local", () -> ROOT, config::current);
+        }
+        return translator;
+    }
+
+    private void apply(String yaml) {
+        MeshTranslator t = translator();
+        for (var res : ConfigFiles.parse(yaml, "test")) {
+            assertThat(config.upsert("test", res)).as("accepted").isNull();
+        }
+        t.invalidate();
     }
 
     private static Node pod(String mode) {
@@ -60,7 +81,8 @@ class InterceptionModeTest {
         assertThat(vo.getUseOriginalDst().getValue()).isTrue();
         assertThat(vo.getTransparent().getValue()).isTrue();
         assertThat(vo.getTrafficDirection()).isEqualTo(TrafficDirection.OUTBOUND);
-        assertThat(vo.getFilterChainsList()).singleElement().satisfies(c -> assertThat(tcpCluster(c)).isEqualTo("BlackHoleCluster"));
+        assertThat(vo.getFilterChainsList()).as("ALLOW_ANY (the default): other destinations pass through")
+                .singleElement().satisfies(c -> assertThat(tcpCluster(c)).isEqualTo("PassthroughCluster"));
 
         Listener out = r.listeners().get("outbound_127.0.0.2_9080");
         assertThat(out.getAddress().getSocketAddress().getAddress()).isEqualTo("0.0.0.0");
@@ -79,13 +101,88 @@ class InterceptionModeTest {
         assertThat(mtls.getFilterChainMatch().getDestinationPort().getValue()).isEqualTo(9080);
         assertThat(mtls.hasTransportSocket()).as("STRICT mTLS as on the per-port listener").isTrue();
         FilterChain last = vi.getFilterChains(vi.getFilterChainsCount() - 1);
-        assertThat(last.hasFilterChainMatch()).isFalse();
-        assertThat(tcpCluster(last)).isEqualTo("BlackHoleCluster");
+        assertThat(last.getName()).isEqualTo("InboundPassthroughClusterIpv4_mtls");
+        assertThat(last.getFilterChainMatch().hasDestinationPort()).isFalse();
+        assertThat(last.getFilterChainMatch().getPrefixRangesList()).singleElement().satisfies(p -> {
+            assertThat(p.getAddressPrefix()).isEqualTo("0.0.0.0");
+            assertThat(p.getPrefixLen().getValue()).isZero();
+        });
+        assertThat(last.hasTransportSocket()).as("STRICT: the passthrough needs mTLS too, as in Istio").isTrue();
+        assertThat(tcpCluster(last)).isEqualTo("InboundPassthroughClusterIpv4");
 
         Cluster bh = r.clusters().get("BlackHoleCluster");
         assertThat(bh.getType()).isEqualTo(Cluster.DiscoveryType.STATIC);
         assertThat(bh.getLoadAssignment().getEndpointsCount()).isZero();
         assertThat(r.clusters()).containsKey("inbound|9080||");
+        Cluster pt = r.clusters().get("PassthroughCluster");
+        assertThat(pt.getType()).isEqualTo(Cluster.DiscoveryType.ORIGINAL_DST);
+        assertThat(pt.getLbPolicy()).isEqualTo(Cluster.LbPolicy.CLUSTER_PROVIDED);
+        assertThat(pt.hasUpstreamBindConfig()).isFalse();
+        assertThat(pt.hasLoadAssignment()).isFalse();
+        Cluster in = r.clusters().get("InboundPassthroughClusterIpv4");
+        assertThat(in.getType()).isEqualTo(Cluster.DiscoveryType.ORIGINAL_DST);
+        assertThat(in.getLbPolicy()).isEqualTo(Cluster.LbPolicy.CLUSTER_PROVIDED);
+        assertThat(in.getUpstreamBindConfig().getSourceAddress().getAddress()).isEqualTo("127.0.0.6");
+
+        RouteConfiguration rc = r.routes().get("9080");
+        VirtualHost allowAny = rc.getVirtualHosts(rc.getVirtualHostsCount() - 1);
+        assertThat(allowAny.getName()).isEqualTo("allow_any");
+        assertThat(allowAny.getDomainsList()).containsExactly("*");
+        assertThat(allowAny.getRoutesList()).singleElement().satisfies(route -> {
+            assertThat(route.getMatch().getPrefix()).isEqualTo("/");
+            assertThat(route.getRoute().getCluster()).isEqualTo("PassthroughCluster");
+            assertThat(route.getRoute().getTimeout().getSeconds()).isZero();
+        });
+        assertThat(translator().resourcesFor(ProxyView.fromNode(pod(null))).routes().get("9080").getVirtualHostsList())
+                .as("capture mode NONE keeps no catch-all (the shared outbound translation is not changed)")
+                .noneMatch(vh -> vh.getName().equals("allow_any"));
+    }
+
+    @Test
+    void registryOnlyRefusesOtherDestinationsAndSendsNoAllowAny() {
+        apply("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: istio, namespace: isthmus-system}
+                data:
+                  mesh: |
+                    outboundTrafficPolicy:
+                      mode: REGISTRY_ONLY
+                """);
+        ProxyResources r = translator().resourcesFor(ProxyView.fromNode(pod("TPROXY")));
+        assertThat(r.listeners().get("virtualOutbound").getFilterChainsList())
+                .singleElement().satisfies(c -> assertThat(tcpCluster(c)).isEqualTo("BlackHoleCluster"));
+        RouteConfiguration rc = r.routes().get("9080");
+        assertThat(rc.getVirtualHosts(rc.getVirtualHostsCount() - 1).getName()).isEqualTo("block_all");
+        assertThat(rc.getVirtualHostsList()).noneMatch(vh -> vh.getName().equals("allow_any"));
+        assertThat(tcpCluster(last(r.listeners().get("virtualInbound"))))
+                .as("inbound passthrough does not depend on the outbound policy").isEqualTo("InboundPassthroughClusterIpv4");
+        assertThat(r.clusters()).containsKeys("BlackHoleCluster", "PassthroughCluster", "InboundPassthroughClusterIpv4");
+    }
+
+    @Test
+    void permissiveInboundPassesThroughTlsAndPlaintext() {
+        apply("""
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {name: default, namespace: default}
+                spec:
+                  mtls: {mode: PERMISSIVE}
+                """);
+        Listener vi = translator().resourcesFor(ProxyView.fromNode(pod("TPROXY"))).listeners().get("virtualInbound");
+        List<FilterChain> passthrough = vi.getFilterChainsList().stream()
+                .filter(c -> c.getName().startsWith("InboundPassthroughClusterIpv4")).toList();
+        assertThat(passthrough).extracting(FilterChain::getName)
+                .containsExactly("InboundPassthroughClusterIpv4_mtls", "InboundPassthroughClusterIpv4_plaintext");
+        assertThat(passthrough.get(0).getFilterChainMatch().getTransportProtocol()).isEqualTo("tls");
+        assertThat(passthrough.get(0).hasTransportSocket()).isTrue();
+        assertThat(passthrough.get(1).getFilterChainMatch().getTransportProtocol()).isEqualTo("raw_buffer");
+        assertThat(passthrough.get(1).hasTransportSocket()).isFalse();
+        assertThat(vi.getListenerFiltersList()).extracting(f -> f.getName()).contains("envoy.filters.listener.tls_inspector");
+    }
+
+    private static FilterChain last(Listener l) {
+        return l.getFilterChains(l.getFilterChainsCount() - 1);
     }
 
     @Test
