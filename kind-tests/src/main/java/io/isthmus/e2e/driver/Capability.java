@@ -14,7 +14,5 @@ public enum Capability {
     /** Rewriting the controllers' CA files (root and intermediates) and reading their debug ports. */
     CA_FILES,
     /** Ingress and egress gateways with an outside client and external services. */
-    EDGES,
-    /** Reading the log files of a pod's processes. */
-    PROCESS_LOGS
+    EDGES
 }

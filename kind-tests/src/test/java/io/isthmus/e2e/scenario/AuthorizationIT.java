@@ -1,9 +1,9 @@
 package io.isthmus.e2e.scenario;
 
-import io.isthmus.e2e.local.LocalFederation;
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.FederationExtension;
-import io.isthmus.e2e.local.IstioConfig;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.Probe;
 import io.isthmus.e2e.support.ScenarioReport;
@@ -42,21 +42,21 @@ class AuthorizationIT {
                     - source:
                         principals: ["cluster.local/ns/default/sa/client"]
             """;
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
     @Test
     void a_policy_in_west_denies_east_s_client_and_allows_another_principal() {
         ScenarioReport report = ScenarioReport.of("authorization");
-        PodHandle client = fed.pod("east", "client");
-        PodHandle reviews = fed.pod("east", "reviews");
+        MeshPod client = fed.pod("east", "client");
+        MeshPod reviews = fed.pod("east", "reviews");
         Probe.until(client, Mesh.DETAILS_URL, r -> "west".equals(r.field("cluster")), Duration.ofSeconds(90), report, "details from west");
 
-        IstioConfig.apply(fed.cluster("west").client(), POLICY);
+        fed.cluster("west").applyConfig(POLICY);
         try {
             Probe.Timed denied = Probe.until(client, Mesh.DETAILS_URL, r -> r.status() == 403, Duration.ofSeconds(60), report,
                     "east's client denied by west's policy");
@@ -66,7 +66,7 @@ class AuthorizationIT {
             assertThat(other.field("caller")).isEqualTo(MeshLabels.spiffeId("cluster.local", "default", "bookinfo-reviews"));
             report.value("deniedAfterMs", denied.millis());
         } finally {
-            IstioConfig.delete(fed.cluster("west").client(), POLICY);
+            fed.cluster("west").deleteConfig(POLICY);
         }
         Probe.until(client, Mesh.DETAILS_URL, r -> r.status() == 200, Duration.ofSeconds(60), report, "client allowed again");
         report.outcome("passed").write(SharedFederation.reportDir());

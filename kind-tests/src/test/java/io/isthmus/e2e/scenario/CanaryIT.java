@@ -1,10 +1,9 @@
 package io.isthmus.e2e.scenario;
 
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.LoadReport;
-import io.isthmus.e2e.local.LocalFederation;
-import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.FederationExtension;
-import io.isthmus.e2e.local.IstioConfig;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
@@ -48,19 +47,19 @@ class CanaryIT {
                     - {destination: {host: reviews.default.svc.cluster.local, subset: v1}, weight: 90}
                     - {destination: {host: reviews.default.svc.cluster.local, subset: v2}, weight: 10}
             """;
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
     @Test
     void a_90_10_split_is_honoured_within_3_percent() {
         ScenarioReport report = ScenarioReport.of("canary");
-        PodHandle client = fed.pod("east", "client");
-        IstioConfig.apply(fed.cluster("east").client(), RULE);
-        IstioConfig.apply(fed.cluster("east").client(), SPLIT);
+        MeshPod client = fed.pod("east", "client");
+        fed.cluster("east").applyConfig(RULE);
+        fed.cluster("east").applyConfig(SPLIT);
         try {
             await("the split reaches east's client proxy").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> client.call("http://127.0.0.1:15000/config_dump").body().contains("\"weight\" : 10")
@@ -78,8 +77,8 @@ class CanaryIT {
             assertThat(ok).as("answered requests of 2000").isEqualTo(2000);
             assertThat(share).as("v2 share of 2000 requests").isBetween(0.07, 0.13);
         } finally {
-            IstioConfig.delete(fed.cluster("east").client(), SPLIT);
-            IstioConfig.delete(fed.cluster("east").client(), RULE);
+            fed.cluster("east").deleteConfig(SPLIT);
+            fed.cluster("east").deleteConfig(RULE);
         }
     }
 }

@@ -1,13 +1,14 @@
 package io.isthmus.e2e.scenario;
 
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.LoadReport;
-import io.isthmus.e2e.local.LocalFederation;
-import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.Probe;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -30,23 +31,27 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(FederationExtension.class)
 class CertificateRotationIT {
     private static final Pattern SERIAL = Pattern.compile("\"serial\"\\s*:\\s*\"([0-9a-f]+)\"");
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
-    private static String serial(PodHandle pod) {
+    private static String serial(MeshPod pod) {
         Matcher m = SERIAL.matcher(pod.call("http://127.0.0.1:15000/config_dump").body());
         return m.find() ? m.group(1) : "";
     }
 
     @Test
     void certificates_renew_under_load_without_a_failed_request() {
+        Duration ttl = fed.workloadCertTtl();
+        Assumptions.assumeTrue(ttl.compareTo(Duration.ofMinutes(10)) <= 0, () -> "target " + fed.target()
+                + ": the sidecars ask for certificates of " + ttl + ", so none renews within the run"
+                + " (kind-tests/kind/up.sh gives the demo sidecars ISTHMUS_CERT_TTL=120s)");
         ScenarioReport report = ScenarioReport.of("cert-rotation");
-        PodHandle client = fed.pod("east", "client");
-        PodHandle details = fed.pod("west", "details");
+        MeshPod client = fed.pod("east", "client");
+        MeshPod details = fed.pod("west", "details");
         Probe.until(client, Mesh.DETAILS_URL, r -> "west".equals(r.field("cluster")), Duration.ofSeconds(90), report, "details from west");
         String clientBefore = serial(client);
         String detailsBefore = serial(details);
@@ -55,7 +60,7 @@ class CertificateRotationIT {
         client.startLoad("rot-reviews", Mesh.REVIEWS_URL, Duration.ofMillis(50));
         client.startLoad("rot-details", Mesh.DETAILS_URL, Duration.ofMillis(50));
         long start = System.currentTimeMillis();
-        await("both certificates renewed").atMost(Duration.ofSeconds(Math.max(180, SharedFederation.CERT_TTL.toSeconds() * 2)))
+        await("both certificates renewed").atMost(Duration.ofSeconds(Math.max(180, ttl.toSeconds() * 2)))
                 .pollInterval(Duration.ofSeconds(2))
                 .until(() -> !serial(client).equals(clientBefore) && !serial(details).equals(detailsBefore));
         long renewedAfter = System.currentTimeMillis() - start;

@@ -1,8 +1,8 @@
 package io.isthmus.e2e.scenario;
 
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.LoadReport;
-import io.isthmus.e2e.local.LocalFederation;
-import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.Probe;
@@ -26,17 +26,17 @@ import static org.awaitility.Awaitility.await;
 @Order(4)
 @ExtendWith(FederationExtension.class)
 class ControlPlaneDownIT {
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
     @Test
     void traffic_flows_on_cached_config_and_the_restarted_controllers_resync() {
         ScenarioReport report = ScenarioReport.of("control-plane-down");
-        PodHandle client = fed.pod("east", "client");
+        MeshPod client = fed.pod("east", "client");
         Probe.until(client, Mesh.DETAILS_URL, r -> "west".equals(r.field("cluster")), Duration.ofSeconds(90), report, "details from west");
         client.startLoad("cp-reviews", Mesh.REVIEWS_URL, Duration.ofMillis(50));
         client.startLoad("cp-details", Mesh.DETAILS_URL, Duration.ofMillis(50));
@@ -57,7 +57,7 @@ class ControlPlaneDownIT {
         fed.restartController("west");
         long upAt = System.currentTimeMillis();
         // Resync: a pod started after the restart gets config and serves through its sidecar.
-        PodHandle newer = fed.startPod("reviews", "east", "us-east-1a", "v1");
+        MeshPod newer = fed.startPod("reviews", "east", "us-east-1a", "v1");
         long resyncMs = System.currentTimeMillis() - upAt;
         LoadReport reviews = client.stopLoad("cp-reviews");
         LoadReport details = client.stopLoad("cp-details");

@@ -1,6 +1,8 @@
 package io.isthmus.e2e.scenario;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.isthmus.e2e.driver.Capability;
+import io.isthmus.e2e.driver.Federation;
 import io.isthmus.e2e.local.LocalFederation;
 import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.EdgeConfig;
@@ -9,6 +11,7 @@ import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.Probe;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
+import io.isthmus.e2e.support.Targets;
 import io.isthmus.e2e.support.UsesTopology;
 import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.WellKnownPorts;
@@ -56,8 +59,8 @@ class EgressIT {
     private static Map<String, String> vars;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
-        fed = federation;
+    static void up(Federation federation) {
+        fed = Targets.local(federation, Capability.EDGES);
         vars = Map.of("EXTERNAL_CA", fed.edges().externalCaFile().toString());
         EdgeConfig.apply(east(), "egress.yaml", vars);
     }

@@ -1,7 +1,8 @@
 package io.isthmus.e2e.scenario;
 
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.LoadReport;
-import io.isthmus.e2e.local.LocalFederation;
 import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
@@ -33,17 +34,17 @@ class FailoverIT {
     private static final Duration INTERVAL = Duration.ofMillis(20);
     /** How long after a pod dies its endpoint leaves the EndpointSlice (kubelet + endpoint controller lag). */
     private static final Duration ENDPOINT_DELAY = Duration.ofMillis(Long.getLong("isthmus.e2e.endpointDelayMs", 1000));
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
     @Test
     void east_loses_every_reviews_pod_and_traffic_moves_to_west_and_back() {
         ScenarioReport report = ScenarioReport.of("failover");
-        PodHandle client = fed.pod("east", "client");
+        MeshPod client = fed.pod("east", "client");
 
         // The path works and stays in east (nearest) before anything dies.
         await("east client reaches reviews in east by hostname").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
@@ -52,10 +53,10 @@ class FailoverIT {
         client.startLoad("failover", Mesh.REVIEWS_URL, INTERVAL);
         await("steady load flowing").atMost(Duration.ofSeconds(30)).until(() -> client.loadStats("failover").ok() >= 100);
 
-        List<PodHandle> eastReviews = fed.cluster("east").pods("reviews");
+        List<? extends MeshPod> eastReviews = fed.cluster("east").pods("reviews");
         assertThat(eastReviews).isNotEmpty();
         long killedAt = System.currentTimeMillis();
-        for (PodHandle p : eastReviews) {
+        for (MeshPod p : eastReviews) {
             fed.kill(p, ENDPOINT_DELAY);
         }
 

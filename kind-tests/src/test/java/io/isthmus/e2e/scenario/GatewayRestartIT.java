@@ -1,9 +1,9 @@
 package io.isthmus.e2e.scenario;
 
-import io.isthmus.e2e.local.GatewayProcess;
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshGateway;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.LoadReport;
-import io.isthmus.e2e.local.LocalFederation;
-import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.Probe;
@@ -28,19 +28,19 @@ import static org.awaitility.Awaitility.await;
 @Order(7)
 @ExtendWith(FederationExtension.class)
 class GatewayRestartIT {
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
     @Test
     void traffic_through_a_restarted_gateway_resumes() {
         ScenarioReport report = ScenarioReport.of("gateway-restart");
-        PodHandle client = fed.pod("east", "client");
+        MeshPod client = fed.pod("east", "client");
         Probe.until(client, Mesh.DETAILS_URL, r -> "west".equals(r.field("cluster")), Duration.ofSeconds(90), report, "details from west");
-        GatewayProcess gw = fed.gateway("network-west");
+        MeshGateway gw = fed.gateway("network-west");
         client.startLoad("gw", Mesh.DETAILS_URL, Duration.ofMillis(20));
         await().atMost(Duration.ofSeconds(30)).until(() -> client.loadStats("gw").ok() >= 50);
         long killedAt = System.currentTimeMillis();

@@ -1,6 +1,8 @@
 package io.isthmus.e2e.scenario;
 
 import io.isthmus.e2e.demo.FreshCaller;
+import io.isthmus.e2e.driver.Capability;
+import io.isthmus.e2e.driver.Federation;
 import io.isthmus.e2e.local.EdgePki;
 import io.isthmus.e2e.local.LoadReport;
 import io.isthmus.e2e.local.LocalFederation;
@@ -9,6 +11,7 @@ import io.isthmus.e2e.support.EdgeConfig;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
+import io.isthmus.e2e.support.Targets;
 import io.isthmus.e2e.support.UsesTopology;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
@@ -35,8 +38,8 @@ class IngressCertRotationIT {
     private static LocalFederation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
-        fed = federation;
+    static void up(Federation federation) {
+        fed = Targets.local(federation, Capability.EDGES);
         IngressFailoverIT.installIngress(fed);
     }
 

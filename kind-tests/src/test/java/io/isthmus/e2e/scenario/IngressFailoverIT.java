@@ -1,6 +1,9 @@
 package io.isthmus.e2e.scenario;
 
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.isthmus.e2e.demo.FreshCaller;
+import io.isthmus.e2e.driver.Capability;
+import io.isthmus.e2e.driver.Federation;
 import io.isthmus.e2e.local.EdgePki;
 import io.isthmus.e2e.local.LoadReport;
 import io.isthmus.e2e.local.LocalFederation;
@@ -10,8 +13,8 @@ import io.isthmus.e2e.support.EdgeConfig;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
+import io.isthmus.e2e.support.Targets;
 import io.isthmus.e2e.support.UsesTopology;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -53,8 +56,8 @@ class IngressFailoverIT {
     private static EdgePki.Issued detailsCert;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
-        fed = federation;
+    static void up(Federation federation) {
+        fed = Targets.local(federation, Capability.EDGES);
         installIngress(fed);
     }
 

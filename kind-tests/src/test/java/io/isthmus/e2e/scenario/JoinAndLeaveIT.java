@@ -1,7 +1,7 @@
 package io.isthmus.e2e.scenario;
 
-import io.isthmus.e2e.local.LocalFederation;
-import io.isthmus.e2e.local.PodHandle;
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.Probe;
@@ -25,10 +25,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Order(2)
 @ExtendWith(FederationExtension.class)
 class JoinAndLeaveIT {
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
@@ -36,7 +36,7 @@ class JoinAndLeaveIT {
     void west_leaves_when_its_secret_is_deleted_and_joins_when_it_is_created() {
         ScenarioReport leave = ScenarioReport.of("cluster-leaves");
         ScenarioReport join = ScenarioReport.of("join");
-        PodHandle client = fed.pod("east", "client");
+        MeshPod client = fed.pod("east", "client");
         Probe.until(client, Mesh.DETAILS_URL, r -> "west".equals(r.field("cluster")), Duration.ofSeconds(90), join,
                 "details (west only) reachable from east before the test");
 

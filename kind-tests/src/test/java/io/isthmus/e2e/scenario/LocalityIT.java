@@ -1,8 +1,8 @@
 package io.isthmus.e2e.scenario;
 
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.LoadReport;
-import io.isthmus.e2e.local.LocalFederation;
-import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.ScenarioReport;
@@ -28,18 +28,18 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(FederationExtension.class)
 class LocalityIT {
     private static final String ZONE = "us-east-1a";
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
     @Test
     void calls_stay_in_the_zone_then_in_the_region() {
         ScenarioReport report = ScenarioReport.of("locality");
-        PodHandle client = fed.pod("east", "client");
-        List<PodHandle> inZone = fed.cluster("east").pods("reviews").stream().filter(p -> p.record().zone().equals(ZONE)).toList();
+        MeshPod client = fed.pod("east", "client");
+        List<? extends MeshPod> inZone = fed.cluster("east").pods("reviews").stream().filter(p -> p.zone().equals(ZONE)).toList();
         assertThat(inZone).as("reviews pods in %s", ZONE).isNotEmpty();
 
         client.startLoad("locality", Mesh.REVIEWS_URL, Duration.ofMillis(20));
@@ -47,7 +47,7 @@ class LocalityIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> client.loadStats("locality").since(zoneFrom).size() >= 300);
         long zoneTo = System.currentTimeMillis();
 
-        for (PodHandle p : inZone) {
+        for (MeshPod p : inZone) {
             fed.kill(p, Duration.ZERO);
         }
         // Let the endpoint removal reach the proxy, then measure.

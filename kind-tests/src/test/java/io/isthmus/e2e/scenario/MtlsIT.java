@@ -1,6 +1,8 @@
 package io.isthmus.e2e.scenario;
 
-import io.isthmus.e2e.local.LocalFederation;
+import io.isthmus.e2e.driver.Capability;
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.net.Ip;
 import io.isthmus.e2e.net.NetException;
@@ -9,6 +11,7 @@ import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.Probe;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
+import io.isthmus.e2e.support.Targets;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -30,21 +33,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Order(3)
 @ExtendWith(FederationExtension.class)
 class MtlsIT {
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
     @Test
     void plaintext_to_a_pod_port_is_refused() {
         ScenarioReport report = ScenarioReport.of("mtls-plaintext");
-        PodHandle client = fed.pod("east", "client");
-        PodHandle reviews = fed.pod("east", "reviews");
-        PodHandle.CallResult r = client.call("http://" + reviews.record().address() + ":9080/");
+        MeshPod client = fed.pod("east", "client");
+        MeshPod reviews = fed.pod("east", "reviews");
+        PodHandle.CallResult r = client.call("http://" + reviews.address() + ":9080/");
         report.count(1, r.status() == 200 ? 1 : 0).value("status", r.status()).value("error", r.error());
-        assertThat(r.status()).as("plaintext GET to %s:9080 answered: %s", reviews.record().address(), r.body()).isNotEqualTo(200);
+        assertThat(r.status()).as("plaintext GET to %s:9080 answered: %s", reviews.address(), r.body()).isNotEqualTo(200);
         report.outcome("passed").write(SharedFederation.reportDir());
     }
 
@@ -59,6 +62,7 @@ class MtlsIT {
 
     @Test
     void a_certificate_from_a_foreign_root_is_refused() throws IOException {
+        Targets.require(fed, Capability.POD_ADDRESS_FROM_DRIVER);
         ScenarioReport report = ScenarioReport.of("mtls-foreign-root");
         Path dir = Files.createDirectories(SharedFederation.workDir().resolve("foreign"));
         String spiffe = "URI:" + Mesh.CLIENT_ID;
@@ -71,11 +75,11 @@ class MtlsIT {
         openssl("x509", "-req", "-in", dir.resolve("leaf.csr").toString(), "-CA", dir.resolve("root.pem").toString(),
                 "-CAkey", dir.resolve("root-key.pem").toString(), "-set_serial", "7", "-days", "1",
                 "-extfile", dir.resolve("ext").toString(), "-out", dir.resolve("leaf.pem").toString());
-        PodHandle reviews = fed.pod("east", "reviews");
+        MeshPod reviews = fed.pod("east", "reviews");
         String out;
         try {
             out = new String(new ProcessBuilder("sh", "-c", "printf 'GET / HTTP/1.1\\r\\nHost: reviews\\r\\nConnection: close\\r\\n\\r\\n'"
-                    + " | timeout 10 openssl s_client -quiet -connect " + reviews.record().address() + ":9080"
+                    + " | timeout 10 openssl s_client -quiet -connect " + reviews.address() + ":9080"
                     + " -cert " + dir.resolve("leaf.pem") + " -key " + dir.resolve("key.pem")
                     + " -alpn http/1.1 -servername outbound_.9080_._.reviews.default.svc.cluster.local 2>&1")
                     .start().getInputStream().readAllBytes());

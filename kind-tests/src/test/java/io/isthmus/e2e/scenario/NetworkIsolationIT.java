@@ -1,13 +1,16 @@
 package io.isthmus.e2e.scenario;
 
 import io.isthmus.e2e.demo.ControlServer;
-import io.isthmus.e2e.local.LocalFederation;
+import io.isthmus.e2e.driver.Capability;
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.net.Ip;
 import io.isthmus.e2e.net.Isolation;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
+import io.isthmus.e2e.support.Targets;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -22,30 +25,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Order(90)
 @ExtendWith(FederationExtension.class)
 class NetworkIsolationIT {
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
     @Test
     void the_driver_namespace_has_no_route_off_the_machine() {
+        Targets.require(fed, Capability.NETWORK_SANDBOX);
         assertThat(Ip.ip("route", "show", "default").trim()).isEmpty();
         Isolation.requireIsolatedOuterNamespace();
     }
 
     @Test
     void an_east_pod_cannot_reach_a_west_pod_directly() {
+        Targets.require(fed, Capability.NETWORK_SANDBOX);
         ScenarioReport report = ScenarioReport.of("network-isolation");
-        PodHandle client = fed.pod("east", "client");
-        PodHandle westReviews = fed.cluster("west").pods("reviews").get(0);
-        PodHandle.CallResult r = client.call("http://" + westReviews.record().address() + ":" + ControlServer.PORT + "/health");
+        MeshPod client = fed.pod("east", "client");
+        MeshPod westReviews = fed.cluster("west").pods("reviews").get(0);
+        PodHandle.CallResult r = client.call("http://" + westReviews.address() + ":" + ControlServer.PORT + "/health");
         report.count(1, r.status() == 0 ? 0 : 1);
         assertThat(r.status()).as("east -> west pod: %s", r.error()).isZero();
-        assertThat(Isolation.unreachable("isthmus-east-" + client.name(), westReviews.record().address())).isTrue();
-        PodHandle eastReviews = fed.cluster("east").pods("reviews").get(0);
-        PodHandle.CallResult same = client.call("http://" + eastReviews.record().address() + ":" + ControlServer.PORT + "/health");
+        assertThat(Isolation.unreachable("isthmus-east-" + client.name(), westReviews.address())).isTrue();
+        MeshPod eastReviews = fed.cluster("east").pods("reviews").get(0);
+        PodHandle.CallResult same = client.call("http://" + eastReviews.address() + ":" + ControlServer.PORT + "/health");
         report.count(1, same.status() == 200 ? 0 : 1);
         assertThat(same.status()).as("east -> east pod: %s", same.error()).isEqualTo(200);
         report.outcome("passed").write(SharedFederation.reportDir());
@@ -54,7 +59,7 @@ class NetworkIsolationIT {
     @Test
     void every_pod_answers_on_its_control_port() {
         for (var c : fed.clusters()) {
-            for (PodHandle p : c.pods()) {
+            for (MeshPod p : c.pods()) {
                 assertThat(p.healthy()).as("pod %s", p).isTrue();
             }
         }

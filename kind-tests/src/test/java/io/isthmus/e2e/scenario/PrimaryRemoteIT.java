@@ -1,7 +1,7 @@
 package io.isthmus.e2e.scenario;
 
-import io.isthmus.e2e.local.LocalFederation;
-import io.isthmus.e2e.local.PodHandle;
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.Probe;
@@ -27,22 +27,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 @UsesTopology(SharedFederation.PRIMARY_REMOTE)
 @ExtendWith(FederationExtension.class)
 class PrimaryRemoteIT {
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
     @Test
     void a_remote_cluster_is_served_by_its_primary_s_controller_through_the_gateway() {
         ScenarioReport report = ScenarioReport.of("primary-remote");
-        assertThat(fed.cluster("north").controller()).as("north runs no controller").isNull();
-        PodHandle client = fed.pod("north", "client");
+        assertThat(fed.cluster("north").runsController()).as("north runs no controller").isFalse();
+        MeshPod client = fed.pod("north", "client");
         Probe.until(client, Mesh.REVIEWS_URL, r -> "north".equals(r.field("cluster")), Duration.ofSeconds(90), report,
                 "north's client answered by north's reviews");
 
-        for (PodHandle p : fed.cluster("north").pods("reviews")) {
+        for (MeshPod p : fed.cluster("north").pods("reviews")) {
             fed.kill(p, Duration.ZERO);
         }
         Probe.Timed moved = Probe.until(client, Mesh.REVIEWS_URL, r -> r.status() == 200 && !"north".equals(r.field("cluster")),

@@ -1,13 +1,15 @@
 package io.isthmus.e2e.scenario;
 
+import io.isthmus.e2e.driver.Capability;
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.LoadReport;
-import io.isthmus.e2e.local.LocalFederation;
-import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.Probe;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
+import io.isthmus.e2e.support.Targets;
 import io.isthmus.mesh.WellKnownPorts;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
@@ -31,17 +33,18 @@ import static org.awaitility.Awaitility.await;
 @Order(10)
 @ExtendWith(FederationExtension.class)
 class RemoteApiServerDownIT {
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
     private static int eastReady() {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://"
-                    + fed.cluster("east").nodeAddress() + ":" + WellKnownPorts.CONTROLLER_MONITORING + "/readyz"))
+                    + Targets.local(fed, Capability.STOP_API_SERVER).cluster("east").nodeAddress() + ":"
+                    + WellKnownPorts.CONTROLLER_MONITORING + "/readyz"))
                     .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             return r.statusCode();
         } catch (java.io.IOException e) {
@@ -54,12 +57,13 @@ class RemoteApiServerDownIT {
 
     @Test
     void east_keeps_west_s_endpoints_and_follows_west_again_after_it_returns() {
+        Targets.require(fed, Capability.STOP_API_SERVER);
         ScenarioReport report = ScenarioReport.of("remote-api-down");
-        PodHandle client = fed.pod("east", "client");
+        MeshPod client = fed.pod("east", "client");
         Probe.until(client, Mesh.DETAILS_URL, r -> "west".equals(r.field("cluster")), Duration.ofSeconds(90), report, "details from west");
         client.startLoad("api-down", Mesh.DETAILS_URL, Duration.ofMillis(50));
         long downAt = System.currentTimeMillis();
-        fed.cluster("west").api().stop();
+        fed.cluster("west").stopApiServer();
         try {
             await("traffic while west's API server is down").atMost(Duration.ofSeconds(60))
                     .until(() -> client.loadStats("api-down").since(downAt).size() >= 200);
@@ -71,11 +75,11 @@ class RemoteApiServerDownIT {
             assertThat(failedDuring).as("calls to west's details failed while its API server was down").isZero();
             assertThat(readyWhileDown).as("east's controller /readyz while west's API server is down").isEqualTo(200);
         } finally {
-            fed.cluster("west").api().restart();
+            fed.cluster("west").restartApiServer();
         }
         // A change in west after the restart reaches east: details' pod is replaced.
-        PodHandle oldDetails = fed.pod("west", "details");
-        PodHandle newDetails = fed.startPod("details", "west", "us-west-1a", "v1");
+        MeshPod oldDetails = fed.pod("west", "details");
+        MeshPod newDetails = fed.startPod("details", "west", "us-west-1a", "v1");
         fed.kill(oldDetails, Duration.ZERO);
         Probe.Timed moved = Probe.until(client, Mesh.DETAILS_URL, r -> newDetails.name().equals(r.field("pod")),
                 Duration.ofSeconds(90), report, "east reaches west's new details pod");

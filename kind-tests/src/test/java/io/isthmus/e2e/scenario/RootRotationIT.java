@@ -1,5 +1,7 @@
 package io.isthmus.e2e.scenario;
 
+import io.isthmus.e2e.driver.Capability;
+import io.isthmus.e2e.driver.Federation;
 import io.isthmus.e2e.local.LoadReport;
 import io.isthmus.e2e.local.LocalFederation;
 import io.isthmus.e2e.local.PodHandle;
@@ -8,6 +10,7 @@ import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
+import io.isthmus.e2e.support.Targets;
 import io.isthmus.mesh.WellKnownPorts;
 import io.isthmus.trust.cli.CaCommand;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,8 +71,8 @@ class RootRotationIT {
     private static LocalFederation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
-        fed = federation;
+    static void up(Federation federation) {
+        fed = Targets.local(federation, Capability.CA_FILES);
     }
 
     @Test

@@ -1,20 +1,31 @@
 package io.isthmus.e2e.support;
 
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.TargetUnsupportedException;
 import io.isthmus.e2e.local.LocalFederation;
 import io.isthmus.e2e.net.NetworkMode;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+import org.opentest4j.TestAbortedException;
 
 /**
- * Resolves a {@link LocalFederation} parameter (e.g. of a {@code @BeforeAll} method) to the
- * shared federation of the class's {@link UsesTopology} (the two-cluster one by default), and
- * prints the scenario summary when the run ends.
+ * Resolves a {@link Federation} (or {@link LocalFederation}) parameter (e.g. of a {@code @BeforeAll}
+ * method) to the shared federation of the class's {@link UsesTopology} (the two-cluster one by
+ * default) on the selected target (the local federation, or kind clusters: see {@link Targets}),
+ * prints the scenario summary when the run ends, and turns a step the target cannot do
+ * ({@link TargetUnsupportedException}), or an assumption that failed while the federation was being
+ * resolved for a {@code @BeforeAll} method, into an aborted scenario, never a pass or a failure.
  */
-public final class FederationExtension implements ParameterResolver {
+public final class FederationExtension implements ParameterResolver, TestExecutionExceptionHandler,
+        LifecycleMethodExecutionExceptionHandler {
     @Override
     public boolean supportsParameter(ParameterContext pc, ExtensionContext ec) {
-        return pc.getParameter().getType() == LocalFederation.class;
+        Class<?> type = pc.getParameter().getType();
+        return type == LocalFederation.class || type == Federation.class;
     }
 
     @Override
@@ -22,8 +33,32 @@ public final class FederationExtension implements ParameterResolver {
         new ReportSummary().beforeAll(ec);
         String topology = ec.getTestClass().map(c -> c.getAnnotation(UsesTopology.class)).map(UsesTopology::value)
                 .orElse(SharedFederation.TWO_CLUSTERS);
+        if (Targets.kindSelected()) {
+            return Targets.kind(ec, topology, pc.getParameter().getType());
+        }
         NetworkMode mode = ec.getTestClass().map(c -> c.getAnnotation(UsesTopology.class)).map(UsesTopology::mode)
                 .orElse(NetworkMode.NETNS);
         return SharedFederation.get(ec, topology, mode);
+    }
+
+    @Override
+    public void handleTestExecutionException(ExtensionContext context, Throwable throwable) throws Throwable {
+        throw aborted(throwable);
+    }
+
+    @Override
+    public void handleBeforeAllMethodExecutionException(ExtensionContext context, Throwable throwable) throws Throwable {
+        throw aborted(throwable);
+    }
+
+    /** The abort a throwable means (a step the target cannot do, an assumption inside parameter resolution), else itself. */
+    private static Throwable aborted(Throwable t) {
+        if (t instanceof TargetUnsupportedException e) {
+            return new TestAbortedException(e.getMessage(), e);
+        }
+        if (t instanceof ParameterResolutionException && t.getCause() instanceof TestAbortedException a) {
+            return a;
+        }
+        return t;
     }
 }

@@ -1,5 +1,6 @@
 package io.isthmus.e2e.support;
 
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.PodHandle;
 
 import java.time.Duration;
@@ -17,7 +18,7 @@ public final class Probe {
      * Calls {@code url} from {@code pod} every 200 ms until {@code done} holds (or {@code timeout}
      * passes, failing); returns the milliseconds it took and the last result.
      */
-    public static Timed until(PodHandle pod, String url, Predicate<PodHandle.CallResult> done, Duration timeout,
+    public static Timed until(MeshPod pod, String url, Predicate<PodHandle.CallResult> done, Duration timeout,
                               ScenarioReport report, String what) {
         long start = System.currentTimeMillis();
         AtomicReference<PodHandle.CallResult> last = new AtomicReference<>();

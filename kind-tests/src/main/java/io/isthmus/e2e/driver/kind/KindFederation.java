@@ -147,8 +147,6 @@ public final class KindFederation implements Federation {
                     + "cluster, and this driver does not drive that procedure";
             case EDGES -> "kind-tests/kind/up.sh installs two-clusters-multi-network.yaml only: no ingress or egress gateway, "
                     + "no outside client, no external services";
-            case PROCESS_LOGS -> "a kind pod's processes log to its containers' logs (kubectl logs), not to files the "
-                    + "scenario can read";
         };
     }
 
