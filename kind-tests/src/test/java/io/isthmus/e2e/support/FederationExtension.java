@@ -43,12 +43,25 @@ public final class FederationExtension implements ParameterResolver, TestExecuti
 
     @Override
     public void handleTestExecutionException(ExtensionContext context, Throwable throwable) throws Throwable {
-        throw aborted(throwable);
+        throw reported(context, aborted(throwable));
     }
 
     @Override
     public void handleBeforeAllMethodExecutionException(ExtensionContext context, Throwable throwable) throws Throwable {
-        throw aborted(throwable);
+        throw reported(context, aborted(throwable));
+    }
+
+    /**
+     * An abort, also written as a report with its reason (failsafe counts an aborted class as no
+     * test at all, so the summary table and {@code target/e2e-reports} are where the reason shows).
+     */
+    private static Throwable reported(ExtensionContext context, Throwable t) {
+        if (t instanceof TestAbortedException) {
+            String name = context.getRequiredTestClass().getSimpleName() + context.getTestMethod().map(m -> "." + m.getName()).orElse("");
+            String reason = String.valueOf(t.getMessage()).replaceFirst("^Assumption failed: ", "");
+            ScenarioReport.of(name).outcome("skipped: " + reason).write(SharedFederation.reportDir());
+        }
+        return t;
     }
 
     /** The abort a throwable means (a step the target cannot do, an assumption inside parameter resolution), else itself. */

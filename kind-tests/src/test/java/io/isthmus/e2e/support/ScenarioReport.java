@@ -72,7 +72,7 @@ public final class ScenarioReport {
         StringBuilder b = new StringBuilder();
         b.append(String.format("%n%-22s %-10s %9s %9s  %s%n", "scenario", "outcome", "requests", "failures", "measured"));
         for (ScenarioReport r : ALL) {
-            String o = r.outcome.length() > 10 ? r.outcome.substring(0, 10) : r.outcome;
+            String o = r.outcome.startsWith("skipped") ? "skipped" : r.outcome.length() > 10 ? r.outcome.substring(0, 10) : r.outcome;
             b.append(String.format("%-22s %-10s %9d %9d  %s%n", r.scenario, o, r.requests, r.failures, r.values));
         }
         b.append("(failures = answers other than 200, including the refusals a scenario waits for: leave, deny, plaintext)\n");
