@@ -168,14 +168,8 @@ public final class UpstreamCluster {
         if (originalDst == null || originalDst.hostAddress() == null || originalDst.port() <= 0) {
             return null;
         }
-        String host = originalDst.hostAddress();
-        java.net.InetAddress ip;
-        try {
-            ip = java.net.InetAddress.getByName(host); // an IP literal: no lookup
-        } catch (java.net.UnknownHostException e) {
-            return null;
-        }
-        if (ip.isLoopbackAddress() || ip.isAnyLocalAddress()) {
+        java.net.InetAddress ip = io.netty.util.NetUtil.createInetAddressFromIpAddressString(originalDst.hostAddress());
+        if (ip == null || ip.isLoopbackAddress() || ip.isAnyLocalAddress()) {
             return null;
         }
         EndpointAddress at = new EndpointAddress(ip.getHostAddress(), originalDst.port());
