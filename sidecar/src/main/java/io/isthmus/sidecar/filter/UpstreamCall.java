@@ -50,6 +50,10 @@ final class UpstreamCall {
     private final Set<Endpoint> tried = new HashSet<>();
     private final java.util.List<String> mirrors = new java.util.ArrayList<>();
     private Buffer body;
+    /** Streaming only: the downstream request, its replay copy and whether it has ended. */
+    private HttpServerRequest downstream;
+    private ReplayBody replay;
+    private boolean downstreamEnded;
     private int retriesDone;
     private long routeTimer = -1;
     private Attempt current;
@@ -76,31 +80,78 @@ final class UpstreamCall {
         attempt(false);
     }
 
-    /** Streams the request body in a single attempt (no retries): gRPC, large or unbounded bodies. */
+    /**
+     * Streams the request body (gRPC, large or unbounded bodies) while keeping a replay copy up to
+     * the buffer limit, so an attempt that fails before any response reaches the client can be
+     * retried like a buffered one; past the limit, or once a response is relayed, no retry.
+     */
     void startStreaming(HttpServerRequest downstream) {
-        Endpoint ep = cluster.choose(Set.of(), exchange.originalDestination());
-        if (ep == null) {
-            exchange.fail(ProxyFailure.of(ResponseFlag.NO_HEALTHY_UPSTREAM, "no healthy upstream"));
+        this.downstream = downstream;
+        this.replay = new ReplayBody(retry.numRetries() == 0 ? 0 : ctx.maxBufferedBody());
+        if (downstream.isEnded()) {
+            downstreamEnded = true;
+        } else {
+            downstream.handler(this::onDownstreamChunk);
+            downstream.endHandler(v -> onDownstreamEnd());
+            downstream.exceptionHandler(t -> {
+                if (!exchange.finished()) {
+                    exchange.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
+                    cancel();
+                    exchange.finish(0);
+                }
+            });
+        }
+        attempt(false);
+    }
+
+    private void onDownstreamChunk(Buffer chunk) {
+        replay.add(chunk);
+        Attempt a = current;
+        if (a != null && a.streamsBody()) {
+            write(a, chunk);
+        }
+    }
+
+    private void onDownstreamEnd() {
+        downstreamEnded = true;
+        Attempt a = current;
+        if (a != null && a.streamsBody() && !a.ended) {
+            a.ended = true;
+            a.request.end();
+        }
+    }
+
+    private void write(Attempt a, Buffer chunk) {
+        a.request.write(chunk);
+        if (a.request.writeQueueFull()) {
+            downstream.pause();
+            a.request.drainHandler(v -> {
+                if (current == a && a.streamsBody()) {
+                    downstream.resume();
+                }
+            });
+        }
+    }
+
+    /** Sends the head, the replay copy and whatever else the downstream sends to this attempt. */
+    private void sendStreaming(Attempt a, HttpClientRequest creq) {
+        if (downstream.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
+            creq.setChunked(true); // no effect on HTTP/2 frames, but lets the body be written as it comes
+        }
+        creq.response().onComplete(ar -> onResult(a, ar));
+        java.util.List<Buffer> held = replay.chunks();
+        for (Buffer b : held) {
+            creq.write(b);
+        }
+        if (downstreamEnded) {
+            a.ended = true;
+            creq.end();
             return;
         }
-        Attempt a = new Attempt(ep);
-        current = a;
-        ep.state().requestStarted();
-        exchange.attempted(ep.address().toString());
-        cluster.client().request(options(ep)).onComplete(rar -> {
-            if (rar.failed()) {
-                onResult(a, Future.failedFuture(rar.cause()));
-                return;
-            }
-            HttpClientRequest creq = rar.result();
-            a.request = creq;
-            prepare(creq);
-            if (downstream.getHeader(HttpHeaders.CONTENT_LENGTH) == null && creq.version() != HttpVersion.HTTP_2) {
-                creq.setChunked(true);
-            }
-            // the response callback is attached in the same turn as the send, so no event of it is missed
-            creq.send(downstream).onComplete(ar -> onResult(a, ar));
-        });
+        if (held.isEmpty()) {
+            creq.sendHead();
+        }
+        downstream.resume();
     }
 
     /** Also sends a copy of the buffered request to another cluster, ignoring its answer. */
@@ -205,6 +256,10 @@ final class UpstreamCall {
                 return;
             }
             prepare(creq);
+            if (replay != null) {
+                sendStreaming(a, creq);
+                return;
+            }
             // the response callback is attached in the same turn as the send, so no event of it is missed
             creq.send(body).onComplete(ar -> onResult(a, ar));
         });
@@ -267,8 +322,9 @@ final class UpstreamCall {
             }
             boolean retriable = flag == ResponseFlag.UPSTREAM_REQUEST_TIMEOUT ? retry.retriesTimeout()
                     : flag != ResponseFlag.UPSTREAM_OVERFLOW
-                            && retry.retriesLocalFailure(flag == ResponseFlag.UPSTREAM_CONNECTION_FAILURE);
-            if (retriable && body != null && scheduleRetry()) {
+                            && (retry.retriesLocalFailure(flag == ResponseFlag.UPSTREAM_CONNECTION_FAILURE)
+                                    || refusedStream(ar.cause()));
+            if (retriable && replayable() && scheduleRetry(() -> abandon(a, null))) {
                 return;
             }
             cancelTimer();
@@ -286,14 +342,18 @@ final class UpstreamCall {
         }
         HttpClientResponse resp = ar.result();
         int status = resp.statusCode();
-        cluster.record(a.endpoint, status >= 500
-                ? (status == 502 || status == 503 || status == 504 ? EndpointState.Outcome.GATEWAY_ERROR
-                        : EndpointState.Outcome.SERVER_ERROR)
-                : EndpointState.Outcome.SUCCESS);
-        int grpcStatus = grpcStatus(resp);
-        if (retry.retriesResponse(status, grpcStatus) && body != null && scheduleRetry()) {
+        int grpcStatus = GrpcStatus.of(resp.headers());
+        if (grpcStatus >= 0 && status == 200) {
+            record(a, GrpcStatus.toHttp(grpcStatus)); // trailers-only gRPC answer
+        } else if (status == 200 && isGrpc(resp)) {
+            a.outcomeAtEnd = true; // the gRPC status comes in the trailers
+        } else {
+            record(a, status);
+        }
+        if (retry.retriesResponse(status, grpcStatus) && replayable() && scheduleRetry(() -> {
             a.endpoint.state().requestEnded();
-            resp.body();
+            abandon(a, resp);
+        })) {
             return;
         }
         if (retry.retriesResponse(status, grpcStatus) && retriesDone > 0) {
@@ -303,22 +363,53 @@ final class UpstreamCall {
         relay(a, resp);
     }
 
-    private static int grpcStatus(HttpClientResponse resp) {
-        String g = resp.getHeader("grpc-status");
-        if (g == null) {
-            return -1;
+    private void record(Attempt a, int status) {
+        cluster.record(a.endpoint, status >= 500
+                ? (status == 502 || status == 503 || status == 504 ? EndpointState.Outcome.GATEWAY_ERROR
+                        : EndpointState.Outcome.SERVER_ERROR)
+                : EndpointState.Outcome.SUCCESS);
+    }
+
+    private static boolean isGrpc(HttpClientResponse resp) {
+        String ct = resp.getHeader(HttpHeaders.CONTENT_TYPE);
+        return ct != null && ct.startsWith("application/grpc");
+    }
+
+    /** {@code refused-stream}: the upstream refused the HTTP/2 stream (REFUSED_STREAM) before any processing. */
+    private boolean refusedStream(Throwable t) {
+        return retry.retryOn().contains(RetryPolicy.RetryOn.REFUSED_STREAM)
+                && t instanceof io.vertx.core.http.StreamResetException r && r.getCode() == 7;
+    }
+
+    /** True when the request can be sent again: buffered, or streamed with its whole replay copy held. */
+    private boolean replayable() {
+        return body != null || (replay != null && replay.replayable());
+    }
+
+    /** Lets go of an attempt that will be retried: the downstream waits for the next one. */
+    private void abandon(Attempt a, HttpClientResponse resp) {
+        if (replay == null) {
+            if (resp != null) {
+                resp.body();
+            }
+            return;
         }
-        try {
-            return Integer.parseInt(g.trim());
-        } catch (NumberFormatException e) {
-            return -1;
+        if (!downstreamEnded) {
+            downstream.pause();
+        }
+        if (resp != null && a.ended) {
+            resp.body();
+        } else if (a.request != null) {
+            a.request.reset();
         }
     }
 
-    private boolean scheduleRetry() {
+    /** Starts the next attempt after a backoff, first letting go of the failed one; false when no retry is left. */
+    private boolean scheduleRetry(Runnable abandonFailed) {
         if (retriesDone >= retry.numRetries() || exchange.finished() || !cluster.tryStartRetry()) {
             return false;
         }
+        abandonFailed.run();
         retriesDone++;
         long cap = Math.min(retry.maxInterval().toMillis(),
                 retry.baseInterval().toMillis() * (1L << Math.min(20, retriesDone - 1)));
@@ -335,6 +426,9 @@ final class UpstreamCall {
     private void relay(Attempt a, HttpClientResponse resp) {
         responding = true;
         a.responded = true;
+        if (replay != null) {
+            replay.drop(); // a response reaches the client: no retry from here on
+        }
         peerOf(resp);
         HttpServerRequest req = exchange.request();
         HttpServerResponse out = req.response();
@@ -376,6 +470,10 @@ final class UpstreamCall {
         resp.endHandler(v -> {
             a.endpoint.state().requestEnded();
             MultiMap trailers = resp.trailers();
+            if (a.outcomeAtEnd) {
+                int g = GrpcStatus.of(trailers);
+                record(a, g < 0 ? 200 : GrpcStatus.toHttp(g));
+            }
             if (trailers != null && !trailers.isEmpty()) {
                 out.trailers().addAll(trailers);
             }
@@ -396,9 +494,18 @@ final class UpstreamCall {
         boolean done;
         boolean responded;
         boolean isRetry;
+        /** The request's end was written upstream (streaming). */
+        boolean ended;
+        /** A gRPC answer whose outcome is recorded from its trailers. */
+        boolean outcomeAtEnd;
 
         Attempt(Endpoint endpoint) {
             this.endpoint = endpoint;
+        }
+
+        /** True while downstream body chunks go to this attempt: sent, and not given up for a retry. */
+        boolean streamsBody() {
+            return request != null && (!done || responded);
         }
     }
 }
