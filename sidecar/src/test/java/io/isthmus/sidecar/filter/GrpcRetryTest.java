@@ -168,6 +168,29 @@ class GrpcRetryTest {
     }
 
     @Test
+    void aClientStreamWithoutContentLengthIsReplayedWholeOnTheRetry() {
+        Outbound out = outbound(Xds.meshRetry(), null, portA, portB);
+        faultsLeft.set(1);
+        var req = TestMesh.await(h2c.request(new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.2")
+                .setPort(out.port).setURI("/chat.Chat/Upload")));
+        req.authority(HostAndPort.parseAuthority(Outbound.AUTHORITY, -1));
+        req.putHeader("content-type", "application/grpc");
+        req.setChunked(true);
+        Future<Call> reply = req.response().compose(r -> r.body().map(b -> new Call(r.statusCode(),
+                r.getHeader("grpc-status") != null ? r.getHeader("grpc-status") : r.trailers().get("grpc-status"),
+                b.toString())));
+        req.write(Buffer.buffer("abc"));
+        req.write(Buffer.buffer("defg"));
+        req.end(Buffer.buffer("hi"));
+
+        Call c = TestMesh.await(reply);
+
+        assertThat(c.grpcStatus()).isEqualTo("0");
+        assertThat(c.body()).as("the second host got all 9 bytes").isEqualTo("m1:9;m2:9;m3:9;");
+        assertThat(hitsA.get() + hitsB.get()).isEqualTo(2);
+    }
+
+    @Test
     void aStreamResetBeforeHeadersIsRetried() {
         fault.set(Fault.RESET);
         Outbound out = outbound(Xds.meshRetry(), null, portA, portB);
