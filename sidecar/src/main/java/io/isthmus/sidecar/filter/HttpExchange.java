@@ -96,7 +96,8 @@ public final class HttpExchange {
         requestId = RequestIds.ensure(headers);
         traceparent = headers.get(RequestIds.TRACEPARENT);
         request.response().closeHandler(v -> {
-            if (!finished) {
+            // an HTTP/2 stream closes as its response ends: that is no downstream termination
+            if (!finished && !request.response().ended()) {
                 flags.add(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.code());
                 finish(0);
             }
