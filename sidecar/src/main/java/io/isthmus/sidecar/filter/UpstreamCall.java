@@ -50,10 +50,8 @@ final class UpstreamCall {
     private final Set<Endpoint> tried = new HashSet<>();
     private final java.util.List<String> mirrors = new java.util.ArrayList<>();
     private Buffer body;
-    /** Streaming only: the downstream request, its replay copy and whether it has ended. */
-    private HttpServerRequest downstream;
-    private ReplayBody replay;
-    private boolean downstreamEnded;
+    /** Streaming only: the downstream body and its replay copy. */
+    private StreamedBody streamed;
     private int retriesDone;
     private long routeTimer = -1;
     private Attempt current;
@@ -86,72 +84,15 @@ final class UpstreamCall {
      * retried like a buffered one; past the limit, or once a response is relayed, no retry.
      */
     void startStreaming(HttpServerRequest downstream) {
-        this.downstream = downstream;
-        this.replay = new ReplayBody(retry.numRetries() == 0 ? 0 : ctx.maxBufferedBody());
-        if (downstream.isEnded()) {
-            downstreamEnded = true;
-        } else {
-            downstream.handler(this::onDownstreamChunk);
-            downstream.endHandler(v -> onDownstreamEnd());
-            downstream.exceptionHandler(t -> {
-                if (!exchange.finished()) {
-                    exchange.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
-                    cancel();
-                    exchange.finish(0);
-                }
-            });
-        }
+        streamed = new StreamedBody(downstream, retry.numRetries() == 0 ? 0 : ctx.maxBufferedBody());
+        streamed.start(() -> {
+            if (!exchange.finished()) {
+                exchange.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
+                cancel();
+                exchange.finish(0);
+            }
+        });
         attempt(false);
-    }
-
-    private void onDownstreamChunk(Buffer chunk) {
-        replay.add(chunk);
-        Attempt a = current;
-        if (a != null && a.streamsBody()) {
-            write(a, chunk);
-        }
-    }
-
-    private void onDownstreamEnd() {
-        downstreamEnded = true;
-        Attempt a = current;
-        if (a != null && a.streamsBody() && !a.ended) {
-            a.ended = true;
-            a.request.end();
-        }
-    }
-
-    private void write(Attempt a, Buffer chunk) {
-        a.request.write(chunk);
-        if (a.request.writeQueueFull()) {
-            downstream.pause();
-            a.request.drainHandler(v -> {
-                if (current == a && a.streamsBody()) {
-                    downstream.resume();
-                }
-            });
-        }
-    }
-
-    /** Sends the head, the replay copy and whatever else the downstream sends to this attempt. */
-    private void sendStreaming(Attempt a, HttpClientRequest creq) {
-        if (downstream.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
-            creq.setChunked(true); // no effect on HTTP/2 frames, but lets the body be written as it comes
-        }
-        creq.response().onComplete(ar -> onResult(a, ar));
-        java.util.List<Buffer> held = replay.chunks();
-        for (Buffer b : held) {
-            creq.write(b);
-        }
-        if (downstreamEnded) {
-            a.ended = true;
-            creq.end();
-            return;
-        }
-        if (held.isEmpty()) {
-            creq.sendHead();
-        }
-        downstream.resume();
     }
 
     /** Also sends a copy of the buffered request to another cluster, ignoring its answer. */
@@ -256,8 +197,10 @@ final class UpstreamCall {
                 return;
             }
             prepare(creq);
-            if (replay != null) {
-                sendStreaming(a, creq);
+            if (streamed != null) {
+                // the response callback is attached before anything is sent, so no event of it is missed
+                creq.response().onComplete(ar -> onResult(a, ar));
+                streamed.attach(creq);
                 return;
             }
             // the response callback is attached in the same turn as the send, so no event of it is missed
@@ -383,24 +326,20 @@ final class UpstreamCall {
 
     /** True when the request can be sent again: buffered, or streamed with its whole replay copy held. */
     private boolean replayable() {
-        return body != null || (replay != null && replay.replayable());
+        return body != null || (streamed != null && streamed.replayable());
     }
 
     /** Lets go of an attempt that will be retried: the downstream waits for the next one. */
     private void abandon(Attempt a, HttpClientResponse resp) {
-        if (replay == null) {
+        if (streamed == null || (resp != null && streamed.sentWhole())) {
             if (resp != null) {
                 resp.body();
             }
-            return;
-        }
-        if (!downstreamEnded) {
-            downstream.pause();
-        }
-        if (resp != null && a.ended) {
-            resp.body();
         } else if (a.request != null) {
             a.request.reset();
+        }
+        if (streamed != null) {
+            streamed.detach();
         }
     }
 
@@ -426,8 +365,8 @@ final class UpstreamCall {
     private void relay(Attempt a, HttpClientResponse resp) {
         responding = true;
         a.responded = true;
-        if (replay != null) {
-            replay.drop(); // a response reaches the client: no retry from here on
+        if (streamed != null) {
+            streamed.commit(); // a response reaches the client: no retry from here on
         }
         peerOf(resp);
         HttpServerRequest req = exchange.request();
@@ -494,18 +433,11 @@ final class UpstreamCall {
         boolean done;
         boolean responded;
         boolean isRetry;
-        /** The request's end was written upstream (streaming). */
-        boolean ended;
         /** A gRPC answer whose outcome is recorded from its trailers. */
         boolean outcomeAtEnd;
 
         Attempt(Endpoint endpoint) {
             this.endpoint = endpoint;
-        }
-
-        /** True while downstream body chunks go to this attempt: sent, and not given up for a retry. */
-        boolean streamsBody() {
-            return request != null && (!done || responded);
         }
     }
 }
