@@ -96,6 +96,9 @@ public record CaptureRules(int inboundPort, int outboundPort, int mark, int rout
             l.add("-A ISTHMUS_INBOUND -p tcp -j TPROXY --on-port " + inboundPort + " --on-ip 0.0.0.0 --tproxy-mark " + mk);
         }
         l.add("-A ISTHMUS_OUTPUT -o lo -j RETURN");
+        // the pod's side of connections others opened (inbound, captured or not): never outbound
+        // traffic, and an ACK or RST sent before the proxy accepts (or after it closed) has no owner
+        l.add("-A ISTHMUS_OUTPUT -p tcp -m conntrack --ctdir REPLY -j RETURN");
         l.add("-A ISTHMUS_OUTPUT -d 127.0.0.0/8 -j RETURN");
         proxyUid.ifPresent(u -> l.add("-A ISTHMUS_OUTPUT -m owner --uid-owner " + u + " -j RETURN"));
         proxyGid.ifPresent(g -> l.add("-A ISTHMUS_OUTPUT -m owner --gid-owner " + g + " -j RETURN"));

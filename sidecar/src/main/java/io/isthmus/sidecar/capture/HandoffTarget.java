@@ -20,6 +20,9 @@ public interface HandoffTarget {
      */
     void register(int clientPort, InetSocketAddress client, InetSocketAddress originalDst);
 
-    /** Forgets a hand-off once its connection is closed. */
-    void unregister(int clientPort);
+    /**
+     * Forgets a hand-off once its connection is closed, unless its loopback port already carries a
+     * newer hand-off (the kernel may give a freed port to the next hand-off before this runs).
+     */
+    void unregister(int clientPort, InetSocketAddress client, InetSocketAddress originalDst);
 }

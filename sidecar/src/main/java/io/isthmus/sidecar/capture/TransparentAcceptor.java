@@ -185,7 +185,7 @@ public final class TransparentAcceptor {
                     }
                     int clientPort = ((InetSocketAddress) back.localAddress()).getPort();
                     target.register(clientPort, client, originalDst);
-                    back.closeFuture().addListener(x -> target.unregister(clientPort));
+                    back.closeFuture().addListener(x -> target.unregister(clientPort, client, originalDst));
                     back.connect(target.address()).addListener((ChannelFutureListener) cf -> {
                         if (!cf.isSuccess()) {
                             LOG.debug("hand-off failed [{} -> {}]: {}", originalDst, target.address(), cf.cause().toString());

@@ -47,14 +47,17 @@ final class Handoffs implements HandoffTarget {
 
     @Override
     public void register(int clientPort, InetSocketAddress client, InetSocketAddress originalDst) {
-        handoffs.put(key(clientPort, address().getPort()), new Handoff(
-                SocketAddress.inetSocketAddress(client.getPort(), client.getAddress().getHostAddress()),
-                SocketAddress.inetSocketAddress(originalDst.getPort(), originalDst.getAddress().getHostAddress())));
+        handoffs.put(key(clientPort, address().getPort()), handoff(client, originalDst));
     }
 
     @Override
-    public void unregister(int clientPort) {
-        handoffs.remove(key(clientPort, address().getPort()));
+    public void unregister(int clientPort, InetSocketAddress client, InetSocketAddress originalDst) {
+        handoffs.remove(key(clientPort, address().getPort()), handoff(client, originalDst));
+    }
+
+    private static Handoff handoff(InetSocketAddress client, InetSocketAddress originalDst) {
+        return new Handoff(SocketAddress.inetSocketAddress(client.getPort(), client.getAddress().getHostAddress()),
+                SocketAddress.inetSocketAddress(originalDst.getPort(), originalDst.getAddress().getHostAddress()));
     }
 
     /** The hand-off of a loopback connection, or {@code null} when it was not handed off. */

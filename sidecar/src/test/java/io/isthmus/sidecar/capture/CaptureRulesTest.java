@@ -34,6 +34,7 @@ class CaptureRulesTest {
                 -A ISTHMUS_INBOUND -p tcp -m conntrack --ctstate RELATED,ESTABLISHED -j ISTHMUS_DIVERT
                 -A ISTHMUS_INBOUND -p tcp -j TPROXY --on-port 15006 --on-ip 0.0.0.0 --tproxy-mark 0x539/0xffffffff
                 -A ISTHMUS_OUTPUT -o lo -j RETURN
+                -A ISTHMUS_OUTPUT -p tcp -m conntrack --ctdir REPLY -j RETURN
                 -A ISTHMUS_OUTPUT -d 127.0.0.0/8 -j RETURN
                 -A ISTHMUS_OUTPUT -m owner --gid-owner 1337 -j RETURN
                 -A ISTHMUS_OUTPUT -j MARK --set-xmark 0x539/0xffffffff
@@ -61,6 +62,7 @@ class CaptureRulesTest {
                 "-A ISTHMUS_INBOUND -p tcp -j TPROXY --on-port 15006 --on-ip 0.0.0.0 --tproxy-mark 0x539/0xffffffff");
         assertThat(in.lines().filter(l -> l.startsWith("-A ISTHMUS_OUTPUT")).toList()).containsExactly(
                 "-A ISTHMUS_OUTPUT -o lo -j RETURN",
+                "-A ISTHMUS_OUTPUT -p tcp -m conntrack --ctdir REPLY -j RETURN",
                 "-A ISTHMUS_OUTPUT -d 127.0.0.0/8 -j RETURN",
                 "-A ISTHMUS_OUTPUT -m owner --uid-owner 1001 -j RETURN",
                 "-A ISTHMUS_OUTPUT -d 10.96.0.1/32 -j RETURN",

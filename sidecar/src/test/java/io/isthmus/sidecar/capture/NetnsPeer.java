@@ -19,8 +19,10 @@ public final class NetnsPeer {
     }
 
     /**
-     * {@code serve <host> <port> <label>} or {@code get <host>:<port>:<hostHeader>[:<path>]...} (each
-     * response printed after a line {@code == <host>:<port>}).
+     * {@code serve <host> <port> <label>}, {@code get <host>:<port>:<hostHeader>[:<path>]...} (each
+     * response printed after a line {@code == <host>:<port>}), or {@code mtls-get <certDir>
+     * <host>:<port>:<hostHeader>} (the same over mTLS with the workload certificate of a directory
+     * {@code cert-chain.pem key.pem root-cert.pem}).
      */
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
@@ -32,7 +34,12 @@ public final class NetnsPeer {
                     get(t[0], Integer.parseInt(t[1]), t[2], t.length > 3 ? t[3] : "/");
                 }
             }
-            default -> throw new IllegalArgumentException("serve or get, got " + args[0]);
+            case "mtls-get" -> {
+                String[] t = args[2].split(":");
+                System.out.println("== " + t[0] + ":" + t[1]);
+                mtlsGet(java.nio.file.Path.of(args[1]), t[0], Integer.parseInt(t[1]), t[2]);
+            }
+            default -> throw new IllegalArgumentException("serve, get or mtls-get, got " + args[0]);
         }
     }
 
@@ -53,16 +60,51 @@ public final class NetnsPeer {
     private static void get(String host, int port, String hostHeader, String path) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(host, port), 5000);
-            s.setSoTimeout(10_000);
-            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            InputStream in = s.getInputStream();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            in.transferTo(out);
-            String text = out.toString(StandardCharsets.UTF_8);
-            System.out.println(text.isEmpty() ? "CLOSED" : text);
+            exchange(s, hostHeader, path);
         } catch (Exception e) {
             System.out.println("ERROR " + e);
         }
+    }
+
+    private static void mtlsGet(java.nio.file.Path certs, String host, int port, String hostHeader) {
+        try {
+            java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            char[] pw = "x".toCharArray();
+            ks.setKeyEntry("me", io.isthmus.trust.pem.Pem.readPrivateKey(certs.resolve("key.pem")), pw,
+                    io.isthmus.trust.pem.Pem.readCertificates(certs.resolve("cert-chain.pem")).toArray(java.security.cert.X509Certificate[]::new));
+            java.security.KeyStore ts = java.security.KeyStore.getInstance("PKCS12");
+            ts.load(null, null);
+            int i = 0;
+            for (var c : io.isthmus.trust.pem.Pem.readCertificates(certs.resolve("root-cert.pem"))) {
+                ts.setCertificateEntry("root" + i++, c);
+            }
+            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, pw);
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ts);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            try (Socket raw = new Socket()) {
+                raw.connect(new InetSocketAddress(host, port), 5000);
+                try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket(raw, host, port, true)) {
+                    s.startHandshake();
+                    exchange(s, hostHeader, "/");
+                }
+            }
+        } catch (Exception e) {
+            System.out.println("ERROR " + e);
+        }
+    }
+
+    private static void exchange(Socket s, String hostHeader, String path) throws java.io.IOException {
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        InputStream in = s.getInputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        in.transferTo(out);
+        String text = out.toString(StandardCharsets.UTF_8);
+        System.out.println(text.isEmpty() ? "CLOSED" : text);
     }
 }

@@ -43,8 +43,9 @@ class TproxyCaptureTest {
     Path dir;
 
     private final String suffix = Long.toString(ProcessHandle.current().pid() % 1_000_000);
-    private final String pod = "isthmus-tpx-pod-" + suffix;
-    private final String node = "isthmus-tpx-node-" + suffix;
+    // not "isthmus-*": the e2e runner removes such namespaces (and kills their processes) as stale
+    private final String pod = "tpxcap-pod-" + suffix;
+    private final String node = "tpxcap-node-" + suffix;
     private final List<Process> processes = new ArrayList<>();
     private boolean made;
 
@@ -130,6 +131,8 @@ class TproxyCaptureTest {
         TestPki pki = TestPki.create(dir.resolve("pki"));
         Path certs = Files.createDirectories(dir.resolve("certs"));
         pki.writeWorkloadDir("east", "default", "app", certs);
+        Path clientCerts = Files.createDirectories(dir.resolve("client-certs"));
+        pki.writeWorkloadDir("east", "default", "client", clientCerts);
         Path bootstrap = dir.resolve("bootstrap.yaml");
         Files.writeString(bootstrap, bootstrap(allowAny));
         List<String> proxyCmd = new ArrayList<>(proxyPrefix);
@@ -169,6 +172,9 @@ class TproxyCaptureTest {
         assertThat(fromNode.get(POD_IP + ":7070"))
                 .as("a port with no inbound listener: InboundPassthroughClusterIpv4 connects to the pod IP from 127.0.0.6")
                 .startsWith("HTTP/1.1 200").contains("extra host=extra peer=127.0.0.6");
+        Result mtls = run(inNs(node, java(NetnsPeer.class, "mtls-get", clientCerts.toString(), POD_IP + ":7070:extra")));
+        assertThat(mtls.output).as("PERMISSIVE passthrough: an mTLS connection is terminated by the proxy and passed through too")
+                .contains("HTTP/1.1 200").contains("extra host=extra peer=127.0.0.6");
 
         String metrics = get(pod, "127.0.0.1:15090:metrics:/stats/prometheus").get("127.0.0.1:15090");
         assertThat(metrics).contains("destination_service_name=\"InboundPassthroughClusterIpv4\"");
@@ -194,7 +200,8 @@ class TproxyCaptureTest {
     /**
      * Istio's TPROXY shapes: under ALLOW_ANY virtualOutbound's last chain and the routes' last
      * virtual host ({@code allow_any}) go to PassthroughCluster, under REGISTRY_ONLY to
-     * BlackHoleCluster and {@code block_all}; virtualInbound ends with InboundPassthroughClusterIpv4.
+     * BlackHoleCluster and {@code block_all}; virtualInbound ends with InboundPassthroughClusterIpv4
+     * chains as Istio's PERMISSIVE pair (mTLS terminated, or plaintext).
      */
     private String bootstrap(boolean allowAny) {
         String hcm = """
@@ -251,12 +258,28 @@ class TproxyCaptureTest {
                     listener_filters:
                     - name: envoy.filters.listener.original_dst
                       typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst}
+                    - name: envoy.filters.listener.tls_inspector
+                      typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector}
                     filter_chains:
                     - name: 0.0.0.0_8080
                       filter_chain_match: {destination_port: 8080}
                       filters:
                 %3$s
-                    - name: InboundPassthroughClusterIpv4
+                    - name: InboundPassthroughClusterIpv4_mtls
+                      filter_chain_match: {transport_protocol: tls, prefix_ranges: [{address_prefix: 0.0.0.0, prefix_len: 0}]}
+                      transport_socket:
+                        name: envoy.transport_sockets.tls
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                          require_client_certificate: true
+                          common_tls_context:
+                            tls_certificate_sds_secret_configs: [{name: default}]
+                            validation_context_sds_secret_config: {name: ROOTCA}
+                      filters:
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: InboundPassthroughClusterIpv4, cluster: InboundPassthroughClusterIpv4}
+                    - name: InboundPassthroughClusterIpv4_plaintext
+                      filter_chain_match: {transport_protocol: raw_buffer, prefix_ranges: [{address_prefix: 0.0.0.0, prefix_len: 0}]}
                       filters:
                       - name: envoy.filters.network.tcp_proxy
                         typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: InboundPassthroughClusterIpv4, cluster: InboundPassthroughClusterIpv4}
