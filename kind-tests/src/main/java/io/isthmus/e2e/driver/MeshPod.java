@@ -1,5 +1,6 @@
 package io.isthmus.e2e.driver;
 
+import io.isthmus.e2e.demo.ControlServer;
 import io.isthmus.e2e.local.LoadReport;
 import io.isthmus.e2e.local.PodHandle;
 import tools.jackson.databind.JsonNode;
@@ -78,6 +79,27 @@ public interface MeshPod {
     /** Stops the load and returns everything it saw. */
     default LoadReport stopLoad(String name) {
         return LoadReport.parse(control("/load/stop?name=" + enc(name), Duration.ofSeconds(15)));
+    }
+
+    /** Unary gRPC {@code isthmus.demo.v1.Demo/Hello} to {@code target} ({@code host:port}) from inside the pod, by the app's gRPC client. */
+    default PodHandle.GrpcCall callGrpc(String target) {
+        return PodHandle.GrpcCall.parse(control("/grpc/hello?target=" + enc(target) + "&timeoutMs=5000", Duration.ofSeconds(10)));
+    }
+
+    /** The server stream {@code Watch}: {@code count} answers {@code interval} apart, then the status and trailers. */
+    default PodHandle.GrpcCall watchGrpc(String target, int count, Duration interval) {
+        return PodHandle.GrpcCall.parse(control("/grpc/watch?target=" + enc(target) + "&count=" + count + "&intervalMs="
+                + interval.toMillis() + "&timeoutMs=10000", Duration.ofSeconds(15)));
+    }
+
+    /**
+     * Starts steady gRPC load named {@code name}: one unary {@code Hello} to {@code target} every
+     * {@code interval}, counted as HTTP load is (200 = OK; the HTTP counterpart of the gRPC status
+     * when an answer came, e.g. 503 for UNAVAILABLE; 0 = no answer); read it with {@link #loadStats}.
+     */
+    default void startGrpcLoad(String name, String target, Duration interval) {
+        control("/load/start?name=" + enc(name) + "&url=" + enc(ControlServer.GRPC_SCHEME + target) + "&intervalMs="
+                + interval.toMillis(), Duration.ofSeconds(5));
     }
 
     /** Whether the control port answers. */

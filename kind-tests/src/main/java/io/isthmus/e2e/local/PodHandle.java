@@ -7,11 +7,9 @@ import tools.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -76,14 +74,6 @@ public final class PodHandle implements MeshPod {
         return process;
     }
 
-    /** GET {@code url} from inside the pod, by the app's own client. */
-    public CallResult call(String url) {
-        String json = control("/call?url=" + enc(url) + "&timeoutMs=5000", Duration.ofSeconds(10));
-        JsonNode n = JSON.readTree(json);
-        return new CallResult(n.get("status").asInt(), n.get("body").asString(), n.get("latencyMicros").asLong(),
-                n.get("error").asString());
-    }
-
     /**
      * One call on a new connection (a new TLS handshake for {@code https}, verified against the
      * app's {@code --trust-pem}); {@code peer} = the server certificate's SHA-256 fingerprint.
@@ -93,46 +83,6 @@ public final class PodHandle implements MeshPod {
         public String field(String name) {
             return new CallResult(status, body, 0, error).field(name);
         }
-    }
-
-    /** GET {@code url} from inside the pod on a new connection. */
-    public Fetched fetch(String url) {
-        return fetch(url, false);
-    }
-
-    /** GET {@code url} from inside the pod on a new connection, presenting the app's client certificate when asked. */
-    public Fetched fetch(String url, boolean withClientCert) {
-        String json = control("/call?fresh=1" + (withClientCert ? "&clientCert=1" : "") + "&url=" + enc(url) + "&timeoutMs=5000",
-                Duration.ofSeconds(10));
-        JsonNode n = JSON.readTree(json);
-        return new Fetched(n.get("status").asInt(), n.get("body").asString(), n.path("location").asString(""),
-                n.path("peer").asString(""), n.get("error").asString());
-    }
-
-    /** Starts steady load with a new connection per request (each sample records the server certificate). */
-    public void startFreshLoad(String name, String url, Duration interval) {
-        control("/load/start?fresh=1&name=" + enc(name) + "&url=" + enc(url) + "&intervalMs=" + interval.toMillis(),
-                Duration.ofSeconds(5));
-    }
-
-    /** Makes the app answer {@code code} (0 heals) after {@code delay}. */
-    public void fault(int code, Duration delay) {
-        control("/fault?code=" + code + "&delayMs=" + delay.toMillis(), Duration.ofSeconds(5));
-    }
-
-    /** Starts steady load named {@code name}: one GET of {@code url} every {@code interval}. */
-    public void startLoad(String name, String url, Duration interval) {
-        control("/load/start?name=" + enc(name) + "&url=" + enc(url) + "&intervalMs=" + interval.toMillis(), Duration.ofSeconds(5));
-    }
-
-    /** What the load saw so far. */
-    public LoadReport loadStats(String name) {
-        return LoadReport.parse(control("/load/stats?name=" + enc(name), Duration.ofSeconds(10)));
-    }
-
-    /** Stops the load and returns everything it saw. */
-    public LoadReport stopLoad(String name) {
-        return LoadReport.parse(control("/load/stop?name=" + enc(name), Duration.ofSeconds(15)));
     }
 
     /**
@@ -158,7 +108,8 @@ public final class PodHandle implements MeshPod {
             return replies.isEmpty() ? "" : replies.get(0).getOrDefault(name, "");
         }
 
-        static GrpcCall parse(String json) {
+        /** Reads the control port's JSON answer of a gRPC call. */
+        public static GrpcCall parse(String json) {
             JsonNode n = JSON.readTree(json);
             List<Map<String, String>> replies = new java.util.ArrayList<>();
             for (JsonNode r : n.path("replies")) {
@@ -177,37 +128,8 @@ public final class PodHandle implements MeshPod {
         }
     }
 
-    /** Unary gRPC {@code isthmus.demo.v1.Demo/Hello} to {@code target} ({@code host:port}) from inside the pod, by the app's gRPC client. */
-    public GrpcCall callGrpc(String target) {
-        return GrpcCall.parse(control("/grpc/hello?target=" + enc(target) + "&timeoutMs=5000", Duration.ofSeconds(10)));
-    }
-
-    /** The server stream {@code Watch}: {@code count} answers {@code interval} apart, then the status and trailers. */
-    public GrpcCall watchGrpc(String target, int count, Duration interval) {
-        return GrpcCall.parse(control("/grpc/watch?target=" + enc(target) + "&count=" + count + "&intervalMs="
-                + interval.toMillis() + "&timeoutMs=10000", Duration.ofSeconds(15)));
-    }
-
-    /**
-     * Starts steady gRPC load named {@code name}: one unary {@code Hello} to {@code target} every
-     * {@code interval}, counted as HTTP load is (200 = OK; the HTTP counterpart of the gRPC status
-     * when an answer came, e.g. 503 for UNAVAILABLE; 0 = no answer); read it with {@link #loadStats}.
-     */
-    public void startGrpcLoad(String name, String target, Duration interval) {
-        control("/load/start?name=" + enc(name) + "&url=" + enc(ControlServer.GRPC_SCHEME + target) + "&intervalMs="
-                + interval.toMillis(), Duration.ofSeconds(5));
-    }
-
-    /** Whether the control port answers. */
-    public boolean healthy() {
-        try {
-            return "ok".equals(control("/health", Duration.ofSeconds(2)));
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
     /** GET a control path; throws with the pod name when it fails. */
+    @Override
     public String control(String pathAndQuery, Duration timeout) {
         URI uri = URI.create("http://" + record.address() + ":" + ControlServer.PORT + pathAndQuery);
         try {
@@ -225,10 +147,6 @@ public final class PodHandle implements MeshPod {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
-    }
-
-    private static String enc(String s) {
-        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
     @Override

@@ -1,7 +1,8 @@
 package io.isthmus.e2e.scenario;
 
 import io.isthmus.e2e.local.LoadReport;
-import io.isthmus.e2e.local.LocalFederation;
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
@@ -46,17 +47,17 @@ class GrpcIT {
     /** One call every 20 ms: 50 calls a second of steady load. */
     private static final Duration INTERVAL = Duration.ofMillis(20);
     private static final Duration ENDPOINT_DELAY = Duration.ofMillis(Long.getLong("isthmus.e2e.endpointDelayMs", 1000));
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
-    static void up(LocalFederation federation) {
+    static void up(Federation federation) {
         fed = federation;
     }
 
     @Test
     @Order(1)
     void a_unary_call_and_a_server_stream_cross_both_sidecars_with_mtls() {
-        PodHandle client = fed.pod("east", "client");
+        MeshPod client = fed.pod("east", "client");
         await("east client reaches reviews in east over gRPC by hostname").atMost(Duration.ofSeconds(90))
                 .pollInterval(Duration.ofMillis(500))
                 .until(() -> {
@@ -89,17 +90,17 @@ class GrpcIT {
     @Order(2)
     void under_grpc_load_east_loses_reviews_and_calls_move_to_west_and_back() {
         ScenarioReport report = ScenarioReport.of("grpc-failover");
-        PodHandle client = fed.pod("east", "client");
+        MeshPod client = fed.pod("east", "client");
         await("gRPC reaches reviews in east").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
                 .until(() -> "east".equals(client.callGrpc(REVIEWS_GRPC).field("cluster")));
 
         client.startGrpcLoad("grpc-failover", REVIEWS_GRPC, INTERVAL);
         await("steady gRPC load flowing").atMost(Duration.ofSeconds(30)).until(() -> client.loadStats("grpc-failover").ok() >= 100);
 
-        List<PodHandle> eastReviews = fed.cluster("east").pods("reviews");
+        List<? extends MeshPod> eastReviews = fed.cluster("east").pods("reviews");
         assertThat(eastReviews).isNotEmpty();
         long killedAt = System.currentTimeMillis();
-        for (PodHandle p : eastReviews) {
+        for (MeshPod p : eastReviews) {
             fed.kill(p, ENDPOINT_DELAY);
         }
         await("gRPC traffic settled on west").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
