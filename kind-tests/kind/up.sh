@@ -1,20 +1,32 @@
 #!/usr/bin/env bash
-# Creates the kind clusters of two-clusters-multi-network.yaml (distinct pod and service CIDRs,
+# Creates the kind clusters of a topology of topology-configs/ (distinct pod and service CIDRs,
 # zone labels on the nodes), builds and loads the isthmus image, installs Isthmus from
-# topology-configs/manifests with one shared root and an intermediate per cluster, deploys the
-# demo app and joins the clusters with remote secrets made by `isthmus create-remote-secret`.
-# Usage: kind-tests/kind/up.sh [cluster...]   (default: east west)
+# topology-configs/manifests with one shared root and an intermediate per primary cluster, deploys
+# the demo app and creates the remote secrets the topology declares with
+# `isthmus create-remote-secret`. A remote cluster (role: remote) gets no controller: its
+# isthmus-controller Service points at its primary's east-west gateway (15443, server name
+# isthmus-controller.isthmus-system.svc), which passes such connections to the primary's controller.
+# Usage: kind-tests/kind/up.sh [--topology FILE] [cluster...]
+#   --topology (or TOPOLOGY): two-clusters-multi-network.yaml (default) or three-clusters-primary-remote.yaml
+#   cluster...: only these clusters of the topology (default: all of them)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+parse_topology_flag "$@"
+load_topology
 need kind kubectl docker java mvn
 
-if [ "$#" -gt 0 ]; then
-  CLUSTERS=("$@")
+if [ "${#ARGS[@]}" -gt 0 ]; then
+  for c in "${ARGS[@]}"; do
+    [ -n "${ROLE[$c]:-}" ] || die "cluster '$c' is not in $TOPOLOGY_FILE (clusters: ${CLUSTERS[*]})"
+  done
+  CLUSTERS=("${ARGS[@]}")
 fi
 mkdir -p "$WORK"
+log "topology $TOPOLOGY_FILE: clusters ${CLUSTERS[*]}"
 
 create_cluster() {
-  local name="$1" config="$WORK/kind-$1.yaml"
-  cat >"$config" <<YAML
+  local name="$1" config="$WORK/kind-$1.yaml" slot
+  {
+    cat <<YAML
 kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
 name: $name
@@ -23,21 +35,21 @@ networking:
   serviceSubnet: ${SVC_CIDR[$name]}
 nodes:
   - role: control-plane
-  - role: worker
-    labels:
-      topology.kubernetes.io/region: ${REGION[$name]}
-      topology.kubernetes.io/zone: ${REGION[$name]}-1a
-      isthmus.io/zone-slot: "a"
-  - role: worker
-    labels:
-      topology.kubernetes.io/region: ${REGION[$name]}
-      topology.kubernetes.io/zone: ${REGION[$name]}-1b
-      isthmus.io/zone-slot: "b"
 YAML
+    for slot in ${SLOTS[$name]}; do
+      cat <<YAML
+  - role: worker
+    labels:
+      topology.kubernetes.io/region: ${REGION[$name]}
+      topology.kubernetes.io/zone: ${REGION[$name]}-1$slot
+      isthmus.io/zone-slot: "$slot"
+YAML
+    done
+  } >"$config"
   if kind get clusters | grep -qx "$name"; then
     log "cluster $name exists"
   else
-    log "creating cluster $name (pods ${POD_CIDR[$name]}, services ${SVC_CIDR[$name]})"
+    log "creating cluster $name (pods ${POD_CIDR[$name]}, services ${SVC_CIDR[$name]}, zones ${SLOTS[$name]})"
     kind create cluster --config "$config" --wait 120s
   fi
 }
@@ -59,25 +71,84 @@ make_pki() {
   fi
   local c
   for c in "${CLUSTERS[@]}"; do
+    [ "${ROLE[$c]}" = primary ] || continue
     [ -f "$WORK/pki/$c/ca-cert.pem" ] || isthmus ca issue-intermediate --cluster "$c" --root-dir "$WORK/pki" --out "$WORK/pki/$c"
   done
+}
+
+# The address a cluster's east-west gateway is announced at (its node's, see install_cluster).
+gateway_address() {
+  kubectl --context "$(ctx "$1")" -n isthmus-system get service istio-eastwestgateway \
+    -o jsonpath='{.status.loadBalancer.ingress[0].ip}'
+}
+
+# A primary that is the control plane of a remote cluster: its gateway passes the server name
+# isthmus-controller.isthmus-system.svc on to its controller (the gateway's --controller-address).
+expose_controller() {
+  local c="$1" k args
+  k=(kubectl --context "$(ctx "$c")")
+  args="$("${k[@]}" -n isthmus-system get deployment istio-eastwestgateway -o jsonpath='{.spec.template.spec.containers[0].args[0]}')"
+  case "$args" in
+    *--controller-address*) return ;;
+  esac
+  log "gateway of $c passes isthmus-controller.isthmus-system.svc to its controller (primary of a remote cluster)"
+  "${k[@]}" -n isthmus-system patch deployment istio-eastwestgateway --type json -p "[{\"op\":\"replace\",\
+\"path\":\"/spec/template/spec/containers/0/args/0\",\"value\":\"$args --controller-address isthmus-controller.isthmus-system.svc:15012\"}]"
+}
+
+# A remote cluster's isthmus-controller Service (no selector, see overlays/<remote>) gets its
+# primary's gateway as its endpoint.
+point_at_primary() {
+  local c="$1" primary="${CONTROL_PLANE[$1]}" address
+  address="$(gateway_address "$primary")"
+  [ -n "$address" ] || die "the gateway of $primary (control plane of $c) has no address yet"
+  log "$c's isthmus-controller -> $primary's gateway $address:15443"
+  kubectl --context "$(ctx "$c")" apply -f - <<YAML
+apiVersion: v1
+kind: Endpoints
+metadata:
+  name: isthmus-controller
+  namespace: isthmus-system
+  labels: {app: isthmus-controller}
+subsets:
+  - addresses: [{ip: "$address"}]
+    ports: [{name: grpc-xds-tls, port: 15443, protocol: TCP}]
+YAML
 }
 
 install_cluster() {
   local c="$1" k
   k=(kubectl --context "$(ctx "$c")")
-  log "installing Isthmus in $c"
+  log "installing Isthmus in $c (${ROLE[$c]})"
+  [ -d "$MANIFESTS/overlays/$c" ] || die "no overlay topology-configs/manifests/overlays/$c"
   kind load docker-image "$IMAGE" --name "$c"
   "${k[@]}" create namespace isthmus-system --dry-run=client -o yaml | "${k[@]}" apply -f -
-  "${k[@]}" -n isthmus-system create secret generic cacerts --from-file="$WORK/pki/$c" --dry-run=client -o yaml \
-    | "${k[@]}" apply -f -
+  if [ "${ROLE[$c]}" = primary ]; then
+    "${k[@]}" -n isthmus-system create secret generic cacerts --from-file="$WORK/pki/$c" --dry-run=client -o yaml \
+      | "${k[@]}" apply -f -
+  else
+    # No CA here: the gateway only needs the root to verify the primary's controller.
+    "${k[@]}" -n isthmus-system create secret generic cacerts --from-file=root-cert.pem="$WORK/pki/root-cert.pem" \
+      --dry-run=client -o yaml | "${k[@]}" apply -f -
+  fi
   # Without a load-balancer provider the gateway listens on its node (hostNetwork) and the
   # Service announces that node's address, which every kind cluster reaches on the docker network.
   # It stays on the zone-slot "a" worker, so a restarted gateway comes back at the same address.
   "${k[@]}" apply -k "$MANIFESTS/overlays/$c"
   "${k[@]}" -n isthmus-system patch deployment istio-eastwestgateway --type merge \
     -p '{"spec":{"template":{"spec":{"hostNetwork":true,"dnsPolicy":"ClusterFirstWithHostNet","nodeSelector":{"isthmus.io/zone-slot":"a"}}}}}'
-  "${k[@]}" -n isthmus-system rollout status deployment/isthmus-controller --timeout=180s
+  local r
+  for r in "${CLUSTERS[@]}"; do
+    if [ "${CONTROL_PLANE[$r]:-}" = "$c" ]; then
+      expose_controller "$c"
+      break
+    fi
+  done
+  if [ "${ROLE[$c]}" = primary ]; then
+    "${k[@]}" -n isthmus-system rollout status deployment/isthmus-controller --timeout=180s
+  else
+    point_at_primary "$c"
+  fi
   "${k[@]}" -n isthmus-system rollout status deployment/istio-eastwestgateway --timeout=180s
   local node_ip
   node_ip="$("${k[@]}" -n isthmus-system get pod -l istio=eastwestgateway -o jsonpath='{.items[0].status.hostIP}')"
@@ -93,19 +164,25 @@ install_cluster() {
   case "$c" in
     east) "${k[@]}" apply -f "$MANIFESTS/demo/client.yaml" ;;
     west) "${k[@]}" apply -f "$MANIFESTS/demo/details.yaml" ;;
+    north)
+      # One zone, one reviews workload and a client (three-clusters-primary-remote.yaml).
+      "${k[@]}" apply -f "$MANIFESTS/demo/client.yaml"
+      "${k[@]}" -n default delete deployment reviews-v2 --ignore-not-found
+      ;;
   esac
   "${k[@]}" -n default set env deployment --all -c isthmus-proxy ISTHMUS_CERT_TTL="$CERT_TTL"
 }
 
 join_clusters() {
-  local holder of
-  for holder in "${CLUSTERS[@]}"; do
-    for of in "${CLUSTERS[@]}"; do
-      [ "$holder" = "$of" ] && continue
-      log "remote secret: $holder holds $of"
-      isthmus create-remote-secret --context "$(ctx "$of")" --name "$of" --server "$(api_server_url "$of")" \
-        | kubectl --context "$(ctx "$holder")" apply -f -
-    done
+  local pair holder of
+  for pair in "${REMOTE_SECRETS[@]}"; do
+    read -r holder of <<<"$pair"
+    if [ -z "${ROLE[$holder]:-}" ] || [ -z "${ROLE[$of]:-}" ]; then
+      continue
+    fi
+    log "remote secret: $holder holds $of"
+    isthmus create-remote-secret --context "$(ctx "$of")" --name "$of" --server "$(api_server_url "$of")" \
+      | kubectl --context "$(ctx "$holder")" apply -f -
   done
 }
 
@@ -114,11 +191,16 @@ for c in "${CLUSTERS[@]}"; do
 done
 build_image
 make_pki
+# Primaries first: a remote cluster's proxies need their primary's gateway address.
 for c in "${CLUSTERS[@]}"; do
-  install_cluster "$c"
+  if [ "${ROLE[$c]}" = primary ]; then install_cluster "$c"; fi
+done
+for c in "${CLUSTERS[@]}"; do
+  if [ "${ROLE[$c]}" != primary ]; then install_cluster "$c"; fi
 done
 join_clusters
 for c in "${CLUSTERS[@]}"; do
   kubectl --context "$(ctx "$c")" -n default wait --for=condition=Available deployment --all --timeout=300s
 done
-log "up: clusters ${CLUSTERS[*]}; run kind-tests/kind/test.sh"
+printf '%s\n' "$TOPOLOGY_FILE" >"$WORK/topology"
+log "up: $(basename "$TOPOLOGY_FILE"), clusters ${CLUSTERS[*]}; run kind-tests/kind/test.sh"

@@ -37,7 +37,7 @@ class ManifestsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"overlays/east", "overlays/west", "demo"})
+    @ValueSource(strings = {"overlays/east", "overlays/west", "overlays/north", "demo"})
     void builds_and_applies_in_a_client_dry_run(String dir, @TempDir Path tmp) throws IOException {
         String yaml = kustomize(dir);
         Path file = Files.writeString(tmp.resolve("all.yaml"), yaml);
@@ -51,11 +51,21 @@ class ManifestsTest {
 
     @Test
     void each_overlay_sets_its_cluster_and_network() {
-        for (String c : List.of("east", "west")) {
+        for (String c : List.of("east", "west", "north")) {
             String yaml = kustomize("overlays/" + c);
             assertThat(yaml).contains("cluster: " + c).contains("network: network-" + c)
                     .contains("topology.istio.io/network: network-" + c).doesNotContain("topology.istio.io/network: NETWORK");
         }
+    }
+
+    @Test
+    void the_remote_overlay_runs_no_controller_and_sends_its_controller_service_to_the_primary_s_gateway() {
+        String yaml = kustomize("overlays/north");
+        assertThat(yaml).contains("role: remote", "controlPlane: east", "name: istio-eastwestgateway", "kind: CustomResourceDefinition")
+                .doesNotContain("--ca-dir");
+        String controllerService = yaml.substring(yaml.indexOf("kind: Service\nmetadata:\n  labels:\n    app: isthmus-controller"));
+        controllerService = controllerService.substring(0, controllerService.indexOf("---"));
+        assertThat(controllerService).contains("port: 15012", "targetPort: 15443").doesNotContain("selector");
     }
 
     @Test
