@@ -31,16 +31,22 @@ public final class Targets implements AutoCloseable, ExtensionContext.Store.Clos
 
     /**
      * The kind federation for a scenario class of {@code topology} asking for a parameter of type
-     * {@code type}; aborts when kind cannot serve it: up.sh installs the two-cluster topology only,
-     * and a class that asks for the {@link LocalFederation} itself drives the local runner's own parts.
+     * {@code type}; aborts when kind cannot serve it: up.sh installs the two-cluster and the
+     * primary-remote topologies, one at a time (the scenarios of the other abort), and a class that
+     * asks for the {@link LocalFederation} itself drives the local runner's own parts.
      */
     static Federation kind(ExtensionContext context, String topology, Class<?> type) {
-        Assumptions.assumeTrue(SharedFederation.TWO_CLUSTERS.equals(topology), () -> "target kind: kind-tests/kind/up.sh installs "
-                + SharedFederation.TWO_CLUSTERS + " only (east and west, both primary); this scenario needs " + topology);
+        Assumptions.assumeTrue(SharedFederation.TWO_CLUSTERS.equals(topology) || SharedFederation.PRIMARY_REMOTE.equals(topology),
+                () -> "target kind: kind-tests/kind/up.sh installs " + SharedFederation.TWO_CLUSTERS + " or "
+                        + SharedFederation.PRIMARY_REMOTE + "; this scenario needs " + topology);
         Assumptions.assumeTrue(type == Federation.class, () -> "target kind: this scenario drives the local federation's own parts ("
                 + type.getSimpleName() + ")");
-        return context.getRoot().getStore(ExtensionContext.Namespace.create(Targets.class)).getOrComputeIfAbsent("kind",
+        KindFederation kind = context.getRoot().getStore(ExtensionContext.Namespace.create(Targets.class)).getOrComputeIfAbsent("kind",
                 k -> new Targets(KindFederation.connect(KindOptions.from(System::getProperty, System::getenv))), Targets.class).kind;
+        Assumptions.assumeTrue(topology.equals(kind.topologyName()), () -> "target kind: the kind clusters of this run are "
+                + kind.topologyName() + "; this scenario needs " + topology + " (kind-tests/kind/up.sh --topology " + topology
+                + ", then test.sh)");
+        return kind;
     }
 
     /** Aborts the calling scenario, naming the target's reason, unless {@code federation} can do {@code capability}. */

@@ -104,9 +104,13 @@ public final class KindCluster implements MeshCluster {
                 p.getStatus() == null ? "" : p.getStatus().getPodIP());
     }
 
+    /**
+     * Whether a controller runs here: a primary of the topology does, a remote cluster does not;
+     * without a topology file, whether the controller's Deployment exists.
+     */
     @Override
     public boolean runsController() {
-        return client.apps().deployments().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withName(KindFederation.CONTROLLER).get() != null;
+        return federation.primary(name).orElseGet(() -> client.apps().deployments().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withName(KindFederation.CONTROLLER).get() != null);
     }
 
     @Override

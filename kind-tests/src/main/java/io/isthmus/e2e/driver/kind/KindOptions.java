@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -17,8 +18,15 @@ import java.util.function.UnaryOperator;
  *                     other clusters' controllers, e.g. {@code https://172.18.0.3:6443}); a cluster
  *                     missing here gets its control-plane node's InternalIP on port 6443
  * @param readyTimeout how long to wait for pods, controllers and gateways to become ready (default 180 s)
+ * @param topology     the topology file up.sh installed ({@code topology-configs/...yaml}): which clusters
+ *                     there are, which are primaries running a controller and which are remote; empty
+ *                     when not given (then {@link #DEFAULT_TOPOLOGY}, and a cluster runs a controller
+ *                     when its Deployment exists)
  */
-public record KindOptions(List<String> contexts, Path kubeconfig, Map<String, String> apiServers, Duration readyTimeout) {
+public record KindOptions(List<String> contexts, Path kubeconfig, Map<String, String> apiServers, Duration readyTimeout,
+                          Optional<Path> topology) {
+    /** The topology up.sh installs by default. */
+    public static final String DEFAULT_TOPOLOGY = "two-clusters-multi-network.yaml";
     /** System property naming the contexts, comma-separated. */
     public static final String CONTEXTS = "isthmus.e2e.kind.contexts";
     /** System property naming the kubeconfig file. */
@@ -27,18 +35,31 @@ public record KindOptions(List<String> contexts, Path kubeconfig, Map<String, St
     public static final String SERVERS = "isthmus.e2e.kind.servers";
     /** System property with the ready timeout in seconds. */
     public static final String READY_SECONDS = "isthmus.e2e.kind.readySeconds";
+    /** System property with the topology file up.sh installed. */
+    public static final String TOPOLOGY = "isthmus.e2e.kind.topology";
 
     public KindOptions {
         contexts = List.copyOf(Objects.requireNonNull(contexts, "contexts"));
         Objects.requireNonNull(kubeconfig, "kubeconfig");
         apiServers = Map.copyOf(Objects.requireNonNull(apiServers, "apiServers"));
         Objects.requireNonNull(readyTimeout, "readyTimeout");
+        Objects.requireNonNull(topology, "topology");
         if (contexts.isEmpty()) {
             throw new IllegalArgumentException("contexts: at least one kubeconfig context is needed (-D" + CONTEXTS + "=kind-east,kind-west)");
         }
         if (readyTimeout.isNegative() || readyTimeout.isZero()) {
             throw new IllegalArgumentException("readyTimeout: must be positive");
         }
+    }
+
+    /** Options without a topology file (the default topology, controllers found by their Deployments). */
+    public KindOptions(List<String> contexts, Path kubeconfig, Map<String, String> apiServers, Duration readyTimeout) {
+        this(contexts, kubeconfig, apiServers, readyTimeout, Optional.empty());
+    }
+
+    /** The topology's file name: the given file's, or {@link #DEFAULT_TOPOLOGY}. */
+    public String topologyName() {
+        return topology.map(p -> p.getFileName().toString()).orElse(DEFAULT_TOPOLOGY);
     }
 
     /**
@@ -76,6 +97,8 @@ public record KindOptions(List<String> contexts, Path kubeconfig, Map<String, St
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("-D" + READY_SECONDS + ": '" + ready + "' is not a number of seconds", e);
         }
-        return new KindOptions(contexts, Path.of(file), servers, timeout);
+        String topo = property.apply(TOPOLOGY);
+        Optional<Path> topology = topo == null || topo.isBlank() ? Optional.empty() : Optional.of(Path.of(topo.trim()));
+        return new KindOptions(contexts, Path.of(file), servers, timeout, topology);
     }
 }

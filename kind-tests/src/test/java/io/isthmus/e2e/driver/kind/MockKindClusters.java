@@ -79,6 +79,11 @@ final class MockKindClusters implements AutoCloseable {
 
     /** Seeds what up.sh installs in {@code cluster} (region {@code region}: zones region-1a and region-1b). */
     void install(String cluster, String region, String controlPlaneIp) {
+        install(cluster, region, controlPlaneIp, true);
+    }
+
+    /** Seeds a cluster as up.sh installs it; a remote cluster ({@code controller} false) has no controller Deployment. */
+    void install(String cluster, String region, String controlPlaneIp, boolean controller) {
         KubernetesClient k = client(cluster);
         k.nodes().resource(new NodeBuilder().withNewMetadata().withName(cluster + "-control-plane")
                 .withLabels(Map.of(KindCluster.CONTROL_PLANE_LABEL, "")).endMetadata()
@@ -88,8 +93,10 @@ final class MockKindClusters implements AutoCloseable {
         k.configMaps().inNamespace(MeshLabels.SYSTEM_NAMESPACE).resource(new ConfigMapBuilder().withNewMetadata()
                 .withName(KindCluster.CLUSTER_CONFIGMAP).withNamespace(MeshLabels.SYSTEM_NAMESPACE).endMetadata()
                 .withData(Map.of("cluster", cluster, "network", "network-" + cluster)).build()).create();
-        deployment(cluster, MeshLabels.SYSTEM_NAMESPACE, KindFederation.CONTROLLER, Map.of("app", KindFederation.CONTROLLER),
-                Map.of(), List.of(), false);
+        if (controller) {
+            deployment(cluster, MeshLabels.SYSTEM_NAMESPACE, KindFederation.CONTROLLER, Map.of("app", KindFederation.CONTROLLER),
+                    Map.of(), List.of(), false);
+        }
         deployment(cluster, MeshLabels.SYSTEM_NAMESPACE, KindFederation.GATEWAY, Map.of("istio", KindFederation.GATEWAY_LABEL),
                 Map.of(), List.of(), true);
         k.services().inNamespace(MeshLabels.SYSTEM_NAMESPACE).resource(new ServiceBuilder().withNewMetadata()
