@@ -32,6 +32,12 @@ public interface MeshCluster {
     /** Starts its API server again after {@link #stopApiServer()}. */
     void restartApiServer();
 
+    /**
+     * The HTTP status of GET {@code path} (e.g. {@code /readyz}) on its controller's monitoring port
+     * (15014), 0 when the controller cannot be reached.
+     */
+    int controllerStatus(String path);
+
     /** Creates or replaces the Istio config object of {@code yaml} (one document: VirtualService, AuthorizationPolicy...). */
     default void applyConfig(String yaml) {
         IstioConfig.apply(client(), yaml);

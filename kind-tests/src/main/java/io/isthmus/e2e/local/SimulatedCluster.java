@@ -121,6 +121,21 @@ public final class SimulatedCluster implements MeshCluster, AutoCloseable {
         return nodeAddress;
     }
 
+    /** GET {@code path} on its controller's monitoring port at its node address; 0 when unreachable. */
+    @Override
+    public int controllerStatus(String path) {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://"
+                    + nodeAddress + ":" + io.isthmus.mesh.WellKnownPorts.CONTROLLER_MONITORING + path))
+                    .timeout(java.time.Duration.ofSeconds(5)).build(), java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (java.io.IOException e) {
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
     /** Its API server. */
     public ApiServer api() {
         return api;

@@ -10,16 +10,11 @@ import io.isthmus.e2e.support.Probe;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
 import io.isthmus.e2e.support.Targets;
-import io.isthmus.mesh.WellKnownPorts;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -40,19 +35,9 @@ class RemoteApiServerDownIT {
         fed = federation;
     }
 
+    /** East's controller's /readyz status (its monitoring port: the node address locally, a port-forward on kind). */
     private static int eastReady() {
-        try {
-            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://"
-                    + Targets.local(fed, Capability.STOP_API_SERVER).cluster("east").nodeAddress() + ":"
-                    + WellKnownPorts.CONTROLLER_MONITORING + "/readyz"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            return r.statusCode();
-        } catch (java.io.IOException e) {
-            return 0;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 0;
-        }
+        return fed.cluster("east").controllerStatus("/readyz");
     }
 
     @Test

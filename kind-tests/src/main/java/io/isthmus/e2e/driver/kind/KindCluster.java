@@ -12,6 +12,9 @@ import io.isthmus.e2e.driver.Capability;
 import io.isthmus.e2e.driver.MeshCluster;
 import io.isthmus.e2e.driver.TargetUnsupportedException;
 import io.isthmus.mesh.MeshLabels;
+import io.isthmus.mesh.WellKnownPorts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -30,6 +33,7 @@ public final class KindCluster implements MeshCluster {
     public static final String CLUSTER_CONFIGMAP = "isthmus-cluster";
     /** The label kubeadm puts on control-plane nodes. */
     static final String CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane";
+    private static final Logger LOG = LoggerFactory.getLogger(KindCluster.class);
 
     private final KindFederation federation;
     private final String context;
@@ -113,14 +117,57 @@ public final class KindCluster implements MeshCluster {
         return federation.primary(name).orElseGet(() -> client.apps().deployments().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withName(KindFederation.CONTROLLER).get() != null);
     }
 
-    @Override
-    public void stopApiServer() {
-        throw new TargetUnsupportedException("kind", Capability.STOP_API_SERVER, KindFederation.reason(Capability.STOP_API_SERVER));
+    /** Its kind cluster name (the context without kind's {@code kind-} prefix): its node containers are {@code <kindName>-...}. */
+    String kindName() {
+        return context.startsWith("kind-") ? context.substring("kind-".length()) : context;
     }
 
+    /**
+     * Stops its API server: the kube-apiserver static pod manifest is moved out of the control-plane
+     * node container's manifest directory (docker exec; etcd keeps the objects), then the API server
+     * is awaited unreachable.
+     *
+     * @throws TargetUnsupportedException when docker or the node container does not answer here
+     */
+    @Override
+    public void stopApiServer() {
+        KindNodes nodes = federation.nodes();
+        nodes.unavailable(kindName()).ifPresent(reason -> {
+            throw new TargetUnsupportedException("kind", Capability.STOP_API_SERVER, reason);
+        });
+        nodes.stopApiServer(kindName());
+        Poll.until("the API server of " + name + " to stop", federation.readyTimeout(), () -> apiServerAnswers() ? Optional.empty()
+                : Optional.of(true));
+        LOG.info("API server stopped [{}]", name);
+    }
+
+    /** Starts its API server again (the manifest moved back) and waits until it answers. */
     @Override
     public void restartApiServer() {
-        throw new TargetUnsupportedException("kind", Capability.STOP_API_SERVER, KindFederation.reason(Capability.STOP_API_SERVER));
+        federation.nodes().startApiServer(kindName());
+        Poll.until("the API server of " + name + " to answer again", federation.readyTimeout(),
+                () -> apiServerAnswers() ? Optional.of(true) : Optional.empty());
+        LOG.info("API server restarted [{}]", name);
+    }
+
+    private boolean apiServerAnswers() {
+        try {
+            client.namespaces().withName("default").get();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The HTTP status of GET {@code path} on its controller's monitoring port (15014) through a
+     * port-forward to a Ready controller pod, 0 when none answers.
+     */
+    @Override
+    public int controllerStatus(String path) {
+        Optional<Pod> pod = client.pods().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withLabel("app", KindFederation.CONTROLLER)
+                .list().getItems().stream().filter(KindCluster::ready).findFirst();
+        return pod.map(p -> PortForwards.status(client, p, WellKnownPorts.CONTROLLER_MONITORING, path)).orElse(0);
     }
 
     /** Node name → {@code topology.kubernetes.io/zone} of every node here. */

@@ -77,6 +77,7 @@ public final class KindFederation implements Federation {
     private final PortForwards forwards = new PortForwards();
     private final Map<String, Integer> controllerReplicas = new ConcurrentHashMap<>();
     private final Topology topology;
+    private final KindNodes nodes;
     private volatile Map<String, String> nodeZones;
 
     /**
@@ -84,8 +85,11 @@ public final class KindFederation implements Federation {
      *
      * @param kubeconfig   the kubeconfig text holding the contexts (remote secrets are made from it)
      * @param controlReady when a started pod counts as serving besides Ready (the real driver: its control port answers)
+     * @param nodes        the kind node containers on the Docker host (API servers stopped and started)
      */
-    KindFederation(Map<String, KubernetesClient> clients, String kubeconfig, KindOptions options, Predicate<MeshPod> controlReady) {
+    KindFederation(Map<String, KubernetesClient> clients, String kubeconfig, KindOptions options, Predicate<MeshPod> controlReady,
+                   KindNodes nodes) {
+        this.nodes = nodes;
         this.kubeconfig = kubeconfig;
         this.options = options;
         this.controlReady = controlReady;
@@ -148,6 +152,11 @@ public final class KindFederation implements Federation {
 
     /** Connects to the clusters of {@code options}; {@code controlReady} says when a started pod serves. */
     static KindFederation connect(KindOptions options, Predicate<MeshPod> controlReady) {
+        return connect(options, controlReady, KindNodes.docker());
+    }
+
+    /** Connects with {@code nodes} as the Docker host's node containers. */
+    static KindFederation connect(KindOptions options, Predicate<MeshPod> controlReady, KindNodes nodes) {
         String text;
         try {
             text = Files.readString(options.kubeconfig());
@@ -158,7 +167,7 @@ public final class KindFederation implements Federation {
         for (String ctx : options.contexts()) {
             clients.put(ctx, KubernetesClients.fromKubeconfig(RemoteSecrets.flatten(text, ctx, ctx, null), Duration.ofSeconds(30)));
         }
-        return new KindFederation(clients, text, options, controlReady);
+        return new KindFederation(clients, text, options, controlReady, nodes);
     }
 
     @Override
@@ -168,24 +177,38 @@ public final class KindFederation implements Federation {
 
     @Override
     public Optional<String> unsupported(Capability capability) {
+        if (capability == Capability.STOP_API_SERVER) {
+            return clusters.values().stream().map(c -> nodes.unavailable(c.kindName())).flatMap(Optional::stream).findFirst();
+        }
         return Optional.ofNullable(reason(capability));
+    }
+
+    /** How long to wait for pods, controllers, gateways and API servers. */
+    Duration readyTimeout() {
+        return options.readyTimeout();
+    }
+
+    /** The Docker host's kind node containers. */
+    KindNodes nodes() {
+        return nodes;
     }
 
     /** Why kind cannot do {@code c}, or null. */
     static String reason(Capability c) {
         return switch (c) {
-            case STOP_API_SERVER -> "a kind cluster's API server is the kube-apiserver static pod of its control-plane node "
-                    + "container; stopping it and bringing it back with its objects means editing /etc/kubernetes/manifests "
-                    + "inside that container (docker exec), and this driver reaches the clusters only through their API servers";
+            case STOP_API_SERVER -> "stopping a kind API server needs docker exec into its control-plane node container "
+                    + "(see KindNodes): the driver asks docker when a scenario needs it";
             case NETWORK_SANDBOX -> "these checks are of the local runner's network namespaces (the driver's isolated "
                     + "namespace, one namespace per pod, their routes); kind's pod networks are docker's and kindnet's";
             case POD_ADDRESS_FROM_DRIVER -> "the driver reaches kind pods only by port-forward, which ends on the pod's "
                     + "loopback (the app itself), never on the pod IP where the sidecar's inbound listener is: a handshake "
                     + "made that way would test the app, not the sidecar's mTLS";
-            case CA_FILES -> "root rotation rewrites each controller's --ca-dir and reads the controllers' debug ports; on "
-                    + "kind the CA is the cacerts Secret mounted into the controller pods and the debug port is inside the "
-                    + "cluster, and this driver does not drive that procedure";
-            case EDGES -> "kind-tests/kind/up.sh installs two-clusters-multi-network.yaml only: no ingress or egress gateway, "
+            case CA_FILES -> "RootRotationIT is written against the local runner's own parts (its PKI directory, each "
+                    + "controller's --ca-dir, the controllers' 15012 and 15014 at their node addresses); on kind the same steps "
+                    + "are the cacerts Secret of each cluster (the controller re-reads its mounted --ca-dir once the kubelet "
+                    + "refreshes the Secret) and port-forwards to the controller pods, which this driver does not drive yet";
+            case EDGES -> "kind-tests/kind/up.sh installs two-clusters-multi-network.yaml or three-clusters-primary-remote.yaml: "
+                    + "no ingress or egress gateway, "
                     + "no outside client, no external services";
         };
     }

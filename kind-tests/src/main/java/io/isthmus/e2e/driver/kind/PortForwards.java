@@ -68,6 +68,24 @@ final class PortForwards implements AutoCloseable {
         return r.body();
     }
 
+    /**
+     * The HTTP status of GET {@code path} on {@code port} of pod {@code p} through a port-forward of
+     * its own (closed after the call), 0 when the pod cannot be reached.
+     */
+    static int status(KubernetesClient client, io.fabric8.kubernetes.api.model.Pod p, int port, String path) {
+        try (LocalPortForward f = client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
+                .portForward(port, InetAddress.getLoopbackAddress(), 0)) {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + f.getLocalPort() + path))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("port-forward {}:{}{}: {}", p.getMetadata().getName(), port, path, e.getMessage());
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
     /** Closes the forward of a pod (it died or was deleted). */
     void drop(KindPod pod) {
         LocalPortForward f = open.remove(key(pod));

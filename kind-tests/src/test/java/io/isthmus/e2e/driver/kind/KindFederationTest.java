@@ -48,7 +48,7 @@ class KindFederationTest {
         kind.demo("east", "reviews", "v2", "b", List.of());
         kind.demo("west", "details", "v1", "a", List.of());
         fed = KindFederation.connect(new KindOptions(List.of("kind-east", "kind-west"), kind.kubeconfigFile(dir), Map.of(),
-                Duration.ofSeconds(20)), p -> true);
+                Duration.ofSeconds(20)), p -> true, new KindNodes(command -> new KindNodes.Result(127, "docker: not found")));
     }
 
     @AfterEach

@@ -51,6 +51,20 @@ final class MockKindClusters implements AutoCloseable {
         }
     }
 
+    /** Stops a cluster's mock API server (its port stays reserved for {@link #restart}). */
+    void stop(String cluster) {
+        servers.get(cluster).destroy();
+    }
+
+    /** Starts a new, empty mock API server on the stopped one's port. */
+    void restart(String cluster) {
+        int port = servers.get(cluster).getPort();
+        KubernetesMockServer s = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(List.of()), true);
+        s.init(InetAddress.getLoopbackAddress(), port);
+        servers.put(cluster, s);
+    }
+
     /** The admin client of a cluster (what the test's kubelet uses). */
     KubernetesClient client(String cluster) {
         return admin.get(cluster);
