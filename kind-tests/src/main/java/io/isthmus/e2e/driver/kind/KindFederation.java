@@ -183,6 +183,15 @@ public final class KindFederation implements Federation {
         return Optional.ofNullable(reason(capability));
     }
 
+    /**
+     * Writes the CA files {@code isthmus ca issue-intermediate} put in {@code dir} into cluster
+     * {@code cluster}'s {@code cacerts} Secret (see {@link KindCaFiles}); its controller re-reads them
+     * once the kubelet has refreshed the mounted Secret.
+     */
+    public void writeCaFiles(String cluster, java.nio.file.Path dir) {
+        KindCaFiles.write(cluster(cluster), dir);
+    }
+
     /** How long to wait for pods, controllers, gateways and API servers. */
     Duration readyTimeout() {
         return options.readyTimeout();

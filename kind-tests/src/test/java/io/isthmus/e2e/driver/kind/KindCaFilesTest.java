@@ -1,0 +1,86 @@
+package io.isthmus.e2e.driver.kind;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.isthmus.mesh.MeshLabels;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The operator's CA step on kind against mock API servers of the primary-remote topology: a
+ * primary's cacerts Secret gets the four files of the cacerts layout, a remote cluster's only the
+ * root, both the demo pods' root ConfigMap; an incomplete directory is refused naming the file.
+ */
+class KindCaFilesTest {
+    private MockKindClusters kind;
+    private KindFederation fed;
+
+    @BeforeEach
+    void up(@TempDir Path dir) throws IOException {
+        kind = new MockKindClusters("east", "west", "north");
+        kind.install("east", "us-east", "172.18.0.2");
+        kind.install("west", "us-west", "172.18.0.3");
+        kind.install("north", "eu-north", "172.18.0.4", false);
+        fed = KindFederation.connect(new KindOptions(List.of("kind-east", "kind-west", "kind-north"), kind.kubeconfigFile(dir), Map.of(),
+                Duration.ofSeconds(20), Optional.of(Path.of("..", "topology-configs", "three-clusters-primary-remote.yaml"))), p -> true);
+    }
+
+    @AfterEach
+    void down() {
+        fed.close();
+        kind.close();
+    }
+
+    private static Path caDir(Path dir, String tag) throws IOException {
+        for (String f : KindCaFiles.FILES) {
+            Files.writeString(dir.resolve(f), "-----BEGIN " + tag + " " + f + "-----\n");
+        }
+        return dir;
+    }
+
+    private static String file(Secret s, String name) {
+        return new String(Base64.getDecoder().decode(s.getData().get(name)), StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void a_primary_gets_the_cacerts_layout_and_a_remote_cluster_the_root_only(@TempDir Path tmp) throws IOException {
+        Path first = caDir(Files.createDirectory(tmp.resolve("first")), "OLD");
+        Path second = caDir(Files.createDirectory(tmp.resolve("second")), "NEW");
+        fed.writeCaFiles("east", first);
+        fed.writeCaFiles("east", second);
+        fed.writeCaFiles("north", second);
+
+        Secret east = kind.client("east").secrets().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withName(KindCaFiles.SECRET).get();
+        assertThat(east.getData()).containsOnlyKeys(KindCaFiles.FILES);
+        assertThat(file(east, "ca-key.pem")).contains("NEW ca-key.pem");
+        Secret north = kind.client("north").secrets().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withName(KindCaFiles.SECRET).get();
+        assertThat(north.getData()).containsOnlyKeys("root-cert.pem");
+        assertThat(kind.client("north").configMaps().inNamespace("default").withName(KindCaFiles.ROOT_CONFIGMAP).get().getData())
+                .containsEntry("root-cert.pem", "-----BEGIN NEW root-cert.pem-----\n");
+        assertThat(kind.client("west").secrets().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withName(KindCaFiles.SECRET).get()).isNull();
+    }
+
+    @Test
+    void an_incomplete_directory_is_refused_naming_the_file(@TempDir Path tmp) throws IOException {
+        Path dir = caDir(tmp, "X");
+        Files.delete(dir.resolve("cert-chain.pem"));
+        assertThatThrownBy(() -> fed.writeCaFiles("west", dir)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cluster west has no cert-chain.pem");
+        assertThat(kind.client("west").secrets().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withName(KindCaFiles.SECRET).get()).isNull();
+        fed.writeCaFiles("north", dir);
+    }
+}
