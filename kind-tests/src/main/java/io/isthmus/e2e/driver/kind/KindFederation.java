@@ -15,9 +15,6 @@ import io.isthmus.controller.federation.RemoteSecrets;
 import io.isthmus.e2e.driver.Capability;
 import io.isthmus.e2e.driver.Federation;
 import io.isthmus.e2e.driver.MeshPod;
-import io.isthmus.e2e.topology.ClusterSpec;
-import io.isthmus.e2e.topology.Topology;
-import io.isthmus.e2e.topology.TopologyLoader;
 import io.isthmus.mesh.MeshLabels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -76,7 +73,7 @@ public final class KindFederation implements Federation {
     private final Predicate<MeshPod> controlReady;
     private final PortForwards forwards = new PortForwards();
     private final Map<String, Integer> controllerReplicas = new ConcurrentHashMap<>();
-    private final Topology topology;
+    private final KindTopology topology;
     private final KindNodes nodes;
     private volatile Map<String, String> nodeZones;
 
@@ -107,19 +104,7 @@ public final class KindFederation implements Federation {
             }
             LOG.info("kind cluster [{}] context {} network {}", c.name(), c.context(), c.network());
         }
-        this.topology = options.topology().map(TopologyLoader::load).orElse(null);
-        if (topology != null) {
-            List<String> expected = topology.clusters().stream().map(ClusterSpec::name).toList();
-            if (!new HashSet<>(expected).equals(clusters.keySet())) {
-                throw new IllegalArgumentException("topology " + options.topologyName() + " has clusters " + expected + " but the contexts "
-                        + options.contexts() + " are clusters " + clusters.keySet() + " (kind-tests/kind/up.sh --topology "
-                        + options.topologyName() + " makes them; test.sh passes their contexts)");
-            }
-            for (ClusterSpec spec : topology.clusters()) {
-                LOG.info("kind cluster [{}] role {}{}", spec.name(), spec.role(),
-                        spec.controlPlane().isEmpty() ? "" : " control plane " + spec.controlPlane());
-            }
-        }
+        this.topology = KindTopology.of(options, clusters.keySet());
     }
 
     /** The topology's file name ({@link KindOptions#topologyName()}): the scenarios of other topologies abort. */
@@ -132,17 +117,13 @@ public final class KindFederation implements Federation {
      * cluster does not), or empty when no topology file was given.
      */
     Optional<Boolean> primary(String cluster) {
-        return topology == null ? Optional.empty()
-                : topology.cluster(cluster).map(c -> c.role() == ClusterSpec.Role.PRIMARY);
+        return topology.primary(cluster);
     }
 
     /** The primary whose controller serves {@code cluster}: itself for a primary, its control plane for a remote cluster. */
     public String controlPlaneOf(String cluster) {
         cluster(cluster);
-        if (topology == null) {
-            return cluster;
-        }
-        return topology.cluster(cluster).map(c -> c.controlPlane().isEmpty() ? c.name() : c.controlPlane()).orElse(cluster);
+        return topology.controlPlaneOf(cluster);
     }
 
     /** Connects to the clusters of {@code options}; a started pod counts once its control port answers. */
