@@ -196,7 +196,8 @@ public final class KindFederation implements Federation {
             case CA_FILES -> "RootRotationIT is written against the local runner's own parts (its PKI directory, each "
                     + "controller's --ca-dir, the controllers' 15012 and 15014 at their node addresses); on kind the same steps "
                     + "are the cacerts Secret of each cluster (the controller re-reads its mounted --ca-dir once the kubelet "
-                    + "refreshes the Secret) and port-forwards to the controller pods, which this driver does not drive yet";
+                    + "refreshes the Secret, up to about two minutes, longer than the scenario's 60 s bound) and port-forwards to the "
+                    + "controller pods; the scenario does not drive those yet (writeCaFiles is the driver's part)";
             case EDGES -> "kind-tests/kind/up.sh installs two-clusters-multi-network.yaml or three-clusters-primary-remote.yaml: "
                     + "no ingress or egress gateway, "
                     + "no outside client, no external services";
