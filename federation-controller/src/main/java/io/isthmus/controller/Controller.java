@@ -155,9 +155,17 @@ public final class Controller implements AutoCloseable {
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read kubeconfig " + config.kubeconfig().get() + ": " + e.getMessage(), e);
             }
+        } else if (config.inCluster()) {
+            local = KubernetesClients.inCluster(Duration.ofSeconds(10));
+        }
+        if (local != null) {
             closeables.add(local);
             if (config.tokenReview() == ControllerConfig.TokenReview.ON) {
-                auth = auth.or(new TokenReviewAuthenticator(local, config.trustDomain(), List.of()));
+                // This cluster's tokens first, then those of the joined clusters (a remote cluster's
+                // proxies present tokens of their own API server), each through its remote secret.
+                auth = auth.or(new TokenReviewAuthenticator(local, config.trustDomain(), List.of()))
+                        .or(TokenReviewAuthenticator.anyOf(() -> clusters == null ? List.of() : clusters.remoteClients(),
+                                config.trustDomain()));
             }
         }
         CertificateService certificates = new CertificateService(ca::authority, auth, metrics);
@@ -194,7 +202,7 @@ public final class Controller implements AutoCloseable {
         admin = new AdminServer(registry, ads, metrics, this::notReadyReason, meshConfig).start(vertx, config.listenAddress(), config.monitoringPort());
         LOG.info("controller started [{}] [network={} xds-tls={} xds-plaintext={} monitoring={} kubeconfig={} registry-file={} config-dir={}]",
                 config.cluster(), config.network(), xds.securePort(), xds.plaintextPort(), admin.port(),
-                config.kubeconfig().map(Object::toString).orElse("none"),
+                config.inCluster() ? "in-cluster" : config.kubeconfig().map(Object::toString).orElse("none"),
                 config.registryFile().map(Object::toString).orElse("none"),
                 config.configDir().map(Object::toString).orElse("none"));
     }

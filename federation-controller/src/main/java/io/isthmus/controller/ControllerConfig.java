@@ -18,6 +18,8 @@ import java.util.OptionalInt;
  * @param network this cluster's default network ({@code --network})
  * @param kubeconfig this cluster's own API server ({@code --kubeconfig}); empty runs without
  *     Kubernetes discovery (the registry is then fed by other sources)
+ * @param inCluster whether this cluster's API server is reached with the pod's own service account
+ *     instead ({@code --in-cluster}: a controller running as a Deployment)
  * @param systemNamespace where remote secrets are watched ({@code --system-namespace}, default
  *     {@code isthmus-system})
  * @param caDir the Istio cacerts directory of this cluster's intermediate ({@code --ca-dir})
@@ -59,6 +61,7 @@ public record ControllerConfig(
         String cluster,
         String network,
         Optional<Path> kubeconfig,
+        boolean inCluster,
         String systemNamespace,
         Path caDir,
         String trustDomain,
@@ -109,8 +112,11 @@ public record ControllerConfig(
         port(monitoringPort, "monitoringPort");
         Objects.requireNonNull(bootstrapTokens, "bootstrapTokens");
         Objects.requireNonNull(tokenReview, "tokenReview");
-        if (tokenReview == TokenReview.ON && kubeconfig.isEmpty()) {
-            throw new IllegalArgumentException("tokenReview ON needs a kubeconfig");
+        if (inCluster && kubeconfig.isPresent()) {
+            throw new IllegalArgumentException("give either a kubeconfig or inCluster, not both");
+        }
+        if (tokenReview == TokenReview.ON && kubeconfig.isEmpty() && !inCluster) {
+            throw new IllegalArgumentException("tokenReview ON needs a kubeconfig or inCluster");
         }
         requireText(hazelcastAddress, "hazelcastAddress");
         port(hazelcastPort, "hazelcastPort");
@@ -138,7 +144,12 @@ public record ControllerConfig(
 
     /** The cluster name the registry file's entries get when the file names none. */
     public String registryFileCluster() {
-        return kubeconfig.isEmpty() ? cluster : cluster + "-file";
+        return kubernetes() ? cluster + "-file" : cluster;
+    }
+
+    /** Whether this controller reads its own cluster's API server (a kubeconfig or the pod's service account). */
+    public boolean kubernetes() {
+        return kubeconfig.isPresent() || inCluster;
     }
 
     /** The options of this controller's embedded Hazelcast member. */
@@ -176,6 +187,7 @@ public record ControllerConfig(
         private final String network;
         private final Path caDir;
         private Optional<Path> kubeconfig = Optional.empty();
+        private boolean inCluster;
         private String systemNamespace = MeshLabels.SYSTEM_NAMESPACE;
         private String trustDomain = "cluster.local";
         private String listenAddress = "0.0.0.0";
@@ -201,6 +213,13 @@ public record ControllerConfig(
             this.caDir = caDir;
         }
 
+        /** Whether to reach this cluster's own API server with the pod's service account ({@code --in-cluster}). */
+        public Builder inCluster(boolean v) {
+            inCluster = v;
+            return this;
+        }
+
+        /** This cluster's own API server's kubeconfig, or null for none. */
         public Builder kubeconfig(Path v) {
             kubeconfig = Optional.ofNullable(v);
             return this;
@@ -297,7 +316,7 @@ public record ControllerConfig(
         }
 
         public ControllerConfig build() {
-            return new ControllerConfig(cluster, network, kubeconfig, systemNamespace, caDir, trustDomain, listenAddress,
+            return new ControllerConfig(cluster, network, kubeconfig, inCluster, systemNamespace, caDir, trustDomain, listenAddress,
                     secureXdsPort, plaintextXdsPort, monitoringPort, bootstrapTokens, tokenReview, hazelcastAddress,
                     hazelcastPort, hazelcastMembers, pushDebounce, servingHosts, servingCertTtl, sharedState, registryFile,
                     hazelcastKubernetes, configDir);

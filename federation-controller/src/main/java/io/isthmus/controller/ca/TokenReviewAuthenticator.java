@@ -4,9 +4,11 @@ import io.fabric8.kubernetes.api.model.authentication.TokenReview;
 import io.fabric8.kubernetes.api.model.authentication.TokenReviewBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.isthmus.trust.SpiffeId;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +36,24 @@ public final class TokenReviewAuthenticator implements CallerAuthenticator {
         this.client = Objects.requireNonNull(client, "client");
         this.trustDomain = Objects.requireNonNull(trustDomain, "trustDomain");
         this.audiences = List.copyOf(audiences);
+    }
+
+    /**
+     * An authenticator that asks each of {@code clients} (read at every call: the joined clusters of
+     * the moment) in turn, so that a token of any joined cluster authenticates; the identity is the
+     * same in every cluster (namespace sameness), as Istio's CA grants it.
+     */
+    public static CallerAuthenticator anyOf(Supplier<? extends Collection<KubernetesClient>> clients, String trustDomain) {
+        Objects.requireNonNull(clients, "clients");
+        return token -> {
+            for (KubernetesClient c : clients.get()) {
+                Optional<SpiffeId> id = new TokenReviewAuthenticator(c, trustDomain, List.of()).authenticate(token);
+                if (id.isPresent()) {
+                    return id;
+                }
+            }
+            return Optional.empty();
+        };
     }
 
     @Override

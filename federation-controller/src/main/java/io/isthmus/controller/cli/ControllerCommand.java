@@ -50,7 +50,10 @@ public final class ControllerCommand implements Callable<Integer> {
     @Option(names = "--bootstrap-tokens", description = "File of '<token> <namespace>/<serviceaccount>' lines authenticating CSR callers; reloaded on change.")
     Path bootstrapTokens;
 
-    @Option(names = "--token-review", description = "Also authenticate CSR callers with Kubernetes TokenReview against --kubeconfig.")
+    @Option(names = "--in-cluster", description = "Reach this cluster's API server as the pod's own service account (a controller running as a Deployment) instead of --kubeconfig.")
+    boolean inCluster;
+
+    @Option(names = "--token-review", description = "Also authenticate CSR callers with Kubernetes TokenReview: this cluster's API server (--kubeconfig or --in-cluster), then each joined remote cluster's, through its remote secret.")
     boolean tokenReview;
 
     @Option(names = "--hazelcast-address", defaultValue = "127.0.0.1", description = "The only address the Hazelcast member binds (default ${DEFAULT-VALUE}).")
@@ -97,6 +100,7 @@ public final class ControllerCommand implements Callable<Integer> {
     public ControllerConfig config() {
         ControllerConfig.Builder b = ControllerConfig.builder(cluster, network, caDir)
                 .kubeconfig(kubeconfig)
+                .inCluster(inCluster)
                 .systemNamespace(systemNamespace)
                 .trustDomain(trustDomain)
                 .listenAddress(listenAddress)

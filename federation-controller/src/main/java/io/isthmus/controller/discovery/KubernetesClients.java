@@ -1,6 +1,7 @@
 package io.isthmus.controller.discovery;
 
 import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
@@ -32,6 +33,30 @@ public final class KubernetesClients {
                 || config.getMasterUrl().startsWith("https://kubernetes.default.svc") && !kubeconfig.contains("kubernetes.default.svc")) {
             throw new IllegalArgumentException("not a kubeconfig: no server URL in its current context");
         }
+        return client(config, timeout);
+    }
+
+    /** Where Kubernetes mounts a pod's service-account token. */
+    public static final Path SERVICE_ACCOUNT_TOKEN = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/token");
+
+    /**
+     * A client of the API server of the cluster this process runs in, as its pod's service account
+     * ({@code KUBERNETES_SERVICE_HOST}/{@code _PORT} and the mounted token and CA; fabric8 re-reads the
+     * token when the kubelet rotates it).
+     *
+     * @throws IllegalArgumentException when this process does not run in a pod with a service account
+     */
+    public static KubernetesClient inCluster(Duration timeout) {
+        String host = System.getenv("KUBERNETES_SERVICE_HOST");
+        if (host == null || host.isBlank() || !Files.isReadable(SERVICE_ACCOUNT_TOKEN)) {
+            throw new IllegalArgumentException("not running in a Kubernetes pod with a service account (KUBERNETES_SERVICE_HOST "
+                    + (host == null || host.isBlank() ? "unset" : "set") + ", " + SERVICE_ACCOUNT_TOKEN
+                    + (Files.isReadable(SERVICE_ACCOUNT_TOKEN) ? " readable" : " missing") + "); give --kubeconfig instead");
+        }
+        return client(new ConfigBuilder().build(), timeout);
+    }
+
+    private static KubernetesClient client(Config config, Duration timeout) {
         int ms = (int) Math.max(1, timeout.toMillis());
         config.setConnectionTimeout(ms);
         config.setRequestTimeout(ms);

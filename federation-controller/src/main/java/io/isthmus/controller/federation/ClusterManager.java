@@ -202,6 +202,19 @@ public final class ClusterManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Clients of the joined remote clusters' API servers (one per remote secret, the client of its
+     * credentials watch), for checks such as TokenReview of a remote cluster's service-account tokens.
+     */
+    public List<KubernetesClient> remoteClients() {
+        try {
+            return thread.submit(() -> handles.values().stream().filter(h -> h.fixedClient == null && h.watchClient != null)
+                    .map(h -> h.watchClient).toList()).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
     /** The clusters whose API servers this replica watches now (it owns them), sorted. */
     public List<String> watching() {
         try {
