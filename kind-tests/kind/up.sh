@@ -33,6 +33,12 @@ name: $name
 networking:
   podSubnet: ${POD_CIDR[$name]}
   serviceSubnet: ${SVC_CIDR[$name]}
+# The kubelets refresh mounted Secrets (the controller's cacerts, its --ca-dir) within 10 s
+# instead of the default minute, so an operator's CA rotation reaches the controllers promptly.
+kubeadmConfigPatches:
+  - |
+    kind: KubeletConfiguration
+    syncFrequency: 10s
 nodes:
   - role: control-plane
 YAML

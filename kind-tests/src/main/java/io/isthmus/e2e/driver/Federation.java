@@ -1,6 +1,13 @@
 package io.isthmus.e2e.driver;
 
+import io.isthmus.trust.cli.CaCommand;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -60,6 +67,49 @@ public interface Federation extends AutoCloseable {
 
     /** The workload certificate lifetime the sidecars ask for (renewal comes at half of it). */
     Duration workloadCertTtl();
+
+    /**
+     * The directory where the operator keeps the mesh root ({@code root-cert.pem} and
+     * {@code root-key.pem}, as {@code isthmus ca init-root} writes them): the local runner's PKI
+     * directory; on kind, up.sh's ({@code <work>/pki}).
+     */
+    Path caRootDir();
+
+    /**
+     * The directory where the operator keeps cluster {@code cluster}'s CA files (Istio's cacerts
+     * layout): locally the controller's {@code --ca-dir} itself; on kind up.sh's
+     * {@code <work>/pki/<cluster>}, installed by {@link #writeCaFiles}.
+     */
+    Path caFilesDir(String cluster);
+
+    /**
+     * Installs the CA files in {@code dir} as cluster {@code cluster}'s (locally its controller's
+     * {@code --ca-dir}; on kind its {@code cacerts} Secret and the demo pods' root ConfigMap); its
+     * controller re-reads them.
+     */
+    void writeCaFiles(String cluster, Path dir);
+
+    /**
+     * An operator's {@code isthmus ca issue-intermediate} for {@code cluster} under the root in
+     * {@code rootDir}, with {@code extraRoots} (root certificate files) added to the cluster's trust
+     * bundle, written into {@link #caFilesDir} and installed by {@link #writeCaFiles}.
+     */
+    default void issueIntermediate(String cluster, Path rootDir, List<Path> extraRoots) {
+        Path out = caFilesDir(cluster);
+        List<String> args = new ArrayList<>(List.of("issue-intermediate", "--cluster", cluster, "--root-dir", rootDir.toString(),
+                "--out", out.toString()));
+        for (Path extra : extraRoots) {
+            args.addAll(List.of("--extra-root", extra.toString()));
+        }
+        args.add("--force");
+        StringWriter err = new StringWriter();
+        int rc = new CommandLine(new CaCommand()).setErr(new PrintWriter(err)).setOut(new PrintWriter(new StringWriter()))
+                .execute(args.toArray(String[]::new));
+        if (rc != 0) {
+            throw new IllegalStateException("isthmus ca " + String.join(" ", args) + " failed (exit " + rc + "): " + err);
+        }
+        writeCaFiles(cluster, out);
+    }
 
     /** Stops what this driver started or holds open (for kind: port-forwards and clients, never the clusters). */
     @Override

@@ -3,6 +3,7 @@ package io.isthmus.e2e.driver;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.isthmus.e2e.local.IstioConfig;
 
+import java.security.cert.X509Certificate;
 import java.util.List;
 
 /** One cluster of a {@link Federation}: its running demo pods, its API server and its Istio config. */
@@ -37,6 +38,16 @@ public interface MeshCluster {
      * (15014), 0 when the controller cannot be reached.
      */
     int controllerStatus(String path);
+
+    /**
+     * The body of GET {@code pathAndQuery} (e.g. {@code /debug/syncz}) on its controller's monitoring
+     * port (15014); throws naming the cluster and path when the controller cannot be reached or
+     * does not answer 200.
+     */
+    String controllerGet(String pathAndQuery);
+
+    /** The certificate chain its controller presents on its xDS/CA port (15012), leaf first; throws when it cannot be read. */
+    List<X509Certificate> controllerServingChain();
 
     /** Creates or replaces the Istio config object of {@code yaml} (one document: VirtualService, AuthorizationPolicy...). */
     default void applyConfig(String yaml) {

@@ -301,6 +301,40 @@ public final class LocalFederation implements Federation {
         return pki;
     }
 
+    /** The PKI directory: the mesh root and its key. */
+    @Override
+    public Path caRootDir() {
+        return pki.rootCert().getParent();
+    }
+
+    /** The cluster's controller {@code --ca-dir} itself (the operator writes it in place). */
+    @Override
+    public Path caFilesDir(String cluster) {
+        return pki.caDir(cluster(cluster).name());
+    }
+
+    /**
+     * Copies the CA files in {@code dir} into the cluster's {@code --ca-dir} (nothing to do when
+     * {@code dir} is that directory); its controller re-reads them.
+     */
+    @Override
+    public void writeCaFiles(String cluster, Path dir) {
+        Path target = caFilesDir(cluster);
+        try {
+            if (Files.isSameFile(dir, target)) {
+                return;
+            }
+            for (String f : List.of("ca-cert.pem", "ca-key.pem", "root-cert.pem", "cert-chain.pem")) {
+                Path p = dir.resolve(f);
+                if (Files.isRegularFile(p)) {
+                    Files.write(target.resolve(f), Files.readAllBytes(p));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the CA files of " + cluster + " from " + dir, e);
+        }
+    }
+
     /** The pod launcher. */
     PodLauncher podLauncher() {
         return pods;

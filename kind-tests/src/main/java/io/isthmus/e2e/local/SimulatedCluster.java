@@ -136,6 +136,20 @@ public final class SimulatedCluster implements MeshCluster, AutoCloseable {
         }
     }
 
+    /** GET {@code pathAndQuery} on its controller's monitoring port at its node address; throws unless it answers 200. */
+    @Override
+    public String controllerGet(String pathAndQuery) {
+        return io.isthmus.e2e.driver.ControllerPorts.get(nodeAddress, io.isthmus.mesh.WellKnownPorts.CONTROLLER_MONITORING,
+                pathAndQuery, "controller of " + name());
+    }
+
+    /** The chain its controller presents on 15012 at its node address. */
+    @Override
+    public List<java.security.cert.X509Certificate> controllerServingChain() {
+        return io.isthmus.e2e.driver.ControllerPorts.servingChain(nodeAddress, io.isthmus.mesh.WellKnownPorts.XDS_SECURE,
+                "controller of " + name());
+    }
+
     /** Its API server. */
     public ApiServer api() {
         return api;

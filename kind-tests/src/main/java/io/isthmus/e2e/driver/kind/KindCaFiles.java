@@ -16,6 +16,8 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * An operator's CA step on kind: the files {@code isthmus ca issue-intermediate} wrote for a cluster
@@ -35,7 +37,38 @@ final class KindCaFiles {
     static final List<String> FILES = List.of("ca-cert.pem", "ca-key.pem", "root-cert.pem", "cert-chain.pem");
     private static final Logger LOG = LoggerFactory.getLogger(KindCaFiles.class);
 
+    /** System property naming up.sh's PKI directory (the mesh root and its key, one directory per cluster). */
+    static final String PKI_PROPERTY = "isthmus.e2e.kind.pki";
+
     private KindCaFiles() {
+    }
+
+    /**
+     * up.sh's PKI directory: {@code -Disthmus.e2e.kind.pki}, else {@code $ISTHMUS_KIND_WORK/pki}, else
+     * {@code .isthmus/kind/pki} at the repository root (lib.sh's default work directory; the scenarios
+     * run in {@code kind-tests}).
+     */
+    static Path operatorPki(UnaryOperator<String> property, UnaryOperator<String> env) {
+        String p = property.apply(PKI_PROPERTY);
+        if (p != null && !p.isBlank()) {
+            return Path.of(p.trim());
+        }
+        String work = env.apply("ISTHMUS_KIND_WORK");
+        if (work != null && !work.isBlank()) {
+            return Path.of(work.trim(), "pki");
+        }
+        return Path.of("..", ".isthmus", "kind", "pki").toAbsolutePath().normalize();
+    }
+
+    /** Why the root cannot be rotated from {@code pki} (its root or key missing), or empty. */
+    static Optional<String> missingRoot(Path pki) {
+        for (String f : List.of("root-cert.pem", "root-key.pem")) {
+            if (!Files.isRegularFile(pki.resolve(f))) {
+                return Optional.of("rotating the root needs the operator's root key, and up.sh's PKI directory " + pki + " has no " + f
+                        + " (-D" + PKI_PROPERTY + " names another)");
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.isthmus.e2e.demo.ControlServer;
 import io.isthmus.e2e.driver.Capability;
+import io.isthmus.e2e.driver.ControllerPorts;
 import io.isthmus.e2e.driver.MeshCluster;
 import io.isthmus.e2e.driver.TargetUnsupportedException;
 import io.isthmus.mesh.MeshLabels;
@@ -16,6 +17,7 @@ import io.isthmus.mesh.WellKnownPorts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.security.cert.X509Certificate;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -165,9 +167,29 @@ public final class KindCluster implements MeshCluster {
      */
     @Override
     public int controllerStatus(String path) {
-        Optional<Pod> pod = client.pods().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withLabel("app", KindFederation.CONTROLLER)
+        return controllerPod().map(p -> PortForwards.status(client, p, WellKnownPorts.CONTROLLER_MONITORING, path)).orElse(0);
+    }
+
+    /** GET {@code pathAndQuery} on 15014 of a Ready controller pod through a port-forward; throws unless it answers 200. */
+    @Override
+    public String controllerGet(String pathAndQuery) {
+        Pod p = controllerPod().orElseThrow(() -> new IllegalStateException("no Ready controller pod in " + name));
+        return PortForwards.through(client, p, WellKnownPorts.CONTROLLER_MONITORING, port -> ControllerPorts.get("127.0.0.1", port,
+                pathAndQuery, "controller " + p.getMetadata().getName() + " of " + name));
+    }
+
+    /** The chain a Ready controller pod presents on 15012, read through a port-forward. */
+    @Override
+    public List<X509Certificate> controllerServingChain() {
+        Pod p = controllerPod().orElseThrow(() -> new IllegalStateException("no Ready controller pod in " + name));
+        return PortForwards.through(client, p, WellKnownPorts.XDS_SECURE, port -> ControllerPorts.servingChain("127.0.0.1", port,
+                "controller " + p.getMetadata().getName() + " of " + name));
+    }
+
+    /** A Ready controller pod here, if any. */
+    Optional<Pod> controllerPod() {
+        return client.pods().inNamespace(MeshLabels.SYSTEM_NAMESPACE).withLabel("app", KindFederation.CONTROLLER)
                 .list().getItems().stream().filter(KindCluster::ready).findFirst();
-        return pod.map(p -> PortForwards.status(client, p, WellKnownPorts.CONTROLLER_MONITORING, path)).orElse(0);
     }
 
     /** Node name → {@code topology.kubernetes.io/zone} of every node here. */

@@ -76,6 +76,7 @@ public final class KindFederation implements Federation {
     private final KindTopology topology;
     private final KindNodes nodes;
     private volatile Map<String, String> nodeZones;
+    private volatile java.nio.file.Path pki = KindCaFiles.operatorPki(System::getProperty, System::getenv);
 
     /**
      * A federation over {@code clients} (context → client).
@@ -161,6 +162,9 @@ public final class KindFederation implements Federation {
         if (capability == Capability.STOP_API_SERVER) {
             return clusters.values().stream().map(c -> nodes.unavailable(c.kindName())).flatMap(Optional::stream).findFirst();
         }
+        if (capability == Capability.CA_FILES) {
+            return KindCaFiles.missingRoot(pki);
+        }
         return Optional.ofNullable(reason(capability));
     }
 
@@ -169,8 +173,26 @@ public final class KindFederation implements Federation {
      * {@code cluster}'s {@code cacerts} Secret (see {@link KindCaFiles}); its controller re-reads them
      * once the kubelet has refreshed the mounted Secret.
      */
+    @Override
     public void writeCaFiles(String cluster, java.nio.file.Path dir) {
         KindCaFiles.write(cluster(cluster), dir);
+    }
+
+    /** up.sh's PKI directory on this host, which holds the mesh root and its key ({@link KindCaFiles#operatorPki}). */
+    @Override
+    public java.nio.file.Path caRootDir() {
+        return pki;
+    }
+
+    /** up.sh's {@code <work>/pki/<cluster>}: the operator's copy of the cluster's CA files. */
+    @Override
+    public java.nio.file.Path caFilesDir(String cluster) {
+        return pki.resolve(cluster(cluster).name());
+    }
+
+    /** Uses {@code dir} as the operator's PKI directory instead of up.sh's. */
+    void caRootDir(java.nio.file.Path dir) {
+        this.pki = dir;
     }
 
     /** How long to wait for pods, controllers, gateways and API servers. */
@@ -193,11 +215,8 @@ public final class KindFederation implements Federation {
             case POD_ADDRESS_FROM_DRIVER -> "the driver reaches kind pods only by port-forward, which ends on the pod's "
                     + "loopback (the app itself), never on the pod IP where the sidecar's inbound listener is: a handshake "
                     + "made that way would test the app, not the sidecar's mTLS";
-            case CA_FILES -> "RootRotationIT is written against the local runner's own parts (its PKI directory, each "
-                    + "controller's --ca-dir, the controllers' 15012 and 15014 at their node addresses); on kind the same steps "
-                    + "are the cacerts Secret of each cluster (the controller re-reads its mounted --ca-dir once the kubelet "
-                    + "refreshes the Secret, up to about two minutes, longer than the scenario's 60 s bound) and port-forwards to the "
-                    + "controller pods; the scenario does not drive those yet (writeCaFiles is the driver's part)";
+            case CA_FILES -> "rotating the root needs the operator's root key: up.sh's PKI directory on this host (-D"
+                    + KindCaFiles.PKI_PROPERTY + ", else $ISTHMUS_KIND_WORK/pki, else .isthmus/kind/pki at the repository root)";
             case EDGES -> "kind-tests/kind/up.sh installs two-clusters-multi-network.yaml or three-clusters-primary-remote.yaml: "
                     + "no ingress or egress gateway, "
                     + "no outside client, no external services";

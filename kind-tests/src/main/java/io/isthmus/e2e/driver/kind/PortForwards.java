@@ -86,6 +86,20 @@ final class PortForwards implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code use} on the local port of a port-forward of its own to {@code port} of pod
+     * {@code p} (closed after the call); throws naming the pod when the forward cannot be opened.
+     */
+    static <T> T through(KubernetesClient client, io.fabric8.kubernetes.api.model.Pod p, int port, java.util.function.IntFunction<T> use) {
+        try (LocalPortForward f = client.pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
+                .portForward(port, InetAddress.getLoopbackAddress(), 0)) {
+            LOG.debug("port-forward open [{}] 127.0.0.1:{} -> {}", p.getMetadata().getName(), f.getLocalPort(), port);
+            return use.apply(f.getLocalPort());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("port-forward to " + p.getMetadata().getName() + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Closes the forward of a pod (it died or was deleted). */
     void drop(KindPod pod) {
         LocalPortForward f = open.remove(key(pod));
