@@ -2,16 +2,14 @@ package io.isthmus.e2e.scenario;
 
 import io.isthmus.e2e.driver.Capability;
 import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshCluster;
+import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.LoadReport;
-import io.isthmus.e2e.local.LocalFederation;
-import io.isthmus.e2e.local.PodHandle;
-import io.isthmus.e2e.local.SimulatedCluster;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
 import io.isthmus.e2e.support.Targets;
-import io.isthmus.mesh.WellKnownPorts;
 import io.isthmus.trust.cli.CaCommand;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
@@ -21,25 +19,14 @@ import picocli.CommandLine;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -60,29 +47,33 @@ import static org.awaitility.Awaitility.await;
  * bundle (intermediates still under the old root) and reach every proxy as {@code ROOTCA}; each
  * cluster's intermediate is re-issued under the new root and every workload renews onto it; the
  * old root is dropped from the bundles. Meanwhile east's client calls reviews (in east) and
- * details (in west, through west's east-west gateway) and no request may fail.
+ * details (in west, through west's east-west gateway) and no request may fail. Driven through
+ * {@link Federation}: locally the files go into each controller's {@code --ca-dir}; on kind into
+ * each cluster's {@code cacerts} Secret (the kubelet refreshes the mounted volume within its
+ * sync period, 10 s on up.sh's nodes), and the controllers' 15012 and 15014 are reached by
+ * port-forward.
  */
 @Order(11)
 @ExtendWith(FederationExtension.class)
 class RootRotationIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern SERIAL = Pattern.compile("\"serial\"\\s*:\\s*\"([0-9a-f]+)\"");
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
-    private static LocalFederation fed;
+    private static Federation fed;
 
     @BeforeAll
     static void up(Federation federation) {
-        fed = Targets.local(federation, Capability.CA_FILES);
+        Targets.require(federation, Capability.CA_FILES);
+        fed = federation;
     }
 
     @Test
     void a_new_root_replaces_the_old_under_load_without_a_failed_request() throws IOException {
         ScenarioReport report = ScenarioReport.of("root-rotation");
-        PodHandle client = fed.pod("east", "client");
+        MeshPod client = fed.pod("east", "client");
         // Warm-up (outside the counts: a federation started for this class alone is still pushing).
         await("details answered from west").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
                 .ignoreExceptions().until(() -> "west".equals(client.call(Mesh.DETAILS_URL).field("cluster")));
-        Path pkiDir = fed.pki().rootCert().getParent();
+        Path pkiDir = fed.caRootDir();
         Path oldRootDir = pkiDir.resolve("rotation-old-root");
         Path newRootDir = pkiDir.resolve("rotation-new-root");
         Files.createDirectories(oldRootDir);
@@ -99,46 +90,43 @@ class RootRotationIT {
         String newRoot = Files.readString(newRootDir.resolve("root-cert.pem"));
 
         // (2) Both roots in every bundle, intermediates still under the old root.
-        for (SimulatedCluster c : fed.clusters()) {
-            ca("issue-intermediate", "--cluster", c.name(), "--root-dir", oldRootDir.toString(),
-                    "--out", fed.pki().caDir(c.name()).toString(), "--extra-root", newRootDir.resolve("root-cert.pem").toString(), "--force");
+        for (MeshCluster c : fed.clusters()) {
+            fed.issueIntermediate(c.name(), oldRootDir, List.of(newRootDir.resolve("root-cert.pem")));
         }
         long bundled = System.currentTimeMillis();
         awaitBundles(List.of(oldRoot, newRoot), List.of());
         long bothEverywhereMs = System.currentTimeMillis() - bundled;
 
         // (3) Intermediates under the new root (bundle still both); every workload renews onto it.
-        for (SimulatedCluster c : fed.clusters()) {
-            ca("issue-intermediate", "--cluster", c.name(), "--root-dir", newRootDir.toString(),
-                    "--out", fed.pki().caDir(c.name()).toString(), "--extra-root", oldRootDir.resolve("root-cert.pem").toString(), "--force");
+        for (MeshCluster c : fed.clusters()) {
+            fed.issueIntermediate(c.name(), newRootDir, List.of(oldRootDir.resolve("root-cert.pem")));
         }
         long reissued = System.currentTimeMillis();
         X509Certificate newRootCert = certificate(newRoot);
-        for (SimulatedCluster c : fed.clusters()) {
-            if (c.controller() == null) {
+        for (MeshCluster c : fed.clusters()) {
+            if (!c.runsController()) {
                 continue;
             }
             await("controller of " + c.name() + " serves a certificate under the new root").atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(500)).ignoreExceptions()
-                    .until(() -> issuedUnder(servingChain(c.nodeAddress()), newRootCert));
+                    .until(() -> issuedUnder(c.controllerServingChain(), newRootCert));
         }
         Map<String, String> serials = new HashMap<>();
-        List<PodHandle> pods = runningPods();
-        for (PodHandle p : pods) {
+        List<MeshPod> pods = runningPods();
+        for (MeshPod p : pods) {
             serials.put(p.name(), serial(p));
         }
         // Certificates renew at 50 % (± 5 %) of their lifetime counted from when they arrived, so
         // 60 % of a lifetime after the new intermediate every proxy (gateways too) holds one of it.
-        Duration lifetime = SharedFederation.CERT_TTL;
+        Duration lifetime = fed.workloadCertTtl();
         await("every workload certificate renewed under the new root").atMost(lifetime.multipliedBy(2).plusSeconds(30))
                 .pollDelay(lifetime.multipliedBy(6).dividedBy(10)).pollInterval(Duration.ofSeconds(2))
                 .until(() -> pods.stream().allMatch(p -> !serial(p).equals(serials.get(p.name()))));
         long renewedMs = System.currentTimeMillis() - reissued;
 
         // (4) The old root leaves the bundles (and the PKI directory: pods started later trust the new root).
-        for (SimulatedCluster c : fed.clusters()) {
-            ca("issue-intermediate", "--cluster", c.name(), "--root-dir", newRootDir.toString(),
-                    "--out", fed.pki().caDir(c.name()).toString(), "--force");
+        for (MeshCluster c : fed.clusters()) {
+            fed.issueIntermediate(c.name(), newRootDir, List.of());
         }
         Files.write(pkiDir.resolve("root-cert.pem"), Files.readAllBytes(newRootDir.resolve("root-cert.pem")));
         Files.write(pkiDir.resolve("root-key.pem"), Files.readAllBytes(newRootDir.resolve("root-key.pem")));
@@ -168,15 +156,16 @@ class RootRotationIT {
         await("every proxy's ROOTCA holds " + trusted.size() + " root(s)").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
                 .until(() -> {
-                    for (SimulatedCluster c : fed.clusters()) {
-                        if (c.controller() == null) {
+                    // Running pods of every cluster: a primary's controller also serves its remote clusters' proxies.
+                    List<MeshPod> pods = runningPods();
+                    List<String> running = pods.stream().map(MeshPod::name).toList();
+                    for (MeshCluster c : fed.clusters()) {
+                        if (!c.runsController()) {
                             continue;
                         }
-                        String base = "http://" + c.nodeAddress() + ":" + WellKnownPorts.CONTROLLER_MONITORING;
                         // The newest stream of each running pod and gateway (a killed pod's stream may linger).
-                        List<String> running = c.pods().stream().filter(PodHandle::healthy).map(PodHandle::name).toList();
                         Map<String, JsonNode> newest = new HashMap<>();
-                        for (JsonNode proxy : JSON.readTree(get(base + "/debug/syncz"))) {
+                        for (JsonNode proxy : JSON.readTree(c.controllerGet("/debug/syncz"))) {
                             String pod = proxy.path("pod").asString("");
                             if ("router".equals(proxy.path("type").asString("")) || running.contains(pod)) {
                                 newest.merge(pod, proxy, (a, b) -> Instant.parse(a.path("connectedAt").asString())
@@ -191,14 +180,14 @@ class RootRotationIT {
                             if (sds.isMissingNode() || !sds.path("acked").asString("").equals(sds.path("sent").asString("?"))) {
                                 return false;
                             }
-                            String secrets = get(base + "/debug/config_dump?type=secrets&proxy="
+                            String secrets = c.controllerGet("/debug/config_dump?type=secrets&proxy="
                                     + URLEncoder.encode(proxy.path("proxy").asString(""), StandardCharsets.UTF_8));
                             if (!present.stream().allMatch(secrets::contains) || absent.stream().anyMatch(secrets::contains)) {
                                 return false;
                             }
                         }
                     }
-                    for (PodHandle p : runningPods()) {
+                    for (MeshPod p : pods) {
                         if (roots(p) != trusted.size()) {
                             return false;
                         }
@@ -207,21 +196,21 @@ class RootRotationIT {
                 });
     }
 
-    private static List<PodHandle> runningPods() {
-        List<PodHandle> out = new ArrayList<>();
-        for (SimulatedCluster c : fed.clusters()) {
-            c.pods().stream().filter(PodHandle::healthy).forEach(out::add);
+    private static List<MeshPod> runningPods() {
+        List<MeshPod> out = new ArrayList<>();
+        for (MeshCluster c : fed.clusters()) {
+            c.pods().stream().filter(MeshPod::healthy).forEach(out::add);
         }
         return out;
     }
 
-    private static String serial(PodHandle pod) {
+    private static String serial(MeshPod pod) {
         Matcher m = SERIAL.matcher(pod.call("http://127.0.0.1:15000/config_dump").body());
         return m.find() ? m.group(1) : "";
     }
 
     /** How many roots the pod's sidecar trusts now, or -1 when it still uses its bootstrap file. */
-    private static int roots(PodHandle pod) {
+    private static int roots(MeshPod pod) {
         JsonNode certs = JSON.readTree(pod.call("http://127.0.0.1:15000/config_dump").body()).path("certificates");
         return certs.path("trust_bundle_source").asString("").startsWith("sds") ? certs.path("roots").size() : -1;
     }
@@ -230,34 +219,6 @@ class RootRotationIT {
     private static String fingerprint(String pem) {
         List<String> lines = pem.lines().filter(l -> !l.startsWith("-----") && !l.isBlank()).toList();
         return lines.get(lines.size() - 2);
-    }
-
-    private static String get(String url) throws IOException, InterruptedException {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException(url + " answered " + r.statusCode() + ": " + r.body());
-        }
-        return r.body();
-    }
-
-    /** The certificate chain the controller's xDS/CA port presents. */
-    private static List<X509Certificate> servingChain(String host) throws IOException, GeneralSecurityException {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new AcceptAll()}, null);
-        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket()) {
-            s.connect(new InetSocketAddress(host, WellKnownPorts.XDS_SECURE), 3000);
-            s.setSoTimeout(3000);
-            SSLParameters params = s.getSSLParameters();
-            params.setApplicationProtocols(new String[] {"h2"});
-            s.setSSLParameters(params);
-            s.startHandshake();
-            List<X509Certificate> chain = new ArrayList<>();
-            for (Certificate c : s.getSession().getPeerCertificates()) {
-                chain.add((X509Certificate) c);
-            }
-            return chain;
-        }
     }
 
     /** Whether the chain's last certificate below a root was signed by {@code root}. */
@@ -291,21 +252,5 @@ class RootRotationIT {
         int rc = new CommandLine(new CaCommand()).setErr(new PrintWriter(err))
                 .setOut(new PrintWriter(new StringWriter())).execute(args);
         assertThat(rc).as("isthmus ca " + String.join(" ", args) + ": " + err).isZero();
-    }
-
-    /** Trusts any server: the test only reads which chain the controller presents. */
-    private static final class AcceptAll implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
     }
 }
