@@ -31,6 +31,9 @@ import java.util.concurrent.Executors;
  *       with the app's gRPC client; {@code /grpc/watch?target=H:P&count=N[&intervalMs=0]}: the
  *       server stream {@code Watch}. JSON {@code code, status, message, responded, latencyMicros,
  *       trailers, replies} ({@link GrpcCaller.Result#json()}); both take {@code &timeoutMs=5000}</li>
+ *   <li>{@code /tls-probe?target=H:P&certPem=PEM&keyPem=PEM[&sni=S]}: a TLS handshake to {@code H:P}
+ *       presenting that certificate, then {@code GET /}; JSON {@code answered, statusLine, error}
+ *       (e.g. whether a sidecar's inbound port refuses a certificate from a foreign root)</li>
  *   <li>{@code /fault?code=503&delayMs=0[&grpc=UNAVAILABLE]}: make the app fail or slow down
  *       ({@code code=0} heals); gRPC calls fail with {@code grpc} (a name or code) when given, else
  *       with the code's counterpart ({@link Faults#grpcStatus()})</li>
@@ -92,6 +95,7 @@ public final class ControlServer implements AutoCloseable {
                     case "/grpc/hello" -> grpc.hello(required(q, "target"), q.getOrDefault("name", ""), timeout(q)).json();
                     case "/grpc/watch" -> grpc.watch(required(q, "target"), intParam(q, "count", 1),
                             Duration.ofMillis(intParam(q, "intervalMs", 0)), timeout(q)).json();
+                    case "/tls-probe" -> tlsProbe(q);
                     case "/fault" -> fault(q);
                     case "/load/start" -> loadStart(q);
                     case "/load/stats" -> load(q).statsJson();
@@ -121,6 +125,22 @@ public final class ControlServer implements AutoCloseable {
         m.put("location", r.location());
         m.put("peer", r.peer());
         return Json.object(m);
+    }
+
+    private static String tlsProbe(Map<String, String> q) {
+        String target = required(q, "target");
+        int colon = target.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("target must be host:port: " + target);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(target.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("target must be host:port: " + target);
+        }
+        return TlsProbe.probe(target.substring(0, colon), port, q.getOrDefault("sni", ""), required(q, "certPem"),
+                required(q, "keyPem"), timeout(q));
     }
 
     private static Duration timeout(Map<String, String> q) {

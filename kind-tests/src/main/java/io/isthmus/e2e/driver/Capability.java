@@ -9,8 +9,6 @@ public enum Capability {
     STOP_API_SERVER,
     /** The network sandbox's own checks: the driver's isolated namespace, per-pod namespaces and routes. */
     NETWORK_SANDBOX,
-    /** The driver connecting to a pod's address directly (as another workload of the pod network would). */
-    POD_ADDRESS_FROM_DRIVER,
     /** Rewriting the controllers' CA files (root and intermediates) and reading their debug ports. */
     CA_FILES,
     /** Ingress and egress gateways with an outside client and external services. */

@@ -102,6 +102,26 @@ public interface MeshPod {
                 + interval.toMillis(), Duration.ofSeconds(5));
     }
 
+    /**
+     * What a TLS probe from inside the pod saw: whether TCP connected (so a failure after it is the
+     * server's), whether a status line came back, and the failure if not.
+     */
+    record TlsProbeResult(boolean connected, boolean answered, String statusLine, String error) {
+    }
+
+    /**
+     * A TLS handshake from inside the pod to {@code target} ({@code host:port}, SNI {@code sni}, none
+     * when empty; the JDK client cannot send names with '_')
+     * presenting {@code certPem}/{@code keyPem} (PKCS#8 or SEC1), then {@code GET /}: whether that
+     * server accepts this client certificate.
+     */
+    default TlsProbeResult tlsProbe(String target, String sni, String certPem, String keyPem) {
+        JsonNode n = JSON.readTree(control("/tls-probe?target=" + enc(target) + "&sni=" + enc(sni) + "&certPem=" + enc(certPem)
+                + "&keyPem=" + enc(keyPem) + "&timeoutMs=5000", Duration.ofSeconds(15)));
+        return new TlsProbeResult(n.get("connected").asBoolean(), n.get("answered").asBoolean(), n.get("statusLine").asString(),
+                n.get("error").asString());
+    }
+
     /** Whether the control port answers. */
     default boolean healthy() {
         try {

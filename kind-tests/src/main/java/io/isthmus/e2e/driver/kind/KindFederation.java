@@ -212,9 +212,6 @@ public final class KindFederation implements Federation {
                     + "(see KindNodes): the driver asks docker when a scenario needs it";
             case NETWORK_SANDBOX -> "these checks are of the local runner's network namespaces (the driver's isolated "
                     + "namespace, one namespace per pod, their routes); kind's pod networks are docker's and kindnet's";
-            case POD_ADDRESS_FROM_DRIVER -> "the driver reaches kind pods only by port-forward, which ends on the pod's "
-                    + "loopback (the app itself), never on the pod IP where the sidecar's inbound listener is: a handshake "
-                    + "made that way would test the app, not the sidecar's mTLS";
             case CA_FILES -> "rotating the root needs the operator's root key: up.sh's PKI directory on this host (-D"
                     + KindCaFiles.PKI_PROPERTY + ", else $ISTHMUS_KIND_WORK/pki, else .isthmus/kind/pki at the repository root)";
             case EDGES -> "kind-tests/kind/up.sh installs two-clusters-multi-network.yaml or three-clusters-primary-remote.yaml: "
