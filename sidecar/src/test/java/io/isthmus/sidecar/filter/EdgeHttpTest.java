@@ -148,13 +148,13 @@ class EdgeHttpTest {
     void connectionsBeyondTheLimitAreClosedAtAccept() {
         listener(hcm("http.80", 0), connectionLimit(1));
         NetClient net = mesh.vertx.createNetClient(new NetClientOptions());
-        // two connections at once: the listener's event loops may accept them in either order, one is closed
-        NetSocket first = TestMesh.await(net.connect(port, "127.0.0.1"));
-        NetSocket second = TestMesh.await(net.connect(port, "127.0.0.1"));
+        // two connections at once: the listener's event loops may accept them in either order, one is closed.
+        // Each close handler is set as its connection completes, on its event loop, so a close that comes
+        // at once (the rejected one is closed at accept) cannot pass before the handler is there.
         AtomicBoolean firstClosed = new AtomicBoolean();
         AtomicBoolean secondClosed = new AtomicBoolean();
-        first.closeHandler(v -> firstClosed.set(true));
-        second.closeHandler(v -> secondClosed.set(true));
+        NetSocket first = TestMesh.await(net.connect(port, "127.0.0.1").onSuccess(s -> s.closeHandler(v -> firstClosed.set(true))));
+        NetSocket second = TestMesh.await(net.connect(port, "127.0.0.1").onSuccess(s -> s.closeHandler(v -> secondClosed.set(true))));
         await().atMost(Duration.ofSeconds(30)).until(() -> firstClosed.get() || secondClosed.get());
         assertThat(firstClosed.get() && secondClosed.get()).as("one connection stays open").isFalse();
         assertThat(gateway.telemetry().registry().find("isthmus_downstream_rejected").tag("reason", "connection_limit")
