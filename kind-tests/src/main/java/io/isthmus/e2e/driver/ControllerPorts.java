@@ -1,10 +1,11 @@
 package io.isthmus.e2e.driver;
 
+import io.isthmus.e2e.demo.AnyServerCertificate;
+
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -53,7 +54,7 @@ public final class ControllerPorts {
     public static List<X509Certificate> servingChain(String host, int port, String what) {
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {new AcceptAll()}, null);
+            ctx.init(null, new TrustManager[] {new AnyServerCertificate()}, null);
             try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket()) {
                 s.connect(new InetSocketAddress(host, port), 3000);
                 s.setSoTimeout(3000);
@@ -71,22 +72,6 @@ public final class ControllerPorts {
             throw new UncheckedIOException(what + ": cannot read the serving chain on " + host + ":" + port + ": " + e.getMessage(), e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(what + ": cannot read the serving chain on " + host + ":" + port + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Trusts any server: the caller only reads which chain it presents. */
-    private static final class AcceptAll implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
         }
     }
 }
