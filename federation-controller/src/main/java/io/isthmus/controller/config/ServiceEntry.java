@@ -7,16 +7,17 @@ import java.util.Objects;
 
 /**
  * Istio's {@code networking.istio.io/v1} ServiceEntry, the supported subset: hosts with ports,
- * location, STATIC resolution with IP endpoints and DNS resolution (the endpoints' or the hosts'
- * names resolved by the proxy). NONE resolution and endpoint weights are rejected: the proxy has no
- * original-destination clusters.
+ * location, STATIC resolution with IP endpoints, DNS resolution (the endpoints' or the hosts'
+ * names resolved by the proxy) and NONE resolution (Istio's default: no endpoints, each connection
+ * goes to the address the app connected to, through an ORIGINAL_DST cluster; useful to a proxy in
+ * transparent capture). Endpoint weights, and endpoints with NONE, are rejected.
  *
  * @param ref the resource
  * @param hosts the hostnames it adds to the mesh
  * @param addresses virtual IPs or CIDRs, may be empty
  * @param ports the ports
  * @param location MESH_EXTERNAL (default) or MESH_INTERNAL
- * @param resolution STATIC or DNS (NONE is rejected by {@link #parse parse})
+ * @param resolution NONE (the default), STATIC or DNS
  * @param endpoints the endpoints, IP addresses (STATIC) or host names or IPs (DNS; empty = the hosts)
  */
 public record ServiceEntry(ResourceRef ref, List<String> hosts, List<String> addresses, List<Port> ports,
@@ -112,11 +113,6 @@ public record ServiceEntry(ResourceRef ref, List<String> hosts, List<String> add
         }
         Location location = spec.enumValue("location", Location.class, Location.MESH_EXTERNAL);
         Resolution resolution = spec.enumValue("resolution", Resolution.class, Resolution.NONE);
-        if (resolution == Resolution.NONE) {
-            throw spec.error("resolution", "NONE (or unset) is not supported: the proxy has no ORIGINAL_DST"
-                    + " clusters and no traffic capture to learn the original destination; use resolution DNS, or"
-                    + " list the addresses as endpoints with resolution STATIC");
-        }
         List<Endpoint> endpoints = spec.each("endpoints", e -> {
             e.allowOnly("address", "ports", "labels", "network", "locality", "weight");
             String address = e.requiredStr("address");
@@ -140,6 +136,10 @@ public record ServiceEntry(ResourceRef ref, List<String> hosts, List<String> add
             return new Endpoint(address, eports, e.stringMap("labels"), e.str("network", ""), e.str("locality", ""),
                     weight);
         });
+        if (resolution == Resolution.NONE && !endpoints.isEmpty()) {
+            throw spec.error("endpoints", "resolution NONE (the default when unset) takes no endpoints: each connection"
+                    + " goes to the address the app connected to; list endpoints with resolution STATIC or DNS");
+        }
         if (resolution == Resolution.STATIC && endpoints.isEmpty()) {
             throw spec.error("endpoints", "STATIC resolution needs at least one endpoint");
         }

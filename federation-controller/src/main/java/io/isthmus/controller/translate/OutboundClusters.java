@@ -22,7 +22,7 @@ import java.util.function.Function;
  * {@code outbound|P|subset|host}, shaped by the DestinationRule's policy for that subset and port.
  * Mesh services and MESH_INTERNAL entries get mesh mTLS by default, MESH_EXTERNAL entries nothing;
  * STATIC entries and mesh services get split-horizon EDS, DNS entries STRICT_DNS clusters that carry
- * their own names.
+ * their own names, NONE entries ORIGINAL_DST clusters.
  */
 final class OutboundClusters {
     private final ClusterTranslator clusters;
@@ -70,6 +70,10 @@ final class OutboundClusters {
             ServiceEntryServices.Entry entry, List<String> sans, boolean external, TrafficPolicy policy,
             Optional<TrafficPolicy.LocalityLb> localityLb, Function<String, NetworkGateway> gatewayOf,
             Map<String, Cluster> cds, Map<String, ClusterLoadAssignment> eds) {
+        if (entry != null && entry.passthrough()) {
+            cds.put(name.clusterName(), protocol(p, ServiceEntryServices.originalDstCluster(clusters.externalCluster(name, policy))));
+            return;
+        }
         if (entry != null && entry.dns()) {
             cds.put(name.clusterName(), protocol(p, clusters.dnsCluster(name, dnsTargets(entry.source(), s.hostname(), p, labels),
                     external, policy)));

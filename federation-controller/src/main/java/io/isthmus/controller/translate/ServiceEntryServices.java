@@ -1,5 +1,6 @@
 package io.isthmus.controller.translate;
 
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.isthmus.controller.config.MeshConfig;
 import io.isthmus.controller.config.ResourceRef;
 import io.isthmus.controller.config.ServiceEntry;
@@ -23,8 +24,14 @@ import java.util.function.Predicate;
  * its endpoints the entry's STATIC endpoints (address, ports by port name, labels, locality, network;
  * an empty network is reachable from every proxy directly). A DNS entry's service has no registry
  * endpoints: its clusters are STRICT_DNS with the names in the cluster itself
- * ({@link ClusterTranslator#dnsCluster}). A host the registry already knows, or an earlier entry (by
- * namespace/name) already added, keeps its first definition.
+ * ({@link ClusterTranslator#dnsCluster}). A NONE entry's service has no endpoints either: as in
+ * Istio, its clusters are {@code ORIGINAL_DST} with {@code lb_policy: CLUSTER_PROVIDED} and no EDS
+ * ({@link #originalDstCluster}), each connection going to the address the app connected to, while
+ * its listeners and routes are those of any service (the port's HTTP listener and a virtual host
+ * for the host, or a {@code tcp_proxy} listener). Only a proxy in transparent capture learns a
+ * useful original destination; in capture mode NONE the proxy's own outbound address is the
+ * destination, which an ORIGINAL_DST cluster refuses. A host the registry already knows, or an
+ * earlier entry (by namespace/name) already added, keeps its first definition.
  */
 final class ServiceEntryServices {
     /** Prefix of the pseudo cluster name that a ServiceEntry's endpoints carry in their metadata. */
@@ -54,10 +61,35 @@ final class ServiceEntryServices {
         boolean dns() {
             return source.resolution() == ServiceEntry.Resolution.DNS;
         }
+
+        /** Whether connections go to their original destination (resolution NONE: ORIGINAL_DST clusters, no endpoints). */
+        boolean passthrough() {
+            return source.resolution() == ServiceEntry.Resolution.NONE;
+        }
     }
 
     /**
-     * The services of every STATIC and DNS ServiceEntry of the configuration, by hostname.
+     * The ORIGINAL_DST cluster of a NONE entry's port, from the cluster {@code shaped} that the
+     * entry's traffic policy gives it ({@link ClusterTranslator#externalCluster}: connect timeout,
+     * circuit breakers, TLS only when a DestinationRule says so; as with Istio's auto mTLS, an
+     * original destination carries no endpoint metadata asking for mesh mTLS): type
+     * {@code ORIGINAL_DST}, {@code lb_policy: CLUSTER_PROVIDED}, no EDS config and no endpoints;
+     * load-balancer settings and outlier detection do not apply to it (Istio drops them too).
+     */
+    static Cluster originalDstCluster(Cluster shaped) {
+        return shaped.toBuilder()
+                .setType(Cluster.DiscoveryType.ORIGINAL_DST)
+                .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+                .clearEdsClusterConfig()
+                .clearLoadAssignment()
+                .clearOutlierDetection()
+                .clearCommonLbConfig()
+                .clearLbConfig()
+                .build();
+    }
+
+    /**
+     * The services of every ServiceEntry of the configuration (STATIC, DNS and NONE), by hostname.
      *
      * @param cfg the configuration
      * @param known whether the registry already has a hostname (the registry wins)
@@ -67,9 +99,6 @@ final class ServiceEntryServices {
         entries.sort(Comparator.comparing((ServiceEntry se) -> se.ref().namespace()).thenComparing(se -> se.ref().name()));
         Map<String, Entry> out = new LinkedHashMap<>();
         for (ServiceEntry se : entries) {
-            if (se.resolution() == ServiceEntry.Resolution.NONE) {
-                continue;
-            }
             for (String host : se.hosts()) {
                 if (!known.test(host) && !out.containsKey(host)) {
                     out.put(host, new Entry(service(se, host), se));
@@ -87,8 +116,8 @@ final class ServiceEntryServices {
             ports.add(new ServicePort(p.name(), p.number(), p.targetPort() == 0 ? p.number() : p.targetPort(), p.protocol()));
         }
         List<WorkloadEndpoint> endpoints = new ArrayList<>();
-        for (ServiceEntry.Endpoint e : se.resolution() == ServiceEntry.Resolution.DNS ? List.<ServiceEntry.Endpoint>of()
-                : se.endpoints()) {
+        for (ServiceEntry.Endpoint e : se.resolution() == ServiceEntry.Resolution.STATIC ? se.endpoints()
+                : List.<ServiceEntry.Endpoint>of()) {
             endpoints.add(new WorkloadEndpoint(e.address(), e.ports(), cluster, e.network(), Locality.parse(e.locality()),
                     EndpointHealth.HEALTHY, "default", "", ref.namespace(), e.labels()));
         }

@@ -146,7 +146,7 @@ class ServiceEntryTranslationTest {
     }
 
     @Test
-    void theRegistryKeepsItsHostsAndNoneResolutionIsRejected() {
+    void theRegistryKeepsItsHosts() {
         assertThat(apply("""
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
@@ -162,20 +162,6 @@ class ServiceEntryTranslationTest {
         assertThat(r.clusters().get("outbound|9080||" + REVIEWS).hasTransportSocket()).isTrue();
         assertThat(r.endpoints().get("outbound|9080||" + REVIEWS).getEndpointsList()).singleElement()
                 .satisfies(g -> assertThat(address(g.getLbEndpoints(0))).isEqualTo("10.1.0.10:9080"));
-
-        ConfigException none = apply("""
-                apiVersion: networking.istio.io/v1
-                kind: ServiceEntry
-                metadata: {name: none, namespace: default}
-                spec:
-                  hosts: [api.example.net]
-                  ports: [{number: 443, name: tls, protocol: TLS}]
-                """);
-        assertThat(none).isNotNull();
-        assertThat(none.field()).isEqualTo("spec.resolution");
-        assertThat(none.getMessage()).contains("ServiceEntry", "resolution", "NONE", "ORIGINAL_DST");
-        assertThat(translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A)).clusters())
-                .doesNotContainKeys("outbound|443||api.example.net");
     }
 
     private static String address(LbEndpoint e) {
