@@ -45,4 +45,26 @@ final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         }
         return total;
     }
+
+    /** Writes a duration in the short form this converter reads, e.g. {@code 7d}, {@code 1h30m}, {@code 90s}. */
+    static String format(Duration d) {
+        if (d.isNegative() || d.toMillisPart() != 0) {
+            return d.toString();
+        }
+        StringBuilder b = new StringBuilder();
+        long days = d.toDays();
+        if (days > 0) {
+            b.append(days).append('d');
+        }
+        if (d.toHoursPart() > 0) {
+            b.append(d.toHoursPart()).append('h');
+        }
+        if (d.toMinutesPart() > 0) {
+            b.append(d.toMinutesPart()).append('m');
+        }
+        if (d.toSecondsPart() > 0 || b.length() == 0) {
+            b.append(d.toSecondsPart()).append('s');
+        }
+        return b.toString();
+    }
 }

@@ -31,8 +31,12 @@ final class IssueWorkloadCommand extends CaSubcommand {
     Path caDir;
 
     @Option(names = "--spiffe-id", required = true, paramLabel = "ID",
-            description = "The identity, e.g. spiffe://cluster.local/ns/default/sa/sleep. Its trust domain is the CA's.")
+            description = "The identity, e.g. spiffe://cluster.local/ns/default/sa/sleep; it must be in --trust-domain.")
     String spiffeId;
+
+    @Option(names = "--trust-domain", defaultValue = SpiffeId.DEFAULT_TRUST_DOMAIN, paramLabel = "TD",
+            description = "The CA's trust domain (default ${DEFAULT-VALUE}); an ID of another one is refused.")
+    String trustDomain;
 
     @Option(names = "--ttl", defaultValue = "24h", converter = DurationConverter.class, paramLabel = "DURATION",
             description = "Requested lifetime (default ${DEFAULT-VALUE}); capped by --max-ttl and the CA's own expiry.")
@@ -55,7 +59,7 @@ final class IssueWorkloadCommand extends CaSubcommand {
     @Override
     int execute() {
         SpiffeId id = SpiffeId.parse(spiffeId);
-        IssuancePolicy policy = new IssuancePolicy(id.trustDomain(),
+        IssuancePolicy policy = new IssuancePolicy(trustDomain,
                 ttl.compareTo(maxTtl) > 0 ? maxTtl : ttl, maxTtl, IssuancePolicy.DEFAULT_BACKDATE);
         CertificateAuthority ca = CertificateAuthority.load(caDir, policy, Clock.systemUTC());
         List<X509Certificate> chain;
@@ -80,6 +84,10 @@ final class IssueWorkloadCommand extends CaSubcommand {
         out().println("  serial: " + leaf.getSerialNumber().toString(16));
         out().println("  valid: " + leaf.getNotBefore().toInstant() + " to " + leaf.getNotAfter().toInstant());
         out().println("  issuer: " + Certificates.subject(ca.caCertificate()));
+        if (ttl.compareTo(maxTtl) > 0) {
+            out().println("  note: --ttl " + DurationConverter.format(ttl) + " is longer than --max-ttl "
+                    + DurationConverter.format(maxTtl) + "; the certificate got the maximum");
+        }
         out().println("  written: " + out.resolve(CaFiles.CERT_CHAIN)
                 + (csr == null ? ", " + out.resolve(CaFiles.KEY) + " (0600), " + out.resolve(CaFiles.ROOT_CERT) : ""));
         return OK;

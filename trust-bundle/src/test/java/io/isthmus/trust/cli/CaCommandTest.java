@@ -11,6 +11,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -141,6 +142,25 @@ class CaCommandTest {
         Run badCluster = run("issue-intermediate", "--root-dir", root.toString(), "--cluster", "no spaces");
         assertThat(badCluster.exit()).isEqualTo(1);
         assertThat(badCluster.err()).contains("cluster name 'no spaces' is not valid");
+    }
+
+    @Test
+    void issueWorkloadKeepsToTheCasTrustDomainAndSaysWhenTheTtlWasCapped() {
+        Path root = root();
+        run("issue-intermediate", "--root-dir", root.toString(), "--cluster", "east");
+        Run foreign = run("issue-workload", "--ca-dir", root.resolve("east").toString(),
+                "--spiffe-id", "spiffe://example.org/ns/default/sa/sleep", "--out", dir.resolve("f").toString());
+        assertThat(foreign.exit()).isEqualTo(1);
+        assertThat(foreign.err()).contains("WRONG_TRUST_DOMAIN").contains("example.org").contains("cluster.local");
+        assertThat(dir.resolve("f")).doesNotExist();
+        Run other = run("issue-workload", "--ca-dir", root.resolve("east").toString(), "--trust-domain", "example.org",
+                "--spiffe-id", "spiffe://example.org/ns/default/sa/sleep", "--out", dir.resolve("o").toString());
+        assertThat(other.exit()).as(other.err()).isZero();
+        Run capped = run("issue-workload", "--ca-dir", root.resolve("east").toString(), "--ttl", "30d",
+                "--spiffe-id", "spiffe://cluster.local/ns/default/sa/sleep", "--out", dir.resolve("c").toString());
+        assertThat(capped.exit()).as(capped.err()).isZero();
+        assertThat(capped.out()).contains("note: --ttl 30d is longer than --max-ttl 7d");
+        assertThat(DurationConverter.format(Duration.ofMinutes(90))).isEqualTo("1h30m");
     }
 
     @Test
