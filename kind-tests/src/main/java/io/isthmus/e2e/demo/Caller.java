@@ -13,6 +13,13 @@ import java.time.Duration;
  * outbound listener). Keeps connections alive, as applications do.
  */
 public final class Caller {
+    static {
+        // lets a call name its Host (an app calling a ClusterIP with the service's Host, as curl -H does)
+        if (System.getProperty("jdk.httpclient.allowRestrictedHeaders") == null) {
+            System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
+        }
+    }
+
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
@@ -38,9 +45,18 @@ public final class Caller {
 
     /** One GET with a timeout. */
     public Result get(String url, Duration timeout) {
+        return get(url, timeout, "");
+    }
+
+    /** One GET with a timeout and the Host header {@code host} (empty: the URL's authority). */
+    public Result get(String url, Duration timeout, String host) {
         long start = System.nanoTime();
         try {
-            HttpRequest req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET().build();
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout).GET();
+            if (host != null && !host.isEmpty()) {
+                b.header("Host", host);
+            }
+            HttpRequest req = b.build();
             HttpResponse<String> resp = client.send(req, HttpResponse.BodyHandlers.ofString());
             return new Result(resp.statusCode(), resp.body(), (System.nanoTime() - start) / 1000, "");
         } catch (IOException | IllegalArgumentException e) {

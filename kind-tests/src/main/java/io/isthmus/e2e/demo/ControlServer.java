@@ -26,7 +26,8 @@ import java.util.concurrent.Executors;
  *   <li>{@code /call?url=U}: GET U with the app's client; JSON {@code status, latencyMicros, error, body,
  *       location, peer}; {@code &fresh=1}: on a new connection (HTTPS verified against {@code --trust-pem};
  *       {@code &clientCert=1} also presents {@code --client-cert}),
- *       {@code peer} = the server certificate's SHA-256 fingerprint</li>
+ *       {@code peer} = the server certificate's SHA-256 fingerprint; {@code &host=H}: with Host {@code H}
+ *       (e.g. a ClusterIP URL with the service's Host, as {@code curl -H} sends it)</li>
  *   <li>{@code /grpc/hello?target=H:P[&name=x]}: unary {@code isthmus.demo.v1.Demo/Hello} to {@code H:P}
  *       with the app's gRPC client; {@code /grpc/watch?target=H:P&count=N[&intervalMs=0]}: the
  *       server stream {@code Watch}. JSON {@code code, status, message, responded, latencyMicros,
@@ -37,7 +38,7 @@ import java.util.concurrent.Executors;
  *   <li>{@code /fault?code=503&delayMs=0[&grpc=UNAVAILABLE]}: make the app fail or slow down
  *       ({@code code=0} heals); gRPC calls fail with {@code grpc} (a name or code) when given, else
  *       with the code's counterpart ({@link Faults#grpcStatus()})</li>
- *   <li>{@code /load/start?name=N&url=U&intervalMs=20[&fresh=1]}, {@code /load/stats?name=N}, {@code /load/stop?name=N};
+ *   <li>{@code /load/start?name=N&url=U&intervalMs=20[&fresh=1][&host=H]}, {@code /load/stats?name=N}, {@code /load/stop?name=N};
  *       {@code url=grpc://H:P} runs unary gRPC {@code Hello} calls instead (status 200 = OK, the
  *       HTTP counterpart of the gRPC status when an answer came, 0 when none did)</li>
  * </ul>
@@ -165,7 +166,8 @@ public final class ControlServer implements AutoCloseable {
             return (u, timeout) -> grpc.helloSample(u.substring(GRPC_SCHEME.length()), timeout);
         }
         if (!"1".equals(q.get("fresh"))) {
-            return caller::get;
+            String host = q.getOrDefault("host", "");
+            return host.isEmpty() ? caller::get : (url, timeout) -> caller.get(url, timeout, host);
         }
         boolean withCert = "1".equals(q.get("clientCert"));
         return (url, timeout) -> fresh.get(url, timeout, withCert);

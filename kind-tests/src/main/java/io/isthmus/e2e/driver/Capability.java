@@ -12,5 +12,10 @@ public enum Capability {
     /** Rewriting the controllers' CA files (root and intermediates) and reading their debug ports. */
     CA_FILES,
     /** Ingress and egress gateways with an outside client and external services. */
-    EDGES
+    EDGES,
+    /**
+     * Pods in transparent capture (TPROXY: {@code isthmus iptables} in the pod's namespace, the
+     * sidecar in its own group) and a plain server of the driver's inside the federation's network.
+     */
+    TRANSPARENT_CAPTURE
 }

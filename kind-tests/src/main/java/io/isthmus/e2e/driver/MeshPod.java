@@ -42,6 +42,13 @@ public interface MeshPod {
                 n.get("error").asString());
     }
 
+    /** GET {@code url} from inside the pod, by the app's own client, with the Host header {@code host}. */
+    default PodHandle.CallResult call(String url, String host) {
+        JsonNode n = JSON.readTree(control("/call?url=" + enc(url) + "&host=" + enc(host) + "&timeoutMs=5000", Duration.ofSeconds(10)));
+        return new PodHandle.CallResult(n.get("status").asInt(), n.get("body").asString(), n.get("latencyMicros").asLong(),
+                n.get("error").asString());
+    }
+
     /** GET {@code url} from inside the pod on a new connection. */
     default PodHandle.Fetched fetch(String url) {
         return fetch(url, false);
@@ -63,6 +70,12 @@ public interface MeshPod {
     /** Starts steady load named {@code name}: one GET of {@code url} every {@code interval}. */
     default void startLoad(String name, String url, Duration interval) {
         control("/load/start?name=" + enc(name) + "&url=" + enc(url) + "&intervalMs=" + interval.toMillis(), Duration.ofSeconds(5));
+    }
+
+    /** Starts steady load named {@code name}: one GET of {@code url} with the Host header {@code host} every {@code interval}. */
+    default void startLoad(String name, String url, String host, Duration interval) {
+        control("/load/start?name=" + enc(name) + "&url=" + enc(url) + "&host=" + enc(host) + "&intervalMs=" + interval.toMillis(),
+                Duration.ofSeconds(5));
     }
 
     /** Starts steady load with a new connection per request (each sample records the server certificate). */

@@ -82,6 +82,28 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code mainClass} with {@code args} in a child JVM after {@code prefix} to completion (a
+     * set-up step), output appended to {@code <logDir>/<name>.log}; returns its exit code (-1 when it
+     * did not end within {@code timeout}, then it is killed).
+     */
+    public static int runJava(String name, List<String> prefix, String mainClass, List<String> args, Path logDir,
+                              java.time.Duration timeout) {
+        ChildProcess p = startJava(name, prefix, "64m", mainClass, args, logDir);
+        try {
+            if (!p.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.process.destroyForcibly();
+                p.waitGone();
+                return -1;
+            }
+            return p.process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.process.destroyForcibly();
+            return -1;
+        }
+    }
+
     /** The java binary of this JVM. */
     public static String javaBinary() {
         return ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");

@@ -46,6 +46,8 @@ final class PodLauncher implements AutoCloseable {
     private final Map<String, Integer> counters = new ConcurrentHashMap<>();
     private final Map<String, PodNetwork> networks = new ConcurrentHashMap<>();
     private final List<ChildProcess> processes = new CopyOnWriteArrayList<>();
+    /** The sidecar JVMs of pods in transparent capture (their own processes), by {@code cluster/pod}. */
+    private final Map<String, ChildProcess> sidecars = new ConcurrentHashMap<>();
     private final ScheduledExecutorService delays = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "endpoint-controller");
         t.setDaemon(true);
@@ -157,6 +159,10 @@ final class PodLauncher implements AutoCloseable {
         Bootstrap b = new Bootstrap(ProxyMetadata.TYPE_SIDECAR, podName, s.namespace(), net.address(), s.name(),
                 w.cluster(), cluster.spec().network(), node.region(), node.zone(), node.subzone(), s.serviceAccount(),
                 labels, ports, xds[0], Integer.parseInt(xds[1]));
+        boolean captured = w.capture().transparent();
+        if (captured) {
+            b = b.withMetadata(Map.of(ProxyMetadata.INTERCEPTION_MODE, w.capture().name()));
+        }
         List<String> jvmOptions = List.of();
         if (!net.isolated()) {
             // Loopback mode: the pod's three addresses replace its namespace's eth0, 127.0.0.1 and
@@ -168,20 +174,40 @@ final class PodLauncher implements AutoCloseable {
                     federation.topology(), s.namespace(), net.outboundAddress());
             jvmOptions = List.of("-D" + PodHosts.PROPERTY + "=" + hosts.toAbsolutePath());
         }
-        args.add("--");
-        args.addAll(proxyFiles(w.cluster() + "-" + podName, b, s.namespace(), s.serviceAccount()));
+        List<String> proxyArgs = new ArrayList<>(proxyFiles(w.cluster() + "-" + podName, b, s.namespace(), s.serviceAccount()));
         if (net.isolated()) {
-            args.addAll(List.of("--dns-address", "127.0.0.1:53"));
+            if (!captured) {
+                // capture mode NONE: mesh names resolve to 127.0.0.2 through the sidecar's DNS proxy
+                proxyArgs.addAll(List.of("--dns-address", "127.0.0.1:53"));
+            }
         } else {
-            args.addAll(List.of("--dns-address", net.address() + ":" + PodHosts.LOOPBACK_DNS_PORT,
+            proxyArgs.addAll(List.of("--dns-address", net.address() + ":" + PodHosts.LOOPBACK_DNS_PORT,
                     "--admin-address", net.address(), "--health-address", net.address()));
         }
         if (!options.proxyCertTtl().isZero()) {
-            args.addAll(List.of("--cert-ttl", options.proxyCertTtl().toSeconds() + "s"));
+            proxyArgs.addAll(List.of("--cert-ttl", options.proxyCertTtl().toSeconds() + "s"));
         }
-        ChildProcess p = ChildProcess.startJava(w.cluster() + "-" + podName, net.execPrefix(), jvmOptions, "128m",
-                LocalFederation.podMain(), args, options.workDir().resolve("logs"));
-        processes.add(p);
+        Path logs = options.workDir().resolve("logs");
+        String key = w.cluster() + "/" + podName;
+        ChildProcess p;
+        if (captured) {
+            // the init container's step, then the app (root) and its sidecar (group 1337) as two processes
+            CapturedPod.prepare(federation, net, w.capture(), w.cluster(), s.namespace(), w.cluster() + "-" + podName, logs);
+            p = ChildProcess.startJava(w.cluster() + "-" + podName, net.execPrefix(), jvmOptions, "96m",
+                    LocalFederation.podMain(), args, logs);
+            processes.add(p);
+            ChildProcess sidecar = ChildProcess.startJava(w.cluster() + "-" + podName + "-sidecar", CapturedPod.proxyPrefix(net),
+                    List.of(), "128m", CapturedPod.PROXY_MAIN, proxyArgs, logs);
+            processes.add(sidecar);
+            sidecars.put(key, sidecar);
+            LOG.info("pod in capture [{}] mode={} sidecar gid={} pid={}", key, w.capture(), CapturedPod.PROXY_GID, sidecar.pid());
+        } else {
+            args.add("--");
+            args.addAll(proxyArgs);
+            p = ChildProcess.startJava(w.cluster() + "-" + podName, net.execPrefix(), jvmOptions, "128m",
+                    LocalFederation.podMain(), args, logs);
+            processes.add(p);
+        }
         PodHandle handle = new PodHandle(rec, p);
         cluster.podStarting(handle);
         return handle;
@@ -215,6 +241,11 @@ final class PodLauncher implements AutoCloseable {
         watched.removeIf(p -> p.name().equals(pod.name()) && p.record().cluster().equals(pod.record().cluster()));
         pod.process().kill();
         processes.remove(pod.process());
+        ChildProcess sidecar = sidecars.remove(pod.record().cluster() + "/" + pod.name());
+        if (sidecar != null) {
+            sidecar.kill();
+            processes.remove(sidecar);
+        }
         ServiceSpec s = federation.topology().service(pod.record().service()).orElseThrow();
         Runnable gone = () -> {
             federation.cluster(pod.record().cluster()).podGone(pod, s);
@@ -239,5 +270,6 @@ final class PodLauncher implements AutoCloseable {
             p.close();
         }
         processes.clear();
+        sidecars.clear();
     }
 }

@@ -96,9 +96,10 @@ public final class TopologyLoader {
                     enumValue(PortSpec.Protocol.class, text(p, pat, "protocol", "HTTP"), pat + ".protocol"));
         });
         List<WorkloadSpec> workloads = list(n, at, "workloads", (w, wat) -> {
-            only(w, wat, Set.of("cluster", "zone", "version", "replicas"));
+            only(w, wat, Set.of("cluster", "zone", "version", "replicas", "capture"));
             return new WorkloadSpec(text(w, wat, "cluster", null), text(w, wat, "zone", null),
-                    text(w, wat, "version", "v1"), integer(w, wat, "replicas", 1));
+                    text(w, wat, "version", "v1"), integer(w, wat, "replicas", 1),
+                    CaptureMode.parse(join(wat, "capture"), text(w, wat, "capture", "NONE")));
         });
         return new ServiceSpec(name, text(n, at, "namespace", "default"), text(n, at, "serviceAccount", name),
                 ports, workloads);

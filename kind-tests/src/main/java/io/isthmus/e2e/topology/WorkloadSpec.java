@@ -7,8 +7,9 @@ package io.isthmus.e2e.topology;
  * @param zone     the zone; the pods run on the cluster's first node in that zone
  * @param version  the {@code version} label (subsets), e.g. {@code v1}
  * @param replicas how many pods, 0..50
+ * @param capture  how the pods' traffic reaches their sidecars ({@link CaptureMode#NONE} by default)
  */
-public record WorkloadSpec(String cluster, String zone, String version, int replicas) {
+public record WorkloadSpec(String cluster, String zone, String version, int replicas, CaptureMode capture) {
 
     public WorkloadSpec {
         Specs.requireName("workloads.cluster", cluster);
@@ -17,5 +18,14 @@ public record WorkloadSpec(String cluster, String zone, String version, int repl
         if (replicas < 0 || replicas > 50) {
             throw new TopologyException("workloads[" + cluster + "/" + zone + "].replicas: " + replicas + " is not in 0..50");
         }
+        java.util.Objects.requireNonNull(capture, "capture");
+        if (capture.unsupportedReason() != null) {
+            throw new TopologyException("workloads[" + cluster + "/" + zone + "].capture: " + capture.unsupportedReason());
+        }
+    }
+
+    /** Pods without transparent capture ({@link CaptureMode#NONE}). */
+    public WorkloadSpec(String cluster, String zone, String version, int replicas) {
+        this(cluster, zone, version, replicas, CaptureMode.NONE);
     }
 }

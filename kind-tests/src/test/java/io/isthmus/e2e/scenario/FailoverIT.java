@@ -4,6 +4,7 @@ import io.isthmus.e2e.driver.Federation;
 import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.LoadReport;
 import io.isthmus.e2e.local.PodHandle;
+import io.isthmus.e2e.support.Failover;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.ScenarioReport;
@@ -14,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -32,8 +32,6 @@ import static org.awaitility.Awaitility.await;
 class FailoverIT {
     /** One request every 20 ms: 50 requests a second of steady load. */
     private static final Duration INTERVAL = Duration.ofMillis(20);
-    /** How long after a pod dies its endpoint leaves the EndpointSlice (kubelet + endpoint controller lag). */
-    private static final Duration ENDPOINT_DELAY = Duration.ofMillis(Long.getLong("isthmus.e2e.endpointDelayMs", 1000));
     private static Federation fed;
 
     @BeforeAll
@@ -53,43 +51,21 @@ class FailoverIT {
         client.startLoad("failover", Mesh.REVIEWS_URL, INTERVAL);
         await("steady load flowing").atMost(Duration.ofSeconds(30)).until(() -> client.loadStats("failover").ok() >= 100);
 
-        List<? extends MeshPod> eastReviews = fed.cluster("east").pods("reviews");
-        assertThat(eastReviews).isNotEmpty();
-        long killedAt = System.currentTimeMillis();
-        for (MeshPod p : eastReviews) {
-            fed.kill(p, ENDPOINT_DELAY);
-        }
-
-        await("traffic settled on west").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            LoadReport r = client.loadStats("failover");
-            return r.settledOn("west", killedAt).map(s -> r.since(s.startMillis()).size() >= 50).orElse(false);
-        });
+        long killedAt = Failover.killEastReviews(fed);
+        Failover.awaitSettled(client, "failover", "west", killedAt);
         PodHandle.CallResult viaGateway = client.call(Mesh.REVIEWS_URL);
 
         // East recovers: new reviews pods, traffic comes back to the nearest cluster.
         long recoverAt = System.currentTimeMillis();
-        fed.startPod("reviews", "east", "us-east-1a", "v1");
-        fed.startPod("reviews", "east", "us-east-1b", "v2");
-        long readyAt = System.currentTimeMillis();
-        await("traffic back on east").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            LoadReport r = client.loadStats("failover");
-            return r.settledOn("east", readyAt).map(s -> r.since(s.startMillis()).size() >= 50).orElse(false);
-        });
+        long readyAt = Failover.restoreEastReviews(fed);
+        Failover.awaitSettled(client, "failover", "east", readyAt);
         LoadReport all = client.stopLoad("failover");
 
-        LoadReport.Sample firstWest = all.firstOkFrom("west", killedAt).orElseThrow();
-        LoadReport.Sample settledWest = all.settledOn("west", killedAt).orElse(firstWest);
-        LoadReport.Sample backEast = all.firstOkFrom("east", readyAt).orElseThrow();
-        long failoverMs = settledWest.startMillis() - killedAt;
-        report.count(all.sent(), all.failed())
-                .value("failoverMs", failoverMs)
-                .value("firstWestMs", firstWest.startMillis() - killedAt)
-                .value("failedDuringFailover", all.failures().stream().filter(s -> s.startMillis() >= killedAt
-                        && s.startMillis() < settledWest.startMillis() + 1).count())
-                .value("recoveryMs", backEast.startMillis() - readyAt)
+        Failover.Times times = Failover.Times.of(all, killedAt, readyAt);
+        times.addTo(report.count(all.sent(), all.failed()), "")
                 .value("podsRestartMs", readyAt - recoverAt)
                 .value("byCluster", all.byCluster())
-                .value("endpointDelayMs", ENDPOINT_DELAY.toMillis());
+                .value("endpointDelayMs", Failover.ENDPOINT_DELAY.toMillis());
         report.outcome(all.failed() == 0 ? "passed" : "failed").write(SharedFederation.reportDir());
 
         assertThat(viaGateway.field("cluster")).as("answered through west's gateway: %s", viaGateway).isEqualTo("west");

@@ -25,6 +25,9 @@ public final class SharedFederation implements AutoCloseable, ExtensionContext.S
     /** The mesh's edges: east runs an ingress and an egress gateway; a client and an HTTPS service live outside. */
     public static final String INGRESS_EGRESS = "ingress-egress.yaml";
 
+    /** The scene with east's client in transparent capture (TPROXY). */
+    public static final String CAPTURE = "two-clusters-capture.yaml";
+
     /** Workload certificates live 2 minutes, so every proxy renews during the run (the rotation scenario checks it). */
     public static final Duration CERT_TTL = Duration.ofSeconds(Long.getLong("isthmus.e2e.certTtlSeconds", 120));
 

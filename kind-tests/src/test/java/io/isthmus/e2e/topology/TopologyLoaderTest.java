@@ -26,7 +26,7 @@ class TopologyLoaderTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"two-clusters-multi-network.yaml", "single-network.yaml", "three-clusters-primary-remote.yaml",
-            "ingress-egress.yaml"})
+            "ingress-egress.yaml", "two-clusters-capture.yaml"})
     void shipped_topologies_load(String file) {
         Topology t = TopologyLoader.load(DIR.resolve(file));
         assertThat(t.clusters()).isNotEmpty();
@@ -148,5 +148,33 @@ class TopologyLoaderTest {
     @Test
     void a_missing_file_is_named() {
         assertThatThrownBy(() -> TopologyLoader.load(Path.of("/nonexistent/t.yaml"))).hasMessageContaining("/nonexistent/t.yaml: cannot read");
+    }
+
+    @Test
+    void a_workload_may_run_in_transparent_capture() {
+        Topology t = TopologyLoader.load(DIR.resolve("two-clusters-capture.yaml"));
+        assertThat(t.service("client").orElseThrow().workloads()).extracting(WorkloadSpec::capture)
+                .containsExactly(CaptureMode.TPROXY);
+        assertThat(t.service("reviews").orElseThrow().workloads()).extracting(WorkloadSpec::capture)
+                .containsOnly(CaptureMode.NONE);
+        Topology lower = TopologyLoader.parse("t", VALID.replace("{cluster: east, zone: z1}", "{cluster: east, zone: z1, capture: tproxy}"));
+        assertThat(lower.service("reviews").orElseThrow().workloads().get(0).capture()).isEqualTo(CaptureMode.TPROXY);
+        assertThat(TopologyLoader.parse("t", VALID).service("reviews").orElseThrow().workloads().get(0).capture())
+                .isEqualTo(CaptureMode.NONE);
+    }
+
+    @Test
+    void an_unknown_capture_mode_is_refused_naming_the_field_and_the_modes() {
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("{cluster: east, zone: z1}", "{cluster: east, zone: z1, capture: IPVS}")))
+                .isInstanceOf(TopologyException.class)
+                .hasMessage("t: services[0].workloads[0].capture: 'IPVS' is not one of NONE, TPROXY, REDIRECT");
+    }
+
+    @Test
+    void redirect_capture_is_refused_until_the_sidecar_supports_it() {
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("{cluster: east, zone: z1}", "{cluster: east, zone: z1, capture: REDIRECT}")))
+                .isInstanceOf(TopologyException.class)
+                .hasMessageStartingWith("t: services[0].workloads[0].capture: REDIRECT is not supported by the sidecar yet")
+                .hasMessageContaining("use TPROXY");
     }
 }

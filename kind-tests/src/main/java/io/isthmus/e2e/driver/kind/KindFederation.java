@@ -217,6 +217,9 @@ public final class KindFederation implements Federation {
             case EDGES -> "kind-tests/kind/up.sh installs two-clusters-multi-network.yaml or three-clusters-primary-remote.yaml: "
                     + "no ingress or egress gateway, "
                     + "no outside client, no external services";
+            case TRANSPARENT_CAPTURE -> "the kind manifests inject the sidecar in capture mode NONE (DNS proxy, no init container "
+                    + "running isthmus iptables, no NET_ADMIN for the proxy's transparent sockets), and the driver has no server "
+                    + "inside the clusters' pod network for passthrough calls";
         };
     }
 

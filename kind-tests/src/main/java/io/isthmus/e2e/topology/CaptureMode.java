@@ -1,0 +1,49 @@
+package io.isthmus.e2e.topology;
+
+import java.util.Locale;
+
+/**
+ * How a pod's traffic reaches its sidecar (Istio's interception mode, the sidecar bootstrap's
+ * {@code INTERCEPTION_MODE}).
+ */
+public enum CaptureMode {
+    /**
+     * No capture (the default): the sidecar's DNS proxy answers mesh hostnames with
+     * {@code 127.0.0.2}, where its outbound listeners wait.
+     */
+    NONE,
+    /**
+     * Transparent capture with iptables TPROXY ({@code isthmus iptables} in the pod's namespace):
+     * every TCP connection goes through the sidecar's 15001/15006, names resolve to ClusterIPs.
+     */
+    TPROXY,
+    /** Transparent capture with iptables REDIRECT (Istio's default). */
+    REDIRECT;
+
+    /** Why the sidecar cannot run in this mode, or null when it can. */
+    String unsupportedReason() {
+        return this == REDIRECT
+                ? "REDIRECT is not supported by the sidecar yet (it learns the original destination only with TPROXY; see docs/capture.md): use TPROXY"
+                : null;
+    }
+
+    /** Parses a topology value (any case); the message names the field and the allowed values. */
+    static CaptureMode parse(String field, String value) {
+        CaptureMode mode;
+        try {
+            mode = valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new TopologyException(field + ": '" + value + "' is not one of NONE, TPROXY, REDIRECT");
+        }
+        String reason = mode.unsupportedReason();
+        if (reason != null) {
+            throw new TopologyException(field + ": " + reason);
+        }
+        return mode;
+    }
+
+    /** Whether the pod's traffic is captured transparently (iptables in its namespace). */
+    public boolean transparent() {
+        return this != NONE;
+    }
+}

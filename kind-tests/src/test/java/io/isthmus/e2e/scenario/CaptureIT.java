@@ -1,0 +1,241 @@
+package io.isthmus.e2e.scenario;
+
+import com.sun.net.httpserver.HttpServer;
+import io.isthmus.e2e.driver.Capability;
+import io.isthmus.e2e.driver.Federation;
+import io.isthmus.e2e.driver.MeshPod;
+import io.isthmus.e2e.local.LoadReport;
+import io.isthmus.e2e.local.LocalFederation;
+import io.isthmus.e2e.local.PodHandle;
+import io.isthmus.e2e.support.Failover;
+import io.isthmus.e2e.support.FederationExtension;
+import io.isthmus.e2e.support.Mesh;
+import io.isthmus.e2e.support.ScenarioReport;
+import io.isthmus.e2e.support.SharedFederation;
+import io.isthmus.e2e.support.Targets;
+import io.isthmus.e2e.support.UsesTopology;
+import io.isthmus.mesh.MeshLabels;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Transparent capture in the scene: east's client pod runs in TPROXY capture
+ * ({@code two-clusters-capture.yaml}: {@code isthmus iptables} in its namespace, its sidecar in its
+ * own group with {@code INTERCEPTION_MODE: TPROXY}, no DNS proxy; its app resolves service names to
+ * ClusterIPs and connects to them as in a real cluster). Its calls by hostname and to reviews'
+ * ClusterIP are captured by the sidecar and routed by Host (counted by the client's sidecar as
+ * {@code reporter="source"}); under load on both, every east reviews pod is killed and both move to
+ * west through west's gateway and come back, with no failed request. A plain HTTP server of the
+ * driver on east's node address, outside the mesh, is reached through {@code PassthroughCluster}
+ * under ALLOW_ANY and refused ({@code BlackHoleCluster}) under REGISTRY_ONLY, except for a host a
+ * ServiceEntry with {@code resolution: NONE} declares (an ORIGINAL_DST cluster).
+ */
+@Order(115)
+@UsesTopology(SharedFederation.CAPTURE)
+@ExtendWith(FederationExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CaptureIT {
+    private static final Duration INTERVAL = Duration.ofMillis(20);
+    private static final Duration VIP_INTERVAL = Duration.ofMillis(40);
+    private static final String REVIEWS_HOST = MeshLabels.serviceHostname("reviews", "default") + ":9080";
+    private static final String PLAIN_HOST = "plain.node.test";
+    private static final Pattern SERIES = Pattern.compile("^(istio_\\w+)\\{([^}]*)\\}\\s+([0-9.eE+]+)", Pattern.MULTILINE);
+
+    private static Federation fed;
+    private static MeshPod client;
+    private static String reviewsVip;
+    private static HttpServer plain;
+
+    @BeforeAll
+    static void up(Federation federation) {
+        fed = federation;
+        Targets.require(fed, Capability.TRANSPARENT_CAPTURE);
+        client = fed.pod("east", "client");
+        reviewsVip = fed.cluster("east").client().services().inNamespace("default").withName("reviews").get().getSpec().getClusterIP();
+    }
+
+    @AfterAll
+    static void down() {
+        if (plain != null) {
+            plain.stop(0);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void calls_by_hostname_and_to_the_cluster_ip_are_captured_and_routed_by_host() {
+        ScenarioReport report = ScenarioReport.of("capture-calls");
+        await("the captured client reaches reviews in east by hostname").atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(500)).until(() -> "east".equals(client.call(Mesh.REVIEWS_URL).field("cluster")));
+        String dump = client.call("http://127.0.0.1:15000/config_dump").body();
+        assertThat(dump).as("the client's sidecar holds Istio's TPROXY listeners").contains("virtualOutbound").contains("virtualInbound");
+
+        int calls = 0;
+        int failed = 0;
+        for (int i = 0; i < 20; i++) {
+            PodHandle.CallResult byName = client.call(Mesh.REVIEWS_URL);
+            PodHandle.CallResult byVip = client.call("http://" + reviewsVip + ":9080/reviews", REVIEWS_HOST);
+            PodHandle.CallResult details = client.call(Mesh.DETAILS_URL);
+            calls += 3;
+            failed += (byName.status() == 200 ? 0 : 1) + (byVip.status() == 200 ? 0 : 1) + (details.status() == 200 ? 0 : 1);
+            assertThat(byName.field("cluster")).as("by hostname: %s", byName).isEqualTo("east");
+            assertThat(byName.field("caller")).as("the server sees the client's identity: the call went through its sidecar")
+                    .isEqualTo(Mesh.CLIENT_ID);
+            assertThat(byVip.field("cluster")).as("to the ClusterIP %s with reviews' Host: %s", reviewsVip, byVip).isEqualTo("east");
+            assertThat(details.field("cluster")).as("details runs only in west: through west's gateway: %s", details).isEqualTo("west");
+        }
+        String metrics = client.call("http://127.0.0.1:15090/stats/prometheus").body();
+        double captured = sum(metrics, "istio_requests_total", "reporter=\"source\"",
+                "destination_service=\"reviews.default.svc.cluster.local\"", "response_code=\"200\"");
+        report.count(calls, failed).value("reviewsVip", reviewsVip).value("sourceReportedReviewsCalls", captured)
+                .outcome(failed == 0 ? "passed" : "failed").write(SharedFederation.reportDir());
+        assertThat(captured).as("the client's sidecar counted the captured calls (reporter=source)").isGreaterThanOrEqualTo(40);
+        assertThat(failed).isZero();
+    }
+
+    @Test
+    @Order(2)
+    void a_server_outside_the_mesh_is_passed_through_under_allow_any_and_refused_under_registry_only() throws IOException {
+        LocalFederation local = Targets.local(fed, Capability.TRANSPARENT_CAPTURE);
+        String node = local.cluster("east").nodeAddress();
+        plain = HttpServer.create(new InetSocketAddress(node, 0), 16);
+        plain.createContext("/", ex -> {
+            byte[] b = ("plain peer=" + ex.getRemoteAddress().getAddress().getHostAddress() + " host="
+                    + ex.getRequestHeaders().getFirst("Host")).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        plain.setExecutor(Executors.newFixedThreadPool(2));
+        plain.start();
+        int port = plain.getAddress().getPort();
+        String url = "http://" + node + ":" + port + "/plain";
+        ScenarioReport report = ScenarioReport.of("capture-passthrough");
+
+        // New connections for every call to the plain server (a kept-alive passthrough connection
+        // outlives a policy change, as an established connection does in Envoy until it drains).
+        PodHandle.Fetched passed = client.fetch(url);
+        assertThat(passed.status()).as("ALLOW_ANY: PassthroughCluster connects to %s: %s", url, passed).isEqualTo(200);
+        assertThat(passed.body()).as("the server sees the pod's own address (the sidecar's passthrough connection)")
+                .contains("peer=" + client.address());
+        double passthrough = sum(client.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_tcp_connections_opened_total",
+                "destination_service_name=\"PassthroughCluster\"");
+        assertThat(passthrough).as("counted under PassthroughCluster").isGreaterThanOrEqualTo(1);
+
+        String sidecar = """
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: default, namespace: default}
+                spec:
+                  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+                """;
+        String entry = """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: plain-node, namespace: default}
+                spec:
+                  hosts: [%s]
+                  location: MESH_EXTERNAL
+                  resolution: NONE
+                  ports: [{number: %d, name: http, protocol: HTTP}]
+                """.formatted(PLAIN_HOST, port);
+        long refusedAfter;
+        try {
+            long applied = System.currentTimeMillis();
+            fed.cluster("east").applyConfig(sidecar);
+            await("REGISTRY_ONLY refuses the server outside the mesh").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                    .until(() -> client.fetch(url).status() == 0);
+            refusedAfter = System.currentTimeMillis() - applied;
+            double blackHole = sum(client.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_tcp_connections_opened_total",
+                    "destination_service_name=\"BlackHoleCluster\"");
+            assertThat(blackHole).as("refused connections counted under BlackHoleCluster").isGreaterThanOrEqualTo(1);
+            assertThat(client.call(Mesh.REVIEWS_URL).status()).as("mesh services still pass").isEqualTo(200);
+
+            // A ServiceEntry with resolution NONE declares the host: its ORIGINAL_DST cluster connects to where the app called.
+            fed.cluster("east").applyConfig(entry);
+            await("the NONE ServiceEntry's host passes under REGISTRY_ONLY").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(300)).until(() -> client.call(url, PLAIN_HOST + ":" + port).status() == 200);
+            PodHandle.CallResult declared = client.call(url, PLAIN_HOST + ":" + port);
+            assertThat(declared.body()).contains("host=" + PLAIN_HOST).contains("peer=" + client.address());
+            assertThat(client.call(url).status()).as("an undeclared Host on that port is still refused (block_all)").isEqualTo(502);
+            double viaEntry = sum(client.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_requests_total",
+                    "reporter=\"source\"", "destination_service=\"" + PLAIN_HOST + "\"", "response_code=\"200\"");
+            assertThat(viaEntry).as("counted under the entry's host").isGreaterThanOrEqualTo(1);
+        } finally {
+            fed.cluster("east").deleteConfig(entry);
+            fed.cluster("east").deleteConfig(sidecar);
+        }
+        await("ALLOW_ANY again").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> client.fetch(url).status() == 200);
+        report.count(1, 0).value("refusedAfterMs", refusedAfter).value("plainServer", node + ":" + port)
+                .outcome("passed").write(SharedFederation.reportDir());
+    }
+
+    @Test
+    @Order(3)
+    void under_load_east_loses_every_reviews_pod_and_captured_calls_move_to_west_and_back() {
+        ScenarioReport report = ScenarioReport.of("capture-failover");
+        client.startLoad("capture-host", Mesh.REVIEWS_URL, INTERVAL);
+        client.startLoad("capture-vip", "http://" + reviewsVip + ":9080/reviews", REVIEWS_HOST, VIP_INTERVAL);
+        await("steady load flowing").atMost(Duration.ofSeconds(30))
+                .until(() -> client.loadStats("capture-host").ok() >= 100 && client.loadStats("capture-vip").ok() >= 50);
+
+        long killedAt = Failover.killEastReviews(fed);
+        Failover.awaitSettled(client, "capture-host", "west", killedAt);
+        Failover.awaitSettled(client, "capture-vip", "west", killedAt);
+        PodHandle.CallResult viaGateway = client.call(Mesh.REVIEWS_URL);
+
+        long readyAt = Failover.restoreEastReviews(fed);
+        Failover.awaitSettled(client, "capture-host", "east", readyAt);
+        Failover.awaitSettled(client, "capture-vip", "east", readyAt);
+        LoadReport byHost = client.stopLoad("capture-host");
+        LoadReport byVip = client.stopLoad("capture-vip");
+
+        Failover.Times host = Failover.Times.of(byHost, killedAt, readyAt);
+        Failover.Times vip = Failover.Times.of(byVip, killedAt, readyAt);
+        vip.addTo(host.addTo(report.count(byHost.sent() + byVip.sent(), byHost.failed() + byVip.failed()), ""), "vip")
+                .value("hostnameRequests", byHost.sent()).value("vipRequests", byVip.sent())
+                .value("byCluster", byHost.byCluster()).value("endpointDelayMs", Failover.ENDPOINT_DELAY.toMillis());
+        report.outcome(byHost.failed() + byVip.failed() == 0 ? "passed" : "failed").write(SharedFederation.reportDir());
+
+        assertThat(viaGateway.field("cluster")).as("answered through west's gateway: %s", viaGateway).isEqualTo("west");
+        assertThat(viaGateway.field("caller")).as("west's server sees east's client identity").isEqualTo(Mesh.CLIENT_ID);
+        assertThat(byHost.failures()).as("failed requests by hostname (status 0 = no response)").isEmpty();
+        assertThat(byVip.failures()).as("failed requests to the ClusterIP (status 0 = no response)").isEmpty();
+    }
+
+    /** The sum of the series of {@code metric} whose labels contain every one of {@code labels}. */
+    static double sum(String metrics, String metric, String... labels) {
+        double total = 0;
+        Matcher m = SERIES.matcher(metrics);
+        while (m.find()) {
+            if (!m.group(1).equals(metric)) {
+                continue;
+            }
+            boolean all = true;
+            for (String l : labels) {
+                all &= m.group(2).contains(l);
+            }
+            if (all) {
+                total += Double.parseDouble(m.group(3));
+            }
+        }
+        return total;
+    }
+}
