@@ -8,18 +8,25 @@ import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * The TPROXY capture of one network namespace, as Istio's {@code istio-iptables} sets it up in TPROXY
- * mode but with outbound traffic also captured by TPROXY (no {@code SO_ORIGINAL_DST} needed): inbound
- * TCP arriving on any interface but {@code lo} goes to the inbound capture port; locally generated
- * TCP to the included ranges is marked in mangle OUTPUT, policy-routed to {@code lo} (rule
+ * The capture of one network namespace's TCP, as Istio's {@code istio-iptables} sets it up, in one of
+ * two modes. REDIRECT (Istio's default, nat table): inbound TCP is redirected to the inbound capture
+ * port in PREROUTING, locally generated TCP to the included ranges to the outbound capture port in
+ * OUTPUT, except the proxy's own (by uid/gid: its connections over {@code lo} to the pod's own
+ * addresses are sent to the inbound port instead, so an app calling itself through a service passes
+ * both sides of the proxy), the inbound passthrough's ({@code 127.0.0.6} on {@code lo}) and
+ * {@code 127.0.0.1}'s. TPROXY (mangle table), with outbound traffic also captured by TPROXY:
+ * inbound TCP arriving on any interface but {@code lo} goes to the inbound capture port; locally
+ * generated TCP to the included ranges is marked in mangle OUTPUT, policy-routed to {@code lo} (rule
  * {@code fwmark -> table}, a {@code local 0.0.0.0/0} route in that table) and taken by TPROXY to the
- * outbound capture port in PREROUTING. Only chains named {@code ISTHMUS_*} and the two jumps into
- * them are added, so {@link #cleanIptables()} removes exactly what {@link #iptablesRestoreInput()} added.
+ * outbound capture port in PREROUTING. Only chains named {@code ISTHMUS_*} and the jumps into them
+ * are added, so {@link #cleanIptables()} removes exactly what {@link #iptablesRestoreInput()} added,
+ * whichever the mode.
  *
+ * @param mode REDIRECT (nat table) or TPROXY (mangle table and policy routing)
  * @param inboundPort the inbound capture port (virtualInbound, 15006)
  * @param outboundPort the outbound capture port (virtualOutbound, 15001)
- * @param mark the packet mark of captured traffic (Istio's 1337)
- * @param routeTable the policy-routing table that delivers marked packets locally (Istio's 133)
+ * @param mark the packet mark of captured traffic (Istio's 1337; TPROXY only)
+ * @param routeTable the policy-routing table that delivers marked packets locally (Istio's 133; TPROXY only)
  * @param excludeInboundPorts destination ports never captured inbound (the proxy's own ports first)
  * @param proxyGid traffic of this group is never captured outbound (the proxy's own)
  * @param proxyUid traffic of this user is never captured outbound (the proxy's own)
@@ -27,7 +34,7 @@ import java.util.Set;
  * @param excludeOutboundRanges CIDRs never captured outbound
  * @param captureInbound whether inbound traffic is captured at all
  */
-public record CaptureRules(int inboundPort, int outboundPort, int mark, int routeTable, List<Integer> excludeInboundPorts,
+public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, int mark, int routeTable, List<Integer> excludeInboundPorts,
                            OptionalInt proxyGid, OptionalInt proxyUid, List<String> includeOutboundRanges,
                            List<String> excludeOutboundRanges, boolean captureInbound) {
 
@@ -36,11 +43,18 @@ public record CaptureRules(int inboundPort, int outboundPort, int mark, int rout
     /** Prefix of every chain this capture adds. */
     public static final String CHAIN_PREFIX = "ISTHMUS_";
 
+    /** Istio's source address of inbound passthrough connections, never captured. */
+    public static final String INBOUND_PASSTHROUGH_SOURCE = "127.0.0.6";
+
     private static final List<String> CHAINS = List.of("ISTHMUS_PREROUTING", "ISTHMUS_INBOUND", "ISTHMUS_OUTPUT", "ISTHMUS_DIVERT");
     private static final String JUMP_PREROUTING = "PREROUTING -p tcp -j ISTHMUS_PREROUTING";
     private static final String JUMP_OUTPUT = "OUTPUT -p tcp -j ISTHMUS_OUTPUT";
+    private static final List<String> NAT_CHAINS = List.of("ISTHMUS_INBOUND", "ISTHMUS_IN_REDIRECT", "ISTHMUS_OUTPUT", "ISTHMUS_REDIRECT");
+    private static final String NAT_JUMP_PREROUTING = "PREROUTING -p tcp -j ISTHMUS_INBOUND";
+    private static final String NAT_JUMP_OUTPUT = "OUTPUT -p tcp -j ISTHMUS_OUTPUT";
 
     public CaptureRules {
+        Objects.requireNonNull(mode, "mode");
         port(inboundPort, "inboundPort");
         port(outboundPort, "outboundPort");
         if (mark <= 0) {
@@ -64,14 +78,61 @@ public record CaptureRules(int inboundPort, int outboundPort, int mark, int rout
         }
     }
 
-    /** Istio's defaults: proxy group 1337, every outbound destination, every inbound port but the proxy's. */
-    public static CaptureRules defaults() {
-        return new CaptureRules(15006, 15001, 1337, 133, List.of(), OptionalInt.of(1337), OptionalInt.empty(),
+    /** Istio's defaults in a mode: proxy group 1337, every outbound destination, every inbound port but the proxy's. */
+    public static CaptureRules defaults(CaptureMode mode) {
+        return new CaptureRules(mode, 15006, 15001, 1337, 133, List.of(), OptionalInt.of(1337), OptionalInt.empty(),
                 List.of("0.0.0.0/0"), List.of(), true);
     }
 
-    /** The input of {@code iptables-restore --noflush} that adds the capture (mangle table). */
+    /** The input of {@code iptables-restore --noflush} that adds the capture (nat table for REDIRECT, mangle for TPROXY). */
     public String iptablesRestoreInput() {
+        return mode == CaptureMode.REDIRECT ? redirect() : tproxy();
+    }
+
+    /**
+     * Istio's REDIRECT rules ({@code istio-iptables -m REDIRECT}) in the nat table, chains named
+     * {@code ISTHMUS_*} instead of {@code ISTIO_*}; only TCP enters them (no DNS capture).
+     */
+    private String redirect() {
+        List<String> l = new ArrayList<>();
+        l.add("*nat");
+        NAT_CHAINS.forEach(c -> l.add(":" + c + " - [0:0]"));
+        l.add("-A ISTHMUS_REDIRECT -p tcp -j REDIRECT --to-ports " + outboundPort);
+        l.add("-A ISTHMUS_IN_REDIRECT -p tcp -j REDIRECT --to-ports " + inboundPort);
+        if (captureInbound) {
+            l.add("-A " + NAT_JUMP_PREROUTING);
+            for (int p : excludeInboundPorts) {
+                l.add("-A ISTHMUS_INBOUND -p tcp --dport " + p + " -j RETURN");
+            }
+            l.add("-A ISTHMUS_INBOUND -p tcp -j ISTHMUS_IN_REDIRECT");
+        }
+        l.add("-A " + NAT_JUMP_OUTPUT);
+        // the inbound passthrough's connections to the pod's own addresses
+        l.add("-A ISTHMUS_OUTPUT -o lo -s " + INBOUND_PASSTHROUGH_SOURCE + "/32 -j RETURN");
+        List<String> owners = new ArrayList<>();
+        proxyUid.ifPresent(u -> owners.add("--uid-owner " + u));
+        proxyGid.ifPresent(g -> owners.add("--gid-owner " + g));
+        for (String owner : owners) {
+            // the proxy calling the pod's own address (an app calling itself through a service): inbound side next
+            l.add("-A ISTHMUS_OUTPUT -o lo ! -d 127.0.0.1/32 -p tcp -m owner " + owner + " -j ISTHMUS_IN_REDIRECT");
+            // the app calling itself over lo by its own address: not captured
+            l.add("-A ISTHMUS_OUTPUT -o lo -m owner ! " + owner + " -j RETURN");
+            // the proxy's own connections: never captured again
+            l.add("-A ISTHMUS_OUTPUT -m owner " + owner + " -j RETURN");
+        }
+        l.add("-A ISTHMUS_OUTPUT -d 127.0.0.1/32 -j RETURN");
+        for (String r : excludeOutboundRanges) {
+            l.add("-A ISTHMUS_OUTPUT -d " + r + " -j RETURN");
+        }
+        for (String r : includeOutboundRanges) {
+            l.add("-A ISTHMUS_OUTPUT " + (r.equals("0.0.0.0/0") ? "" : "-d " + r + " ") + "-j ISTHMUS_REDIRECT");
+        }
+        l.add("COMMIT");
+        return String.join("\n", l) + "\n";
+    }
+
+    /** The TPROXY rules (mangle table). */
+    private String tproxy() {
         String mk = String.format("0x%x/0xffffffff", mark);
         List<String> l = new ArrayList<>();
         l.add("*mangle");
@@ -112,14 +173,17 @@ public record CaptureRules(int inboundPort, int outboundPort, int mark, int rout
         return String.join("\n", l) + "\n";
     }
 
-    /** The policy routing that delivers marked packets to the local sockets, as {@code ip} argument lists. */
+    /** The policy routing that delivers marked packets to the local sockets, as {@code ip} argument lists (none for REDIRECT). */
     public List<List<String>> ipAdd() {
+        if (mode == CaptureMode.REDIRECT) {
+            return List.of();
+        }
         return List.of(
                 List.of("ip", "-4", "rule", "add", "fwmark", String.format("0x%x", mark), "lookup", String.valueOf(routeTable)),
                 List.of("ip", "-4", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", String.valueOf(routeTable)));
     }
 
-    /** The {@code ip} commands that undo {@link #ipAdd()}. */
+    /** The {@code ip} commands that undo the TPROXY policy routing (whichever the mode, so a clean run removes either). */
     public List<List<String>> ipDelete() {
         return List.of(
                 List.of("ip", "-4", "rule", "del", "fwmark", String.format("0x%x", mark), "lookup", String.valueOf(routeTable)),
@@ -127,8 +191,8 @@ public record CaptureRules(int inboundPort, int outboundPort, int mark, int rout
     }
 
     /**
-     * The {@code iptables -t mangle} argument lists that remove the capture: the two jumps, then the
-     * chains' rules, then the chains.
+     * The {@code iptables} argument lists that remove the capture of either mode: per table (mangle
+     * for TPROXY, nat for REDIRECT) the two jumps, then the chains' rules, then the chains.
      */
     public static List<List<String>> cleanIptables() {
         List<List<String>> out = new ArrayList<>();
@@ -136,6 +200,10 @@ public record CaptureRules(int inboundPort, int outboundPort, int mark, int rout
         out.add(args("-t mangle -D " + JUMP_OUTPUT));
         CHAINS.forEach(c -> out.add(args("-t mangle -F " + c)));
         CHAINS.forEach(c -> out.add(args("-t mangle -X " + c)));
+        out.add(args("-t nat -D " + NAT_JUMP_PREROUTING));
+        out.add(args("-t nat -D " + NAT_JUMP_OUTPUT));
+        NAT_CHAINS.forEach(c -> out.add(args("-t nat -F " + c)));
+        NAT_CHAINS.forEach(c -> out.add(args("-t nat -X " + c)));
         return out;
     }
 

@@ -26,16 +26,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A transparent ({@code IP_TRANSPARENT}) listening socket that accepts TPROXY-captured connections:
- * the accepted socket's local address is the connection's original destination, so each connection
- * is handed, over loopback, to the listener its router picks for that destination, which is told the
- * real client and destination first ({@link HandoffTarget#register}). Bytes are relayed both ways
- * with backpressure (the next read waits for the previous write). Runs on the Vert.x event loops;
- * needs the native epoll transport and CAP_NET_ADMIN or CAP_NET_RAW.
+ * A capture socket that accepts the connections iptables sent to the proxy and hands each, over
+ * loopback, to the listener its router picks for the connection's original destination, which is
+ * told the real client and destination first ({@link HandoffTarget#register}). The original
+ * destination is the accepted socket's local address when TPROXY captured the connection (the
+ * socket is {@code IP_TRANSPARENT}: needs CAP_NET_ADMIN or CAP_NET_RAW), or what
+ * {@code SO_ORIGINAL_DST} says when iptables REDIRECT rewrote it to the capture port (an ordinary
+ * socket). Bytes are relayed both ways with backpressure (the next read waits for the previous
+ * write). Runs on the Vert.x event loops; needs the native epoll transport.
  *
- * <p>A connection whose local port is the acceptor's own was not captured by TPROXY (a direct
- * connection, or iptables REDIRECT, whose original destination only {@code SO_ORIGINAL_DST} could
- * tell): it is refused and counted, with an error saying so logged once.
+ * <p>A connection to the capture port itself that was not redirected (a direct connection) has no
+ * original destination: it is refused and counted, with an error saying so logged once.
  */
 public final class TransparentAcceptor {
 
@@ -44,26 +45,31 @@ public final class TransparentAcceptor {
     private static final String IP_TRANSPARENT = "IP_TRANSPARENT";
 
     private final String listener;
+    private final CaptureMode mode;
     private final Channel server;
     private final AtomicLong noOriginalDst = new AtomicLong();
 
-    private TransparentAcceptor(String listener, Channel server) {
+    private TransparentAcceptor(String listener, CaptureMode mode, Channel server) {
         this.listener = listener;
+        this.mode = mode;
         this.server = server;
     }
 
     /**
-     * Binds a transparent socket.
+     * Binds a capture socket.
      *
      * @param vertx whose event loops run it (must use the native transport)
      * @param listener the listener's name, for logs
      * @param at where to bind, e.g. {@code 0.0.0.0:15001}
+     * @param mode TPROXY binds an {@code IP_TRANSPARENT} socket, REDIRECT an ordinary one (both read
+     *     {@code SO_ORIGINAL_DST} for a connection whose local port is the socket's own)
      * @param router the hand-off target of an original destination; {@code null} refuses the connection
      * @param refused called with a reason for each refused connection (for counting)
      */
-    public static Future<TransparentAcceptor> bind(Vertx vertx, String listener, InetSocketAddress at,
+    public static Future<TransparentAcceptor> bind(Vertx vertx, String listener, InetSocketAddress at, CaptureMode mode,
                                                    Function<InetSocketAddress, HandoffTarget> router,
                                                    Consumer<String> refused) {
+        Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(router, "router");
         try {
             Class.forName("io.netty.channel.epoll.EpollChannelOption"); // defines the option's name
@@ -71,7 +77,7 @@ public final class TransparentAcceptor {
             // reported below
         }
         if (!vertx.isNativeTransportEnabled() || !(vertx instanceof VertxInternal vi) || !ChannelOption.exists(IP_TRANSPARENT)) {
-            return Future.failedFuture(new IllegalStateException("transparent listeners need the native epoll transport, "
+            return Future.failedFuture(new IllegalStateException("capture listeners need the native epoll transport, "
                     + "which is not available here: " + vertx.unavailableNativeTransportCause() + " [" + listener + "]"));
         }
         ChannelOption<Boolean> transparent = ChannelOption.valueOf(IP_TRANSPARENT);
@@ -83,7 +89,6 @@ public final class TransparentAcceptor {
                 .group(group, group)
                 .channelFactory(transport.serverChannelFactory(false))
                 .option(ChannelOption.SO_REUSEADDR, true)
-                .option(transparent, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<Channel>() {
@@ -92,23 +97,26 @@ public final class TransparentAcceptor {
                         ch.pipeline().addLast(new Front(self[0], transport, router, refused, at.getPort()));
                     }
                 });
+        if (mode == CaptureMode.TPROXY) {
+            b.option(transparent, true);
+        }
         b.bind(at).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 String why = f.cause().getMessage();
                 if (why != null && why.contains("Operation not permitted")) {
                     why = "IP_TRANSPARENT needs CAP_NET_ADMIN or CAP_NET_RAW (" + why + ")";
                 }
-                done.fail(new IllegalStateException("cannot bind transparent socket " + at + ": " + why + " [" + listener + "]"));
+                done.fail(new IllegalStateException("cannot bind capture socket " + at + ": " + why + " [" + listener + "]"));
                 return;
             }
-            if (!Boolean.TRUE.equals(((ServerChannel) f.channel()).config().getOption(transparent))) {
+            if (mode == CaptureMode.TPROXY && !Boolean.TRUE.equals(((ServerChannel) f.channel()).config().getOption(transparent))) {
                 f.channel().close();
                 done.fail(new IllegalStateException("IP_TRANSPARENT could not be set on " + at
                         + " (needs CAP_NET_ADMIN or CAP_NET_RAW) [" + listener + "]"));
                 return;
             }
-            self[0] = new TransparentAcceptor(listener, f.channel());
-            LOG.info("transparent socket bound [{} {}]", listener, at);
+            self[0] = new TransparentAcceptor(listener, mode, f.channel());
+            LOG.info("capture socket bound [{} {}] mode={}", listener, at, mode);
             done.complete(self[0]);
         });
         return done.future();
@@ -148,13 +156,14 @@ public final class TransparentAcceptor {
         public void channelActive(ChannelHandlerContext ctx) {
             Channel front = ctx.channel();
             InetSocketAddress client = (InetSocketAddress) front.remoteAddress();
-            InetSocketAddress originalDst = (InetSocketAddress) front.localAddress();
-            if (originalDst.getPort() == ownPort) {
+            InetSocketAddress local = (InetSocketAddress) front.localAddress();
+            // TPROXY: the local address is the original destination; REDIRECT: the capture port
+            InetSocketAddress originalDst = local.getPort() == ownPort ? OriginalDst.of(front, local) : local;
+            if (originalDst == null) {
                 if (acceptor != null && acceptor.noOriginalDst.getAndIncrement() == 0) {
-                    LOG.error("connection to the capture port itself, original destination unknown [{} from {} to {}]: "
-                            + "only TPROXY capture is supported (isthmus iptables); iptables REDIRECT would need "
-                            + "SO_ORIGINAL_DST, which this proxy cannot read; refusing such connections",
-                            acceptor.listener, client, originalDst);
+                    LOG.error("connection to the capture port that iptables did not redirect, original destination unknown "
+                            + "[{} mode={} from {} to {}]: only connections captured by isthmus iptables (REDIRECT or TPROXY) "
+                            + "are served here; refusing such connections", acceptor.listener, acceptor.mode, client, local);
                 }
                 refused.accept("no_original_dst");
                 front.close();

@@ -1,5 +1,6 @@
 package io.isthmus.sidecar.cli;
 
+import io.isthmus.sidecar.capture.CaptureMode;
 import io.isthmus.sidecar.capture.CaptureRules;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,28 +17,36 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code isthmus iptables} command: sets up (or removes) TPROXY capture of the current network
- * namespace's TCP to the proxy's ports 15001 (outbound) and 15006 (inbound), as {@link CaptureRules}
- * describes. Needs root (CAP_NET_ADMIN) and iptables with the TPROXY target and socket match.
+ * The {@code isthmus iptables} command: sets up (or removes) capture of the current network
+ * namespace's TCP to the proxy's ports 15001 (outbound) and 15006 (inbound) with iptables REDIRECT
+ * or TPROXY, as {@link CaptureRules} describes. Needs root (CAP_NET_ADMIN) and iptables (REDIRECT:
+ * the nat table; TPROXY: the TPROXY target and socket match).
  */
 @Command(
         name = "iptables",
         mixinStandardHelpOptions = true,
         version = "isthmus iptables 0.1.0-SNAPSHOT",
         description = {
-            "Capture this network namespace's TCP for the proxy with TPROXY:",
-            "inbound TCP to 15006, outbound TCP to 15001. Run it inside the pod's",
-            "network namespace as root (CAP_NET_ADMIN). The proxy then needs",
-            "CAP_NET_ADMIN or CAP_NET_RAW for its transparent sockets.",
+            "Capture this network namespace's TCP for the proxy: inbound TCP to",
+            "15006, outbound TCP to 15001, with iptables REDIRECT (nat table, as",
+            "Istio's default) or TPROXY (mangle table and policy routing). Run it",
+            "inside the pod's network namespace as root (CAP_NET_ADMIN). In TPROXY",
+            "mode the proxy then needs CAP_NET_ADMIN or CAP_NET_RAW for its",
+            "transparent sockets; in REDIRECT mode it needs no privilege.",
             "",
             "Examples:",
             "  ip netns exec pod1 isthmus iptables --proxy-gid 1337",
+            "  ip netns exec pod1 isthmus iptables --mode REDIRECT --proxy-gid 1337",
             "  ip netns exec pod1 isthmus iptables --proxy-gid '' \\",
             "      --include-outbound-ip-ranges 10.96.0.0/12",
             "  ip netns exec pod1 isthmus iptables --clean",
             "",
             "Exit codes: 0 done, 1 failed (reason printed), 2 wrong usage."})
 public final class IptablesCommand implements Callable<Integer> {
+
+    @Option(names = {"-m", "--mode"}, defaultValue = "TPROXY", paramLabel = "MODE",
+            description = "REDIRECT or TPROXY, as the proxy's INTERCEPTION_MODE says (default: ${DEFAULT-VALUE}).")
+    String mode;
 
     @Option(names = "--inbound-capture-port", defaultValue = "15006", paramLabel = "PORT", description = "Inbound capture port (default: ${DEFAULT-VALUE}).")
     int inboundPort;
@@ -66,16 +75,16 @@ public final class IptablesCommand implements Callable<Integer> {
     @Option(names = "--no-inbound", description = "Do not capture inbound traffic.")
     boolean noInbound;
 
-    @Option(names = "--mark", defaultValue = "1337", paramLabel = "MARK", description = "Packet mark of captured traffic (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--mark", defaultValue = "1337", paramLabel = "MARK", description = "TPROXY: packet mark of captured traffic (default: ${DEFAULT-VALUE}).")
     int mark;
 
-    @Option(names = "--route-table", defaultValue = "133", paramLabel = "TABLE", description = "Policy-routing table (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--route-table", defaultValue = "133", paramLabel = "TABLE", description = "TPROXY: policy-routing table (default: ${DEFAULT-VALUE}).")
     int routeTable;
 
     @Option(names = "--dry-run", description = "Print the iptables-restore input and the ip commands; change nothing.")
     boolean dryRun;
 
-    @Option(names = "--clean", description = "Remove the capture (the ISTHMUS_* chains, their jumps, the ip rule and route).")
+    @Option(names = "--clean", description = "Remove the capture of either mode (the ISTHMUS_* chains, their jumps, the ip rule and route).")
     boolean clean;
 
     @CommandLine.Spec
@@ -95,7 +104,13 @@ public final class IptablesCommand implements Callable<Integer> {
     /** The rules these flags describe; throws {@link CommandLine.ParameterException} for bad values. */
     CaptureRules rules() {
         try {
-            return new CaptureRules(inboundPort, outboundPort, mark, routeTable, excludeInboundPorts, id(proxyGid, "--proxy-gid"),
+            CaptureMode m;
+            try {
+                m = CaptureMode.parse(mode);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--mode: " + e.getMessage());
+            }
+            return new CaptureRules(m, inboundPort, outboundPort, mark, routeTable, excludeInboundPorts, id(proxyGid, "--proxy-gid"),
                     id(proxyUid, "--proxy-uid"), includeOutbound, excludeOutbound, !noInbound);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
@@ -162,7 +177,9 @@ public final class IptablesCommand implements Callable<Integer> {
             if (restore.code != 0) {
                 remove(r);
                 err.println("isthmus iptables: iptables-restore failed: " + restore.output.strip()
-                        + " (the kernel needs the TPROXY target and socket match: modules xt_TPROXY, xt_socket, xt_mark)");
+                        + (r.mode() == CaptureMode.TPROXY
+                                ? " (the kernel needs the TPROXY target and socket match: modules xt_TPROXY, xt_socket, xt_mark)"
+                                : " (the kernel needs the nat table and the REDIRECT target: modules nf_nat, xt_REDIRECT, xt_owner)"));
                 err.flush();
                 return 1;
             }
@@ -175,8 +192,8 @@ public final class IptablesCommand implements Callable<Integer> {
                     return 1;
                 }
             }
-            out.println("capture installed: inbound TCP -> " + inboundPort + ", outbound TCP -> " + outboundPort
-                    + " (mark 0x" + Integer.toHexString(mark) + ", table " + routeTable + ")");
+            out.println("capture installed: " + r.mode() + ", inbound TCP -> " + inboundPort + ", outbound TCP -> " + outboundPort
+                    + (r.mode() == CaptureMode.TPROXY ? " (mark 0x" + Integer.toHexString(mark) + ", table " + routeTable + ")" : ""));
             out.flush();
             return 0;
         } catch (IOException e) {

@@ -13,11 +13,30 @@ import java.util.Objects;
  * @param direction inbound or outbound (from {@code traffic_direction}, else the name)
  * @param chains the filter chains, in order
  * @param serving how its sockets serve the chains
- * @param binding how connections reach it: its own socket, a transparent capture socket, or only
- *     hand-offs by original destination
+ * @param binding how connections reach it: its own socket, a capture socket, or only hand-offs by
+ *     original destination
+ * @param interception how a capture socket learns a connection's original destination ({@link
+ *     Interception#NONE} exactly when the binding does not capture)
  */
 public record ListenerConfig(String name, EndpointAddress address, Direction direction, List<FilterChainConfig> chains,
-                             Serving serving, Binding binding) {
+                             Serving serving, Binding binding, Interception interception) {
+
+    /** How the connections a capture socket accepts were captured, as Istio's {@code INTERCEPTION_MODE} names it. */
+    public enum Interception {
+        /** Not a capture socket. */
+        NONE,
+        /**
+         * iptables {@code REDIRECT}: an ordinary socket; the kernel rewrote the destination, and the
+         * original one is read with {@code SO_ORIGINAL_DST} ({@code use_original_dst} or the
+         * {@code original_dst} listener filter without {@code transparent}).
+         */
+        REDIRECT,
+        /**
+         * iptables {@code TPROXY}: an {@code IP_TRANSPARENT} socket ({@code transparent: true}); the
+         * accepted socket's local address is the original destination.
+         */
+        TPROXY
+    }
 
     /** How connections reach a listener. */
     public enum Binding {
@@ -29,18 +48,19 @@ public record ListenerConfig(String name, EndpointAddress address, Direction dir
          */
         NOT_BOUND,
         /**
-         * A transparent socket ({@code transparent: true}) that accepts TPROXY-captured connections
-         * for any destination and chooses among its own chains by the original destination.
+         * A capture socket ({@code transparent: true}, or the {@code original_dst} listener filter)
+         * that accepts captured connections for any destination and chooses among its own chains by
+         * the original destination.
          */
         TRANSPARENT,
         /**
-         * A transparent socket with {@code use_original_dst: true}: each connection goes to the
+         * A capture socket with {@code use_original_dst: true}: each connection goes to the
          * listener whose address is its original destination (exact address first, then
          * {@code 0.0.0.0} with that port), else to this listener's own chains.
          */
         ORIGINAL_DST;
 
-        /** Whether the listener takes captured connections on a transparent socket. */
+        /** Whether the listener takes captured connections on a capture socket. */
         public boolean captures() {
             return this == TRANSPARENT || this == ORIGINAL_DST;
         }
@@ -48,7 +68,7 @@ public record ListenerConfig(String name, EndpointAddress address, Direction dir
 
     /** A listener bound at its own address. */
     public ListenerConfig(String name, EndpointAddress address, Direction direction, List<FilterChainConfig> chains, Serving serving) {
-        this(name, address, direction, chains, serving, Binding.BOUND);
+        this(name, address, direction, chains, serving, Binding.BOUND, Interception.NONE);
     }
 
     /** How a listener's sockets serve its chains. */
@@ -78,6 +98,10 @@ public record ListenerConfig(String name, EndpointAddress address, Direction dir
         chains = List.copyOf(chains);
         Objects.requireNonNull(serving, "serving");
         Objects.requireNonNull(binding, "binding");
+        Objects.requireNonNull(interception, "interception");
+        if (binding.captures() == (interception == Interception.NONE)) {
+            throw new IllegalArgumentException("a " + binding + " listener cannot have interception " + interception);
+        }
         if (binding != Binding.BOUND && serving != Serving.BY_SERVER_NAME) {
             throw new IllegalArgumentException("a " + binding + " listener is served by its front socket (BY_SERVER_NAME)");
         }
@@ -93,7 +117,8 @@ public record ListenerConfig(String name, EndpointAddress address, Direction dir
 
     /** True when a running socket for {@code other} can serve this config without rebinding. */
     public boolean sameSocket(ListenerConfig other) {
-        if (!address.equals(other.address) || serving != other.serving || binding != other.binding) {
+        if (!address.equals(other.address) || serving != other.serving || binding != other.binding
+                || interception != other.interception) {
             return false;
         }
         if (serving == Serving.BY_SERVER_NAME) {

@@ -37,7 +37,8 @@ import java.util.function.LongSupplier;
  * (Istio's PERMISSIVE pair of a {@code tls} and a {@code raw_buffer} chain with the same filters is
  * served on one socket as before); per chain an optional {@code DownstreamTlsContext} (SDS secrets),
  * then the network filters {@code connection_limit} and RBAC followed by an HTTP connection manager
- * or a TCP proxy; TPROXY capture ({@code transparent}, {@code use_original_dst}, {@code bind_to_port: false})
+ * or a TCP proxy; transparent capture, TPROXY ({@code transparent}) or REDIRECT ({@code use_original_dst}
+ * or the {@code original_dst} listener filter without {@code transparent}), {@code bind_to_port: false},
  * with chains also matched on {@code destination_port} and {@code prefix_ranges}. Listeners with an {@code api_listener} are for proxyless
  * clients and yield nothing here.
  */
@@ -47,10 +48,10 @@ public final class ListenerTranslator {
     private static final String TCP_PROXY = "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy";
     private static final String NETWORK_RBAC = "envoy.extensions.filters.network.rbac.v3.RBAC";
     private static final String CONNECTION_LIMIT = "envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit";
+    /** Envoy's listener filter that restores the original destination (makes the listener a capture socket). */
+    private static final String ORIGINAL_DST_FILTER = "envoy.filters.listener.original_dst";
     private static final Set<String> HARMLESS_LISTENER_FILTERS = Set.of(
-            "envoy.filters.listener.tls_inspector", "envoy.filters.listener.http_inspector",
-            // with TPROXY capture the accepted socket's local address already is the original destination
-            "envoy.filters.listener.original_dst");
+            "envoy.filters.listener.tls_inspector", "envoy.filters.listener.http_inspector", ORIGINAL_DST_FILTER);
 
     private ListenerTranslator() {
     }
@@ -121,19 +122,25 @@ public final class ListenerTranslator {
         if (serving == ListenerConfig.Serving.PERMISSIVE && configs.get(0).tls().isEmpty()) {
             configs = List.of(configs.get(1), configs.get(0));
         }
-        return Optional.of(new ListenerConfig(name, address, direction, configs, serving, binding));
+        ListenerConfig.Interception interception = !binding.captures() ? ListenerConfig.Interception.NONE
+                : l.hasTransparent() && l.getTransparent().getValue() ? ListenerConfig.Interception.TPROXY
+                : ListenerConfig.Interception.REDIRECT;
+        return Optional.of(new ListenerConfig(name, address, direction, configs, serving, binding, interception));
     }
 
     /**
-     * How connections reach the listener: {@code use_original_dst} and {@code transparent} make a
-     * TPROXY capture socket, {@code bind_to_port: false} a listener that only takes hand-offs.
+     * How connections reach the listener: {@code use_original_dst}, {@code transparent} or the
+     * {@code original_dst} listener filter make a capture socket (TPROXY or REDIRECT),
+     * {@code bind_to_port: false} a listener that only takes hand-offs.
      */
     private static ListenerConfig.Binding binding(Listener l) throws InvalidResourceException {
         boolean originalDst = l.hasUseOriginalDst() && l.getUseOriginalDst().getValue();
-        boolean transparent = l.hasTransparent() && l.getTransparent().getValue();
+        boolean transparent = l.hasTransparent() && l.getTransparent().getValue()
+                || l.getListenerFiltersList().stream().anyMatch(f -> f.getName().equals(ORIGINAL_DST_FILTER));
         boolean notBound = l.hasBindToPort() && !l.getBindToPort().getValue();
         if (notBound && (originalDst || transparent)) {
-            throw invalid(l.getName(), "bind_to_port", "a listener that is not bound cannot be transparent or use_original_dst");
+            throw invalid(l.getName(), "bind_to_port",
+                    "a listener that is not bound cannot be transparent, use_original_dst or have the original_dst listener filter");
         }
         if (l.hasFreebind() && l.getFreebind().getValue()) {
             throw invalid(l.getName(), "freebind", "not supported");

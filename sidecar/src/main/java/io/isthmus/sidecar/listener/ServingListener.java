@@ -3,6 +3,7 @@ package io.isthmus.sidecar.listener;
 import io.isthmus.sidecar.errors.ErrorResponder;
 import io.isthmus.sidecar.errors.ProxyFailure;
 import io.isthmus.sidecar.errors.ResponseFlag;
+import io.isthmus.sidecar.capture.CaptureMode;
 import io.isthmus.sidecar.capture.HandoffTarget;
 import io.isthmus.sidecar.capture.TransparentAcceptor;
 import io.isthmus.sidecar.filter.ConnectionLimit;
@@ -72,7 +73,7 @@ final class ServingListener {
     }
 
     /**
-     * Binds the listener's sockets; a capture listener also gets its transparent socket, which hands
+     * Binds the listener's sockets; a capture listener also gets its capture socket, which hands
      * each connection to {@code routes} (for {@link ListenerConfig.Binding#ORIGINAL_DST}: the listener
      * at its original destination, {@code null} for none) or else to this listener's own chains.
      */
@@ -95,7 +96,8 @@ final class ServingListener {
                             return t != null ? t : l.handoffs;
                         }
                         : dst -> l.handoffs;
-                return TransparentAcceptor.bind(vertx, config.name(), at, router, l::rejected)
+                CaptureMode mode = config.interception() == ListenerConfig.Interception.TPROXY ? CaptureMode.TPROXY : CaptureMode.REDIRECT;
+                return TransparentAcceptor.bind(vertx, config.name(), at, mode, router, l::rejected)
                         .map(a -> {
                             l.acceptor = a;
                             return l;

@@ -10,8 +10,59 @@ import org.junit.jupiter.api.Test;
 class CaptureRulesTest {
 
     @Test
+    void redirectDefaultsAreIstiosNatRules() {
+        assertThat(CaptureRules.defaults(CaptureMode.REDIRECT).iptablesRestoreInput()).isEqualTo("""
+                *nat
+                :ISTHMUS_INBOUND - [0:0]
+                :ISTHMUS_IN_REDIRECT - [0:0]
+                :ISTHMUS_OUTPUT - [0:0]
+                :ISTHMUS_REDIRECT - [0:0]
+                -A ISTHMUS_REDIRECT -p tcp -j REDIRECT --to-ports 15001
+                -A ISTHMUS_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006
+                -A PREROUTING -p tcp -j ISTHMUS_INBOUND
+                -A ISTHMUS_INBOUND -p tcp --dport 15000 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp --dport 15001 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp --dport 15006 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp --dport 15020 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp --dport 15021 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp --dport 15090 -j RETURN
+                -A ISTHMUS_INBOUND -p tcp -j ISTHMUS_IN_REDIRECT
+                -A OUTPUT -p tcp -j ISTHMUS_OUTPUT
+                -A ISTHMUS_OUTPUT -o lo -s 127.0.0.6/32 -j RETURN
+                -A ISTHMUS_OUTPUT -o lo ! -d 127.0.0.1/32 -p tcp -m owner --gid-owner 1337 -j ISTHMUS_IN_REDIRECT
+                -A ISTHMUS_OUTPUT -o lo -m owner ! --gid-owner 1337 -j RETURN
+                -A ISTHMUS_OUTPUT -m owner --gid-owner 1337 -j RETURN
+                -A ISTHMUS_OUTPUT -d 127.0.0.1/32 -j RETURN
+                -A ISTHMUS_OUTPUT -j ISTHMUS_REDIRECT
+                COMMIT
+                """);
+        assertThat(CaptureRules.defaults(CaptureMode.REDIRECT).ipAdd()).as("REDIRECT needs no policy routing").isEmpty();
+    }
+
+    @Test
+    void redirectRangesOwnersAndNoInbound() {
+        CaptureRules r = new CaptureRules(CaptureMode.REDIRECT, 15006, 15001, 1337, 133, List.of(8081), OptionalInt.of(1337),
+                OptionalInt.of(1001), List.of("10.96.0.0/12"), List.of("10.96.0.1"), false);
+        String in = r.iptablesRestoreInput();
+        assertThat(in).doesNotContain("-j ISTHMUS_INBOUND").doesNotContain("-A ISTHMUS_INBOUND");
+        assertThat(in.lines().filter(l -> l.startsWith("-A ISTHMUS_OUTPUT")).toList()).containsExactly(
+                "-A ISTHMUS_OUTPUT -o lo -s 127.0.0.6/32 -j RETURN",
+                "-A ISTHMUS_OUTPUT -o lo ! -d 127.0.0.1/32 -p tcp -m owner --uid-owner 1001 -j ISTHMUS_IN_REDIRECT",
+                "-A ISTHMUS_OUTPUT -o lo -m owner ! --uid-owner 1001 -j RETURN",
+                "-A ISTHMUS_OUTPUT -m owner --uid-owner 1001 -j RETURN",
+                "-A ISTHMUS_OUTPUT -o lo ! -d 127.0.0.1/32 -p tcp -m owner --gid-owner 1337 -j ISTHMUS_IN_REDIRECT",
+                "-A ISTHMUS_OUTPUT -o lo -m owner ! --gid-owner 1337 -j RETURN",
+                "-A ISTHMUS_OUTPUT -m owner --gid-owner 1337 -j RETURN",
+                "-A ISTHMUS_OUTPUT -d 127.0.0.1/32 -j RETURN",
+                "-A ISTHMUS_OUTPUT -d 10.96.0.1/32 -j RETURN",
+                "-A ISTHMUS_OUTPUT -d 10.96.0.0/12 -j ISTHMUS_REDIRECT");
+        assertThatThrownBy(() -> new CaptureRules(CaptureMode.REDIRECT, 15006, 15001, 1337, 133, List.of(), OptionalInt.empty(),
+                OptionalInt.empty(), List.of("*"), List.of(), true)).hasMessageContaining("needs a proxy gid or uid");
+    }
+
+    @Test
     void defaultsCaptureEverythingButTheProxysGroup() {
-        assertThat(CaptureRules.defaults().iptablesRestoreInput()).isEqualTo("""
+        assertThat(CaptureRules.defaults(CaptureMode.TPROXY).iptablesRestoreInput()).isEqualTo("""
                 *mangle
                 :ISTHMUS_PREROUTING - [0:0]
                 :ISTHMUS_INBOUND - [0:0]
@@ -40,14 +91,14 @@ class CaptureRulesTest {
                 -A ISTHMUS_OUTPUT -j MARK --set-xmark 0x539/0xffffffff
                 COMMIT
                 """);
-        assertThat(CaptureRules.defaults().ipAdd()).containsExactly(
+        assertThat(CaptureRules.defaults(CaptureMode.TPROXY).ipAdd()).containsExactly(
                 List.of("ip", "-4", "rule", "add", "fwmark", "0x539", "lookup", "133"),
                 List.of("ip", "-4", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", "133"));
     }
 
     @Test
     void includeAndExcludeRangesAndPorts() {
-        CaptureRules r = new CaptureRules(15006, 15001, 1337, 133, List.of(8081, 15000), OptionalInt.empty(), OptionalInt.of(1001),
+        CaptureRules r = new CaptureRules(CaptureMode.TPROXY, 15006, 15001, 1337, 133, List.of(8081, 15000), OptionalInt.empty(), OptionalInt.of(1001),
                 List.of("10.96.0.0/12", " 10.100.0.1"), List.of("10.96.0.1/32"), true);
         String in = r.iptablesRestoreInput();
         assertThat(in.lines().filter(l -> l.startsWith("-A ISTHMUS_INBOUND")).toList()).containsExactly(
@@ -72,7 +123,7 @@ class CaptureRulesTest {
 
     @Test
     void noInboundCaptureLeavesTheInboundChainEmpty() {
-        CaptureRules r = new CaptureRules(15006, 15001, 1337, 133, List.of(), OptionalInt.of(1337), OptionalInt.empty(),
+        CaptureRules r = new CaptureRules(CaptureMode.TPROXY, 15006, 15001, 1337, 133, List.of(), OptionalInt.of(1337), OptionalInt.empty(),
                 List.of("*"), List.of(), false);
         assertThat(r.iptablesRestoreInput()).doesNotContain("-A ISTHMUS_INBOUND").doesNotContain("-j ISTHMUS_INBOUND")
                 .contains("-A ISTHMUS_OUTPUT -j MARK --set-xmark 0x539/0xffffffff");
@@ -90,21 +141,31 @@ class CaptureRulesTest {
                 "iptables -t mangle -X ISTHMUS_PREROUTING",
                 "iptables -t mangle -X ISTHMUS_INBOUND",
                 "iptables -t mangle -X ISTHMUS_OUTPUT",
-                "iptables -t mangle -X ISTHMUS_DIVERT");
-        assertThat(CaptureRules.defaults().ipDelete()).containsExactly(
+                "iptables -t mangle -X ISTHMUS_DIVERT",
+                "iptables -t nat -D PREROUTING -p tcp -j ISTHMUS_INBOUND",
+                "iptables -t nat -D OUTPUT -p tcp -j ISTHMUS_OUTPUT",
+                "iptables -t nat -F ISTHMUS_INBOUND",
+                "iptables -t nat -F ISTHMUS_IN_REDIRECT",
+                "iptables -t nat -F ISTHMUS_OUTPUT",
+                "iptables -t nat -F ISTHMUS_REDIRECT",
+                "iptables -t nat -X ISTHMUS_INBOUND",
+                "iptables -t nat -X ISTHMUS_IN_REDIRECT",
+                "iptables -t nat -X ISTHMUS_OUTPUT",
+                "iptables -t nat -X ISTHMUS_REDIRECT");
+        assertThat(CaptureRules.defaults(CaptureMode.TPROXY).ipDelete()).containsExactly(
                 List.of("ip", "-4", "rule", "del", "fwmark", "0x539", "lookup", "133"),
                 List.of("ip", "-4", "route", "del", "local", "0.0.0.0/0", "dev", "lo", "table", "133"));
     }
 
     @Test
     void badInputIsNamed() {
-        assertThatThrownBy(() -> new CaptureRules(15006, 15001, 1337, 133, List.of(), OptionalInt.empty(), OptionalInt.empty(),
+        assertThatThrownBy(() -> new CaptureRules(CaptureMode.TPROXY, 15006, 15001, 1337, 133, List.of(), OptionalInt.empty(), OptionalInt.empty(),
                 List.of("*"), List.of(), true)).hasMessageContaining("needs a proxy gid or uid");
-        assertThatThrownBy(() -> new CaptureRules(15006, 15001, 1337, 133, List.of(), OptionalInt.empty(), OptionalInt.empty(),
+        assertThatThrownBy(() -> new CaptureRules(CaptureMode.TPROXY, 15006, 15001, 1337, 133, List.of(), OptionalInt.empty(), OptionalInt.empty(),
                 List.of("10.96.0.0/33"), List.of(), true)).hasMessageContaining("includeOutboundRanges").hasMessageContaining("prefix");
-        assertThatThrownBy(() -> new CaptureRules(15006, 15001, 1337, 133, List.of(70000), OptionalInt.of(1), OptionalInt.empty(),
+        assertThatThrownBy(() -> new CaptureRules(CaptureMode.TPROXY, 15006, 15001, 1337, 133, List.of(70000), OptionalInt.of(1), OptionalInt.empty(),
                 List.of("*"), List.of(), true)).hasMessageContaining("excludeInboundPorts");
-        assertThatThrownBy(() -> new CaptureRules(15006, 15001, 1337, 133, List.of(), OptionalInt.of(1), OptionalInt.empty(),
+        assertThatThrownBy(() -> new CaptureRules(CaptureMode.TPROXY, 15006, 15001, 1337, 133, List.of(), OptionalInt.of(1), OptionalInt.empty(),
                 List.of("fd00::/8"), List.of(), true)).hasMessageContaining("IPv6");
     }
 }

@@ -9,7 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The processes of {@link TproxyCaptureTest} that run inside its network namespaces: an HTTP server
+ * The processes of the capture tests ({@link CaptureNamespaces}) that run inside their network namespaces: an HTTP server
  * that answers with its label, the request's Host and the peer address, and a one-request client
  * that prints the raw response (or {@code CLOSED}/{@code ERROR ...}).
  */

@@ -1,101 +1,44 @@
 package io.isthmus.sidecar.capture;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import io.isthmus.sidecar.cli.IptablesCommand;
-import io.isthmus.sidecar.cli.ProxyCommand;
-import io.isthmus.trust.testing.TestPki;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * TPROXY capture for real, in two network namespaces this test makes (a "pod" and a "node" joined
- * by a veth pair, no route anywhere else): {@code isthmus iptables} installs the rules in the pod,
- * the proxy runs there in group 1337 with Istio's virtualOutbound / virtualInbound listeners, and
- * the app's call to a ClusterIP is captured on 15001 and routed by Host to an upstream in the node
- * namespace (the proxy's own upstream connection is not captured again), a call from the node to
- * the pod IP is captured on 15006 and reaches the app on 127.0.0.1, and {@code --clean} leaves the
- * namespace as it was; once with the proxy in its own group (every destination captured), once with
- * only the service range captured and the proxy in the app's group. Skipped unless root with
+ * TPROXY capture for real, in the two network namespaces of {@link CaptureNamespaces}: the proxy runs
+ * in the pod with Istio's TPROXY listeners ({@code transparent: true}) after {@code isthmus iptables
+ * --mode TPROXY}; once with the proxy in its own group (every destination captured), once with only
+ * the service range captured and the proxy in the app's group. Skipped unless root with
  * {@code ip netns}, iptables (TPROXY) and setpriv.
  */
 class TproxyCaptureTest {
 
-    private static final String POD_IP = "10.211.0.2";
-    private static final String NODE_IP = "10.211.0.1";
-    private static final String CLUSTER_IP = "10.96.0.10";
-
     @TempDir
     Path dir;
 
-    private final String suffix = Long.toString(ProcessHandle.current().pid() % 1_000_000);
-    // not "isthmus-*": the e2e runner removes such namespaces (and kills their processes) as stale
-    private final String pod = "tpxcap-pod-" + suffix;
-    private final String node = "tpxcap-node-" + suffix;
-    private final List<Process> processes = new ArrayList<>();
-    private boolean made;
+    private CaptureNamespaces ns;
 
     @BeforeEach
     void namespaces() throws Exception {
-        assumeTrue(netAdmin(), "needs root (CAP_NET_ADMIN)");
-        for (String tool : List.of("ip", "iptables", "iptables-restore", "iptables-save", "setpriv")) {
-            assumeTrue(run(List.of("sh", "-c", "command -v " + tool)).code == 0, "needs " + tool);
-        }
-        assumeTrue(run(List.of("ip", "netns", "add", pod)).code == 0, "ip netns add must work");
-        made = true;
-        must(List.of("ip", "netns", "add", node));
-        String a = "tpxa" + suffix;
-        String b = "tpxb" + suffix;
-        must(List.of("ip", "link", "add", a, "netns", pod, "type", "veth", "peer", "name", b, "netns", node));
-        must(inNs(pod, "ip", "link", "set", "lo", "up"));
-        must(inNs(pod, "ip", "link", "set", a, "up"));
-        must(inNs(pod, "ip", "addr", "add", POD_IP + "/24", "dev", a));
-        // the service range is routed towards the node, as a pod's default route would
-        must(inNs(pod, "ip", "route", "add", "10.96.0.0/12", "via", NODE_IP));
-        must(inNs(node, "ip", "link", "set", "lo", "up"));
-        must(inNs(node, "ip", "link", "set", b, "up"));
-        must(inNs(node, "ip", "addr", "add", NODE_IP + "/24", "dev", b));
-        List<String> probe = inNs(pod, "iptables", "-t", "mangle", "-A", "PREROUTING", "-p", "tcp", "--dport", "1", "-j", "TPROXY",
-                "--on-port", "1", "--tproxy-mark", "0x1/0x1");
-        assumeTrue(run(probe).code == 0, "the kernel must offer the TPROXY target");
-        must(inNs(pod, "iptables", "-t", "mangle", "-D", "PREROUTING", "-p", "tcp", "--dport", "1", "-j", "TPROXY",
-                "--on-port", "1", "--tproxy-mark", "0x1/0x1"));
+        ns = new CaptureNamespaces("tpx", dir);
+        ns.assumeTarget("mangle", "PREROUTING", "-p", "tcp", "--dport", "1", "-j", "TPROXY", "--on-port", "1",
+                "--tproxy-mark", "0x1/0x1");
     }
 
     @AfterEach
     void cleanUp() throws Exception {
-        for (Process p : processes) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
-        }
-        if (made) {
-            run(List.of("ip", "netns", "del", pod));
-            run(List.of("ip", "netns", "del", node));
+        if (ns != null) {
+            ns.close();
         }
     }
 
     /** Outbound policy ALLOW_ANY: destinations no listener takes are passed through to where the app meant. */
     @Test
     void capturesOutboundAndInboundWithoutLoopingAndCleansUp() throws Exception {
-        try {
-            captures(List.of("--proxy-gid", "1337"), List.of("setpriv", "--regid=1337", "--clear-groups"), true);
-        } finally {
-            System.out.println("--- proxy log\n" + log("proxy"));
-        }
+        ns.captures(CaptureMode.TPROXY, List.of("--proxy-gid", "1337"), List.of("setpriv", "--regid=1337", "--clear-groups"), true);
     }
 
     /**
@@ -104,318 +47,6 @@ class TproxyCaptureTest {
      */
     @Test
     void capturingOnlyTheServiceRangeNeedsNoProxyGroup() throws Exception {
-        try {
-            captures(List.of("--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12"), List.of(), false);
-        } finally {
-            System.out.println("--- proxy log\n" + log("proxy"));
-        }
-    }
-
-    private void captures(List<String> iptablesFlags, List<String> proxyPrefix, boolean allowAny) throws Exception {
-        String before = namespaceState();
-
-        Process upstream = start("upstream", inNs(node, java(NetnsPeer.class, "serve", NODE_IP, "9080", "upstream")));
-        // outside the mesh: no listener, no cluster
-        Process external = start("external", inNs(node, java(NetnsPeer.class, "serve", NODE_IP, "7777", "external")));
-        Process app = start("app", inNs(pod, java(NetnsPeer.class, "serve", "127.0.0.1", "8080", "app")));
-        // a port the pod listens on that no service (no inbound listener) names
-        Process extra = start("extra", inNs(pod, java(NetnsPeer.class, "serve", "0.0.0.0", "7070", "extra")));
-        for (String name : List.of("upstream", "external", "app", "extra")) {
-            awaitLog(name, "serving");
-        }
-
-        Result apply = run(inNs(pod, java(IptablesCommand.class, iptablesFlags.toArray(String[]::new))));
-        assertThat(apply.code).as(apply.output).isZero();
-        assertThat(namespaceState()).contains("ISTHMUS_OUTPUT").contains("lookup 133").contains("local default dev lo");
-
-        TestPki pki = TestPki.create(dir.resolve("pki"));
-        Path certs = Files.createDirectories(dir.resolve("certs"));
-        pki.writeWorkloadDir("east", "default", "app", certs);
-        Path clientCerts = Files.createDirectories(dir.resolve("client-certs"));
-        pki.writeWorkloadDir("east", "default", "client", clientCerts);
-        Path bootstrap = dir.resolve("bootstrap.yaml");
-        Files.writeString(bootstrap, bootstrap(allowAny));
-        List<String> proxyCmd = new ArrayList<>(proxyPrefix);
-        proxyCmd.addAll(List.of(java(ProxyCommand.class, "--bootstrap", bootstrap.toString(), "--cert-dir", certs.toString(), "--drain-time", "1s")));
-        start("proxy", inNs(pod, proxyCmd.toArray(String[]::new)));
-        awaitLog("proxy", "transparent socket bound [virtualOutbound");
-        awaitLog("proxy", "transparent socket bound [virtualInbound");
-        awaitLog("proxy", "listener bound [0.0.0.0_9080");
-
-        Map<String, String> fromPod = get(pod, CLUSTER_IP + ":9080:reviews", "127.0.0.1:15001:direct");
-        assertThat(fromPod.get(CLUSTER_IP + ":9080"))
-                .as("the app's call to the ClusterIP is captured, routed by Host, and the proxy's own upstream connection leaves uncaptured")
-                .startsWith("HTTP/1.1 200").contains("upstream host=reviews peer=" + POD_IP);
-        assertThat(fromPod.get("127.0.0.1:15001")).as("a connection with no original destination is refused")
-                .isIn("CLOSED", "ERROR java.net.SocketException: Connection reset");
-        assertThat(log("proxy")).contains("only TPROXY capture is supported");
-
-        if (allowAny) {
-            assertThat(get(pod, NODE_IP + ":7777:external.example").get(NODE_IP + ":7777"))
-                    .as("ALLOW_ANY: no listener at that destination, virtualOutbound's PassthroughCluster chain connects to it")
-                    .startsWith("HTTP/1.1 200").contains("external host=external.example peer=" + POD_IP);
-            assertThat(get(pod, NODE_IP + ":9080:other.example").get(NODE_IP + ":9080"))
-                    .as("ALLOW_ANY: an unknown Host on a mesh port goes by the allow_any virtual host to the original destination")
-                    .startsWith("HTTP/1.1 200").contains("upstream host=other.example peer=" + POD_IP);
-        } else {
-            assertThat(get(pod, CLUSTER_IP + ":7777:unknown").get(CLUSTER_IP + ":7777"))
-                    .as("REGISTRY_ONLY: no listener at that destination, the BlackHoleCluster chain refuses it")
-                    .isIn("CLOSED", "ERROR java.net.SocketException: Connection reset");
-            assertThat(get(pod, CLUSTER_IP + ":9080:other.example").get(CLUSTER_IP + ":9080"))
-                    .as("REGISTRY_ONLY: an unknown Host on a mesh port is answered by block_all")
-                    .startsWith("HTTP/1.1 502");
-        }
-
-        Map<String, String> fromNode = get(node, POD_IP + ":8080:app", POD_IP + ":7070:extra");
-        assertThat(fromNode.get(POD_IP + ":8080")).as("inbound to the pod IP is captured on 15006 and reaches the app on loopback")
-                .startsWith("HTTP/1.1 200").contains("app host=app peer=127.0.0.1");
-        assertThat(fromNode.get(POD_IP + ":7070"))
-                .as("a port with no inbound listener: InboundPassthroughClusterIpv4 connects to the pod IP from 127.0.0.6")
-                .startsWith("HTTP/1.1 200").contains("extra host=extra peer=127.0.0.6");
-        Result mtls = run(inNs(node, java(NetnsPeer.class, "mtls-get", clientCerts.toString(), POD_IP + ":7070:extra")));
-        assertThat(mtls.output).as("PERMISSIVE passthrough: an mTLS connection is terminated by the proxy and passed through too")
-                .contains("HTTP/1.1 200").contains("extra host=extra peer=127.0.0.6");
-
-        String metrics = get(pod, "127.0.0.1:15090:metrics:/stats/prometheus").get("127.0.0.1:15090");
-        assertThat(metrics).contains("destination_service_name=\"InboundPassthroughClusterIpv4\"");
-        if (allowAny) {
-            assertThat(metrics.lines().filter(l -> l.startsWith("istio_tcp_connections_opened_total")
-                    && l.contains("destination_service_name=\"PassthroughCluster\"")))
-                    .as("passed-through TCP counted under PassthroughCluster").isNotEmpty();
-            assertThat(metrics.lines().filter(l -> l.startsWith("istio_requests_total")
-                    && l.contains("destination_service_name=\"PassthroughCluster\"") && l.contains("destination_service=\"other.example\"")))
-                    .as("passed-through HTTP counted under PassthroughCluster with its Host").isNotEmpty();
-        } else {
-            assertThat(metrics.lines().filter(l -> l.startsWith("istio_tcp_connections_opened_total")
-                    && l.contains("destination_service_name=\"BlackHoleCluster\"")))
-                    .as("refused connections counted under BlackHoleCluster").isNotEmpty();
-        }
-
-        Result clean = run(inNs(pod, java(IptablesCommand.class, "--clean")));
-        assertThat(clean.code).as(clean.output).isZero();
-        assertThat(namespaceState()).as("--clean removes exactly what was added").isEqualTo(before);
-        assertThat(upstream.isAlive() && app.isAlive() && external.isAlive() && extra.isAlive()).isTrue();
-    }
-
-    /**
-     * Istio's TPROXY shapes: under ALLOW_ANY virtualOutbound's last chain and the routes' last
-     * virtual host ({@code allow_any}) go to PassthroughCluster, under REGISTRY_ONLY to
-     * BlackHoleCluster and {@code block_all}; virtualInbound ends with InboundPassthroughClusterIpv4
-     * chains as Istio's PERMISSIVE pair (mTLS terminated, or plaintext).
-     */
-    private String bootstrap(boolean allowAny) {
-        String hcm = """
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: %s
-                          route_config:
-                            virtual_hosts: [{name: %s, domains: [%s], routes: [{match: {prefix: /}, route: {cluster: "%s"}}]}]
-                          http_filters:
-                          - name: envoy.filters.http.router
-                            typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-                """;
-        String outbound = """
-                      - name: envoy.filters.network.http_connection_manager
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
-                          stat_prefix: outbound_0.0.0.0_9080
-                          route_config:
-                            virtual_hosts:
-                            - {name: reviews, domains: [reviews, "reviews:9080"], routes: [{match: {prefix: /}, route: {cluster: "outbound|9080||reviews.default.svc.cluster.local"}}]}
-                            - %s
-                          http_filters:
-                          - name: envoy.filters.http.router
-                            typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router}
-                """;
-        return """
-                node:
-                  id: sidecar~%1$s~app-0.default~default.svc.cluster.local
-                  metadata: {NAMESPACE: default, SERVICE_ACCOUNT: app, INTERCEPTION_MODE: TPROXY}
-                static_resources:
-                  listeners:
-                  - name: virtualOutbound
-                    address: {socket_address: {address: 0.0.0.0, port_value: 15001}}
-                    use_original_dst: true
-                    transparent: true
-                    traffic_direction: OUTBOUND
-                    filter_chains:
-                    - name: %5$s
-                      filters:
-                      - name: envoy.filters.network.tcp_proxy
-                        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: %5$s, cluster: %5$s}
-                  - name: 0.0.0.0_9080
-                    address: {socket_address: {address: 0.0.0.0, port_value: 9080}}
-                    bind_to_port: false
-                    traffic_direction: OUTBOUND
-                    filter_chains:
-                    - filters:
-                %2$s
-                  - name: virtualInbound
-                    address: {socket_address: {address: 0.0.0.0, port_value: 15006}}
-                    transparent: true
-                    traffic_direction: INBOUND
-                    listener_filters:
-                    - name: envoy.filters.listener.original_dst
-                      typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst}
-                    - name: envoy.filters.listener.tls_inspector
-                      typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector}
-                    filter_chains:
-                    - name: 0.0.0.0_8080
-                      filter_chain_match: {destination_port: 8080}
-                      filters:
-                %3$s
-                    - name: InboundPassthroughClusterIpv4_mtls
-                      filter_chain_match: {transport_protocol: tls, prefix_ranges: [{address_prefix: 0.0.0.0, prefix_len: 0}]}
-                      transport_socket:
-                        name: envoy.transport_sockets.tls
-                        typed_config:
-                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
-                          require_client_certificate: true
-                          common_tls_context:
-                            tls_certificate_sds_secret_configs: [{name: default}]
-                            validation_context_sds_secret_config: {name: ROOTCA}
-                      filters:
-                      - name: envoy.filters.network.tcp_proxy
-                        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: InboundPassthroughClusterIpv4, cluster: InboundPassthroughClusterIpv4}
-                    - name: InboundPassthroughClusterIpv4_plaintext
-                      filter_chain_match: {transport_protocol: raw_buffer, prefix_ranges: [{address_prefix: 0.0.0.0, prefix_len: 0}]}
-                      filters:
-                      - name: envoy.filters.network.tcp_proxy
-                        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: InboundPassthroughClusterIpv4, cluster: InboundPassthroughClusterIpv4}
-                  clusters:
-                  - name: "outbound|9080||reviews.default.svc.cluster.local"
-                    type: STATIC
-                    connect_timeout: 1s
-                    load_assignment:
-                      cluster_name: "outbound|9080||reviews.default.svc.cluster.local"
-                      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: %4$s, port_value: 9080}}}}]}]
-                  - name: "inbound|8080||"
-                    type: STATIC
-                    connect_timeout: 1s
-                    load_assignment:
-                      cluster_name: "inbound|8080||"
-                      endpoints: [{lb_endpoints: [{endpoint: {address: {socket_address: {address: 127.0.0.1, port_value: 8080}}}}]}]
-                  - name: BlackHoleCluster
-                    type: STATIC
-                    connect_timeout: 1s
-                    load_assignment: {cluster_name: BlackHoleCluster}
-                  - name: PassthroughCluster
-                    type: ORIGINAL_DST
-                    lb_policy: CLUSTER_PROVIDED
-                    connect_timeout: 1s
-                  - name: InboundPassthroughClusterIpv4
-                    type: ORIGINAL_DST
-                    lb_policy: CLUSTER_PROVIDED
-                    connect_timeout: 1s
-                    upstream_bind_config: {source_address: {address: 127.0.0.6, port_value: 0}}
-                """.formatted(POD_IP,
-                outbound.formatted(allowAny ? "{name: allow_any, domains: [\"*\"], routes: [{match: {prefix: /}, route: {cluster: PassthroughCluster}}]}"
-                        : "{name: block_all, domains: [\"*\"], routes: [{match: {prefix: /}, direct_response: {status: 502}}]}"),
-                hcm.formatted("inbound_0.0.0.0_8080", "inbound", "\"*\"", "inbound|8080||"),
-                NODE_IP, allowAny ? "PassthroughCluster" : "BlackHoleCluster");
-    }
-
-    private Map<String, String> get(String ns, String... targets) throws Exception {
-        List<String> args = new ArrayList<>(List.of("get"));
-        args.addAll(List.of(targets));
-        Result r = run(inNs(ns, java(NetnsPeer.class, args.toArray(String[]::new))));
-        Map<String, String> out = new LinkedHashMap<>();
-        String key = null;
-        StringBuilder body = new StringBuilder();
-        for (String line : r.output.split("\n", -1)) {
-            if (line.startsWith("== ")) {
-                if (key != null) {
-                    out.put(key, body.toString().strip());
-                }
-                key = line.substring(3).strip();
-                body.setLength(0);
-            } else {
-                body.append(line).append('\n');
-            }
-        }
-        if (key != null) {
-            out.put(key, body.toString().strip());
-        }
-        return out;
-    }
-
-    /** The pod namespace's mangle table (without counters and comments), policy rules and table 133. */
-    private String namespaceState() throws Exception {
-        String mangle = run(inNs(pod, "iptables-save", "-t", "mangle")).output.lines()
-                .filter(l -> !l.startsWith("#")).map(l -> l.replaceAll("\\[\\d+:\\d+\\]", "")).reduce("", (x, y) -> x + y + "\n");
-        // an emptied table and one never made list the same routes: none
-        String table = run(inNs(pod, "ip", "-4", "route", "show", "table", "133")).output.lines()
-                .filter(l -> !l.startsWith("Error:") && !l.startsWith("Dump terminated")).reduce("", (x, y) -> x + y + "\n");
-        return mangle + run(inNs(pod, "ip", "-4", "rule")).output + table;
-    }
-
-    private static List<String> inNs(String ns, String... cmd) {
-        List<String> out = new ArrayList<>(List.of("ip", "netns", "exec", ns));
-        out.addAll(List.of(cmd));
-        return out;
-    }
-
-    private static List<String> inNs(String ns, List<String> cmd) {
-        return inNs(ns, cmd.toArray(String[]::new));
-    }
-
-    private static String[] java(Class<?> main, String... args) {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", classpath, main.getName()));
-        cmd.addAll(List.of(args));
-        return cmd.toArray(String[]::new);
-    }
-
-    private Process start(String name, List<String> cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile()).start();
-        processes.add(p);
-        return p;
-    }
-
-    private String log(String name) throws IOException {
-        Path f = dir.resolve(name + ".log");
-        return Files.exists(f) ? Files.readString(f) : "";
-    }
-
-    private void awaitLog(String name, String text) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .failFast(name + " exited:\n" + name, () -> processes.stream().anyMatch(p -> !p.isAlive()))
-                .until(() -> log(name).contains(text));
-    }
-
-    private static boolean netAdmin() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("CapEff:")) {
-                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << 12)) != 0;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return false;
-        }
-        return false;
-    }
-
-    private record Result(int code, String output) {
-    }
-
-    private static void must(List<String> cmd) throws Exception {
-        Result r = run(cmd);
-        if (r.code != 0) {
-            throw new IllegalStateException(String.join(" ", cmd) + " failed: " + r.output);
-        }
-    }
-
-    private static Result run(List<String> cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IllegalStateException(String.join(" ", cmd) + " did not finish");
-        }
-        return new Result(p.exitValue(), out);
+        ns.captures(CaptureMode.TPROXY, List.of("--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12"), List.of(), false);
     }
 }

@@ -36,6 +36,23 @@ class IptablesCommandTest {
     }
 
     @Test
+    void redirectModeDryRunPrintsTheNatRulesAndNoPolicyRouting() {
+        Run r = run("--dry-run", "--mode", "redirect", "--proxy-gid", "1337", "--exclude-outbound-ip-ranges", "10.0.0.0/8");
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(r.out).contains("*nat\n", "-A ISTHMUS_REDIRECT -p tcp -j REDIRECT --to-ports 15001\n",
+                        "-A ISTHMUS_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006\n",
+                        "-A ISTHMUS_OUTPUT -d 10.0.0.0/8 -j RETURN\n", "-A ISTHMUS_OUTPUT -j ISTHMUS_REDIRECT\n")
+                .doesNotContain("ip -4", "mangle", "TPROXY");
+        Run clean = run("--dry-run", "--clean", "--mode", "REDIRECT");
+        assertThat(clean.out).as("--clean removes the capture of either mode")
+                .contains("iptables -t nat -D OUTPUT -p tcp -j ISTHMUS_OUTPUT\n", "iptables -t nat -X ISTHMUS_REDIRECT\n",
+                        "iptables -t mangle -X ISTHMUS_DIVERT\n");
+        Run bad = run("--dry-run", "--mode", "NAT");
+        assertThat(bad.code).isEqualTo(2);
+        assertThat(bad.err).contains("--mode: 'NAT' is not a capture mode (REDIRECT or TPROXY)");
+    }
+
+    @Test
     void wrongFlagsAreUsageErrorsNamingTheFlag() {
         Run all = run("--dry-run", "--proxy-gid", "");
         assertThat(all.code).isEqualTo(2);

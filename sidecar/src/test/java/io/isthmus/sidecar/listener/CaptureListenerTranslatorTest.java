@@ -61,6 +61,7 @@ class CaptureListenerTranslatorTest {
                 .addFilterChains(tcp("BlackHoleCluster", "BlackHoleCluster"))
                 .build()).orElseThrow();
         assertThat(vi.binding()).isEqualTo(ListenerConfig.Binding.TRANSPARENT);
+        assertThat(vi.interception()).isEqualTo(ListenerConfig.Interception.TPROXY);
         InetAddress pod = InetAddress.getByName("10.211.0.2");
         assertThat(ChainSelector.select(vi.chains(), pod, 8080, null, true).orElseThrow().name()).isEqualTo("inbound_8080_mtls");
         assertThat(ChainSelector.select(vi.chains(), pod, 8080, null, false).orElseThrow().name()).isEqualTo("inbound_8080_plaintext");
@@ -69,6 +70,28 @@ class CaptureListenerTranslatorTest {
                 .as("no chain for the port: the address ranges decide").isEqualTo("lan");
         assertThat(ChainSelector.select(vi.chains(), InetAddress.getByName("10.9.0.1"), 7070, null, false).orElseThrow().name())
                 .isEqualTo("BlackHoleCluster");
+    }
+
+    @Test
+    void istiosRedirectShapesMakeOrdinaryCaptureSockets() throws Exception {
+        ListenerConfig vo = ListenerTranslator.translate(Listener.newBuilder().setName("virtualOutbound").setAddress(at("0.0.0.0", 15001))
+                .setUseOriginalDst(BoolValue.of(true)).addFilterChains(tcp("PassthroughCluster", "PassthroughCluster")).build()).orElseThrow();
+        assertThat(vo.binding()).isEqualTo(ListenerConfig.Binding.ORIGINAL_DST);
+        assertThat(vo.interception()).as("no transparent: REDIRECT, original destination by SO_ORIGINAL_DST")
+                .isEqualTo(ListenerConfig.Interception.REDIRECT);
+        ListenerConfig vi = ListenerTranslator.translate(Listener.newBuilder().setName("virtualInbound").setAddress(at("0.0.0.0", 15006))
+                .addListenerFilters(ListenerFilter.newBuilder().setName("envoy.filters.listener.original_dst")
+                        .setTypedConfig(Any.pack(OriginalDst.getDefaultInstance())))
+                .addFilterChains(tcp("inbound_8080", "inbound|8080||").setFilterChainMatch(FilterChainMatch.newBuilder()
+                        .setDestinationPort(UInt32Value.of(8080))))
+                .build()).orElseThrow();
+        assertThat(vi.binding()).as("the original_dst listener filter makes a capture socket").isEqualTo(ListenerConfig.Binding.TRANSPARENT);
+        assertThat(vi.interception()).isEqualTo(ListenerConfig.Interception.REDIRECT);
+        ListenerConfig plain = ListenerTranslator.translate(Listener.newBuilder().setName("p").setAddress(at("0.0.0.0", 8080))
+                .addFilterChains(tcp("a", "a")).build()).orElseThrow();
+        assertThat(plain.interception()).isEqualTo(ListenerConfig.Interception.NONE);
+        assertThat(vi.sameSocket(new ListenerConfig(vi.name(), vi.address(), vi.direction(), vi.chains(), vi.serving(),
+                vi.binding(), ListenerConfig.Interception.TPROXY))).as("a change of interception rebinds").isFalse();
     }
 
     @Test
