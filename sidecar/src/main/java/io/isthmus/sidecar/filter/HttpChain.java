@@ -17,10 +17,12 @@ import java.util.Optional;
  * @param maxRequestHeadersBytes largest request header block accepted ({@code max_request_headers_kb},
  *     default 60 KiB); larger requests are answered 431
  * @param rateLimit the local rate limit filter, when configured
+ * @param envoyHeaders whether the router adds its response headers ({@code x-envoy-upstream-service-time});
+ *     the router's {@code suppress_envoy_headers}
  */
 public record HttpChain(String statPrefix, String rdsName, Optional<io.isthmus.sidecar.route.RouteTable> inlineRoutes,
                         List<RbacPolicy> rbac, ClientCertForwarding forwardClientCert, Forwarded forwarded,
-                        int maxRequestHeadersBytes, Optional<LocalRateLimit> rateLimit) {
+                        int maxRequestHeadersBytes, Optional<LocalRateLimit> rateLimit, EnvoyHeaders envoyHeaders) {
 
     /** Envoy's default header block limit (60 KiB). */
     public static final int DEFAULT_MAX_REQUEST_HEADERS_BYTES = 60 * 1024;
@@ -33,12 +35,21 @@ public record HttpChain(String statPrefix, String rdsName, Optional<io.isthmus.s
         Objects.requireNonNull(forwardClientCert, "forwardClientCert");
         Objects.requireNonNull(forwarded, "forwarded");
         Objects.requireNonNull(rateLimit, "rateLimit");
+        Objects.requireNonNull(envoyHeaders, "envoyHeaders");
         if (maxRequestHeadersBytes < 1024) {
             throw new IllegalArgumentException("maxRequestHeadersBytes must be >= 1 KiB");
         }
         if (rdsName.isEmpty() == inlineRoutes.isEmpty()) {
             throw new IllegalArgumentException("exactly one of rds and route_config is needed");
         }
+    }
+
+    /** Whether the router sets its {@code x-envoy-*} response headers (Router {@code suppress_envoy_headers}). */
+    public enum EnvoyHeaders {
+        /** Set them (Envoy's default). */
+        SET,
+        /** Leave them out. */
+        SUPPRESSED
     }
 
     /** Envoy's {@code forward_client_cert_details}, the modes the proxy honours. */
@@ -61,15 +72,18 @@ public record HttpChain(String statPrefix, String rdsName, Optional<io.isthmus.s
      *     {@code x-envoy-external-address} names the client
      * @param trustedHops {@code xff_num_trusted_hops}: how many addresses at the right end of an
      *     incoming {@code x-forwarded-for} come from trusted proxies; the client is the next one
+     * @param internal which client addresses make a request internal ({@code internal_address_config}):
+     *     only internal requests may steer the router with {@code x-envoy-*} headers
      */
-    public record Forwarded(boolean useRemoteAddress, int trustedHops) {
-        /** The sidecar default: headers passed unchanged. */
-        public static final Forwarded PASS = new Forwarded(false, 0);
+    public record Forwarded(boolean useRemoteAddress, int trustedHops, InternalAddresses internal) {
+        /** The sidecar default: headers passed unchanged, no request internal. */
+        public static final Forwarded PASS = new Forwarded(false, 0, InternalAddresses.NONE);
 
         public Forwarded {
             if (trustedHops < 0) {
                 throw new IllegalArgumentException("trustedHops must be >= 0");
             }
+            Objects.requireNonNull(internal, "internal");
         }
     }
 }

@@ -47,6 +47,8 @@ public final class HttpExchange {
     private final SocketAddress local;
     /** The client as the connection manager trusts it: the peer, or an address of x-forwarded-for. */
     private String clientAddress = "";
+    /** Envoy's internal request: the client address is internal, so it may steer the router with x-envoy-* headers. */
+    private boolean internalRequest;
     private final long startNanos = System.nanoTime();
     private final Set<String> flags = new LinkedHashSet<>();
     private String requestId = "";
@@ -106,6 +108,8 @@ public final class HttpExchange {
         this.authority = authority;
         String path = request.path() == null ? "/" : request.path();
         Optional<RouteTable> table = chain.inlineRoutes().or(() -> ctx.directory().routeTable(chain.rdsName()));
+        RouterHeaders.sanitize(headers, internalRequest, !internalRequest && chain.forwarded().useRemoteAddress(),
+                table.map(RouteTable::internalOnlyHeaders).orElse(java.util.List.of()));
         HeaderMatch.RequestView view = new HeaderMatch.RequestView(request.method().name(), authority, path,
                 request.scheme() == null ? "http" : request.scheme(), request.headers());
         Optional<VirtualHostEntry> vhost = table.flatMap(t -> t.virtualHost(authority));
@@ -177,11 +181,15 @@ public final class HttpExchange {
         cluster = c.get();
         String uri = upstreamUri(r);
         String upstreamAuthority = r.hostRewrite().isEmpty() ? authority : r.hostRewrite();
-        UpstreamCall call = new UpstreamCall(this, ctx, cluster, r, headers, uri, upstreamAuthority);
+        RouterHeaders.Decision decision = RouterHeaders.consume(r, headers);
+        UpstreamCall call = new UpstreamCall(this, ctx, cluster, r, decision, headers, uri, upstreamAuthority);
         call.armRouteTimeout();
         long contentLength = contentLength();
-        boolean streaming = isGrpc() || contentLength > ctx.maxBufferedBody()
-                || (contentLength < 0 && request.version() != HttpVersion.HTTP_1_0 && isChunkedWithoutRetries(r));
+        // a body larger than the route's buffer limit streams; so does one of unknown length that no mirror needs
+        // whole: chunked HTTP/1.1 (replayed while within the limit), or any on a route without retries
+        boolean unknownLength = contentLength < 0 && request.version() != HttpVersion.HTTP_1_0 && r.mirrors().isEmpty();
+        boolean streaming = isGrpc() || contentLength > r.retryBufferLimit(ctx.maxBufferedBody())
+                || (unknownLength && (!decision.retry().enabled() || isChunked()));
         for (RouteEntry.MirrorPolicy m : r.mirrors()) {
             if (!streaming && ctx.random().nextInt(1_000_000) < m.permille()) {
                 call.mirrorTo(m.cluster());
@@ -221,8 +229,9 @@ public final class HttpExchange {
         request.resume();
     }
 
-    private boolean isChunkedWithoutRetries(RouteEntry r) {
-        return r.retry().numRetries() == 0 && r.mirrors().isEmpty();
+    private boolean isChunked() {
+        String te = request.getHeader(HttpHeaders.TRANSFER_ENCODING);
+        return request.version() == HttpVersion.HTTP_1_1 && te != null && te.toLowerCase(Locale.ROOT).contains("chunked");
     }
 
     private boolean isGrpc() {
@@ -294,18 +303,16 @@ public final class HttpExchange {
     /**
      * Envoy's {@code use_remote_address}: the client is the peer, or with N trusted hops the Nth
      * address from the right of the incoming {@code x-forwarded-for}; the peer is appended to it,
-     * {@code x-forwarded-proto} says how the client connected and {@code x-envoy-external-address}
-     * names the client. Without it the headers pass unchanged and the client is the peer.
+     * {@code x-forwarded-proto} says how the client connected and, for an external client,
+     * {@code x-envoy-external-address} names it. Without it the headers pass unchanged and the client
+     * is the peer. Either way decides, as Envoy does, whether the request is internal: with
+     * {@code use_remote_address}, no incoming {@code x-forwarded-for} and an internal peer; without
+     * it, an incoming {@code x-forwarded-for} of exactly one internal address (and no trusted hops).
      */
     private void forwardedFor(MultiMap out) {
-        if (!chain.forwarded().useRemoteAddress() && chain.rateLimit().isEmpty()) {
-            return; // nothing reads the client address
-        }
+        HttpChain.Forwarded fw = chain.forwarded();
         String peer = remote == null || remote.hostAddress() == null ? "" : remote.hostAddress();
         clientAddress = peer;
-        if (!chain.forwarded().useRemoteAddress()) {
-            return;
-        }
         java.util.List<String> xff = new java.util.ArrayList<>();
         for (String v : out.getAll(XFF)) {
             for (String a : v.split(",")) {
@@ -314,7 +321,12 @@ public final class HttpExchange {
                 }
             }
         }
-        int hops = chain.forwarded().trustedHops();
+        int hops = fw.trustedHops();
+        if (!fw.useRemoteAddress()) {
+            internalRequest = hops == 0 && xff.size() == 1 && fw.internal().isInternal(xff.get(0));
+            return;
+        }
+        internalRequest = xff.isEmpty() && fw.internal().isInternal(peer);
         if (hops > 0 && xff.size() >= hops) {
             clientAddress = xff.get(xff.size() - hops);
         }
@@ -326,9 +338,11 @@ public final class HttpExchange {
             out.set(XFF, String.join(",", xff));
         }
         out.set(XFP, request.isSSL() ? "https" : "http");
-        out.remove(EXTERNAL_ADDRESS);
-        if (!clientAddress.isEmpty()) {
-            out.set(EXTERNAL_ADDRESS, clientAddress);
+        if (!internalRequest) {
+            out.remove(EXTERNAL_ADDRESS);
+            if (!clientAddress.isEmpty()) {
+                out.set(EXTERNAL_ADDRESS, clientAddress);
+            }
         }
     }
 
@@ -412,6 +426,11 @@ public final class HttpExchange {
 
     boolean finished() {
         return finished;
+    }
+
+    /** Whether the router sets its x-envoy-* response headers on this listener. */
+    HttpChain.EnvoyHeaders envoyHeaders() {
+        return chain.envoyHeaders();
     }
 
     void addFlag(ResponseFlag flag) {

@@ -17,6 +17,8 @@ final class StreamedBody {
     private final HttpServerRequest downstream;
     private final ReplayBody replay;
     private boolean ended;
+    /** When the downstream body ended (System.nanoTime), 0 while it has not. */
+    private long endedNanos;
     /** The attempt's request the body goes to; null between attempts. */
     private HttpClientRequest target;
     private boolean targetEnded;
@@ -30,6 +32,7 @@ final class StreamedBody {
     void start(Runnable onFailure) {
         if (downstream.isEnded()) {
             ended = true;
+            endedNanos = System.nanoTime();
             return;
         }
         downstream.handler(this::onChunk);
@@ -55,6 +58,7 @@ final class StreamedBody {
 
     private void onEnd() {
         ended = true;
+        endedNanos = System.nanoTime();
         if (target != null && !targetEnded) {
             targetEnded = true;
             target.end();
@@ -89,6 +93,11 @@ final class StreamedBody {
         if (!ended) {
             downstream.pause();
         }
+    }
+
+    /** When the downstream body ended (System.nanoTime), 0 while it has not. */
+    long endedNanos() {
+        return endedNanos;
     }
 
     /** True when the current attempt has been sent the whole request. */

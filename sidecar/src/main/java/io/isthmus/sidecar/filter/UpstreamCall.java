@@ -6,7 +6,6 @@ import io.isthmus.sidecar.endpoint.EndpointState;
 import io.isthmus.sidecar.errors.FailureClassifier;
 import io.isthmus.sidecar.errors.ProxyFailure;
 import io.isthmus.sidecar.errors.ResponseFlag;
-import io.isthmus.sidecar.route.RetryPolicy;
 import io.isthmus.sidecar.route.RouteEntry;
 import io.isthmus.sidecar.tls.PeerIdentities;
 import io.vertx.core.AsyncResult;
@@ -42,8 +41,10 @@ final class UpstreamCall {
     private final HttpExchange exchange;
     private final ListenerContext ctx;
     private final UpstreamCluster cluster;
-    private final RouteEntry route;
-    private final RetryPolicy retry;
+    private final RetryState retry;
+    private final java.time.Duration timeout;
+    /** Most request body bytes held for a retry or a mirror (the route's per_request_buffer_limit_bytes). */
+    private final long bufferLimit;
     private final MultiMap headers;
     private final String uri;
     private final String authority;
@@ -52,26 +53,36 @@ final class UpstreamCall {
     private Buffer body;
     /** Streaming only: the downstream body and its replay copy. */
     private StreamedBody streamed;
-    private int retriesDone;
     private long routeTimer = -1;
+    /** When the whole request had been read (System.nanoTime), 0 while it has not. */
+    private long requestCompleteNanos;
     private Attempt current;
     private boolean responding;
 
     UpstreamCall(HttpExchange exchange, ListenerContext ctx, UpstreamCluster cluster, RouteEntry route,
-                 MultiMap headers, String uri, String authority) {
+                 RouterHeaders.Decision decision, MultiMap headers, String uri, String authority) {
         this.exchange = exchange;
         this.ctx = ctx;
         this.cluster = cluster;
-        this.route = route;
-        this.retry = route.retry();
+        this.retry = new RetryState(decision.retry());
+        this.timeout = decision.timeout();
+        this.bufferLimit = route.retryBufferLimit(ctx.maxBufferedBody());
         this.headers = headers;
         this.uri = uri;
         this.authority = authority;
     }
 
-    /** Sends the whole buffered request, retrying as the policy allows. */
+    /**
+     * Sends the whole buffered request, retrying as the policy allows; a body past the route's buffer
+     * limit is sent once, neither retried nor mirrored (Envoy abandons retries and shadows then).
+     */
     void startBuffered(Buffer requestBody) {
         this.body = requestBody;
+        requestCompleteNanos = System.nanoTime();
+        if (requestBody.length() > bufferLimit) {
+            retry.abandon();
+            mirrors.clear();
+        }
         for (String m : mirrors) {
             sendMirror(m);
         }
@@ -84,7 +95,7 @@ final class UpstreamCall {
      * retried like a buffered one; past the limit, or once a response is relayed, no retry.
      */
     void startStreaming(HttpServerRequest downstream) {
-        streamed = new StreamedBody(downstream, retry.numRetries() == 0 ? 0 : ctx.maxBufferedBody());
+        streamed = new StreamedBody(downstream, retry.enabled() ? bufferLimit : 0);
         streamed.start(() -> {
             if (!exchange.finished()) {
                 exchange.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);
@@ -127,8 +138,8 @@ final class UpstreamCall {
 
     /** Starts the route timeout, which covers reading the request body, all attempts and backoffs. */
     void armRouteTimeout() {
-        if (!route.timeout().isZero()) {
-            routeTimer = ctx.vertx().setTimer(Math.max(1, route.timeout().toMillis()), id -> {
+        if (!timeout.isZero()) {
+            routeTimer = ctx.vertx().setTimer(Math.max(1, timeout.toMillis()), id -> {
                 routeTimer = -1;
                 if (responding || exchange.finished()) {
                     return;
@@ -160,7 +171,7 @@ final class UpstreamCall {
     }
 
     private void attempt(boolean isRetry) {
-        Endpoint ep = exchange.finished() ? null : cluster.choose(retry.avoidPreviousHosts() ? tried : Set.of(),
+        Endpoint ep = exchange.finished() ? null : cluster.choose(retry.policy().avoidPreviousHosts() ? tried : Set.of(),
                 exchange.originalDestination());
         if (ep == null) {
             if (isRetry) {
@@ -176,13 +187,15 @@ final class UpstreamCall {
         current = a;
         ep.state().requestStarted();
         exchange.attempted(ep.address().toString());
-        retry.perTryTimeout().ifPresent(t -> a.timer = ctx.vertx().setTimer(Math.max(1, t.toMillis()), id -> {
+        retry.policy().perTryTimeout().ifPresent(t -> a.timer = ctx.vertx().setTimer(Math.max(1, t.toMillis()), id -> {
             a.timer = -1;
             if (!a.done && !a.responded) {
-                if (a.request != null) {
-                    a.request.reset(0, new TimeoutException("per-try timeout"));
-                }
+                // the outcome first: resetting first would fail the attempt as a reset (UR) instead of a timeout (UT)
+                HttpClientRequest timedOut = a.request;
                 onResult(a, Future.failedFuture(new TimeoutException("per-try timeout")));
+                if (timedOut != null) {
+                    timedOut.reset(0, new TimeoutException("per-try timeout"));
+                }
             }
         }));
         cluster.client().request(options(ep)).onComplete(rar -> {
@@ -263,15 +276,12 @@ final class UpstreamCall {
             if (flag != ResponseFlag.UPSTREAM_OVERFLOW) {
                 cluster.record(a.endpoint, EndpointState.Outcome.LOCAL_FAILURE);
             }
-            boolean retriable = flag == ResponseFlag.UPSTREAM_REQUEST_TIMEOUT ? retry.retriesTimeout()
-                    : flag != ResponseFlag.UPSTREAM_OVERFLOW
-                            && (retry.retriesLocalFailure(flag == ResponseFlag.UPSTREAM_CONNECTION_FAILURE)
-                                    || refusedStream(ar.cause()));
+            boolean retriable = retry.retriesFailure(flag, ar.cause());
             if (retriable && replayable() && scheduleRetry(() -> abandon(a, null))) {
                 return;
             }
             cancelTimer();
-            if (retriable && retriesDone > 0) {
+            if (retriable && retry.done() > 0) {
                 exchange.addFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
             }
             String detail = switch (flag) {
@@ -299,7 +309,7 @@ final class UpstreamCall {
         })) {
             return;
         }
-        if (retry.retriesResponse(status, grpcStatus) && retriesDone > 0) {
+        if (retry.retriesResponse(status, grpcStatus) && retry.done() > 0) {
             exchange.addFlag(ResponseFlag.UPSTREAM_RETRY_LIMIT_EXCEEDED);
         }
         cancelTimer();
@@ -316,12 +326,6 @@ final class UpstreamCall {
     private static boolean isGrpc(HttpClientResponse resp) {
         String ct = resp.getHeader(HttpHeaders.CONTENT_TYPE);
         return ct != null && ct.startsWith("application/grpc");
-    }
-
-    /** {@code refused-stream}: the upstream refused the HTTP/2 stream (REFUSED_STREAM) before any processing. */
-    private boolean refusedStream(Throwable t) {
-        return retry.retryOn().contains(RetryPolicy.RetryOn.REFUSED_STREAM)
-                && t instanceof io.vertx.core.http.StreamResetException r && r.getCode() == 7;
     }
 
     /** True when the request can be sent again: buffered, or streamed with its whole replay copy held. */
@@ -345,14 +349,11 @@ final class UpstreamCall {
 
     /** Starts the next attempt after a backoff, first letting go of the failed one; false when no retry is left. */
     private boolean scheduleRetry(Runnable abandonFailed) {
-        if (retriesDone >= retry.numRetries() || exchange.finished() || !cluster.tryStartRetry()) {
+        if (retry.exhausted() || exchange.finished() || !cluster.tryStartRetry()) {
             return false;
         }
         abandonFailed.run();
-        retriesDone++;
-        long cap = Math.min(retry.maxInterval().toMillis(),
-                retry.baseInterval().toMillis() * (1L << Math.min(20, retriesDone - 1)));
-        long delay = cap <= 0 ? 0 : ctx.random().nextLong(cap + 1);
+        long delay = retry.nextBackoff(ctx.random());
         Runnable go = () -> attempt(true);
         if (delay == 0) {
             go.run();
@@ -386,6 +387,7 @@ final class UpstreamCall {
                 out.headers().add(n, e.getValue());
             }
         }
+        serviceTime(out);
         boolean bodyless = resp.statusCode() == 204 || resp.statusCode() == 304 || resp.statusCode() < 200
                 || "HEAD".equals(req.method().name());
         if (!bodyless && out.headers().get(HttpHeaders.CONTENT_LENGTH) == null && req.version() != HttpVersion.HTTP_2) {
@@ -419,6 +421,17 @@ final class UpstreamCall {
             out.end();
             exchange.finish(resp.statusCode());
         });
+    }
+
+    /**
+     * Envoy's {@code x-envoy-upstream-service-time}: milliseconds from the end of the downstream request
+     * to the upstream's response headers, retries included; only when the request had ended by then.
+     */
+    private void serviceTime(HttpServerResponse out) {
+        long complete = streamed != null ? streamed.endedNanos() : requestCompleteNanos;
+        if (complete != 0 && exchange.envoyHeaders() == HttpChain.EnvoyHeaders.SET) {
+            out.headers().set(RouterHeaders.SERVICE_TIME, Long.toString((System.nanoTime() - complete) / 1_000_000));
+        }
     }
 
     private void peerOf(HttpClientResponse resp) {

@@ -7,6 +7,7 @@ import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.TypeUrls;
 import io.isthmus.sidecar.errors.UnsupportedFieldException;
 import io.isthmus.sidecar.filter.HttpChain;
+import io.isthmus.sidecar.filter.InternalAddresses;
 import io.isthmus.sidecar.filter.LocalRateLimit;
 import io.isthmus.sidecar.filter.RbacPolicy;
 import io.isthmus.sidecar.filter.RbacTranslator;
@@ -22,7 +23,8 @@ import java.util.function.LongSupplier;
  * Translates an {@code HttpConnectionManager} into an {@link HttpChain}. Honoured: RDS over ADS or
  * an inline route configuration, the HTTP filters RBAC, fault (per route), local rate limit and the
  * router (last), {@code forward_client_cert_details}, {@code use_remote_address},
- * {@code xff_num_trusted_hops} and {@code max_request_headers_kb}.
+ * {@code xff_num_trusted_hops}, {@code internal_address_config} (who may steer the router with
+ * {@code x-envoy-*} headers), {@code max_request_headers_kb} and the router's {@code suppress_envoy_headers}.
  */
 final class HcmTranslator {
 
@@ -70,6 +72,7 @@ final class HcmTranslator {
         List<RbacPolicy> rbac = new ArrayList<>(networkRbac);
         Optional<LocalRateLimit> rateLimit = Optional.empty();
         boolean router = false;
+        HttpChain.EnvoyHeaders envoyHeaders = HttpChain.EnvoyHeaders.SET;
         for (int i = 0; i < h.getHttpFiltersCount(); i++) {
             HttpFilter hf = h.getHttpFilters(i);
             String ff = f + ".http_filters[" + i + "]";
@@ -82,7 +85,13 @@ final class HcmTranslator {
             String type = hf.getTypedConfig().getTypeUrl();
             type = type.substring(type.lastIndexOf('/') + 1);
             switch (type) {
-                case ROUTER -> router = true;
+                case ROUTER -> {
+                    router = true;
+                    if (hf.getTypedConfig().unpack(io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.class)
+                            .getSuppressEnvoyHeaders()) {
+                        envoyHeaders = HttpChain.EnvoyHeaders.SUPPRESSED;
+                    }
+                }
                 case HTTP_RBAC -> {
                     var r = hf.getTypedConfig().unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class);
                     if (r.hasMatcher()) {
@@ -138,16 +147,36 @@ final class HcmTranslator {
         }
         boolean useRemote = h.hasUseRemoteAddress() && h.getUseRemoteAddress().getValue();
         return new HttpChain(h.getStatPrefix(), rds, inline, rbac, xfcc,
-                new HttpChain.Forwarded(useRemote, h.getXffNumTrustedHops()), maxHeaders, rateLimit);
+                new HttpChain.Forwarded(useRemote, h.getXffNumTrustedHops(), internalAddresses(name, f, h)), maxHeaders,
+                rateLimit, envoyHeaders);
+    }
+
+    /** {@code internal_address_config}: which clients may steer the router with {@code x-envoy-*} headers. */
+    private static InternalAddresses internalAddresses(String name, String f, HttpConnectionManager h)
+            throws InvalidResourceException {
+        if (!h.hasInternalAddressConfig()) {
+            return InternalAddresses.NONE;
+        }
+        List<InternalAddresses.Cidr> ranges = new ArrayList<>();
+        var cfg = h.getInternalAddressConfig();
+        for (int i = 0; i < cfg.getCidrRangesCount(); i++) {
+            var r = cfg.getCidrRanges(i);
+            String rf = f + ".internal_address_config.cidr_ranges[" + i + "]";
+            try {
+                InternalAddresses.Cidr probe = InternalAddresses.Cidr.parse(r.getAddressPrefix(), 0);
+                int len = r.hasPrefixLen() ? r.getPrefixLen().getValue() : probe.network().length * 8;
+                ranges.add(new InternalAddresses.Cidr(probe.network(), len));
+            } catch (IllegalArgumentException e) {
+                throw invalid(name, rf, e.getMessage());
+            }
+        }
+        return new InternalAddresses(true, ranges);
     }
 
     /** Fields of the connection manager an edge proxy may be sent, refused when set to what the proxy cannot do. */
     private static void checkEdgeFields(String name, String f, HttpConnectionManager h) throws InvalidResourceException {
         if (h.getOriginalIpDetectionExtensionsCount() > 0) {
             throw invalid(name, f + ".original_ip_detection_extensions", "not supported; use use_remote_address and xff_num_trusted_hops");
-        }
-        if (h.hasInternalAddressConfig() && !h.getInternalAddressConfig().getCidrRangesList().isEmpty()) {
-            throw invalid(name, f + ".internal_address_config", "not supported");
         }
         if (h.getSkipXffAppend()) {
             throw invalid(name, f + ".skip_xff_append", "not supported");

@@ -10,7 +10,8 @@ import java.util.Set;
  *
  * @param retryOn the conditions that allow a retry
  * @param retriableStatusCodes statuses retried under {@link RetryOn#RETRIABLE_STATUS_CODES}
- * @param numRetries retries after the first attempt; Envoy default 1
+ * @param numRetries retries after the first attempt; Envoy default 1 (also without a retry policy, so that
+ *     retries enabled by the {@code x-envoy-retry-on} request header default to one)
  * @param perTryTimeout timeout of one attempt; empty = only the route timeout
  * @param baseInterval backoff base; Envoy default 25 ms; the n-th retry waits a random time in
  *     {@code [0, min(base × 2^n, max))}
@@ -37,9 +38,26 @@ public record RetryPolicy(Set<RetryOn> retryOn, Set<Integer> retriableStatusCode
         }
     }
 
-    /** No retries. */
-    public static final RetryPolicy NONE = new RetryPolicy(Set.of(), Set.of(), 0, Optional.empty(),
+    /**
+     * The policy of a route without one: no condition, so no retry, but Envoy's defaults otherwise (one retry
+     * once a request header names conditions, 25 ms backoff base).
+     */
+    public static final RetryPolicy NONE = new RetryPolicy(Set.of(), Set.of(), 1, Optional.empty(),
             Duration.ofMillis(25), Duration.ofMillis(250), false, 1);
+
+    /** True when a failed attempt may be retried at all: some condition is set and at least one retry allowed. */
+    public boolean enabled() {
+        return !retryOn.isEmpty() && numRetries > 0;
+    }
+
+    /**
+     * This policy with other conditions, status codes, number of retries and per-try timeout (what the
+     * {@code x-envoy-*} request headers change); backoff and host predicate stay.
+     */
+    public RetryPolicy with(Set<RetryOn> on, Set<Integer> codes, int retries, Optional<Duration> perTry) {
+        return new RetryPolicy(on, codes, retries, perTry, baseInterval, maxInterval, avoidPreviousHosts,
+                hostSelectionAttempts);
+    }
 
     /** The conditions of {@code retry_on}. */
     public enum RetryOn {
@@ -58,6 +76,11 @@ public record RetryPolicy(Set<RetryOn> retryOn, Set<Integer> retriableStatusCode
         /** The token as spelled in {@code retry_on}. */
         public String token() {
             return token;
+        }
+
+        /** True for the gRPC conditions (checked on {@code grpc-status}). */
+        public boolean grpc() {
+            return ordinal() >= GRPC_CANCELLED.ordinal();
         }
 
         /** The condition spelled by a token, or empty. */

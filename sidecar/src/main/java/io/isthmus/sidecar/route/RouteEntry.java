@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.random.RandomGenerator;
 
 /**
@@ -20,11 +21,14 @@ import java.util.random.RandomGenerator;
  * @param fault fault injection, when configured
  * @param mirrors clusters that receive a copy of the request (responses ignored)
  * @param directResponse the fixed answer of a {@code direct_response} route (then {@code targets} is empty)
+ * @param bufferLimit Envoy's {@code per_request_buffer_limit_bytes} of the route, else of its virtual host:
+ *     the most bytes of a request body held for retries and mirroring (the proxy's own limit, 1 MiB, caps
+ *     it); empty = only the proxy's limit
  */
 public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers, List<WeightedTarget> targets,
                          Duration timeout, RetryPolicy retry, String prefixRewrite, String hostRewrite,
                          Optional<FaultPolicy> fault, List<MirrorPolicy> mirrors,
-                         Optional<DirectResponse> directResponse) {
+                         Optional<DirectResponse> directResponse, OptionalLong bufferLimit) {
 
     public RouteEntry {
         Objects.requireNonNull(name, "name");
@@ -38,6 +42,10 @@ public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers,
         Objects.requireNonNull(fault, "fault");
         mirrors = List.copyOf(mirrors);
         Objects.requireNonNull(directResponse, "directResponse");
+        Objects.requireNonNull(bufferLimit, "bufferLimit");
+        if (bufferLimit.isPresent() && bufferLimit.getAsLong() < 0) {
+            throw new IllegalArgumentException("bufferLimit must be >= 0");
+        }
         if (directResponse.isPresent() != targets.isEmpty()) {
             throw new IllegalArgumentException("a route needs at least one cluster, or a direct response and none");
         }
@@ -57,6 +65,14 @@ public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers,
             }
         }
         return true;
+    }
+
+    /**
+     * The most bytes of this route's request bodies held for retries and mirroring, given the proxy's own
+     * limit: the smaller of the two (Envoy: the route's limit only ever lowers the connection's).
+     */
+    public long retryBufferLimit(long proxyLimit) {
+        return bufferLimit.isPresent() ? Math.min(proxyLimit, bufferLimit.getAsLong()) : proxyLimit;
     }
 
     /** Picks a cluster by weight. */

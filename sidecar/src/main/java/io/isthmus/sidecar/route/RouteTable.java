@@ -22,14 +22,26 @@ public final class RouteTable {
     private final List<Map.Entry<String, VirtualHostEntry>> suffixes = new ArrayList<>();
     private final List<Map.Entry<String, VirtualHostEntry>> prefixes = new ArrayList<>();
     private final VirtualHostEntry any;
+    private final List<String> internalOnlyHeaders;
 
     /**
      * @param name the route configuration name
      * @param virtualHosts in configuration order
      */
     public RouteTable(String name, List<VirtualHostEntry> virtualHosts) {
+        this(name, virtualHosts, List.of());
+    }
+
+    /**
+     * @param name the route configuration name
+     * @param virtualHosts in configuration order
+     * @param internalOnlyHeaders Envoy's {@code internal_only_headers}: request headers (lower case) removed
+     *     from requests that are not internal
+     */
+    public RouteTable(String name, List<VirtualHostEntry> virtualHosts, List<String> internalOnlyHeaders) {
         this.name = Objects.requireNonNull(name, "name");
         this.virtualHosts = List.copyOf(virtualHosts);
+        this.internalOnlyHeaders = internalOnlyHeaders.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
         VirtualHostEntry star = null;
         for (VirtualHostEntry vh : this.virtualHosts) {
             for (String d : vh.domains()) {
@@ -53,6 +65,11 @@ public final class RouteTable {
     /** The route configuration name. */
     public String name() {
         return name;
+    }
+
+    /** Request headers (lower case) removed from requests that are not internal. */
+    public List<String> internalOnlyHeaders() {
+        return internalOnlyHeaders;
     }
 
     /** The virtual hosts in configuration order. */

@@ -18,6 +18,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.regex.PatternSyntaxException;
 
@@ -72,13 +73,23 @@ public final class RouteTranslator {
                 default -> throw invalid(name, f + ".require_tls", "unknown value " + vh.getRequireTlsValue());
             };
             RetryPolicy vhRetry = vh.hasRetryPolicy() ? retry(name, f + ".retry_policy", vh.getRetryPolicy()) : RetryPolicy.NONE;
+            OptionalLong vhLimit = vh.hasPerRequestBufferLimitBytes()
+                    ? OptionalLong.of(vh.getPerRequestBufferLimitBytes().getValue() & 0xFFFF_FFFFL) : OptionalLong.empty();
             List<RouteEntry> routes = new ArrayList<>();
             for (int j = 0; j < vh.getRoutesCount(); j++) {
-                routes.add(route(name, f + ".routes[" + j + "]", vh.getRoutes(j), vhRetry, vh.getName()));
+                routes.add(route(name, f + ".routes[" + j + "]", vh.getRoutes(j), vhRetry, vh.getName(), vhLimit));
             }
             vhosts.add(new VirtualHostEntry(vh.getName(), vh.getDomainsList(), routes, requireTls));
         }
-        return new RouteTable(name, vhosts);
+        List<String> internalOnly = new ArrayList<>();
+        for (int i = 0; i < rc.getInternalOnlyHeadersCount(); i++) {
+            String h = rc.getInternalOnlyHeaders(i);
+            if (h.isEmpty() || h.startsWith(":") || !h.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != ',')) {
+                throw invalid(name, "internal_only_headers[" + i + "]", "not a header name: '" + h + "'");
+            }
+            internalOnly.add(h);
+        }
+        return new RouteTable(name, vhosts, internalOnly);
     }
 
     /** Rate limit actions for the local rate limit filter: only {@code remote_address} (its per-client buckets). */
@@ -94,7 +105,7 @@ public final class RouteTranslator {
         }
     }
 
-    private static RouteEntry route(String rc, String f, Route r, RetryPolicy vhRetry, String vhName)
+    private static RouteEntry route(String rc, String f, Route r, RetryPolicy vhRetry, String vhName, OptionalLong vhLimit)
             throws InvalidResourceException {
         if (!r.hasRoute() && !r.hasDirectResponse()) {
             throw invalid(rc, f, "only route and direct_response actions are supported (not redirect, filter_action)");
@@ -126,7 +137,7 @@ public final class RouteTranslator {
         }
         if (r.hasDirectResponse()) {
             return new RouteEntry(r.getName(), path, headers, List.of(), Duration.ZERO, RetryPolicy.NONE, "", "",
-                    Optional.empty(), List.of(), Optional.of(DirectResponse.of(rc, f, r, vhName)));
+                    Optional.empty(), List.of(), Optional.of(DirectResponse.of(rc, f, r, vhName)), OptionalLong.empty());
         }
         RouteAction a = r.getRoute();
         List<WeightedTarget> targets = new ArrayList<>();
@@ -181,8 +192,10 @@ public final class RouteTranslator {
             }
         }
         try {
+            OptionalLong limit = r.hasPerRequestBufferLimitBytes()
+                    ? OptionalLong.of(r.getPerRequestBufferLimitBytes().getValue() & 0xFFFF_FFFFL) : vhLimit;
             return new RouteEntry(r.getName(), path, headers, targets, timeout, retry, a.getPrefixRewrite(),
-                    a.getHostRewriteLiteral(), fault, mirrors, Optional.empty());
+                    a.getHostRewriteLiteral(), fault, mirrors, Optional.empty(), limit);
         } catch (IllegalArgumentException e) {
             throw invalid(rc, f, e.getMessage());
         }

@@ -1,0 +1,175 @@
+package io.isthmus.sidecar.filter;
+
+import io.isthmus.sidecar.route.RetryPolicy;
+import io.isthmus.sidecar.route.RouteEntry;
+import io.vertx.core.MultiMap;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * The {@code x-envoy-*} request headers that steer the router, read as Envoy's router filter reads
+ * them, and the rule that strips them from requests that are not internal (Envoy's connection
+ * manager). Envoy's semantics, header by header:
+ * <ul>
+ * <li>{@code x-envoy-retry-on} (HTTP conditions) and {@code x-envoy-retry-grpc-on} (gRPC conditions)
+ * add to the route's {@code retry_on}; unknown tokens are ignored. Without a route retry policy one
+ * retry is allowed.</li>
+ * <li>{@code x-envoy-max-retries} replaces the number of retries, but only when some condition is
+ * in force (from the route or the headers).</li>
+ * <li>{@code x-envoy-retriable-status-codes} adds codes for {@code retriable-status-codes}.</li>
+ * <li>{@code x-envoy-upstream-rq-timeout-ms} replaces the route timeout; 0 = none.</li>
+ * <li>{@code x-envoy-upstream-rq-per-try-timeout-ms} replaces the per-try timeout. A per-try timeout
+ * not below the route timeout (when there is one) is ignored, whichever set it.</li>
+ * </ul>
+ * A value that is not an unsigned decimal number is ignored. The router removes every header it
+ * reads (they never reach the upstream). Confined to the request's event loop.
+ */
+final class RouterHeaders {
+
+    static final String RETRY_ON = "x-envoy-retry-on";
+    static final String RETRY_GRPC_ON = "x-envoy-retry-grpc-on";
+    static final String MAX_RETRIES = "x-envoy-max-retries";
+    static final String RETRIABLE_STATUS_CODES = "x-envoy-retriable-status-codes";
+    static final String TIMEOUT_MS = "x-envoy-upstream-rq-timeout-ms";
+    static final String PER_TRY_TIMEOUT_MS = "x-envoy-upstream-rq-per-try-timeout-ms";
+    /** Set on internal requests; always removed from what the client sent. */
+    static final String INTERNAL = "x-envoy-internal";
+    /** Response header: milliseconds from the end of the request to the upstream's response headers. */
+    static final String SERVICE_TIME = "x-envoy-upstream-service-time";
+
+    /** Headers the router consumes besides the above, removed with them (Envoy's retry state does). */
+    private static final List<String> ALSO_CONSUMED = List.of("x-envoy-hedge-on-per-try-timeout",
+            "x-envoy-retriable-header-names");
+
+    /** What Envoy's connection manager removes from every request that is not internal. */
+    static final List<String> INTERNAL_ONLY = List.of(RETRIABLE_STATUS_CODES, "x-envoy-retriable-header-names",
+            RETRY_ON, RETRY_GRPC_ON, MAX_RETRIES, "x-envoy-upstream-alt-stat-name", TIMEOUT_MS, PER_TRY_TIMEOUT_MS,
+            "x-envoy-upstream-rq-timeout-alt-response", "x-envoy-expected-rq-timeout-ms", "x-envoy-force-trace",
+            "x-envoy-ip-tags", "x-envoy-original-url", "x-envoy-hedge-on-per-try-timeout");
+
+    /** Also removed from external requests at the edge ({@code use_remote_address}). */
+    static final List<String> EDGE_ONLY = List.of("x-envoy-decorator-operation", "x-envoy-downstream-service-cluster",
+            "x-envoy-downstream-service-node");
+
+    private RouterHeaders() {
+    }
+
+    /**
+     * The router's settings for one request.
+     *
+     * @param retry the route's retry policy as the headers changed it (its per-try timeout included)
+     * @param timeout the whole request's timeout; zero = none
+     */
+    record Decision(RetryPolicy retry, Duration timeout) {
+        Decision {
+            Objects.requireNonNull(retry, "retry");
+            Objects.requireNonNull(timeout, "timeout");
+        }
+    }
+
+    /**
+     * Marks an internal request, or strips the control headers from one that is not (Envoy's
+     * {@code cleanInternalHeaders}); the client's own {@code x-envoy-internal} never passes.
+     *
+     * @param edge an external request on a connection manager with {@code use_remote_address}
+     * @param internalOnly the route configuration's {@code internal_only_headers}
+     */
+    static void sanitize(MultiMap headers, boolean internal, boolean edge, List<String> internalOnly) {
+        headers.remove(INTERNAL);
+        if (internal) {
+            headers.set(INTERNAL, "true");
+            return;
+        }
+        if (edge) {
+            EDGE_ONLY.forEach(headers::remove);
+        }
+        INTERNAL_ONLY.forEach(headers::remove);
+        internalOnly.forEach(headers::remove);
+    }
+
+    /** Reads the route's settings as the headers change them, and removes the headers read. */
+    static Decision consume(RouteEntry route, MultiMap headers) {
+        Duration timeout = route.timeout();
+        String t = headers.get(TIMEOUT_MS);
+        if (t != null) {
+            OptionalLong ms = unsigned(t);
+            if (ms.isPresent()) {
+                timeout = Duration.ofMillis(ms.getAsLong());
+            }
+        }
+        RetryPolicy policy = route.retry();
+        Duration perTry = policy.perTryTimeout().orElse(Duration.ZERO);
+        String pt = headers.get(PER_TRY_TIMEOUT_MS);
+        if (pt != null) {
+            OptionalLong ms = unsigned(pt);
+            if (ms.isPresent()) {
+                perTry = Duration.ofMillis(ms.getAsLong());
+            }
+        }
+        if (!timeout.isZero() && perTry.compareTo(timeout) >= 0) {
+            perTry = Duration.ZERO;
+        }
+        String retryOn = headers.get(RETRY_ON);
+        String grpcOn = headers.get(RETRY_GRPC_ON);
+        Set<RetryPolicy.RetryOn> on = policy.retryOn().isEmpty() ? EnumSet.noneOf(RetryPolicy.RetryOn.class)
+                : EnumSet.copyOf(policy.retryOn());
+        Set<Integer> codes = new HashSet<>(policy.retriableStatusCodes());
+        int retries = policy.numRetries();
+        if (retryOn != null || grpcOn != null || !on.isEmpty()) {
+            on.addAll(conditions(retryOn, false));
+            on.addAll(conditions(grpcOn, true));
+            String max = headers.get(MAX_RETRIES);
+            if (!on.isEmpty() && max != null) {
+                OptionalLong n = unsigned(max);
+                if (n.isPresent()) {
+                    retries = (int) Math.min(Integer.MAX_VALUE, n.getAsLong());
+                }
+            }
+        }
+        String extra = headers.get(RETRIABLE_STATUS_CODES);
+        if (extra != null) {
+            for (String c : extra.split(",")) {
+                OptionalLong code = unsigned(c);
+                if (code.isPresent() && code.getAsLong() <= Integer.MAX_VALUE) {
+                    codes.add((int) code.getAsLong());
+                }
+            }
+        }
+        for (String h : List.of(RETRY_ON, RETRY_GRPC_ON, MAX_RETRIES, RETRIABLE_STATUS_CODES, TIMEOUT_MS, PER_TRY_TIMEOUT_MS)) {
+            headers.remove(h);
+        }
+        ALSO_CONSUMED.forEach(headers::remove);
+        Optional<Duration> perTryTimeout = perTry.isZero() ? Optional.empty() : Optional.of(perTry);
+        return new Decision(policy.with(on, codes, retries, perTryTimeout), timeout);
+    }
+
+    /** The conditions named in a header: HTTP ones for {@code x-envoy-retry-on}, gRPC ones for the gRPC header. */
+    private static Set<RetryPolicy.RetryOn> conditions(String value, boolean grpc) {
+        Set<RetryPolicy.RetryOn> out = EnumSet.noneOf(RetryPolicy.RetryOn.class);
+        if (value == null) {
+            return out;
+        }
+        for (String token : value.split(",")) {
+            RetryPolicy.RetryOn.of(token.trim()).filter(r -> r.grpc() == grpc).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    /** An unsigned decimal number (surrounding blanks and a leading {@code +} allowed), or empty. */
+    static OptionalLong unsigned(String s) {
+        String t = s.trim();
+        if (t.startsWith("+")) {
+            t = t.substring(1);
+        }
+        if (t.isEmpty() || t.length() > 19 || !t.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(Long.parseLong(t));
+    }
+}
