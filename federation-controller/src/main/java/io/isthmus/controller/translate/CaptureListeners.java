@@ -27,15 +27,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * LDS of a sidecar in TPROXY interception mode, Istio's shapes: {@code virtualOutbound} on
- * {@code 0.0.0.0:15001} ({@code use_original_dst}, {@code transparent}) hands each captured
+ * LDS of a sidecar in REDIRECT or TPROXY interception mode, Istio's shapes: {@code virtualOutbound} on
+ * {@code 0.0.0.0:15001} ({@code use_original_dst}; {@code transparent} in TPROXY mode only) hands each captured
  * connection to the outbound listener of its destination port, now {@code 0.0.0.0:P} with
  * {@code bind_to_port: false}, and sends other destinations to {@code PassthroughCluster}
  * (ORIGINAL_DST: where the app meant to go) under outbound policy ALLOW_ANY, or refuses them
  * ({@code BlackHoleCluster}) under REGISTRY_ONLY; under ALLOW_ANY every outbound route
  * configuration also ends with the virtual host {@code allow_any} to {@code PassthroughCluster}
  * (REGISTRY_ONLY already ends with {@code block_all}). {@code virtualInbound} on
- * {@code 0.0.0.0:15006} ({@code transparent}) carries the inbound listeners' chains, each matched on
+ * {@code 0.0.0.0:15006} (the {@code original_dst} listener filter; {@code transparent} in TPROXY mode
+ * only) carries the inbound listeners' chains, each matched on
  * {@code destination_port} = its target port, which replace the per-port inbound listeners, then
  * chains for every other IPv4 destination to {@code InboundPassthroughClusterIpv4} (ORIGINAL_DST,
  * bound to {@code 127.0.0.6}) with the pod's workload-level mTLS mode, so a port the pod listens on
@@ -67,15 +68,22 @@ final class CaptureListeners {
     }
 
     /**
-     * Reshapes a sidecar's listeners for TPROXY capture in place and adds the passthrough and
-     * black-hole clusters (and, under ALLOW_ANY, the {@link #ALLOW_ANY} virtual host).
+     * Reshapes a sidecar's listeners for capture in place and adds the passthrough and black-hole
+     * clusters (and, under ALLOW_ANY, the {@link #ALLOW_ANY} virtual host). Istio sends the same
+     * shapes in both modes but for {@code transparent: true} on both virtual listeners in TPROXY mode;
+     * the inbound passthrough cluster is bound to {@code 127.0.0.6} in both (the REDIRECT rules
+     * exempt that source on {@code lo}).
      *
+     * @param mode REDIRECT or TPROXY
      * @param routes the outbound route configurations; under ALLOW_ANY each gets {@link #ALLOW_ANY}
      * @param registryOnly whether the proxy's outbound traffic policy is REGISTRY_ONLY
      * @param passthroughTls the pod's workload-level inbound mTLS, for the inbound passthrough chains
      */
-    static void apply(Map<String, Listener> listeners, Map<String, Cluster> clusters, Map<String, RouteConfiguration> routes,
-                      boolean registryOnly, ListenerTranslator.InboundTls passthroughTls) {
+    static void apply(ProxyView.InterceptionMode mode, Map<String, Listener> listeners, Map<String, Cluster> clusters,
+                      Map<String, RouteConfiguration> routes, boolean registryOnly, ListenerTranslator.InboundTls passthroughTls) {
+        if (mode == ProxyView.InterceptionMode.NONE) {
+            throw new IllegalArgumentException("capture listeners need interception mode REDIRECT or TPROXY");
+        }
         List<FilterChain> inboundChains = new ArrayList<>();
         boolean inspect = passthroughTls == ListenerTranslator.InboundTls.PERMISSIVE;
         Iterator<Map.Entry<String, Listener>> it = listeners.entrySet().iterator();
@@ -99,18 +107,15 @@ final class CaptureListeners {
                 it.remove();
             }
         }
-        listeners.put(VIRTUAL_OUTBOUND, Listener.newBuilder()
+        Listener.Builder outbound = Listener.newBuilder()
                 .setName(VIRTUAL_OUTBOUND)
                 .setAddress(Envoy.address("0.0.0.0", OUTBOUND_PORT))
                 .setUseOriginalDst(BoolValue.of(true))
-                .setTransparent(BoolValue.of(true))
                 .setTrafficDirection(TrafficDirection.OUTBOUND)
-                .addFilterChains(tcpChain(registryOnly ? BLACK_HOLE : PASSTHROUGH))
-                .build());
+                .addFilterChains(tcpChain(registryOnly ? BLACK_HOLE : PASSTHROUGH));
         Listener.Builder inbound = Listener.newBuilder()
                 .setName(VIRTUAL_INBOUND)
                 .setAddress(Envoy.address("0.0.0.0", INBOUND_PORT))
-                .setTransparent(BoolValue.of(true))
                 .setTrafficDirection(TrafficDirection.INBOUND)
                 .addListenerFilters(ListenerFilter.newBuilder().setName(ORIGINAL_DST)
                         .setTypedConfig(Envoy.any(OriginalDst.getDefaultInstance())));
@@ -119,6 +124,11 @@ final class CaptureListeners {
                     .setTypedConfig(Envoy.any(TlsInspector.getDefaultInstance())));
         }
         inbound.addAllFilterChains(inboundChains).addAllFilterChains(inboundPassthrough(passthroughTls));
+        if (mode == ProxyView.InterceptionMode.TPROXY) {
+            outbound.setTransparent(BoolValue.of(true));
+            inbound.setTransparent(BoolValue.of(true));
+        }
+        listeners.put(VIRTUAL_OUTBOUND, outbound.build());
         listeners.put(VIRTUAL_INBOUND, inbound.build());
         clusters.put(BLACK_HOLE, Cluster.newBuilder()
                 .setName(BLACK_HOLE)

@@ -118,13 +118,13 @@ public final class MeshTranslator {
         boolean rebound = !view.outboundAddress().isEmpty()
                 && ListenerTranslator.rebindOutbound(b.listeners, view.outboundBindAddress());
         inbound(view, b);
-        boolean captured = view.interceptionMode() == ProxyView.InterceptionMode.TPROXY;
+        boolean captured = view.interceptionMode() != ProxyView.InterceptionMode.NONE;
         java.util.SortedMap<String, RouteConfiguration> routes = outbound.routes();
         if (captured) {
             MeshConfig cfg = config.get();
             b.routes.putAll(routes);
             routes = b.routes;
-            CaptureListeners.apply(b.listeners, b.clusters, b.routes,
+            CaptureListeners.apply(view.interceptionMode(), b.listeners, b.clusters, b.routes,
                     cfg.outboundTrafficPolicyFor(view.namespace(), view.labels()) == Sidecar.OutboundTrafficPolicy.REGISTRY_ONLY,
                     inboundTls(cfg.mtlsModeFor(view.namespace(), view.labels(), 0)));
         }

@@ -65,12 +65,18 @@ public record ProxyView(
     public enum InterceptionMode {
         /** No capture: the app calls the outbound listeners the DNS proxy points it at (the default). */
         NONE,
-        /** TPROXY capture: virtualOutbound (15001) and virtualInbound (15006) take every connection. */
+        /**
+         * iptables REDIRECT capture (Istio's default): virtualOutbound (15001) and virtualInbound
+         * (15006) take every connection, the proxy reads the original destination with SO_ORIGINAL_DST.
+         */
+        REDIRECT,
+        /** TPROXY capture: as REDIRECT, with transparent sockets ({@code transparent: true}). */
         TPROXY;
 
-        /** {@code TPROXY} (any case) is TPROXY; anything else, including REDIRECT, is NONE. */
+        /** {@code REDIRECT} or {@code TPROXY} (any case); anything else is NONE. */
         static InterceptionMode parse(String s) {
-            return "TPROXY".equalsIgnoreCase(s.trim()) ? TPROXY : NONE;
+            String m = s.trim();
+            return "TPROXY".equalsIgnoreCase(m) ? TPROXY : "REDIRECT".equalsIgnoreCase(m) ? REDIRECT : NONE;
         }
     }
 

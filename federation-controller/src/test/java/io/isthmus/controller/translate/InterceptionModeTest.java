@@ -23,8 +23,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * INTERCEPTION_MODE TPROXY: Istio's virtualOutbound / virtualInbound with the passthrough clusters
- * (ALLOW_ANY) or the black hole (REGISTRY_ONLY); without it, the listeners of capture mode NONE.
+ * INTERCEPTION_MODE TPROXY or REDIRECT: Istio's virtualOutbound / virtualInbound with the passthrough
+ * clusters (ALLOW_ANY) or the black hole (REGISTRY_ONLY), {@code transparent} only for TPROXY;
+ * without it, the listeners of capture mode NONE.
  */
 class InterceptionModeTest {
     private static final String ROOT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
@@ -186,9 +187,32 @@ class InterceptionModeTest {
     }
 
     @Test
-    void redirectIsNotATproxyPod() {
-        assertThat(ProxyView.fromNode(pod("REDIRECT")).interceptionMode()).isEqualTo(ProxyView.InterceptionMode.NONE);
+    void interceptionModesAreParsedAnyCase() {
+        assertThat(ProxyView.fromNode(pod("REDIRECT")).interceptionMode()).isEqualTo(ProxyView.InterceptionMode.REDIRECT);
+        assertThat(ProxyView.fromNode(pod("redirect")).interceptionMode()).isEqualTo(ProxyView.InterceptionMode.REDIRECT);
         assertThat(ProxyView.fromNode(pod("tproxy")).interceptionMode()).isEqualTo(ProxyView.InterceptionMode.TPROXY);
+        assertThat(ProxyView.fromNode(pod("NONE")).interceptionMode()).isEqualTo(ProxyView.InterceptionMode.NONE);
+    }
+
+    /** Istio sends REDIRECT pods the TPROXY shapes without {@code transparent}; the inbound passthrough keeps 127.0.0.6. */
+    @Test
+    void redirectSendsTheSameShapesWithoutTransparent() {
+        ProxyResources redirect = translator().resourcesFor(ProxyView.fromNode(pod("REDIRECT")));
+        ProxyResources tproxy = translator().resourcesFor(ProxyView.fromNode(pod("TPROXY")));
+        Listener vo = redirect.listeners().get("virtualOutbound");
+        Listener vi = redirect.listeners().get("virtualInbound");
+        assertThat(vo.getUseOriginalDst().getValue()).isTrue();
+        assertThat(vo.hasTransparent()).isFalse();
+        assertThat(vi.hasTransparent()).isFalse();
+        assertThat(vi.getListenerFiltersList()).extracting(f -> f.getName()).contains("envoy.filters.listener.original_dst");
+        assertThat(vo).isEqualTo(tproxy.listeners().get("virtualOutbound").toBuilder().clearTransparent().build());
+        assertThat(vi).isEqualTo(tproxy.listeners().get("virtualInbound").toBuilder().clearTransparent().build());
+        assertThat(redirect.listeners().keySet()).isEqualTo(tproxy.listeners().keySet());
+        assertThat(redirect.listeners().get("outbound_127.0.0.2_9080").getBindToPort().getValue()).isFalse();
+        assertThat(redirect.clusters()).isEqualTo(tproxy.clusters());
+        assertThat(redirect.clusters().get("InboundPassthroughClusterIpv4").getUpstreamBindConfig().getSourceAddress().getAddress())
+                .isEqualTo("127.0.0.6");
+        assertThat(redirect.routes()).isEqualTo(tproxy.routes());
     }
 
     private static String tcpCluster(FilterChain c) {
