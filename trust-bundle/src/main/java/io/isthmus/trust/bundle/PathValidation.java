@@ -71,7 +71,7 @@ public final class PathValidation {
             }
             return new ChainVerification(null, null, "ok");
         } catch (CertPathValidatorException e) {
-            return map(e, path, at);
+            return map(e, path, roots, at);
         } catch (Exception e) {
             return ChainVerification.failed(Failure.INVALID_CHAIN, "chain cannot be validated: " + e.getMessage());
         }
@@ -81,7 +81,8 @@ public final class PathValidation {
         return c.getSubjectX500Principal().equals(c.getIssuerX500Principal());
     }
 
-    private static ChainVerification map(CertPathValidatorException e, List<X509Certificate> path, Instant at) {
+    private static ChainVerification map(CertPathValidatorException e, List<X509Certificate> path,
+            Collection<X509Certificate> roots, Instant at) {
         int index = e.getIndex();
         X509Certificate cert = index >= 0 && index < path.size() ? path.get(index) : null;
         String which = cert == null ? "chain" : (index == 0 ? "leaf " : "CA ") + Certificates.subject(cert);
@@ -100,11 +101,25 @@ public final class PathValidation {
         if (reason == PKIXReason.NO_TRUST_ANCHOR) {
             X509Certificate top = path.get(path.size() - 1);
             return ChainVerification.failed(Failure.UNKNOWN_ISSUER, "no root of the bundle issued "
-                    + Certificates.subject(top) + " (issuer " + top.getIssuerX500Principal().getName() + ")");
+                    + Certificates.subject(top) + " (issuer " + top.getIssuerX500Principal().getName() + ": "
+                    + whyNoAnchor(top, path.size(), roots) + ")");
         }
         if (reason == CertPathValidatorException.BasicReason.INVALID_SIGNATURE) {
             return ChainVerification.failed(Failure.INVALID_CHAIN, "signature of " + which + " does not verify");
         }
         return ChainVerification.failed(Failure.INVALID_CHAIN, which + ": " + e.getMessage());
+    }
+
+    /** Why no anchor was found for {@code top}, the last certificate of the path, in words a user can act on. */
+    private static String whyNoAnchor(X509Certificate top, int pathLength, Collection<X509Certificate> roots) {
+        for (X509Certificate r : roots) {
+            if (r.getSubjectX500Principal().equals(top.getIssuerX500Principal())) {
+                return "the bundle has a root of that name, but another key signed this chain: a different root";
+            }
+        }
+        if (pathLength == 1 && !selfSigned(top)) {
+            return "not a root of the bundle; the chain holds only the leaf: are its intermediates missing?";
+        }
+        return "not a root of the bundle";
     }
 }

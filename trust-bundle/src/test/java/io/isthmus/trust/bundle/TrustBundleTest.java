@@ -63,7 +63,15 @@ class TrustBundleTest {
     void aChainFromAnotherRootIsUnknown() {
         ChainVerification v = pki.bundle().verify(pki.foreignWorkload("default", "sleep").chain());
         assertThat(v.failure()).isEqualTo(Failure.UNKNOWN_ISSUER);
-        assertThat(v.message()).contains("no root of the bundle issued");
+        assertThat(v.message()).contains("no root of the bundle issued")
+                .contains("the bundle has a root of that name, but another key signed this chain");
+        ChainVerification leafOnly = pki.bundle().verify(List.of(eastSleep.certificate()));
+        assertThat(leafOnly.failure()).isEqualTo(Failure.UNKNOWN_ISSUER);
+        assertThat(leafOnly.message()).contains("are its intermediates missing?");
+        CertifiedKey otherName = CaFactory.createRoot(CaSpec.root().withCommonName("Other Root"));
+        ChainVerification named = TrustBundle.of("cluster.local", List.of(otherName.certificate()))
+                .verify(eastSleep.chain());
+        assertThat(named.message()).endsWith(": not a root of the bundle)");
         assertThatThrownBy(() -> pki.bundle().verifyOrThrow(pki.foreignWorkload("default", "sleep").chain()))
                 .isInstanceOf(ChainRejectedException.class).hasMessageStartingWith("UNKNOWN_ISSUER");
     }
