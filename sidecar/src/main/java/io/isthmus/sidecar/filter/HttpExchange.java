@@ -33,12 +33,6 @@ public final class HttpExchange {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpExchange.class);
 
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "transfer-encoding", "upgrade", "te", "host", "http2-settings", "trailer");
-    private static final String XFCC = "x-forwarded-client-cert";
-    private static final String XFF = "x-forwarded-for";
-    private static final String XFP = "x-forwarded-proto";
-    private static final String EXTERNAL_ADDRESS = "x-envoy-external-address";
 
     private final HttpServerRequest request;
     private final ListenerContext ctx;
@@ -94,7 +88,10 @@ public final class HttpExchange {
     private void start() {
         peerPrincipal = peerIdentity();
         downstreamPrincipal = peerPrincipal;
-        MultiMap headers = forwardHeaders();
+        ForwardedHeaders forwarded = ForwardedHeaders.of(request, ctx, chain, remote);
+        MultiMap headers = forwarded.headers();
+        clientAddress = forwarded.clientAddress();
+        internalRequest = forwarded.internal();
         requestId = RequestIds.ensure(headers);
         traceparent = headers.get(RequestIds.TRACEPARENT);
         request.response().closeHandler(v -> {
@@ -270,123 +267,12 @@ public final class HttpExchange {
         return hp.port() > 0 ? host + ":" + hp.port() : host;
     }
 
-    private MultiMap forwardHeaders() {
-        MultiMap out = HttpHeaders.headers();
-        MultiMap in = request.headers();
-        Set<String> connectionTokens = Set.of();
-        if (in.contains(HttpHeaders.CONNECTION)) {
-            connectionTokens = new java.util.HashSet<>();
-            for (String c : in.getAll(HttpHeaders.CONNECTION)) {
-                for (String t : c.split(",")) {
-                    connectionTokens.add(t.trim().toLowerCase(Locale.ROOT));
-                }
-            }
-        }
-        for (var e : in) {
-            String name = e.getKey().toLowerCase(Locale.ROOT);
-            if (name.equals("te") && "trailers".equalsIgnoreCase(e.getValue().trim())) {
-                out.add(name, e.getValue());
-                continue;
-            }
-            if (HOP_BY_HOP.contains(name) || connectionTokens.contains(name) || name.startsWith(":")) {
-                continue;
-            }
-            out.add(name, e.getValue());
-        }
-        if (ctx.direction() == Direction.INBOUND) {
-            clientCertHeader(out);
-        }
-        forwardedFor(out);
-        return out;
-    }
-
-    /**
-     * Envoy's {@code use_remote_address}: the client is the peer, or with N trusted hops the Nth
-     * address from the right of the incoming {@code x-forwarded-for}; the peer is appended to it,
-     * {@code x-forwarded-proto} says how the client connected and, for an external client,
-     * {@code x-envoy-external-address} names it. Without it the headers pass unchanged and the client
-     * is the peer. Either way decides, as Envoy does, whether the request is internal: with
-     * {@code use_remote_address}, no incoming {@code x-forwarded-for} and an internal peer; without
-     * it, an incoming {@code x-forwarded-for} of exactly one internal address (and no trusted hops).
-     */
-    private void forwardedFor(MultiMap out) {
-        HttpChain.Forwarded fw = chain.forwarded();
-        String peer = remote == null || remote.hostAddress() == null ? "" : remote.hostAddress();
-        clientAddress = peer;
-        java.util.List<String> xff = new java.util.ArrayList<>();
-        for (String v : out.getAll(XFF)) {
-            for (String a : v.split(",")) {
-                if (!a.isBlank()) {
-                    xff.add(a.trim());
-                }
-            }
-        }
-        int hops = fw.trustedHops();
-        if (!fw.useRemoteAddress()) {
-            internalRequest = hops == 0 && xff.size() == 1 && fw.internal().isInternal(xff.get(0));
-            return;
-        }
-        internalRequest = xff.isEmpty() && fw.internal().isInternal(peer);
-        if (hops > 0 && xff.size() >= hops) {
-            clientAddress = xff.get(xff.size() - hops);
-        }
-        if (!peer.isEmpty()) {
-            xff.add(peer);
-        }
-        out.remove(XFF);
-        if (!xff.isEmpty()) {
-            out.set(XFF, String.join(",", xff));
-        }
-        out.set(XFP, request.isSSL() ? "https" : "http");
-        if (!internalRequest) {
-            out.remove(EXTERNAL_ADDRESS);
-            if (!clientAddress.isEmpty()) {
-                out.set(EXTERNAL_ADDRESS, clientAddress);
-            }
-        }
-    }
-
     /** {@code require_tls}: a plaintext request is sent to the same URL over https (301). */
     private void redirectToHttps(String authority) {
         String host = request.authority() == null ? authority : request.authority().host();
         String location = "https://" + host + (request.uri() == null || request.uri().isEmpty() ? "/" : request.uri());
         request.response().setStatusCode(301).putHeader("location", location).putHeader("server", "isthmus").end();
         finish(301);
-    }
-
-    private void clientCertHeader(MultiMap out) {
-        switch (chain.forwardClientCert()) {
-            case FORWARD_ONLY -> {
-            }
-            case SANITIZE -> out.remove(XFCC);
-            case SANITIZE_SET, APPEND_FORWARD -> {
-                String prior = out.get(XFCC);
-                out.remove(XFCC);
-                String mine = xfccValue();
-                if (chain.forwardClientCert() == HttpChain.ClientCertForwarding.APPEND_FORWARD && prior != null) {
-                    out.set(XFCC, mine.isEmpty() ? prior : prior + "," + mine);
-                } else if (!mine.isEmpty()) {
-                    out.set(XFCC, mine);
-                }
-            }
-        }
-    }
-
-    private String xfccValue() {
-        String peerSpiffeId = PeerIdentities.of(request.connection()).spiffeId();
-        if (peerSpiffeId.isEmpty()) {
-            return "";
-        }
-        StringBuilder b = new StringBuilder();
-        String own = ctx.ownSpiffeId().get();
-        if (!own.isEmpty()) {
-            b.append("By=").append(own).append(';');
-        }
-        String hash = PeerIdentities.of(request.connection()).leafSha256();
-        if (!hash.isEmpty()) {
-            b.append("Hash=").append(hash).append(';');
-        }
-        return b.append("URI=").append(peerSpiffeId).toString();
     }
 
     private String peerIdentity() {

@@ -20,7 +20,6 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
-import io.vertx.core.net.SocketAddress;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -84,7 +83,8 @@ final class UpstreamCall {
             mirrors.clear();
         }
         for (String m : mirrors) {
-            sendMirror(m);
+            ctx.directory().cluster(m).ifPresent(c -> UpstreamRequests.mirror(c, exchange.request().method(), uri,
+                    headers, authority, body));
         }
         attempt(false);
     }
@@ -109,23 +109,6 @@ final class UpstreamCall {
     /** Also sends a copy of the buffered request to another cluster, ignoring its answer. */
     void mirrorTo(String mirrorCluster) {
         mirrors.add(mirrorCluster);
-    }
-
-    private void sendMirror(String mirrorCluster) {
-        ctx.directory().cluster(mirrorCluster).ifPresent(m -> {
-            Endpoint ep = m.choose(Set.of());
-            if (ep == null) {
-                return;
-            }
-            HostAndPort hp = HostAndPort.parseAuthority(authority, -1);
-            HostAndPort shadow = hp == null ? HostAndPort.create("shadow", -1)
-                    : HostAndPort.create(hp.host() + "-shadow", hp.port());
-            m.client().request(optionsFor(m, ep)).onSuccess(creq -> {
-                creq.headers().addAll(headers);
-                creq.authority(shadow);
-                creq.send(body).onSuccess(HttpClientResponse::body);
-            });
-        });
     }
 
     /** Abandons the call (downstream went away). */
@@ -230,23 +213,7 @@ final class UpstreamCall {
     }
 
     private RequestOptions options(Endpoint ep) {
-        return optionsFor(cluster, ep);
-    }
-
-    private RequestOptions optionsFor(UpstreamCluster c, Endpoint ep) {
-        String host = ep.address().host();
-        RequestOptions o = new RequestOptions()
-                .setMethod(exchange.request().method())
-                .setServer(SocketAddress.inetSocketAddress(ep.address().port(), host))
-                .setPort(ep.address().port())
-                .setURI(uri);
-        if (c.config().tls().isPresent()) {
-            String sni = c.config().tls().get().sni();
-            o.setSsl(true).setHost(sni.isEmpty() ? host : sni);
-        } else {
-            o.setSsl(false).setHost(host);
-        }
-        return o;
+        return UpstreamRequests.options(cluster, ep, exchange.request().method(), uri);
     }
 
     private void onResult(Attempt a, AsyncResult<HttpClientResponse> ar) {
@@ -436,21 +403,5 @@ final class UpstreamCall {
 
     private void peerOf(HttpClientResponse resp) {
         exchange.peer(PeerIdentities.of(resp.request().connection()).spiffeId());
-    }
-
-    /** One attempt's state. */
-    private static final class Attempt {
-        final Endpoint endpoint;
-        HttpClientRequest request;
-        long timer = -1;
-        boolean done;
-        boolean responded;
-        boolean isRetry;
-        /** A gRPC answer whose outcome is recorded from its trailers. */
-        boolean outcomeAtEnd;
-
-        Attempt(Endpoint endpoint) {
-            this.endpoint = endpoint;
-        }
     }
 }
