@@ -30,8 +30,8 @@ import java.util.Set;
  * @param excludeInboundPorts destination ports never captured inbound (the proxy's own ports first)
  * @param proxyGid traffic of this group is never captured outbound (the proxy's own)
  * @param proxyUid traffic of this user is never captured outbound (the proxy's own)
- * @param includeOutboundRanges CIDRs captured outbound; {@code 0.0.0.0/0} for everything
- * @param excludeOutboundRanges CIDRs never captured outbound
+ * @param includeOutboundRanges CIDRs captured outbound, IPv4 and IPv6; {@code *} for everything (both families)
+ * @param excludeOutboundRanges CIDRs never captured outbound, IPv4 and IPv6
  * @param captureInbound whether inbound traffic is captured at all
  */
 public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, int mark, int routeTable, List<Integer> excludeInboundPorts,
@@ -45,6 +45,8 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
 
     /** Istio's source address of inbound passthrough connections, never captured. */
     public static final String INBOUND_PASSTHROUGH_SOURCE = "127.0.0.6";
+    /** Istio's IPv6 source address of inbound passthrough connections, added to {@code lo} for IPv6 capture. */
+    public static final String INBOUND_PASSTHROUGH_SOURCE_IPV6 = "::6";
 
     private static final List<String> CHAINS = List.of("ISTHMUS_PREROUTING", "ISTHMUS_INBOUND", "ISTHMUS_OUTPUT", "ISTHMUS_DIVERT");
     private static final String JUMP_PREROUTING = "PREROUTING -p tcp -j ISTHMUS_PREROUTING";
@@ -72,7 +74,8 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
         Objects.requireNonNull(proxyUid, "proxyUid");
         includeOutboundRanges = cidrs(includeOutboundRanges, "includeOutboundRanges");
         excludeOutboundRanges = cidrs(excludeOutboundRanges, "excludeOutboundRanges");
-        if (proxyGid.isEmpty() && proxyUid.isEmpty() && includeOutboundRanges.contains("0.0.0.0/0")) {
+        if (proxyGid.isEmpty() && proxyUid.isEmpty()
+                && (includeOutboundRanges.contains(Family.IPV4.all) || includeOutboundRanges.contains(Family.IPV6.all))) {
             throw new IllegalArgumentException("capturing all outbound traffic needs a proxy gid or uid to exclude, "
                     + "or the proxy's own connections would be captured again");
         }
@@ -81,19 +84,54 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
     /** Istio's defaults in a mode: proxy group 1337, every outbound destination, every inbound port but the proxy's. */
     public static CaptureRules defaults(CaptureMode mode) {
         return new CaptureRules(mode, 15006, 15001, 1337, 133, List.of(), OptionalInt.of(1337), OptionalInt.empty(),
-                List.of("0.0.0.0/0"), List.of(), true);
+                List.of("*"), List.of(), true);
     }
 
     /** The input of {@code iptables-restore --noflush} that adds the capture (nat table for REDIRECT, mangle for TPROXY). */
     public String iptablesRestoreInput() {
-        return mode == CaptureMode.REDIRECT ? redirect() : tproxy();
+        return mode == CaptureMode.REDIRECT ? redirect(Family.IPV4) : tproxy(Family.IPV4);
+    }
+
+    /**
+     * The input of {@code ip6tables-restore --noflush} that adds the same capture for IPv6 (dual
+     * stack): the same chains, with {@code ::1} for loopback, {@code ::6} for the inbound passthrough
+     * and the IPv6 ones of the ranges ({@code *} covers both families).
+     */
+    public String ip6tablesRestoreInput() {
+        return mode == CaptureMode.REDIRECT ? redirect(Family.IPV6) : tproxy(Family.IPV6);
+    }
+
+    /** An address family's spelling of the addresses the rules name. */
+    private enum Family {
+        IPV4("0.0.0.0/0", "127.0.0.1/32", "127.0.0.0/8", INBOUND_PASSTHROUGH_SOURCE + "/32", "0.0.0.0", "-4"),
+        IPV6("::/0", "::1/128", "::1/128", INBOUND_PASSTHROUGH_SOURCE_IPV6 + "/128", "::", "-6");
+
+        final String all;
+        final String loopbackHost;
+        final String loopbackNet;
+        final String passthroughSource;
+        final String any;
+        final String ipFlag;
+
+        Family(String all, String loopbackHost, String loopbackNet, String passthroughSource, String any, String ipFlag) {
+            this.all = all;
+            this.loopbackHost = loopbackHost;
+            this.loopbackNet = loopbackNet;
+            this.passthroughSource = passthroughSource;
+            this.any = any;
+            this.ipFlag = ipFlag;
+        }
+
+        boolean holds(String cidr) {
+            return (cidr.indexOf(':') >= 0) == (this == IPV6);
+        }
     }
 
     /**
      * Istio's REDIRECT rules ({@code istio-iptables -m REDIRECT}) in the nat table, chains named
      * {@code ISTHMUS_*} instead of {@code ISTIO_*}; only TCP enters them (no DNS capture).
      */
-    private String redirect() {
+    private String redirect(Family f) {
         List<String> l = new ArrayList<>();
         l.add("*nat");
         NAT_CHAINS.forEach(c -> l.add(":" + c + " - [0:0]"));
@@ -108,31 +146,40 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
         }
         l.add("-A " + NAT_JUMP_OUTPUT);
         // the inbound passthrough's connections to the pod's own addresses
-        l.add("-A ISTHMUS_OUTPUT -o lo -s " + INBOUND_PASSTHROUGH_SOURCE + "/32 -j RETURN");
+        l.add("-A ISTHMUS_OUTPUT -o lo -s " + f.passthroughSource + " -j RETURN");
         List<String> owners = new ArrayList<>();
         proxyUid.ifPresent(u -> owners.add("--uid-owner " + u));
         proxyGid.ifPresent(g -> owners.add("--gid-owner " + g));
         for (String owner : owners) {
             // the proxy calling the pod's own address (an app calling itself through a service): inbound side next
-            l.add("-A ISTHMUS_OUTPUT -o lo ! -d 127.0.0.1/32 -p tcp -m owner " + owner + " -j ISTHMUS_IN_REDIRECT");
+            l.add("-A ISTHMUS_OUTPUT -o lo ! -d " + f.loopbackHost + " -p tcp -m owner " + owner + " -j ISTHMUS_IN_REDIRECT");
             // the app calling itself over lo by its own address: not captured
             l.add("-A ISTHMUS_OUTPUT -o lo -m owner ! " + owner + " -j RETURN");
             // the proxy's own connections: never captured again
             l.add("-A ISTHMUS_OUTPUT -m owner " + owner + " -j RETURN");
         }
-        l.add("-A ISTHMUS_OUTPUT -d 127.0.0.1/32 -j RETURN");
-        for (String r : excludeOutboundRanges) {
-            l.add("-A ISTHMUS_OUTPUT -d " + r + " -j RETURN");
-        }
-        for (String r : includeOutboundRanges) {
-            l.add("-A ISTHMUS_OUTPUT " + (r.equals("0.0.0.0/0") ? "" : "-d " + r + " ") + "-j ISTHMUS_REDIRECT");
-        }
+        l.add("-A ISTHMUS_OUTPUT -d " + f.loopbackHost + " -j RETURN");
+        outboundRanges(l, f, "-j ISTHMUS_REDIRECT");
         l.add("COMMIT");
         return String.join("\n", l) + "\n";
     }
 
+    /** The excluded ranges of a family ({@code RETURN}), then its included ones (or everything) to {@code target}. */
+    private void outboundRanges(List<String> l, Family f, String target) {
+        for (String r : excludeOutboundRanges) {
+            if (f.holds(r)) {
+                l.add("-A ISTHMUS_OUTPUT -d " + r + " -j RETURN");
+            }
+        }
+        for (String r : includeOutboundRanges) {
+            if (f.holds(r)) {
+                l.add("-A ISTHMUS_OUTPUT " + (r.equals(f.all) ? "" : "-d " + r + " ") + target);
+            }
+        }
+    }
+
     /** The TPROXY rules (mangle table). */
-    private String tproxy() {
+    private String tproxy(Family f) {
         String mk = String.format("0x%x/0xffffffff", mark);
         List<String> l = new ArrayList<>();
         l.add("*mangle");
@@ -145,7 +192,7 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
         l.add("-A ISTHMUS_PREROUTING -p tcp -m socket --transparent -j ISTHMUS_DIVERT");
         // outbound traffic marked in OUTPUT comes back in on lo: hand it to the outbound capture port
         l.add("-A ISTHMUS_PREROUTING -i lo -p tcp -m mark --mark " + mk + " -j TPROXY --on-port " + outboundPort
-                + " --on-ip 0.0.0.0 --tproxy-mark " + mk);
+                + " --on-ip " + f.any + " --tproxy-mark " + mk);
         l.add("-A ISTHMUS_PREROUTING -i lo -j RETURN");
         if (captureInbound) {
             l.add("-A ISTHMUS_PREROUTING -p tcp -j ISTHMUS_INBOUND");
@@ -154,40 +201,55 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
             }
             // replies to the pod's own connections (TPROXY would drop them: their socket is not transparent)
             l.add("-A ISTHMUS_INBOUND -p tcp -m conntrack --ctstate RELATED,ESTABLISHED -j ISTHMUS_DIVERT");
-            l.add("-A ISTHMUS_INBOUND -p tcp -j TPROXY --on-port " + inboundPort + " --on-ip 0.0.0.0 --tproxy-mark " + mk);
+            l.add("-A ISTHMUS_INBOUND -p tcp -j TPROXY --on-port " + inboundPort + " --on-ip " + f.any + " --tproxy-mark " + mk);
         }
         l.add("-A ISTHMUS_OUTPUT -o lo -j RETURN");
         // the pod's side of connections others opened (inbound, captured or not): never outbound
         // traffic, and an ACK or RST sent before the proxy accepts (or after it closed) has no owner
         l.add("-A ISTHMUS_OUTPUT -p tcp -m conntrack --ctdir REPLY -j RETURN");
-        l.add("-A ISTHMUS_OUTPUT -d 127.0.0.0/8 -j RETURN");
+        l.add("-A ISTHMUS_OUTPUT -d " + f.loopbackNet + " -j RETURN");
         proxyUid.ifPresent(u -> l.add("-A ISTHMUS_OUTPUT -m owner --uid-owner " + u + " -j RETURN"));
         proxyGid.ifPresent(g -> l.add("-A ISTHMUS_OUTPUT -m owner --gid-owner " + g + " -j RETURN"));
-        for (String r : excludeOutboundRanges) {
-            l.add("-A ISTHMUS_OUTPUT -d " + r + " -j RETURN");
-        }
-        for (String r : includeOutboundRanges) {
-            l.add("-A ISTHMUS_OUTPUT " + (r.equals("0.0.0.0/0") ? "" : "-d " + r + " ") + "-j MARK --set-xmark " + mk);
-        }
+        outboundRanges(l, f, "-j MARK --set-xmark " + mk);
         l.add("COMMIT");
         return String.join("\n", l) + "\n";
     }
 
     /** The policy routing that delivers marked packets to the local sockets, as {@code ip} argument lists (none for REDIRECT). */
     public List<List<String>> ipAdd() {
-        if (mode == CaptureMode.REDIRECT) {
-            return List.of();
-        }
-        return List.of(
-                List.of("ip", "-4", "rule", "add", "fwmark", String.format("0x%x", mark), "lookup", String.valueOf(routeTable)),
-                List.of("ip", "-4", "route", "add", "local", "0.0.0.0/0", "dev", "lo", "table", String.valueOf(routeTable)));
+        return mode == CaptureMode.REDIRECT ? List.of() : policyRouting(Family.IPV4, "add");
     }
 
     /** The {@code ip} commands that undo the TPROXY policy routing (whichever the mode, so a clean run removes either). */
     public List<List<String>> ipDelete() {
+        return policyRouting(Family.IPV4, "del");
+    }
+
+    /**
+     * The {@code ip} commands of IPv6 capture: Istio's inbound passthrough source {@code ::6} on
+     * {@code lo} (IPv6 loopback is {@code ::1/128} only, so the proxy could not bind it otherwise),
+     * and, for TPROXY, the IPv6 policy routing.
+     */
+    public List<List<String>> ip6Add() {
+        List<List<String>> out = new ArrayList<>();
+        out.add(List.of("ip", "-6", "addr", "add", INBOUND_PASSTHROUGH_SOURCE_IPV6 + "/128", "dev", "lo"));
+        if (mode == CaptureMode.TPROXY) {
+            out.addAll(policyRouting(Family.IPV6, "add"));
+        }
+        return out;
+    }
+
+    /** The {@code ip} commands that undo {@link #ip6Add()} of either mode. */
+    public List<List<String>> ip6Delete() {
+        List<List<String>> out = new ArrayList<>(policyRouting(Family.IPV6, "del"));
+        out.add(List.of("ip", "-6", "addr", "del", INBOUND_PASSTHROUGH_SOURCE_IPV6 + "/128", "dev", "lo"));
+        return out;
+    }
+
+    private List<List<String>> policyRouting(Family f, String verb) {
         return List.of(
-                List.of("ip", "-4", "rule", "del", "fwmark", String.format("0x%x", mark), "lookup", String.valueOf(routeTable)),
-                List.of("ip", "-4", "route", "del", "local", "0.0.0.0/0", "dev", "lo", "table", String.valueOf(routeTable)));
+                List.of("ip", f.ipFlag, "rule", verb, "fwmark", String.format("0x%x", mark), "lookup", String.valueOf(routeTable)),
+                List.of("ip", f.ipFlag, "route", verb, "local", f.all, "dev", "lo", "table", String.valueOf(routeTable)));
     }
 
     /**
@@ -195,6 +257,15 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
      * for TPROXY, nat for REDIRECT) the two jumps, then the chains' rules, then the chains.
      */
     public static List<List<String>> cleanIptables() {
+        return clean("iptables");
+    }
+
+    /** The {@code ip6tables} argument lists that remove the IPv6 capture of either mode. */
+    public static List<List<String>> cleanIp6tables() {
+        return clean("ip6tables");
+    }
+
+    private static List<List<String>> clean(String command) {
         List<List<String>> out = new ArrayList<>();
         out.add(args("-t mangle -D " + JUMP_PREROUTING));
         out.add(args("-t mangle -D " + JUMP_OUTPUT));
@@ -204,6 +275,7 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
         out.add(args("-t nat -D " + NAT_JUMP_OUTPUT));
         NAT_CHAINS.forEach(c -> out.add(args("-t nat -F " + c)));
         NAT_CHAINS.forEach(c -> out.add(args("-t nat -X " + c)));
+        out.forEach(c -> c.set(0, command));
         return out;
     }
 
@@ -224,52 +296,14 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
     private static List<String> cidrs(List<String> in, String field) {
         List<String> out = new ArrayList<>();
         for (String raw : in) {
-            String s = raw.trim();
-            if (s.equals("*")) {
-                s = "0.0.0.0/0";
-            }
-            if (s.isEmpty()) {
-                continue;
-            }
-            out.add(cidr(s, field));
-        }
-        return List.copyOf(out);
-    }
-
-    /** Validates an IPv4 CIDR ({@code a.b.c.d/n}, or a bare address meaning /32); returns it in canonical text. */
-    static String cidr(String s, String field) {
-        String[] parts = s.split("/", -1);
-        if (parts.length > 2) {
-            throw new IllegalArgumentException(field + ": '" + s + "' is not an IPv4 CIDR");
-        }
-        String[] octets = parts[0].split("\\.", -1);
-        if (octets.length != 4) {
-            throw new IllegalArgumentException(field + ": '" + s + "' is not an IPv4 CIDR (IPv6 is not captured)");
-        }
-        StringBuilder ip = new StringBuilder();
-        for (String o : octets) {
-            int v;
-            try {
-                v = Integer.parseInt(o);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(field + ": '" + s + "' is not an IPv4 CIDR");
-            }
-            if (v < 0 || v > 255 || o.isEmpty() || o.length() > 3) {
-                throw new IllegalArgumentException(field + ": '" + s + "' is not an IPv4 CIDR");
-            }
-            ip.append(ip.length() == 0 ? "" : ".").append(v);
-        }
-        int len = 32;
-        if (parts.length == 2) {
-            try {
-                len = Integer.parseInt(parts[1]);
-            } catch (NumberFormatException e) {
-                len = -1;
-            }
-            if (len < 0 || len > 32) {
-                throw new IllegalArgumentException(field + ": '" + s + "' has a bad prefix length");
+            String c = raw.trim();
+            if (c.equals("*")) {
+                out.add(Family.IPV4.all);
+                out.add(Family.IPV6.all);
+            } else if (!c.isEmpty()) {
+                out.add(Cidrs.canonical(c, field));
             }
         }
-        return ip + "/" + len;
+        return List.copyOf(new LinkedHashSet<>(out));
     }
 }

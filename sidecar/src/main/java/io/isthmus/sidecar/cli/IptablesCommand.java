@@ -81,6 +81,10 @@ public final class IptablesCommand implements Callable<Integer> {
     @Option(names = "--route-table", defaultValue = "133", paramLabel = "TABLE", description = "TPROXY: policy-routing table (default: ${DEFAULT-VALUE}).")
     int routeTable;
 
+    @Option(names = "--ipv6", description = {"Also capture IPv6 (dual stack): the same rules with ip6tables, ::6 added to lo",
+            "for the inbound passthrough (Istio's ENABLE_INBOUND_IPV6)."})
+    boolean ipv6;
+
     @Option(names = "--dry-run", description = "Print the iptables-restore input and the ip commands; change nothing.")
     boolean dryRun;
 
@@ -143,18 +147,26 @@ public final class IptablesCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (dryRun) {
             if (clean) {
-                CaptureRules.cleanIptables().forEach(c -> out.println(String.join(" ", c)));
-                r.ipDelete().forEach(c -> out.println(String.join(" ", c)));
+                cleanCommands(r).forEach(c -> out.println(String.join(" ", c)));
             } else {
                 out.println("# iptables-restore --noflush <<EOF");
                 out.print(r.iptablesRestoreInput());
                 out.println("# EOF");
                 r.ipAdd().forEach(c -> out.println(String.join(" ", c)));
+                if (ipv6) {
+                    out.println("# ip6tables-restore --noflush <<EOF");
+                    out.print(r.ip6tablesRestoreInput());
+                    out.println("# EOF");
+                    r.ip6Add().forEach(c -> out.println(String.join(" ", c)));
+                }
             }
             out.flush();
             return 0;
         }
         String problem = prerequisites();
+        if (problem == null && ipv6 && !clean && (!onPath("ip6tables") || !onPath("ip6tables-restore"))) {
+            problem = "--ipv6 needs ip6tables and ip6tables-restore (Debian/Ubuntu: apt-get install iptables)";
+        }
         if (problem != null) {
             err.println("isthmus iptables: " + problem);
             err.flush();
@@ -183,16 +195,27 @@ public final class IptablesCommand implements Callable<Integer> {
                 err.flush();
                 return 1;
             }
-            for (List<String> c : r.ipAdd()) {
-                Result ip = run(c, null);
-                if (ip.code != 0) {
+            List<List<String>> ip = new ArrayList<>(r.ipAdd());
+            if (ipv6) {
+                Result restore6 = run(List.of("ip6tables-restore", "--noflush"), r.ip6tablesRestoreInput());
+                if (restore6.code != 0) {
                     remove(r);
-                    err.println("isthmus iptables: '" + String.join(" ", c) + "' failed: " + ip.output.strip());
+                    err.println("isthmus iptables: ip6tables-restore failed: " + restore6.output.strip());
+                    err.flush();
+                    return 1;
+                }
+                ip.addAll(r.ip6Add());
+            }
+            for (List<String> c : ip) {
+                Result res = run(c, null);
+                if (res.code != 0 && !res.output.toLowerCase(java.util.Locale.ROOT).contains("file exists")) {
+                    remove(r);
+                    err.println("isthmus iptables: '" + String.join(" ", c) + "' failed: " + res.output.strip());
                     err.flush();
                     return 1;
                 }
             }
-            out.println("capture installed: " + r.mode() + ", inbound TCP -> " + inboundPort + ", outbound TCP -> " + outboundPort
+            out.println("capture installed: " + r.mode() + (ipv6 ? " IPv4+IPv6" : " IPv4") + ", inbound TCP -> " + inboundPort + ", outbound TCP -> " + outboundPort
                     + (r.mode() == CaptureMode.TPROXY ? " (mark 0x" + Integer.toHexString(mark) + ", table " + routeTable + ")" : ""));
             out.flush();
             return 0;
@@ -206,13 +229,10 @@ public final class IptablesCommand implements Callable<Integer> {
     /** Removes whatever part of the capture is present; returns what could not be removed. */
     private static List<String> remove(CaptureRules r) throws IOException {
         List<String> left = new ArrayList<>();
-        for (List<String> c : CaptureRules.cleanIptables()) {
-            Result res = run(c, null);
-            if (res.code != 0 && !absent(res.output)) {
-                left.add("'" + String.join(" ", c) + "' failed: " + res.output.strip());
+        for (List<String> c : cleanCommands(r)) {
+            if (c.get(0).equals("ip6tables") && !onPath("ip6tables")) {
+                continue; // no IPv6 firewall here, so no IPv6 capture to remove
             }
-        }
-        for (List<String> c : r.ipDelete()) {
             Result res = run(c, null);
             if (res.code != 0 && !absent(res.output)) {
                 left.add("'" + String.join(" ", c) + "' failed: " + res.output.strip());
@@ -221,11 +241,21 @@ public final class IptablesCommand implements Callable<Integer> {
         return left;
     }
 
+    /** Everything that removes a capture of either mode and family, in order. */
+    private static List<List<String>> cleanCommands(CaptureRules r) {
+        List<List<String>> all = new ArrayList<>(CaptureRules.cleanIptables());
+        all.addAll(r.ipDelete());
+        all.addAll(CaptureRules.cleanIp6tables());
+        all.addAll(r.ip6Delete());
+        return all;
+    }
+
     /** Whether a failed delete failed only because the thing was not there. */
     private static boolean absent(String output) {
         String o = output.toLowerCase(java.util.Locale.ROOT);
         return o.contains("no chain") || o.contains("does a matching rule exist") || o.contains("no such file")
-                || o.contains("does not exist") || o.contains("bad rule") || o.contains("no such process") || o.isBlank();
+                || o.contains("does not exist") || o.contains("bad rule") || o.contains("no such process")
+                || o.contains("cannot assign requested address") || o.contains("address not found") || o.isBlank();
     }
 
     /** Null when this process can change the namespace's firewall and routing, else what to do. */

@@ -70,7 +70,7 @@ public final class ListenerTranslator {
         if (l.hasApiListener()) {
             return Optional.empty();
         }
-        if (l.hasInternalListener() || l.hasUdpListenerConfig() || l.getAdditionalAddressesCount() > 0) {
+        if (l.hasInternalListener() || l.hasUdpListenerConfig()) {
             throw invalid(name, "listener_specifier", "only TCP socket listeners are supported");
         }
         ListenerConfig.Binding binding = binding(l);
@@ -89,6 +89,7 @@ public final class ListenerTranslator {
         } catch (InvalidResourceException e) {
             throw invalid(name, e.field(), e.reason());
         }
+        address = dualStack(l, address, binding);
         Direction direction = l.getTrafficDirection() == TrafficDirection.INBOUND ? Direction.INBOUND
                 : l.getTrafficDirection() == TrafficDirection.OUTBOUND ? Direction.OUTBOUND
                 : name.startsWith("inbound") || name.startsWith("virtualInbound") ? Direction.INBOUND : Direction.OUTBOUND;
@@ -150,6 +151,36 @@ public final class ListenerTranslator {
         }
         return transparent ? ListenerConfig.Binding.TRANSPARENT
                 : notBound ? ListenerConfig.Binding.NOT_BOUND : ListenerConfig.Binding.BOUND;
+    }
+
+    /**
+     * Istio's dual-stack capture listeners: {@code 0.0.0.0:P} with {@code additional_addresses}
+     * {@code [::]:P} are served by one dual-stack socket at {@code [::]:P} (IPv4 connections arrive
+     * on it as IPv4-mapped). Any other use of {@code additional_addresses} is rejected.
+     */
+    private static EndpointAddress dualStack(Listener l, EndpointAddress address, ListenerConfig.Binding binding)
+            throws InvalidResourceException {
+        if (l.getAdditionalAddressesCount() == 0) {
+            return address;
+        }
+        if (!binding.captures() || !address.host().equals("0.0.0.0")) {
+            throw invalid(l.getName(), "additional_addresses", "only a capture listener at 0.0.0.0 may have additional addresses");
+        }
+        for (int i = 0; i < l.getAdditionalAddressesCount(); i++) {
+            EndpointAddress extra;
+            try {
+                extra = EndpointTranslator.address(l.getName(), "additional_addresses[" + i + "].address",
+                        l.getAdditionalAddresses(i).getAddress());
+            } catch (InvalidResourceException e) {
+                throw invalid(l.getName(), e.field(), e.reason());
+            }
+            if (!(extra.host().equals("::") || extra.host().equals("0:0:0:0:0:0:0:0")) || extra.port() != address.port()
+                    || l.getAdditionalAddresses(i).hasSocketOptions()) {
+                throw invalid(l.getName(), "additional_addresses[" + i + "]",
+                        "only [::] with the listener's own port is supported (one dual-stack capture socket)");
+            }
+        }
+        return new EndpointAddress("::", address.port());
     }
 
     private static ListenerConfig.Serving serving(List<FilterChain> chains, List<FilterChainConfig> configs) {

@@ -34,6 +34,18 @@ final class CaptureNamespaces implements AutoCloseable {
     static final String POD_IP = "10.211.0.2";
     static final String NODE_IP = "10.211.0.1";
     static final String CLUSTER_IP = "10.96.0.10";
+    /** ULA addresses of the dual-stack scenario, on the veth pair only. */
+    static final String POD_IP6 = "fd00:211::2";
+    static final String NODE_IP6 = "fd00:211::1";
+    static final String CLUSTER_IP6 = "fd00:96::10";
+
+    /** Which address families the scenario uses. */
+    enum Stack {
+        /** IPv4 only. */
+        IPV4,
+        /** IPv4 and IPv6 ({@code isthmus iptables --ipv6}, listeners with {@code additional_addresses [::]}). */
+        DUAL
+    }
 
     private final Path dir;
     private final String suffix = Long.toString(ProcessHandle.current().pid() % 1_000_000);
@@ -105,28 +117,43 @@ final class CaptureNamespaces implements AutoCloseable {
      * @param allowAny outbound policy ALLOW_ANY (else REGISTRY_ONLY)
      */
     void captures(CaptureMode mode, List<String> iptablesFlags, List<String> proxyPrefix, boolean allowAny) throws Exception {
+        captures(mode, Stack.IPV4, iptablesFlags, proxyPrefix, allowAny);
+    }
+
+    /** Runs the capture scenario with these address families and prints the proxy's log. */
+    void captures(CaptureMode mode, Stack stack, List<String> iptablesFlags, List<String> proxyPrefix, boolean allowAny)
+            throws Exception {
         try {
-            scenario(mode, iptablesFlags, proxyPrefix, allowAny);
+            scenario(mode, stack, iptablesFlags, proxyPrefix, allowAny);
         } finally {
             System.out.println("--- proxy log\n" + log("proxy"));
         }
     }
 
-    private void scenario(CaptureMode mode, List<String> iptablesFlags, List<String> proxyPrefix, boolean allowAny) throws Exception {
+    private void scenario(CaptureMode mode, Stack stack, List<String> iptablesFlags, List<String> proxyPrefix, boolean allowAny)
+            throws Exception {
+        boolean dual = stack == Stack.DUAL;
+        if (dual) {
+            ipv6();
+        }
         String before = namespaceState();
 
-        Process upstream = start("upstream", inNs(node, java(NetnsPeer.class, "serve", NODE_IP, "9080", "upstream")));
+        String nodeAddress = dual ? "::" : NODE_IP;
+        Process upstream = start("upstream", inNs(node, java(NetnsPeer.class, "serve", nodeAddress, "9080", "upstream")));
         // outside the mesh: no listener, no cluster
-        Process external = start("external", inNs(node, java(NetnsPeer.class, "serve", NODE_IP, "7777", "external")));
+        Process external = start("external", inNs(node, java(NetnsPeer.class, "serve", nodeAddress, "7777", "external")));
         Process app = start("app", inNs(pod, java(NetnsPeer.class, "serve", "127.0.0.1", "8080", "app")));
         // a port the pod listens on that no service (no inbound listener) names
-        Process extra = start("extra", inNs(pod, java(NetnsPeer.class, "serve", "0.0.0.0", "7070", "extra")));
+        Process extra = start("extra", inNs(pod, java(NetnsPeer.class, "serve", dual ? "::" : "0.0.0.0", "7070", "extra")));
         for (String name : List.of("upstream", "external", "app", "extra")) {
             awaitLog(name, "serving");
         }
 
         List<String> flags = new ArrayList<>(List.of("--mode", mode.name()));
         flags.addAll(iptablesFlags);
+        if (dual) {
+            flags.add("--ipv6");
+        }
         Result apply = run(inNs(pod, java(IptablesCommand.class, flags.toArray(String[]::new))));
         assertThat(apply.code).as(apply.output).isZero();
         if (mode == CaptureMode.TPROXY) {
@@ -142,12 +169,13 @@ final class CaptureNamespaces implements AutoCloseable {
         Path clientCerts = Files.createDirectories(dir.resolve("client-certs"));
         pki.writeWorkloadDir("east", "default", "client", clientCerts);
         Path bootstrap = dir.resolve("bootstrap.yaml");
-        Files.writeString(bootstrap, bootstrap(mode, allowAny));
+        Files.writeString(bootstrap, bootstrap(mode, stack, allowAny));
         List<String> proxyCmd = new ArrayList<>(proxyPrefix);
         proxyCmd.addAll(List.of(java(ProxyCommand.class, "--bootstrap", bootstrap.toString(), "--cert-dir", certs.toString(), "--drain-time", "1s")));
         start("proxy", inNs(pod, proxyCmd.toArray(String[]::new)));
-        awaitLog("proxy", "capture socket bound [virtualOutbound /0.0.0.0:15001] mode=" + mode);
-        awaitLog("proxy", "capture socket bound [virtualInbound /0.0.0.0:15006] mode=" + mode);
+        String any = dual ? "/[0:0:0:0:0:0:0:0]" : "/0.0.0.0";
+        awaitLog("proxy", "capture socket bound [virtualOutbound " + any + ":15001] mode=" + mode);
+        awaitLog("proxy", "capture socket bound [virtualInbound " + any + ":15006] mode=" + mode);
         awaitLog("proxy", "listener bound [0.0.0.0_9080");
 
         Map<String, String> fromPod = get(pod, CLUSTER_IP + ":9080:reviews", "127.0.0.1:15001:direct");
@@ -184,6 +212,10 @@ final class CaptureNamespaces implements AutoCloseable {
         assertThat(mtls.output).as("PERMISSIVE passthrough: an mTLS connection is terminated by the proxy and passed through too")
                 .contains("HTTP/1.1 200").contains("extra host=extra peer=127.0.0.6");
 
+        if (dual) {
+            ipv6Checks(clientCerts, allowAny);
+        }
+
         String metrics = get(pod, "127.0.0.1:15090:metrics:/stats/prometheus").get("127.0.0.1:15090");
         assertThat(metrics).contains("destination_service_name=\"InboundPassthroughClusterIpv4\"");
         if (allowAny) {
@@ -205,6 +237,41 @@ final class CaptureNamespaces implements AutoCloseable {
         assertThat(upstream.isAlive() && app.isAlive() && external.isAlive() && extra.isAlive()).isTrue();
     }
 
+    /** The IPv6 side of the dual-stack scenario: the same calls to the ULA addresses. */
+    private void ipv6Checks(Path clientCerts, boolean allowAny) throws Exception {
+        String cluster = "[" + CLUSTER_IP6 + "]:9080";
+        assertThat(get(pod, cluster + ":reviews").get(cluster))
+                .as("IPv6: the app's call to an IPv6 ClusterIP is captured and routed by Host (to the IPv4 endpoint)")
+                .startsWith("HTTP/1.1 200").contains("upstream host=reviews peer=" + POD_IP);
+        if (allowAny) {
+            String external = "[" + NODE_IP6 + "]:7777";
+            assertThat(get(pod, external + ":external.example").get(external))
+                    .as("IPv6 ALLOW_ANY: passed through to the IPv6 destination, the proxy's own IPv6 connection not captured again")
+                    .startsWith("HTTP/1.1 200")
+                    .contains("external host=external.example peer=" + java.net.InetAddress.getByName(POD_IP6).getHostAddress());
+        }
+        String app = "[" + POD_IP6 + "]:8080";
+        String extra = "[" + POD_IP6 + "]:7070";
+        Map<String, String> fromNode = get(node, app + ":app", extra + ":extra");
+        assertThat(fromNode.get(app)).as("IPv6 inbound to the pod is captured on 15006 and reaches the app on 127.0.0.1")
+                .startsWith("HTTP/1.1 200").contains("app host=app peer=127.0.0.1");
+        assertThat(fromNode.get(extra)).as("IPv6 port with no inbound listener: InboundPassthroughClusterIpv6 from ::6")
+                .startsWith("HTTP/1.1 200").contains("extra host=extra peer=0:0:0:0:0:0:0:6");
+        Result mtls = run(inNs(node, java(NetnsPeer.class, "mtls-get", clientCerts.toString(), extra + ":extra")));
+        assertThat(mtls.output).as("IPv6 PERMISSIVE passthrough over mTLS").contains("HTTP/1.1 200").contains("peer=0:0:0:0:0:0:0:6");
+    }
+
+    /** ULA addresses on the veth pair (no duplicate address detection, so they work at once) and the IPv6 service range. */
+    private void ipv6() throws Exception {
+        assumeTrue(run(inNs(pod, "ip", "-6", "addr", "add", POD_IP6 + "/64", "dev", prefix + "a" + suffix, "nodad")).code == 0,
+                "IPv6 must be enabled in network namespaces");
+        must(inNs(node, "ip", "-6", "addr", "add", NODE_IP6 + "/64", "dev", prefix + "b" + suffix, "nodad"));
+        must(inNs(pod, "ip", "-6", "route", "add", "fd00:96::/112", "via", NODE_IP6));
+        for (String tool : List.of("ip6tables", "ip6tables-restore", "ip6tables-save")) {
+            assumeTrue(run(List.of("sh", "-c", "command -v " + tool)).code == 0, "needs " + tool);
+        }
+    }
+
     /**
      * Istio's capture shapes ({@code transparent: true} on both virtual listeners in TPROXY mode only):
      * under ALLOW_ANY virtualOutbound's last chain and the routes' last
@@ -212,7 +279,8 @@ final class CaptureNamespaces implements AutoCloseable {
      * BlackHoleCluster and {@code block_all}; virtualInbound ends with InboundPassthroughClusterIpv4
      * chains as Istio's PERMISSIVE pair (mTLS terminated, or plaintext).
      */
-    private String bootstrap(CaptureMode mode, boolean allowAny) {
+    private String bootstrap(CaptureMode mode, Stack stack, boolean allowAny) {
+        boolean dual = stack == Stack.DUAL;
         String transparent = mode == CaptureMode.TPROXY ? "transparent: true" : "transparent: false";
         String hcm = """
                       - name: envoy.filters.network.http_connection_manager
@@ -247,7 +315,7 @@ final class CaptureNamespaces implements AutoCloseable {
                   - name: virtualOutbound
                     address: {socket_address: {address: 0.0.0.0, port_value: 15001}}
                     use_original_dst: true
-                    %7$s
+                    %7$s%8$s
                     traffic_direction: OUTBOUND
                     filter_chains:
                     - name: %5$s
@@ -263,7 +331,7 @@ final class CaptureNamespaces implements AutoCloseable {
                 %2$s
                   - name: virtualInbound
                     address: {socket_address: {address: 0.0.0.0, port_value: 15006}}
-                    %7$s
+                    %7$s%9$s
                     traffic_direction: INBOUND
                     listener_filters:
                     - name: envoy.filters.listener.original_dst
@@ -293,6 +361,7 @@ final class CaptureNamespaces implements AutoCloseable {
                       filters:
                       - name: envoy.filters.network.tcp_proxy
                         typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: InboundPassthroughClusterIpv4, cluster: InboundPassthroughClusterIpv4}
+                %10$s
                   clusters:
                   - name: "outbound|9080||reviews.default.svc.cluster.local"
                     type: STATIC
@@ -319,11 +388,44 @@ final class CaptureNamespaces implements AutoCloseable {
                     lb_policy: CLUSTER_PROVIDED
                     connect_timeout: 1s
                     upstream_bind_config: {source_address: {address: 127.0.0.6, port_value: 0}}
+                %11$s
                 """.formatted(POD_IP,
                 outbound.formatted(allowAny ? "{name: allow_any, domains: [\"*\"], routes: [{match: {prefix: /}, route: {cluster: PassthroughCluster}}]}"
                         : "{name: block_all, domains: [\"*\"], routes: [{match: {prefix: /}, direct_response: {status: 502}}]}"),
                 hcm.formatted("inbound_0.0.0.0_8080", "inbound", "\"*\"", "inbound|8080||"),
-                NODE_IP, allowAny ? "PassthroughCluster" : "BlackHoleCluster", mode, transparent);
+                NODE_IP, allowAny ? "PassthroughCluster" : "BlackHoleCluster", mode, transparent,
+                dual ? "\n    additional_addresses: [{address: {socket_address: {address: \"::\", port_value: 15001}}}]" : "",
+                dual ? "\n    additional_addresses: [{address: {socket_address: {address: \"::\", port_value: 15006}}}]" : "",
+                dual ? ipv6PassthroughChains() : "",
+                dual ? """
+                  - name: InboundPassthroughClusterIpv6
+                    type: ORIGINAL_DST
+                    lb_policy: CLUSTER_PROVIDED
+                    connect_timeout: 1s
+                    upstream_bind_config: {source_address: {address: "::6", port_value: 0}}""".indent(2) : "");
+    }
+
+    /** Istio's IPv6 inbound passthrough chains of a dual-stack virtualInbound (PERMISSIVE pair, {@code ::/0}). */
+    private static String ipv6PassthroughChains() {
+        return """
+                    - name: InboundPassthroughClusterIpv6_mtls
+                      filter_chain_match: {transport_protocol: tls, prefix_ranges: [{address_prefix: "::", prefix_len: 0}]}
+                      transport_socket:
+                        name: envoy.transport_sockets.tls
+                        typed_config:
+                          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
+                          require_client_certificate: true
+                          common_tls_context:
+                            tls_certificate_sds_secret_configs: [{name: default}]
+                            validation_context_sds_secret_config: {name: ROOTCA}
+                      filters:
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: InboundPassthroughClusterIpv6, cluster: InboundPassthroughClusterIpv6}
+                    - name: InboundPassthroughClusterIpv6_plaintext
+                      filter_chain_match: {transport_protocol: raw_buffer, prefix_ranges: [{address_prefix: "::", prefix_len: 0}]}
+                      filters:
+                      - name: envoy.filters.network.tcp_proxy
+                        typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy, stat_prefix: InboundPassthroughClusterIpv6, cluster: InboundPassthroughClusterIpv6}""".indent(4);
     }
 
     private Map<String, String> get(String ns, String... targets) throws Exception {
@@ -360,7 +462,17 @@ final class CaptureNamespaces implements AutoCloseable {
         // an emptied table and one never made list the same routes: none
         String table = run(inNs(pod, "ip", "-4", "route", "show", "table", "133")).output.lines()
                 .filter(l -> !l.startsWith("Error:") && !l.startsWith("Dump terminated")).reduce("", (x, y) -> x + y + "\n");
-        return mangle + run(inNs(pod, "ip", "-4", "rule")).output + table;
+        String v6 = "";
+        if (run(List.of("sh", "-c", "command -v ip6tables-save")).code == 0) {
+            for (String t : List.of("mangle", "nat")) {
+                v6 += run(inNs(pod, "ip6tables-save", "-t", t)).output.lines()
+                        .filter(l -> !l.startsWith("#")).map(l -> l.replaceAll("\\[\\d+:\\d+\\]", "")).reduce("", (x, y) -> x + y + "\n");
+            }
+        }
+        String table6 = run(inNs(pod, "ip", "-6", "route", "show", "table", "133")).output.lines()
+                .filter(l -> !l.startsWith("Error:") && !l.startsWith("Dump terminated")).reduce("", (x, y) -> x + y + "\n");
+        return mangle + run(inNs(pod, "ip", "-4", "rule")).output + table + v6 + run(inNs(pod, "ip", "-6", "rule")).output + table6
+                + run(inNs(pod, "ip", "-6", "addr", "show", "dev", "lo")).output;
     }
 
     private static List<String> inNs(String ns, String... cmd) {

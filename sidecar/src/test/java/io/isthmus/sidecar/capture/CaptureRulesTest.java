@@ -40,6 +40,34 @@ class CaptureRulesTest {
     }
 
     @Test
+    void ipv6UsesTheSameChainsWithIpv6AddressesAndItsOwnRanges() {
+        CaptureRules r = new CaptureRules(CaptureMode.REDIRECT, 15006, 15001, 1337, 133, List.of(), OptionalInt.of(1337),
+                OptionalInt.empty(), List.of("10.96.0.0/12", "FD00:96::/112"), List.of("fd00:96::1", "10.96.0.1"), true);
+        assertThat(r.ip6tablesRestoreInput().lines().filter(l -> l.startsWith("-A ISTHMUS_OUTPUT")).toList()).containsExactly(
+                "-A ISTHMUS_OUTPUT -o lo -s ::6/128 -j RETURN",
+                "-A ISTHMUS_OUTPUT -o lo ! -d ::1/128 -p tcp -m owner --gid-owner 1337 -j ISTHMUS_IN_REDIRECT",
+                "-A ISTHMUS_OUTPUT -o lo -m owner ! --gid-owner 1337 -j RETURN",
+                "-A ISTHMUS_OUTPUT -m owner --gid-owner 1337 -j RETURN",
+                "-A ISTHMUS_OUTPUT -d ::1/128 -j RETURN",
+                "-A ISTHMUS_OUTPUT -d fd00:96::1/128 -j RETURN",
+                "-A ISTHMUS_OUTPUT -d fd00:96::/112 -j ISTHMUS_REDIRECT");
+        assertThat(r.iptablesRestoreInput()).as("IPv4 rules name only IPv4 ranges").doesNotContain("fd00");
+        assertThat(r.ip6Add()).containsExactly(List.of("ip", "-6", "addr", "add", "::6/128", "dev", "lo"));
+
+        CaptureRules t = CaptureRules.defaults(CaptureMode.TPROXY);
+        assertThat(t.ip6tablesRestoreInput()).contains(
+                "-A ISTHMUS_PREROUTING -i lo -p tcp -m mark --mark 0x539/0xffffffff -j TPROXY --on-port 15001 --on-ip :: --tproxy-mark 0x539/0xffffffff\n",
+                "-A ISTHMUS_INBOUND -p tcp -j TPROXY --on-port 15006 --on-ip :: --tproxy-mark 0x539/0xffffffff\n",
+                "-A ISTHMUS_OUTPUT -d ::1/128 -j RETURN\n",
+                "-A ISTHMUS_OUTPUT -j MARK --set-xmark 0x539/0xffffffff\n");
+        assertThat(t.ip6Add()).containsExactly(List.of("ip", "-6", "addr", "add", "::6/128", "dev", "lo"),
+                List.of("ip", "-6", "rule", "add", "fwmark", "0x539", "lookup", "133"),
+                List.of("ip", "-6", "route", "add", "local", "::/0", "dev", "lo", "table", "133"));
+        assertThat(t.ip6Delete()).contains(List.of("ip", "-6", "addr", "del", "::6/128", "dev", "lo"));
+        assertThat(CaptureRules.cleanIp6tables()).allMatch(c -> c.get(0).equals("ip6tables")).hasSize(CaptureRules.cleanIptables().size());
+    }
+
+    @Test
     void redirectRangesOwnersAndNoInbound() {
         CaptureRules r = new CaptureRules(CaptureMode.REDIRECT, 15006, 15001, 1337, 133, List.of(8081), OptionalInt.of(1337),
                 OptionalInt.of(1001), List.of("10.96.0.0/12"), List.of("10.96.0.1"), false);
@@ -166,6 +194,10 @@ class CaptureRulesTest {
         assertThatThrownBy(() -> new CaptureRules(CaptureMode.TPROXY, 15006, 15001, 1337, 133, List.of(70000), OptionalInt.of(1), OptionalInt.empty(),
                 List.of("*"), List.of(), true)).hasMessageContaining("excludeInboundPorts");
         assertThatThrownBy(() -> new CaptureRules(CaptureMode.TPROXY, 15006, 15001, 1337, 133, List.of(), OptionalInt.of(1), OptionalInt.empty(),
-                List.of("fd00::/8"), List.of(), true)).hasMessageContaining("IPv6");
+                List.of("fd00::/129"), List.of(), true)).hasMessageContaining("bad prefix length");
+        assertThatThrownBy(() -> new CaptureRules(CaptureMode.TPROXY, 15006, 15001, 1337, 133, List.of(), OptionalInt.of(1), OptionalInt.empty(),
+                List.of("fd00::zz/8"), List.of(), true)).hasMessageContaining("not an IPv6 CIDR");
+        assertThatThrownBy(() -> new CaptureRules(CaptureMode.REDIRECT, 15006, 15001, 1337, 133, List.of(), OptionalInt.empty(),
+                OptionalInt.empty(), List.of("::/0"), List.of(), true)).hasMessageContaining("needs a proxy gid or uid");
     }
 }

@@ -19,8 +19,8 @@ public final class NetnsPeer {
     }
 
     /**
-     * {@code serve <host> <port> <label>}, {@code get <host>:<port>:<hostHeader>[:<path>]...} (each
-     * response printed after a line {@code == <host>:<port>}), or {@code mtls-get <certDir>
+     * {@code serve <host> <port> <label>}, {@code get <host>:<port>:<hostHeader>[:<path>]...} (an IPv6
+     * host in brackets; each response printed after a line {@code == <host>:<port>}), or {@code mtls-get <certDir>
      * <host>:<port>:<hostHeader>} (the same over mTLS with the workload certificate of a directory
      * {@code cert-chain.pem key.pem root-cert.pem}).
      */
@@ -29,18 +29,37 @@ public final class NetnsPeer {
             case "serve" -> serve(args[1], Integer.parseInt(args[2]), args[3]);
             case "get" -> {
                 for (int i = 1; i < args.length; i++) {
-                    String[] t = args[i].split(":");
-                    System.out.println("== " + t[0] + ":" + t[1]);
-                    get(t[0], Integer.parseInt(t[1]), t[2], t.length > 3 ? t[3] : "/");
+                    String[] t = target(args[i]);
+                    System.out.println("== " + t[4]);
+                    get(t[0], Integer.parseInt(t[1]), t[2], t[3]);
                 }
             }
             case "mtls-get" -> {
-                String[] t = args[2].split(":");
-                System.out.println("== " + t[0] + ":" + t[1]);
+                String[] t = target(args[2]);
+                System.out.println("== " + t[4]);
                 mtlsGet(java.nio.file.Path.of(args[1]), t[0], Integer.parseInt(t[1]), t[2]);
             }
             default -> throw new IllegalArgumentException("serve, get or mtls-get, got " + args[0]);
         }
+    }
+
+    /**
+     * Splits {@code <host>:<port>:<hostHeader>[:<path>]}, an IPv6 host in brackets, into host, port,
+     * Host header, path and the {@code <host>:<port>} key as written.
+     */
+    private static String[] target(String arg) {
+        String host;
+        String rest;
+        if (arg.startsWith("[")) {
+            host = arg.substring(1, arg.indexOf(']'));
+            rest = arg.substring(arg.indexOf(']') + 2);
+        } else {
+            host = arg.substring(0, arg.indexOf(':'));
+            rest = arg.substring(arg.indexOf(':') + 1);
+        }
+        String[] t = rest.split(":", 3);
+        String key = arg.substring(0, arg.length() - rest.length()) + t[0];
+        return new String[] {host, t[0], t[1], t.length > 2 ? t[2] : "/", key};
     }
 
     private static void serve(String host, int port, String label) throws Exception {

@@ -57,4 +57,12 @@ class RedirectCaptureTest {
         proxy.addAll(NO_CAPABILITIES);
         ns.captures(CaptureMode.REDIRECT, List.of("--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12"), proxy, false);
     }
+
+    /** Dual stack (ULA addresses on the veth pair): IPv6 is captured by ip6tables, the original destination read with IP6T_SO_ORIGINAL_DST. */
+    @Test
+    void dualStackCapturesIpv6Too() throws Exception {
+        List<String> proxy = new java.util.ArrayList<>(List.of("setpriv", "--regid=1337", "--clear-groups"));
+        proxy.addAll(NO_CAPABILITIES);
+        ns.captures(CaptureMode.REDIRECT, CaptureNamespaces.Stack.DUAL, List.of("--proxy-gid", "1337"), proxy, true);
+    }
 }

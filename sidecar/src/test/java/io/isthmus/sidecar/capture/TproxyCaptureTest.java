@@ -49,4 +49,11 @@ class TproxyCaptureTest {
     void capturingOnlyTheServiceRangeNeedsNoProxyGroup() throws Exception {
         ns.captures(CaptureMode.TPROXY, List.of("--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12"), List.of(), false);
     }
+
+    /** Dual stack (ULA addresses on the veth pair): IPv6 is captured by ip6tables TPROXY, the local address is the original destination. */
+    @Test
+    void dualStackCapturesIpv6Too() throws Exception {
+        ns.captures(CaptureMode.TPROXY, CaptureNamespaces.Stack.DUAL, List.of("--proxy-gid", "1337"),
+                List.of("setpriv", "--regid=1337", "--clear-groups"), true);
+    }
 }

@@ -47,6 +47,10 @@ class IptablesCommandTest {
         assertThat(clean.out).as("--clean removes the capture of either mode")
                 .contains("iptables -t nat -D OUTPUT -p tcp -j ISTHMUS_OUTPUT\n", "iptables -t nat -X ISTHMUS_REDIRECT\n",
                         "iptables -t mangle -X ISTHMUS_DIVERT\n");
+        Run v6 = run("--dry-run", "--mode", "REDIRECT", "--ipv6");
+        assertThat(v6.out).contains("# ip6tables-restore --noflush <<EOF\n", "-A ISTHMUS_OUTPUT -o lo -s ::6/128 -j RETURN\n",
+                "ip -6 addr add ::6/128 dev lo\n");
+        assertThat(clean.out).contains("ip6tables -t nat -X ISTHMUS_REDIRECT\n", "ip -6 addr del ::6/128 dev lo\n");
         Run bad = run("--dry-run", "--mode", "NAT");
         assertThat(bad.code).isEqualTo(2);
         assertThat(bad.err).contains("--mode: 'NAT' is not a capture mode (REDIRECT or TPROXY)");

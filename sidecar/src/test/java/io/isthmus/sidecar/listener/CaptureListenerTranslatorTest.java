@@ -95,6 +95,24 @@ class CaptureListenerTranslatorTest {
     }
 
     @Test
+    void dualStackCaptureListenersBindOneSocketOnTheIpv6Wildcard() throws Exception {
+        ListenerConfig vo = ListenerTranslator.translate(Listener.newBuilder().setName("virtualOutbound").setAddress(at("0.0.0.0", 15001))
+                .addAdditionalAddresses(io.envoyproxy.envoy.config.listener.v3.AdditionalAddress.newBuilder().setAddress(at("::", 15001)))
+                .setUseOriginalDst(BoolValue.of(true)).addFilterChains(tcp("PassthroughCluster", "PassthroughCluster")).build()).orElseThrow();
+        assertThat(vo.address().host()).isEqualTo("::");
+        assertThat(vo.address().port()).isEqualTo(15001);
+        assertThatThrownBy(() -> ListenerTranslator.translate(Listener.newBuilder().setName("x").setAddress(at("0.0.0.0", 15001))
+                .addAdditionalAddresses(io.envoyproxy.envoy.config.listener.v3.AdditionalAddress.newBuilder().setAddress(at("::", 15002)))
+                .setUseOriginalDst(BoolValue.of(true)).addFilterChains(tcp("a", "a")).build()))
+                .isInstanceOf(InvalidResourceException.class).hasMessageContaining("additional_addresses[0]");
+        assertThatThrownBy(() -> ListenerTranslator.translate(Listener.newBuilder().setName("x").setAddress(at("0.0.0.0", 8080))
+                .addAdditionalAddresses(io.envoyproxy.envoy.config.listener.v3.AdditionalAddress.newBuilder().setAddress(at("::", 8080)))
+                .addFilterChains(tcp("a", "a")).build()))
+                .isInstanceOf(InvalidResourceException.class).hasMessageContaining("additional_addresses")
+                .hasMessageContaining("only a capture listener");
+    }
+
+    @Test
     void whatCannotBeHonouredIsRefusedNamingTheField() {
         assertThatThrownBy(() -> ListenerTranslator.translate(Listener.newBuilder().setName("x").setAddress(at("0.0.0.0", 15001))
                 .setBindToPort(BoolValue.of(false)).setUseOriginalDst(BoolValue.of(true)).addFilterChains(tcp("a", "a")).build()))
