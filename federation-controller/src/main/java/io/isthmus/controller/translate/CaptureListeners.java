@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.core.v3.CidrRange;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.AdditionalAddress;
 import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -56,6 +57,10 @@ final class CaptureListeners {
     static final String INBOUND_PASSTHROUGH = "InboundPassthroughClusterIpv4";
     /** The source address of inbound passthrough connections (Istio's), so the app sees them as the proxy's. */
     static final String INBOUND_PASSTHROUGH_SOURCE = "127.0.0.6";
+    /** Istio's ORIGINAL_DST cluster of inbound IPv6 destinations no inbound listener takes (dual-stack pods). */
+    static final String INBOUND_PASSTHROUGH_IPV6 = "InboundPassthroughClusterIpv6";
+    /** The IPv6 source address of inbound passthrough connections (Istio's; {@code isthmus iptables --ipv6} adds it to lo). */
+    static final String INBOUND_PASSTHROUGH_SOURCE_IPV6 = "::6";
     /** Istio's catch-all virtual host of ALLOW_ANY route configurations in capture mode. */
     static final String ALLOW_ANY = "allow_any";
     /** Outbound capture port. */
@@ -75,12 +80,18 @@ final class CaptureListeners {
      * exempt that source on {@code lo}).
      *
      * @param mode REDIRECT or TPROXY
+     * @param podIps the pod's addresses; with both an IPv4 and an IPv6 one the pod is dual stack, and
+     *     (as Istio) both virtual listeners also take {@code [::]} ({@code additional_addresses}) and
+     *     virtualInbound gets IPv6 passthrough chains ({@code ::/0}) to {@link #INBOUND_PASSTHROUGH_IPV6},
+     *     bound to {@code ::6}
      * @param routes the outbound route configurations; under ALLOW_ANY each gets {@link #ALLOW_ANY}
      * @param registryOnly whether the proxy's outbound traffic policy is REGISTRY_ONLY
      * @param passthroughTls the pod's workload-level inbound mTLS, for the inbound passthrough chains
      */
-    static void apply(ProxyView.InterceptionMode mode, Map<String, Listener> listeners, Map<String, Cluster> clusters,
-                      Map<String, RouteConfiguration> routes, boolean registryOnly, ListenerTranslator.InboundTls passthroughTls) {
+    static void apply(ProxyView.InterceptionMode mode, List<String> podIps, Map<String, Listener> listeners,
+                      Map<String, Cluster> clusters, Map<String, RouteConfiguration> routes, boolean registryOnly,
+                      ListenerTranslator.InboundTls passthroughTls) {
+        boolean dualStack = podIps.stream().anyMatch(ip -> ip.indexOf(':') >= 0) && podIps.stream().anyMatch(ip -> ip.indexOf(':') < 0);
         if (mode == ProxyView.InterceptionMode.NONE) {
             throw new IllegalArgumentException("capture listeners need interception mode REDIRECT or TPROXY");
         }
@@ -123,7 +134,16 @@ final class CaptureListeners {
             inbound.addListenerFilters(ListenerFilter.newBuilder().setName(Envoy.TLS_INSPECTOR)
                     .setTypedConfig(Envoy.any(TlsInspector.getDefaultInstance())));
         }
-        inbound.addAllFilterChains(inboundChains).addAllFilterChains(inboundPassthrough(passthroughTls));
+        inbound.addAllFilterChains(inboundChains).addAllFilterChains(inboundPassthrough(passthroughTls, INBOUND_PASSTHROUGH, "0.0.0.0"));
+        if (dualStack) {
+            inbound.addAllFilterChains(inboundPassthrough(passthroughTls, INBOUND_PASSTHROUGH_IPV6, "::"));
+            outbound.addAdditionalAddresses(AdditionalAddress.newBuilder().setAddress(Envoy.address("::", OUTBOUND_PORT)));
+            inbound.addAdditionalAddresses(AdditionalAddress.newBuilder().setAddress(Envoy.address("::", INBOUND_PORT)));
+            clusters.put(INBOUND_PASSTHROUGH_IPV6, originalDst(INBOUND_PASSTHROUGH_IPV6)
+                    .setUpstreamBindConfig(BindConfig.newBuilder().setSourceAddress(SocketAddress.newBuilder()
+                            .setAddress(INBOUND_PASSTHROUGH_SOURCE_IPV6).setPortValue(0)))
+                    .build());
+        }
         if (mode == ProxyView.InterceptionMode.TPROXY) {
             outbound.setTransparent(BoolValue.of(true));
             inbound.setTransparent(BoolValue.of(true));
@@ -163,21 +183,21 @@ final class CaptureListeners {
     }
 
     /**
-     * The chains of {@code virtualInbound} for IPv4 destinations no inbound listener takes, with the
-     * workload's mTLS: STRICT one chain terminating mTLS, PERMISSIVE that chain for TLS and a plaintext
-     * one, DISABLE plaintext only; each a TCP proxy to {@link #INBOUND_PASSTHROUGH}.
+     * The chains of {@code virtualInbound} for destinations of one family no inbound listener takes
+     * ({@code anyAddress}/0), with the workload's mTLS: STRICT one chain terminating mTLS, PERMISSIVE
+     * that chain for TLS and a plaintext one, DISABLE plaintext only; each a TCP proxy to {@code cluster}.
      */
-    private static List<FilterChain> inboundPassthrough(ListenerTranslator.InboundTls tls) {
+    private static List<FilterChain> inboundPassthrough(ListenerTranslator.InboundTls tls, String cluster, String anyAddress) {
         // the chains of a TCP inbound listener with that mTLS, re-pointed at the passthrough cluster
         Listener shape = new ListenerTranslator().inbound("0.0.0.0", 1, false, tls, List.of());
         List<FilterChain> out = new ArrayList<>();
         for (FilterChain c : shape.getFilterChainsList()) {
             out.add(c.toBuilder()
-                    .setName(INBOUND_PASSTHROUGH + "_" + c.getName())
+                    .setName(cluster + "_" + c.getName())
                     .setFilterChainMatch(c.getFilterChainMatch().toBuilder()
-                            .addPrefixRanges(CidrRange.newBuilder().setAddressPrefix("0.0.0.0").setPrefixLen(UInt32Value.of(0))))
+                            .addPrefixRanges(CidrRange.newBuilder().setAddressPrefix(anyAddress).setPrefixLen(UInt32Value.of(0))))
                     .clearFilters()
-                    .addFilters(tcpProxy(INBOUND_PASSTHROUGH))
+                    .addFilters(tcpProxy(cluster))
                     .build());
         }
         return out;

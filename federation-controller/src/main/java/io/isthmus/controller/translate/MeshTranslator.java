@@ -124,7 +124,7 @@ public final class MeshTranslator {
             MeshConfig cfg = config.get();
             b.routes.putAll(routes);
             routes = b.routes;
-            CaptureListeners.apply(view.interceptionMode(), b.listeners, b.clusters, b.routes,
+            CaptureListeners.apply(view.interceptionMode(), view.ips(), b.listeners, b.clusters, b.routes,
                     cfg.outboundTrafficPolicyFor(view.namespace(), view.labels()) == Sidecar.OutboundTrafficPolicy.REGISTRY_ONLY,
                     inboundTls(cfg.mtlsModeFor(view.namespace(), view.labels(), 0)));
         }

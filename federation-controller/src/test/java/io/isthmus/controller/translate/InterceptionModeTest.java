@@ -194,6 +194,37 @@ class InterceptionModeTest {
         assertThat(ProxyView.fromNode(pod("NONE")).interceptionMode()).isEqualTo(ProxyView.InterceptionMode.NONE);
     }
 
+    /**
+     * A dual-stack pod (INSTANCE_IPS of both families): the virtual listeners also take {@code [::]}
+     * and virtualInbound ends with IPv6 passthrough chains to InboundPassthroughClusterIpv6 (source ::6).
+     */
+    @Test
+    void dualStackPodsGetTheIpv6WildcardAndIpv6Passthrough() {
+        Node n = pod("REDIRECT");
+        Node dual = n.toBuilder().setMetadata(n.getMetadata().toBuilder().putFields(ProxyMetadata.INSTANCE_IPS,
+                Value.newBuilder().setStringValue("10.1.1.1,fd00:1::1").build())).build();
+        ProxyResources r = translator().resourcesFor(ProxyView.fromNode(dual));
+        Listener vo = r.listeners().get("virtualOutbound");
+        Listener vi = r.listeners().get("virtualInbound");
+        assertThat(vo.getAdditionalAddressesList()).singleElement().satisfies(a -> {
+            assertThat(a.getAddress().getSocketAddress().getAddress()).isEqualTo("::");
+            assertThat(a.getAddress().getSocketAddress().getPortValue()).isEqualTo(15001);
+        });
+        assertThat(vi.getAdditionalAddressesList()).singleElement()
+                .satisfies(a -> assertThat(a.getAddress().getSocketAddress().getPortValue()).isEqualTo(15006));
+        FilterChain last = last(vi);
+        assertThat(last.getName()).isEqualTo("InboundPassthroughClusterIpv6_mtls");
+        assertThat(last.getFilterChainMatch().getPrefixRangesList()).singleElement()
+                .satisfies(p -> assertThat(p.getAddressPrefix()).isEqualTo("::"));
+        assertThat(tcpCluster(last)).isEqualTo("InboundPassthroughClusterIpv6");
+        Cluster in6 = r.clusters().get("InboundPassthroughClusterIpv6");
+        assertThat(in6.getType()).isEqualTo(Cluster.DiscoveryType.ORIGINAL_DST);
+        assertThat(in6.getUpstreamBindConfig().getSourceAddress().getAddress()).isEqualTo("::6");
+        ProxyResources v4 = translator().resourcesFor(ProxyView.fromNode(pod("REDIRECT")));
+        assertThat(v4.listeners().get("virtualOutbound").getAdditionalAddressesCount()).as("IPv4-only pods: no [::]").isZero();
+        assertThat(v4.clusters()).doesNotContainKey("InboundPassthroughClusterIpv6");
+    }
+
     /** Istio sends REDIRECT pods the TPROXY shapes without {@code transparent}; the inbound passthrough keeps 127.0.0.6. */
     @Test
     void redirectSendsTheSameShapesWithoutTransparent() {
