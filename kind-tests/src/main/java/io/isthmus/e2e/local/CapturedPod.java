@@ -15,13 +15,15 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The set-up of a pod in transparent capture (topology {@code capture: TPROXY}), as Istio's
- * injector and init container make it: the service range routed out of the pod's {@code eth0} (a
- * real pod's default route), {@code isthmus iptables --proxy-gid 1337} run in its namespace (the
- * init container's step), its hosts file mapping every service hostname to a ClusterIP (cluster
- * DNS: the app connects to ClusterIPs, which the rules capture), and its sidecar in a JVM of its
- * own in group 1337, which the rules leave uncaptured, with {@code INTERCEPTION_MODE: TPROXY} in its
- * bootstrap and no DNS proxy. The app runs in another JVM, as root in the pod's namespace.
+ * The set-up of a pod in transparent capture (topology {@code capture: TPROXY} or {@code REDIRECT}),
+ * as Istio's injector and init container make it: the service range routed out of the pod's
+ * {@code eth0} (a real pod's default route), {@code isthmus iptables --mode <mode> --proxy-gid 1337}
+ * run in its namespace (the init container's step), its hosts file mapping every service hostname
+ * to a ClusterIP (cluster DNS: the app connects to ClusterIPs, which the rules capture), and its
+ * sidecar in a JVM of its own in group 1337, which the rules leave uncaptured, with
+ * {@code INTERCEPTION_MODE: <mode>} in its bootstrap and no DNS proxy. The app runs in another JVM,
+ * as root in the pod's namespace. The sidecar keeps uid 0 (CAP_NET_ADMIN for TPROXY's transparent
+ * sockets; REDIRECT needs none).
  */
 final class CapturedPod {
     /** The sidecar's group (Istio's convention); {@code isthmus iptables} never captures its traffic. */
@@ -48,12 +50,12 @@ final class CapturedPod {
             throw new IllegalStateException("pod " + logName + ": capture " + mode + " needs network namespaces (root, ip netns);"
                     + " loopback mode cannot capture");
         }
-        if (mode != CaptureMode.TPROXY) {
-            throw new IllegalStateException("pod " + logName + ": capture " + mode + " is not supported by the sidecar (TPROXY is)");
+        if (!mode.transparent()) {
+            throw new IllegalArgumentException("pod " + logName + ": capture " + mode + " is not transparent capture");
         }
         Ip.ip("-n", net.netns(), "route", "add", SERVICE_RANGE, "dev", "eth0");
         NetworkSandbox.writeHosts(net.netns(), hostLines(federation, podCluster, podNamespace));
-        List<String> flags = iptablesFlags();
+        List<String> flags = iptablesFlags(mode);
         int rc = ChildProcess.runJava(logName + "-iptables", net.execPrefix(), IPTABLES_MAIN, flags, logDir, Duration.ofSeconds(60));
         if (rc != 0) {
             throw new IllegalStateException("pod " + logName + ": isthmus iptables " + String.join(" ", flags) + " failed (exit " + rc
@@ -61,9 +63,13 @@ final class CapturedPod {
         }
     }
 
-    /** The flags of {@code isthmus iptables}: every destination captured, the sidecar's group and the control port excluded. */
-    static List<String> iptablesFlags() {
-        return List.of("--proxy-gid", Integer.toString(PROXY_GID), "--exclude-inbound-ports", Integer.toString(CONTROL_PORT));
+    /**
+     * The flags of {@code isthmus iptables}: the mode, every destination captured, the sidecar's
+     * group and the control port excluded.
+     */
+    static List<String> iptablesFlags(CaptureMode mode) {
+        return List.of("--mode", mode.name(), "--proxy-gid", Integer.toString(PROXY_GID),
+                "--exclude-inbound-ports", Integer.toString(CONTROL_PORT));
     }
 
     /** What the sidecar's JVM runs after: the pod's namespace, then {@code setpriv} into group {@link #PROXY_GID}. */

@@ -63,6 +63,12 @@ public final class LocalFederation implements Federation {
     }
 
     /**
+     * How long a start waits for another local federation on this machine to end
+     * ({@code -Disthmus.local.lockWaitSeconds}, default 0: fail at once; the e2e suite waits).
+     */
+    private static final Duration LOCK_WAIT = Duration.ofSeconds(Long.getLong("isthmus.local.lockWaitSeconds", 0));
+
+    /**
      * Starts a federation and waits until every part that exists is up. The network mode comes
      * from the options ({@link NetworkMode#AUTO}: namespaces when this machine allows them).
      */
@@ -74,11 +80,12 @@ public final class LocalFederation implements Federation {
         }
         FederationNetwork network = mode == NetworkMode.LOOPBACK ? LoopbackNetwork.open(new LoopbackPlan(topology)) : null;
         try {
+            // the machine-wide lock first: a run waiting for it must not clean the running one's files
+            if (network == null) {
+                network = NetworkSandbox.open(new AddressPlan(topology), LOCK_WAIT);
+            }
             clean(options.workDir());
             ChildProcess.snapshotClasspath(options.workDir().resolve("lib"));
-            if (network == null) {
-                network = NetworkSandbox.open(new AddressPlan(topology));
-            }
         } catch (RuntimeException e) {
             if (network != null) {
                 network.close();
@@ -135,6 +142,8 @@ public final class LocalFederation implements Federation {
                         pods.tokensFile(), options.workDir()));
             }
         }
+        progress("controllers: starting " + clusters.values().stream().filter(sc -> sc.controller() != null).map(SimulatedCluster::name)
+                .toList() + ", one JVM each (logs/controller-<cluster>.log); up to a minute on a busy machine...");
         for (SimulatedCluster sc : clusters.values()) {
             if (sc.controller() != null) {
                 ControllerProcess.awaitReady(sc, options.readyTimeout());
@@ -163,6 +172,8 @@ public final class LocalFederation implements Federation {
                 }
             }
         }
+        progress("pods: starting " + started.size() + ", one JVM each; each is listed once its app answers and its sidecar has its"
+                + " certificate and config...");
         for (PodHandle p : started) {
             PodHandle ready = pods.awaitReady(p);
             progress("pod: " + ready);

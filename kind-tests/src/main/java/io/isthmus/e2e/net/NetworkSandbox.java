@@ -48,18 +48,42 @@ public final class NetworkSandbox implements FederationNetwork {
      * no other interface).
      */
     public static NetworkSandbox open(AddressPlan plan) {
+        return open(plan, java.time.Duration.ZERO);
+    }
+
+    /**
+     * As {@link #open(AddressPlan)}, waiting up to {@code lockWait} for another local federation on
+     * this machine to release the lock (zero: fail at once).
+     */
+    public static NetworkSandbox open(AddressPlan plan, java.time.Duration lockWait) {
         Isolation.requireIsolatedOuterNamespace();
         FileChannel ch;
         FileLock lock;
+        long deadline = System.nanoTime() + lockWait.toNanos();
         try {
             ch = FileChannel.open(LOCK, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             lock = ch.tryLock();
+            if (lock == null && !lockWait.isZero()) {
+                LOG.info("waiting for another local federation to end [{}] at most {}s", LOCK, lockWait.toSeconds());
+            }
+            while (lock == null && System.nanoTime() < deadline) {
+                Thread.sleep(1000);
+                lock = ch.tryLock();
+            }
         } catch (IOException | OverlappingFileLockException e) {
             throw new NetException("cannot take " + LOCK + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NetException("interrupted while waiting for " + LOCK, e);
         }
         if (lock == null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // the lock was never ours
+            }
             throw new NetException("another local federation is running on this machine (it holds " + LOCK
-                    + "); stop it first (isthmus local down)");
+                    + (lockWait.isZero() ? "" : ", waited " + lockWait.toSeconds() + "s") + "); stop it first (isthmus local down)");
         }
         NetworkSandbox sb = new NetworkSandbox(plan, ch, lock);
         try {

@@ -17,29 +17,19 @@ public enum CaptureMode {
      * every TCP connection goes through the sidecar's 15001/15006, names resolve to ClusterIPs.
      */
     TPROXY,
-    /** Transparent capture with iptables REDIRECT (Istio's default). */
+    /**
+     * Transparent capture with iptables REDIRECT (Istio's default; {@code isthmus iptables --mode
+     * REDIRECT}): the sidecar reads each connection's original destination with {@code SO_ORIGINAL_DST}.
+     */
     REDIRECT;
-
-    /** Why the sidecar cannot run in this mode, or null when it can. */
-    String unsupportedReason() {
-        return this == REDIRECT
-                ? "REDIRECT is not supported by the sidecar yet (it learns the original destination only with TPROXY; see docs/capture.md): use TPROXY"
-                : null;
-    }
 
     /** Parses a topology value (any case); the message names the field and the allowed values. */
     static CaptureMode parse(String field, String value) {
-        CaptureMode mode;
         try {
-            mode = valueOf(value.trim().toUpperCase(Locale.ROOT));
+            return valueOf(value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw new TopologyException(field + ": '" + value + "' is not one of NONE, TPROXY, REDIRECT");
         }
-        String reason = mode.unsupportedReason();
-        if (reason != null) {
-            throw new TopologyException(field + ": " + reason);
-        }
-        return mode;
     }
 
     /** Whether the pod's traffic is captured transparently (iptables in its namespace). */

@@ -18,9 +18,8 @@ public record WorkloadSpec(String cluster, String zone, String version, int repl
         if (replicas < 0 || replicas > 50) {
             throw new TopologyException("workloads[" + cluster + "/" + zone + "].replicas: " + replicas + " is not in 0..50");
         }
-        java.util.Objects.requireNonNull(capture, "capture");
-        if (capture.unsupportedReason() != null) {
-            throw new TopologyException("workloads[" + cluster + "/" + zone + "].capture: " + capture.unsupportedReason());
+        if (capture == null) {
+            throw new TopologyException("workloads[" + cluster + "/" + zone + "].capture: required");
         }
     }
 

@@ -17,7 +17,9 @@ class CapturedPodTest {
     void the_sidecar_runs_in_the_pod_namespace_in_the_group_the_rules_leave_alone() {
         assertThat(CapturedPod.proxyPrefix(NETNS)).containsExactly("ip", "netns", "exec", "isthmus-east-client-v1-0",
                 "setpriv", "--regid=1337", "--clear-groups");
-        assertThat(CapturedPod.iptablesFlags()).containsExactly("--proxy-gid", "1337", "--exclude-inbound-ports", "15080");
+        assertThat(CapturedPod.iptablesFlags(CaptureMode.TPROXY)).containsExactly("--mode", "TPROXY", "--proxy-gid", "1337",
+                "--exclude-inbound-ports", "15080");
+        assertThat(CapturedPod.iptablesFlags(CaptureMode.REDIRECT)).startsWith("--mode", "REDIRECT");
     }
 
     @Test

@@ -35,16 +35,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Transparent capture in the scene: east's client pod runs in TPROXY capture
- * ({@code two-clusters-capture.yaml}: {@code isthmus iptables} in its namespace, its sidecar in its
- * own group with {@code INTERCEPTION_MODE: TPROXY}, no DNS proxy; its app resolves service names to
- * ClusterIPs and connects to them as in a real cluster). Its calls by hostname and to reviews'
- * ClusterIP are captured by the sidecar and routed by Host (counted by the client's sidecar as
- * {@code reporter="source"}); under load on both, every east reviews pod is killed and both move to
- * west through west's gateway and come back, with no failed request. A plain HTTP server of the
- * driver on east's node address, outside the mesh, is reached through {@code PassthroughCluster}
- * under ALLOW_ANY and refused ({@code BlackHoleCluster}) under REGISTRY_ONLY, except for a host a
- * ServiceEntry with {@code resolution: NONE} declares (an ORIGINAL_DST cluster).
+ * Transparent capture in the scene: east's client pod runs in TPROXY capture and a second client,
+ * {@code client-redirect}, in REDIRECT capture ({@code two-clusters-capture.yaml}: {@code isthmus
+ * iptables --mode <mode>} in their namespaces, their sidecars in their own group with
+ * {@code INTERCEPTION_MODE: <mode>}, no DNS proxy; their apps resolve service names to ClusterIPs
+ * and connect to them as in a real cluster). Their calls by hostname and to reviews' ClusterIP are
+ * captured by the sidecar and routed by Host (counted by each client's sidecar as
+ * {@code reporter="source"}); under load by hostname and to the ClusterIP, every east reviews pod is
+ * killed and the loads move to west through west's gateway and come back, with no failed request.
+ * A plain HTTP server of the driver on east's node address, outside the mesh, is reached through
+ * {@code PassthroughCluster} under ALLOW_ANY and refused ({@code BlackHoleCluster}) under
+ * REGISTRY_ONLY, except for a host a ServiceEntry with {@code resolution: NONE} declares (an
+ * ORIGINAL_DST cluster).
  */
 @Order(115)
 @UsesTopology(SharedFederation.CAPTURE)
@@ -59,6 +61,7 @@ class CaptureIT {
 
     private static Federation fed;
     private static MeshPod client;
+    private static MeshPod redirected;
     private static String reviewsVip;
     private static HttpServer plain;
 
@@ -67,6 +70,7 @@ class CaptureIT {
         fed = federation;
         Targets.require(fed, Capability.TRANSPARENT_CAPTURE);
         client = fed.pod("east", "client");
+        redirected = fed.pod("east", "client-redirect");
         reviewsVip = fed.cluster("east").client().services().inNamespace("default").withName("reviews").get().getSpec().getClusterIP();
     }
 
@@ -81,31 +85,37 @@ class CaptureIT {
     @Order(1)
     void calls_by_hostname_and_to_the_cluster_ip_are_captured_and_routed_by_host() {
         ScenarioReport report = ScenarioReport.of("capture-calls");
-        await("the captured client reaches reviews in east by hostname").atMost(Duration.ofSeconds(90))
-                .pollInterval(Duration.ofMillis(500)).until(() -> "east".equals(client.call(Mesh.REVIEWS_URL).field("cluster")));
-        String dump = client.call("http://127.0.0.1:15000/config_dump").body();
-        assertThat(dump).as("the client's sidecar holds Istio's TPROXY listeners").contains("virtualOutbound").contains("virtualInbound");
-
         int calls = 0;
         int failed = 0;
-        for (int i = 0; i < 20; i++) {
-            PodHandle.CallResult byName = client.call(Mesh.REVIEWS_URL);
-            PodHandle.CallResult byVip = client.call("http://" + reviewsVip + ":9080/reviews", REVIEWS_HOST);
-            PodHandle.CallResult details = client.call(Mesh.DETAILS_URL);
-            calls += 3;
-            failed += (byName.status() == 200 ? 0 : 1) + (byVip.status() == 200 ? 0 : 1) + (details.status() == 200 ? 0 : 1);
-            assertThat(byName.field("cluster")).as("by hostname: %s", byName).isEqualTo("east");
-            assertThat(byName.field("caller")).as("the server sees the client's identity: the call went through its sidecar")
-                    .isEqualTo(Mesh.CLIENT_ID);
-            assertThat(byVip.field("cluster")).as("to the ClusterIP %s with reviews' Host: %s", reviewsVip, byVip).isEqualTo("east");
-            assertThat(details.field("cluster")).as("details runs only in west: through west's gateway: %s", details).isEqualTo("west");
+        for (MeshPod pod : java.util.List.of(client, redirected)) {
+            String id = MeshLabels.spiffeId("cluster.local", "default", pod == redirected ? "client-redirect" : "client");
+            await(pod.name() + " reaches reviews in east by hostname").atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> "east".equals(pod.call(Mesh.REVIEWS_URL).field("cluster")));
+            String dump = pod.call("http://127.0.0.1:15000/config_dump").body();
+            assertThat(dump).as("%s's sidecar holds Istio's capture listeners", pod.name()).contains("virtualOutbound").contains("virtualInbound");
+            double before = sum(pod.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_requests_total",
+                    "reporter=\"source\"", "destination_service=\"reviews.default.svc.cluster.local\"", "response_code=\"200\"");
+            for (int i = 0; i < 20; i++) {
+                PodHandle.CallResult byName = pod.call(Mesh.REVIEWS_URL);
+                PodHandle.CallResult byVip = pod.call("http://" + reviewsVip + ":9080/reviews", REVIEWS_HOST);
+                PodHandle.CallResult details = pod.call(Mesh.DETAILS_URL);
+                calls += 3;
+                failed += (byName.status() == 200 ? 0 : 1) + (byVip.status() == 200 ? 0 : 1) + (details.status() == 200 ? 0 : 1);
+                assertThat(byName.field("cluster")).as("%s by hostname: %s", pod.name(), byName).isEqualTo("east");
+                assertThat(byName.field("caller")).as("the server sees %s's identity: the call went through its sidecar", pod.name())
+                        .isEqualTo(id);
+                assertThat(byVip.field("cluster")).as("%s to the ClusterIP %s with reviews' Host: %s", pod.name(), reviewsVip, byVip)
+                        .isEqualTo("east");
+                assertThat(details.field("cluster")).as("details runs only in west: through west's gateway: %s", details)
+                        .isEqualTo("west");
+            }
+            double captured = sum(pod.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_requests_total",
+                    "reporter=\"source\"", "destination_service=\"reviews.default.svc.cluster.local\"", "response_code=\"200\"") - before;
+            report.value("sourceReportedReviewsCalls-" + pod.name(), captured);
+            assertThat(captured).as("%s's sidecar counted the captured calls (reporter=source)", pod.name()).isGreaterThanOrEqualTo(40);
         }
-        String metrics = client.call("http://127.0.0.1:15090/stats/prometheus").body();
-        double captured = sum(metrics, "istio_requests_total", "reporter=\"source\"",
-                "destination_service=\"reviews.default.svc.cluster.local\"", "response_code=\"200\"");
-        report.count(calls, failed).value("reviewsVip", reviewsVip).value("sourceReportedReviewsCalls", captured)
-                .outcome(failed == 0 ? "passed" : "failed").write(SharedFederation.reportDir());
-        assertThat(captured).as("the client's sidecar counted the captured calls (reporter=source)").isGreaterThanOrEqualTo(40);
+        report.count(calls, failed).value("reviewsVip", reviewsVip).outcome(failed == 0 ? "passed" : "failed")
+                .write(SharedFederation.reportDir());
         assertThat(failed).isZero();
     }
 
@@ -137,6 +147,9 @@ class CaptureIT {
         double passthrough = sum(client.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_tcp_connections_opened_total",
                 "destination_service_name=\"PassthroughCluster\"");
         assertThat(passthrough).as("counted under PassthroughCluster").isGreaterThanOrEqualTo(1);
+        PodHandle.Fetched passedRedirect = redirected.fetch(url);
+        assertThat(passedRedirect.status()).as("REDIRECT capture, ALLOW_ANY: %s", passedRedirect).isEqualTo(200);
+        assertThat(passedRedirect.body()).contains("peer=" + redirected.address());
 
         String sidecar = """
                 apiVersion: networking.istio.io/v1
@@ -162,6 +175,8 @@ class CaptureIT {
             await("REGISTRY_ONLY refuses the server outside the mesh").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
                     .until(() -> client.fetch(url).status() == 0);
             refusedAfter = System.currentTimeMillis() - applied;
+            await("REGISTRY_ONLY refuses it from the REDIRECT client too").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(300)).until(() -> redirected.fetch(url).status() == 0);
             double blackHole = sum(client.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_tcp_connections_opened_total",
                     "destination_service_name=\"BlackHoleCluster\"");
             assertThat(blackHole).as("refused connections counted under BlackHoleCluster").isGreaterThanOrEqualTo(1);
@@ -174,6 +189,9 @@ class CaptureIT {
             PodHandle.CallResult declared = client.call(url, PLAIN_HOST + ":" + port);
             assertThat(declared.body()).contains("host=" + PLAIN_HOST).contains("peer=" + client.address());
             assertThat(client.call(url).status()).as("an undeclared Host on that port is still refused (block_all)").isEqualTo(502);
+            await("the NONE ServiceEntry's host passes from the REDIRECT client").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(300)).until(() -> redirected.call(url, PLAIN_HOST + ":" + port).status() == 200);
+            assertThat(redirected.call(url, PLAIN_HOST + ":" + port).body()).contains("peer=" + redirected.address());
             double viaEntry = sum(client.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_requests_total",
                     "reporter=\"source\"", "destination_service=\"" + PLAIN_HOST + "\"", "response_code=\"200\"");
             assertThat(viaEntry).as("counted under the entry's host").isGreaterThanOrEqualTo(1);
@@ -193,31 +211,40 @@ class CaptureIT {
         ScenarioReport report = ScenarioReport.of("capture-failover");
         client.startLoad("capture-host", Mesh.REVIEWS_URL, INTERVAL);
         client.startLoad("capture-vip", "http://" + reviewsVip + ":9080/reviews", REVIEWS_HOST, VIP_INTERVAL);
+        redirected.startLoad("redirect-host", Mesh.REVIEWS_URL, VIP_INTERVAL);
         await("steady load flowing").atMost(Duration.ofSeconds(30))
-                .until(() -> client.loadStats("capture-host").ok() >= 100 && client.loadStats("capture-vip").ok() >= 50);
+                .until(() -> client.loadStats("capture-host").ok() >= 100 && client.loadStats("capture-vip").ok() >= 50
+                        && redirected.loadStats("redirect-host").ok() >= 50);
 
         long killedAt = Failover.killEastReviews(fed);
         Failover.awaitSettled(client, "capture-host", "west", killedAt);
         Failover.awaitSettled(client, "capture-vip", "west", killedAt);
+        Failover.awaitSettled(redirected, "redirect-host", "west", killedAt);
         PodHandle.CallResult viaGateway = client.call(Mesh.REVIEWS_URL);
 
         long readyAt = Failover.restoreEastReviews(fed);
         Failover.awaitSettled(client, "capture-host", "east", readyAt);
         Failover.awaitSettled(client, "capture-vip", "east", readyAt);
+        Failover.awaitSettled(redirected, "redirect-host", "east", readyAt);
         LoadReport byHost = client.stopLoad("capture-host");
         LoadReport byVip = client.stopLoad("capture-vip");
+        LoadReport byRedirect = redirected.stopLoad("redirect-host");
 
         Failover.Times host = Failover.Times.of(byHost, killedAt, readyAt);
         Failover.Times vip = Failover.Times.of(byVip, killedAt, readyAt);
-        vip.addTo(host.addTo(report.count(byHost.sent() + byVip.sent(), byHost.failed() + byVip.failed()), ""), "vip")
+        Failover.Times redirect = Failover.Times.of(byRedirect, killedAt, readyAt);
+        long failed = byHost.failed() + byVip.failed() + byRedirect.failed();
+        redirect.addTo(vip.addTo(host.addTo(report.count(byHost.sent() + byVip.sent() + byRedirect.sent(), failed), ""), "vip"), "redirect")
                 .value("hostnameRequests", byHost.sent()).value("vipRequests", byVip.sent())
+                .value("redirectRequests", byRedirect.sent())
                 .value("byCluster", byHost.byCluster()).value("endpointDelayMs", Failover.ENDPOINT_DELAY.toMillis());
-        report.outcome(byHost.failed() + byVip.failed() == 0 ? "passed" : "failed").write(SharedFederation.reportDir());
+        report.outcome(failed == 0 ? "passed" : "failed").write(SharedFederation.reportDir());
 
         assertThat(viaGateway.field("cluster")).as("answered through west's gateway: %s", viaGateway).isEqualTo("west");
         assertThat(viaGateway.field("caller")).as("west's server sees east's client identity").isEqualTo(Mesh.CLIENT_ID);
         assertThat(byHost.failures()).as("failed requests by hostname (status 0 = no response)").isEmpty();
         assertThat(byVip.failures()).as("failed requests to the ClusterIP (status 0 = no response)").isEmpty();
+        assertThat(byRedirect.failures()).as("failed requests of the REDIRECT client (status 0 = no response)").isEmpty();
     }
 
     /** The sum of the series of {@code metric} whose labels contain every one of {@code labels}. */

@@ -171,10 +171,10 @@ class TopologyLoaderTest {
     }
 
     @Test
-    void redirect_capture_is_refused_until_the_sidecar_supports_it() {
-        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("{cluster: east, zone: z1}", "{cluster: east, zone: z1, capture: REDIRECT}")))
-                .isInstanceOf(TopologyException.class)
-                .hasMessageStartingWith("t: services[0].workloads[0].capture: REDIRECT is not supported by the sidecar yet")
-                .hasMessageContaining("use TPROXY");
+    void redirect_capture_is_accepted() {
+        Topology t = TopologyLoader.parse("t", VALID.replace("{cluster: east, zone: z1}", "{cluster: east, zone: z1, capture: REDIRECT}"));
+        assertThat(t.service("reviews").orElseThrow().workloads().get(0).capture()).isEqualTo(CaptureMode.REDIRECT);
+        assertThat(CaptureMode.REDIRECT.transparent()).isTrue();
+        assertThat(CaptureMode.NONE.transparent()).isFalse();
     }
 }
