@@ -37,6 +37,7 @@ import picocli.CommandLine.Option;
             "Examples:",
             "  ip netns exec pod1 isthmus iptables --proxy-gid 1337",
             "  ip netns exec pod1 isthmus iptables --mode REDIRECT --proxy-gid 1337",
+            "  ip netns exec pod1 isthmus iptables --mode REDIRECT --ipv6",
             "  ip netns exec pod1 isthmus iptables --proxy-gid '' \\",
             "      --include-outbound-ip-ranges 10.96.0.0/12",
             "  ip netns exec pod1 isthmus iptables --clean",
