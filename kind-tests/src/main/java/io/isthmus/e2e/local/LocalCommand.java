@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -61,6 +62,11 @@ public final class LocalCommand {
         @Override
         public Integer call() throws Exception {
             PrintStream out = System.out;
+            if (!Files.isRegularFile(topology)) {
+                System.err.println("isthmus local: no topology file " + topology + " (looked in " + Path.of("").toAbsolutePath() + ")"
+                        + shippedTopologies());
+                return 2;
+            }
             Topology t;
             try {
                 t = TopologyLoader.load(topology);
@@ -84,6 +90,16 @@ public final class LocalCommand {
                 Files.writeString(LOOPBACK_PID_FILE, Long.toString(ProcessHandle.current().pid()));
             }
             Files.createDirectories(workDir);
+            // Ctrl-C before the federation is up: say so; LocalFederation.start stops what it started when its
+            // children die, and the outer process (namespace mode) removes whatever is left.
+            java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread early = new Thread(() -> {
+                if (!up.get()) {
+                    System.err.println("isthmus local: interrupted while starting; stopping what was started");
+                    deleteLoopbackPid(mode);
+                }
+            }, "local-interrupted");
+            Runtime.getRuntime().addShutdownHook(early);
             LocalFederation fed;
             try {
                 fed = LocalFederation.start(t, new FederationOptions(workDir.toAbsolutePath(), Duration.ofSeconds(180),
@@ -103,6 +119,7 @@ public final class LocalCommand {
                             + edgesDir + "/*.yaml yourself");
                 }
             }
+            up.set(true);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 out.println("isthmus local: stopping...");
@@ -110,7 +127,7 @@ public final class LocalCommand {
                 deleteLoopbackPid(mode);
                 stopped.countDown();
             }, "local-down"));
-            out.println(summary(fed));
+            out.println(LocalSummary.of(fed));
             stopped.await();
             return 0;
         }
@@ -138,11 +155,11 @@ public final class LocalCommand {
         }
 
         private Integer reexecInside(PrintStream out) throws IOException, InterruptedException {
-            out.println("isthmus local: making the outer network namespace " + OUTER + " (only loopback, no route off this machine)");
             if (!NetworkSandbox.cleanStaleIfIdle()) {
-                out.println("isthmus local: another local federation runs on this machine (the e2e suite or another `up`); stop it first");
+                System.err.println("isthmus local: " + holder() + "; only one federation runs on a machine at a time");
                 return 3;
             }
+            out.println("isthmus local: making the outer network namespace " + OUTER + " (only loopback, no route off this machine)");
             Ip.ip("netns", "add", OUTER);
             Ip.ip("-n", OUTER, "link", "set", "lo", "up");
             // nsenter, not `ip netns exec`: the mount namespace stays the machine's, so the pod
@@ -157,6 +174,7 @@ public final class LocalCommand {
             pb.environment().put(Isolation.OUTER_NETNS_ENV, OUTER);
             Process p = pb.start();
             Files.writeString(PID_FILE, Long.toString(p.pid()));
+            java.util.concurrent.atomic.AtomicBoolean cleaned = new java.util.concurrent.atomic.AtomicBoolean();
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 p.destroy();
                 try {
@@ -164,12 +182,70 @@ public final class LocalCommand {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                Ip.ipQuietly("netns", "del", OUTER);
+                cleanUpAfter(cleaned, out);
             }, "local-outer-down"));
             int rc = p.waitFor();
-            Ip.ipQuietly("netns", "del", OUTER);
-            Files.deleteIfExists(PID_FILE);
+            cleanUpAfter(cleaned, out);
             return rc;
+        }
+
+        /**
+         * Once the inner run has ended (stopped, failed or interrupted): removes every {@code isthmus-*}
+         * namespace it left and kills what still runs in them, unless another federation took the lock.
+         */
+        private static void cleanUpAfter(java.util.concurrent.atomic.AtomicBoolean cleaned, PrintStream out) {
+            if (!cleaned.compareAndSet(false, true)) {
+                return;
+            }
+            try {
+                Files.deleteIfExists(PID_FILE);
+                if (NetworkSandbox.cleanStaleIfIdle()) {
+                    out.println("isthmus local: stopped; no isthmus-* network namespace is left");
+                } else {
+                    Ip.ipQuietly("netns", "del", OUTER);
+                }
+            } catch (IOException | RuntimeException e) {
+                System.err.println("isthmus local: cleaning up failed (" + e.getMessage() + "); run `./isthmus local down`");
+            }
+        }
+    }
+
+    /** Who holds the machine's federation lock, and what to do about it. */
+    static String holder() {
+        Optional<Long> up = livePid(PID_FILE);
+        if (up.isPresent()) {
+            return "a local federation already runs (isthmus local up, pid " + up.get() + "): stop it with `./isthmus local down`"
+                    + " or Ctrl-C in its terminal, or use it";
+        }
+        Optional<String> e2e = java.util.Arrays.stream(Ip.ip("netns", "list").split("\n")).map(l -> l.trim().replaceFirst("\\s.*", ""))
+                .filter(n -> n.matches("isthmus-e2e-\\d+")).filter(n -> ProcessHandle.of(Long.parseLong(n.substring(12)))
+                        .map(ProcessHandle::isAlive).orElse(false)).findFirst();
+        if (e2e.isPresent()) {
+            return "the end-to-end suite runs a federation (namespace " + e2e.get() + ", pid " + e2e.get().replaceFirst(".*-", "")
+                    + "): wait until it ends (minutes) and run this again";
+        }
+        return "another process holds /run/isthmus-local.lock (a local federation or the end-to-end suite): wait for it, or"
+                + " stop it with `./isthmus local down`";
+    }
+
+    /** The pid a pid file names, if that process still runs. */
+    private static Optional<Long> livePid(Path pidFile) {
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(h -> pid);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The shipped topologies, when run from the checkout, for an error message. */
+    static String shippedTopologies() {
+        Path dir = Path.of("topology-configs");
+        try (var files = Files.list(dir)) {
+            List<String> names = files.filter(f -> f.toString().endsWith(".yaml")).map(Path::toString).sorted().toList();
+            return names.isEmpty() ? "" : "; shipped topologies: " + String.join(", ", names);
+        } catch (IOException e) {
+            return "; the shipped topologies are in the checkout's topology-configs/";
         }
     }
 
@@ -178,8 +254,7 @@ public final class LocalCommand {
     public static final class Down implements java.util.concurrent.Callable<Integer> {
         @Override
         public Integer call() throws Exception {
-            stop(PID_FILE);
-            stop(LOOPBACK_PID_FILE);
+            boolean stopped = stop(PID_FILE) | stop(LOOPBACK_PID_FILE);
             if (!LoopbackNetwork.cleanStaleIfIdle()) {
                 System.out.println("isthmus local: a loopback federation still runs (another process holds "
                         + LoopbackNetwork.lockFile() + "); left alone");
@@ -187,27 +262,30 @@ public final class LocalCommand {
             }
             boolean netns = Ip.netnsAvailable();
             if (netns && !NetworkSandbox.cleanStaleIfIdle()) {
-                System.out.println("isthmus local: no loopback-run process remains; a network-namespace federation still runs"
-                        + " (another process, e.g. the e2e suite, holds /run/isthmus-local.lock); left alone");
+                System.out.println("isthmus local: " + holder() + "; left alone");
                 return 1;
             }
-            System.out.println("isthmus local: down; no process of a loopback run remains"
-                    + (netns ? " and no isthmus-* network namespace" : ""));
+            System.out.println("isthmus local: " + (stopped ? "stopped the local federation" : "no local federation was running")
+                    + "; no process of a loopback run" + (netns ? " and no isthmus-* network namespace" : "") + " is left");
             return 0;
         }
 
         /** Stops the {@code up} whose pid a file holds (SIGTERM: it stops what it started), and removes the file. */
-        private static void stop(Path pidFile) throws IOException {
+        private static boolean stop(Path pidFile) throws IOException {
             if (!Files.exists(pidFile)) {
-                return;
+                return false;
             }
+            boolean stopped = false;
             try {
                 long pid = Long.parseLong(Files.readString(pidFile).trim());
-                ProcessHandle.of(pid).filter(h -> h.info().commandLine().map(c -> c.contains(LocalCommand.class.getName())
-                        || c.contains("isthmus")).orElse(true)).ifPresent(h -> {
-                            h.destroy();
-                            h.onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
-                        });
+                Optional<ProcessHandle> up = ProcessHandle.of(pid).filter(h -> h.info().commandLine()
+                        .map(c -> c.contains(LocalCommand.class.getName()) || c.contains("isthmus")).orElse(true));
+                if (up.isPresent()) {
+                    System.out.println("isthmus local: stopping the federation of pid " + pid + " (up to 30 s)...");
+                    up.get().destroy();
+                    up.get().onExit().orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
+                    stopped = true;
+                }
             } catch (NumberFormatException e) {
                 System.out.println("isthmus local: " + pidFile + " holds no pid; removed");
             }
@@ -216,102 +294,7 @@ public final class LocalCommand {
             } catch (IOException e) {
                 System.out.println("isthmus local: cannot remove " + pidFile + " (" + e.getMessage() + "); a root run needs root to stop");
             }
+            return stopped;
         }
-    }
-
-    /** {@code host:port} of the topology's first gRPC service port, if it has one. */
-    private static java.util.Optional<String> grpcTarget(LocalFederation fed) {
-        return fed.topology().services().stream()
-                .flatMap(s -> s.ports().stream().filter(p -> p.protocol() == io.isthmus.e2e.topology.PortSpec.Protocol.GRPC)
-                        .map(p -> io.isthmus.mesh.MeshLabels.serviceHostname(s.name(), s.namespace()) + ":" + p.port()))
-                .findFirst();
-    }
-
-    /** What runs where, and commands to try. */
-    static String summary(LocalFederation fed) {
-        if (fed.networkMode() == NetworkMode.LOOPBACK) {
-            return loopbackSummary(fed);
-        }
-        StringBuilder b = new StringBuilder("\nLocal federation '" + fed.topology().name() + "' is up (Ctrl-C or `isthmus local down` stops it).\n");
-        for (SimulatedCluster c : fed.clusters()) {
-            b.append(String.format("  cluster %-8s network %-14s API %s  controller %s%n", c.name(), c.spec().network(), c.api().url(),
-                    c.controller() == null ? "-" : c.nodeAddress() + ":" + WellKnownPorts.XDS_SECURE));
-            for (PodHandle p : c.pods()) {
-                b.append(String.format("    pod %-22s %-12s zone %-12s netns isthmus-%s-%s%n", p.name(), p.record().address(),
-                        p.record().zone(), c.name(), p.name()));
-            }
-        }
-        for (String n : fed.topology().networks()) {
-            GatewayProcess g = fed.gateway(n);
-            if (g != null) {
-                b.append(String.format("  east-west gateway of %-14s %s:%d%n", n, g.publicAddress(), WellKnownPorts.EAST_WEST_PASSTHROUGH));
-            }
-        }
-        String client = fed.clusters().get(0).pods().stream().filter(p -> p.record().service().equals("client")).findFirst()
-                .map(p -> "isthmus-" + p.record().cluster() + "-" + p.name()).orElse("isthmus-<cluster>-<pod>");
-        b.append("\nTry (as root):\n");
-        b.append("  ip netns exec ").append(client).append(" curl -s http://reviews.default.svc.cluster.local:9080/\n");
-        b.append("      call reviews by its hostname from the client pod (its DNS and sidecar do the rest)\n");
-        grpcTarget(fed).ifPresent(t -> b.append("  ip netns exec ").append(OUTER).append(" curl -s 'http://<client-ip>:")
-                .append(ControlServer.PORT).append("/grpc/hello?target=").append(t).append("'\n")
-                .append("      the same over gRPC from the client pod's app (/grpc/watch?count=5&target=... streams; docs/demo-app.md)\n"));
-        b.append("  ip netns exec ").append(OUTER).append(" curl -s 'http://<client-ip>:").append(ControlServer.PORT)
-                .append("/fault?code=503'   make a pod's app fail (code=0 heals)\n");
-        b.append("  kill <pid of a reviews pod in east>   (ps aux | grep reviews-v1) and watch the calls move to west\n");
-        b.append("  ip netns exec ").append(client).append(" curl -s localhost:").append(WellKnownPorts.METRICS)
-                .append("/stats/prometheus | grep istio_requests_total\n");
-        if (fed.topology().hasEdges()) {
-            b.append("  ip netns exec isthmus-outside-client curl -s --cacert ").append(fed.edges().ingressCaFile())
-                    .append(" https://bookinfo.example.test/\n");
-            b.append("      from outside the mesh, through the ingress gateway (TLS by SNI; installed from\n")
-                    .append("      topology-configs/manifests/edges/ingress.yaml, credentials in istio-system)\n");
-            b.append("  ip netns exec ").append(client).append(" curl -s http://api.external.test/\n")
-                    .append("      to the external HTTPS service through the egress gateway (manifests/edges/egress.yaml)\n");
-        }
-        b.append("  logs: ").append(fed.options().workDir().resolve("logs")).append('\n');
-        return b.toString();
-    }
-
-    /** The summary of a loopback-mode federation: addresses instead of namespaces, and what isolation it lacks. */
-    static String loopbackSummary(LocalFederation fed) {
-        StringBuilder b = new StringBuilder("\nLocal federation '" + fed.topology().name() + "' is up in LOOPBACK mode"
-                + " (Ctrl-C or `isthmus local down` stops it).\n");
-        b.append("  NETWORKS ARE NOT ISOLATED: every part has its own 127.x.y.z address on this machine's loopback and any pod\n")
-                .append("  can reach any other network's pods directly; the mesh still routes cross-network calls through the\n")
-                .append("  east-west gateways. Run as root (sudo ./isthmus local up ...) for one network namespace per pod.\n");
-        for (SimulatedCluster c : fed.clusters()) {
-            b.append(String.format("  cluster %-8s network %-14s API %s  controller %s%n", c.name(), c.spec().network(), c.api().url(),
-                    c.controller() == null ? "-" : c.nodeAddress() + ":" + WellKnownPorts.XDS_SECURE));
-            for (PodHandle p : c.pods()) {
-                b.append(String.format("    pod %-22s ip %-12s zone %-12s (app .2, outbound .3 of its /24)%n", p.name(),
-                        p.record().address(), p.record().zone()));
-            }
-        }
-        for (String n : fed.topology().networks()) {
-            GatewayProcess g = fed.gateway(n);
-            if (g != null) {
-                b.append(String.format("  east-west gateway of %-14s %s:%d%n", n, g.publicAddress(), WellKnownPorts.EAST_WEST_PASSTHROUGH));
-            }
-        }
-        String client = fed.clusters().get(0).pods().stream().filter(p -> p.record().service().equals("client")).findFirst()
-                .map(p -> p.record().address()).orElse("<client-pod-ip>");
-        String outbound = client.endsWith(".1") ? client.substring(0, client.length() - 1) + "3" : "<client-outbound-address>";
-        b.append("\nTry (no root needed):\n");
-        b.append("  curl -s 'http://").append(client).append(':').append(ControlServer.PORT)
-                .append("/call?url=http://reviews.default.svc.cluster.local:9080/'\n")
-                .append("      the client pod's app calls reviews by its hostname (its JVM's hosts file maps it to the pod's\n")
-                .append("      outbound address, where its sidecar listens)\n");
-        b.append("  curl -s -H 'Host: reviews.default.svc.cluster.local' http://").append(outbound).append(":9080/\n")
-                .append("      the same call straight into the client's sidecar\n");
-        grpcTarget(fed).ifPresent(t -> b.append("  curl -s 'http://").append(client).append(':').append(ControlServer.PORT)
-                .append("/grpc/hello?target=").append(t).append("'\n")
-                .append("      the same over gRPC from the client pod's app (/grpc/watch?count=5&target=... streams; docs/demo-app.md)\n"));
-        b.append("  curl -s 'http://").append(client).append(':').append(ControlServer.PORT)
-                .append("/fault?code=503'   make a pod's app fail (code=0 heals)\n");
-        b.append("  kill <pid of a reviews pod in east>   (ps aux | grep reviews-v1) and watch the calls move to west\n");
-        b.append("  curl -s http://").append(client).append(':').append(WellKnownPorts.METRICS)
-                .append("/stats/prometheus | grep istio_requests_total\n");
-        b.append("  logs: ").append(fed.options().workDir().resolve("logs")).append('\n');
-        return b.toString();
     }
 }
