@@ -156,7 +156,7 @@ public final class FileRegistry implements AutoCloseable {
         for (int i = 0; i < svcs.size(); i++) {
             String at = "services[" + i + "]";
             Map<String, Object> s = map(svcs.get(i), at);
-            only(s, at, "name", "namespace", "hostname", "ports", "workloads", "labels");
+            only(s, at, "name", "namespace", "hostname", "ports", "workloads", "labels", "clusterIPs");
             String name = required(s, "name", at);
             String ns = str(s, "namespace", "default");
             String host = str(s, "hostname", MeshLabels.serviceHostname(name, ns));
@@ -199,7 +199,15 @@ public final class FileRegistry implements AutoCloseable {
                     throw new IllegalArgumentException(wat + ": " + e.getMessage());
                 }
             }
-            services.add(new ClusterService(cluster, ns, name, host, ports, strings(s, "labels", at), eps));
+            List<String> vips = new ArrayList<>();
+            for (Object v : list(s, "clusterIPs")) {
+                String vip = v == null ? "" : v.toString().trim();
+                if (!ClusterService.isIpLiteral(vip)) {
+                    throw new IllegalArgumentException(at + ".clusterIPs: '" + vip + "' is not an IP address");
+                }
+                vips.add(vip);
+            }
+            services.add(new ClusterService(cluster, ns, name, host, ports, strings(s, "labels", at), eps, vips));
         }
         List<NetworkGateway> gateways = new ArrayList<>();
         List<?> gl = list(root, "gateways");

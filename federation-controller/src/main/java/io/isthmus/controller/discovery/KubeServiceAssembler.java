@@ -107,7 +107,33 @@ public record KubeServiceAssembler(String cluster, String defaultNetwork) {
             }
         }
         return new ClusterService(cluster, ns, name, MeshLabels.serviceHostname(name, ns), ports, labels(svc),
-                new ArrayList<>(endpoints.values()));
+                new ArrayList<>(endpoints.values()), vips(svc));
+    }
+
+    /**
+     * A Service's ClusterIPs: {@code spec.clusterIPs} (dual stack, primary family first), else
+     * {@code spec.clusterIP}; none for a headless Service ({@code None}) or one without an address
+     * yet. Values that are no IP literal are left out.
+     */
+    static List<String> vips(Service svc) {
+        if (svc.getSpec() == null) {
+            return List.of();
+        }
+        List<String> candidates = new ArrayList<>();
+        if (svc.getSpec().getClusterIPs() != null) {
+            candidates.addAll(svc.getSpec().getClusterIPs());
+        }
+        if (candidates.isEmpty() && svc.getSpec().getClusterIP() != null) {
+            candidates.add(svc.getSpec().getClusterIP());
+        }
+        List<String> out = new ArrayList<>();
+        for (String c : candidates) {
+            String v = c == null ? "" : c.trim();
+            if (ClusterService.isIpLiteral(v) && !out.contains(v)) {
+                out.add(v);
+            }
+        }
+        return out;
     }
 
     private WorkloadEndpoint endpoint(String ns, String address, Endpoint ep, Map<String, Integer> ports,

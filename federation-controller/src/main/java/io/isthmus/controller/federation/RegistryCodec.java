@@ -28,7 +28,9 @@ import java.util.TreeMap;
  */
 final class RegistryCodec {
 
-    private static final byte VERSION = 1;
+    /** Version 2 adds each cluster service's ClusterIPs after its endpoints; version 1 entries are still read. */
+    private static final byte VERSION = 2;
+    private static final byte VERSION_WITHOUT_VIPS = 1;
 
     private RegistryCodec() {
     }
@@ -38,16 +40,29 @@ final class RegistryCodec {
             out.writeInt(byCluster.size());
             for (ClusterService cs : new TreeMap<>(byCluster).values()) {
                 writeService(out, cs);
+                out.writeInt(cs.vips().size());
+                for (String vip : cs.vips()) {
+                    out.writeUTF(vip);
+                }
             }
         });
     }
 
     static Map<String, ClusterService> decodeServices(byte[] bytes) {
+        boolean withVips = bytes.length > 0 && bytes[0] == VERSION;
         return read(bytes, in -> {
             int n = in.readInt();
             Map<String, ClusterService> m = new LinkedHashMap<>();
             for (int i = 0; i < n; i++) {
                 ClusterService cs = readService(in);
+                if (withVips) {
+                    int nv = in.readInt();
+                    List<String> vips = new ArrayList<>(nv);
+                    for (int j = 0; j < nv; j++) {
+                        vips.add(in.readUTF());
+                    }
+                    cs = cs.withVips(vips);
+                }
                 m.put(cs.cluster(), cs);
             }
             return m;
@@ -195,7 +210,7 @@ final class RegistryCodec {
     private static <T> T read(byte[] bytes, Reader<T> r) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             byte v = in.readByte();
-            if (v != VERSION) {
+            if (v != VERSION && v != VERSION_WITHOUT_VIPS) {
                 throw new IllegalStateException("registry entry of unknown format version " + v);
             }
             return r.read(in);

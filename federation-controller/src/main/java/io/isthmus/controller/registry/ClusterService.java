@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One service as one cluster sees it: its ports and its endpoints in that cluster.
+ * One service as one cluster sees it: its ports, its ClusterIPs and its endpoints in that cluster.
  *
  * @param cluster the cluster name
  * @param namespace the service's namespace
@@ -14,9 +14,12 @@ import java.util.Objects;
  * @param ports the service ports, ordered as declared
  * @param labels the service's own labels
  * @param endpoints the instances in this cluster (every one of them carries {@code cluster})
+ * @param vips the Service's ClusterIPs in this cluster ({@code spec.clusterIPs}, primary family
+ *     first; IPv4 or IPv6 literals); empty for a headless Service ({@code None}) or one without
+ *     a ClusterIP (Istio's {@code ClusterVIPs} entry of this cluster)
  */
 public record ClusterService(String cluster, String namespace, String name, String hostname, List<ServicePort> ports,
-                             Map<String, String> labels, List<WorkloadEndpoint> endpoints) {
+                             Map<String, String> labels, List<WorkloadEndpoint> endpoints, List<String> vips) {
 
     public ClusterService {
         Objects.requireNonNull(cluster, "cluster");
@@ -35,10 +38,57 @@ public record ClusterService(String cluster, String namespace, String name, Stri
                         + " in service " + hostname + " of cluster " + cluster);
             }
         }
+        vips = List.copyOf(Objects.requireNonNull(vips, "vips"));
+        for (String vip : vips) {
+            if (!isIpLiteral(vip)) {
+                throw new IllegalArgumentException("ClusterIP '" + vip + "' of service " + hostname + " in cluster " + cluster
+                        + " is not an IP address");
+            }
+        }
+    }
+
+    /** A service without ClusterIPs (headless, or not a Kubernetes Service). */
+    public ClusterService(String cluster, String namespace, String name, String hostname, List<ServicePort> ports,
+                          Map<String, String> labels, List<WorkloadEndpoint> endpoints) {
+        this(cluster, namespace, name, hostname, ports, labels, endpoints, List.of());
     }
 
     /** The same service with other endpoints. */
     public ClusterService withEndpoints(List<WorkloadEndpoint> newEndpoints) {
-        return new ClusterService(cluster, namespace, name, hostname, ports, labels, newEndpoints);
+        return new ClusterService(cluster, namespace, name, hostname, ports, labels, newEndpoints, vips);
+    }
+
+    /** The same service with other ClusterIPs. */
+    public ClusterService withVips(List<String> newVips) {
+        return new ClusterService(cluster, namespace, name, hostname, ports, labels, endpoints, newVips);
+    }
+
+    /** Whether {@code s} is an IPv4 dotted quad or an IPv6 literal (no brackets, no zone), without resolving anything. */
+    public static boolean isIpLiteral(String s) {
+        if (s == null || s.isEmpty()) {
+            return false;
+        }
+        if (s.indexOf(':') >= 0) {
+            return s.matches("[0-9A-Fa-f:.]+") && !s.contains(":::") && parses(s);
+        }
+        String[] parts = s.split("\\.", -1);
+        if (parts.length != 4) {
+            return false;
+        }
+        for (String p : parts) {
+            if (!p.matches("\\d{1,3}") || Integer.parseInt(p) > 255) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean parses(String literal) {
+        try {
+            // a literal with only hex digits, colons and dots is parsed without any lookup
+            return java.net.InetAddress.getByName(literal) instanceof java.net.Inet6Address;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 }

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The whole translation for one proxy: reads the federated registry and the trust bundle and asks
  * each per-type translator for its part. The outbound part of a configuration depends only on the
- * proxy's kind, network, locality and namespace, so it is computed once per such key and reused by
+ * proxy's kind, cluster (its VIPs), network, locality, namespace and address families, so it is computed once per such key and reused by
  * every proxy that shares it until the registry changes ({@link #invalidate()}); only the inbound
  * part is computed per proxy.
  */
@@ -96,8 +96,8 @@ public final class MeshTranslator {
         long gen = generation.get();
         // a translation that read the registry before an invalidation may be cached under the old
         // generation; the next call computes again
-        OutboundKey key = new OutboundKey(view.type(), view.generator(), view.network(), view.locality().toString(),
-                view.namespace(), view.servedNetworks().toString(), view.labels());
+        OutboundKey key = new OutboundKey(view.type(), view.generator(), view.clusterId(), view.network(),
+                view.locality().toString(), view.namespace(), view.servedNetworks().toString(), view.labels(), families(view.ips()));
         // one computation per key and generation; concurrent callers of the same view wait for it
         ProxyResources outbound = outboundCache.compute(key, (k, old) ->
                 old != null && old.generation >= gen ? old : new Cached(gen, outbound(view))).resources;
@@ -195,7 +195,8 @@ public final class MeshTranslator {
             Listener l = listeners.outboundHttp(e.getKey());
             b.listeners.put(l.getName(), l);
             RouteConfiguration rc = routes.outbound(e.getKey(), e.getValue(), view.namespace(),
-                    host -> cfg.virtualServicesFor(host).stream().findFirst(), portsOf, registryOnly);
+                    host -> cfg.virtualServicesFor(host).stream().findFirst(), portsOf, registryOnly,
+                    s -> ServiceVips.forProxy(s, view.clusterId(), view.ips()));
             b.routes.put(rc.getName(), rc);
         }
         for (Map.Entry<Integer, String> e : tcpByPort.entrySet()) {
@@ -329,8 +330,15 @@ public final class MeshTranslator {
     }
 
 
-    private record OutboundKey(ProxyView.ProxyType type, ProxyView.Generator generator, String network, String locality,
-            String namespace, String served, Map<String, String> labels) {
+    /** The address families of a proxy's IPs ({@code 4}, {@code 6}, {@code 46}; empty when none): they decide its VIPs. */
+    private static String families(List<String> ips) {
+        boolean v4 = ips.stream().anyMatch(ip -> ip.indexOf(':') < 0);
+        boolean v6 = ips.stream().anyMatch(ip -> ip.indexOf(':') >= 0);
+        return (v4 ? "4" : "") + (v6 ? "6" : "");
+    }
+
+    private record OutboundKey(ProxyView.ProxyType type, ProxyView.Generator generator, String cluster, String network,
+            String locality, String namespace, String served, Map<String, String> labels, String families) {
     }
 
     private record Cached(long generation, ProxyResources resources) {

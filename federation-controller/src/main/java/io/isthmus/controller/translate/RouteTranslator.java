@@ -27,7 +27,8 @@ import java.util.Set;
 
 /**
  * RDS: the outbound route configuration {@code "P"} of a port, one virtual host per service on it
- * (domains: the hostname, its short forms and their {@code :P} forms) with a default route to
+ * (domains: the hostname, its short forms, the service's VIPs for the proxy's cluster and their
+ * {@code :P} forms) with a default route to
  * {@code outbound|P||host} and the mesh's default retry policy; VirtualService routes for
  * {@code mesh} in its place, and the {@code block_all} catch-all under REGISTRY_ONLY.
  */
@@ -74,14 +75,31 @@ public final class RouteTranslator {
     public RouteConfiguration outbound(int port, List<FederatedService> services, String proxyNamespace,
             Function<String, Optional<VirtualService>> virtualServiceFor, Function<String, List<Integer>> portsOf,
             boolean registryOnly) {
+        return outbound(port, services, proxyNamespace, virtualServiceFor, portsOf, registryOnly, s -> List.of());
+    }
+
+    /**
+     * The route configuration of one outbound port of a sidecar, each service's virtual host also
+     * answering to its VIPs as the proxy sees them ({@code <vip>} and {@code <vip>:P}, as Istio's
+     * {@code generateVirtualHostDomains}), so that a call to a ClusterIP with the IP itself as Host
+     * is routed to the service.
+     *
+     * @param vipsOf the VIPs of a service for this proxy ({@link ServiceVips#forProxy})
+     */
+    public RouteConfiguration outbound(int port, List<FederatedService> services, String proxyNamespace,
+            Function<String, Optional<VirtualService>> virtualServiceFor, Function<String, List<Integer>> portsOf,
+            boolean registryOnly, Function<FederatedService, List<String>> vipsOf) {
         RouteConfiguration.Builder rc = RouteConfiguration.newBuilder()
                 .setName(XdsNames.outboundRoute(port))
                 .setValidateClusters(com.google.protobuf.BoolValue.of(false));
+        Set<String> taken = new java.util.HashSet<>();
         for (FederatedService s : services) {
             OutboundName dest = OutboundName.of(s.hostname(), port);
+            // a domain belongs to one virtual host only (Envoy rejects duplicates): the first service keeps it,
+            // as Istio does when two services share a VIP
             VirtualHost.Builder vh = VirtualHost.newBuilder()
                     .setName(s.hostname() + ":" + port)
-                    .addAllDomains(domains(s, port, proxyNamespace));
+                    .addAllDomains(domains(s, port, proxyNamespace, vipsOf.apply(s)).stream().filter(taken::add).toList());
             Optional<VirtualService> vs = virtualServiceFor.apply(s.hostname())
                     .map(v -> v.forGateway("", VirtualService.MESH, port));
             if (vs.isPresent() && !vs.get().http().isEmpty()) {
@@ -231,6 +249,11 @@ public final class RouteTranslator {
      * the service's namespace, each also with {@code :P}.
      */
     public static List<String> domains(FederatedService s, int port, String proxyNamespace) {
+        return domains(s, port, proxyNamespace, List.of());
+    }
+
+    /** The domains of {@link #domains(FederatedService, int, String)}, then each VIP and {@code <vip>:P}. */
+    public static List<String> domains(FederatedService s, int port, String proxyNamespace, List<String> vips) {
         Set<String> names = new LinkedHashSet<>();
         names.add(s.hostname());
         String suffix = "." + s.namespace() + ".svc.";
@@ -242,6 +265,9 @@ public final class RouteTranslator {
             if (s.namespace().equals(proxyNamespace)) {
                 names.add(s.name());
             }
+        }
+        for (String vip : vips) {
+            names.add(ServiceVips.domain(vip));
         }
         List<String> out = new ArrayList<>();
         for (String n : names) {

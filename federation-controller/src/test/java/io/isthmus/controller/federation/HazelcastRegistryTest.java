@@ -100,6 +100,14 @@ class HazelcastRegistryTest {
         byte[] one = RegistryCodec.encodeServices(Map.of("east", cs));
         assertThat(RegistryCodec.decodeServices(one)).containsEntry("east", cs);
         assertThat(RegistryCodec.encodeServices(new java.util.HashMap<>(Map.of("east", cs)))).isEqualTo(one);
+        ClusterService withVips = cs.withVips(List.of("10.96.1.10", "fd00:96::10"));
+        assertThat(RegistryCodec.decodeServices(RegistryCodec.encodeServices(Map.of("east", withVips))))
+                .containsEntry("east", withVips);
+        // an entry of format version 1 (no VIPs) is still read
+        byte[] v2 = RegistryCodec.encodeServices(Map.of("east", cs));
+        byte[] v1 = java.util.Arrays.copyOf(v2, v2.length - 4);
+        v1[0] = 1;
+        assertThat(RegistryCodec.decodeServices(v1)).containsEntry("east", cs);
         ClusterStatus st = new ClusterStatus("west", ClusterStatus.State.ERRORED, "HTTP 401", Instant.now(), 3, 7);
         assertThat(RegistryCodec.decodeStatus(RegistryCodec.encodeStatus(st))).isEqualTo(st);
     }
