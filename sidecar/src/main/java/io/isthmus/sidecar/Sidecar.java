@@ -151,7 +151,8 @@ public final class Sidecar implements AutoCloseable {
 
         if (config.dnsAddress().isPresent()) {
             dns = DnsProxy.start(vertx, config.dnsAddress().get(), hostnames, DnsProxy.systemUpstream(),
-                            DnsProxy.answerAddress(bootstrap.node().string(io.isthmus.mesh.ProxyMetadata.OUTBOUND_ADDRESS)))
+                            DnsProxy.answerAddress(bootstrap.node().string(io.isthmus.mesh.ProxyMetadata.OUTBOUND_ADDRESS)),
+                            DnsProxy.capturesTransparently(bootstrap.node().string(io.isthmus.mesh.ProxyMetadata.INTERCEPTION_MODE)))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
 

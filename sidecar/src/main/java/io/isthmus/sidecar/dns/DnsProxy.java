@@ -51,8 +51,14 @@ import java.util.concurrent.TimeUnit;
  * to the upstream resolver, or answered NXDOMAIN when there is none — except while a route
  * configuration holds the {@code block_all} virtual host (REGISTRY_ONLY, {@link MeshHostnames#blockAll()}):
  * then every name is answered like a mesh name, so the call reaches the proxy, which refuses it with
- * {@code 502 NR} and counts it (there is no iptables capture). Malformed packets are dropped.
- * UDP only; runs on its own single Netty event loop.
+ * {@code 502 NR} and counts it (there is no iptables capture). In transparent capture (node metadata
+ * {@code INTERCEPTION_MODE} {@code TPROXY} or {@code REDIRECT}, {@link #capturesTransparently}) the
+ * app connects to a service's own address, which the rules send to the proxy, as Istio's DNS proxy
+ * does: a mesh name is answered with its VIPs in the proxy's cluster ({@link MeshHostnames#vips}; A
+ * with the IPv4 ones, AAAA with the IPv6 ones, an empty NOERROR when the family has none), a mesh
+ * name without VIPs and every other name are forwarded (NXDOMAIN without upstream), and
+ * {@code block_all} changes nothing (the capture listener refuses what the registry does not
+ * know). Malformed packets are dropped. UDP only; runs on its own single Netty event loop.
  */
 public final class DnsProxy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DnsProxy.class);
@@ -60,13 +66,15 @@ public final class DnsProxy implements AutoCloseable {
     private static final byte[] OUTBOUND = outbound();
 
     private final byte[] answer;
+    private final boolean capture;
     private final MeshHostnames hostnames;
     private final Optional<InetSocketAddress> upstream;
     private final EventLoopGroup group;
     private Channel channel;
 
-    private DnsProxy(MeshHostnames hostnames, Optional<InetSocketAddress> upstream, byte[] answer) {
+    private DnsProxy(MeshHostnames hostnames, Optional<InetSocketAddress> upstream, byte[] answer, boolean capture) {
         this.answer = answer.clone();
+        this.capture = capture;
         this.hostnames = hostnames;
         this.upstream = upstream;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -97,12 +105,22 @@ public final class DnsProxy implements AutoCloseable {
      */
     public static Future<DnsProxy> start(Vertx vertx, InetSocketAddress bind, MeshHostnames hostnames,
                                          Optional<InetSocketAddress> upstream, Optional<java.net.Inet4Address> answer) {
+        return start(vertx, bind, hostnames, upstream, answer, false);
+    }
+
+    /**
+     * Starts the proxy on {@code bind}; with {@code capture} (transparent capture) mesh names are
+     * answered with their VIPs instead of {@code answer}.
+     */
+    public static Future<DnsProxy> start(Vertx vertx, InetSocketAddress bind, MeshHostnames hostnames,
+                                         Optional<InetSocketAddress> upstream, Optional<java.net.Inet4Address> answer,
+                                         boolean capture) {
         Objects.requireNonNull(answer, "answer");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(hostnames, "hostnames");
         Objects.requireNonNull(upstream, "upstream");
         Optional<InetSocketAddress> up = upstream.filter(u -> !sameEndpoint(u, bind));
-        DnsProxy p = new DnsProxy(hostnames, up, answer.map(InetAddress::getAddress).orElse(OUTBOUND));
+        DnsProxy p = new DnsProxy(hostnames, up, answer.map(InetAddress::getAddress).orElse(OUTBOUND), capture);
         Promise<DnsProxy> promise = Promise.promise();
         new Bootstrap().group(p.group).channel(NioDatagramChannel.class)
                 .handler(new ChannelInitializer<DatagramChannel>() {
@@ -115,8 +133,9 @@ public final class DnsProxy implements AutoCloseable {
                 .bind(bind).addListener(f -> {
                     if (f.isSuccess()) {
                         p.channel = ((io.netty.channel.ChannelFuture) f).channel();
-                        LOG.info("DNS proxy listening [{}] upstream={}", p.localAddress(),
-                                up.map(Object::toString).orElse("none (NXDOMAIN)"));
+                        LOG.info("DNS proxy listening [{}] upstream={} answers={}", p.localAddress(),
+                                up.map(Object::toString).orElse("none (NXDOMAIN)"),
+                                capture ? "VIPs (transparent capture)" : "outbound address");
                         promise.complete(p);
                     } else {
                         p.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -155,6 +174,15 @@ public final class DnsProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether node metadata {@code INTERCEPTION_MODE} (its value; null or empty = {@code NONE}) puts
+     * the pod in transparent capture ({@code TPROXY} or {@code REDIRECT}, any case).
+     */
+    public static boolean capturesTransparently(String interceptionMode) {
+        String m = interceptionMode == null ? "" : interceptionMode.trim().toUpperCase(java.util.Locale.ROOT);
+        return m.equals("TPROXY") || m.equals("REDIRECT");
+    }
+
     private static boolean sameEndpoint(InetSocketAddress a, InetSocketAddress b) {
         return a.getPort() == b.getPort() && (a.getAddress().equals(b.getAddress())
                 || b.getAddress().isAnyLocalAddress() && a.getAddress().isLoopbackAddress());
@@ -190,16 +218,28 @@ public final class DnsProxy implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
             DnsQuestion q = query.count(DnsSection.QUESTION) > 0 ? query.recordAt(DnsSection.QUESTION) : null;
             if (q == null) {
-                reply(ctx, query, DnsResponseCode.FORMERR, null, false);
+                reply(ctx, query, DnsResponseCode.FORMERR, null, List.of(), DnsRecordType.A);
                 return;
             }
-            if (hostnames.contains(q.name()) || hostnames.blockAll()) {
+            List<InetAddress> vips = capture ? hostnames.vips(q.name()) : List.of();
+            if (capture && !vips.isEmpty()) {
+                boolean v6 = q.type() == DnsRecordType.AAAA;
+                List<byte[]> family = new ArrayList<>();
+                if (v6 || q.type() == DnsRecordType.A) {
+                    for (InetAddress vip : vips) {
+                        if ((vip instanceof java.net.Inet6Address) == v6) {
+                            family.add(vip.getAddress());
+                        }
+                    }
+                }
+                reply(ctx, query, DnsResponseCode.NOERROR, q, family, v6 ? DnsRecordType.AAAA : DnsRecordType.A);
+            } else if (!capture && (hostnames.contains(q.name()) || hostnames.blockAll())) {
                 boolean a = q.type() == DnsRecordType.A;
-                reply(ctx, query, DnsResponseCode.NOERROR, q, a);
+                reply(ctx, query, DnsResponseCode.NOERROR, q, a ? List.of(answer) : List.of(), DnsRecordType.A);
             } else if (upstream.isPresent()) {
                 forward(ctx, query, q);
             } else {
-                reply(ctx, query, DnsResponseCode.NXDOMAIN, q, false);
+                reply(ctx, query, DnsResponseCode.NXDOMAIN, q, List.of(), DnsRecordType.A);
             }
         }
 
@@ -210,7 +250,7 @@ public final class DnsProxy implements AutoCloseable {
     }
 
     private void reply(ChannelHandlerContext ctx, DatagramDnsQuery query, DnsResponseCode code, DnsQuestion q,
-                       boolean answerA) {
+                       List<byte[]> addresses, DnsRecordType type) {
         DatagramDnsResponse r = new DatagramDnsResponse(query.recipient(), query.sender(), query.id());
         r.setRecursionDesired(query.isRecursionDesired()).setRecursionAvailable(upstream.isPresent())
                 .setAuthoritativeAnswer(code == DnsResponseCode.NOERROR).setCode(code);
@@ -218,9 +258,9 @@ public final class DnsProxy implements AutoCloseable {
             r.addRecord(DnsSection.QUESTION, q);
             ReferenceCountUtil.retain(q);
         }
-        if (answerA) {
-            r.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), DnsRecordType.A, TTL_SECONDS,
-                    Unpooled.wrappedBuffer(answer)));
+        for (byte[] address : addresses) {
+            r.addRecord(DnsSection.ANSWER, new DefaultDnsRawRecord(q.name(), type, TTL_SECONDS,
+                    Unpooled.wrappedBuffer(address)));
         }
         ctx.writeAndFlush(r);
     }

@@ -3,9 +3,16 @@ package io.isthmus.sidecar.dns;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,8 +24,11 @@ import org.slf4j.LoggerFactory;
  * Names are compared lower-case without the trailing dot. Also tells whether any route configuration
  * holds the virtual host {@value #BLOCK_ALL} (outbound traffic policy REGISTRY_ONLY), in which case
  * the DNS proxy answers every other name with the outbound address too, so calls to hosts outside
- * the registry land on the proxy and are refused there. Thread-safe (immutable values swapped
- * atomically).
+ * the registry land on the proxy and are refused there. Also the VIPs of each name: the IP-literal
+ * domains ({@code 10.96.0.12}, {@code 10.96.0.12:9080}, {@code [fd00::12]:9080}) of the virtual
+ * hosts whose other domains include it, which is how the controller sends a service's ClusterIPs in
+ * the proxy's cluster (Istio's virtual-host domains); in transparent capture the DNS proxy answers
+ * with them. IP literals are never names. Thread-safe (immutable values swapped atomically).
  */
 public final class MeshHostnames {
     /** The catch-all virtual host of REGISTRY_ONLY route configurations. */
@@ -27,21 +37,39 @@ public final class MeshHostnames {
     private static final Logger LOG = LoggerFactory.getLogger(MeshHostnames.class);
     private static final String SUFFIX = ".svc.cluster.local";
     private volatile Set<String> names = Set.of();
+    private volatile Map<String, List<InetAddress>> vips = Map.of();
     private volatile boolean blockAll;
 
-    /** Replaces the names with those of {@code routes} (the complete RDS set). */
+    /** Replaces the names and VIPs with those of {@code routes} (the complete RDS set). */
     public void update(Collection<RouteConfiguration> routes) {
         Set<String> next = new HashSet<>();
+        Map<String, Set<InetAddress>> nextVips = new HashMap<>();
         boolean block = false;
         for (RouteConfiguration rc : routes) {
             for (VirtualHost vh : rc.getVirtualHostsList()) {
                 block |= BLOCK_ALL.equals(vh.getName());
+                Set<String> hostNames = new HashSet<>();
+                List<InetAddress> addresses = new ArrayList<>();
                 for (String d : vh.getDomainsList()) {
-                    add(next, d);
+                    InetAddress ip = ipLiteral(d);
+                    if (ip == null) {
+                        add(hostNames, d);
+                    } else if (!addresses.contains(ip)) {
+                        addresses.add(ip);
+                    }
+                }
+                next.addAll(hostNames);
+                if (!addresses.isEmpty()) {
+                    for (String n : hostNames) {
+                        nextVips.computeIfAbsent(n, k -> new LinkedHashSet<>()).addAll(addresses);
+                    }
                 }
             }
         }
         names = Set.copyOf(next);
+        Map<String, List<InetAddress>> v = new HashMap<>();
+        nextVips.forEach((k, a) -> v.put(k, List.copyOf(a)));
+        vips = Map.copyOf(v);
         if (block != blockAll) {
             blockAll = block;
             LOG.info(block ? "DNS proxy answers names outside the registry with {} (a route configuration holds {})"
@@ -55,11 +83,57 @@ public final class MeshHostnames {
         return blockAll;
     }
 
-    /** Replaces the names with {@code hostnames} (tests, static setups). */
+    /** Replaces the names with {@code hostnames} (tests, static setups); no VIPs. */
     public void set(Collection<String> hostnames) {
         Set<String> next = new HashSet<>();
-        hostnames.forEach(h -> add(next, h));
+        hostnames.forEach(h -> {
+            if (ipLiteral(h) == null) {
+                add(next, h);
+            }
+        });
         names = Set.copyOf(next);
+        vips = Map.of();
+    }
+
+    /** The VIPs of a mesh name (any case, trailing dot or not), in the order the controller sent them; empty when none. */
+    public List<InetAddress> vips(String name) {
+        return vips.getOrDefault(normalize(name), List.of());
+    }
+
+    /**
+     * The address a virtual-host domain names when it is an IP literal, with or without {@code :port}
+     * ({@code 10.96.0.12}, {@code 10.96.0.12:9080}, {@code [fd00::12]}, {@code [fd00::12]:9080});
+     * null for any other domain. Never resolves a name.
+     */
+    static InetAddress ipLiteral(String domain) {
+        String d = domain.trim();
+        String host;
+        if (d.startsWith("[")) {
+            int close = d.indexOf(']');
+            if (close < 0 || (close != d.length() - 1 && !d.substring(close + 1).matches(":\\d{1,5}"))) {
+                return null;
+            }
+            host = d.substring(1, close);
+            if (!host.matches("[0-9A-Fa-f:.]+") || !host.contains(":")) {
+                return null;
+            }
+        } else {
+            host = d.matches("[0-9.]+:\\d{1,5}") ? d.substring(0, d.lastIndexOf(':')) : d;
+            if (!host.matches("\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")) {
+                return null;
+            }
+            for (String octet : host.split("\\.")) {
+                if (Integer.parseInt(octet) > 255) {
+                    return null;
+                }
+            }
+        }
+        try {
+            // a literal of digits, dots and colons is parsed, never looked up
+            return InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            return null;
+        }
     }
 
     private static void add(Set<String> out, String domain) {
