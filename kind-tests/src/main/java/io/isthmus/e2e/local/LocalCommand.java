@@ -199,6 +199,9 @@ public final class LocalCommand {
             }
             try {
                 Files.deleteIfExists(PID_FILE);
+                if (outerIsEmpty()) {
+                    Ip.ipQuietly("netns", "del", OUTER); // the usual end: the inner run stopped everything in it
+                }
                 if (NetworkSandbox.cleanStaleIfIdle()) {
                     out.println("isthmus local: stopped; no isthmus-* network namespace is left");
                 } else {
@@ -207,6 +210,15 @@ public final class LocalCommand {
             } catch (IOException | RuntimeException e) {
                 System.err.println("isthmus local: cleaning up failed (" + e.getMessage() + "); run `./isthmus local down`");
             }
+        }
+    }
+
+    /** Whether nothing runs in the outer namespace any more (or it is gone). */
+    private static boolean outerIsEmpty() {
+        try {
+            return Ip.ip("netns", "pids", OUTER).isBlank();
+        } catch (RuntimeException e) {
+            return true;
         }
     }
 

@@ -137,6 +137,20 @@ final class LocalSummary {
         return s.hostname() + ":" + p.port();
     }
 
+    /** Wraps text at spaces into lines of at most {@code width} characters (a longer word stays whole), each indented. */
+    static String wrap(String text, String indent, int width) {
+        StringBuilder out = new StringBuilder();
+        StringBuilder line = new StringBuilder(indent);
+        for (String word : text.split(" ")) {
+            if (line.length() > indent.length() && line.length() + 1 + word.length() > width) {
+                out.append(line).append('\n');
+                line = new StringBuilder(indent);
+            }
+            line.append(line.length() > indent.length() ? " " : "").append(word);
+        }
+        return out.append(line).append('\n').toString();
+    }
+
     /** The commands to try, each followed by what it shows. */
     static String tryCommands(Scene s) {
         boolean loopback = s.mode() == NetworkMode.LOOPBACK;
@@ -182,7 +196,7 @@ final class LocalSummary {
                 "what it sends the client's sidecar (also clusters, listeners, routes, secrets)"});
         StringBuilder b = new StringBuilder("\nTry" + (loopback ? " (no root needed)" : " (as root, from another shell)") + ":\n");
         for (String[] l : lines) {
-            b.append("  ").append(l[0]).append('\n').append("      ").append(l[1]).append('\n');
+            b.append("  ").append(l[0]).append('\n').append(wrap(l[1], "      ", 110));
         }
         b.append("  ./isthmus local down   (or Ctrl-C here)\n      stops everything and removes what it made\n");
         return b.toString();

@@ -37,6 +37,15 @@ class LocalSummaryTest {
     }
 
     @Test
+    void explanationsAreWrappedAndCommandsAreNot() {
+        assertThat(LocalSummary.wrap("aaa bbb ccc", "  ", 9)).isEqualTo("  aaa bbb\n  ccc\n");
+        assertThat(LocalSummary.wrap("averyveryverylongword x", "  ", 9)).isEqualTo("  averyveryverylongword\n  x\n");
+        String s = LocalSummary.tryCommands(scene(NetworkMode.NETNS));
+        assertThat(s.lines().filter(l -> l.startsWith("      "))).allSatisfy(l -> assertThat(l).hasSizeLessThanOrEqualTo(110));
+        assertThat(s).contains("  for ns in isthmus-east-reviews-v1-0 isthmus-east-reviews-v2-0; do ip netns pids $ns | xargs -r kill; done\n");
+    }
+
+    @Test
     void loopbackModeCommandsNeedNoNamespaces() {
         String s = LocalSummary.tryCommands(scene(NetworkMode.LOOPBACK));
 
