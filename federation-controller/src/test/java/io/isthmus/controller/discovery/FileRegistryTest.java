@@ -23,6 +23,7 @@ class FileRegistryTest {
             services:
             - name: reviews
               namespace: default
+              clusterIPs: [10.96.1.10, "fd00:96::10"]
               ports: [{name: http, port: 9080, targetPort: 19080}]
               workloads:
               - {address: 10.1.0.11, name: reviews-vm-1, serviceAccount: reviews, locality: us-east/us-east-1a,
@@ -43,11 +44,16 @@ class FileRegistryTest {
             assertThat(svc.endpoints().get(0).locality()).isEqualTo(new Locality("us-east", "us-east-1a", ""));
             assertThat(svc.endpoints().get(0).targetPort(svc.ports().get(0))).isEqualTo(19080);
             assertThat(svc.endpoints().get(1).health().serving()).isFalse();
+            assertThat(svc.clusters().get("vms").vips()).containsExactly("10.96.1.10", "fd00:96::10");
             assertThat(reg.gateways()).containsExactly(new NetworkGateway("network-west", "vms", "10.255.0.2", 15443));
 
-            Files.writeString(f, CONTENT.replace("targetPort: 19080", "targetPort: lots"));
+            Files.writeString(f, CONTENT.replace("10.96.1.10,", "reviews,"));
             await().until(() -> reg.clusters().get(0).state() == ClusterStatus.State.ERRORED);
-            assertThat(reg.clusters().get(0).reason()).contains("services[0].ports[0].targetPort");
+            assertThat(reg.clusters().get(0).reason()).contains("services[0].clusterIPs: 'reviews' is not an IP address");
+
+            Files.writeString(f, CONTENT.replace("targetPort: 19080", "targetPort: lots"));
+            await().until(() -> reg.clusters().get(0).reason().contains("services[0].ports[0].targetPort"));
+            assertThat(reg.clusters().get(0).state()).isEqualTo(ClusterStatus.State.ERRORED);
             assertThat(reg.service("reviews.default.svc.cluster.local")).isPresent();
 
             Files.writeString(f, CONTENT.replace("  - {address: 10.1.0.12, health: UNHEALTHY}\n", ""));
