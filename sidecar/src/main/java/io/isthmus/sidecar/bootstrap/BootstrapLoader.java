@@ -1,5 +1,6 @@
 package io.isthmus.sidecar.bootstrap;
 
+import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -52,13 +53,25 @@ public final class BootstrapLoader {
     /** Parses and checks bootstrap text (YAML or JSON); {@code source} names it in messages. */
     public static BootstrapConfig parse(String text, String source) {
         String json = toJson(text, source);
-        Bootstrap.Builder builder = Bootstrap.newBuilder();
+        Bootstrap bootstrap;
         try {
-            XdsTypeRegistry.parser().merge(json, builder);
+            // Read into a DynamicMessage (descriptor-driven) and decode its bytes as a Bootstrap: the same message,
+            // without the reflective field accessors of every generated type the JSON names (classes, metaspace
+            // and Method objects a proxy would keep for its lifetime for one read at start).
+            // Only the typed_config types the text names are loaded; on any error it is read again with every
+            // type, so that what is read, or the error named, is the same as with all of them.
+            DynamicMessage.Builder builder = DynamicMessage.newBuilder(Bootstrap.getDescriptor());
+            try {
+                XdsTypeRegistry.parserFor(json).merge(json, builder);
+            } catch (InvalidProtocolBufferException e) {
+                builder = DynamicMessage.newBuilder(Bootstrap.getDescriptor());
+                XdsTypeRegistry.parser().merge(json, builder);
+            }
+            bootstrap = Bootstrap.parseFrom(builder.build().toByteString());
         } catch (InvalidProtocolBufferException | RuntimeException e) {
             throw new BootstrapException("bootstrap " + source + ": " + e.getMessage(), e);
         }
-        return check(builder.build(), source);
+        return check(bootstrap, source);
     }
 
     /** Checks an already built bootstrap message. */

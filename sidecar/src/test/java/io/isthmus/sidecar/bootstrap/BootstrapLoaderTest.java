@@ -101,6 +101,14 @@ class BootstrapLoaderTest {
     }
 
     @Test
+    void readsTheSameMessageAsTheGeneratedBuilderWould() throws Exception {
+        io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap.Builder generated =
+                io.envoyproxy.envoy.config.bootstrap.v3.Bootstrap.newBuilder();
+        io.isthmus.sidecar.xds.XdsTypeRegistry.parser().merge(BootstrapLoader.toJson(YAML, "test.yaml"), generated);
+        assertThat(BootstrapLoader.parse(YAML, "test.yaml").bootstrap()).isEqualTo(generated.build());
+    }
+
+    @Test
     void loadsJsonFromFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path f = dir.resolve("bootstrap.json");
         Files.writeString(f, """
