@@ -176,10 +176,9 @@ final class PodLauncher implements AutoCloseable {
         }
         List<String> proxyArgs = new ArrayList<>(proxyFiles(w.cluster() + "-" + podName, b, s.namespace(), s.serviceAccount()));
         if (net.isolated()) {
-            if (!captured) {
-                // capture mode NONE: mesh names resolve to 127.0.0.2 through the sidecar's DNS proxy
-                proxyArgs.addAll(List.of("--dns-address", "127.0.0.1:53"));
-            }
+            // capture mode NONE: mesh names resolve to 127.0.0.2 through the sidecar's DNS proxy;
+            // transparent capture: to their ClusterIPs in the pod's cluster (the controller's VIPs)
+            proxyArgs.addAll(List.of("--dns-address", "127.0.0.1:53"));
         } else {
             proxyArgs.addAll(List.of("--dns-address", net.address() + ":" + PodHosts.LOOPBACK_DNS_PORT,
                     "--admin-address", net.address(), "--health-address", net.address()));
@@ -192,7 +191,7 @@ final class PodLauncher implements AutoCloseable {
         ChildProcess p;
         if (captured) {
             // the init container's step, then the app (root) and its sidecar (group 1337) as two processes
-            CapturedPod.prepare(federation, net, w.capture(), w.cluster(), s.namespace(), w.cluster() + "-" + podName, logs);
+            CapturedPod.prepare(net, w.capture(), w.cluster() + "-" + podName, logs);
             p = ChildProcess.startJava(w.cluster() + "-" + podName, net.execPrefix(), jvmOptions, "96m",
                     LocalFederation.podMain(), args, logs);
             processes.add(p);

@@ -14,7 +14,8 @@ public enum CaptureMode {
     NONE,
     /**
      * Transparent capture with iptables TPROXY ({@code isthmus iptables} in the pod's namespace):
-     * every TCP connection goes through the sidecar's 15001/15006, names resolve to ClusterIPs.
+     * every TCP connection goes through the sidecar's 15001/15006, names resolve to ClusterIPs (the
+     * sidecar's DNS proxy answers them with the VIPs the controller sends).
      */
     TPROXY,
     /**

@@ -25,8 +25,7 @@ class CapturedPodTest {
     @Test
     void capture_is_refused_without_a_network_namespace_before_anything_is_changed() {
         PodNetwork loopback = new PodNetwork("", "127.1.3.1", List.of("127.1.3.1"), "127.1.3.2", "127.1.3.3");
-        assertThatThrownBy(() -> CapturedPod.prepare(null, loopback, CaptureMode.TPROXY, "east", "default", "east-client-v1-0",
-                Path.of("target")))
+        assertThatThrownBy(() -> CapturedPod.prepare(loopback, CaptureMode.TPROXY, "east-client-v1-0", Path.of("target")))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("east-client-v1-0").hasMessageContaining("needs network namespaces");
     }

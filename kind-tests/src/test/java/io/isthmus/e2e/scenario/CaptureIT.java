@@ -38,10 +38,11 @@ import static org.awaitility.Awaitility.await;
  * Transparent capture in the scene: east's client pod runs in TPROXY capture and a second client,
  * {@code client-redirect}, in REDIRECT capture ({@code two-clusters-capture.yaml}: {@code isthmus
  * iptables --mode <mode>} in their namespaces, their sidecars in their own group with
- * {@code INTERCEPTION_MODE: <mode>}, no DNS proxy; their apps resolve service names to ClusterIPs
- * and connect to them as in a real cluster). Their calls by hostname and to reviews' ClusterIP are
- * captured by the sidecar and routed by Host (counted by each client's sidecar as
- * {@code reporter="source"}); under load by hostname and to the ClusterIP, every east reviews pod is
+ * {@code INTERCEPTION_MODE: <mode>}; their apps resolve service names through the sidecar's DNS
+ * proxy, which answers with the ClusterIPs the controller sent as virtual-host domains (no hosts
+ * file), and connect to them as in a real cluster). Their calls by hostname and to reviews' ClusterIP
+ * with the IP itself as Host are captured by the sidecar and routed to reviews (counted by each
+ * client's sidecar as {@code reporter="source"}); under load by hostname and to the ClusterIP, every east reviews pod is
  * killed and the loads move to west through west's gateway and come back, with no failed request.
  * A plain HTTP server of the driver on east's node address, outside the mesh, is reached through
  * {@code PassthroughCluster} under ALLOW_ANY and refused ({@code BlackHoleCluster}) under
@@ -55,7 +56,6 @@ import static org.awaitility.Awaitility.await;
 class CaptureIT {
     private static final Duration INTERVAL = Duration.ofMillis(20);
     private static final Duration VIP_INTERVAL = Duration.ofMillis(40);
-    private static final String REVIEWS_HOST = MeshLabels.serviceHostname("reviews", "default") + ":9080";
     private static final String PLAIN_HOST = "plain.node.test";
     private static final Pattern SERIES = Pattern.compile("^(istio_\\w+)\\{([^}]*)\\}\\s+([0-9.eE+]+)", Pattern.MULTILINE);
 
@@ -63,6 +63,7 @@ class CaptureIT {
     private static MeshPod client;
     private static MeshPod redirected;
     private static String reviewsVip;
+    private static String detailsVip;
     private static HttpServer plain;
 
     @BeforeAll
@@ -72,6 +73,8 @@ class CaptureIT {
         client = fed.pod("east", "client");
         redirected = fed.pod("east", "client-redirect");
         reviewsVip = fed.cluster("east").client().services().inNamespace("default").withName("reviews").get().getSpec().getClusterIP();
+        // details has no Service in east: east's proxies get west's ClusterIP (Istio's default address)
+        detailsVip = fed.cluster("west").client().services().inNamespace("default").withName("details").get().getSpec().getClusterIP();
     }
 
     @AfterAll
@@ -83,6 +86,38 @@ class CaptureIT {
 
     @Test
     @Order(1)
+    void captured_pods_resolve_service_names_to_cluster_ips_through_the_sidecars_dns_proxy() throws Exception {
+        Targets.local(fed, Capability.TRANSPARENT_CAPTURE);
+        ScenarioReport report = ScenarioReport.of("capture-dns");
+        int lookups = 0;
+        for (MeshPod pod : java.util.List.of(client, redirected)) {
+            String ns = io.isthmus.e2e.net.NetworkSandbox.PREFIX + "east-" + pod.name();
+            String hosts = java.nio.file.Files.readString(java.nio.file.Path.of("/etc/netns", ns, "hosts"));
+            assertThat(hosts).as("%s's hosts file names no service: names go to the DNS proxy", pod.name()).doesNotContain("reviews")
+                    .doesNotContain("details");
+            await(pod.name() + "'s DNS proxy answers reviews with its ClusterIP").atMost(Duration.ofSeconds(90))
+                    .pollInterval(Duration.ofMillis(500)).until(() -> resolve(ns, MeshLabels.serviceHostname("reviews", "default")).equals(reviewsVip));
+            for (String name : java.util.List.of("reviews", "reviews.default", "reviews.default.svc")) {
+                assertThat(resolve(ns, name)).as("%s resolves %s", pod.name(), name).isEqualTo(reviewsVip);
+            }
+            assertThat(resolve(ns, "details.default.svc.cluster.local")).as("details (only in west) from %s", pod.name())
+                    .isEqualTo(detailsVip);
+            lookups += 5;
+        }
+        report.count(lookups, 0).value("reviewsVip", reviewsVip).value("detailsVip", detailsVip).outcome("passed")
+                .write(SharedFederation.reportDir());
+    }
+
+    /** The first IPv4 address {@code getent ahostsv4} finds for {@code name} in network namespace {@code ns}; empty if none. */
+    private static String resolve(String ns, String name) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ip", "netns", "exec", ns, "getent", "ahostsv4", name).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        p.waitFor();
+        return out.isEmpty() ? "" : out.split("\\s+")[0];
+    }
+
+    @Test
+    @Order(2)
     void calls_by_hostname_and_to_the_cluster_ip_are_captured_and_routed_by_host() {
         ScenarioReport report = ScenarioReport.of("capture-calls");
         int calls = 0;
@@ -97,15 +132,17 @@ class CaptureIT {
                     "reporter=\"source\"", "destination_service=\"reviews.default.svc.cluster.local\"", "response_code=\"200\"");
             for (int i = 0; i < 20; i++) {
                 PodHandle.CallResult byName = pod.call(Mesh.REVIEWS_URL);
-                PodHandle.CallResult byVip = pod.call("http://" + reviewsVip + ":9080/reviews", REVIEWS_HOST);
+                // the ClusterIP itself as Host: the controller put reviews' VIP into its virtual host's domains
+                PodHandle.CallResult byVip = pod.call("http://" + reviewsVip + ":9080/reviews");
                 PodHandle.CallResult details = pod.call(Mesh.DETAILS_URL);
                 calls += 3;
                 failed += (byName.status() == 200 ? 0 : 1) + (byVip.status() == 200 ? 0 : 1) + (details.status() == 200 ? 0 : 1);
                 assertThat(byName.field("cluster")).as("%s by hostname: %s", pod.name(), byName).isEqualTo("east");
                 assertThat(byName.field("caller")).as("the server sees %s's identity: the call went through its sidecar", pod.name())
                         .isEqualTo(id);
-                assertThat(byVip.field("cluster")).as("%s to the ClusterIP %s with reviews' Host: %s", pod.name(), reviewsVip, byVip)
+                assertThat(byVip.field("cluster")).as("%s to the ClusterIP %s with the IP as Host: %s", pod.name(), reviewsVip, byVip)
                         .isEqualTo("east");
+                assertThat(byVip.field("caller")).as("the ClusterIP call went through %s's sidecar to reviews", pod.name()).isEqualTo(id);
                 assertThat(details.field("cluster")).as("details runs only in west: through west's gateway: %s", details)
                         .isEqualTo("west");
             }
@@ -120,7 +157,7 @@ class CaptureIT {
     }
 
     @Test
-    @Order(2)
+    @Order(3)
     void a_server_outside_the_mesh_is_passed_through_under_allow_any_and_refused_under_registry_only() throws IOException {
         LocalFederation local = Targets.local(fed, Capability.TRANSPARENT_CAPTURE);
         String node = local.cluster("east").nodeAddress();
@@ -206,11 +243,11 @@ class CaptureIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void under_load_east_loses_every_reviews_pod_and_captured_calls_move_to_west_and_back() {
         ScenarioReport report = ScenarioReport.of("capture-failover");
         client.startLoad("capture-host", Mesh.REVIEWS_URL, INTERVAL);
-        client.startLoad("capture-vip", "http://" + reviewsVip + ":9080/reviews", REVIEWS_HOST, VIP_INTERVAL);
+        client.startLoad("capture-vip", "http://" + reviewsVip + ":9080/reviews", VIP_INTERVAL);
         redirected.startLoad("redirect-host", Mesh.REVIEWS_URL, VIP_INTERVAL);
         await("steady load flowing").atMost(Duration.ofSeconds(30))
                 .until(() -> client.loadStats("capture-host").ok() >= 100 && client.loadStats("capture-vip").ok() >= 50
