@@ -58,6 +58,9 @@ public final class LocalCommand {
         @Option(names = "--no-netns", description = "Loopback mode even where network namespaces could be made: every part on its own"
                 + " 127.x.y.z addresses, no privileges needed, networks NOT isolated (the default without root or 'ip netns').")
         boolean noNetns;
+        @Option(names = "--wait", description = "When another federation runs on this machine (another up, or the end-to-end"
+                + " suite), wait for it to end instead of refusing.")
+        boolean waitForOther;
 
         @Override
         public Integer call() throws Exception {
@@ -104,8 +107,9 @@ public final class LocalCommand {
             try {
                 fed = LocalFederation.start(t, new FederationOptions(workDir.toAbsolutePath(), Duration.ofSeconds(180),
                         line -> out.println("  " + line), Duration.ZERO, mode));
-            } catch (RuntimeException e) {
-                System.err.println("isthmus local: the federation did not come up: " + e.getMessage());
+            } catch (RuntimeException | Error e) {
+                up.set(true); // not interrupted: failed, and said so here
+                System.err.println("isthmus local: the federation did not come up: " + (e instanceof Error ? e.toString() : e.getMessage()));
                 System.err.println("  logs: " + workDir.toAbsolutePath().resolve("logs") + "; everything started was stopped");
                 deleteLoopbackPid(mode);
                 return 1;
@@ -155,9 +159,18 @@ public final class LocalCommand {
         }
 
         private Integer reexecInside(PrintStream out) throws IOException, InterruptedException {
-            if (!NetworkSandbox.cleanStaleIfIdle()) {
-                System.err.println("isthmus local: " + holder() + "; only one federation runs on a machine at a time");
-                return 3;
+            boolean said = false;
+            while (!NetworkSandbox.cleanStaleIfIdle()) {
+                if (!waitForOther) {
+                    System.err.println("isthmus local: " + holder(true) + "; only one federation runs on a machine at a time"
+                            + " (`local up --wait` waits for it)");
+                    return 3;
+                }
+                if (!said) {
+                    out.println("isthmus local: waiting until it ends: " + holder(false));
+                    said = true;
+                }
+                Thread.sleep(2_000);
             }
             out.println("isthmus local: making the outer network namespace " + OUTER + " (only loopback, no route off this machine)");
             Ip.ip("netns", "add", OUTER);
@@ -193,7 +206,8 @@ public final class LocalCommand {
          * Once the inner run has ended (stopped, failed or interrupted): removes every {@code isthmus-*}
          * namespace it left and kills what still runs in them, unless another federation took the lock.
          */
-        private static void cleanUpAfter(java.util.concurrent.atomic.AtomicBoolean cleaned, PrintStream out) {
+        private static synchronized void cleanUpAfter(java.util.concurrent.atomic.AtomicBoolean cleaned, PrintStream out) {
+            // synchronized: the shutdown hook must not return (and the JVM halt) while the main thread is still cleaning
             if (!cleaned.compareAndSet(false, true)) {
                 return;
             }
@@ -206,6 +220,7 @@ public final class LocalCommand {
                     out.println("isthmus local: stopped; no isthmus-* network namespace is left");
                 } else {
                     Ip.ipQuietly("netns", "del", OUTER);
+                    out.println("isthmus local: stopped; now " + holder(false));
                 }
             } catch (IOException | RuntimeException e) {
                 System.err.println("isthmus local: cleaning up failed (" + e.getMessage() + "); run `./isthmus local down`");
@@ -222,22 +237,27 @@ public final class LocalCommand {
         }
     }
 
-    /** Who holds the machine's federation lock, and what to do about it. */
-    static String holder() {
+    /** Who holds the machine's federation lock, and, with {@code advice}, what to do about it. */
+    static String holder(boolean advice) {
         Optional<Long> up = livePid(PID_FILE);
         if (up.isPresent()) {
-            return "a local federation already runs (isthmus local up, pid " + up.get() + "): stop it with `./isthmus local down`"
-                    + " or Ctrl-C in its terminal, or use it";
+            return "a local federation already runs (isthmus local up, pid " + up.get() + ")"
+                    + (advice ? ": stop it with `./isthmus local down` or Ctrl-C in its terminal, or use it" : "");
         }
         Optional<String> e2e = java.util.Arrays.stream(Ip.ip("netns", "list").split("\n")).map(l -> l.trim().replaceFirst("\\s.*", ""))
                 .filter(n -> n.matches("isthmus-e2e-\\d+")).filter(n -> ProcessHandle.of(Long.parseLong(n.substring(12)))
                         .map(ProcessHandle::isAlive).orElse(false)).findFirst();
         if (e2e.isPresent()) {
             return "the end-to-end suite runs a federation (namespace " + e2e.get() + ", pid " + e2e.get().replaceFirst(".*-", "")
-                    + "): wait until it ends (minutes) and run this again";
+                    + ")" + (advice ? ": wait until it ends (minutes) and run this again" : "");
         }
-        return "another process holds /run/isthmus-local.lock (a local federation or the end-to-end suite): wait for it, or"
-                + " stop it with `./isthmus local down`";
+        return "another process holds /run/isthmus-local.lock (a local federation or the end-to-end suite)"
+                + (advice ? ": wait for it, or stop it with `./isthmus local down`" : "");
+    }
+
+    /** How many {@code isthmus-*} network namespaces exist. */
+    private static long isthmusNamespaces() {
+        return java.util.Arrays.stream(Ip.ip("netns", "list").split("\n")).filter(l -> l.startsWith("isthmus-")).count();
     }
 
     /** The pid a pid file names, if that process still runs. */
@@ -273,12 +293,16 @@ public final class LocalCommand {
                 return 1;
             }
             boolean netns = Ip.netnsAvailable();
+            long before = netns ? isthmusNamespaces() : 0;
             if (netns && !NetworkSandbox.cleanStaleIfIdle()) {
-                System.out.println("isthmus local: " + holder() + "; left alone");
-                return 1;
+                System.out.println("isthmus local: " + (stopped ? "stopped the local federation; now " : "") + holder(false)
+                        + "; left alone");
+                return stopped ? 0 : 1;
             }
             System.out.println("isthmus local: " + (stopped ? "stopped the local federation" : "no local federation was running")
-                    + "; no process of a loopback run" + (netns ? " and no isthmus-* network namespace" : "") + " is left");
+                    + (!stopped && before > 0 ? "; removed the " + before + " network namespaces (and their processes) an earlier"
+                    + " run left" : "") + "; no process of a loopback run" + (netns ? " and no isthmus-* network namespace" : "")
+                    + " is left");
             return 0;
         }
 
