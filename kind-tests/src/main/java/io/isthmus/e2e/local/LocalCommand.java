@@ -40,6 +40,8 @@ public final class LocalCommand {
     /** The outer namespace of {@code isthmus local up}. */
     public static final String OUTER = "isthmus-local";
     private static final Path PID_FILE = Path.of("/run/isthmus-local.pid");
+    /** slf4j-simple's log file property: set in the JVM that runs the federation. */
+    private static final String LOG_FILE = "org.slf4j.simpleLogger.logFile";
     /** The pid of a running loopback-mode {@code up}. */
     private static final Path LOOPBACK_PID_FILE = Path.of(LoopbackNetwork.lockFile().toString().replaceFirst("\\.lock$", ".pid"));
 
@@ -82,7 +84,7 @@ public final class LocalCommand {
             if (mode == NetworkMode.NETNS && System.getenv(Isolation.OUTER_NETNS_ENV) == null) {
                 return reexecInside(out);
             }
-            if (mode == NetworkMode.LOOPBACK) {
+            if (mode == NetworkMode.LOOPBACK && System.getProperty(LOG_FILE) == null) {
                 warnLoopback(out, noNetns);
                 if (t.hasEdges()) {
                     System.err.println("isthmus local: topology " + t.name() + " declares edge gateways or external services, which"
@@ -90,6 +92,10 @@ public final class LocalCommand {
                             + " e.g. topology-configs/two-clusters-multi-network.yaml");
                     return 2;
                 }
+                // a JVM of its own whose log goes to a file, so that the terminal shows only progress and summary
+                return Runner.reexec(runnerCommand(List.of(), List.of("--no-netns")), null, () -> { });
+            }
+            if (mode == NetworkMode.LOOPBACK) {
                 Files.writeString(LOOPBACK_PID_FILE, Long.toString(ProcessHandle.current().pid()));
             }
             Files.createDirectories(workDir);
@@ -177,17 +183,39 @@ public final class LocalCommand {
             Ip.ip("-n", OUTER, "link", "set", "lo", "up");
             // nsenter, not `ip netns exec`: the mount namespace stays the machine's, so the pod
             // namespaces made inside are usable from any shell (ip netns exec <pod> curl ...).
-            List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + OUTER, ChildProcess.javaBinary()));
+            java.util.concurrent.atomic.AtomicBoolean cleaned = new java.util.concurrent.atomic.AtomicBoolean();
+            return Runner.reexec(runnerCommand(List.of("nsenter", "--net=/run/netns/" + OUTER), List.of()), PID_FILE,
+                    () -> Runner.cleanUpAfter(cleaned, out));
+        }
+
+        /** The command line of the JVM that runs the federation, its log in {@code <work>/local.log}. */
+        private List<String> runnerCommand(List<String> prefix, List<String> extraArgs) throws IOException {
+            List<String> cmd = new ArrayList<>(prefix);
+            cmd.add(ChildProcess.javaBinary());
             cmd.addAll(ChildProcess.LEAN_FLAGS);
             Files.createDirectories(workDir);
-            cmd.add("-Dorg.slf4j.simpleLogger.logFile=" + workDir.toAbsolutePath().resolve("local.log"));
+            cmd.add("-D" + LOG_FILE + "=" + workDir.toAbsolutePath().resolve("local.log"));
             cmd.addAll(List.of("-cp", ChildProcess.classpath(), LocalCommand.class.getName(), "up", topology.toAbsolutePath().toString(),
                     "--work-dir", workDir.toAbsolutePath().toString()));
+            cmd.addAll(extraArgs);
+            return cmd;
+        }
+    }
+
+    /** Runs the federation's JVM in the foreground: Ctrl-C or SIGTERM here stops it, then {@code after} runs once. */
+    static final class Runner {
+        private Runner() {
+        }
+
+        static int reexec(List<String> cmd, Path pidFile, Runnable after) throws IOException, InterruptedException {
             ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
-            pb.environment().put(Isolation.OUTER_NETNS_ENV, OUTER);
+            if (cmd.get(0).equals("nsenter")) {
+                pb.environment().put(Isolation.OUTER_NETNS_ENV, OUTER);
+            }
             Process p = pb.start();
-            Files.writeString(PID_FILE, Long.toString(p.pid()));
-            java.util.concurrent.atomic.AtomicBoolean cleaned = new java.util.concurrent.atomic.AtomicBoolean();
+            if (pidFile != null) {
+                Files.writeString(pidFile, Long.toString(p.pid()));
+            }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 p.destroy();
                 try {
@@ -195,10 +223,10 @@ public final class LocalCommand {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                cleanUpAfter(cleaned, out);
+                after.run();
             }, "local-outer-down"));
             int rc = p.waitFor();
-            cleanUpAfter(cleaned, out);
+            after.run();
             return rc;
         }
 

@@ -61,7 +61,7 @@ final class LocalSummary {
         if (loopback) {
             b.append("  NETWORKS ARE NOT ISOLATED: every part has its own 127.x.y.z address on this machine's loopback and any pod\n")
                     .append("  can reach any other network's pods directly; the mesh still routes cross-network calls through the\n")
-                    .append("  east-west gateways. Run as root (sudo ./isthmus local up ...) for one network namespace per pod.\n");
+                    .append("  east-west gateways. Run it as root without --no-netns for one network namespace per pod.\n");
         }
         for (SimulatedCluster c : fed.clusters()) {
             b.append(String.format("  cluster %-8s network %-14s API %s  controller %s%n", c.name(), c.spec().network(), c.api().url(),
