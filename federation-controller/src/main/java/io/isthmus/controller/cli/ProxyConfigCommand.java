@@ -30,10 +30,17 @@ public final class ProxyConfigCommand implements Callable<Integer> {
     String output;
 
     private PrintStream out = System.out;
+    private PrintStream err = System.err;
 
     /** Prints to {@code stream} instead of standard output (tools, tests). */
     public ProxyConfigCommand printTo(PrintStream stream) {
         out = java.util.Objects.requireNonNull(stream, "stream");
+        return this;
+    }
+
+    /** Prints errors to {@code stream} instead of standard error (tools, tests). */
+    public ProxyConfigCommand errorsTo(PrintStream stream) {
+        err = java.util.Objects.requireNonNull(stream, "stream");
         return this;
     }
 
@@ -104,7 +111,7 @@ public final class ProxyConfigCommand implements Callable<Integer> {
             }
             return 0;
         } catch (Exception e) {
-            System.err.println("isthmus proxy-config: " + e.getMessage());
+            err.println("isthmus proxy-config: " + DebugClient.describe(e));
             return 1;
         }
     }

@@ -3,6 +3,8 @@ package io.isthmus.controller.cli;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -20,10 +22,17 @@ public final class ProxyStatusCommand implements Callable<Integer> {
     String output;
 
     private PrintStream out = System.out;
+    private PrintStream err = System.err;
 
     /** Prints to {@code stream} instead of standard output (tools, tests). */
     public ProxyStatusCommand printTo(PrintStream stream) {
         out = java.util.Objects.requireNonNull(stream, "stream");
+        return this;
+    }
+
+    /** Prints errors to {@code stream} instead of standard error (tools, tests). */
+    public ProxyStatusCommand errorsTo(PrintStream stream) {
+        err = java.util.Objects.requireNonNull(stream, "stream");
         return this;
     }
 
@@ -39,30 +48,56 @@ public final class ProxyStatusCommand implements Callable<Integer> {
                 out.println(proxies.encodePrettily());
                 return 0;
             }
-            out.printf("%-60s %-8s %-10s %-10s %-8s %-8s %-8s %-8s %-8s %-8s%n",
-                    "NAME", "CLUSTER", "NETWORK", "STATE", "CDS", "EDS", "LDS", "RDS", "SDS", "");
+            List<List<String>> rows = new ArrayList<>();
+            rows.add(List.of("NAME", "CLUSTER", "NETWORK", "STATE", "CDS", "EDS", "LDS", "RDS", "SDS"));
+            List<List<String>> nacks = new ArrayList<>();
             for (Object o : proxies) {
                 JsonObject p = (JsonObject) o;
                 JsonObject t = p.getJsonObject("types", new JsonObject());
-                out.printf("%-60s %-8s %-10s %-10s %-8s %-8s %-8s %-8s %-8s%n", p.getString("proxy"), p.getString("cluster"),
-                        p.getString("network"), p.getString("state"), state(t, "cds"), state(t, "eds"), state(t, "lds"),
-                        state(t, "rds"), state(t, "sds"));
+                rows.add(List.of(text(p.getString("proxy")), text(p.getString("cluster")), text(p.getString("network")),
+                        text(p.getString("state")), state(t, "cds"), state(t, "eds"), state(t, "lds"), state(t, "rds"), state(t, "sds")));
+                List<String> lines = new ArrayList<>();
                 for (String type : t.fieldNames()) {
                     String nack = t.getJsonObject(type).getString("nack", "");
                     if (!nack.isEmpty()) {
-                        out.printf("    %s NACK: %s%n", type, nack);
+                        lines.add("    " + type + " NACK: " + nack);
                     }
+                }
+                nacks.add(lines);
+            }
+            int[] width = new int[rows.get(0).size()];
+            for (List<String> row : rows) {
+                for (int i = 0; i < row.size(); i++) {
+                    width[i] = Math.max(width[i], row.get(i).length());
+                }
+            }
+            for (int r = 0; r < rows.size(); r++) {
+                StringBuilder line = new StringBuilder();
+                List<String> row = rows.get(r);
+                for (int i = 0; i < row.size(); i++) {
+                    line.append(row.get(i));
+                    if (i < row.size() - 1) {
+                        line.append(" ".repeat(width[i] - row.get(i).length() + 2));
+                    }
+                }
+                out.println(line);
+                if (r > 0) {
+                    nacks.get(r - 1).forEach(out::println);
                 }
             }
             return 0;
         } catch (Exception e) {
-            System.err.println("isthmus proxy-status: " + e.getMessage());
+            err.println("isthmus proxy-status: " + DebugClient.describe(e));
             return 1;
         }
     }
 
+    private static String text(String s) {
+        return s == null ? "-" : s;
+    }
+
     private static String state(JsonObject types, String t) {
         JsonObject s = types.getJsonObject(t);
-        return s == null ? "-" : s.getString("state");
+        return s == null ? "-" : text(s.getString("state"));
     }
 }
