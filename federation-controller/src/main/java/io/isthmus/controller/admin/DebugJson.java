@@ -3,14 +3,19 @@ package io.isthmus.controller.admin;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
+import io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.isthmus.controller.registry.ClusterStatus;
 import io.isthmus.controller.registry.FederatedRegistry;
 import io.isthmus.controller.registry.FederatedService;
@@ -30,17 +35,28 @@ import java.util.Map;
 
 /** Renders the registry, the proxies' sync state and their configuration as JSON for the debug endpoints. */
 final class DebugJson {
+    /**
+     * Every type the controller packs into an {@code Any} (typed_config, typed_extension_protocol_options,
+     * api_listener, retry predicates): without one, config_dump shows {@code {"error":"Cannot find type..."}}.
+     */
+    static final JsonFormat.TypeRegistry TYPES = JsonFormat.TypeRegistry.newBuilder()
+            .add(HttpConnectionManager.getDescriptor())
+            .add(Router.getDescriptor())
+            .add(RBAC.getDescriptor())
+            .add(LocalRateLimit.getDescriptor())
+            .add(ConnectionLimit.getDescriptor())
+            .add(TcpProxy.getDescriptor())
+            .add(TlsInspector.getDescriptor())
+            .add(OriginalDst.getDescriptor())
+            .add(UpstreamTlsContext.getDescriptor())
+            .add(DownstreamTlsContext.getDescriptor())
+            .add(Secret.getDescriptor())
+            .add(HttpProtocolOptions.getDescriptor())
+            .add(PreviousHostsPredicate.getDescriptor())
+            .build();
+
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
-            .usingTypeRegistry(JsonFormat.TypeRegistry.newBuilder()
-                    .add(HttpConnectionManager.getDescriptor())
-                    .add(Router.getDescriptor())
-                    .add(RBAC.getDescriptor())
-                    .add(TcpProxy.getDescriptor())
-                    .add(TlsInspector.getDescriptor())
-                    .add(UpstreamTlsContext.getDescriptor())
-                    .add(DownstreamTlsContext.getDescriptor())
-                    .add(PreviousHostsPredicate.getDescriptor())
-                    .build())
+            .usingTypeRegistry(TYPES)
             .omittingInsignificantWhitespace();
 
     private DebugJson() {
@@ -124,7 +140,7 @@ final class DebugJson {
 
     /** A secret's private key is never shown (gateway credentials are served as SDS secrets), as Envoy's config_dump. */
     static Message redacted(Message m) {
-        if (m instanceof io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret s && s.getTlsCertificate().hasPrivateKey()) {
+        if (m instanceof Secret s && s.getTlsCertificate().hasPrivateKey()) {
             return s.toBuilder().setTlsCertificate(s.getTlsCertificate().toBuilder().setPrivateKey(
                     io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setInlineString("[redacted]"))).build();
         }
