@@ -10,6 +10,8 @@ import io.isthmus.controller.config.MeshResource;
 import io.isthmus.mesh.MeshLabels;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,8 +57,16 @@ public final class AnalyzeCommand implements Callable<Integer> {
             List<GenericKubernetesResource> resources;
             try {
                 resources = ConfigFiles.read(f);
+            } catch (NoSuchFileException e) {
+                out.println("Error: no such file: " + f);
+                out.flush();
+                return 2;
+            } catch (AccessDeniedException e) {
+                out.println("Error: cannot read " + f + " (permission denied)");
+                out.flush();
+                return 2;
             } catch (IOException | IllegalArgumentException e) {
-                out.println("Error [" + f + "] " + e.getMessage());
+                out.println("Error [" + f + "] " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
                 out.flush();
                 return 2;
             }

@@ -72,4 +72,12 @@ class AnalyzeCommandTest {
         Files.writeString(garbage, "kind: [unclosed\n");
         assertThat(run(garbage)[0]).isEqualTo("2");
     }
+
+    @Test
+    void aMissingFileIsNamedAsSuch(@TempDir Path dir) {
+        Path missing = dir.resolve("nope.yaml");
+        String[] r = run(missing);
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[1].strip()).isEqualTo("Error: no such file: " + missing);
+    }
 }
