@@ -51,8 +51,10 @@ done
 (( RATE >= 10 && RATE % 10 == 0 )) || { echo "--rate must be a multiple of 10" >&2; exit 2; }
 
 # name | environment | options after the shipped ones
+# "previous": the options proxies shipped with before the native-memory trim and the compiler thread cap.
 VARIANTS=(
   "shipped||"
+  "previous||-shipped -XX:+UseSerialGC -Xms16m -Xmx64m -Xmn8m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m -XX:MaxDirectMemorySize=64m -Xss512k -XX:-UsePerfData"
 )
 (( ${#EXTRA_VARIANTS[@]} )) && VARIANTS+=("${EXTRA_VARIANTS[@]}")
 if [[ -n "$ONLY" ]]; then
@@ -73,6 +75,7 @@ trap cleanup EXIT
 echo "building sidecar (main and test classes)..." >&2
 mvn_q() { mvn -B -q -o "$@" >&2 2>/dev/null || mvn -B -q "$@" >&2; }
 mvn_q -pl sidecar dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$WORK/cp.txt"
+mvn_q -pl sidecar dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$WORK/cp-runtime.txt"
 for _ in 1 2 3; do
   mvn_q -pl sidecar test-compile
   rm -rf "$WORK/classes" "$WORK/test-classes"
@@ -83,18 +86,23 @@ done
 jar cf "$WORK/sidecar.jar" -C "$WORK/classes" . && jar cf "$WORK/sidecar-tests.jar" -C "$WORK/test-classes" .
 # The dependencies too (a reinstall of mesh-api or trust-bundle into ~/.m2 during the run cannot pull them away).
 mkdir -p "$WORK/lib"
-DEPS=""
-k=0
-while IFS= read -r -d: jar || [[ -n "$jar" ]]; do
-  [[ -z "$jar" ]] && continue
-  k=$((k + 1))
-  cp "$jar" "$WORK/lib/$k-$(basename "$jar")"
-  DEPS="$DEPS:$WORK/lib/$k-$(basename "$jar")"
-done < <(tr -d '\n' <"$WORK/cp.txt")
-CP="$WORK/sidecar-tests.jar:$WORK/sidecar.jar$DEPS"
+copy_jars() { # classpath file -> the copies' classpath (":a.jar:b.jar")
+  local jar out=""
+  while IFS= read -r -d: jar || [[ -n "$jar" ]]; do
+    [[ -z "$jar" ]] && continue
+    [[ -f "$WORK/lib/$(basename "$jar")" ]] || cp "$jar" "$WORK/lib/$(basename "$jar")"
+    out="$out:$WORK/lib/$(basename "$jar")"
+  done < <(tr -d '\n' <"$1")
+  echo "$out"
+}
+CP="$WORK/sidecar-tests.jar:$WORK/sidecar.jar$(copy_jars "$WORK/cp.txt")"
+# The proxies get the module's runtime classpath and the SLF4J binding the isthmus command line ships (no test-only
+# jars: every jar a JVM opens keeps its central directory on the heap), plus the benchmark's classes.
+{ tr -d '\n' <"$WORK/cp-runtime.txt"; printf ':'; tr ':' '\n' <"$WORK/cp.txt" | grep '/slf4j-simple-' | tr -d '\n'; } >"$WORK/cp-proxy.txt"
+PROXY_CP="$WORK/sidecar-tests.jar:$WORK/sidecar.jar$(copy_jars "$WORK/cp-proxy.txt")"
 OPTS_FILE=sidecar/src/main/resources/io/isthmus/sidecar/jvm.options
 mapfile -t SHIPPED_OPTS < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$OPTS_FILE")
-PROXY_COMMON=("${NMT[@]}" -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn --add-opens java.base/java.nio=ALL-UNNAMED)
+PROXY_COMMON=("${NMT[@]}" -cp "$PROXY_CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn --add-opens java.base/java.nio=ALL-UNNAMED)
 JAVA_LOAD=(java -Xmx256m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 AUTH="reviews.default.svc.cluster.local:9080"
 

@@ -13,6 +13,7 @@
 # app answering 1 KiB: h2load and wrk cover all the load.
 # Everything runs on loopback on this machine; load generators, app and proxies share its cores.
 # Prints a markdown section and replaces the "## sidecar" section of bench/RESULTS.md (unless --print-only).
+# Memory per JVM option or environment variant (RSS, heap, metaspace, code cache, threads, classes): bench/sidecar-rss.sh.
 #
 # Usage: bench/sidecar.sh [--seconds S] [--warmup S] [--connections N] [--rate R] [--nmt] [--print-only]
 #   defaults: 10 s per measurement, 15 s wrk warm-up per path, 32 wrk connections, a fixed rate of 1,000 req/s
