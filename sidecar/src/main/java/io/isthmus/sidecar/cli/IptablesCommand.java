@@ -36,8 +36,8 @@ import picocli.CommandLine.Option;
             "",
             "Examples:",
             "  ip netns exec pod1 isthmus iptables --proxy-gid 1337",
-            "  ip netns exec pod1 isthmus iptables --mode REDIRECT --proxy-gid 1337",
-            "  ip netns exec pod1 isthmus iptables --mode REDIRECT --ipv6",
+            "  ip netns exec pod1 isthmus iptables --mode TPROXY --proxy-gid 1337",
+            "  ip netns exec pod1 isthmus iptables --ipv6",
             "  ip netns exec pod1 isthmus iptables --proxy-gid '' \\",
             "      --include-outbound-ip-ranges 10.96.0.0/12",
             "  ip netns exec pod1 isthmus iptables --clean",
@@ -45,7 +45,7 @@ import picocli.CommandLine.Option;
             "Exit codes: 0 done, 1 failed (reason printed), 2 wrong usage."})
 public final class IptablesCommand implements Callable<Integer> {
 
-    @Option(names = {"-m", "--mode"}, defaultValue = "TPROXY", paramLabel = "MODE",
+    @Option(names = {"-m", "--mode"}, defaultValue = "REDIRECT", paramLabel = "MODE",
             description = "REDIRECT or TPROXY, as the proxy's INTERCEPTION_MODE says (default: ${DEFAULT-VALUE}).")
     String mode;
 

@@ -23,7 +23,7 @@ class IptablesCommandTest {
 
     @Test
     void dryRunPrintsTheRestoreInputAndTheIpCommands() {
-        Run r = run("--dry-run", "--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12,10.100.0.0/16",
+        Run r = run("--dry-run", "--mode", "TPROXY", "--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12,10.100.0.0/16",
                 "--exclude-inbound-ports", "8081");
         assertThat(r.code).isZero();
         assertThat(r.out).contains("*mangle\n", "-A ISTHMUS_OUTPUT -d 10.96.0.0/12 -j MARK --set-xmark 0x539/0xffffffff\n",
@@ -54,6 +54,14 @@ class IptablesCommandTest {
         Run bad = run("--dry-run", "--mode", "NAT");
         assertThat(bad.code).isEqualTo(2);
         assertThat(bad.err).contains("--mode: 'NAT' is not a capture mode (REDIRECT or TPROXY)");
+    }
+
+    @Test
+    void redirectIsTheDefaultModeAsInIstio() {
+        Run r = run("--dry-run");
+        assertThat(r.code).as(r.err).isZero();
+        assertThat(r.out).contains("*nat\n", "-A ISTHMUS_REDIRECT -p tcp -j REDIRECT --to-ports 15001\n")
+                .doesNotContain("TPROXY", "ip -4 rule");
     }
 
     @Test
