@@ -31,21 +31,26 @@ public final class TopologyLoader {
             throw new TopologyException(file + ": cannot read: " + e.getMessage(), e);
         }
         String base = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
-        return parse(base, text);
+        return parse(base, file.toString(), text);
     }
 
     /** Parses and validates topology YAML; {@code name} names it in errors and reports. */
     public static Topology parse(String name, String yaml) {
+        return parse(name, name, yaml);
+    }
+
+    /** Parses topology YAML named {@code name}; errors start with {@code source} (the file it came from). */
+    private static Topology parse(String name, String source, String yaml) {
         JsonNode root;
         try {
             root = YAML.readTree(yaml);
         } catch (JacksonException e) {
-            throw new TopologyException(name + ": not valid YAML: " + e.getOriginalMessage(), e);
+            throw new TopologyException(source + ": not valid YAML: " + e.getOriginalMessage(), e);
         }
         try {
             return topology(name, root);
         } catch (TopologyException e) {
-            throw new TopologyException(name + ": " + e.getMessage(), e);
+            throw new TopologyException(source + ": " + e.getMessage(), e);
         }
     }
 

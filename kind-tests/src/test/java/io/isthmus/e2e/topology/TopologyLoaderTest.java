@@ -93,6 +93,16 @@ class TopologyLoaderTest {
     }
 
     @Test
+    void errors_in_a_file_name_the_file_path(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path file = dir.resolve("typo.yaml");
+        java.nio.file.Files.writeString(file, VALID.replace("network: n1", "network: n1\n    netwrk: x"));
+        assertThatThrownBy(() -> TopologyLoader.load(file))
+                .isInstanceOf(TopologyException.class).hasMessageStartingWith(file + ": clusters[0].netwrk: unknown field");
+        java.nio.file.Files.writeString(file, "clusters: [");
+        assertThatThrownBy(() -> TopologyLoader.load(file)).hasMessageStartingWith(file + ": not valid YAML");
+    }
+
+    @Test
     void a_missing_field_is_named() {
         assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("    network: n1\n", "")))
                 .hasMessageContaining("clusters[0].network: required");
