@@ -67,14 +67,27 @@ final class PodLauncher implements AutoCloseable {
         for (PodHandle p : watched) {
             if (!p.process().alive()) {
                 watched.remove(p);
-                LOG.warn("pod process died [{}] exit; removing its endpoint", p);
+                java.util.OptionalInt exit = p.process().exitCode();
+                LOG.warn("pod process died [{}] exit={}; removing its endpoint", p, exit.isPresent() ? exit.getAsInt() : "?");
                 try {
                     kill(p, Duration.ZERO);
+                    federation.progress(exitedLine(p.cluster(), p.name(), exit));
                 } catch (RuntimeException e) {
                     LOG.warn("cannot remove dead pod [{}]: {}", p, e.getMessage());
+                    federation.progress("pod exited: " + p.cluster() + "/" + p.name() + " (" + exitText(exit)
+                            + "); removing its endpoint failed: " + e.getMessage());
                 }
             }
         }
+    }
+
+    /** The terminal line for a pod whose process ended on its own, e.g. {@code pod exited: east/reviews-v1-0 (exit 137); its endpoint is removed}. */
+    static String exitedLine(String cluster, String pod, java.util.OptionalInt exit) {
+        return "pod exited: " + cluster + "/" + pod + " (" + exitText(exit) + "); its endpoint is removed";
+    }
+
+    private static String exitText(java.util.OptionalInt exit) {
+        return exit.isPresent() ? "exit " + exit.getAsInt() : "exit code unknown";
     }
 
     /** The bootstrap tokens file of every controller: {@code <token> <namespace>/<serviceaccount>} per line. */
