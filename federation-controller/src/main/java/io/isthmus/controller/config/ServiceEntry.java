@@ -1,5 +1,6 @@
 package io.isthmus.controller.config;
 
+import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.Protocol;
 import java.util.List;
 import java.util.Map;
@@ -14,7 +15,8 @@ import java.util.Objects;
  *
  * @param ref the resource
  * @param hosts the hostnames it adds to the mesh
- * @param addresses virtual IPs or CIDRs, may be empty
+ * @param addresses virtual IPs or CIDRs, may be empty (IPs and single-address CIDRs are the
+ *     service's VIPs: {@link #vips()})
  * @param ports the ports
  * @param location MESH_EXTERNAL (default) or MESH_INTERNAL
  * @param resolution NONE (the default), STATIC or DNS
@@ -34,6 +36,39 @@ public record ServiceEntry(ResourceRef ref, List<String> hosts, List<String> add
         Objects.requireNonNull(location, "location");
         Objects.requireNonNull(resolution, "resolution");
         endpoints = List.copyOf(endpoints);
+    }
+
+    /**
+     * The addresses that are single IPs, the service's VIPs in every cluster, as Istio's
+     * {@code convertServices}: an IP as written, a CIDR of one address ({@code /32}, {@code /128})
+     * as its IP; wider CIDRs are left out (Istio matches them only on TCP destinations, never as a
+     * Host or a DNS answer).
+     */
+    public List<String> vips() {
+        List<String> out = new java.util.ArrayList<>();
+        for (String a : addresses) {
+            int slash = a.indexOf('/');
+            String ip = slash < 0 ? a : a.substring(0, slash);
+            boolean single = slash < 0 || Integer.parseInt(a.substring(slash + 1)) == (ip.indexOf(':') >= 0 ? 128 : 32);
+            if (single && !out.contains(ip)) {
+                out.add(ip);
+            }
+        }
+        return out;
+    }
+
+    /** Whether {@code s} is an IP literal or a CIDR {@code <ip>/<bits>} with bits within its family's length. */
+    static boolean isAddressOrCidr(String s) {
+        int slash = s.indexOf('/');
+        String ip = slash < 0 ? s : s.substring(0, slash);
+        if (!ClusterService.isIpLiteral(ip)) {
+            return false;
+        }
+        if (slash < 0) {
+            return true;
+        }
+        String bits = s.substring(slash + 1);
+        return bits.matches("\\d{1,3}") && Integer.parseInt(bits) <= (ip.indexOf(':') >= 0 ? 128 : 32);
     }
 
     /** Where the service runs. */
@@ -89,8 +124,9 @@ public record ServiceEntry(ResourceRef ref, List<String> hosts, List<String> add
         }
         List<String> addresses = spec.strings("addresses");
         for (int i = 0; i < addresses.size(); i++) {
-            if (!addresses.get(i).matches("[0-9a-fA-F:.]+(/\\d{1,3})?")) {
-                throw spec.error("addresses[" + i + "]", "not an IP address or CIDR: " + addresses.get(i));
+            if (!isAddressOrCidr(addresses.get(i))) {
+                throw spec.error("addresses[" + i + "]", "not an IP address or CIDR (10.0.0.1, 10.0.0.0/24,"
+                        + " fd00::1, fd00::/64): " + addresses.get(i));
             }
         }
         List<Port> ports = spec.each("ports", p -> {

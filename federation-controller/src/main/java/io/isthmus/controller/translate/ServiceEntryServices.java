@@ -31,7 +31,9 @@ import java.util.function.Predicate;
  * for the host, or a {@code tcp_proxy} listener). Only a proxy in transparent capture learns a
  * useful original destination; in capture mode NONE the proxy's own outbound address is the
  * destination, which an ORIGINAL_DST cluster refuses. A host the registry already knows, or an
- * earlier entry (by namespace/name) already added, keeps its first definition.
+ * earlier entry (by namespace/name) already added, keeps its first definition. The entry's
+ * {@code addresses} that are single IPs ({@link ServiceEntry#vips()}) are the service's VIPs in every
+ * cluster ({@link ServiceVips}).
  */
 final class ServiceEntryServices {
     /** Prefix of the pseudo cluster name that a ServiceEntry's endpoints carry in their metadata. */
@@ -123,7 +125,7 @@ final class ServiceEntryServices {
         }
         int dot = host.indexOf('.');
         String name = dot < 0 ? host : host.substring(0, dot);
-        ClusterService cs = new ClusterService(cluster, ref.namespace(), name, host, ports, Map.of(), endpoints);
+        ClusterService cs = new ClusterService(cluster, ref.namespace(), name, host, ports, Map.of(), endpoints, se.vips());
         return FederatedService.merge(List.of(cs));
     }
 }

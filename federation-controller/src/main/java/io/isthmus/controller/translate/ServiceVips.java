@@ -11,7 +11,9 @@ import java.util.Map;
  * {@code Service.GetAllAddressesForProxy}: the ClusterIPs of the Service in the proxy's own cluster
  * (none when it is headless); when the proxy's cluster has no Service of that name, the service's
  * default address, the primary ClusterIP of the first cluster that has one (clusters in name order;
- * Istio takes the first registry's); then only the address families the proxy has (its
+ * Istio takes the first registry's). A ServiceEntry's service has the same VIPs in every cluster:
+ * its {@code addresses} that are single IPs ({@link io.isthmus.controller.config.ServiceEntry#vips()}).
+ * Then only the address families the proxy has (its
  * {@code INSTANCE_IPS}; a proxy that names none keeps every family).
  */
 public final class ServiceVips {
@@ -24,10 +26,12 @@ public final class ServiceVips {
         Map<String, ClusterService> clusters = service.clusters();
         List<String> vips;
         ClusterService own = proxyCluster.isEmpty() ? null : clusters.get(proxyCluster);
-        if (own != null) {
+        ClusterService first = clusters.isEmpty() ? null : clusters.values().iterator().next();
+        if (first != null && first.cluster().startsWith(ServiceEntryServices.CLUSTER_PREFIX)) {
+            vips = first.vips();
+        } else if (own != null) {
             vips = own.vips();
         } else {
-            ClusterService first = clusters.isEmpty() ? null : clusters.values().iterator().next();
             vips = first == null || first.vips().isEmpty() ? List.of() : List.of(first.vips().get(0));
         }
         if (vips.isEmpty() || proxyIps.isEmpty()) {

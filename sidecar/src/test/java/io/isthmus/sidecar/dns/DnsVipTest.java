@@ -114,6 +114,24 @@ class DnsVipTest {
     }
 
     @Test
+    void aServiceEntryHostIsAnsweredWithItsAddresses() throws Exception {
+        // a ServiceEntry's addresses are IP-literal domains of its host's virtual host, in every cluster
+        MeshHostnames names = new MeshHostnames();
+        names.update(List.of(RouteConfiguration.newBuilder().setName("8080")
+                .addVirtualHosts(VirtualHost.newBuilder().setName("api.internal.example:8080").addAllDomains(List.of(
+                        "api.internal.example", "api.internal.example:8080", "240.0.0.10", "240.0.0.10:8080",
+                        "240.0.0.11", "240.0.0.11:8080")))
+                .build()));
+        assertThat(names.vips("api.internal.example")).containsExactly(InetAddress.getByName("240.0.0.10"),
+                InetAddress.getByName("240.0.0.11"));
+        DnsProxy p = start(names, Optional.empty(), true);
+        DnsProxyTest.Answer a = ask(p.localAddress(), query(10, "api.internal.example", A));
+        assertThat(a.rcode()).isZero();
+        assertThat(a.answers()).isEqualTo(2);
+        assertThat(address(a)).isEqualTo("240.0.0.10");
+    }
+
+    @Test
     void theInterceptionModeDecides() {
         assertThat(DnsProxy.capturesTransparently("TPROXY")).isTrue();
         assertThat(DnsProxy.capturesTransparently("redirect")).isTrue();
