@@ -15,8 +15,10 @@
 # Prints a markdown section and replaces the "## sidecar" section of bench/RESULTS.md (unless --print-only).
 # Memory per JVM option or environment variant (RSS, heap, metaspace, code cache, threads, classes): bench/sidecar-rss.sh.
 #
-# Usage: bench/sidecar.sh [--seconds S] [--warmup S] [--connections N] [--rate R] [--nmt] [--print-only]
-#   defaults: 10 s per measurement, 15 s wrk warm-up per path, 32 wrk connections, a fixed rate of 1,000 req/s
+# Usage: bench/sidecar.sh [--seconds S] [--warmup S] [--rounds N] [--connections N] [--rate R] [--nmt] [--print-only]
+#   defaults: 10 s per measurement, 30 s warm-up per path at the fixed rate, 3 rounds alternating over the
+#   paths (medians of the rounds are reported, each round's p99 too), then wrk with 32 connections for max
+#   requests/s, a fixed rate of 1,000 req/s
 #   (R/10 h2load clients of 10 req/s each: an HTTP/1.1 client has one request in flight, so at 10 req/s it
 #   keeps its schedule as long as responses take under 100 ms; h2load paces each client on its own timer
 #   from the moment it connects, and the connections open 1000/R ms apart, so the clients' sends
@@ -28,7 +30,8 @@
 set -euo pipefail
 
 SECS=10
-WARMUP=15
+WARMUP=30
+ROUNDS=3
 NMT=()
 CONNS=32
 RATE=1000
@@ -37,11 +40,12 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECS="$2"; shift 2 ;;
     --warmup) WARMUP="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
     --connections) CONNS="$2"; shift 2 ;;
     --rate) RATE="$2"; shift 2 ;;
     --nmt) NMT=(-XX:NativeMemoryTracking=summary); shift ;;
     --print-only) WRITE=0; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -207,29 +211,64 @@ fixed_rate() { # name host port seconds
          bad + failed, NR, achieved}'
 }
 
-echo "warming up (${WARMUP} s per path at saturation)..." >&2
-for p in direct haproxy previous isthmus c2; do
-  saturate "${HOST[$p]}" "${PORT[$p]}" "$WARMUP" >/dev/null
+PATHS=(direct haproxy previous isthmus c2)
+pids_of() { # path -> "client-side-pid server-side-pid" (empty for direct)
+  case $1 in haproxy) echo "$HAC_PID $HAS_PID" ;; isthmus) echo "$CLI_PID $SRV_PID" ;;
+    previous) echo "$PCLI_PID $PSRV_PID" ;; c2) echo "$C2CLI_PID $C2SRV_PID" ;; *) echo "" ;; esac
+}
+# Warm-up at the fixed rate, the traffic the rounds measure: a JVM's C2 compiler recompiles (and deoptimizes)
+# whenever the shape of the traffic changes (bench/sidecar-tail.sh showed saturation right before a fixed-rate
+# run leaves seconds of compilation inside the measurement), so saturation is measured only after the rounds.
+echo "warming up (${WARMUP} s per path at ${RATE} rps)..." >&2
+for p in "${PATHS[@]}"; do
+  fixed_rate "warmup-$p" "${HOST[$p]}" "${PORT[$p]}" "$WARMUP" >/dev/null
 done
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-declare -A LAT MAX CPU1 CPU2
-for p in direct haproxy previous isthmus c2; do
-  case $p in haproxy) P1=$HAC_PID; P2=$HAS_PID ;; isthmus) P1=$CLI_PID; P2=$SRV_PID ;;
-    previous) P1=$PCLI_PID; P2=$PSRV_PID ;; c2) P1=$C2CLI_PID; P2=$C2SRV_PID ;; *) P1=""; P2="" ;; esac
-  # Saturation first: it tells how much headroom this path has right now on this shared machine, and an open
-  # loop at 1,000/s on a path whose capacity is near 1,000/s measures queueing, not the proxy's added latency.
+declare -A LAT MAX CPU1 CPU2 ROUND_LAT ROUND_CPU1 ROUND_CPU2
+for r in $(seq 1 "$ROUNDS"); do
+  # Rounds alternate over the paths, starting one path later each round, so no path always follows the same one.
+  for i in $(seq 0 $((${#PATHS[@]} - 1))); do
+    p="${PATHS[$(( (i + r - 1) % ${#PATHS[@]} ))]}"
+    read -r P1 P2 <<<"$(pids_of "$p")"
+    [[ -n "$P1" ]] && { A1=$(cpu_ticks "$P1"); A2=$(cpu_ticks "$P2"); }
+    echo "round $r/$ROUNDS: $p at ${RATE} rps for ${SECS}s (h2load)..." >&2
+    ROUND_LAT[$p,$r]="$(fixed_rate "$p-$r" "${HOST[$p]}" "${PORT[$p]}" "$SECS")"
+    if [[ -n "$P1" ]]; then
+      B1=$(cpu_ticks "$P1"); B2=$(cpu_ticks "$P2")
+      N="$(f "${ROUND_LAT[$p,$r]}" 5)"
+      ROUND_CPU1[$p,$r]="$(awk -v t=$((B1 - A1)) -v k="$TCK" -v n="$N" 'BEGIN {if (n > 0) printf "%.3f", t / k / (n / 1000); else print "-"}')"
+      ROUND_CPU2[$p,$r]="$(awk -v t=$((B2 - A2)) -v k="$TCK" -v n="$N" 'BEGIN {if (n > 0) printf "%.3f", t / k / (n / 1000); else print "-"}')"
+    fi
+  done
+done
+median() { printf '%s\n' "$@" | awk '$1 != "-"' | sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+P99_ROUNDS=""
+for p in "${PATHS[@]}"; do
+  cols=()
+  for c in 1 2 3 6; do
+    vals=(); for r in $(seq 1 "$ROUNDS"); do vals+=("$(f "${ROUND_LAT[$p,$r]}" "$c")"); done
+    cols[$c]="$(median "${vals[@]}")"
+  done
+  errs=0; done_n=0; p99s=()
+  for r in $(seq 1 "$ROUNDS"); do
+    e="$(f "${ROUND_LAT[$p,$r]}" 4)"; d="$(f "${ROUND_LAT[$p,$r]}" 5)"
+    [[ "$e" =~ ^[0-9]+$ ]] && errs=$((errs + e)); [[ "$d" =~ ^[0-9]+$ ]] && done_n=$((done_n + d))
+    p99s+=("$(f "${ROUND_LAT[$p,$r]}" 3)")
+  done
+  [[ "${cols[6]}" == - ]] || cols[6]="$(printf '%.0f' "${cols[6]}")"
+  LAT[$p]="${cols[1]} ${cols[2]} ${cols[3]} $errs $done_n ${cols[6]}"
+  P99_ROUNDS+="${P99_ROUNDS:+; }$p $(IFS=/; echo "${p99s[*]}")"
+  if [[ "$p" != direct ]]; then
+    v1=(); v2=(); for r in $(seq 1 "$ROUNDS"); do v1+=("${ROUND_CPU1[$p,$r]}"); v2+=("${ROUND_CPU2[$p,$r]}"); done
+    CPU1[$p]="$(median "${v1[@]}")"; CPU2[$p]="$(median "${v2[@]}")"
+  fi
+done
+# Saturation last: how much headroom each path has on this shared machine ("1000 / max": near 100 % an open
+# loop at the fixed rate would measure queueing, not the proxies' added latency).
+for p in "${PATHS[@]}"; do
   echo "measuring $p at saturation for ${SECS}s (wrk)..." >&2
   MAX[$p]="$(saturate "${HOST[$p]}" "${PORT[$p]}" "$SECS")"
-  [[ -n "$P1" ]] && { A1=$(cpu_ticks "$P1"); A2=$(cpu_ticks "$P2"); }
-  echo "measuring $p at ${RATE} rps for ${SECS}s (h2load)..." >&2
-  LAT[$p]="$(fixed_rate "$p" "${HOST[$p]}" "${PORT[$p]}" "$SECS")"
-  if [[ -n "$P1" ]]; then
-    B1=$(cpu_ticks "$P1"); B2=$(cpu_ticks "$P2")
-    N="$(f "${LAT[$p]}" 5)"
-    CPU1[$p]="$(awk -v t=$((B1 - A1)) -v k="$TCK" -v n="$N" 'BEGIN {if (n > 0) printf "%.3f", t / k / (n / 1000); else print "-"}')"
-    CPU2[$p]="$(awk -v t=$((B2 - A2)) -v k="$TCK" -v n="$N" 'BEGIN {if (n > 0) printf "%.3f", t / k / (n / 1000); else print "-"}')"
-  fi
 done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -280,22 +319,27 @@ open loop, ${TOTAL_REQUESTS} requests at ${RATE}/s in total from ${RATE_CLIENTS}
 ${STAGGER_MS} ms apart so that their sends interleave (one request every ${STAGGER_MS} ms rather than bursts); latency percentiles
 from its per-request log (start of a request to the end of its response), which agrees with the min/max/mean
 h2load prints. A connection has one request in flight, so a response slower than ${CLIENT_PERIOD_MS} ms makes the next
-request of that connection late, and it is timed from when it was sent, not when it was due. Max requests/s:
-\`wrk\` (${WRK_VERSION}), closed loop, 1 thread, ${CONNS} connections, run first, so "${RATE} / max" shows how
-close the fixed rate is to saturation at that moment (near 100 % the open loop measures queueing). ${SECS} s each
-after a ${WARMUP} s wrk warm-up per path (fresh JVMs need it for the JIT). CPU per 1,000 requests: the proxies CPU
-time during the fixed-rate run over the requests h2load completed.
+request of that connection late, and it is timed from when it was sent, not when it was due. Each path is
+first warmed ${WARMUP} s at the fixed rate (fresh JVMs need it for the JIT; warming at saturation instead left C2
+recompiling inside the measurement, see \`bench/sidecar-tail.sh\`), then ${ROUNDS} rounds of ${SECS} s alternate over
+the paths (each round starts one path later); latencies, achieved rate and CPU are medians of the rounds, errors
+and requests their sums. CPU per 1,000 requests: the proxy's CPU time during a round over the requests h2load
+completed in it. Max requests/s: \`wrk\` (${WRK_VERSION}), closed loop, 1 thread, ${CONNS} connections, ${SECS} s
+per path after the rounds, so "${RATE} / max" shows how close the fixed rate is to saturation (near 100 % the open
+loop measures queueing).
 
 Date: $(date -u +%Y-%m-%dT%H:%MZ). Machine: ${CPU}, $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; ${JAVA}; $("$HAPROXY" -v | head -1 | cut -d' ' -f1-3).
 Load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares these cores).
 
-| path | p50 ms | p90 ms | p99 ms | added p50 / p90 / p99 ms | errors at ${RATE}/s | max req/s (measured just before) | ${RATE} / max | CPU s per 1,000 req (client-side / server-side proxy) | RSS MB (client-side / server-side) |
+| path | p50 ms | p90 ms | p99 ms | added p50 / p90 / p99 ms | errors at ${RATE}/s | max req/s | ${RATE} / max | CPU s per 1,000 req (client-side / server-side proxy) | RSS MB (client-side / server-side) |
 |---|---:|---:|---:|---|---:|---:|---:|---|---|
 | direct | $(f "${LAT[direct]}" 1) | $(f "${LAT[direct]}" 2) | $(f "${LAT[direct]}" 3) | — | $(f "${LAT[direct]}" 4) | $(f "${MAX[direct]}" 1) | $(util "${MAX[direct]}") | — | — |
 | HAProxy x2 | $(f "${LAT[haproxy]}" 1) | $(f "${LAT[haproxy]}" 2) | $(f "${LAT[haproxy]}" 3) | $(add "$(f "${LAT[haproxy]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[haproxy]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[haproxy]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[haproxy]}" 4) | $(f "${MAX[haproxy]}" 1) | $(util "${MAX[haproxy]}") | ${CPU1[haproxy]} / ${CPU2[haproxy]} | $(rss_mb "$HAC_PID") / $(rss_mb "$HAS_PID") |
 | Isthmus x2, previous options | $(f "${LAT[previous]}" 1) | $(f "${LAT[previous]}" 2) | $(f "${LAT[previous]}" 3) | $(add "$(f "${LAT[previous]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[previous]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[previous]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[previous]}" 4) | $(f "${MAX[previous]}" 1) | $(util "${MAX[previous]}") | ${CPU1[previous]} / ${CPU2[previous]} | $(rss_mb "$PCLI_PID") / $(rss_mb "$PSRV_PID") |
 | Isthmus x2, shipped options | $(f "${LAT[isthmus]}" 1) | $(f "${LAT[isthmus]}" 2) | $(f "${LAT[isthmus]}" 3) | $(add "$(f "${LAT[isthmus]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[isthmus]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[isthmus]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[isthmus]}" 4) | $(f "${MAX[isthmus]}" 1) | $(util "${MAX[isthmus]}") | ${CPU1[isthmus]} / ${CPU2[isthmus]} | $(rss_mb "$CLI_PID") / $(rss_mb "$SRV_PID") |
 | Isthmus x2, shipped options, C1 only | $(f "${LAT[c2]}" 1) | $(f "${LAT[c2]}" 2) | $(f "${LAT[c2]}" 3) | $(add "$(f "${LAT[c2]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[c2]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[c2]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[c2]}" 4) | $(f "${MAX[c2]}" 1) | $(util "${MAX[c2]}") | ${CPU1[c2]} / ${CPU2[c2]} | $(rss_mb "$C2CLI_PID") / $(rss_mb "$C2SRV_PID") |
+
+p99 ms of each round, in round order: ${P99_ROUNDS}.
 
 Rate h2load reached (req/s): direct $(f "${LAT[direct]}" 6), HAProxy $(f "${LAT[haproxy]}" 6), Isthmus previous $(f "${LAT[previous]}" 6), shipped $(f "${LAT[isthmus]}" 6), C1 only $(f "${LAT[c2]}" 6).
 
