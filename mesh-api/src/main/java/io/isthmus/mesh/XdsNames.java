@@ -26,6 +26,14 @@ public final class XdsNames {
         return "outbound_" + OUTBOUND_BIND_ADDRESS + "_" + port;
     }
 
+    /**
+     * The outbound listener of a port in transparent capture (INTERCEPTION_MODE TPROXY or REDIRECT),
+     * at {@code 0.0.0.0:P} with {@code bind_to_port: false}: {@code 0.0.0.0_9080} (Istio's).
+     */
+    public static String outboundCaptureListener(int port) {
+        return "0.0.0.0_" + port;
+    }
+
     /** The route configuration of an outbound HTTP port: {@code 9080} (Istio's). */
     public static String outboundRoute(int port) {
         return Integer.toString(port);

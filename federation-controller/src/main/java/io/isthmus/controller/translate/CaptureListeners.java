@@ -21,7 +21,9 @@ import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.listener.original_dst.v3.OriginalDst;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.isthmus.mesh.XdsNames;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -31,7 +33,7 @@ import java.util.Map;
  * LDS of a sidecar in REDIRECT or TPROXY interception mode, Istio's shapes: {@code virtualOutbound} on
  * {@code 0.0.0.0:15001} ({@code use_original_dst}; {@code transparent} in TPROXY mode only) hands each captured
  * connection to the outbound listener of its destination port, now {@code 0.0.0.0:P} with
- * {@code bind_to_port: false}, and sends other destinations to {@code PassthroughCluster}
+ * {@code bind_to_port: false} and named {@code 0.0.0.0_P} as in Istio, and sends other destinations to {@code PassthroughCluster}
  * (ORIGINAL_DST: where the app meant to go) under outbound policy ALLOW_ANY, or refuses them
  * ({@code BlackHoleCluster}) under REGISTRY_ONLY; under ALLOW_ANY every outbound route
  * configuration also ends with the virtual host {@code allow_any} to {@code PassthroughCluster}
@@ -97,6 +99,7 @@ final class CaptureListeners {
         }
         List<FilterChain> inboundChains = new ArrayList<>();
         boolean inspect = passthroughTls == ListenerTranslator.InboundTls.PERMISSIVE;
+        List<Listener> renamed = new ArrayList<>();
         Iterator<Map.Entry<String, Listener>> it = listeners.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<String, Listener> e = it.next();
@@ -106,7 +109,8 @@ final class CaptureListeners {
             }
             int port = l.getAddress().getSocketAddress().getPortValue();
             if (l.getTrafficDirection() == TrafficDirection.OUTBOUND) {
-                e.setValue(l.toBuilder().setAddress(Envoy.address("0.0.0.0", port)).setBindToPort(BoolValue.of(false)).build());
+                renamed.add(wildcard(l, port));
+                it.remove();
             } else if (l.getTrafficDirection() == TrafficDirection.INBOUND) {
                 for (FilterChain c : l.getFilterChainsList()) {
                     inboundChains.add(c.toBuilder()
@@ -148,6 +152,7 @@ final class CaptureListeners {
             outbound.setTransparent(BoolValue.of(true));
             inbound.setTransparent(BoolValue.of(true));
         }
+        renamed.forEach(l -> listeners.put(l.getName(), l));
         listeners.put(VIRTUAL_OUTBOUND, outbound.build());
         listeners.put(VIRTUAL_INBOUND, inbound.build());
         clusters.put(BLACK_HOLE, Cluster.newBuilder()
@@ -231,5 +236,28 @@ final class CaptureListeners {
     /** A chain matching anything left, a TCP proxy to {@code cluster}. */
     private static FilterChain tcpChain(String cluster) {
         return FilterChain.newBuilder().setName(cluster).addFilters(tcpProxy(cluster)).build();
+    }
+
+    /**
+     * An outbound listener of port P as Istio has it in capture: {@code 0.0.0.0:P},
+     * {@code bind_to_port: false}, named {@code 0.0.0.0_P} ({@link XdsNames#outboundCaptureListener}),
+     * its HTTP connection manager's {@code stat_prefix} {@code outbound_0.0.0.0_P}.
+     */
+    private static Listener wildcard(Listener l, int port) {
+        Listener.Builder b = l.toBuilder().setName(XdsNames.outboundCaptureListener(port))
+                .setAddress(Envoy.address("0.0.0.0", port)).setBindToPort(BoolValue.of(false));
+        for (FilterChain.Builder c : b.getFilterChainsBuilderList()) {
+            for (Filter.Builder f : c.getFiltersBuilderList()) {
+                if (f.getName().equals(Envoy.HCM) && f.getTypedConfig().is(HttpConnectionManager.class)) {
+                    try {
+                        HttpConnectionManager hcm = f.getTypedConfig().unpack(HttpConnectionManager.class);
+                        f.setTypedConfig(Envoy.any(hcm.toBuilder().setStatPrefix("outbound_0.0.0.0_" + port).build()));
+                    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                        throw new IllegalStateException("HCM of listener " + l.getName() + " does not parse", e);
+                    }
+                }
+            }
+        }
+        return b.build();
     }
 }

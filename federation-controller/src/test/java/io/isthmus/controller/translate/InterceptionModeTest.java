@@ -85,10 +85,18 @@ class InterceptionModeTest {
         assertThat(vo.getFilterChainsList()).as("ALLOW_ANY (the default): other destinations pass through")
                 .singleElement().satisfies(c -> assertThat(tcpCluster(c)).isEqualTo("PassthroughCluster"));
 
-        Listener out = r.listeners().get("outbound_127.0.0.2_9080");
+        assertThat(r.listeners()).as("named as Istio names it in capture").doesNotContainKey("outbound_127.0.0.2_9080");
+        Listener out = r.listeners().get("0.0.0.0_9080");
+        assertThat(out.getName()).isEqualTo(io.isthmus.mesh.XdsNames.outboundCaptureListener(9080));
         assertThat(out.getAddress().getSocketAddress().getAddress()).isEqualTo("0.0.0.0");
         assertThat(out.getAddress().getSocketAddress().getPortValue()).isEqualTo(9080);
         assertThat(out.getBindToPort().getValue()).isFalse();
+        assertThat(out.getFilterChains(0).getFilters(0).getTypedConfig().unpack(
+                io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.class))
+                .satisfies(h -> {
+                    assertThat(h.getStatPrefix()).isEqualTo("outbound_0.0.0.0_9080");
+                    assertThat(h.getRds().getRouteConfigName()).isEqualTo("9080");
+                });
 
         assertThat(r.listeners()).doesNotContainKey("inbound_9080");
         Listener vi = r.listeners().get("virtualInbound");
@@ -239,7 +247,7 @@ class InterceptionModeTest {
         assertThat(vo).isEqualTo(tproxy.listeners().get("virtualOutbound").toBuilder().clearTransparent().build());
         assertThat(vi).isEqualTo(tproxy.listeners().get("virtualInbound").toBuilder().clearTransparent().build());
         assertThat(redirect.listeners().keySet()).isEqualTo(tproxy.listeners().keySet());
-        assertThat(redirect.listeners().get("outbound_127.0.0.2_9080").getBindToPort().getValue()).isFalse();
+        assertThat(redirect.listeners().get("0.0.0.0_9080").getBindToPort().getValue()).isFalse();
         assertThat(redirect.clusters()).isEqualTo(tproxy.clusters());
         assertThat(redirect.clusters().get("InboundPassthroughClusterIpv4").getUpstreamBindConfig().getSourceAddress().getAddress())
                 .isEqualTo("127.0.0.6");
