@@ -14,7 +14,6 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValida
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.isthmus.controller.config.ConfigException;
-import io.isthmus.controller.config.ConfigFiles;
 import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.EndpointHealth;
@@ -34,7 +33,6 @@ import org.junit.jupiter.api.Test;
  * DestinationRule, VirtualService routes bound to {@code mesh} only, and the REGISTRY_ONLY catch-all.
  */
 class EgressTranslationTest {
-    private static final String ROOT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     private static final String EGRESS = "istio-egressgateway.istio-system.svc.cluster.local";
     private final ConfigRegistry config = new ConfigRegistry("isthmus-system");
     private MeshTranslator translator;
@@ -49,17 +47,11 @@ class EgressTranslationTest {
                 List.of(new WorkloadEndpoint("10.1.0.20", Map.of("https", 8443), "east", "net-east", EAST_A,
                         EndpointHealth.HEALTHY, "istio-egressgateway", "egress-0", "istio-system",
                         Map.of("istio", "egressgateway")))));
-        translator = new MeshTranslator(r, "cluster.local", () -> ROOT, config::current);
+        translator = translator(r, config);
     }
 
     private ConfigException apply(String yaml) {
-        ConfigException last = null;
-        for (var res : ConfigFiles.parse(yaml, "test")) {
-            ConfigException e = config.upsert("test", res);
-            last = e != null ? e : last;
-        }
-        translator.invalidate();
-        return last;
+        return Fixtures.apply(config, translator, yaml);
     }
 
     private ProxyResources sidecarIn(String namespace) {

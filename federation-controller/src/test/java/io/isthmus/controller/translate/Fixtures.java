@@ -3,9 +3,13 @@ package io.isthmus.controller.translate;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.isthmus.controller.config.ConfigException;
+import io.isthmus.controller.config.ConfigFiles;
+import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.EndpointHealth;
 import io.isthmus.controller.registry.FederatedService;
+import io.isthmus.controller.registry.InMemoryRegistry;
 import io.isthmus.controller.registry.Protocol;
 import io.isthmus.controller.registry.ServicePort;
 import io.isthmus.controller.registry.WorkloadEndpoint;
@@ -18,6 +22,8 @@ import java.util.Map;
 
 /** The two-cluster scene in miniature: reviews in east (two zones) and west, on separate networks. */
 final class Fixtures {
+    /** A stand-in for the mesh root's PEM, for translations whose tests do not read it. */
+    static final String ROOT_PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     static final String REVIEWS = MeshLabels.serviceHostname("reviews", "default");
     static final ServicePort HTTP_9080 = new ServicePort("http", 9080, 9080, Protocol.HTTP);
     static final Locality EAST_A = Locality.of("us-east", "us-east-a");
@@ -65,5 +71,26 @@ final class Fixtures {
 
     static Value str(String s) {
         return Value.newBuilder().setStringValue(s).build();
+    }
+
+    /** The translator of a registry and an Istio config registry, for trust domain {@code cluster.local}. */
+    static MeshTranslator translator(InMemoryRegistry registry, ConfigRegistry config) {
+        return new MeshTranslator(registry, "cluster.local", () -> ROOT_PEM, config::current);
+    }
+
+    /**
+     * Applies every document of {@code yaml} to {@code config} (source {@code test}) and invalidates the
+     * translator's cache.
+     *
+     * @return the last refusal, or null when every document was accepted
+     */
+    static ConfigException apply(ConfigRegistry config, MeshTranslator translator, String yaml) {
+        ConfigException last = null;
+        for (var res : ConfigFiles.parse(yaml, "test")) {
+            ConfigException e = config.upsert("test", res);
+            last = e != null ? e : last;
+        }
+        translator.invalidate();
+        return last;
     }
 }

@@ -15,8 +15,6 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
-import io.isthmus.controller.config.ConfigException;
-import io.isthmus.controller.config.ConfigFiles;
 import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.EndpointHealth;
@@ -31,7 +29,6 @@ import org.junit.jupiter.api.Test;
 
 /** Ingress and egress gateways (routers without a requested network view): Gateway servers become listeners and routes. */
 class GatewayTranslationTest {
-    private static final String ROOT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     private final ConfigRegistry config = new ConfigRegistry("isthmus-system");
     private MeshTranslator translator;
 
@@ -97,15 +94,11 @@ class GatewayTranslationTest {
         r.putService(new ClusterService("west", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(),
                 List.of(endpoint("10.2.0.10", "west", "net-west", WEST_A, EndpointHealth.HEALTHY, "v1"))));
         r.replaceGateways("west", List.of(new NetworkGateway("net-west", "west", "10.255.0.2", 15443)));
-        translator = new MeshTranslator(r, "cluster.local", () -> ROOT, config::current);
+        translator = translator(r, config);
     }
 
     private void apply(String yaml) {
-        for (var res : ConfigFiles.parse(yaml, "test")) {
-            ConfigException e = config.upsert("test", res);
-            assertThat(e).as("accepted").isNull();
-        }
-        translator.invalidate();
+        assertThat(Fixtures.apply(config, translator, yaml)).as("accepted").isNull();
     }
 
     static ProxyView ingress(String istioLabel, String extraKey, String extraValue) {

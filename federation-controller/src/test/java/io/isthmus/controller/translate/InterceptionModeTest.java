@@ -12,7 +12,6 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
-import io.isthmus.controller.config.ConfigFiles;
 import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.EndpointHealth;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.Test;
  * without it, the listeners of capture mode NONE.
  */
 class InterceptionModeTest {
-    private static final String ROOT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
     private final ConfigRegistry config = new ConfigRegistry("isthmus-system");
     private MeshTranslator translator;
@@ -38,17 +36,13 @@ class InterceptionModeTest {
             InMemoryRegistry r = new InMemoryRegistry();
             r.putService(new ClusterService("east", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(),
                     List.of(endpoint("10.1.1.1", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v1"))));
-            translator = new MeshTranslator(r, "cluster.local", () -> ROOT, config::current);
+            translator = Fixtures.translator(r, config);
         }
         return translator;
     }
 
     private void apply(String yaml) {
-        MeshTranslator t = translator();
-        for (var res : ConfigFiles.parse(yaml, "test")) {
-            assertThat(config.upsert("test", res)).as("accepted").isNull();
-        }
-        t.invalidate();
+        assertThat(Fixtures.apply(config, translator(), yaml)).as("accepted").isNull();
     }
 
     private static Node pod(String mode) {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.isthmus.controller.config.ConfigException;
-import io.isthmus.controller.config.ConfigFiles;
 import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.EndpointHealth;
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.Test;
  * refused naming the field.
  */
 class ServiceEntryAddressesTest {
-    private static final String ROOT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     private static final String API = "api.internal.example";
     private final ConfigRegistry config = new ConfigRegistry("isthmus-system");
     private MeshTranslator translator;
@@ -36,12 +34,11 @@ class ServiceEntryAddressesTest {
         r.putService(new ClusterService("east", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(),
                 List.of(endpoint("10.1.0.10", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v1")),
                 List.of("10.96.1.10")));
-        translator = new MeshTranslator(r, "cluster.local", () -> ROOT, config::current);
+        translator = translator(r, config);
     }
 
     private ConfigException apply(String addresses) {
-        ConfigException last = null;
-        for (var res : ConfigFiles.parse("""
+        return Fixtures.apply(config, translator, """
                 apiVersion: networking.istio.io/v1
                 kind: ServiceEntry
                 metadata: {name: api, namespace: default}
@@ -52,12 +49,7 @@ class ServiceEntryAddressesTest {
                   resolution: STATIC
                   ports: [{number: 8080, name: http, protocol: HTTP}]
                   endpoints: [{address: 10.1.0.50}]
-                """.formatted(API, addresses), "test")) {
-            ConfigException e = config.upsert("test", res);
-            last = e != null ? e : last;
-        }
-        translator.invalidate();
-        return last;
+                """.formatted(API, addresses));
     }
 
     private List<String> domains(Node node) {

@@ -13,7 +13,6 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.isthmus.controller.config.ConfigException;
-import io.isthmus.controller.config.ConfigFiles;
 import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.config.ServiceEntry;
 import io.isthmus.controller.registry.ClusterService;
@@ -32,7 +31,6 @@ import org.junit.jupiter.api.Test;
  * as Istio sends them to a sidecar in transparent capture.
  */
 class ServiceEntryNoneResolutionTest {
-    private static final String ROOT = "-----BEGIN CERTIFICATE-----\\nMIIB\\n-----END CERTIFICATE-----\\n";
     private static final String PLAIN = "plain.node.test";
     private final ConfigRegistry config = new ConfigRegistry("isthmus-system");
     private MeshTranslator translator;
@@ -42,17 +40,11 @@ class ServiceEntryNoneResolutionTest {
         InMemoryRegistry r = new InMemoryRegistry();
         r.putService(new ClusterService("east", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(),
                 List.of(endpoint("10.1.0.10", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v1"))));
-        translator = new MeshTranslator(r, "cluster.local", () -> ROOT, config::current);
+        translator = translator(r, config);
     }
 
     private ConfigException apply(String yaml) {
-        ConfigException last = null;
-        for (var res : ConfigFiles.parse(yaml, "test")) {
-            ConfigException e = config.upsert("test", res);
-            last = e != null ? e : last;
-        }
-        translator.invalidate();
-        return last;
+        return Fixtures.apply(config, translator, yaml);
     }
 
     private static ProxyView captured() {

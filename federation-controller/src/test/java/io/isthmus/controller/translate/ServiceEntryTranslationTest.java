@@ -11,7 +11,6 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.isthmus.controller.config.ConfigException;
-import io.isthmus.controller.config.ConfigFiles;
 import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.EndpointHealth;
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.Test;
 
 /** ServiceEntries with STATIC endpoints in the produced xDS, like Kubernetes services. */
 class ServiceEntryTranslationTest {
-    private static final String ROOT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     private static final String DB = "db.payments.svc.cluster.local";
     private final ConfigRegistry config = new ConfigRegistry("isthmus-system");
     private MeshTranslator translator;
@@ -36,17 +34,11 @@ class ServiceEntryTranslationTest {
         r.putService(new ClusterService("east", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(),
                 List.of(endpoint("10.1.0.10", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v1"))));
         r.replaceGateways("west", List.of(new NetworkGateway("net-west", "west", "10.255.0.2", 15443)));
-        translator = new MeshTranslator(r, "cluster.local", () -> ROOT, config::current);
+        translator = translator(r, config);
     }
 
     private ConfigException apply(String yaml) {
-        ConfigException last = null;
-        for (var res : ConfigFiles.parse(yaml, "test")) {
-            ConfigException e = config.upsert("test", res);
-            last = e != null ? e : last;
-        }
-        translator.invalidate();
-        return last;
+        return Fixtures.apply(config, translator, yaml);
     }
 
     @Test
