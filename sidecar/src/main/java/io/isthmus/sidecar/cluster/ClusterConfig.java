@@ -23,12 +23,19 @@ import java.util.Optional;
  * @param dns how a STRICT_DNS or LOGICAL_DNS cluster resolves its endpoints; empty otherwise
  * @param sourceAddress the local IP address upstream connections are bound to
  *     ({@code upstream_bind_config.source_address}); empty = chosen by the kernel
+ * @param idleTimeout how long a pooled upstream connection may stay idle before it is closed
+ *     ({@code common_http_protocol_options.idle_timeout}); Envoy's default 1 h, zero = never
+ * @param maxRequestsPerConnection how many requests one upstream connection carries before it is closed
+ *     ({@code common_http_protocol_options.max_requests_per_connection}); zero = unlimited
  */
 public record ClusterConfig(String name, Discovery discovery, String edsServiceName, Duration connectTimeout,
                             LbPolicy lbPolicy, Optional<OutlierConfig> outlier, CircuitBreakerLimits limits,
                             Optional<UpstreamTls> tls, UpstreamProtocol protocol,
                             Optional<LoadAssignment> staticAssignment, Optional<DnsConfig> dns,
-                            Optional<String> sourceAddress) {
+                            Optional<String> sourceAddress, Duration idleTimeout, int maxRequestsPerConnection) {
+
+    /** Envoy's default upstream {@code idle_timeout}. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
 
     public ClusterConfig {
         Objects.requireNonNull(name, "name");
@@ -52,12 +59,20 @@ public record ClusterConfig(String name, Discovery discovery, String edsServiceN
         if (connectTimeout.isNegative() || connectTimeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout must be positive");
         }
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        if (idleTimeout.isNegative()) {
+            throw new IllegalArgumentException("idleTimeout must not be negative");
+        }
+        if (maxRequestsPerConnection < 0) {
+            throw new IllegalArgumentException("maxRequestsPerConnection must not be negative");
+        }
     }
 
-    /** True when two configs can share one connection pool (same TLS, protocol and limits). */
+    /** True when two configs can share one connection pool (same TLS, protocol, limits and connection lifetimes). */
     public boolean samePools(ClusterConfig other) {
         return tls.equals(other.tls) && protocol == other.protocol && limits.equals(other.limits)
-                && connectTimeout.equals(other.connectTimeout) && sourceAddress.equals(other.sourceAddress);
+                && connectTimeout.equals(other.connectTimeout) && sourceAddress.equals(other.sourceAddress)
+                && idleTimeout.equals(other.idleTimeout) && maxRequestsPerConnection == other.maxRequestsPerConnection;
     }
 
     /** Where a cluster's endpoints come from. */

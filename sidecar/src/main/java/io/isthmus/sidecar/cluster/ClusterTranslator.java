@@ -109,8 +109,11 @@ public final class ClusterTranslator {
             throw invalid(name, "filters", "upstream network filters are not supported");
         }
         Optional<UpstreamTls> tls = tls(c);
+        Optional<HttpProtocolOptions> typed = typedOptions(c);
+        ConnectionLifetime lifetime = lifetime(c, typed);
         return new ClusterConfig(name, discovery, eds, connectTimeout, lb, outlier(c), limits(c), tls,
-                protocol(c, tls.isPresent()), statics, dns, OriginalDstClusters.sourceAddress(c));
+                protocol(c, tls.isPresent(), typed), statics, dns, OriginalDstClusters.sourceAddress(c),
+                lifetime.idleTimeout(), lifetime.maxRequestsPerConnection());
     }
 
     private static Optional<OutlierConfig> outlier(Cluster c) throws InvalidResourceException {
@@ -233,37 +236,104 @@ public final class ClusterTranslator {
         }
     }
 
-    private static ClusterConfig.UpstreamProtocol protocol(Cluster c, boolean tls) throws InvalidResourceException {
+    private static ClusterConfig.UpstreamProtocol protocol(Cluster c, boolean tls, Optional<HttpProtocolOptions> typed)
+            throws InvalidResourceException {
         if (c.hasHttp2ProtocolOptions()) {
             return ClusterConfig.UpstreamProtocol.HTTP_2;
         }
-        Any opts = c.getTypedExtensionProtocolOptionsMap().get(HTTP_PROTOCOL_OPTIONS);
+        if (typed.isEmpty()) {
+            return ClusterConfig.UpstreamProtocol.HTTP_1_1;
+        }
+        HttpProtocolOptions h = typed.get();
+        return switch (h.getUpstreamProtocolOptionsCase()) {
+            case EXPLICIT_HTTP_CONFIG -> {
+                if (h.getExplicitHttpConfig().hasHttp3ProtocolOptions()) {
+                    throw invalid(c.getName(), "typed_extension_protocol_options.explicit_http_config.http3_protocol_options",
+                            "HTTP/3 upstreams are not supported");
+                }
+                yield h.getExplicitHttpConfig().hasHttp2ProtocolOptions()
+                        ? ClusterConfig.UpstreamProtocol.HTTP_2 : ClusterConfig.UpstreamProtocol.HTTP_1_1;
+            }
+            // ALPN needs TLS: a plaintext auto_config cluster speaks HTTP/1.1, as Envoy's does
+            case AUTO_CONFIG -> tls ? ClusterConfig.UpstreamProtocol.AUTO : ClusterConfig.UpstreamProtocol.HTTP_1_1;
+            case USE_DOWNSTREAM_PROTOCOL_CONFIG, UPSTREAMPROTOCOLOPTIONS_NOT_SET -> ClusterConfig.UpstreamProtocol.HTTP_1_1;
+        };
+    }
+
+    /** The cluster's {@code HttpProtocolOptions} extension, empty when absent; other extensions are rejected. */
+    private static Optional<HttpProtocolOptions> typedOptions(Cluster c) throws InvalidResourceException {
         for (String key : c.getTypedExtensionProtocolOptionsMap().keySet()) {
             if (!key.equals(HTTP_PROTOCOL_OPTIONS)) {
                 throw invalid(c.getName(), "typed_extension_protocol_options[" + key + "]", "not supported");
             }
         }
+        Any opts = c.getTypedExtensionProtocolOptionsMap().get(HTTP_PROTOCOL_OPTIONS);
         if (opts == null) {
-            return ClusterConfig.UpstreamProtocol.HTTP_1_1;
+            return Optional.empty();
         }
         try {
-            HttpProtocolOptions h = opts.unpack(HttpProtocolOptions.class);
-            return switch (h.getUpstreamProtocolOptionsCase()) {
-                case EXPLICIT_HTTP_CONFIG -> {
-                    if (h.getExplicitHttpConfig().hasHttp3ProtocolOptions()) {
-                        throw invalid(c.getName(), "typed_extension_protocol_options.explicit_http_config.http3_protocol_options",
-                                "HTTP/3 upstreams are not supported");
-                    }
-                    yield h.getExplicitHttpConfig().hasHttp2ProtocolOptions()
-                            ? ClusterConfig.UpstreamProtocol.HTTP_2 : ClusterConfig.UpstreamProtocol.HTTP_1_1;
-                }
-                // ALPN needs TLS: a plaintext auto_config cluster speaks HTTP/1.1, as Envoy's does
-                case AUTO_CONFIG -> tls ? ClusterConfig.UpstreamProtocol.AUTO : ClusterConfig.UpstreamProtocol.HTTP_1_1;
-                case USE_DOWNSTREAM_PROTOCOL_CONFIG, UPSTREAMPROTOCOLOPTIONS_NOT_SET -> ClusterConfig.UpstreamProtocol.HTTP_1_1;
-            };
+            return Optional.of(opts.unpack(HttpProtocolOptions.class));
         } catch (InvalidProtocolBufferException e) {
             throw invalid(c.getName(), "typed_extension_protocol_options", "cannot decode: " + e.getMessage());
         }
+    }
+
+    /**
+     * The connection lifetimes of {@code common_http_protocol_options}: from the typed extension or
+     * the deprecated {@code Cluster} fields (not both); fields the proxy cannot honour are rejected.
+     */
+    private static ConnectionLifetime lifetime(Cluster c, Optional<HttpProtocolOptions> typed) throws InvalidResourceException {
+        String name = c.getName();
+        boolean typedCommon = typed.isPresent() && typed.get().hasCommonHttpProtocolOptions();
+        if (typedCommon && c.hasCommonHttpProtocolOptions()) {
+            throw invalid(name, "common_http_protocol_options",
+                    "set both on the cluster (deprecated) and in typed_extension_protocol_options; keep only the latter");
+        }
+        io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions common;
+        String field;
+        if (typedCommon) {
+            common = typed.get().getCommonHttpProtocolOptions();
+            field = "typed_extension_protocol_options.common_http_protocol_options";
+        } else {
+            common = c.getCommonHttpProtocolOptions();
+            field = "common_http_protocol_options";
+        }
+        if (common.hasMaxConnectionDuration()) {
+            throw invalid(name, field + ".max_connection_duration", "not supported");
+        }
+        if (common.hasMaxHeadersCount()) {
+            throw invalid(name, field + ".max_headers_count", "not supported");
+        }
+        if (common.hasMaxStreamDuration()) {
+            throw invalid(name, field + ".max_stream_duration", "not supported");
+        }
+        if (common.getHeadersWithUnderscoresActionValue() != 0) {
+            throw invalid(name, field + ".headers_with_underscores_action", "not supported");
+        }
+        if (common.hasMaxResponseHeadersKb()) {
+            throw invalid(name, field + ".max_response_headers_kb", "not supported");
+        }
+        Duration idle = ClusterConfig.DEFAULT_IDLE_TIMEOUT;
+        if (common.hasIdleTimeout()) {
+            idle = duration(common.getIdleTimeout());
+            if (idle.isNegative()) {
+                throw invalid(name, field + ".idle_timeout", "must not be negative");
+            }
+        }
+        if (common.hasMaxRequestsPerConnection() && c.hasMaxRequestsPerConnection()) {
+            throw invalid(name, "max_requests_per_connection",
+                    "set both on the cluster (deprecated) and in " + field + "; keep only the latter");
+        }
+        int maxRequests = common.hasMaxRequestsPerConnection() ? common.getMaxRequestsPerConnection().getValue()
+                : c.hasMaxRequestsPerConnection() ? c.getMaxRequestsPerConnection().getValue() : 0;
+        if (maxRequests < 0) {
+            throw invalid(name, field + ".max_requests_per_connection", "too large");
+        }
+        return new ConnectionLifetime(idle, maxRequests);
+    }
+
+    /** The lifetime settings of one cluster's upstream connections. */
+    private record ConnectionLifetime(Duration idleTimeout, int maxRequestsPerConnection) {
     }
 
     /** Converts a protobuf duration. */

@@ -42,6 +42,8 @@ public final class UpstreamCluster {
     private final AtomicInteger pending;
     private final Vertx vertx;
     private final ClusterTls tls;
+    /** The {@code max_requests_per_connection} counter; null when the cluster sets no limit. */
+    private final RequestsPerConnection perConnection;
     private final AtomicReference<NetClient> netClient = new AtomicReference<>();
     /** The hosts of an ORIGINAL_DST cluster, one per original destination, as Envoy keeps them. */
     private final java.util.concurrent.ConcurrentHashMap<EndpointAddress, Endpoint> originalDsts =
@@ -51,8 +53,9 @@ public final class UpstreamCluster {
 
     private UpstreamCluster(Vertx vertx, ClusterTls tls, ClusterConfig config, LoadAssignment initial, ConnectionPools pools,
                             LongSupplier nanoClock, RandomGenerator random, AtomicInteger activeRequests,
-                            AtomicInteger activeRetries, AtomicInteger pending) {
+                            AtomicInteger activeRetries, AtomicInteger pending, RequestsPerConnection perConnection) {
         this.config = config;
+        this.perConnection = perConnection;
         this.assignment = new AtomicReference<>(initial);
         this.balancer = new PriorityLoadBalancer(config.lbPolicy(), random);
         this.pools = pools;
@@ -70,7 +73,7 @@ public final class UpstreamCluster {
                                          RandomGenerator random) {
         LoadAssignment initial = config.staticAssignment().orElse(LoadAssignment.empty(config.name()));
         return new UpstreamCluster(vertx, tls, config, initial, newPools(vertx, tls, config), nanoClock, random,
-                new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
+                new AtomicInteger(), new AtomicInteger(), new AtomicInteger(), perConnection(config));
     }
 
     /**
@@ -80,9 +83,15 @@ public final class UpstreamCluster {
      * @return the new cluster; the caller closes this one's pools when {@link #sharesClient} is false
      */
     public UpstreamCluster reconfigure(Vertx vertx, ClusterTls tls, ClusterConfig next, RandomGenerator random) {
-        ConnectionPools c = config.samePools(next) ? pools : newPools(vertx, tls, next);
+        boolean same = config.samePools(next);
+        ConnectionPools c = same ? pools : newPools(vertx, tls, next);
         LoadAssignment endpoints = next.staticAssignment().orElse(assignment.get());
-        return new UpstreamCluster(vertx, tls, next, endpoints, c, nanoClock, random, activeRequests, activeRetries, pending);
+        return new UpstreamCluster(vertx, tls, next, endpoints, c, nanoClock, random, activeRequests, activeRetries, pending,
+                same ? perConnection : perConnection(next));
+    }
+
+    private static RequestsPerConnection perConnection(ClusterConfig config) {
+        return config.maxRequestsPerConnection() > 0 ? new RequestsPerConnection(config.maxRequestsPerConnection()) : null;
     }
 
     /** True when the other cluster uses this one's connection pools. */
@@ -104,6 +113,8 @@ public final class UpstreamCluster {
                 .setDecompressionSupported(false)
                 .setMaxHeaderSize(64 * 1024)
                 .setName("cluster:" + config.name());
+        int idle = keepAliveSeconds(config.idleTimeout());
+        options.setKeepAliveTimeout(idle).setHttp2KeepAliveTimeout(idle);
         config.sourceAddress().ifPresent(options::setLocalAddress);
         switch (config.protocol()) {
             case HTTP_2 -> options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
@@ -118,6 +129,25 @@ public final class UpstreamCluster {
                 .setHttp2MaxSize(Math.max(1, Math.min(4, config.limits().maxConnections() / share)))
                 .setMaxWaitQueueSize(config.limits().maxPendingRequests() / share);
         return vertx.httpClientBuilder().with(options).with(pool).build();
+    }
+
+    /** A pool idle timeout in Vert.x's whole seconds: zero = none, a fraction of a second rounds up to 1 s. */
+    static int keepAliveSeconds(java.time.Duration idle) {
+        if (idle.isZero()) {
+            return 0;
+        }
+        long seconds = idle.getSeconds() + (idle.getNano() > 0 ? 1 : 0);
+        return (int) Math.min(Integer.MAX_VALUE, seconds);
+    }
+
+    /**
+     * Counts a request about to be sent upstream on its pooled connection, for
+     * {@code max_requests_per_connection}; nothing happens when the cluster sets no limit.
+     */
+    public void onRequestSent(io.vertx.core.http.HttpClientRequest request) {
+        if (perConnection != null) {
+            perConnection.onRequest(request);
+        }
     }
 
     /** The config. */

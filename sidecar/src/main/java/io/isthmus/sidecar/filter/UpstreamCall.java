@@ -206,6 +206,7 @@ final class UpstreamCall {
 
     private void prepare(HttpClientRequest creq) {
         creq.headers().addAll(headers);
+        cluster.onRequestSent(creq);
         HostAndPort hp = HostAndPort.parseAuthority(authority, -1);
         if (hp != null) {
             creq.authority(hp);

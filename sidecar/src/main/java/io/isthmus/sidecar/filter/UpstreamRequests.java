@@ -49,6 +49,7 @@ final class UpstreamRequests {
                 : HostAndPort.create(hp.host() + "-shadow", hp.port());
         mirror.client().request(options(mirror, ep, method, uri)).onSuccess(creq -> {
             creq.headers().addAll(headers);
+            mirror.onRequestSent(creq);
             creq.authority(shadow);
             creq.send(body).onSuccess(HttpClientResponse::body);
         });
