@@ -27,10 +27,11 @@ public final class XdsNames {
     }
 
     /**
-     * The outbound listener of a port in transparent capture (INTERCEPTION_MODE TPROXY or REDIRECT),
-     * at {@code 0.0.0.0:P} with {@code bind_to_port: false}: {@code 0.0.0.0_9080} (Istio's).
+     * A listener on every address of a port, {@code 0.0.0.0_9080} (Istio's name): a gateway's listener,
+     * and in transparent capture (INTERCEPTION_MODE TPROXY or REDIRECT) a sidecar's outbound listener of
+     * that port ({@code bind_to_port: false}).
      */
-    public static String outboundCaptureListener(int port) {
+    public static String anyAddressListener(int port) {
         return "0.0.0.0_" + port;
     }
 

@@ -240,11 +240,11 @@ final class CaptureListeners {
 
     /**
      * An outbound listener of port P as Istio has it in capture: {@code 0.0.0.0:P},
-     * {@code bind_to_port: false}, named {@code 0.0.0.0_P} ({@link XdsNames#outboundCaptureListener}),
+     * {@code bind_to_port: false}, named {@code 0.0.0.0_P} ({@link XdsNames#anyAddressListener}),
      * its HTTP connection manager's {@code stat_prefix} {@code outbound_0.0.0.0_P}.
      */
     private static Listener wildcard(Listener l, int port) {
-        Listener.Builder b = l.toBuilder().setName(XdsNames.outboundCaptureListener(port))
+        Listener.Builder b = l.toBuilder().setName(XdsNames.anyAddressListener(port))
                 .setAddress(Envoy.address("0.0.0.0", port)).setBindToPort(BoolValue.of(false));
         for (FilterChain.Builder c : b.getFilterChainsBuilderList()) {
             for (Filter.Builder f : c.getFiltersBuilderList()) {

@@ -117,7 +117,7 @@ public final class GatewayTranslator {
             int port = e.getKey();
             List<Bound> servers = e.getValue();
             Listener.Builder l = Listener.newBuilder()
-                    .setName("0.0.0.0_" + port)
+                    .setName(XdsNames.anyAddressListener(port))
                     .setAddress(Envoy.address("0.0.0.0", port))
                     .setTrafficDirection(TrafficDirection.OUTBOUND);
             Gateway.Limits limits = servers.get(0).gateway().limits();

@@ -81,7 +81,7 @@ class InterceptionModeTest {
 
         assertThat(r.listeners()).as("named as Istio names it in capture").doesNotContainKey("outbound_127.0.0.2_9080");
         Listener out = r.listeners().get("0.0.0.0_9080");
-        assertThat(out.getName()).isEqualTo(io.isthmus.mesh.XdsNames.outboundCaptureListener(9080));
+        assertThat(out.getName()).isEqualTo(io.isthmus.mesh.XdsNames.anyAddressListener(9080));
         assertThat(out.getAddress().getSocketAddress().getAddress()).isEqualTo("0.0.0.0");
         assertThat(out.getAddress().getSocketAddress().getPortValue()).isEqualTo(9080);
         assertThat(out.getBindToPort().getValue()).isFalse();

@@ -78,7 +78,7 @@ class ServiceEntryNoneResolutionTest {
         assertThat(c.getConnectTimeout().getSeconds() + c.getConnectTimeout().getNanos()).isPositive();
         assertThat(r.endpoints()).doesNotContainKey(name);
 
-        Listener l = r.listeners().get(XdsNames.outboundCaptureListener(18080));
+        Listener l = r.listeners().get(XdsNames.anyAddressListener(18080));
         assertThat(l.getAddress().getSocketAddress().getAddress()).as("TPROXY: every destination on the port").isEqualTo("0.0.0.0");
         assertThat(l.getBindToPort().getValue()).isFalse();
         HttpConnectionManager hcm = l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
@@ -118,7 +118,7 @@ class ServiceEntryNoneResolutionTest {
         assertThat(c.hasOutlierDetection()).isFalse();
         assertThat(c.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class).getSni()).isEqualTo("db.internal.test");
 
-        Listener l = r.listeners().get(XdsNames.outboundCaptureListener(5432));
+        Listener l = r.listeners().get(XdsNames.anyAddressListener(5432));
         TcpProxy tcp = l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(TcpProxy.class);
         assertThat(tcp.getCluster()).isEqualTo(name);
     }
