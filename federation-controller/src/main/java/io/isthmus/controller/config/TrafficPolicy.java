@@ -118,11 +118,17 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
      * @param http2MaxRequests http.http2MaxRequests
      * @param maxRequestsPerConnection http.maxRequestsPerConnection
      * @param maxRetries http.maxRetries (concurrent retries)
+     * @param idleTimeout http.idleTimeout: how long an upstream connection may stay idle; empty = Envoy's 1 h
      */
     public record ConnectionPool(int maxConnections, Optional<Duration> connectTimeout, int http1MaxPendingRequests,
-                                 int http2MaxRequests, int maxRequestsPerConnection, int maxRetries) {
+                                 int http2MaxRequests, int maxRequestsPerConnection, int maxRetries,
+                                 Optional<Duration> idleTimeout) {
         public ConnectionPool {
             Objects.requireNonNull(connectTimeout, "connectTimeout");
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+            if (maxRequestsPerConnection < 0) {
+                throw new IllegalArgumentException("maxRequestsPerConnection must not be negative");
+            }
         }
     }
 
@@ -308,14 +314,18 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
         int h2 = 0;
         int perConn = 0;
         int retries = 0;
+        Duration idle = null;
         if (http != null) {
-            http.allowOnly("http1MaxPendingRequests", "http2MaxRequests", "maxRequestsPerConnection", "maxRetries");
+            http.allowOnly("http1MaxPendingRequests", "http2MaxRequests", "maxRequestsPerConnection", "maxRetries",
+                    "idleTimeout");
+            idle = http.duration("idleTimeout");
             pending = http.integer("http1MaxPendingRequests", 0, 1, Integer.MAX_VALUE);
             h2 = http.integer("http2MaxRequests", 0, 1, Integer.MAX_VALUE);
             perConn = http.integer("maxRequestsPerConnection", 0, 0, Integer.MAX_VALUE);
             retries = http.integer("maxRetries", 0, 0, Integer.MAX_VALUE);
         }
-        return new ConnectionPool(maxConnections, Optional.ofNullable(connectTimeout), pending, h2, perConn, retries);
+        return new ConnectionPool(maxConnections, Optional.ofNullable(connectTimeout), pending, h2, perConn, retries,
+                Optional.ofNullable(idle));
     }
 
     private static OutlierDetection outlier(Fields od) {

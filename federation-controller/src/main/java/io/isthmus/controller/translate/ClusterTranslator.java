@@ -163,7 +163,35 @@ public final class ClusterTranslator {
             }
             c.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(t));
             pool.connectTimeout().ifPresent(d -> c.setConnectTimeout(protoDuration(d)));
+            if (pool.maxRequestsPerConnection() > 0 || pool.idleTimeout().isPresent()) {
+                HttpProtocolOptions current = httpOptions(c);
+                io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.Builder common = current.getCommonHttpProtocolOptions().toBuilder();
+                if (pool.maxRequestsPerConnection() > 0) {
+                    common.setMaxRequestsPerConnection(UInt32Value.of(pool.maxRequestsPerConnection()));
+                }
+                pool.idleTimeout().ifPresent(d -> common.setIdleTimeout(protoDuration(d)));
+                HttpProtocolOptions.Builder next = current.toBuilder().setCommonHttpProtocolOptions(common);
+                if (next.getUpstreamProtocolOptionsCase() == HttpProtocolOptions.UpstreamProtocolOptionsCase.UPSTREAMPROTOCOLOPTIONS_NOT_SET) {
+                    // Envoy requires an upstream protocol next to the common options: HTTP/1.1, the default
+                    next.setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                            .setHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.getDefaultInstance()));
+                }
+                c.putTypedExtensionProtocolOptions(HTTP_PROTOCOL_OPTIONS, Envoy.any(next.build()));
+            }
         });
+    }
+
+    /** The cluster's {@code HttpProtocolOptions} so far, the default instance when it has none. */
+    private static HttpProtocolOptions httpOptions(Cluster.Builder c) {
+        com.google.protobuf.Any any = c.getTypedExtensionProtocolOptionsMap().get(HTTP_PROTOCOL_OPTIONS);
+        if (any == null) {
+            return HttpProtocolOptions.getDefaultInstance();
+        }
+        try {
+            return any.unpack(HttpProtocolOptions.class);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("the cluster's own HttpProtocolOptions cannot be decoded", e);
+        }
     }
 
     /**
@@ -265,10 +293,11 @@ public final class ClusterTranslator {
     /**
      * The cluster with HTTP/2 to its upstream, as Istio sends for HTTP2 and gRPC ports:
      * {@code typed_extension_protocol_options[envoy.extensions.upstreams.http.v3.HttpProtocolOptions]
-     * {explicit_http_config{http2_protocol_options{}}}}.
+     * {explicit_http_config{http2_protocol_options{}}}}, keeping the {@code common_http_protocol_options}
+     * a DestinationRule's connection pool put there.
      */
     public static Cluster http2(Cluster c) {
-        HttpProtocolOptions h2 = HttpProtocolOptions.newBuilder()
+        HttpProtocolOptions h2 = httpOptions(c.toBuilder()).toBuilder()
                 .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
                         .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
                 .build();

@@ -1,0 +1,112 @@
+package io.isthmus.controller.translate;
+
+import static io.isthmus.controller.translate.Fixtures.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.isthmus.controller.config.ConfigException;
+import io.isthmus.controller.config.ConfigFiles;
+import io.isthmus.controller.config.ConfigRegistry;
+import io.isthmus.controller.registry.ClusterService;
+import io.isthmus.controller.registry.EndpointHealth;
+import io.isthmus.controller.registry.InMemoryRegistry;
+import io.isthmus.controller.registry.Protocol;
+import io.isthmus.controller.registry.ServicePort;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A DestinationRule's {@code connectionPool.http.maxRequestsPerConnection} and {@code idleTimeout}
+ * become the cluster's {@code HttpProtocolOptions.common_http_protocol_options}, next to the upstream
+ * protocol the port needs (HTTP/2 for gRPC, HTTP/1.1 otherwise), as Istio sends them.
+ */
+class ConnectionPoolTranslationTest {
+    private static final String ROOT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    private final ConfigRegistry config = new ConfigRegistry("isthmus-system");
+    private MeshTranslator translator;
+
+    @BeforeEach
+    void setUp() {
+        InMemoryRegistry r = new InMemoryRegistry();
+        r.putService(new ClusterService("east", "default", "reviews", REVIEWS,
+                List.of(HTTP_9080, new ServicePort("grpc", 9090, 9090, Protocol.GRPC)), Map.of(),
+                List.of(endpoint("10.1.0.10", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v1"))));
+        translator = new MeshTranslator(r, "cluster.local", () -> ROOT, config::current);
+    }
+
+    private ConfigException apply(String yaml) {
+        ConfigException last = null;
+        for (var res : ConfigFiles.parse(yaml, "test")) {
+            ConfigException e = config.upsert("test", res);
+            last = e != null ? e : last;
+        }
+        translator.invalidate();
+        return last;
+    }
+
+    private HttpProtocolOptions options(String cluster) throws Exception {
+        Cluster c = translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A)).clusters().get(cluster);
+        assertThat(c).as(cluster).isNotNull();
+        var any = c.getTypedExtensionProtocolOptionsMap().get(ClusterTranslator.HTTP_PROTOCOL_OPTIONS);
+        assertThat(any).as("HttpProtocolOptions of " + cluster).isNotNull();
+        return any.unpack(HttpProtocolOptions.class);
+    }
+
+    @Test
+    void maxRequestsPerConnectionAndIdleTimeoutBecomeCommonHttpProtocolOptions() throws Exception {
+        assertThat(apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  trafficPolicy:
+                    connectionPool:
+                      http: {maxRequestsPerConnection: 2, idleTimeout: 30s, http1MaxPendingRequests: 10}
+                """)).isNull();
+
+        var common = io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
+                .setMaxRequestsPerConnection(UInt32Value.of(2))
+                .setIdleTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(30)).build();
+        assertThat(options("outbound|9080||" + REVIEWS)).isEqualTo(HttpProtocolOptions.newBuilder()
+                .setCommonHttpProtocolOptions(common)
+                .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                        .setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance()))
+                .build());
+        assertThat(options("outbound|9090||" + REVIEWS)).as("the gRPC port keeps HTTP/2").isEqualTo(HttpProtocolOptions.newBuilder()
+                .setCommonHttpProtocolOptions(common)
+                .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                        .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+                .build());
+    }
+
+    @Test
+    void withoutThemAnHttpClusterHasNoProtocolOptions() throws Exception {
+        Cluster c = translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A)).clusters()
+                .get("outbound|9080||" + REVIEWS);
+        assertThat(c.getTypedExtensionProtocolOptionsMap()).isEmpty();
+        assertThat(options("outbound|9090||" + REVIEWS).hasCommonHttpProtocolOptions()).isFalse();
+    }
+
+    @Test
+    void aBadIdleTimeoutIsRefusedNamingTheField() {
+        ConfigException e = apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  trafficPolicy:
+                    connectionPool:
+                      http: {idleTimeout: soon}
+                """);
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).contains("idleTimeout");
+    }
+}
