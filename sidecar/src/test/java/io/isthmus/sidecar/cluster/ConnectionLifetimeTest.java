@@ -46,6 +46,7 @@ class ConnectionLifetimeTest {
     final Map<HttpConnection, AtomicInteger> served = new ConcurrentHashMap<>();
     final Map<HttpConnection, Boolean> open = new ConcurrentHashMap<>();
     final AtomicInteger accepted = new AtomicInteger();
+    final java.util.Set<io.vertx.core.http.HttpVersion> versions = ConcurrentHashMap.newKeySet();
 
     @BeforeEach
     void setUp() {
@@ -153,6 +154,31 @@ class ConnectionLifetimeTest {
     }
 
     @Test
+    void anHttp2ConnectionIsRetiredAfterMaxRequestsPerConnection() {
+        int port = countingServer();
+        var h2 = io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+                .setExplicitHttpConfig(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig
+                        .newBuilder().setHttp2ProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance()))
+                .setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder().setMaxRequestsPerConnection(UInt32Value.of(2)))
+                .build();
+        dp.clusters().apply(Map.of("app", Xds.staticCluster("app", "127.0.0.1", port).toBuilder()
+                .putTypedExtensionProtocolOptions(KEY, Any.pack(h2)).build()), "1");
+
+        for (int i = 0; i < 6; i++) {
+            assertThat(mesh.get("127.0.0.2", outboundPort, "app", "/").status()).isEqualTo(200);
+        }
+
+        assertThat(versions).containsOnly(io.vertx.core.http.HttpVersion.HTTP_2);
+        assertThat(served.values()).allSatisfy(n -> assertThat(n.get()).isLessThanOrEqualTo(2));
+        assertThat(accepted.get()).isGreaterThanOrEqualTo(3);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(served.entrySet()).allSatisfy(e -> {
+            if (e.getValue().get() == 2) {
+                assertThat(open).doesNotContainKey(e.getKey());
+            }
+        }));
+    }
+
+    @Test
     void withoutALimitOneConnectionCarriesEveryRequest() {
         int port = countingServer();
         dp.clusters().apply(Map.of("app", Xds.staticCluster("app", "127.0.0.1", port)), "1");
@@ -188,6 +214,7 @@ class ConnectionLifetimeTest {
                 })
                 .requestHandler(req -> {
                     served.computeIfAbsent(req.connection(), c -> new AtomicInteger()).incrementAndGet();
+                    versions.add(req.version());
                     req.response().end("ok");
                 });
         return TestMesh.await(server.listen(0, "127.0.0.1")).actualPort();
