@@ -9,7 +9,6 @@ import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.isthmus.controller.config.ConfigException;
-import io.isthmus.controller.config.ConfigFiles;
 import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.EndpointHealth;
@@ -27,7 +26,6 @@ import org.junit.jupiter.api.Test;
  * protocol the port needs (HTTP/2 for gRPC, HTTP/1.1 otherwise), as Istio sends them.
  */
 class ConnectionPoolTranslationTest {
-    private static final String ROOT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     private final ConfigRegistry config = new ConfigRegistry("isthmus-system");
     private MeshTranslator translator;
 
@@ -37,17 +35,11 @@ class ConnectionPoolTranslationTest {
         r.putService(new ClusterService("east", "default", "reviews", REVIEWS,
                 List.of(HTTP_9080, new ServicePort("grpc", 9090, 9090, Protocol.GRPC)), Map.of(),
                 List.of(endpoint("10.1.0.10", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v1"))));
-        translator = new MeshTranslator(r, "cluster.local", () -> ROOT, config::current);
+        translator = translator(r, config);
     }
 
     private ConfigException apply(String yaml) {
-        ConfigException last = null;
-        for (var res : ConfigFiles.parse(yaml, "test")) {
-            ConfigException e = config.upsert("test", res);
-            last = e != null ? e : last;
-        }
-        translator.invalidate();
-        return last;
+        return Fixtures.apply(config, translator, yaml);
     }
 
     private HttpProtocolOptions options(String cluster) throws Exception {

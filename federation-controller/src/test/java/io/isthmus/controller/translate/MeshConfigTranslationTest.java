@@ -7,8 +7,6 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.rbac.v3.RBAC;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.isthmus.controller.config.ConfigException;
-import io.isthmus.controller.config.ConfigFiles;
 import io.isthmus.controller.config.ConfigRegistry;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.EndpointHealth;
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.Test;
 
 /** Istio config (DestinationRule, VirtualService, PeerAuthentication, AuthorizationPolicy) in the produced xDS. */
 class MeshConfigTranslationTest {
-    private static final String ROOT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     private final ConfigRegistry config = new ConfigRegistry("isthmus-system");
     private MeshTranslator translator;
 
@@ -35,15 +32,11 @@ class MeshConfigTranslationTest {
                 List.of(endpoint("10.2.0.10", "west", "net-west", WEST_A, EndpointHealth.HEALTHY, "v1"),
                         endpoint("10.2.0.11", "west", "net-west", WEST_A, EndpointHealth.HEALTHY, "v2"))));
         r.replaceGateways("west", List.of(new NetworkGateway("net-west", "west", "10.255.0.2", 15443)));
-        translator = new MeshTranslator(r, "cluster.local", () -> ROOT, config::current);
+        translator = translator(r, config);
     }
 
     private void apply(String yaml) {
-        for (var res : ConfigFiles.parse(yaml, "test")) {
-            ConfigException e = config.upsert("test", res);
-            assertThat(e).as("accepted").isNull();
-        }
-        translator.invalidate();
+        assertThat(Fixtures.apply(config, translator, yaml)).as("accepted").isNull();
     }
 
     @Test
