@@ -44,6 +44,9 @@ final class RouterHeaders {
     static final String SERVICE_TIME = "x-envoy-upstream-service-time";
 
     /** Headers the router consumes besides the above, removed with them (Envoy's retry state does). */
+    /** The router's control headers this proxy reads, removed once read. */
+    private static final List<String> CONSUMED = List.of(RETRY_ON, RETRY_GRPC_ON, MAX_RETRIES, RETRIABLE_STATUS_CODES,
+            TIMEOUT_MS, PER_TRY_TIMEOUT_MS);
     private static final List<String> ALSO_CONSUMED = List.of("x-envoy-hedge-on-per-try-timeout",
             "x-envoy-retriable-header-names");
 
@@ -97,15 +100,28 @@ final class RouterHeaders {
     static Decision consume(RouteEntry route, MultiMap headers) {
         Duration timeout = route.timeout();
         String t = headers.get(TIMEOUT_MS);
+        String pt = headers.get(PER_TRY_TIMEOUT_MS);
+        String retryOn = headers.get(RETRY_ON);
+        String grpcOn = headers.get(RETRY_GRPC_ON);
+        String max = headers.get(MAX_RETRIES);
+        String extra = headers.get(RETRIABLE_STATUS_CODES);
+        ALSO_CONSUMED.forEach(headers::remove);
+        RetryPolicy policy = route.retry();
+        if (t == null && pt == null && retryOn == null && grpcOn == null && max == null && extra == null) {
+            // the usual request: the route's own settings, without copying its retry policy
+            Duration routeTimeout = route.timeout();
+            boolean perTryIgnored = policy.perTryTimeout()
+                    .filter(d -> d.isZero() || !routeTimeout.isZero() && d.compareTo(routeTimeout) >= 0).isPresent();
+            return new Decision(perTryIgnored ? policy.with(policy.retryOn(), policy.retriableStatusCodes(),
+                    policy.numRetries(), Optional.empty()) : policy, timeout);
+        }
         if (t != null) {
             OptionalLong ms = unsigned(t);
             if (ms.isPresent()) {
                 timeout = Duration.ofMillis(ms.getAsLong());
             }
         }
-        RetryPolicy policy = route.retry();
         Duration perTry = policy.perTryTimeout().orElse(Duration.ZERO);
-        String pt = headers.get(PER_TRY_TIMEOUT_MS);
         if (pt != null) {
             OptionalLong ms = unsigned(pt);
             if (ms.isPresent()) {
@@ -115,8 +131,6 @@ final class RouterHeaders {
         if (!timeout.isZero() && perTry.compareTo(timeout) >= 0) {
             perTry = Duration.ZERO;
         }
-        String retryOn = headers.get(RETRY_ON);
-        String grpcOn = headers.get(RETRY_GRPC_ON);
         Set<RetryPolicy.RetryOn> on = policy.retryOn().isEmpty() ? EnumSet.noneOf(RetryPolicy.RetryOn.class)
                 : EnumSet.copyOf(policy.retryOn());
         Set<Integer> codes = new HashSet<>(policy.retriableStatusCodes());
@@ -124,7 +138,6 @@ final class RouterHeaders {
         if (retryOn != null || grpcOn != null || !on.isEmpty()) {
             on.addAll(conditions(retryOn, false));
             on.addAll(conditions(grpcOn, true));
-            String max = headers.get(MAX_RETRIES);
             if (!on.isEmpty() && max != null) {
                 OptionalLong n = unsigned(max);
                 if (n.isPresent()) {
@@ -132,7 +145,6 @@ final class RouterHeaders {
                 }
             }
         }
-        String extra = headers.get(RETRIABLE_STATUS_CODES);
         if (extra != null) {
             for (String c : extra.split(",")) {
                 OptionalLong code = unsigned(c);
@@ -141,10 +153,9 @@ final class RouterHeaders {
                 }
             }
         }
-        for (String h : List.of(RETRY_ON, RETRY_GRPC_ON, MAX_RETRIES, RETRIABLE_STATUS_CODES, TIMEOUT_MS, PER_TRY_TIMEOUT_MS)) {
+        for (String h : CONSUMED) {
             headers.remove(h);
         }
-        ALSO_CONSUMED.forEach(headers::remove);
         Optional<Duration> perTryTimeout = perTry.isZero() ? Optional.empty() : Optional.of(perTry);
         return new Decision(policy.with(on, codes, retries, perTryTimeout), timeout);
     }
