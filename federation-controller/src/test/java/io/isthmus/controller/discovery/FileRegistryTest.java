@@ -47,19 +47,28 @@ class FileRegistryTest {
             assertThat(svc.clusters().get("vms").vips()).containsExactly("10.96.1.10", "fd00:96::10");
             assertThat(reg.gateways()).containsExactly(new NetworkGateway("network-west", "vms", "10.255.0.2", 15443));
 
-            Files.writeString(f, CONTENT.replace("10.96.1.10,", "reviews,"));
+            replace(f, CONTENT.replace("10.96.1.10,", "reviews,"));
             await().until(() -> reg.clusters().get(0).state() == ClusterStatus.State.ERRORED);
             assertThat(reg.clusters().get(0).reason()).contains("services[0].clusterIPs: 'reviews' is not an IP address");
 
-            Files.writeString(f, CONTENT.replace("targetPort: 19080", "targetPort: lots"));
+            replace(f, CONTENT.replace("targetPort: 19080", "targetPort: lots"));
             await().until(() -> reg.clusters().get(0).reason().contains("services[0].ports[0].targetPort"));
             assertThat(reg.clusters().get(0).state()).isEqualTo(ClusterStatus.State.ERRORED);
             assertThat(reg.service("reviews.default.svc.cluster.local")).isPresent();
 
-            Files.writeString(f, CONTENT.replace("  - {address: 10.1.0.12, health: UNHEALTHY}\n", ""));
+            replace(f, CONTENT.replace("  - {address: 10.1.0.12, health: UNHEALTHY}\n", ""));
             await().until(() -> reg.service("reviews.default.svc.cluster.local").orElseThrow().endpoints().size() == 1);
             assertThat(reg.clusters().get(0).state()).isEqualTo(ClusterStatus.State.SYNCED);
         }
+    }
+
+    /**
+     * Replaces the file as config tooling does, by writing a temporary file and renaming it over the old
+     * one: a file rewritten in place can be read half-written (even empty, which is a valid registry).
+     */
+    private static void replace(Path f, String content) throws Exception {
+        Path tmp = Files.writeString(f.resolveSibling(f.getFileName() + ".tmp"), content);
+        Files.move(tmp, f, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     @Test
