@@ -110,11 +110,13 @@ public final class Certificates {
             String alg = KeyAlgorithm.of(publicKey).signatureAlgorithm();
             byte[] challenge = new byte[32];
             RANDOM.nextBytes(challenge);
-            Signature s = Signature.getInstance(alg, KeyAlgorithm.signatureProvider());
+            // The JDK's own provider: a proxy checks its key once per certificate, and BouncyCastle's provider
+            // object would cost it ~700 classes (metaspace and heap) for that one signature.
+            Signature s = Signature.getInstance(alg);
             s.initSign(key);
             s.update(challenge);
             byte[] sig = s.sign();
-            Signature v = Signature.getInstance(alg, KeyAlgorithm.signatureProvider());
+            Signature v = Signature.getInstance(alg);
             v.initVerify(publicKey);
             v.update(challenge);
             return v.verify(sig);
