@@ -16,6 +16,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -26,10 +27,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The first two stages of one downstream connection: read the ClientHello under a deadline, keeping
- * every byte; then route by its server name and connect to the endpoints in order until one accepts,
- * marking those that refuse. Hands over to a {@link Relay}, replaying the kept bytes, and leaves the
- * pipeline. Not a byte is sent upstream before an endpoint accepted the connection.
+ * The handler of one downstream connection, its only one: reads the ClientHello under a deadline,
+ * keeping every byte; then routes by its server name and connects to the endpoints in order until one
+ * accepts, marking those that refuse. Hands over to a {@link Relay}, replaying the kept bytes, and from
+ * then on passes every inbound event to the relay (no pipeline change per connection). Not a byte is
+ * sent upstream before an endpoint accepted the connection.
  *
  * <p>Confined to the connection's event loop.
  */
@@ -48,7 +50,10 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
     private ByteBuf pending;
     private ScheduledFuture<?> deadline;
     private boolean admitted;
+    private boolean counted;
     private boolean inputShutdown;
+    /** The relay's downstream handler once relaying. */
+    private Relay.Side relay;
 
     PassthroughHandler(PassthroughContext context) {
         this.context = context;
@@ -60,7 +65,7 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         Channel ch = ctx.channel();
         InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
         context.metrics().connectionAccepted();
-        ch.closeFuture().addListener(f -> closed());
+        counted = true;
         RefusalReason no = context.admission().admit(remote == null ? null : remote.getAddress());
         if (no != null) {
             refuse(ctx, no, context.admission().open() + " open connections");
@@ -78,7 +83,11 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof ByteBuf buf) || state == State.DONE || state == State.RELAYING || !admitted) {
+        if (state == State.RELAYING) {
+            relay.channelRead(ctx, msg);
+            return;
+        }
+        if (!(msg instanceof ByteBuf buf) || state == State.DONE || !admitted) {
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -153,6 +162,11 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         config.setAutoRead(false);
         config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         config.setWriteBufferWaterMark(context.writeBufferWaterMark());
+        if (upstream instanceof AbstractEpollStreamChannel) {
+            // Read interest before registration: the socket enters epoll with EPOLLIN set once it connects,
+            // instead of one more epoll_ctl when the relay turns reading on (auto-read stays off until then).
+            upstream.unsafe().beginRead();
+        }
         ChannelFuture registered = ctx.channel().eventLoop().register(upstream);
         ChannelFuture f = registered.isDone() && !registered.isSuccess() ? registered : upstream.connect(endpoint.address());
         f.addListener(done -> {
@@ -183,15 +197,35 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         pending = null;
         Label label = new Label(pass.clusterName(), downstream, endpoint.address());
         LOG.debug("passing connection {}", label);
-        ctx.pipeline().remove(this);
-        Relay.start(downstream, upstream, replay, meters, context.spliceAfterBytes(), context.options().idleTimeout(), label);
+        relay = Relay.start(downstream, upstream, replay, meters, context.spliceAfterBytes(), context.options().idleTimeout(), label)
+                .downstreamHandler();
         if (inputShutdown) {
-            downstream.pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            relay.userEventTriggered(ctx, ChannelInputShutdownEvent.INSTANCE);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (state == State.RELAYING) {
+            relay.channelReadComplete(ctx);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (state == State.RELAYING) {
+            relay.channelWritabilityChanged(ctx);
+        } else {
+            ctx.fireChannelWritabilityChanged();
         }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (state == State.RELAYING) {
+            relay.userEventTriggered(ctx, evt);
+            return;
+        }
         if (evt instanceof ChannelInputShutdownEvent) {
             if (state == State.HELLO) {
                 refuse(ctx, RefusalReason.CLOSED_BEFORE_HELLO, "client closed after " + (pending == null ? 0 : pending.readableBytes()) + " bytes");
@@ -205,14 +239,24 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (state == State.HELLO && admitted) {
+        if (state == State.RELAYING) {
+            relay.channelInactive(ctx);
+        } else if (state == State.HELLO && admitted) {
             refuse(ctx, RefusalReason.CLOSED_BEFORE_HELLO, "client closed");
         }
         state = State.DONE;
+        if (counted) {
+            counted = false;
+            closed();
+        }
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (state == State.RELAYING) {
+            relay.exceptionCaught(ctx, cause);
+            return;
+        }
         LOG.debug("connection error from {} in {}: {}", peer(ctx.channel()), state, cause.toString());
         state = State.DONE;
         ctx.close();

@@ -5,12 +5,11 @@ import io.isthmus.gateway.lb.EndpointSelector;
 import io.isthmus.gateway.relay.Transport;
 import io.isthmus.gateway.route.SniRouter;
 import io.isthmus.gateway.telemetry.GatewayMetrics;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -99,14 +98,11 @@ public final class PassthroughServer implements AutoCloseable {
                 int port = options.port();
                 for (EventExecutor e : group) {
                     EventLoop loop = (EventLoop) e;
-                    Channel ch = bootstrap(loop, loop, transport, options, context)
-                            .option(EpollChannelOption.SO_REUSEPORT, true)
-                            .bind(options.bindAddress(), port).sync().channel();
-                    servers.add(ch);
+                    Channel ch = listen(loop, loop, transport, options.bindAddress(), port, true, context, servers);
                     port = ((InetSocketAddress) ch.localAddress()).getPort();
                 }
             } else {
-                servers.add(bootstrap(group, group, transport, options, context).bind(options.bindAddress(), options.port()).sync().channel());
+                listen(group.next(), group, transport, options.bindAddress(), options.port(), false, context, servers);
             }
             PassthroughServer s = new PassthroughServer(group, servers, context);
             LOG.info("passthrough listening [{}] transport={} relay={} loops={}{}", s.localAddress(), transport.name(),
@@ -125,23 +121,24 @@ public final class PassthroughServer implements AutoCloseable {
         }
     }
 
-    private static ServerBootstrap bootstrap(EventLoopGroup parent, EventLoopGroup child, Transport transport,
-            PassthroughOptions options, PassthroughContext context) {
-        return new ServerBootstrap()
-                .group(parent, child)
-                .channel(transport.serverChannel())
-                .option(ChannelOption.SO_BACKLOG, 4096)
-                .option(ChannelOption.SO_REUSEADDR, true)
-                // TCP_NODELAY is on already: Netty sets it on every new socket (one setsockopt, not two).
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.AUTO_READ, true)
-                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, waterMark(options))
-                .childHandler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast("passthrough", new PassthroughHandler(context));
-                    }
-                });
+    /**
+     * Opens one listening socket on {@code loop}, its connections registered with {@code childGroup}. Done by
+     * hand rather than by a {@code ServerBootstrap}, whose acceptor adds an initializer to every connection,
+     * applies its options from a map and registers it with no read interest yet (see {@link Acceptor}).
+     */
+    private static Channel listen(EventLoop loop, EventLoopGroup childGroup, Transport transport, String host, int port,
+            boolean reusePort, PassthroughContext context, List<Channel> servers) throws Exception {
+        ServerChannel ch = transport.serverChannel().getConstructor().newInstance();
+        ch.config().setOption(ChannelOption.SO_BACKLOG, 4096);
+        ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
+        if (reusePort) {
+            ch.config().setOption(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        ch.pipeline().addLast("acceptor", new Acceptor(childGroup, context));
+        servers.add(ch);
+        loop.register(ch).sync();
+        ch.bind(new InetSocketAddress(host, port)).sync();
+        return ch;
     }
 
     /** Each connection holds two sockets, and two pipes more when splicing: say so when the process cannot open that many. */

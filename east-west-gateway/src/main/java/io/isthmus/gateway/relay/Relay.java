@@ -9,13 +9,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.unix.Socket;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
@@ -54,6 +53,8 @@ public final class Relay {
     private final ServiceMeters meters;
     private final Object label;
     private final long spliceAfterBytes;
+    private final long idleNanos;
+    private final Side downstreamSide;
     private boolean downstreamSpliced;
     private boolean upstreamSpliced;
     private boolean downstreamInputDone;
@@ -61,20 +62,29 @@ public final class Relay {
     private boolean closed;
     private long received;
     private long sent;
+    /** {@link System#nanoTime()} of the last read on either side. */
+    private long lastActivity;
+    private ScheduledFuture<?> idleTimer;
 
-    private Relay(Channel downstream, Channel upstream, ServiceMeters meters, Object label, long spliceAfterBytes) {
+    private Relay(Channel downstream, Channel upstream, ServiceMeters meters, Object label, long spliceAfterBytes, long idleNanos) {
         this.downstream = downstream;
         this.upstream = upstream;
         this.meters = meters;
         this.label = label;
         this.spliceAfterBytes = spliceAfterBytes;
+        this.idleNanos = idleNanos;
+        this.downstreamSide = new Side(upstream, true);
     }
 
     /**
      * Starts relaying. Writes {@code replay} (the bytes read so far, the ClientHello) to the upstream
      * first, then moves bytes both ways. Both channels must be active and on one event loop; the
-     * upstream with auto-read off, which this call turns on once the replay is written (as it does for
-     * the downstream if it was paused). Downstream bytes read meanwhile queue behind the replay.
+     * upstream with auto-read off, which this call turns on (as it does for the downstream if it was
+     * paused). Downstream bytes read meanwhile queue behind the replay.
+     *
+     * <p>The upstream gets its handler here; the downstream's pipeline is left as it is: its handler
+     * passes every inbound event to {@link #downstreamHandler()} from now on, so a connection changes
+     * no pipeline when it starts relaying.
      *
      * @param spliceAfterBytes splice a direction once it carried this many bytes, 0 = from the start,
      *     negative = never; both channels must be epoll sockets unless negative
@@ -84,34 +94,80 @@ public final class Relay {
      */
     public static Relay start(Channel downstream, Channel upstream, ByteBuf replay, ServiceMeters meters,
             long spliceAfterBytes, Duration idleTimeout, Object label) {
-        Relay relay = new Relay(downstream, upstream, meters, label, spliceAfterBytes);
+        Relay relay = new Relay(downstream, upstream, meters, label, spliceAfterBytes, idleTimeout.toNanos());
         relay.received += replay.readableBytes();
         meters.received().increment(replay.readableBytes());
-        long idleMillis = idleTimeout.toMillis();
-        downstream.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS));
-        downstream.pipeline().addLast("relay", relay.new Side(upstream, true, idleMillis));
-        upstream.pipeline().addLast("relay", relay.new Side(downstream, false, idleMillis));
-        upstream.closeFuture().addListener(f -> relay.close());
-        downstream.closeFuture().addListener(f -> relay.close());
+        relay.lastActivity = System.nanoTime();
+        relay.idleTimer = downstream.eventLoop().schedule(relay::idleCheck, relay.idleNanos, TimeUnit.NANOSECONDS);
+        upstream.pipeline().addLast("relay", relay.new Side(downstream, false));
+        if (spliceAfterBytes != 0) {
+            // Copy first: bytes read from either side queue behind the replay on the same outbound buffer, so
+            // reading may start at once, and a failed write reaches the upstream handler, which closes.
+            upstream.writeAndFlush(replay, upstream.voidPromise());
+            relay.startReading();
+            return relay;
+        }
+        // Splicing writes to the upstream's descriptor directly, past its outbound buffer: only once the replay is out.
         upstream.writeAndFlush(replay).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 relay.close();
                 return;
             }
-            // A client that half-closed while the gateway was connecting has nothing more to read.
-            boolean downstreamOpen = !(downstream instanceof DuplexChannel d && d.isInputShutdown());
-            if (spliceAfterBytes == 0) {
-                if (downstreamOpen) {
-                    relay.startSplice(true);
-                }
-                relay.startSplice(false);
+            if (relay.downstreamOpen()) {
+                relay.startSplice(true);
             }
-            if (downstreamOpen) {
-                downstream.config().setAutoRead(true);
-            }
-            upstream.config().setAutoRead(true);
+            relay.startSplice(false);
+            relay.startReading();
         });
         return relay;
+    }
+
+    /** The downstream's inbound events go here once the relay started (the handler that started it passes them on). */
+    public Side downstreamHandler() {
+        return downstreamSide;
+    }
+
+    /** A client that half-closed while the gateway was connecting has nothing more to read. */
+    private boolean downstreamOpen() {
+        return !(downstream instanceof DuplexChannel d && d.isInputShutdown()) && !downstreamInputDone;
+    }
+
+    private void startReading() {
+        if (closed) {
+            return;
+        }
+        if (downstreamOpen()) {
+            downstream.config().setAutoRead(true);
+        }
+        upstream.config().setAutoRead(true);
+    }
+
+    /**
+     * Closes the relay once neither side has read for the idle timeout; once spliced, the kernel's
+     * {@code TCP_INFO} says when data last moved, as the pipeline sees no bytes then. One timer per
+     * connection, moved on only when it fires (reads just note the time).
+     */
+    private void idleCheck() {
+        if (closed) {
+            return;
+        }
+        long idleFor = System.nanoTime() - lastActivity;
+        if (idleFor < idleNanos) {
+            idleTimer = downstream.eventLoop().schedule(this::idleCheck, idleNanos - idleFor, TimeUnit.NANOSECONDS);
+        } else if (spliceActive()) {
+            idleTimer = downstream.eventLoop().schedule(this::idleCheck, idleNanos, TimeUnit.NANOSECONDS);
+        } else {
+            LOG.debug("relay idle {} for {} ms", label, TimeUnit.NANOSECONDS.toMillis(idleNanos));
+            close();
+        }
+    }
+
+    private boolean spliceActive() {
+        if (!spliced() || !(downstream instanceof EpollSocketChannel epoll) || !epoll.isActive()) {
+            return false;
+        }
+        var info = epoll.tcpInfo();
+        return Math.min(info.lastDataRecv(), info.lastDataSent()) < TimeUnit.NANOSECONDS.toMillis(idleNanos);
     }
 
     /** Hands one direction over to {@code splice(2)}. */
@@ -173,6 +229,9 @@ public final class Relay {
             return;
         }
         closed = true;
+        if (idleTimer != null) {
+            idleTimer.cancel(false);
+        }
         meters.closed().increment();
         LOG.debug("relay closed {} received={} sent={}{}", label, received, sent, spliced() ? " (spliced bytes per chunk)" : "");
         flushAndClose(upstream);
@@ -182,16 +241,16 @@ public final class Relay {
     /**
      * Closes once what is queued is written, or after {@link #CLOSE_GRACE} at the latest so a peer
      * that stops reading cannot hold the connection open. The usual case, nothing left queued,
-     * closes at once with no timer.
+     * closes at once with no timer and no promise.
      */
     private static void flushAndClose(Channel ch) {
-        if (!ch.isActive()) {
-            ch.close();
+        if (!ch.isActive() || nothingQueued(ch)) {
+            closeNow(ch);
             return;
         }
         ChannelFuture flushed = ch.writeAndFlush(Unpooled.EMPTY_BUFFER);
         if (flushed.isDone()) {
-            ch.close();
+            closeNow(ch);
             return;
         }
         ScheduledFuture<?> grace = ch.eventLoop().schedule(() -> {
@@ -199,8 +258,36 @@ public final class Relay {
         }, CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
         flushed.addListener(f -> {
             grace.cancel(false);
-            ch.close();
+            closeNow(ch);
         });
+    }
+
+    /** True when {@code ch} has no bytes waiting to be written (none written but not flushed either). */
+    private static boolean nothingQueued(Channel ch) {
+        ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+        return out == null || out.isEmpty() && out.totalPendingWriteBytes() == 0;
+    }
+
+    /**
+     * Closes {@code ch}, nothing being queued. An epoll socket's descriptor is closed first, which takes it
+     * out of the epoll set with it: Netty's own close would ask for {@code SO_LINGER} and remove the
+     * descriptor from epoll first, a removal that fails (and builds an exception with a stack trace) when
+     * the socket had been dropped from the set already after its end of stream. A socket with
+     * {@code SO_LINGER} set is left to Netty; the gateway never sets it.
+     */
+    static void closeNow(Channel ch) {
+        if (!ch.isOpen() && ch.closeFuture().isDone()) {
+            return;
+        }
+        if (ch instanceof AbstractEpollStreamChannel epoll && epoll.isRegistered() && epoll.eventLoop().inEventLoop()
+                && epoll.fd().isOpen()) {
+            try {
+                epoll.fd().close();
+            } catch (IOException e) {
+                LOG.trace("close failed: {}", e.toString());
+            }
+        }
+        ch.close();
     }
 
     /**
@@ -224,17 +311,18 @@ public final class Relay {
         }
     }
 
-    /** The handler on one side: forwards what it reads to the other side. */
-    private final class Side extends ChannelInboundHandlerAdapter {
+    /**
+     * One side's inbound events: forwards what it reads to the other side. The upstream's pipeline
+     * holds it; the downstream's handler calls it.
+     */
+    public final class Side extends ChannelInboundHandlerAdapter {
         private final Channel peer;
         private final boolean downstreamSide;
-        private final long idleMillis;
         private final Counter counter;
 
-        Side(Channel peer, boolean downstreamSide, long idleMillis) {
+        Side(Channel peer, boolean downstreamSide) {
             this.peer = peer;
             this.downstreamSide = downstreamSide;
-            this.idleMillis = idleMillis;
             this.counter = downstreamSide ? meters.received() : meters.sent();
         }
 
@@ -248,6 +336,7 @@ public final class Relay {
                 } else {
                     total = sent += n;
                 }
+                lastActivity = System.nanoTime();
                 counter.increment(n);
                 peer.write(buf, peer.voidPromise());
                 if (!peer.isWritable()) {
@@ -269,8 +358,12 @@ public final class Relay {
 
         @Override
         public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            if (ctx.channel().isWritable() && !(downstreamSide ? upstreamInputDone : downstreamInputDone)) {
-                peer.config().setAutoRead(true);
+            if (ctx.channel().isWritable()) {
+                // The other side's bytes are draining: the connection is not idle.
+                lastActivity = System.nanoTime();
+                if (!(downstreamSide ? upstreamInputDone : downstreamInputDone)) {
+                    peer.config().setAutoRead(true);
+                }
             }
             ctx.fireChannelWritabilityChanged();
         }
@@ -287,21 +380,13 @@ public final class Relay {
                     // stream then ends the connection: Netty closes that channel at once instead of shutting its
                     // input down (a system call that fails on a socket the other end has closed already).
                     peer.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
-                    peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> shutdownOutput(peer));
+                    if (nothingQueued(peer)) {
+                        shutdownOutput(peer);
+                    } else {
+                        peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> shutdownOutput(peer));
+                    }
                 }
-            } else if (evt instanceof IdleStateEvent && !spliceActive(ctx.channel())) {
-                LOG.debug("relay idle {} for {} ms", label, idleMillis);
-                close();
             }
-        }
-
-        /** In splice mode the pipeline sees no bytes, so ask the kernel when data last moved. */
-        private boolean spliceActive(Channel ch) {
-            if (!spliced() || !(ch instanceof EpollSocketChannel epoll)) {
-                return false;
-            }
-            var info = epoll.tcpInfo();
-            return Math.min(info.lastDataRecv(), info.lastDataSent()) < idleMillis;
         }
 
         @Override
