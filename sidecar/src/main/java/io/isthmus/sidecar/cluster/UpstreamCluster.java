@@ -220,7 +220,9 @@ public final class UpstreamCluster {
         if (config.discovery() == ClusterConfig.Discovery.ORIGINAL_DST) {
             return; // one host per destination: nothing to eject in favour of
         }
-        outlier.ifPresent(o -> o.record(endpoint, outcome));
+        if (outlier.isPresent()) {
+            outlier.get().record(endpoint, outcome);
+        }
     }
 
     /**

@@ -74,17 +74,19 @@ final class ForwardedHeaders {
                 }
             }
         }
-        for (var e : in) {
-            String name = e.getKey().toLowerCase(Locale.ROOT);
-            if (name.equals("te") && "trailers".equalsIgnoreCase(e.getValue().trim())) {
-                out.add(name, e.getValue());
-                continue;
+        Set<String> tokens = connectionTokens;
+        // forEach, not an iterator: a header map's iterator wraps every entry in a new object
+        in.forEach((key, value) -> {
+            String name = key.toLowerCase(Locale.ROOT);
+            if (name.equals("te") && "trailers".equalsIgnoreCase(value.trim())) {
+                out.add(name, value);
+                return;
             }
-            if (HOP_BY_HOP.contains(name) || connectionTokens.contains(name) || name.startsWith(":")) {
-                continue;
+            if (HOP_BY_HOP.contains(name) || tokens.contains(name) || name.startsWith(":")) {
+                return;
             }
-            out.add(name, e.getValue());
-        }
+            out.add(name, value);
+        });
         if (ctx.direction() == Direction.INBOUND) {
             clientCertHeader(out);
         }
@@ -105,6 +107,11 @@ final class ForwardedHeaders {
         HttpChain.Forwarded fw = chain.forwarded();
         String peer = remote == null || remote.hostAddress() == null ? "" : remote.hostAddress();
         clientAddress = peer;
+        int hops = fw.trustedHops();
+        if (!fw.useRemoteAddress() && (hops != 0 || !out.contains(XFF))) {
+            internal = false; // needs exactly one x-forwarded-for address and no trusted hops (below)
+            return;
+        }
         java.util.List<String> xff = new java.util.ArrayList<>();
         for (String v : out.getAll(XFF)) {
             for (String a : v.split(",")) {
@@ -113,7 +120,6 @@ final class ForwardedHeaders {
                 }
             }
         }
-        int hops = fw.trustedHops();
         if (!fw.useRemoteAddress()) {
             internal = hops == 0 && xff.size() == 1 && fw.internal().isInternal(xff.get(0));
             return;
@@ -157,16 +163,33 @@ final class ForwardedHeaders {
     }
 
     private String xfccValue() {
-        String peerSpiffeId = PeerIdentities.of(request.connection()).spiffeId();
-        if (peerSpiffeId.isEmpty()) {
+        PeerIdentities.Peer peer = PeerIdentities.of(request.connection());
+        if (peer.spiffeId().isEmpty()) {
             return "";
         }
-        StringBuilder b = new StringBuilder();
         String own = ctx.ownSpiffeId().get();
+        Xfcc last = lastXfcc;
+        if (last != null && last.peer().equals(peer) && last.own().equals(own)) {
+            return last.value();
+        }
+        String value = xfccValue(peer, own);
+        lastXfcc = new Xfcc(peer, own, value);
+        return value;
+    }
+
+    /** The last value made and what it was made of: a proxy's requests mostly come from one or a few peers. */
+    private static volatile Xfcc lastXfcc;
+
+    private record Xfcc(PeerIdentities.Peer peer, String own, String value) {
+    }
+
+    private static String xfccValue(PeerIdentities.Peer peer, String own) {
+        String peerSpiffeId = peer.spiffeId();
+        StringBuilder b = new StringBuilder(32 + own.length() + peer.leafSha256().length() + peerSpiffeId.length());
         if (!own.isEmpty()) {
             b.append("By=").append(own).append(';');
         }
-        String hash = PeerIdentities.of(request.connection()).leafSha256();
+        String hash = peer.leafSha256();
         if (!hash.isEmpty()) {
             b.append("Hash=").append(hash).append(';');
         }

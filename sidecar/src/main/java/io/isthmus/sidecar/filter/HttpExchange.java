@@ -44,7 +44,8 @@ public final class HttpExchange {
     /** Envoy's internal request: the client address is internal, so it may steer the router with x-envoy-* headers. */
     private boolean internalRequest;
     private final long startNanos = System.nanoTime();
-    private final Set<String> flags = new LinkedHashSet<>();
+    /** Envoy's response flags in the order they were raised; null while there are none (most requests). */
+    private Set<String> flags;
     private String requestId = "";
     private String traceparent = "";
     private String peerPrincipal = "";
@@ -97,24 +98,25 @@ public final class HttpExchange {
         request.response().closeHandler(v -> {
             // an HTTP/2 stream closes as its response ends: that is no downstream termination
             if (!finished && !request.response().ended()) {
-                flags.add(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.code());
+                addFlagCode(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.code());
                 finish(0);
             }
         });
         String authority = authority();
         this.authority = authority;
         String path = request.path() == null ? "/" : request.path();
-        Optional<RouteTable> table = chain.inlineRoutes().or(() -> ctx.directory().routeTable(chain.rdsName()));
+        Optional<RouteTable> inline = chain.inlineRoutes();
+        RouteTable table = inline.isPresent() ? inline.get() : ctx.directory().routeTable(chain.rdsName()).orElse(null);
         RouterHeaders.sanitize(headers, internalRequest, !internalRequest && chain.forwarded().useRemoteAddress(),
-                table.map(RouteTable::internalOnlyHeaders).orElse(java.util.List.of()));
+                table == null ? java.util.List.of() : table.internalOnlyHeaders());
         HeaderMatch.RequestView view = new HeaderMatch.RequestView(request.method().name(), authority, path,
                 request.scheme() == null ? "http" : request.scheme(), request.headers());
-        Optional<VirtualHostEntry> vhost = table.flatMap(t -> t.virtualHost(authority));
+        Optional<VirtualHostEntry> vhost = table == null ? Optional.empty() : table.virtualHost(authority);
         if (vhost.isPresent() && vhost.get().requireTls() != VirtualHostEntry.RequireTls.NONE && !request.isSSL()) {
             redirectToHttps(authority);
             return;
         }
-        Optional<RouteEntry> route = vhost.flatMap(vh -> vh.route(view));
+        Optional<RouteEntry> route = vhost.isPresent() ? vhost.get().route(view) : Optional.empty();
         if (route.isEmpty()) {
             fail(ProxyFailure.of(ResponseFlag.NO_ROUTE_FOUND, "no route for " + authority + path));
             return;
@@ -128,7 +130,7 @@ public final class HttpExchange {
         if (chain.rateLimit().isPresent() && !chain.rateLimit().get().tryAcquire(clientAddress)) {
             ctx.telemetry().registry().counter("isthmus_downstream_rejected", "listener", ctx.listener(), "reason", "rate_limit")
                     .increment();
-            flags.add(ResponseFlag.RATE_LIMITED.code());
+            addFlagCode(ResponseFlag.RATE_LIMITED.code());
             var response = request.response().setStatusCode(ResponseFlag.RATE_LIMITED.status())
                     .putHeader("x-local-rate-limit", "true")
                     .putHeader(ErrorResponder.FLAGS_HEADER, flagsText())
@@ -147,7 +149,7 @@ public final class HttpExchange {
                 return;
             }
             if (!fault.delay().isZero() && ctx.random().nextInt(1_000_000) < fault.delayPermille()) {
-                flags.add(ResponseFlag.DELAY_INJECTED.code());
+                addFlagCode(ResponseFlag.DELAY_INJECTED.code());
                 ctx.vertx().setTimer(Math.max(1, fault.delay().toMillis()), id -> route(r, headers, authority));
                 return;
             }
@@ -160,7 +162,7 @@ public final class HttpExchange {
             return;
         }
         if (r.directResponse().isPresent()) {
-            r.directResponse().get().flag().ifPresent(f -> flags.add(f.code()));
+            r.directResponse().get().flag().ifPresent(f -> addFlagCode(f.code()));
             r.directResponse().get().write(request.response(), flagsText());
             finish(r.directResponse().get().status());
             return;
@@ -180,6 +182,11 @@ public final class HttpExchange {
         String upstreamAuthority = r.hostRewrite().isEmpty() ? authority : r.hostRewrite();
         RouterHeaders.Decision decision = RouterHeaders.consume(r, headers);
         UpstreamCall call = new UpstreamCall(this, ctx, cluster, r, decision, headers, uri, upstreamAuthority);
+        HostAndPort hp = request.authority();
+        if (r.hostRewrite().isEmpty() && hp != null && hp.port() != 0 && hp.host().indexOf(':') < 0
+                && hp.host().toLowerCase(Locale.ROOT) == hp.host()) {
+            call.upstreamAuthority(hp); // what parsing the authority routed would give again
+        }
         call.armRouteTimeout();
         long contentLength = contentLength();
         // a body larger than the route's buffer limit streams; so does one of unknown length that no mirror needs
@@ -207,7 +214,7 @@ public final class HttpExchange {
         });
         request.exceptionHandler(t -> {
             if (!finished) {
-                flags.add(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.code());
+                addFlagCode(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION.code());
                 call.cancel();
                 finish(0);
             }
@@ -264,7 +271,29 @@ public final class HttpExchange {
             return "";
         }
         String host = hp.host().toLowerCase(Locale.ROOT);
-        return hp.port() > 0 ? host + ":" + hp.port() : host;
+        if (hp.port() <= 0) {
+            return host;
+        }
+        // HTTP/1.1's Host header usually is that text already (lower case, no default port dropped): no new string
+        String raw = request.version() == HttpVersion.HTTP_2 ? null : request.headers().get(HttpHeaders.HOST);
+        return raw != null && isHostPort(raw, host, hp.port()) ? raw : host + ":" + hp.port();
+    }
+
+    /** Whether {@code s} is exactly {@code host:port} (port in decimal without leading zeros). */
+    private static boolean isHostPort(String s, String host, int port) {
+        int h = host.length();
+        if (s.length() <= h + 1 || !s.startsWith(host) || s.charAt(h) != ':' || s.charAt(h + 1) == '0') {
+            return false;
+        }
+        int v = 0;
+        for (int i = h + 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9' || i - h > 5) {
+                return false;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v == port;
     }
 
     /** {@code require_tls}: a plaintext request is sent to the same URL over https (301). */
@@ -320,7 +349,7 @@ public final class HttpExchange {
     }
 
     void addFlag(ResponseFlag flag) {
-        flags.add(flag.code());
+        addFlagCode(flag.code());
     }
 
     void attempted(String host) {
@@ -347,7 +376,7 @@ public final class HttpExchange {
         if (finished) {
             return;
         }
-        flags.add(failure.flag().code());
+        addFlagCode(failure.flag().code());
         ErrorResponder.respond(request.response(), failure, flagsText());
         finish(failure.status());
     }
@@ -385,6 +414,13 @@ public final class HttpExchange {
     }
 
     String flagsText() {
-        return flags.isEmpty() ? "-" : String.join(",", flags);
+        return flags == null ? "-" : String.join(",", flags);
+    }
+
+    private void addFlagCode(String code) {
+        if (flags == null) {
+            flags = new LinkedHashSet<>();
+        }
+        flags.add(code);
     }
 }

@@ -90,10 +90,17 @@ final class RouterHeaders {
             return;
         }
         if (edge) {
-            EDGE_ONLY.forEach(headers::remove);
+            removeAll(headers, EDGE_ONLY);
         }
-        INTERNAL_ONLY.forEach(headers::remove);
-        internalOnly.forEach(headers::remove);
+        removeAll(headers, INTERNAL_ONLY);
+        removeAll(headers, internalOnly);
+    }
+
+    /** Removes each named header (an indexed loop: this runs for every request). */
+    private static void removeAll(MultiMap headers, List<String> names) {
+        for (int i = 0, n = names.size(); i < n; i++) {
+            headers.remove(names.get(i));
+        }
     }
 
     /** Reads the route's settings as the headers change them, and removes the headers read. */
@@ -105,13 +112,13 @@ final class RouterHeaders {
         String grpcOn = headers.get(RETRY_GRPC_ON);
         String max = headers.get(MAX_RETRIES);
         String extra = headers.get(RETRIABLE_STATUS_CODES);
-        ALSO_CONSUMED.forEach(headers::remove);
+        removeAll(headers, ALSO_CONSUMED);
         RetryPolicy policy = route.retry();
         if (t == null && pt == null && retryOn == null && grpcOn == null && max == null && extra == null) {
             // the usual request: the route's own settings, without copying its retry policy
             Duration routeTimeout = route.timeout();
-            boolean perTryIgnored = policy.perTryTimeout()
-                    .filter(d -> d.isZero() || !routeTimeout.isZero() && d.compareTo(routeTimeout) >= 0).isPresent();
+            Duration d = policy.perTryTimeout().orElse(null);
+            boolean perTryIgnored = d != null && (d.isZero() || !routeTimeout.isZero() && d.compareTo(routeTimeout) >= 0);
             return new Decision(perTryIgnored ? policy.with(policy.retryOn(), policy.retriableStatusCodes(),
                     policy.numRetries(), Optional.empty()) : policy, timeout);
         }

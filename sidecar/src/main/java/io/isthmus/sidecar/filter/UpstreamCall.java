@@ -19,10 +19,12 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.HostAndPort;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -47,12 +49,18 @@ final class UpstreamCall {
     private final MultiMap headers;
     private final String uri;
     private final String authority;
-    private final Set<Endpoint> tried = new HashSet<>();
-    private final java.util.List<String> mirrors = new java.util.ArrayList<>();
+    /** Endpoints attempted so far: none, then one (immutable), then a HashSet once there is a retry. */
+    private Set<Endpoint> tried = Set.of();
+    /** Clusters that get a copy of the request; null while none (most requests). */
+    private java.util.List<String> mirrors;
+    /** The upstream authority parsed, or null to parse {@link #authority} when an attempt is sent. */
+    private HostAndPort upstreamAuthority;
     private Buffer body;
     /** Streaming only: the downstream body and its replay copy. */
     private StreamedBody streamed;
     private long routeTimer = -1;
+    /** The route timeout as a task of the request's event loop (instead of {@link #routeTimer}), null when none. */
+    private io.netty.util.concurrent.ScheduledFuture<?> routeTimeoutTask;
     /** When the whole request had been read (System.nanoTime), 0 while it has not. */
     private long requestCompleteNanos;
     private Attempt current;
@@ -80,11 +88,13 @@ final class UpstreamCall {
         requestCompleteNanos = System.nanoTime();
         if (requestBody.length() > bufferLimit) {
             retry.abandon();
-            mirrors.clear();
+            mirrors = null;
         }
-        for (String m : mirrors) {
-            ctx.directory().cluster(m).ifPresent(c -> UpstreamRequests.mirror(c, exchange.request().method(), uri,
-                    headers, authority, body));
+        if (mirrors != null) {
+            for (String m : mirrors) {
+                ctx.directory().cluster(m).ifPresent(c -> UpstreamRequests.mirror(c, exchange.request().method(), uri,
+                        headers, authority, body));
+            }
         }
         attempt(false);
     }
@@ -106,8 +116,16 @@ final class UpstreamCall {
         attempt(false);
     }
 
+    /** The upstream authority already parsed (what {@link HostAndPort#parseAuthority} makes of it), to skip parsing it. */
+    void upstreamAuthority(HostAndPort parsed) {
+        this.upstreamAuthority = parsed;
+    }
+
     /** Also sends a copy of the buffered request to another cluster, ignoring its answer. */
     void mirrorTo(String mirrorCluster) {
+        if (mirrors == null) {
+            mirrors = new java.util.ArrayList<>(1);
+        }
         mirrors.add(mirrorCluster);
     }
 
@@ -119,37 +137,56 @@ final class UpstreamCall {
         }
     }
 
-    /** Starts the route timeout, which covers reading the request body, all attempts and backoffs. */
+    /**
+     * Starts the route timeout, which covers reading the request body, all attempts and backoffs. On an
+     * event loop it is a task of that loop run in the request's context (a Vert.x timer costs a registry
+     * entry, a boxed id and a close hook per request, for a timeout that almost never fires).
+     */
     void armRouteTimeout() {
-        if (!timeout.isZero()) {
-            routeTimer = ctx.vertx().setTimer(Math.max(1, timeout.toMillis()), id -> {
-                routeTimer = -1;
-                if (responding || exchange.finished()) {
-                    return;
-                }
-                Attempt a = current;
-                if (a != null && !a.done) {
-                    a.done = true;
-                    a.endpoint.state().requestEnded();
-                    if (a.timer >= 0) {
-                        ctx.vertx().cancelTimer(a.timer);
-                    }
-                    if (a.isRetry) {
-                        cluster.endRetry();
-                    }
-                    if (a.request != null) {
-                        a.request.reset();
-                    }
-                }
-                exchange.fail(ProxyFailure.of(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, "upstream request timeout"));
-            });
+        if (timeout.isZero()) {
+            return;
         }
+        long ms = Math.max(1, timeout.toMillis());
+        ContextInternal c = ContextInternal.current();
+        if (c != null && c.isEventLoopContext() && c.inThread()) {
+            routeTimeoutTask = c.nettyEventLoop().schedule(() -> c.dispatch((Runnable) this::routeTimedOut), ms,
+                    TimeUnit.MILLISECONDS);
+        } else {
+            routeTimer = ctx.vertx().setTimer(ms, id -> routeTimedOut());
+        }
+    }
+
+    private void routeTimedOut() {
+        routeTimer = -1;
+        routeTimeoutTask = null;
+        if (responding || exchange.finished()) {
+            return;
+        }
+        Attempt a = current;
+        if (a != null && !a.done) {
+            a.done = true;
+            a.endpoint.state().requestEnded();
+            if (a.timer >= 0) {
+                ctx.vertx().cancelTimer(a.timer);
+            }
+            if (a.isRetry) {
+                cluster.endRetry();
+            }
+            if (a.request != null) {
+                a.request.reset();
+            }
+        }
+        exchange.fail(ProxyFailure.of(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, "upstream request timeout"));
     }
 
     private void cancelTimer() {
         if (routeTimer >= 0) {
             ctx.vertx().cancelTimer(routeTimer);
             routeTimer = -1;
+        }
+        if (routeTimeoutTask != null) {
+            routeTimeoutTask.cancel(false);
+            routeTimeoutTask = null;
         }
     }
 
@@ -164,7 +201,13 @@ final class UpstreamCall {
             cancelTimer();
             return;
         }
-        tried.add(ep);
+        if (tried.isEmpty()) {
+            tried = Set.of(ep);
+        } else {
+            Set<Endpoint> more = new HashSet<>(tried);
+            more.add(ep);
+            tried = more;
+        }
         Attempt a = new Attempt(ep);
         a.isRetry = isRetry;
         current = a;
@@ -205,9 +248,14 @@ final class UpstreamCall {
     }
 
     private void prepare(HttpClientRequest creq) {
-        creq.headers().addAll(headers);
+        MultiMap sent = creq.headers();
+        headers.forEach(sent::add); // addAll would first list the entries, each wrapped in a new object
         cluster.onRequestSent(creq);
-        HostAndPort hp = HostAndPort.parseAuthority(authority, -1);
+        HostAndPort hp = upstreamAuthority;
+        if (hp == null) {
+            hp = HostAndPort.parseAuthority(authority, -1);
+            upstreamAuthority = hp;
+        }
         if (hp != null) {
             creq.authority(hp);
         }
@@ -349,12 +397,13 @@ final class UpstreamCall {
         if (resp.statusMessage() != null && req.version() != HttpVersion.HTTP_2) {
             out.setStatusMessage(resp.statusMessage());
         }
-        for (var e : resp.headers()) {
-            String n = e.getKey().toLowerCase(Locale.ROOT);
+        MultiMap relayed = out.headers();
+        resp.headers().forEach((key, value) -> {
+            String n = key.toLowerCase(Locale.ROOT);
             if (!HOP_BY_HOP.contains(n)) {
-                out.headers().add(n, e.getValue());
+                relayed.add(n, value);
             }
-        }
+        });
         serviceTime(out);
         boolean bodyless = resp.statusCode() == 204 || resp.statusCode() == 304 || resp.statusCode() < 200
                 || "HEAD".equals(req.method().name());

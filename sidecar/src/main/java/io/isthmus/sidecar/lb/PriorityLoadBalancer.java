@@ -54,10 +54,12 @@ public final class PriorityLoadBalancer {
         for (int p = 0; p < n; p++) {
             int all = 0;
             int up = 0;
-            for (LocalityGroup g : priorities.get(p)) {
-                for (Endpoint e : g.endpoints()) {
+            List<LocalityGroup> groups = priorities.get(p);
+            for (int gi = 0, gn = groups.size(); gi < gn; gi++) {
+                List<Endpoint> eps = groups.get(gi).endpoints();
+                for (int i = 0, en = eps.size(); i < en; i++) {
                     all++;
-                    if (usable(e, excluded, nowNanos)) {
+                    if (usable(eps.get(i), excluded, nowNanos)) {
                         up++;
                     }
                 }
@@ -93,7 +95,10 @@ public final class PriorityLoadBalancer {
     }
 
     private Endpoint fromPriority(List<LocalityGroup> groups, int factor, Set<Endpoint> excluded, long now) {
-        boolean weighted = groups.stream().anyMatch(g -> g.weight() > 0);
+        boolean weighted = false;
+        for (int i = 0, gn = groups.size(); i < gn && !weighted; i++) {
+            weighted = groups.get(i).weight() > 0;
+        }
         if (weighted) {
             long[] eff = new long[groups.size()];
             long sum = 0;
@@ -119,6 +124,17 @@ public final class PriorityLoadBalancer {
     }
 
     private static List<Endpoint> usableIn(List<LocalityGroup> groups, Set<Endpoint> excluded, long now) {
+        if (groups.size() == 1) {
+            // the usual case, one locality with every endpoint usable: its own list, not a copy
+            List<Endpoint> all = groups.get(0).endpoints();
+            boolean allUsable = true;
+            for (int i = 0, en = all.size(); i < en && allUsable; i++) {
+                allUsable = usable(all.get(i), excluded, now);
+            }
+            if (allUsable) {
+                return all;
+            }
+        }
         List<Endpoint> up = new ArrayList<>();
         for (LocalityGroup g : groups) {
             for (Endpoint e : g.endpoints()) {
@@ -157,7 +173,10 @@ public final class PriorityLoadBalancer {
                 yield a.state().activeRequests() <= b.state().activeRequests() ? a : b;
             }
             case ROUND_ROBIN -> {
-                boolean uniform = candidates.stream().allMatch(e -> e.weight() == candidates.get(0).weight());
+                boolean uniform = true;
+                for (int i = 1, cn = candidates.size(); i < cn && uniform; i++) {
+                    uniform = candidates.get(i).weight() == candidates.get(0).weight();
+                }
                 if (uniform) {
                     yield candidates.get((int) Math.floorMod(roundRobin.getAndIncrement(), (long) candidates.size()));
                 }

@@ -109,6 +109,19 @@ public record RetryPolicy(Set<RetryOn> retryOn, Set<Integer> retriableStatusCode
         return retryOn.contains(RetryOn.SERVER_ERROR) || retryOn.contains(RetryOn.GATEWAY_ERROR);
     }
 
+    /** HTTP statuses boxed once: looking one up in {@link #retriableStatusCodes} then allocates nothing. */
+    private static final Integer[] STATUSES = new Integer[1000];
+
+    static {
+        for (int i = 0; i < STATUSES.length; i++) {
+            STATUSES[i] = i;
+        }
+    }
+
+    private static Integer boxed(int status) {
+        return status >= 0 && status < STATUSES.length ? STATUSES[status] : Integer.valueOf(status);
+    }
+
     /** True when a response with this status (and gRPC status, or -1) may be retried. */
     public boolean retriesResponse(int status, int grpcStatus) {
         if (status >= 500 && retryOn.contains(RetryOn.SERVER_ERROR)) {
@@ -120,7 +133,7 @@ public record RetryPolicy(Set<RetryOn> retryOn, Set<Integer> retriableStatusCode
         if (status == 409 && retryOn.contains(RetryOn.RETRIABLE_4XX)) {
             return true;
         }
-        if (retryOn.contains(RetryOn.RETRIABLE_STATUS_CODES) && retriableStatusCodes.contains(status)) {
+        if (retryOn.contains(RetryOn.RETRIABLE_STATUS_CODES) && retriableStatusCodes.contains(boxed(status))) {
             return true;
         }
         return switch (grpcStatus) {

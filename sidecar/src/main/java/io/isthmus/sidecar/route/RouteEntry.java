@@ -59,8 +59,8 @@ public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers,
         if (!path.matches(request.path())) {
             return false;
         }
-        for (HeaderMatch h : headers) {
-            if (!h.matches(request)) {
+        for (int i = 0, n = headers.size(); i < n; i++) {
+            if (!headers.get(i).matches(request)) {
                 return false;
             }
         }

@@ -22,6 +22,7 @@ public final class RouteTable {
     private final List<Map.Entry<String, VirtualHostEntry>> suffixes = new ArrayList<>();
     private final List<Map.Entry<String, VirtualHostEntry>> prefixes = new ArrayList<>();
     private final VirtualHostEntry any;
+    private final Optional<VirtualHostEntry> anyOptional;
     private final List<String> internalOnlyHeaders;
 
     /**
@@ -60,6 +61,7 @@ public final class RouteTable {
         suffixes.sort((a, b) -> b.getKey().length() - a.getKey().length());
         prefixes.sort((a, b) -> b.getKey().length() - a.getKey().length());
         this.any = star;
+        this.anyOptional = Optional.ofNullable(star);
     }
 
     /** The route configuration name. */
@@ -79,6 +81,9 @@ public final class RouteTable {
 
     /** The virtual host serving an authority ({@code host} or {@code host:port}). */
     public Optional<VirtualHostEntry> virtualHost(String authority) {
+        if (exact.isEmpty() && suffixes.isEmpty() && prefixes.isEmpty()) {
+            return anyOptional; // only "*" (an inbound listener's routes): nothing to look up
+        }
         String a = authority == null ? "" : authority.toLowerCase(Locale.ROOT);
         VirtualHostEntry hit = lookup(a);
         if (hit == null) {
@@ -95,12 +100,14 @@ public final class RouteTable {
         if (e != null) {
             return e;
         }
-        for (Map.Entry<String, VirtualHostEntry> s : suffixes) {
+        for (int i = 0, n = suffixes.size(); i < n; i++) {
+            Map.Entry<String, VirtualHostEntry> s = suffixes.get(i);
             if (host.length() > s.getKey().length() && host.endsWith(s.getKey())) {
                 return s.getValue();
             }
         }
-        for (Map.Entry<String, VirtualHostEntry> p : prefixes) {
+        for (int i = 0, n = prefixes.size(); i < n; i++) {
+            Map.Entry<String, VirtualHostEntry> p = prefixes.get(i);
             if (host.length() > p.getKey().length() && host.startsWith(p.getKey())) {
                 return p.getValue();
             }

@@ -41,7 +41,8 @@ public record VirtualHostEntry(String name, List<String> domains, List<RouteEntr
 
     /** The first route that matches. */
     public Optional<RouteEntry> route(HeaderMatch.RequestView request) {
-        for (RouteEntry r : routes) {
+        for (int i = 0, n = routes.size(); i < n; i++) {
+            RouteEntry r = routes.get(i);
             if (r.matches(request)) {
                 return Optional.of(r);
             }

@@ -30,6 +30,10 @@ public final class ProxyTelemetry {
         30000, 60000, 300000, 600000, 1800000, 3600000};
     private static final double[] BYTE_BUCKETS = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
 
+    /** Cluster name -> whether it names a mesh service ({@link #isMeshCluster}). */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Boolean> MESH_CLUSTERS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private final MeterRegistry registry;
     private final NodeIdentity node;
     private final Supplier<String> ownSpiffeId;
@@ -87,13 +91,31 @@ public final class ProxyTelemetry {
      * direct response), which then names the destination service as in Istio; empty otherwise.
      */
     private static String requestedHost(RequestRecord r) {
-        if ("inbound".equals(r.direction()) || OutboundName.parseClusterName(r.cluster()).isPresent()
+        if ("inbound".equals(r.direction()) || isMeshCluster(r.cluster())
                 || r.authority() == null || r.authority().isEmpty()) {
             return "";
         }
         String a = r.authority();
         int colon = a.lastIndexOf(':');
         return colon > 0 && a.indexOf(']') < colon ? a.substring(0, colon) : a;
+    }
+
+    /**
+     * Whether a cluster name is a mesh service's ({@code outbound|port|subset|host}), remembered per name:
+     * names come from configuration, so the set is small; past {@value #MAX_SERIES} names it is parsed each time.
+     */
+    private static boolean isMeshCluster(String cluster) {
+        if (cluster == null) {
+            return false;
+        }
+        Boolean known = MESH_CLUSTERS.get(cluster);
+        if (known == null) {
+            known = OutboundName.parseClusterName(cluster).isPresent();
+            if (MESH_CLUSTERS.size() < MAX_SERIES) {
+                MESH_CLUSTERS.put(cluster, known);
+            }
+        }
+        return known;
     }
 
     private HttpMeters register(HttpKey k) {
