@@ -38,6 +38,7 @@ final class Acceptor extends ChannelInboundHandlerAdapter {
                 config.setAllowHalfClosure(true);
             }
             child.config().setWriteBufferWaterMark(context.writeBufferWaterMark());
+            child.config().setRecvByteBufAllocator(PassthroughServer.RECEIVE_BUFFERS);
             child.pipeline().addLast("passthrough", new PassthroughHandler(context));
             if (child instanceof AbstractEpollStreamChannel) {
                 // Not registered yet: this only adds EPOLLIN to the events the registration will ask for.

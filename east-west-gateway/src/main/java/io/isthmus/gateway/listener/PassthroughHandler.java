@@ -162,6 +162,7 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         config.setAutoRead(false);
         config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         config.setWriteBufferWaterMark(context.writeBufferWaterMark());
+        config.setRecvByteBufAllocator(PassthroughServer.RECEIVE_BUFFERS);
         if (upstream instanceof AbstractEpollStreamChannel) {
             // Read interest before registration: the socket enters epoll with EPOLLIN set once it connects,
             // instead of one more epoll_ctl when the relay turns reading on (auto-read stays off until then).

@@ -5,10 +5,12 @@ import io.isthmus.gateway.lb.EndpointSelector;
 import io.isthmus.gateway.relay.Transport;
 import io.isthmus.gateway.route.SniRouter;
 import io.isthmus.gateway.telemetry.GatewayMetrics;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
@@ -39,6 +41,13 @@ public final class PassthroughServer implements AutoCloseable {
     public static final long AUTO_SPLICE_AFTER_BYTES = 1 << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughServer.class);
+
+    /**
+     * Receive buffers of both sockets of a connection: the first read takes up to 16 KiB (one TLS record)
+     * instead of Netty's 2 KiB, so a ClientHello or a server's first flight of a few KiB arrives in one
+     * read, not two (and the hello in one buffer, not a composite); later reads adapt as usual.
+     */
+    static final RecvByteBufAllocator RECEIVE_BUFFERS = new AdaptiveRecvByteBufAllocator(64, 16 * 1024, 64 * 1024);
 
     private final EventLoopGroup group;
     private final List<Channel> servers;
