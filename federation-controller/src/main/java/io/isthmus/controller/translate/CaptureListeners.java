@@ -104,8 +104,9 @@ final class CaptureListeners {
         while (it.hasNext()) {
             Map.Entry<String, Listener> e = it.next();
             Listener l = e.getValue();
-            if (l.hasApiListener() || !l.hasAddress() || !l.getAddress().hasSocketAddress()) {
-                continue;
+            if (l.hasApiListener() || !l.hasAddress() || !l.getAddress().hasSocketAddress()
+                    || (l.hasBindToPort() && !l.getBindToPort().getValue())) {
+                continue; // not a bound listener: already one the capture listener hands connections to (<vip>_<port>)
             }
             int port = l.getAddress().getSocketAddress().getPortValue();
             if (l.getTrafficDirection() == TrafficDirection.OUTBOUND) {

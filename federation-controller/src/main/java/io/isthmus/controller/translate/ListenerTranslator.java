@@ -57,6 +57,24 @@ public final class ListenerTranslator {
         return outbound(port, Filter.newBuilder().setName(Envoy.TCP_PROXY).setTypedConfig(Envoy.any(tcp)).build());
     }
 
+    /**
+     * The outbound listener of a non-HTTP service port reached at one of its VIPs in capture mode, Istio's
+     * {@code <vip>_<port>}: {@code <vip>:P}, {@code bind_to_port: false} (the capture listener hands it the
+     * connections whose original destination is that address), TCP proxy to {@code cluster}. Two TCP services
+     * on one port are told apart only this way: a port-wide listener can lead to one cluster.
+     */
+    public Listener outboundTcpVip(String vip, int port, String cluster) {
+        TcpProxy tcp = TcpProxy.newBuilder().setStatPrefix(cluster).setCluster(cluster).build();
+        return Listener.newBuilder()
+                .setName(vip + "_" + port)
+                .setAddress(Envoy.address(vip, port))
+                .setBindToPort(com.google.protobuf.BoolValue.of(false))
+                .setTrafficDirection(TrafficDirection.OUTBOUND)
+                .addFilterChains(FilterChain.newBuilder().addFilters(
+                        Filter.newBuilder().setName(Envoy.TCP_PROXY).setTypedConfig(Envoy.any(tcp))))
+                .build();
+    }
+
     private static Listener outbound(int port, Filter filter) {
         return Listener.newBuilder()
                 .setName(XdsNames.outboundListener(port))

@@ -97,7 +97,8 @@ public final class MeshTranslator {
         // a translation that read the registry before an invalidation may be cached under the old
         // generation; the next call computes again
         OutboundKey key = new OutboundKey(view.type(), view.generator(), view.clusterId(), view.network(),
-                view.locality().toString(), view.namespace(), view.servedNetworks().toString(), view.labels(), families(view.ips()));
+                view.locality().toString(), view.namespace(), view.servedNetworks().toString(), view.labels(), families(view.ips()),
+                view.interceptionMode());
         // one computation per key and generation; concurrent callers of the same view wait for it
         ProxyResources outbound = outboundCache.compute(key, (k, old) ->
                 old != null && old.generation >= gen ? old : new Cached(gen, outbound(view))).resources;
@@ -170,6 +171,7 @@ public final class MeshTranslator {
             Map<String, ServiceEntryServices.Entry> entries, Map<String, NetworkGateway> gateways, MeshConfig cfg, Builder b) {
         Map<Integer, List<FederatedService>> httpByPort = new TreeMap<>();
         Map<Integer, String> tcpByPort = new TreeMap<>();
+        Map<Integer, List<FederatedService>> tcpServicesByPort = new TreeMap<>();
         Optional<Sidecar> scope = cfg.sidecarFor(view.namespace(), view.labels());
         for (FederatedService s : services) {
             if (scope.isPresent() && !scope.get().allows(view.namespace(), s.namespace(), s.hostname())) {
@@ -183,6 +185,7 @@ public final class MeshTranslator {
                     httpByPort.computeIfAbsent(p.port(), k -> new ArrayList<>()).add(s);
                 } else {
                     tcpByPort.putIfAbsent(p.port(), name.clusterName());
+                    tcpServicesByPort.computeIfAbsent(p.port(), k -> new ArrayList<>()).add(s);
                 }
             }
         }
@@ -203,6 +206,20 @@ public final class MeshTranslator {
             if (!httpByPort.containsKey(e.getKey())) {
                 Listener l = listeners.outboundTcp(e.getKey(), e.getValue());
                 b.listeners.put(l.getName(), l);
+            }
+        }
+        if (view.interceptionMode() != ProxyView.InterceptionMode.NONE) {
+            // Captured connections keep their destination address: every TCP service port gets a listener per
+            // VIP, as in Istio, so TCP services sharing a port (or sharing it with HTTP ones) each reach their
+            // own cluster; the port-wide listener above stays for names without a VIP (headless services).
+            for (Map.Entry<Integer, List<FederatedService>> e : tcpServicesByPort.entrySet()) {
+                for (FederatedService s : e.getValue()) {
+                    String cluster = OutboundName.of(s.hostname(), e.getKey()).clusterName();
+                    for (String vip : ServiceVips.forProxy(s, view.clusterId(), view.ips())) {
+                        Listener l = listeners.outboundTcpVip(vip, e.getKey(), cluster);
+                        b.listeners.putIfAbsent(l.getName(), l);
+                    }
+                }
             }
         }
     }
@@ -338,7 +355,8 @@ public final class MeshTranslator {
     }
 
     private record OutboundKey(ProxyView.ProxyType type, ProxyView.Generator generator, String cluster, String network,
-            String locality, String namespace, String served, Map<String, String> labels, String families) {
+            String locality, String namespace, String served, Map<String, String> labels, String families,
+            ProxyView.InterceptionMode interception) {
     }
 
     private record Cached(long generation, ProxyResources resources) {
