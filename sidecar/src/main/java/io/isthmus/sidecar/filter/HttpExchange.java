@@ -55,11 +55,14 @@ public final class HttpExchange {
     /** The request's authority, lower case, as routed (null until read). */
     private String authority;
     private String clusterName = "";
-    private String upstreamHost = "";
+    /** The last endpoint attempted, null before any. */
+    private io.isthmus.sidecar.endpoint.EndpointAddress upstreamHost;
     private int attempts;
     private long requestBytes;
     private long responseBytes;
     private boolean finished;
+    /** Whether this exchange paused the downstream request ({@link #pause()}). */
+    private boolean paused;
     private UpstreamCluster cluster;
 
     private HttpExchange(HttpServerRequest request, ListenerContext ctx, HttpChain chain, SocketAddress remote,
@@ -82,7 +85,9 @@ public final class HttpExchange {
      */
     public static void handle(HttpServerRequest request, ListenerContext ctx, HttpChain chain, SocketAddress remote,
                               SocketAddress local) {
-        request.pause();
+        // Not paused here: the request's body handlers are set before this returns (no body byte can arrive
+        // before that), except where the request waits (fault delay, streaming), which pauses it. A paused
+        // request costs an inbound queue per request.
         new HttpExchange(request, ctx, chain, remote, local).start();
     }
 
@@ -150,6 +155,7 @@ public final class HttpExchange {
             }
             if (!fault.delay().isZero() && ctx.random().nextInt(1_000_000) < fault.delayPermille()) {
                 addFlagCode(ResponseFlag.DELAY_INJECTED.code());
+                pause();
                 ctx.vertx().setTimer(Math.max(1, fault.delay().toMillis()), id -> route(r, headers, authority));
                 return;
             }
@@ -194,12 +200,14 @@ public final class HttpExchange {
         boolean unknownLength = contentLength < 0 && request.version() != HttpVersion.HTTP_1_0 && r.mirrors().isEmpty();
         boolean streaming = isGrpc() || contentLength > r.retryBufferLimit(ctx.maxBufferedBody())
                 || (unknownLength && (!decision.retry().enabled() || isChunked()));
-        for (RouteEntry.MirrorPolicy m : r.mirrors()) {
+        for (int i = 0, n = r.mirrors().size(); i < n; i++) {
+            RouteEntry.MirrorPolicy m = r.mirrors().get(i);
             if (!streaming && ctx.random().nextInt(1_000_000) < m.permille()) {
                 call.mirrorTo(m.cluster());
             }
         }
         if (streaming) {
+            pause(); // until an attempt is attached
             call.startStreaming(request);
             return;
         }
@@ -226,11 +234,28 @@ public final class HttpExchange {
             }
         });
         if (request.isEnded()) {
-            request.handler(null).endHandler(null).resume();
+            request.handler(null).endHandler(null);
+            resume();
             call.startBuffered(body);
             return;
         }
-        request.resume();
+        resume();
+    }
+
+    /** Pauses the downstream request (its body waits). */
+    private void pause() {
+        if (!paused) {
+            paused = true;
+            request.pause();
+        }
+    }
+
+    /** Resumes the downstream request when this exchange paused it. */
+    private void resume() {
+        if (paused) {
+            paused = false;
+            request.resume();
+        }
     }
 
     private boolean isChunked() {
@@ -352,7 +377,7 @@ public final class HttpExchange {
         addFlagCode(flag.code());
     }
 
-    void attempted(String host) {
+    void attempted(io.isthmus.sidecar.endpoint.EndpointAddress host) {
         attempts++;
         upstreamHost = host;
     }
@@ -406,7 +431,10 @@ public final class HttpExchange {
     private void report(int sent) {
         String protocol = request.version() == HttpVersion.HTTP_2 ? "HTTP/2" : request.version() == HttpVersion.HTTP_1_0
                 ? "HTTP/1.0" : "HTTP/1.1";
-        String remote = this.remote == null ? "" : this.remote.toString();
+        // the two addresses only the access log shows are not rendered when it is off
+        boolean logged = ctx.telemetry().accessLogEnabled();
+        String remote = this.remote == null || !logged ? "" : this.remote.toString();
+        String upstreamHost = this.upstreamHost == null || !logged ? "" : this.upstreamHost.toString();
         ctx.telemetry().record(new RequestRecord(ctx.direction().label(), ctx.listener(), request.method().name(),
                 authority != null ? authority : authority(), request.uri(), protocol, sent, flagsText(), routeName, clusterName, upstreamHost, attempts,
                 Math.max(requestBytes, request.bytesRead()), responseBytes, (System.nanoTime() - startNanos) / 1e6, requestId, traceparent,

@@ -49,8 +49,10 @@ final class UpstreamCall {
     private final MultiMap headers;
     private final String uri;
     private final String authority;
-    /** Endpoints attempted so far: none, then one (immutable), then a HashSet once there is a retry. */
+    /** Endpoints attempted before the last one (a set is made only for a retry). */
     private Set<Endpoint> tried = Set.of();
+    /** The endpoint of the last attempt, null before the first. */
+    private Endpoint lastTried;
     /** Clusters that get a copy of the request; null while none (most requests). */
     private java.util.List<String> mirrors;
     /** The upstream authority parsed, or null to parse {@link #authority} when an attempt is sent. */
@@ -64,6 +66,8 @@ final class UpstreamCall {
     /** When the whole request had been read (System.nanoTime), 0 while it has not. */
     private long requestCompleteNanos;
     private Attempt current;
+    /** Response body bytes relayed to the client. */
+    private long relayedBytes;
     private boolean responding;
 
     UpstreamCall(HttpExchange exchange, ListenerContext ctx, UpstreamCluster cluster, RouteEntry route,
@@ -191,6 +195,12 @@ final class UpstreamCall {
     }
 
     private void attempt(boolean isRetry) {
+        if (lastTried != null) {
+            Set<Endpoint> more = new HashSet<>(tried);
+            more.add(lastTried);
+            tried = more;
+            lastTried = null;
+        }
         Endpoint ep = exchange.finished() ? null : cluster.choose(retry.policy().avoidPreviousHosts() ? tried : Set.of(),
                 exchange.originalDestination());
         if (ep == null) {
@@ -201,18 +211,12 @@ final class UpstreamCall {
             cancelTimer();
             return;
         }
-        if (tried.isEmpty()) {
-            tried = Set.of(ep);
-        } else {
-            Set<Endpoint> more = new HashSet<>(tried);
-            more.add(ep);
-            tried = more;
-        }
+        lastTried = ep;
         Attempt a = new Attempt(ep);
         a.isRetry = isRetry;
         current = a;
         ep.state().requestStarted();
-        exchange.attempted(ep.address().toString());
+        exchange.attempted(ep.address());
         retry.policy().perTryTimeout().ifPresent(t -> a.timer = ctx.vertx().setTimer(Math.max(1, t.toMillis()), id -> {
             a.timer = -1;
             if (!a.done && !a.responded) {
@@ -410,8 +414,16 @@ final class UpstreamCall {
         if (!bodyless && out.headers().get(HttpHeaders.CONTENT_LENGTH) == null && req.version() != HttpVersion.HTTP_2) {
             out.setChunked(true);
         }
+        long length = bodyless || resp.version() == HttpVersion.HTTP_2 ? -1 : declaredLength(resp);
         resp.handler(chunk -> {
             exchange.addResponseBytes(chunk.length());
+            relayedBytes += chunk.length();
+            if (relayedBytes == length) {
+                // the last bytes of an HTTP/1.x body framed by content-length: its end (never with trailers) comes
+                // next in the same read, so the chunk and the end go out as one write
+                out.end(chunk);
+                return;
+            }
             out.write(chunk);
             if (out.writeQueueFull()) {
                 resp.pause();
@@ -422,7 +434,9 @@ final class UpstreamCall {
             a.endpoint.state().requestEnded();
             cluster.record(a.endpoint, EndpointState.Outcome.LOCAL_FAILURE);
             exchange.addFlag(ResponseFlag.UPSTREAM_REMOTE_RESET);
-            out.reset();
+            if (!out.ended()) {
+                out.reset();
+            }
             exchange.finish(resp.statusCode());
         });
         resp.endHandler(v -> {
@@ -432,12 +446,31 @@ final class UpstreamCall {
                 int g = GrpcStatus.of(trailers);
                 record(a, g < 0 ? 200 : GrpcStatus.toHttp(g));
             }
-            if (trailers != null && !trailers.isEmpty()) {
-                out.trailers().addAll(trailers);
+            if (!out.ended()) {
+                if (trailers != null && !trailers.isEmpty()) {
+                    out.trailers().addAll(trailers);
+                }
+                out.end();
             }
-            out.end();
             exchange.finish(resp.statusCode());
         });
+    }
+
+    /** The response's content-length, or -1 when it has none or not exactly one valid value. */
+    private static long declaredLength(HttpClientResponse resp) {
+        String cl = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (cl == null || cl.isEmpty() || cl.length() > 18) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 0; i < cl.length(); i++) {
+            char c = cl.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     /**

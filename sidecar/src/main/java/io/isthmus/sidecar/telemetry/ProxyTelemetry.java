@@ -66,6 +66,14 @@ public final class ProxyTelemetry {
         return registry instanceof PrometheusMeterRegistry p ? p.scrape() : "";
     }
 
+    /**
+     * Whether {@link #record} writes access-log lines (the {@code io.isthmus.sidecar.access} logger at INFO):
+     * when not, what only the log shows (the client and upstream addresses) need not be rendered.
+     */
+    public boolean accessLogEnabled() {
+        return ACCESS.isInfoEnabled();
+    }
+
     /** Records one finished HTTP request: metrics and one access-log line. */
     public void record(RequestRecord r) {
         HttpKey key = new HttpKey(r.direction(), r.cluster(), r.peerPrincipal(), r.grpc(), r.status(), r.flags(),

@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param flags Envoy response flags, {@code -} when none
  * @param route the route name, may be empty
  * @param cluster the upstream cluster, may be empty
- * @param upstreamHost the last endpoint tried, may be empty
+ * @param upstreamHost the last endpoint tried, may be empty (also when the access log, its only reader, is off)
  * @param attempts upstream attempts made
  * @param requestBytes request body bytes received
  * @param responseBytes response body bytes sent
@@ -24,7 +24,7 @@ import java.util.Objects;
  * @param traceparent the W3C trace context sent upstream
  * @param peerPrincipal the verified SPIFFE ID of the downstream (inbound) or upstream (outbound)
  *     peer, empty when not mutual TLS
- * @param downstreamAddress the client address
+ * @param downstreamAddress the client address (empty when the access log, its only reader, is off)
  * @param grpc true for gRPC requests ({@code content-type: application/grpc*})
  * @param downstreamPrincipal the verified SPIFFE ID of the caller (downstream mutual TLS peer), empty when none;
  *     at a gateway this is who made the call, while {@code peerPrincipal} of an outbound request is the upstream
