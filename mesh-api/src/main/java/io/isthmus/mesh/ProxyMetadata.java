@@ -41,6 +41,11 @@ public final class ProxyMetadata {
      * {@code NONE}: explicit outbound listeners on {@link XdsNames#OUTBOUND_BIND_ADDRESS}.
      */
     public static final String INTERCEPTION_MODE = "INTERCEPTION_MODE";
+    /**
+     * Istio's proxy config in the node metadata (a struct); the proxy reads its {@code concurrency}: worker
+     * threads (event loops), 0 = one per core ({@code proxy.istio.io/config: '{concurrency: 1}'}).
+     */
+    public static final String PROXY_CONFIG = "PROXY_CONFIG";
     /** Set to {@code grpc} by a proxyless gRPC client to ask for gRPC-shaped resources (Istio's convention). */
     public static final String GENERATOR = "GENERATOR";
 

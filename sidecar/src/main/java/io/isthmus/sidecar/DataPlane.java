@@ -124,7 +124,9 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
         ProxyTelemetry telemetry = new ProxyTelemetry(context.meters(), identity(context.node()),
                 () -> context.certificates().certificate().map(c -> c.spiffeId()).orElse(""));
         Options defaults = Options.of(tls, telemetry);
-        return start(context.vertx(), new Options(tls, telemetry, defaults.eventLoops(), defaults.maxBufferedBody(),
+        // one server per listener and event loop, as many as the proxy's Vert.x has
+        return start(context.vertx(), new Options(tls, telemetry, Sidecar.eventLoops(context.mode(), context.node()),
+                defaults.maxBufferedBody(),
                 context.drainTime(), defaults.nanoClock(), defaults.random()));
     }
 

@@ -9,6 +9,7 @@ import io.isthmus.sidecar.admin.Readiness;
 import io.isthmus.sidecar.bootstrap.BootstrapConfig;
 import io.isthmus.sidecar.bootstrap.BootstrapLoader;
 import io.isthmus.sidecar.bootstrap.HostPort;
+import io.isthmus.sidecar.bootstrap.NodeInfo;
 import io.isthmus.sidecar.cert.CaCertificateProvider;
 import io.isthmus.sidecar.cert.CaClient;
 import io.isthmus.sidecar.cert.CertDirProvider;
@@ -61,7 +62,8 @@ public final class Sidecar implements AutoCloseable {
     /**
      * Event loops of a sidecar: two, whatever the node's core count, as Istio runs its sidecars
      * ({@code concurrency: 2}); Vert.x's default of two per core only adds threads and buffer caches.
-     * A gateway ({@code --mode router}) gets one per core, at least two.
+     * A gateway ({@code --mode router}) gets one per core, at least two. The bootstrap's
+     * {@code node.metadata.PROXY_CONFIG.concurrency} (Istio's {@code proxy.istio.io/config}) overrides both.
      */
     public static final int EVENT_LOOPS = 2;
     /** The classpath resource listing the JVM options a proxy runs with, one per line ({@code #} comments). */
@@ -112,9 +114,10 @@ public final class Sidecar implements AutoCloseable {
 
     private void doStart(DataPlaneFactory factory) throws Exception {
         String ctx = bootstrap.node().logContext();
-        LOG.info("Proxy starting {} node={} mode={} bootstrap={}", ctx, bootstrap.node().id(), config.mode(),
-                config.bootstrap());
-        vertx = Vertx.vertx(vertxOptions(config.mode()));
+        int loops = eventLoops(config.mode(), bootstrap.node());
+        LOG.info("Proxy starting {} node={} mode={} bootstrap={} eventLoops={}", ctx, bootstrap.node().id(), config.mode(),
+                config.bootstrap(), loops);
+        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(loops));
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
         CaCertificateProvider caProvider = null;
@@ -190,9 +193,25 @@ public final class Sidecar implements AutoCloseable {
 
     /** The Vert.x options of a proxy in this mode: {@link #EVENT_LOOPS} for a sidecar, one per core for a gateway. */
     public static VertxOptions vertxOptions(SidecarConfig.Mode mode) {
-        int loops = mode == SidecarConfig.Mode.ROUTER
-                ? Math.max(EVENT_LOOPS, Runtime.getRuntime().availableProcessors()) : EVENT_LOOPS;
-        return new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(loops);
+        return new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(defaultEventLoops(mode));
+    }
+
+    /**
+     * The event loops (and servers per listener) of a proxy: the node's {@code PROXY_CONFIG.concurrency} when set
+     * (0 = one per core), else {@link #EVENT_LOOPS} for a sidecar and one per core, at least two, for a gateway.
+     *
+     * @throws IllegalArgumentException when the node's concurrency is not a valid count, naming the field
+     */
+    public static int eventLoops(SidecarConfig.Mode mode, NodeInfo node) {
+        java.util.OptionalInt c = node.concurrency();
+        if (c.isEmpty()) {
+            return defaultEventLoops(mode);
+        }
+        return c.getAsInt() == 0 ? Runtime.getRuntime().availableProcessors() : c.getAsInt();
+    }
+
+    private static int defaultEventLoops(SidecarConfig.Mode mode) {
+        return mode == SidecarConfig.Mode.ROUTER ? Math.max(EVENT_LOOPS, Runtime.getRuntime().availableProcessors()) : EVENT_LOOPS;
     }
 
     /**
@@ -240,12 +259,19 @@ public final class Sidecar implements AutoCloseable {
         }
     }
 
-    /** Wraps the data plane's route handler so the DNS proxy learns the mesh hostnames from RDS. */
+    /**
+     * Wraps the data plane's route and listener handlers so the DNS proxy learns the mesh hostnames from RDS
+     * (HTTP services) and LDS (opaque TCP services).
+     */
     private static ResourceSink withHostnames(ResourceSink sink, MeshHostnames hostnames) {
         return new ResourceSink() {
             @Override
             public ResourceHandler<Listener> listeners() {
-                return sink.listeners();
+                ResourceHandler<Listener> h = sink.listeners();
+                return (resources, version) -> {
+                    h.apply(resources, version);
+                    hostnames.updateListeners(resources.values());
+                };
             }
 
             @Override

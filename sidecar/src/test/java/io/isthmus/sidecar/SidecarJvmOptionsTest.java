@@ -1,7 +1,12 @@
 package io.isthmus.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.isthmus.sidecar.bootstrap.NodeInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,6 +34,37 @@ class SidecarJvmOptionsTest {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile()).start();
         assertThat(p.waitFor()).as("java %s: %s", cmd, Files.exists(dir.resolve("out"))
                 ? Files.readString(dir.resolve("out")) : "").isZero();
+    }
+
+    @Test
+    void istiosProxyConfigConcurrencyInTheNodeMetadataSetsTheEventLoops() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        assertThat(Sidecar.eventLoops(SidecarConfig.Mode.SIDECAR, node(null))).isEqualTo(2);
+        assertThat(Sidecar.eventLoops(SidecarConfig.Mode.ROUTER, node(null))).isEqualTo(Math.max(2, cores));
+        assertThat(Sidecar.eventLoops(SidecarConfig.Mode.SIDECAR, node(Value.newBuilder().setNumberValue(1).build())))
+                .isEqualTo(1);
+        assertThat(Sidecar.eventLoops(SidecarConfig.Mode.ROUTER, node(Value.newBuilder().setStringValue("3").build())))
+                .as("a string, as annotations carry it").isEqualTo(3);
+        assertThat(Sidecar.eventLoops(SidecarConfig.Mode.SIDECAR, node(Value.newBuilder().setNumberValue(0).build())))
+                .as("0: one per core").isEqualTo(cores);
+        for (Value bad : List.of(Value.newBuilder().setNumberValue(-1).build(),
+                Value.newBuilder().setNumberValue(1.5).build(),
+                Value.newBuilder().setStringValue("two").build())) {
+            assertThatThrownBy(() -> Sidecar.eventLoops(SidecarConfig.Mode.SIDECAR, node(bad)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("node.metadata.PROXY_CONFIG.concurrency: '")
+                    .hasMessageContaining("0 = one per core");
+        }
+    }
+
+    private static NodeInfo node(Value concurrency) {
+        Struct.Builder metadata = Struct.newBuilder();
+        if (concurrency != null) {
+            metadata.putFields("PROXY_CONFIG", Value.newBuilder().setStructValue(
+                    Struct.newBuilder().putFields("concurrency", concurrency)).build());
+        }
+        return new NodeInfo(Node.newBuilder()
+                .setId("sidecar~10.0.0.1~pod.ns~ns.svc.cluster.local").setMetadata(metadata).build());
     }
 
     @Test

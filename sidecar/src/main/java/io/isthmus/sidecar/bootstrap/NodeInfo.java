@@ -100,6 +100,34 @@ public record NodeInfo(Node node) {
         return v != null && v.hasStringValue() ? v.getStringValue() : "";
     }
 
+    /**
+     * {@code metadata.PROXY_CONFIG.concurrency}, Istio's worker-thread count (0 = one per core); empty when absent.
+     *
+     * @throws IllegalArgumentException when it is not a whole number from 0 to 1024, naming the field
+     */
+    public java.util.OptionalInt concurrency() {
+        Value config = node.getMetadata().getFieldsMap().get(ProxyMetadata.PROXY_CONFIG);
+        if (config == null || !config.hasStructValue()) {
+            return java.util.OptionalInt.empty();
+        }
+        Value c = config.getStructValue().getFieldsMap().get("concurrency");
+        if (c == null || c.hasNullValue()) {
+            return java.util.OptionalInt.empty();
+        }
+        double d;
+        try {
+            d = c.hasNumberValue() ? c.getNumberValue() : Double.parseDouble(c.getStringValue().trim());
+        } catch (NumberFormatException e) {
+            d = Double.NaN;
+        }
+        if (!(d >= 0 && d <= 1024) || d != Math.rint(d)) {
+            throw new IllegalArgumentException("node.metadata." + ProxyMetadata.PROXY_CONFIG + ".concurrency: '"
+                    + (c.hasNumberValue() ? String.valueOf(c.getNumberValue()) : c.getStringValue())
+                    + "' is not a number of worker threads (a whole number from 0 to 1024; 0 = one per core)");
+        }
+        return java.util.OptionalInt.of((int) d);
+    }
+
     /** {@code [cluster/namespace/workload]}, the log context of this proxy. */
     public String logContext() {
         return "[" + clusterId() + "/" + namespace() + "/" + (workloadName().isEmpty() ? id() : workloadName()) + "]";

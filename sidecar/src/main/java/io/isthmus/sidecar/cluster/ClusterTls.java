@@ -32,9 +32,15 @@ public record ClusterTls(MeshTls mesh, OriginationTls origination) {
         return options;
     }
 
-    /** Applies the cluster's TLS, if any, to TCP client options. */
+    /**
+     * Applies the cluster's TLS, if any, to TCP client options. The peer is checked by the cluster's SAN rules, not
+     * by host name (Vert.x refuses a TLS connect of a TCP client that names no host-name verification algorithm).
+     */
     public ClientOptionsBase apply(ClientOptionsBase options, ClusterConfig config) {
         config.tls().ifPresent(t -> {
+            if (options instanceof io.vertx.core.net.NetClientOptions net) {
+                net.setHostnameVerificationAlgorithm("");
+            }
             if (t.origination().isPresent()) {
                 origination.apply(options, config.name(), t.origination().get());
             } else {

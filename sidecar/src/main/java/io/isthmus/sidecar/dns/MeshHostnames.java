@@ -1,7 +1,15 @@
 package io.isthmus.sidecar.dns;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.isthmus.mesh.OutboundName;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -28,7 +36,12 @@ import org.slf4j.LoggerFactory;
  * domains ({@code 10.96.0.12}, {@code 10.96.0.12:9080}, {@code [fd00::12]:9080}) of the virtual
  * hosts whose other domains include it, which is how the controller sends a service's ClusterIPs in
  * the proxy's cluster (Istio's virtual-host domains); in transparent capture the DNS proxy answers
- * with them. IP literals are never names. Thread-safe (immutable values swapped atomically).
+ * with them. Opaque TCP services have no virtual host: their names come from the outbound listeners
+ * (LDS) whose {@code tcp_proxy} leads to an {@code outbound|P|subset|host} cluster, and a listener at
+ * a specific address ({@code <vip>_P}, capture mode) gives its host that VIP; a TCP service another
+ * service's listener shadows on a shared port in capture mode NONE has no listener of its own and so
+ * no answer (the name is forwarded, rather than answered with an address that would reach the other
+ * service). IP literals are never names. Thread-safe (immutable values swapped atomically).
  */
 public final class MeshHostnames {
     /** The catch-all virtual host of REGISTRY_ONLY route configurations. */
@@ -39,9 +52,83 @@ public final class MeshHostnames {
     private volatile Set<String> names = Set.of();
     private volatile Map<String, List<InetAddress>> vips = Map.of();
     private volatile boolean blockAll;
+    /** What the route configurations and the listeners in force each give; merged into the fields above. */
+    private Known fromRoutes = Known.NONE;
+    private Known fromListeners = Known.NONE;
 
-    /** Replaces the names and VIPs with those of {@code routes} (the complete RDS set). */
-    public void update(Collection<RouteConfiguration> routes) {
+    /** Names and VIPs from one kind of resource. */
+    private record Known(Set<String> names, Map<String, Set<InetAddress>> vips) {
+        static final Known NONE = new Known(Set.of(), Map.of());
+    }
+
+    /**
+     * Replaces the names and VIPs learnt from listeners with those of {@code listeners} (the complete LDS set):
+     * the hosts of the {@code outbound|...} clusters their TCP proxies lead to, with the listener's address
+     * as VIP when it is a specific one.
+     */
+    public synchronized void updateListeners(Collection<Listener> listeners) {
+        Set<String> next = new HashSet<>();
+        Map<String, Set<InetAddress>> nextVips = new HashMap<>();
+        for (Listener l : listeners) {
+            if (l.getTrafficDirection() == TrafficDirection.INBOUND || !l.getAddress().hasSocketAddress()) {
+                continue;
+            }
+            InetAddress vip = specificAddress(l.getAddress().getSocketAddress());
+            for (FilterChain c : l.getFilterChainsList()) {
+                for (Filter f : c.getFiltersList()) {
+                    String host = tcpProxyHost(f);
+                    if (host == null) {
+                        continue;
+                    }
+                    Set<String> hostNames = new HashSet<>();
+                    add(hostNames, host);
+                    next.addAll(hostNames);
+                    if (vip != null) {
+                        hostNames.forEach(n -> nextVips.computeIfAbsent(n, k -> new LinkedHashSet<>()).add(vip));
+                    }
+                }
+            }
+        }
+        fromListeners = new Known(Set.copyOf(next), nextVips);
+        publish();
+    }
+
+    /** The host of the mesh cluster a {@code tcp_proxy} filter leads to; null for any other filter or cluster. */
+    private static String tcpProxyHost(Filter f) {
+        if (!f.hasTypedConfig() || !f.getTypedConfig().is(TcpProxy.class)) {
+            return null;
+        }
+        try {
+            String cluster = f.getTypedConfig().unpack(TcpProxy.class).getCluster();
+            return OutboundName.parseClusterName(cluster).map(OutboundName::host).orElse(null);
+        } catch (InvalidProtocolBufferException e) {
+            return null; // the listener itself is refused by the data plane, naming why
+        }
+    }
+
+    /** A listener address that is one host's (a VIP), not a wildcard or the outbound listeners' loopback address. */
+    private static InetAddress specificAddress(SocketAddress a) {
+        InetAddress ip = ipLiteral(a.getAddress());
+        if (ip == null || ip.isAnyLocalAddress() || ip.isLoopbackAddress()) {
+            return null;
+        }
+        return ip;
+    }
+
+    private void publish() {
+        Set<String> all = new HashSet<>(fromRoutes.names());
+        all.addAll(fromListeners.names());
+        Map<String, Set<InetAddress>> merged = new HashMap<>();
+        fromRoutes.vips().forEach((k, a) -> merged.computeIfAbsent(k, x -> new LinkedHashSet<>()).addAll(a));
+        fromListeners.vips().forEach((k, a) -> merged.computeIfAbsent(k, x -> new LinkedHashSet<>()).addAll(a));
+        Map<String, List<InetAddress>> v = new HashMap<>();
+        merged.forEach((k, a) -> v.put(k, List.copyOf(a)));
+        vips = Map.copyOf(v);
+        names = Set.copyOf(all);
+    }
+
+    /** Replaces the names and VIPs learnt from routes with those of {@code routes} (the complete RDS set). */
+    public synchronized void update(Collection<RouteConfiguration> routes) {
         Set<String> next = new HashSet<>();
         Map<String, Set<InetAddress>> nextVips = new HashMap<>();
         boolean block = false;
@@ -66,10 +153,8 @@ public final class MeshHostnames {
                 }
             }
         }
-        names = Set.copyOf(next);
-        Map<String, List<InetAddress>> v = new HashMap<>();
-        nextVips.forEach((k, a) -> v.put(k, List.copyOf(a)));
-        vips = Map.copyOf(v);
+        fromRoutes = new Known(Set.copyOf(next), nextVips);
+        publish();
         if (block != blockAll) {
             blockAll = block;
             LOG.info(block ? "DNS proxy answers names outside the registry with {} (a route configuration holds {})"
@@ -84,15 +169,16 @@ public final class MeshHostnames {
     }
 
     /** Replaces the names with {@code hostnames} (tests, static setups); no VIPs. */
-    public void set(Collection<String> hostnames) {
+    public synchronized void set(Collection<String> hostnames) {
         Set<String> next = new HashSet<>();
         hostnames.forEach(h -> {
             if (ipLiteral(h) == null) {
                 add(next, h);
             }
         });
-        names = Set.copyOf(next);
-        vips = Map.of();
+        fromRoutes = new Known(Set.copyOf(next), Map.of());
+        fromListeners = Known.NONE;
+        publish();
     }
 
     /** The VIPs of a mesh name (any case, trailing dot or not), in the order the controller sent them; empty when none. */

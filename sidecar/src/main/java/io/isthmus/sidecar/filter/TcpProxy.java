@@ -107,13 +107,18 @@ public final class TcpProxy {
         cluster.config().tls().ifPresent(t -> {
             o.setSsl(true);
             if (!t.sni().isEmpty()) {
-                o.setSniServerName(t.sni());
+                // The SNI as the peer host, as the HTTP clients do: the engine options send it even with the '_' of
+                // mesh SNIs (outbound_.7070_._.db...), which Vert.x's own server-name option refuses.
+                o.setRemoteAddress(io.vertx.core.net.SocketAddress.inetSocketAddress(ep.address().port(), ep.address().host()))
+                        .setHost(t.sni());
             }
         });
         cluster.netClient().connect(o).onComplete(ar -> {
             if (ar.failed()) {
                 ep.state().requestEnded();
                 cluster.record(ep, EndpointState.Outcome.LOCAL_FAILURE);
+                LOG.debug("tcp upstream connect failed [{} cluster={} endpoint={} attempt={}]: {}", ctx.listener(), cluster.name(),
+                        ep.address(), attempt, ar.cause().toString());
                 if (attempt < CONNECT_ATTEMPTS) {
                     connect(down, prefix, onClose, ctx, chain, cluster, peer, tried, attempt + 1, originalDst);
                 } else {
