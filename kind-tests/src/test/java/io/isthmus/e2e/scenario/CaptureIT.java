@@ -42,7 +42,8 @@ import static org.awaitility.Awaitility.await;
  * proxy, which answers with the ClusterIPs the controller sent as virtual-host domains (no hosts
  * file), and connect to them as in a real cluster). Their calls by hostname and to reviews' ClusterIP
  * with the IP itself as Host are captured by the sidecar and routed to reviews (counted by each
- * client's sidecar as {@code reporter="source"}); under load by hostname and to the ClusterIP, every east reviews pod is
+ * client's sidecar as {@code reporter="source"}); two opaque TCP services sharing port 7070 (orders-db in
+ * east, users-db only in west) are each reached by name and at their ClusterIP (a listener per VIP); under load by hostname and to the ClusterIP, every east reviews pod is
  * killed and the loads move to west through west's gateway and come back, with no failed request.
  * A plain HTTP server of the driver on east's node address, outside the mesh, is reached through
  * {@code PassthroughCluster} under ALLOW_ANY and refused ({@code BlackHoleCluster}) under
@@ -158,6 +159,57 @@ class CaptureIT {
 
     @Test
     @Order(3)
+    void tcp_services_sharing_a_port_are_each_reached_at_their_cluster_ip() {
+        ScenarioReport report = ScenarioReport.of("capture-tcp");
+        String ordersVip = fed.cluster("east").client().services().inNamespace("default").withName("orders-db").get()
+                .getSpec().getClusterIP();
+        // users-db has no Service in east: east's proxies get west's ClusterIP, as for details
+        String usersVip = fed.cluster("west").client().services().inNamespace("default").withName("users-db").get()
+                .getSpec().getClusterIP();
+        String ordersUrl = "http://" + MeshLabels.serviceHostname("orders-db", "default") + ":7070/orders";
+        String usersUrl = "http://" + MeshLabels.serviceHostname("users-db", "default") + ":7070/users";
+        int calls = 0;
+        int failed = 0;
+        for (MeshPod pod : java.util.List.of(client, redirected)) {
+            for (String[] target : new String[][] {{ordersUrl, "orders-db", "east"}, {usersUrl, "users-db", "west"}}) {
+                await(pod.name() + " reaches " + target[1] + " in " + target[2] + " over TCP").atMost(Duration.ofSeconds(90))
+                        .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                            PodHandle.CallResult r = pod.call(target[0]);
+                            assertThat(r.field("service")).as("%s", r).isEqualTo(target[1]);
+                        });
+            }
+            String dump = pod.call("http://127.0.0.1:15000/config_dump").body();
+            assertThat(dump).as("%s's sidecar has a listener per TCP VIP", pod.name())
+                    .contains(ordersVip + "_7070").contains(usersVip + "_7070");
+            for (int i = 0; i < 10; i++) {
+                PodHandle.CallResult orders = pod.call(ordersUrl);
+                PodHandle.CallResult users = pod.call(usersUrl);
+                PodHandle.CallResult byVip = pod.call("http://" + ordersVip + ":7070/orders");
+                calls += 3;
+                failed += (orders.status() == 200 ? 0 : 1) + (users.status() == 200 ? 0 : 1) + (byVip.status() == 200 ? 0 : 1);
+                assertThat(orders.field("service")).as("%s: orders-db by name on the shared port: %s", pod.name(), orders)
+                        .isEqualTo("orders-db");
+                assertThat(orders.field("cluster")).isEqualTo("east");
+                assertThat(users.field("service")).as("%s: users-db by name on the same port, through west's gateway: %s",
+                        pod.name(), users).isEqualTo("users-db");
+                assertThat(users.field("cluster")).isEqualTo("west");
+                assertThat(byVip.field("service")).as("%s: orders-db's ClusterIP: %s", pod.name(), byVip).isEqualTo("orders-db");
+            }
+            // the app keeps its HTTP connections alive, so the calls above share a few TCP connections
+            double opened = sum(pod.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_tcp_connections_opened_total",
+                    "reporter=\"source\"", "destination_service=\"orders-db.default.svc.cluster.local\"",
+                    "destination_principal=\"spiffe://cluster.local/ns/default/sa/orders-db\"");
+            report.value("sourceReportedOrdersConnections-" + pod.name(), opened);
+            assertThat(opened).as("%s's sidecar counted its mTLS connections to orders-db (reporter=source, the server's "
+                    + "SPIFFE ID verified)", pod.name()).isGreaterThanOrEqualTo(1);
+        }
+        report.count(calls, failed).value("ordersVip", ordersVip).value("usersVip", usersVip)
+                .outcome(failed == 0 ? "passed" : "failed").write(SharedFederation.reportDir());
+        assertThat(failed).isZero();
+    }
+
+    @Test
+    @Order(4)
     void a_server_outside_the_mesh_is_passed_through_under_allow_any_and_refused_under_registry_only() throws IOException {
         LocalFederation local = Targets.local(fed, Capability.TRANSPARENT_CAPTURE);
         String node = local.cluster("east").nodeAddress();
@@ -243,7 +295,7 @@ class CaptureIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void under_load_east_loses_every_reviews_pod_and_captured_calls_move_to_west_and_back() {
         ScenarioReport report = ScenarioReport.of("capture-failover");
         client.startLoad("capture-host", Mesh.REVIEWS_URL, INTERVAL);
