@@ -79,17 +79,10 @@ else
   cp -r sidecar/target/classes "$WORK/classes"; cp -r sidecar/target/test-classes "$WORK/test-classes"
 fi
 cp "$OPTS_FILE" "$WORK/jvm.options"
-# BenchProxy with the number of event loops (Vert.x pool and servers per listener) from -Dtail.loops.
-SRC=sidecar/src/test/java/io/isthmus/sidecar/bench/BenchProxy.java
-mkdir -p "$WORK/tail-src" "$WORK/tail-classes"
-sed -e 's/class BenchProxy/class TailProxy/' \
-    -e 's/io\.isthmus\.sidecar\.Sidecar\.vertxOptions())/io.isthmus.sidecar.Sidecar.vertxOptions().setEventLoopPoolSize(Integer.getInteger("tail.loops", 2)))/' \
-    -e 's/DataPlane\.Options d = DataPlane\.Options\.of(tls, telemetry);/DataPlane.Options d0 = DataPlane.Options.of(tls, telemetry); DataPlane.Options d = new DataPlane.Options(tls, telemetry, Integer.getInteger("tail.loops", 2), d0.maxBufferedBody(), d0.drainTime(), d0.nanoClock(), d0.random());/' \
-    "$SRC" > "$WORK/tail-src/TailProxy.java"
-grep -q 'tail.loops", 2), d0' "$WORK/tail-src/TailProxy.java" && grep -q 'setEventLoopPoolSize(Integer' "$WORK/tail-src/TailProxy.java" \
-  || { echo "BenchProxy changed: cannot derive TailProxy from $SRC" >&2; exit 1; }
-CP="$WORK/tail-classes:$WORK/test-classes:$WORK/classes:$(cat "$WORK/cp.txt")"
-javac -nowarn -d "$WORK/tail-classes" -cp "$CP" "$WORK/tail-src/TailProxy.java"
+# BenchProxy takes its event loops (Vert.x pool and servers per listener) from -Dbench.concurrency.
+grep -q 'bench.concurrency' sidecar/src/test/java/io/isthmus/sidecar/bench/BenchProxy.java \
+  || { echo "BenchProxy does not read -Dbench.concurrency: cannot set the event loops per variant" >&2; exit 1; }
+CP="$WORK/test-classes:$WORK/classes:$(cat "$WORK/cp.txt")"
 cat > "$WORK/tail.py" <<'PY'
 #!/usr/bin/env python3
 """Helpers of bench/sidecar-tail.sh.
@@ -344,9 +337,9 @@ for v in "${VARIANTS[@]}"; do
     J=()
     (( JFR )) && J=("-XX:StartFlightRecording=settings=$WORK/tail.jfc")
     if [[ $side == server ]]; then args=(server "$C/server" "$in" "$APP"); else args=(client "$C/client" "$out" "$in" 99); fi
-    start "$name-$side" java "${SHIPPED[@]}" "${EXTRA[@]}" "${J[@]}" -Dtail.loops="$loops" -cp "$CP" \
+    start "$name-$side" java "${SHIPPED[@]}" "${EXTRA[@]}" "${J[@]}" -Dbench.concurrency="$loops" -cp "$CP" \
       -Dorg.slf4j.simpleLogger.defaultLogLevel=warn --add-opens java.base/java.nio=ALL-UNNAMED \
-      io.isthmus.sidecar.bench.TailProxy "${args[@]}"
+      io.isthmus.sidecar.bench.BenchProxy "${args[@]}"
   done
   P1[$name]="$(pid_of "$name-client")"; P2[$name]="$(pid_of "$name-server")"
   PATHS+=("$name"); HOST[$name]=127.0.0.2; PORT[$name]=$out

@@ -3,10 +3,9 @@
 # HAProxy 2.6 instances doing mTLS between them, and beside no proxy at all. 1 KiB responses,
 # HTTP/1.1 keep-alive. Measures added latency p50/p90/p99 at a fixed 1,000 requests/s, max requests/s,
 # CPU seconds per 1,000 requests and RSS per proxy process; the client-side Isthmus sidecar has 100
-# clusters configured. The Isthmus pair runs three times, side by side: with the JVM options the proxy
-# ships with (sidecar/src/main/resources/io/isthmus/sidecar/jvm.options, what `isthmus proxy` runs
-# with), with the options and Vert.x defaults proxies ran with before (PREVIOUS_OPTS below), for a
-# before/after, and with the shipped options limited to the C1 compiler (less memory, more CPU).
+# clusters configured. The Isthmus pair runs twice, side by side, with the JVM options the proxy ships
+# with (sidecar/src/main/resources/io/isthmus/sidecar/jvm.options, what `isthmus proxy` runs with): with
+# its default of 2 event loops, and with 1 (PROXY_CONFIG.concurrency 1), as each HAProxy runs 1 thread.
 # Load: h2load (nghttp2) --h1 --rps, open loop at a fixed total rate spread over its clients, for the
 # latency percentiles, computed from its per-request --log-file (checked against the min/max/mean h2load
 # prints itself); wrk, closed loop, for max requests/s. BenchLoad (sidecar test classes) is only the
@@ -81,16 +80,13 @@ done
 CP="$WORK/test-classes:$WORK/classes:$(cat "$WORK/cp.txt")"
 OPTS_FILE=sidecar/src/main/resources/io/isthmus/sidecar/jvm.options
 mapfile -t SHIPPED_OPTS < <(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$OPTS_FILE")
-PREVIOUS_OPTS=(-XX:+UseSerialGC -Xms16m -Xmx64m -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=48m -Xss512k
-  -XX:MaxDirectMemorySize=64m -Dbench.vertxDefaults=true)
 PROXY_COMMON=("${NMT[@]}" -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn --add-opens java.base/java.nio=ALL-UNNAMED)
 JAVA_PROXY=(java "${SHIPPED_OPTS[@]}" "${PROXY_COMMON[@]}")
-JAVA_PROXY_PREV=(java "${PREVIOUS_OPTS[@]}" "${PROXY_COMMON[@]}")
-# The shipped options limited to C1: the memory-for-CPU trade the options file describes.
-JAVA_PROXY_C2=(java "${SHIPPED_OPTS[@]}" -XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m "${PROXY_COMMON[@]}")
+# The same proxies with one event loop each (a bootstrap's PROXY_CONFIG.concurrency: 1), as each HAProxy has one thread.
+JAVA_PROXY_1=(java "${SHIPPED_OPTS[@]}" -Dbench.concurrency=1 "${PROXY_COMMON[@]}")
 JAVA_LOAD=(java -Xmx256m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 
-APP=18080; IST_OUT=18081; IST_IN=18443; HA_OUT=18082; HA_IN=18444; PREV_OUT=18083; PREV_IN=18445; C2_OUT=18084; C2_IN=18446
+APP=18080; IST_OUT=18081; IST_IN=18443; HA_OUT=18082; HA_IN=18444; ONE_OUT=18083; ONE_IN=18445
 AUTH="reviews.default.svc.cluster.local:9080"
 
 start() { # name, command... (runs in this shell so that the cleanup knows the process)
@@ -111,12 +107,9 @@ start app "${JAVA_LOAD[@]}" io.isthmus.sidecar.bench.BenchLoad app "$APP"
 start ist-server "${JAVA_PROXY[@]}" io.isthmus.sidecar.bench.BenchProxy server "$C/server" "$IST_IN" "$APP"
 start ist-client "${JAVA_PROXY[@]}" io.isthmus.sidecar.bench.BenchProxy client "$C/client" "$IST_OUT" "$IST_IN" 99
 SRV_PID="$(pid_of ist-server)"; CLI_PID="$(pid_of ist-client)"
-start prev-server "${JAVA_PROXY_PREV[@]}" io.isthmus.sidecar.bench.BenchProxy server "$C/server" "$PREV_IN" "$APP"
-start prev-client "${JAVA_PROXY_PREV[@]}" io.isthmus.sidecar.bench.BenchProxy client "$C/client" "$PREV_OUT" "$PREV_IN" 99
-PSRV_PID="$(pid_of prev-server)"; PCLI_PID="$(pid_of prev-client)"
-start c2-server "${JAVA_PROXY_C2[@]}" io.isthmus.sidecar.bench.BenchProxy server "$C/server" "$C2_IN" "$APP"
-start c2-client "${JAVA_PROXY_C2[@]}" io.isthmus.sidecar.bench.BenchProxy client "$C/client" "$C2_OUT" "$C2_IN" 99
-C2SRV_PID="$(pid_of c2-server)"; C2CLI_PID="$(pid_of c2-client)"
+start one-server "${JAVA_PROXY_1[@]}" io.isthmus.sidecar.bench.BenchProxy server "$C/server" "$ONE_IN" "$APP"
+start one-client "${JAVA_PROXY_1[@]}" io.isthmus.sidecar.bench.BenchProxy client "$C/client" "$ONE_OUT" "$ONE_IN" 99
+OSRV_PID="$(pid_of one-server)"; OCLI_PID="$(pid_of one-client)"
 
 cat > "$WORK/ha-client.cfg" <<CFG
 global
@@ -164,8 +157,7 @@ declare -A HOST PORT
 HOST[direct]=127.0.0.1; PORT[direct]=$APP
 HOST[haproxy]=127.0.0.1; PORT[haproxy]=$HA_OUT
 HOST[isthmus]=127.0.0.2; PORT[isthmus]=$IST_OUT
-HOST[previous]=127.0.0.2; PORT[previous]=$PREV_OUT
-HOST[c2]=127.0.0.2; PORT[c2]=$C2_OUT
+HOST[one]=127.0.0.2; PORT[one]=$ONE_OUT
 
 # wrk, closed loop with CONNS connections on one thread: prints "requests/s errors".
 saturate() { # host port seconds
@@ -211,10 +203,10 @@ fixed_rate() { # name host port seconds
          bad + failed, NR, achieved}'
 }
 
-PATHS=(direct haproxy previous isthmus c2)
+PATHS=(direct haproxy isthmus one)
 pids_of() { # path -> "client-side-pid server-side-pid" (empty for direct)
   case $1 in haproxy) echo "$HAC_PID $HAS_PID" ;; isthmus) echo "$CLI_PID $SRV_PID" ;;
-    previous) echo "$PCLI_PID $PSRV_PID" ;; c2) echo "$C2CLI_PID $C2SRV_PID" ;; *) echo "" ;; esac
+    one) echo "$OCLI_PID $OSRV_PID" ;; *) echo "" ;; esac
 }
 # Warm-up at the fixed rate, the traffic the rounds measure: a JVM's C2 compiler recompiles (and deoptimizes)
 # whenever the shape of the traffic changes (bench/sidecar-tail.sh showed saturation right before a fixed-rate
@@ -285,23 +277,21 @@ nmt_rows() { # pid -> "heap metaspace cds code symbols threads compiler other nm
 }
 nmt_section() {
   (( ${#NMT[@]} )) || return 0
-  local prev shipped
-  prev="$(nmt_rows "$PCLI_PID")"; shipped="$(nmt_rows "$CLI_PID")"
+  local shipped
+  shipped="$(nmt_rows "$CLI_PID")"
   echo
   echo "Where the client-side sidecar's memory goes after the run (NMT committed MB; RSS includes NMT's own overhead):"
   echo
   echo "| options | heap | metaspace + class | CDS archive | code cache | symbols | thread stacks | compiler | other (direct buffers...) | NMT | NMT total | RSS MB |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  echo "| previous | $(echo "$prev" | tr ' ' '|' | sed 's/|/ | /g') |"
-  echo "| shipped | $(echo "$shipped" | tr ' ' '|' | sed 's/|/ | /g') |"
-  echo "| shipped, C1 only | $(nmt_rows "$C2CLI_PID" | tr ' ' '|' | sed 's/|/ | /g') |"
+  echo "| shipped, 2 event loops | $(echo "$shipped" | tr ' ' '|' | sed 's/|/ | /g') |"
+  echo "| shipped, 1 event loop | $(nmt_rows "$OCLI_PID" | tr ' ' '|' | sed 's/|/ | /g') |"
 }
 util() { awk -v m="$(f "$1" 1)" -v r="$RATE" 'BEGIN {if (m > 0) printf "%.0f %%", 100 * r / m; else print "-"}'; }
 add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.3f", a - b}'; }
 CPU="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 JAVA="$(java -version 2>&1 | head -1)"
 # Computed here: arithmetic and nested substitutions inside the here-document below trip bash's parser.
-PREV_OPTS_TEXT="${PREVIOUS_OPTS[*]:0:$((${#PREVIOUS_OPTS[@]} - 1))}"
 TOTAL_REQUESTS=$((RATE * SECS))
 CLIENT_PERIOD_MS=$((1000 / PER_CLIENT))
 H2LOAD_VERSION="$(h2load --version 2>&1 | head -1 | cut -d' ' -f2)"
@@ -309,12 +299,11 @@ WRK_VERSION="$( (wrk -v 2>&1 || true) | head -1 | cut -d' ' -f1-2)"
 SECTION="$(cat <<OUT
 ## sidecar
 
-\`bench/sidecar.sh\`: client -> proxy -> mTLS (P-256, TLS 1.3) -> proxy -> app (1 KiB responses, HTTP/1.1 keep-alive), five paths in
+\`bench/sidecar.sh\`: client -> proxy -> mTLS (P-256, TLS 1.3) -> proxy -> app (1 KiB responses, HTTP/1.1 keep-alive), four paths in
 one run: no proxy, two HAProxy 2.6 (1 thread each) doing mTLS (peer chain verified against the root both ways; HAProxy cannot match URI SANs), two Isthmus sidecars
-(separate JVMs, the client sidecar with 100 clusters configured; routes carry the mesh retry policy) three times: with the JVM options the proxy
-ships with (\`${OPTS_FILE}\`: ${SHIPPED_OPTS[*]}; ${EVENT_LOOPS_NOTE}) and, for comparison, with
-the previous ones (${PREV_OPTS_TEXT}; Vert.x default of 2 event loops per core), and with the shipped ones limited to C1
-(-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=24m). Fixed rate: \`h2load --h1\` (${H2LOAD_VERSION}),
+(separate JVMs, the client sidecar with 100 clusters configured; routes carry the mesh retry policy) twice, with the JVM options the proxy
+ships with (\`${OPTS_FILE}\`: ${SHIPPED_OPTS[*]}): with the default of ${EVENT_LOOPS_NOTE}, and with 1 event loop
+each (a bootstrap's \`PROXY_CONFIG.concurrency: 1\`), as each HAProxy runs 1 thread. Fixed rate: \`h2load --h1\` (${H2LOAD_VERSION}),
 open loop, ${TOTAL_REQUESTS} requests at ${RATE}/s in total from ${RATE_CLIENTS} keep-alive connections of \`--rps ${PER_CLIENT}\` each, opened
 ${STAGGER_MS} ms apart so that their sends interleave (one request every ${STAGGER_MS} ms rather than bursts); latency percentiles
 from its per-request log (start of a request to the end of its response), which agrees with the min/max/mean
@@ -335,13 +324,12 @@ Load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares the
 |---|---:|---:|---:|---|---:|---:|---:|---|---|
 | direct | $(f "${LAT[direct]}" 1) | $(f "${LAT[direct]}" 2) | $(f "${LAT[direct]}" 3) | — | $(f "${LAT[direct]}" 4) | $(f "${MAX[direct]}" 1) | $(util "${MAX[direct]}") | — | — |
 | HAProxy x2 | $(f "${LAT[haproxy]}" 1) | $(f "${LAT[haproxy]}" 2) | $(f "${LAT[haproxy]}" 3) | $(add "$(f "${LAT[haproxy]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[haproxy]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[haproxy]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[haproxy]}" 4) | $(f "${MAX[haproxy]}" 1) | $(util "${MAX[haproxy]}") | ${CPU1[haproxy]} / ${CPU2[haproxy]} | $(rss_mb "$HAC_PID") / $(rss_mb "$HAS_PID") |
-| Isthmus x2, previous options | $(f "${LAT[previous]}" 1) | $(f "${LAT[previous]}" 2) | $(f "${LAT[previous]}" 3) | $(add "$(f "${LAT[previous]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[previous]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[previous]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[previous]}" 4) | $(f "${MAX[previous]}" 1) | $(util "${MAX[previous]}") | ${CPU1[previous]} / ${CPU2[previous]} | $(rss_mb "$PCLI_PID") / $(rss_mb "$PSRV_PID") |
-| Isthmus x2, shipped options | $(f "${LAT[isthmus]}" 1) | $(f "${LAT[isthmus]}" 2) | $(f "${LAT[isthmus]}" 3) | $(add "$(f "${LAT[isthmus]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[isthmus]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[isthmus]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[isthmus]}" 4) | $(f "${MAX[isthmus]}" 1) | $(util "${MAX[isthmus]}") | ${CPU1[isthmus]} / ${CPU2[isthmus]} | $(rss_mb "$CLI_PID") / $(rss_mb "$SRV_PID") |
-| Isthmus x2, shipped options, C1 only | $(f "${LAT[c2]}" 1) | $(f "${LAT[c2]}" 2) | $(f "${LAT[c2]}" 3) | $(add "$(f "${LAT[c2]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[c2]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[c2]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[c2]}" 4) | $(f "${MAX[c2]}" 1) | $(util "${MAX[c2]}") | ${CPU1[c2]} / ${CPU2[c2]} | $(rss_mb "$C2CLI_PID") / $(rss_mb "$C2SRV_PID") |
+| Isthmus x2, 2 event loops each (default) | $(f "${LAT[isthmus]}" 1) | $(f "${LAT[isthmus]}" 2) | $(f "${LAT[isthmus]}" 3) | $(add "$(f "${LAT[isthmus]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[isthmus]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[isthmus]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[isthmus]}" 4) | $(f "${MAX[isthmus]}" 1) | $(util "${MAX[isthmus]}") | ${CPU1[isthmus]} / ${CPU2[isthmus]} | $(rss_mb "$CLI_PID") / $(rss_mb "$SRV_PID") |
+| Isthmus x2, 1 event loop each | $(f "${LAT[one]}" 1) | $(f "${LAT[one]}" 2) | $(f "${LAT[one]}" 3) | $(add "$(f "${LAT[one]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[one]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[one]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[one]}" 4) | $(f "${MAX[one]}" 1) | $(util "${MAX[one]}") | ${CPU1[one]} / ${CPU2[one]} | $(rss_mb "$OCLI_PID") / $(rss_mb "$OSRV_PID") |
 
 p99 ms of each round, in round order: ${P99_ROUNDS}.
 
-Rate h2load reached (req/s): direct $(f "${LAT[direct]}" 6), HAProxy $(f "${LAT[haproxy]}" 6), Isthmus previous $(f "${LAT[previous]}" 6), shipped $(f "${LAT[isthmus]}" 6), C1 only $(f "${LAT[c2]}" 6).
+Rate h2load reached (req/s): direct $(f "${LAT[direct]}" 6), HAProxy $(f "${LAT[haproxy]}" 6), Isthmus 2 event loops $(f "${LAT[isthmus]}" 6), 1 event loop $(f "${LAT[one]}" 6).
 
 Targets (issue 3): added p99 at 1,000/s within +0.30 ms for two sidecars and no worse than HAProxy; <= 0.2 CPU s per
 1,000 requests per proxy (0.2 vCPU at 1,000/s); RSS <= 60 MB per sidecar with 100 clusters.

@@ -35,13 +35,18 @@ public final class BenchProxy {
                 new ByteArrayInputStream(Files.readAllBytes(certs.resolve("root-cert.pem"))));
         TlsMaterialSource.Mutable tls = TlsMaterialSource.mutable();
         tls.set(new TlsMaterial(key.privateKey(), key.chain(), List.of(root)));
-        // The proxy's own Vert.x options (two event loops), or with -Dbench.vertxDefaults=true Vert.x's defaults
-        // (two event loops per core), as proxies ran before.
+        // The proxy's own Vert.x options (two event loops; -Dbench.concurrency=N for N, as a bootstrap's
+        // PROXY_CONFIG.concurrency), or with -Dbench.vertxDefaults=true Vert.x's defaults (two event loops per core),
+        // as proxies ran before.
+        int loops = Integer.getInteger("bench.concurrency", io.isthmus.sidecar.Sidecar.EVENT_LOOPS);
         Vertx vertx = Vertx.vertx(Boolean.getBoolean("bench.vertxDefaults")
-                ? new VertxOptions().setPreferNativeTransport(true) : io.isthmus.sidecar.Sidecar.vertxOptions());
+                ? new VertxOptions().setPreferNativeTransport(true)
+                : io.isthmus.sidecar.Sidecar.vertxOptions().setEventLoopPoolSize(loops));
         ProxyTelemetry telemetry = ProxyTelemetry.standalone(new NodeIdentity(args[0], "default", "east", args[0], "v1"),
                 () -> tls.current().map(TlsMaterial::spiffeId).orElse(""));
-        DataPlane.Options d = DataPlane.Options.of(tls, telemetry);
+        DataPlane.Options d0 = DataPlane.Options.of(tls, telemetry);
+        DataPlane.Options d = new DataPlane.Options(tls, telemetry, loops, d0.maxBufferedBody(), d0.drainTime(),
+                d0.nanoClock(), d0.random());
         DataPlane dp = DataPlane.start(vertx, d);
         int port = Integer.parseInt(args[2]);
         int target = Integer.parseInt(args[3]);
