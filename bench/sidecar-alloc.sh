@@ -14,16 +14,17 @@
 # Prints a markdown section and replaces the "## sidecar allocation" section of bench/RESULTS.md (unless --print-only).
 #
 # Usage: bench/sidecar-alloc.sh [--classpath NAME=CP]... [--no-tree] [--requests N] [--rounds N] [--warmup S]
-#                               [--rate R] [--profile] [--top N] [--keep DIR] [--print-only]
+#                               [--rate R] [--profile] [--top N] [--keep DIR] [--notes FILE] [--print-only]
 #   --classpath NAME=CP: one more build to measure, named NAME; CP is a classpath (the sidecar's main and test
 #     classes first, then its dependencies) or a file holding one (a frozen copy, so that rebuilds in the tree
 #     cannot change the subject). The tree's build is named "tree" (built into a private copy; --no-tree: skip it).
+#   --notes FILE: markdown appended to the section (what changed between the builds, what remains).
 #   defaults: 20,000 requests per round, 3 rounds, a 30 s warm-up per pair at the rate, 1,000 req/s, top 12 sites.
 # Needs: a JDK 17+ (javac, jfr), Maven, python3, h2load. Not a test.
 set -euo pipefail
 
 ARGS="$*"
-REQUESTS=20000; ROUNDS=3; WARMUP=30; RATE=1000; PROFILE=0; TOP=12; KEEP=""; WRITE=1; TREE=1
+NOTES=""; REQUESTS=20000; ROUNDS=3; WARMUP=30; RATE=1000; PROFILE=0; TOP=12; KEEP=""; WRITE=1; TREE=1
 NAMES=(); declare -A GIVEN
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -38,7 +39,8 @@ while [[ $# -gt 0 ]]; do
     --top) TOP="$2"; shift 2 ;;
     --keep) KEEP="$2"; shift 2 ;;
     --print-only) WRITE=0; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --notes) NOTES="$(readlink -f "$2")"; shift 2 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -75,9 +77,14 @@ if (( TREE )); then
 fi
 for n in "${NAMES[@]}"; do
   [[ $n == tree ]] && continue
-  v="${GIVEN[$n]}"; [[ -f "$v" ]] && v="$(tr -d '\n' < "$v")"
+  v="${GIVEN[$n]}"; from=""
+  if [[ -f "$v" ]]; then
+    # a frozen copy may say which commit it was built from in a file "commit" beside its classpath file
+    [[ -f "$(dirname "$v")/commit" ]] && from=", built from commit $(head -c 7 "$(dirname "$v")/commit")"
+    v="$(tr -d '\n' < "$v")"
+  fi
   CP[$n]="$v"
-  echo "$n: the classpath given ($(tr ':' '\n' <<<"$v" | head -1))" >> "$WORK/builds.md"
+  echo "$n: the classpath given ($(tr ':' '\n' <<<"$v" | head -1)$from)" >> "$WORK/builds.md"
 done
 FIRST_CP="${CP[${NAMES[0]}]}"
 
@@ -289,7 +296,8 @@ if (( ${#NAMES[@]} > 1 )); then
   base="${NAMES[1]}"
   for n in "${NAMES[@]}"; do
     [[ $n == "$base" ]] && continue
-    RATIO+="$n vs $base: client-side $(awk -v a="$(col "$n" 1)" -v b="$(col "$base" 1)" 'BEGIN {printf "%.2f", a / b}')x, server-side $(awk -v a="$(col "$n" 3)" -v b="$(col "$base" 3)" 'BEGIN {printf "%.2f", a / b}')x the bytes per request. "
+    RATIO+="- $n against $base (same run): $(awk -v a="$(col "$n" 1)" -v b="$(col "$base" 1)" 'BEGIN {printf "%+.0f bytes (%+.1f %%)", a - b, 100 * (a - b) / b}') per request client-side, $(awk -v a="$(col "$n" 3)" -v b="$(col "$base" 3)" 'BEGIN {printf "%+.0f bytes (%+.1f %%)", a - b, 100 * (a - b) / b}') server-side; young collections per 10 s $(col "$base" 5) -> $(col "$n" 5) client-side, $(col "$base" 6) -> $(col "$n" 6) server-side (-Xmn8m: a young collection per ~$(awk -v b="$(col "$n" 1)" 'BEGIN {printf "%.0f", 6.4e6 / b}') requests at ${RATE} req/s, where eden is ~6.4 MB).
+"
   done
 fi
 
@@ -340,7 +348,8 @@ $(sed 's/^/- /' "$WORK/builds.md")
 
 ${TABLE}
 
-${RATIO}
+Reading:
+${RATIO}$( [[ -n "$NOTES" ]] && cat "$NOTES")
 ${PROF}
 OUT
 )"
