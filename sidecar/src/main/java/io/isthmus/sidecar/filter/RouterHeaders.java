@@ -42,6 +42,10 @@ final class RouterHeaders {
     static final String INTERNAL = "x-envoy-internal";
     /** Response header: milliseconds from the end of the request to the upstream's response headers. */
     static final String SERVICE_TIME = "x-envoy-upstream-service-time";
+    /** Set on upstream requests: the timeout the router gives the request (per try when set, else the route's). */
+    static final String EXPECTED_TIMEOUT_MS = "x-envoy-expected-rq-timeout-ms";
+    /** Set on upstream requests and responses when the virtual host asks: 1 for the first attempt, 2 for the first retry... */
+    static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
 
     /** Headers the router consumes besides the above, removed with them (Envoy's retry state does). */
     /** The router's control headers this proxy reads, removed once read. */

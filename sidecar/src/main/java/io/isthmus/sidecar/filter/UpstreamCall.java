@@ -66,6 +66,11 @@ final class UpstreamCall {
     /** When the whole request had been read (System.nanoTime), 0 while it has not. */
     private long requestCompleteNanos;
     private Attempt current;
+    /** Attempts sent so far (Envoy's x-envoy-attempt-count of the current one). */
+    private int attempts;
+    private final RouteEntry.AttemptCount attemptCount;
+    /** Envoy's x-envoy-expected-rq-timeout-ms for each attempt, null when none is sent. */
+    private final String expectedTimeoutMs;
     /** Response body bytes relayed to the client. */
     private long relayedBytes;
     private boolean responding;
@@ -81,6 +86,24 @@ final class UpstreamCall {
         this.headers = headers;
         this.uri = uri;
         this.authority = authority;
+        this.attemptCount = route.attemptCount();
+        this.expectedTimeoutMs = expectedTimeout(exchange.envoyHeaders(), decision, headers);
+    }
+
+    /**
+     * Envoy's {@code x-envoy-expected-rq-timeout-ms}: the per-try timeout when there is one, else the route timeout;
+     * none without a timeout, when the router's {@code suppress_envoy_headers} is set, or when an (internal) caller
+     * already sent one, which goes on as it is.
+     */
+    private static String expectedTimeout(HttpChain.EnvoyHeaders envoy, RouterHeaders.Decision decision, MultiMap headers) {
+        if (envoy != HttpChain.EnvoyHeaders.SET || headers.contains(RouterHeaders.EXPECTED_TIMEOUT_MS)) {
+            return null;
+        }
+        long ms = decision.retry().perTryTimeout().map(java.time.Duration::toMillis).orElse(0L);
+        if (ms <= 0) {
+            ms = decision.timeout().toMillis();
+        }
+        return ms > 0 ? Long.toString(ms) : null;
     }
 
     /**
@@ -212,6 +235,7 @@ final class UpstreamCall {
             return;
         }
         lastTried = ep;
+        attempts++;
         Attempt a = new Attempt(ep);
         a.isRetry = isRetry;
         current = a;
@@ -254,6 +278,12 @@ final class UpstreamCall {
     private void prepare(HttpClientRequest creq) {
         MultiMap sent = creq.headers();
         headers.forEach(sent::add); // addAll would first list the entries, each wrapped in a new object
+        if (expectedTimeoutMs != null) {
+            sent.set(RouterHeaders.EXPECTED_TIMEOUT_MS, expectedTimeoutMs);
+        }
+        if (attemptCount.request()) {
+            sent.set(RouterHeaders.ATTEMPT_COUNT, Integer.toString(attempts));
+        }
         cluster.onRequestSent(creq);
         HostAndPort hp = upstreamAuthority;
         if (hp == null) {
@@ -409,6 +439,9 @@ final class UpstreamCall {
             }
         });
         serviceTime(out);
+        if (attemptCount.response()) {
+            out.headers().set(RouterHeaders.ATTEMPT_COUNT, Integer.toString(attempts));
+        }
         boolean bodyless = resp.statusCode() == 204 || resp.statusCode() == 304 || resp.statusCode() < 200
                 || "HEAD".equals(req.method().name());
         if (!bodyless && out.headers().get(HttpHeaders.CONTENT_LENGTH) == null && req.version() != HttpVersion.HTTP_2) {

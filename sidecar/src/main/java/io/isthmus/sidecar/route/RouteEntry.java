@@ -24,11 +24,19 @@ import java.util.random.RandomGenerator;
  * @param bufferLimit Envoy's {@code per_request_buffer_limit_bytes} of the route, else of its virtual host:
  *     the most bytes of a request body held for retries and mirroring (the proxy's own limit, 1 MiB, caps
  *     it); empty = only the proxy's limit
+ * @param attemptCount whether {@code x-envoy-attempt-count} goes to the upstream and back to the client (its virtual
+ *     host's {@code include_request_attempt_count} / {@code include_attempt_count_in_response})
  */
 public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers, List<WeightedTarget> targets,
                          Duration timeout, RetryPolicy retry, String prefixRewrite, String hostRewrite,
                          Optional<FaultPolicy> fault, List<MirrorPolicy> mirrors,
-                         Optional<DirectResponse> directResponse, OptionalLong bufferLimit) {
+                         Optional<DirectResponse> directResponse, OptionalLong bufferLimit, AttemptCount attemptCount) {
+
+    /** Where Envoy's {@code x-envoy-attempt-count} (1 for the first attempt, 2 for the first retry...) is set. */
+    public record AttemptCount(boolean request, boolean response) {
+        /** Neither: Envoy's default. */
+        public static final AttemptCount NONE = new AttemptCount(false, false);
+    }
 
     public RouteEntry {
         Objects.requireNonNull(name, "name");
@@ -43,6 +51,7 @@ public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers,
         mirrors = List.copyOf(mirrors);
         Objects.requireNonNull(directResponse, "directResponse");
         Objects.requireNonNull(bufferLimit, "bufferLimit");
+        Objects.requireNonNull(attemptCount, "attemptCount");
         if (bufferLimit.isPresent() && bufferLimit.getAsLong() < 0) {
             throw new IllegalArgumentException("bufferLimit must be >= 0");
         }

@@ -75,9 +75,11 @@ public final class RouteTranslator {
             RetryPolicy vhRetry = vh.hasRetryPolicy() ? retry(name, f + ".retry_policy", vh.getRetryPolicy()) : RetryPolicy.NONE;
             OptionalLong vhLimit = vh.hasPerRequestBufferLimitBytes()
                     ? OptionalLong.of(vh.getPerRequestBufferLimitBytes().getValue() & 0xFFFF_FFFFL) : OptionalLong.empty();
+            RouteEntry.AttemptCount attempts = new RouteEntry.AttemptCount(vh.getIncludeRequestAttemptCount(),
+                    vh.getIncludeAttemptCountInResponse());
             List<RouteEntry> routes = new ArrayList<>();
             for (int j = 0; j < vh.getRoutesCount(); j++) {
-                routes.add(route(name, f + ".routes[" + j + "]", vh.getRoutes(j), vhRetry, vh.getName(), vhLimit));
+                routes.add(route(name, f + ".routes[" + j + "]", vh.getRoutes(j), vhRetry, vh.getName(), vhLimit, attempts));
             }
             vhosts.add(new VirtualHostEntry(vh.getName(), vh.getDomainsList(), routes, requireTls));
         }
@@ -105,8 +107,8 @@ public final class RouteTranslator {
         }
     }
 
-    private static RouteEntry route(String rc, String f, Route r, RetryPolicy vhRetry, String vhName, OptionalLong vhLimit)
-            throws InvalidResourceException {
+    private static RouteEntry route(String rc, String f, Route r, RetryPolicy vhRetry, String vhName, OptionalLong vhLimit,
+                                    RouteEntry.AttemptCount attempts) throws InvalidResourceException {
         if (!r.hasRoute() && !r.hasDirectResponse()) {
             throw invalid(rc, f, "only route and direct_response actions are supported (not redirect, filter_action)");
         }
@@ -137,7 +139,8 @@ public final class RouteTranslator {
         }
         if (r.hasDirectResponse()) {
             return new RouteEntry(r.getName(), path, headers, List.of(), Duration.ZERO, RetryPolicy.NONE, "", "",
-                    Optional.empty(), List.of(), Optional.of(DirectResponse.of(rc, f, r, vhName)), OptionalLong.empty());
+                    Optional.empty(), List.of(), Optional.of(DirectResponse.of(rc, f, r, vhName)), OptionalLong.empty(),
+                    RouteEntry.AttemptCount.NONE);
         }
         RouteAction a = r.getRoute();
         List<WeightedTarget> targets = new ArrayList<>();
@@ -195,7 +198,7 @@ public final class RouteTranslator {
             OptionalLong limit = r.hasPerRequestBufferLimitBytes()
                     ? OptionalLong.of(r.getPerRequestBufferLimitBytes().getValue() & 0xFFFF_FFFFL) : vhLimit;
             return new RouteEntry(r.getName(), path, headers, targets, timeout, retry, a.getPrefixRewrite(),
-                    a.getHostRewriteLiteral(), fault, mirrors, Optional.empty(), limit);
+                    a.getHostRewriteLiteral(), fault, mirrors, Optional.empty(), limit, attempts);
         } catch (IllegalArgumentException e) {
             throw invalid(rc, f, e.getMessage());
         }

@@ -35,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * manager's {@code use_remote_address}, {@code xff_num_trusted_hops} and {@code internal_address_config})
  * steers retries and timeouts with them and they never reach the upstream; an external client's are
  * stripped and change nothing; responses carry {@code x-envoy-upstream-service-time} unless the router
- * suppresses it.
+ * suppresses it; upstream requests carry {@code x-envoy-expected-rq-timeout-ms} when there is a timeout, and
+ * {@code x-envoy-attempt-count} goes up and down when the virtual host asks for it.
  */
 class EnvoyHeadersTest {
 
@@ -55,6 +56,8 @@ class EnvoyHeadersTest {
     Path dir;
     TestMesh mesh;
     AppServer app;
+    /** The data plane of the last listener made. */
+    DataPlane dp;
 
     @BeforeEach
     void setUp() {
@@ -77,7 +80,7 @@ class EnvoyHeadersTest {
         if (trust != Trust.NOBODY) {
             hcm.setInternalAddressConfig(HttpConnectionManager.InternalAddressConfig.getDefaultInstance());
         }
-        DataPlane dp = mesh.dataPlane(mesh.workload("east", "default", "client"));
+        dp = mesh.dataPlane(mesh.workload("east", "default", "client"));
         dp.clusters().apply(Map.of("svc", Xds.staticCluster("svc", "127.0.0.1", upstreamPort)), "1");
         int port = TestMesh.freePort();
         Listener l = Listener.newBuilder().setName("out").setAddress(Xds.address("127.0.0.2", port))
@@ -226,5 +229,61 @@ class EnvoyHeadersTest {
         TestMesh.Reply q = get(quiet);
         assertThat(q.status()).isEqualTo(200);
         assertThat(q.header("x-envoy-upstream-service-time")).isNull();
+    }
+
+    @Test
+    void upstreamsAreToldTheTimeoutTheyHave() {
+        int port = listener(Trust.NOBODY, RouteAction.newBuilder()
+                .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(3)));
+        get(port);
+        assertThat(app.lastHeaders.get().get("x-envoy-expected-rq-timeout-ms")).as("the route timeout").isEqualTo("3000");
+
+        int perTry = listener(Trust.NOBODY, RouteAction.newBuilder()
+                .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(3))
+                .setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("5xx")
+                        .setPerTryTimeout(com.google.protobuf.Duration.newBuilder().setNanos(700_000_000))));
+        get(perTry);
+        assertThat(app.lastHeaders.get().get("x-envoy-expected-rq-timeout-ms")).as("the per-try timeout").isEqualTo("700");
+
+        int internal = listener(Trust.PEER_INTERNAL, RouteAction.newBuilder()
+                .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(3)));
+        get(internal, "x-envoy-upstream-rq-timeout-ms", "1200");
+        assertThat(app.lastHeaders.get().get("x-envoy-expected-rq-timeout-ms")).as("an internal caller's timeout").isEqualTo("1200");
+
+        int none = listener(Trust.NOBODY, RouteAction.newBuilder()
+                .setTimeout(com.google.protobuf.Duration.getDefaultInstance()));
+        get(none);
+        assertThat(app.lastHeaders.get().get("x-envoy-expected-rq-timeout-ms")).as("no timeout").isNull();
+
+        int quiet = listener(Trust.NOBODY, Router.newBuilder().setSuppressEnvoyHeaders(true).build(), RouteAction.newBuilder()
+                .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(3)), app.port);
+        get(quiet);
+        assertThat(app.lastHeaders.get().get("x-envoy-expected-rq-timeout-ms")).as("suppress_envoy_headers").isNull();
+    }
+
+    @Test
+    void theAttemptCountGoesToTheUpstreamAndBackWhenTheVirtualHostAsks() {
+        app.status.set(503);
+        int port = listener(Trust.NOBODY, RouteAction.newBuilder().setRetryPolicy(RetryPolicy.newBuilder()
+                .setRetryOn("5xx").setNumRetries(UInt32Value.of(2))));
+        TestMesh.Reply plain = get(port);
+        assertThat(app.lastHeaders.get().get("x-envoy-attempt-count")).as("not asked for").isNull();
+        assertThat(plain.header("x-envoy-attempt-count")).isNull();
+
+        dp.routes().apply(Map.of("r", Xds.routes("r", Xds.vhost("svc", List.of(HOST), Route.newBuilder()
+                .setMatch(RouteMatch.newBuilder().setPrefix("/")).setRoute(RouteAction.newBuilder().setCluster("svc")
+                        .setRetryPolicy(RetryPolicy.newBuilder().setRetryOn("5xx").setNumRetries(UInt32Value.of(2)))).build())
+                .toBuilder().setIncludeRequestAttemptCount(true).setIncludeAttemptCountInResponse(true).build())), "2");
+        int before = app.hits.get();
+        TestMesh.Reply counted = get(port);
+        assertThat(app.hits.get() - before).isEqualTo(3);
+        assertThat(app.lastHeaders.get().get("x-envoy-attempt-count")).as("the third attempt").isEqualTo("3");
+        assertThat(counted.status()).isEqualTo(503);
+        assertThat(counted.header("x-envoy-attempt-count")).isEqualTo("3");
+
+        app.status.set(200);
+        TestMesh.Reply first = get(port);
+        assertThat(app.lastHeaders.get().get("x-envoy-attempt-count")).isEqualTo("1");
+        assertThat(first.header("x-envoy-attempt-count")).isEqualTo("1");
     }
 }
