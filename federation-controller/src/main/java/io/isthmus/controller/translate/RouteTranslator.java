@@ -97,8 +97,10 @@ public final class RouteTranslator {
             OutboundName dest = OutboundName.of(s.hostname(), port);
             // a domain belongs to one virtual host only (Envoy rejects duplicates): the first service keeps it,
             // as Istio does when two services share a VIP
+            // the upstream sees which attempt it serves (x-envoy-attempt-count), as under Istio
             VirtualHost.Builder vh = VirtualHost.newBuilder()
                     .setName(s.hostname() + ":" + port)
+                    .setIncludeRequestAttemptCount(true)
                     .addAllDomains(domains(s, port, proxyNamespace, vipsOf.apply(s)).stream().filter(taken::add).toList());
             Optional<VirtualService> vs = virtualServiceFor.apply(s.hostname())
                     .map(v -> v.forGateway("", VirtualService.MESH, port));
