@@ -354,6 +354,14 @@ public final class Relay {
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             peer.flush();
+            if (!closed && (downstreamSide ? upstreamInputDone : downstreamInputDone)
+                    && ctx.channel().unsafe().recvBufAllocHandle().lastBytesRead() < 0) {
+                // This read ended at the end of stream and the other side's came first: the connection is over.
+                // Closing here, before Netty handles the end of stream itself, spares its own close of this socket
+                // (an SO_LINGER query and an epoll removal) or, for the client, its shutdown of the input.
+                ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+                inputDone(downstreamSide);
+            }
         }
 
         @Override
