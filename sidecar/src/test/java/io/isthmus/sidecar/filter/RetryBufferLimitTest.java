@@ -146,4 +146,44 @@ class RetryBufferLimitTest {
         assertThat(small.body()).isEqualTo("app:" + body(600));
         assertThat(app.hits.get()).isEqualTo(1 + 3);
     }
+
+    /** A POST over HTTP/2 (h2c, prior knowledge) whose body comes in DATA frames of 256 bytes, without Content-Length. */
+    private TestMesh.Reply postHttp2(int port, String body) {
+        HttpClient h2 = mesh.vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.2").setPort(port).setURI("/x");
+        Future<TestMesh.Reply> f = h2.request(o).compose(req -> {
+            req.authority(HostAndPort.create(HOST, -1));
+            req.setChunked(true); // over HTTP/2: no Content-Length, the body in DATA frames
+            assertThat(req.version()).isEqualTo(io.vertx.core.http.HttpVersion.HTTP_2);
+            Future<TestMesh.Reply> reply = req.response()
+                    .compose(resp -> resp.body().map(b -> new TestMesh.Reply(resp.statusCode(), resp, b.toString())));
+            for (int i = 0; i < body.length(); i += 256) {
+                req.write(body.substring(i, Math.min(body.length(), i + 256)));
+            }
+            req.end();
+            return reply;
+        });
+        return TestMesh.await(f);
+    }
+
+    @Test
+    void anHttp2BodyWithoutContentLengthStreamsPastTheLimitAndIsReplayedWithinIt() {
+        int port = listener(-1, 1024);
+
+        TestMesh.Reply small = postHttp2(port, body(600));
+        assertThat(small.body()).isEqualTo("app:" + body(600));
+        assertThat(app.hits.get()).as("replayed: two retries").isEqualTo(3);
+
+        TestMesh.Reply large = postHttp2(port, body(4096));
+        assertThat(large.status()).as("streamed, not refused").isEqualTo(503);
+        assertThat(large.body()).isEqualTo("app:" + body(4096));
+        assertThat(app.hits.get()).as("past the route limit: sent once").isEqualTo(3 + 1);
+
+        int unlimited = listener(-1, -1);
+        TestMesh.Reply huge = postHttp2(unlimited, body(3 << 20));
+        assertThat(huge.status()).as("past the proxy's own 1 MiB: sent once, not 413").isEqualTo(503);
+        assertThat(huge.body()).hasSize(4 + (3 << 20));
+        assertThat(app.hits.get()).isEqualTo(3 + 1 + 1);
+    }
 }
