@@ -195,16 +195,17 @@ public final class HttpExchange {
         }
         call.armRouteTimeout();
         long contentLength = contentLength();
-        // a body larger than the route's buffer limit streams; so does one of unknown length that no mirror needs
-        // whole: chunked HTTP/1.1 or HTTP/2 DATA frames that are still to come (replayed while within the limit),
-        // or any on a route without retries
-        boolean unknownLength = contentLength < 0 && request.version() != HttpVersion.HTTP_1_0 && r.mirrors().isEmpty();
+        // a body larger than the route's buffer limit streams; so does one of unknown length: chunked HTTP/1.1 or
+        // HTTP/2 DATA frames that are still to come (replayed, and mirrored once ended, while within the limit), or
+        // any on a route without retries or mirrors
+        boolean unknownLength = contentLength < 0 && request.version() != HttpVersion.HTTP_1_0;
         boolean streaming = isGrpc() || contentLength > r.retryBufferLimit(ctx.maxBufferedBody())
-                || (unknownLength && (!decision.retry().enabled() || isChunked()
+                || (unknownLength && ((!decision.retry().enabled() && r.mirrors().isEmpty()) || isChunked()
                         || (request.version() == HttpVersion.HTTP_2 && !request.isEnded())));
         for (int i = 0, n = r.mirrors().size(); i < n; i++) {
             RouteEntry.MirrorPolicy m = r.mirrors().get(i);
-            if (!streaming && ctx.random().nextInt(1_000_000) < m.permille()) {
+            // a streamed body of known length is past the limit: no mirror; one of unknown length is mirrored at its end
+            if ((!streaming || contentLength < 0) && ctx.random().nextInt(1_000_000) < m.permille()) {
                 call.mirrorTo(m.cluster());
             }
         }

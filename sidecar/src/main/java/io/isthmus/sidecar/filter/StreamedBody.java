@@ -22,10 +22,17 @@ final class StreamedBody {
     /** The attempt's request the body goes to; null between attempts. */
     private HttpClientRequest target;
     private boolean targetEnded;
+    /** Runs once when the downstream body has ended; null when nothing waits for it. */
+    private Runnable onEnded;
 
     StreamedBody(HttpServerRequest downstream, long replayLimit) {
         this.downstream = downstream;
         this.replay = new ReplayBody(replayLimit);
+    }
+
+    /** Runs {@code r} once the downstream body has ended (at once if it has); before {@link #start}. */
+    void onEnded(Runnable r) {
+        this.onEnded = r;
     }
 
     /** Starts reading the downstream body (paused until an attempt is attached); {@code onFailure} when it breaks. */
@@ -33,6 +40,9 @@ final class StreamedBody {
         if (downstream.isEnded()) {
             ended = true;
             endedNanos = System.nanoTime();
+            if (onEnded != null) {
+                onEnded.run();
+            }
             return;
         }
         downstream.handler(this::onChunk);
@@ -63,6 +73,21 @@ final class StreamedBody {
             targetEnded = true;
             target.end();
         }
+        if (onEnded != null) {
+            onEnded.run();
+        }
+    }
+
+    /** The whole body as held for a replay; null when it is not held whole (past the limit, or committed). */
+    Buffer whole() {
+        if (!ended || !replay.replayable()) {
+            return null;
+        }
+        Buffer all = Buffer.buffer();
+        for (Buffer b : replay.chunks()) {
+            all.appendBuffer(b);
+        }
+        return all;
     }
 
     /** Sends the head and the copy so far to an attempt's request, then everything the downstream sends. */

@@ -132,7 +132,20 @@ final class UpstreamCall {
      * retried like a buffered one; past the limit, or once a response is relayed, no retry.
      */
     void startStreaming(HttpServerRequest downstream) {
-        streamed = new StreamedBody(downstream, retry.enabled() ? bufferLimit : 0);
+        streamed = new StreamedBody(downstream, retry.enabled() || mirrors != null ? bufferLimit : 0);
+        if (mirrors != null) {
+            // a body of unknown length is mirrored once it has ended, if it stayed within the buffer limit (as Envoy,
+            // which gives up a shadow whose body it could not buffer)
+            streamed.onEnded(() -> {
+                Buffer whole = streamed.whole();
+                if (whole != null && !exchange.finished()) {
+                    for (String m : mirrors) {
+                        ctx.directory().cluster(m).ifPresent(c -> UpstreamRequests.mirror(c, exchange.request().method(), uri,
+                                headers, authority, whole));
+                    }
+                }
+            });
+        }
         streamed.start(() -> {
             if (!exchange.finished()) {
                 exchange.addFlag(ResponseFlag.DOWNSTREAM_CONNECTION_TERMINATION);

@@ -16,6 +16,8 @@ public final class AppServer implements AutoCloseable {
     public final AtomicInteger status = new AtomicInteger(200);
     public final AtomicInteger delayMillis = new AtomicInteger();
     public final AtomicReference<MultiMap> lastHeaders = new AtomicReference<>();
+    /** The length of the last request body received, -1 before any. */
+    public final AtomicInteger lastBodyLength = new AtomicInteger(-1);
     private final HttpServer server;
 
     private AppServer(String name, String host, int port, HttpServer server) {
@@ -32,6 +34,7 @@ public final class AppServer implements AutoCloseable {
             s.hits.incrementAndGet();
             s.lastHeaders.set(io.vertx.core.http.HttpHeaders.headers().addAll(req.headers()));
             req.body().onSuccess(b -> {
+                s.lastBodyLength.set(b.length());
                 Runnable answer = () -> req.response().setStatusCode(s.status.get()).putHeader("x-served-by", name)
                         .end(name + (b.length() > 0 ? ":" + b : ""));
                 if (s.delayMillis.get() > 0) {
