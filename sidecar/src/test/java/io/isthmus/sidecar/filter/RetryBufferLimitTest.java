@@ -83,10 +83,16 @@ class RetryBufferLimitTest {
 
     /** A POST whose body comes chunked, in pieces of 256 bytes (no Content-Length). */
     private TestMesh.Reply postChunked(int port, String body) {
+        return postInPieces(client, io.vertx.core.http.HttpVersion.HTTP_1_1, port, body);
+    }
+
+    /** A POST without Content-Length whose body is written in pieces of 256 bytes: chunked over HTTP/1.1, DATA frames over h2. */
+    private static TestMesh.Reply postInPieces(HttpClient via, io.vertx.core.http.HttpVersion version, int port, String body) {
         RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.2").setPort(port).setURI("/x");
-        Future<TestMesh.Reply> f = client.request(o).compose(req -> {
+        Future<TestMesh.Reply> f = via.request(o).compose(req -> {
             req.authority(HostAndPort.create(HOST, -1));
-            req.setChunked(true);
+            req.setChunked(true); // over HTTP/2 no Content-Length either: the body in DATA frames
+            assertThat(req.version()).isEqualTo(version);
             Future<TestMesh.Reply> reply = req.response()
                     .compose(resp -> resp.body().map(b -> new TestMesh.Reply(resp.statusCode(), resp, b.toString())));
             for (int i = 0; i < body.length(); i += 256) {
@@ -151,20 +157,7 @@ class RetryBufferLimitTest {
     private TestMesh.Reply postHttp2(int port, String body) {
         HttpClient h2 = mesh.vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
                 .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
-        RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.2").setPort(port).setURI("/x");
-        Future<TestMesh.Reply> f = h2.request(o).compose(req -> {
-            req.authority(HostAndPort.create(HOST, -1));
-            req.setChunked(true); // over HTTP/2: no Content-Length, the body in DATA frames
-            assertThat(req.version()).isEqualTo(io.vertx.core.http.HttpVersion.HTTP_2);
-            Future<TestMesh.Reply> reply = req.response()
-                    .compose(resp -> resp.body().map(b -> new TestMesh.Reply(resp.statusCode(), resp, b.toString())));
-            for (int i = 0; i < body.length(); i += 256) {
-                req.write(body.substring(i, Math.min(body.length(), i + 256)));
-            }
-            req.end();
-            return reply;
-        });
-        return TestMesh.await(f);
+        return postInPieces(h2, io.vertx.core.http.HttpVersion.HTTP_2, port, body);
     }
 
     @Test
