@@ -46,6 +46,9 @@ final class RouterHeaders {
     static final String EXPECTED_TIMEOUT_MS = "x-envoy-expected-rq-timeout-ms";
     /** Set on upstream requests and responses when the virtual host asks: 1 for the first attempt, 2 for the first retry... */
     static final String ATTEMPT_COUNT = "x-envoy-attempt-count";
+    /** The values of {@link #ATTEMPT_COUNT} up to 15, made once: mesh virtual hosts ask for it on every request. */
+    private static final String[] COUNTS = java.util.stream.IntStream.range(0, 16).mapToObj(Integer::toString)
+            .toArray(String[]::new);
 
     /** Headers the router consumes besides the above, removed with them (Envoy's retry state does). */
     /** The router's control headers this proxy reads, removed once read. */
@@ -65,6 +68,11 @@ final class RouterHeaders {
             "x-envoy-downstream-service-node");
 
     private RouterHeaders() {
+    }
+
+    /** The value of {@link #ATTEMPT_COUNT} for attempt {@code n}, without a new string for the usual counts. */
+    static String attemptCount(int n) {
+        return n >= 0 && n < COUNTS.length ? COUNTS[n] : Integer.toString(n);
     }
 
     /**

@@ -295,7 +295,7 @@ final class UpstreamCall {
             sent.set(RouterHeaders.EXPECTED_TIMEOUT_MS, expectedTimeoutMs);
         }
         if (attemptCount.request()) {
-            sent.set(RouterHeaders.ATTEMPT_COUNT, Integer.toString(attempts));
+            sent.set(RouterHeaders.ATTEMPT_COUNT, RouterHeaders.attemptCount(attempts));
         }
         cluster.onRequestSent(creq);
         HostAndPort hp = upstreamAuthority;
@@ -453,7 +453,7 @@ final class UpstreamCall {
         });
         serviceTime(out);
         if (attemptCount.response()) {
-            out.headers().set(RouterHeaders.ATTEMPT_COUNT, Integer.toString(attempts));
+            out.headers().set(RouterHeaders.ATTEMPT_COUNT, RouterHeaders.attemptCount(attempts));
         }
         boolean bodyless = resp.statusCode() == 204 || resp.statusCode() == 304 || resp.statusCode() < 200
                 || "HEAD".equals(req.method().name());
