@@ -18,6 +18,12 @@ CERT_TTL="${ISTHMUS_CERT_TTL:-120s}"
 # test.sh and down.sh. Its clusters, their roles and its remote secrets are read from the file.
 TOPOLOGY_GIVEN="${TOPOLOGY:-}"
 TOPOLOGY="${TOPOLOGY:-two-clusters-multi-network.yaml}"
+# How the demo pods' traffic reaches their sidecars: CAPTURE, or --capture for up.sh. NONE (default):
+# manifests/demo, the app calls mesh names that the sidecar's DNS proxy answers with 127.0.0.2, where
+# its outbound listeners are. REDIRECT: the same Deployments with the Component manifests/capture, an
+# init container running `isthmus iptables --mode REDIRECT` and the sidecar in group 1337 with
+# INTERCEPTION_MODE=REDIRECT (manifests/demo-capture; docs/capture.md).
+CAPTURE="${CAPTURE:-NONE}"
 # Per cluster: pod CIDR, service CIDR, region (the kind clusters' own address plan).
 declare -A POD_CIDR=([east]=10.110.0.0/16 [west]=10.120.0.0/16 [north]=10.130.0.0/16)
 declare -A SVC_CIDR=([east]=10.111.0.0/16 [west]=10.121.0.0/16 [north]=10.131.0.0/16)
@@ -108,4 +114,46 @@ parse_topology_flag() {
       *) ARGS+=("$1"); shift ;;
     esac
   done
+}
+
+# Parses "--capture MODE" (or "--capture=MODE") off ARGS into CAPTURE and checks the mode (NONE or
+# REDIRECT, any case); the rest stay in ARGS.
+parse_capture_flag() {
+  local rest=()
+  while [ "$#" -gt 0 ]; do
+    case "$1" in
+      --capture) [ "$#" -ge 2 ] || die "--capture needs a mode (NONE or REDIRECT)"; CAPTURE="$2"; shift 2 ;;
+      --capture=*) CAPTURE="${1#--capture=}"; shift ;;
+      *) rest+=("$1"); shift ;;
+    esac
+  done
+  ARGS=("${rest[@]}")
+  CAPTURE="$(printf '%s' "$CAPTURE" | tr '[:lower:]' '[:upper:]')"
+  case "$CAPTURE" in
+    NONE | REDIRECT) ;;
+    TPROXY) die "capture TPROXY: the kind manifests capture with REDIRECT (a TPROXY sidecar needs NET_ADMIN; see docs/capture.md)" ;;
+    *) die "capture '$CAPTURE' is neither NONE nor REDIRECT" ;;
+  esac
+}
+
+# Writes into DIR a kustomization of the given demo files (paths under manifests/, e.g.
+# demo/reviews.yaml) with the capture Component: one cluster's share of manifests/demo-capture. The
+# files and the Component are copied into DIR, since kustomize loads files only from under the
+# kustomization's own directory.
+capture_demo() {
+  local dir="$1" f
+  shift
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  cp -r "$MANIFESTS/capture" "$dir/capture"
+  {
+    printf '%s\n' "# Demo workloads with transparent capture (written by kind-tests/kind/lib.sh capture_demo)." \
+      "apiVersion: kustomize.config.k8s.io/v1beta1" "kind: Kustomization" "resources:"
+    for f in "$@"; do
+      [ -f "$MANIFESTS/$f" ] || die "no manifest topology-configs/manifests/$f"
+      cp "$MANIFESTS/$f" "$dir/"
+      printf '  - %s\n' "$(basename "$f")"
+    done
+    printf '%s\n' "components:" "  - capture"
+  } >"$dir/kustomization.yaml"
 }

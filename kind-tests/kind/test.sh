@@ -7,6 +7,9 @@
 # scenario re-creates). The test JVM runs outside any network namespace (ISTHMUS_E2E_TARGET=kind):
 # it must reach the clusters' API servers. Scenarios of another topology, or that need the local
 # federation's own parts, abort with the reason (docs/kind.md).
+# The scenarios run against the demo as up.sh installed it, in capture mode NONE or REDIRECT
+# (up.sh --capture): they call through the pods' apps either way; in REDIRECT the apps' calls to
+# ClusterIPs are captured by iptables instead of going to 127.0.0.2.
 # Usage: kind-tests/kind/test.sh [--topology FILE] [extra maven arguments, e.g. -Dit.test=FailoverIT]
 #   default topology: the one up.sh last installed
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -16,6 +19,9 @@ fi
 parse_topology_flag "$@"
 load_topology
 need kubectl mvn docker
+if [ -f "$WORK/capture" ]; then
+  log "demo pods in capture mode $(cat "$WORK/capture") (up.sh --capture)"
+fi
 
 contexts=""
 servers=""

@@ -6,11 +6,19 @@
 # `isthmus create-remote-secret`. A remote cluster (role: remote) gets no controller: its
 # isthmus-controller Service points at its primary's east-west gateway (15443, server name
 # isthmus-controller.isthmus-system.svc), which passes such connections to the primary's controller.
-# Usage: kind-tests/kind/up.sh [--topology FILE] [cluster...]
+# Usage: kind-tests/kind/up.sh [--topology FILE] [--capture MODE] [cluster...]
 #   --topology (or TOPOLOGY): two-clusters-multi-network.yaml (default) or three-clusters-primary-remote.yaml
+#   --capture (or CAPTURE): how the demo pods reach their sidecars. NONE (default): manifests/demo,
+#     mesh names resolve to the sidecar's outbound listeners on 127.0.0.2 through its DNS proxy.
+#     REDIRECT: transparent capture, manifests/capture on the same Deployments (an init container
+#     `isthmus-init` runs `isthmus iptables --mode REDIRECT` as root with NET_ADMIN and NET_RAW; the
+#     sidecar runs as user and group 1337 with INTERCEPTION_MODE=REDIRECT and no capability; the
+#     pods use the cluster's DNS, so a cluster without details gets details' Service, no pods).
+#     Running up.sh again with the other mode switches the installed demo.
 #   cluster...: only these clusters of the topology (default: all of them)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 parse_topology_flag "$@"
+parse_capture_flag "${ARGS[@]}"
 load_topology
 need kind kubectl docker java mvn
 
@@ -21,7 +29,7 @@ if [ "${#ARGS[@]}" -gt 0 ]; then
   CLUSTERS=("${ARGS[@]}")
 fi
 mkdir -p "$WORK"
-log "topology $TOPOLOGY_FILE: clusters ${CLUSTERS[*]}"
+log "topology $TOPOLOGY_FILE: clusters ${CLUSTERS[*]}, demo capture $CAPTURE"
 
 create_cluster() {
   local name="$1" config="$WORK/kind-$1.yaml" slot
@@ -166,17 +174,42 @@ install_cluster() {
     --dry-run=client -o yaml | "${k[@]}" apply -f -
   "${k[@]}" -n default create configmap isthmus-root-cert --from-file=root-cert.pem="$WORK/pki/root-cert.pem" \
     --dry-run=client -o yaml | "${k[@]}" apply -f -
-  "${k[@]}" apply -f "$MANIFESTS/demo/reviews.yaml"
-  case "$c" in
-    east) "${k[@]}" apply -f "$MANIFESTS/demo/client.yaml" ;;
-    west) "${k[@]}" apply -f "$MANIFESTS/demo/details.yaml" ;;
-    north)
-      # One zone, one reviews workload and a client (three-clusters-primary-remote.yaml).
-      "${k[@]}" apply -f "$MANIFESTS/demo/client.yaml"
-      "${k[@]}" -n default delete deployment reviews-v2 --ignore-not-found
-      ;;
-  esac
+  install_demo "$c"
   "${k[@]}" -n default set env deployment --all -c isthmus-proxy ISTHMUS_CERT_TTL="$CERT_TTL"
+}
+
+# The demo workloads of a cluster, in the CAPTURE mode: reviews everywhere, the client in east and
+# north, details in west. North has one zone: one reviews workload (three-clusters-primary-remote.yaml).
+install_demo() {
+  local c="$1" k f demo=(demo/reviews.yaml)
+  k=(kubectl --context "$(ctx "$c")")
+  case "$c" in
+    east | north) demo+=(demo/client.yaml) ;;
+    west) demo+=(demo/details.yaml) ;;
+  esac
+  if [ "$CAPTURE" = NONE ]; then
+    for f in "${demo[@]}"; do
+      "${k[@]}" apply -f "$MANIFESTS/$f"
+    done
+    if [ "$c" != west ]; then
+      # left by an earlier install in capture mode (below)
+      "${k[@]}" -n default delete service details --ignore-not-found
+    fi
+  else
+    capture_demo "$WORK/demo-capture-$c" "${demo[@]}"
+    "${k[@]}" apply -k "$WORK/demo-capture-$c"
+    if [ "$c" != west ]; then
+      # Without DNS capture the app resolves names in the cluster's DNS, which knows only this
+      # cluster's Services: details (pods only in west) gets its Service here too, without pods (as
+      # Istio asks of a service called from a cluster that does not run it). Its ClusterIP is then
+      # captured and routed by Host to west's details through west's gateway.
+      "${k[@]}" apply -f "$MANIFESTS/demo/details.yaml" -l 'app=details,!version'
+    fi
+  fi
+  if [ "$c" = north ]; then
+    "${k[@]}" -n default delete deployment reviews-v2 --ignore-not-found
+  fi
+  log "demo of $c installed (capture $CAPTURE): ${demo[*]}"
 }
 
 join_clusters() {
@@ -209,4 +242,5 @@ for c in "${CLUSTERS[@]}"; do
   kubectl --context "$(ctx "$c")" -n default wait --for=condition=Available deployment --all --timeout=300s
 done
 printf '%s\n' "$TOPOLOGY_FILE" >"$WORK/topology"
-log "up: $(basename "$TOPOLOGY_FILE"), clusters ${CLUSTERS[*]}; run kind-tests/kind/test.sh"
+printf '%s\n' "$CAPTURE" >"$WORK/capture"
+log "up: $(basename "$TOPOLOGY_FILE"), clusters ${CLUSTERS[*]}, demo capture $CAPTURE; run kind-tests/kind/test.sh"
