@@ -18,6 +18,9 @@ import io.isthmus.sidecar.cert.CertificateStore;
 import io.isthmus.sidecar.cert.TrustAnchors;
 import io.isthmus.sidecar.dns.DnsProxy;
 import io.isthmus.sidecar.dns.MeshHostnames;
+import io.isthmus.sidecar.dns.ResolvConf;
+import io.isthmus.sidecar.endpoint.DnsServerResolver;
+import io.isthmus.sidecar.endpoint.HostsFile;
 import io.isthmus.sidecar.xds.ConfigApplier;
 import io.isthmus.sidecar.xds.ControlPlaneChannel;
 import io.isthmus.sidecar.xds.ResourceHandler;
@@ -32,10 +35,12 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.dns.AddressResolverOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -81,6 +86,10 @@ public final class Sidecar implements AutoCloseable {
     private XdsClient xds;
     private AdminServer admin;
     private DnsProxy dns;
+    /** Where the DNS proxy sends names outside the mesh (empty: it answers them NXDOMAIN, or it does not run). */
+    private Optional<InetSocketAddress> dnsUpstream = Optional.empty();
+    /** The proxy's own resolver while it runs a DNS proxy; empty: the JDK's. */
+    private Optional<DnsServerResolver> ownResolver = Optional.empty();
     private volatile boolean closed;
 
     private Sidecar(SidecarConfig config, BootstrapConfig bootstrap) {
@@ -117,7 +126,9 @@ public final class Sidecar implements AutoCloseable {
         int loops = eventLoops(config.mode(), bootstrap.node());
         LOG.info("Proxy starting {} node={} mode={} bootstrap={} eventLoops={}", ctx, bootstrap.node().id(), config.mode(),
                 config.bootstrap(), loops);
-        vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(loops));
+        VertxOptions vertxOptions = new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(loops);
+        resolveOwnNamesPastTheDnsProxy(ctx, vertxOptions);
+        vertx = Vertx.vertx(vertxOptions);
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
 
         CaCertificateProvider caProvider = null;
@@ -141,6 +152,9 @@ public final class Sidecar implements AutoCloseable {
         ResourceStore store = new ResourceStore();
         engine = factory.start(new DataPlaneContext(vertx, bootstrap.node(), config.mode(), certificates, meters,
                 config.drainTime()));
+        if (ownResolver.isPresent() && engine instanceof DataPlane dp) {
+            dp.resolveHostsWith(ownResolver.get());
+        }
         MeshHostnames hostnames = new MeshHostnames();
         applier = new ConfigApplier(withHostnames(engine, hostnames), certificates.rootCaHandler(), store,
                 Clock.systemUTC());
@@ -153,7 +167,7 @@ public final class Sidecar implements AutoCloseable {
         applier.applyStatic(bootstrap.staticClusters(), bootstrap.staticListeners(), bootstrap.staticSecrets());
 
         if (config.dnsAddress().isPresent()) {
-            dns = DnsProxy.start(vertx, config.dnsAddress().get(), hostnames, DnsProxy.systemUpstream(),
+            dns = DnsProxy.start(vertx, config.dnsAddress().get(), hostnames, dnsUpstream,
                             DnsProxy.answerAddress(bootstrap.node().string(io.isthmus.mesh.ProxyMetadata.OUTBOUND_ADDRESS)),
                             DnsProxy.capturesTransparently(bootstrap.node().string(io.isthmus.mesh.ProxyMetadata.INTERCEPTION_MODE)))
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -162,7 +176,7 @@ public final class Sidecar implements AutoCloseable {
         if (bootstrap.controlPlane().isPresent()) {
             var cp = bootstrap.controlPlane().get();
             xds = new XdsClient(bootstrap.node(), ControlPlaneChannel.open(cp.address(),
-                    cp.tls() ? Optional.of(certificates) : Optional.empty(), cp.serverName()), applier,
+                    cp.tls() ? Optional.of(certificates) : Optional.empty(), cp.serverName(), ownResolver.map(r -> r)), applier,
                     XdsClientOptions.DEFAULTS, new SecureRandom(), meters);
             xds.initialConfig().thenRun(() -> configReady());
             if (caProvider != null && cp.tls()) {
@@ -231,6 +245,36 @@ public final class Sidecar implements AutoCloseable {
         }
     }
 
+    /**
+     * With a DNS proxy, which the pod's {@code resolv.conf} points at, the proxy's own lookups (the
+     * controller's name for ADS and the CA, STRICT_DNS and LOGICAL_DNS clusters, Vert.x's resolver)
+     * must not go through it, as Istio's agent's do not: before any xDS it would answer the
+     * controller's name NXDOMAIN, after it a mesh hostname with the outbound address. They go to the
+     * DNS proxy's upstream ({@code --dns-upstream}, else the first {@code nameserver} of
+     * {@code /etc/resolv.conf} that is not the DNS proxy) after the hosts file, with resolv.conf's search
+     * list and ndots. Without a DNS proxy nothing changes (the JDK resolver).
+     */
+    private void resolveOwnNamesPastTheDnsProxy(String ctx, VertxOptions vertxOptions) {
+        if (config.dnsAddress().isEmpty()) {
+            return;
+        }
+        InetSocketAddress bind = config.dnsAddress().get();
+        ResolvConf resolv = ResolvConf.system();
+        dnsUpstream = config.dnsUpstream().isPresent()
+                ? config.dnsUpstream().filter(u -> !ResolvConf.isOwnAddress(u, bind))
+                : resolv.upstreamFor(bind);
+        DnsServerResolver r = new DnsServerResolver(dnsUpstream, resolv.search(), resolv.ndots(),
+                new HostsFile(HostsFile.SYSTEM_FILE));
+        closeables.add(r);
+        ownResolver = Optional.of(r);
+        dnsUpstream.ifPresent(u -> vertxOptions.setAddressResolverOptions(new AddressResolverOptions()
+                .setServers(List.of(u.getAddress().getHostAddress() + ":" + u.getPort()))
+                .setSearchDomains(resolv.search()).setNdots(resolv.ndots())
+                .setCacheMaxTimeToLive(DnsServerResolver.MAX_TTL_SECONDS)));
+        LOG.info("Proxy resolves its own names past its DNS proxy {} upstream={} search={} ndots={}", ctx,
+                dnsUpstream.map(Object::toString).orElse("none (hosts file only)"), resolv.search(), resolv.ndots());
+    }
+
     private CaCertificateProvider caProvider(CertificateStore store) {
         HostPort caAddress = config.caAddress().map(HostPort::parse)
                 .or(() -> bootstrap.controlPlane().map(BootstrapConfig.ControlPlaneAddress::address))
@@ -246,7 +290,7 @@ public final class Sidecar implements AutoCloseable {
         }
         SpiffeId id = SpiffeId.of(SpiffeId.DEFAULT_TRUST_DOMAIN, node.namespace(), node.serviceAccount());
         var tokenFile = config.tokenFile();
-        CaClient ca = new CaClient(ControlPlaneChannel.open(caAddress, Optional.of(store), serverName),
+        CaClient ca = new CaClient(ControlPlaneChannel.open(caAddress, Optional.of(store), serverName, ownResolver.map(r -> r)),
                 () -> tokenFile.map(f -> readFile(f, "--token-file").strip()).orElse(""), Duration.ofSeconds(10));
         return new CaCertificateProvider(id, ca, config.certTtl(), store, RotationPolicy.defaults());
     }

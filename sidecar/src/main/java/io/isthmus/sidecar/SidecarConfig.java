@@ -24,13 +24,17 @@ import java.util.Optional;
  * @param healthPort     {@code /healthz/ready} port ({@code --health-port}, default 15021; 0 = any free port)
  * @param metricsPort    {@code /stats/prometheus} port ({@code --metrics-port}, default 15090; 0 = any free port)
  * @param dnsAddress     where the DNS proxy listens ({@code --dns-address}); empty = off
+ * @param dnsUpstream    the DNS server the DNS proxy forwards names outside the mesh to, and that the proxy's own
+ *                       lookups go to ({@code --dns-upstream}); empty = the first {@code nameserver} of
+ *                       {@code /etc/resolv.conf} that is not the DNS proxy; only with {@code dnsAddress}
  * @param certTtl        the certificate lifetime asked of the CA, default 24 h
  * @param drainTime      how long requests in flight may finish on shutdown, default 5 s
  */
 public record SidecarConfig(Path bootstrap, Mode mode, Optional<String> caAddress, Optional<Path> tokenFile,
                             Optional<Path> rootCert, Optional<Path> certDir, String adminAddress, int adminPort,
                             String healthAddress, int healthPort, int metricsPort,
-                            Optional<InetSocketAddress> dnsAddress, Duration certTtl, Duration drainTime) {
+                            Optional<InetSocketAddress> dnsAddress, Optional<InetSocketAddress> dnsUpstream,
+                            Duration certTtl, Duration drainTime) {
 
     /** What the proxy is: an application sidecar or a gateway (Envoy's {@code router} node type). */
     public enum Mode {
@@ -50,6 +54,7 @@ public record SidecarConfig(Path bootstrap, Mode mode, Optional<String> caAddres
         Objects.requireNonNull(adminAddress, "adminAddress");
         Objects.requireNonNull(healthAddress, "healthAddress");
         Objects.requireNonNull(dnsAddress, "dnsAddress");
+        Objects.requireNonNull(dnsUpstream, "dnsUpstream");
         Objects.requireNonNull(certTtl, "certTtl");
         Objects.requireNonNull(drainTime, "drainTime");
         checkPort("adminPort", adminPort);
@@ -60,6 +65,12 @@ public record SidecarConfig(Path bootstrap, Mode mode, Optional<String> caAddres
         }
         if (drainTime.isNegative()) {
             throw new IllegalArgumentException("drainTime: negative");
+        }
+        if (dnsUpstream.isPresent() && dnsAddress.isEmpty()) {
+            throw new IllegalArgumentException("dnsUpstream: given without dnsAddress (it is the DNS proxy's upstream)");
+        }
+        if (dnsUpstream.isPresent() && (dnsUpstream.get().isUnresolved() || dnsUpstream.get().getPort() == 0)) {
+            throw new IllegalArgumentException("dnsUpstream: must be an IP address and a port 1..65535, got " + dnsUpstream.get());
         }
         if (certDir.isEmpty() && rootCert.isEmpty()) {
             throw new IllegalArgumentException("rootCert: required unless certDir is given (the controller must be verified)");
@@ -91,6 +102,7 @@ public record SidecarConfig(Path bootstrap, Mode mode, Optional<String> caAddres
         private int healthPort = WellKnownPorts.HEALTH;
         private int metricsPort = WellKnownPorts.METRICS;
         private InetSocketAddress dnsAddress;
+        private InetSocketAddress dnsUpstream;
         private Duration certTtl = Duration.ofHours(24);
         private Duration drainTime = Duration.ofSeconds(5);
 
@@ -109,6 +121,7 @@ public record SidecarConfig(Path bootstrap, Mode mode, Optional<String> caAddres
         public Builder healthPort(int v) { this.healthPort = v; return this; }
         public Builder metricsPort(int v) { this.metricsPort = v; return this; }
         public Builder dnsAddress(InetSocketAddress v) { this.dnsAddress = v; return this; }
+        public Builder dnsUpstream(InetSocketAddress v) { this.dnsUpstream = v; return this; }
         public Builder certTtl(Duration v) { this.certTtl = v; return this; }
         public Builder drainTime(Duration v) { this.drainTime = v; return this; }
 
@@ -116,7 +129,8 @@ public record SidecarConfig(Path bootstrap, Mode mode, Optional<String> caAddres
         public SidecarConfig build() {
             return new SidecarConfig(bootstrap, mode, Optional.ofNullable(caAddress), Optional.ofNullable(tokenFile),
                     Optional.ofNullable(rootCert), Optional.ofNullable(certDir), adminAddress, adminPort,
-                    healthAddress, healthPort, metricsPort, Optional.ofNullable(dnsAddress), certTtl, drainTime);
+                    healthAddress, healthPort, metricsPort, Optional.ofNullable(dnsAddress), Optional.ofNullable(dnsUpstream),
+                    certTtl, drainTime);
         }
     }
 }

@@ -3,6 +3,7 @@ package io.isthmus.sidecar.cli;
 import io.isthmus.sidecar.Sidecar;
 import io.isthmus.sidecar.SidecarConfig;
 import io.isthmus.sidecar.bootstrap.HostPort;
+import io.isthmus.sidecar.dns.ResolvConf;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,7 +25,7 @@ import java.util.concurrent.CountDownLatch;
             "",
             "Example:",
             "  isthmus proxy --bootstrap bootstrap.yaml --root-cert root-cert.pem --token-file token \\",
-            "      --dns-address 127.0.0.1:53",
+            "      --dns-address 127.0.0.1:53 --dns-upstream 10.96.0.10",
             "",
             "Stops gracefully on SIGTERM or Ctrl-C. Exit codes: 0 stopped, 1 failed to start (reason printed), 2 wrong usage."})
 public final class ProxyCommand implements Callable<Integer> {
@@ -37,6 +38,12 @@ public final class ProxyCommand implements Callable<Integer> {
 
     @Option(names = "--dns-address", paramLabel = "HOST:PORT", description = "Run the DNS proxy here (off when not given), e.g. 127.0.0.1:53.")
     String dnsAddress;
+
+    @Option(names = "--dns-upstream", paramLabel = "IP[:PORT]", description = {
+        "Where the DNS proxy sends names outside the mesh, and where the proxy's own lookups go (the controller's",
+        "name, DNS clusters), e.g. the cluster DNS 10.96.0.10:53; port 53 when omitted. Default: the first",
+        "nameserver of /etc/resolv.conf that is not the DNS proxy itself. Needs --dns-address."})
+    String dnsUpstream;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -52,6 +59,16 @@ public final class ProxyCommand implements Callable<Integer> {
         if (dnsAddress != null) {
             HostPort hp = proxy.hostPort("--dns-address", dnsAddress);
             b.dnsAddress(new InetSocketAddress(hp.host(), hp.port()));
+        }
+        if (dnsUpstream != null) {
+            if (dnsAddress == null) {
+                throw proxy.usage("--dns-upstream: needs --dns-address (it is the upstream of the DNS proxy)");
+            }
+            try {
+                b.dnsUpstream(ResolvConf.parseServer(dnsUpstream));
+            } catch (IllegalArgumentException e) {
+                throw proxy.usage("--dns-upstream: " + e.getMessage());
+            }
         }
         return proxy.build(b);
     }

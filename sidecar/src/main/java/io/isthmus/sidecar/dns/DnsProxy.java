@@ -34,8 +34,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -48,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  * outbound address, node metadata {@code ISTHMUS_OUTBOUND_ADDRESS}, when it has no network namespace) so that the
  * app's connection lands on the outbound listener of the port it calls; AAAA and other types for
  * mesh names get an empty NOERROR answer (so clients fall back to IPv4); other names are forwarded
- * to the upstream resolver, or answered NXDOMAIN when there is none — except while a route
+ * to the upstream resolver (the pod's real one: {@code --dns-upstream}, else {@link ResolvConf#upstreamFor}),
+ * or answered NXDOMAIN when there is none — except while a route
  * configuration holds the {@code block_all} virtual host (REGISTRY_ONLY, {@link MeshHostnames#blockAll()}):
  * then every name is answered like a mesh name, so the call reaches the proxy, which refuses it with
  * {@code 502 NR} and counts it (there is no iptables capture). In transparent capture (node metadata
@@ -92,7 +91,8 @@ public final class DnsProxy implements AutoCloseable {
      * Starts the proxy on {@code bind} ({@code vertx} is only used to complete the future on a
      * Vert.x context).
      *
-     * @param upstream where other names go; empty = answer NXDOMAIN
+     * @param upstream where other names go ({@link ResolvConf#upstreamFor}, or {@code --dns-upstream}); empty, or
+     *                 the proxy's own address, = answer NXDOMAIN (logged once as a warning)
      */
     public static Future<DnsProxy> start(Vertx vertx, InetSocketAddress bind, MeshHostnames hostnames,
                                          Optional<InetSocketAddress> upstream) {
@@ -119,7 +119,7 @@ public final class DnsProxy implements AutoCloseable {
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(hostnames, "hostnames");
         Objects.requireNonNull(upstream, "upstream");
-        Optional<InetSocketAddress> up = upstream.filter(u -> !sameEndpoint(u, bind));
+        Optional<InetSocketAddress> up = upstream.filter(u -> !ResolvConf.isOwnAddress(u, bind));
         DnsProxy p = new DnsProxy(hostnames, up, answer.map(InetAddress::getAddress).orElse(OUTBOUND), capture);
         Promise<DnsProxy> promise = Promise.promise();
         new Bootstrap().group(p.group).channel(NioDatagramChannel.class)
@@ -136,6 +136,10 @@ public final class DnsProxy implements AutoCloseable {
                         LOG.info("DNS proxy listening [{}] upstream={} answers={}", p.localAddress(),
                                 up.map(Object::toString).orElse("none (NXDOMAIN)"),
                                 capture ? "VIPs (transparent capture)" : "outbound address");
+                        if (up.isEmpty()) {
+                            LOG.warn("DNS proxy has no upstream resolver [{}]: names outside the mesh will answer NXDOMAIN;"
+                                    + " pass --dns-upstream HOST[:PORT] (e.g. the cluster DNS)", p.localAddress());
+                        }
                         promise.complete(p);
                     } else {
                         p.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -181,31 +185,6 @@ public final class DnsProxy implements AutoCloseable {
     public static boolean capturesTransparently(String interceptionMode) {
         String m = interceptionMode == null ? "" : interceptionMode.trim().toUpperCase(java.util.Locale.ROOT);
         return m.equals("TPROXY") || m.equals("REDIRECT");
-    }
-
-    private static boolean sameEndpoint(InetSocketAddress a, InetSocketAddress b) {
-        return a.getPort() == b.getPort() && (a.getAddress().equals(b.getAddress())
-                || b.getAddress().isAnyLocalAddress() && a.getAddress().isLoopbackAddress());
-    }
-
-    /** The first {@code nameserver} of {@code /etc/resolv.conf}, port 53, if any. */
-    public static Optional<InetSocketAddress> systemUpstream() {
-        return upstreamFrom(Path.of("/etc/resolv.conf"));
-    }
-
-    /** The first {@code nameserver} of a resolv.conf file, port 53, if any. */
-    public static Optional<InetSocketAddress> upstreamFrom(Path resolvConf) {
-        try {
-            for (String line : Files.readAllLines(resolvConf)) {
-                String[] p = line.trim().split("\\s+");
-                if (p.length >= 2 && p[0].equals("nameserver")) {
-                    return Optional.of(new InetSocketAddress(InetAddress.getByName(p[1]), 53));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("No upstream resolver from {}: {}", resolvConf, e.toString());
-        }
-        return Optional.empty();
     }
 
     /** Where it listens. */

@@ -3,6 +3,9 @@
  * address {@code 127.0.0.2}, forwards other names to the upstream resolver, or answers them with
  * {@code 127.0.0.2} too while a route configuration holds the {@code block_all} virtual host
  * (REGISTRY_ONLY); in transparent capture it answers mesh hostnames with their VIPs (the IP-literal
- * domains of their virtual hosts) and forwards the rest.
+ * domains of their virtual hosts) and forwards the rest. The upstream ({@link io.isthmus.sidecar.dns.ResolvConf}) is
+ * {@code --dns-upstream}, else the first {@code nameserver} of {@code /etc/resolv.conf} that is not the DNS
+ * proxy itself; the proxy's own lookups go there too, never through the DNS proxy
+ * ({@link io.isthmus.sidecar.endpoint.DnsServerResolver}).
  */
 package io.isthmus.sidecar.dns;

@@ -6,6 +6,7 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.isthmus.sidecar.bootstrap.HostPort;
 import io.isthmus.sidecar.cert.CertificateException;
 import io.isthmus.sidecar.cert.CertificateSource;
+import io.isthmus.sidecar.endpoint.HostResolver;
 import io.isthmus.sidecar.tls.TlsMaterial;
 import io.isthmus.trust.bundle.TrustBundle;
 import io.isthmus.trust.tls.SpiffeTrustManager;
@@ -41,8 +42,21 @@ public final class ControlPlaneChannel {
      *                   the controller's SPIFFE ID in the proxy's trust domain)
      */
     public static ManagedChannel open(HostPort address, Optional<CertificateSource> tls, String serverName) {
-        NettyChannelBuilder b = NettyChannelBuilder.forAddress(address.host(), address.port())
-                .keepAliveTime(30, TimeUnit.SECONDS)
+        return open(address, tls, serverName, Optional.empty());
+    }
+
+    /**
+     * Opens a channel whose controller name is resolved by {@code resolver} (empty: grpc-java's DNS
+     * resolution, the JDK's), e.g. the proxy's own resolver that bypasses its DNS proxy.
+     *
+     * @see #open(HostPort, Optional, String)
+     */
+    @SuppressWarnings("deprecation") // nameResolverFactory: the per-channel way to give a channel its resolver
+    public static ManagedChannel open(HostPort address, Optional<CertificateSource> tls, String serverName,
+                                      Optional<HostResolver> resolver) {
+        NettyChannelBuilder b = NettyChannelBuilder.forAddress(address.host(), address.port());
+        resolver.ifPresent(r -> b.nameResolverFactory(ControlPlaneNameResolver.provider(r)));
+        b.keepAliveTime(30, TimeUnit.SECONDS)
                 .keepAliveTimeout(10, TimeUnit.SECONDS)
                 .keepAliveWithoutCalls(false)
                 .maxInboundMessageSize(64 * 1024 * 1024)

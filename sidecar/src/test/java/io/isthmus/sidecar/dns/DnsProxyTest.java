@@ -164,8 +164,9 @@ public class DnsProxyTest {
 
         Path resolv = dir.resolve("resolv.conf");
         Files.writeString(resolv, "search default.svc.cluster.local\nnameserver 127.0.0.53\noptions ndots:5\n");
-        assertThat(DnsProxy.upstreamFrom(resolv)).contains(new InetSocketAddress("127.0.0.53", 53));
-        assertThat(DnsProxy.upstreamFrom(dir.resolve("absent"))).isEmpty();
+        assertThat(ResolvConf.read(resolv).upstreamFor(new InetSocketAddress("127.0.0.1", 53)))
+                .contains(new InetSocketAddress("127.0.0.53", 53));
+        assertThat(ResolvConf.read(dir.resolve("absent")).upstreamFor(new InetSocketAddress("127.0.0.1", 53))).isEmpty();
     }
 
     @Test
