@@ -52,6 +52,17 @@ ctx() {
   printf 'kind-%s' "$1"
 }
 
+# The cluster DNS of a cluster as the demo sidecars' --dns-upstream: kube-system/kube-dns's ClusterIP
+# (in the cluster's own SVC_CIDR) and port 53. The demo pods' only nameserver is their sidecar's DNS
+# proxy (127.0.0.1); it forwards names outside the mesh here, and the proxy's own lookups (the
+# controller's name) go here directly. Stored in ConfigMap default/isthmus-cluster, key dns.
+cluster_dns() {
+  local c="$1" ip
+  ip="$(kubectl --context "$(ctx "$c")" -n kube-system get service kube-dns -o jsonpath='{.spec.clusterIP}')"
+  [ -n "$ip" ] || die "cluster $c has no kube-system/kube-dns ClusterIP"
+  printf '%s:53' "$ip"
+}
+
 # The isthmus command line, built from this checkout.
 isthmus() {
   "$REPO_ROOT/isthmus" "$@"

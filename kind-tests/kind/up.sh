@@ -170,8 +170,11 @@ install_cluster() {
     -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$node_ip\"}]}}}"
   log "gateway of $c announced at $node_ip:15443"
 
+  # dns: the cluster DNS, the demo sidecars' --dns-upstream (their pods' only nameserver is the sidecar)
+  local dns
+  dns="$(cluster_dns "$c")"
   "${k[@]}" -n default create configmap isthmus-cluster --from-literal=cluster="$c" --from-literal=network="network-$c" \
-    --dry-run=client -o yaml | "${k[@]}" apply -f -
+    --from-literal=dns="$dns" --dry-run=client -o yaml | "${k[@]}" apply -f -
   "${k[@]}" -n default create configmap isthmus-root-cert --from-file=root-cert.pem="$WORK/pki/root-cert.pem" \
     --dry-run=client -o yaml | "${k[@]}" apply -f -
   install_demo "$c"

@@ -136,7 +136,61 @@ class ManifestsTest {
     void demo_pods_carry_their_sidecar_and_resolve_through_it() {
         String yaml = kustomize("demo");
         assertThat(yaml).contains("name: isthmus-proxy", "exec isthmus proxy", "--dns-address 127.0.0.1:53",
-                "nameservers:", "- 127.0.0.1", "name: XDS_ADDRESS");
+                "--dns-upstream", "nameservers:", "- 127.0.0.1", "name: XDS_ADDRESS", "name: CLUSTER_DNS");
+    }
+
+    @Test
+    void demo_proxies_pass_the_cluster_dns_of_the_config_map_as_their_dns_upstream(@TempDir Path tmp) throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        for (String tool : List.of("isthmus-bootstrap", "isthmus")) {
+            Path f = Files.writeString(bin.resolve(tool), "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+            assertThat(f.toFile().setExecutable(true)).isTrue();
+        }
+        List<Deployment> demo = deployments(kustomize("demo"));
+        assertThat(demo).hasSize(4);
+        for (Deployment d : demo) {
+            String name = d.getMetadata().getName();
+            Container proxy = container(d, "isthmus-proxy");
+            EnvVar dns = proxy.getEnv().stream().filter(e -> e.getName().equals("CLUSTER_DNS")).findFirst()
+                    .orElseThrow(() -> new AssertionError(name + ": no CLUSTER_DNS"));
+            var ref = dns.getValueFrom().getConfigMapKeyRef();
+            assertThat(ref.getName()).as("%s", name).isEqualTo("isthmus-cluster");
+            assertThat(ref.getKey()).isEqualTo("dns");
+            assertThat(ref.getOptional()).isTrue();
+            assertThat(proxy.getCommand()).containsExactly("/bin/sh", "-c");
+
+            List<String> with = proxyArgs(bin, proxy.getArgs().get(0), "10.111.0.10:53");
+            assertThat(String.join(" ", with)).as("%s", name).contains("--dns-address 127.0.0.1:53 --dns-upstream 10.111.0.10:53");
+            List<String> without = proxyArgs(bin, proxy.getArgs().get(0), null);
+            assertThat(without).as("%s without the key: the resolv.conf default", name).doesNotContain("--dns-upstream")
+                    .contains("--dns-address");
+            for (List<String> args : List.of(with, without)) {
+                StringWriter err = new StringWriter();
+                int rc = new picocli.CommandLine(new io.isthmus.sidecar.cli.ProxyCommand()).setErr(new PrintWriter(err))
+                        .execute(args.toArray(String[]::new));
+                assertThat(rc).as("%s: isthmus proxy %s takes these flags (only the bootstrap file is missing here): %s",
+                        name, args, err).isEqualTo(1);
+                assertThat(err.toString()).contains("/etc/isthmus/bootstrap.json");
+            }
+        }
+        assertThat(Files.readString(KIND.resolve("up.sh"))).contains("--from-literal=dns=\"$dns\"", "dns=\"$(cluster_dns \"$c\")\"");
+        assertThat(Files.readString(KIND.resolve("lib.sh"))).contains("-n kube-system get service kube-dns -o jsonpath='{.spec.clusterIP}'");
+    }
+
+    /** The arguments the proxy container's shell line gives {@code isthmus proxy}, with {@code CLUSTER_DNS} set or not. */
+    private static List<String> proxyArgs(Path bin, String line, String clusterDns) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", line).redirectErrorStream(true);
+        pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
+        pb.environment().remove("CLUSTER_DNS");
+        if (clusterDns != null) {
+            pb.environment().put("CLUSTER_DNS", clusterDns);
+        }
+        Process p = pb.start();
+        List<String> out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        assertThat(p.waitFor()).as("%s", out).isZero();
+        int proxy = out.indexOf("proxy");
+        assertThat(proxy).as("exec isthmus proxy in %s", out).isNotNegative();
+        return out.subList(proxy + 1, out.size());
     }
 
     @Test
@@ -210,7 +264,7 @@ class ManifestsTest {
         assertThat(env(proxy)).as("%s: the bootstrap says REDIRECT", name).containsEntry("INTERCEPTION_MODE", "REDIRECT");
         String command = String.join(" ", proxy.getArgs());
         assertThat(command).as("%s", name).contains("isthmus-bootstrap sidecar /etc/isthmus/bootstrap.json", "exec isthmus proxy")
-                .doesNotContain("--dns-address");
+                .doesNotContain("--dns-address").doesNotContain("--dns-upstream");
 
         assertThat(env(app)).as("%s: the app is not the proxy", name).doesNotContainKey("INTERCEPTION_MODE");
         assertThat(app.getSecurityContext()).as("%s: the app keeps the image's user, not group 1337", name).isNull();
