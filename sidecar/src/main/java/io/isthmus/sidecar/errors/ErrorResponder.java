@@ -5,7 +5,8 @@ import io.vertx.core.http.HttpServerResponse;
 
 /**
  * Writes local replies: the status of a {@link ProxyFailure}, its response flags in
- * {@value #FLAGS_HEADER}, and a one-line text body. Every local reply of the proxy goes through here.
+ * {@value #FLAGS_HEADER}, and a one-line text body (none for a 204). Every local reply of the proxy goes
+ * through here.
  */
 public final class ErrorResponder {
 
@@ -25,13 +26,16 @@ public final class ErrorResponder {
         if (response.headWritten() || response.ended() || response.closed()) {
             return false;
         }
-        String body = failure.detail() + "\n";
         response.setStatusCode(failure.status());
         response.headers().clear();
         response.putHeader(FLAGS_HEADER, flags);
-        response.putHeader("content-type", "text/plain");
         response.putHeader("server", "isthmus");
-        response.end(Buffer.buffer(body));
+        if (failure.status() == 204) {
+            response.end(); // a 204 has no content
+            return true;
+        }
+        response.putHeader("content-type", "text/plain");
+        response.end(Buffer.buffer(failure.detail() + "\n"));
         return true;
     }
 }

@@ -26,6 +26,8 @@ import java.util.Set;
  * <li>{@code x-envoy-upstream-rq-timeout-ms} replaces the route timeout; 0 = none.</li>
  * <li>{@code x-envoy-upstream-rq-per-try-timeout-ms} replaces the per-try timeout. A per-try timeout
  * not below the route timeout (when there is one) is ignored, whichever set it.</li>
+ * <li>{@code x-envoy-upstream-rq-timeout-alt-response}, whatever its value: a request that times out
+ * (route or last per-try timeout) is answered 204 instead of 504.</li>
  * </ul>
  * A value that is not an unsigned decimal number is ignored. The router removes every header it
  * reads (they never reach the upstream). Confined to the request's event loop.
@@ -38,6 +40,8 @@ final class RouterHeaders {
     static final String RETRIABLE_STATUS_CODES = "x-envoy-retriable-status-codes";
     static final String TIMEOUT_MS = "x-envoy-upstream-rq-timeout-ms";
     static final String PER_TRY_TIMEOUT_MS = "x-envoy-upstream-rq-per-try-timeout-ms";
+    /** Present (any value): a timed-out request is answered 204 instead of 504. */
+    static final String TIMEOUT_ALT_RESPONSE = "x-envoy-upstream-rq-timeout-alt-response";
     /** Set on internal requests; always removed from what the client sent. */
     static final String INTERNAL = "x-envoy-internal";
     /** Response header: milliseconds from the end of the request to the upstream's response headers. */
@@ -60,7 +64,7 @@ final class RouterHeaders {
     /** What Envoy's connection manager removes from every request that is not internal. */
     static final List<String> INTERNAL_ONLY = List.of(RETRIABLE_STATUS_CODES, "x-envoy-retriable-header-names",
             RETRY_ON, RETRY_GRPC_ON, MAX_RETRIES, "x-envoy-upstream-alt-stat-name", TIMEOUT_MS, PER_TRY_TIMEOUT_MS,
-            "x-envoy-upstream-rq-timeout-alt-response", "x-envoy-expected-rq-timeout-ms", "x-envoy-force-trace",
+            TIMEOUT_ALT_RESPONSE, "x-envoy-expected-rq-timeout-ms", "x-envoy-force-trace",
             "x-envoy-ip-tags", "x-envoy-original-url", "x-envoy-hedge-on-per-try-timeout");
 
     /** Also removed from external requests at the edge ({@code use_remote_address}). */
@@ -80,8 +84,9 @@ final class RouterHeaders {
      *
      * @param retry the route's retry policy as the headers changed it (its per-try timeout included)
      * @param timeout the whole request's timeout; zero = none
+     * @param timeoutStatus the status a timed-out request is answered with: 504, or 204 when asked
      */
-    record Decision(RetryPolicy retry, Duration timeout) {
+    record Decision(RetryPolicy retry, Duration timeout, int timeoutStatus) {
         Decision {
             Objects.requireNonNull(retry, "retry");
             Objects.requireNonNull(timeout, "timeout");
@@ -124,6 +129,11 @@ final class RouterHeaders {
         String grpcOn = headers.get(RETRY_GRPC_ON);
         String max = headers.get(MAX_RETRIES);
         String extra = headers.get(RETRIABLE_STATUS_CODES);
+        int timeoutStatus = 504;
+        if (headers.contains(TIMEOUT_ALT_RESPONSE)) {
+            headers.remove(TIMEOUT_ALT_RESPONSE);
+            timeoutStatus = 204;
+        }
         removeAll(headers, ALSO_CONSUMED);
         RetryPolicy policy = route.retry();
         if (t == null && pt == null && retryOn == null && grpcOn == null && max == null && extra == null) {
@@ -132,7 +142,7 @@ final class RouterHeaders {
             Duration d = policy.perTryTimeout().orElse(null);
             boolean perTryIgnored = d != null && (d.isZero() || !routeTimeout.isZero() && d.compareTo(routeTimeout) >= 0);
             return new Decision(perTryIgnored ? policy.with(policy.retryOn(), policy.retriableStatusCodes(),
-                    policy.numRetries(), Optional.empty()) : policy, timeout);
+                    policy.numRetries(), Optional.empty()) : policy, timeout, timeoutStatus);
         }
         if (t != null) {
             OptionalLong ms = unsigned(t);
@@ -176,7 +186,7 @@ final class RouterHeaders {
             headers.remove(h);
         }
         Optional<Duration> perTryTimeout = perTry.isZero() ? Optional.empty() : Optional.of(perTry);
-        return new Decision(policy.with(on, codes, retries, perTryTimeout), timeout);
+        return new Decision(policy.with(on, codes, retries, perTryTimeout), timeout, timeoutStatus);
     }
 
     /** The conditions named in a header: HTTP ones for {@code x-envoy-retry-on}, gRPC ones for the gRPC header. */

@@ -44,6 +44,8 @@ final class UpstreamCall {
     private final UpstreamCluster cluster;
     private final RetryState retry;
     private final java.time.Duration timeout;
+    /** 504, or 204 when the caller sent x-envoy-upstream-rq-timeout-alt-response. */
+    private final int timeoutStatus;
     /** Most request body bytes held for a retry or a mirror (the route's per_request_buffer_limit_bytes). */
     private final long bufferLimit;
     private final MultiMap headers;
@@ -82,6 +84,7 @@ final class UpstreamCall {
         this.cluster = cluster;
         this.retry = new RetryState(decision.retry());
         this.timeout = decision.timeout();
+        this.timeoutStatus = decision.timeoutStatus();
         this.bufferLimit = route.retryBufferLimit(ctx.maxBufferedBody());
         this.headers = headers;
         this.uri = uri;
@@ -216,7 +219,7 @@ final class UpstreamCall {
                 a.request.reset();
             }
         }
-        exchange.fail(ProxyFailure.of(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, "upstream request timeout"));
+        exchange.fail(new ProxyFailure(ResponseFlag.UPSTREAM_REQUEST_TIMEOUT, timeoutStatus, "upstream request timeout"));
     }
 
     private void cancelTimer() {
@@ -353,7 +356,8 @@ final class UpstreamCall {
                 case UPSTREAM_OVERFLOW -> "upstream connect error or disconnect/reset before headers. reset reason: overflow";
                 default -> "upstream connect error or disconnect/reset before headers. reset reason: connection termination";
             };
-            exchange.fail(ProxyFailure.of(flag, detail));
+            exchange.fail(flag == ResponseFlag.UPSTREAM_REQUEST_TIMEOUT ? new ProxyFailure(flag, timeoutStatus, detail)
+                    : ProxyFailure.of(flag, detail));
             return;
         }
         HttpClientResponse resp = ar.result();

@@ -218,6 +218,29 @@ class EnvoyHeadersTest {
     }
 
     @Test
+    void theAltResponseHeaderTurnsATimeoutInto204ForInternalCallersOnly() {
+        app.delayMillis.set(10_000);
+        int internal = listener(Trust.PEER_INTERNAL, RouteAction.newBuilder()
+                .setTimeout(com.google.protobuf.Duration.newBuilder().setNanos(200_000_000)));
+
+        TestMesh.Reply routeTimeout = get(internal, "x-envoy-upstream-rq-timeout-alt-response", "");
+        assertThat(routeTimeout.status()).isEqualTo(204);
+        assertThat(routeTimeout.body()).isEmpty();
+        assertThat(routeTimeout.header(ErrorResponder.FLAGS_HEADER)).isEqualTo("UT");
+        assertThat(app.lastHeaders.get().get("x-envoy-upstream-rq-timeout-alt-response"))
+                .as("consumed by the router").isNull();
+
+        TestMesh.Reply perTry = get(internal, "x-envoy-upstream-rq-timeout-alt-response", "yes",
+                "x-envoy-upstream-rq-per-try-timeout-ms", "100");
+        assertThat(perTry.status()).as("the last try's timeout too").isEqualTo(204);
+        assertThat(perTry.header(ErrorResponder.FLAGS_HEADER)).contains("UT");
+
+        int external = listener(Trust.NOBODY, RouteAction.newBuilder()
+                .setTimeout(com.google.protobuf.Duration.newBuilder().setNanos(200_000_000)));
+        assertThat(get(external, "x-envoy-upstream-rq-timeout-alt-response", "").status())
+                .as("stripped from an external request").isEqualTo(504);
+    }
+    @Test
     void responsesCarryTheUpstreamServiceTimeUnlessTheRouterSuppressesIt() {
         int port = listener(Trust.NOBODY, RouteAction.newBuilder());
         TestMesh.Reply r = get(port);
