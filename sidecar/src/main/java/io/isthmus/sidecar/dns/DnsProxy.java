@@ -138,7 +138,7 @@ public final class DnsProxy implements AutoCloseable {
                                 capture ? "VIPs (transparent capture)" : "outbound address");
                         if (up.isEmpty()) {
                             LOG.warn("DNS proxy has no upstream resolver [{}]: names outside the mesh will answer NXDOMAIN;"
-                                    + " pass --dns-upstream HOST[:PORT] (e.g. the cluster DNS)", p.localAddress());
+                                    + " pass --dns-upstream IP[:PORT] (e.g. the cluster DNS)", p.localAddress());
                         }
                         promise.complete(p);
                     } else {

@@ -89,6 +89,10 @@ class DnsOwnLookupsTest {
         assertThat(ips(own.resolve("isthmus-controller.isthmus-system.svc"))).as("the demo's XDS_ADDRESS")
                 .containsExactly("127.0.0.61");
         assertThat(cluster.askedNames()).contains(REVIEWS, "isthmus-controller.isthmus-system.svc.cluster.local");
+
+        DnsServerResolver kindDemo = resolver(Optional.of(cluster.address()), KUBE_SEARCH, 1);
+        assertThat(ips(kindDemo.resolve("isthmus-controller.isthmus-system.svc")))
+                .as("ndots 1 (dnsPolicy None without options): as is first, then the search list").containsExactly("127.0.0.61");
     }
 
     @Test
