@@ -57,6 +57,9 @@ final class Resources {
         HttpConnectionManager hcm = HttpConnectionManager.newBuilder().setStatPrefix("out")
                 .setRds(Rds.newBuilder().setRouteConfigName(XdsNames.outboundRoute(port))
                         .setConfigSource(ConfigSource.newBuilder().setAds(AggregatedConfigSource.getDefaultInstance())))
+                .addHttpFilters(io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.newBuilder()
+                        .setName("envoy.filters.http.router").setTypedConfig(Any.pack(
+                                io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDefaultInstance())))
                 .build();
         return Listener.newBuilder().setName(XdsNames.outboundListener(port))
                 .setAddress(address(XdsNames.OUTBOUND_BIND_ADDRESS, port))
