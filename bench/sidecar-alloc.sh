@@ -296,7 +296,7 @@ if (( ${#NAMES[@]} > 1 )); then
   base="${NAMES[1]}"
   for n in "${NAMES[@]}"; do
     [[ $n == "$base" ]] && continue
-    RATIO+="- $n against $base (same run): $(awk -v a="$(col "$n" 1)" -v b="$(col "$base" 1)" 'BEGIN {printf "%+.0f bytes (%+.1f %%)", a - b, 100 * (a - b) / b}') per request client-side, $(awk -v a="$(col "$n" 3)" -v b="$(col "$base" 3)" 'BEGIN {printf "%+.0f bytes (%+.1f %%)", a - b, 100 * (a - b) / b}') server-side; young collections per 10 s $(col "$base" 5) -> $(col "$n" 5) client-side, $(col "$base" 6) -> $(col "$n" 6) server-side (-Xmn8m: a young collection per ~$(awk -v b="$(col "$n" 1)" 'BEGIN {printf "%.0f", 6.4e6 / b}') requests at ${RATE} req/s, where eden is ~6.4 MB).
+    RATIO+="- $n against $base (same run): $(awk -v a="$(col "$n" 1)" -v b="$(col "$base" 1)" 'BEGIN {printf "%+.0f bytes (%+.1f %%)", a - b, 100 * (a - b) / b}') per request client-side, $(awk -v a="$(col "$n" 3)" -v b="$(col "$base" 3)" 'BEGIN {printf "%+.0f bytes (%+.1f %%)", a - b, 100 * (a - b) / b}') server-side; young collections per 10 s $(col "$base" 5) -> $(col "$n" 5) client-side, $(col "$base" 6) -> $(col "$n" 6) server-side (-Xmn24m: a young collection per ~$(awk -v b="$(col "$n" 1)" 'BEGIN {printf "%.0f", 19.2e6 / b}') requests at ${RATE} req/s, where eden is ~19.2 MB).
 "
   done
 fi
@@ -334,7 +334,7 @@ SECTION="$(cat <<OUT
 
 \`bench/sidecar-alloc.sh ${ARGS}\`: heap allocated per request by each proxy of \`bench/sidecar.sh\`'s pair (client ->
 BenchProxy client-side sidecar, 100 clusters -> mTLS -> BenchProxy server-side sidecar -> BenchLoad app; HTTP/1.1
-keep-alive, 1 KiB responses; the shipped jvm.options: SerialGC, -Xmn8m), one pair per build, all up at once. Load:
+keep-alive, 1 KiB responses; the shipped jvm.options: SerialGC, -Xmn24m), one pair per build, all up at once. Load:
 \`h2load --h1\` at ${RATE} req/s (${CLIENTS} connections of --rps 10). After a ${WARMUP} s warm-up per pair at the rate,
 ${ROUNDS} rounds of ${REQUESTS} requests alternate over the builds; around each round a probe reads every thread's allocated
 bytes (\`ThreadMXBean#getThreadAllocatedBytes\` through the JVM's local JMX agent; the probe's own JMX, RMI and attach
