@@ -12,11 +12,15 @@
 #
 # Usage: bench/gateway.sh [--seconds S] [--rounds R] [--streams N] [--workers N] [--warmup W] [--baseline REV]
 #                         [--modes AUTO,SPLICE,COPY] [--paths REGEX] [--gateway-jvm-args "ARGS"]
+#                         [--alt-jvm-options "OPTIONS"]
 #        (defaults: 5 s, 3 rounds alternating over the paths, medians; 4 streams, 16 workers; 30 s warm-up
 #        per path; --baseline also runs the gateway as of git revision REV, auto relay, for a before/after;
 #        --modes: this build's relay modes to run; --paths: only the paths whose name matches, e.g.
 #        'HAProxy 2.6 \(tcp, req.ssl_sni\)|Isthmus.*auto.*' for a quicker A/B; --gateway-jvm-args: extra
-#        options of the gateway JVMs, {mode} replaced by the path's mode, e.g. for a JFR file per path)
+#        options of the gateway JVMs, {mode} replaced by the path's mode, e.g. for a JFR file per path;
+#        the gateways run with the proxy's shipped JVM options, sidecar/src/main/resources/io/isthmus/sidecar/
+#        jvm.options, as `isthmus gateway` does; --alt-jvm-options: one more auto-relay gateway of this build
+#        with these JVM options instead, side by side)
 # Needs: a JDK 17+, Maven, haproxy (apt-get install haproxy). Not part of the test suite.
 set -euo pipefail
 
@@ -29,6 +33,7 @@ BASELINE=""
 MODES="AUTO,SPLICE,COPY"
 PATHS=""
 GW_JVM_ARGS=""
+ALT_JVM=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECS="$2"; shift 2 ;;
@@ -40,6 +45,7 @@ while [[ $# -gt 0 ]]; do
     --modes) MODES="$2"; shift 2 ;;
     --paths) PATHS="$2"; shift 2 ;;
     --gateway-jvm-args) GW_JVM_ARGS="$2"; shift 2 ;;
+    --alt-jvm-options) ALT_JVM="$2"; shift 2 ;;
     -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -60,7 +66,8 @@ mvn_q -pl east-west-gateway dependency:build-classpath -Dmdep.includeScope=test 
 cp -r east-west-gateway/target/classes "$WORK/classes"
 cp -r east-west-gateway/target/test-classes "$WORK/test-classes"
 CP="$WORK/test-classes:$WORK/classes:$(cat "$WORK/cp.txt")"
-PROPS=("-Dbench.modes=$MODES" "-Dbench.paths=$PATHS" "-Dbench.gatewayJvmArgs=$GW_JVM_ARGS" "-Dbench.rounds=true")
+PROPS=("-Dbench.modes=$MODES" "-Dbench.paths=$PATHS" "-Dbench.gatewayJvmArgs=$GW_JVM_ARGS" "-Dbench.altJvmOptions=$ALT_JVM"
+  "-Dbench.rounds=true")
 if [[ -n "$BASELINE" ]]; then
   echo "compiling east-west-gateway as of ${BASELINE}..." >&2
   mkdir -p "$WORK/baseline/src" "$WORK/baseline/classes"

@@ -64,7 +64,11 @@ class LauncherScriptTest {
     }
 
     private String[] run(Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(List.of("bash", repo.resolve("isthmus").toString(), "version"))
+        return run(env, "version");
+    }
+
+    private String[] run(Map<String, String> env, String command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(List.of("bash", repo.resolve("isthmus").toString(), command))
                 .redirectErrorStream(true);
         pb.environment().put("PATH", bin + ":" + System.getenv("PATH"));
         pb.environment().put("TMPDIR", dir.toString());
@@ -86,6 +90,18 @@ class LauncherScriptTest {
         assertThat(r[1]).contains("a few minutes the first time")
                 .contains("  building Isthmus mesh-api 0.1.0-SNAPSHOT [1/2]\n  building Isthmus cli 0.1.0-SNAPSHOT [2/2]\n")
                 .doesNotContain("Scanning").doesNotContain("Building jar").contains("java-ran");
+    }
+
+    @Test
+    void proxiesAndEastWestGatewaysRunWithTheProxysJvmOptionsAndOtherCommandsWithout() throws Exception {
+        Path options = repo.resolve("sidecar/src/main/resources/io/isthmus/sidecar/jvm.options");
+        Files.createDirectories(options.getParent());
+        Files.writeString(options, "-Xmn24m\n");
+        executable(bin.resolve("java"), "#!/bin/sh\necho \"java-ran $*\"\n");
+        String file = "@" + options;
+        assertThat(run(Map.of(), "proxy")[1]).contains(file);
+        assertThat(run(Map.of(), "gateway")[1]).contains(file);
+        assertThat(run(Map.of(), "controller")[1]).contains("java-ran").doesNotContain(file);
     }
 
     @Test

@@ -46,9 +46,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * [<warm-up seconds of connection load per path>]}. System properties: {@code bench.baseline} = the
  * classes directory of another build of the gateway, run as one more path (auto relay) ahead of this
  * build's; {@code bench.modes} = relay modes of this build to run (default {@code AUTO,SPLICE,COPY});
- * {@code bench.paths} = a regular expression the path names must match; {@code bench.gatewayJvmArgs} =
- * extra JVM options of the gateway processes ({@code {mode}} is replaced by the mode, e.g. for a JFR
- * file name); {@code bench.rounds=true} prints every round on stderr. The proxy CPU column is the proxy
+ * {@code bench.paths} = a regular expression the path names must match; the gateway processes run with
+ * the proxy's shipped JVM options ({@link io.isthmus.sidecar.Sidecar#jvmOptions()}, what {@code isthmus
+ * gateway} gets in the image and from the launcher); {@code bench.gatewayJvmArgs} = extra JVM options
+ * after them ({@code {mode}} is replaced by the mode, e.g. for a JFR file name); {@code bench.altJvmOptions}
+ * = one more auto-relay gateway of this build with these JVM options instead of the shipped ones (an A/B of
+ * options in the same run); {@code bench.rounds=true} prints every round on stderr. The proxy CPU column is the proxy
  * process's user + system CPU during the connection measurement divided by the connections made.
  */
 public final class GatewayBench {
@@ -134,12 +137,17 @@ public final class GatewayBench {
             for (String mode : System.getProperty("bench.modes", "AUTO,SPLICE,COPY").split(",")) {
                 gateways.add(new String[] {mode, null});
             }
+            String alt = System.getProperty("bench.altJvmOptions", "").trim();
+            if (!alt.isEmpty()) {
+                gateways.add(new String[] {"AUTO", null, alt});
+            }
             for (String[] g : gateways) {
                 String mode = g[0];
                 String cp = g[1] == null ? System.getProperty("java.class.path")
                         : g[1] + java.io.File.pathSeparator + System.getProperty("java.class.path");
                 List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-cp", cp, "-Xmx512m", "-XX:+UseParallelGC"));
+                        "-cp", cp));
+                cmd.addAll(g.length > 2 ? List.of(g[2].split("\\s+")) : io.isthmus.sidecar.Sidecar.jvmOptions());
                 String extra = System.getProperty("bench.gatewayJvmArgs", "").trim();
                 if (!extra.isEmpty()) {
                     cmd.addAll(List.of(extra.replace("{mode}", mode + (g[1] == null ? "" : "-baseline")).split("\\s+")));
@@ -160,7 +168,7 @@ public final class GatewayBench {
                     case "AUTO" -> "auto: copy, then splice after 1 MiB";
                     case "SPLICE" -> "splice from the first byte";
                     default -> "copy only";
-                } + ")" + (g[1] == null ? "" : ", previous build");
+                } + ")" + (g[1] == null ? "" : ", previous build") + (g.length > 2 ? ", JVM options " + g[2] : "");
                 targets.put(name, new InetSocketAddress("127.0.0.1", port));
                 pids.put(name, gw.pid());
                 Thread drain = new Thread(() -> {
