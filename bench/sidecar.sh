@@ -15,7 +15,8 @@
 # Memory per JVM option or environment variant (RSS, heap, metaspace, code cache, threads, classes): bench/sidecar-rss.sh.
 #
 # Usage: bench/sidecar.sh [--seconds S] [--warmup S] [--rounds N] [--connections N] [--rate R] [--nmt] [--print-only]
-#   defaults: 10 s per measurement, 30 s warm-up per path at the fixed rate, 3 rounds alternating over the
+#   defaults: 10 s per measurement, 60 s warm-up per path at the fixed rate (the proxies' C2 compiler is still
+#   busy 40-60 s into the load: bench/sidecar-tail.sh), 3 rounds alternating over the
 #   paths (medians of the rounds are reported, each round's p99 too), then wrk with 32 connections for max
 #   requests/s, a fixed rate of 1,000 req/s
 #   (R/10 h2load clients of 10 req/s each: an HTTP/1.1 client has one request in flight, so at 10 req/s it
@@ -29,7 +30,7 @@
 set -euo pipefail
 
 SECS=10
-WARMUP=30
+WARMUP=60
 ROUNDS=3
 NMT=()
 CONNS=32
