@@ -51,10 +51,10 @@ done
 (( RATE >= 10 && RATE % 10 == 0 )) || { echo "--rate must be a multiple of 10" >&2; exit 2; }
 
 # name | environment | options after the shipped ones
-# "previous": the options proxies shipped with before the native-memory trim and the compiler thread cap.
+# "previous": the heap the proxies shipped with before the 24 MB young generation (-Xmn8m, bench/RESULTS.md "sidecar tail").
 VARIANTS=(
   "shipped||"
-  "previous||-shipped -XX:+UseSerialGC -Xms16m -Xmx64m -Xmn8m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -XX:ReservedCodeCacheSize=48m -XX:MaxMetaspaceSize=96m -XX:MaxDirectMemorySize=64m -Xss512k -XX:-UsePerfData"
+  "previous||-Xms16m -Xmx64m -Xmn8m"
 )
 (( ${#EXTRA_VARIANTS[@]} )) && VARIANTS+=("${EXTRA_VARIANTS[@]}")
 if [[ -n "$ONLY" ]]; then
