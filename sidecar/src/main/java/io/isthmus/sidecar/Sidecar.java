@@ -64,6 +64,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Sidecar implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sidecar.class);
+    /** The JVM property naming a hosts file the JDK resolves from instead of DNS (the local runner's loopback pods). */
+    static final String JDK_HOSTS_FILE = "jdk.net.hosts.file";
     /**
      * Event loops of a sidecar: two, whatever the node's core count, as Istio runs its sidecars
      * ({@code concurrency: 2}); Vert.x's default of two per core only adds threads and buffer caches.
@@ -252,7 +254,8 @@ public final class Sidecar implements AutoCloseable {
      * controller's name NXDOMAIN, after it a mesh hostname with the outbound address. They go to the
      * DNS proxy's upstream ({@code --dns-upstream}, else the first {@code nameserver} of
      * {@code /etc/resolv.conf} that is not the DNS proxy) after the hosts file, with resolv.conf's search
-     * list and ndots. Without a DNS proxy nothing changes (the JDK resolver).
+     * list and ndots. Without a DNS proxy nothing changes (the JDK resolver), nor when the JVM resolves
+     * from a hosts file of its own ({@value #JDK_HOSTS_FILE}), which asks no DNS server.
      */
     private void resolveOwnNamesPastTheDnsProxy(String ctx, VertxOptions vertxOptions) {
         if (config.dnsAddress().isEmpty()) {
@@ -263,6 +266,12 @@ public final class Sidecar implements AutoCloseable {
         dnsUpstream = config.dnsUpstream().isPresent()
                 ? config.dnsUpstream().filter(u -> !ResolvConf.isOwnAddress(u, bind))
                 : resolv.upstreamFor(bind);
+        if (!ownLookupsPastTheDnsProxy(config.dnsAddress(), System.getProperty(JDK_HOSTS_FILE))) {
+            // the JDK resolves from that file only and never asks a DNS server (nor the DNS proxy): keep it
+            LOG.info("Proxy resolves its own names from {} only ({}) {}", System.getProperty(JDK_HOSTS_FILE),
+                    JDK_HOSTS_FILE, ctx);
+            return;
+        }
         DnsServerResolver r = new DnsServerResolver(dnsUpstream, resolv.search(), resolv.ndots(),
                 new HostsFile(HostsFile.SYSTEM_FILE));
         closeables.add(r);
@@ -273,6 +282,15 @@ public final class Sidecar implements AutoCloseable {
                 .setCacheMaxTimeToLive(DnsServerResolver.MAX_TTL_SECONDS)));
         LOG.info("Proxy resolves its own names past its DNS proxy {} upstream={} search={} ndots={}", ctx,
                 dnsUpstream.map(Object::toString).orElse("none (hosts file only)"), resolv.search(), resolv.ndots());
+    }
+
+    /**
+     * Whether the proxy's own lookups need a resolver of their own past its DNS proxy: only with a DNS
+     * proxy, and not when the JVM resolves from a hosts file of its own ({@code hostsFileProperty}, the
+     * value of {@value #JDK_HOSTS_FILE}; null when unset).
+     */
+    static boolean ownLookupsPastTheDnsProxy(Optional<InetSocketAddress> dnsAddress, String hostsFileProperty) {
+        return dnsAddress.isPresent() && hostsFileProperty == null;
     }
 
     private CaCertificateProvider caProvider(CertificateStore store) {

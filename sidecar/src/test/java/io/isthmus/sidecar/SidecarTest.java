@@ -31,6 +31,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.Optional;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -116,6 +117,15 @@ class SidecarTest {
         public void close() {
             closed = true;
         }
+    }
+
+    @Test
+    void aProxyWithADnsProxyResolvesItsOwnNamesPastItUnlessTheJvmResolvesFromAHostsFileOfItsOwn() {
+        Optional<InetSocketAddress> dns = Optional.of(new InetSocketAddress("127.0.0.1", 53));
+        assertThat(Sidecar.ownLookupsPastTheDnsProxy(dns, null)).isTrue();
+        assertThat(Sidecar.ownLookupsPastTheDnsProxy(dns, "/tmp/pod-hosts"))
+                .as("jdk.net.hosts.file: the JDK asks no DNS server, so neither the DNS proxy").isFalse();
+        assertThat(Sidecar.ownLookupsPastTheDnsProxy(Optional.empty(), null)).as("no DNS proxy: the JDK's resolver").isFalse();
     }
 
     String bootstrap(int xdsPort) {
