@@ -1,14 +1,13 @@
 package io.isthmus.sidecar.endpoint;
 
-import io.netty.util.NetUtil;
+import io.netty.resolver.HostsFileEntriesProvider;
 
 import java.io.IOException;
+import java.io.StringReader;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,7 +17,7 @@ import java.util.Objects;
 /**
  * A hosts file ({@code /etc/hosts}; in a network namespace entered with {@code ip netns exec},
  * the {@code /etc/netns/<ns>/hosts} bind-mounted over it) as the C library reads it: names
- * (case-insensitive) to every address listed for them, in file order. Re-read when its
+ * (case-insensitive) to every address listed for them, IPv4 ones first. Re-read when its
  * modification time or size changes, so entries written after the proxy started count. Thread-safe.
  */
 public final class HostsFile {
@@ -63,7 +62,7 @@ public final class HostsFile {
             return s;
         }
         try {
-            s = new Snapshot(modified, size, parse(Files.readAllLines(file)));
+            s = new Snapshot(modified, size, parse(Files.readString(file)));
         } catch (IOException | RuntimeException e) {
             s = new Snapshot(null, -1, Map.of());
         }
@@ -71,34 +70,17 @@ public final class HostsFile {
         return s;
     }
 
-    /** Parses hosts-file lines: {@code address name [alias...]}, {@code #} comments; bad addresses skipped. */
-    static Map<String, List<InetAddress>> parse(List<String> lines) {
+    /**
+     * The entries of the file's text, parsed by Netty's hosts-file parser ({@code address name [alias...]},
+     * {@code #} comments, bad lines skipped): each name's IPv4 addresses, then its IPv6 ones.
+     */
+    static Map<String, List<InetAddress>> parse(String text) throws IOException {
+        HostsFileEntriesProvider entries = HostsFileEntriesProvider.parser().parse(new StringReader(text));
         Map<String, List<InetAddress>> out = new HashMap<>();
-        for (String raw : lines) {
-            int hash = raw.indexOf('#');
-            String line = (hash >= 0 ? raw.substring(0, hash) : raw).strip();
-            if (line.isEmpty()) {
-                continue;
-            }
-            String[] p = line.split("\\s+");
-            byte[] bytes = NetUtil.createByteArrayFromIpAddressString(p[0]);
-            if (bytes == null || p.length < 2) {
-                continue;
-            }
-            InetAddress address;
-            try {
-                address = InetAddress.getByAddress(bytes);
-            } catch (UnknownHostException e) {
-                continue;
-            }
-            for (int i = 1; i < p.length; i++) {
-                List<InetAddress> list = out.computeIfAbsent(p[i].toLowerCase(Locale.ROOT), k -> new ArrayList<>());
-                if (!list.contains(address)) {
-                    list.add(address);
-                }
-            }
+        for (Map<String, List<InetAddress>> family : List.of(entries.ipv4Entries(), entries.ipv6Entries())) {
+            family.forEach((name, addresses) -> out.merge(name.toLowerCase(Locale.ROOT), List.copyOf(addresses),
+                    (a, b) -> java.util.stream.Stream.concat(a.stream(), b.stream()).distinct().toList()));
         }
-        out.replaceAll((k, v) -> List.copyOf(v));
         return Map.copyOf(out);
     }
 }
