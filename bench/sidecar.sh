@@ -15,8 +15,9 @@
 # Memory per JVM option or environment variant (RSS, heap, metaspace, code cache, threads, classes): bench/sidecar-rss.sh.
 #
 # Usage: bench/sidecar.sh [--seconds S] [--warmup S] [--rounds N] [--connections N] [--rate R] [--nmt] [--print-only]
-#   defaults: 10 s per measurement, 60 s warm-up per path at the fixed rate (the proxies' C2 compiler is still
-#   busy 40-60 s into the load: bench/sidecar-tail.sh), 3 rounds alternating over the
+#   defaults: 10 s per measurement, 60 s warm-up per path at the fixed rate, in pieces of S seconds that each open
+#   new connections (the proxies' C2 compiler is still busy 40-60 s into the load, bench/sidecar-tail.sh, and
+#   recompiles the event loop at the first new connection after a warm-up on one set), 3 rounds alternating over the
 #   paths (medians of the rounds are reported, each round's p99 too), then wrk with 32 connections for max
 #   requests/s, a fixed rate of 1,000 req/s
 #   (R/10 h2load clients of 10 req/s each: an HTTP/1.1 client has one request in flight, so at 10 req/s it
@@ -212,9 +213,16 @@ pids_of() { # path -> "client-side-pid server-side-pid" (empty for direct)
 # Warm-up at the fixed rate, the traffic the rounds measure: a JVM's C2 compiler recompiles (and deoptimizes)
 # whenever the shape of the traffic changes (bench/sidecar-tail.sh showed saturation right before a fixed-rate
 # run leaves seconds of compilation inside the measurement), so saturation is measured only after the rounds.
-echo "warming up (${WARMUP} s per path at ${RATE} rps)..." >&2
+# The warm-up runs in pieces as long as a round, each with new connections as every round has: a proxy warmed on
+# one set of connections meets its accept and connection set-up code again at a round's start, and C2 then throws
+# away (deoptimizes) its event loop's compiled code, whose type profile never saw an accept, and compiles it again
+# inside the round (-XX:+PrintCompilation: EpollIoHandler::run and the epoll read path "made not entrant" at the
+# first new connection after a warm-up of one piece).
+echo "warming up (${WARMUP} s per path at ${RATE} rps, in pieces of ${SECS} s with new connections)..." >&2
 for p in "${PATHS[@]}"; do
-  fixed_rate "warmup-$p" "${HOST[$p]}" "${PORT[$p]}" "$WARMUP" >/dev/null
+  for ((w = 0; w < WARMUP; w += SECS)); do
+    fixed_rate "warmup-$p-$w" "${HOST[$p]}" "${PORT[$p]}" "$(( WARMUP - w < SECS ? WARMUP - w : SECS ))" >/dev/null
+  done
 done
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -310,8 +318,9 @@ ${STAGGER_MS} ms apart so that their sends interleave (one request every ${STAGG
 from its per-request log (start of a request to the end of its response), which agrees with the min/max/mean
 h2load prints. A connection has one request in flight, so a response slower than ${CLIENT_PERIOD_MS} ms makes the next
 request of that connection late, and it is timed from when it was sent, not when it was due. Each path is
-first warmed ${WARMUP} s at the fixed rate (fresh JVMs need it for the JIT; warming at saturation instead left C2
-recompiling inside the measurement, see \`bench/sidecar-tail.sh\`), then ${ROUNDS} rounds of ${SECS} s alternate over
+first warmed ${WARMUP} s at the fixed rate, in pieces of ${SECS} s that each open new connections as a round does
+(fresh JVMs need it for the JIT; warming at saturation, or on one set of connections, left C2 recompiling inside
+the measurement, see \`bench/sidecar-tail.sh\`), then ${ROUNDS} rounds of ${SECS} s alternate over
 the paths (each round starts one path later); latencies, achieved rate and CPU are medians of the rounds, errors
 and requests their sums. CPU per 1,000 requests: the proxy's CPU time during a round over the requests h2load
 completed in it. Max requests/s: \`wrk\` (${WRK_VERSION}), closed loop, 1 thread, ${CONNS} connections, ${SECS} s

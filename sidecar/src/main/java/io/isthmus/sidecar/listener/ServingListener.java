@@ -211,7 +211,11 @@ final class ServingListener {
         return server.listen();
     }
 
-    /** What every HTTP server of a listener shares: address, no compression, header limits, idle timeout. */
+    /**
+     * What every HTTP server of a listener shares: address, no compression, header limits, idle timeout. No
+     * WebSocket extensions either: upgrades are NACKed ({@code upgrade_configs}), and with the extensions on, Vert.x
+     * puts a handler in every HTTP/1.1 connection's pipeline that looks for an upgrade in each request's headers.
+     */
     private static HttpServerOptions serverOptions(String host, int port, int maxHeaderBytes) {
         return new HttpServerOptions()
                 .setHost(host)
@@ -220,6 +224,8 @@ final class ServingListener {
                 .setReuseAddress(true)
                 .setCompressionSupported(false)
                 .setDecompressionSupported(false)
+                .setPerFrameWebSocketCompressionSupported(false)
+                .setPerMessageWebSocketCompressionSupported(false)
                 .setMaxHeaderSize(maxHeaderBytes)
                 .setInitialSettings(new Http2Settings().setMaxHeaderListSize(maxHeaderBytes))
                 .setIdleTimeout(IDLE_TIMEOUT_SECONDS);
