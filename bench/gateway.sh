@@ -7,8 +7,8 @@
 # Prints a markdown table.
 #
 # Every path (HAProxy too) first carries the connection load for a warm-up, so that the gateway's JIT
-# has compiled its connection path and the rounds measure the steady state. The last column is each
-# proxy process's CPU (user + system, all threads, from /proc) per connection made.
+# has compiled its connection path and the rounds measure the steady state. The last two columns are each
+# proxy process's CPU (user + system, all threads, from /proc) per connection made and per GB streamed.
 #
 # Usage: bench/gateway.sh [--seconds S] [--rounds R] [--streams N] [--workers N] [--warmup W] [--baseline REV]
 #                         [--modes AUTO,SPLICE,COPY] [--paths REGEX] [--gateway-jvm-args "ARGS"]

@@ -51,8 +51,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * gateway} gets in the image and from the launcher); {@code bench.gatewayJvmArgs} = extra JVM options
  * after them ({@code {mode}} is replaced by the mode, e.g. for a JFR file name); {@code bench.altJvmOptions}
  * = one more auto-relay gateway of this build with these JVM options instead of the shipped ones (an A/B of
- * options in the same run); {@code bench.rounds=true} prints every round on stderr. The proxy CPU column is the proxy
- * process's user + system CPU during the connection measurement divided by the connections made.
+ * options in the same run); {@code bench.rounds=true} prints every round on stderr. The proxy CPU columns are the proxy
+ * process's user + system CPU during the connection measurement divided by the connections made, and during the
+ * throughput measurement divided by the gigabytes (10^9 bytes) the server received.
  */
 public final class GatewayBench {
 
@@ -196,29 +197,36 @@ public final class GatewayBench {
             Map<String, List<double[]>> results = new LinkedHashMap<>();
             for (int round = 0; round < rounds; round++) {
                 for (Map.Entry<String, InetSocketAddress> t : targets.entrySet()) {
-                    double gbps = throughput(t.getValue(), streams, seconds);
                     long pid = pids.getOrDefault(t.getKey(), -1L);
+                    long stream0 = cpuTicks(pid);
+                    double gbps = throughput(t.getValue(), streams, seconds);
+                    long stream1 = cpuTicks(pid);
+                    // CPU seconds per GB (10^9 bytes) the server received, i.e. that the proxy relayed.
+                    double gigabytes = gbps * seconds / 8;
+                    double cpuPerGigabyte = pid < 0 || gigabytes == 0 ? Double.NaN : (stream1 - stream0) / TICKS_PER_SECOND / gigabytes;
                     long cpu0 = cpuTicks(pid);
                     double[] rate = connections(t.getValue(), workers, seconds);
                     long cpu1 = cpuTicks(pid);
                     double cpuPerConnection = pid < 0 || rate[3] == 0 ? Double.NaN : (cpu1 - cpu0) * 1e6 / TICKS_PER_SECOND / rate[3];
                     results.computeIfAbsent(t.getKey(), k -> new ArrayList<>())
-                            .add(new double[] {gbps, rate[0], rate[1], rate[2], cpuPerConnection});
+                            .add(new double[] {gbps, rate[0], rate[1], rate[2], cpuPerConnection, cpuPerGigabyte});
                 }
             }
             System.out.println("| path | throughput, " + streams + " TLS streams (Gbit/s) | new mTLS connections/s (" + workers
-                    + " concurrent) | connect+handshake p50 (ms) | p99 (ms) | proxy CPU per connection (µs) |");
-            System.out.println("|---|---:|---:|---:|---:|---:|");
+                    + " concurrent) | connect+handshake p50 (ms) | p99 (ms) | proxy CPU per connection (µs) | proxy CPU per GB streamed (s) |");
+            System.out.println("|---|---:|---:|---:|---:|---:|---:|");
             for (Map.Entry<String, List<double[]>> r : results.entrySet()) {
                 double cpu = median(r.getValue(), 4);
-                System.out.printf("| %s | %.2f | %.0f | %.2f | %.2f | %s |%n", r.getKey(), median(r.getValue(), 0), median(r.getValue(), 1),
-                        median(r.getValue(), 2), median(r.getValue(), 3), Double.isNaN(cpu) ? "—" : String.format("%.0f", cpu));
+                double perGigabyte = median(r.getValue(), 5);
+                System.out.printf("| %s | %.2f | %.0f | %.2f | %.2f | %s | %s |%n", r.getKey(), median(r.getValue(), 0), median(r.getValue(), 1),
+                        median(r.getValue(), 2), median(r.getValue(), 3), Double.isNaN(cpu) ? "—" : String.format("%.0f", cpu),
+                        Double.isNaN(perGigabyte) ? "—" : String.format("%.3f", perGigabyte));
             }
             if (Boolean.getBoolean("bench.rounds")) {
                 for (Map.Entry<String, List<double[]>> r : results.entrySet()) {
                     StringBuilder sb = new StringBuilder(r.getKey()).append(':');
                     for (double[] row : r.getValue()) {
-                        sb.append(String.format(" [%.2f Gbit/s, %.0f conn/s, %.0f µs]", row[0], row[1], row[4]));
+                        sb.append(String.format(" [%.2f Gbit/s, %.0f conn/s, %.0f µs, %.3f s/GB]", row[0], row[1], row[4], row[5]));
                     }
                     System.err.println(sb);
                 }
