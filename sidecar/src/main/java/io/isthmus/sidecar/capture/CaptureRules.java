@@ -20,7 +20,10 @@ import java.util.Set;
  * {@code fwmark -> table}, a {@code local 0.0.0.0/0} route in that table) and taken by TPROXY to the
  * outbound capture port in PREROUTING. Only chains named {@code ISTHMUS_*} and the jumps into them
  * are added, so {@link #cleanIptables()} removes exactly what {@link #iptablesRestoreInput()} added,
- * whichever the mode.
+ * whichever the mode. With DNS capture (Istio's {@code --redirect-dns}, in either mode) the app's UDP
+ * queries to port 53, whatever their destination, are redirected in the nat table to the proxy's DNS
+ * proxy on the DNS capture port (the proxy's own queries excluded by uid/gid), and conntrack zones
+ * in the raw table keep the app's DNS flows (zone 2) apart from the proxy's upstream ones (zone 1).
  *
  * @param mode REDIRECT (nat table) or TPROXY (mangle table and policy routing)
  * @param inboundPort the inbound capture port (virtualInbound, 15006)
@@ -33,10 +36,12 @@ import java.util.Set;
  * @param includeOutboundRanges CIDRs captured outbound, IPv4 and IPv6; {@code *} for everything (both families)
  * @param excludeOutboundRanges CIDRs never captured outbound, IPv4 and IPv6
  * @param captureInbound whether inbound traffic is captured at all
+ * @param dnsCapturePort where the app's UDP DNS queries are redirected (the DNS proxy's port, Istio's 15053);
+ *                       empty = DNS is not captured
  */
 public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, int mark, int routeTable, List<Integer> excludeInboundPorts,
                            OptionalInt proxyGid, OptionalInt proxyUid, List<String> includeOutboundRanges,
-                           List<String> excludeOutboundRanges, boolean captureInbound) {
+                           List<String> excludeOutboundRanges, boolean captureInbound, OptionalInt dnsCapturePort) {
 
     /** The proxy's own ports, never captured inbound: admin, outbound and inbound capture, agent, health, metrics. */
     public static final List<Integer> PROXY_PORTS = List.of(15000, 15001, 15006, 15020, 15021, 15090);
@@ -79,6 +84,28 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
             throw new IllegalArgumentException("capturing all outbound traffic needs a proxy gid or uid to exclude, "
                     + "or the proxy's own connections would be captured again");
         }
+        Objects.requireNonNull(dnsCapturePort, "dnsCapturePort");
+        if (dnsCapturePort.isPresent()) {
+            port(dnsCapturePort.getAsInt(), "dnsCapturePort");
+            if (proxyGid.isEmpty() && proxyUid.isEmpty()) {
+                throw new IllegalArgumentException("redirectDns: capturing DNS needs a proxy gid or uid to exclude, "
+                        + "or the DNS proxy's own queries to its upstream would be captured again");
+            }
+        }
+    }
+
+    /** The rules without DNS capture. */
+    public CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, int mark, int routeTable, List<Integer> excludeInboundPorts,
+                        OptionalInt proxyGid, OptionalInt proxyUid, List<String> includeOutboundRanges,
+                        List<String> excludeOutboundRanges, boolean captureInbound) {
+        this(mode, inboundPort, outboundPort, mark, routeTable, excludeInboundPorts, proxyGid, proxyUid, includeOutboundRanges,
+                excludeOutboundRanges, captureInbound, OptionalInt.empty());
+    }
+
+    /** These rules with the app's UDP DNS also captured, to the DNS proxy on {@code port} (Istio's 15053). */
+    public CaptureRules withDnsCapture(int port) {
+        return new CaptureRules(mode, inboundPort, outboundPort, mark, routeTable, excludeInboundPorts, proxyGid, proxyUid,
+                includeOutboundRanges, excludeOutboundRanges, captureInbound, OptionalInt.of(port));
     }
 
     /** Istio's defaults in a mode: proxy group 1337, every outbound destination, every inbound port but the proxy's. */
@@ -89,7 +116,7 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
 
     /** The input of {@code iptables-restore --noflush} that adds the capture (nat table for REDIRECT, mangle for TPROXY). */
     public String iptablesRestoreInput() {
-        return mode == CaptureMode.REDIRECT ? redirect(Family.IPV4) : tproxy(Family.IPV4);
+        return restoreInput(Family.IPV4);
     }
 
     /**
@@ -98,7 +125,40 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
      * and the IPv6 ones of the ranges ({@code *} covers both families).
      */
     public String ip6tablesRestoreInput() {
-        return mode == CaptureMode.REDIRECT ? redirect(Family.IPV6) : tproxy(Family.IPV6);
+        return restoreInput(Family.IPV6);
+    }
+
+    /** A family's restore input: the mode's tables, then, with DNS capture, its nat rules (TPROXY) and raw zones. */
+    private String restoreInput(Family f) {
+        if (mode == CaptureMode.REDIRECT) {
+            return redirect(f) + dnsZones();
+        }
+        if (dnsCapturePort.isEmpty()) {
+            return tproxy(f);
+        }
+        List<String> nat = new ArrayList<>();
+        nat.add("*nat");
+        dnsRedirect(nat);
+        nat.add("COMMIT");
+        return tproxy(f) + String.join("\n", nat) + "\n" + dnsZones();
+    }
+
+    /** DNS capture's nat rules ({@link DnsCaptureRules#nat}) added to the nat table's lines {@code l}, if DNS is captured. */
+    private void dnsRedirect(List<String> l) {
+        dnsCapturePort.ifPresent(port -> DnsCaptureRules.nat(l, port, owners()));
+    }
+
+    /** DNS capture's raw table ({@link DnsCaptureRules#raw}), empty without DNS capture. */
+    private String dnsZones() {
+        return dnsCapturePort.isEmpty() ? "" : DnsCaptureRules.raw(dnsCapturePort.getAsInt(), owners());
+    }
+
+    /** The proxy's owner matches, uid first: {@code --uid-owner U}, {@code --gid-owner G}. */
+    private List<String> owners() {
+        List<String> owners = new ArrayList<>();
+        proxyUid.ifPresent(u -> owners.add("--uid-owner " + u));
+        proxyGid.ifPresent(g -> owners.add("--gid-owner " + g));
+        return owners;
     }
 
     /** An address family's spelling of the addresses the rules name. */
@@ -129,7 +189,8 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
 
     /**
      * Istio's REDIRECT rules ({@code istio-iptables -m REDIRECT}) in the nat table, chains named
-     * {@code ISTHMUS_*} instead of {@code ISTIO_*}; only TCP enters them (no DNS capture).
+     * {@code ISTHMUS_*} instead of {@code ISTIO_*}; only TCP enters them, and UDP to port 53 the DNS
+     * chain when DNS is captured.
      */
     private String redirect(Family f) {
         List<String> l = new ArrayList<>();
@@ -147,10 +208,7 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
         l.add("-A " + NAT_JUMP_OUTPUT);
         // the inbound passthrough's connections to the pod's own addresses
         l.add("-A ISTHMUS_OUTPUT -o lo -s " + f.passthroughSource + " -j RETURN");
-        List<String> owners = new ArrayList<>();
-        proxyUid.ifPresent(u -> owners.add("--uid-owner " + u));
-        proxyGid.ifPresent(g -> owners.add("--gid-owner " + g));
-        for (String owner : owners) {
+        for (String owner : owners()) {
             // the proxy calling the pod's own address (an app calling itself through a service): inbound side next
             l.add("-A ISTHMUS_OUTPUT -o lo ! -d " + f.loopbackHost + " -p tcp -m owner " + owner + " -j ISTHMUS_IN_REDIRECT");
             // the app calling itself over lo by its own address: not captured
@@ -160,6 +218,7 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
         }
         l.add("-A ISTHMUS_OUTPUT -d " + f.loopbackHost + " -j RETURN");
         outboundRanges(l, f, "-j ISTHMUS_REDIRECT");
+        dnsRedirect(l);
         l.add("COMMIT");
         return String.join("\n", l) + "\n";
     }
@@ -254,7 +313,8 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
 
     /**
      * The {@code iptables} argument lists that remove the capture of either mode: per table (mangle
-     * for TPROXY, nat for REDIRECT) the two jumps, then the chains' rules, then the chains.
+     * for TPROXY, nat for REDIRECT) the two jumps, then the chains' rules, then the chains; then DNS
+     * capture's jump and chain in nat and its jumps and chains in raw.
      */
     public static List<List<String>> cleanIptables() {
         return clean("iptables");
@@ -275,6 +335,7 @@ public record CaptureRules(CaptureMode mode, int inboundPort, int outboundPort, 
         out.add(args("-t nat -D " + NAT_JUMP_OUTPUT));
         NAT_CHAINS.forEach(c -> out.add(args("-t nat -F " + c)));
         NAT_CHAINS.forEach(c -> out.add(args("-t nat -X " + c)));
+        DnsCaptureRules.clean().forEach(c -> out.add(args(c)));
         out.forEach(c -> c.set(0, command));
         return out;
     }

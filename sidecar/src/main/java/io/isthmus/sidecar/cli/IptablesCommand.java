@@ -19,8 +19,9 @@ import picocli.CommandLine.Option;
 /**
  * The {@code isthmus iptables} command: sets up (or removes) capture of the current network
  * namespace's TCP to the proxy's ports 15001 (outbound) and 15006 (inbound) with iptables REDIRECT
- * or TPROXY, as {@link CaptureRules} describes. Needs root (CAP_NET_ADMIN) and iptables (REDIRECT:
- * the nat table; TPROXY: the TPROXY target and socket match).
+ * or TPROXY, as {@link CaptureRules} describes, and with {@code --redirect-dns} the app's UDP DNS to
+ * the proxy's DNS proxy (15053). Needs root (CAP_NET_ADMIN) and iptables (REDIRECT: the nat table;
+ * TPROXY: the TPROXY target and socket match; DNS capture: the nat table, the raw table and the CT target).
  */
 @Command(
         name = "iptables",
@@ -33,9 +34,13 @@ import picocli.CommandLine.Option;
             "inside the pod's network namespace as root (CAP_NET_ADMIN). In TPROXY",
             "mode the proxy then needs CAP_NET_ADMIN or CAP_NET_RAW for its",
             "transparent sockets; in REDIRECT mode it needs no privilege.",
+            "With --redirect-dns the app's UDP DNS queries (any destination, port",
+            "53) go to the proxy's DNS proxy on 127.0.0.1:15053 (isthmus proxy",
+            "--dns-address 127.0.0.1:15053 --dns-upstream <cluster DNS>).",
             "",
             "Examples:",
             "  ip netns exec pod1 isthmus iptables --proxy-gid 1337",
+            "  ip netns exec pod1 isthmus iptables --proxy-gid 1337 --redirect-dns",
             "  ip netns exec pod1 isthmus iptables --mode TPROXY --proxy-gid 1337",
             "  ip netns exec pod1 isthmus iptables --ipv6",
             "  ip netns exec pod1 isthmus iptables --proxy-gid '' \\",
@@ -86,10 +91,20 @@ public final class IptablesCommand implements Callable<Integer> {
             "for the inbound passthrough (Istio's ENABLE_INBOUND_IPV6)."})
     boolean ipv6;
 
+    @Option(names = "--redirect-dns", description = {"Also capture the app's UDP DNS: queries to port 53, whatever their",
+            "destination, are redirected to the DNS proxy on --dns-capture-port (the proxy's own",
+            "excluded by --proxy-gid/--proxy-uid), with conntrack zones in the raw table that keep",
+            "the app's DNS flows and the proxy's upstream ones apart (Istio's --redirect-dns)."})
+    boolean redirectDns;
+
+    @Option(names = "--dns-capture-port", paramLabel = "PORT",
+            description = "With --redirect-dns: the DNS proxy's port on 127.0.0.1 (and ::1) (default: 15053).")
+    Integer dnsCapturePort;
+
     @Option(names = "--dry-run", description = "Print the iptables-restore input and the ip commands; change nothing.")
     boolean dryRun;
 
-    @Option(names = "--clean", description = "Remove the capture of either mode (the ISTHMUS_* chains, their jumps, the ip rule and route).")
+    @Option(names = "--clean", description = "Remove the capture of either mode (the ISTHMUS_* chains, their jumps, the ip rule and route, DNS capture).")
     boolean clean;
 
     @CommandLine.Spec
@@ -99,7 +114,10 @@ public final class IptablesCommand implements Callable<Integer> {
     private static final String[][] FLAGS = {
         {"includeOutboundRanges", "--include-outbound-ip-ranges"}, {"excludeOutboundRanges", "--exclude-outbound-ip-ranges"},
         {"excludeInboundPorts", "--exclude-inbound-ports"}, {"inboundPort", "--inbound-capture-port"},
-        {"outboundPort", "--outbound-capture-port"}};
+        {"outboundPort", "--outbound-capture-port"}, {"dnsCapturePort", "--dns-capture-port"}, {"redirectDns", "--redirect-dns"}};
+
+    /** Istio's DNS capture port, where the proxy's DNS proxy listens ({@code --dns-address 127.0.0.1:15053}). */
+    public static final int DEFAULT_DNS_CAPTURE_PORT = 15053;
 
     /** Runs {@code iptables} on its own: {@code java -cp ... io.isthmus.sidecar.cli.IptablesCommand ...}. */
     public static void main(String[] args) {
@@ -115,8 +133,12 @@ public final class IptablesCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--mode: " + e.getMessage());
             }
-            return new CaptureRules(m, inboundPort, outboundPort, mark, routeTable, excludeInboundPorts, id(proxyGid, "--proxy-gid"),
+            if (dnsCapturePort != null && !redirectDns) {
+                throw new IllegalArgumentException("--dns-capture-port: needs --redirect-dns (it is where DNS is redirected)");
+            }
+            CaptureRules r = new CaptureRules(m, inboundPort, outboundPort, mark, routeTable, excludeInboundPorts, id(proxyGid, "--proxy-gid"),
                     id(proxyUid, "--proxy-uid"), includeOutbound, excludeOutbound, !noInbound);
+            return redirectDns ? r.withDnsCapture(dnsCapturePort == null ? DEFAULT_DNS_CAPTURE_PORT : dnsCapturePort) : r;
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             for (String[] f : FLAGS) {
@@ -192,7 +214,8 @@ public final class IptablesCommand implements Callable<Integer> {
                 err.println("isthmus iptables: iptables-restore failed: " + restore.output.strip()
                         + (r.mode() == CaptureMode.TPROXY
                                 ? " (the kernel needs the TPROXY target and socket match: modules xt_TPROXY, xt_socket, xt_mark)"
-                                : " (the kernel needs the nat table and the REDIRECT target: modules nf_nat, xt_REDIRECT, xt_owner)"));
+                                : " (the kernel needs the nat table and the REDIRECT target: modules nf_nat, xt_REDIRECT, xt_owner)")
+                        + (r.dnsCapturePort().isPresent() ? " (--redirect-dns also needs the raw table and the CT target: modules iptable_raw, xt_CT)" : ""));
                 err.flush();
                 return 1;
             }
@@ -217,7 +240,8 @@ public final class IptablesCommand implements Callable<Integer> {
                 }
             }
             out.println("capture installed: " + r.mode() + (ipv6 ? " IPv4+IPv6" : " IPv4") + ", inbound TCP -> " + inboundPort + ", outbound TCP -> " + outboundPort
-                    + (r.mode() == CaptureMode.TPROXY ? " (mark 0x" + Integer.toHexString(mark) + ", table " + routeTable + ")" : ""));
+                    + (r.mode() == CaptureMode.TPROXY ? " (mark 0x" + Integer.toHexString(mark) + ", table " + routeTable + ")" : "")
+                    + r.dnsCapturePort().stream().mapToObj(p -> ", UDP DNS -> " + p).findFirst().orElse(""));
             out.flush();
             return 0;
         } catch (IOException e) {

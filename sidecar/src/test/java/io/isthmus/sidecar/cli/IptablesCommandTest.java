@@ -65,6 +65,59 @@ class IptablesCommandTest {
     }
 
     @Test
+    void redirectDnsAddsTheDnsRulesInBothModesAndOnlyThen() {
+        for (String mode : new String[] {"REDIRECT", "TPROXY"}) {
+            Run r = run("--dry-run", "--mode", mode, "--proxy-gid", "1337", "--proxy-uid", "1001", "--redirect-dns");
+            assertThat(r.code).as(r.err).isZero();
+            assertThat(r.out).as(mode).contains("*nat\n", ":ISTHMUS_OUTPUT_DNS - [0:0]\n",
+                    "-A OUTPUT -p udp --dport 53 -j ISTHMUS_OUTPUT_DNS\n",
+                    "-A ISTHMUS_OUTPUT_DNS -m owner --uid-owner 1001 -j RETURN\n",
+                    "-A ISTHMUS_OUTPUT_DNS -m owner --gid-owner 1337 -j RETURN\n",
+                    "-A ISTHMUS_OUTPUT_DNS -p udp --dport 53 -j REDIRECT --to-ports 15053\n",
+                    "*raw\n", "-A OUTPUT -p udp -j ISTHMUS_OUTPUT_DNS\n", "-A PREROUTING -p udp -j ISTHMUS_PREROUTING_DNS\n",
+                    "-A ISTHMUS_OUTPUT_DNS -p udp --dport 53 -m owner --uid-owner 1001 -j CT --zone 1\n",
+                    "-A ISTHMUS_OUTPUT_DNS -p udp --sport 15053 -m owner --uid-owner 1001 -j CT --zone 2\n",
+                    "-A ISTHMUS_OUTPUT_DNS -p udp --dport 53 -m owner --gid-owner 1337 -j CT --zone 1\n",
+                    "-A ISTHMUS_OUTPUT_DNS -p udp --sport 15053 -m owner --gid-owner 1337 -j CT --zone 2\n",
+                    "-A ISTHMUS_OUTPUT_DNS -p udp --dport 53 -j CT --zone 2\n",
+                    "-A ISTHMUS_PREROUTING_DNS -p udp --sport 53 -j CT --zone 1\n");
+            Run without = run("--dry-run", "--mode", mode, "--proxy-gid", "1337", "--proxy-uid", "1001");
+            assertThat(without.out).as(mode + " without --redirect-dns").doesNotContain("udp", "DNS", "*raw", "CT --zone");
+        }
+        Run port = run("--dry-run", "--redirect-dns", "--dns-capture-port", "5353", "--ipv6");
+        assertThat(port.code).as(port.err).isZero();
+        assertThat(port.out).contains("-A ISTHMUS_OUTPUT_DNS -p udp --dport 53 -j REDIRECT --to-ports 5353\n",
+                "-A ISTHMUS_OUTPUT_DNS -p udp --sport 5353 -m owner --gid-owner 1337 -j CT --zone 2\n");
+        assertThat(port.out.substring(port.out.indexOf("# ip6tables-restore"))).as("--ipv6: the same DNS rules for IPv6")
+                .contains("-A ISTHMUS_OUTPUT_DNS -p udp --dport 53 -j REDIRECT --to-ports 5353\n", "*raw\n",
+                        "-A ISTHMUS_PREROUTING_DNS -p udp --sport 53 -j CT --zone 1\n");
+        Run clean = run("--dry-run", "--clean");
+        assertThat(clean.out).as("--clean removes DNS capture too, with or without --redirect-dns").contains(
+                "iptables -t nat -D OUTPUT -p udp --dport 53 -j ISTHMUS_OUTPUT_DNS\n", "iptables -t nat -X ISTHMUS_OUTPUT_DNS\n",
+                "iptables -t raw -D OUTPUT -p udp -j ISTHMUS_OUTPUT_DNS\n", "iptables -t raw -D PREROUTING -p udp -j ISTHMUS_PREROUTING_DNS\n",
+                "iptables -t raw -X ISTHMUS_OUTPUT_DNS\n", "iptables -t raw -X ISTHMUS_PREROUTING_DNS\n",
+                "ip6tables -t raw -X ISTHMUS_PREROUTING_DNS\n");
+    }
+
+    @Test
+    void badDnsFlagsAreUsageErrorsNamingTheFlag() {
+        for (String bad : new String[] {"0", "65536"}) {
+            Run r = run("--dry-run", "--redirect-dns", "--dns-capture-port", bad);
+            assertThat(r.code).as(bad).isEqualTo(2);
+            assertThat(r.err).as(bad).contains("--dns-capture-port: port must be 1..65535");
+        }
+        Run word = run("--dry-run", "--redirect-dns", "--dns-capture-port", "dns");
+        assertThat(word.code).isEqualTo(2);
+        assertThat(word.err).contains("--dns-capture-port");
+        Run alone = run("--dry-run", "--dns-capture-port", "15053");
+        assertThat(alone.code).isEqualTo(2);
+        assertThat(alone.err).contains("--dns-capture-port: needs --redirect-dns");
+        Run noOwner = run("--dry-run", "--redirect-dns", "--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12");
+        assertThat(noOwner.code).isEqualTo(2);
+        assertThat(noOwner.err).contains("--redirect-dns: capturing DNS needs a proxy gid or uid");
+    }
+
+    @Test
     void wrongFlagsAreUsageErrorsNamingTheFlag() {
         Run all = run("--dry-run", "--proxy-gid", "");
         assertThat(all.code).isEqualTo(2);
