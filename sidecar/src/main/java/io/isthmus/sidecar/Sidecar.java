@@ -171,7 +171,8 @@ public final class Sidecar implements AutoCloseable {
         if (config.dnsAddress().isPresent()) {
             dns = DnsProxy.start(vertx, config.dnsAddress().get(), hostnames, dnsUpstream,
                             DnsProxy.answerAddress(bootstrap.node().string(io.isthmus.mesh.ProxyMetadata.OUTBOUND_ADDRESS)),
-                            DnsProxy.capturesTransparently(bootstrap.node().string(io.isthmus.mesh.ProxyMetadata.INTERCEPTION_MODE)))
+                            DnsProxy.capturesTransparently(bootstrap.node().string(io.isthmus.mesh.ProxyMetadata.INTERCEPTION_MODE)),
+                            config.dnsNoUpstream())
                     .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         }
 
@@ -263,7 +264,7 @@ public final class Sidecar implements AutoCloseable {
         }
         InetSocketAddress bind = config.dnsAddress().get();
         ResolvConf resolv = ResolvConf.system();
-        dnsUpstream = config.dnsUpstream().isPresent()
+        dnsUpstream = config.dnsNoUpstream() ? Optional.empty() : config.dnsUpstream().isPresent()
                 ? config.dnsUpstream().filter(u -> !ResolvConf.isOwnAddress(u, bind))
                 : resolv.upstreamFor(bind);
         if (!ownLookupsPastTheDnsProxy(config.dnsAddress(), System.getProperty(JDK_HOSTS_FILE))) {

@@ -27,6 +27,9 @@ import java.util.Optional;
  * @param dnsUpstream    the DNS server the DNS proxy forwards names outside the mesh to, and that the proxy's own
  *                       lookups go to ({@code --dns-upstream}); empty = the first {@code nameserver} of
  *                       {@code /etc/resolv.conf} that is not the DNS proxy; only with {@code dnsAddress}
+ * @param dnsNoUpstream  {@code --dns-upstream none}: the DNS proxy has no upstream resolver on purpose (names
+ *                       outside the mesh are NXDOMAIN, the proxy's own lookups use the hosts file only);
+ *                       only with {@code dnsAddress}, never with {@code dnsUpstream}
  * @param certTtl        the certificate lifetime asked of the CA, default 24 h
  * @param drainTime      how long requests in flight may finish on shutdown, default 5 s
  */
@@ -34,7 +37,7 @@ public record SidecarConfig(Path bootstrap, Mode mode, Optional<String> caAddres
                             Optional<Path> rootCert, Optional<Path> certDir, String adminAddress, int adminPort,
                             String healthAddress, int healthPort, int metricsPort,
                             Optional<InetSocketAddress> dnsAddress, Optional<InetSocketAddress> dnsUpstream,
-                            Duration certTtl, Duration drainTime) {
+                            boolean dnsNoUpstream, Duration certTtl, Duration drainTime) {
 
     /** What the proxy is: an application sidecar or a gateway (Envoy's {@code router} node type). */
     public enum Mode {
@@ -72,6 +75,12 @@ public record SidecarConfig(Path bootstrap, Mode mode, Optional<String> caAddres
         if (dnsUpstream.isPresent() && (dnsUpstream.get().isUnresolved() || dnsUpstream.get().getPort() == 0)) {
             throw new IllegalArgumentException("dnsUpstream: must be an IP address and a port 1..65535, got " + dnsUpstream.get());
         }
+        if (dnsNoUpstream && dnsAddress.isEmpty()) {
+            throw new IllegalArgumentException("dnsUpstream: none given without dnsAddress (it is the DNS proxy's upstream)");
+        }
+        if (dnsNoUpstream && dnsUpstream.isPresent()) {
+            throw new IllegalArgumentException("dnsUpstream: both none and " + dnsUpstream.get());
+        }
         if (certDir.isEmpty() && rootCert.isEmpty()) {
             throw new IllegalArgumentException("rootCert: required unless certDir is given (the controller must be verified)");
         }
@@ -103,6 +112,7 @@ public record SidecarConfig(Path bootstrap, Mode mode, Optional<String> caAddres
         private int metricsPort = WellKnownPorts.METRICS;
         private InetSocketAddress dnsAddress;
         private InetSocketAddress dnsUpstream;
+        private boolean dnsNoUpstream;
         private Duration certTtl = Duration.ofHours(24);
         private Duration drainTime = Duration.ofSeconds(5);
 
@@ -122,6 +132,7 @@ public record SidecarConfig(Path bootstrap, Mode mode, Optional<String> caAddres
         public Builder metricsPort(int v) { this.metricsPort = v; return this; }
         public Builder dnsAddress(InetSocketAddress v) { this.dnsAddress = v; return this; }
         public Builder dnsUpstream(InetSocketAddress v) { this.dnsUpstream = v; return this; }
+        public Builder dnsNoUpstream(boolean v) { this.dnsNoUpstream = v; return this; }
         public Builder certTtl(Duration v) { this.certTtl = v; return this; }
         public Builder drainTime(Duration v) { this.drainTime = v; return this; }
 
@@ -130,7 +141,7 @@ public record SidecarConfig(Path bootstrap, Mode mode, Optional<String> caAddres
             return new SidecarConfig(bootstrap, mode, Optional.ofNullable(caAddress), Optional.ofNullable(tokenFile),
                     Optional.ofNullable(rootCert), Optional.ofNullable(certDir), adminAddress, adminPort,
                     healthAddress, healthPort, metricsPort, Optional.ofNullable(dnsAddress), Optional.ofNullable(dnsUpstream),
-                    certTtl, drainTime);
+                    dnsNoUpstream, certTtl, drainTime);
         }
     }
 }

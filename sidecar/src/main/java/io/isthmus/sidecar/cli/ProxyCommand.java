@@ -23,9 +23,16 @@ import java.util.concurrent.CountDownLatch;
             "Run the Isthmus proxy beside an application: configured by an Envoy bootstrap and the",
             "controller's xDS, with its certificate from the mesh CA (or a certificate directory).",
             "",
-            "Example:",
+            "Examples:",
             "  isthmus proxy --bootstrap bootstrap.yaml --root-cert root-cert.pem --token-file token \\",
             "      --dns-address 127.0.0.1:53 --dns-upstream 10.96.0.10",
+            "  # transparent capture with DNS capture (isthmus iptables --redirect-dns): the rules",
+            "  # send the app's DNS queries to 127.0.0.1:15053, the rest goes to the cluster DNS",
+            "  isthmus proxy --bootstrap bootstrap.yaml --root-cert root-cert.pem --token-file token \\",
+            "      --dns-address 127.0.0.1:15053 --dns-upstream 10.96.0.10",
+            "  # a pod without any cluster DNS: mesh names only, every other name NXDOMAIN",
+            "  isthmus proxy --bootstrap bootstrap.yaml --cert-dir certs \\",
+            "      --dns-address 127.0.0.1:53 --dns-upstream none",
             "",
             "Stops gracefully on SIGTERM or Ctrl-C. Exit codes: 0 stopped, 1 failed to start (reason printed), 2 wrong usage."})
 public final class ProxyCommand implements Callable<Integer> {
@@ -39,14 +46,19 @@ public final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--dns-address", paramLabel = "HOST:PORT", description = "Run the DNS proxy here (off when not given), e.g. 127.0.0.1:53.")
     String dnsAddress;
 
-    @Option(names = "--dns-upstream", paramLabel = "IP[:PORT]", description = {
+    @Option(names = "--dns-upstream", paramLabel = "IP[:PORT]|none", description = {
         "Where the DNS proxy sends names outside the mesh, and where the proxy's own lookups go (the controller's",
         "name, DNS clusters), e.g. the cluster DNS 10.96.0.10:53; port 53 when omitted. Default: the first",
-        "nameserver of /etc/resolv.conf that is not the DNS proxy itself. Needs --dns-address."})
+        "nameserver of /etc/resolv.conf that is not the DNS proxy itself. 'none': no upstream resolver at all",
+        "(a pod without cluster DNS): names outside the mesh are answered NXDOMAIN at once, and the proxy's own",
+        "lookups use the hosts file only. Needs --dns-address."})
     String dnsUpstream;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The {@code --dns-upstream} value that means no upstream resolver at all. */
+    public static final String NO_UPSTREAM = "none";
 
     /** Runs {@code proxy} on its own: {@code java -cp ... io.isthmus.sidecar.cli.ProxyCommand --bootstrap ...}. */
     public static void main(String[] args) {
@@ -64,10 +76,14 @@ public final class ProxyCommand implements Callable<Integer> {
             if (dnsAddress == null) {
                 throw proxy.usage("--dns-upstream: needs --dns-address (it is the upstream of the DNS proxy)");
             }
-            try {
-                b.dnsUpstream(ResolvConf.parseServer(dnsUpstream));
-            } catch (IllegalArgumentException e) {
-                throw proxy.usage("--dns-upstream: " + e.getMessage());
+            if (dnsUpstream.trim().equalsIgnoreCase(NO_UPSTREAM)) {
+                b.dnsNoUpstream(true);
+            } else {
+                try {
+                    b.dnsUpstream(ResolvConf.parseServer(dnsUpstream));
+                } catch (IllegalArgumentException e) {
+                    throw proxy.usage("--dns-upstream: " + e.getMessage() + " (or 'none')");
+                }
             }
         }
         return proxy.build(b);

@@ -47,7 +47,8 @@ import java.util.concurrent.TimeUnit;
  * app's connection lands on the outbound listener of the port it calls; AAAA and other types for
  * mesh names get an empty NOERROR answer (so clients fall back to IPv4); other names are forwarded
  * to the upstream resolver (the pod's real one: {@code --dns-upstream}, else {@link ResolvConf#upstreamFor}),
- * or answered NXDOMAIN when there is none — except while a route
+ * or answered NXDOMAIN when there is none ({@code --dns-upstream none} says so on purpose: a pod with
+ * no cluster DNS, answered from the mesh's names only) — except while a route
  * configuration holds the {@code block_all} virtual host (REGISTRY_ONLY, {@link MeshHostnames#blockAll()}):
  * then every name is answered like a mesh name, so the call reaches the proxy, which refuses it with
  * {@code 502 NR} and counts it (there is no iptables capture). In transparent capture (node metadata
@@ -57,7 +58,10 @@ import java.util.concurrent.TimeUnit;
  * with the IPv4 ones, AAAA with the IPv6 ones, an empty NOERROR when the family has none), a mesh
  * name without VIPs and every other name are forwarded (NXDOMAIN without upstream), and
  * {@code block_all} changes nothing (the capture listener refuses what the registry does not
- * know). Malformed packets are dropped. UDP only; runs on its own single Netty event loop.
+ * know). In transparent capture with DNS capture ({@code isthmus iptables --redirect-dns}) the rules
+ * send the app's queries to {@code 127.0.0.1:<port>} (IPv4) and {@code [::1]:<port>} (IPv6): a
+ * proxy bound to {@code 127.0.0.1} in capture mode also listens on {@code [::1]} at the same port when
+ * it can. Malformed packets are dropped. UDP only; runs on its own single Netty event loop.
  */
 public final class DnsProxy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DnsProxy.class);
@@ -70,6 +74,8 @@ public final class DnsProxy implements AutoCloseable {
     private final Optional<InetSocketAddress> upstream;
     private final EventLoopGroup group;
     private Channel channel;
+    /** The same service on {@code [::1]} (capture mode, bound to 127.0.0.1), for IPv6 queries redirected there; may be null. */
+    private Channel channel6;
 
     private DnsProxy(MeshHostnames hostnames, Optional<InetSocketAddress> upstream, byte[] answer, boolean capture) {
         this.answer = answer.clone();
@@ -115,39 +121,76 @@ public final class DnsProxy implements AutoCloseable {
     public static Future<DnsProxy> start(Vertx vertx, InetSocketAddress bind, MeshHostnames hostnames,
                                          Optional<InetSocketAddress> upstream, Optional<java.net.Inet4Address> answer,
                                          boolean capture) {
+        return start(vertx, bind, hostnames, upstream, answer, capture, false);
+    }
+
+    /**
+     * Starts the proxy on {@code bind}; with {@code noUpstream} ({@code --dns-upstream none}) it has no
+     * upstream resolver on purpose: {@code upstream} must be empty, names outside the mesh are answered
+     * NXDOMAIN at once, and nothing is warned at start.
+     */
+    public static Future<DnsProxy> start(Vertx vertx, InetSocketAddress bind, MeshHostnames hostnames,
+                                         Optional<InetSocketAddress> upstream, Optional<java.net.Inet4Address> answer,
+                                         boolean capture, boolean noUpstream) {
         Objects.requireNonNull(answer, "answer");
         Objects.requireNonNull(bind, "bind");
         Objects.requireNonNull(hostnames, "hostnames");
         Objects.requireNonNull(upstream, "upstream");
+        if (noUpstream && upstream.isPresent()) {
+            throw new IllegalArgumentException("upstream: " + upstream.get() + " given with no upstream (--dns-upstream none)");
+        }
         Optional<InetSocketAddress> up = upstream.filter(u -> !ResolvConf.isOwnAddress(u, bind));
         DnsProxy p = new DnsProxy(hostnames, up, answer.map(InetAddress::getAddress).orElse(OUTBOUND), capture);
         Promise<DnsProxy> promise = Promise.promise();
-        new Bootstrap().group(p.group).channel(NioDatagramChannel.class)
+        p.server().bind(bind).addListener(f -> {
+            if (!f.isSuccess()) {
+                p.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                promise.fail(new IOException("DNS proxy cannot bind " + bind + ": " + f.cause().getMessage(), f.cause()));
+                return;
+            }
+            p.channel = ((io.netty.channel.ChannelFuture) f).channel();
+            if (!capture || !"127.0.0.1".equals(p.localAddress().getAddress().getHostAddress())) {
+                p.started(noUpstream, promise);
+                return;
+            }
+            // ip6tables DNS capture redirects IPv6 queries to [::1] at the same port
+            InetSocketAddress v6 = new InetSocketAddress(java.net.Inet6Address.getLoopbackAddress(), p.localAddress().getPort());
+            io.netty.channel.ChannelFuture f6 = p.server().bind(v6);
+            f6.addListener(done -> {
+                if (done.isSuccess()) {
+                    p.channel6 = f6.channel();
+                } else {
+                    LOG.info("DNS proxy not listening on [{}]: {}; IPv6 queries redirected there are not answered",
+                            v6, done.cause().getMessage());
+                }
+                p.started(noUpstream, promise);
+            });
+        });
+        return promise.future();
+    }
+
+    private Bootstrap server() {
+        return new Bootstrap().group(group).channel(NioDatagramChannel.class)
                 .handler(new ChannelInitializer<DatagramChannel>() {
                     @Override
                     protected void initChannel(DatagramChannel ch) {
-                        ch.pipeline().addLast(new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder(),
-                                p.new QueryHandler());
-                    }
-                })
-                .bind(bind).addListener(f -> {
-                    if (f.isSuccess()) {
-                        p.channel = ((io.netty.channel.ChannelFuture) f).channel();
-                        LOG.info("DNS proxy listening [{}] upstream={} answers={}", p.localAddress(),
-                                up.map(Object::toString).orElse("none (NXDOMAIN)"),
-                                capture ? "VIPs (transparent capture)" : "outbound address");
-                        if (up.isEmpty()) {
-                            LOG.warn("DNS proxy has no upstream resolver [{}]: names outside the mesh will answer NXDOMAIN;"
-                                    + " pass --dns-upstream IP[:PORT] (e.g. the cluster DNS)", p.localAddress());
-                        }
-                        promise.complete(p);
-                    } else {
-                        p.group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-                        promise.fail(new IOException("DNS proxy cannot bind " + bind + ": " + f.cause().getMessage(),
-                                f.cause()));
+                        ch.pipeline().addLast(new DatagramDnsQueryDecoder(), new DatagramDnsResponseEncoder(), new QueryHandler());
                     }
                 });
-        return promise.future();
+    }
+
+    /** Logs where it listens and what it does with other names, and completes {@code promise}. */
+    private void started(boolean noUpstream, Promise<DnsProxy> promise) {
+        LOG.info("DNS proxy listening [{}{}] upstream={} answers={}", localAddress(),
+                channel6 == null ? "" : " " + channel6.localAddress(),
+                upstream.map(Object::toString).orElse(noUpstream ? "none (--dns-upstream none: NXDOMAIN)" : "none (NXDOMAIN)"),
+                capture ? "VIPs (transparent capture)" : "outbound address");
+        if (upstream.isEmpty() && !noUpstream) {
+            LOG.warn("DNS proxy has no upstream resolver [{}]: names outside the mesh will answer NXDOMAIN;"
+                    + " pass --dns-upstream IP[:PORT] (e.g. the cluster DNS), or --dns-upstream none when that is meant",
+                    localAddress());
+        }
+        promise.complete(this);
     }
 
     /**
@@ -309,6 +352,9 @@ public final class DnsProxy implements AutoCloseable {
     public void close() {
         if (channel != null) {
             channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        }
+        if (channel6 != null) {
+            channel6.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
         }
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }

@@ -5,7 +5,7 @@
  * (REGISTRY_ONLY); in transparent capture it answers mesh hostnames with their VIPs (the IP-literal
  * domains of their virtual hosts) and forwards the rest. The upstream ({@link io.isthmus.sidecar.dns.ResolvConf}) is
  * {@code --dns-upstream}, else the first {@code nameserver} of {@code /etc/resolv.conf} that is not the DNS
- * proxy itself; the proxy's own lookups go there too, never through the DNS proxy
- * ({@link io.isthmus.sidecar.endpoint.DnsServerResolver}).
+ * proxy itself, or none at all ({@code --dns-upstream none}: other names NXDOMAIN); the proxy's own lookups
+ * go there too, never through the DNS proxy ({@link io.isthmus.sidecar.endpoint.DnsServerResolver}).
  */
 package io.isthmus.sidecar.dns;

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** {@code isthmus proxy --dns-upstream IP[:PORT]}: bad values and combinations are usage errors naming the flag. */
+/** {@code isthmus proxy --dns-upstream IP[:PORT]|none}: bad values and combinations are usage errors naming the flag. */
 class DnsUpstreamFlagTest {
     static final String[] BASE = {"--bootstrap", "/nonexistent/b.yaml", "--root-cert", "/nonexistent/r.pem"};
 
@@ -55,5 +55,30 @@ class DnsUpstreamFlagTest {
         assertThat(SidecarConfig.builder(Path.of("b.yaml")).rootCert(Path.of("r.pem")).build().dnsUpstream()).isEmpty();
         assertThatThrownBy(() -> SidecarConfig.builder(Path.of("b.yaml")).rootCert(Path.of("r.pem"))
                 .dnsUpstream(new InetSocketAddress("10.96.0.10", 53)).build()).hasMessageContaining("dnsUpstream");
+    }
+
+    @Test
+    void noneMeansNoUpstreamAndStillNeedsTheDnsProxy() {
+        for (String none : new String[] {"none", "NONE", " None "}) {
+            Run r = run("--dns-address", "127.0.0.1:53", "--dns-upstream", none);
+            assertThat(r.code()).as("'%s' is accepted; the missing bootstrap stops the start", none).isEqualTo(1);
+            assertThat(r.err()).contains("cannot start").doesNotContain("--dns-upstream");
+        }
+        Run alone = run("--dns-upstream", "none");
+        assertThat(alone.code()).isEqualTo(2);
+        assertThat(alone.err()).contains("--dns-upstream: needs --dns-address");
+        Run typo = run("--dns-address", "127.0.0.1:53", "--dns-upstream", "nothing");
+        assertThat(typo.code()).isEqualTo(2);
+        assertThat(typo.err()).contains("--dns-upstream:").contains("'none'");
+
+        SidecarConfig c = SidecarConfig.builder(Path.of("b.yaml")).rootCert(Path.of("r.pem"))
+                .dnsAddress(new InetSocketAddress("127.0.0.1", 53)).dnsNoUpstream(true).build();
+        assertThat(c.dnsNoUpstream()).isTrue();
+        assertThat(c.dnsUpstream()).isEmpty();
+        assertThatThrownBy(() -> SidecarConfig.builder(Path.of("b.yaml")).rootCert(Path.of("r.pem")).dnsNoUpstream(true).build())
+                .hasMessageContaining("dnsUpstream").hasMessageContaining("without dnsAddress");
+        assertThatThrownBy(() -> SidecarConfig.builder(Path.of("b.yaml")).rootCert(Path.of("r.pem"))
+                .dnsAddress(new InetSocketAddress("127.0.0.1", 53)).dnsNoUpstream(true)
+                .dnsUpstream(new InetSocketAddress("10.96.0.10", 53)).build()).hasMessageContaining("both none and");
     }
 }
