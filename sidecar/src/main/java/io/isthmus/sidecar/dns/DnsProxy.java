@@ -67,6 +67,7 @@ public final class DnsProxy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DnsProxy.class);
     private static final long TTL_SECONDS = 30;
     private static final byte[] OUTBOUND = outbound();
+    private static final InetAddress IPV6_LOOPBACK = ipv6Loopback();
 
     private final byte[] answer;
     private final boolean capture;
@@ -83,6 +84,16 @@ public final class DnsProxy implements AutoCloseable {
         this.hostnames = hostnames;
         this.upstream = upstream;
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    }
+
+    private static InetAddress ipv6Loopback() {
+        byte[] one = new byte[16];
+        one[15] = 1;
+        try {
+            return InetAddress.getByAddress(one); // ::1 (InetAddress.getLoopbackAddress() may be 127.0.0.1)
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static byte[] outbound() {
@@ -154,7 +165,7 @@ public final class DnsProxy implements AutoCloseable {
                 return;
             }
             // ip6tables DNS capture redirects IPv6 queries to [::1] at the same port
-            InetSocketAddress v6 = new InetSocketAddress(java.net.Inet6Address.getLoopbackAddress(), p.localAddress().getPort());
+            InetSocketAddress v6 = new InetSocketAddress(IPV6_LOOPBACK, p.localAddress().getPort());
             io.netty.channel.ChannelFuture f6 = p.server().bind(v6);
             f6.addListener(done -> {
                 if (done.isSuccess()) {

@@ -26,18 +26,25 @@ import java.util.concurrent.TimeUnit;
  * in the node namespace (the proxy's own upstream connection is not captured again), a call from the
  * node to the pod IP is captured on 15006 and reaches the app on 127.0.0.1, ports without an inbound
  * listener are passed through from 127.0.0.6, unknown destinations are passed through (ALLOW_ANY) or
- * refused (REGISTRY_ONLY), and {@code --clean} leaves the namespace as it was. Aborts the test unless
- * root with {@code ip netns}, iptables and setpriv.
+ * refused (REGISTRY_ONLY), and {@code --clean} leaves the namespace as it was. With
+ * {@code --redirect-dns} among the rules' flags, the app's UDP DNS queries to any address are captured
+ * too: the proxy's DNS proxy on {@code 127.0.0.1:15053} forwards them to a DNS server in the node
+ * namespace (its own queries not captured again) and the app gets the answer from the address it
+ * asked. Aborts the test unless root with {@code ip netns}, iptables and setpriv.
  */
 final class CaptureNamespaces implements AutoCloseable {
 
     static final String POD_IP = "10.211.0.2";
     static final String NODE_IP = "10.211.0.1";
     static final String CLUSTER_IP = "10.96.0.10";
+    /** A cluster DNS address nothing answers at: only DNS capture can answer a query sent there. */
+    static final String CLUSTER_DNS = "10.96.0.53";
     /** ULA addresses of the dual-stack scenario, on the veth pair only. */
     static final String POD_IP6 = "fd00:211::2";
     static final String NODE_IP6 = "fd00:211::1";
     static final String CLUSTER_IP6 = "fd00:96::10";
+    /** An IPv6 cluster DNS address nothing answers at. */
+    static final String CLUSTER_DNS6 = "fd00:96::53";
 
     /** Which address families the scenario uses. */
     enum Stack {
@@ -133,8 +140,12 @@ final class CaptureNamespaces implements AutoCloseable {
     private void scenario(CaptureMode mode, Stack stack, List<String> iptablesFlags, List<String> proxyPrefix, boolean allowAny)
             throws Exception {
         boolean dual = stack == Stack.DUAL;
+        boolean dns = iptablesFlags.contains("--redirect-dns");
         if (dual) {
             ipv6();
+        }
+        if (dns) {
+            assumeTarget("raw", "OUTPUT", "-p", "udp", "--dport", "1", "-j", "CT", "--zone", "1");
         }
         String before = namespaceState();
 
@@ -145,6 +156,10 @@ final class CaptureNamespaces implements AutoCloseable {
         Process app = start("app", inNs(pod, java(NetnsPeer.class, "serve", "127.0.0.1", "8080", "app")));
         // a port the pod listens on that no service (no inbound listener) names
         Process extra = start("extra", inNs(pod, java(NetnsPeer.class, "serve", dual ? "::" : "0.0.0.0", "7070", "extra")));
+        if (dns) {
+            start("dns", inNs(node, java(NetnsPeer.class, "dns-serve", NODE_IP, "53", "db.example.org=10.211.0.77")));
+            awaitLog("dns", "serving dns");
+        }
         for (String name : List.of("upstream", "external", "app", "extra")) {
             awaitLog(name, "serving");
         }
@@ -162,6 +177,12 @@ final class CaptureNamespaces implements AutoCloseable {
             assertThat(namespaceState()).contains("-A ISTHMUS_OUTPUT").contains("REDIRECT --to-ports 15001")
                     .doesNotContain("lookup 133").doesNotContain("ISTHMUS_DIVERT");
         }
+        if (dns) {
+            assertThat(namespaceState()).contains("-A ISTHMUS_OUTPUT_DNS -p udp -m udp --dport 53 -j REDIRECT --to-ports 15053")
+                    .contains("CT --zone 1").contains("CT --zone 2");
+        } else {
+            assertThat(namespaceState()).doesNotContain("ISTHMUS_OUTPUT_DNS");
+        }
 
         TestPki pki = TestPki.create(dir.resolve("pki"));
         Path certs = Files.createDirectories(dir.resolve("certs"));
@@ -172,11 +193,18 @@ final class CaptureNamespaces implements AutoCloseable {
         Files.writeString(bootstrap, CaptureBootstrap.yaml(mode, stack, allowAny));
         List<String> proxyCmd = new ArrayList<>(proxyPrefix);
         proxyCmd.addAll(List.of(java(ProxyCommand.class, "--bootstrap", bootstrap.toString(), "--cert-dir", certs.toString(), "--drain-time", "1s")));
+        if (dns) {
+            proxyCmd.addAll(List.of("--dns-address", "127.0.0.1:15053", "--dns-upstream", NODE_IP + ":53"));
+        }
         start("proxy", inNs(pod, proxyCmd.toArray(String[]::new)));
         String any = dual ? "/[0:0:0:0:0:0:0:0]" : "/0.0.0.0";
         awaitLog("proxy", "capture socket bound [virtualOutbound " + any + ":15001] mode=" + mode);
         awaitLog("proxy", "capture socket bound [virtualInbound " + any + ":15006] mode=" + mode);
         awaitLog("proxy", "listener bound [0.0.0.0_9080");
+        if (dns) {
+            awaitLog("proxy", "DNS proxy listening [/127.0.0.1:15053");
+            dnsChecks();
+        }
 
         Map<String, String> fromPod = get(pod, CLUSTER_IP + ":9080:reviews", "127.0.0.1:15001:direct");
         assertThat(fromPod.get(CLUSTER_IP + ":9080"))
@@ -214,6 +242,11 @@ final class CaptureNamespaces implements AutoCloseable {
 
         if (dual) {
             ipv6Checks(clientCerts, allowAny);
+            if (dns) {
+                String v6 = "[" + CLUSTER_DNS6 + "]:53:db.example.org";
+                assertThat(dnsAsk(v6).get(v6)).as("IPv6 DNS is captured too (ip6tables, to the DNS proxy on [::1]:15053)")
+                        .startsWith("from /").contains("fd00:96:0:0:0:0:0:53").endsWith(":53 rcode 0 answer 10.211.0.77 id 16962");
+            }
         }
 
         String metrics = get(pod, "127.0.0.1:15090:metrics:/stats/prometheus").get("127.0.0.1:15090");
@@ -235,6 +268,34 @@ final class CaptureNamespaces implements AutoCloseable {
         assertThat(clean.code).as(clean.output).isZero();
         assertThat(namespaceState()).as("--clean removes exactly what was added").isEqualTo(before);
         assertThat(upstream.isAlive() && app.isAlive() && external.isAlive() && extra.isAlive()).isTrue();
+    }
+
+    /**
+     * DNS capture: the app's queries (from a process outside the proxy's group) to an address nobody
+     * answers at and to the node's DNS server itself reach the DNS proxy, whose own query to its
+     * upstream (the node's DNS server) is not captured again, and each answer comes back from the
+     * address the app asked (conntrack reverses the redirect in the app's zone).
+     */
+    private void dnsChecks() throws Exception {
+        String viaClusterDns = CLUSTER_DNS + ":53:db.example.org";
+        String viaNode = NODE_IP + ":53:db.example.org";
+        String unknown = CLUSTER_DNS + ":53:absent.example.org";
+        Map<String, String> answers = dnsAsk(viaClusterDns, viaNode, unknown);
+        assertThat(answers.get(viaClusterDns)).as("a query to an address nobody answers at is captured, forwarded and answered from that address")
+                .isEqualTo("from /" + CLUSTER_DNS + ":53 rcode 0 answer 10.211.0.77 id 16962");
+        assertThat(answers.get(viaNode)).as("a query to any address is captured; the answer comes from the address asked")
+                .isEqualTo("from /" + NODE_IP + ":53 rcode 0 answer 10.211.0.77 id 16962");
+        assertThat(answers.get(unknown)).as("the upstream's NXDOMAIN comes back the same way")
+                .isEqualTo("from /" + CLUSTER_DNS + ":53 rcode 3 answer - id 16962");
+        assertThat(log("dns")).as("the upstream got the queries from the proxy (the pod's address), forwarded once each")
+                .contains("dns question db.example.org type 1 from /" + POD_IP + ":")
+                .contains("dns question absent.example.org type 1 from /" + POD_IP + ":");
+    }
+
+    private Map<String, String> dnsAsk(String... targets) throws Exception {
+        List<String> args = new ArrayList<>(List.of("dns-ask"));
+        args.addAll(List.of(targets));
+        return sections(run(inNs(pod, java(NetnsPeer.class, args.toArray(String[]::new)))).output);
     }
 
     /** The IPv6 side of the dual-stack scenario: the same calls to the ULA addresses. */
@@ -276,10 +337,15 @@ final class CaptureNamespaces implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("get"));
         args.addAll(List.of(targets));
         Result r = run(inNs(ns, java(NetnsPeer.class, args.toArray(String[]::new))));
+        return sections(r.output);
+    }
+
+    /** A client's output split at its lines {@code == <key>}. */
+    private static Map<String, String> sections(String output) {
         Map<String, String> out = new LinkedHashMap<>();
         String key = null;
         StringBuilder body = new StringBuilder();
-        for (String line : r.output.split("\n", -1)) {
+        for (String line : output.split("\n", -1)) {
             if (line.startsWith("== ")) {
                 if (key != null) {
                     out.put(key, body.toString().strip());
@@ -296,10 +362,10 @@ final class CaptureNamespaces implements AutoCloseable {
         return out;
     }
 
-    /** The pod namespace's mangle and nat tables (without counters and comments), policy rules and table 133. */
+    /** The pod namespace's mangle, nat and raw tables (without counters and comments), policy rules and table 133. */
     private String namespaceState() throws Exception {
         String mangle = "";
-        for (String table : List.of("mangle", "nat")) {
+        for (String table : List.of("mangle", "nat", "raw")) {
             mangle += run(inNs(pod, "iptables-save", "-t", table)).output.lines()
                     .filter(l -> !l.startsWith("#")).map(l -> l.replaceAll("\\[\\d+:\\d+\\]", "")).reduce("", (x, y) -> x + y + "\n");
         }
@@ -308,7 +374,7 @@ final class CaptureNamespaces implements AutoCloseable {
                 .filter(l -> !l.startsWith("Error:") && !l.startsWith("Dump terminated")).reduce("", (x, y) -> x + y + "\n");
         String v6 = "";
         if (run(List.of("sh", "-c", "command -v ip6tables-save")).code == 0) {
-            for (String t : List.of("mangle", "nat")) {
+            for (String t : List.of("mangle", "nat", "raw")) {
                 v6 += run(inNs(pod, "ip6tables-save", "-t", t)).output.lines()
                         .filter(l -> !l.startsWith("#")).map(l -> l.replaceAll("\\[\\d+:\\d+\\]", "")).reduce("", (x, y) -> x + y + "\n");
             }

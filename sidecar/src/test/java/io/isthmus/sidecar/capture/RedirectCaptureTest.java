@@ -39,12 +39,15 @@ class RedirectCaptureTest {
         }
     }
 
-    /** Outbound policy ALLOW_ANY: destinations no listener takes are passed through to where the app meant. */
+    /**
+     * Outbound policy ALLOW_ANY: destinations no listener takes are passed through to where the app meant.
+     * With DNS capture: the app's UDP DNS goes to the DNS proxy on 127.0.0.1:15053 (which binds it without privilege).
+     */
     @Test
     void capturesOutboundAndInboundWithoutLoopingAndCleansUp() throws Exception {
         List<String> proxy = new java.util.ArrayList<>(List.of("setpriv", "--regid=1337", "--clear-groups"));
         proxy.addAll(NO_CAPABILITIES);
-        ns.captures(CaptureMode.REDIRECT, List.of("--proxy-gid", "1337"), proxy, true);
+        ns.captures(CaptureMode.REDIRECT, List.of("--proxy-gid", "1337", "--redirect-dns"), proxy, true);
     }
 
     /**
@@ -58,11 +61,14 @@ class RedirectCaptureTest {
         ns.captures(CaptureMode.REDIRECT, List.of("--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12"), proxy, false);
     }
 
-    /** Dual stack (ULA addresses on the veth pair): IPv6 is captured by ip6tables, the original destination read with IP6T_SO_ORIGINAL_DST. */
+    /**
+     * Dual stack (ULA addresses on the veth pair): IPv6 is captured by ip6tables, the original destination read with
+     * IP6T_SO_ORIGINAL_DST; IPv6 DNS goes to the DNS proxy on [::1]:15053.
+     */
     @Test
     void dualStackCapturesIpv6Too() throws Exception {
         List<String> proxy = new java.util.ArrayList<>(List.of("setpriv", "--regid=1337", "--clear-groups"));
         proxy.addAll(NO_CAPABILITIES);
-        ns.captures(CaptureMode.REDIRECT, CaptureNamespaces.Stack.DUAL, List.of("--proxy-gid", "1337"), proxy, true);
+        ns.captures(CaptureMode.REDIRECT, CaptureNamespaces.Stack.DUAL, List.of("--proxy-gid", "1337", "--redirect-dns"), proxy, true);
     }
 }

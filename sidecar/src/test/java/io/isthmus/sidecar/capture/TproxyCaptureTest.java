@@ -35,10 +35,14 @@ class TproxyCaptureTest {
         }
     }
 
-    /** Outbound policy ALLOW_ANY: destinations no listener takes are passed through to where the app meant. */
+    /**
+     * Outbound policy ALLOW_ANY: destinations no listener takes are passed through to where the app meant.
+     * With DNS capture, which goes through the nat table in TPROXY mode too.
+     */
     @Test
     void capturesOutboundAndInboundWithoutLoopingAndCleansUp() throws Exception {
-        ns.captures(CaptureMode.TPROXY, List.of("--proxy-gid", "1337"), List.of("setpriv", "--regid=1337", "--clear-groups"), true);
+        ns.captures(CaptureMode.TPROXY, List.of("--proxy-gid", "1337", "--redirect-dns"),
+                List.of("setpriv", "--regid=1337", "--clear-groups"), true);
     }
 
     /**
@@ -50,10 +54,13 @@ class TproxyCaptureTest {
         ns.captures(CaptureMode.TPROXY, List.of("--proxy-gid", "", "--include-outbound-ip-ranges", "10.96.0.0/12"), List.of(), false);
     }
 
-    /** Dual stack (ULA addresses on the veth pair): IPv6 is captured by ip6tables TPROXY, the local address is the original destination. */
+    /**
+     * Dual stack (ULA addresses on the veth pair): IPv6 is captured by ip6tables TPROXY, the local address is the original
+     * destination; IPv6 DNS goes through ip6tables' nat table to the DNS proxy on [::1]:15053.
+     */
     @Test
     void dualStackCapturesIpv6Too() throws Exception {
-        ns.captures(CaptureMode.TPROXY, CaptureNamespaces.Stack.DUAL, List.of("--proxy-gid", "1337"),
+        ns.captures(CaptureMode.TPROXY, CaptureNamespaces.Stack.DUAL, List.of("--proxy-gid", "1337", "--redirect-dns"),
                 List.of("setpriv", "--regid=1337", "--clear-groups"), true);
     }
 }

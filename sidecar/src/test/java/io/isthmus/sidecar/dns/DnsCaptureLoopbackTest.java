@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * queries (a real DNS client on IPv6 loopback).
  */
 class DnsCaptureLoopbackTest {
+    static final InetAddress LOOPBACK6 = loopback6();
     final Vertx vertx = Vertx.vertx();
     DnsProxy proxy;
 
@@ -39,8 +41,8 @@ class DnsCaptureLoopbackTest {
         assumeTrue(ipv6Loopback(), "needs IPv6 loopback");
         proxy = DnsProxy.start(vertx, new InetSocketAddress("127.0.0.1", 0), fromRoutes("reviews.default.svc.cluster.local"),
                 Optional.empty(), Optional.empty(), true, true).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        InetSocketAddress v6 = new InetSocketAddress(Inet6Address.getLoopbackAddress(), proxy.localAddress().getPort());
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(Inet6Address.getLoopbackAddress(), 0))) {
+        InetSocketAddress v6 = new InetSocketAddress(LOOPBACK6, proxy.localAddress().getPort());
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(LOOPBACK6, 0))) {
             s.setSoTimeout(30_000);
             byte[] q = query(0x6006, "www.example.org", A);
             s.send(new DatagramPacket(q, q.length, v6));
@@ -50,11 +52,20 @@ class DnsCaptureLoopbackTest {
             assertThat(((buf[0] & 0xff) << 8) | (buf[1] & 0xff)).isEqualTo(0x6006);
             assertThat(buf[3] & 0xf).as("no upstream (--dns-upstream none): NXDOMAIN, from [::1]").isEqualTo(3);
             assertThat(r.getSocketAddress()).isEqualTo(v6);
+            assertThat(((InetSocketAddress) r.getSocketAddress()).getAddress()).isInstanceOf(Inet6Address.class);
+        }
+    }
+
+    private static InetAddress loopback6() {
+        try {
+            return InetAddress.getByName("::1");
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
         }
     }
 
     private static boolean ipv6Loopback() {
-        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(Inet6Address.getLoopbackAddress(), 0))) {
+        try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(LOOPBACK6, 0))) {
             return true;
         } catch (Exception e) {
             return false;
