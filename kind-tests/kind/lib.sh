@@ -21,8 +21,9 @@ TOPOLOGY="${TOPOLOGY:-two-clusters-multi-network.yaml}"
 # How the demo pods' traffic reaches their sidecars: CAPTURE, or --capture for up.sh. NONE (default):
 # manifests/demo, the app calls mesh names that the sidecar's DNS proxy answers with 127.0.0.2, where
 # its outbound listeners are. REDIRECT: the same Deployments with the Component manifests/capture, an
-# init container running `isthmus iptables --mode REDIRECT` and the sidecar in group 1337 with
-# INTERCEPTION_MODE=REDIRECT (manifests/demo-capture; docs/capture.md).
+# init container running `isthmus iptables --mode REDIRECT --redirect-dns` and the sidecar in group
+# 1337 with INTERCEPTION_MODE=REDIRECT and its DNS proxy on 15053, where the app's queries to the
+# cluster DNS are captured (manifests/demo-capture; docs/capture.md).
 CAPTURE="${CAPTURE:-NONE}"
 # Per cluster: pod CIDR, service CIDR, region (the kind clusters' own address plan).
 declare -A POD_CIDR=([east]=10.110.0.0/16 [west]=10.120.0.0/16 [north]=10.130.0.0/16)

@@ -11,9 +11,10 @@
 #   --capture (or CAPTURE): how the demo pods reach their sidecars. NONE (default): manifests/demo,
 #     mesh names resolve to the sidecar's outbound listeners on 127.0.0.2 through its DNS proxy.
 #     REDIRECT: transparent capture, manifests/capture on the same Deployments (an init container
-#     `isthmus-init` runs `isthmus iptables --mode REDIRECT` as root with NET_ADMIN and NET_RAW; the
-#     sidecar runs as user and group 1337 with INTERCEPTION_MODE=REDIRECT and no capability; the
-#     pods use the cluster's DNS, so a cluster without details gets details' Service, no pods).
+#     `isthmus-init` runs `isthmus iptables --mode REDIRECT --redirect-dns` as root with NET_ADMIN
+#     and NET_RAW; the sidecar runs as user and group 1337 with INTERCEPTION_MODE=REDIRECT and no
+#     capability; the pods keep the cluster's DNS, whose queries are captured and answered by the
+#     sidecar's DNS proxy on 15053, which forwards names outside the mesh to the cluster DNS).
 #     Running up.sh again with the other mode switches the installed demo.
 #   cluster...: only these clusters of the topology (default: all of them)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -170,7 +171,8 @@ install_cluster() {
     -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$node_ip\"}]}}}"
   log "gateway of $c announced at $node_ip:15443"
 
-  # dns: the cluster DNS, the demo sidecars' --dns-upstream (their pods' only nameserver is the sidecar)
+  # dns: the cluster DNS, the demo sidecars' --dns-upstream (NONE: their pods' only nameserver is the
+  # sidecar; REDIRECT: the app's queries to the cluster DNS are captured and sent to the sidecar)
   local dns
   dns="$(cluster_dns "$c")"
   "${k[@]}" -n default create configmap isthmus-cluster --from-literal=cluster="$c" --from-literal=network="network-$c" \
@@ -194,20 +196,16 @@ install_demo() {
     for f in "${demo[@]}"; do
       "${k[@]}" apply -f "$MANIFESTS/$f"
     done
-    if [ "$c" != west ]; then
-      # left by an earlier install in capture mode (below)
-      "${k[@]}" -n default delete service details --ignore-not-found
-    fi
   else
     capture_demo "$WORK/demo-capture-$c" "${demo[@]}"
     "${k[@]}" apply -k "$WORK/demo-capture-$c"
-    if [ "$c" != west ]; then
-      # Without DNS capture the app resolves names in the cluster's DNS, which knows only this
-      # cluster's Services: details (pods only in west) gets its Service here too, without pods (as
-      # Istio asks of a service called from a cluster that does not run it). Its ClusterIP is then
-      # captured and routed by Host to west's details through west's gateway.
-      "${k[@]}" apply -f "$MANIFESTS/demo/details.yaml" -l 'app=details,!version'
-    fi
+  fi
+  if [ "$c" != west ]; then
+    # A cluster that calls details without running it needs no Service of it in either mode: the
+    # sidecar's DNS proxy answers the name (NONE: it is the pod's nameserver; REDIRECT: DNS capture
+    # sends it the app's queries to the cluster DNS) with what the controller sent. Removes the
+    # pod-less Service an earlier up.sh --capture REDIRECT made, before DNS capture.
+    "${k[@]}" -n default delete service details --ignore-not-found
   fi
   if [ "$c" = north ]; then
     "${k[@]}" -n default delete deployment reviews-v2 --ignore-not-found

@@ -1,6 +1,7 @@
 package io.isthmus.e2e.local;
 
 import io.isthmus.e2e.net.PodNetwork;
+import io.isthmus.e2e.topology.CaptureMode;
 import io.isthmus.e2e.topology.ClusterSpec;
 import io.isthmus.e2e.topology.NodeSpec;
 import io.isthmus.e2e.topology.ServiceSpec;
@@ -188,10 +189,13 @@ final class PodLauncher implements AutoCloseable {
             jvmOptions = List.of("-D" + PodHosts.PROPERTY + "=" + hosts.toAbsolutePath());
         }
         List<String> proxyArgs = new ArrayList<>(proxyFiles(w.cluster() + "-" + podName, b, s.namespace(), s.serviceAccount()));
-        if (net.isolated()) {
-            // capture mode NONE: mesh names resolve to 127.0.0.2 through the sidecar's DNS proxy;
-            // transparent capture: to their ClusterIPs in the pod's cluster (the controller's VIPs)
-            proxyArgs.addAll(List.of("--dns-address", "127.0.0.1:53"));
+        if (captured) {
+            // transparent capture: mesh names resolve to their ClusterIPs in the pod's cluster (the
+            // controller's VIPs); REDIRECT through DNS capture, TPROXY with the sidecar as nameserver
+            proxyArgs.addAll(CapturedPod.dnsFlags(w.capture()));
+        } else if (net.isolated()) {
+            // capture mode NONE: mesh names resolve to 127.0.0.2 through the sidecar's DNS proxy
+            proxyArgs.addAll(List.of("--dns-address", CapturedPod.DNS_ADDRESS));
         } else {
             proxyArgs.addAll(List.of("--dns-address", net.address() + ":" + PodHosts.LOOPBACK_DNS_PORT,
                     "--admin-address", net.address(), "--health-address", net.address()));
@@ -203,16 +207,18 @@ final class PodLauncher implements AutoCloseable {
         String key = w.cluster() + "/" + podName;
         ChildProcess p;
         if (captured) {
-            // the init container's step, then the app (root) and its sidecar (group 1337) as two processes
-            CapturedPod.prepare(net, w.capture(), w.cluster() + "-" + podName, logs);
+            // the init container's step, then the app (root) and its sidecar (group 1337; REDIRECT: user 1337 too) as two processes
+            CapturedPod.prepare(net, w.capture(), s.namespace(), w.cluster() + "-" + podName, logs);
             p = ChildProcess.startJava(w.cluster() + "-" + podName, net.execPrefix(), jvmOptions, "96m",
                     LocalFederation.podMain(), args, logs);
             processes.add(p);
-            ChildProcess sidecar = ChildProcess.startJava(w.cluster() + "-" + podName + "-sidecar", CapturedPod.proxyPrefix(net),
+            ChildProcess sidecar = ChildProcess.startJava(w.cluster() + "-" + podName + "-sidecar", CapturedPod.proxyPrefix(net, w.capture()),
                     List.of(), "128m", CapturedPod.PROXY_MAIN, proxyArgs, logs);
             processes.add(sidecar);
             sidecars.put(key, sidecar);
-            LOG.info("pod in capture [{}] mode={} sidecar gid={} pid={}", key, w.capture(), CapturedPod.PROXY_GID, sidecar.pid());
+            LOG.info("pod in capture [{}] mode={} sidecar uid={} gid={} dns={} pid={}", key, w.capture(),
+                    w.capture() == CaptureMode.REDIRECT ? CapturedPod.PROXY_UID : 0, CapturedPod.PROXY_GID,
+                    CapturedPod.capturesDns(w.capture()) ? "captured" : "sidecar as nameserver", sidecar.pid());
         } else {
             args.add("--");
             args.addAll(proxyArgs);

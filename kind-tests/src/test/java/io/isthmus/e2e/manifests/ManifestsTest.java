@@ -48,10 +48,12 @@ class ManifestsTest {
     private static final long PROXY_GID = 1337;
     /**
      * The init step's {@code isthmus iptables} arguments: the local runner's {@code CapturedPod.iptablesFlags(REDIRECT)}
-     * (the demo app's control port 15080 stays outside the mesh).
+     * (the demo app's control port 15080 stays outside the mesh; the app's DNS is captured).
      */
     private static final List<String> IPTABLES_ARGS = List.of("iptables", "--mode", "REDIRECT", "--proxy-gid", "1337",
-            "--exclude-inbound-ports", "15080");
+            "--exclude-inbound-ports", "15080", "--redirect-dns");
+    /** Where the captured pods' DNS proxy listens: the DNS capture port (the local runner's {@code CapturedPod.DNS_CAPTURE_ADDRESS}). */
+    private static final String DNS_CAPTURE_ADDRESS = "127.0.0.1:15053";
 
     @BeforeAll
     static void kubectlPresent() {
@@ -159,22 +161,32 @@ class ManifestsTest {
             assertThat(ref.getOptional()).isTrue();
             assertThat(proxy.getCommand()).containsExactly("/bin/sh", "-c");
 
-            List<String> with = proxyArgs(bin, proxy.getArgs().get(0), "10.111.0.10:53");
-            assertThat(String.join(" ", with)).as("%s", name).contains("--dns-address 127.0.0.1:53 --dns-upstream 10.111.0.10:53");
-            List<String> without = proxyArgs(bin, proxy.getArgs().get(0), null);
-            assertThat(without).as("%s without the key: the resolv.conf default", name).doesNotContain("--dns-upstream")
-                    .contains("--dns-address");
-            for (List<String> args : List.of(with, without)) {
-                StringWriter err = new StringWriter();
-                int rc = new picocli.CommandLine(new io.isthmus.sidecar.cli.ProxyCommand()).setErr(new PrintWriter(err))
-                        .execute(args.toArray(String[]::new));
-                assertThat(rc).as("%s: isthmus proxy %s takes these flags (only the bootstrap file is missing here): %s",
-                        name, args, err).isEqualTo(1);
-                assertThat(err.toString()).contains("/etc/isthmus/bootstrap.json");
-            }
+            assertDnsUpstreamFromConfigMap(bin, name, proxy, "127.0.0.1:53");
         }
         assertThat(Files.readString(KIND.resolve("up.sh"))).contains("--from-literal=dns=\"$dns\"", "dns=\"$(cluster_dns \"$c\")\"");
         assertThat(Files.readString(KIND.resolve("lib.sh"))).contains("-n kube-system get service kube-dns -o jsonpath='{.spec.clusterIP}'");
+    }
+
+    /**
+     * The proxy container's shell line gives {@code isthmus proxy} its DNS proxy on {@code dnsAddress} and
+     * {@code --dns-upstream} with the ConfigMap's cluster DNS ({@code CLUSTER_DNS}), none without it;
+     * {@code isthmus proxy} takes both sets of flags.
+     */
+    private static void assertDnsUpstreamFromConfigMap(Path bin, String name, Container proxy, String dnsAddress)
+            throws IOException, InterruptedException {
+        List<String> with = proxyArgs(bin, proxy.getArgs().get(0), "10.111.0.10:53");
+        assertThat(String.join(" ", with)).as("%s", name).contains("--dns-address " + dnsAddress + " --dns-upstream 10.111.0.10:53");
+        List<String> without = proxyArgs(bin, proxy.getArgs().get(0), null);
+        assertThat(without).as("%s without the key: the resolv.conf default", name).doesNotContain("--dns-upstream")
+                .containsSequence("--dns-address", dnsAddress);
+        for (List<String> args : List.of(with, without)) {
+            StringWriter err = new StringWriter();
+            int rc = new picocli.CommandLine(new io.isthmus.sidecar.cli.ProxyCommand()).setErr(new PrintWriter(err))
+                    .execute(args.toArray(String[]::new));
+            assertThat(rc).as("%s: isthmus proxy %s takes these flags (only the bootstrap file is missing here): %s",
+                    name, args, err).isEqualTo(1);
+            assertThat(err.toString()).contains("/etc/isthmus/bootstrap.json");
+        }
     }
 
     /** The arguments the proxy container's shell line gives {@code isthmus proxy}, with {@code CLUSTER_DNS} set or not. */
@@ -263,16 +275,41 @@ class ManifestsTest {
         assertThat(proxySc.getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(env(proxy)).as("%s: the bootstrap says REDIRECT", name).containsEntry("INTERCEPTION_MODE", "REDIRECT");
         String command = String.join(" ", proxy.getArgs());
-        assertThat(command).as("%s", name).contains("isthmus-bootstrap sidecar /etc/isthmus/bootstrap.json", "exec isthmus proxy")
-                .doesNotContain("--dns-address").doesNotContain("--dns-upstream");
+        assertThat(command).as("%s: the DNS proxy on the DNS capture port, its upstream the cluster DNS", name)
+                .contains("isthmus-bootstrap sidecar /etc/isthmus/bootstrap.json", "exec isthmus proxy",
+                        "--dns-address " + DNS_CAPTURE_ADDRESS, "${CLUSTER_DNS:+--dns-upstream \"$CLUSTER_DNS\"}");
+        assertThat(proxy.getEnv()).as("%s: CLUSTER_DNS from the isthmus-cluster ConfigMap's key dns", name)
+                .anySatisfy(e -> {
+                    assertThat(e.getName()).isEqualTo("CLUSTER_DNS");
+                    assertThat(e.getValueFrom().getConfigMapKeyRef().getName()).isEqualTo("isthmus-cluster");
+                    assertThat(e.getValueFrom().getConfigMapKeyRef().getKey()).isEqualTo("dns");
+                });
 
         assertThat(env(app)).as("%s: the app is not the proxy", name).doesNotContainKey("INTERCEPTION_MODE");
         assertThat(app.getSecurityContext()).as("%s: the app keeps the image's user, not group 1337", name).isNull();
         assertThat(pod.getSecurityContext() == null || pod.getSecurityContext().getRunAsGroup() == null
                 && pod.getSecurityContext().getFsGroup() == null && pod.getSecurityContext().getSupplementalGroups().isEmpty())
                 .as("%s: no pod-wide group that would put the app in the sidecar's group", name).isTrue();
-        assertThat(pod.getDnsPolicy()).as("%s: names resolve in the cluster's DNS (no DNS capture)", name).isEqualTo("ClusterFirst");
+        assertThat(pod.getDnsPolicy()).as("%s: the app's nameserver is the cluster's DNS, whose queries the rules capture", name)
+                .isEqualTo("ClusterFirst");
         assertThat(pod.getDnsConfig()).isNull();
+    }
+
+    @Test
+    void captured_proxies_run_their_dns_proxy_on_the_capture_port_with_the_config_map_s_cluster_dns_upstream(@TempDir Path tmp)
+            throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        for (String tool : List.of("isthmus-bootstrap", "isthmus")) {
+            Path f = Files.writeString(bin.resolve(tool), "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+            assertThat(f.toFile().setExecutable(true)).isTrue();
+        }
+        List<Deployment> captured = deployments(kustomize("demo-capture"));
+        assertThat(captured).hasSize(4);
+        for (Deployment d : captured) {
+            Container proxy = container(d, "isthmus-proxy");
+            assertThat(proxy.getCommand()).containsExactly("/bin/sh", "-c");
+            assertDnsUpstreamFromConfigMap(bin, d.getMetadata().getName(), proxy, DNS_CAPTURE_ADDRESS);
+        }
     }
 
     @Test
@@ -288,6 +325,16 @@ class ManifestsTest {
         assertThat(out.toString()).contains("*nat", "REDIRECT --to-ports 15001", "REDIRECT --to-ports 15006",
                 "-A ISTHMUS_OUTPUT -m owner --gid-owner 1337 -j RETURN", "-A ISTHMUS_INBOUND -p tcp --dport 15080 -j RETURN",
                 "-A ISTHMUS_INBOUND -p tcp --dport 15021 -j RETURN").doesNotContain("TPROXY");
+        // DNS capture: the app's UDP queries to port 53 go to the DNS proxy, the sidecar's group's own do not,
+        // and the raw table splits the two kinds of DNS flows into conntrack zones
+        String nat = out.toString().substring(out.toString().indexOf("*nat"));
+        nat = nat.substring(0, nat.indexOf("COMMIT"));
+        assertThat(nat).as("the nat table").contains("-p udp --dport 53", "-m owner --gid-owner 1337 -j RETURN",
+                "--dport 53 -j REDIRECT --to-ports 15053");
+        assertThat(nat.indexOf("--gid-owner 1337 -j RETURN", nat.indexOf("udp --dport 53")))
+                .as("the proxy's own queries return before the redirect").isLessThan(nat.indexOf("REDIRECT --to-ports 15053"));
+        assertThat(out.toString()).as("the raw table's conntrack zones").contains("*raw", "-m owner --gid-owner 1337 -j CT --zone",
+                "-p udp --dport 53 -j CT --zone");
     }
 
     @Test
@@ -351,15 +398,25 @@ class ManifestsTest {
     }
 
     @Test
-    void up_sh_gives_clusters_without_details_its_service_only(@TempDir Path tmp) throws IOException {
-        String selector = "app=details,!version";
-        assertThat(Files.readString(KIND.resolve("up.sh"))).contains("apply -f \"$MANIFESTS/demo/details.yaml\" -l '" + selector + "'");
-        try (FakeDiscovery api = new FakeDiscovery()) {
-            Path kubeconfig = Files.writeString(tmp.resolve("kubeconfig"), api.kubeconfig());
-            String out = Ip.run(List.of("kubectl", "--kubeconfig", kubeconfig.toString(), "apply", "--dry-run=client",
-                    "--validate=false", "-f", MANIFESTS.resolve("demo/details.yaml").toString(), "-l", selector));
-            assertThat(out.strip().lines()).containsExactly("service/details created (dry run)");
+    void up_sh_creates_no_pod_less_details_service_in_either_mode_and_removes_one_left_by_an_earlier_install() {
+        for (String mode : List.of("NONE", "REDIRECT")) {
+            String east = installDemo(mode, "east");
+            assertThat(east).as("%s, east (calls details, does not run it)", mode).doesNotContain("details.yaml")
+                    .contains("--context kind-east -n default delete service details --ignore-not-found");
+            String west = installDemo(mode, "west");
+            assertThat(west).as("%s, west runs details", mode).contains("demo/details.yaml").doesNotContain("delete service details");
         }
+        assertThat(installDemo("REDIRECT", "east")).contains("capture_demo ", "demo/reviews.yaml demo/client.yaml",
+                "--context kind-east apply -k ");
+        assertThat(installDemo("NONE", "east")).contains("--context kind-east apply -f ", "/demo/reviews.yaml", "/demo/client.yaml")
+                .doesNotContain("capture_demo");
+    }
+
+    /** What up.sh's {@code install_demo} does for a cluster in a capture mode: its kubectl and capture_demo calls, one a line. */
+    private static String installDemo(String mode, String cluster) {
+        return Ip.run(List.of("bash", "-c", "source kind/lib.sh && eval \"$(sed -n '/^install_demo() {/,/^}/p' kind/up.sh)\""
+                + " && kubectl() { printf 'kubectl %s\\n' \"$*\"; } && capture_demo() { printf 'capture_demo %s\\n' \"$*\"; }"
+                + " && log() { :; } && CAPTURE=\"$1\" && install_demo \"$2\"", "install_demo", mode, cluster));
     }
 
     private static List<HasMetadata> objects(String yaml) {

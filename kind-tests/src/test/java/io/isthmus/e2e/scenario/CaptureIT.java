@@ -7,6 +7,7 @@ import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.LoadReport;
 import io.isthmus.e2e.local.LocalFederation;
 import io.isthmus.e2e.local.PodHandle;
+import io.isthmus.e2e.net.NetworkSandbox;
 import io.isthmus.e2e.support.Failover;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
@@ -40,7 +43,13 @@ import static org.awaitility.Awaitility.await;
  * iptables --mode <mode>} in their namespaces, their sidecars in their own group with
  * {@code INTERCEPTION_MODE: <mode>}; their apps resolve service names through the sidecar's DNS
  * proxy, which answers with the ClusterIPs the controller sent as virtual-host domains (no hosts
- * file), and connect to them as in a real cluster). Their calls by hostname and to reviews' ClusterIP
+ * file), and connect to them as in a real cluster). The TPROXY client's nameserver is its sidecar
+ * ({@code 127.0.0.1:53}); the REDIRECT client is a Kubernetes pod with DNS capture: its
+ * {@code resolv.conf} names the cluster DNS {@code 10.96.0.10}, which nothing serves, and
+ * {@code isthmus iptables --redirect-dns} sends its queries to the sidecar's DNS proxy on
+ * {@code 127.0.0.1:15053} (no upstream: other names NXDOMAIN), so details, which has no Service in
+ * east, resolves there to the VIP only the mesh knows; its sidecar runs as user 1337. Their calls by
+ * hostname and to reviews' ClusterIP
  * with the IP itself as Host are captured by the sidecar and routed to reviews (counted by each
  * client's sidecar as {@code reporter="source"}); two opaque TCP services sharing port 7070 (orders-db in
  * east, users-db only in west) are each reached by name and at their ClusterIP (a listener per VIP); under load by hostname and to the ClusterIP, every east reviews pod is
@@ -58,6 +67,8 @@ class CaptureIT {
     private static final Duration INTERVAL = Duration.ofMillis(20);
     private static final Duration VIP_INTERVAL = Duration.ofMillis(40);
     private static final String PLAIN_HOST = "plain.node.test";
+    /** The cluster DNS in client-redirect's resolv.conf (the local runner's {@code CapturedPod.CLUSTER_DNS}): nothing serves it. */
+    private static final String CLUSTER_DNS = "10.96.0.10";
     private static final Pattern SERIES = Pattern.compile("^(istio_\\w+)\\{([^}]*)\\}\\s+([0-9.eE+]+)", Pattern.MULTILINE);
 
     private static Federation fed;
@@ -109,6 +120,139 @@ class CaptureIT {
                 .write(SharedFederation.reportDir());
     }
 
+    @Test
+    @Order(2)
+    void the_redirect_client_s_queries_to_a_cluster_dns_nobody_serves_are_captured_and_answered_by_its_sidecar() throws Exception {
+        Targets.local(fed, Capability.TRANSPARENT_CAPTURE);
+        ScenarioReport report = ScenarioReport.of("capture-dns-redirect");
+        String ns = NetworkSandbox.PREFIX + "east-" + redirected.name();
+        assertThat(Files.readString(Path.of("/etc/netns", ns, "resolv.conf"))).as("the kubelet's ClusterFirst resolv.conf")
+                .contains("nameserver " + CLUSTER_DNS, "search default.svc.cluster.local svc.cluster.local cluster.local", "ndots:5")
+                .doesNotContain("127.0.0.1");
+        assertThat(inPod(ns, "ip", "-o", "addr", "show")).as("no interface of the pod has the cluster DNS's address")
+                .doesNotContain(" " + CLUSTER_DNS + "/");
+        assertThat(inPod(ns, "ss", "-Hlun", "sport = :53")).as("nothing in the pod serves port 53").isBlank();
+        String owner = inPod(ns, "ss", "-Hlunp", "sport = :15053");
+        Matcher pid = Pattern.compile("pid=(\\d+)").matcher(owner);
+        assertThat(pid.find()).as("a process listens on 127.0.0.1:15053: %s", owner).isTrue();
+        String status = Files.readString(Path.of("/proc", pid.group(1), "status"));
+        assertThat(status).as("the DNS proxy's process is the sidecar, user and group 1337, no capability")
+                .containsPattern("(?m)^Uid:\\s+1337\\s+1337\\s+1337\\s+1337$").containsPattern("(?m)^Gid:\\s+1337\\s")
+                .containsPattern("(?m)^CapEff:\\s+0+$");
+
+        long before = dnsRedirected(ns);
+        // the app's resolver (glibc with the pod's resolv.conf, as the app's JVM): details has no Service in east
+        assertThat(resolve(ns, "details.default.svc.cluster.local")).as("details through the captured query").isEqualTo(detailsVip);
+        assertThat(resolve(ns, "details")).as("details by its short name (the search list)").isEqualTo(detailsVip);
+        // the query itself, sent to the cluster DNS on port 53
+        DnsReply details = query(ns, "details.default.svc.cluster.local");
+        assertThat(details.rcode()).as("answer to the query sent to %s:53: %s", CLUSTER_DNS, details).isZero();
+        assertThat(details.addresses()).as("the VIP the controller sent for details").containsExactly(detailsVip);
+        DnsReply outside = query(ns, "nowhere.example.test");
+        assertThat(outside.rcode()).as("a name outside the mesh, no upstream: NXDOMAIN, not a timeout: %s", outside).isEqualTo(3);
+        long redirectedQueries = dnsRedirected(ns) - before;
+        assertThat(redirectedQueries).as("the nat table's DNS rule redirected the queries to 15053").isGreaterThanOrEqualTo(4);
+
+        // the app calls details by name: resolved through the capture, connected to the VIP, captured, routed to west
+        String id = MeshLabels.spiffeId("cluster.local", "default", "client-redirect");
+        await("client-redirect's app reaches details by name").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                .until(() -> redirected.call(Mesh.DETAILS_URL).status() == 200);
+        PodHandle.CallResult call = redirected.call(Mesh.DETAILS_URL);
+        assertThat(call.field("cluster")).as("details runs only in west: %s", call).isEqualTo("west");
+        assertThat(call.field("caller")).as("through client-redirect's sidecar").isEqualTo(id);
+        report.count(5, 0).value("clusterDns", CLUSTER_DNS).value("detailsVip", detailsVip).value("redirectedQueries", redirectedQueries)
+                .outcome("passed").write(SharedFederation.reportDir());
+    }
+
+    /** Runs a command in network namespace {@code ns}; its output (stdout and stderr), throwing when it fails. */
+    private static String inPod(String ns, String... cmd) throws IOException, InterruptedException {
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("ip", "netns", "exec", ns));
+        all.addAll(java.util.List.of(cmd));
+        Process p = new ProcessBuilder(all).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("%s: %s", all, out).isZero();
+        return out.strip();
+    }
+
+    /** The packets the nat table's rules to the DNS capture port counted in {@code ns} (each a new query flow). */
+    private static long dnsRedirected(String ns) throws IOException, InterruptedException {
+        long total = 0;
+        Matcher m = Pattern.compile("^\\[(\\d+):\\d+\\] .*--to-ports 15053\\b.*$", Pattern.MULTILINE)
+                .matcher(inPod(ns, "iptables-save", "-c", "-t", "nat"));
+        while (m.find()) {
+            total += Long.parseLong(m.group(1));
+        }
+        return total;
+    }
+
+    /** A DNS reply: its response code (-1: none arrived) and its A records. */
+    record DnsReply(int rcode, java.util.List<String> addresses) {
+    }
+
+    /**
+     * Sends one A query for {@code name} over UDP from inside {@code ns} to {@link #CLUSTER_DNS}:53
+     * (bash's {@code /dev/udp}, as root: an app's query) and reads the reply.
+     */
+    private static DnsReply query(String ns, String name) throws IOException, InterruptedException {
+        java.io.ByteArrayOutputStream q = new java.io.ByteArrayOutputStream();
+        q.writeBytes(new byte[] {0x2a, 0x17, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0});
+        for (String label : name.split("\\.")) {
+            q.write(label.length());
+            q.writeBytes(label.getBytes(StandardCharsets.US_ASCII));
+        }
+        q.writeBytes(new byte[] {0, 0, 1, 0, 1});
+        StringBuilder escaped = new StringBuilder();
+        for (byte b : q.toByteArray()) {
+            escaped.append(String.format("\\x%02x", b & 0xff));
+        }
+        String hex = inPod(ns, "bash", "-c", "exec 3<>/dev/udp/" + CLUSTER_DNS + "/53 && printf \"$1\" >&3"
+                + " && { timeout 3 dd bs=4096 count=1 status=none <&3 || true; } | od -An -v -tx1", "query", escaped.toString());
+        String[] parts = hex.isBlank() ? new String[0] : hex.trim().split("\\s+");
+        byte[] r = new byte[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            r[i] = (byte) Integer.parseInt(parts[i], 16);
+        }
+        if (r.length < 12) {
+            return new DnsReply(-1, java.util.List.of());
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(r);
+        int rcode = r[3] & 0x0f;
+        int questions = b.getShort(4) & 0xffff;
+        int answers = b.getShort(6) & 0xffff;
+        b.position(12);
+        for (int i = 0; i < questions; i++) {
+            skipName(b);
+            b.position(b.position() + 4);
+        }
+        java.util.List<String> addresses = new java.util.ArrayList<>();
+        for (int i = 0; i < answers; i++) {
+            skipName(b);
+            int type = b.getShort() & 0xffff;
+            b.position(b.position() + 6);
+            int length = b.getShort() & 0xffff;
+            byte[] data = new byte[length];
+            b.get(data);
+            if (type == 1 && length == 4) {
+                addresses.add(java.net.InetAddress.getByAddress(data).getHostAddress());
+            }
+        }
+        return new DnsReply(rcode, addresses);
+    }
+
+    private static void skipName(java.nio.ByteBuffer b) {
+        while (true) {
+            int len = b.get() & 0xff;
+            if (len == 0) {
+                return;
+            }
+            if ((len & 0xc0) == 0xc0) {
+                b.get();
+                return;
+            }
+            b.position(b.position() + len);
+        }
+    }
+
     /** The first IPv4 address {@code getent ahostsv4} finds for {@code name} in network namespace {@code ns}; empty if none. */
     private static String resolve(String ns, String name) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("ip", "netns", "exec", ns, "getent", "ahostsv4", name).redirectErrorStream(true).start();
@@ -118,7 +262,7 @@ class CaptureIT {
     }
 
     @Test
-    @Order(2)
+    @Order(3)
     void calls_by_hostname_and_to_the_cluster_ip_are_captured_and_routed_by_host() {
         ScenarioReport report = ScenarioReport.of("capture-calls");
         int calls = 0;
@@ -158,7 +302,7 @@ class CaptureIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void tcp_services_sharing_a_port_are_each_reached_at_their_cluster_ip() {
         ScenarioReport report = ScenarioReport.of("capture-tcp");
         String ordersVip = fed.cluster("east").client().services().inNamespace("default").withName("orders-db").get()
@@ -209,7 +353,7 @@ class CaptureIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void a_server_outside_the_mesh_is_passed_through_under_allow_any_and_refused_under_registry_only() throws IOException {
         LocalFederation local = Targets.local(fed, Capability.TRANSPARENT_CAPTURE);
         String node = local.cluster("east").nodeAddress();
@@ -295,7 +439,7 @@ class CaptureIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void under_load_east_loses_every_reviews_pod_and_captured_calls_move_to_west_and_back() {
         ScenarioReport report = ScenarioReport.of("capture-failover");
         client.startLoad("capture-host", Mesh.REVIEWS_URL, INTERVAL);
