@@ -56,6 +56,8 @@ final class CapturedPod {
     static final String DNS_CAPTURE_ADDRESS = "127.0.0.1:15053";
     /** Where the DNS proxy of a pod whose nameserver is its sidecar listens. */
     static final String DNS_ADDRESS = "127.0.0.1:53";
+    /** {@code isthmus proxy --dns-upstream none}: the federation's pods have no cluster DNS to forward other names to. */
+    static final String NO_UPSTREAM = "none";
     /** {@code isthmus iptables}. */
     static final String IPTABLES_MAIN = "io.isthmus.sidecar.cli.IptablesCommand";
     /** {@code isthmus proxy}. */
@@ -138,12 +140,11 @@ final class CapturedPod {
     }
 
     /**
-     * The sidecar's DNS flags: with DNS capture {@code --dns-address 127.0.0.1:15053 --dns-upstream none},
-     * otherwise {@code --dns-address 127.0.0.1:53}.
+     * The sidecar's DNS flags: with DNS capture {@code --dns-address 127.0.0.1:15053}, otherwise
+     * {@code --dns-address 127.0.0.1:53}; {@code --dns-upstream none} in both, as the federation has no cluster DNS.
      */
     static List<String> dnsFlags(CaptureMode mode) {
-        return capturesDns(mode) ? List.of("--dns-address", DNS_CAPTURE_ADDRESS, "--dns-upstream", "none")
-                : List.of("--dns-address", DNS_ADDRESS);
+        return List.of("--dns-address", capturesDns(mode) ? DNS_CAPTURE_ADDRESS : DNS_ADDRESS, "--dns-upstream", NO_UPSTREAM);
     }
 
     /**

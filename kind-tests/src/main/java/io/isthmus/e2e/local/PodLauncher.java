@@ -194,11 +194,13 @@ final class PodLauncher implements AutoCloseable {
             // controller's VIPs); REDIRECT through DNS capture, TPROXY with the sidecar as nameserver
             proxyArgs.addAll(CapturedPod.dnsFlags(w.capture()));
         } else if (net.isolated()) {
-            // capture mode NONE: mesh names resolve to 127.0.0.2 through the sidecar's DNS proxy
-            proxyArgs.addAll(List.of("--dns-address", CapturedPod.DNS_ADDRESS));
+            // capture mode NONE: mesh names resolve to 127.0.0.2 through the sidecar's DNS proxy; the
+            // federation has no cluster DNS, so other names are NXDOMAIN (--dns-upstream none)
+            proxyArgs.addAll(List.of("--dns-address", CapturedPod.DNS_ADDRESS, "--dns-upstream", CapturedPod.NO_UPSTREAM));
         } else {
+            // loopback pods: nothing is forwarded to the machine's own resolver either
             proxyArgs.addAll(List.of("--dns-address", net.address() + ":" + PodHosts.LOOPBACK_DNS_PORT,
-                    "--admin-address", net.address(), "--health-address", net.address()));
+                    "--dns-upstream", CapturedPod.NO_UPSTREAM, "--admin-address", net.address(), "--health-address", net.address()));
         }
         if (!options.proxyCertTtl().isZero()) {
             proxyArgs.addAll(List.of("--cert-ttl", options.proxyCertTtl().toSeconds() + "s"));

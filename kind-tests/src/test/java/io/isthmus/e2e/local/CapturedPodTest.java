@@ -25,7 +25,7 @@ class CapturedPodTest {
                 "setpriv", "--regid=1337", "--clear-groups");
         assertThat(CapturedPod.iptablesFlags(CaptureMode.TPROXY)).containsExactly("--mode", "TPROXY", "--proxy-gid", "1337",
                 "--exclude-inbound-ports", "15080");
-        assertThat(CapturedPod.dnsFlags(CaptureMode.TPROXY)).containsExactly("--dns-address", "127.0.0.1:53");
+        assertThat(CapturedPod.dnsFlags(CaptureMode.TPROXY)).containsExactly("--dns-address", "127.0.0.1:53", "--dns-upstream", "none");
         assertThat(CapturedPod.resolvConf(CaptureMode.TPROXY, "default")).startsWith("nameserver 127.0.0.1\n");
     }
 

@@ -24,12 +24,17 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -102,14 +107,14 @@ class CaptureIT {
         Targets.local(fed, Capability.TRANSPARENT_CAPTURE);
         ScenarioReport report = ScenarioReport.of("capture-dns");
         int lookups = 0;
-        for (MeshPod pod : java.util.List.of(client, redirected)) {
+        for (MeshPod pod : List.of(client, redirected)) {
             String ns = io.isthmus.e2e.net.NetworkSandbox.PREFIX + "east-" + pod.name();
             String hosts = java.nio.file.Files.readString(java.nio.file.Path.of("/etc/netns", ns, "hosts"));
             assertThat(hosts).as("%s's hosts file names no service: names go to the DNS proxy", pod.name()).doesNotContain("reviews")
                     .doesNotContain("details");
             await(pod.name() + "'s DNS proxy answers reviews with its ClusterIP").atMost(Duration.ofSeconds(90))
                     .pollInterval(Duration.ofMillis(500)).until(() -> resolve(ns, MeshLabels.serviceHostname("reviews", "default")).equals(reviewsVip));
-            for (String name : java.util.List.of("reviews", "reviews.default", "reviews.default.svc")) {
+            for (String name : List.of("reviews", "reviews.default", "reviews.default.svc")) {
                 assertThat(resolve(ns, name)).as("%s resolves %s", pod.name(), name).isEqualTo(reviewsVip);
             }
             assertThat(resolve(ns, "details.default.svc.cluster.local")).as("details (only in west) from %s", pod.name())
@@ -166,8 +171,8 @@ class CaptureIT {
 
     /** Runs a command in network namespace {@code ns}; its output (stdout and stderr), throwing when it fails. */
     private static String inPod(String ns, String... cmd) throws IOException, InterruptedException {
-        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("ip", "netns", "exec", ns));
-        all.addAll(java.util.List.of(cmd));
+        List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        all.addAll(List.of(cmd));
         Process p = new ProcessBuilder(all).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as("%s: %s", all, out).isZero();
@@ -186,7 +191,7 @@ class CaptureIT {
     }
 
     /** A DNS reply: its response code (-1: none arrived) and its A records. */
-    record DnsReply(int rcode, java.util.List<String> addresses) {
+    record DnsReply(int rcode, List<String> addresses) {
     }
 
     /**
@@ -194,7 +199,7 @@ class CaptureIT {
      * (bash's {@code /dev/udp}, as root: an app's query) and reads the reply.
      */
     private static DnsReply query(String ns, String name) throws IOException, InterruptedException {
-        java.io.ByteArrayOutputStream q = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream q = new ByteArrayOutputStream();
         q.writeBytes(new byte[] {0x2a, 0x17, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0});
         for (String label : name.split("\\.")) {
             q.write(label.length());
@@ -213,9 +218,9 @@ class CaptureIT {
             r[i] = (byte) Integer.parseInt(parts[i], 16);
         }
         if (r.length < 12) {
-            return new DnsReply(-1, java.util.List.of());
+            return new DnsReply(-1, List.of());
         }
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(r);
+        ByteBuffer b = ByteBuffer.wrap(r);
         int rcode = r[3] & 0x0f;
         int questions = b.getShort(4) & 0xffff;
         int answers = b.getShort(6) & 0xffff;
@@ -224,7 +229,7 @@ class CaptureIT {
             skipName(b);
             b.position(b.position() + 4);
         }
-        java.util.List<String> addresses = new java.util.ArrayList<>();
+        List<String> addresses = new ArrayList<>();
         for (int i = 0; i < answers; i++) {
             skipName(b);
             int type = b.getShort() & 0xffff;
@@ -233,13 +238,13 @@ class CaptureIT {
             byte[] data = new byte[length];
             b.get(data);
             if (type == 1 && length == 4) {
-                addresses.add(java.net.InetAddress.getByAddress(data).getHostAddress());
+                addresses.add(InetAddress.getByAddress(data).getHostAddress());
             }
         }
         return new DnsReply(rcode, addresses);
     }
 
-    private static void skipName(java.nio.ByteBuffer b) {
+    private static void skipName(ByteBuffer b) {
         while (true) {
             int len = b.get() & 0xff;
             if (len == 0) {
@@ -267,7 +272,7 @@ class CaptureIT {
         ScenarioReport report = ScenarioReport.of("capture-calls");
         int calls = 0;
         int failed = 0;
-        for (MeshPod pod : java.util.List.of(client, redirected)) {
+        for (MeshPod pod : List.of(client, redirected)) {
             String id = MeshLabels.spiffeId("cluster.local", "default", pod == redirected ? "client-redirect" : "client");
             await(pod.name() + " reaches reviews in east by hostname").atMost(Duration.ofSeconds(90))
                     .pollInterval(Duration.ofMillis(500)).until(() -> "east".equals(pod.call(Mesh.REVIEWS_URL).field("cluster")));
@@ -314,7 +319,7 @@ class CaptureIT {
         String usersUrl = "http://" + MeshLabels.serviceHostname("users-db", "default") + ":7070/users";
         int calls = 0;
         int failed = 0;
-        for (MeshPod pod : java.util.List.of(client, redirected)) {
+        for (MeshPod pod : List.of(client, redirected)) {
             for (String[] target : new String[][] {{ordersUrl, "orders-db", "east"}, {usersUrl, "users-db", "west"}}) {
                 await(pod.name() + " reaches " + target[1] + " in " + target[2] + " over TCP").atMost(Duration.ofSeconds(90))
                         .pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
