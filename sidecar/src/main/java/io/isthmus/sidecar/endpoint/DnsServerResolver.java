@@ -106,8 +106,8 @@ public final class DnsServerResolver implements HostResolver, AutoCloseable {
             return List.of(InetAddress.getLoopbackAddress());
         }
         if (resolver == null) {
-            throw new UnknownHostException(host + ": not in the hosts file and no DNS server to ask (the DNS proxy has "
-                    + "no upstream resolver: pass --dns-upstream)");
+            throw new UnknownHostException(host + ": not in the hosts file, and there is no DNS server to ask (the DNS proxy has "
+                    + "no upstream resolver: --dns-upstream none, or no other nameserver in resolv.conf; --dns-upstream IP[:PORT] names one)");
         }
         if (loop.inEventLoop()) {
             throw new IllegalStateException("resolve(" + host + ") called on the resolver's own thread");
