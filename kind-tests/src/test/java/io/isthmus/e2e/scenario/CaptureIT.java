@@ -16,6 +16,19 @@ import io.isthmus.e2e.support.SharedFederation;
 import io.isthmus.e2e.support.Targets;
 import io.isthmus.e2e.support.UsesTopology;
 import io.isthmus.mesh.MeshLabels;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.codec.dns.DatagramDnsQuery;
+import io.netty.handler.codec.dns.DatagramDnsQueryEncoder;
+import io.netty.handler.codec.dns.DatagramDnsResponseDecoder;
+import io.netty.handler.codec.dns.DefaultDnsQuestion;
+import io.netty.handler.codec.dns.DnsRawRecord;
+import io.netty.handler.codec.dns.DnsRecord;
+import io.netty.handler.codec.dns.DnsRecordType;
+import io.netty.handler.codec.dns.DnsResponse;
+import io.netty.handler.codec.dns.DnsSection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -24,11 +37,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -196,65 +207,41 @@ class CaptureIT {
 
     /**
      * Sends one A query for {@code name} over UDP from inside {@code ns} to {@link #CLUSTER_DNS}:53
-     * (bash's {@code /dev/udp}, as root: an app's query) and reads the reply.
+     * (bash's {@code /dev/udp}, as root: an app's query) and reads the reply; both encoded and decoded
+     * by Netty's DNS codec.
      */
     private static DnsReply query(String ns, String name) throws IOException, InterruptedException {
-        ByteArrayOutputStream q = new ByteArrayOutputStream();
-        q.writeBytes(new byte[] {0x2a, 0x17, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0});
-        for (String label : name.split("\\.")) {
-            q.write(label.length());
-            q.writeBytes(label.getBytes(StandardCharsets.US_ASCII));
-        }
-        q.writeBytes(new byte[] {0, 0, 1, 0, 1});
+        InetSocketAddress server = new InetSocketAddress(CLUSTER_DNS, 53);
+        InetSocketAddress client = new InetSocketAddress("127.0.0.1", 40000);
+        EmbeddedChannel encoder = new EmbeddedChannel(new DatagramDnsQueryEncoder());
+        encoder.writeOutbound(new DatagramDnsQuery(client, server, 0x2a17).setRecursionDesired(true)
+                .setRecord(DnsSection.QUESTION, new DefaultDnsQuestion(name, DnsRecordType.A)));
+        DatagramPacket packet = encoder.readOutbound();
         StringBuilder escaped = new StringBuilder();
-        for (byte b : q.toByteArray()) {
+        for (byte b : ByteBufUtil.getBytes(packet.content())) {
             escaped.append(String.format("\\x%02x", b & 0xff));
         }
+        packet.release();
         String hex = inPod(ns, "bash", "-c", "exec 3<>/dev/udp/" + CLUSTER_DNS + "/53 && printf \"$1\" >&3"
                 + " && { timeout 3 dd bs=4096 count=1 status=none <&3 || true; } | od -An -v -tx1", "query", escaped.toString());
-        String[] parts = hex.isBlank() ? new String[0] : hex.trim().split("\\s+");
-        byte[] r = new byte[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            r[i] = (byte) Integer.parseInt(parts[i], 16);
-        }
+        byte[] r = hex.isBlank() ? new byte[0] : ByteBufUtil.decodeHexDump(hex.replaceAll("\\s+", ""));
         if (r.length < 12) {
             return new DnsReply(-1, List.of());
         }
-        ByteBuffer b = ByteBuffer.wrap(r);
-        int rcode = r[3] & 0x0f;
-        int questions = b.getShort(4) & 0xffff;
-        int answers = b.getShort(6) & 0xffff;
-        b.position(12);
-        for (int i = 0; i < questions; i++) {
-            skipName(b);
-            b.position(b.position() + 4);
-        }
-        List<String> addresses = new ArrayList<>();
-        for (int i = 0; i < answers; i++) {
-            skipName(b);
-            int type = b.getShort() & 0xffff;
-            b.position(b.position() + 6);
-            int length = b.getShort() & 0xffff;
-            byte[] data = new byte[length];
-            b.get(data);
-            if (type == 1 && length == 4) {
-                addresses.add(InetAddress.getByAddress(data).getHostAddress());
+        EmbeddedChannel decoder = new EmbeddedChannel(new DatagramDnsResponseDecoder());
+        decoder.writeInbound(new DatagramPacket(Unpooled.wrappedBuffer(r), client, server));
+        DnsResponse response = decoder.readInbound();
+        try {
+            List<String> addresses = new ArrayList<>();
+            for (int i = 0; i < response.count(DnsSection.ANSWER); i++) {
+                DnsRecord record = response.recordAt(DnsSection.ANSWER, i);
+                if (record.type() == DnsRecordType.A && record instanceof DnsRawRecord raw && raw.content().readableBytes() == 4) {
+                    addresses.add(InetAddress.getByAddress(ByteBufUtil.getBytes(raw.content())).getHostAddress());
+                }
             }
-        }
-        return new DnsReply(rcode, addresses);
-    }
-
-    private static void skipName(ByteBuffer b) {
-        while (true) {
-            int len = b.get() & 0xff;
-            if (len == 0) {
-                return;
-            }
-            if ((len & 0xc0) == 0xc0) {
-                b.get();
-                return;
-            }
-            b.position(b.position() + len);
+            return new DnsReply(response.code().intValue(), addresses);
+        } finally {
+            response.release();
         }
     }
 
