@@ -7,20 +7,22 @@
 # Prints a markdown table.
 #
 # Every path (HAProxy too) first carries the connection load for a warm-up, so that the gateway's JIT
-# has compiled its connection path and the rounds measure the steady state. The last two columns are each
-# proxy process's CPU (user + system, all threads, from /proc) per connection made and per GB streamed.
+# has compiled its connection path and the rounds measure the steady state. The proxy CPU columns are each
+# proxy process's CPU (user + system, all threads, from /proc) per connection made and per GB streamed; the
+# last column is the whole machine's busy CPU (all cores, /proc/stat) per GB streamed: client, server and
+# proxy share these cores, so it shows work a relay moves onto the endpoints (a spliced stream's pages).
 #
 # Usage: bench/gateway.sh [--seconds S] [--rounds R] [--streams N] [--workers N] [--warmup W] [--baseline REV]
 #                         [--modes AUTO,SPLICE,COPY] [--paths REGEX] [--gateway-jvm-args "ARGS"]
-#                         [--alt-jvm-options "OPTIONS"]
+#                         [--alt-jvm-options "OPTIONS"] [--alt-modes AUTO,COPY]
 #        (defaults: 5 s, 3 rounds alternating over the paths, medians; 4 streams, 16 workers; 30 s warm-up
 #        per path; --baseline also runs the gateway as of git revision REV, auto relay, for a before/after;
 #        --modes: this build's relay modes to run; --paths: only the paths whose name matches, e.g.
 #        'HAProxy 2.6 \(tcp, req.ssl_sni\)|Isthmus.*auto.*' for a quicker A/B; --gateway-jvm-args: extra
 #        options of the gateway JVMs, {mode} replaced by the path's mode, e.g. for a JFR file per path;
 #        the gateways run with the proxy's shipped JVM options, sidecar/src/main/resources/io/isthmus/sidecar/
-#        jvm.options, as `isthmus gateway` does; --alt-jvm-options: one more auto-relay gateway of this build
-#        with these JVM options instead, side by side)
+#        jvm.options, as `isthmus gateway` does; --alt-jvm-options: one more gateway of this build per
+#        --alt-modes mode (default AUTO) with these JVM options instead, side by side)
 # Needs: a JDK 17+, Maven, haproxy (apt-get install haproxy). Not part of the test suite.
 set -euo pipefail
 
@@ -34,6 +36,7 @@ MODES="AUTO,SPLICE,COPY"
 PATHS=""
 GW_JVM_ARGS=""
 ALT_JVM=""
+ALT_MODES="AUTO"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECS="$2"; shift 2 ;;
@@ -46,6 +49,7 @@ while [[ $# -gt 0 ]]; do
     --paths) PATHS="$2"; shift 2 ;;
     --gateway-jvm-args) GW_JVM_ARGS="$2"; shift 2 ;;
     --alt-jvm-options) ALT_JVM="$2"; shift 2 ;;
+    --alt-modes) ALT_MODES="$2"; shift 2 ;;
     -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
@@ -66,7 +70,7 @@ mvn_q -pl east-west-gateway dependency:build-classpath -Dmdep.includeScope=test 
 cp -r east-west-gateway/target/classes "$WORK/classes"
 cp -r east-west-gateway/target/test-classes "$WORK/test-classes"
 CP="$WORK/test-classes:$WORK/classes:$(cat "$WORK/cp.txt")"
-PROPS=("-Dbench.modes=$MODES" "-Dbench.paths=$PATHS" "-Dbench.gatewayJvmArgs=$GW_JVM_ARGS" "-Dbench.altJvmOptions=$ALT_JVM"
+PROPS=("-Dbench.modes=$MODES" "-Dbench.paths=$PATHS" "-Dbench.gatewayJvmArgs=$GW_JVM_ARGS" "-Dbench.altJvmOptions=$ALT_JVM" "-Dbench.altModes=$ALT_MODES"
   "-Dbench.rounds=true")
 if [[ -n "$BASELINE" ]]; then
   echo "compiling east-west-gateway as of ${BASELINE}..." >&2

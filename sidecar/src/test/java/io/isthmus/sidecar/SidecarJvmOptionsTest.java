@@ -36,6 +36,27 @@ class SidecarJvmOptionsTest {
                 ? Files.readString(dir.resolve("out")) : "").isZero();
     }
 
+    /**
+     * With the small heap the options give, Netty's allocator would run in its low-memory mode, which pools no buffer over
+     * 16.5 KB: every 64 KiB read of a relayed stream would be a fresh zeroed direct buffer.
+     */
+    @Test
+    void nettyPoolsLargeBuffersUnderThem(@TempDir Path dir) throws Exception {
+        assertThat(probeAllocator(dir, Sidecar.jvmOptions())).contains("allocator=AdaptiveByteBufAllocator pooled=true");
+        List<String> without = Sidecar.jvmOptions().stream().filter(o -> !o.startsWith("-Dio.netty.allocator.lowMemory")).toList();
+        assertThat(probeAllocator(dir, without)).as("the probe tells the two modes apart").contains("pooled=false");
+    }
+
+    private static String probeAllocator(Path dir, List<String> options) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(options);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), AllocatorProbe.class.getName()));
+        Path out = dir.resolve("probe.out");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertThat(p.waitFor()).as("%s: %s", cmd, Files.readString(out)).isZero();
+        return Files.readString(out);
+    }
+
     @Test
     void istiosProxyConfigConcurrencyInTheNodeMetadataSetsTheEventLoops() {
         int cores = Runtime.getRuntime().availableProcessors();

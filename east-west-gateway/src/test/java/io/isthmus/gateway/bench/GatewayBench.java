@@ -50,10 +50,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * the proxy's shipped JVM options ({@link io.isthmus.sidecar.Sidecar#jvmOptions()}, what {@code isthmus
  * gateway} gets in the image and from the launcher); {@code bench.gatewayJvmArgs} = extra JVM options
  * after them ({@code {mode}} is replaced by the mode, e.g. for a JFR file name); {@code bench.altJvmOptions}
- * = one more auto-relay gateway of this build with these JVM options instead of the shipped ones (an A/B of
- * options in the same run); {@code bench.rounds=true} prints every round on stderr. The proxy CPU columns are the proxy
+ * = one more gateway of this build per mode in {@code bench.altModes} (default {@code AUTO}) with these JVM options
+ * instead of the shipped ones (an A/B of options in the same run); {@code bench.rounds=true} prints every round on stderr. The proxy CPU columns are the proxy
  * process's user + system CPU during the connection measurement divided by the connections made, and during the
- * throughput measurement divided by the gigabytes (10^9 bytes) the server received.
+ * throughput measurement divided by the gigabytes (10^9 bytes) the server received; the machine column is every
+ * core's busy time during the throughput measurement per gigabyte: client, server and proxy share this machine's cores,
+ * so a relay that saves its own CPU by moving work onto the endpoints shows there.
  */
 public final class GatewayBench {
 
@@ -140,7 +142,9 @@ public final class GatewayBench {
             }
             String alt = System.getProperty("bench.altJvmOptions", "").trim();
             if (!alt.isEmpty()) {
-                gateways.add(new String[] {"AUTO", null, alt});
+                for (String mode : System.getProperty("bench.altModes", "AUTO").split(",")) {
+                    gateways.add(new String[] {mode, null, alt});
+                }
             }
             for (String[] g : gateways) {
                 String mode = g[0];
@@ -199,34 +203,42 @@ public final class GatewayBench {
                 for (Map.Entry<String, InetSocketAddress> t : targets.entrySet()) {
                     long pid = pids.getOrDefault(t.getKey(), -1L);
                     long stream0 = cpuTicks(pid);
+                    long machine0 = machineBusyTicks();
                     double gbps = throughput(t.getValue(), streams, seconds);
+                    long machine1 = machineBusyTicks();
                     long stream1 = cpuTicks(pid);
                     // CPU seconds per GB (10^9 bytes) the server received, i.e. that the proxy relayed.
                     double gigabytes = gbps * seconds / 8;
                     double cpuPerGigabyte = pid < 0 || gigabytes == 0 ? Double.NaN : (stream1 - stream0) / TICKS_PER_SECOND / gigabytes;
+                    // Every core's busy time (client, server, proxy, kernel, anything else running) per GB.
+                    double machinePerGigabyte = gigabytes == 0 ? Double.NaN : (machine1 - machine0) / TICKS_PER_SECOND / gigabytes;
                     long cpu0 = cpuTicks(pid);
                     double[] rate = connections(t.getValue(), workers, seconds);
                     long cpu1 = cpuTicks(pid);
                     double cpuPerConnection = pid < 0 || rate[3] == 0 ? Double.NaN : (cpu1 - cpu0) * 1e6 / TICKS_PER_SECOND / rate[3];
                     results.computeIfAbsent(t.getKey(), k -> new ArrayList<>())
-                            .add(new double[] {gbps, rate[0], rate[1], rate[2], cpuPerConnection, cpuPerGigabyte});
+                            .add(new double[] {gbps, rate[0], rate[1], rate[2], cpuPerConnection, cpuPerGigabyte,
+                                    machinePerGigabyte});
                 }
             }
             System.out.println("| path | throughput, " + streams + " TLS streams (Gbit/s) | new mTLS connections/s (" + workers
-                    + " concurrent) | connect+handshake p50 (ms) | p99 (ms) | proxy CPU per connection (µs) | proxy CPU per GB streamed (s) |");
-            System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+                    + " concurrent) | connect+handshake p50 (ms) | p99 (ms) | proxy CPU per connection (µs) | proxy CPU per GB streamed (s)"
+                    + " | machine CPU per GB streamed (s) |");
+            System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
             for (Map.Entry<String, List<double[]>> r : results.entrySet()) {
                 double cpu = median(r.getValue(), 4);
                 double perGigabyte = median(r.getValue(), 5);
-                System.out.printf("| %s | %.2f | %.0f | %.2f | %.2f | %s | %s |%n", r.getKey(), median(r.getValue(), 0), median(r.getValue(), 1),
-                        median(r.getValue(), 2), median(r.getValue(), 3), Double.isNaN(cpu) ? "—" : String.format("%.0f", cpu),
-                        Double.isNaN(perGigabyte) ? "—" : String.format("%.3f", perGigabyte));
+                System.out.printf("| %s | %.2f | %.0f | %.2f | %.2f | %s | %s | %.3f |%n", r.getKey(), median(r.getValue(), 0),
+                        median(r.getValue(), 1), median(r.getValue(), 2), median(r.getValue(), 3),
+                        Double.isNaN(cpu) ? "—" : String.format("%.0f", cpu),
+                        Double.isNaN(perGigabyte) ? "—" : String.format("%.3f", perGigabyte), median(r.getValue(), 6));
             }
             if (Boolean.getBoolean("bench.rounds")) {
                 for (Map.Entry<String, List<double[]>> r : results.entrySet()) {
                     StringBuilder sb = new StringBuilder(r.getKey()).append(':');
                     for (double[] row : r.getValue()) {
-                        sb.append(String.format(" [%.2f Gbit/s, %.0f conn/s, %.0f µs, %.3f s/GB]", row[0], row[1], row[4], row[5]));
+                        sb.append(String.format(" [%.2f Gbit/s, %.0f conn/s, %.0f µs, %.3f s/GB, machine %.3f s/GB]", row[0], row[1], row[4],
+                                row[5], row[6]));
                     }
                     System.err.println(sb);
                 }
@@ -252,6 +264,20 @@ public final class GatewayBench {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Busy clock ticks of all cores so far (the first line of /proc/stat: user, nice, system, irq, softirq, steal;
+     * not idle or iowait); 0 when it cannot be read.
+     */
+    private static long machineBusyTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            return Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6]) + Long.parseLong(f[7])
+                    + Long.parseLong(f[8]);
         } catch (Exception e) {
             return 0;
         }
