@@ -2,17 +2,14 @@ package io.isthmus.controller.cli;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.PrintStream;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code isthmus proxy-config clusters|endpoints|listeners|routes|secrets <proxy>}: what a controller sends one proxy. */
 @Command(name = "proxy-config", mixinStandardHelpOptions = true,
         description = "Shows the xDS resources a controller currently serves one proxy (by node id, pod name or pod.namespace).")
-public final class ProxyConfigCommand implements Callable<Integer> {
+public final class ProxyConfigCommand extends DebugCommand<ProxyConfigCommand> {
 
     /** The resource kinds. */
     public enum Kind { clusters, endpoints, listeners, routes, secrets }
@@ -22,27 +19,6 @@ public final class ProxyConfigCommand implements Callable<Integer> {
 
     @Parameters(index = "1", description = "The proxy: node id, pod name, or pod.namespace.")
     String proxy;
-
-    @Option(names = "--controller", defaultValue = "http://127.0.0.1:15014", description = "The controller's monitoring URL (default ${DEFAULT-VALUE}).")
-    String controller;
-
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json.")
-    String output;
-
-    private PrintStream out = System.out;
-    private PrintStream err = System.err;
-
-    /** Prints to {@code stream} instead of standard output (tools, tests). */
-    public ProxyConfigCommand printTo(PrintStream stream) {
-        out = java.util.Objects.requireNonNull(stream, "stream");
-        return this;
-    }
-
-    /** Prints errors to {@code stream} instead of standard error (tools, tests). */
-    public ProxyConfigCommand errorsTo(PrintStream stream) {
-        err = java.util.Objects.requireNonNull(stream, "stream");
-        return this;
-    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ProxyConfigCommand()).execute(args));
@@ -54,7 +30,7 @@ public final class ProxyConfigCommand implements Callable<Integer> {
             JsonObject dump = new JsonObject(new DebugClient(controller).get("/debug/config_dump?proxy="
                     + DebugClient.encode(proxy) + "&type=" + kind.name()));
             JsonArray resources = dump.getJsonArray("resources", new JsonArray());
-            if ("json".equals(output)) {
+            if (output == Output.json) {
                 out.println(dump.encodePrettily());
                 return 0;
             }

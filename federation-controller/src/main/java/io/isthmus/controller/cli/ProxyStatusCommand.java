@@ -2,39 +2,15 @@ package io.isthmus.controller.cli;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code isthmus proxy-status}: every proxy connected to a controller and whether it is in sync. */
 @Command(name = "proxy-status", mixinStandardHelpOptions = true,
         description = "Lists the proxies connected to a controller with their sync state per xDS type (SYNCED, STALE, NACKED).")
-public final class ProxyStatusCommand implements Callable<Integer> {
-
-    @Option(names = "--controller", defaultValue = "http://127.0.0.1:15014", description = "The controller's monitoring URL (default ${DEFAULT-VALUE}).")
-    String controller;
-
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json.")
-    String output;
-
-    private PrintStream out = System.out;
-    private PrintStream err = System.err;
-
-    /** Prints to {@code stream} instead of standard output (tools, tests). */
-    public ProxyStatusCommand printTo(PrintStream stream) {
-        out = java.util.Objects.requireNonNull(stream, "stream");
-        return this;
-    }
-
-    /** Prints errors to {@code stream} instead of standard error (tools, tests). */
-    public ProxyStatusCommand errorsTo(PrintStream stream) {
-        err = java.util.Objects.requireNonNull(stream, "stream");
-        return this;
-    }
+public final class ProxyStatusCommand extends DebugCommand<ProxyStatusCommand> {
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ProxyStatusCommand()).execute(args));
@@ -44,7 +20,7 @@ public final class ProxyStatusCommand implements Callable<Integer> {
     public Integer call() {
         try {
             JsonArray proxies = new JsonArray(new DebugClient(controller).get("/debug/syncz"));
-            if ("json".equals(output)) {
+            if (output == Output.json) {
                 out.println(proxies.encodePrettily());
                 return 0;
             }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +42,18 @@ class ProxyCommandsTest {
         String e = err.toString(StandardCharsets.UTF_8);
         assertThat(code).isNotZero();
         assertThat(e).doesNotContain("null").contains(url).contains("connection refused").contains("--controller URL");
+    }
+
+    @Test
+    void anOutputFormatThatDoesNotExistIsAUsageErrorNamingTheChoices() {
+        for (CommandLine command : List.of(new CommandLine(new ProxyStatusCommand()), new CommandLine(new ProxyConfigCommand()))) {
+            StringWriter err = new StringWriter();
+            command.setErr(new java.io.PrintWriter(err, true));
+            String[] args = command.getCommand() instanceof ProxyStatusCommand
+                    ? new String[] {"-o", "yaml"} : new String[] {"clusters", "productpage-0", "-o", "yaml"};
+            assertThat(command.execute(args)).isEqualTo(2);
+            assertThat(err.toString()).contains("--output", "yaml", "table, json");
+        }
     }
 
     @Test
