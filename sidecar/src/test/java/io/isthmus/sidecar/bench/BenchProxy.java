@@ -25,6 +25,7 @@ import java.util.Map;
  * One benchmark sidecar per process.
  * {@code BenchProxy server CERTDIR INBOUND_PORT APP_PORT} or
  * {@code BenchProxy client CERTDIR OUTBOUND_PORT SERVER_INBOUND_PORT EXTRA_CLUSTERS}.
+ * {@code -Dbench.upstreamH2=true}: the client sidecar speaks HTTP/2 to the server sidecar (bench/sidecar-rss.sh variant).
  */
 public final class BenchProxy {
     public static void main(String[] args) throws Exception {
@@ -61,8 +62,19 @@ public final class BenchProxy {
             for (int i = 0; i <= extra; i++) {
                 OutboundName svc = OutboundName.of(i == 0 ? "reviews.default.svc.cluster.local"
                         : "svc" + i + ".default.svc.cluster.local", 9080);
-                clusters.put(svc.clusterName(), Xds.edsCluster(svc.clusterName(), svc.sni(),
-                        List.of("spiffe://cluster.local/ns/default/sa/" + (i == 0 ? "reviews" : "svc" + i))));
+                Cluster c = Xds.edsCluster(svc.clusterName(), svc.sni(),
+                        List.of("spiffe://cluster.local/ns/default/sa/" + (i == 0 ? "reviews" : "svc" + i)));
+                if (Boolean.getBoolean("bench.upstreamH2")) {
+                    // HTTP/2 between the sidecars (Istio's h2UpgradePolicy UPGRADE): one multiplexed mTLS connection per
+                    // event loop's pool instead of one per request in flight.
+                    c = c.toBuilder().putTypedExtensionProtocolOptions("envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                            Xds.any(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.newBuilder()
+                                    .setExplicitHttpConfig(io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions
+                                            .ExplicitHttpConfig.newBuilder().setHttp2ProtocolOptions(
+                                                    io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance()))
+                                    .build())).build();
+                }
+                clusters.put(svc.clusterName(), c);
                 endpoints.put(svc.clusterName(), Xds.cla(svc.clusterName(), Xds.group("z1", 0,
                         Xds.lbEndpoint("127.0.0.3", i == 0 ? target : 20000 + i, 1))));
             }
