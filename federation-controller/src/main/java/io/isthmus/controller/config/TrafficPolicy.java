@@ -119,18 +119,27 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
      * @param maxRequestsPerConnection http.maxRequestsPerConnection
      * @param maxRetries http.maxRetries (concurrent retries)
      * @param idleTimeout http.idleTimeout: how long an upstream connection may stay idle; empty = Envoy's 1 h
+     * @param h2UpgradePolicy http.h2UpgradePolicy: whether HTTP/1.1 ports are spoken as HTTP/2 to the upstream
      */
     public record ConnectionPool(int maxConnections, Optional<Duration> connectTimeout, int http1MaxPendingRequests,
                                  int http2MaxRequests, int maxRequestsPerConnection, int maxRetries,
-                                 Optional<Duration> idleTimeout) {
+                                 Optional<Duration> idleTimeout, H2UpgradePolicy h2UpgradePolicy) {
         public ConnectionPool {
             Objects.requireNonNull(connectTimeout, "connectTimeout");
             Objects.requireNonNull(idleTimeout, "idleTimeout");
+            Objects.requireNonNull(h2UpgradePolicy, "h2UpgradePolicy");
             if (maxRequestsPerConnection < 0) {
                 throw new IllegalArgumentException("maxRequestsPerConnection must not be negative");
             }
         }
     }
+
+    /**
+     * Istio's {@code connectionPool.http.h2UpgradePolicy}: {@code UPGRADE} speaks HTTP/2 to the upstream of an HTTP/1.1
+     * port (one multiplexed connection instead of one per request in flight); {@code DEFAULT} is the mesh's default,
+     * which is not to upgrade, as Istio's.
+     */
+    public enum H2UpgradePolicy { DEFAULT, DO_NOT_UPGRADE, UPGRADE }
 
     /**
      * Outlier detection.
@@ -315,9 +324,11 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
         int perConn = 0;
         int retries = 0;
         Duration idle = null;
+        H2UpgradePolicy upgrade = H2UpgradePolicy.DEFAULT;
         if (http != null) {
             http.allowOnly("http1MaxPendingRequests", "http2MaxRequests", "maxRequestsPerConnection", "maxRetries",
-                    "idleTimeout");
+                    "idleTimeout", "h2UpgradePolicy");
+            upgrade = http.enumValue("h2UpgradePolicy", H2UpgradePolicy.class, H2UpgradePolicy.DEFAULT);
             idle = http.duration("idleTimeout");
             pending = http.integer("http1MaxPendingRequests", 0, 1, Integer.MAX_VALUE);
             h2 = http.integer("http2MaxRequests", 0, 1, Integer.MAX_VALUE);
@@ -325,7 +336,7 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
             retries = http.integer("maxRetries", 0, 0, Integer.MAX_VALUE);
         }
         return new ConnectionPool(maxConnections, Optional.ofNullable(connectTimeout), pending, h2, perConn, retries,
-                Optional.ofNullable(idle));
+                Optional.ofNullable(idle), upgrade);
     }
 
     private static OutlierDetection outlier(Fields od) {

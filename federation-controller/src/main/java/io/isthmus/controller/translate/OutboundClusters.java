@@ -71,22 +71,27 @@ final class OutboundClusters {
             Optional<TrafficPolicy.LocalityLb> localityLb, Function<String, NetworkGateway> gatewayOf,
             Map<String, Cluster> cds, Map<String, ClusterLoadAssignment> eds) {
         if (entry != null && entry.passthrough()) {
-            cds.put(name.clusterName(), protocol(p, ServiceEntryServices.originalDstCluster(clusters.externalCluster(name, policy))));
+            cds.put(name.clusterName(), protocol(p, policy, ServiceEntryServices.originalDstCluster(clusters.externalCluster(name, policy))));
             return;
         }
         if (entry != null && entry.dns()) {
-            cds.put(name.clusterName(), protocol(p, clusters.dnsCluster(name, dnsTargets(entry.source(), s.hostname(), p, labels),
+            cds.put(name.clusterName(), protocol(p, policy, clusters.dnsCluster(name, dnsTargets(entry.source(), s.hostname(), p, labels),
                     external, policy)));
             return;
         }
-        cds.put(name.clusterName(), protocol(p, external ? clusters.externalCluster(name, policy)
+        cds.put(name.clusterName(), protocol(p, policy, external ? clusters.externalCluster(name, policy)
                 : clusters.meshCluster(name, sans, policy)));
         eds.put(name.clusterName(), endpoints.forProxy(name, s, p, labels, view, gatewayOf, localityLb));
     }
 
-    /** HTTP/2 upstream for HTTP2 and gRPC ports (gRPC needs HTTP/2 end to end: trailers, streams). */
-    private static Cluster protocol(ServicePort p, Cluster c) {
-        return p.protocol().isHttp2() ? ClusterTranslator.http2(c) : c;
+    /**
+     * HTTP/2 upstream for HTTP2 and gRPC ports (gRPC needs HTTP/2 end to end: trailers, streams), and for HTTP ports
+     * whose DestinationRule says {@code h2UpgradePolicy: UPGRADE}, as Istio does; other ports are left alone.
+     */
+    static Cluster protocol(ServicePort p, TrafficPolicy policy, Cluster c) {
+        boolean upgrade = p.protocol().isHttp() && policy.connectionPool()
+                .map(pool -> pool.h2UpgradePolicy() == TrafficPolicy.H2UpgradePolicy.UPGRADE).orElse(false);
+        return p.protocol().isHttp2() || upgrade ? ClusterTranslator.http2(c) : c;
     }
 
     /**

@@ -87,6 +87,66 @@ class ConnectionPoolTranslationTest {
     }
 
     @Test
+    void h2UpgradePolicyUpgradeSpeaksHttp2ToTheUpstreamOfAnHttpPortAndASubsetMayOptOut() throws Exception {
+        assertThat(apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  trafficPolicy:
+                    connectionPool:
+                      http: {h2UpgradePolicy: UPGRADE}
+                  subsets:
+                  - name: v1
+                    labels: {version: v1}
+                    trafficPolicy:
+                      connectionPool:
+                        http: {h2UpgradePolicy: DO_NOT_UPGRADE}
+                """)).isNull();
+
+        HttpProtocolOptions h2 = HttpProtocolOptions.newBuilder()
+                .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                        .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+                .build();
+        assertThat(options("outbound|9080||" + REVIEWS)).isEqualTo(h2);
+        assertThat(options("outbound|9090||" + REVIEWS)).as("gRPC is HTTP/2 either way").isEqualTo(h2);
+        Cluster v1 = translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A)).clusters()
+                .get("outbound|9080|v1|" + REVIEWS);
+        assertThat(v1.getTypedExtensionProtocolOptionsMap()).as("the subset's DO_NOT_UPGRADE wins").isEmpty();
+    }
+
+    @Test
+    void h2UpgradePolicyDefaultLeavesHttpPortsOnHttp11AndAnUnknownValueIsRefused() throws Exception {
+        assertThat(apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  trafficPolicy:
+                    connectionPool:
+                      http: {h2UpgradePolicy: DEFAULT}
+                """)).isNull();
+        Cluster c = translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A)).clusters()
+                .get("outbound|9080||" + REVIEWS);
+        assertThat(c.getTypedExtensionProtocolOptionsMap()).isEmpty();
+
+        ConfigException e = apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  trafficPolicy:
+                    connectionPool:
+                      http: {h2UpgradePolicy: ALWAYS}
+                """);
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).contains("h2UpgradePolicy", "UPGRADE", "ALWAYS");
+    }
+
+    @Test
     void aBadIdleTimeoutIsRefusedNamingTheField() {
         ConfigException e = apply("""
                 apiVersion: networking.istio.io/v1
