@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * Istio's mesh-wide {@code MeshConfig}, the supported subset, read like Istio from the {@code mesh}
- * key of the ConfigMap {@code istio} in the root namespace: {@code outboundTrafficPolicy.mode} and
- * {@code defaultConfig.gatewayTopology.numTrustedProxies}.
+ * key of the ConfigMap {@code istio} in the root namespace: {@code outboundTrafficPolicy.mode},
+ * {@code h2UpgradePolicy} and {@code defaultConfig.gatewayTopology.numTrustedProxies}.
  * Other MeshConfig fields are accepted and ignored (a ConfigMap written for Istio carries many); a
  * ConfigMap with another name or namespace is held but means nothing.
  *
@@ -17,9 +17,11 @@ import java.util.Optional;
  * @param outboundTrafficPolicy the mesh-wide mode, empty = ALLOW_ANY (Istio's default)
  * @param numTrustedProxies how many proxies in front of the ingress gateways are trusted to append
  *     to {@code X-Forwarded-For} (default 0)
+ * @param h2UpgradePolicy whether HTTP/1.1 ports are spoken as HTTP/2 between proxies where a DestinationRule does not
+ *     say ({@link TrafficPolicy.H2UpgradePolicy#DO_NOT_UPGRADE}, Istio's default, or {@code UPGRADE})
  */
 public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPolicy> outboundTrafficPolicy,
-                           int numTrustedProxies) implements MeshResource {
+                           int numTrustedProxies, TrafficPolicy.H2UpgradePolicy h2UpgradePolicy) implements MeshResource {
 
     /** Kind name (a core {@code v1} ConfigMap). */
     public static final String KIND = "ConfigMap";
@@ -31,6 +33,10 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
     public MeshSettings {
         Objects.requireNonNull(ref, "ref");
         Objects.requireNonNull(outboundTrafficPolicy, "outboundTrafficPolicy");
+        Objects.requireNonNull(h2UpgradePolicy, "h2UpgradePolicy");
+        if (h2UpgradePolicy == TrafficPolicy.H2UpgradePolicy.DEFAULT) {
+            throw new IllegalArgumentException("the mesh-wide h2UpgradePolicy is DO_NOT_UPGRADE or UPGRADE");
+        }
         if (numTrustedProxies < 0) {
             throw new IllegalArgumentException("numTrustedProxies < 0: " + numTrustedProxies);
         }
@@ -38,7 +44,7 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
 
     /** Istio's defaults for a ConfigMap. */
     static MeshSettings defaults(ResourceRef ref) {
-        return new MeshSettings(ref, Optional.empty(), 0);
+        return new MeshSettings(ref, Optional.empty(), 0, TrafficPolicy.H2UpgradePolicy.DO_NOT_UPGRADE);
     }
 
     /** Whether this ConfigMap is the mesh's ({@code istio} in {@code rootNamespace}). */
@@ -101,6 +107,10 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
         if (topology != null) {
             trusted = topology.integer("numTrustedProxies", 0, 0, 64);
         }
-        return new MeshSettings(ref, mode, trusted);
+        String upgrade = f.str("h2UpgradePolicy", "DO_NOT_UPGRADE");
+        if (!upgrade.equals("DO_NOT_UPGRADE") && !upgrade.equals("UPGRADE")) {
+            throw f.error("h2UpgradePolicy", "must be DO_NOT_UPGRADE or UPGRADE, got " + upgrade);
+        }
+        return new MeshSettings(ref, mode, trusted, TrafficPolicy.H2UpgradePolicy.valueOf(upgrade));
     }
 }

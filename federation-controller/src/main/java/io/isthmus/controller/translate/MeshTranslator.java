@@ -9,6 +9,7 @@ import io.isthmus.controller.config.DestinationRule;
 import io.isthmus.controller.config.MeshConfig;
 import io.isthmus.controller.config.PeerAuthentication;
 import io.isthmus.controller.config.Sidecar;
+import io.isthmus.controller.config.TrafficPolicy;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.FederatedRegistry;
 import io.isthmus.controller.registry.FederatedService;
@@ -173,12 +174,13 @@ public final class MeshTranslator {
         Map<Integer, String> tcpByPort = new TreeMap<>();
         Map<Integer, List<FederatedService>> tcpServicesByPort = new TreeMap<>();
         Optional<Sidecar> scope = cfg.sidecarFor(view.namespace(), view.labels());
+        TrafficPolicy.H2UpgradePolicy meshUpgrade = cfg.settings().h2UpgradePolicy();
         for (FederatedService s : services) {
             if (scope.isPresent() && !scope.get().allows(view.namespace(), s.namespace(), s.hostname())) {
                 continue;
             }
             outboundClusters.add(view, s, entries.get(s.hostname()), cfg.destinationRuleFor(s.hostname(), view.namespace()),
-                    gateways::get, b.clusters, b.endpoints);
+                    meshUpgrade, gateways::get, b.clusters, b.endpoints);
             for (ServicePort p : s.ports()) {
                 OutboundName name = OutboundName.of(s.hostname(), p.port());
                 if (isHttp(p)) {

@@ -47,7 +47,8 @@ final class OutboundClusters {
      * @param eds where assignments go, by cluster name
      */
     void add(ProxyView view, FederatedService s, ServiceEntryServices.Entry entry, Optional<DestinationRule> dr,
-            Function<String, NetworkGateway> gatewayOf, Map<String, Cluster> cds, Map<String, ClusterLoadAssignment> eds) {
+            TrafficPolicy.H2UpgradePolicy meshUpgrade, Function<String, NetworkGateway> gatewayOf, Map<String, Cluster> cds,
+            Map<String, ClusterLoadAssignment> eds) {
         // a ServiceEntry names no identities: any mesh identity under the trust bundle is accepted
         List<String> sans = entry != null ? List.of() : new ArrayList<>(s.spiffeIds(trustDomain));
         boolean external = entry != null && entry.location() == ServiceEntry.Location.MESH_EXTERNAL;
@@ -55,42 +56,45 @@ final class OutboundClusters {
             TrafficPolicy policy = dr.map(d -> d.policyFor("", p.port())).orElse(TrafficPolicy.EMPTY);
             Optional<TrafficPolicy.LocalityLb> localityLb = policy.loadBalancer().flatMap(TrafficPolicy.LoadBalancer::locality);
             OutboundName name = OutboundName.of(s.hostname(), p.port());
-            add(view, s, p, name, Map.of(), entry, sans, external, policy, localityLb, gatewayOf, cds, eds);
+            add(view, s, p, name, Map.of(), entry, sans, external, policy, meshUpgrade, localityLb, gatewayOf, cds, eds);
             for (DestinationRule.Subset subset : dr.map(DestinationRule::subsets).orElse(List.of())) {
                 TrafficPolicy sp = dr.get().policyFor(subset.name(), p.port());
                 Optional<TrafficPolicy.LocalityLb> subsetLb = sp.loadBalancer()
                         .flatMap(TrafficPolicy.LoadBalancer::locality).or(() -> localityLb);
                 OutboundName sub = new OutboundName(p.port(), subset.name(), s.hostname());
-                add(view, s, p, sub, subset.labels(), entry, sans, external, sp, subsetLb, gatewayOf, cds, eds);
+                add(view, s, p, sub, subset.labels(), entry, sans, external, sp, meshUpgrade, subsetLb, gatewayOf, cds, eds);
             }
         }
     }
 
     private void add(ProxyView view, FederatedService s, ServicePort p, OutboundName name, Map<String, String> labels,
             ServiceEntryServices.Entry entry, List<String> sans, boolean external, TrafficPolicy policy,
-            Optional<TrafficPolicy.LocalityLb> localityLb, Function<String, NetworkGateway> gatewayOf,
+            TrafficPolicy.H2UpgradePolicy meshUpgrade, Optional<TrafficPolicy.LocalityLb> localityLb, Function<String, NetworkGateway> gatewayOf,
             Map<String, Cluster> cds, Map<String, ClusterLoadAssignment> eds) {
         if (entry != null && entry.passthrough()) {
-            cds.put(name.clusterName(), protocol(p, policy, ServiceEntryServices.originalDstCluster(clusters.externalCluster(name, policy))));
+            cds.put(name.clusterName(), protocol(p, policy, meshUpgrade, ServiceEntryServices.originalDstCluster(clusters.externalCluster(name, policy))));
             return;
         }
         if (entry != null && entry.dns()) {
-            cds.put(name.clusterName(), protocol(p, policy, clusters.dnsCluster(name, dnsTargets(entry.source(), s.hostname(), p, labels),
+            cds.put(name.clusterName(), protocol(p, policy, meshUpgrade, clusters.dnsCluster(name, dnsTargets(entry.source(), s.hostname(), p, labels),
                     external, policy)));
             return;
         }
-        cds.put(name.clusterName(), protocol(p, policy, external ? clusters.externalCluster(name, policy)
+        cds.put(name.clusterName(), protocol(p, policy, meshUpgrade, external ? clusters.externalCluster(name, policy)
                 : clusters.meshCluster(name, sans, policy)));
         eds.put(name.clusterName(), endpoints.forProxy(name, s, p, labels, view, gatewayOf, localityLb));
     }
 
     /**
      * HTTP/2 upstream for HTTP2 and gRPC ports (gRPC needs HTTP/2 end to end: trailers, streams), and for HTTP ports
-     * whose DestinationRule says {@code h2UpgradePolicy: UPGRADE}, as Istio does; other ports are left alone.
+     * whose DestinationRule says {@code h2UpgradePolicy: UPGRADE}, or says nothing ({@code DEFAULT}) under a mesh-wide
+     * {@code UPGRADE}, as Istio does; other ports are left alone.
      */
-    static Cluster protocol(ServicePort p, TrafficPolicy policy, Cluster c) {
-        boolean upgrade = p.protocol().isHttp() && policy.connectionPool()
-                .map(pool -> pool.h2UpgradePolicy() == TrafficPolicy.H2UpgradePolicy.UPGRADE).orElse(false);
+    static Cluster protocol(ServicePort p, TrafficPolicy policy, TrafficPolicy.H2UpgradePolicy meshUpgrade, Cluster c) {
+        TrafficPolicy.H2UpgradePolicy rule = policy.connectionPool().map(TrafficPolicy.ConnectionPool::h2UpgradePolicy)
+                .orElse(TrafficPolicy.H2UpgradePolicy.DEFAULT);
+        TrafficPolicy.H2UpgradePolicy effective = rule == TrafficPolicy.H2UpgradePolicy.DEFAULT ? meshUpgrade : rule;
+        boolean upgrade = p.protocol().isHttp() && effective == TrafficPolicy.H2UpgradePolicy.UPGRADE;
         return p.protocol().isHttp2() || upgrade ? ClusterTranslator.http2(c) : c;
     }
 

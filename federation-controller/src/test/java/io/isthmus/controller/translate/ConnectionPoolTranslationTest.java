@@ -147,6 +147,45 @@ class ConnectionPoolTranslationTest {
     }
 
     @Test
+    void aMeshWideUpgradeAppliesWhereNoDestinationRuleSaysOtherwise() throws Exception {
+        assertThat(apply("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: istio, namespace: isthmus-system}
+                data:
+                  mesh: |
+                    h2UpgradePolicy: UPGRADE
+                """)).isNull();
+        assertThat(options("outbound|9080||" + REVIEWS).getExplicitHttpConfig().hasHttp2ProtocolOptions())
+                .as("the mesh-wide UPGRADE, no DestinationRule").isTrue();
+
+        assertThat(apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  trafficPolicy:
+                    connectionPool:
+                      http: {h2UpgradePolicy: DO_NOT_UPGRADE}
+                """)).isNull();
+        Cluster c = translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A)).clusters()
+                .get("outbound|9080||" + REVIEWS);
+        assertThat(c.getTypedExtensionProtocolOptionsMap()).as("the DestinationRule's DO_NOT_UPGRADE wins").isEmpty();
+
+        ConfigException e = apply("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: istio, namespace: isthmus-system}
+                data:
+                  mesh: |
+                    h2UpgradePolicy: DEFAULT
+                """);
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).contains("data.mesh.h2UpgradePolicy", "DO_NOT_UPGRADE or UPGRADE");
+    }
+
+    @Test
     void aBadIdleTimeoutIsRefusedNamingTheField() {
         ConfigException e = apply("""
                 apiVersion: networking.istio.io/v1
