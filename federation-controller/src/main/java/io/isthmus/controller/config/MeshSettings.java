@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * Istio's mesh-wide {@code MeshConfig}, the supported subset, read like Istio from the {@code mesh}
  * key of the ConfigMap {@code istio} in the root namespace: {@code outboundTrafficPolicy.mode},
- * {@code h2UpgradePolicy} and {@code defaultConfig.gatewayTopology.numTrustedProxies}.
+ * {@code h2UpgradePolicy}, {@code localityLbSetting} and {@code defaultConfig.gatewayTopology.numTrustedProxies}.
  * Other MeshConfig fields are accepted and ignored (a ConfigMap written for Istio carries many); a
  * ConfigMap with another name or namespace is held but means nothing.
  *
@@ -19,9 +19,12 @@ import java.util.Optional;
  *     to {@code X-Forwarded-For} (default 0)
  * @param h2UpgradePolicy whether HTTP/1.1 ports are spoken as HTTP/2 between proxies where a DestinationRule does not
  *     say ({@link TrafficPolicy.H2UpgradePolicy#DO_NOT_UPGRADE}, Istio's default, or {@code UPGRADE})
+ * @param localityLbSetting the locality balancing of every cluster whose DestinationRule has none, empty = on, with
+ *     no explicit failover (Istio's default)
  */
 public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPolicy> outboundTrafficPolicy,
-                           int numTrustedProxies, TrafficPolicy.H2UpgradePolicy h2UpgradePolicy) implements MeshResource {
+                           int numTrustedProxies, TrafficPolicy.H2UpgradePolicy h2UpgradePolicy,
+                           Optional<TrafficPolicy.LocalityLb> localityLbSetting) implements MeshResource {
 
     /** Kind name (a core {@code v1} ConfigMap). */
     public static final String KIND = "ConfigMap";
@@ -34,6 +37,7 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
         Objects.requireNonNull(ref, "ref");
         Objects.requireNonNull(outboundTrafficPolicy, "outboundTrafficPolicy");
         Objects.requireNonNull(h2UpgradePolicy, "h2UpgradePolicy");
+        Objects.requireNonNull(localityLbSetting, "localityLbSetting");
         if (h2UpgradePolicy == TrafficPolicy.H2UpgradePolicy.DEFAULT) {
             throw new IllegalArgumentException("the mesh-wide h2UpgradePolicy is DO_NOT_UPGRADE or UPGRADE");
         }
@@ -44,7 +48,7 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
 
     /** Istio's defaults for a ConfigMap. */
     static MeshSettings defaults(ResourceRef ref) {
-        return new MeshSettings(ref, Optional.empty(), 0, TrafficPolicy.H2UpgradePolicy.DO_NOT_UPGRADE);
+        return new MeshSettings(ref, Optional.empty(), 0, TrafficPolicy.H2UpgradePolicy.DO_NOT_UPGRADE, Optional.empty());
     }
 
     /** Whether this ConfigMap is the mesh's ({@code istio} in {@code rootNamespace}). */
@@ -111,6 +115,7 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
         if (!upgrade.equals("DO_NOT_UPGRADE") && !upgrade.equals("UPGRADE")) {
             throw f.error("h2UpgradePolicy", "must be DO_NOT_UPGRADE or UPGRADE, got " + upgrade);
         }
-        return new MeshSettings(ref, mode, trusted, TrafficPolicy.H2UpgradePolicy.valueOf(upgrade));
+        Optional<TrafficPolicy.LocalityLb> locality = Optional.ofNullable(f.obj("localityLbSetting")).map(TrafficPolicy::localityLb);
+        return new MeshSettings(ref, mode, trusted, TrafficPolicy.H2UpgradePolicy.valueOf(upgrade), locality);
     }
 }

@@ -286,26 +286,29 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
     private static LoadBalancer loadBalancer(Fields lb) {
         lb.allowOnly("simple", "localityLbSetting");
         Simple simple = lb.enumValue("simple", Simple.class, Simple.ROUND_ROBIN);
-        Optional<LocalityLb> locality = Optional.ofNullable(lb.obj("localityLbSetting")).map(l -> {
-            l.allowOnly("enabled", "failover", "failoverPriority");
-            Boolean enabled = l.bool("enabled");
-            List<Failover> failover = l.each("failover", fo -> {
-                fo.allowOnly("from", "to");
-                return new Failover(fo.requiredStr("from"), fo.requiredStr("to"));
-            });
-            List<String> priority = l.strings("failoverPriority");
-            if (!failover.isEmpty() && !priority.isEmpty()) {
-                // Istio allows both; Isthmus keeps them apart to keep the priority rules simple.
-                throw l.error("failover", "failover and failoverPriority cannot both be set");
-            }
-            for (int i = 0; i < priority.size(); i++) {
-                if (priority.get(i).isBlank()) {
-                    throw l.error("failoverPriority[" + i + "]", "must not be empty");
-                }
-            }
-            return new LocalityLb(enabled == null || enabled, failover, priority);
-        });
+        Optional<LocalityLb> locality = Optional.ofNullable(lb.obj("localityLbSetting")).map(TrafficPolicy::localityLb);
         return new LoadBalancer(simple, locality);
+    }
+
+    /** A {@code localityLbSetting} object: a DestinationRule's, or the MeshConfig's mesh-wide one. */
+    static LocalityLb localityLb(Fields l) {
+        l.allowOnly("enabled", "failover", "failoverPriority");
+        Boolean enabled = l.bool("enabled");
+        List<Failover> failover = l.each("failover", fo -> {
+            fo.allowOnly("from", "to");
+            return new Failover(fo.requiredStr("from"), fo.requiredStr("to"));
+        });
+        List<String> priority = l.strings("failoverPriority");
+        if (!failover.isEmpty() && !priority.isEmpty()) {
+            // Istio allows both; Isthmus keeps them apart to keep the priority rules simple.
+            throw l.error("failover", "failover and failoverPriority cannot both be set");
+        }
+        for (int i = 0; i < priority.size(); i++) {
+            if (priority.get(i).isBlank()) {
+                throw l.error("failoverPriority[" + i + "]", "must not be empty");
+            }
+        }
+        return new LocalityLb(enabled == null || enabled, failover, priority);
     }
 
     private static ConnectionPool connectionPool(Fields cp) {

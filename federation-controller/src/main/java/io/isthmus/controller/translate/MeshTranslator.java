@@ -7,9 +7,9 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.isthmus.controller.config.DestinationRule;
 import io.isthmus.controller.config.MeshConfig;
+import io.isthmus.controller.config.MeshSettings;
 import io.isthmus.controller.config.PeerAuthentication;
 import io.isthmus.controller.config.Sidecar;
-import io.isthmus.controller.config.TrafficPolicy;
 import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.FederatedRegistry;
 import io.isthmus.controller.registry.FederatedService;
@@ -174,13 +174,13 @@ public final class MeshTranslator {
         Map<Integer, String> tcpByPort = new TreeMap<>();
         Map<Integer, List<FederatedService>> tcpServicesByPort = new TreeMap<>();
         Optional<Sidecar> scope = cfg.sidecarFor(view.namespace(), view.labels());
-        TrafficPolicy.H2UpgradePolicy meshUpgrade = cfg.settings().h2UpgradePolicy();
+        MeshSettings mesh = cfg.settings();
         for (FederatedService s : services) {
             if (scope.isPresent() && !scope.get().allows(view.namespace(), s.namespace(), s.hostname())) {
                 continue;
             }
             outboundClusters.add(view, s, entries.get(s.hostname()), cfg.destinationRuleFor(s.hostname(), view.namespace()),
-                    meshUpgrade, gateways::get, b.clusters, b.endpoints);
+                    mesh, gateways::get, b.clusters, b.endpoints);
             for (ServicePort p : s.ports()) {
                 OutboundName name = OutboundName.of(s.hostname(), p.port());
                 if (isHttp(p)) {

@@ -3,6 +3,7 @@ package io.isthmus.controller.translate;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.isthmus.controller.config.DestinationRule;
+import io.isthmus.controller.config.MeshSettings;
 import io.isthmus.controller.config.ServiceEntry;
 import io.isthmus.controller.config.TrafficPolicy;
 import io.isthmus.controller.registry.FederatedService;
@@ -47,14 +48,16 @@ final class OutboundClusters {
      * @param eds where assignments go, by cluster name
      */
     void add(ProxyView view, FederatedService s, ServiceEntryServices.Entry entry, Optional<DestinationRule> dr,
-            TrafficPolicy.H2UpgradePolicy meshUpgrade, Function<String, NetworkGateway> gatewayOf, Map<String, Cluster> cds,
+            MeshSettings mesh, Function<String, NetworkGateway> gatewayOf, Map<String, Cluster> cds,
             Map<String, ClusterLoadAssignment> eds) {
+        TrafficPolicy.H2UpgradePolicy meshUpgrade = mesh.h2UpgradePolicy();
         // a ServiceEntry names no identities: any mesh identity under the trust bundle is accepted
         List<String> sans = entry != null ? List.of() : new ArrayList<>(s.spiffeIds(trustDomain));
         boolean external = entry != null && entry.location() == ServiceEntry.Location.MESH_EXTERNAL;
         for (ServicePort p : s.ports()) {
             TrafficPolicy policy = dr.map(d -> d.policyFor("", p.port())).orElse(TrafficPolicy.EMPTY);
-            Optional<TrafficPolicy.LocalityLb> localityLb = policy.loadBalancer().flatMap(TrafficPolicy.LoadBalancer::locality);
+            Optional<TrafficPolicy.LocalityLb> localityLb = policy.loadBalancer().flatMap(TrafficPolicy.LoadBalancer::locality)
+                    .or(mesh::localityLbSetting);
             OutboundName name = OutboundName.of(s.hostname(), p.port());
             add(view, s, p, name, Map.of(), entry, sans, external, policy, meshUpgrade, localityLb, gatewayOf, cds, eds);
             for (DestinationRule.Subset subset : dr.map(DestinationRule::subsets).orElse(List.of())) {
