@@ -2,6 +2,7 @@ package io.isthmus.controller.config;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -9,7 +10,8 @@ import java.util.Optional;
 /**
  * Istio's mesh-wide {@code MeshConfig}, the supported subset, read like Istio from the {@code mesh}
  * key of the ConfigMap {@code istio} in the root namespace: {@code outboundTrafficPolicy.mode},
- * {@code h2UpgradePolicy}, {@code localityLbSetting} and {@code defaultConfig.gatewayTopology.numTrustedProxies}.
+ * {@code h2UpgradePolicy}, {@code localityLbSetting}, {@code connectTimeout} and
+ * {@code defaultConfig.gatewayTopology.numTrustedProxies}.
  * Other MeshConfig fields are accepted and ignored (a ConfigMap written for Istio carries many); a
  * ConfigMap with another name or namespace is held but means nothing.
  *
@@ -21,10 +23,13 @@ import java.util.Optional;
  *     say ({@link TrafficPolicy.H2UpgradePolicy#DO_NOT_UPGRADE}, Istio's default, or {@code UPGRADE})
  * @param localityLbSetting the locality balancing of every cluster whose DestinationRule has none, empty = on, with
  *     no explicit failover (Istio's default)
+ * @param connectTimeout the connect timeout of every outbound cluster whose DestinationRule sets none, empty = the
+ *     mesh's 1 s
  */
 public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPolicy> outboundTrafficPolicy,
                            int numTrustedProxies, TrafficPolicy.H2UpgradePolicy h2UpgradePolicy,
-                           Optional<TrafficPolicy.LocalityLb> localityLbSetting) implements MeshResource {
+                           Optional<TrafficPolicy.LocalityLb> localityLbSetting, Optional<Duration> connectTimeout)
+        implements MeshResource {
 
     /** Kind name (a core {@code v1} ConfigMap). */
     public static final String KIND = "ConfigMap";
@@ -38,6 +43,7 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
         Objects.requireNonNull(outboundTrafficPolicy, "outboundTrafficPolicy");
         Objects.requireNonNull(h2UpgradePolicy, "h2UpgradePolicy");
         Objects.requireNonNull(localityLbSetting, "localityLbSetting");
+        Objects.requireNonNull(connectTimeout, "connectTimeout");
         if (h2UpgradePolicy == TrafficPolicy.H2UpgradePolicy.DEFAULT) {
             throw new IllegalArgumentException("the mesh-wide h2UpgradePolicy is DO_NOT_UPGRADE or UPGRADE");
         }
@@ -48,7 +54,8 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
 
     /** Istio's defaults for a ConfigMap. */
     static MeshSettings defaults(ResourceRef ref) {
-        return new MeshSettings(ref, Optional.empty(), 0, TrafficPolicy.H2UpgradePolicy.DO_NOT_UPGRADE, Optional.empty());
+        return new MeshSettings(ref, Optional.empty(), 0, TrafficPolicy.H2UpgradePolicy.DO_NOT_UPGRADE, Optional.empty(),
+                Optional.empty());
     }
 
     /** Whether this ConfigMap is the mesh's ({@code istio} in {@code rootNamespace}). */
@@ -116,6 +123,8 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
             throw f.error("h2UpgradePolicy", "must be DO_NOT_UPGRADE or UPGRADE, got " + upgrade);
         }
         Optional<TrafficPolicy.LocalityLb> locality = Optional.ofNullable(f.obj("localityLbSetting")).map(TrafficPolicy::localityLb);
-        return new MeshSettings(ref, mode, trusted, TrafficPolicy.H2UpgradePolicy.valueOf(upgrade), locality);
+        Duration connectTimeout = f.duration("connectTimeout");
+        return new MeshSettings(ref, mode, trusted, TrafficPolicy.H2UpgradePolicy.valueOf(upgrade), locality,
+                Optional.ofNullable(connectTimeout));
     }
 }

@@ -50,7 +50,6 @@ final class OutboundClusters {
     void add(ProxyView view, FederatedService s, ServiceEntryServices.Entry entry, Optional<DestinationRule> dr,
             MeshSettings mesh, Function<String, NetworkGateway> gatewayOf, Map<String, Cluster> cds,
             Map<String, ClusterLoadAssignment> eds) {
-        TrafficPolicy.H2UpgradePolicy meshUpgrade = mesh.h2UpgradePolicy();
         // a ServiceEntry names no identities: any mesh identity under the trust bundle is accepted
         List<String> sans = entry != null ? List.of() : new ArrayList<>(s.spiffeIds(trustDomain));
         boolean external = entry != null && entry.location() == ServiceEntry.Location.MESH_EXTERNAL;
@@ -59,31 +58,32 @@ final class OutboundClusters {
             Optional<TrafficPolicy.LocalityLb> localityLb = policy.loadBalancer().flatMap(TrafficPolicy.LoadBalancer::locality)
                     .or(mesh::localityLbSetting);
             OutboundName name = OutboundName.of(s.hostname(), p.port());
-            add(view, s, p, name, Map.of(), entry, sans, external, policy, meshUpgrade, localityLb, gatewayOf, cds, eds);
+            add(view, s, p, name, Map.of(), entry, sans, external, policy, mesh, localityLb, gatewayOf, cds, eds);
             for (DestinationRule.Subset subset : dr.map(DestinationRule::subsets).orElse(List.of())) {
                 TrafficPolicy sp = dr.get().policyFor(subset.name(), p.port());
                 Optional<TrafficPolicy.LocalityLb> subsetLb = sp.loadBalancer()
                         .flatMap(TrafficPolicy.LoadBalancer::locality).or(() -> localityLb);
                 OutboundName sub = new OutboundName(p.port(), subset.name(), s.hostname());
-                add(view, s, p, sub, subset.labels(), entry, sans, external, sp, meshUpgrade, subsetLb, gatewayOf, cds, eds);
+                add(view, s, p, sub, subset.labels(), entry, sans, external, sp, mesh, subsetLb, gatewayOf, cds, eds);
             }
         }
     }
 
     private void add(ProxyView view, FederatedService s, ServicePort p, OutboundName name, Map<String, String> labels,
-            ServiceEntryServices.Entry entry, List<String> sans, boolean external, TrafficPolicy policy,
-            TrafficPolicy.H2UpgradePolicy meshUpgrade, Optional<TrafficPolicy.LocalityLb> localityLb, Function<String, NetworkGateway> gatewayOf,
+            ServiceEntryServices.Entry entry, List<String> sans, boolean external, TrafficPolicy policy, MeshSettings mesh,
+            Optional<TrafficPolicy.LocalityLb> localityLb, Function<String, NetworkGateway> gatewayOf,
             Map<String, Cluster> cds, Map<String, ClusterLoadAssignment> eds) {
         if (entry != null && entry.passthrough()) {
-            cds.put(name.clusterName(), protocol(p, policy, meshUpgrade, ServiceEntryServices.originalDstCluster(clusters.externalCluster(name, policy))));
+            cds.put(name.clusterName(), meshDefaults(p, policy, mesh,
+                    ServiceEntryServices.originalDstCluster(clusters.externalCluster(name, policy))));
             return;
         }
         if (entry != null && entry.dns()) {
-            cds.put(name.clusterName(), protocol(p, policy, meshUpgrade, clusters.dnsCluster(name, dnsTargets(entry.source(), s.hostname(), p, labels),
-                    external, policy)));
+            cds.put(name.clusterName(), meshDefaults(p, policy, mesh,
+                    clusters.dnsCluster(name, dnsTargets(entry.source(), s.hostname(), p, labels), external, policy)));
             return;
         }
-        cds.put(name.clusterName(), protocol(p, policy, meshUpgrade, external ? clusters.externalCluster(name, policy)
+        cds.put(name.clusterName(), meshDefaults(p, policy, mesh, external ? clusters.externalCluster(name, policy)
                 : clusters.meshCluster(name, sans, policy)));
         eds.put(name.clusterName(), endpoints.forProxy(name, s, p, labels, view, gatewayOf, localityLb));
     }
@@ -93,12 +93,27 @@ final class OutboundClusters {
      * whose DestinationRule says {@code h2UpgradePolicy: UPGRADE}, or says nothing ({@code DEFAULT}) under a mesh-wide
      * {@code UPGRADE}, as Istio does; other ports are left alone.
      */
-    static Cluster protocol(ServicePort p, TrafficPolicy policy, TrafficPolicy.H2UpgradePolicy meshUpgrade, Cluster c) {
+    private static Cluster protocol(ServicePort p, TrafficPolicy policy, MeshSettings mesh, Cluster c) {
         TrafficPolicy.H2UpgradePolicy rule = policy.connectionPool().map(TrafficPolicy.ConnectionPool::h2UpgradePolicy)
                 .orElse(TrafficPolicy.H2UpgradePolicy.DEFAULT);
-        TrafficPolicy.H2UpgradePolicy effective = rule == TrafficPolicy.H2UpgradePolicy.DEFAULT ? meshUpgrade : rule;
+        TrafficPolicy.H2UpgradePolicy effective = rule == TrafficPolicy.H2UpgradePolicy.DEFAULT ? mesh.h2UpgradePolicy() : rule;
         boolean upgrade = p.protocol().isHttp() && effective == TrafficPolicy.H2UpgradePolicy.UPGRADE;
         return p.protocol().isHttp2() || upgrade ? ClusterTranslator.http2(c) : c;
+    }
+
+    /**
+     * What the MeshConfig sets where the DestinationRule does not: the upstream protocol ({@link #protocol}) and the
+     * connect timeout ({@code connectTimeout}).
+     */
+    private static Cluster meshDefaults(ServicePort p, TrafficPolicy policy, MeshSettings mesh, Cluster c) {
+        Cluster shaped = protocol(p, policy, mesh, c);
+        boolean ruleSetsIt = policy.connectionPool().flatMap(TrafficPolicy.ConnectionPool::connectTimeout).isPresent();
+        if (mesh.connectTimeout().isEmpty() || ruleSetsIt) {
+            return shaped;
+        }
+        java.time.Duration d = mesh.connectTimeout().get();
+        return shaped.toBuilder().setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds())
+                .setNanos(d.getNano())).build();
     }
 
     /**

@@ -186,6 +186,48 @@ class ConnectionPoolTranslationTest {
     }
 
     @Test
+    void aMeshWideConnectTimeoutAppliesWhereNoDestinationRuleSetsOne() {
+        java.util.function.Function<String, Long> millis = cluster -> {
+            com.google.protobuf.Duration d = translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A)).clusters()
+                    .get(cluster).getConnectTimeout();
+            return d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
+        };
+        assertThat(millis.apply("outbound|9080||" + REVIEWS)).as("the mesh's default").isEqualTo(1000);
+        assertThat(apply("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: istio, namespace: isthmus-system}
+                data:
+                  mesh: |
+                    connectTimeout: 250ms
+                """)).isNull();
+        assertThat(millis.apply("outbound|9080||" + REVIEWS)).isEqualTo(250);
+        assertThat(millis.apply("outbound|9090||" + REVIEWS)).as("every port").isEqualTo(250);
+        assertThat(apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  trafficPolicy:
+                    connectionPool:
+                      tcp: {connectTimeout: 3s}
+                """)).isNull();
+        assertThat(millis.apply("outbound|9080||" + REVIEWS)).as("the DestinationRule's own wins").isEqualTo(3000);
+
+        ConfigException e = apply("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: istio, namespace: isthmus-system}
+                data:
+                  mesh: |
+                    connectTimeout: 0s
+                """);
+        assertThat(e).isNotNull();
+        assertThat(e.getMessage()).contains("data.mesh.connectTimeout", "at least 1ms");
+    }
+
+    @Test
     void aBadIdleTimeoutIsRefusedNamingTheField() {
         ConfigException e = apply("""
                 apiVersion: networking.istio.io/v1
