@@ -42,6 +42,11 @@ public final class ConfigChecks {
             }
         }
         warnings.addAll(Gateway.conflicts(config.all(Gateway.class)));
+        MeshSettings mesh = config.settings();
+        if (!mesh.ignoredFields().isEmpty()) {
+            warnings.add(mesh.ref() + ": data." + MeshSettings.KEY + ": not supported by Isthmus, no effect: "
+                    + String.join(", ", mesh.ignoredFields()));
+        }
         for (VirtualService vs : config.all(VirtualService.class)) {
             for (int i = 0; i < vs.gateways().size(); i++) {
                 String g = vs.gateways().get(i);

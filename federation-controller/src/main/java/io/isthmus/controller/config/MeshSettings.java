@@ -3,17 +3,22 @@ package io.isthmus.controller.config;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Istio's mesh-wide {@code MeshConfig}, the supported subset, read like Istio from the {@code mesh}
  * key of the ConfigMap {@code istio} in the root namespace: {@code outboundTrafficPolicy.mode},
  * {@code h2UpgradePolicy}, {@code localityLbSetting}, {@code connectTimeout} and
  * {@code defaultConfig.gatewayTopology.numTrustedProxies}.
- * Other MeshConfig fields are accepted and ignored (a ConfigMap written for Istio carries many); a
- * ConfigMap with another name or namespace is held but means nothing.
+ * Other MeshConfig fields are accepted and have no effect (a ConfigMap written for Istio carries many); they are
+ * listed in {@link #ignoredFields()}, which {@link ConfigChecks} reports. A ConfigMap with another name or namespace is
+ * held but means nothing.
  *
  * @param ref the ConfigMap
  * @param outboundTrafficPolicy the mesh-wide mode, empty = ALLOW_ANY (Istio's default)
@@ -25,11 +30,17 @@ import java.util.Optional;
  *     no explicit failover (Istio's default)
  * @param connectTimeout the connect timeout of every outbound cluster whose DestinationRule sets none, empty = the
  *     mesh's 1 s
+ * @param ignoredFields the MeshConfig fields present that Isthmus does not honour (paths like
+ *     {@code defaultConfig.discoveryAddress}), for a warning
  */
 public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPolicy> outboundTrafficPolicy,
                            int numTrustedProxies, TrafficPolicy.H2UpgradePolicy h2UpgradePolicy,
-                           Optional<TrafficPolicy.LocalityLb> localityLbSetting, Optional<Duration> connectTimeout)
-        implements MeshResource {
+                           Optional<TrafficPolicy.LocalityLb> localityLbSetting, Optional<Duration> connectTimeout,
+                           List<String> ignoredFields) implements MeshResource {
+
+    /** The MeshConfig fields Isthmus honours, the others of {@code defaultConfig} and {@code gatewayTopology} aside. */
+    private static final Set<String> SUPPORTED = Set.of("outboundTrafficPolicy", "h2UpgradePolicy", "localityLbSetting",
+            "connectTimeout", "defaultConfig");
 
     /** Kind name (a core {@code v1} ConfigMap). */
     public static final String KIND = "ConfigMap";
@@ -44,6 +55,7 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
         Objects.requireNonNull(h2UpgradePolicy, "h2UpgradePolicy");
         Objects.requireNonNull(localityLbSetting, "localityLbSetting");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
+        ignoredFields = List.copyOf(ignoredFields);
         if (h2UpgradePolicy == TrafficPolicy.H2UpgradePolicy.DEFAULT) {
             throw new IllegalArgumentException("the mesh-wide h2UpgradePolicy is DO_NOT_UPGRADE or UPGRADE");
         }
@@ -55,7 +67,7 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
     /** Istio's defaults for a ConfigMap. */
     static MeshSettings defaults(ResourceRef ref) {
         return new MeshSettings(ref, Optional.empty(), 0, TrafficPolicy.H2UpgradePolicy.DO_NOT_UPGRADE, Optional.empty(),
-                Optional.empty());
+                Optional.empty(), List.of());
     }
 
     /** Whether this ConfigMap is the mesh's ({@code istio} in {@code rootNamespace}). */
@@ -124,7 +136,17 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
         }
         Optional<TrafficPolicy.LocalityLb> locality = Optional.ofNullable(f.obj("localityLbSetting")).map(TrafficPolicy::localityLb);
         Duration connectTimeout = f.duration("connectTimeout");
+        List<String> ignored = new ArrayList<>();
+        f.stringKeys().stream().filter(k -> !SUPPORTED.contains(k)).forEach(ignored::add);
+        if (dc != null) {
+            dc.stringKeys().stream().filter(k -> !k.equals("gatewayTopology")).forEach(k -> ignored.add("defaultConfig." + k));
+        }
+        if (topology != null) {
+            topology.stringKeys().stream().filter(k -> !k.equals("numTrustedProxies"))
+                    .forEach(k -> ignored.add("defaultConfig.gatewayTopology." + k));
+        }
+        Collections.sort(ignored);
         return new MeshSettings(ref, mode, trusted, TrafficPolicy.H2UpgradePolicy.valueOf(upgrade), locality,
-                Optional.ofNullable(connectTimeout));
+                Optional.ofNullable(connectTimeout), ignored);
     }
 }
