@@ -42,6 +42,32 @@ class ConnectionPoolTranslationTest {
         return Fixtures.apply(config, translator, yaml);
     }
 
+    /** Applies the MeshConfig whose {@code mesh} key holds {@code meshYaml} (one line). */
+    private ConfigException applyMesh(String meshYaml) {
+        return apply("""
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: istio, namespace: isthmus-system}
+                data:
+                  mesh: |
+                    %s
+                """.formatted(meshYaml));
+    }
+
+    /** Applies reviews' DestinationRule with {@code trafficPolicy.connectionPool} holding {@code pool} (one line). */
+    private ConfigException applyPool(String pool) {
+        return apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  trafficPolicy:
+                    connectionPool:
+                      %s
+                """.formatted(pool));
+    }
+
     private HttpProtocolOptions options(String cluster) throws Exception {
         Cluster c = translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A)).clusters().get(cluster);
         assertThat(c).as(cluster).isNotNull();
@@ -52,16 +78,7 @@ class ConnectionPoolTranslationTest {
 
     @Test
     void maxRequestsPerConnectionAndIdleTimeoutBecomeCommonHttpProtocolOptions() throws Exception {
-        assertThat(apply("""
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  host: reviews.default.svc.cluster.local
-                  trafficPolicy:
-                    connectionPool:
-                      http: {maxRequestsPerConnection: 2, idleTimeout: 30s, http1MaxPendingRequests: 10}
-                """)).isNull();
+        assertThat(applyPool("http: {maxRequestsPerConnection: 2, idleTimeout: 30s, http1MaxPendingRequests: 10}")).isNull();
 
         var common = io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
                 .setMaxRequestsPerConnection(UInt32Value.of(2))
@@ -118,69 +135,28 @@ class ConnectionPoolTranslationTest {
 
     @Test
     void h2UpgradePolicyDefaultLeavesHttpPortsOnHttp11AndAnUnknownValueIsRefused() throws Exception {
-        assertThat(apply("""
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  host: reviews.default.svc.cluster.local
-                  trafficPolicy:
-                    connectionPool:
-                      http: {h2UpgradePolicy: DEFAULT}
-                """)).isNull();
+        assertThat(applyPool("http: {h2UpgradePolicy: DEFAULT}")).isNull();
         Cluster c = translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A)).clusters()
                 .get("outbound|9080||" + REVIEWS);
         assertThat(c.getTypedExtensionProtocolOptionsMap()).isEmpty();
 
-        ConfigException e = apply("""
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  host: reviews.default.svc.cluster.local
-                  trafficPolicy:
-                    connectionPool:
-                      http: {h2UpgradePolicy: ALWAYS}
-                """);
+        ConfigException e = applyPool("http: {h2UpgradePolicy: ALWAYS}");
         assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("h2UpgradePolicy", "UPGRADE", "ALWAYS");
     }
 
     @Test
     void aMeshWideUpgradeAppliesWhereNoDestinationRuleSaysOtherwise() throws Exception {
-        assertThat(apply("""
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: istio, namespace: isthmus-system}
-                data:
-                  mesh: |
-                    h2UpgradePolicy: UPGRADE
-                """)).isNull();
+        assertThat(applyMesh("h2UpgradePolicy: UPGRADE")).isNull();
         assertThat(options("outbound|9080||" + REVIEWS).getExplicitHttpConfig().hasHttp2ProtocolOptions())
                 .as("the mesh-wide UPGRADE, no DestinationRule").isTrue();
 
-        assertThat(apply("""
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  host: reviews.default.svc.cluster.local
-                  trafficPolicy:
-                    connectionPool:
-                      http: {h2UpgradePolicy: DO_NOT_UPGRADE}
-                """)).isNull();
+        assertThat(applyPool("http: {h2UpgradePolicy: DO_NOT_UPGRADE}")).isNull();
         Cluster c = translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A)).clusters()
                 .get("outbound|9080||" + REVIEWS);
         assertThat(c.getTypedExtensionProtocolOptionsMap()).as("the DestinationRule's DO_NOT_UPGRADE wins").isEmpty();
 
-        ConfigException e = apply("""
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: istio, namespace: isthmus-system}
-                data:
-                  mesh: |
-                    h2UpgradePolicy: DEFAULT
-                """);
+        ConfigException e = applyMesh("h2UpgradePolicy: DEFAULT");
         assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("data.mesh.h2UpgradePolicy", "DO_NOT_UPGRADE or UPGRADE");
     }
@@ -193,52 +169,20 @@ class ConnectionPoolTranslationTest {
             return d.getSeconds() * 1000 + d.getNanos() / 1_000_000;
         };
         assertThat(millis.apply("outbound|9080||" + REVIEWS)).as("the mesh's default").isEqualTo(1000);
-        assertThat(apply("""
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: istio, namespace: isthmus-system}
-                data:
-                  mesh: |
-                    connectTimeout: 250ms
-                """)).isNull();
+        assertThat(applyMesh("connectTimeout: 250ms")).isNull();
         assertThat(millis.apply("outbound|9080||" + REVIEWS)).isEqualTo(250);
         assertThat(millis.apply("outbound|9090||" + REVIEWS)).as("every port").isEqualTo(250);
-        assertThat(apply("""
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  host: reviews.default.svc.cluster.local
-                  trafficPolicy:
-                    connectionPool:
-                      tcp: {connectTimeout: 3s}
-                """)).isNull();
+        assertThat(applyPool("tcp: {connectTimeout: 3s}")).isNull();
         assertThat(millis.apply("outbound|9080||" + REVIEWS)).as("the DestinationRule's own wins").isEqualTo(3000);
 
-        ConfigException e = apply("""
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: istio, namespace: isthmus-system}
-                data:
-                  mesh: |
-                    connectTimeout: 0s
-                """);
+        ConfigException e = applyMesh("connectTimeout: 0s");
         assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("data.mesh.connectTimeout", "at least 1ms");
     }
 
     @Test
     void aBadIdleTimeoutIsRefusedNamingTheField() {
-        ConfigException e = apply("""
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  host: reviews.default.svc.cluster.local
-                  trafficPolicy:
-                    connectionPool:
-                      http: {idleTimeout: soon}
-                """);
+        ConfigException e = applyPool("http: {idleTimeout: soon}");
         assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("idleTimeout");
     }
