@@ -272,7 +272,7 @@ public final class ClusterTranslator {
         return b.build();
     }
 
-    private static Duration protoDuration(java.time.Duration d) {
+    static Duration protoDuration(java.time.Duration d) {
         return Duration.newBuilder().setSeconds(d.getSeconds()).setNanos(d.getNano()).build();
     }
 

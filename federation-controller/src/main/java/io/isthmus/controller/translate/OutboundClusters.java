@@ -111,9 +111,7 @@ final class OutboundClusters {
         if (mesh.connectTimeout().isEmpty() || ruleSetsIt) {
             return shaped;
         }
-        java.time.Duration d = mesh.connectTimeout().get();
-        return shaped.toBuilder().setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(d.getSeconds())
-                .setNanos(d.getNano())).build();
+        return shaped.toBuilder().setConnectTimeout(ClusterTranslator.protoDuration(mesh.connectTimeout().get())).build();
     }
 
     /**

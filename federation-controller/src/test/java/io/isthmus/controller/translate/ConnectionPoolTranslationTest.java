@@ -42,16 +42,8 @@ class ConnectionPoolTranslationTest {
         return Fixtures.apply(config, translator, yaml);
     }
 
-    /** Applies the MeshConfig whose {@code mesh} key holds {@code meshYaml} (one line). */
-    private ConfigException applyMesh(String meshYaml) {
-        return apply("""
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: istio, namespace: isthmus-system}
-                data:
-                  mesh: |
-                    %s
-                """.formatted(meshYaml));
+    private ConfigException applyMesh(String meshLine) {
+        return Fixtures.applyMesh(config, translator, meshLine);
     }
 
     /** Applies reviews' DestinationRule with {@code trafficPolicy.connectionPool} holding {@code pool} (one line). */

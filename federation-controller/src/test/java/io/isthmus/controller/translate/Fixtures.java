@@ -93,4 +93,16 @@ final class Fixtures {
         translator.invalidate();
         return last;
     }
+
+    /** Applies the MeshConfig (ConfigMap {@code istio} of the root namespace) whose {@code mesh} key is one YAML line. */
+    static ConfigException applyMesh(ConfigRegistry config, MeshTranslator translator, String meshLine) {
+        return apply(config, translator, """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: istio, namespace: isthmus-system}
+                data:
+                  mesh: |
+                    %s
+                """.formatted(meshLine));
+    }
 }

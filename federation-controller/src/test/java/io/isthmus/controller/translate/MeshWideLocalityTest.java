@@ -42,14 +42,7 @@ class MeshWideLocalityTest {
     @Test
     void aMeshWideSettingAppliesWhereNoDestinationRuleHasOne() {
         assertThat(priorities()).as("locality-aware by default: the caller's zone first").containsExactly(0, 1);
-        assertThat(Fixtures.apply(config, translator, """
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: istio, namespace: isthmus-system}
-                data:
-                  mesh: |
-                    localityLbSetting: {enabled: false}
-                """)).isNull();
+        assertThat(Fixtures.applyMesh(config, translator, "localityLbSetting: {enabled: false}")).isNull();
         assertThat(priorities()).as("mesh-wide off: one priority").containsExactly(0, 0);
 
         assertThat(Fixtures.apply(config, translator, """
@@ -67,14 +60,7 @@ class MeshWideLocalityTest {
 
     @Test
     void aBadMeshWideSettingIsRefusedNamingTheField() {
-        ConfigException e = Fixtures.apply(config, translator, """
-                apiVersion: v1
-                kind: ConfigMap
-                metadata: {name: istio, namespace: isthmus-system}
-                data:
-                  mesh: |
-                    localityLbSetting: {distribute: []}
-                """);
+        ConfigException e = Fixtures.applyMesh(config, translator, "localityLbSetting: {distribute: []}");
         assertThat(e).isNotNull();
         assertThat(e.getMessage()).contains("localityLbSetting", "distribute");
     }
