@@ -217,12 +217,14 @@ LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 # The jcmd of the JDK a process runs on.
 jcmd() { local exe; exe="$(readlink "/proc/$1/exe")"; "$(dirname "$exe")/jcmd" "$@"; }
 kb() { awk -v k="$2" '$1 == k":" {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
-# heap committed (young + old), metaspace committed (incl. class space) in MB, from GC.heap_info.
+# heap committed (young + old), metaspace committed (incl. class space) in MB, from GC.heap_info (JDK 17 names the
+# generations "def new generation" / "tenured generation" and ends with the metaspace; JDK 25 names them "DefNew" /
+# "Tenured" and leaves the metaspace to VM.metaspace's first line).
 heap_meta() {
-  jcmd "$1" GC.heap_info 2>/dev/null | awk '
+  { jcmd "$1" GC.heap_info; jcmd "$1" VM.metaspace; } 2>/dev/null | awk '
     function kb(s) { sub(/K,?$/, "", s); return s }
-    /generation +total/ { for (i = 1; i <= NF; i++) if ($i == "total") h += kb($(i + 1)) }
-    /^ *Metaspace +used/ { for (i = 1; i <= NF; i++) if ($i == "committed") m = kb($(i + 1)) }
+    /(generation|DefNew|Tenured) +total/ { for (i = 1; i <= NF; i++) if ($i == "total") h += kb($(i + 1)) }
+    /^ *Metaspace +used/ && m == "" { for (i = 1; i <= NF; i++) if ($i == "committed") m = kb($(i + 1)) }
     END { printf "%.1f %.1f", h / 1024, m / 1024 }'
 }
 code_used() {

@@ -15,6 +15,7 @@
 # Memory per JVM option or environment variant (RSS, heap, metaspace, code cache, threads, classes): bench/sidecar-rss.sh.
 #
 # Usage: bench/sidecar.sh [--seconds S] [--warmup S] [--rounds N] [--connections N] [--rate R] [--nmt] [--print-only]
+#                         [--alt-java JDK_HOME]
 #   defaults: 10 s per measurement, 60 s warm-up per path at the fixed rate, in pieces of S seconds that each open
 #   new connections (the proxies' C2 compiler is still busy 40-60 s into the load, bench/sidecar-tail.sh, and
 #   recompiles the event loop at the first new connection after a warm-up on one set), 3 rounds alternating over the
@@ -27,6 +28,8 @@
 #   --nmt: run the Isthmus proxies with -XX:NativeMemoryTracking=summary and add where the client-side
 #          sidecar's memory goes (heap, metaspace, code...) to the section; NMT itself costs ~3-4 MB RSS.
 #   --print-only: print the section, leave bench/RESULTS.md alone (trial runs).
+#   --alt-java JDK_HOME: one more path, the default Isthmus pair (2 event loops, shipped options) run by
+#          JDK_HOME/bin/java, to compare Java runtimes side by side in the same rounds.
 # Needs: a JDK 17+, Maven, haproxy, wrk and h2load (installed with apt-get when missing, if possible). Not a test.
 set -euo pipefail
 
@@ -37,6 +40,7 @@ NMT=()
 CONNS=32
 RATE=1000
 WRITE=1
+ALT_JAVA=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --seconds) SECS="$2"; shift 2 ;;
@@ -46,11 +50,13 @@ while [[ $# -gt 0 ]]; do
     --rate) RATE="$2"; shift 2 ;;
     --nmt) NMT=(-XX:NativeMemoryTracking=summary); shift ;;
     --print-only) WRITE=0; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    --alt-java) ALT_JAVA="$2"; shift 2 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
 (( RATE >= 10 && RATE % 10 == 0 )) || { echo "--rate must be a multiple of 10" >&2; exit 2; }
+[[ -z "$ALT_JAVA" || -x "$ALT_JAVA/bin/java" ]] || { echo "--alt-java: no $ALT_JAVA/bin/java (give a JDK's home)" >&2; exit 2; }
 PER_CLIENT=10
 RATE_CLIENTS=$((RATE / PER_CLIENT))
 STAGGER_MS=$(( RATE >= 1000 ? 1 : 1000 / RATE ))
@@ -88,7 +94,7 @@ JAVA_PROXY=(java "${SHIPPED_OPTS[@]}" "${PROXY_COMMON[@]}")
 JAVA_PROXY_1=(java "${SHIPPED_OPTS[@]}" -Dbench.concurrency=1 "${PROXY_COMMON[@]}")
 JAVA_LOAD=(java -Xmx256m -cp "$CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
 
-APP=18080; IST_OUT=18081; IST_IN=18443; HA_OUT=18082; HA_IN=18444; ONE_OUT=18083; ONE_IN=18445
+APP=18080; IST_OUT=18081; IST_IN=18443; HA_OUT=18082; HA_IN=18444; ONE_OUT=18083; ONE_IN=18445; ALT_OUT=18084; ALT_IN=18446
 AUTH="reviews.default.svc.cluster.local:9080"
 
 start() { # name, command... (runs in this shell so that the cleanup knows the process)
@@ -112,6 +118,12 @@ SRV_PID="$(pid_of ist-server)"; CLI_PID="$(pid_of ist-client)"
 start one-server "${JAVA_PROXY_1[@]}" io.isthmus.sidecar.bench.BenchProxy server "$C/server" "$ONE_IN" "$APP"
 start one-client "${JAVA_PROXY_1[@]}" io.isthmus.sidecar.bench.BenchProxy client "$C/client" "$ONE_OUT" "$ONE_IN" 99
 OSRV_PID="$(pid_of one-server)"; OCLI_PID="$(pid_of one-client)"
+if [[ -n "$ALT_JAVA" ]]; then
+  JAVA_PROXY_ALT=("$ALT_JAVA/bin/java" "${SHIPPED_OPTS[@]}" "${PROXY_COMMON[@]}")
+  start alt-server "${JAVA_PROXY_ALT[@]}" io.isthmus.sidecar.bench.BenchProxy server "$C/server" "$ALT_IN" "$APP"
+  start alt-client "${JAVA_PROXY_ALT[@]}" io.isthmus.sidecar.bench.BenchProxy client "$C/client" "$ALT_OUT" "$ALT_IN" 99
+  ASRV_PID="$(pid_of alt-server)"; ACLI_PID="$(pid_of alt-client)"
+fi
 
 cat > "$WORK/ha-client.cfg" <<CFG
 global
@@ -160,6 +172,7 @@ HOST[direct]=127.0.0.1; PORT[direct]=$APP
 HOST[haproxy]=127.0.0.1; PORT[haproxy]=$HA_OUT
 HOST[isthmus]=127.0.0.2; PORT[isthmus]=$IST_OUT
 HOST[one]=127.0.0.2; PORT[one]=$ONE_OUT
+HOST[alt]=127.0.0.2; PORT[alt]=$ALT_OUT
 
 # wrk, closed loop with CONNS connections on one thread: prints "requests/s errors".
 saturate() { # host port seconds
@@ -206,9 +219,10 @@ fixed_rate() { # name host port seconds
 }
 
 PATHS=(direct haproxy isthmus one)
+[[ -n "$ALT_JAVA" ]] && PATHS+=(alt)
 pids_of() { # path -> "client-side-pid server-side-pid" (empty for direct)
   case $1 in haproxy) echo "$HAC_PID $HAS_PID" ;; isthmus) echo "$CLI_PID $SRV_PID" ;;
-    one) echo "$OCLI_PID $OSRV_PID" ;; *) echo "" ;; esac
+    one) echo "$OCLI_PID $OSRV_PID" ;; alt) echo "$ACLI_PID $ASRV_PID" ;; *) echo "" ;; esac
 }
 # Warm-up at the fixed rate, the traffic the rounds measure: a JVM's C2 compiler recompiles (and deoptimizes)
 # whenever the shape of the traffic changes (bench/sidecar-tail.sh showed saturation right before a fixed-rate
@@ -300,6 +314,12 @@ util() { awk -v m="$(f "$1" 1)" -v r="$RATE" 'BEGIN {if (m > 0) printf "%.0f %%"
 add() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.3f", a - b}'; }
 CPU="$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
 JAVA="$(java -version 2>&1 | head -1)"
+ALT_ROW=""; ALT_RATE=""
+if [[ -n "$ALT_JAVA" ]]; then
+  ALT_NAME="$("$ALT_JAVA/bin/java" -version 2>&1 | head -1)"
+  ALT_ROW="| Isthmus x2, 2 event loops each, on ${ALT_NAME} | $(f "${LAT[alt]}" 1) | $(f "${LAT[alt]}" 2) | $(f "${LAT[alt]}" 3) | $(add "$(f "${LAT[alt]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[alt]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[alt]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[alt]}" 4) | $(f "${MAX[alt]}" 1) | $(util "${MAX[alt]}") | ${CPU1[alt]} / ${CPU2[alt]} | $(rss_mb "$ACLI_PID") / $(rss_mb "$ASRV_PID") |"
+  ALT_RATE=", on ${ALT_NAME} $(f "${LAT[alt]}" 6)"
+fi
 # Computed here: arithmetic and nested substitutions inside the here-document below trip bash's parser.
 TOTAL_REQUESTS=$((RATE * SECS))
 CLIENT_PERIOD_MS=$((1000 / PER_CLIENT))
@@ -336,10 +356,11 @@ Load average before/after: ${LOAD_BEFORE} / ${LOAD_AFTER} (other work shares the
 | HAProxy x2 | $(f "${LAT[haproxy]}" 1) | $(f "${LAT[haproxy]}" 2) | $(f "${LAT[haproxy]}" 3) | $(add "$(f "${LAT[haproxy]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[haproxy]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[haproxy]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[haproxy]}" 4) | $(f "${MAX[haproxy]}" 1) | $(util "${MAX[haproxy]}") | ${CPU1[haproxy]} / ${CPU2[haproxy]} | $(rss_mb "$HAC_PID") / $(rss_mb "$HAS_PID") |
 | Isthmus x2, 2 event loops each (default) | $(f "${LAT[isthmus]}" 1) | $(f "${LAT[isthmus]}" 2) | $(f "${LAT[isthmus]}" 3) | $(add "$(f "${LAT[isthmus]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[isthmus]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[isthmus]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[isthmus]}" 4) | $(f "${MAX[isthmus]}" 1) | $(util "${MAX[isthmus]}") | ${CPU1[isthmus]} / ${CPU2[isthmus]} | $(rss_mb "$CLI_PID") / $(rss_mb "$SRV_PID") |
 | Isthmus x2, 1 event loop each | $(f "${LAT[one]}" 1) | $(f "${LAT[one]}" 2) | $(f "${LAT[one]}" 3) | $(add "$(f "${LAT[one]}" 1)" "$(f "${LAT[direct]}" 1)") / $(add "$(f "${LAT[one]}" 2)" "$(f "${LAT[direct]}" 2)") / $(add "$(f "${LAT[one]}" 3)" "$(f "${LAT[direct]}" 3)") | $(f "${LAT[one]}" 4) | $(f "${MAX[one]}" 1) | $(util "${MAX[one]}") | ${CPU1[one]} / ${CPU2[one]} | $(rss_mb "$OCLI_PID") / $(rss_mb "$OSRV_PID") |
+${ALT_ROW}
 
 p99 ms of each round, in round order: ${P99_ROUNDS}.
 
-Rate h2load reached (req/s): direct $(f "${LAT[direct]}" 6), HAProxy $(f "${LAT[haproxy]}" 6), Isthmus 2 event loops $(f "${LAT[isthmus]}" 6), 1 event loop $(f "${LAT[one]}" 6).
+Rate h2load reached (req/s): direct $(f "${LAT[direct]}" 6), HAProxy $(f "${LAT[haproxy]}" 6), Isthmus 2 event loops $(f "${LAT[isthmus]}" 6), 1 event loop $(f "${LAT[one]}" 6)${ALT_RATE}.
 
 Targets (issue 3): added p99 at 1,000/s within +0.30 ms for two sidecars and no worse than HAProxy; <= 0.2 CPU s per
 1,000 requests per proxy (0.2 vCPU at 1,000/s); RSS <= 60 MB per sidecar with 100 clusters.

@@ -14,7 +14,7 @@ import java.util.Set;
 /**
  * Istio's mesh-wide {@code MeshConfig}, the supported subset, read like Istio from the {@code mesh}
  * key of the ConfigMap {@code istio} in the root namespace: {@code outboundTrafficPolicy.mode},
- * {@code h2UpgradePolicy}, {@code localityLbSetting}, {@code connectTimeout} and
+ * {@code h2UpgradePolicy}, {@code localityLbSetting}, {@code connectTimeout}, {@code defaultHttpRetryPolicy} and
  * {@code defaultConfig.gatewayTopology.numTrustedProxies}.
  * Other MeshConfig fields are accepted and have no effect (a ConfigMap written for Istio carries many); they are
  * listed in {@link #ignoredFields()}, which {@link ConfigChecks} reports. A ConfigMap with another name or namespace is
@@ -30,17 +30,20 @@ import java.util.Set;
  *     no explicit failover (Istio's default)
  * @param connectTimeout the connect timeout of every outbound cluster whose DestinationRule sets none, empty = the
  *     mesh's 1 s
+ * @param defaultHttpRetryPolicy the retry policy of every HTTP route that sets none (a VirtualService route without
+ *     {@code retries}, a service's default route), empty = Istio's default (2 retries on connect-failure,
+ *     refused-stream, unavailable, cancelled and 503); {@code attempts: 0} turns retries off mesh-wide
  * @param ignoredFields the MeshConfig fields present that Isthmus does not honour (paths like
  *     {@code defaultConfig.discoveryAddress}), for a warning
  */
 public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPolicy> outboundTrafficPolicy,
                            int numTrustedProxies, TrafficPolicy.H2UpgradePolicy h2UpgradePolicy,
                            Optional<TrafficPolicy.LocalityLb> localityLbSetting, Optional<Duration> connectTimeout,
-                           List<String> ignoredFields) implements MeshResource {
+                           Optional<VirtualService.Retries> defaultHttpRetryPolicy, List<String> ignoredFields) implements MeshResource {
 
     /** The MeshConfig fields Isthmus honours, the others of {@code defaultConfig} and {@code gatewayTopology} aside. */
     private static final Set<String> SUPPORTED = Set.of("outboundTrafficPolicy", "h2UpgradePolicy", "localityLbSetting",
-            "connectTimeout", "defaultConfig");
+            "connectTimeout", "defaultHttpRetryPolicy", "defaultConfig");
 
     /** Kind name (a core {@code v1} ConfigMap). */
     public static final String KIND = "ConfigMap";
@@ -55,6 +58,7 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
         Objects.requireNonNull(h2UpgradePolicy, "h2UpgradePolicy");
         Objects.requireNonNull(localityLbSetting, "localityLbSetting");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(defaultHttpRetryPolicy, "defaultHttpRetryPolicy");
         ignoredFields = List.copyOf(ignoredFields);
         if (h2UpgradePolicy == TrafficPolicy.H2UpgradePolicy.DEFAULT) {
             throw new IllegalArgumentException("the mesh-wide h2UpgradePolicy is DO_NOT_UPGRADE or UPGRADE");
@@ -67,7 +71,7 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
     /** Istio's defaults for a ConfigMap. */
     static MeshSettings defaults(ResourceRef ref) {
         return new MeshSettings(ref, Optional.empty(), 0, TrafficPolicy.H2UpgradePolicy.DO_NOT_UPGRADE, Optional.empty(),
-                Optional.empty(), List.of());
+                Optional.empty(), Optional.empty(), List.of());
     }
 
     /** Whether this ConfigMap is the mesh's ({@code istio} in {@code rootNamespace}). */
@@ -136,6 +140,7 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
         }
         Optional<TrafficPolicy.LocalityLb> locality = Optional.ofNullable(f.obj("localityLbSetting")).map(TrafficPolicy::localityLb);
         Duration connectTimeout = f.duration("connectTimeout");
+        Optional<VirtualService.Retries> retries = Optional.ofNullable(f.obj("defaultHttpRetryPolicy")).map(VirtualService::retries);
         List<String> ignored = new ArrayList<>();
         f.stringKeys().stream().filter(k -> !SUPPORTED.contains(k)).forEach(ignored::add);
         if (dc != null) {
@@ -147,6 +152,6 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
         }
         Collections.sort(ignored);
         return new MeshSettings(ref, mode, trusted, TrafficPolicy.H2UpgradePolicy.valueOf(upgrade), locality,
-                Optional.ofNullable(connectTimeout), ignored);
+                Optional.ofNullable(connectTimeout), retries, ignored);
     }
 }

@@ -270,18 +270,24 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             return new HttpMatch(uri, headers, method, gws, m.integer("port", 0, 1, 65535));
         });
         List<RouteDestination> route = destinations(ref, r);
-        Optional<Retries> retries = Optional.ofNullable(r.obj("retries")).map(rt -> {
-            rt.allowOnly("attempts", "perTryTimeout", "retryOn");
-            String on = rt.str("retryOn", "");
-            for (String c : on.split(",")) {
-                String t = c.trim();
-                if (!t.isEmpty() && !RETRY_ON.contains(t) && !t.matches("[1-5]\\d\\d")) {
-                    throw rt.error("retryOn", "unknown retry condition '" + t + "'");
-                }
-            }
-            return new Retries(rt.integer("attempts", 2, 0, 100), Optional.ofNullable(rt.duration("perTryTimeout")), on);
-        });
+        Optional<Retries> retries = Optional.ofNullable(r.obj("retries")).map(VirtualService::retries);
         return new HttpRoute(r.str("name", ""), matches, route, retries, Optional.ofNullable(r.duration("timeout")));
+    }
+
+    /**
+     * Reads an Istio {@code HTTPRetry} ({@code attempts}, {@code perTryTimeout}, {@code retryOn}): a route's
+     * {@code retries} or MeshConfig's {@code defaultHttpRetryPolicy}.
+     */
+    static Retries retries(Fields rt) {
+        rt.allowOnly("attempts", "perTryTimeout", "retryOn");
+        String on = rt.str("retryOn", "");
+        for (String c : on.split(",")) {
+            String t = c.trim();
+            if (!t.isEmpty() && !RETRY_ON.contains(t) && !t.matches("[1-5]\\d\\d")) {
+                throw rt.error("retryOn", "unknown retry condition '" + t + "'");
+            }
+        }
+        return new Retries(rt.integer("attempts", 2, 0, 100), Optional.ofNullable(rt.duration("perTryTimeout")), on);
     }
 
     private static List<RouteDestination> destinations(ResourceRef ref, Fields r) {

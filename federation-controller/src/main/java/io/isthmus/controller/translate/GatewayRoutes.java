@@ -72,7 +72,8 @@ final class GatewayRoutes {
                         VirtualHost.Builder vh = VirtualHost.newBuilder()
                                 .setName(host + ":" + port)
                                 .addAllDomains(host.equals("*") ? List.of("*") : List.of(host, host + ":" + port))
-                                .addAllRoutes(RouteTranslator.routes(scoped, port));
+                                .addAllRoutes(RouteTranslator.routes(scoped, port, h -> List.of(),
+                                        cfg.settings().defaultHttpRetryPolicy()));
                         if (b.server().httpsRedirect()) {
                             vh.setRequireTls(VirtualHost.TlsRequirementType.ALL);
                         }

@@ -164,7 +164,7 @@ public final class ListenerTranslator {
                         .addVirtualHosts(VirtualHost.newBuilder()
                                 .setName(cluster)
                                 .addDomains("*")
-                                .addRoutes(RouteTranslator.defaultRoute(cluster, false))));
+                                .addRoutes(RouteTranslator.defaultRoute(cluster, null))));
         for (RBAC r : rbac) {
             hcm.addHttpFilters(HttpFilter.newBuilder().setName(Envoy.RBAC).setTypedConfig(Envoy.any(r)));
         }

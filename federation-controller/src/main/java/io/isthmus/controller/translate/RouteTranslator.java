@@ -29,8 +29,9 @@ import java.util.Set;
  * RDS: the outbound route configuration {@code "P"} of a port, one virtual host per service on it
  * (domains: the hostname, its short forms, the service's VIPs for the proxy's cluster and their
  * {@code :P} forms) with a default route to
- * {@code outbound|P||host} and the mesh's default retry policy; VirtualService routes for
- * {@code mesh} in its place, and the {@code block_all} catch-all under REGISTRY_ONLY.
+ * {@code outbound|P||host} and the mesh's default retry policy (MeshConfig {@code defaultHttpRetryPolicy}, else
+ * Istio's); VirtualService routes for {@code mesh} in its place, and the {@code block_all} catch-all under
+ * REGISTRY_ONLY.
  */
 public final class RouteTranslator {
     /** Name of the REGISTRY_ONLY catch-all virtual host and its route. */
@@ -89,6 +90,18 @@ public final class RouteTranslator {
     public RouteConfiguration outbound(int port, List<FederatedService> services, String proxyNamespace,
             Function<String, Optional<VirtualService>> virtualServiceFor, Function<String, List<Integer>> portsOf,
             boolean registryOnly, Function<FederatedService, List<String>> vipsOf) {
+        return outbound(port, services, proxyNamespace, virtualServiceFor, portsOf, registryOnly, vipsOf, Optional.empty());
+    }
+
+    /**
+     * The route configuration of one outbound port of a sidecar, with the mesh-wide retry policy in place of Istio's
+     * default wherever a route sets none.
+     *
+     * @param meshRetries MeshConfig's {@code defaultHttpRetryPolicy}, empty = Istio's default policy
+     */
+    public RouteConfiguration outbound(int port, List<FederatedService> services, String proxyNamespace,
+            Function<String, Optional<VirtualService>> virtualServiceFor, Function<String, List<Integer>> portsOf,
+            boolean registryOnly, Function<FederatedService, List<String>> vipsOf, Optional<VirtualService.Retries> meshRetries) {
         RouteConfiguration.Builder rc = RouteConfiguration.newBuilder()
                 .setName(XdsNames.outboundRoute(port))
                 .setValidateClusters(com.google.protobuf.BoolValue.of(false));
@@ -105,9 +118,9 @@ public final class RouteTranslator {
             Optional<VirtualService> vs = virtualServiceFor.apply(s.hostname())
                     .map(v -> v.forGateway("", VirtualService.MESH, port));
             if (vs.isPresent() && !vs.get().http().isEmpty()) {
-                vh.addAllRoutes(routes(vs.get(), port, portsOf));
+                vh.addAllRoutes(routes(vs.get(), port, portsOf, meshRetries));
             } else {
-                vh.addRoutes(defaultRoute(dest.clusterName(), true));
+                vh.addRoutes(defaultRoute(dest.clusterName(), retryPolicy(Optional.empty(), meshRetries)));
             }
             rc.addVirtualHosts(vh);
         }
@@ -134,18 +147,20 @@ public final class RouteTranslator {
 
     /** The Envoy routes of a VirtualService's HTTP routes on port P, first match wins. */
     static List<Route> routes(VirtualService vs, int port) {
-        return routes(vs, port, host -> List.of());
+        return routes(vs, port, host -> List.of(), Optional.empty());
     }
 
     /**
      * The Envoy routes of a VirtualService's HTTP routes on port P, first match wins; a destination
-     * without a port goes to its host's only port ({@code portsOf}), else to P.
+     * without a port goes to its host's only port ({@code portsOf}), else to P; a route without {@code retries}
+     * gets the mesh's ({@code meshRetries}, else Istio's default).
      */
-    static List<Route> routes(VirtualService vs, int port, Function<String, List<Integer>> portsOf) {
+    static List<Route> routes(VirtualService vs, int port, Function<String, List<Integer>> portsOf,
+            Optional<VirtualService.Retries> meshRetries) {
         List<Route> out = new ArrayList<>();
         for (int i = 0; i < vs.http().size(); i++) {
             VirtualService.HttpRoute r = vs.http().get(i);
-            RouteAction action = action(r, port, portsOf);
+            RouteAction action = action(r, port, portsOf, meshRetries);
             String name = r.name().isEmpty() ? vs.ref().namespace() + "." + vs.ref().name() + "." + i : r.name();
             List<RouteMatch> matches = r.match().isEmpty() ? List.of(RouteMatch.newBuilder().setPrefix("/").build())
                     : r.match().stream().map(RouteTranslator::match).toList();
@@ -156,7 +171,8 @@ public final class RouteTranslator {
         return out;
     }
 
-    private static RouteAction action(VirtualService.HttpRoute r, int port, Function<String, List<Integer>> portsOf) {
+    private static RouteAction action(VirtualService.HttpRoute r, int port, Function<String, List<Integer>> portsOf,
+            Optional<VirtualService.Retries> meshRetries) {
         RouteAction.Builder a = RouteAction.newBuilder();
         List<VirtualService.RouteDestination> dests = r.route().stream().filter(d -> d.weight() > 0).toList();
         if (dests.isEmpty()) {
@@ -174,21 +190,38 @@ public final class RouteTranslator {
             a.setWeightedClusters(w);
         }
         a.setTimeout(r.timeout().map(RouteTranslator::protoDuration).orElse(com.google.protobuf.Duration.getDefaultInstance()));
-        if (r.retries().isEmpty()) {
-            a.setRetryPolicy(defaultRetryPolicy());
-        } else if (r.retries().get().attempts() > 0) {
-            VirtualService.Retries vr = r.retries().get();
-            RetryPolicy.Builder p = defaultRetryPolicy().toBuilder().setNumRetries(UInt32Value.of(vr.attempts()));
-            if (!vr.retryOn().isEmpty()) {
-                p.setRetryOn(vr.retryOn());
-                if (!vr.retryOn().contains("retriable-status-codes")) {
-                    p.clearRetriableStatusCodes();
-                }
-            }
-            vr.perTryTimeout().ifPresent(t -> p.setPerTryTimeout(protoDuration(t)));
-            a.setRetryPolicy(p);
+        RetryPolicy retry = retryPolicy(r.retries(), meshRetries);
+        if (retry != null) {
+            a.setRetryPolicy(retry);
         }
         return a.build();
+    }
+
+    /**
+     * The Envoy retry policy of a route, as Istio builds it: the route's own {@code retries}, else the mesh's
+     * ({@code defaultHttpRetryPolicy}), else {@link #defaultRetryPolicy()}; a policy given is the default with its
+     * {@code attempts}, {@code retryOn} and {@code perTryTimeout} in place.
+     *
+     * @return the policy, or null when the policy that applies has {@code attempts: 0} (no retries)
+     */
+    static RetryPolicy retryPolicy(Optional<VirtualService.Retries> route, Optional<VirtualService.Retries> mesh) {
+        Optional<VirtualService.Retries> given = route.isPresent() ? route : mesh;
+        if (given.isEmpty()) {
+            return defaultRetryPolicy();
+        }
+        VirtualService.Retries vr = given.get();
+        if (vr.attempts() <= 0) {
+            return null;
+        }
+        RetryPolicy.Builder p = defaultRetryPolicy().toBuilder().setNumRetries(UInt32Value.of(vr.attempts()));
+        if (!vr.retryOn().isEmpty()) {
+            p.setRetryOn(vr.retryOn());
+            if (!vr.retryOn().contains("retriable-status-codes")) {
+                p.clearRetriableStatusCodes();
+            }
+        }
+        vr.perTryTimeout().ifPresent(t -> p.setPerTryTimeout(protoDuration(t)));
+        return p.build();
     }
 
     private static String clusterOf(VirtualService.Destination d, int port, Function<String, List<Integer>> portsOf) {
@@ -241,7 +274,7 @@ public final class RouteTranslator {
                         .setName(name)
                         .addDomains(name)
                         .addDomains(service.hostname())
-                        .addRoutes(defaultRoute(OutboundName.of(service.hostname(), port).clusterName(), false)))
+                        .addRoutes(defaultRoute(OutboundName.of(service.hostname(), port).clusterName(), null)))
                 .build();
     }
 
@@ -292,12 +325,13 @@ public final class RouteTranslator {
                 .build();
     }
 
-    static Route defaultRoute(String cluster, boolean withRetries) {
+    /** The route {@code default}: every path to one cluster, no timeout, with {@code retry} unless it is null. */
+    static Route defaultRoute(String cluster, RetryPolicy retry) {
         RouteAction.Builder action = RouteAction.newBuilder()
                 .setCluster(cluster)
                 .setTimeout(com.google.protobuf.Duration.getDefaultInstance());
-        if (withRetries) {
-            action.setRetryPolicy(defaultRetryPolicy());
+        if (retry != null) {
+            action.setRetryPolicy(retry);
         }
         return Route.newBuilder()
                 .setName("default")

@@ -17,6 +17,7 @@ class MeshSettingsTest {
                 enableAutoMtls: true
                 h2UpgradePolicy: UPGRADE
                 connectTimeout: 2s
+                defaultHttpRetryPolicy: {attempts: 3, retryOn: 'reset,503', perTryTimeout: 2s}
                 localityLbSetting: {enabled: false}
                 outboundTrafficPolicy: {mode: REGISTRY_ONLY}
                 defaultConfig:
@@ -25,6 +26,8 @@ class MeshSettingsTest {
                 """);
         assertThat(m.h2UpgradePolicy()).isEqualTo(TrafficPolicy.H2UpgradePolicy.UPGRADE);
         assertThat(m.connectTimeout()).contains(Duration.ofSeconds(2));
+        assertThat(m.defaultHttpRetryPolicy()).contains(new VirtualService.Retries(3, java.util.Optional.of(Duration.ofSeconds(2)),
+                "reset,503"));
         assertThat(m.localityLbSetting()).hasValueSatisfying(l -> assertThat(l.enabled()).isFalse());
         assertThat(m.outboundTrafficPolicy()).contains(Sidecar.OutboundTrafficPolicy.REGISTRY_ONLY);
         assertThat(m.numTrustedProxies()).isEqualTo(1);
