@@ -14,8 +14,8 @@ import java.util.Set;
 /**
  * Istio's mesh-wide {@code MeshConfig}, the supported subset, read like Istio from the {@code mesh}
  * key of the ConfigMap {@code istio} in the root namespace: {@code outboundTrafficPolicy.mode},
- * {@code h2UpgradePolicy}, {@code localityLbSetting}, {@code connectTimeout}, {@code defaultHttpRetryPolicy} and
- * {@code defaultConfig.gatewayTopology.numTrustedProxies}.
+ * {@code h2UpgradePolicy}, {@code localityLbSetting}, {@code connectTimeout}, {@code defaultHttpRetryPolicy},
+ * {@code enableAutoMtls} and {@code defaultConfig.gatewayTopology.numTrustedProxies}.
  * Other MeshConfig fields are accepted and have no effect (a ConfigMap written for Istio carries many); they are
  * listed in {@link #ignoredFields()}, which {@link ConfigChecks} reports. A ConfigMap with another name or namespace is
  * held but means nothing.
@@ -33,17 +33,20 @@ import java.util.Set;
  * @param defaultHttpRetryPolicy the retry policy of every HTTP route that sets none (a VirtualService route without
  *     {@code retries}, a service's default route), empty = Istio's default (2 retries on connect-failure,
  *     refused-stream, unavailable, cancelled and 503); {@code attempts: 0} turns retries off mesh-wide
+ * @param enableAutoMtls whether clients speak the mesh's mTLS to mesh services whose DestinationRule says nothing about
+ *     TLS (Istio's default, true); false = only where a DestinationRule says {@code ISTIO_MUTUAL}
  * @param ignoredFields the MeshConfig fields present that Isthmus does not honour (paths like
  *     {@code defaultConfig.discoveryAddress}), for a warning
  */
 public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPolicy> outboundTrafficPolicy,
                            int numTrustedProxies, TrafficPolicy.H2UpgradePolicy h2UpgradePolicy,
                            Optional<TrafficPolicy.LocalityLb> localityLbSetting, Optional<Duration> connectTimeout,
-                           Optional<VirtualService.Retries> defaultHttpRetryPolicy, List<String> ignoredFields) implements MeshResource {
+                           Optional<VirtualService.Retries> defaultHttpRetryPolicy, boolean enableAutoMtls,
+                           List<String> ignoredFields) implements MeshResource {
 
     /** The MeshConfig fields Isthmus honours, the others of {@code defaultConfig} and {@code gatewayTopology} aside. */
     private static final Set<String> SUPPORTED = Set.of("outboundTrafficPolicy", "h2UpgradePolicy", "localityLbSetting",
-            "connectTimeout", "defaultHttpRetryPolicy", "defaultConfig");
+            "connectTimeout", "defaultHttpRetryPolicy", "enableAutoMtls", "defaultConfig");
 
     /** Kind name (a core {@code v1} ConfigMap). */
     public static final String KIND = "ConfigMap";
@@ -71,7 +74,7 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
     /** Istio's defaults for a ConfigMap. */
     static MeshSettings defaults(ResourceRef ref) {
         return new MeshSettings(ref, Optional.empty(), 0, TrafficPolicy.H2UpgradePolicy.DO_NOT_UPGRADE, Optional.empty(),
-                Optional.empty(), Optional.empty(), List.of());
+                Optional.empty(), Optional.empty(), true, List.of());
     }
 
     /** Whether this ConfigMap is the mesh's ({@code istio} in {@code rootNamespace}). */
@@ -141,6 +144,7 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
         Optional<TrafficPolicy.LocalityLb> locality = Optional.ofNullable(f.obj("localityLbSetting")).map(TrafficPolicy::localityLb);
         Duration connectTimeout = f.duration("connectTimeout");
         Optional<VirtualService.Retries> retries = Optional.ofNullable(f.obj("defaultHttpRetryPolicy")).map(VirtualService::retries);
+        boolean autoMtls = !Boolean.FALSE.equals(f.bool("enableAutoMtls"));
         List<String> ignored = new ArrayList<>();
         f.stringKeys().stream().filter(k -> !SUPPORTED.contains(k)).forEach(ignored::add);
         if (dc != null) {
@@ -152,6 +156,6 @@ public record MeshSettings(ResourceRef ref, Optional<Sidecar.OutboundTrafficPoli
         }
         Collections.sort(ignored);
         return new MeshSettings(ref, mode, trusted, TrafficPolicy.H2UpgradePolicy.valueOf(upgrade), locality,
-                Optional.ofNullable(connectTimeout), retries, ignored);
+                Optional.ofNullable(connectTimeout), retries, autoMtls, ignored);
     }
 }

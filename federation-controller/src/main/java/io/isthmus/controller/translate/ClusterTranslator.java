@@ -63,9 +63,17 @@ public final class ClusterTranslator {
      * ({@link #transportSocket}: the mesh's mTLS unless the policy says otherwise).
      */
     public Cluster meshCluster(OutboundName name, Collection<String> peerSpiffeIds, TrafficPolicy policy) {
+        return meshCluster(name, peerSpiffeIds, policy, true);
+    }
+
+    /**
+     * An outbound mesh cluster as {@link #meshCluster(OutboundName, Collection, TrafficPolicy)}, whose TLS, when the
+     * policy says none, is the mesh's mTLS only with {@code autoMtls} ({@link AutoMtls}), else plaintext.
+     */
+    public Cluster meshCluster(OutboundName name, Collection<String> peerSpiffeIds, TrafficPolicy policy, boolean autoMtls) {
         Cluster.Builder c = edsCluster(name).toBuilder();
         shape(c, policy, true);
-        transportSocket(name, peerSpiffeIds, policy.tls(), true).ifPresent(c::setTransportSocket);
+        transportSocket(name, peerSpiffeIds, policy.tls(), autoMtls).ifPresent(c::setTransportSocket);
         return c.build();
     }
 
@@ -91,8 +99,11 @@ public final class ClusterTranslator {
      * @param targets the names (or IPs) and ports to resolve, at least one
      * @param external MESH_EXTERNAL (no mesh mTLS, no default outlier detection)
      * @param policy the traffic policy for this port
+     * @param autoMtls whether a MESH_INTERNAL entry gets the mesh's mTLS when the policy says no TLS (MeshConfig
+     *     {@code enableAutoMtls})
      */
-    public Cluster dnsCluster(OutboundName name, List<DnsTarget> targets, boolean external, TrafficPolicy policy) {
+    public Cluster dnsCluster(OutboundName name, List<DnsTarget> targets, boolean external, TrafficPolicy policy,
+            boolean autoMtls) {
         ClusterLoadAssignment.Builder cla = ClusterLoadAssignment.newBuilder().setClusterName(name.clusterName());
         java.util.Map<String, LocalityLbEndpoints.Builder> byLocality = new java.util.LinkedHashMap<>();
         for (DnsTarget t : targets) {
@@ -118,7 +129,7 @@ public final class ClusterTranslator {
                 .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
                 .setLoadAssignment(cla);
         shape(c, policy, !external);
-        transportSocket(name, List.of(), policy.tls(), !external).ifPresent(c::setTransportSocket);
+        transportSocket(name, List.of(), policy.tls(), !external && autoMtls).ifPresent(c::setTransportSocket);
         return c.build();
     }
 

@@ -180,7 +180,7 @@ public final class MeshTranslator {
                 continue;
             }
             outboundClusters.add(view, s, entries.get(s.hostname()), cfg.destinationRuleFor(s.hostname(), view.namespace()),
-                    mesh, gateways::get, b.clusters, b.endpoints);
+                    cfg, gateways::get, b.clusters, b.endpoints);
             for (ServicePort p : s.ports()) {
                 OutboundName name = OutboundName.of(s.hostname(), p.port());
                 if (isHttp(p)) {

@@ -3,6 +3,7 @@ package io.isthmus.controller.translate;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.isthmus.controller.config.DestinationRule;
+import io.isthmus.controller.config.MeshConfig;
 import io.isthmus.controller.config.MeshSettings;
 import io.isthmus.controller.config.ServiceEntry;
 import io.isthmus.controller.config.TrafficPolicy;
@@ -21,7 +22,8 @@ import java.util.function.Function;
  * The outbound clusters and endpoints of one service as a sidecar (or an ingress/egress gateway,
  * which sees the mesh like a sidecar) receives them: per port and per DestinationRule subset
  * {@code outbound|P|subset|host}, shaped by the DestinationRule's policy for that subset and port.
- * Mesh services and MESH_INTERNAL entries get mesh mTLS by default, MESH_EXTERNAL entries nothing;
+ * Mesh services and MESH_INTERNAL entries get mesh mTLS by default ({@link AutoMtls}), MESH_EXTERNAL entries nothing;
+ * a cluster without the mesh's mTLS gets no endpoints of other networks (their east-west gateway routes mTLS by SNI);
  * STATIC entries and mesh services get split-horizon EDS, DNS entries STRICT_DNS clusters that carry
  * their own names, NONE entries ORIGINAL_DST clusters.
  */
@@ -43,13 +45,15 @@ final class OutboundClusters {
      * @param s the service
      * @param entry the ServiceEntry behind it, or null for a registry service
      * @param dr the DestinationRule for its host seen from the proxy's namespace
+     * @param cfg the mesh's config: MeshConfig defaults, PeerAuthentications for {@link AutoMtls}
      * @param gatewayOf the east-west gateway of a network, or null
      * @param cds where clusters go, by name
      * @param eds where assignments go, by cluster name
      */
     void add(ProxyView view, FederatedService s, ServiceEntryServices.Entry entry, Optional<DestinationRule> dr,
-            MeshSettings mesh, Function<String, NetworkGateway> gatewayOf, Map<String, Cluster> cds,
+            MeshConfig cfg, Function<String, NetworkGateway> gatewayOf, Map<String, Cluster> cds,
             Map<String, ClusterLoadAssignment> eds) {
+        MeshSettings mesh = cfg.settings();
         // a ServiceEntry names no identities: any mesh identity under the trust bundle is accepted
         List<String> sans = entry != null ? List.of() : new ArrayList<>(s.spiffeIds(trustDomain));
         boolean external = entry != null && entry.location() == ServiceEntry.Location.MESH_EXTERNAL;
@@ -58,21 +62,22 @@ final class OutboundClusters {
             Optional<TrafficPolicy.LocalityLb> localityLb = policy.loadBalancer().flatMap(TrafficPolicy.LoadBalancer::locality)
                     .or(mesh::localityLbSetting);
             OutboundName name = OutboundName.of(s.hostname(), p.port());
-            add(view, s, p, name, Map.of(), entry, sans, external, policy, mesh, localityLb, gatewayOf, cds, eds);
+            add(view, s, p, name, Map.of(), entry, sans, external, policy, cfg, localityLb, gatewayOf, cds, eds);
             for (DestinationRule.Subset subset : dr.map(DestinationRule::subsets).orElse(List.of())) {
                 TrafficPolicy sp = dr.get().policyFor(subset.name(), p.port());
                 Optional<TrafficPolicy.LocalityLb> subsetLb = sp.loadBalancer()
                         .flatMap(TrafficPolicy.LoadBalancer::locality).or(() -> localityLb);
                 OutboundName sub = new OutboundName(p.port(), subset.name(), s.hostname());
-                add(view, s, p, sub, subset.labels(), entry, sans, external, sp, mesh, subsetLb, gatewayOf, cds, eds);
+                add(view, s, p, sub, subset.labels(), entry, sans, external, sp, cfg, subsetLb, gatewayOf, cds, eds);
             }
         }
     }
 
     private void add(ProxyView view, FederatedService s, ServicePort p, OutboundName name, Map<String, String> labels,
-            ServiceEntryServices.Entry entry, List<String> sans, boolean external, TrafficPolicy policy, MeshSettings mesh,
+            ServiceEntryServices.Entry entry, List<String> sans, boolean external, TrafficPolicy policy, MeshConfig cfg,
             Optional<TrafficPolicy.LocalityLb> localityLb, Function<String, NetworkGateway> gatewayOf,
             Map<String, Cluster> cds, Map<String, ClusterLoadAssignment> eds) {
+        MeshSettings mesh = cfg.settings();
         if (entry != null && entry.passthrough()) {
             cds.put(name.clusterName(), meshDefaults(p, policy, mesh,
                     ServiceEntryServices.originalDstCluster(clusters.externalCluster(name, policy))));
@@ -80,12 +85,20 @@ final class OutboundClusters {
         }
         if (entry != null && entry.dns()) {
             cds.put(name.clusterName(), meshDefaults(p, policy, mesh,
-                    clusters.dnsCluster(name, dnsTargets(entry.source(), s.hostname(), p, labels), external, policy)));
+                    clusters.dnsCluster(name, dnsTargets(entry.source(), s.hostname(), p, labels), external, policy,
+                            mesh.enableAutoMtls())));
             return;
         }
+        boolean autoMtls = !external && (entry != null ? mesh.enableAutoMtls() : AutoMtls.mtls(cfg, s, p, labels));
         cds.put(name.clusterName(), meshDefaults(p, policy, mesh, external ? clusters.externalCluster(name, policy)
-                : clusters.meshCluster(name, sans, policy)));
-        eds.put(name.clusterName(), endpoints.forProxy(name, s, p, labels, view, gatewayOf, localityLb));
+                : clusters.meshCluster(name, sans, policy, autoMtls)));
+        // Other networks are reached through their east-west gateway, which routes the mesh's mTLS by its SNI: a
+        // cluster speaking plaintext or other TLS to the service gets only endpoints of the proxy's own network, as in
+        // Istio.
+        TrafficPolicy.TlsMode tls = policy.tls().map(TrafficPolicy.Tls::mode)
+                .orElse(autoMtls ? TrafficPolicy.TlsMode.ISTIO_MUTUAL : TrafficPolicy.TlsMode.DISABLE);
+        Function<String, NetworkGateway> gateways = tls == TrafficPolicy.TlsMode.ISTIO_MUTUAL ? gatewayOf : network -> null;
+        eds.put(name.clusterName(), endpoints.forProxy(name, s, p, labels, view, gateways, localityLb));
     }
 
     /**

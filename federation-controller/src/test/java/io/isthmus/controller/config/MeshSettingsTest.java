@@ -14,7 +14,8 @@ class MeshSettingsTest {
     void honouredFieldsAreReadAndTheOthersAreNamedInOneWarning() {
         MeshSettings m = MeshSettings.parseMesh(REF, """
                 accessLogFile: /dev/stdout
-                enableAutoMtls: true
+                enableAutoMtls: false
+                enablePrometheusMerge: true
                 h2UpgradePolicy: UPGRADE
                 connectTimeout: 2s
                 defaultHttpRetryPolicy: {attempts: 3, retryOn: 'reset,503', perTryTimeout: 2s}
@@ -31,12 +32,14 @@ class MeshSettingsTest {
         assertThat(m.localityLbSetting()).hasValueSatisfying(l -> assertThat(l.enabled()).isFalse());
         assertThat(m.outboundTrafficPolicy()).contains(Sidecar.OutboundTrafficPolicy.REGISTRY_ONLY);
         assertThat(m.numTrustedProxies()).isEqualTo(1);
+        assertThat(m.enableAutoMtls()).isFalse();
+        assertThat(MeshSettings.parseMesh(REF, "{}").enableAutoMtls()).as("Istio's default").isTrue();
         assertThat(m.ignoredFields()).containsExactly("accessLogFile", "defaultConfig.discoveryAddress",
-                "defaultConfig.gatewayTopology.forwardClientCertDetails", "enableAutoMtls");
+                "defaultConfig.gatewayTopology.forwardClientCertDetails", "enablePrometheusMerge");
 
         assertThat(ConfigChecks.crossCheck(new MeshConfig(List.of(m), "isthmus-system"))).containsExactly(
                 "ConfigMap isthmus-system/istio: data.mesh: not supported by Isthmus, no effect: accessLogFile, "
-                        + "defaultConfig.discoveryAddress, defaultConfig.gatewayTopology.forwardClientCertDetails, enableAutoMtls");
+                        + "defaultConfig.discoveryAddress, defaultConfig.gatewayTopology.forwardClientCertDetails, enablePrometheusMerge");
     }
 
     @Test

@@ -1,0 +1,193 @@
+package io.isthmus.controller.translate;
+
+import static io.isthmus.controller.translate.Fixtures.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.isthmus.controller.config.ConfigRegistry;
+import io.isthmus.controller.registry.ClusterService;
+import io.isthmus.controller.registry.EndpointHealth;
+import io.isthmus.controller.registry.InMemoryRegistry;
+import io.isthmus.controller.registry.NetworkGateway;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Istio's auto mTLS in the clusters a sidecar gets: the mesh's mTLS to a mesh service unless its workloads take only
+ * plaintext (PeerAuthentication DISABLE) or MeshConfig {@code enableAutoMtls} is false; a DestinationRule's {@code tls}
+ * wins; a cluster without the mesh's mTLS gets no endpoints behind another network's east-west gateway.
+ */
+class AutoMtlsTest {
+    private static final String WEST_GATEWAY = "10.255.0.2";
+    private final ConfigRegistry config = new ConfigRegistry("isthmus-system");
+    private MeshTranslator translator;
+
+    @BeforeEach
+    void setUp() {
+        InMemoryRegistry r = new InMemoryRegistry();
+        r.putService(new ClusterService("east", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(), List.of(
+                endpoint("10.1.0.10", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v1"),
+                endpoint("10.1.0.11", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v2"))));
+        r.putService(new ClusterService("west", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(),
+                List.of(endpoint("10.2.0.10", "west", "net-west", WEST_A, EndpointHealth.HEALTHY, "v2"))));
+        r.replaceGateways("west", List.of(new NetworkGateway("net-west", "west", WEST_GATEWAY, 15443)));
+        translator = translator(r, config);
+        assertThat(Fixtures.apply(config, translator, """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  subsets:
+                  - name: v1
+                    labels: {version: v1}
+                """)).isNull();
+    }
+
+    private void apply(String yaml) {
+        assertThat(Fixtures.apply(config, translator, yaml)).as("accepted").isNull();
+    }
+
+    private ProxyResources client() {
+        return translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A));
+    }
+
+    private static boolean mtls(ProxyResources r, String cluster) {
+        Cluster c = r.clusters().get(cluster);
+        return c.hasTransportSocket();
+    }
+
+    private static List<String> addresses(ProxyResources r, String cluster) {
+        ClusterLoadAssignment cla = r.endpoints().get(cluster);
+        return cla.getEndpointsList().stream().flatMap(g -> g.getLbEndpointsList().stream())
+                .map(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress()).sorted().toList();
+    }
+
+    @Test
+    void meshServicesGetMtlsAndReachOtherNetworksThroughTheirGateway() {
+        ProxyResources r = client();
+        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isTrue();
+        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).containsExactly("10.1.0.10", "10.1.0.11", WEST_GATEWAY);
+    }
+
+    @Test
+    void aNamespaceThatTakesOnlyPlaintextIsCalledInPlaintextWithinTheNetwork() {
+        apply("""
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {name: default, namespace: default}
+                spec:
+                  mtls: {mode: DISABLE}
+                """);
+        ProxyResources r = client();
+        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).as("plaintext, as the workloads accept").isFalse();
+        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).as("west's gateway needs the mesh's mTLS: not offered")
+                .containsExactly("10.1.0.10", "10.1.0.11");
+    }
+
+    @Test
+    void workloadPoliciesDecidePerSubsetAndMixedWorkloadsKeepMtls() {
+        apply("""
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {name: legacy-v1, namespace: default}
+                spec:
+                  selector: {matchLabels: {version: v1}}
+                  mtls: {mode: DISABLE}
+                """);
+        ProxyResources r = client();
+        assertThat(mtls(r, "outbound|9080|v1|" + REVIEWS)).as("every v1 workload takes only plaintext").isFalse();
+        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).as("v2 workloads are STRICT: the service keeps mTLS").isTrue();
+        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).contains(WEST_GATEWAY);
+    }
+
+    @Test
+    void aPortLevelDisableCountsForThatTargetPortOnly() {
+        apply("""
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: reviews}}
+                  mtls: {mode: STRICT}
+                  portLevelMtls:
+                    9080: {mode: DISABLE}
+                """);
+        assertThat(mtls(client(), "outbound|9080||" + REVIEWS)).isFalse();
+
+        apply("""
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: reviews}}
+                  mtls: {mode: STRICT}
+                  portLevelMtls:
+                    9999: {mode: DISABLE}
+                """);
+        assertThat(mtls(client(), "outbound|9080||" + REVIEWS)).isTrue();
+    }
+
+    @Test
+    void aDestinationRulesTlsWinsOverThePeerAuthentication() {
+        apply("""
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {name: default, namespace: default}
+                spec:
+                  mtls: {mode: DISABLE}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  trafficPolicy:
+                    tls: {mode: ISTIO_MUTUAL}
+                """);
+        ProxyResources r = client();
+        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isTrue();
+        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).contains(WEST_GATEWAY);
+    }
+
+    @Test
+    void aDestinationRuleThatDisablesTlsReachesOnlyTheProxysNetwork() {
+        apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  trafficPolicy:
+                    tls: {mode: DISABLE}
+                """);
+        ProxyResources r = client();
+        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isFalse();
+        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).containsExactly("10.1.0.10", "10.1.0.11");
+    }
+
+    @Test
+    void autoMtlsOffMeansPlaintextUnlessARuleAsksForTheMeshsMtls() {
+        assertThat(Fixtures.applyMesh(config, translator, "enableAutoMtls: false")).isNull();
+        ProxyResources r = client();
+        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isFalse();
+        assertThat(mtls(r, "outbound|9080|v1|" + REVIEWS)).isFalse();
+        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).doesNotContain(WEST_GATEWAY);
+
+        apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  trafficPolicy:
+                    tls: {mode: ISTIO_MUTUAL}
+                """);
+        r = client();
+        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isTrue();
+        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).contains(WEST_GATEWAY);
+    }
+}
