@@ -6,11 +6,16 @@ import static org.awaitility.Awaitility.await;
 import io.isthmus.e2e.driver.Federation;
 import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.PodHandle;
+import io.isthmus.e2e.support.ConfigDump;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
+import io.isthmus.mesh.MeshLabels;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -50,8 +55,7 @@ class AutoMtlsIT {
         int failed = 0;
         fed.cluster("east").applyConfig(POLICY);
         try {
-            await("east's client calls reviews in plaintext").atMost(SETTLE).pollInterval(Duration.ofSeconds(1))
-                    .until(() -> plaintextInEast(client.call(Mesh.REVIEWS_URL)));
+            settle(client, "east's client calls reviews in plaintext, answered in east", AutoMtlsIT::plaintextInEast);
             for (int i = 0; i < CALLS; i++) {
                 PodHandle.CallResult r = client.call(Mesh.REVIEWS_URL);
                 if (r.status() != 200) {
@@ -64,8 +68,8 @@ class AutoMtlsIT {
         } finally {
             fed.cluster("east").deleteConfig(POLICY);
         }
-        await("the mesh's mTLS is back").atMost(SETTLE).pollInterval(Duration.ofSeconds(1))
-                .until(() -> Mesh.CLIENT_ID.equals(client.call(Mesh.REVIEWS_URL).field("caller")));
+        settle(client, "the mesh's mTLS is back: reviews reads the client's identity",
+                r -> r.status() == 200 && Mesh.CLIENT_ID.equals(r.field("caller")));
         for (int i = 0; i < CALLS; i++) {
             PodHandle.CallResult r = client.call(Mesh.REVIEWS_URL);
             if (r.status() != 200) {
@@ -76,6 +80,34 @@ class AutoMtlsIT {
         }
         report.count(2 * CALLS, failed).outcome(failed == 0 ? "passed" : "failed").write(SharedFederation.reportDir());
         assertThat(failed).as("failed calls of %d", 2 * CALLS).isZero();
+    }
+
+    /**
+     * Calls reviews until a call satisfies {@code done}; on a timeout fails naming the last call and the transport
+     * socket of reviews' cluster in the client sidecar.
+     */
+    private static void settle(MeshPod client, String what, Predicate<PodHandle.CallResult> done) {
+        AtomicReference<PodHandle.CallResult> last = new AtomicReference<>();
+        try {
+            await(what).atMost(SETTLE).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                PodHandle.CallResult r = client.call(Mesh.REVIEWS_URL);
+                last.set(r);
+                return done.test(r);
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(what + ": not within " + SETTLE + "; last call " + last.get()
+                    + "; the client's reviews cluster: " + reviewsCluster(client), e);
+        }
+    }
+
+    /** The client sidecar's reviews cluster (port 9080) as its {@code /config_dump} shows it, for a failure message. */
+    private static String reviewsCluster(MeshPod client) {
+        try {
+            return ConfigDump.resource(client, "outbound|9080||" + MeshLabels.serviceHostname("reviews", "default"))
+                    .map(Object::toString).orElse("(none)");
+        } catch (RuntimeException e) {
+            return "(config_dump unreadable: " + e + ")";
+        }
     }
 
     private static boolean plaintextInEast(PodHandle.CallResult r) {

@@ -7,6 +7,7 @@ import io.isthmus.e2e.driver.Federation;
 import io.isthmus.e2e.driver.MeshPod;
 import io.isthmus.e2e.local.LocalFederation;
 import io.isthmus.e2e.local.PodHandle;
+import io.isthmus.e2e.support.ConfigDump;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
 import io.isthmus.e2e.support.ScenarioReport;
@@ -122,19 +123,6 @@ class H2UpgradeIT {
 
     /** The details cluster as the client sidecar's {@code /config_dump} shows it, "" when it has none. */
     private static String detailsCluster(MeshPod pod) {
-        return find(JSON.readTree(pod.call("http://127.0.0.1:15000/config_dump").body())).map(JsonNode::toString).orElse("");
-    }
-
-    private static Optional<JsonNode> find(JsonNode node) {
-        if (node.isObject() && node.has("name") && DETAILS_CLUSTER.equals(node.get("name").asString())) {
-            return Optional.of(node);
-        }
-        for (JsonNode child : node) {
-            Optional<JsonNode> found = find(child);
-            if (found.isPresent()) {
-                return found;
-            }
-        }
-        return Optional.empty();
+        return ConfigDump.resource(pod, DETAILS_CLUSTER).map(JsonNode::toString).orElse("");
     }
 }

@@ -128,7 +128,7 @@ public final class UpstreamCluster {
                 .setHttp1MaxSize(config.limits().maxConnections() / share)
                 .setHttp2MaxSize(Math.max(1, Math.min(4, config.limits().maxConnections() / share)))
                 .setMaxWaitQueueSize(config.limits().maxPendingRequests() / share);
-        return vertx.httpClientBuilder().with(options).with(pool).build();
+        return VertxOwned.build(vertx, () -> vertx.httpClientBuilder().with(options).with(pool).build());
     }
 
     /** A pool idle timeout in Vert.x's whole seconds: zero = none, a fraction of a second rounds up to 1 s. */
@@ -282,7 +282,7 @@ public final class UpstreamCluster {
                     .setTcpNoDelay(true);
             config.sourceAddress().ifPresent(o::setLocalAddress);
             tls.apply(o, config);
-            NetClient created = vertx.createNetClient(o);
+            NetClient created = VertxOwned.build(vertx, () -> vertx.createNetClient(o));
             if (netClient.compareAndSet(null, created)) {
                 return created;
             }

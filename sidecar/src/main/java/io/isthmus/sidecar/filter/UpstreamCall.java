@@ -268,7 +268,15 @@ final class UpstreamCall {
                 }
             }
         }));
-        cluster.client().request(options(ep)).onComplete(rar -> {
+        Future<HttpClientRequest> requested;
+        try {
+            requested = cluster.client().request(options(ep));
+        } catch (RuntimeException e) {
+            // a client that cannot take requests (e.g. closed under the cluster) fails this attempt, as a connect
+            // failure would, instead of leaving the downstream request waiting for ever
+            requested = Future.failedFuture(e);
+        }
+        requested.onComplete(rar -> {
             if (rar.failed()) {
                 onResult(a, Future.failedFuture(rar.cause()));
                 return;
