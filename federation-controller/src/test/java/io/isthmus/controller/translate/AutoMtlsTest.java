@@ -106,19 +106,16 @@ class AutoMtlsTest {
 
     @Test
     void aPortLevelDisableCountsForThatTargetPortOnly() {
-        apply("""
-                apiVersion: security.istio.io/v1
-                kind: PeerAuthentication
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  selector: {matchLabels: {app: reviews}}
-                  mtls: {mode: STRICT}
-                  portLevelMtls:
-                    9080: {mode: DISABLE}
-                """);
+        apply(reviewsStrictExceptPort(9080));
         assertThat(mtls(client(), "outbound|9080||" + REVIEWS)).isFalse();
 
-        apply("""
+        apply(reviewsStrictExceptPort(9999));
+        assertThat(mtls(client(), "outbound|9080||" + REVIEWS)).isTrue();
+    }
+
+    /** A PeerAuthentication of reviews' workloads: STRICT, but DISABLE on one (target) port. */
+    private static String reviewsStrictExceptPort(int port) {
+        return """
                 apiVersion: security.istio.io/v1
                 kind: PeerAuthentication
                 metadata: {name: reviews, namespace: default}
@@ -126,9 +123,21 @@ class AutoMtlsTest {
                   selector: {matchLabels: {app: reviews}}
                   mtls: {mode: STRICT}
                   portLevelMtls:
-                    9999: {mode: DISABLE}
-                """);
-        assertThat(mtls(client(), "outbound|9080||" + REVIEWS)).isTrue();
+                    %d: {mode: DISABLE}
+                """.formatted(port);
+    }
+
+    /** reviews' DestinationRule with only {@code trafficPolicy.tls.mode} set. */
+    private static String reviewsTls(String mode) {
+        return """
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  host: reviews.default.svc.cluster.local
+                  trafficPolicy:
+                    tls: {mode: %s}
+                """.formatted(mode);
     }
 
     @Test
@@ -139,15 +148,8 @@ class AutoMtlsTest {
                 metadata: {name: default, namespace: default}
                 spec:
                   mtls: {mode: DISABLE}
-                ---
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  host: reviews.default.svc.cluster.local
-                  trafficPolicy:
-                    tls: {mode: ISTIO_MUTUAL}
                 """);
+        apply(reviewsTls("ISTIO_MUTUAL"));
         ProxyResources r = client();
         assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isTrue();
         assertThat(addresses(r, "outbound|9080||" + REVIEWS)).contains(WEST_GATEWAY);
@@ -155,15 +157,7 @@ class AutoMtlsTest {
 
     @Test
     void aDestinationRuleThatDisablesTlsReachesOnlyTheProxysNetwork() {
-        apply("""
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  host: reviews.default.svc.cluster.local
-                  trafficPolicy:
-                    tls: {mode: DISABLE}
-                """);
+        apply(reviewsTls("DISABLE"));
         ProxyResources r = client();
         assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isFalse();
         assertThat(addresses(r, "outbound|9080||" + REVIEWS)).containsExactly("10.1.0.10", "10.1.0.11");
@@ -177,15 +171,7 @@ class AutoMtlsTest {
         assertThat(mtls(r, "outbound|9080|v1|" + REVIEWS)).isFalse();
         assertThat(addresses(r, "outbound|9080||" + REVIEWS)).doesNotContain(WEST_GATEWAY);
 
-        apply("""
-                apiVersion: networking.istio.io/v1
-                kind: DestinationRule
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  host: reviews.default.svc.cluster.local
-                  trafficPolicy:
-                    tls: {mode: ISTIO_MUTUAL}
-                """);
+        apply(reviewsTls("ISTIO_MUTUAL"));
         r = client();
         assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isTrue();
         assertThat(addresses(r, "outbound|9080||" + REVIEWS)).contains(WEST_GATEWAY);
