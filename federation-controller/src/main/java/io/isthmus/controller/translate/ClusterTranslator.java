@@ -214,15 +214,19 @@ public final class ClusterTranslator {
      */
     static Optional<TransportSocket> transportSocket(OutboundName name, Collection<String> peerSpiffeIds,
             Optional<TrafficPolicy.Tls> tls, boolean meshByDefault) {
-        TrafficPolicy.TlsMode mode = tls.map(TrafficPolicy.Tls::mode)
-                .orElse(meshByDefault ? TrafficPolicy.TlsMode.ISTIO_MUTUAL : TrafficPolicy.TlsMode.DISABLE);
-        return switch (mode) {
+        return switch (tlsMode(tls, meshByDefault)) {
             case DISABLE -> Optional.empty();
             case ISTIO_MUTUAL -> Optional.of(upstreamTls(
                     tls.map(TrafficPolicy.Tls::sni).filter(x -> !x.isEmpty()).orElse(name.sni()),
                     tls.map(TrafficPolicy.Tls::subjectAltNames).filter(x -> !x.isEmpty()).orElse(List.copyOf(peerSpiffeIds))));
             case SIMPLE, MUTUAL -> Optional.of(originateTls(name.host(), tls.orElseThrow()));
         };
+    }
+
+    /** The TLS a cluster speaks: the policy's {@code tls.mode}, else the mesh's mTLS when {@code meshByDefault}, else none. */
+    static TrafficPolicy.TlsMode tlsMode(Optional<TrafficPolicy.Tls> tls, boolean meshByDefault) {
+        return tls.map(TrafficPolicy.Tls::mode)
+                .orElse(meshByDefault ? TrafficPolicy.TlsMode.ISTIO_MUTUAL : TrafficPolicy.TlsMode.DISABLE);
     }
 
     /**

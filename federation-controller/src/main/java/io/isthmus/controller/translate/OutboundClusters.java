@@ -95,9 +95,8 @@ final class OutboundClusters {
         // Other networks are reached through their east-west gateway, which routes the mesh's mTLS by its SNI: a
         // cluster speaking plaintext or other TLS to the service gets only endpoints of the proxy's own network, as in
         // Istio.
-        TrafficPolicy.TlsMode tls = policy.tls().map(TrafficPolicy.Tls::mode)
-                .orElse(autoMtls ? TrafficPolicy.TlsMode.ISTIO_MUTUAL : TrafficPolicy.TlsMode.DISABLE);
-        Function<String, NetworkGateway> gateways = tls == TrafficPolicy.TlsMode.ISTIO_MUTUAL ? gatewayOf : network -> null;
+        boolean meshMtls = ClusterTranslator.tlsMode(policy.tls(), autoMtls) == TrafficPolicy.TlsMode.ISTIO_MUTUAL;
+        Function<String, NetworkGateway> gateways = meshMtls ? gatewayOf : network -> null;
         eds.put(name.clusterName(), endpoints.forProxy(name, s, p, labels, view, gateways, localityLb));
     }
 

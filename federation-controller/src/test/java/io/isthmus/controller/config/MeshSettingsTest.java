@@ -43,6 +43,16 @@ class MeshSettingsTest {
     }
 
     @Test
+    void aFieldOfTheWrongTypeIsRefusedByName() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MeshSettings.parseMesh(REF, "enableAutoMtls: sometimes\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("data.mesh.enableAutoMtls")
+                .hasMessageContaining("must be true or false");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MeshSettings.parseMesh(REF,
+                        "defaultHttpRetryPolicy: {attempts: 2, retryRemoteLocalities: true}\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("data.mesh.defaultHttpRetryPolicy");
+    }
+
+    @Test
     void onlyHonouredFieldsGiveNoWarning() {
         MeshSettings m = MeshSettings.parseMesh(REF, "outboundTrafficPolicy: {mode: ALLOW_ANY}\n");
         assertThat(m.ignoredFields()).isEmpty();

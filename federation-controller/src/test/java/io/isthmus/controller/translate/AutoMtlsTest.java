@@ -22,6 +22,16 @@ import org.junit.jupiter.api.Test;
  */
 class AutoMtlsTest {
     private static final String WEST_GATEWAY = "10.255.0.2";
+    private static final String WHOLE = "outbound|9080||" + REVIEWS;
+    private static final String V1 = "outbound|9080|v1|" + REVIEWS;
+    /** The namespace's workloads take only plaintext. */
+    private static final String NAMESPACE_PLAINTEXT = """
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: default, namespace: default}
+            spec:
+              mtls: {mode: DISABLE}
+            """;
     private final ConfigRegistry config = new ConfigRegistry("isthmus-system");
     private MeshTranslator translator;
 
@@ -69,22 +79,16 @@ class AutoMtlsTest {
     @Test
     void meshServicesGetMtlsAndReachOtherNetworksThroughTheirGateway() {
         ProxyResources r = client();
-        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isTrue();
-        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).containsExactly("10.1.0.10", "10.1.0.11", WEST_GATEWAY);
+        assertThat(mtls(r, WHOLE)).isTrue();
+        assertThat(addresses(r, WHOLE)).containsExactly("10.1.0.10", "10.1.0.11", WEST_GATEWAY);
     }
 
     @Test
     void aNamespaceThatTakesOnlyPlaintextIsCalledInPlaintextWithinTheNetwork() {
-        apply("""
-                apiVersion: security.istio.io/v1
-                kind: PeerAuthentication
-                metadata: {name: default, namespace: default}
-                spec:
-                  mtls: {mode: DISABLE}
-                """);
+        apply(NAMESPACE_PLAINTEXT);
         ProxyResources r = client();
-        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).as("plaintext, as the workloads accept").isFalse();
-        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).as("west's gateway needs the mesh's mTLS: not offered")
+        assertThat(mtls(r, WHOLE)).as("plaintext, as the workloads accept").isFalse();
+        assertThat(addresses(r, WHOLE)).as("west's gateway needs the mesh's mTLS: not offered")
                 .containsExactly("10.1.0.10", "10.1.0.11");
     }
 
@@ -99,18 +103,18 @@ class AutoMtlsTest {
                   mtls: {mode: DISABLE}
                 """);
         ProxyResources r = client();
-        assertThat(mtls(r, "outbound|9080|v1|" + REVIEWS)).as("every v1 workload takes only plaintext").isFalse();
-        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).as("v2 workloads are STRICT: the service keeps mTLS").isTrue();
-        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).contains(WEST_GATEWAY);
+        assertThat(mtls(r, V1)).as("every v1 workload takes only plaintext").isFalse();
+        assertThat(mtls(r, WHOLE)).as("v2 workloads are STRICT: the service keeps mTLS").isTrue();
+        assertThat(addresses(r, WHOLE)).contains(WEST_GATEWAY);
     }
 
     @Test
     void aPortLevelDisableCountsForThatTargetPortOnly() {
         apply(reviewsStrictExceptPort(9080));
-        assertThat(mtls(client(), "outbound|9080||" + REVIEWS)).isFalse();
+        assertThat(mtls(client(), WHOLE)).isFalse();
 
         apply(reviewsStrictExceptPort(9999));
-        assertThat(mtls(client(), "outbound|9080||" + REVIEWS)).isTrue();
+        assertThat(mtls(client(), WHOLE)).isTrue();
     }
 
     /** A PeerAuthentication of reviews' workloads: STRICT, but DISABLE on one (target) port. */
@@ -142,38 +146,32 @@ class AutoMtlsTest {
 
     @Test
     void aDestinationRulesTlsWinsOverThePeerAuthentication() {
-        apply("""
-                apiVersion: security.istio.io/v1
-                kind: PeerAuthentication
-                metadata: {name: default, namespace: default}
-                spec:
-                  mtls: {mode: DISABLE}
-                """);
+        apply(NAMESPACE_PLAINTEXT);
         apply(reviewsTls("ISTIO_MUTUAL"));
         ProxyResources r = client();
-        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isTrue();
-        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).contains(WEST_GATEWAY);
+        assertThat(mtls(r, WHOLE)).isTrue();
+        assertThat(addresses(r, WHOLE)).contains(WEST_GATEWAY);
     }
 
     @Test
     void aDestinationRuleThatDisablesTlsReachesOnlyTheProxysNetwork() {
         apply(reviewsTls("DISABLE"));
         ProxyResources r = client();
-        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isFalse();
-        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).containsExactly("10.1.0.10", "10.1.0.11");
+        assertThat(mtls(r, WHOLE)).isFalse();
+        assertThat(addresses(r, WHOLE)).containsExactly("10.1.0.10", "10.1.0.11");
     }
 
     @Test
     void autoMtlsOffMeansPlaintextUnlessARuleAsksForTheMeshsMtls() {
         assertThat(Fixtures.applyMesh(config, translator, "enableAutoMtls: false")).isNull();
         ProxyResources r = client();
-        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isFalse();
-        assertThat(mtls(r, "outbound|9080|v1|" + REVIEWS)).isFalse();
-        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).doesNotContain(WEST_GATEWAY);
+        assertThat(mtls(r, WHOLE)).isFalse();
+        assertThat(mtls(r, V1)).isFalse();
+        assertThat(addresses(r, WHOLE)).doesNotContain(WEST_GATEWAY);
 
         apply(reviewsTls("ISTIO_MUTUAL"));
         r = client();
-        assertThat(mtls(r, "outbound|9080||" + REVIEWS)).isTrue();
-        assertThat(addresses(r, "outbound|9080||" + REVIEWS)).contains(WEST_GATEWAY);
+        assertThat(mtls(r, WHOLE)).isTrue();
+        assertThat(addresses(r, WHOLE)).contains(WEST_GATEWAY);
     }
 }
