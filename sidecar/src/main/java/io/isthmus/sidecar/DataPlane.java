@@ -110,7 +110,7 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
                 options.telemetry().registry());
         this.clusterManager.useSecrets(SecretLookup.of(namedSecrets::certificate, namedSecrets::trustedCa));
         this.listenerManager = new ListenerManager(vertx, tls, namedSecrets, options.nanoClock(), this::context,
-                options.eventLoops());
+                options.eventLoops(), options.drainTime());
     }
 
     /** Starts a data plane with explicit options; it serves nothing until resources arrive. */

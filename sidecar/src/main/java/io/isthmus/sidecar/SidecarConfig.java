@@ -31,7 +31,8 @@ import java.util.Optional;
  *                       outside the mesh are NXDOMAIN, the proxy's own lookups use the hosts file only);
  *                       only with {@code dnsAddress}, never with {@code dnsUpstream}
  * @param certTtl        the certificate lifetime asked of the CA, default 24 h
- * @param drainTime      how long requests in flight may finish on shutdown, default 5 s
+ * @param drainTime      how long open connections may finish when the proxy stops or an update removes or
+ *                       rebinds their listener, and how long a removed cluster keeps its pools; default 5 s
  */
 public record SidecarConfig(Path bootstrap, Mode mode, Optional<String> caAddress, Optional<Path> tokenFile,
                             Optional<Path> rootCert, Optional<Path> certDir, String adminAddress, int adminPort,

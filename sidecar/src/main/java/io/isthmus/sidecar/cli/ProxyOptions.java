@@ -53,7 +53,7 @@ public final class ProxyOptions {
     @Option(names = "--cert-ttl", defaultValue = "24h", description = "Certificate lifetime asked of the CA: 90s, 30m, 24h (default: ${DEFAULT-VALUE}).")
     String certTtl;
 
-    @Option(names = "--drain-time", defaultValue = "5s", description = "How long requests in flight may finish on shutdown (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--drain-time", defaultValue = "5s", description = "How long open connections may finish their requests when the proxy stops, or when an update removes or rebinds their listener; also how long a removed cluster keeps its pools (default: ${DEFAULT-VALUE}; 0s: close at once).")
     String drainTime;
 
     @Spec(Spec.Target.MIXEE)

@@ -53,8 +53,8 @@ final class FrontDoor {
     /** How long an internal server no chain uses any more lets its open connections finish. */
     static final long RETIRE_SECONDS = 30;
 
-    /** A bound internal server: its port and how to shut it down gracefully. */
-    private record Internal(int port, java.util.function.Supplier<Future<Void>> shutdown) {
+    /** A bound internal server: its port and how to shut it down gracefully, given the milliseconds its connections may take. */
+    private record Internal(int port, java.util.function.LongFunction<Future<Void>> shutdown) {
     }
 
     private final Map<ServerKey, Future<Internal>> servers = new HashMap<>();
@@ -76,6 +76,7 @@ final class FrontDoor {
         return vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true).setReuseAddress(true))
                 .connectHandler(this::accept)
                 .listen()
+                .map(listener::track)
                 .onSuccess(server -> this.port = server.actualPort());
     }
 
@@ -172,9 +173,9 @@ final class FrontDoor {
         return servers.computeIfAbsent(key, k -> {
             Future<Internal> f = k.http()
                     ? listener.httpServer(vertx, tls, secrets, "127.0.0.1", 0, k.tls(), k.maxHeaderBytes(), listener::onInternalRequest, false)
-                            .map(h -> new Internal(h.actualPort(), () -> h.shutdown(RETIRE_SECONDS, java.util.concurrent.TimeUnit.SECONDS)))
+                            .map(h -> new Internal(h.actualPort(), millis -> h.shutdown(millis, java.util.concurrent.TimeUnit.MILLISECONDS)))
                     : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, k.tls(), listener::onInternalTcp)
-                            .map(n -> new Internal(n.actualPort(), () -> n.shutdown(RETIRE_SECONDS, java.util.concurrent.TimeUnit.SECONDS)));
+                            .map(n -> new Internal(n.actualPort(), millis -> n.shutdown(millis, java.util.concurrent.TimeUnit.MILLISECONDS)));
             f.onFailure(t -> servers.remove(k));
             return f;
         });
@@ -198,12 +199,30 @@ final class FrontDoor {
                 var e = it.next();
                 if (!used.contains(e.getKey())) {
                     it.remove();
-                    e.getValue().onSuccess(i -> i.shutdown().get());
+                    e.getValue().onSuccess(i -> i.shutdown().apply(RETIRE_SECONDS * 1000));
                     LOG.debug("internal server retired [{} port={}]", next.name(), e.getValue().result() == null ? 0
                             : e.getValue().result().port());
                 }
             }
         });
+    }
+
+    /**
+     * The listener drains: every internal server stops accepting and its open connections get {@code millis} to finish
+     * (the front socket is the listener's to shut down), on this front's event loop.
+     */
+    Future<Void> drain(long millis) {
+        if (context == null) {
+            return Future.succeededFuture();
+        }
+        io.vertx.core.Promise<Void> drained = io.vertx.core.Promise.promise();
+        context.runOnContext(v -> {
+            java.util.List<Future<Void>> shutdowns = new java.util.ArrayList<>();
+            servers.values().forEach(f -> shutdowns.add(f.compose(i -> i.shutdown().apply(millis))));
+            servers.clear();
+            Future.join(shutdowns).onComplete(ar -> drained.complete());
+        });
+        return drained.future();
     }
 
     private static Runnable once(Runnable r) {

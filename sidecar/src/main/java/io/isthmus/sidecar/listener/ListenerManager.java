@@ -12,6 +12,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -25,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The listeners in force: validates a complete LDS set, binds new listeners, swaps the config of
- * unchanged sockets without rebinding, rebinds changed ones and closes removed ones. Updates come
+ * unchanged sockets without rebinding, rebinds changed ones and closes removed ones; a listener rebound
+ * or removed stops accepting at once and drains its open connections for the drain time. Updates come
  * from one thread; when that thread is not an event loop, a bind failure is reported as a rejection
  * of the listener and everything bound by the update is undone.
  */
@@ -40,19 +42,10 @@ public final class ListenerManager {
     private final LongSupplier nanoClock;
     private final Function<ListenerConfig, ListenerContext> contexts;
     private final int instances;
+    private final Duration drainTime;
     private final Map<String, ServingListener> serving = new HashMap<>();
     /** The listeners a {@code use_original_dst} listener may hand connections to, by address; replaced whole. */
     private volatile Map<EndpointAddress, ServingListener> byAddress = Map.of();
-
-    /**
-     * @param vertx the Vert.x instance
-     * @param tls downstream TLS settings
-     * @param contexts builds the filters' context of a listener
-     * @param instances event loops (servers) per listener
-     */
-    public ListenerManager(Vertx vertx, MeshTls tls, Function<ListenerConfig, ListenerContext> contexts, int instances) {
-        this(vertx, tls, new NamedSecrets(), System::nanoTime, contexts, instances);
-    }
 
     /**
      * @param vertx the Vert.x instance
@@ -61,15 +54,18 @@ public final class ListenerManager {
      * @param nanoClock monotonic time of rate limit buckets
      * @param contexts builds the filters' context of a listener
      * @param instances event loops (servers) per listener
+     * @param drainTime how long the open connections of a listener that is removed, rebound or closed may go on
+     *                  (zero: closed at once)
      */
     public ListenerManager(Vertx vertx, MeshTls tls, NamedSecrets secrets, LongSupplier nanoClock,
-                           Function<ListenerConfig, ListenerContext> contexts, int instances) {
+                           Function<ListenerConfig, ListenerContext> contexts, int instances, Duration drainTime) {
         this.vertx = vertx;
         this.tls = tls;
         this.secrets = secrets;
         this.nanoClock = nanoClock;
         this.contexts = contexts;
         this.instances = instances;
+        this.drainTime = java.util.Objects.requireNonNull(drainTime, "drainTime");
     }
 
     /** Puts exactly these listeners in force, or throws (nothing new stays bound). */
@@ -97,8 +93,11 @@ public final class ListenerManager {
         for (String name : removed) {
             ServingListener l = serving.remove(name);
             refreshRoutes();
-            wait(l.close(), name);
-            LOG.info("listener closed [{} {}]", name, l.config().address());
+            ServingListener.Drain drain = l.drain(drainTime);
+            wait(drain.released(), name);
+            LOG.info("listener closed [{} {}], its connections draining for up to {} s", name, l.config().address(),
+                    drainTime.toMillis() / 1000.0);
+            drain.done().onComplete(ar -> LOG.info("listener drained [{} {}]", name, l.config().address()));
         }
         Map<String, Future<ServingListener>> binding = new LinkedHashMap<>();
         for (ListenerConfig c : configs.values()) {
@@ -174,10 +173,10 @@ public final class ListenerManager {
         return serving.values().stream().map(ServingListener::config).toList();
     }
 
-    /** Closes every listener. */
+    /** Closes every listener: they stop accepting at once and their open connections get the drain time to finish. */
     public Future<Void> close() {
         List<Future<Void>> closes = new ArrayList<>();
-        serving.values().forEach(l -> closes.add(l.close()));
+        serving.values().forEach(l -> closes.add(l.drain(drainTime).done()));
         serving.clear();
         return Future.all(closes).mapEmpty();
     }

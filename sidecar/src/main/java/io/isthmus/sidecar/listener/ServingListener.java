@@ -30,11 +30,19 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.Promise;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.impl.ServerID;
 import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +57,8 @@ final class ServingListener {
     private static final Logger LOG = LoggerFactory.getLogger(ServingListener.class);
     /** Envoy's default connection idle timeout of the HTTP connection manager (1 h). */
     static final int IDLE_TIMEOUT_SECONDS = 3600;
+    /** How long a draining listener's address may take to be released before a new socket is bound anyway. */
+    private static final long UNBIND_WAIT_SECONDS = 5;
 
     private final AtomicReference<ListenerConfig> config;
     private final AtomicReference<ListenerContext> context;
@@ -57,6 +67,11 @@ final class ServingListener {
     final List<FrontDoor> fronts = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The captured connections handed to this listener, by their loopback connection. */
     final Handoffs handoffs = new Handoffs(this::handoffAddress);
+    /**
+     * How to shut down each server the acceptors bound (front sockets and the loopback servers behind them) gracefully,
+     * given the milliseconds its open connections may take; {@link FrontDoor}s keep their own.
+     */
+    private final List<LongFunction<Future<Void>>> servers = new CopyOnWriteArrayList<>();
     private volatile String deploymentId;
     private volatile Vertx vertx;
     private volatile TransparentAcceptor acceptor;
@@ -143,8 +158,8 @@ final class ServingListener {
             return switch (config.serving()) {
                 case DIRECT -> main.http().isPresent()
                         ? listener.httpServer(vertx, tls, secrets, host, port, main.tls(), main.maxHeaderBytes(),
-                                listener::onDirectRequest, true)
-                        : listener.tcpServer(vertx, tls, secrets, host, port, main.tls(), listener::onDirectTcp);
+                                listener::onDirectRequest, true).map(listener::track)
+                        : listener.tcpServer(vertx, tls, secrets, host, port, main.tls(), listener::onDirectTcp).map(listener::track);
                 case PERMISSIVE -> permissive(host, port, main);
                 case SNI -> listener.sniServer(vertx, tls, secrets, host, port, config);
                 case BY_SERVER_NAME -> new FrontDoor(listener, vertx, tls, secrets).start(host, port);
@@ -160,17 +175,20 @@ final class ServingListener {
                     ? new DownstreamTls(t.certificateSecret(), t.validationSecret(), DownstreamTls.ClientCertificate.REQUEST, t.alpn()) : t);
             Future<Integer> tlsPort = main.http().isPresent()
                     ? listener.httpServer(vertx, tls, secrets, "127.0.0.1", 0, lenient, main.maxHeaderBytes(), listener::onDirectRequest, false)
-                            .map(HttpServer::actualPort)
-                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, lenient, listener::onDirectTcp).map(NetServer::actualPort);
+                            .map(listener::track).map(HttpServer::actualPort)
+                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, lenient, listener::onDirectTcp)
+                            .map(listener::track).map(NetServer::actualPort);
             Future<Integer> plainPort = main.http().isPresent()
                     ? listener.httpServer(vertx, tls, secrets, "127.0.0.1", 0, Optional.empty(), main.maxHeaderBytes(), listener::onDirectRequest, false)
-                            .map(HttpServer::actualPort)
-                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, Optional.empty(), listener::onDirectTcp).map(NetServer::actualPort);
+                            .map(listener::track).map(HttpServer::actualPort)
+                    : listener.tcpServer(vertx, tls, secrets, "127.0.0.1", 0, Optional.empty(), listener::onDirectTcp)
+                            .map(listener::track).map(NetServer::actualPort);
             return Future.all(tlsPort, plainPort).compose(v -> {
                 NetClient loopback = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
                 return vertx.createNetServer(new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true).setReuseAddress(true))
                         .connectHandler(s -> sniff(s, loopback, tlsPort.result(), plainPort.result()))
-                        .listen();
+                        .listen()
+                        .map(listener::track);
             });
         }
 
@@ -241,7 +259,7 @@ final class ServingListener {
         tls.applyDownstream(o, shared, secrets);
         o.setSni(true).setKeyCertOptions(new SniKeyCertOptions(c.chains(), tls, secrets, () -> rejected("no_filter_chain_match")));
         o.setUseAlpn(true).setAlpnVersions(alpn(shared));
-        return vertx.createHttpServer(o).requestHandler(this::onSniRequest).listen().map(HttpServer::actualPort);
+        return vertx.createHttpServer(o).requestHandler(this::onSniRequest).listen().map(this::track).map(HttpServer::actualPort);
     }
 
     private void onSniRequest(HttpServerRequest request) {
@@ -395,6 +413,78 @@ final class ServingListener {
         context.set(nextContext);
         config.set(next);
         fronts.forEach(f -> f.prune(next));
+    }
+
+    /** Remembers a server of this listener, so that {@link #drain} can shut it down gracefully. */
+    HttpServer track(HttpServer server) {
+        servers.add(millis -> server.shutdown(millis, TimeUnit.MILLISECONDS));
+        return server;
+    }
+
+    /** Remembers a server of this listener, so that {@link #drain} can shut it down gracefully. */
+    NetServer track(NetServer server) {
+        servers.add(millis -> server.shutdown(millis, TimeUnit.MILLISECONDS));
+        return server;
+    }
+
+    /**
+     * A listener's drain under way.
+     *
+     * @param released completes when the listener's address is free for another socket
+     * @param done completes when its last connection is closed and its deployment is gone
+     */
+    record Drain(Future<Void> released, Future<Void> done) {
+    }
+
+    /**
+     * Drains the listener, as Envoy drains a listener an update removes or replaces: its sockets stop accepting at once
+     * (a capture socket first); an idle HTTP/1.1 connection is closed at once and a busy one once its response is
+     * complete; an HTTP/2 connection gets a GOAWAY and finishes its streams; a TCP connection goes on. Whatever is
+     * still open after {@code time} is closed. A zero time closes everything at once ({@link #close}).
+     */
+    Drain drain(Duration time) {
+        if (time.isZero() || deploymentId == null) {
+            Future<Void> closed = close();
+            return new Drain(closed, closed);
+        }
+        long millis = Math.max(1, time.toMillis());
+        Future<Void> capture = acceptor == null ? Future.succeededFuture() : acceptor.close();
+        List<Future<Void>> shutdowns = new ArrayList<>();
+        servers.forEach(s -> shutdowns.add(s.apply(millis)));
+        fronts.forEach(f -> shutdowns.add(f.drain(millis)));
+        Future<Void> done = Future.join(shutdowns).transform(ar -> capture).transform(ar -> vertx.undeploy(deploymentId));
+        return new Drain(capture.transform(ar -> unbound()), done);
+    }
+
+    /**
+     * Completes when no server of this Vert.x holds the listener's own address any more (a server stopping
+     * gracefully closes its listening socket first, asynchronously): a server bound there before that would
+     * join the old socket, which Vert.x shares between servers of one address, with the old socket's TLS.
+     */
+    private Future<Void> unbound() {
+        ListenerConfig c = config.get();
+        if (c.binding() != ListenerConfig.Binding.BOUND || c.address().port() <= 0) {
+            return Future.succeededFuture();
+        }
+        ServerID id = new ServerID(c.address().port(), c.address().host());
+        var shared = ((VertxInternal) vertx).sharedTcpServers();
+        Promise<Void> released = Promise.promise();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(UNBIND_WAIT_SECONDS);
+        vertx.setPeriodic(1, timer -> {
+            boolean held;
+            synchronized (shared) {
+                held = shared.containsKey(id);
+            }
+            if (held && System.nanoTime() < deadline) {
+                return;
+            }
+            vertx.cancelTimer(timer);
+            if (held) {
+                LOG.warn("listener socket still open after {} s [{} {}]", UNBIND_WAIT_SECONDS, c.name(), c.address());
+            }
+            released.tryComplete();
+        });
+        return released.future();
     }
 
     /** Closes the sockets; open connections are closed with them. */

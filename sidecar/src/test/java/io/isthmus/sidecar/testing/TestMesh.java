@@ -75,10 +75,15 @@ public final class TestMesh implements AutoCloseable {
 
     /** A data plane using that certificate source. */
     public DataPlane dataPlane(TlsMaterialSource tls) {
+        return dataPlane(tls, DRAIN_TIME);
+    }
+
+    /** A data plane using that certificate source whose removed listeners and clusters drain for {@code drainTime}. */
+    public DataPlane dataPlane(TlsMaterialSource tls, Duration drainTime) {
         ProxyTelemetry t = ProxyTelemetry.standalone(new NodeIdentity("app", "default", "east", "app", "v1"),
                 () -> tls.current().map(TlsMaterial::spiffeId).orElse(""));
         DataPlane.Options d = DataPlane.Options.of(tls, t);
-        DataPlane dp = DataPlane.start(vertx, new DataPlane.Options(tls, t, 2, d.maxBufferedBody(), DRAIN_TIME,
+        DataPlane dp = DataPlane.start(vertx, new DataPlane.Options(tls, t, 2, d.maxBufferedBody(), drainTime,
                 nanoClock, d.random()));
         closeables.add(dp);
         return dp;
@@ -157,6 +162,9 @@ public final class TestMesh implements AutoCloseable {
 
     @Override
     public void close() {
+        // the client first, as callers go before their proxies: a closing data plane drains its listeners, and a
+        // kept-alive connection of this client through a TCP listener would keep it draining for the drain time
+        await(client.close());
         for (int i = closeables.size() - 1; i >= 0; i--) {
             try {
                 closeables.get(i).close();
