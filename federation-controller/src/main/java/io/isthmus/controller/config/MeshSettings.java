@@ -32,7 +32,8 @@ import java.util.Set;
  *     mesh's 1 s
  * @param defaultHttpRetryPolicy the retry policy of every HTTP route that sets none (a VirtualService route without
  *     {@code retries}, a service's default route), empty = Istio's default (2 retries on connect-failure,
- *     refused-stream, unavailable, cancelled and 503); {@code attempts: 0} turns retries off mesh-wide
+ *     refused-stream, unavailable, cancelled and 503); {@code attempts: 0}, or no {@code attempts}, turns retries off
+ *     mesh-wide
  * @param enableAutoMtls whether clients speak the mesh's mTLS to mesh services whose DestinationRule says nothing about
  *     TLS (Istio's default, true); false = only where a DestinationRule says {@code ISTIO_MUTUAL}
  * @param ignoredFields the MeshConfig fields present that Isthmus does not honour (paths like

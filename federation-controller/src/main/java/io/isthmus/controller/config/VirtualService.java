@@ -276,7 +276,8 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
 
     /**
      * Reads an Istio {@code HTTPRetry} ({@code attempts}, {@code perTryTimeout}, {@code retryOn}): a route's
-     * {@code retries} or MeshConfig's {@code defaultHttpRetryPolicy}.
+     * {@code retries} or MeshConfig's {@code defaultHttpRetryPolicy}. As in Istio, {@code attempts} unset is 0: a
+     * policy that does not say how many retries turns them off.
      */
     static Retries retries(Fields rt) {
         rt.allowOnly("attempts", "perTryTimeout", "retryOn");
@@ -287,7 +288,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
                 throw rt.error("retryOn", "unknown retry condition '" + t + "'");
             }
         }
-        return new Retries(rt.integer("attempts", 2, 0, 100), Optional.ofNullable(rt.duration("perTryTimeout")), on);
+        return new Retries(rt.integer("attempts", 0, 0, 100), Optional.ofNullable(rt.duration("perTryTimeout")), on);
     }
 
     private static List<RouteDestination> destinations(ResourceRef ref, Fields r) {

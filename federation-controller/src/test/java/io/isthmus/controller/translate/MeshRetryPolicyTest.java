@@ -84,6 +84,29 @@ class MeshRetryPolicyTest {
     }
 
     @Test
+    void aPolicyWithoutAttemptsTurnsRetriesOffAsInIstio() {
+        apply("""
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - match: [{uri: {prefix: /timed}}]
+                    retries: {perTryTimeout: 2s, retryOn: 5xx}
+                    route: [{destination: {host: reviews}}]
+                  - route: [{destination: {host: reviews}}]
+                """);
+        List<Route> routes = sidecarRoutes();
+        assertThat(routes.get(0).getRoute().hasRetryPolicy()).as("retries without attempts: none").isFalse();
+        assertThat(routes.get(1).getRoute().getRetryPolicy()).as("a route without retries keeps the default")
+                .isEqualTo(RouteTranslator.defaultRetryPolicy());
+
+        assertThat(Fixtures.applyMesh(config, translator, "defaultHttpRetryPolicy: {retryOn: 5xx}")).isNull();
+        assertThat(sidecarRoutes().get(1).getRoute().hasRetryPolicy()).as("nor a mesh policy without attempts").isFalse();
+    }
+
+    @Test
     void zeroAttemptsTurnRetriesOffMeshWideButARouteMayStillRetry() {
         assertThat(Fixtures.applyMesh(config, translator, "defaultHttpRetryPolicy: {attempts: 0}")).isNull();
         assertThat(sidecarRoutes().get(0).getRoute().hasRetryPolicy()).isFalse();
