@@ -30,19 +30,13 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.Promise;
-import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.net.impl.ServerID;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,8 +51,6 @@ final class ServingListener {
     private static final Logger LOG = LoggerFactory.getLogger(ServingListener.class);
     /** Envoy's default connection idle timeout of the HTTP connection manager (1 h). */
     static final int IDLE_TIMEOUT_SECONDS = 3600;
-    /** How long a draining listener's address may take to be released before a new socket is bound anyway. */
-    private static final long UNBIND_WAIT_SECONDS = 5;
 
     private final AtomicReference<ListenerConfig> config;
     private final AtomicReference<ListenerContext> context;
@@ -67,11 +59,8 @@ final class ServingListener {
     final List<FrontDoor> fronts = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The captured connections handed to this listener, by their loopback connection. */
     final Handoffs handoffs = new Handoffs(this::handoffAddress);
-    /**
-     * How to shut down each server the acceptors bound (front sockets and the loopback servers behind them) gracefully,
-     * given the milliseconds its open connections may take; {@link FrontDoor}s keep their own.
-     */
-    private final List<LongFunction<Future<Void>>> servers = new CopyOnWriteArrayList<>();
+    /** The servers the acceptors bound, for a drain; {@link FrontDoor}s keep their loopback servers themselves. */
+    private final GracefulServers servers = new GracefulServers();
     private volatile String deploymentId;
     private volatile Vertx vertx;
     private volatile TransparentAcceptor acceptor;
@@ -417,14 +406,12 @@ final class ServingListener {
 
     /** Remembers a server of this listener, so that {@link #drain} can shut it down gracefully. */
     HttpServer track(HttpServer server) {
-        servers.add(millis -> server.shutdown(millis, TimeUnit.MILLISECONDS));
-        return server;
+        return servers.add(server);
     }
 
     /** Remembers a server of this listener, so that {@link #drain} can shut it down gracefully. */
     NetServer track(NetServer server) {
-        servers.add(millis -> server.shutdown(millis, TimeUnit.MILLISECONDS));
-        return server;
+        return servers.add(server);
     }
 
     /**
@@ -448,43 +435,21 @@ final class ServingListener {
             return new Drain(closed, closed);
         }
         long millis = Math.max(1, time.toMillis());
+        ListenerConfig c = config.get();
         Future<Void> capture = acceptor == null ? Future.succeededFuture() : acceptor.close();
-        List<Future<Void>> shutdowns = new ArrayList<>();
-        servers.forEach(s -> shutdowns.add(s.apply(millis)));
+        List<Future<Void>> shutdowns = new ArrayList<>(servers.shutdown(millis));
         fronts.forEach(f -> shutdowns.add(f.drain(millis)));
         Future<Void> done = Future.join(shutdowns).transform(ar -> capture).transform(ar -> vertx.undeploy(deploymentId));
-        return new Drain(capture.transform(ar -> unbound()), done);
-    }
-
-    /**
-     * Completes when no server of this Vert.x holds the listener's own address any more (a server stopping
-     * gracefully closes its listening socket first, asynchronously): a server bound there before that would
-     * join the old socket, which Vert.x shares between servers of one address, with the old socket's TLS.
-     */
-    private Future<Void> unbound() {
-        ListenerConfig c = config.get();
-        if (c.binding() != ListenerConfig.Binding.BOUND || c.address().port() <= 0) {
-            return Future.succeededFuture();
-        }
-        ServerID id = new ServerID(c.address().port(), c.address().host());
-        var shared = ((VertxInternal) vertx).sharedTcpServers();
-        Promise<Void> released = Promise.promise();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(UNBIND_WAIT_SECONDS);
-        vertx.setPeriodic(1, timer -> {
-            boolean held;
-            synchronized (shared) {
-                held = shared.containsKey(id);
-            }
-            if (held && System.nanoTime() < deadline) {
-                return;
-            }
-            vertx.cancelTimer(timer);
-            if (held) {
-                LOG.warn("listener socket still open after {} s [{} {}]", UNBIND_WAIT_SECONDS, c.name(), c.address());
-            }
-            released.tryComplete();
-        });
-        return released.future();
+        // a capture listener's own sockets are on loopback ports of their own: only its capture socket holds its address
+        Future<Void> released = c.binding() != ListenerConfig.Binding.BOUND ? capture
+                : capture.transform(ar -> GracefulServers.released(vertx, c.address())).map(free -> {
+                    if (!free) {
+                        LOG.warn("listener socket still open after {} s [{} {}]", GracefulServers.RELEASE_WAIT_SECONDS,
+                                c.name(), c.address());
+                    }
+                    return null;
+                });
+        return new Drain(released, done);
     }
 
     /** Closes the sockets; open connections are closed with them. */
