@@ -12,6 +12,7 @@ import io.isthmus.sidecar.endpoint.EndpointState;
 import io.isthmus.sidecar.endpoint.EndpointTranslator;
 import io.isthmus.sidecar.endpoint.LoadAssignment;
 import io.isthmus.sidecar.endpoint.OutlierConfig;
+import io.isthmus.sidecar.errors.ResourceDurations;
 import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.TypeUrls;
 import io.isthmus.sidecar.errors.UnsupportedFieldException;
@@ -79,7 +80,7 @@ public final class ClusterTranslator {
         }
         Optional<DnsConfig> dns = discovery == ClusterConfig.Discovery.STRICT_DNS
                 || discovery == ClusterConfig.Discovery.LOGICAL_DNS ? Optional.of(DnsClusters.config(c)) : Optional.empty();
-        Duration connectTimeout = c.hasConnectTimeout() ? duration(c.getConnectTimeout()) : Duration.ofSeconds(5);
+        Duration connectTimeout = c.hasConnectTimeout() ? duration(c.getConnectTimeout(), name, "connect_timeout") : Duration.ofSeconds(5);
         if (connectTimeout.isZero() || connectTimeout.isNegative()) {
             throw invalid(name, "connect_timeout", "must be positive");
         }
@@ -130,8 +131,9 @@ public final class ClusterTranslator {
         OutlierConfig.FailurePercentage fp = d.failurePercentage();
         OutlierConfig.LocalOrigin lo = d.localOrigin();
         try {
-            Duration base = o.hasBaseEjectionTime() ? duration(o.getBaseEjectionTime()) : d.baseEjectionTime();
-            Duration max = o.hasMaxEjectionTime() ? duration(o.getMaxEjectionTime())
+            Duration base = o.hasBaseEjectionTime() ? duration(o.getBaseEjectionTime(), name, "outlier_detection.base_ejection_time")
+                    : d.baseEjectionTime();
+            Duration max = o.hasMaxEjectionTime() ? duration(o.getMaxEjectionTime(), name, "outlier_detection.max_ejection_time")
                     : (base.compareTo(d.maxEjectionTime()) > 0 ? base : d.maxEjectionTime());
             return Optional.of(new OutlierConfig(
                     o.hasConsecutive5Xx() ? o.getConsecutive5Xx().getValue() : d.consecutive5xx(),
@@ -139,13 +141,14 @@ public final class ClusterTranslator {
                     o.hasConsecutiveGatewayFailure() ? o.getConsecutiveGatewayFailure().getValue() : d.consecutiveGatewayFailure(),
                     o.hasEnforcingConsecutiveGatewayFailure() ? o.getEnforcingConsecutiveGatewayFailure().getValue()
                             : d.enforcingGatewayFailure(),
-                    o.hasInterval() ? duration(o.getInterval()) : d.interval(),
+                    o.hasInterval() ? duration(o.getInterval(), name, "outlier_detection.interval") : d.interval(),
                     base,
                     max,
                     // Envoy reads values above 100 as 100
                     o.hasMaxEjectionPercent() ? Math.min(100, o.getMaxEjectionPercent().getValue()) : d.maxEjectionPercent(),
                     o.hasAlwaysEjectOneHost() ? o.getAlwaysEjectOneHost().getValue() : d.alwaysEjectOneHost(),
-                    o.hasMaxEjectionTimeJitter() ? duration(o.getMaxEjectionTimeJitter()) : d.maxEjectionTimeJitter(),
+                    o.hasMaxEjectionTimeJitter() ? duration(o.getMaxEjectionTimeJitter(), name, "outlier_detection.max_ejection_time_jitter")
+                            : d.maxEjectionTimeJitter(),
                     new OutlierConfig.SuccessRate(
                             o.hasSuccessRateMinimumHosts() ? o.getSuccessRateMinimumHosts().getValue() : sr.minimumHosts(),
                             o.hasSuccessRateRequestVolume() ? o.getSuccessRateRequestVolume().getValue() : sr.requestVolume(),
@@ -315,10 +318,7 @@ public final class ClusterTranslator {
         }
         Duration idle = ClusterConfig.DEFAULT_IDLE_TIMEOUT;
         if (common.hasIdleTimeout()) {
-            idle = duration(common.getIdleTimeout());
-            if (idle.isNegative()) {
-                throw invalid(name, field + ".idle_timeout", "must not be negative");
-            }
+            idle = duration(common.getIdleTimeout(), name, field + ".idle_timeout");
         }
         if (common.hasMaxRequestsPerConnection() && c.hasMaxRequestsPerConnection()) {
             throw invalid(name, "max_requests_per_connection",
@@ -336,9 +336,9 @@ public final class ClusterTranslator {
     private record ConnectionLifetime(Duration idleTimeout, int maxRequestsPerConnection) {
     }
 
-    /** Converts a protobuf duration. */
-    public static Duration duration(com.google.protobuf.Duration d) {
-        return Duration.ofSeconds(d.getSeconds(), d.getNanos());
+    /** Reads a duration of the cluster {@code name}, refusing a negative, malformed or too long one by its field. */
+    static Duration duration(com.google.protobuf.Duration d, String name, String field) throws InvalidResourceException {
+        return ResourceDurations.of(d, TypeUrls.CLUSTER, name, field);
     }
 
     private static InvalidResourceException invalid(String name, String field, String reason) {

@@ -45,13 +45,15 @@ final class DnsClusters {
             case ALL -> DnsLookupFamily.ALL;
             default -> throw invalid(name, "dns_lookup_family", c.getDnsLookupFamily() + " is not supported");
         };
-        Duration refresh = c.hasDnsRefreshRate() ? ClusterTranslator.duration(c.getDnsRefreshRate()) : DnsConfig.DEFAULT_REFRESH;
+        Duration refresh = c.hasDnsRefreshRate() ? ClusterTranslator.duration(c.getDnsRefreshRate(), name, "dns_refresh_rate")
+                : DnsConfig.DEFAULT_REFRESH;
         if (refresh.toMillis() < 1) {
             throw invalid(name, "dns_refresh_rate", "must be at least 1 ms");
         }
         Duration failure = refresh;
         if (c.hasDnsFailureRefreshRate() && c.getDnsFailureRefreshRate().hasBaseInterval()) {
-            failure = ClusterTranslator.duration(c.getDnsFailureRefreshRate().getBaseInterval());
+            failure = ClusterTranslator.duration(c.getDnsFailureRefreshRate().getBaseInterval(), name,
+                    "dns_failure_refresh_rate.base_interval");
             if (failure.toMillis() < 1) {
                 throw invalid(name, "dns_failure_refresh_rate.base_interval", "must be at least 1 ms");
             }

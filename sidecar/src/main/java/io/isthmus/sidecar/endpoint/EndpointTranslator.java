@@ -58,9 +58,16 @@ public final class EndpointTranslator {
             if (lle.hasLedsClusterLocalityConfig()) {
                 throw invalid(name, f + ".leds_cluster_locality_config", "LEDS is not supported");
             }
+            int priority = lle.getPriority();
+            if (priority < 0 || priority > 128) {
+                throw invalid(name, f + ".priority", "must be 0 to 128, got " + Integer.toUnsignedString(priority));
+            }
             var loc = lle.getLocality();
             LocalityKey locality = new LocalityKey(loc.getRegion(), loc.getZone(), loc.getSubZone());
             int weight = lle.hasLoadBalancingWeight() ? lle.getLoadBalancingWeight().getValue() : 0;
+            if (weight < 0) {
+                throw invalid(name, f + ".load_balancing_weight", "too large: " + Integer.toUnsignedString(weight));
+            }
             List<Endpoint> eps = new ArrayList<>();
             for (int j = 0; j < lle.getLbEndpointsCount(); j++) {
                 LbEndpoint lb = lle.getLbEndpoints(j);
@@ -72,9 +79,9 @@ public final class EndpointTranslator {
                 }
                 HealthStatus hs = lb.getHealthStatus();
                 boolean healthy = hs == HealthStatus.UNKNOWN || hs == HealthStatus.HEALTHY || hs == HealthStatus.DEGRADED;
-                eps.add(new Endpoint(address, locality, lle.getPriority(), w, healthy, states.apply(address)));
+                eps.add(new Endpoint(address, locality, priority, w, healthy, states.apply(address)));
             }
-            byPriority.computeIfAbsent(lle.getPriority(), p -> new ArrayList<>())
+            byPriority.computeIfAbsent(priority, p -> new ArrayList<>())
                     .add(new LoadAssignment.LocalityGroup(locality, weight, eps));
         }
         List<List<LoadAssignment.LocalityGroup>> priorities = new ArrayList<>();

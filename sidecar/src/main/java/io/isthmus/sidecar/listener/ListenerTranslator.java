@@ -326,6 +326,9 @@ public final class ListenerTranslator {
                         if (!tp.hasCluster() || tp.hasTunnelingConfig() || tp.hasOnDemand() || tp.hasMetadataMatch()) {
                             throw invalid(name, ff + ".typed_config", "only tcp_proxy with a single cluster is supported");
                         }
+                        if (tp.getCluster().isEmpty()) {
+                            throw invalid(name, ff + ".typed_config.cluster", "must name a cluster");
+                        }
                         tcp = Optional.of(new TcpChain(tp.getStatPrefix(), tp.getCluster(), networkRbac));
                     }
                     default -> throw invalid(name, ff, "network filter '" + filter.getName() + "' (" + type + ") is not supported");

@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.config.route.v3.RateLimit;
 import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.v3.TokenBucket;
+import io.isthmus.sidecar.errors.ResourceDurations;
 import io.isthmus.sidecar.errors.UnsupportedFieldException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,7 +69,7 @@ final class LocalRateLimitTranslator {
         }
         long max = bucket.getMaxTokens();
         long perFill = bucket.hasTokensPerFill() ? bucket.getTokensPerFill().getValue() : 1;
-        Duration interval = Duration.ofSeconds(bucket.getFillInterval().getSeconds(), bucket.getFillInterval().getNanos());
+        Duration interval = ResourceDurations.of(bucket.getFillInterval(), bucketField + ".fill_interval");
         if (max < 1 || perFill < 1 || interval.toMillis() < 1) {
             throw new UnsupportedFieldException(bucketField, "max_tokens and tokens_per_fill must be >= 1 and fill_interval >= 1 ms");
         }

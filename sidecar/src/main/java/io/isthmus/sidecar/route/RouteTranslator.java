@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.isthmus.sidecar.errors.ResourceDurations;
 import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.TypeUrls;
 import java.time.Duration;
@@ -175,8 +176,7 @@ public final class RouteTranslator {
                 || a.getMaxStreamDuration().getMaxStreamDuration().getNanos() > 0)) {
             throw invalid(rc, f + ".route.max_stream_duration", "a non-zero max stream duration is not supported");
         }
-        Duration timeout = a.hasTimeout() ? Duration.ofSeconds(a.getTimeout().getSeconds(), a.getTimeout().getNanos())
-                : Duration.ofSeconds(15);
+        Duration timeout = a.hasTimeout() ? duration(a.getTimeout(), rc, f + ".route.timeout") : Duration.ofSeconds(15);
         RetryPolicy retry = a.hasRetryPolicy() ? retry(rc, f + ".route.retry_policy", a.getRetryPolicy()) : vhRetry;
         List<RouteEntry.MirrorPolicy> mirrors = new ArrayList<>();
         for (var mp : a.getRequestMirrorPoliciesList()) {
@@ -217,7 +217,7 @@ public final class RouteTranslator {
                 if (!hf.getDelay().hasFixedDelay()) {
                     throw invalid(rc, f + ".delay", "only fixed_delay is supported");
                 }
-                delay = Duration.ofSeconds(hf.getDelay().getFixedDelay().getSeconds(), hf.getDelay().getFixedDelay().getNanos());
+                delay = duration(hf.getDelay().getFixedDelay(), rc, f + ".delay.fixed_delay");
                 delayPm = hf.getDelay().hasPercentage() ? perMillion(hf.getDelay().getPercentage()) : 1_000_000;
             }
             int status = 0;
@@ -278,17 +278,17 @@ public final class RouteTranslator {
         if (p.hasRetryBackOff()) {
             var b = p.getRetryBackOff();
             if (b.hasBaseInterval()) {
-                base = Duration.ofSeconds(b.getBaseInterval().getSeconds(), b.getBaseInterval().getNanos());
+                base = duration(b.getBaseInterval(), rc, f + ".retry_back_off.base_interval");
             }
             if (b.hasMaxInterval()) {
-                max = Duration.ofSeconds(b.getMaxInterval().getSeconds(), b.getMaxInterval().getNanos());
+                max = duration(b.getMaxInterval(), rc, f + ".retry_back_off.max_interval");
             }
         }
         if (max == null) {
             max = base.multipliedBy(10);
         }
         Optional<Duration> perTry = p.hasPerTryTimeout()
-                ? Optional.of(Duration.ofSeconds(p.getPerTryTimeout().getSeconds(), p.getPerTryTimeout().getNanos()))
+                ? Optional.of(duration(p.getPerTryTimeout(), rc, f + ".per_try_timeout"))
                         .filter(d -> !d.isZero())
                 : Optional.empty();
         try {
@@ -343,5 +343,9 @@ public final class RouteTranslator {
 
     private static InvalidResourceException invalid(String name, String field, String reason) {
         return new InvalidResourceException(TypeUrls.ROUTE, name, field, reason);
+    }
+
+    private static Duration duration(com.google.protobuf.Duration d, String name, String field) throws InvalidResourceException {
+        return ResourceDurations.of(d, TypeUrls.ROUTE, name, field);
     }
 }

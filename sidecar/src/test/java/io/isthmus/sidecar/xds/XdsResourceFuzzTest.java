@@ -1,0 +1,235 @@
+package io.isthmus.sidecar.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.Message;
+import com.google.protobuf.TextFormat;
+import com.google.protobuf.UInt32Value;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.HealthStatus;
+import io.envoyproxy.envoy.config.core.v3.Locality;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
+import io.envoyproxy.envoy.config.rbac.v3.Permission;
+import io.envoyproxy.envoy.config.rbac.v3.Policy;
+import io.envoyproxy.envoy.config.rbac.v3.Principal;
+import io.envoyproxy.envoy.config.rbac.v3.RBAC;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.isthmus.sidecar.cluster.ClusterTranslator;
+import io.isthmus.sidecar.endpoint.EndpointState;
+import io.isthmus.sidecar.endpoint.EndpointTranslator;
+import io.isthmus.sidecar.errors.InvalidResourceException;
+import io.isthmus.sidecar.listener.ListenerTranslator;
+import io.isthmus.sidecar.route.RouteTranslator;
+import io.isthmus.sidecar.testing.ProtoMutator;
+import io.isthmus.sidecar.testing.Xds;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bad xDS resources get a clear answer: each of the four translators is fed thousands of randomly mutated copies of
+ * realistic resources (the shapes the controller sends: mTLS listeners with RBAC and fault filters, SNI chains,
+ * routes with retries, splits and regexes, EDS clusters with TLS, outlier detection and limits, multi-priority
+ * assignments). Every one must be either accepted or refused with an {@link InvalidResourceException} that names the
+ * resource and the field, which the proxy NACKs while it keeps its last good config; any other exception (a
+ * NullPointerException, an IllegalArgumentException from a library...) fails the test with the resource that caused
+ * it. Seeded, so a failure is reproducible.
+ */
+class XdsResourceFuzzTest {
+
+    private static final int CASES = Integer.getInteger("fuzz.cases", 10_000);
+    private static final long SEED = 0x15_7A_05L;
+
+    @Test
+    void mutatedListenersAreAcceptedOrRefusedByField() {
+        check("listener", listeners(), m -> ListenerTranslator.translate(m, System::nanoTime));
+    }
+
+    @Test
+    void mutatedRouteConfigurationsAreAcceptedOrRefusedByField() {
+        check("route configuration", List.of(routes()), RouteTranslator::translate);
+    }
+
+    @Test
+    void mutatedClustersAreAcceptedOrRefusedByField() {
+        check("cluster", clusters(), ClusterTranslator::translate);
+    }
+
+    @Test
+    void mutatedLoadAssignmentsAreAcceptedOrRefusedByField() {
+        check("load assignment", List.of(assignment()), m -> EndpointTranslator.translate(m, a -> new EndpointState()));
+    }
+
+    private interface Translation<M> {
+        void apply(M m) throws InvalidResourceException;
+    }
+
+    private static <M extends Message> void check(String kind, List<M> seeds, Translation<M> translation) {
+        for (M seed : seeds) {
+            try {
+                translation.apply(seed);
+            } catch (InvalidResourceException e) {
+                throw new AssertionError("seed " + kind + " refused: " + e.getMessage(), e);
+            }
+        }
+        Random random = new Random(SEED ^ kind.hashCode());
+        ProtoMutator mutator = new ProtoMutator(random, XdsTypeRegistry.registry(), XdsTypeRegistry.typeNames().stream()
+                .map(n -> "type.googleapis.com/" + n).sorted().toList());
+        Map<String, String> failures = new LinkedHashMap<>();
+        int refused = 0;
+        for (int i = 0; i < CASES; i++) {
+            M mutated = mutator.mutate(seeds.get(random.nextInt(seeds.size())), 1 + random.nextInt(4));
+            try {
+                translation.apply(mutated);
+            } catch (InvalidResourceException e) {
+                refused++;
+                assertThat(e.reason()).as("the reason of a refusal").isNotBlank();
+                assertThat(e.field()).as("the field of a refusal: %s", e.getMessage()).isNotNull();
+            } catch (RuntimeException | StackOverflowError e) {
+                StackTraceElement top = e.getStackTrace().length == 0 ? null : e.getStackTrace()[0];
+                StackTraceElement ours = java.util.Arrays.stream(e.getStackTrace())
+                        .filter(f -> f.getClassName().startsWith("io.isthmus.")).findFirst().orElse(null);
+                failures.putIfAbsent(e.getClass().getSimpleName() + " at " + top + " from " + ours,
+                        e + "\n  for " + shortText(mutated));
+            }
+        }
+        System.out.printf("%s: %d mutated resources, %d refused by field%n", kind, CASES, refused);
+        assertThat(failures).as("%s translations that escaped as something else than a refusal by field", kind).isEmpty();
+        assertThat(refused).as("mutations of %ss refused (the mutator reaches the checks)", kind).isGreaterThan(CASES / 10);
+    }
+
+    private static String shortText(Message m) {
+        String s = TextFormat.shortDebugString(m);
+        return s.length() > 1500 ? s.substring(0, 1500) + "..." : s;
+    }
+
+    // ---- seeds: the shapes of the controller's resources ----
+
+    private static List<Listener> listeners() {
+        // the chain's fault filter is empty: a route's typed_per_filter_config says what it injects
+        HttpFilter fault = HttpFilter.newBuilder().setName("envoy.filters.http.fault")
+                .setTypedConfig(Xds.any(HTTPFault.getDefaultInstance())).build();
+        RBAC rules = RBAC.newBuilder().setAction(RBAC.Action.DENY).putPolicies("ns[default]-policy[deny]-rule[0]", Policy.newBuilder()
+                .addPermissions(Permission.newBuilder().setUrlPath(io.envoyproxy.envoy.type.matcher.v3.PathMatcher.newBuilder()
+                        .setPath(StringMatcher.newBuilder().setPrefix("/admin"))))
+                .addPrincipals(Principal.newBuilder().setAuthenticated(Principal.Authenticated.newBuilder()
+                        .setPrincipalName(StringMatcher.newBuilder().setExact("spiffe://cluster.local/ns/default/sa/client"))))
+                .build()).build();
+        HttpFilter rbac = HttpFilter.newBuilder().setName("envoy.filters.http.rbac").setTypedConfig(Xds.any(
+                io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder().setRules(rules).build())).build();
+        Listener inbound = Xds.inboundHttp("virtualInbound-9080", "0.0.0.0", 15006, "inbound|9080||", true, List.of(rbac, fault));
+        Filter tcpProxy = Filter.newBuilder().setName("envoy.filters.network.tcp_proxy").setTypedConfig(Xds.any(
+                TcpProxy.newBuilder().setStatPrefix("outbound|3306||db.default.svc.cluster.local")
+                        .setCluster("outbound|3306||db.default.svc.cluster.local").build())).build();
+        Filter networkRbac = Filter.newBuilder().setName("envoy.filters.network.rbac").setTypedConfig(Xds.any(
+                io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.newBuilder().setStatPrefix("tcp.").setRules(rules).build())).build();
+        Listener tcp = Listener.newBuilder().setName("0.0.0.0_3306").setAddress(Xds.address("127.0.0.2", 3306))
+                .addFilterChains(FilterChain.newBuilder().addFilters(networkRbac).addFilters(tcpProxy)).build();
+        Listener sni = Listener.newBuilder().setName("0.0.0.0_443").setAddress(Xds.address("0.0.0.0", 8443))
+                .addListenerFilters(ListenerFilter.newBuilder().setName("envoy.filters.listener.tls_inspector")
+                        .setTypedConfig(Xds.any(TlsInspector.getDefaultInstance())))
+                .addFilterChains(FilterChain.newBuilder().setFilterChainMatch(FilterChainMatch.newBuilder()
+                                .addServerNames("reviews.example.com").setTransportProtocol("tls"))
+                        .setTransportSocket(Xds.downstreamTls(false)).addFilters(tcpProxy))
+                .addFilterChains(FilterChain.newBuilder().setFilterChainMatch(FilterChainMatch.newBuilder()
+                        .setTransportProtocol("raw_buffer")).addFilters(tcpProxy))
+                .build();
+        return List.of(Xds.outboundHttp("127.0.0.2_9080", "127.0.0.2", 9080, "9080"), inbound, tcp, sni);
+    }
+
+    private static RouteConfiguration routes() {
+        Route split = Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/")
+                        .addHeaders(HeaderMatcher.newBuilder().setName("x-user").setStringMatch(StringMatcher.newBuilder().setExact("jason"))))
+                .setRoute(RouteAction.newBuilder().setWeightedClusters(WeightedCluster.newBuilder()
+                                .addClusters(WeightedCluster.ClusterWeight.newBuilder().setName("outbound|9080|v1|reviews.default.svc.cluster.local")
+                                        .setWeight(UInt32Value.of(90)))
+                                .addClusters(WeightedCluster.ClusterWeight.newBuilder().setName("outbound|9080|v2|reviews.default.svc.cluster.local")
+                                        .setWeight(UInt32Value.of(10))))
+                        .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(2))
+                        .setRetryPolicy(Xds.meshRetry().toBuilder().setPerTryTimeout(com.google.protobuf.Duration.newBuilder().setNanos(500_000_000)))
+                        .addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder()
+                                .setCluster("outbound|9080||mirror.default.svc.cluster.local")))
+                .putTypedPerFilterConfig("envoy.filters.http.fault", Xds.any(HTTPFault.newBuilder()
+                        .setDelay(io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay.newBuilder()
+                                .setFixedDelay(com.google.protobuf.Duration.newBuilder().setSeconds(1))
+                                .setPercentage(FractionalPercent.newBuilder().setNumerator(10)))
+                        .setAbort(io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort.newBuilder().setHttpStatus(503)
+                                .setPercentage(FractionalPercent.newBuilder().setNumerator(5)))
+                        .build()))
+                .build();
+        Route regex = Route.newBuilder().setMatch(RouteMatch.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex("/api/v[0-9]+/.*")))
+                .setRoute(RouteAction.newBuilder().setCluster("outbound|9080||reviews.default.svc.cluster.local")).build();
+        Route exact = Route.newBuilder().setMatch(RouteMatch.newBuilder().setPath("/health"))
+                .setDirectResponse(io.envoyproxy.envoy.config.route.v3.DirectResponseAction.newBuilder().setStatus(200)).build();
+        return Xds.routes("9080",
+                Xds.vhost("reviews.default.svc.cluster.local:9080", List.of("reviews.default.svc.cluster.local",
+                        "reviews.default.svc.cluster.local:9080", "reviews", "reviews:9080", "10.96.0.12:9080"), split, regex, exact),
+                Xds.vhost("allow_any", List.of("*"), Xds.prefixRoute("/", "PassthroughCluster")));
+    }
+
+    private static List<Cluster> clusters() {
+        Cluster eds = Xds.edsCluster("outbound|9080||reviews.default.svc.cluster.local", "outbound_.9080_._.reviews.default.svc.cluster.local",
+                        List.of("spiffe://cluster.local/ns/default/sa/bookinfo-reviews")).toBuilder()
+                .setOutlierDetection(Xds.outlier(5, 30_000, 100))
+                .setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
+                        .setMaxConnections(UInt32Value.of(1024)).setMaxPendingRequests(UInt32Value.of(1024))
+                        .setMaxRequests(UInt32Value.of(1024)).setMaxRetries(UInt32Value.of(100))))
+                .setLbPolicy(Cluster.LbPolicy.LEAST_REQUEST)
+                .setCommonLbConfig(Cluster.CommonLbConfig.newBuilder().setLocalityWeightedLbConfig(
+                        Cluster.CommonLbConfig.LocalityWeightedLbConfig.getDefaultInstance()))
+                .putTypedExtensionProtocolOptions("envoy.extensions.upstreams.http.v3.HttpProtocolOptions", Xds.any(
+                        HttpProtocolOptions.newBuilder().setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                                .setHttp2ProtocolOptions(io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions.getDefaultInstance()))
+                                .build()))
+                .build();
+        Cluster dns = Cluster.newBuilder().setName("outbound|443||api.example.com").setType(Cluster.DiscoveryType.STRICT_DNS)
+                .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(1))
+                .setLoadAssignment(ClusterLoadAssignment.newBuilder().setClusterName("outbound|443||api.example.com")
+                        .addEndpoints(io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints.newBuilder()
+                                .addLbEndpoints(Xds.lbEndpoint("api.example.com", 443, 1))))
+                .build();
+        Cluster passthrough = Cluster.newBuilder().setName("PassthroughCluster").setType(Cluster.DiscoveryType.ORIGINAL_DST)
+                .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
+                .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(10)).build();
+        return List.of(eds, Xds.staticCluster("inbound|9080||", "127.0.0.1", 9080), dns, passthrough);
+    }
+
+    private static ClusterLoadAssignment assignment() {
+        List<io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints> groups = new ArrayList<>();
+        groups.add(Xds.group("east-a", 0, Xds.lbEndpoint("10.1.0.7", 9080, 1), Xds.lbEndpoint("10.1.0.8", 9080, 1)));
+        groups.add(Xds.group("east-b", 1, Xds.lbEndpoint("10.1.1.7", 9080, 1)).toBuilder()
+                .setLoadBalancingWeight(UInt32Value.of(2)).build());
+        LbEndpoint unhealthy = Xds.lbEndpoint("10.2.0.9", 15443, 3).toBuilder().setHealthStatus(HealthStatus.UNHEALTHY).build();
+        groups.add(io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints.newBuilder()
+                .setLocality(Locality.newBuilder().setRegion("west").setZone("west-a").setSubZone("rack1"))
+                .setPriority(2).addLbEndpoints(Xds.lbEndpoint("10.2.0.1", 15443, 3)).addLbEndpoints(unhealthy).build());
+        return Xds.cla("outbound|9080||reviews.default.svc.cluster.local", groups.toArray(
+                        io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints[]::new)).toBuilder()
+                .setPolicy(ClusterLoadAssignment.Policy.newBuilder().setOverprovisioningFactor(UInt32Value.of(140)))
+                .build();
+    }
+}
