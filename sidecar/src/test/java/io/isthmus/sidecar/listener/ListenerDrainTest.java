@@ -6,13 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UInt32Value;
-import io.envoyproxy.envoy.config.core.v3.Address;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
-import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.isthmus.sidecar.DataPlane;
 import io.isthmus.sidecar.testing.AppServer;
 import io.isthmus.sidecar.testing.TestMesh;
@@ -187,10 +183,6 @@ class ListenerDrainTest {
     }
 
     private static Listener tcp(int port) {
-        return Listener.newBuilder().setName("tcp")
-                .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress("127.0.0.2").setPortValue(port)))
-                .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder().setName("envoy.filters.network.tcp_proxy")
-                        .setTypedConfig(Any.pack(TcpProxy.newBuilder().setStatPrefix(CLUSTER).setCluster(CLUSTER).build()))))
-                .build();
+        return Xds.tcpListener("tcp", "127.0.0.2", port, CLUSTER);
     }
 }

@@ -2,13 +2,7 @@ package io.isthmus.sidecar.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.Any;
-import io.envoyproxy.envoy.config.core.v3.Address;
-import io.envoyproxy.envoy.config.core.v3.SocketAddress;
-import io.envoyproxy.envoy.config.listener.v3.Filter;
-import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
-import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.isthmus.sidecar.DataPlane;
 import io.isthmus.sidecar.testing.AppServer;
 import io.isthmus.sidecar.testing.TestMesh;
@@ -84,10 +78,6 @@ class ListenerReplacementTest {
     }
 
     private static Listener tcp(int port) {
-        return Listener.newBuilder().setName("tcp")
-                .setAddress(Address.newBuilder().setSocketAddress(SocketAddress.newBuilder().setAddress("127.0.0.2").setPortValue(port)))
-                .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder().setName("envoy.filters.network.tcp_proxy")
-                        .setTypedConfig(Any.pack(TcpProxy.newBuilder().setStatPrefix(CLUSTER).setCluster(CLUSTER).build()))))
-                .build();
+        return Xds.tcpListener("tcp", "127.0.0.2", port, CLUSTER);
     }
 }

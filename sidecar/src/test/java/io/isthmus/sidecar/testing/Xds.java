@@ -71,6 +71,15 @@ public final class Xds {
                 .build();
     }
 
+    /** A plaintext listener relaying every connection to one cluster ({@code tcp_proxy}). */
+    public static Listener tcpListener(String name, String host, int port, String cluster) {
+        return Listener.newBuilder().setName(name).setAddress(address(host, port))
+                .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder().setName("envoy.filters.network.tcp_proxy")
+                        .setTypedConfig(any(io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.newBuilder()
+                                .setStatPrefix(cluster).setCluster(cluster).build()))))
+                .build();
+    }
+
     /** Inbound mTLS HTTP listener routing everything to one cluster, with extra HTTP filters before the router. */
     public static Listener inboundHttp(String name, String host, int port, String cluster, boolean strict,
                                        List<HttpFilter> filters) {
