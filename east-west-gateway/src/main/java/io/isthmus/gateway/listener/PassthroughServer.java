@@ -20,6 +20,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import com.sun.management.UnixOperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -41,6 +42,7 @@ public final class PassthroughServer implements AutoCloseable {
     public static final long AUTO_SPLICE_AFTER_BYTES = 1 << 20;
 
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughServer.class);
+    private static final long DRAIN_POLL_MILLIS = 20;
 
     /**
      * Receive buffers of both sockets of a connection: the first read takes up to 16 KiB (one TLS record)
@@ -52,6 +54,7 @@ public final class PassthroughServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final List<Channel> servers;
     private final PassthroughContext context;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private PassthroughServer(EventLoopGroup group, List<Channel> servers, PassthroughContext context) {
         this.group = group;
@@ -180,14 +183,44 @@ public final class PassthroughServer implements AutoCloseable {
         return context.transport().name();
     }
 
-    /** Stops accepting and closes every connection. */
+    /** The connections open now (admitted, ClientHello pending, connecting or relaying). */
+    public int openConnections() {
+        return context.admission().open();
+    }
+
+    /** Stops accepting and closes every connection at once. */
     @Override
     public void close() {
+        close(Duration.ZERO);
+    }
+
+    /**
+     * Stops accepting at once, lets the open connections end by themselves for up to {@code drainTime} (a relayed
+     * stream goes on untouched: the gateway cannot ask a TLS client it does not terminate to close), then closes
+     * whatever is still open. Returns when the last connection is gone or the drain time is over.
+     */
+    public void close(Duration drainTime) {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         InetSocketAddress address = localAddress();
         for (Channel ch : servers) {
             ch.close().syncUninterruptibly();
         }
+        int open = openConnections();
+        if (open > 0 && !drainTime.isZero() && !drainTime.isNegative()) {
+            LOG.info("passthrough draining [{}]: {} open connections may finish within {} ms", address, open, drainTime.toMillis());
+            long deadline = System.nanoTime() + drainTime.toNanos();
+            try {
+                while (openConnections() > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(DRAIN_POLL_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        int cut = openConnections();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        LOG.info("passthrough closed [{}]", address);
+        LOG.info("passthrough closed [{}]{}", address, cut > 0 ? ", " + cut + " open connections closed" : "");
     }
 }

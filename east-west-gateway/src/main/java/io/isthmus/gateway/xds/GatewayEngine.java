@@ -48,6 +48,7 @@ public final class GatewayEngine implements ProxyEngine {
     private final GatewayMetrics metrics;
     private final PassthroughServer server;
     private final String context;
+    private final Duration drainTime;
     private final CompletableFuture<Void> firstEndpoints = new CompletableFuture<>();
     private Set<String> clusterNames = Set.of();
     private Map<String, List<GatewayEndpoint>> inline = Map.of();
@@ -56,6 +57,7 @@ public final class GatewayEngine implements ProxyEngine {
     private GatewayEngine(DataPlaneContext ctx, PassthroughOptions options, Map<String, InetSocketAddress> fixedRoutes)
             throws GatewayException {
         this.context = ctx.node().logContext();
+        this.drainTime = ctx.drainTime();
         this.metrics = new GatewayMetrics(ctx.meters(), ctx.node().clusterId().isEmpty() ? "unknown" : ctx.node().clusterId());
         metrics.gauge("isthmus_gateway_clusters", "Mesh clusters the gateway can pass to", () -> table.clusterNames().size());
         metrics.gauge("isthmus_gateway_ejected_endpoints", "Endpoints ejected after refusing connections", outliers::ejectedCount);
@@ -174,8 +176,9 @@ public final class GatewayEngine implements ProxyEngine {
         return out;
     }
 
+    /** Stops the passthrough listener: it stops accepting, and its open connections get the proxy's drain time. */
     @Override
     public void close() {
-        server.close();
+        server.close(drainTime);
     }
 }
