@@ -290,11 +290,15 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
         return out;
     }
 
+    /**
+     * Stops the data plane: the inbound listeners drain first (each connection up to the drain time) while the
+     * outbound ones still serve the app, then the outbound listeners drain, then the clusters close.
+     */
     @Override
     public void close() {
         try {
             listenerManager.close().toCompletionStage().toCompletableFuture()
-                    .get(Math.max(1, options.drainTime().toSeconds()) + 5, TimeUnit.SECONDS);
+                    .get(2 * Math.max(1, options.drainTime().toSeconds()) + 5, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("listeners did not close cleanly: {}", e.toString());
         }

@@ -5,6 +5,7 @@ import io.isthmus.sidecar.capture.HandoffTarget;
 import io.isthmus.sidecar.endpoint.EndpointAddress;
 import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.TypeUrls;
+import io.isthmus.sidecar.filter.Direction;
 import io.isthmus.sidecar.filter.ListenerContext;
 import io.isthmus.sidecar.tls.MeshTls;
 import io.isthmus.sidecar.tls.NamedSecrets;
@@ -173,12 +174,24 @@ public final class ListenerManager {
         return serving.values().stream().map(ServingListener::config).toList();
     }
 
-    /** Closes every listener: they stop accepting at once and their open connections get the drain time to finish. */
+    /**
+     * Closes every listener, inbound ones first: they stop accepting and their open connections get the drain time to
+     * finish, while the outbound listeners keep serving the app, which may still call out to answer those requests;
+     * then the outbound listeners drain the same way.
+     */
     public Future<Void> close() {
-        List<Future<Void>> closes = new ArrayList<>();
-        serving.values().forEach(l -> closes.add(l.drain(drainTime).done()));
+        List<ServingListener> inbound = new ArrayList<>();
+        List<ServingListener> outbound = new ArrayList<>();
+        serving.values().forEach(l -> (l.config().direction() == Direction.INBOUND ? inbound : outbound).add(l));
+        // the hand-off table stays as it is: outbound capture listeners still route to the listeners behind them
         serving.clear();
-        return Future.all(closes).mapEmpty();
+        return drainAll(inbound).transform(ar -> drainAll(outbound));
+    }
+
+    private Future<Void> drainAll(List<ServingListener> listeners) {
+        List<Future<Void>> drains = new ArrayList<>();
+        listeners.forEach(l -> drains.add(l.drain(drainTime).done()));
+        return Future.join(drains).transform(ar -> Future.succeededFuture());
     }
 
     private static ServingListener waitFor(Future<ServingListener> f) throws Exception {

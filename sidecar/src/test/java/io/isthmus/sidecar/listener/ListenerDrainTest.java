@@ -139,6 +139,57 @@ class ListenerDrainTest {
         }
     }
 
+    @Test
+    void aStoppingDataPlaneDrainsItsInboundListenersFirstWhileItsOutboundListenersStillServeTheApp() throws Exception {
+        // the local app behind the inbound listener answers only when the test lets it
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        CompletableFuture<Void> received = new CompletableFuture<>();
+        io.vertx.core.http.HttpServer local = TestMesh.await(mesh.vertx.createHttpServer().requestHandler(req -> {
+            received.complete(null);
+            release.thenRun(() -> req.response().end("local"));
+        }).listen(0, "127.0.0.1"));
+        String inbound = "inbound|80||";
+        dp.clusters().apply(Map.of(CLUSTER, Xds.staticCluster(CLUSTER, "127.0.0.1", app.port),
+                inbound, Xds.staticCluster(inbound, "127.0.0.1", local.actualPort())), "2");
+        dp.routes().apply(Map.of("80", Xds.routes("80", Xds.vhost("known", List.of(HOST), Xds.prefixRoute("/", CLUSTER))),
+                "inbound", Xds.routes("inbound", Xds.vhost("inbound", List.of("*"), Xds.prefixRoute("/", inbound)))), "2");
+        int outPort = TestMesh.freePort();
+        int inPort = TestMesh.freePort();
+        dp.listeners().apply(Map.of("out", Xds.outboundHttp("out", "127.0.0.2", outPort, "80"),
+                "in", Xds.outboundHttp("in", "127.0.0.2", inPort, "inbound").toBuilder()
+                        .setTrafficDirection(io.envoyproxy.envoy.config.core.v3.TrafficDirection.INBOUND).build()), "1");
+
+        try (Socket caller = new Socket("127.0.0.2", inPort)) {
+            CompletableFuture<String> inFlight = CompletableFuture.supplyAsync(() -> exchange(caller));
+            received.get(20, TimeUnit.SECONDS);
+            CompletableFuture<Void> stopping = CompletableFuture.runAsync(dp::close);
+
+            awaitRefused(inPort);
+            try (Socket appCallsOut = new Socket("127.0.0.2", outPort)) {
+                assertThat(exchange(appCallsOut)).as("the app still calls out while its inbound requests finish")
+                        .startsWith("HTTP/1.1 200");
+            }
+            assertThat(stopping).as("stopping waits for the inbound request in flight").isNotDone();
+
+            release.complete(null);
+            assertThat(inFlight.get(20, TimeUnit.SECONDS)).startsWith("HTTP/1.1 200");
+            stopping.get(30, TimeUnit.SECONDS);
+            awaitRefused(outPort);
+        }
+    }
+
+    private static void awaitRefused(int port) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            try (Socket probe = new Socket("127.0.0.2", port)) {
+                Thread.sleep(5);
+            } catch (IOException e) {
+                return;
+            }
+        }
+        throw new AssertionError("port " + port + " still accepts connections");
+    }
+
     private void awaitHits(int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (app.hits.get() < n && System.nanoTime() < deadline) {
