@@ -35,6 +35,18 @@ class MeshRetryPolicyTest {
         assertThat(Fixtures.apply(config, translator, yaml)).as("accepted").isNull();
     }
 
+    /** Applies VirtualService {@code reviews} with these {@code http} routes (YAML list items). */
+    private void reviewsRoutes(String httpRoutes) {
+        apply("""
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                """ + httpRoutes.indent(2));
+    }
+
     private List<Route> sidecarRoutes() {
         return translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A)).routes().get("9080")
                 .getVirtualHosts(0).getRoutesList();
@@ -62,13 +74,7 @@ class MeshRetryPolicyTest {
         assertThat(p.getRetryHostPredicateList()).as("still avoids the hosts tried before")
                 .extracting(RetryPolicy.RetryHostPredicate::getName).containsExactly("envoy.retry_host_predicates.previous_hosts");
 
-        apply("""
-                apiVersion: networking.istio.io/v1
-                kind: VirtualService
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  hosts: [reviews]
-                  http:
+        reviewsRoutes("""
                   - match: [{uri: {prefix: /own}}]
                     retries: {attempts: 1, retryOn: 5xx}
                     route: [{destination: {host: reviews}}]
@@ -85,13 +91,7 @@ class MeshRetryPolicyTest {
 
     @Test
     void aPolicyWithoutAttemptsTurnsRetriesOffAsInIstio() {
-        apply("""
-                apiVersion: networking.istio.io/v1
-                kind: VirtualService
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  hosts: [reviews]
-                  http:
+        reviewsRoutes("""
                   - match: [{uri: {prefix: /timed}}]
                     retries: {perTryTimeout: 2s, retryOn: 5xx}
                     route: [{destination: {host: reviews}}]
@@ -111,13 +111,7 @@ class MeshRetryPolicyTest {
         assertThat(Fixtures.applyMesh(config, translator, "defaultHttpRetryPolicy: {attempts: 0}")).isNull();
         assertThat(sidecarRoutes().get(0).getRoute().hasRetryPolicy()).isFalse();
 
-        apply("""
-                apiVersion: networking.istio.io/v1
-                kind: VirtualService
-                metadata: {name: reviews, namespace: default}
-                spec:
-                  hosts: [reviews]
-                  http:
+        reviewsRoutes("""
                   - retries: {attempts: 3}
                     route: [{destination: {host: reviews}}]
                 """);
