@@ -29,13 +29,17 @@ public final class EndpointsTranslator {
     /**
      * The usable endpoints of one assignment.
      *
-     * @throws XdsResourceException naming the field when an address or port is invalid
+     * @throws XdsResourceException naming the field when an address, port, priority or weight is invalid
      */
     public static List<GatewayEndpoint> translate(ClusterLoadAssignment cla) {
         String name = cla.getClusterName();
         List<GatewayEndpoint> out = new ArrayList<>();
         for (int i = 0; i < cla.getEndpointsCount(); i++) {
             LocalityLbEndpoints group = cla.getEndpoints(i);
+            int priority = group.getPriority();
+            if (priority < 0 || priority > 128) {
+                throw invalid(name, "endpoints[" + i + "].priority", "must be 0 to 128, got " + Integer.toUnsignedString(priority));
+            }
             Locality locality = new Locality(group.getLocality().getRegion(), group.getLocality().getZone(),
                     group.getLocality().getSubZone());
             for (int j = 0; j < group.getLbEndpointsCount(); j++) {
@@ -56,10 +60,15 @@ public final class EndpointsTranslator {
                 if (!usable(lb.getHealthStatus())) {
                     continue;
                 }
-                int weight = lb.hasLoadBalancingWeight() ? Math.max(1, lb.getLoadBalancingWeight().getValue()) : 1;
+                int weight = lb.hasLoadBalancingWeight() ? lb.getLoadBalancingWeight().getValue() : 1;
+                if (weight < 0) {
+                    throw invalid(name, "endpoints[" + i + "].lb_endpoints[" + j + "].load_balancing_weight",
+                            "too large: " + Integer.toUnsignedString(weight));
+                }
+                weight = Math.max(1, weight);
                 try {
                     out.add(new GatewayEndpoint(new InetSocketAddress(InetAddress.getByAddress(ip), port), locality,
-                            group.getPriority(), weight));
+                            priority, weight));
                 } catch (UnknownHostException e) {
                     throw invalid(name, field + ".address", e.getMessage());
                 }

@@ -54,4 +54,17 @@ class EndpointsTranslatorTest {
         assertThatThrownBy(() -> EndpointsTranslator.translate(cla(lb("10.2.0.7", 0, HealthStatus.HEALTHY))))
                 .isInstanceOf(XdsResourceException.class).hasMessageContaining("port_value");
     }
+
+    @Test
+    void prioritiesAndWeightsBeyondWhatEnvoyAcceptsAreRejectedNamingTheField() {
+        ClusterLoadAssignment ok = cla(lb("10.2.0.7", 9080, HealthStatus.HEALTHY));
+        ClusterLoadAssignment farPriority = ok.toBuilder().setEndpoints(0, ok.getEndpoints(0).toBuilder().setPriority(-1)).build();
+        assertThatThrownBy(() -> EndpointsTranslator.translate(farPriority))
+                .isInstanceOf(XdsResourceException.class)
+                .hasMessageContaining("endpoints[0].priority").hasMessageContaining("4294967295");
+        LbEndpoint heavy = lb("10.2.0.7", 9080, HealthStatus.HEALTHY).toBuilder().setLoadBalancingWeight(UInt32Value.of(-1)).build();
+        assertThatThrownBy(() -> EndpointsTranslator.translate(cla(heavy)))
+                .isInstanceOf(XdsResourceException.class)
+                .hasMessageContaining("endpoints[0].lb_endpoints[0].load_balancing_weight");
+    }
 }
