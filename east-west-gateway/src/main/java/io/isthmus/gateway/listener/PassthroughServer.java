@@ -43,6 +43,8 @@ public final class PassthroughServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughServer.class);
     private static final long DRAIN_POLL_MILLIS = 20;
+    /** {@code TCP_DEFER_ACCEPT}: how long the kernel holds a connection that has sent nothing yet. */
+    static final int DEFER_ACCEPT_SECONDS = 1;
 
     /**
      * Receive buffers of both sockets of a connection: the first read takes up to 16 KiB (one TLS record)
@@ -145,6 +147,11 @@ public final class PassthroughServer implements AutoCloseable {
         ch.config().setOption(ChannelOption.SO_REUSEADDR, true);
         if (reusePort) {
             ch.config().setOption(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        if (transport.canSplice()) {
+            // A TLS client speaks first: the kernel hands a connection over only once its first bytes (the
+            // ClientHello) are in, so one wake-up accepts and reads it instead of one for each.
+            ch.config().setOption(EpollChannelOption.TCP_DEFER_ACCEPT, DEFER_ACCEPT_SECONDS);
         }
         ch.pipeline().addLast("acceptor", new Acceptor(childGroup, context));
         servers.add(ch);
