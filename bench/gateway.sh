@@ -11,6 +11,9 @@
 # proxy process's CPU (user + system, all threads, from /proc) per connection made and per GB streamed; the
 # last column is the whole machine's busy CPU (all cores, /proc/stat) per GB streamed: client, server and
 # proxy share these cores, so it shows work a relay moves onto the endpoints (a spliced stream's pages).
+# A second table pairs each gateway path with each HAProxy path round by round (the rounds alternate over the
+# paths, so the two measurements of a round share the machine's load of the moment): the median and range of the
+# per-round ratios, and in how many rounds the gateway was at least HAProxy's equal.
 #
 # Usage: bench/gateway.sh [--seconds S] [--rounds R] [--streams N] [--workers N] [--warmup W] [--baseline REV]
 #                         [--modes AUTO,SPLICE,COPY] [--paths REGEX] [--gateway-jvm-args "ARGS"]
@@ -50,7 +53,7 @@ while [[ $# -gt 0 ]]; do
     --gateway-jvm-args) GW_JVM_ARGS="$2"; shift 2 ;;
     --alt-jvm-options) ALT_JVM="$2"; shift 2 ;;
     --alt-modes) ALT_MODES="$2"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done

@@ -233,6 +233,7 @@ public final class GatewayBench {
                         Double.isNaN(cpu) ? "—" : String.format("%.0f", cpu),
                         Double.isNaN(perGigabyte) ? "—" : String.format("%.3f", perGigabyte), median(r.getValue(), 6));
             }
+            printPairedRatios(results);
             if (Boolean.getBoolean("bench.rounds")) {
                 for (Map.Entry<String, List<double[]>> r : results.entrySet()) {
                     StringBuilder sb = new StringBuilder(r.getKey()).append(':');
@@ -281,6 +282,47 @@ public final class GatewayBench {
         } catch (Exception e) {
             return 0;
         }
+    }
+
+    /**
+     * Each gateway path against each HAProxy path, round by round: the rounds alternate over the paths, so a
+     * round's two measurements are seconds apart and share the machine's load of the moment. Prints the median
+     * and range of the per-round ratios and in how many rounds the gateway was at least HAProxy's equal.
+     */
+    private static void printPairedRatios(Map<String, List<double[]>> results) {
+        List<String> haproxies = results.keySet().stream().filter(k -> k.startsWith("HAProxy")).toList();
+        List<String> gateways = results.keySet().stream().filter(k -> k.startsWith("Isthmus")).toList();
+        if (haproxies.isEmpty() || gateways.isEmpty()) {
+            return;
+        }
+        System.out.println();
+        System.out.println("Paired round by round with HAProxy (gateway / HAProxy; for p99 lower is better): median (lowest-highest)"
+                + ", and the rounds in which the gateway was at least HAProxy's equal.");
+        System.out.println();
+        System.out.println("| path | against | throughput | connections/s | connect+handshake p99 |");
+        System.out.println("|---|---|---:|---:|---:|");
+        for (String g : gateways) {
+            for (String h : haproxies) {
+                List<double[]> a = results.get(g);
+                List<double[]> b = results.get(h);
+                System.out.printf("| %s | %s | %s | %s | %s |%n", g, h, ratios(a, b, 0, true), ratios(a, b, 1, true), ratios(a, b, 3, false));
+            }
+        }
+    }
+
+    /** The per-round ratios of one column as {@code 1.02x (0.95-1.08), 3/5 rounds}. */
+    private static String ratios(List<double[]> gateway, List<double[]> haproxy, int column, boolean higherIsBetter) {
+        int n = Math.min(gateway.size(), haproxy.size());
+        double[] r = new double[n];
+        int equalOrBetter = 0;
+        for (int i = 0; i < n; i++) {
+            r[i] = gateway.get(i)[column] / haproxy.get(i)[column];
+            if (higherIsBetter ? r[i] >= 1 : r[i] <= 1) {
+                equalOrBetter++;
+            }
+        }
+        java.util.Arrays.sort(r);
+        return String.format("%.2fx (%.2f-%.2f), %d/%d rounds", r[n / 2], r[0], r[n - 1], equalOrBetter, n);
     }
 
     private static double median(List<double[]> rows, int column) {
