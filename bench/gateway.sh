@@ -53,7 +53,7 @@ while [[ $# -gt 0 ]]; do
     --gateway-jvm-args) GW_JVM_ARGS="$2"; shift 2 ;;
     --alt-jvm-options) ALT_JVM="$2"; shift 2 ;;
     --alt-modes) ALT_MODES="$2"; shift 2 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
