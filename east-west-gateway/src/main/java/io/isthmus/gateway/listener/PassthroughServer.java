@@ -44,7 +44,7 @@ public final class PassthroughServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughServer.class);
     private static final long DRAIN_POLL_MILLIS = 20;
     /** {@code TCP_DEFER_ACCEPT}: how long the kernel holds a connection that has sent nothing yet. */
-    static final int DEFER_ACCEPT_SECONDS = 1;
+    private static final int DEFER_ACCEPT_SECONDS = 1;
 
     /**
      * Receive buffers of both sockets of a connection: the first read takes up to 16 KiB (one TLS record)

@@ -36,15 +36,20 @@ class DeferredAcceptTest {
         try (GatewayHarness gw = new GatewayHarness(PassthroughOptions.builder());
                 RecordingServer endpoint = new RecordingServer("127.0.0.3", hello.length)) {
             gw.table.put(REVIEWS.clusterName(), List.of(GatewayEndpoint.of(endpoint.address())));
-            try (Socket s = new Socket(gw.address().getAddress(), gw.address().getPort())) {
-                // Connected as far as the client can tell, yet the gateway has no connection to watch over.
-                Thread.sleep(300);
-                assertThat(gw.metrics.activeConnections()).isZero();
-                s.getOutputStream().write(hello);
-                s.getOutputStream().flush();
+            try (Socket silent = new Socket(gw.address().getAddress(), gw.address().getPort());
+                    Socket speaking = new Socket(gw.address().getAddress(), gw.address().getPort())) {
+                speaking.getOutputStream().write(hello);
+                speaking.getOutputStream().flush();
                 await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.connections.size() == 1
                         && endpoint.connections.get(0).size() == hello.length);
+                // Both are connected as far as their clients can tell, and the silent one connected first, yet the
+                // gateway has only the one that spoke to watch over.
                 assertThat(gw.metrics.activeConnections()).isEqualTo(1);
+                silent.getOutputStream().write(hello);
+                silent.getOutputStream().flush();
+                await().atMost(Duration.ofSeconds(30)).until(() -> endpoint.connections.size() == 2
+                        && endpoint.connections.get(1).size() == hello.length);
+                assertThat(gw.metrics.activeConnections()).isEqualTo(2);
             }
         }
     }
