@@ -45,6 +45,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -78,6 +79,10 @@ public final class Controller implements AutoCloseable {
     private XdsServer xds;
     private AdminServer admin;
     private ClusterManager clusters;
+    private CompletableFuture<Void> configSynced = CompletableFuture.completedFuture(null);
+    private CompletableFuture<Void> ready;
+    /** Set last in {@link #startParts}: the parts above are visible to any thread that reads it true. */
+    private volatile boolean started;
     private volatile CertifiedKey serving;
 
     private Controller(ControllerConfig config) {
@@ -128,7 +133,9 @@ public final class Controller implements AutoCloseable {
         meshConfig = new ConfigRegistry(config.systemNamespace());
         translator = new MeshTranslator(registry, config.trustDomain(), ca::bundlePem, meshConfig::current);
         XdsMetrics xdsMetrics = new XdsMetrics(metrics, this::connectedProxies);
-        ads = new AdsService(translator::resourcesFor, xdsMetrics, Clock.systemUTC());
+        // Until discovery and config have synced, proxies are refused (they keep their cached config
+        // and reconnect): serving a registry that is still being listed would take endpoints away.
+        ads = new AdsService(translator::resourcesFor, xdsMetrics, Clock.systemUTC()).refuseWhile(this::notReadyReason);
         pushes = new PushScheduler(ads, xdsMetrics, config.pushDebounce());
         closeables.add(registry.addListener(change -> {
             translator.invalidate();
@@ -190,7 +197,16 @@ public final class Controller implements AutoCloseable {
                         }
                     });
             clusters.start();
-            closeables.add(new KubernetesConfigWatcher(config.cluster(), local, meshConfig).start());
+            KubernetesConfigWatcher watcher = new KubernetesConfigWatcher(config.cluster(), local, meshConfig).start();
+            closeables.add(watcher);
+            Duration bound = defaults.remoteTimeout().multipliedBy(2);
+            configSynced = watcher.synced().copy().completeOnTimeout(null, bound.toMillis(), TimeUnit.MILLISECONDS);
+            configSynced.thenRun(() -> {
+                if (!watcher.synced().isDone()) {
+                    LOG.warn("config not synced in {} [{}]: serving without it; a kind whose CRD is missing stays empty",
+                            bound, config.cluster());
+                }
+            });
         }
         if (config.registryFile().isPresent()) {
             closeables.add(new FileRegistry(config.registryFile().get(), config.registryFileCluster(), config.network(),
@@ -200,6 +216,8 @@ public final class Controller implements AutoCloseable {
             closeables.add(new ConfigDirectory(config.configDir().get(), meshConfig).start(REGISTRY_FILE_POLL));
         }
         admin = new AdminServer(registry, ads, metrics, this::notReadyReason, meshConfig).start(vertx, config.listenAddress(), config.monitoringPort());
+        ready = clusters == null ? configSynced : CompletableFuture.allOf(clusters.ready(), configSynced);
+        started = true;
         LOG.info("controller started [{}] [network={} xds-tls={} xds-plaintext={} monitoring={} kubeconfig={} registry-file={} config-dir={}]",
                 config.cluster(), config.network(), xds.securePort(), xds.plaintextPort(), admin.port(),
                 config.inCluster() ? "in-cluster" : config.kubeconfig().map(Object::toString).orElse("none"),
@@ -255,10 +273,24 @@ public final class Controller implements AutoCloseable {
         return serving.chainPem();
     }
 
+    /**
+     * Completes once discovery and config have synced (each bounded by a timeout, so an unreachable
+     * API server never holds it): from then on proxies are served.
+     */
+    public CompletableFuture<Void> ready() {
+        return ready.copy();
+    }
+
     /** Why the controller is not ready, or empty when it is. */
     public Optional<String> notReadyReason() {
+        if (!started) {
+            return Optional.of("starting");
+        }
         if (clusters != null && !clusters.ready().isDone()) {
             return Optional.of("clusters still syncing: " + clusters.clusters());
+        }
+        if (!configSynced.isDone()) {
+            return Optional.of("config still syncing from " + config.cluster());
         }
         return Optional.empty();
     }

@@ -67,6 +67,7 @@ class ControllerKubeTest {
         controller = Controller.start(ControllerConfig.builder("east", "net-east", pki.cacertsDir("east"))
                 .kubeconfig(kubeconfig).listenAddress("127.0.0.1").secureXdsPort(0).plaintextXdsPort(0).monitoringPort(0)
                 .hazelcastPort(hz).pushDebounce(Duration.ofMillis(50)).build());
+        controller.ready().get(30, java.util.concurrent.TimeUnit.SECONDS); // proxies are refused until then
         Node node = Node.newBuilder().setId(ProxyMetadata.nodeId("sidecar", "10.1.0.5", "productpage-0", "default"))
                 .setLocality(io.envoyproxy.envoy.config.core.v3.Locality.newBuilder().setRegion("us-east").setZone("us-east-a"))
                 .setMetadata(Struct.newBuilder()

@@ -61,6 +61,7 @@ class GatewayCredentialsTest {
         controller = Controller.start(ControllerConfig.builder("east", "net-east", pki.cacertsDir("east"))
                 .kubeconfig(kubeconfig).listenAddress("127.0.0.1").secureXdsPort(0).monitoringPort(0)
                 .pushDebounce(Duration.ofMillis(20)).sharedState(ControllerConfig.SharedState.IN_MEMORY).build());
+        controller.ready().get(30, java.util.concurrent.TimeUnit.SECONDS); // proxies are refused until then
         controller.meshConfig().upsert("test", ConfigFiles.parse("""
                 apiVersion: networking.istio.io/v1
                 kind: Gateway

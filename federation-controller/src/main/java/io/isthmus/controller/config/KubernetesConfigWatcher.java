@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,8 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
     private final ConfigRegistry registry;
     private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
     private final boolean credentialsOnly;
+    private final List<CompletableFuture<Void>> initialLists = new ArrayList<>();
+    private final CompletableFuture<Void> synced = new CompletableFuture<>();
     private volatile boolean closed;
 
     public KubernetesConfigWatcher(String cluster, KubernetesClient client, ConfigRegistry registry) {
@@ -69,6 +72,7 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
                     }
                     registry.replaceSource(cluster, listed);
                     LOG.info("credential Secrets listed [{}] count={}", cluster, listed.size());
+                    synced.complete(null);
                 } else if (t != null && !closed) {
                     LOG.warn("credential Secrets not readable, gateways of this cluster get no kubernetes:// secrets [{}] {}",
                             cluster, t.toString());
@@ -103,11 +107,17 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
                 LOG.debug("config watch error [{}] {} {}", cluster, k.kind(), t.toString());
                 return !closed;
             });
-            inf.start();
+            track(inf.start());
             informers.add(inf);
         }
-        watchSecrets().start();
+        track(watchSecrets().start());
         watchMeshConfigMaps();
+        CompletableFuture.allOf(initialLists.toArray(CompletableFuture[]::new)).whenComplete((v, t) -> {
+            if (t == null) {
+                LOG.info("config synced [{}]", cluster);
+            }
+            synced.complete(null);
+        });
         LOG.info("config watch started [{}] kinds={} and credential Secrets and ConfigMap istio", cluster, ConfigParser.KINDS.stream().map(ConfigParser.Kind::kind).toList());
         return this;
     }
@@ -136,8 +146,20 @@ public final class KubernetesConfigWatcher implements AutoCloseable {
             LOG.debug("config watch error [{}] ConfigMap {}", cluster, t.toString());
             return !closed;
         });
-        inf.start();
+        track(inf.start());
         informers.add(inf);
+    }
+
+    /**
+     * Completes once every informer has listed once, so the registry holds this cluster's config as
+     * it was at start (never completes while a kind cannot be listed; callers bound the wait).
+     */
+    public CompletableFuture<Void> synced() {
+        return synced;
+    }
+
+    private void track(java.util.concurrent.CompletionStage<Void> started) {
+        initialLists.add(started.toCompletableFuture());
     }
 
     private void applyConfigMap(io.fabric8.kubernetes.api.model.ConfigMap c) {

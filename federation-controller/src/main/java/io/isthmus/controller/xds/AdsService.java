@@ -3,6 +3,7 @@ package io.isthmus.controller.xds;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.isthmus.controller.translate.ProxyView;
@@ -12,14 +13,20 @@ import java.time.Clock;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * Envoy's aggregated discovery service, state of the world: opens a {@link ProxyStream} per
  * connection and pushes recomputed configuration to the streams whose proxies are affected.
  * Delta xDS is not offered (clients fall back to state of the world).
+ *
+ * <p>Until the controller has synced ({@link #refuseWhile}), a new stream is refused with
+ * {@code UNAVAILABLE}, as Istio does: a proxy keeps its cached configuration and reconnects with
+ * backoff, rather than being served a registry that is still being listed.
  */
 public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceImplBase {
     private final ProxyConfigSource source;
@@ -27,6 +34,7 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
     private final ConcurrentHashMap<Long, ProxyStream> streams = new ConcurrentHashMap<>();
     private final XdsMetrics metrics;
     private final PushThrottle throttle;
+    private volatile Supplier<Optional<String>> notReady = Optional::empty;
 
     /** Responses in flight (sent, not yet answered) across all proxies by default, Istio's default. */
     public static final int DEFAULT_PUSH_THROTTLE = 100;
@@ -54,10 +62,42 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
         this.throttle = new PushThrottle(pushThrottle);
     }
 
+    /**
+     * Refuses new streams while {@code notReadyReason} gives a reason (streams already open are kept).
+     *
+     * @param notReadyReason why the controller cannot serve yet, or empty once it can
+     * @return this service
+     */
+    public AdsService refuseWhile(Supplier<Optional<String>> notReadyReason) {
+        this.notReady = Objects.requireNonNull(notReadyReason, "notReadyReason");
+        return this;
+    }
+
     @Override
     public StreamObserver<DiscoveryRequest> streamAggregatedResources(StreamObserver<DiscoveryResponse> responses) {
         Context ctx = Vertx.currentContext();
         Executor executor = ctx == null ? Runnable::run : task -> ctx.runOnContext(v -> task.run());
+        Optional<String> why = notReady.get();
+        if (why.isPresent()) {
+            metrics.refusedNotReady();
+            // Ended once the call has been set up (ending it inside this method closes it twice).
+            executor.execute(() -> responses.onError(Status.UNAVAILABLE
+                    .withDescription("controller not ready to serve discovery (" + why.get() + "); retry with backoff")
+                    .asRuntimeException()));
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(DiscoveryRequest value) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
         ProxyStream stream = new ProxyStream(responses, host, PeerIdentity.current(), executor);
         if (responses instanceof ServerCallStreamObserver<DiscoveryResponse> call) {
             stream.flowControl(call::isReady);

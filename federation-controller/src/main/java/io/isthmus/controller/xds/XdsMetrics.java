@@ -18,6 +18,7 @@ public final class XdsMetrics {
     private final Map<XdsType, Counter> nacks = new EnumMap<>(XdsType.class);
     private final Timer pushTime;
     private final Timer convergence;
+    private final Counter refusedNotReady;
 
     /**
      * Registers the meters.
@@ -40,6 +41,9 @@ public final class XdsMetrics {
         convergence = Timer.builder("pilot_proxy_convergence_time")
                 .description("From the first change of a debounced batch until the push to every affected proxy was sent")
                 .publishPercentileHistogram().register(registry);
+        refusedNotReady = Counter.builder("isthmus_xds_streams_refused").tag("reason", "not_ready")
+                .description("ADS streams refused with UNAVAILABLE because the controller had not synced yet")
+                .register(registry);
     }
 
     /** A metrics sink that records nothing, for tests and tools. */
@@ -53,6 +57,10 @@ public final class XdsMetrics {
 
     void nacked(XdsType type) {
         nacks.get(type).increment();
+    }
+
+    void refusedNotReady() {
+        refusedNotReady.increment();
     }
 
     void pushRound(Duration took, Duration sinceFirstChange) {

@@ -68,6 +68,7 @@ public final class ControllerPropagationBench {
         Controller controller = Controller.start(ControllerConfig.builder("east", "net-east", pki.cacertsDir("east"))
                 .kubeconfig(kubeconfig).listenAddress("127.0.0.1").secureXdsPort(0).plaintextXdsPort(0).monitoringPort(0)
                 .hazelcastPort(hz).pushDebounce(Duration.ofMillis(debounce)).sharedState(state).build());
+        controller.ready().get(30, java.util.concurrent.TimeUnit.SECONDS); // proxies are refused until then
         east.client().secrets().inNamespace(MeshLabels.SYSTEM_NAMESPACE)
                 .resource(RemoteSecrets.remoteSecret("west", west.kubeconfig("west", "t"), MeshLabels.SYSTEM_NAMESPACE)).create();
 

@@ -69,7 +69,8 @@ public final class SharedFederation implements AutoCloseable, ExtensionContext.S
             }
             SharedFederation shared = store.getOrComputeIfAbsent(key, k -> new SharedFederation(k, LocalFederation.start(
                     TopologyLoader.load(topologies().resolve(topologyFile)),
-                    new FederationOptions(workDir(), Duration.ofSeconds(180), line -> { }, CERT_TTL, mode))), SharedFederation.class);
+                    new FederationOptions(runDir(topologyFile, mode), Duration.ofSeconds(180), line -> { }, CERT_TTL, mode))),
+                    SharedFederation.class);
             current = shared;
             return shared.federation;
         }
@@ -98,6 +99,15 @@ public final class SharedFederation implements AutoCloseable, ExtensionContext.S
     /** {@code target/e2e}. */
     public static Path workDir() {
         return Path.of(System.getProperty("isthmus.e2e.workDir", "target/e2e"));
+    }
+
+    /**
+     * Where one federation keeps its PKI, pods and process logs: {@code target/e2e/<topology>[-loopback]},
+     * so a later topology's start does not wipe the logs of the one before.
+     */
+    static Path runDir(String topologyFile, NetworkMode mode) {
+        String name = topologyFile.replaceFirst("\\.ya?ml$", "");
+        return workDir().resolve(mode == NetworkMode.LOOPBACK ? name + "-loopback" : name);
     }
 
     /** {@code target/e2e-reports}. */
