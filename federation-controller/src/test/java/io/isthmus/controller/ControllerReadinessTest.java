@@ -3,15 +3,14 @@ package io.isthmus.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.isthmus.controller.discovery.KubeObjects;
 import io.isthmus.controller.discovery.MockApiServer;
+import io.isthmus.controller.support.AdsTestClient;
 import io.isthmus.controller.xds.XdsType;
 import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.ProxyMetadata;
@@ -19,7 +18,6 @@ import io.isthmus.trust.testing.TestPki;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -83,30 +81,8 @@ class ControllerReadinessTest {
 
     /** Opens an ADS stream asking for clusters: the first response, or the status it was refused with. */
     private Object firstAnswer() throws Exception {
-        CompletableFuture<Object> outcome = new CompletableFuture<>();
-        StreamObserver<DiscoveryRequest> requests = AggregatedDiscoveryServiceGrpc.newStub(channel)
-                .streamAggregatedResources(new StreamObserver<>() {
-                    @Override
-                    public void onNext(DiscoveryResponse r) {
-                        outcome.complete(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        outcome.complete(Status.fromThrowable(t));
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        outcome.complete("completed");
-                    }
-                });
         Node node = Node.newBuilder().setId(ProxyMetadata.nodeId("sidecar", "10.1.0.5", "productpage-0", "default")).build();
-        requests.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(XdsType.CLUSTER.typeUrl()).build());
-        try {
-            return outcome.get(15, TimeUnit.SECONDS);
-        } finally {
-            requests.onCompleted();
-        }
+        return AdsTestClient.firstAnswer(channel, DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(XdsType.CLUSTER.typeUrl())
+                .build()).get(15, TimeUnit.SECONDS);
     }
 }

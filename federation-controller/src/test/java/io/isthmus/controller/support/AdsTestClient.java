@@ -39,6 +39,31 @@ public final class AdsTestClient implements AutoCloseable {
         });
     }
 
+    /**
+     * Opens a stream of its own on {@code channel}, sends {@code request} and completes with the first
+     * response, or with the {@link io.grpc.Status} the stream was refused or ended with.
+     */
+    public static java.util.concurrent.CompletableFuture<Object> firstAnswer(ManagedChannel channel, DiscoveryRequest request) {
+        java.util.concurrent.CompletableFuture<Object> outcome = new java.util.concurrent.CompletableFuture<>();
+        AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(new StreamObserver<>() {
+            @Override
+            public void onNext(DiscoveryResponse r) {
+                outcome.complete(r);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                outcome.complete(io.grpc.Status.fromThrowable(t));
+            }
+
+            @Override
+            public void onCompleted() {
+                outcome.complete(io.grpc.Status.OK.withDescription("completed by the server"));
+            }
+        }).onNext(request);
+        return outcome;
+    }
+
     /** Subscribes to a type (with the node on every request, as Envoy may). */
     public void subscribe(String typeUrl, List<String> names) {
         requests.onNext(DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(typeUrl).addAllResourceNames(names).build());

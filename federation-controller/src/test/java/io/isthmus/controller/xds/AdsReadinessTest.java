@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
+import io.isthmus.controller.support.AdsTestClient;
 import io.isthmus.controller.translate.ProxyResources;
 import io.isthmus.mesh.ProxyMetadata;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -72,10 +71,7 @@ class AdsReadinessTest {
     @Test
     void aStreamAlreadyOpenIsKeptWhenReadinessIsLostAgain() throws Exception {
         notReady.set(Optional.empty());
-        CompletableFuture<Object> served = new CompletableFuture<>();
-        StreamObserver<DiscoveryRequest> requests = stream(served);
-        requests.onNext(cdsRequest());
-        assertThat(served.get(10, TimeUnit.SECONDS)).isInstanceOf(DiscoveryResponse.class);
+        assertThat(open().get(10, TimeUnit.SECONDS)).isInstanceOf(DiscoveryResponse.class);
 
         notReady.set(Optional.of("config still syncing"));
         assertThat(ads.push(v -> true)).isEqualTo(1);
@@ -84,28 +80,7 @@ class AdsReadinessTest {
 
     /** Opens a stream, asks for clusters; completes with the first response or the error status. */
     private CompletableFuture<Object> open() {
-        CompletableFuture<Object> outcome = new CompletableFuture<>();
-        stream(outcome).onNext(cdsRequest());
-        return outcome;
-    }
-
-    private StreamObserver<DiscoveryRequest> stream(CompletableFuture<Object> outcome) {
-        return AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(new StreamObserver<>() {
-            @Override
-            public void onNext(DiscoveryResponse r) {
-                outcome.complete(r);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                outcome.complete(Status.fromThrowable(t));
-            }
-
-            @Override
-            public void onCompleted() {
-                outcome.complete("completed");
-            }
-        });
+        return AdsTestClient.firstAnswer(channel, cdsRequest());
     }
 
     private static DiscoveryRequest cdsRequest() {
