@@ -179,10 +179,28 @@ public final class NetworkSandbox implements FederationNetwork {
     private static void bridge(String name, List<String> addresses) {
         Ip.ipQuietly("link", "del", name);
         Ip.ip("link", "add", name, "type", "bridge");
+        // A bridge not given a MAC takes the lowest of its ports': each pod that came or went could change the
+        // router's MAC, and the other pods would send to the old one until their ARP entry was probed again,
+        // seconds of lost packets (TCP retransmitting with backoff) for every call that leaves the pod's network.
+        Ip.ip("link", "set", name, "address", bridgeMac(name));
         for (String a : addresses) {
             Ip.ip("addr", "add", a, "dev", name);
         }
         Ip.ip("link", "set", name, "up");
+    }
+
+    /**
+     * The fixed MAC of a bridge: locally administered and unicast ({@code 02:} first), the rest from a hash of its
+     * name, so each bridge of a sandbox has its own and keeps it for its lifetime.
+     */
+    static String bridgeMac(String name) {
+        byte[] h;
+        try {
+            h = java.security.MessageDigest.getInstance("SHA-256").digest(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        return String.format("02:%02x:%02x:%02x:%02x:%02x", h[0], h[1], h[2], h[3], h[4]);
     }
 
     @Override

@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -54,6 +56,39 @@ class NetworkIsolationIT {
         report.count(1, same.status() == 200 ? 0 : 1);
         assertThat(same.status()).as("east -> east pod: %s", same.error()).isEqualTo(200);
         report.outcome("passed").write(SharedFederation.reportDir());
+    }
+
+    /**
+     * A bridge keeps its MAC whatever ports come and go. Given none, it would take the lowest of its ports': a pod
+     * whose veth has a lower MAC would change the router's MAC under every other pod of the network, and their
+     * calls off the network would be lost until their ARP entries were probed again (seconds).
+     */
+    @Test
+    void every_bridge_keeps_its_mac_when_a_port_with_a_lower_one_comes_and_goes() {
+        Targets.require(fed, Capability.NETWORK_SANDBOX);
+        List<String> bridges = Ip.ip("-o", "link", "show", "type", "bridge").lines()
+                .map(l -> l.split(":")[1].trim()).filter(n -> n.startsWith("ib")).toList();
+        assertThat(bridges).as("the sandbox's bridges").isNotEmpty();
+        for (String bridge : bridges) {
+            String before = mac(bridge);
+            String probe = "ivmacprobe";
+            Ip.ip("link", "add", probe, "type", "veth", "peer", "name", probe + "p");
+            try {
+                Ip.ip("link", "set", probe, "address", "02:00:00:00:00:00");
+                Ip.ip("link", "set", probe, "master", bridge, "up");
+                assertThat(mac(bridge)).as("%s with a port of a lower MAC", bridge).isEqualTo(before);
+            } finally {
+                Ip.ipQuietly("link", "del", probe);
+            }
+            assertThat(mac(bridge)).as("%s once that port is gone", bridge).isEqualTo(before);
+        }
+    }
+
+    private static String mac(String link) {
+        String line = Ip.ip("-o", "link", "show", link);
+        int at = line.indexOf("link/ether ");
+        assertThat(at).as("an Ethernet link: %s", line).isNotNegative();
+        return line.substring(at + "link/ether ".length()).split(" ")[0];
     }
 
     @Test
