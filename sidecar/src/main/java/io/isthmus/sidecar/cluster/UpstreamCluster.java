@@ -30,6 +30,7 @@ import java.util.random.RandomGenerator;
  * are keyed by endpoint). Safe for use from any event loop.
  */
 public final class UpstreamCluster {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamCluster.class);
 
     private final ClusterConfig config;
     private final AtomicReference<LoadAssignment> assignment;
@@ -128,7 +129,13 @@ public final class UpstreamCluster {
                 .setHttp1MaxSize(config.limits().maxConnections() / share)
                 .setHttp2MaxSize(Math.max(1, Math.min(4, config.limits().maxConnections() / share)))
                 .setMaxWaitQueueSize(config.limits().maxPendingRequests() / share);
-        return VertxOwned.build(vertx, () -> vertx.httpClientBuilder().with(options).with(pool).build());
+        String cluster = config.name();
+        // A connection's own failure (a reset by a killed peer, between requests) fails its requests, which the
+        // filter reports; without a handler Vert.x would log each at ERROR, often with no message at all.
+        return VertxOwned.build(vertx, () -> vertx.httpClientBuilder().with(options).with(pool)
+                .withConnectHandler(conn -> conn.exceptionHandler(t -> LOG.debug("upstream connection failed [{} {}]: {}",
+                        cluster, conn.remoteAddress(), t.toString())))
+                .build());
     }
 
     /** A pool idle timeout in Vert.x's whole seconds: zero = none, a fraction of a second rounds up to 1 s. */

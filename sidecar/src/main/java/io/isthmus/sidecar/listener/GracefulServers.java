@@ -60,20 +60,25 @@ final class GracefulServers {
             return Future.succeededFuture(true);
         }
         ServerID id = new ServerID(address.port(), address.host());
-        var bound = ((VertxInternal) vertx).sharedTcpServers();
         Promise<Boolean> released = Promise.promise();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(RELEASE_WAIT_SECONDS);
-        vertx.setPeriodic(1, timer -> {
-            boolean held;
-            synchronized (bound) {
-                held = bound.containsKey(id);
-            }
-            if (held && System.nanoTime() < deadline) {
-                return;
-            }
-            vertx.cancelTimer(timer);
-            released.tryComplete(!held);
-        });
+        awaitReleased(vertx, id, System.nanoTime() + TimeUnit.SECONDS.toNanos(RELEASE_WAIT_SECONDS), released);
         return released.future();
+    }
+
+    /**
+     * Checks now and then every millisecond on a one-shot timer, so no timer is ever cancelled (a periodic timer
+     * cancelled from its own first run, when that run comes before Vert.x has stored the timer's future, fails).
+     */
+    private static void awaitReleased(Vertx vertx, ServerID id, long deadline, Promise<Boolean> released) {
+        var bound = ((VertxInternal) vertx).sharedTcpServers();
+        boolean held;
+        synchronized (bound) {
+            held = bound.containsKey(id);
+        }
+        if (!held || System.nanoTime() >= deadline) {
+            released.tryComplete(!held);
+            return;
+        }
+        vertx.setTimer(1, t -> awaitReleased(vertx, id, deadline, released));
     }
 }
