@@ -87,7 +87,11 @@ public final class Controller implements AutoCloseable {
 
     private Controller(ControllerConfig config) {
         this.config = config;
-        this.vertx = Vertx.vertx();
+        // An event loop blocked past the limit (2 s) is reported with its stack at once, not only after 5 s: it serves
+        // every proxy's xDS stream and certificate requests, so what held it is worth knowing.
+        this.vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setWarningExceptionTime(
+                io.vertx.core.VertxOptions.DEFAULT_MAX_EVENT_LOOP_EXECUTE_TIME).setWarningExceptionTimeUnit(
+                io.vertx.core.VertxOptions.DEFAULT_MAX_EVENT_LOOP_EXECUTE_TIME_UNIT));
         this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         this.renewals = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "serving-cert-renewal");
