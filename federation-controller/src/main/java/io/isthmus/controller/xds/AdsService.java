@@ -98,7 +98,12 @@ public final class AdsService extends AggregatedDiscoveryServiceGrpc.AggregatedD
                 }
             };
         }
-        ProxyStream stream = new ProxyStream(responses, host, PeerIdentity.current(), executor);
+        // A proxy's first configuration is computed on a worker, off the loop that serves every stream of it.
+        Executor translation = ctx == null ? Runnable::run : task -> ctx.executeBlocking(() -> {
+            task.run();
+            return null;
+        }, false);
+        ProxyStream stream = new ProxyStream(responses, host, PeerIdentity.current(), executor, translation);
         if (responses instanceof ServerCallStreamObserver<DiscoveryResponse> call) {
             stream.flowControl(call::isReady);
             call.setOnReadyHandler(stream::onReady);

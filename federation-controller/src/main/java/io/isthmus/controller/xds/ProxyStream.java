@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * configuration last computed for it, and its ACK/NACK state. A NACK leaves the proxy on its last
  * good config: the refused version is not resent, the next change sends a new one.
  *
+ * <p>A proxy's first configuration is computed off the event loop (on {@code translation}), so a
+ * proxy whose translation takes long never holds up the other streams and certificate requests of
+ * that loop; its requests wait, in order, until that configuration (or a push) is in.
+ *
  * <p>Thread-safety: requests arrive on the stream's Vert.x event loop, pushes from the push thread;
  * every state access holds this object's lock, and responses are written under it, so the gRPC
  * observer never sees concurrent calls.
@@ -58,6 +62,7 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
     private final Host host;
     private final Optional<PeerIdentity> peer;
     private final Executor executor;
+    private final Executor translation;
     private final Instant connectedAt;
     private final Map<XdsType, Subscription> subscriptions = new EnumMap<>(XdsType.class);
     private ProxyView view;
@@ -65,12 +70,21 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
     private java.util.function.BooleanSupplier ready = () -> true;
     private long nonces;
     private boolean closed;
+    /** Whether the proxy's configuration has been computed once (its first, or a push); requests wait until then. */
+    private boolean configured;
+    private final java.util.ArrayDeque<DiscoveryRequest> waiting = new java.util.ArrayDeque<>();
 
-    ProxyStream(StreamObserver<DiscoveryResponse> out, Host host, Optional<PeerIdentity> peer, Executor executor) {
+    /**
+     * @param executor where the stream's events run (its event loop)
+     * @param translation where the first configuration is computed, off that loop
+     */
+    ProxyStream(StreamObserver<DiscoveryResponse> out, Host host, Optional<PeerIdentity> peer, Executor executor,
+                Executor translation) {
         this.out = Objects.requireNonNull(out, "out");
         this.host = Objects.requireNonNull(host, "host");
         this.peer = Objects.requireNonNull(peer, "peer");
         this.executor = Objects.requireNonNull(executor, "executor");
+        this.translation = Objects.requireNonNull(translation, "translation");
         this.connectedAt = host.clock().instant();
     }
 
@@ -170,24 +184,57 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
 
     /** Recomputes nothing: sends every subscribed type whose content differs from what was sent. */
     void push(ProxyResources next) {
-        executor.execute(() -> {
-            synchronized (this) {
-                if (closed) {
-                    return;
-                }
-                resources = next;
+        executor.execute(() -> configured(next, false));
+    }
+
+    /**
+     * Takes a configuration: the first one computed for the proxy ({@code initial}), ignored if a push came first
+     * (the push's is at least as recent), or a push's. The first to arrive releases the requests that waited for it.
+     */
+    private void configured(ProxyResources next, boolean initial) {
+        List<DiscoveryRequest> released;
+        synchronized (this) {
+            if (closed || initial && configured) {
+                return;
+            }
+            resources = next;
+            if (configured) {
                 for (XdsType type : XdsType.values()) {
                     Subscription s = subscriptions.get(type);
                     if (s != null && s.requested) {
                         send(s, false);
                     }
                 }
+                return;
             }
-        });
+            configured = true;
+            released = new ArrayList<>(waiting);
+            waiting.clear();
+        }
+        LOG.info("proxy connected {} [{}] [network={} locality={}]", label(), view.nodeId(), view.network(), view.locality());
+        for (DiscoveryRequest r : released) {
+            onNext(r);
+        }
+    }
+
+    /** Computes the proxy's first configuration (on the translation executor) and hands it to the stream's loop. */
+    private void computeFirst(ProxyView v) {
+        ProxyResources initial;
+        try {
+            initial = host.source().resourcesFor(v);
+        } catch (RuntimeException e) {
+            executor.execute(() -> {
+                LOG.warn("configuration not computed {}: {}", label(), e.toString());
+                fail(Status.INVALID_ARGUMENT.withDescription("configuration not computed: " + e.getMessage()));
+            });
+            return;
+        }
+        executor.execute(() -> configured(initial, true));
     }
 
     private void handle(DiscoveryRequest request) {
         boolean first = false;
+        boolean queued = false;
         synchronized (this) {
             if (closed) {
                 return;
@@ -201,14 +248,19 @@ public final class ProxyStream implements StreamObserver<DiscoveryRequest> {
                 view = peer.map(p -> v.withPeerIdentity(p.spiffeId())).orElse(v);
                 first = true;
             }
+            if (!configured) {
+                waiting.add(request);
+                queued = true;
+            }
         }
         if (first) {
-            ProxyResources initial = host.source().resourcesFor(view);
-            synchronized (this) {
-                resources = initial;
-            }
+            // Registered before its configuration is computed, so that a push from now on reaches it.
             host.opened(this);
-            LOG.info("proxy connected {} [{}] [network={} locality={}]", label(), view.nodeId(), view.network(), view.locality());
+            ProxyView v = view;
+            translation.execute(() -> computeFirst(v));
+        }
+        if (queued) {
+            return;
         }
         XdsType type = XdsType.fromTypeUrl(request.getTypeUrl()).orElse(null);
         if (type == null) {

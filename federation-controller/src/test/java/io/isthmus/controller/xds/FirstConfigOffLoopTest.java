@@ -1,0 +1,119 @@
+package io.isthmus.controller.xds;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.isthmus.controller.support.AdsTestClient;
+import io.isthmus.controller.translate.ProxyResources;
+import io.isthmus.mesh.ProxyMetadata;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A proxy's first configuration is computed off the event loop: a proxy whose translation takes long does not hold up
+ * another proxy on the same connection (so the same loop), and its own requests are answered, in order, once it is in.
+ */
+class FirstConfigOffLoopTest {
+    private Vertx vertx;
+    private XdsServer server;
+    private ManagedChannel channel;
+    private final CountDownLatch slowEntered = new CountDownLatch(1);
+    private final CountDownLatch slowReleased = new CountDownLatch(1);
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        AdsService ads = new AdsService(view -> {
+            if (view.nodeId().contains("slow-0")) {
+                slowEntered.countDown();
+                try {
+                    slowReleased.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return resources();
+        }, XdsMetrics.noop(), Clock.systemUTC());
+        server = XdsServer.startPlaintext(vertx, "127.0.0.1", 0, List.of(ads.bindService()));
+        // one channel: both proxies' streams share its HTTP/2 connection, hence one event loop of the server
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.plaintextPort()).usePlaintext().build();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        slowReleased.countDown();
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        server.close();
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aSlowTranslationHoldsUpNeitherTheLoopNorTheOrderOfItsOwnAnswers() throws Exception {
+        LinkedBlockingQueue<DiscoveryResponse> slowAnswers = new LinkedBlockingQueue<>();
+        StreamObserver<DiscoveryRequest> slow = AggregatedDiscoveryServiceGrpc.newStub(channel)
+                .streamAggregatedResources(new StreamObserver<>() {
+                    @Override
+                    public void onNext(DiscoveryResponse r) {
+                        slowAnswers.add(r);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        slow.onNext(request(node("slow-0"), XdsType.CLUSTER));
+        assertThat(slowEntered.await(10, TimeUnit.SECONDS)).as("the slow proxy's translation started").isTrue();
+        slow.onNext(request(node("slow-0"), XdsType.ENDPOINT).toBuilder().addResourceNames("reviews").build());
+
+        Object fast = AdsTestClient.firstAnswer(channel, request(node("fast-0"), XdsType.CLUSTER)).get(10, TimeUnit.SECONDS);
+        assertThat(fast).as("the other proxy is answered while the slow one's translation runs")
+                .isInstanceOf(DiscoveryResponse.class);
+        assertThat(slowAnswers).as("nothing for the slow proxy before its configuration is in").isEmpty();
+
+        slowReleased.countDown();
+        DiscoveryResponse first = slowAnswers.poll(10, TimeUnit.SECONDS);
+        DiscoveryResponse second = slowAnswers.poll(10, TimeUnit.SECONDS);
+        assertThat(first).isNotNull();
+        assertThat(second).isNotNull();
+        assertThat(first.getTypeUrl()).as("its requests answered in the order sent").isEqualTo(XdsType.CLUSTER.typeUrl());
+        assertThat(second.getTypeUrl()).isEqualTo(XdsType.ENDPOINT.typeUrl());
+        assertThat(second.getResources(0).unpack(ClusterLoadAssignment.class).getClusterName()).isEqualTo("reviews");
+    }
+
+    private static DiscoveryRequest request(Node node, XdsType type) {
+        return DiscoveryRequest.newBuilder().setNode(node).setTypeUrl(type.typeUrl()).build();
+    }
+
+    private static Node node(String pod) {
+        return Node.newBuilder().setId(ProxyMetadata.nodeId("sidecar", "10.1.0.5", pod, "default")).build();
+    }
+
+    private static ProxyResources resources() {
+        TreeMap<String, Cluster> clusters = new TreeMap<>();
+        clusters.put("reviews", Cluster.newBuilder().setName("reviews")
+                .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build());
+        TreeMap<String, ClusterLoadAssignment> endpoints = new TreeMap<>();
+        endpoints.put("reviews", ClusterLoadAssignment.newBuilder().setClusterName("reviews").build());
+        return new ProxyResources(new TreeMap<>(), new TreeMap<>(), clusters, endpoints, new TreeMap<>());
+    }
+}
