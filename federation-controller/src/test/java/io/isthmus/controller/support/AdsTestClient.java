@@ -88,6 +88,18 @@ public final class AdsTestClient implements AutoCloseable {
         return null;
     }
 
+    /** The next response of any type within 15 s, in the order received. */
+    public DiscoveryResponse next() throws InterruptedException {
+        DiscoveryResponse r = received.poll(15, TimeUnit.SECONDS);
+        assertThat(r).as("a response within 15 s").isNotNull();
+        return r;
+    }
+
+    /** How many responses arrived that no {@code next} took yet. */
+    public int unread() {
+        return received.size();
+    }
+
     @Override
     public void close() throws InterruptedException {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -5,12 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
-import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import io.isthmus.controller.support.AdsTestClient;
 import io.isthmus.controller.translate.ProxyResources;
 import io.isthmus.mesh.ProxyMetadata;
@@ -19,7 +17,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,36 +62,19 @@ class FirstConfigOffLoopTest {
 
     @Test
     void aSlowTranslationHoldsUpNeitherTheLoopNorTheOrderOfItsOwnAnswers() throws Exception {
-        LinkedBlockingQueue<DiscoveryResponse> slowAnswers = new LinkedBlockingQueue<>();
-        StreamObserver<DiscoveryRequest> slow = AggregatedDiscoveryServiceGrpc.newStub(channel)
-                .streamAggregatedResources(new StreamObserver<>() {
-                    @Override
-                    public void onNext(DiscoveryResponse r) {
-                        slowAnswers.add(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
-        slow.onNext(request(node("slow-0"), XdsType.CLUSTER));
+        AdsTestClient slow = new AdsTestClient(channel, node("slow-0"));
+        slow.subscribe(XdsType.CLUSTER.typeUrl(), List.of());
         assertThat(slowEntered.await(10, TimeUnit.SECONDS)).as("the slow proxy's translation started").isTrue();
-        slow.onNext(request(node("slow-0"), XdsType.ENDPOINT).toBuilder().addResourceNames("reviews").build());
+        slow.subscribe(XdsType.ENDPOINT.typeUrl(), List.of("reviews"));
 
         Object fast = AdsTestClient.firstAnswer(channel, request(node("fast-0"), XdsType.CLUSTER)).get(10, TimeUnit.SECONDS);
         assertThat(fast).as("the other proxy is answered while the slow one's translation runs")
                 .isInstanceOf(DiscoveryResponse.class);
-        assertThat(slowAnswers).as("nothing for the slow proxy before its configuration is in").isEmpty();
+        assertThat(slow.unread()).as("nothing for the slow proxy before its configuration is in").isZero();
 
         slowReleased.countDown();
-        DiscoveryResponse first = slowAnswers.poll(10, TimeUnit.SECONDS);
-        DiscoveryResponse second = slowAnswers.poll(10, TimeUnit.SECONDS);
-        assertThat(first).isNotNull();
-        assertThat(second).isNotNull();
+        DiscoveryResponse first = slow.next();
+        DiscoveryResponse second = slow.next();
         assertThat(first.getTypeUrl()).as("its requests answered in the order sent").isEqualTo(XdsType.CLUSTER.typeUrl());
         assertThat(second.getTypeUrl()).isEqualTo(XdsType.ENDPOINT.typeUrl());
         assertThat(second.getResources(0).unpack(ClusterLoadAssignment.class).getClusterName()).isEqualTo("reviews");
