@@ -10,12 +10,10 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
+import io.isthmus.controller.support.AdsTestServer;
 import io.isthmus.controller.translate.ProxyResources;
 import io.isthmus.mesh.ProxyMetadata;
-import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -32,21 +30,17 @@ class AdsAckNackTest {
     private static final String CDS = XdsType.CLUSTER.typeUrl();
     private static final String EDS = XdsType.ENDPOINT.typeUrl();
 
-    private Vertx vertx;
-    private XdsServer server;
+    private AdsTestServer server;
     private AdsService ads;
-    private ManagedChannel channel;
     private final AtomicReference<ProxyResources> config = new AtomicReference<>(resources("a"));
     private final LinkedBlockingQueue<DiscoveryResponse> received = new LinkedBlockingQueue<>();
     private StreamObserver<DiscoveryRequest> requests;
 
     @BeforeEach
     void start() {
-        vertx = Vertx.vertx();
         ads = new AdsService(view -> config.get(), XdsMetrics.noop(), Clock.systemUTC());
-        server = XdsServer.startPlaintext(vertx, "127.0.0.1", 0, List.of(ads.bindService()));
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.plaintextPort()).usePlaintext().build();
-        requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(new StreamObserver<>() {
+        server = new AdsTestServer(ads);
+        requests = AggregatedDiscoveryServiceGrpc.newStub(server.channel()).streamAggregatedResources(new StreamObserver<>() {
             @Override
             public void onNext(DiscoveryResponse r) {
                 received.add(r);
@@ -64,9 +58,7 @@ class AdsAckNackTest {
 
     @AfterEach
     void stop() throws Exception {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         server.close();
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     @Test

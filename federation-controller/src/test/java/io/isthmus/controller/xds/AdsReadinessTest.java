@@ -9,14 +9,12 @@ import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.netty.NettyChannelBuilder;
 import io.isthmus.controller.support.AdsTestClient;
+import io.isthmus.controller.support.AdsTestServer;
 import io.isthmus.controller.translate.ProxyResources;
 import io.isthmus.mesh.ProxyMetadata;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.vertx.core.Vertx;
 import java.time.Clock;
-import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -28,26 +26,22 @@ import org.junit.jupiter.api.Test;
 
 /** A controller that has not synced refuses ADS streams with UNAVAILABLE, and serves them once it has. */
 class AdsReadinessTest {
-    private Vertx vertx;
-    private XdsServer server;
     private AdsService ads;
+    private AdsTestServer server;
     private ManagedChannel channel;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final AtomicReference<Optional<String>> notReady = new AtomicReference<>(Optional.of("clusters still syncing: [east, west]"));
 
     @BeforeEach
     void start() {
-        vertx = Vertx.vertx();
         ads = new AdsService(view -> resources(), new XdsMetrics(meters, () -> 0), Clock.systemUTC()).refuseWhile(notReady::get);
-        server = XdsServer.startPlaintext(vertx, "127.0.0.1", 0, List.of(ads.bindService()));
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.plaintextPort()).usePlaintext().build();
+        server = new AdsTestServer(ads);
+        channel = server.channel();
     }
 
     @AfterEach
     void stop() throws Exception {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         server.close();
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     @Test

@@ -8,11 +8,10 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.isthmus.controller.support.AdsTestClient;
+import io.isthmus.controller.support.AdsTestServer;
 import io.isthmus.controller.translate.ProxyResources;
 import io.isthmus.mesh.ProxyMetadata;
-import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.List;
 import java.util.TreeMap;
@@ -27,15 +26,13 @@ import org.junit.jupiter.api.Test;
  * another proxy on the same connection (so the same loop), and its own requests are answered, in order, once it is in.
  */
 class FirstConfigOffLoopTest {
-    private Vertx vertx;
-    private XdsServer server;
+    private AdsTestServer server;
     private ManagedChannel channel;
     private final CountDownLatch slowEntered = new CountDownLatch(1);
     private final CountDownLatch slowReleased = new CountDownLatch(1);
 
     @BeforeEach
     void start() {
-        vertx = Vertx.vertx();
         AdsService ads = new AdsService(view -> {
             if (view.nodeId().contains("slow-0")) {
                 slowEntered.countDown();
@@ -47,17 +44,15 @@ class FirstConfigOffLoopTest {
             }
             return resources();
         }, XdsMetrics.noop(), Clock.systemUTC());
-        server = XdsServer.startPlaintext(vertx, "127.0.0.1", 0, List.of(ads.bindService()));
+        server = new AdsTestServer(ads);
         // one channel: both proxies' streams share its HTTP/2 connection, hence one event loop of the server
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.plaintextPort()).usePlaintext().build();
+        channel = server.channel();
     }
 
     @AfterEach
     void stop() throws Exception {
         slowReleased.countDown();
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         server.close();
-        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
     @Test
