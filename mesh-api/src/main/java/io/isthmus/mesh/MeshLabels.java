@@ -24,6 +24,16 @@ public final class MeshLabels {
     public static final String APP = "app";
     /** Pod label: version, used by subsets. */
     public static final String VERSION = "version";
+    /**
+     * Pod label (Istio's, set where a sidecar is injected): {@value #TLS_MODE_ISTIO} when the pod runs a
+     * sidecar that takes the mesh's mTLS, {@value #TLS_MODE_DISABLED} when it does not. Callers speak mTLS
+     * only to endpoints labelled {@value #TLS_MODE_ISTIO} under auto mTLS.
+     */
+    public static final String TLS_MODE = "security.istio.io/tlsMode";
+    /** {@link #TLS_MODE} of a pod with a sidecar. */
+    public static final String TLS_MODE_ISTIO = "istio";
+    /** {@link #TLS_MODE} of a pod without one: it is called in plaintext. */
+    public static final String TLS_MODE_DISABLED = "disabled";
     /** Default DNS suffix of Kubernetes services. */
     public static final String DEFAULT_DOMAIN_SUFFIX = "svc.cluster.local";
 

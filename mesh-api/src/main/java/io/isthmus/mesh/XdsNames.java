@@ -17,6 +17,13 @@ public final class XdsNames {
     public static final String OUTBOUND_BIND_ADDRESS = "127.0.0.2";
     /** The passthrough listener of an east-west gateway. */
     public static final String EAST_WEST_LISTENER = "east-west-passthrough";
+    /**
+     * Endpoint filter-metadata namespace that a cluster's {@code transport_socket_matches} match on (Envoy's); the
+     * controller puts {@code tlsMode} there ({@link MeshLabels#TLS_MODE}'s value).
+     */
+    public static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
+    /** The key under {@link #TRANSPORT_SOCKET_MATCH} and in the matches of auto-mTLS clusters (Istio's). */
+    public static final String TLS_MODE_KEY = "tlsMode";
 
     private XdsNames() {
     }

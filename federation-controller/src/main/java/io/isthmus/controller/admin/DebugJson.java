@@ -49,6 +49,7 @@ final class DebugJson {
             .add(TlsInspector.getDescriptor())
             .add(OriginalDst.getDescriptor())
             .add(UpstreamTlsContext.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer.getDescriptor())
             .add(DownstreamTlsContext.getDescriptor())
             .add(Secret.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())

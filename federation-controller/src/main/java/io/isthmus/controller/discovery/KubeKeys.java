@@ -30,10 +30,11 @@ final class KubeKeys {
         return out;
     }
 
-    /** What of a pod the registry uses: labels, service account, node, IP. */
+    /** What of a pod the registry uses: labels, service account, node, IP, whether a sidecar runs there. */
     static List<Object> podFacts(Pod p) {
         return java.util.Arrays.asList(labelsOf(p), p.getSpec() == null ? null : p.getSpec().getServiceAccountName(),
-                p.getSpec() == null ? null : p.getSpec().getNodeName(), p.getStatus() == null ? null : p.getStatus().getPodIP());
+                p.getSpec() == null ? null : p.getSpec().getNodeName(), p.getStatus() == null ? null : p.getStatus().getPodIP(),
+                KubeServiceAssembler.hasSidecar(p));
     }
 
     /** The labels of an object, never null. */

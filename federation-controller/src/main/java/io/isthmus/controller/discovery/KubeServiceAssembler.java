@@ -1,5 +1,6 @@
 package io.isthmus.controller.discovery;
 
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
@@ -27,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * Turns one cluster's Kubernetes objects into registry records: a Service plus its EndpointSlices,
@@ -154,7 +156,7 @@ public record KubeServiceAssembler(String cluster, String defaultNetwork) {
         }
         Node node = nodeName == null ? null : lookups.nodeByName().apply(nodeName);
         Locality locality = locality(node, ep.getZone());
-        Map<String, String> podLabels = pod == null ? Map.of() : labels(pod);
+        Map<String, String> podLabels = pod == null ? Map.of() : withTlsMode(pod, labels(pod));
         String network = podLabels.get(MeshLabels.NETWORK);
         if (network == null || network.isEmpty()) {
             network = namespace == null ? null : labels(namespace).get(MeshLabels.NETWORK);
@@ -169,6 +171,42 @@ public record KubeServiceAssembler(String cluster, String defaultNetwork) {
         String podNs = pod != null ? pod.getMetadata().getNamespace() : ns;
         return new WorkloadEndpoint(address, ports, cluster, network, locality,
                 ready ? EndpointHealth.HEALTHY : EndpointHealth.UNHEALTHY, sa, podName, podNs, podLabels);
+    }
+
+    /**
+     * The pod's labels with {@link MeshLabels#TLS_MODE} as Istio's injector sets it: kept when the pod has it, else
+     * {@value MeshLabels#TLS_MODE_ISTIO} when the pod runs a sidecar (a container named {@value #PROXY_CONTAINER} or
+     * {@value #ISTIO_PROXY_CONTAINER}, or Istio's injection-status annotation), else {@value MeshLabels#TLS_MODE_DISABLED}.
+     * Callers then speak plaintext to a pod without a sidecar, which could not take the mesh's mTLS.
+     */
+    static Map<String, String> withTlsMode(Pod pod, Map<String, String> podLabels) {
+        if (podLabels.containsKey(MeshLabels.TLS_MODE)) {
+            return podLabels;
+        }
+        Map<String, String> out = new HashMap<>(podLabels);
+        out.put(MeshLabels.TLS_MODE, hasSidecar(pod) ? MeshLabels.TLS_MODE_ISTIO : MeshLabels.TLS_MODE_DISABLED);
+        return Map.copyOf(out);
+    }
+
+    /** The sidecar container's name in Isthmus's manifests. */
+    static final String PROXY_CONTAINER = "isthmus-proxy";
+    /** The sidecar container's name where Istio's injector ran. */
+    static final String ISTIO_PROXY_CONTAINER = "istio-proxy";
+
+    /** Whether a sidecar runs in the pod, as far as its spec and Istio's injection annotation tell. */
+    static boolean hasSidecar(Pod pod) {
+        Map<String, String> annotations = pod.getMetadata() == null ? null : pod.getMetadata().getAnnotations();
+        if (annotations != null && annotations.containsKey("sidecar.istio.io/status")) {
+            return true;
+        }
+        if (pod.getSpec() == null) {
+            return false;
+        }
+        Stream<Container> containers = Stream.concat(
+                pod.getSpec().getContainers() == null ? Stream.empty() : pod.getSpec().getContainers().stream(),
+                // a native sidecar: an init container that keeps running
+                pod.getSpec().getInitContainers() == null ? Stream.empty() : pod.getSpec().getInitContainers().stream());
+        return containers.anyMatch(c -> PROXY_CONTAINER.equals(c.getName()) || ISTIO_PROXY_CONTAINER.equals(c.getName()));
     }
 
     /**

@@ -94,6 +94,15 @@ public record WorkloadEndpoint(String address, Map<String, Integer> ports, Strin
         };
     }
 
+    /**
+     * Whether the instance takes the mesh's mTLS, i.e. runs a sidecar: its {@link MeshLabels#TLS_MODE} label is
+     * {@value MeshLabels#TLS_MODE_ISTIO}, or it has none (discovery labels every pod it knows; an instance whose pod is
+     * not known, or a ServiceEntry endpoint that does not say, keeps the mesh's default).
+     */
+    public boolean takesMeshMtls() {
+        return MeshLabels.TLS_MODE_ISTIO.equals(labels.getOrDefault(MeshLabels.TLS_MODE, MeshLabels.TLS_MODE_ISTIO));
+    }
+
     /** Whether every given label is present with the same value (a subset or selector match). */
     public boolean matches(Map<String, String> selector) {
         return labels.entrySet().containsAll(selector.entrySet());

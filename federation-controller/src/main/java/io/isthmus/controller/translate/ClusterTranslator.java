@@ -1,6 +1,8 @@
 package io.isthmus.controller.translate;
 
 import com.google.protobuf.Duration;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -12,6 +14,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
@@ -19,6 +22,7 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContex
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.isthmus.controller.config.TrafficPolicy;
+import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.OutboundName;
 import io.isthmus.mesh.XdsNames;
 import java.util.Collection;
@@ -73,9 +77,34 @@ public final class ClusterTranslator {
     public Cluster meshCluster(OutboundName name, Collection<String> peerSpiffeIds, TrafficPolicy policy, boolean autoMtls) {
         Cluster.Builder c = edsCluster(name).toBuilder();
         shape(c, policy, true);
-        transportSocket(name, peerSpiffeIds, policy.tls(), autoMtls).ifPresent(c::setTransportSocket);
+        Optional<TransportSocket> socket = transportSocket(name, peerSpiffeIds, policy.tls(), autoMtls);
+        if (policy.tls().isEmpty() && socket.isPresent()) {
+            autoMtlsMatches(socket.get()).forEach(c::addTransportSocketMatches);
+        } else {
+            socket.ifPresent(c::setTransportSocket);
+        }
         return c.build();
     }
+
+    /**
+     * Auto mTLS per endpoint, as Istio sends it: the mesh's mTLS to endpoints whose metadata says {@code tlsMode:
+     * istio} (a sidecar runs there, {@link EndpointTranslator}), plaintext to every other one. A DestinationRule that
+     * names a TLS mode gets that mode for every endpoint instead.
+     */
+    static List<Cluster.TransportSocketMatch> autoMtlsMatches(TransportSocket mtls) {
+        return List.of(
+                Cluster.TransportSocketMatch.newBuilder().setName("tlsMode-" + MeshLabels.TLS_MODE_ISTIO)
+                        .setMatch(Struct.newBuilder().putFields(XdsNames.TLS_MODE_KEY,
+                                Value.newBuilder().setStringValue(MeshLabels.TLS_MODE_ISTIO).build()))
+                        .setTransportSocket(mtls).build(),
+                Cluster.TransportSocketMatch.newBuilder().setName("tlsMode-" + MeshLabels.TLS_MODE_DISABLED)
+                        .setMatch(Struct.getDefaultInstance())
+                        .setTransportSocket(TransportSocket.newBuilder().setName(RAW_BUFFER)
+                                .setTypedConfig(Envoy.any(RawBuffer.getDefaultInstance()))).build());
+    }
+
+    /** Envoy's plaintext transport socket. */
+    static final String RAW_BUFFER = "envoy.transport_sockets.raw_buffer";
 
     /**
      * An outbound EDS cluster of a MESH_EXTERNAL ServiceEntry: shaped like a mesh cluster by the

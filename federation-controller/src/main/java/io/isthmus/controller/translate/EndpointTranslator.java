@@ -17,6 +17,7 @@ import io.isthmus.controller.registry.WorkloadEndpoint;
 import io.isthmus.mesh.Locality;
 import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.OutboundName;
+import io.isthmus.mesh.XdsNames;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -36,7 +37,8 @@ import java.util.function.Function;
  * network's east-west gateway, weighted by how many stand behind it, placed in the locality of the
  * nearest of them. A network with no known gateway is unreachable and left out. Localities are
  * grouped with priorities from {@link Locality#priorityFrom} compressed to 0, 1, 2... so that the
- * nearest group present is always priority 0.
+ * nearest group present is always priority 0. Instances without a sidecar ({@link WorkloadEndpoint#takesMeshMtls})
+ * are sent only to proxies of their own network, marked {@code tlsMode: disabled}; no gateway routes to them.
  */
 public final class EndpointTranslator {
 
@@ -78,7 +80,8 @@ public final class EndpointTranslator {
             }
             if (view.network().isEmpty() || e.network().isEmpty() || e.network().equals(view.network())) {
                 placed.add(new Placed(e.locality(), direct(e, port), rank.of(e)));
-            } else {
+            } else if (e.takesMeshMtls()) {
+                // the gateway routes the mesh's mTLS by SNI: an instance without a sidecar is out of reach there
                 remote.computeIfAbsent(e.network(), k -> new ArrayList<>()).add(e);
             }
         }
@@ -95,7 +98,7 @@ public final class EndpointTranslator {
                     .setEndpoint(Endpoint.newBuilder().setAddress(Envoy.address(gw.address(), gw.port())))
                     .setHealthStatus(HealthStatus.HEALTHY)
                     .setLoadBalancingWeight(UInt32Value.of(behind.size()))
-                    .setMetadata(metadata(gw.cluster(), gw.network()))
+                    .setMetadata(metadata(gw.cluster(), gw.network(), true))
                     .build();
             placed.add(new Placed(nearest, lb, behind.stream().mapToInt(rank::of).min().orElseThrow()));
         }
@@ -103,14 +106,14 @@ public final class EndpointTranslator {
     }
 
     /**
-     * The assignment for an east-west gateway: only the serving endpoints on the networks it serves,
-     * sent directly.
+     * The assignment for an east-west gateway: only the serving endpoints with a sidecar on the networks it
+     * serves, sent directly.
      */
     public ClusterLoadAssignment forGateway(OutboundName name, FederatedService service, ServicePort port,
             Map<String, String> subset, ProxyView view) {
         List<Placed> placed = new ArrayList<>();
         for (WorkloadEndpoint e : service.endpoints()) {
-            if (e.health().serving() && e.matches(subset) && view.servedNetworks().contains(e.network())) {
+            if (e.health().serving() && e.matches(subset) && view.servedNetworks().contains(e.network()) && e.takesMeshMtls()) {
                 placed.add(new Placed(e.locality(), direct(e, port), e.locality().priorityFrom(view.locality())));
             }
         }
@@ -122,16 +125,24 @@ public final class EndpointTranslator {
                 .setEndpoint(Endpoint.newBuilder().setAddress(Envoy.address(e.address(), e.targetPort(port))))
                 .setHealthStatus(HealthStatus.HEALTHY)
                 .setLoadBalancingWeight(UInt32Value.of(1))
-                .setMetadata(metadata(e.cluster(), e.network()))
+                .setMetadata(metadata(e.cluster(), e.network(), e.takesMeshMtls()))
                 .build();
     }
 
-    private static Metadata metadata(String cluster, String network) {
+    /**
+     * An endpoint's metadata: its cluster and network, and its {@code tlsMode} under
+     * {@value XdsNames#TRANSPORT_SOCKET_MATCH}, which an auto-mTLS cluster's {@code transport_socket_matches} pick
+     * the mesh's mTLS or plaintext by.
+     */
+    private static Metadata metadata(String cluster, String network, boolean meshMtls) {
         Struct s = Struct.newBuilder()
                 .putFields("cluster", Value.newBuilder().setStringValue(cluster).build())
                 .putFields("network", Value.newBuilder().setStringValue(network).build())
                 .build();
-        return Metadata.newBuilder().putFilterMetadata(METADATA_NAMESPACE, s).build();
+        Struct tls = Struct.newBuilder().putFields(XdsNames.TLS_MODE_KEY, Value.newBuilder()
+                .setStringValue(meshMtls ? MeshLabels.TLS_MODE_ISTIO : MeshLabels.TLS_MODE_DISABLED).build()).build();
+        return Metadata.newBuilder().putFilterMetadata(METADATA_NAMESPACE, s)
+                .putFilterMetadata(XdsNames.TRANSPORT_SOCKET_MATCH, tls).build();
     }
 
     private static ClusterLoadAssignment assemble(OutboundName name, List<Placed> placed) {

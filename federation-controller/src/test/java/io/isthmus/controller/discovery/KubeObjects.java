@@ -33,8 +33,15 @@ public final class KubeObjects {
     }
 
     public static Pod pod(String ns, String name, String ip, String node, String sa, Map<String, String> labels) {
+        return new PodBuilder(appOnlyPod(ns, name, ip, node, sa, labels)).editSpec()
+                .addNewContainer().withName("isthmus-proxy").withImage("isthmus/isthmus:dev").endContainer().endSpec().build();
+    }
+
+    /** A running pod of one app container and no sidecar. */
+    public static Pod appOnlyPod(String ns, String name, String ip, String node, String sa, Map<String, String> labels) {
         return new PodBuilder().withNewMetadata().withNamespace(ns).withName(name).withLabels(labels).endMetadata()
-                .withNewSpec().withNodeName(node).withServiceAccountName(sa).endSpec()
+                .withNewSpec().withNodeName(node).withServiceAccountName(sa)
+                .addNewContainer().withName("app").withImage("example/app").endContainer().endSpec()
                 .withNewStatus().withPodIP(ip).endStatus().build();
     }
 

@@ -111,6 +111,38 @@ class KubernetesClusterDiscoveryTest {
         await().until(() -> registry.service(HOST).isEmpty());
     }
 
+    /**
+     * Istio's {@code security.istio.io/tlsMode}: a pod's own label is kept; a pod without one is marked by whether a
+     * sidecar runs in it (the sidecar container, or Istio's injection status), so callers speak plaintext to it if not.
+     */
+    @Test
+    void marksEachPodByWhetherASidecarRunsThere() {
+        await().until(() -> endpoints().size() == 2);
+        assertThat(endpoints()).allSatisfy(e -> {
+            assertThat(e.labels()).as("isthmus-proxy container").containsEntry(MeshLabels.TLS_MODE, MeshLabels.TLS_MODE_ISTIO);
+            assertThat(e.takesMeshMtls()).isTrue();
+        });
+
+        api.client().pods().inNamespace("default").withName("reviews-1").delete();
+        api.client().pods().resource(appOnlyPod("default", "reviews-1", "10.1.0.11", "node-a", "reviews",
+                Map.of("app", "reviews", "version", "v1"))).create();
+        await().until(() -> !endpoints().get(0).takesMeshMtls());
+        assertThat(endpoints().get(0).labels()).containsEntry(MeshLabels.TLS_MODE, MeshLabels.TLS_MODE_DISABLED);
+        assertThat(endpoints().get(1).takesMeshMtls()).as("the other pod keeps its sidecar").isTrue();
+
+        api.client().pods().inNamespace("default").withName("reviews-1").edit(p -> {
+            p.getMetadata().setAnnotations(Map.of("sidecar.istio.io/status", "{\"containers\":[\"istio-proxy\"]}"));
+            return p;
+        });
+        await().until(() -> endpoints().get(0).takesMeshMtls());
+
+        api.client().pods().inNamespace("default").withName("reviews-2").edit(p -> {
+            p.getMetadata().setLabels(Map.of("app", "reviews", "version", "v2", MeshLabels.TLS_MODE, "disabled"));
+            return p;
+        });
+        await().until(() -> !endpoints().get(1).takesMeshMtls());
+    }
+
     @Test
     void announcesEastWestGateway() {
         api.client().namespaces().resource(namespace(MeshLabels.SYSTEM_NAMESPACE, Map.of())).create();

@@ -10,6 +10,8 @@ import io.isthmus.controller.registry.ClusterService;
 import io.isthmus.controller.registry.EndpointHealth;
 import io.isthmus.controller.registry.InMemoryRegistry;
 import io.isthmus.controller.registry.NetworkGateway;
+import io.isthmus.controller.registry.WorkloadEndpoint;
+import io.isthmus.mesh.MeshLabels;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,7 +69,7 @@ class AutoMtlsTest {
 
     private static boolean mtls(ProxyResources r, String cluster) {
         Cluster c = r.clusters().get(cluster);
-        return c.hasTransportSocket();
+        return Fixtures.meshSocket(c).isPresent();
     }
 
     private static List<String> addresses(ProxyResources r, String cluster) {
@@ -173,5 +175,51 @@ class AutoMtlsTest {
         r = client();
         assertThat(mtls(r, WHOLE)).isTrue();
         assertThat(addresses(r, WHOLE)).contains(WEST_GATEWAY);
+    }
+
+    /**
+     * Pods without a sidecar behind a mesh service (a namespace half-way into the mesh): each endpoint is marked for
+     * the cluster's transport-socket matches, {@code tlsMode: istio} with a sidecar (mTLS) and {@code disabled} without
+     * (plaintext); one without a sidecar on another network is out of reach (its gateway routes the mesh's mTLS only),
+     * so it neither weighs on that gateway nor appears in the gateway's own table.
+     */
+    @Test
+    void endpointsWithoutASidecarAreMarkedForPlaintextAndNeverSentThroughAGateway() {
+        InMemoryRegistry r = new InMemoryRegistry();
+        r.putService(new ClusterService("east", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(), List.of(
+                endpoint("10.1.0.10", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v1"),
+                withoutSidecar(endpoint("10.1.0.11", "east", "net-east", EAST_A, EndpointHealth.HEALTHY, "v1")))));
+        r.putService(new ClusterService("west", "default", "reviews", REVIEWS, List.of(HTTP_9080), Map.of(), List.of(
+                endpoint("10.2.0.10", "west", "net-west", WEST_A, EndpointHealth.HEALTHY, "v1"),
+                withoutSidecar(endpoint("10.2.0.11", "west", "net-west", WEST_A, EndpointHealth.HEALTHY, "v1")),
+                withoutSidecar(endpoint("10.2.0.12", "west", "net-west", WEST_A, EndpointHealth.HEALTHY, "v1")))));
+        r.replaceGateways("west", List.of(new NetworkGateway("net-west", "west", WEST_GATEWAY, 15443)));
+        MeshTranslator t = translator(r, config);
+
+        ProxyResources east = t.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A));
+        assertThat(east.clusters().get(WHOLE).getTransportSocketMatchesCount()).isEqualTo(2);
+        Map<String, String> modes = new java.util.TreeMap<>();
+        Map<String, Integer> weights = new java.util.TreeMap<>();
+        east.endpoints().get(WHOLE).getEndpointsList().stream().flatMap(g -> g.getLbEndpointsList().stream()).forEach(e -> {
+            String at = e.getEndpoint().getAddress().getSocketAddress().getAddress();
+            modes.put(at, e.getMetadata().getFilterMetadataOrThrow("envoy.transport_socket_match")
+                    .getFieldsOrThrow("tlsMode").getStringValue());
+            weights.put(at, e.getLoadBalancingWeight().getValue());
+        });
+        assertThat(modes).containsExactly(Map.entry("10.1.0.10", "istio"), Map.entry("10.1.0.11", "disabled"),
+                Map.entry(WEST_GATEWAY, "istio"));
+        assertThat(weights.get(WEST_GATEWAY)).as("only west's pod with a sidecar stands behind its gateway").isEqualTo(1);
+
+        ProxyResources gateway = t.resourcesFor(ProxyView.fromNode(node("router", WEST_GATEWAY, "eastwest-0", "west",
+                "net-west", WEST_A, io.isthmus.mesh.ProxyMetadata.REQUESTED_NETWORK_VIEW, "net-west")));
+        assertThat(addresses(gateway, WHOLE)).as("the gateway routes to pods that take the mesh's mTLS only")
+                .containsExactly("10.2.0.10");
+    }
+
+    private static WorkloadEndpoint withoutSidecar(WorkloadEndpoint e) {
+        Map<String, String> labels = new java.util.HashMap<>(e.labels());
+        labels.put(MeshLabels.TLS_MODE, MeshLabels.TLS_MODE_DISABLED);
+        return new WorkloadEndpoint(e.address(), e.ports(), e.cluster(), e.network(), e.locality(), e.health(),
+                e.serviceAccount(), e.podName(), e.namespace(), labels);
     }
 }

@@ -26,9 +26,16 @@ class ClusterTranslatorTest {
         assertThat(c.getOutlierDetection().getMaxEjectionPercent().getValue()).isEqualTo(100);
         assertThat(c.getOutlierDetection().hasEnforcingSuccessRate()).as("success-rate ejection off, as Istio sends it").isTrue();
         assertThat(c.getOutlierDetection().getEnforcingSuccessRate().getValue()).isZero();
-        assertThat(c.getTransportSocket().getName()).isEqualTo("envoy.transport_sockets.tls");
+        // auto mTLS per endpoint, as Istio sends it: mTLS where a sidecar runs (tlsMode: istio), plaintext elsewhere
+        assertThat(c.hasTransportSocket()).as("the matches decide, per endpoint").isFalse();
+        assertThat(c.getTransportSocketMatchesList()).extracting(Cluster.TransportSocketMatch::getName)
+                .containsExactly("tlsMode-istio", "tlsMode-disabled");
+        assertThat(c.getTransportSocketMatches(0).getMatch().getFieldsMap().get("tlsMode").getStringValue()).isEqualTo("istio");
+        assertThat(c.getTransportSocketMatches(0).getTransportSocket().getName()).isEqualTo("envoy.transport_sockets.tls");
+        assertThat(c.getTransportSocketMatches(1).getMatch().getFieldsCount()).as("every other endpoint").isZero();
+        assertThat(c.getTransportSocketMatches(1).getTransportSocket().getName()).isEqualTo("envoy.transport_sockets.raw_buffer");
 
-        UpstreamTlsContext tls = c.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
+        UpstreamTlsContext tls = Fixtures.meshTls(c);
         assertThat(tls.getSni()).isEqualTo("outbound_.9080_.v1_.reviews.default.svc.cluster.local");
         CommonTlsContext common = tls.getCommonTlsContext();
         assertThat(common.getTlsCertificateSdsSecretConfigsList()).singleElement().satisfies(s -> assertThat(s.getName()).isEqualTo("default"));

@@ -445,7 +445,7 @@ class EgressTranslationTest {
     }
 
     private static UpstreamTlsContext unpackTls(Cluster c) throws Exception {
-        return c.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
+        return Fixtures.meshTls(c);
     }
 
     private static String address(LbEndpoint e) {

@@ -69,6 +69,28 @@ final class Fixtures {
         return ProxyView.fromNode(node("sidecar", ip, "productpage-0", cluster, network, l, null, null));
     }
 
+    /**
+     * The transport socket a cluster speaks to an endpoint with a sidecar ({@code tlsMode: istio}): its
+     * {@code tlsMode-istio} match under auto mTLS, else its own {@code transport_socket}; empty for plaintext.
+     */
+    static java.util.Optional<io.envoyproxy.envoy.config.core.v3.TransportSocket> meshSocket(
+            io.envoyproxy.envoy.config.cluster.v3.Cluster c) {
+        for (var m : c.getTransportSocketMatchesList()) {
+            Value mode = m.getMatch().getFieldsMap().get("tlsMode");
+            if (mode != null && mode.getStringValue().equals("istio")) {
+                return java.util.Optional.of(m.getTransportSocket());
+            }
+        }
+        return c.hasTransportSocket() ? java.util.Optional.of(c.getTransportSocket()) : java.util.Optional.empty();
+    }
+
+    /** The mesh mTLS context of a cluster ({@link #meshSocket}); fails when it speaks plaintext. */
+    static io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext meshTls(
+            io.envoyproxy.envoy.config.cluster.v3.Cluster c) throws com.google.protobuf.InvalidProtocolBufferException {
+        return meshSocket(c).orElseThrow(() -> new AssertionError(c.getName() + " speaks plaintext")).getTypedConfig()
+                .unpack(io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext.class);
+    }
+
     static Value str(String s) {
         return Value.newBuilder().setStringValue(s).build();
     }

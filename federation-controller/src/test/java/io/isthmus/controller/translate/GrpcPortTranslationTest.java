@@ -37,7 +37,7 @@ class GrpcPortTranslationTest {
         assertThat(r.routes()).containsKeys("9090");
         assertThat(http2(r.clusters().get("outbound|9090||" + REVIEWS))).isTrue();
         assertThat(http2(r.clusters().get("inbound|9090||"))).isTrue();
-        assertThat(r.clusters().get("outbound|9090||" + REVIEWS).hasTransportSocket()).as("still mesh mTLS").isTrue();
+        assertThat(Fixtures.meshSocket(r.clusters().get("outbound|9090||" + REVIEWS))).as("still mesh mTLS").isPresent();
         assertThat(http2(r.clusters().get("outbound|9080||" + REVIEWS))).isFalse();
         assertThat(http2(r.clusters().get("inbound|9080||"))).isFalse();
     }

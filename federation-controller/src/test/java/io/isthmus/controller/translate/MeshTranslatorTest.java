@@ -48,6 +48,7 @@ class MeshTranslatorTest {
         assertThat(r.listeners()).isEmpty();
         assertThat(r.clusters()).containsOnlyKeys("outbound|9080||" + REVIEWS);
         assertThat(r.clusters().get("outbound|9080||" + REVIEWS).hasTransportSocket()).isFalse();
+        assertThat(r.clusters().get("outbound|9080||" + REVIEWS).getTransportSocketMatchesCount()).isZero();
         assertThat(r.endpoints().get("outbound|9080||" + REVIEWS).getEndpoints(0).getLbEndpoints(0).getEndpoint()
                 .getAddress().getSocketAddress().getAddress()).isEqualTo("10.2.0.10");
     }

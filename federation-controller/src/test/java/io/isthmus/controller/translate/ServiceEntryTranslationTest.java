@@ -72,7 +72,7 @@ class ServiceEntryTranslationTest {
 
         Cluster c = r.clusters().get("outbound|8080||" + DB);
         assertThat(c.getType()).isEqualTo(Cluster.DiscoveryType.EDS);
-        UpstreamTlsContext tls = c.getTransportSocket().getTypedConfig().unpack(UpstreamTlsContext.class);
+        UpstreamTlsContext tls = Fixtures.meshTls(c);
         assertThat(tls.getSni()).isEqualTo("outbound_.8080_._." + DB);
         assertThat(tls.getCommonTlsContext().getCombinedValidationContext().getDefaultValidationContext()
                 .getMatchTypedSubjectAltNamesList()).isEmpty();
@@ -151,7 +151,7 @@ class ServiceEntryTranslationTest {
                   endpoints: [{address: 127.0.0.9}]
                 """)).isNull();
         ProxyResources r = translator.resourcesFor(sidecar("10.1.0.5", "east", "net-east", EAST_A));
-        assertThat(r.clusters().get("outbound|9080||" + REVIEWS).hasTransportSocket()).isTrue();
+        assertThat(Fixtures.meshSocket(r.clusters().get("outbound|9080||" + REVIEWS))).isPresent();
         assertThat(r.endpoints().get("outbound|9080||" + REVIEWS).getEndpointsList()).singleElement()
                 .satisfies(g -> assertThat(address(g.getLbEndpoints(0))).isEqualTo("10.1.0.10:9080"));
     }
