@@ -184,13 +184,16 @@ install_cluster() {
 }
 
 # The demo workloads of a cluster, in the CAPTURE mode: reviews everywhere, the client in east and
-# north, details in west. North has one zone: one reviews workload (three-clusters-primary-remote.yaml).
+# north, details in west, ratings in east and west. North has one zone: one reviews workload
+# (three-clusters-primary-remote.yaml). ratings-v2 runs without a sidecar: applied as it is in every
+# mode; ratings-v1 (with a sidecar) runs in east only.
 install_demo() {
   local c="$1" k f demo=(demo/reviews.yaml)
   k=(kubectl --context "$(ctx "$c")")
   case "$c" in
-    east | north) demo+=(demo/client.yaml) ;;
-    west) demo+=(demo/details.yaml) ;;
+    east) demo+=(demo/client.yaml demo/ratings.yaml) ;;
+    north) demo+=(demo/client.yaml) ;;
+    west) demo+=(demo/details.yaml demo/ratings.yaml) ;;
   esac
   if [ "$CAPTURE" = NONE ]; then
     for f in "${demo[@]}"; do
@@ -209,6 +212,12 @@ install_demo() {
   fi
   if [ "$c" = north ]; then
     "${k[@]}" -n default delete deployment reviews-v2 --ignore-not-found
+  fi
+  if [ "$c" = east ] || [ "$c" = west ]; then
+    "${k[@]}" apply -f "$MANIFESTS/demo/ratings-no-sidecar.yaml"
+  fi
+  if [ "$c" = west ]; then
+    "${k[@]}" -n default delete deployment ratings-v1 --ignore-not-found
   fi
   log "demo of $c installed (capture $CAPTURE): ${demo[*]}"
 }

@@ -145,6 +145,8 @@ public final class Edges implements AutoCloseable {
         labels.put("istio", g.kind().istioLabel());
         labels.put(MeshLabels.APP, workload);
         labels.put(MeshLabels.NETWORK, c.network());
+        // a gateway is a proxy that takes the mesh's mTLS, labelled as Istio's injector labels it
+        labels.put(MeshLabels.TLS_MODE, MeshLabels.TLS_MODE_ISTIO);
         PodRecord rec = new PodRecord(c.name(), pod, GatewaySpec.NAMESPACE, workload, workload, node.name(),
                 cluster.nodeAddress(), g.zone(), net.address(), labels, false);
         PodLauncher launcher = federation.podLauncher();

@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -49,6 +50,8 @@ final class PodLauncher implements AutoCloseable {
     private final List<ChildProcess> processes = new CopyOnWriteArrayList<>();
     /** The sidecar JVMs of pods in transparent capture (their own processes), by {@code cluster/pod}. */
     private final Map<String, ChildProcess> sidecars = new ConcurrentHashMap<>();
+    /** The pods that run no sidecar, by {@code cluster/pod}. */
+    private final Set<String> withoutSidecar = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService delays = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "endpoint-controller");
         t.setDaemon(true);
@@ -162,11 +165,29 @@ final class PodLauncher implements AutoCloseable {
         labels.put(MeshLabels.APP, s.name());
         labels.put(MeshLabels.VERSION, w.version());
         labels.put(MeshLabels.NETWORK, cluster.spec().network());
+        if (w.sidecar()) {
+            // as Istio's injector labels the pods it adds a sidecar to
+            labels.put(MeshLabels.TLS_MODE, MeshLabels.TLS_MODE_ISTIO);
+        }
         PodRecord rec = new PodRecord(w.cluster(), podName, s.namespace(), s.name(), s.serviceAccount(), node.name(),
                 cluster.nodeAddress(), w.zone(), net.address(), labels, false);
         List<String> args = new ArrayList<>(List.of("--service", s.name(), "--namespace", s.namespace(),
                 "--cluster", w.cluster(), "--zone", w.zone(), "--pod", podName, "--version", w.version(),
                 "--port", s.ports().stream().map(p -> Integer.toString(p.targetPort())).collect(Collectors.joining(","))));
+        String key = w.cluster() + "/" + podName;
+        Path logs = options.workDir().resolve("logs");
+        if (!w.sidecar()) {
+            // an app not in the mesh: it serves its ports in plaintext on the pod's own address, no proxy in front
+            args.addAll(List.of("--app-address", net.address(), "--control-address", net.isolated() ? "0.0.0.0" : net.address()));
+            ChildProcess p = ChildProcess.startJava(w.cluster() + "-" + podName, net.execPrefix(), List.of(), "96m",
+                    LocalFederation.podMain(), args, logs);
+            processes.add(p);
+            withoutSidecar.add(key);
+            LOG.info("pod without a sidecar [{}] pid={}", key, p.pid());
+            PodHandle handle = new PodHandle(rec, p);
+            cluster.podStarting(handle);
+            return handle;
+        }
         String[] xds = controlPlaneAddress(w.cluster(), false);
         String ports = s.ports().stream().map(p -> p.port() + "/" + p.protocol().name().toLowerCase(Locale.ROOT))
                 .collect(Collectors.joining(","));
@@ -205,8 +226,6 @@ final class PodLauncher implements AutoCloseable {
         if (!options.proxyCertTtl().isZero()) {
             proxyArgs.addAll(List.of("--cert-ttl", options.proxyCertTtl().toSeconds() + "s"));
         }
-        Path logs = options.workDir().resolve("logs");
-        String key = w.cluster() + "/" + podName;
         ChildProcess p;
         if (captured) {
             // the init container's step, then the app (root) and its sidecar (group 1337; REDIRECT: user 1337 too) as two processes
@@ -233,7 +252,7 @@ final class PodLauncher implements AutoCloseable {
         return handle;
     }
 
-    /** Waits until the pod's app answers and its sidecar is ready, then marks it ready (endpoint published). */
+    /** Waits until the pod's app answers and its sidecar (if it has one) is ready, then marks it ready (endpoint published). */
     PodHandle awaitReady(PodHandle pod) {
         Waits.until("pod " + pod + " to be ready", options.readyTimeout(), () -> {
             if (!pod.process().alive()) {
@@ -241,6 +260,9 @@ final class PodLauncher implements AutoCloseable {
             }
             if (!pod.healthy()) {
                 return false;
+            }
+            if (withoutSidecar.contains(pod.record().cluster() + "/" + pod.name())) {
+                return true;
             }
             return pod.call("http://" + healthHost(pod) + ":" + WellKnownPorts.HEALTH + "/healthz/ready").status() == 200;
         }, () -> "log " + pod.process().log() + ":\n" + pod.process().tail(40));
@@ -261,6 +283,7 @@ final class PodLauncher implements AutoCloseable {
         watched.removeIf(p -> p.name().equals(pod.name()) && p.record().cluster().equals(pod.record().cluster()));
         pod.process().kill();
         processes.remove(pod.process());
+        withoutSidecar.remove(pod.record().cluster() + "/" + pod.name());
         ChildProcess sidecar = sidecars.remove(pod.record().cluster() + "/" + pod.name());
         if (sidecar != null) {
             sidecar.kill();
@@ -291,5 +314,6 @@ final class PodLauncher implements AutoCloseable {
         }
         processes.clear();
         sidecars.clear();
+        withoutSidecar.clear();
     }
 }

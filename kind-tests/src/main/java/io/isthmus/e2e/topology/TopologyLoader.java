@@ -101,10 +101,11 @@ public final class TopologyLoader {
                     enumValue(PortSpec.Protocol.class, text(p, pat, "protocol", "HTTP"), pat + ".protocol"));
         });
         List<WorkloadSpec> workloads = list(n, at, "workloads", (w, wat) -> {
-            only(w, wat, Set.of("cluster", "zone", "version", "replicas", "capture"));
+            only(w, wat, Set.of("cluster", "zone", "version", "replicas", "capture", "sidecar"));
             return new WorkloadSpec(text(w, wat, "cluster", null), text(w, wat, "zone", null),
                     text(w, wat, "version", "v1"), integer(w, wat, "replicas", 1),
-                    CaptureMode.parse(join(wat, "capture"), text(w, wat, "capture", "NONE")));
+                    CaptureMode.parse(join(wat, "capture"), text(w, wat, "capture", "NONE")),
+                    bool(w, wat, "sidecar", true));
         });
         return new ServiceSpec(name, text(n, at, "namespace", "default"), text(n, at, "serviceAccount", name),
                 ports, workloads);
@@ -179,6 +180,17 @@ public final class TopologyLoader {
             throw new TopologyException(join(at, field) + ": must be an integer, got '" + n.asString() + "'");
         }
         return n.asInt();
+    }
+
+    private static boolean bool(JsonNode parent, String at, String field, boolean dflt) {
+        JsonNode n = parent.get(field);
+        if (n == null || n.isNull()) {
+            return dflt;
+        }
+        if (!n.isBoolean()) {
+            throw new TopologyException(join(at, field) + ": must be true or false, got '" + n.asString() + "'");
+        }
+        return n.asBoolean();
     }
 
     private static <E extends Enum<E>> E enumValue(Class<E> type, String value, String path) {

@@ -149,7 +149,7 @@ class ManifestsTest {
             assertThat(f.toFile().setExecutable(true)).isTrue();
         }
         List<Deployment> demo = deployments(kustomize("demo"));
-        assertThat(demo).hasSize(4);
+        assertThat(demo).hasSize(5);
         for (Deployment d : demo) {
             String name = d.getMetadata().getName();
             Container proxy = container(d, "isthmus-proxy");
@@ -241,7 +241,7 @@ class ManifestsTest {
     void every_captured_demo_pod_runs_the_iptables_init_step_as_root_with_net_admin_and_net_raw_only_and_its_sidecar_in_group_1337() {
         List<Deployment> deployments = deployments(kustomize("demo-capture"));
         assertThat(deployments).extracting(d -> d.getMetadata().getName())
-                .containsExactlyInAnyOrder("reviews-v1", "reviews-v2", "details-v1", "client");
+                .containsExactlyInAnyOrder("reviews-v1", "reviews-v2", "details-v1", "client", "ratings-v1");
         deployments.forEach(ManifestsTest::assertCaptured);
     }
 
@@ -304,7 +304,7 @@ class ManifestsTest {
             assertThat(f.toFile().setExecutable(true)).isTrue();
         }
         List<Deployment> captured = deployments(kustomize("demo-capture"));
-        assertThat(captured).hasSize(4);
+        assertThat(captured).hasSize(5);
         for (Deployment d : captured) {
             Container proxy = container(d, "isthmus-proxy");
             assertThat(proxy.getCommand()).containsExactly("/bin/sh", "-c");
@@ -377,8 +377,8 @@ class ManifestsTest {
 
     @Test
     void up_sh_composes_each_cluster_s_captured_share_of_the_demo_with_the_same_component(@TempDir Path tmp) {
-        Map<String, List<String>> shares = Map.of("east", List.of("demo/reviews.yaml", "demo/client.yaml"),
-                "west", List.of("demo/reviews.yaml", "demo/details.yaml"));
+        Map<String, List<String>> shares = Map.of("east", List.of("demo/reviews.yaml", "demo/client.yaml", "demo/ratings.yaml"),
+                "west", List.of("demo/reviews.yaml", "demo/details.yaml", "demo/ratings.yaml"));
         for (var share : shares.entrySet()) {
             Path dir = tmp.resolve("demo-capture-" + share.getKey());
             List<String> cmd = new ArrayList<>(List.of("bash", "-c", "source kind/lib.sh && capture_demo \"$@\"", "capture_demo",
@@ -387,7 +387,8 @@ class ManifestsTest {
             Ip.run(cmd);
             List<Deployment> deployments = deployments(Ip.run(List.of("kubectl", "kustomize", dir.toString())));
             assertThat(deployments).as(share.getKey()).extracting(d -> d.getMetadata().getName())
-                    .containsExactlyInAnyOrder("reviews-v1", "reviews-v2", share.getKey().equals("east") ? "client" : "details-v1");
+                    .containsExactlyInAnyOrder("reviews-v1", "reviews-v2", "ratings-v1",
+                            share.getKey().equals("east") ? "client" : "details-v1");
             deployments.forEach(ManifestsTest::assertCaptured);
             for (Deployment d : deployments) {
                 Deployment all = deployments(kustomize("demo-capture")).stream()
@@ -406,10 +407,40 @@ class ManifestsTest {
             String west = installDemo(mode, "west");
             assertThat(west).as("%s, west runs details", mode).contains("demo/details.yaml").doesNotContain("delete service details");
         }
-        assertThat(installDemo("REDIRECT", "east")).contains("capture_demo ", "demo/reviews.yaml demo/client.yaml",
+        assertThat(installDemo("REDIRECT", "east")).contains("capture_demo ", "demo/reviews.yaml demo/client.yaml demo/ratings.yaml",
                 "--context kind-east apply -k ");
         assertThat(installDemo("NONE", "east")).contains("--context kind-east apply -f ", "/demo/reviews.yaml", "/demo/client.yaml")
                 .doesNotContain("capture_demo");
+    }
+
+    /**
+     * ratings as the topology declares it: in east ratings-v1 with a sidecar and ratings-v2 without, in west ratings-v2
+     * only. The pod without a sidecar is applied as it is in both capture modes (the capture Component would give it
+     * one), has no proxy container, and serves its port on every address.
+     */
+    @Test
+    void up_sh_installs_ratings_without_a_sidecar_as_it_is_in_both_modes() throws Exception {
+        for (String mode : List.of("NONE", "REDIRECT")) {
+            String east = installDemo(mode, "east");
+            assertThat(east).as("%s, east", mode).contains("demo/ratings.yaml", "apply -f ", "/demo/ratings-no-sidecar.yaml")
+                    .doesNotContain("delete deployment ratings-v1");
+            String west = installDemo(mode, "west");
+            assertThat(west).as("%s, west", mode).contains("/demo/ratings-no-sidecar.yaml",
+                    "--context kind-west -n default delete deployment ratings-v1 --ignore-not-found");
+            assertThat(installDemo(mode, "north")).as("%s, north", mode).doesNotContain("ratings");
+        }
+        assertThat(installDemo("REDIRECT", "east").lines().filter(l -> l.contains("ratings-no-sidecar")))
+                .as("never through the capture Component").allSatisfy(l -> assertThat(l).startsWith("kubectl ").contains(" apply -f "));
+        Object parsed = new KubernetesSerialization().unmarshal(Files.readString(MANIFESTS.resolve("demo/ratings-no-sidecar.yaml")));
+        List<?> docs = parsed instanceof List<?> l ? l : List.of(parsed);
+        List<Deployment> plain = docs.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList();
+        assertThat(plain).singleElement().satisfies(d -> {
+            assertThat(d.getMetadata().getName()).isEqualTo("ratings-v2");
+            assertThat(d.getSpec().getTemplate().getSpec().getContainers()).extracting(c -> c.getName()).containsExactly("app");
+            assertThat(d.getSpec().getTemplate().getSpec().getInitContainers()).isNullOrEmpty();
+            assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).doesNotContainKey("security.istio.io/tlsMode");
+            assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs()).contains("--app-address=0.0.0.0");
+        });
     }
 
     /** What up.sh's {@code install_demo} does for a cluster in a capture mode: its kubectl and capture_demo calls, one a line. */

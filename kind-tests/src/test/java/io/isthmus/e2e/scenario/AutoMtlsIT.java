@@ -13,6 +13,10 @@ import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
 import io.isthmus.mesh.MeshLabels;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.awaitility.core.ConditionTimeoutException;
@@ -40,6 +44,8 @@ class AutoMtlsIT {
               mtls: {mode: DISABLE}
             """;
     private static final int CALLS = 30;
+    private static final int RATINGS_CALLS = 40;
+    private static final String RATINGS_URL = "http://" + MeshLabels.serviceHostname("ratings", "default") + ":9080/ratings";
     private static final Duration SETTLE = Duration.ofSeconds(60);
     private static Federation fed;
 
@@ -80,6 +86,36 @@ class AutoMtlsIT {
         }
         report.count(2 * CALLS, failed).outcome(failed == 0 ? "passed" : "failed").write(SharedFederation.reportDir());
         assertThat(failed).as("failed calls of %d", 2 * CALLS).isZero();
+    }
+
+    /**
+     * A service half-way into the mesh (ratings: in east one pod with a sidecar and one without, in west one without).
+     * East's client reaches both east pods: the one with a sidecar over the mesh's mTLS (it reads the client's
+     * identity), the one without in plaintext (it reads none); west's pod without a sidecar is never called, as no
+     * east-west gateway routes plaintext. Not one call fails.
+     */
+    @Test
+    void pods_without_a_sidecar_are_called_in_plaintext_and_only_within_their_network() {
+        ScenarioReport report = ScenarioReport.of("auto-mtls-without-sidecar");
+        MeshPod client = fed.pod("east", "client");
+        Map<String, Set<String>> callersByVersion = new TreeMap<>();
+        Map<String, String> clusterByVersion = new TreeMap<>();
+        int failed = 0;
+        for (int i = 0; i < RATINGS_CALLS; i++) {
+            PodHandle.CallResult r = client.call(RATINGS_URL);
+            if (r.status() != 200) {
+                failed++;
+                continue;
+            }
+            callersByVersion.computeIfAbsent(r.field("version"), v -> new TreeSet<>()).add(r.field("caller"));
+            clusterByVersion.put(r.field("version") + "@" + r.field("cluster"), r.field("pod"));
+        }
+        report.count(RATINGS_CALLS, failed).outcome(failed == 0 ? "passed" : "failed").write(SharedFederation.reportDir());
+        assertThat(failed).as("failed calls of %d; answered by %s", RATINGS_CALLS, clusterByVersion).isZero();
+        assertThat(clusterByVersion.keySet()).as("only east's pods answer: the west pod has no sidecar, so no gateway routes to it")
+                .containsExactly("v1@east", "v2@east");
+        assertThat(callersByVersion).as("mTLS to the pod with a sidecar (v1), plaintext to the one without (v2)")
+                .containsOnly(Map.entry("v1", Set.of(Mesh.CLIENT_ID)), Map.entry("v2", Set.of("")));
     }
 
     /**

@@ -174,6 +174,19 @@ class TopologyLoaderTest {
     }
 
     @Test
+    void a_workload_may_run_without_a_sidecar_but_not_in_capture() {
+        assertThat(TopologyLoader.parse("t", VALID).service("reviews").orElseThrow().workloads().get(0).sidecar()).isTrue();
+        Topology plain = TopologyLoader.parse("t", VALID.replace("{cluster: east, zone: z1}", "{cluster: east, zone: z1, sidecar: false}"));
+        assertThat(plain.service("reviews").orElseThrow().workloads().get(0).sidecar()).isFalse();
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("{cluster: east, zone: z1}", "{cluster: east, zone: z1, sidecar: no-thanks}")))
+                .isInstanceOf(TopologyException.class)
+                .hasMessage("t: services[0].workloads[0].sidecar: must be true or false, got 'no-thanks'");
+        assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("{cluster: east, zone: z1}",
+                "{cluster: east, zone: z1, sidecar: false, capture: TPROXY}")))
+                .isInstanceOf(TopologyException.class).hasMessageContaining("sidecar is false");
+    }
+
+    @Test
     void an_unknown_capture_mode_is_refused_naming_the_field_and_the_modes() {
         assertThatThrownBy(() -> TopologyLoader.parse("t", VALID.replace("{cluster: east, zone: z1}", "{cluster: east, zone: z1, capture: IPVS}")))
                 .isInstanceOf(TopologyException.class)
