@@ -1,9 +1,12 @@
 package io.isthmus.sidecar.cluster;
 
+import io.isthmus.sidecar.endpoint.Endpoint;
 import io.isthmus.sidecar.endpoint.LoadAssignment;
 import io.isthmus.sidecar.endpoint.OutlierConfig;
 import io.isthmus.sidecar.lb.LbPolicy;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -17,7 +20,10 @@ import java.util.Optional;
  * @param lbPolicy endpoint picking
  * @param outlier outlier detection, empty when off
  * @param limits circuit breakers
- * @param tls upstream mTLS, empty for plaintext
+ * @param tls upstream TLS ({@code transport_socket}), empty for plaintext; with socket matches, the TLS
+ *     of the endpoints none of them fits
+ * @param socketMatches the {@code transport_socket_matches}, in order: the first that fits an endpoint
+ *     gives the TLS of its connections; empty = every endpoint uses {@code tls}
  * @param protocol the upstream HTTP protocol
  * @param staticAssignment the endpoints of a STATIC cluster; empty otherwise
  * @param dns how a STRICT_DNS or LOGICAL_DNS cluster resolves its endpoints; empty otherwise
@@ -30,7 +36,7 @@ import java.util.Optional;
  */
 public record ClusterConfig(String name, Discovery discovery, String edsServiceName, Duration connectTimeout,
                             LbPolicy lbPolicy, Optional<OutlierConfig> outlier, CircuitBreakerLimits limits,
-                            Optional<UpstreamTls> tls, UpstreamProtocol protocol,
+                            Optional<UpstreamTls> tls, List<TransportSocketMatch> socketMatches, UpstreamProtocol protocol,
                             Optional<LoadAssignment> staticAssignment, Optional<DnsConfig> dns,
                             Optional<String> sourceAddress, Duration idleTimeout, int maxRequestsPerConnection) {
 
@@ -46,6 +52,10 @@ public record ClusterConfig(String name, Discovery discovery, String edsServiceN
         Objects.requireNonNull(outlier, "outlier");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(tls, "tls");
+        socketMatches = List.copyOf(socketMatches);
+        if (new HashSet<>(socketMatches.stream().map(TransportSocketMatch::name).toList()).size() != socketMatches.size()) {
+            throw new IllegalArgumentException("transport socket match names must be unique");
+        }
         Objects.requireNonNull(protocol, "protocol");
         Objects.requireNonNull(staticAssignment, "staticAssignment");
         Objects.requireNonNull(dns, "dns");
@@ -68,11 +78,45 @@ public record ClusterConfig(String name, Discovery discovery, String edsServiceN
         }
     }
 
-    /** True when two configs can share one connection pool (same TLS, protocol, limits and connection lifetimes). */
+    /**
+     * True when two configs can share their connection pools (same TLS and socket matches, protocol,
+     * limits and connection lifetimes).
+     */
     public boolean samePools(ClusterConfig other) {
-        return tls.equals(other.tls) && protocol == other.protocol && limits.equals(other.limits)
+        return tls.equals(other.tls) && socketMatches.equals(other.socketMatches) && protocol == other.protocol
+                && limits.equals(other.limits)
                 && connectTimeout.equals(other.connectTimeout) && sourceAddress.equals(other.sourceAddress)
                 && idleTimeout.equals(other.idleTimeout) && maxRequestsPerConnection == other.maxRequestsPerConnection;
+    }
+
+    /**
+     * Which of the {@link #socketMatches()} chooses the transport socket of connections to {@code endpoint}, as
+     * Envoy chooses: the first whose labels the endpoint's own {@code envoy.transport_socket_match} metadata
+     * carries, else the first whose labels its locality's metadata carries.
+     *
+     * @return the index of the match, or -1 when none fits (the cluster's {@link #tls()} applies)
+     */
+    public int socketMatchIndex(Endpoint endpoint) {
+        for (int i = 0; i < socketMatches.size(); i++) {
+            if (socketMatches.get(i).match().matches(endpoint.socketMatch())) {
+                return i;
+            }
+        }
+        for (int i = 0; i < socketMatches.size(); i++) {
+            if (socketMatches.get(i).match().matches(endpoint.localitySocketMatch())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The upstream TLS of connections to {@code endpoint}, empty for plaintext. */
+    public Optional<UpstreamTls> tlsFor(Endpoint endpoint) {
+        if (socketMatches.isEmpty()) {
+            return tls;
+        }
+        int i = socketMatchIndex(endpoint);
+        return i < 0 ? tls : socketMatches.get(i).tls();
     }
 
     /** Where a cluster's endpoints come from. */
@@ -98,7 +142,10 @@ public record ClusterConfig(String name, Discovery discovery, String edsServiceN
         HTTP_1_1,
         /** HTTP/2: h2c in plaintext, h2 by ALPN over TLS. */
         HTTP_2,
-        /** {@code auto_config} over TLS: ALPN offers h2 and http/1.1 and the server's choice is spoken. */
+        /**
+         * {@code auto_config} of a cluster with TLS: ALPN offers h2 and http/1.1 and the server's choice is
+         * spoken; HTTP/1.1 to an endpoint reached in plaintext (a socket match without TLS), where there is no ALPN.
+         */
         AUTO
     }
 }

@@ -5,6 +5,7 @@ import io.isthmus.sidecar.tls.OriginationTls;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.net.ClientOptionsBase;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The upstream TLS of clusters: mesh mTLS ({@link MeshTls}) or origination to servers outside the
@@ -20,11 +21,16 @@ public record ClusterTls(MeshTls mesh, OriginationTls origination) {
         Objects.requireNonNull(origination, "origination");
     }
 
-    /** Applies the cluster's TLS, if any, to HTTP client options. */
-    public HttpClientOptions apply(HttpClientOptions options, ClusterConfig config) {
-        config.tls().ifPresent(t -> {
+    /**
+     * Applies upstream TLS, if any, to HTTP client options.
+     *
+     * @param cluster the name of the cluster the client belongs to
+     * @param tls the TLS of the client's connections (the cluster's own, or that of one of its socket matches)
+     */
+    public HttpClientOptions apply(HttpClientOptions options, String cluster, Optional<UpstreamTls> tls) {
+        tls.ifPresent(t -> {
             if (t.origination().isPresent()) {
-                origination.apply(options, config.name(), t.origination().get());
+                origination.apply(options, cluster, t.origination().get());
             } else {
                 mesh.applyUpstream(options, t.expectedPeers());
             }
@@ -33,16 +39,19 @@ public record ClusterTls(MeshTls mesh, OriginationTls origination) {
     }
 
     /**
-     * Applies the cluster's TLS, if any, to TCP client options. The peer is checked by the cluster's SAN rules, not
+     * Applies upstream TLS, if any, to TCP client options. The peer is checked by the cluster's SAN rules, not
      * by host name (Vert.x refuses a TLS connect of a TCP client that names no host-name verification algorithm).
+     *
+     * @param cluster the name of the cluster the client belongs to
+     * @param tls the TLS of the client's connections (the cluster's own, or that of one of its socket matches)
      */
-    public ClientOptionsBase apply(ClientOptionsBase options, ClusterConfig config) {
-        config.tls().ifPresent(t -> {
+    public ClientOptionsBase apply(ClientOptionsBase options, String cluster, Optional<UpstreamTls> tls) {
+        tls.ifPresent(t -> {
             if (options instanceof io.vertx.core.net.NetClientOptions net) {
                 net.setHostnameVerificationAlgorithm("");
             }
             if (t.origination().isPresent()) {
-                origination.apply(options, config.name(), t.origination().get());
+                origination.apply(options, cluster, t.origination().get());
             } else {
                 mesh.applyUpstream(options, t.expectedPeers());
             }

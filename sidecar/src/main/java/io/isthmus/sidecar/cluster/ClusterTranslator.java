@@ -6,12 +6,14 @@ import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.isthmus.sidecar.endpoint.EndpointState;
 import io.isthmus.sidecar.endpoint.EndpointTranslator;
 import io.isthmus.sidecar.endpoint.LoadAssignment;
 import io.isthmus.sidecar.endpoint.OutlierConfig;
+import io.isthmus.sidecar.endpoint.SocketMatchLabels;
 import io.isthmus.sidecar.errors.ResourceDurations;
 import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.TypeUrls;
@@ -21,7 +23,11 @@ import io.isthmus.sidecar.tls.OriginationTranslator;
 import io.isthmus.sidecar.tls.SanMatchers;
 import io.isthmus.sidecar.tls.TlsContextTranslator;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Translates a CDS {@code Cluster} into a {@link ClusterConfig}. Every field that would change
@@ -103,17 +109,17 @@ public final class ClusterTranslator {
         if (c.getHealthChecksCount() > 0) {
             throw invalid(name, "health_checks", "active health checking is not supported; use outlier_detection");
         }
-        if (c.getTransportSocketMatchesCount() > 0) {
-            throw invalid(name, "transport_socket_matches", "not supported; use transport_socket");
-        }
         if (c.getFiltersCount() > 0) {
             throw invalid(name, "filters", "upstream network filters are not supported");
         }
-        Optional<UpstreamTls> tls = tls(c);
+        Optional<UpstreamTls> tls = c.hasTransportSocket() ? tls(name, "transport_socket", c.getTransportSocket())
+                : Optional.empty();
+        List<TransportSocketMatch> socketMatches = socketMatches(c);
+        boolean mayUseTls = tls.isPresent() || socketMatches.stream().anyMatch(m -> m.tls().isPresent());
         Optional<HttpProtocolOptions> typed = typedOptions(c);
         ConnectionLifetime lifetime = lifetime(c, typed);
-        return new ClusterConfig(name, discovery, eds, connectTimeout, lb, outlier(c), limits(c), tls,
-                protocol(c, tls.isPresent(), typed), statics, dns, OriginalDstClusters.sourceAddress(c),
+        return new ClusterConfig(name, discovery, eds, connectTimeout, lb, outlier(c), limits(c), tls, socketMatches,
+                protocol(c, mayUseTls, typed), statics, dns, OriginalDstClusters.sourceAddress(c),
                 lifetime.idleTimeout(), lifetime.maxRequestsPerConnection());
     }
 
@@ -209,37 +215,62 @@ public final class ClusterTranslator {
         return unsigned < 0 ? Integer.MAX_VALUE : unsigned;
     }
 
-    private static Optional<UpstreamTls> tls(Cluster c) throws InvalidResourceException {
+    /**
+     * The {@code transport_socket_matches}, in order: names present and unique, labels of scalar values, each
+     * transport socket read as the cluster's own {@code transport_socket} is (absent = plaintext).
+     */
+    private static List<TransportSocketMatch> socketMatches(Cluster c) throws InvalidResourceException {
         String name = c.getName();
-        if (!c.hasTransportSocket()) {
-            return Optional.empty();
+        List<TransportSocketMatch> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < c.getTransportSocketMatchesCount(); i++) {
+            Cluster.TransportSocketMatch m = c.getTransportSocketMatches(i);
+            String f = "transport_socket_matches[" + i + "]";
+            if (m.getName().isEmpty()) {
+                throw invalid(name, f + ".name", "must not be empty");
+            }
+            if (!names.add(m.getName())) {
+                throw invalid(name, f + ".name", "'" + m.getName() + "' names an earlier entry too");
+            }
+            SocketMatchLabels match = SocketMatchLabels.of(m.getMatch(), TypeUrls.CLUSTER, name, f + ".match");
+            Optional<UpstreamTls> tls = m.hasTransportSocket()
+                    ? tls(name, f + ".transport_socket", m.getTransportSocket()) : Optional.empty();
+            out.add(new TransportSocketMatch(m.getName(), match, tls));
         }
-        var ts = c.getTransportSocket();
+        return out;
+    }
+
+    /**
+     * Reads a transport socket of the cluster {@code name} found at {@code field}: TLS from an
+     * {@code UpstreamTlsContext}, empty for {@code raw_buffer}; anything else is refused by its field.
+     */
+    private static Optional<UpstreamTls> tls(String name, String field, TransportSocket ts) throws InvalidResourceException {
         Any cfg = ts.getTypedConfig();
         if (cfg.getTypeUrl().endsWith("envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer")
                 || ts.getName().equals("envoy.transport_sockets.raw_buffer")) {
             return Optional.empty();
         }
         if (!cfg.is(UpstreamTlsContext.class)) {
-            throw invalid(name, "transport_socket", "only " + TLS_SOCKET + " (UpstreamTlsContext) and raw_buffer are supported");
+            throw invalid(name, field, "only " + TLS_SOCKET + " (UpstreamTlsContext) and raw_buffer are supported");
         }
         try {
             UpstreamTlsContext u = cfg.unpack(UpstreamTlsContext.class);
             if (u.getAllowRenegotiation() || u.hasMaxSessionKeys() && u.getMaxSessionKeys().getValue() > 1_000_000) {
-                throw invalid(name, "transport_socket.upstream_tls_context.allow_renegotiation", "not supported");
+                throw invalid(name, field + ".upstream_tls_context.allow_renegotiation", "not supported");
             }
             var origination = OriginationTranslator.translate(u.getCommonTlsContext());
             SanMatchers peers = origination.isPresent() ? SanMatchers.ANY
                     : TlsContextTranslator.expectedPeers(u.getCommonTlsContext());
             return Optional.of(new UpstreamTls(u.getSni(), peers, u.getCommonTlsContext().getAlpnProtocolsList(), origination));
         } catch (InvalidProtocolBufferException e) {
-            throw invalid(name, "transport_socket.typed_config", "cannot decode: " + e.getMessage());
+            throw invalid(name, field + ".typed_config", "cannot decode: " + e.getMessage());
         } catch (UnsupportedFieldException e) {
-            throw invalid(name, "transport_socket.common_tls_context." + e.field(), e.getMessage());
+            throw invalid(name, field + ".common_tls_context." + e.field(), e.getMessage());
         }
     }
 
-    private static ClusterConfig.UpstreamProtocol protocol(Cluster c, boolean tls, Optional<HttpProtocolOptions> typed)
+    /** The upstream HTTP protocol; {@code mayUseTls}: the cluster's own transport socket or a socket match has TLS. */
+    private static ClusterConfig.UpstreamProtocol protocol(Cluster c, boolean mayUseTls, Optional<HttpProtocolOptions> typed)
             throws InvalidResourceException {
         if (c.hasHttp2ProtocolOptions()) {
             return ClusterConfig.UpstreamProtocol.HTTP_2;
@@ -258,7 +289,7 @@ public final class ClusterTranslator {
                         ? ClusterConfig.UpstreamProtocol.HTTP_2 : ClusterConfig.UpstreamProtocol.HTTP_1_1;
             }
             // ALPN needs TLS: a plaintext auto_config cluster speaks HTTP/1.1, as Envoy's does
-            case AUTO_CONFIG -> tls ? ClusterConfig.UpstreamProtocol.AUTO : ClusterConfig.UpstreamProtocol.HTTP_1_1;
+            case AUTO_CONFIG -> mayUseTls ? ClusterConfig.UpstreamProtocol.AUTO : ClusterConfig.UpstreamProtocol.HTTP_1_1;
             case USE_DOWNSTREAM_PROTOCOL_CONFIG, UPSTREAMPROTOCOLOPTIONS_NOT_SET -> ClusterConfig.UpstreamProtocol.HTTP_1_1;
         };
     }

@@ -9,11 +9,7 @@ import io.isthmus.sidecar.endpoint.OutlierDetector;
 import io.isthmus.sidecar.lb.PriorityLoadBalancer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpVersion;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.NetClient;
-import io.vertx.core.net.NetClientOptions;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -26,68 +22,64 @@ import java.util.random.RandomGenerator;
 /**
  * A cluster at run time: its immutable config, its current endpoints (swapped atomically on EDS
  * updates), the load balancer, outlier detector, circuit-breaker counters (shared by all event loops)
- * and the connection pools ({@link ConnectionPools}: a Vert.x HTTP client per event loop, whose pools
- * are keyed by endpoint). Safe for use from any event loop.
+ * and the upstream clients ({@link UpstreamTransports}: per TLS setting its connections may use, a
+ * Vert.x HTTP client per event loop, whose pools are keyed by endpoint, and a TCP client). Balancing,
+ * outlier detection and limits are the cluster's, whichever TLS an endpoint's connections use. Safe for
+ * use from any event loop.
  */
 public final class UpstreamCluster {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(UpstreamCluster.class);
 
     private final ClusterConfig config;
     private final AtomicReference<LoadAssignment> assignment;
     private final PriorityLoadBalancer balancer;
     private final Optional<OutlierDetector> outlier;
-    private final ConnectionPools pools;
+    private final UpstreamTransports transports;
     private final LongSupplier nanoClock;
     private final AtomicInteger activeRequests;
     private final AtomicInteger activeRetries;
     private final AtomicInteger pending;
-    private final Vertx vertx;
-    private final ClusterTls tls;
     /** The {@code max_requests_per_connection} counter; null when the cluster sets no limit. */
     private final RequestsPerConnection perConnection;
-    private final AtomicReference<NetClient> netClient = new AtomicReference<>();
     /** The hosts of an ORIGINAL_DST cluster, one per original destination, as Envoy keeps them. */
     private final java.util.concurrent.ConcurrentHashMap<EndpointAddress, Endpoint> originalDsts =
             new java.util.concurrent.ConcurrentHashMap<>();
     /** How many original destinations an ORIGINAL_DST cluster remembers before it starts afresh. */
     static final int MAX_ORIGINAL_DSTS = 4096;
 
-    private UpstreamCluster(Vertx vertx, ClusterTls tls, ClusterConfig config, LoadAssignment initial, ConnectionPools pools,
+    private UpstreamCluster(ClusterConfig config, LoadAssignment initial, UpstreamTransports transports,
                             LongSupplier nanoClock, RandomGenerator random, AtomicInteger activeRequests,
                             AtomicInteger activeRetries, AtomicInteger pending, RequestsPerConnection perConnection) {
         this.config = config;
         this.perConnection = perConnection;
         this.assignment = new AtomicReference<>(initial);
         this.balancer = new PriorityLoadBalancer(config.lbPolicy(), random);
-        this.pools = pools;
+        this.transports = transports;
         this.nanoClock = nanoClock;
         this.outlier = config.outlier().map(o -> new OutlierDetector(config.name(), o, nanoClock, this::endpoints));
         this.activeRequests = activeRequests;
         this.activeRetries = activeRetries;
         this.pending = pending;
-        this.vertx = vertx;
-        this.tls = tls;
     }
 
     /** Creates a cluster with fresh pools and no endpoints (EDS, DNS until resolved) or its static endpoints. */
     public static UpstreamCluster create(Vertx vertx, ClusterTls tls, ClusterConfig config, LongSupplier nanoClock,
                                          RandomGenerator random) {
         LoadAssignment initial = config.staticAssignment().orElse(LoadAssignment.empty(config.name()));
-        return new UpstreamCluster(vertx, tls, config, initial, newPools(vertx, tls, config), nanoClock, random,
+        return new UpstreamCluster(config, initial, new UpstreamTransports(vertx, tls, config), nanoClock, random,
                 new AtomicInteger(), new AtomicInteger(), new AtomicInteger(), perConnection(config));
     }
 
     /**
      * The same cluster under a new config: keeps endpoints, their state and counters; keeps the
-     * pools when TLS, protocol and limits are unchanged.
+     * pools and TCP clients when TLS, socket matches, protocol, limits and connection settings are unchanged.
      *
      * @return the new cluster; the caller closes this one's pools when {@link #sharesClient} is false
      */
     public UpstreamCluster reconfigure(Vertx vertx, ClusterTls tls, ClusterConfig next, RandomGenerator random) {
         boolean same = config.samePools(next);
-        ConnectionPools c = same ? pools : newPools(vertx, tls, next);
+        UpstreamTransports t = same ? transports : new UpstreamTransports(vertx, tls, next);
         LoadAssignment endpoints = next.staticAssignment().orElse(assignment.get());
-        return new UpstreamCluster(vertx, tls, next, endpoints, c, nanoClock, random, activeRequests, activeRetries, pending,
+        return new UpstreamCluster(next, endpoints, t, nanoClock, random, activeRequests, activeRetries, pending,
                 same ? perConnection : perConnection(next));
     }
 
@@ -95,47 +87,9 @@ public final class UpstreamCluster {
         return config.maxRequestsPerConnection() > 0 ? new RequestsPerConnection(config.maxRequestsPerConnection()) : null;
     }
 
-    /** True when the other cluster uses this one's connection pools. */
+    /** True when the other cluster uses this one's connection pools and TCP clients. */
     public boolean sharesClient(UpstreamCluster other) {
-        return other.pools == pools;
-    }
-
-    private static ConnectionPools newPools(Vertx vertx, ClusterTls tls, ClusterConfig config) {
-        return new ConnectionPools(vertx, config.limits(), share -> newClient(vertx, tls, config, share));
-    }
-
-    /** A client whose pools hold {@code 1/share} of the cluster's connection and pending-request limits. */
-    private static HttpClientAgent newClient(Vertx vertx, ClusterTls tls, ClusterConfig config, int share) {
-        HttpClientOptions options = new HttpClientOptions()
-                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
-                .setKeepAlive(true)
-                .setTcpNoDelay(true)
-                .setTcpKeepAlive(true)
-                .setDecompressionSupported(false)
-                .setMaxHeaderSize(64 * 1024)
-                .setName("cluster:" + config.name());
-        int idle = keepAliveSeconds(config.idleTimeout());
-        options.setKeepAliveTimeout(idle).setHttp2KeepAliveTimeout(idle);
-        config.sourceAddress().ifPresent(options::setLocalAddress);
-        switch (config.protocol()) {
-            case HTTP_2 -> options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
-                    .setUseAlpn(config.tls().isPresent()).setAlpnVersions(List.of(HttpVersion.HTTP_2));
-            case AUTO -> options.setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false)
-                    .setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
-            case HTTP_1_1 -> { }
-        }
-        tls.apply(options, config);
-        PoolOptions pool = new PoolOptions()
-                .setHttp1MaxSize(config.limits().maxConnections() / share)
-                .setHttp2MaxSize(Math.max(1, Math.min(4, config.limits().maxConnections() / share)))
-                .setMaxWaitQueueSize(config.limits().maxPendingRequests() / share);
-        String cluster = config.name();
-        // A connection's own failure (a reset by a killed peer, between requests) fails its requests, which the
-        // filter reports; without a handler Vert.x would log each at ERROR, often with no message at all.
-        return VertxOwned.build(vertx, () -> vertx.httpClientBuilder().with(options).with(pool)
-                .withConnectHandler(conn -> conn.exceptionHandler(t -> LOG.debug("upstream connection failed [{} {}]: {}",
-                        cluster, conn.remoteAddress(), t.toString())))
-                .build());
+        return other.transports == transports;
     }
 
     /** A pool idle timeout in Vert.x's whole seconds: zero = none, a fraction of a second rounds up to 1 s. */
@@ -167,9 +121,27 @@ public final class UpstreamCluster {
         return config.name();
     }
 
-    /** The HTTP client holding the calling event loop's pools of this cluster. */
-    public HttpClientAgent client() {
-        return pools.current();
+    /**
+     * The upstream TLS of connections to {@code endpoint}: the cluster's {@code transport_socket}, or that of
+     * the first of its {@code transport_socket_matches} the endpoint's metadata fits; empty for plaintext.
+     */
+    public Optional<UpstreamTls> tlsFor(Endpoint endpoint) {
+        return config.tlsFor(endpoint);
+    }
+
+    /** The HTTP client holding the calling event loop's pools for {@code endpoint}, with its TLS ({@link #tlsFor}). */
+    public HttpClientAgent client(Endpoint endpoint) {
+        return transports.client(config.socketMatchIndex(endpoint));
+    }
+
+    /** The TCP client (TCP proxy) for {@code endpoint}, with its TLS ({@link #tlsFor}); created on first use. */
+    public NetClient netClient(Endpoint endpoint) {
+        return transports.netClient(config.socketMatchIndex(endpoint));
+    }
+
+    /** The upstream clients, for tests. */
+    UpstreamTransports transports() {
+        return transports;
     }
 
     /** The current endpoints. */
@@ -280,31 +252,8 @@ public final class UpstreamCluster {
         return nanoClock.getAsLong();
     }
 
-    /** The TCP client of this cluster (TCP proxy), created on first use. */
-    public NetClient netClient() {
-        NetClient c = netClient.get();
-        if (c == null) {
-            NetClientOptions o = new NetClientOptions()
-                    .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis()))
-                    .setTcpNoDelay(true);
-            config.sourceAddress().ifPresent(o::setLocalAddress);
-            tls.apply(o, config);
-            NetClient created = VertxOwned.build(vertx, () -> vertx.createNetClient(o));
-            if (netClient.compareAndSet(null, created)) {
-                return created;
-            }
-            created.close();
-            c = netClient.get();
-        }
-        return c;
-    }
-
-    /** Closes the pools. */
+    /** Closes the pools and TCP clients. */
     public void close() {
-        pools.close();
-        NetClient c = netClient.get();
-        if (c != null) {
-            c.close();
-        }
+        transports.close();
     }
 }

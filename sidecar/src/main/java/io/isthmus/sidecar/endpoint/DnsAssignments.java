@@ -11,7 +11,7 @@ import java.util.function.Function;
 
 /**
  * Expands the load assignment of a DNS cluster, whose endpoints name hosts, into one endpoint per
- * resolved address (same locality, priority, weight and health as the named endpoint).
+ * resolved address (same locality, priority, weight, health and transport socket labels as the named endpoint).
  */
 public final class DnsAssignments {
 
@@ -47,7 +47,8 @@ public final class DnsAssignments {
                             break;
                         }
                         EndpointAddress ea = new EndpointAddress(literal(a), e.address().port());
-                        eps.add(new Endpoint(ea, e.locality(), e.priority(), e.weight(), e.healthy(), states.apply(ea)));
+                        eps.add(new Endpoint(ea, e.locality(), e.priority(), e.weight(), e.healthy(), states.apply(ea),
+                                e.socketMatch(), e.localitySocketMatch()));
                         taken = true;
                     }
                 }

@@ -11,20 +11,33 @@ import java.util.Objects;
  * @param weight load-balancing weight, >= 1
  * @param healthy false when EDS says UNHEALTHY, DRAINING or TIMEOUT
  * @param state live state, shared with the same address in earlier and later assignments
+ * @param socketMatch its own {@code envoy.transport_socket_match} metadata, which chooses the
+ *     cluster's transport socket for it ({@code transport_socket_matches}); empty when it has none
+ * @param localitySocketMatch the {@code envoy.transport_socket_match} metadata of its locality group,
+ *     consulted when no socket match fits its own; empty when the group has none
  */
 public record Endpoint(EndpointAddress address, LocalityKey locality, int priority, int weight,
-                       boolean healthy, EndpointState state) {
+                       boolean healthy, EndpointState state, SocketMatchLabels socketMatch,
+                       SocketMatchLabels localitySocketMatch) {
 
     public Endpoint {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(locality, "locality");
         Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(socketMatch, "socketMatch");
+        Objects.requireNonNull(localitySocketMatch, "localitySocketMatch");
         if (priority < 0) {
             throw new IllegalArgumentException("priority must be >= 0");
         }
         if (weight < 1) {
             throw new IllegalArgumentException("weight must be >= 1");
         }
+    }
+
+    /** An endpoint without transport socket metadata. */
+    public Endpoint(EndpointAddress address, LocalityKey locality, int priority, int weight, boolean healthy,
+                    EndpointState state) {
+        this(address, locality, priority, weight, healthy, state, SocketMatchLabels.NONE, SocketMatchLabels.NONE);
     }
 
     /** True when the endpoint may receive traffic now: healthy by EDS and not ejected. */

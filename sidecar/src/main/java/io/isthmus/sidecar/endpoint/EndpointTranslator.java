@@ -1,7 +1,9 @@
 package io.isthmus.sidecar.endpoint;
 
+import com.google.protobuf.Struct;
 import io.envoyproxy.envoy.config.core.v3.Address;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.core.v3.SocketAddress;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -68,6 +70,7 @@ public final class EndpointTranslator {
             if (weight < 0) {
                 throw invalid(name, f + ".load_balancing_weight", "too large: " + Integer.toUnsignedString(weight));
             }
+            SocketMatchLabels localitySocketMatch = socketMatch(name, f + ".metadata", lle.getMetadata());
             List<Endpoint> eps = new ArrayList<>();
             for (int j = 0; j < lle.getLbEndpointsCount(); j++) {
                 LbEndpoint lb = lle.getLbEndpoints(j);
@@ -79,7 +82,9 @@ public final class EndpointTranslator {
                 }
                 HealthStatus hs = lb.getHealthStatus();
                 boolean healthy = hs == HealthStatus.UNKNOWN || hs == HealthStatus.HEALTHY || hs == HealthStatus.DEGRADED;
-                eps.add(new Endpoint(address, locality, priority, w, healthy, states.apply(address)));
+                SocketMatchLabels socketMatch = socketMatch(name, ef + ".metadata", lb.getMetadata());
+                eps.add(new Endpoint(address, locality, priority, w, healthy, states.apply(address), socketMatch,
+                        localitySocketMatch));
             }
             byPriority.computeIfAbsent(priority, p -> new ArrayList<>())
                     .add(new LoadAssignment.LocalityGroup(locality, weight, eps));
@@ -95,6 +100,19 @@ public final class EndpointTranslator {
             }
         }
         return new LoadAssignment(name, priorities, factor);
+    }
+
+    /**
+     * The {@code envoy.transport_socket_match} labels of an endpoint's or a locality's metadata; none
+     * when absent. Other metadata has no effect on traffic and is ignored.
+     */
+    private static SocketMatchLabels socketMatch(String name, String field, Metadata metadata) throws InvalidResourceException {
+        Struct labels = metadata.getFilterMetadataMap().get(SocketMatchLabels.METADATA_KEY);
+        if (labels == null) {
+            return SocketMatchLabels.NONE;
+        }
+        return SocketMatchLabels.of(labels, TypeUrls.ENDPOINT, name,
+                field + ".filter_metadata[" + SocketMatchLabels.METADATA_KEY + "]");
     }
 
     /** Parses a socket address of an endpoint or listener. */

@@ -1,6 +1,7 @@
 /**
  * Concrete upstream endpoints: EDS load assignments translated to priorities, localities and
- * endpoints, each endpoint's live state (active requests, success counts per interval, outlier ejection), Envoy's
+ * endpoints (with their transport socket labels, {@link io.isthmus.sidecar.endpoint.SocketMatchLabels}), each
+ * endpoint's live state (active requests, success counts per interval, outlier ejection), Envoy's
  * outlier detection (consecutive errors, success rate, failure percentage), and
  * the expansion of DNS clusters' host names into endpoints ({@link io.isthmus.sidecar.endpoint.HostResolver}: the JDK's,
  * or, when the proxy runs a DNS proxy, {@link io.isthmus.sidecar.endpoint.DnsServerResolver}, the hosts file then the

@@ -104,7 +104,7 @@ public final class TcpProxy {
         tried.add(ep);
         ep.state().requestStarted();
         ConnectOptions o = new ConnectOptions().setHost(ep.address().host()).setPort(ep.address().port());
-        cluster.config().tls().ifPresent(t -> {
+        cluster.tlsFor(ep).ifPresent(t -> {
             o.setSsl(true);
             if (!t.sni().isEmpty()) {
                 // The SNI as the peer host, as the HTTP clients do: the engine options send it even with the '_' of
@@ -113,7 +113,7 @@ public final class TcpProxy {
                         .setHost(t.sni());
             }
         });
-        cluster.netClient().connect(o).onComplete(ar -> {
+        cluster.netClient(ep).connect(o).onComplete(ar -> {
             if (ar.failed()) {
                 ep.state().requestEnded();
                 cluster.record(ep, EndpointState.Outcome.LOCAL_FAILURE);

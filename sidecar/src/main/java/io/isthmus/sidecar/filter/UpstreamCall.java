@@ -270,7 +270,7 @@ final class UpstreamCall {
         }));
         Future<HttpClientRequest> requested;
         try {
-            requested = cluster.client().request(options(ep));
+            requested = cluster.client(ep).request(options(ep));
         } catch (RuntimeException e) {
             // a client that cannot take requests (e.g. closed under the cluster) fails this attempt, as a connect
             // failure would, instead of leaving the downstream request waiting for ever

@@ -12,9 +12,9 @@ import io.vertx.core.net.SocketAddress;
 import java.util.Set;
 
 /**
- * How requests to an upstream endpoint are addressed (server address, TLS and SNI from the
- * cluster), and the request mirror: a copy of a buffered request sent to another cluster with its
- * answer discarded (Envoy's {@code request_mirror_policies}).
+ * How requests to an upstream endpoint are addressed (server address, and the TLS and SNI the
+ * cluster uses for that endpoint), and the request mirror: a copy of a buffered request sent to
+ * another cluster with its answer discarded (Envoy's {@code request_mirror_policies}).
  */
 final class UpstreamRequests {
 
@@ -29,8 +29,9 @@ final class UpstreamRequests {
                 .setServer(SocketAddress.inetSocketAddress(ep.address().port(), host))
                 .setPort(ep.address().port())
                 .setURI(uri);
-        if (c.config().tls().isPresent()) {
-            String sni = c.config().tls().get().sni();
+        var tls = c.tlsFor(ep);
+        if (tls.isPresent()) {
+            String sni = tls.get().sni();
             o.setSsl(true).setHost(sni.isEmpty() ? host : sni);
         } else {
             o.setSsl(false).setHost(host);
@@ -47,7 +48,7 @@ final class UpstreamRequests {
         HostAndPort hp = HostAndPort.parseAuthority(authority, -1);
         HostAndPort shadow = hp == null ? HostAndPort.create("shadow", -1)
                 : HostAndPort.create(hp.host() + "-shadow", hp.port());
-        mirror.client().request(options(mirror, ep, method, uri)).onSuccess(creq -> {
+        mirror.client(ep).request(options(mirror, ep, method, uri)).onSuccess(creq -> {
             creq.headers().addAll(headers);
             mirror.onRequestSent(creq);
             creq.authority(shadow);

@@ -166,6 +166,35 @@ public final class Xds {
         return TransportSocket.newBuilder().setName("envoy.transport_sockets.tls").setTypedConfig(any(tls)).build();
     }
 
+    /**
+     * An EDS cluster as Istio sends it under auto mTLS: no {@code transport_socket} of its own, and
+     * {@code transport_socket_matches} giving mesh mTLS (SNI {@code sni}, peers {@code sans}) to the
+     * endpoints labelled {@code tlsMode: istio} and plaintext to every other one.
+     */
+    public static Cluster autoMtlsCluster(String name, String sni, List<String> sans) {
+        return edsCluster(name, null, List.of()).toBuilder()
+                .addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder().setName("tlsMode-istio")
+                        .setMatch(tlsModeLabels("istio")).setTransportSocket(upstreamTls(sni, sans)))
+                .addTransportSocketMatches(Cluster.TransportSocketMatch.newBuilder().setName("tlsMode-disabled")
+                        .setMatch(com.google.protobuf.Struct.getDefaultInstance())
+                        .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.raw_buffer")
+                                .setTypedConfig(any(io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer
+                                        .getDefaultInstance()))))
+                .build();
+    }
+
+    /** {@code {tlsMode: <mode>}}, Istio's transport socket label. */
+    public static com.google.protobuf.Struct tlsModeLabels(String mode) {
+        return com.google.protobuf.Struct.newBuilder().putFields("tlsMode",
+                com.google.protobuf.Value.newBuilder().setStringValue(mode).build()).build();
+    }
+
+    /** The endpoint labelled with Istio's {@code tlsMode} ({@code istio}: it has a sidecar; {@code disabled}: it has none). */
+    public static LbEndpoint withTlsMode(LbEndpoint endpoint, String mode) {
+        return endpoint.toBuilder().setMetadata(io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder()
+                .putFilterMetadata("envoy.transport_socket_match", tlsModeLabels(mode))).build();
+    }
+
     /** A STATIC plaintext cluster to one address. */
     public static Cluster staticCluster(String name, String host, int port) {
         return Cluster.newBuilder().setName(name).setType(Cluster.DiscoveryType.STATIC)

@@ -53,8 +53,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Bad xDS resources get a clear answer: each of the four translators is fed thousands of randomly mutated copies of
  * realistic resources (the shapes the controller sends: mTLS listeners with RBAC and fault filters, SNI chains,
- * routes with retries, splits and regexes, EDS clusters with TLS, outlier detection and limits, multi-priority
- * assignments). Every one must be either accepted or refused with an {@link InvalidResourceException} that names the
+ * routes with retries, splits and regexes, EDS clusters with TLS, outlier detection and limits, Istio's auto mTLS
+ * transport socket matches, multi-priority assignments with transport socket labels). Every one must be either accepted or refused with an {@link InvalidResourceException} that names the
  * resource and the field, which the proxy NACKs while it keeps its last good config; any other exception (a
  * NullPointerException, an IllegalArgumentException from a library...) fails the test with the resource that caused
  * it. Seeded, so a failure is reproducible.
@@ -215,12 +215,15 @@ class XdsResourceFuzzTest {
         Cluster passthrough = Cluster.newBuilder().setName("PassthroughCluster").setType(Cluster.DiscoveryType.ORIGINAL_DST)
                 .setLbPolicy(Cluster.LbPolicy.CLUSTER_PROVIDED)
                 .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(10)).build();
-        return List.of(eds, Xds.staticCluster("inbound|9080||", "127.0.0.1", 9080), dns, passthrough);
+        Cluster autoMtls = Xds.autoMtlsCluster("outbound|9080||ratings.default.svc.cluster.local",
+                "outbound_.9080_._.ratings.default.svc.cluster.local", List.of("spiffe://cluster.local/ns/default/sa/bookinfo-ratings"));
+        return List.of(eds, Xds.staticCluster("inbound|9080||", "127.0.0.1", 9080), dns, passthrough, autoMtls);
     }
 
     private static ClusterLoadAssignment assignment() {
         List<io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints> groups = new ArrayList<>();
-        groups.add(Xds.group("east-a", 0, Xds.lbEndpoint("10.1.0.7", 9080, 1), Xds.lbEndpoint("10.1.0.8", 9080, 1)));
+        groups.add(Xds.group("east-a", 0, Xds.withTlsMode(Xds.lbEndpoint("10.1.0.7", 9080, 1), "istio"),
+                Xds.withTlsMode(Xds.lbEndpoint("10.1.0.8", 9080, 1), "disabled")));
         groups.add(Xds.group("east-b", 1, Xds.lbEndpoint("10.1.1.7", 9080, 1)).toBuilder()
                 .setLoadBalancingWeight(UInt32Value.of(2)).build());
         LbEndpoint unhealthy = Xds.lbEndpoint("10.2.0.9", 15443, 3).toBuilder().setHealthStatus(HealthStatus.UNHEALTHY).build();
