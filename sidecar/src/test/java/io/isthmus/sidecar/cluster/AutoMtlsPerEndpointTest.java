@@ -54,11 +54,9 @@ class AutoMtlsPerEndpointTest {
     @BeforeEach
     void setUp() {
         mesh = new TestMesh(dir);
-        client = mesh.dataPlane(mesh.workload("east", "default", "productpage"));
-        outboundPort = TestMesh.freePort();
-        client.listeners().apply(Map.of("out", Xds.outboundHttp("out", "127.0.0.2", outboundPort, "9080")), "1");
-        client.routes().apply(Map.of("9080", Xds.routes("9080", Xds.vhost("reviews",
-                List.of(SERVICE.host(), Outbound.AUTHORITY), Xds.prefixRoute("/", SERVICE.clusterName())))), "1");
+        Outbound outbound = Outbound.routingToServiceCluster(mesh);
+        client = outbound.dataPlane;
+        outboundPort = outbound.port;
     }
 
     @AfterEach

@@ -37,6 +37,19 @@ public final class Outbound {
         return new Outbound(dp, port);
     }
 
+    /**
+     * A client sidecar with a plaintext outbound listener on 127.0.0.2 whose one route sends the service to its
+     * cluster ({@link #SERVICE}), which the test applies later.
+     */
+    public static Outbound routingToServiceCluster(TestMesh mesh) {
+        DataPlane dp = mesh.dataPlane(mesh.workload("east", "default", "productpage"));
+        int port = TestMesh.freePort();
+        dp.listeners().apply(Map.of("out", Xds.outboundHttp("out", "127.0.0.2", port, "9080")), "1");
+        dp.routes().apply(Map.of("9080", Xds.routes("9080", Xds.vhost("reviews",
+                List.of(SERVICE.host(), AUTHORITY), Xds.prefixRoute("/", SERVICE.clusterName())))), "1");
+        return new Outbound(dp, port);
+    }
+
     /** A plain EDS cluster of the service (no TLS) with outlier detection {@code od} when not null. */
     public static Cluster cluster(io.envoyproxy.envoy.config.cluster.v3.OutlierDetection od) {
         Cluster c = Xds.edsCluster(SERVICE.clusterName(), null, List.of());
