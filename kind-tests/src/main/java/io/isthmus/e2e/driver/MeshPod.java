@@ -32,6 +32,9 @@ public interface MeshPod {
     /** Its pod IP. */
     String address();
 
+    /** Whether a sidecar runs in the pod (its admin and health ports answer); an app outside the mesh has none. */
+    boolean hasSidecar();
+
     /** GET a control path ({@code /call?url=...}) and return the body; throws with the pod's name when it fails. */
     String control(String pathAndQuery, Duration timeout);
 

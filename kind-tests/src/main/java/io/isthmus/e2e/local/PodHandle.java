@@ -1,5 +1,7 @@
 package io.isthmus.e2e.local;
 
+import io.isthmus.mesh.MeshLabels;
+
 import io.isthmus.e2e.demo.ControlServer;
 import io.isthmus.e2e.driver.MeshPod;
 import tools.jackson.databind.JsonNode;
@@ -67,6 +69,12 @@ public final class PodHandle implements MeshPod {
     @Override
     public String address() {
         return record.address();
+    }
+
+    /** Whether a proxy runs in the pod: labelled {@code security.istio.io/tlsMode: istio} when it was started with one. */
+    @Override
+    public boolean hasSidecar() {
+        return MeshLabels.TLS_MODE_ISTIO.equals(record.labels().get(MeshLabels.TLS_MODE));
     }
 
     /** The pod's process. */

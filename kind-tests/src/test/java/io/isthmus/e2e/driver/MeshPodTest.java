@@ -78,6 +78,11 @@ class MeshPodTest {
     /** A pod whose control port is reached directly on loopback. */
     private record LoopbackPod(int port) implements MeshPod {
         @Override
+        public boolean hasSidecar() {
+            return true;
+        }
+
+        @Override
         public String name() {
             return "reviews-v1-0";
         }

@@ -196,10 +196,11 @@ class RootRotationIT {
                 });
     }
 
+    /** The running pods with a sidecar (an app outside the mesh holds no trust bundle). */
     private static List<MeshPod> runningPods() {
         List<MeshPod> out = new ArrayList<>();
         for (MeshCluster c : fed.clusters()) {
-            c.pods().stream().filter(MeshPod::healthy).forEach(out::add);
+            c.pods().stream().filter(MeshPod::hasSidecar).filter(MeshPod::healthy).forEach(out::add);
         }
         return out;
     }

@@ -106,8 +106,10 @@ public final class KindCluster implements MeshCluster {
 
     KindPod pod(Pod p, Map<String, String> zones) {
         String node = p.getSpec() == null ? "" : Objects.requireNonNullElse(p.getSpec().getNodeName(), "");
+        boolean sidecar = p.getSpec() != null && p.getSpec().getContainers() != null
+                && p.getSpec().getContainers().stream().anyMatch(c -> KindFederation.PROXY_CONTAINER.equals(c.getName()));
         return new KindPod(this, p.getMetadata().getNamespace(), p.getMetadata().getName(), node, zones.getOrDefault(node, ""),
-                p.getStatus() == null ? "" : p.getStatus().getPodIP());
+                p.getStatus() == null ? "" : p.getStatus().getPodIP(), sidecar);
     }
 
     /**

@@ -21,14 +21,16 @@ public final class KindPod implements MeshPod {
     private final String node;
     private final String zone;
     private final String address;
+    private final boolean sidecar;
 
-    KindPod(KindCluster cluster, String namespace, String name, String node, String zone, String address) {
+    KindPod(KindCluster cluster, String namespace, String name, String node, String zone, String address, boolean sidecar) {
         this.cluster = Objects.requireNonNull(cluster, "cluster");
         this.namespace = Objects.requireNonNull(namespace, "namespace");
         this.name = Objects.requireNonNull(name, "name");
         this.node = Objects.requireNonNullElse(node, "");
         this.zone = Objects.requireNonNullElse(zone, "");
         this.address = Objects.requireNonNullElse(address, "");
+        this.sidecar = sidecar;
     }
 
     @Override
@@ -59,6 +61,11 @@ public final class KindPod implements MeshPod {
     @Override
     public String address() {
         return address;
+    }
+
+    @Override
+    public boolean hasSidecar() {
+        return sidecar;
     }
 
     @Override

@@ -74,6 +74,7 @@ class KindFederationTest {
         assertThat(details.address()).startsWith("10.110.0.");
         // The gateway pod has no control port: not a demo pod.
         assertThat(fed.cluster("east").pods()).extracting(KindPod::name).allMatch(n -> n.startsWith("reviews-"));
+        assertThat(fed.cluster("east").pods()).as("each runs the isthmus-proxy container").allMatch(KindPod::hasSidecar);
         assertThatThrownBy(() -> fed.cluster("north")).hasMessageContaining("no cluster named 'north'").hasMessageContaining("east");
         assertThatThrownBy(() -> fed.pod("west", "reviews")).hasMessageContaining("no ready pod of reviews in west");
     }
