@@ -43,6 +43,15 @@ class AutoMtlsIT {
                 matchLabels: {app: reviews}
               mtls: {mode: DISABLE}
             """;
+    private static final String PERMISSIVE_REVIEWS = """
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: reviews-permissive, namespace: default}
+            spec:
+              selector:
+                matchLabels: {app: reviews}
+              mtls: {mode: PERMISSIVE}
+            """;
     private static final int CALLS = 30;
     private static final int RATINGS_CALLS = 40;
     private static final String RATINGS_URL = "http://" + MeshLabels.serviceHostname("ratings", "default") + ":9080/ratings";
@@ -116,6 +125,36 @@ class AutoMtlsIT {
                 .containsExactly("v1@east", "v2@east");
         assertThat(callersByVersion).as("mTLS to the pod with a sidecar (v1), plaintext to the one without (v2)")
                 .containsOnly(Map.entry("v1", Set.of(Mesh.CLIENT_ID)), Map.entry("v2", Set.of("")));
+    }
+
+    /**
+     * The other half of moving a namespace into the mesh: a caller without a sidecar (east's ratings v2) calls a
+     * reviews pod directly, in plaintext. Its sidecar refuses under the default (STRICT); a PeerAuthentication that
+     * makes reviews PERMISSIVE lets the call in, with no caller identity; deleting it brings the refusal back.
+     */
+    @Test
+    void a_caller_without_a_sidecar_is_refused_under_strict_and_answered_under_permissive() {
+        MeshPod plainCaller = fed.cluster("east").pods("ratings").stream().filter(p -> !p.hasSidecar()).findFirst()
+                .orElseThrow(() -> new AssertionError("east runs no ratings pod without a sidecar"));
+        MeshPod reviews = fed.pod("east", "reviews");
+        String direct = "http://" + reviews.address() + ":9080/reviews";
+        PodHandle.CallResult strict = plainCaller.call(direct);
+        assertThat(strict.status()).as("STRICT (the default): plaintext refused: %s", strict).isNotEqualTo(200);
+        fed.cluster("east").applyConfig(PERMISSIVE_REVIEWS);
+        try {
+            AtomicReference<PodHandle.CallResult> last = new AtomicReference<>();
+            await("reviews takes plaintext under PERMISSIVE").atMost(SETTLE).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
+                        last.set(plainCaller.call(direct));
+                        return last.get().status() == 200;
+                    });
+            assertThat(last.get().field("caller")).as("a plaintext caller has no identity: %s", last.get()).isEmpty();
+            assertThat(last.get().field("pod")).isEqualTo(reviews.name());
+        } finally {
+            fed.cluster("east").deleteConfig(PERMISSIVE_REVIEWS);
+        }
+        await("STRICT again: plaintext refused").atMost(SETTLE).pollInterval(Duration.ofSeconds(1))
+                .until(() -> plainCaller.call(direct).status() != 200);
     }
 
     /**
