@@ -34,24 +34,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Order(14)
 @ExtendWith(FederationExtension.class)
 class AutoMtlsIT {
-    private static final String POLICY = """
-            apiVersion: security.istio.io/v1
-            kind: PeerAuthentication
-            metadata: {name: reviews-plaintext, namespace: default}
-            spec:
-              selector:
-                matchLabels: {app: reviews}
-              mtls: {mode: DISABLE}
-            """;
-    private static final String PERMISSIVE_REVIEWS = """
-            apiVersion: security.istio.io/v1
-            kind: PeerAuthentication
-            metadata: {name: reviews-permissive, namespace: default}
-            spec:
-              selector:
-                matchLabels: {app: reviews}
-              mtls: {mode: PERMISSIVE}
-            """;
+    private static final String POLICY = reviewsMtls("reviews-plaintext", "DISABLE");
+    private static final String PERMISSIVE_REVIEWS = reviewsMtls("reviews-permissive", "PERMISSIVE");
     private static final int CALLS = 30;
     private static final int RATINGS_CALLS = 40;
     private static final String RATINGS_URL = "http://" + MeshLabels.serviceHostname("ratings", "default") + ":9080/ratings";
@@ -155,6 +139,19 @@ class AutoMtlsIT {
         }
         await("STRICT again: plaintext refused").atMost(SETTLE).pollInterval(Duration.ofSeconds(1))
                 .until(() -> plainCaller.call(direct).status() != 200);
+    }
+
+    /** A PeerAuthentication in {@code default} that puts the reviews workloads in {@code mode}. */
+    private static String reviewsMtls(String name, String mode) {
+        return """
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata: {name: %s, namespace: default}
+                spec:
+                  selector:
+                    matchLabels: {app: reviews}
+                  mtls: {mode: %s}
+                """.formatted(name, mode);
     }
 
     /**
