@@ -153,7 +153,7 @@ public final class MeshTranslator {
         } else if (view.type() == ProxyView.ProxyType.ROUTER) {
             gatewayView(view, services, cfg, b);
         } else if (view.generator() == ProxyView.Generator.GRPC) {
-            grpcView(view, services, gateways, b);
+            grpcView(view, services, b);
         } else {
             sidecarView(view, services, entries, gateways, cfg, b);
         }
@@ -267,7 +267,7 @@ public final class MeshTranslator {
         }
     }
 
-    private void grpcView(ProxyView view, List<FederatedService> services, Map<String, NetworkGateway> gateways, Builder b) {
+    private void grpcView(ProxyView view, List<FederatedService> services, Builder b) {
         for (FederatedService s : services) {
             for (ServicePort p : s.ports()) {
                 OutboundName name = OutboundName.of(s.hostname(), p.port());
@@ -275,7 +275,8 @@ public final class MeshTranslator {
                 b.listeners.put(hostPort, listeners.grpcApiListener(hostPort));
                 b.routes.put(hostPort, routes.grpc(s, p.port()));
                 b.clusters.put(name.clusterName(), clusters.edsCluster(name));
-                b.endpoints.put(name.clusterName(), endpoints.forProxy(name, s, p, Map.of(), view, gateways::get));
+                // plaintext, which other networks' east-west gateways (mTLS by SNI only) do not route: own network only
+                b.endpoints.put(name.clusterName(), endpoints.forProxy(name, s, p, Map.of(), view, network -> null));
             }
         }
     }

@@ -39,6 +39,22 @@ class MeshTranslatorTest {
         assertThat(r.endpoints().get("outbound|9080||" + REVIEWS).getEndpointsList()).hasSize(2);
     }
 
+    /**
+     * A proxyless gRPC client speaks plaintext (its clusters carry no TLS), which another network's east-west gateway
+     * does not route: it gets its own network's endpoints only, as a sidecar's plaintext cluster does.
+     */
+    @Test
+    void aProxylessGrpcClientGetsOnlyItsOwnNetworksEndpoints() {
+        MeshTranslator t = new MeshTranslator(registry(), "cluster.local", () -> ROOT);
+        ProxyView grpc = ProxyView.fromNode(node("sidecar", "10.1.0.20", "grpc-client-0", "east", "net-east", EAST_A,
+                ProxyMetadata.GENERATOR, "grpc"));
+        ProxyResources r = t.resourcesFor(grpc);
+        String cluster = "outbound|9080||" + REVIEWS;
+        assertThat(r.clusters().get(cluster).hasTransportSocket()).isFalse();
+        assertThat(r.endpoints().get(cluster).getEndpointsList()).singleElement().satisfies(g -> assertThat(g.getLbEndpointsList())
+                .extracting(e -> e.getEndpoint().getAddress().getSocketAddress().getAddress()).containsExactly("10.1.0.10"));
+    }
+
     @Test
     void aGatewayGetsOnlyItsNetworksServicesAndNoListeners() {
         MeshTranslator t = new MeshTranslator(registry(), "cluster.local", () -> ROOT);
