@@ -284,7 +284,8 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
                 out.add(new EndpointStatus(c.name(), e.address().host(), e.address().port(),
                         new Locality(e.locality().region(), e.locality().zone(), e.locality().subZone()),
                         e.priority(), e.weight(), e.healthy() ? "HEALTHY" : "UNHEALTHY", e.state().ejected(now),
-                        e.state().activeRequests()));
+                        e.state().activeRequests(), c.tlsFor(e).map(t -> t.origination().isPresent()
+                                ? EndpointStatus.TLS : EndpointStatus.MESH_MTLS).orElse(EndpointStatus.PLAINTEXT)));
             }
         }
         return out;

@@ -108,7 +108,7 @@ class SidecarTest {
                 var sa = ((ClusterLoadAssignment) m).getEndpoints(0).getLbEndpoints(0).getEndpoint().getAddress()
                         .getSocketAddress();
                 out.add(new EndpointStatus(name, sa.getAddress(), sa.getPortValue(), Locality.of("r", "z"), 0, 1,
-                        "HEALTHY", false, 0));
+                        "HEALTHY", false, 0, EndpointStatus.PLAINTEXT));
             });
             return out;
         }

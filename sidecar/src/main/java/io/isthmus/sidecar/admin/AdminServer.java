@@ -125,7 +125,7 @@ public final class AdminServer implements AutoCloseable {
             eps.forEach(e -> a.add(new JsonObject().put("cluster", e.cluster()).put("address", e.address())
                     .put("port", e.port()).put("locality", e.locality().toString()).put("priority", e.priority())
                     .put("weight", e.weight()).put("health", e.health()).put("ejected", e.ejected())
-                    .put("active_requests", e.activeRequests())));
+                    .put("active_requests", e.activeRequests()).put("transport", e.transport())));
             json(req, 200, new JsonObject().put("endpoints", a).encodePrettily());
             return;
         }
@@ -137,7 +137,8 @@ public final class AdminServer implements AutoCloseable {
                     .append(p).append("weight::").append(e.weight()).append('\n')
                     .append(p).append("health_flags::").append(e.ejected() ? "/failed_outlier_check" : e.health())
                     .append('\n')
-                    .append(p).append("rq_active::").append(e.activeRequests()).append('\n');
+                    .append(p).append("rq_active::").append(e.activeRequests()).append('\n')
+                    .append(p).append("transport::").append(e.transport()).append('\n');
         }
         text(req, 200, sb.toString());
     }

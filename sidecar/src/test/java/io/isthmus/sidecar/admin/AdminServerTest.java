@@ -51,8 +51,10 @@ class AdminServerTest {
         CertificateStore certs = new CertificateStore(TrustAnchors.fromPem(io.isthmus.trust.pem.Pem.encodeCertificates(List.of(pki.rootCertificate())), "file:r"));
         Readiness readiness = new Readiness();
         ClusterStatusSource clusters = () -> List.of(
-                new EndpointStatus("outbound|9080||reviews", "10.1.0.7", 9080, new Locality("r", "z", ""), 0, 1, "HEALTHY", false, 2),
-                new EndpointStatus("outbound|9080||reviews", "10.255.0.2", 15443, Locality.of("r2", "z"), 1, 3, "HEALTHY", true, 0));
+                new EndpointStatus("outbound|9080||reviews", "10.1.0.7", 9080, new Locality("r", "z", ""), 0, 1, "HEALTHY", false, 2,
+                        EndpointStatus.PLAINTEXT),
+                new EndpointStatus("outbound|9080||reviews", "10.255.0.2", 15443, Locality.of("r2", "z"), 1, 3, "HEALTHY", true, 0,
+                        EndpointStatus.MESH_MTLS));
         server = new AdminServer(vertx, new AdminServer.Sources(new NodeInfo(Node.newBuilder().setId("n").build()),
                 new ResourceStore(), clusters, certs, readiness, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
                 java.util.Optional::empty));
@@ -70,8 +72,11 @@ class AdminServerTest {
         String text = send(server.adminPort(), "GET", "/clusters").body();
         assertThat(text).contains("outbound|9080||reviews::10.1.0.7:9080::rq_active::2")
                 .contains("outbound|9080||reviews::10.255.0.2:15443::health_flags::/failed_outlier_check")
-                .contains("outbound|9080||reviews::10.255.0.2:15443::priority::1");
-        assertThat(send(server.adminPort(), "GET", "/clusters?format=json").body()).contains("\"ejected\" : true");
+                .contains("outbound|9080||reviews::10.255.0.2:15443::priority::1")
+                .contains("outbound|9080||reviews::10.255.0.2:15443::transport::mtls")
+                .contains("outbound|9080||reviews::10.1.0.7:9080::transport::plaintext");
+        assertThat(send(server.adminPort(), "GET", "/clusters?format=json").body()).contains("\"ejected\" : true")
+                .contains("\"transport\" : \"mtls\"");
         assertThat(send(server.adminPort(), "GET", "/nope").statusCode()).isEqualTo(404);
 
         LoggerFactory.getLogger("io.isthmus.sidecar.admin.Probe").info("probe");

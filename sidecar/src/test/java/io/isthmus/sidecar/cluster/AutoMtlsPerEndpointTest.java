@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.isthmus.mesh.OutboundName;
 import io.isthmus.sidecar.DataPlane;
+import io.isthmus.sidecar.admin.EndpointStatus;
 import io.isthmus.sidecar.testing.Outbound;
 import io.isthmus.sidecar.testing.TestMesh;
 import io.isthmus.sidecar.testing.Xds;
@@ -72,6 +73,17 @@ class AutoMtlsPerEndpointTest {
 
         assertThat(seen).containsOnly("mtls HTTP_2 ssl=true peer=" + CLIENT_ID, "plain HTTP_1_1 ssl=false")
                 .contains("mtls HTTP_2 ssl=true peer=" + CLIENT_ID, "plain HTTP_1_1 ssl=false");
+    }
+
+    @Test
+    void clustersAdminShowsEachEndpointsTransport() {
+        int mtls = httpServer(true);
+        int plain = httpServer(false);
+        useCluster(autoMtls(autoConfig()), mtls, plain);
+
+        assertThat(client.endpointStatus()).filteredOn(e -> e.cluster().equals(SERVICE.clusterName()))
+                .extracting(e -> e.port() + "=" + e.transport())
+                .containsExactlyInAnyOrder(mtls + "=" + EndpointStatus.MESH_MTLS, plain + "=" + EndpointStatus.PLAINTEXT);
     }
 
     @Test
