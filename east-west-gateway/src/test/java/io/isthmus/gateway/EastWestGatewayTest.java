@@ -145,7 +145,7 @@ class EastWestGatewayTest {
         try (SSLSocket s = MeshTlsClient.connect(client, gateway.passthroughAddress(), REVIEWS.sni())) {
             assertThat(MeshTlsClient.exchange(s, "hello")).isEqualTo("reviews-west " + CLIENT_ID + " hello");
         }
-        assertThat(get(gateway.adminPort(), "/clusters")).contains(REVIEWS.clusterName());
+        assertThat(get(gateway.adminPort(), "/clusters")).contains(REVIEWS.clusterName()).contains("::transport::passthrough");
         String metrics = get(gateway.metricsPort(), "/stats/prometheus");
         assertThat(metrics).contains("istio_tcp_connections_opened_total{").contains("destination_service=\"" + REVIEWS.host() + "\"")
                 .contains("source_cluster=\"west\"").contains("isthmus_gateway_refused_connections_total{reason=\"no_sni\"}");

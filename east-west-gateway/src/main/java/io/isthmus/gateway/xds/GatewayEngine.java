@@ -170,7 +170,8 @@ public final class GatewayEngine implements ProxyEngine {
         table.snapshot().forEach((cluster, endpoints) -> {
             for (GatewayEndpoint e : endpoints) {
                 out.add(new EndpointStatus(cluster, e.address().getAddress().getHostAddress(), e.address().getPort(),
-                        e.locality(), e.priority(), e.weight(), "HEALTHY", outliers.ejected(e.address()), 0));
+                        e.locality(), e.priority(), e.weight(), "HEALTHY", outliers.ejected(e.address()), 0,
+                        EndpointStatus.PASSTHROUGH));
             }
         });
         return out;

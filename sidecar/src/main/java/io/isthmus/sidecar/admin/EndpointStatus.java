@@ -17,8 +17,8 @@ import java.util.Objects;
  * @param ejected        whether outlier detection has ejected it right now
  * @param activeRequests requests in flight to it
  * @param transport      how connections to it are secured: {@value #MESH_MTLS}, {@value #TLS} (origination to a
- *                       server outside the mesh) or {@value #PLAINTEXT}; per endpoint under
- *                       {@code transport_socket_matches}
+ *                       server outside the mesh) or {@value #PLAINTEXT}, per endpoint under
+ *                       {@code transport_socket_matches}; {@value #PASSTHROUGH} at an east-west gateway
  */
 public record EndpointStatus(String cluster, String address, int port, Locality locality, int priority,
                              int weight, String health, boolean ejected, int activeRequests, String transport) {
@@ -27,6 +27,8 @@ public record EndpointStatus(String cluster, String address, int port, Locality 
     public static final String MESH_MTLS = "mtls";
     /** {@link #transport} of an endpoint spoken to with TLS originated to a server outside the mesh. */
     public static final String TLS = "tls";
+    /** {@link #transport} of an east-west gateway's endpoint: the caller's mTLS, relayed untouched. */
+    public static final String PASSTHROUGH = "passthrough";
     /** {@link #transport} of an endpoint spoken to in plaintext. */
     public static final String PLAINTEXT = "plaintext";
 
