@@ -72,6 +72,15 @@ class FileRegistryTest {
     }
 
     @Test
+    void aWorkloadLabelledWithoutASidecarIsCalledInPlaintext() {
+        FileRegistry.Content c = FileRegistry.parse(CONTENT.replace("labels: {version: v1}",
+                "labels: {version: v1, security.istio.io/tlsMode: disabled}"), "c", "n");
+        var endpoints = c.services().get(0).endpoints();
+        assertThat(endpoints.get(0).takesMeshMtls()).as("labelled disabled").isFalse();
+        assertThat(endpoints.get(1).takesMeshMtls()).as("no label: the mesh's mTLS").isTrue();
+    }
+
+    @Test
     void unknownFieldIsNamed() {
         assertThatThrownBy(() -> FileRegistry.parse("services:\n- name: a\n  replicas: 3\n", "c", "n"))
                 .hasMessageContaining("services[0].replicas: unknown field");
