@@ -91,7 +91,21 @@ public final class PriorityLoadBalancer {
                 }
             }
         }
-        return fromPriority(priorities.get(chosen), assignment.overprovisioningFactor(), excluded, nowNanos);
+        Endpoint picked = fromPriority(priorities.get(chosen), assignment.overprovisioningFactor(), excluded, nowNanos);
+        if (picked != null) {
+            return picked;
+        }
+        // The chosen priority lost its last usable endpoint after its health was read (another event loop's outlier
+        // detection ejected it): the next priority with one takes the request, else panic routing, never "no host".
+        for (int p = 0; p < n; p++) {
+            if (p != chosen) {
+                picked = fromPriority(priorities.get(p), assignment.overprovisioningFactor(), excluded, nowNanos);
+                if (picked != null) {
+                    return picked;
+                }
+            }
+        }
+        return panic(assignment.endpoints(), excluded);
     }
 
     private Endpoint fromPriority(List<LocalityGroup> groups, int factor, Set<Endpoint> excluded, long now) {
@@ -114,7 +128,11 @@ public final class PriorityLoadBalancer {
                 long roll = random.nextLong(sum);
                 for (int i = 0; i < groups.size(); i++) {
                     if (roll < eff[i]) {
-                        return pick(usableIn(List.of(groups.get(i)), excluded, now));
+                        Endpoint e = pick(usableIn(List.of(groups.get(i)), excluded, now));
+                        if (e != null) {
+                            return e;
+                        }
+                        break; // that locality emptied since its weight was read: any usable endpoint of the priority
                     }
                     roll -= eff[i];
                 }

@@ -102,4 +102,40 @@ class PriorityLoadBalancerTest {
 
         assertThat(lb.choose(la, Set.of(), 0)).isEqualTo(a);
     }
+
+    /**
+     * An endpoint that stops being usable between the priorities' health and the pick, as when another event loop's
+     * outlier detection ejects it in between: the request goes to the next priority that has one, not "no healthy
+     * upstream". The excluded set below answers "usable" for the local endpoint the first time it is asked (the health
+     * read) and "not usable" after (the pick).
+     */
+    @Test
+    void anEndpointLostBetweenHealthAndPickFallsToTheNextPriority() {
+        Endpoint local = ep(1, Z1, 0, 1);
+        Endpoint remote = ep(2, R2, 1, 1);
+        LoadAssignment a = new LoadAssignment("c", List.of(List.of(new LocalityGroup(Z1, 1, List.of(local))),
+                List.of(new LocalityGroup(R2, 1, List.of(remote)))), 140);
+        for (int i = 0; i < 50; i++) {
+            Set<Endpoint> goneAfterFirstLook = new java.util.AbstractSet<>() {
+                private int looks;
+
+                @Override
+                public boolean contains(Object o) {
+                    return o == local && looks++ > 0;
+                }
+
+                @Override
+                public java.util.Iterator<Endpoint> iterator() {
+                    return java.util.Collections.emptyIterator();
+                }
+
+                @Override
+                public int size() {
+                    return 0;
+                }
+            };
+            PriorityLoadBalancer lb = new PriorityLoadBalancer(LbPolicy.ROUND_ROBIN, new SplittableRandom(i));
+            assertThat(lb.choose(a, goneAfterFirstLook, 0)).as("round %d", i).isEqualTo(remote);
+        }
+    }
 }
