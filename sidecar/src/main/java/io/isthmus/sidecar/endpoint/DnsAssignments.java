@@ -48,7 +48,7 @@ public final class DnsAssignments {
                         }
                         EndpointAddress ea = new EndpointAddress(literal(a), e.address().port());
                         eps.add(new Endpoint(ea, e.locality(), e.priority(), e.weight(), e.healthy(), states.apply(ea),
-                                e.socketMatch(), e.localitySocketMatch()));
+                                e.socketMatch(), e.localitySocketMatch(), e.clusterId()));
                         taken = true;
                     }
                 }

@@ -15,10 +15,13 @@ import java.util.Objects;
  *     cluster's transport socket for it ({@code transport_socket_matches}); empty when it has none
  * @param localitySocketMatch the {@code envoy.transport_socket_match} metadata of its locality group,
  *     consulted when no socket match fits its own; empty when the group has none
+ * @param clusterId the mesh cluster of the workloads behind it (its {@code istio} metadata's {@code cluster}: the
+ *     pod's cluster, or for an east-west gateway the cluster it fronts), which source-side metrics report as
+ *     {@code destination_cluster}; empty when not known
  */
 public record Endpoint(EndpointAddress address, LocalityKey locality, int priority, int weight,
                        boolean healthy, EndpointState state, SocketMatchLabels socketMatch,
-                       SocketMatchLabels localitySocketMatch) {
+                       SocketMatchLabels localitySocketMatch, String clusterId) {
 
     public Endpoint {
         Objects.requireNonNull(address, "address");
@@ -26,6 +29,7 @@ public record Endpoint(EndpointAddress address, LocalityKey locality, int priori
         Objects.requireNonNull(state, "state");
         Objects.requireNonNull(socketMatch, "socketMatch");
         Objects.requireNonNull(localitySocketMatch, "localitySocketMatch");
+        Objects.requireNonNull(clusterId, "clusterId");
         if (priority < 0) {
             throw new IllegalArgumentException("priority must be >= 0");
         }
@@ -34,10 +38,10 @@ public record Endpoint(EndpointAddress address, LocalityKey locality, int priori
         }
     }
 
-    /** An endpoint without transport socket metadata. */
+    /** An endpoint without metadata. */
     public Endpoint(EndpointAddress address, LocalityKey locality, int priority, int weight, boolean healthy,
                     EndpointState state) {
-        this(address, locality, priority, weight, healthy, state, SocketMatchLabels.NONE, SocketMatchLabels.NONE);
+        this(address, locality, priority, weight, healthy, state, SocketMatchLabels.NONE, SocketMatchLabels.NONE, "");
     }
 
     /** True when the endpoint may receive traffic now: healthy by EDS and not ejected. */

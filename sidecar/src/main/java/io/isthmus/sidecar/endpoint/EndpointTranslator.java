@@ -84,7 +84,7 @@ public final class EndpointTranslator {
                 boolean healthy = hs == HealthStatus.UNKNOWN || hs == HealthStatus.HEALTHY || hs == HealthStatus.DEGRADED;
                 SocketMatchLabels socketMatch = socketMatch(name, ef + ".metadata", lb.getMetadata());
                 eps.add(new Endpoint(address, locality, priority, w, healthy, states.apply(address), socketMatch,
-                        localitySocketMatch));
+                        localitySocketMatch, clusterId(lb.getMetadata())));
             }
             byPriority.computeIfAbsent(priority, p -> new ArrayList<>())
                     .add(new LoadAssignment.LocalityGroup(locality, weight, eps));
@@ -106,6 +106,19 @@ public final class EndpointTranslator {
      * The {@code envoy.transport_socket_match} labels of an endpoint's or a locality's metadata; none
      * when absent. Other metadata has no effect on traffic and is ignored.
      */
+    /** Istio's filter-metadata namespace of an endpoint, whose {@code cluster} names the workload's mesh cluster. */
+    static final String ISTIO_METADATA = "istio";
+
+    /** The {@code istio} metadata's {@code cluster} when it is a string, else empty (it only labels metrics). */
+    private static String clusterId(Metadata metadata) {
+        Struct istio = metadata.getFilterMetadataMap().get(ISTIO_METADATA);
+        if (istio == null) {
+            return "";
+        }
+        com.google.protobuf.Value v = istio.getFieldsMap().get("cluster");
+        return v != null && v.hasStringValue() ? v.getStringValue() : "";
+    }
+
     private static SocketMatchLabels socketMatch(String name, String field, Metadata metadata) throws InvalidResourceException {
         Struct labels = metadata.getFilterMetadataMap().get(SocketMatchLabels.METADATA_KEY);
         if (labels == null) {

@@ -57,6 +57,8 @@ public final class HttpExchange {
     private String clusterName = "";
     /** The last endpoint attempted, null before any. */
     private io.isthmus.sidecar.endpoint.EndpointAddress upstreamHost;
+    /** The mesh cluster behind the last endpoint attempted, empty when not known. */
+    private String upstreamCluster = "";
     private int attempts;
     private long requestBytes;
     private long responseBytes;
@@ -380,9 +382,10 @@ public final class HttpExchange {
         addFlagCode(flag.code());
     }
 
-    void attempted(io.isthmus.sidecar.endpoint.EndpointAddress host) {
+    void attempted(io.isthmus.sidecar.endpoint.Endpoint endpoint) {
         attempts++;
-        upstreamHost = host;
+        upstreamHost = endpoint.address();
+        upstreamCluster = endpoint.clusterId();
     }
 
     void peer(String principal) {
@@ -441,7 +444,7 @@ public final class HttpExchange {
         ctx.telemetry().record(new RequestRecord(ctx.direction().label(), ctx.listener(), request.method().name(),
                 authority != null ? authority : authority(), request.uri(), protocol, sent, flagsText(), routeName, clusterName, upstreamHost, attempts,
                 Math.max(requestBytes, request.bytesRead()), responseBytes, (System.nanoTime() - startNanos) / 1e6, requestId, traceparent,
-                peerPrincipal, remote, isGrpc(), downstreamPrincipal));
+                peerPrincipal, remote, isGrpc(), downstreamPrincipal, upstreamCluster));
     }
 
     String flagsText() {

@@ -93,8 +93,8 @@ public final class TcpProxy {
             if (attempt == 1) {
                 // refused before any upstream (e.g. BlackHoleCluster): counted as Istio does, no bytes
                 String principal = ctx.direction() == Direction.INBOUND ? peer : "";
-                ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal);
-                ctx.telemetry().tcpClosed(ctx.direction().label(), cluster.name(), principal, 0, 0);
+                ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal, "");
+                ctx.telemetry().tcpClosed(ctx.direction().label(), cluster.name(), principal, "", 0, 0);
                 LOG.debug("tcp connection refused, no upstream [{} {} cluster={} dst={}]", ctx.listener(), down.remoteAddress(),
                         cluster.name(), originalDst);
             }
@@ -134,7 +134,7 @@ public final class TcpProxy {
     private static void relay(NetSocket down, Buffer prefix, Runnable onClose, NetSocket up, ListenerContext ctx,
                               UpstreamCluster cluster, Endpoint ep, String peer) {
         String principal = ctx.direction() == Direction.INBOUND ? peer : peer(up);
-        ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal);
+        ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal, ep.clusterId());
         long[] bytes = new long[2];
         boolean[] closed = new boolean[1];
         Runnable close = () -> {
@@ -144,7 +144,7 @@ public final class TcpProxy {
                 onClose.run();
                 down.close();
                 up.close();
-                ctx.telemetry().tcpClosed(ctx.direction().label(), cluster.name(), principal, bytes[1], bytes[0]);
+                ctx.telemetry().tcpClosed(ctx.direction().label(), cluster.name(), principal, ep.clusterId(), bytes[1], bytes[0]);
             }
         };
         down.handler(b -> {

@@ -256,7 +256,7 @@ final class UpstreamCall {
         a.isRetry = isRetry;
         current = a;
         ep.state().requestStarted();
-        exchange.attempted(ep.address());
+        exchange.attempted(ep);
         retry.policy().perTryTimeout().ifPresent(t -> a.timer = ctx.vertx().setTimer(Math.max(1, t.toMillis()), id -> {
             a.timer = -1;
             if (!a.done && !a.responded) {

@@ -77,11 +77,11 @@ public final class ProxyTelemetry {
     /** Records one finished HTTP request: metrics and one access-log line. */
     public void record(RequestRecord r) {
         HttpKey key = new HttpKey(r.direction(), r.cluster(), r.peerPrincipal(), r.grpc(), r.status(), r.flags(),
-                requestedHost(r));
+                requestedHost(r), r.upstreamCluster());
         HttpMeters m = httpMeters.get(key);
         if (m == null) {
             if (httpMeters.size() >= MAX_SERIES) {
-                key = new HttpKey(r.direction(), "other", "other", r.grpc(), r.status(), r.flags(), "");
+                key = new HttpKey(r.direction(), "other", "other", r.grpc(), r.status(), r.flags(), "", "");
             }
             m = httpMeters.computeIfAbsent(key, this::register);
         }
@@ -127,7 +127,7 @@ public final class ProxyTelemetry {
     }
 
     private HttpMeters register(HttpKey k) {
-        Tags tags = labels(k.direction(), k.cluster(), k.peer(), k.host())
+        Tags tags = labels(k.direction(), k.cluster(), k.peer(), k.host(), k.destCluster())
                 .and("request_protocol", k.grpc() ? "grpc" : "http")
                 .and("response_code", Integer.toString(k.status()))
                 .and("response_flags", k.flags());
@@ -143,7 +143,7 @@ public final class ProxyTelemetry {
 
     /** What distinguishes one HTTP metric series from another. */
     private record HttpKey(String direction, String cluster, String peer, boolean grpc, int status, String flags,
-                           String host) {
+                           String host, String destCluster) {
     }
 
     /** The meters of one HTTP series. */
@@ -151,15 +151,19 @@ public final class ProxyTelemetry {
                               DistributionSummary responseBytes) {
     }
 
-    /** Records an opened TCP proxy connection. */
-    public void tcpOpened(String direction, String cluster, String peer) {
-        Counter.builder("istio_tcp_connections_opened").tags(bounded(labels(direction, cluster, peer, ""))).register(registry)
-                .increment();
+    /**
+     * Records an opened TCP proxy connection.
+     *
+     * @param destCluster the mesh cluster behind the upstream endpoint, empty when not known (outbound only)
+     */
+    public void tcpOpened(String direction, String cluster, String peer, String destCluster) {
+        Counter.builder("istio_tcp_connections_opened").tags(bounded(labels(direction, cluster, peer, "", destCluster)))
+                .register(registry).increment();
     }
 
-    /** Records a closed TCP proxy connection and its bytes. */
-    public void tcpClosed(String direction, String cluster, String peer, long sent, long received) {
-        Tags tags = bounded(labels(direction, cluster, peer, ""));
+    /** Records a closed TCP proxy connection and its bytes; {@code destCluster} as in {@link #tcpOpened}. */
+    public void tcpClosed(String direction, String cluster, String peer, String destCluster, long sent, long received) {
+        Tags tags = bounded(labels(direction, cluster, peer, "", destCluster));
         Counter.builder("istio_tcp_connections_closed").tags(tags).register(registry).increment();
         Counter.builder("istio_tcp_sent_bytes").tags(tags).register(registry).increment(sent);
         Counter.builder("istio_tcp_received_bytes").tags(tags).register(registry).increment(received);
@@ -169,7 +173,7 @@ public final class ProxyTelemetry {
     private static final java.util.Set<String> PASSTHROUGH_CLUSTERS = java.util.Set.of(
             "PassthroughCluster", "BlackHoleCluster", "InboundPassthroughClusterIpv4", "InboundPassthroughClusterIpv6");
 
-    private Tags labels(String direction, String cluster, String peerPrincipal, String requestedHost) {
+    private Tags labels(String direction, String cluster, String peerPrincipal, String requestedHost, String destCluster) {
         boolean inbound = "inbound".equals(direction);
         String own = ownSpiffeId.get();
         String peer = peerPrincipal.isEmpty() ? "unknown" : peerPrincipal;
@@ -229,7 +233,7 @@ public final class ProxyTelemetry {
                 "destination_workload", "unknown",
                 "destination_workload_namespace", destServiceNs,
                 "destination_principal", peer,
-                "destination_cluster", "unknown",
+                "destination_cluster", destCluster.isEmpty() ? "unknown" : destCluster,
                 "destination_service", destService,
                 "destination_service_name", destServiceName,
                 "destination_service_namespace", destServiceNs,

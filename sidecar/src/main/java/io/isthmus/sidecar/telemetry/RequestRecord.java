@@ -28,16 +28,19 @@ import java.util.Objects;
  * @param grpc true for gRPC requests ({@code content-type: application/grpc*})
  * @param downstreamPrincipal the verified SPIFFE ID of the caller (downstream mutual TLS peer), empty when none;
  *     at a gateway this is who made the call, while {@code peerPrincipal} of an outbound request is the upstream
+ * @param upstreamCluster the mesh cluster of the workloads behind the last endpoint tried (its {@code istio} metadata),
+ *     which an outbound request reports as {@code destination_cluster}; empty when not known
  */
 public record RequestRecord(String direction, String listener, String method, String authority, String path,
                             String protocol, int status, String flags, String route, String cluster,
                             String upstreamHost, int attempts, long requestBytes, long responseBytes,
                             double durationMillis, String requestId, String traceparent, String peerPrincipal,
-                            String downstreamAddress, boolean grpc, String downstreamPrincipal) {
+                            String downstreamAddress, boolean grpc, String downstreamPrincipal, String upstreamCluster) {
     public RequestRecord {
         Objects.requireNonNull(direction, "direction");
         Objects.requireNonNull(flags, "flags");
         Objects.requireNonNull(peerPrincipal, "peerPrincipal");
         Objects.requireNonNull(downstreamPrincipal, "downstreamPrincipal");
+        Objects.requireNonNull(upstreamCluster, "upstreamCluster");
     }
 }

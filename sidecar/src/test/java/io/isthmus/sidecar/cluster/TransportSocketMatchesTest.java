@@ -213,7 +213,7 @@ class TransportSocketMatchesTest {
 
     private static Endpoint endpoint(SocketMatchLabels own, SocketMatchLabels locality) {
         return new Endpoint(new EndpointAddress("10.0.0.1", 9080), LocalityKey.UNSPECIFIED, 0, 1, true, new EndpointState(),
-                own, locality);
+                own, locality, "");
     }
 
     /** The auto mTLS cluster with its first entry changed. */

@@ -44,6 +44,8 @@ class TelemetryTest {
                 .containsPattern("istio_requests_total\\{[^}]*destination_service=\"reviews.default.svc.cluster.local\"[^}]*"
                         + "reporter=\"source\"[^}]*response_code=\"200\"[^}]*source_cluster=\"east\"[^}]*")
                 .containsPattern("istio_requests_total\\{[^}]*destination_principal=\"spiffe://cluster.local/ns/default/sa/reviews\"")
+                .as("the source reports the endpoint's cluster (its istio metadata) as destination_cluster")
+                .containsPattern("istio_requests_total\\{[^}]*destination_cluster=\"west\"[^}]*reporter=\"source\"")
                 .containsPattern("istio_requests_total\\{[^}]*response_code=\"503\"")
                 .contains("istio_request_duration_milliseconds_bucket{")
                 .contains("istio_request_bytes_bucket{")

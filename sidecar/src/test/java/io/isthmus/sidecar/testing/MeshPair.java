@@ -37,7 +37,7 @@ public final class MeshPair {
         client = mesh.dataPlane(clientCerts);
         applyClientCluster(1);
         client.endpoints().apply(Map.of(service.clusterName(), Xds.cla(service.clusterName(),
-                Xds.group("z1", 0, Xds.lbEndpoint("127.0.0.3", inboundPort, 1)))), "1");
+                Xds.group("z1", 0, Xds.inCluster(Xds.lbEndpoint("127.0.0.3", inboundPort, 1), "west")))), "1");
         outboundPort = TestMesh.freePort();
         client.listeners().apply(Map.of("out", Xds.outboundHttp("out", "127.0.0.2", outboundPort, "9080")), "1");
         client.routes().apply(Map.of("9080", Xds.routes("9080", Xds.vhost("reviews",

@@ -195,6 +195,13 @@ public final class Xds {
                 .putFilterMetadata("envoy.transport_socket_match", tlsModeLabels(mode))).build();
     }
 
+    /** The endpoint with Istio's {@code istio} metadata naming the mesh cluster of its workloads, as the controller sends it. */
+    public static LbEndpoint inCluster(LbEndpoint endpoint, String cluster) {
+        var md = endpoint.getMetadata().toBuilder().putFilterMetadata("istio", com.google.protobuf.Struct.newBuilder()
+                .putFields("cluster", com.google.protobuf.Value.newBuilder().setStringValue(cluster).build()).build());
+        return endpoint.toBuilder().setMetadata(md).build();
+    }
+
     /** A STATIC plaintext cluster to one address. */
     public static Cluster staticCluster(String name, String host, int port) {
         return Cluster.newBuilder().setName(name).setType(Cluster.DiscoveryType.STATIC)
