@@ -11,6 +11,7 @@ import io.isthmus.e2e.net.NetworkSandbox;
 import io.isthmus.e2e.support.Failover;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
+import io.isthmus.e2e.support.Metrics;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
 import io.isthmus.e2e.support.Targets;
@@ -85,7 +86,6 @@ class CaptureIT {
     private static final String PLAIN_HOST = "plain.node.test";
     /** The cluster DNS in client-redirect's resolv.conf (the local runner's {@code CapturedPod.CLUSTER_DNS}): nothing serves it. */
     private static final String CLUSTER_DNS = "10.96.0.10";
-    private static final Pattern SERIES = Pattern.compile("^(istio_\\w+)\\{([^}]*)\\}\\s+([0-9.eE+]+)", Pattern.MULTILINE);
 
     private static Federation fed;
     private static MeshPod client;
@@ -265,7 +265,7 @@ class CaptureIT {
                     .pollInterval(Duration.ofMillis(500)).until(() -> "east".equals(pod.call(Mesh.REVIEWS_URL).field("cluster")));
             String dump = pod.call("http://127.0.0.1:15000/config_dump").body();
             assertThat(dump).as("%s's sidecar holds Istio's capture listeners", pod.name()).contains("virtualOutbound").contains("virtualInbound");
-            double before = sum(pod.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_requests_total",
+            double before = Metrics.sum(pod.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_requests_total",
                     "reporter=\"source\"", "destination_service=\"reviews.default.svc.cluster.local\"", "response_code=\"200\"");
             for (int i = 0; i < 20; i++) {
                 PodHandle.CallResult byName = pod.call(Mesh.REVIEWS_URL);
@@ -283,7 +283,7 @@ class CaptureIT {
                 assertThat(details.field("cluster")).as("details runs only in west: through west's gateway: %s", details)
                         .isEqualTo("west");
             }
-            double captured = sum(pod.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_requests_total",
+            double captured = Metrics.sum(pod.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_requests_total",
                     "reporter=\"source\"", "destination_service=\"reviews.default.svc.cluster.local\"", "response_code=\"200\"") - before;
             report.value("sourceReportedReviewsCalls-" + pod.name(), captured);
             assertThat(captured).as("%s's sidecar counted the captured calls (reporter=source)", pod.name()).isGreaterThanOrEqualTo(40);
@@ -332,7 +332,7 @@ class CaptureIT {
                 assertThat(byVip.field("service")).as("%s: orders-db's ClusterIP: %s", pod.name(), byVip).isEqualTo("orders-db");
             }
             // the app keeps its HTTP connections alive, so the calls above share a few TCP connections
-            double opened = sum(pod.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_tcp_connections_opened_total",
+            double opened = Metrics.sum(pod.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_tcp_connections_opened_total",
                     "reporter=\"source\"", "destination_service=\"orders-db.default.svc.cluster.local\"",
                     "destination_principal=\"spiffe://cluster.local/ns/default/sa/orders-db\"");
             report.value("sourceReportedOrdersConnections-" + pod.name(), opened);
@@ -369,7 +369,7 @@ class CaptureIT {
         assertThat(passed.status()).as("ALLOW_ANY: PassthroughCluster connects to %s: %s", url, passed).isEqualTo(200);
         assertThat(passed.body()).as("the server sees the pod's own address (the sidecar's passthrough connection)")
                 .contains("peer=" + client.address());
-        double passthrough = sum(client.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_tcp_connections_opened_total",
+        double passthrough = Metrics.sum(client.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_tcp_connections_opened_total",
                 "destination_service_name=\"PassthroughCluster\"");
         assertThat(passthrough).as("counted under PassthroughCluster").isGreaterThanOrEqualTo(1);
         PodHandle.Fetched passedRedirect = redirected.fetch(url);
@@ -402,7 +402,7 @@ class CaptureIT {
             refusedAfter = System.currentTimeMillis() - applied;
             await("REGISTRY_ONLY refuses it from the REDIRECT client too").atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(300)).until(() -> redirected.fetch(url).status() == 0);
-            double blackHole = sum(client.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_tcp_connections_opened_total",
+            double blackHole = Metrics.sum(client.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_tcp_connections_opened_total",
                     "destination_service_name=\"BlackHoleCluster\"");
             assertThat(blackHole).as("refused connections counted under BlackHoleCluster").isGreaterThanOrEqualTo(1);
             assertThat(client.call(Mesh.REVIEWS_URL).status()).as("mesh services still pass").isEqualTo(200);
@@ -417,7 +417,7 @@ class CaptureIT {
             await("the NONE ServiceEntry's host passes from the REDIRECT client").atMost(Duration.ofSeconds(30))
                     .pollInterval(Duration.ofMillis(300)).until(() -> redirected.call(url, PLAIN_HOST + ":" + port).status() == 200);
             assertThat(redirected.call(url, PLAIN_HOST + ":" + port).body()).contains("peer=" + redirected.address());
-            double viaEntry = sum(client.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_requests_total",
+            double viaEntry = Metrics.sum(client.call("http://127.0.0.1:15090/stats/prometheus").body(), "istio_requests_total",
                     "reporter=\"source\"", "destination_service=\"" + PLAIN_HOST + "\"", "response_code=\"200\"");
             assertThat(viaEntry).as("counted under the entry's host").isGreaterThanOrEqualTo(1);
         } finally {
@@ -470,24 +470,5 @@ class CaptureIT {
         assertThat(byHost.failures()).as("failed requests by hostname (status 0 = no response)").isEmpty();
         assertThat(byVip.failures()).as("failed requests to the ClusterIP (status 0 = no response)").isEmpty();
         assertThat(byRedirect.failures()).as("failed requests of the REDIRECT client (status 0 = no response)").isEmpty();
-    }
-
-    /** The sum of the series of {@code metric} whose labels contain every one of {@code labels}. */
-    static double sum(String metrics, String metric, String... labels) {
-        double total = 0;
-        Matcher m = SERIES.matcher(metrics);
-        while (m.find()) {
-            if (!m.group(1).equals(metric)) {
-                continue;
-            }
-            boolean all = true;
-            for (String l : labels) {
-                all &= m.group(2).contains(l);
-            }
-            if (all) {
-                total += Double.parseDouble(m.group(3));
-            }
-        }
-        return total;
     }
 }

@@ -7,8 +7,11 @@ import io.isthmus.e2e.local.PodHandle;
 import io.isthmus.e2e.support.Failover;
 import io.isthmus.e2e.support.FederationExtension;
 import io.isthmus.e2e.support.Mesh;
+import io.isthmus.e2e.support.Metrics;
 import io.isthmus.e2e.support.ScenarioReport;
 import io.isthmus.e2e.support.SharedFederation;
+import io.isthmus.mesh.MeshLabels;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -71,5 +74,13 @@ class FailoverIT {
         assertThat(viaGateway.field("cluster")).as("answered through west's gateway: %s", viaGateway).isEqualTo("west");
         assertThat(viaGateway.field("caller")).as("west's server sees east's client identity").isEqualTo(Mesh.CLIENT_ID);
         assertThat(all.failures()).as("failed requests (status 0 = no response)").isEmpty();
+        // the client sidecar's own metrics show the move: answered in east, then by west through its gateway
+        String metrics = client.call("http://127.0.0.1:15090/stats/prometheus").body();
+        String reviews = "destination_service=\"" + MeshLabels.serviceHostname("reviews", "default") + "\"";
+        for (String cluster : List.of("east", "west")) {
+            assertThat(Metrics.sum(metrics, "istio_requests_total", "reporter=\"source\"", reviews,
+                    "destination_cluster=\"" + cluster + "\"", "response_code=\"200\""))
+                    .as("source-reported requests to reviews answered in %s", cluster).isPositive();
+        }
     }
 }
