@@ -2,7 +2,6 @@ package io.isthmus.controller.translate;
 
 import com.google.protobuf.Duration;
 import com.google.protobuf.Struct;
-import com.google.protobuf.Value;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
@@ -92,19 +91,15 @@ public final class ClusterTranslator {
      * names a TLS mode gets that mode for every endpoint instead.
      */
     static List<Cluster.TransportSocketMatch> autoMtlsMatches(TransportSocket mtls) {
-        return List.of(
-                Cluster.TransportSocketMatch.newBuilder().setName("tlsMode-" + MeshLabels.TLS_MODE_ISTIO)
-                        .setMatch(Struct.newBuilder().putFields(XdsNames.TLS_MODE_KEY,
-                                Value.newBuilder().setStringValue(MeshLabels.TLS_MODE_ISTIO).build()))
-                        .setTransportSocket(mtls).build(),
-                Cluster.TransportSocketMatch.newBuilder().setName("tlsMode-" + MeshLabels.TLS_MODE_DISABLED)
-                        .setMatch(Struct.getDefaultInstance())
-                        .setTransportSocket(TransportSocket.newBuilder().setName(RAW_BUFFER)
-                                .setTypedConfig(Envoy.any(RawBuffer.getDefaultInstance()))).build());
+        return List.of(Cluster.TransportSocketMatch.newBuilder().setName("tlsMode-" + MeshLabels.TLS_MODE_ISTIO)
+                .setMatch(EndpointTranslator.TLS_MODE_ISTIO).setTransportSocket(mtls).build(), PLAINTEXT_MATCH);
     }
 
-    /** Envoy's plaintext transport socket. */
-    static final String RAW_BUFFER = "envoy.transport_sockets.raw_buffer";
+    /** Istio's second auto-mTLS match: every endpoint the first does not take, in plaintext ({@code raw_buffer}). */
+    private static final Cluster.TransportSocketMatch PLAINTEXT_MATCH = Cluster.TransportSocketMatch.newBuilder()
+            .setName("tlsMode-" + MeshLabels.TLS_MODE_DISABLED).setMatch(Struct.getDefaultInstance())
+            .setTransportSocket(TransportSocket.newBuilder().setName("envoy.transport_sockets.raw_buffer")
+                    .setTypedConfig(Envoy.any(RawBuffer.getDefaultInstance()))).build();
 
     /**
      * An outbound EDS cluster of a MESH_EXTERNAL ServiceEntry: shaped like a mesh cluster by the

@@ -139,10 +139,17 @@ public final class EndpointTranslator {
                 .putFields("cluster", Value.newBuilder().setStringValue(cluster).build())
                 .putFields("network", Value.newBuilder().setStringValue(network).build())
                 .build();
-        Struct tls = Struct.newBuilder().putFields(XdsNames.TLS_MODE_KEY, Value.newBuilder()
-                .setStringValue(meshMtls ? MeshLabels.TLS_MODE_ISTIO : MeshLabels.TLS_MODE_DISABLED).build()).build();
         return Metadata.newBuilder().putFilterMetadata(METADATA_NAMESPACE, s)
-                .putFilterMetadata(XdsNames.TRANSPORT_SOCKET_MATCH, tls).build();
+                .putFilterMetadata(XdsNames.TRANSPORT_SOCKET_MATCH, meshMtls ? TLS_MODE_ISTIO : TLS_MODE_DISABLED).build();
+    }
+
+    /** {@code tlsMode: istio}: an endpoint's transport-socket metadata where a sidecar runs, and the mTLS match's labels. */
+    static final Struct TLS_MODE_ISTIO = tlsMode(MeshLabels.TLS_MODE_ISTIO);
+    /** {@code tlsMode: disabled}: an endpoint's transport-socket metadata where none runs. */
+    static final Struct TLS_MODE_DISABLED = tlsMode(MeshLabels.TLS_MODE_DISABLED);
+
+    private static Struct tlsMode(String mode) {
+        return Struct.newBuilder().putFields(XdsNames.TLS_MODE_KEY, Value.newBuilder().setStringValue(mode).build()).build();
     }
 
     private static ClusterLoadAssignment assemble(OutboundName name, List<Placed> placed) {
