@@ -115,6 +115,26 @@ final class Fields {
         return (int) n;
     }
 
+    /** A number (integer or decimal, e.g. a percentage's {@code value}) within {@code min..max}; {@code dflt} when absent. */
+    double decimal(String field, double dflt, double min, double max) {
+        Object v = map.get(field);
+        if (v == null) {
+            return dflt;
+        }
+        double n;
+        if (v instanceof Number num) {
+            n = num.doubleValue();
+        } else if (v instanceof String s && s.matches("-?\\d{1,10}(\\.\\d{1,12})?")) {
+            n = Double.parseDouble(s);
+        } else {
+            throw error(field, "must be a number, got " + describe(v));
+        }
+        if (!(n >= min && n <= max)) {
+            throw error(field, "must be " + plain(min) + ".." + plain(max) + ", got " + plain(n));
+        }
+        return n;
+    }
+
     Boolean bool(String field) {
         Object v = map.get(field);
         if (v == null) {
@@ -232,6 +252,10 @@ final class Fields {
             throw error(field, "must be an object, got " + describe(v));
         }
         return (Map<String, Object>) m;
+    }
+
+    private static String plain(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
     }
 
     private static String describe(Object v) {

@@ -9,8 +9,8 @@ import java.util.Set;
 
 /**
  * Istio's {@code networking.istio.io/v1} VirtualService, the supported subset: HTTP routes with
- * matches on URI, headers, method, port and gateway, weighted destinations, retries and a timeout;
- * TLS routes by SNI for gateways in {@code PASSTHROUGH} mode.
+ * matches on URI, headers, method, port and gateway, weighted destinations, retries, a timeout, fault
+ * injection, URI and authority rewrites and mirrors; TLS routes by SNI for gateways in {@code PASSTHROUGH} mode.
  *
  * @param ref the resource
  * @param hosts the hostnames the routes apply to (short names are qualified with the namespace)
@@ -79,7 +79,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
                     .filter(m -> m.gateways().isEmpty() || names(m.gateways(), ref.namespace(), gatewayNamespace, gatewayName))
                     .filter(m -> m.port() == 0 || port == 0 || m.port() == port).toList();
             if (!ms.isEmpty()) {
-                kept.add(new HttpRoute(r.name(), ms, r.route(), r.retries(), r.timeout()));
+                kept.add(r.withMatch(ms));
             }
         }
         return new VirtualService(ref, hosts, gateways, kept, tls);
@@ -93,15 +93,101 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
      * @param route the weighted destinations (weights sum to 100)
      * @param retries the retry policy, empty = the mesh default
      * @param timeout the request timeout, empty = none
+     * @param fault faults injected into the route's requests, empty = none
+     * @param rewrite the URI and/or authority the destination sees instead of the request's, empty = none
+     * @param mirrors destinations that each get a copy of a share of the requests (their answers are dropped)
      */
     public record HttpRoute(String name, List<HttpMatch> match, List<RouteDestination> route, Optional<Retries> retries,
-                            Optional<Duration> timeout) {
+                            Optional<Duration> timeout, Optional<Fault> fault, Optional<Rewrite> rewrite, List<Mirror> mirrors) {
         public HttpRoute {
             Objects.requireNonNull(name, "name");
             match = List.copyOf(match);
             route = List.copyOf(route);
             Objects.requireNonNull(retries, "retries");
             Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(fault, "fault");
+            Objects.requireNonNull(rewrite, "rewrite");
+            mirrors = List.copyOf(mirrors);
+        }
+
+        /** A route without fault injection, rewrite or mirrors. */
+        public HttpRoute(String name, List<HttpMatch> match, List<RouteDestination> route, Optional<Retries> retries,
+                         Optional<Duration> timeout) {
+            this(name, match, route, retries, timeout, Optional.empty(), Optional.empty(), List.of());
+        }
+
+        /** This route with other match conditions. */
+        public HttpRoute withMatch(List<HttpMatch> newMatch) {
+            return new HttpRoute(name, newMatch, route, retries, timeout, fault, rewrite, mirrors);
+        }
+
+        /** This route with its destinations and mirrors' destinations mapped, e.g. to set their ports. */
+        public HttpRoute withDestinations(java.util.function.UnaryOperator<Destination> map) {
+            return new HttpRoute(name, match, route.stream().map(d -> new RouteDestination(map.apply(d.destination()), d.weight())).toList(),
+                    retries, timeout, fault, rewrite,
+                    mirrors.stream().map(m -> new Mirror(map.apply(m.destination()), m.percent())).toList());
+        }
+    }
+
+    /**
+     * Istio's {@code HTTPFaultInjection}, injected by the calling proxy before the request is routed: an aborted
+     * request is answered by the proxy and never retried, a delayed one waits before its first attempt.
+     *
+     * @param delay the delay, empty = none
+     * @param abort the abort, empty = none (at least one of the two is set)
+     */
+    public record Fault(Optional<Delay> delay, Optional<Abort> abort) {
+        public Fault {
+            Objects.requireNonNull(delay, "delay");
+            Objects.requireNonNull(abort, "abort");
+        }
+    }
+
+    /**
+     * A fault delay.
+     *
+     * @param fixedDelay how long the request waits, at least 1 ms
+     * @param percent the share of requests delayed, 0..100 (default 100)
+     */
+    public record Delay(Duration fixedDelay, double percent) {
+        public Delay {
+            Objects.requireNonNull(fixedDelay, "fixedDelay");
+        }
+    }
+
+    /**
+     * A fault abort.
+     *
+     * @param httpStatus the status the proxy answers with, 200..599
+     * @param percent the share of requests aborted, 0..100 (default 100)
+     */
+    public record Abort(int httpStatus, double percent) {
+    }
+
+    /**
+     * Istio's {@code HTTPRewrite}.
+     *
+     * @param uri replaces the matched part of the path: the prefix of a prefix match, the whole path (not the query)
+     *     of an exact or regex match; empty = unchanged
+     * @param authority replaces the Host / {@code :authority}; empty = unchanged
+     */
+    public record Rewrite(String uri, String authority) {
+        public Rewrite {
+            Objects.requireNonNull(uri, "uri");
+            Objects.requireNonNull(authority, "authority");
+        }
+    }
+
+    /**
+     * A mirror: a copy of a share of the route's requests goes to another destination, whose answers are dropped
+     * (Istio's {@code mirror} with {@code mirrorPercentage}, or one of {@code mirrors}).
+     *
+     * @param destination where the copies go
+     * @param percent the share of requests copied, 0..100 (default 100)
+     */
+    public record Mirror(Destination destination, double percent) {
+        public Mirror {
+            Objects.requireNonNull(destination, "destination");
         }
     }
 
@@ -256,7 +342,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
     }
 
     private static HttpRoute route(ResourceRef ref, Fields r) {
-        r.allowOnly("name", "match", "route", "retries", "timeout");
+        r.allowOnly("name", "match", "route", "retries", "timeout", "fault", "rewrite", "mirror", "mirrorPercentage", "mirrors");
         List<HttpMatch> matches = r.each("match", m -> {
             m.allowOnly("name", "uri", "headers", "method", "gateways", "port");
             Optional<StringMatch> uri = Optional.ofNullable(m.obj("uri")).map(StringMatch::parse);
@@ -271,7 +357,80 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
         });
         List<RouteDestination> route = destinations(ref, r);
         Optional<Retries> retries = Optional.ofNullable(r.obj("retries")).map(VirtualService::retries);
-        return new HttpRoute(r.str("name", ""), matches, route, retries, Optional.ofNullable(r.duration("timeout")));
+        Optional<Fault> fault = Optional.ofNullable(r.obj("fault")).map(VirtualService::fault);
+        Optional<Rewrite> rewrite = Optional.ofNullable(r.obj("rewrite")).map(VirtualService::rewrite);
+        return new HttpRoute(r.str("name", ""), matches, route, retries, Optional.ofNullable(r.duration("timeout")),
+                fault, rewrite, mirrors(ref, r));
+    }
+
+    private static Fault fault(Fields f) {
+        f.allowOnly("delay", "abort");
+        Optional<Delay> delay = Optional.ofNullable(f.obj("delay")).map(d -> {
+            d.allowOnly("fixedDelay", "percentage");
+            Duration fixed = d.duration("fixedDelay");
+            if (fixed == null) {
+                throw d.error("fixedDelay", "required (exponentialDelay and the deprecated percent are not supported)");
+            }
+            return new Delay(fixed, percentage(d, "percentage"));
+        });
+        Optional<Abort> abort = Optional.ofNullable(f.obj("abort")).map(a -> {
+            a.allowOnly("httpStatus", "percentage");
+            if (!a.has("httpStatus")) {
+                throw a.error("httpStatus", "required (grpcStatus and http2Error aborts are not supported)");
+            }
+            return new Abort(a.integer("httpStatus", 0, 200, 599), percentage(a, "percentage"));
+        });
+        if (delay.isEmpty() && abort.isEmpty()) {
+            throw f.error(null, "needs a delay or an abort");
+        }
+        return new Fault(delay, abort);
+    }
+
+    private static Rewrite rewrite(Fields f) {
+        f.allowOnly("uri", "authority");
+        String uri = f.str("uri", "");
+        String authority = f.str("authority", "");
+        if (uri.isEmpty() && authority.isEmpty()) {
+            throw f.error(null, "needs uri or authority (uriRegexRewrite is not supported)");
+        }
+        if (!uri.isEmpty() && (!uri.startsWith("/") || uri.chars().anyMatch(c -> c <= ' ' || c == '?' || c == '#'))) {
+            throw f.error("uri", "must be a path starting with '/', without spaces, '?' or '#', got '" + uri + "'");
+        }
+        if (!authority.isEmpty() && !authority.matches("[A-Za-z0-9._\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?")) {
+            throw f.error("authority", "must be a host name or address, with an optional :port, got '" + authority + "'");
+        }
+        return new Rewrite(uri, authority);
+    }
+
+    private static List<Mirror> mirrors(ResourceRef ref, Fields r) {
+        Fields single = r.obj("mirror");
+        if (single != null) {
+            if (r.has("mirrors")) {
+                throw r.error("mirrors", "mirror and mirrors cannot both be set");
+            }
+            return List.of(new Mirror(destination(ref, single), percentage(r, "mirrorPercentage")));
+        }
+        if (r.has("mirrorPercentage")) {
+            throw r.error("mirrorPercentage", "needs mirror");
+        }
+        return r.each("mirrors", m -> {
+            m.allowOnly("destination", "percentage");
+            Fields dest = m.obj("destination");
+            if (dest == null) {
+                throw m.error("destination", "required");
+            }
+            return new Mirror(destination(ref, dest), percentage(m, "percentage"));
+        });
+    }
+
+    /** Istio's {@code Percent} ({@code {value: 0..100}}) under {@code field}; 100 when absent. */
+    private static double percentage(Fields f, String field) {
+        Fields p = f.obj(field);
+        if (p == null) {
+            return 100;
+        }
+        p.allowOnly("value");
+        return p.decimal("value", 100, 0, 100);
     }
 
     /**
@@ -304,26 +463,31 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             if (dest == null) {
                 throw d.error("destination", "required");
             }
-            dest.allowOnly("host", "subset", "port");
-            String host = Hosts.qualify(dest.requiredStr("host"), ref.namespace());
-            Hosts.check(dest, "host", host);
-            String subset = dest.str("subset", "");
-            if (subset.contains("|") || subset.contains("_.")) {
-                throw dest.error("subset", "must not contain '|' or '_.'");
-            }
-            Fields port = dest.obj("port");
-            int number = 0;
-            if (port != null) {
-                port.allowOnly("number");
-                number = port.integer("number", 0, 1, 65535);
-            }
             int weight = d.integer("weight", dests.size() == 1 ? 100 : 0, 0, 100);
             sum += weight;
-            route.add(new RouteDestination(new Destination(host, subset, number), weight));
+            route.add(new RouteDestination(destination(ref, dest), weight));
         }
         if (sum != 100) {
             throw r.error("route", "weights must add up to 100, got " + sum);
         }
         return route;
+    }
+
+    /** Istio's {@code Destination}: {@code host} (short names qualified), {@code subset}, {@code port.number}. */
+    private static Destination destination(ResourceRef ref, Fields dest) {
+        dest.allowOnly("host", "subset", "port");
+        String host = Hosts.qualify(dest.requiredStr("host"), ref.namespace());
+        Hosts.check(dest, "host", host);
+        String subset = dest.str("subset", "");
+        if (subset.contains("|") || subset.contains("_.")) {
+            throw dest.error("subset", "must not contain '|' or '_.'");
+        }
+        Fields port = dest.obj("port");
+        int number = 0;
+        if (port != null) {
+            port.allowOnly("number");
+            number = port.integer("number", 0, 1, 65535);
+        }
+        return new Destination(host, subset, number);
     }
 }

@@ -19,12 +19,25 @@ final class Envoy {
     static final String ROUTER = "envoy.filters.http.router";
     /** Name of the RBAC HTTP filter. */
     static final String RBAC = "envoy.filters.http.rbac";
+    /** HTTP filter name of fault injection, configured per route ({@code typed_per_filter_config}). */
+    static final String FAULT = "envoy.filters.http.fault";
     /** Name of the TLS transport socket. */
     static final String TLS = "envoy.transport_sockets.tls";
     /** Name of the TLS inspector listener filter. */
     static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
 
     private Envoy() {
+    }
+
+    /**
+     * The fault injection HTTP filter, with no fault of its own: a route's {@code typed_per_filter_config} under
+     * {@link #FAULT} configures it (Envoy applies per-route faults only when the filter is in the chain).
+     */
+    static io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter faultFilter() {
+        return io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.newBuilder()
+                .setName(FAULT)
+                .setTypedConfig(any(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDefaultInstance()))
+                .build();
     }
 
     /** A config source that says "over the same ADS stream", API v3. */

@@ -107,16 +107,13 @@ final class GatewayRoutes {
     }
 
     /**
-     * The VirtualService with every destination that names no port set to its service's only port
+     * The VirtualService with every destination (and mirror) that names no port set to its service's only port
      * (else to the gateway port P, as Istio requires a port for multi-port services).
      */
     static VirtualService withPorts(VirtualService vs, int port, Map<String, FederatedService> services) {
         List<VirtualService.HttpRoute> http = new ArrayList<>();
         for (VirtualService.HttpRoute r : vs.http()) {
-            List<VirtualService.RouteDestination> route = r.route().stream()
-                    .map(d -> new VirtualService.RouteDestination(withPort(d.destination(), port, services), d.weight()))
-                    .toList();
-            http.add(new VirtualService.HttpRoute(r.name(), r.match(), route, r.retries(), r.timeout()));
+            http.add(r.withDestinations(d -> withPort(d, port, services)));
         }
         return new VirtualService(vs.ref(), vs.hosts(), vs.gateways(), http, vs.tls());
     }

@@ -11,6 +11,11 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.isthmus.controller.config.StringMatch;
@@ -30,8 +35,9 @@ import java.util.Set;
  * (domains: the hostname, its short forms, the service's VIPs for the proxy's cluster and their
  * {@code :P} forms) with a default route to
  * {@code outbound|P||host} and the mesh's default retry policy (MeshConfig {@code defaultHttpRetryPolicy}, else
- * Istio's); VirtualService routes for {@code mesh} in its place, and the {@code block_all} catch-all under
- * REGISTRY_ONLY.
+ * Istio's); VirtualService routes for {@code mesh} in its place (their faults as the per-route config of
+ * {@code envoy.filters.http.fault}, rewrites as {@code prefix_rewrite} / {@code host_rewrite_literal}, mirrors as
+ * {@code request_mirror_policies}), and the {@code block_all} catch-all under REGISTRY_ONLY.
  */
 public final class RouteTranslator {
     /** Name of the REGISTRY_ONLY catch-all virtual host and its route. */
@@ -164,8 +170,11 @@ public final class RouteTranslator {
             String name = r.name().isEmpty() ? vs.ref().namespace() + "." + vs.ref().name() + "." + i : r.name();
             List<RouteMatch> matches = r.match().isEmpty() ? List.of(RouteMatch.newBuilder().setPrefix("/").build())
                     : r.match().stream().map(RouteTranslator::match).toList();
+            Optional<com.google.protobuf.Any> fault = r.fault().map(f -> Envoy.any(fault(f)));
             for (RouteMatch m : matches) {
-                out.add(Route.newBuilder().setName(name).setMatch(m).setRoute(action).build());
+                Route.Builder route = Route.newBuilder().setName(name).setMatch(m).setRoute(action);
+                fault.ifPresent(f -> route.putTypedPerFilterConfig(Envoy.FAULT, f));
+                out.add(route.build());
             }
         }
         return out;
@@ -194,7 +203,40 @@ public final class RouteTranslator {
         if (retry != null) {
             a.setRetryPolicy(retry);
         }
+        r.rewrite().ifPresent(rw -> {
+            if (!rw.uri().isEmpty()) {
+                a.setPrefixRewrite(rw.uri());
+            }
+            if (!rw.authority().isEmpty()) {
+                a.setHostRewriteLiteral(rw.authority());
+            }
+        });
+        for (VirtualService.Mirror m : r.mirrors()) {
+            a.addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder()
+                    .setCluster(clusterOf(m.destination(), port, portsOf))
+                    .setRuntimeFraction(RuntimeFractionalPercent.newBuilder().setDefaultValue(perMillion(m.percent()))));
+        }
         return a.build();
+    }
+
+    /** Envoy's {@code HTTPFault} of a route's Istio fault, as Istio builds it (percentages per million). */
+    static HTTPFault fault(VirtualService.Fault f) {
+        HTTPFault.Builder h = HTTPFault.newBuilder();
+        f.delay().ifPresent(d -> h.setDelay(FaultDelay.newBuilder()
+                .setFixedDelay(protoDuration(d.fixedDelay()))
+                .setPercentage(perMillion(d.percent()))));
+        f.abort().ifPresent(a -> h.setAbort(FaultAbort.newBuilder()
+                .setHttpStatus(a.httpStatus())
+                .setPercentage(perMillion(a.percent()))));
+        return h.build();
+    }
+
+    /** A percentage (0..100, fractions allowed) as Envoy's fraction per million. */
+    static FractionalPercent perMillion(double percent) {
+        return FractionalPercent.newBuilder()
+                .setNumerator((int) Math.round(percent * 10_000))
+                .setDenominator(FractionalPercent.DenominatorType.MILLION)
+                .build();
     }
 
     /**

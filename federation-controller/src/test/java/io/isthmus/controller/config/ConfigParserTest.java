@@ -84,8 +84,8 @@ class ConfigParserTest {
                   http:
                   - route:
                     - destination: {host: reviews}
-                    mirror: {host: other}
-                """, "spec.http[0].mirror", "field not supported");
+                    redirect: {uri: /other}
+                """, "spec.http[0].redirect", "field not supported");
         rejects(head + """
                 spec:
                   hosts: [reviews]

@@ -222,6 +222,12 @@ class ConfigFuzzTest {
                 - destination: {host: reviews, subset: v2}
                   weight: 10
                 retries: {attempts: 3, perTryTimeout: 500ms, retryOn: "5xx,connect-failure"}
+                fault:
+                  delay: {fixedDelay: 100ms, percentage: {value: 10}}
+                  abort: {httpStatus: 503, percentage: {value: 0.5}}
+                rewrite: {uri: /v2, authority: reviews-internal}
+                mirror: {host: reviews, subset: v1}
+                mirrorPercentage: {value: 20}
             ---
             apiVersion: networking.istio.io/v1
             kind: DestinationRule

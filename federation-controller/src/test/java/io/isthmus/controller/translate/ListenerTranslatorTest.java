@@ -22,7 +22,8 @@ class ListenerTranslatorTest {
         assertThat(filter.getName()).isEqualTo("envoy.filters.network.http_connection_manager");
         HttpConnectionManager hcm = filter.getTypedConfig().unpack(HttpConnectionManager.class);
         assertThat(hcm.getRds().getRouteConfigName()).isEqualTo("9080");
-        assertThat(hcm.getHttpFiltersList()).extracting(f -> f.getName()).containsExactly("envoy.filters.http.router");
+        assertThat(hcm.getHttpFiltersList()).extracting(f -> f.getName())
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
     }
 
     @Test

@@ -287,9 +287,13 @@ public final class HttpExchange {
 
     private String upstreamUri(RouteEntry r) {
         String path = request.path() == null ? "/" : request.path();
-        if (!r.prefixRewrite().isEmpty() && r.path().kind() == io.isthmus.sidecar.route.PathMatch.Kind.PREFIX
-                && path.startsWith(r.path().value())) {
-            path = r.prefixRewrite() + path.substring(r.path().value().length());
+        if (!r.prefixRewrite().isEmpty()) {
+            // Envoy: the matched prefix is replaced; an exact or regex match matched the whole path, which is replaced
+            if (r.path().kind() != io.isthmus.sidecar.route.PathMatch.Kind.PREFIX) {
+                path = r.prefixRewrite();
+            } else if (path.regionMatches(!r.path().caseSensitive(), 0, r.path().value(), 0, r.path().value().length())) {
+                path = r.prefixRewrite() + path.substring(r.path().value().length());
+            }
         }
         String q = request.query();
         return q == null ? path : path + "?" + q;

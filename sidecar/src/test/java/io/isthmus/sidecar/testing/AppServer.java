@@ -16,6 +16,8 @@ public final class AppServer implements AutoCloseable {
     public final AtomicInteger status = new AtomicInteger(200);
     public final AtomicInteger delayMillis = new AtomicInteger();
     public final AtomicReference<MultiMap> lastHeaders = new AtomicReference<>();
+    /** The request target (path and query) of the last request received. */
+    public final AtomicReference<String> lastUri = new AtomicReference<>();
     /** The length of the last request body received, -1 before any. */
     public final AtomicInteger lastBodyLength = new AtomicInteger(-1);
     private final HttpServer server;
@@ -33,6 +35,7 @@ public final class AppServer implements AutoCloseable {
             AppServer s = self[0];
             s.hits.incrementAndGet();
             s.lastHeaders.set(io.vertx.core.http.HttpHeaders.headers().addAll(req.headers()));
+            s.lastUri.set(req.uri());
             req.body().onSuccess(b -> {
                 s.lastBodyLength.set(b.length());
                 Runnable answer = () -> req.response().setStatusCode(s.status.get()).putHeader("x-served-by", name)

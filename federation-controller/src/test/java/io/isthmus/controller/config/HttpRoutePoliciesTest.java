@@ -1,0 +1,100 @@
+package io.isthmus.controller.config;
+
+import static io.isthmus.controller.config.ConfigParserTest.parse;
+import static io.isthmus.controller.config.ConfigParserTest.rejects;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** A VirtualService route's {@code fault}, {@code rewrite}, {@code mirror} / {@code mirrorPercentage} and {@code mirrors}. */
+class HttpRoutePoliciesTest {
+
+    private static final String HEAD = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r, namespace: shop}\n"
+            + "spec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews}\n";
+
+    private static VirtualService.HttpRoute route(String extra) {
+        return ((VirtualService) parse(HEAD + extra)).http().get(0);
+    }
+
+    @Test
+    void faultDelayAndAbortWithPercentages() {
+        VirtualService.Fault f = route("""
+                    fault:
+                      delay: {fixedDelay: 1.5s, percentage: {value: 12.5}}
+                      abort: {httpStatus: 503, percentage: {value: 0.1}}
+                """).fault().orElseThrow();
+        assertThat(f.delay()).contains(new VirtualService.Delay(Duration.ofMillis(1500), 12.5));
+        assertThat(f.abort()).contains(new VirtualService.Abort(503, 0.1));
+    }
+
+    @Test
+    void aFaultWithoutPercentageAppliesToEveryRequest() {
+        VirtualService.Fault f = route("    fault:\n      abort: {httpStatus: 500}\n").fault().orElseThrow();
+        assertThat(f.abort()).contains(new VirtualService.Abort(500, 100));
+        assertThat(f.delay()).isEmpty();
+    }
+
+    @Test
+    void rewriteOfUriAndAuthority() {
+        assertThat(route("    rewrite: {uri: /v2/, authority: backend.shop:8080}\n").rewrite())
+                .contains(new VirtualService.Rewrite("/v2/", "backend.shop:8080"));
+        assertThat(route("    rewrite: {authority: backend}\n").rewrite()).contains(new VirtualService.Rewrite("", "backend"));
+    }
+
+    @Test
+    void aSingleMirrorWithItsPercentageAndAListOfMirrors() {
+        VirtualService.HttpRoute one = route("""
+                    mirror: {host: reviews, subset: v2}
+                    mirrorPercentage: {value: 25}
+                """);
+        assertThat(one.mirrors()).containsExactly(new VirtualService.Mirror(
+                new VirtualService.Destination("reviews.shop.svc.cluster.local", "v2", 0), 25));
+        VirtualService.HttpRoute many = route("""
+                    mirrors:
+                    - destination: {host: audit.tools.svc.cluster.local, port: {number: 8080}}
+                    - destination: {host: reviews, subset: canary}
+                      percentage: {value: 5.5}
+                """);
+        assertThat(many.mirrors()).containsExactly(
+                new VirtualService.Mirror(new VirtualService.Destination("audit.tools.svc.cluster.local", "", 8080), 100),
+                new VirtualService.Mirror(new VirtualService.Destination("reviews.shop.svc.cluster.local", "canary", 0), 5.5));
+    }
+
+    @Test
+    void routesWithoutThemHaveNone() {
+        VirtualService.HttpRoute r = route("");
+        assertThat(r.fault()).isEmpty();
+        assertThat(r.rewrite()).isEqualTo(Optional.empty());
+        assertThat(r.mirrors()).isEmpty();
+    }
+
+    @Test
+    void eachMistakeIsNamed() {
+        rejects(HEAD + "    fault: {}\n", "spec.http[0].fault", "needs a delay or an abort");
+        rejects(HEAD + "    fault:\n      delay: {percentage: {value: 10}}\n", "spec.http[0].fault.delay.fixedDelay", "required");
+        rejects(HEAD + "    fault:\n      delay: {exponentialDelay: 1s}\n", "spec.http[0].fault.delay.exponentialDelay",
+                "field not supported");
+        rejects(HEAD + "    fault:\n      abort: {grpcStatus: UNAVAILABLE}\n", "spec.http[0].fault.abort.grpcStatus",
+                "field not supported");
+        rejects(HEAD + "    fault:\n      abort: {percentage: {value: 10}}\n", "spec.http[0].fault.abort.httpStatus",
+                "required");
+        rejects(HEAD + "    fault:\n      abort: {httpStatus: 700}\n", "spec.http[0].fault.abort.httpStatus",
+                "must be 200..599, got 700");
+        rejects(HEAD + "    fault:\n      abort: {httpStatus: 503, percentage: {value: 150}}\n",
+                "spec.http[0].fault.abort.percentage.value", "must be 0..100, got 150");
+        rejects(HEAD + "    fault:\n      abort: {httpStatus: 503, percentage: {value: lots}}\n",
+                "spec.http[0].fault.abort.percentage.value", "must be a number, got 'lots'");
+        rejects(HEAD + "    rewrite: {}\n", "spec.http[0].rewrite", "needs uri or authority");
+        rejects(HEAD + "    rewrite: {uriRegexRewrite: {match: a, rewrite: b}}\n", "spec.http[0].rewrite.uriRegexRewrite",
+                "field not supported");
+        rejects(HEAD + "    rewrite: {uri: v2}\n", "spec.http[0].rewrite.uri", "must be a path starting with '/'");
+        rejects(HEAD + "    rewrite: {authority: \"a b\"}\n", "spec.http[0].rewrite.authority", "must be a host name");
+        rejects(HEAD + "    mirror: {host: a}\n    mirrors: [{destination: {host: b}}]\n", "spec.http[0].mirrors",
+                "mirror and mirrors cannot both be set");
+        rejects(HEAD + "    mirrorPercentage: {value: 10}\n", "spec.http[0].mirrorPercentage", "needs mirror");
+        rejects(HEAD + "    mirror: {host: a, subset: \"x|y\"}\n", "spec.http[0].mirror.subset", "must not contain");
+        rejects(HEAD + "    mirrors: [{percentage: {value: 1}}]\n", "spec.http[0].mirrors[0].destination", "required");
+    }
+}
