@@ -54,6 +54,7 @@ final class DebugJson {
             .add(Secret.getDescriptor())
             .add(HttpProtocolOptions.getDescriptor())
             .add(PreviousHostsPredicate.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
             .build();
 
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer()
