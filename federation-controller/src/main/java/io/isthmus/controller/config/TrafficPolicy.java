@@ -1,5 +1,6 @@
 package io.isthmus.controller.config;
 
+import io.isthmus.mesh.Locality;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -93,12 +94,85 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
      * @param failover explicit region failover: traffic from {@code from} fails over to {@code to}
      * @param failoverPriority ordered label keys (e.g. {@code topology.istio.io/network}) whose equality
      *     with the proxy's decides priority, as Istio's {@code failoverPriority}
+     * @param distribute explicit weights per locality for proxies of given localities, as Istio's
+     *     {@code distribute} (not together with the two above)
      */
-    public record LocalityLb(boolean enabled, List<Failover> failover, List<String> failoverPriority) {
+    public record LocalityLb(boolean enabled, List<Failover> failover, List<String> failoverPriority, List<Distribute> distribute) {
         public LocalityLb {
             failover = List.copyOf(failover);
             failoverPriority = List.copyOf(failoverPriority);
+            distribute = List.copyOf(distribute);
         }
+
+        /** Settings without {@code distribute}. */
+        public LocalityLb(boolean enabled, List<Failover> failover, List<String> failoverPriority) {
+            this(enabled, failover, failoverPriority, List.of());
+        }
+
+        /** The first {@code distribute} rule whose {@code from} matches a proxy's locality, as Istio picks it. */
+        public Optional<Distribute> distributeFrom(Locality proxy) {
+            return distribute.stream().filter(d -> localityMatches(proxy, d.from())).findFirst();
+        }
+    }
+
+    /**
+     * One {@code distribute} entry: a proxy in {@code from} sends each {@code to} locality its share of the traffic,
+     * and none to localities no {@code to} names.
+     *
+     * @param from the proxies' locality, {@code region[/zone[/subzone]]} with {@code *} for a whole last segment
+     * @param to target localities (same form) and their weights, 1..100, adding up to 100, in declaration order
+     */
+    public record Distribute(String from, List<DistributeTarget> to) {
+        public Distribute {
+            Objects.requireNonNull(from, "from");
+            to = List.copyOf(to);
+        }
+
+        /**
+         * The target an endpoint locality belongs to: the most specific {@code to} that matches it (the most
+         * segments before any {@code *}), the first declared among equals; empty when none matches.
+         */
+        public Optional<DistributeTarget> targetOf(Locality l) {
+            DistributeTarget best = null;
+            for (DistributeTarget t : to) {
+                if (localityMatches(l, t.locality()) && (best == null || specificity(t.locality()) > specificity(best.locality()))) {
+                    best = t;
+                }
+            }
+            return Optional.ofNullable(best);
+        }
+    }
+
+    /** One {@code to} entry of a {@link Distribute}: a locality pattern and its weight. */
+    public record DistributeTarget(String locality, int weight) {
+        public DistributeTarget {
+            Objects.requireNonNull(locality, "locality");
+        }
+    }
+
+    /**
+     * Istio's locality match: {@code region[/zone[/subzone]]}, where {@code *} or a missing segment matches any
+     * value.
+     */
+    public static boolean localityMatches(Locality l, String pattern) {
+        String[] p = pattern.split("/", -1);
+        return segment(p, 0, l.region()) && segment(p, 1, l.zone()) && segment(p, 2, l.subZone());
+    }
+
+    private static boolean segment(String[] pattern, int i, String value) {
+        return i >= pattern.length || pattern[i].equals("*") || pattern[i].equals(value);
+    }
+
+    /** How many leading segments of a locality pattern are not wildcards. */
+    private static int specificity(String pattern) {
+        int n = 0;
+        for (String seg : pattern.split("/", -1)) {
+            if (seg.equals("*")) {
+                break;
+            }
+            n++;
+        }
+        return n;
     }
 
     /** One {@code failover} entry: region {@code from} fails over to region {@code to}. */
@@ -292,7 +366,7 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
 
     /** A {@code localityLbSetting} object: a DestinationRule's, or the MeshConfig's mesh-wide one. */
     static LocalityLb localityLb(Fields l) {
-        l.allowOnly("enabled", "failover", "failoverPriority");
+        l.allowOnly("enabled", "failover", "failoverPriority", "distribute");
         Boolean enabled = l.bool("enabled");
         List<Failover> failover = l.each("failover", fo -> {
             fo.allowOnly("from", "to");
@@ -308,7 +382,60 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
                 throw l.error("failoverPriority[" + i + "]", "must not be empty");
             }
         }
-        return new LocalityLb(enabled == null || enabled, failover, priority);
+        List<Distribute> distribute = l.each("distribute", TrafficPolicy::distribute);
+        if (!distribute.isEmpty()) {
+            if (!failover.isEmpty() || !priority.isEmpty()) {
+                throw l.error("distribute", "distribute cannot be set together with failover or failoverPriority");
+            }
+            if (enabled != null && !enabled) {
+                throw l.error("distribute", "distribute needs locality load balancing enabled");
+            }
+            java.util.Set<String> froms = new java.util.HashSet<>();
+            for (int i = 0; i < distribute.size(); i++) {
+                if (!froms.add(distribute.get(i).from())) {
+                    throw l.error("distribute[" + i + "].from", "'" + distribute.get(i).from() + "' is already the from of an earlier entry");
+                }
+            }
+        }
+        return new LocalityLb(enabled == null || enabled, failover, priority, distribute);
+    }
+
+    private static Distribute distribute(Fields d) {
+        d.allowOnly("from", "to");
+        String from = d.requiredStr("from");
+        checkLocality(d, "from", from);
+        Fields to = d.obj("to");
+        if (to == null || to.stringKeys().isEmpty()) {
+            throw d.error("to", "at least one locality with its weight is required");
+        }
+        List<DistributeTarget> targets = new java.util.ArrayList<>();
+        int sum = 0;
+        for (String locality : to.stringKeys()) {
+            checkLocality(to, locality, locality);
+            int w = to.integer(locality, 0, 1, 100);
+            sum += w;
+            targets.add(new DistributeTarget(locality, w));
+        }
+        if (sum != 100) {
+            throw d.error("to", "weights must add up to 100, got " + sum);
+        }
+        return new Distribute(from, targets);
+    }
+
+    /** {@code region[/zone[/subzone]]}: no empty segment, {@code *} only as the whole last segment. */
+    private static void checkLocality(Fields f, String field, String locality) {
+        String[] seg = locality.split("/", -1);
+        if (seg.length > 3) {
+            throw f.error(field, "a locality is region[/zone[/subzone]], got '" + locality + "'");
+        }
+        for (int i = 0; i < seg.length; i++) {
+            if (seg[i].isEmpty() || seg[i].chars().anyMatch(Character::isWhitespace)) {
+                throw f.error(field, "a locality has no empty segment or spaces, got '" + locality + "'");
+            }
+            if (seg[i].contains("*") && (!seg[i].equals("*") || i != seg.length - 1)) {
+                throw f.error(field, "'*' may only be the whole last segment of a locality, got '" + locality + "'");
+            }
+        }
     }
 
     private static ConnectionPool connectionPool(Fields cp) {

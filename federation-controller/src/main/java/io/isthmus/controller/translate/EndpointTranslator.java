@@ -65,13 +65,15 @@ public final class EndpointTranslator {
      * false} puts everything at one priority; {@code failoverPriority} ranks endpoints first by how
      * many of the listed labels (in order) they share with the proxy, then by locality;
      * {@code failover} makes region {@code to} the next choice of proxies in region {@code from},
-     * before every other region.
+     * before every other region; a {@code distribute} rule whose {@code from} matches the proxy's locality
+     * weighs localities instead of ranking them (a proxy no rule matches keeps the ranking by locality).
      */
     public ClusterLoadAssignment forProxy(OutboundName name, FederatedService service, ServicePort port,
             Map<String, String> subset, ProxyView view, Function<String, NetworkGateway> gatewayOf,
             Optional<TrafficPolicy.LocalityLb> localityLb) {
         Objects.requireNonNull(gatewayOf, "gatewayOf");
-        Ranking rank = new Ranking(view, localityLb);
+        Optional<TrafficPolicy.Distribute> distribute = localityLb.flatMap(lb -> lb.distributeFrom(view.locality()));
+        Ranking rank = new Ranking(view, distribute.isPresent() ? Optional.empty() : localityLb, distribute.isPresent());
         List<Placed> placed = new ArrayList<>();
         Map<String, List<WorkloadEndpoint>> remote = new TreeMap<>();
         for (WorkloadEndpoint e : service.endpoints()) {
@@ -102,7 +104,33 @@ public final class EndpointTranslator {
                     .build();
             placed.add(new Placed(nearest, lb, behind.stream().mapToInt(rank::of).min().orElseThrow()));
         }
-        return assemble(name, placed);
+        return distribute.isPresent() ? distributed(name, placed, distribute.get()) : assemble(name, placed);
+    }
+
+    /**
+     * The assignment under a {@code distribute} rule, as Istio's {@code applyLocalityWeight}: one priority; each
+     * {@code to} locality's weight split over the localities it takes in proportion to their own weights (rounded
+     * up); localities no {@code to} takes get no endpoints. The proxy's balancer then picks localities by weight,
+     * scaled by how much of each is available, so a locality whose endpoints all fail gives its share to the others.
+     */
+    private static ClusterLoadAssignment distributed(OutboundName name, List<Placed> placed, TrafficPolicy.Distribute rule) {
+        List<Placed> kept = placed.stream().filter(p -> rule.targetOf(p.locality).isPresent()).toList();
+        ClusterLoadAssignment cla = assemble(name, kept);
+        Map<TrafficPolicy.DistributeTarget, Long> totals = new java.util.HashMap<>();
+        for (LocalityLbEndpoints g : cla.getEndpointsList()) {
+            totals.merge(rule.targetOf(locality(g)).orElseThrow(), (long) g.getLoadBalancingWeight().getValue(), Long::sum);
+        }
+        ClusterLoadAssignment.Builder out = cla.toBuilder();
+        for (LocalityLbEndpoints.Builder g : out.getEndpointsBuilderList()) {
+            TrafficPolicy.DistributeTarget t = rule.targetOf(locality(g.build())).orElseThrow();
+            long share = -Math.floorDiv(-(long) g.getLoadBalancingWeight().getValue() * t.weight(), totals.get(t));
+            g.setLoadBalancingWeight(UInt32Value.of((int) Math.max(1, share)));
+        }
+        return out.build();
+    }
+
+    private static Locality locality(LocalityLbEndpoints g) {
+        return new Locality(g.getLocality().getRegion(), g.getLocality().getZone(), g.getLocality().getSubZone());
     }
 
     /**
@@ -191,13 +219,17 @@ public final class EndpointTranslator {
         private final ProxyView view;
         private final Optional<TrafficPolicy.LocalityLb> lb;
 
-        Ranking(ProxyView view, Optional<TrafficPolicy.LocalityLb> lb) {
+        private final boolean onePriority;
+
+        /** @param onePriority every endpoint at one priority ({@code distribute} weighs localities instead) */
+        Ranking(ProxyView view, Optional<TrafficPolicy.LocalityLb> lb, boolean onePriority) {
             this.view = view;
             this.lb = lb;
+            this.onePriority = onePriority;
         }
 
         int of(WorkloadEndpoint e) {
-            if (lb.isPresent() && !lb.get().enabled()) {
+            if (onePriority || lb.isPresent() && !lb.get().enabled()) {
                 return 0;
             }
             int p = e.locality().priorityFrom(view.locality());

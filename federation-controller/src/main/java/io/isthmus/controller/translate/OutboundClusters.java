@@ -90,8 +90,14 @@ final class OutboundClusters {
             return;
         }
         boolean autoMtls = !external && (entry != null ? mesh.enableAutoMtls() : AutoMtls.mtls(cfg, s, p, labels));
-        cds.put(name.clusterName(), meshDefaults(p, policy, mesh, external ? clusters.externalCluster(name, policy)
-                : clusters.meshCluster(name, sans, policy, autoMtls)));
+        Cluster cluster = meshDefaults(p, policy, mesh, external ? clusters.externalCluster(name, policy)
+                : clusters.meshCluster(name, sans, policy, autoMtls));
+        if (localityLb.isPresent() && !localityLb.get().distribute().isEmpty()) {
+            // as Istio: Envoy weighs localities by the assignment's locality weights only when told to
+            cluster = cluster.toBuilder().setCommonLbConfig(cluster.getCommonLbConfig().toBuilder()
+                    .setLocalityWeightedLbConfig(Cluster.CommonLbConfig.LocalityWeightedLbConfig.getDefaultInstance())).build();
+        }
+        cds.put(name.clusterName(), cluster);
         // Other networks are reached through their east-west gateway, which routes the mesh's mTLS by its SNI: a
         // cluster speaking plaintext or other TLS to the service gets only endpoints of the proxy's own network, as in
         // Istio.

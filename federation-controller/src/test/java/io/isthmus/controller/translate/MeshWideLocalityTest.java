@@ -60,8 +60,9 @@ class MeshWideLocalityTest {
 
     @Test
     void aBadMeshWideSettingIsRefusedNamingTheField() {
-        ConfigException e = Fixtures.applyMesh(config, translator, "localityLbSetting: {distribute: []}");
+        ConfigException e = Fixtures.applyMesh(config, translator,
+                "localityLbSetting: {distribute: [{from: us-east, to: {us-east: 50}}]}");
         assertThat(e).isNotNull();
-        assertThat(e.getMessage()).contains("localityLbSetting", "distribute");
+        assertThat(e.getMessage()).contains("localityLbSetting.distribute[0].to", "weights must add up to 100, got 50");
     }
 }

@@ -22,7 +22,8 @@ import static org.awaitility.Awaitility.await;
  * Locality: east's client sits in zone us-east-1a. With reviews healthy in its zone, at least
  * 99 % of its calls stay in the zone; with its zone emptied, at least 99 % stay in its region
  * (us-east-1b) rather than crossing to west. (Cross-network only when nothing nearer is healthy
- * is the failover scene.) The ratios are the issue's targets and are asserted.
+ * is the failover scene.) The ratios are the issue's targets and are asserted. Then a DestinationRule's
+ * {@code localityLbSetting.distribute} sends 30 % of the client's calls to west on purpose, through west's gateway.
  */
 @Order(5)
 @ExtendWith(FederationExtension.class)
@@ -71,6 +72,47 @@ class LocalityIT {
                 .outcome(inZoneRatio >= 0.99 && inRegionRatio >= 0.99 ? "passed" : "failed").write(SharedFederation.reportDir());
         assertThat(inZoneRatio).as("share of calls answered in %s while it had healthy endpoints", ZONE).isGreaterThanOrEqualTo(0.99);
         assertThat(inRegionRatio).as("share of calls answered in east's region with %s emptied", ZONE).isGreaterThanOrEqualTo(0.99);
+    }
+
+    private static final String DISTRIBUTE = """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews, namespace: default}
+            spec:
+              host: reviews.default.svc.cluster.local
+              trafficPolicy:
+                loadBalancer:
+                  localityLbSetting:
+                    distribute:
+                      - from: us-east/us-east-1a/*
+                        to: {"us-east/*": 70, "us-west/*": 30}
+            """;
+
+    @Test
+    void distribute_sends_each_region_its_share() {
+        ScenarioReport report = ScenarioReport.of("locality-distribute");
+        MeshPod client = fed.pod("east", "client");
+        fed.cluster("east").applyConfig(DISTRIBUTE);
+        try {
+            await("the weights reach east's client proxy").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> client.call("http://127.0.0.1:15000/config_dump").body().replace(" ", "")
+                            .contains("\"locality_weighted_lb_config\":{}"));
+            client.startLoad("distribute", Mesh.REVIEWS_URL, Duration.ofMillis(5));
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> client.loadStats("distribute").sent() >= 1000);
+            List<LoadReport.Sample> first = client.stopLoad("distribute").samples().subList(0, 1000);
+            long ok = first.stream().filter(s -> s.status() == 200).count();
+            double west = ratio(first, s -> s.cluster().equals("west"));
+            report.count(first.size(), first.size() - ok).value("westShare", String.format("%.4f", west))
+                    .outcome(ok == 1000 && Math.abs(west - 0.30) <= 0.05 ? "passed" : "failed").write(SharedFederation.reportDir());
+            assertThat(ok).as("answered calls of 1000").isEqualTo(1000);
+            assertThat(west).as("share of 1000 calls answered by west (30 %% asked)").isBetween(0.25, 0.35);
+        } finally {
+            fed.cluster("east").deleteConfig(DISTRIBUTE);
+            await("the weights are gone from east's client proxy").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> !client.call("http://127.0.0.1:15000/config_dump").body().replace(" ", "")
+                            .contains("\"locality_weighted_lb_config\":{}"));
+        }
     }
 
     private static double ratio(List<LoadReport.Sample> samples, java.util.function.Predicate<LoadReport.Sample> p) {
