@@ -2,7 +2,6 @@ package io.isthmus.sidecar.route;
 
 import io.vertx.core.MultiMap;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * One header condition of a route (Envoy's {@code HeaderMatcher}).
@@ -21,7 +20,7 @@ public record HeaderMatch(String name, Kind kind, String value, boolean invert) 
         Objects.requireNonNull(value, "value");
         name = name.toLowerCase(java.util.Locale.ROOT);
         if (kind == Kind.REGEX) {
-            Pattern.compile(value);
+            Regexes.compiled(value);
         }
     }
 
@@ -44,7 +43,7 @@ public record HeaderMatch(String name, Kind kind, String value, boolean invert) 
                 case PREFIX -> actual.startsWith(value);
                 case SUFFIX -> actual.endsWith(value);
                 case CONTAINS -> actual.contains(value);
-                case REGEX -> Pattern.matches(value, actual);
+                case REGEX -> Regexes.matches(value, actual);
                 default -> false;
             };
         }

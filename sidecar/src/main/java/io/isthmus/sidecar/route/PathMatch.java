@@ -2,7 +2,6 @@ package io.isthmus.sidecar.route;
 
 import java.util.Locale;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * The path condition of a route.
@@ -17,7 +16,7 @@ public record PathMatch(Kind kind, String value, boolean caseSensitive) {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(value, "value");
         if (kind == Kind.REGEX) {
-            Pattern.compile(value);
+            Regexes.compiled(value);
         }
     }
 
@@ -30,7 +29,7 @@ public record PathMatch(Kind kind, String value, boolean caseSensitive) {
             case PREFIX -> caseSensitive ? path.startsWith(value)
                     : path.toLowerCase(Locale.ROOT).startsWith(value.toLowerCase(Locale.ROOT));
             case EXACT -> caseSensitive ? path.equals(value) : path.equalsIgnoreCase(value);
-            case REGEX -> Pattern.matches(value, path);
+            case REGEX -> Regexes.matches(value, path);
         };
     }
 }

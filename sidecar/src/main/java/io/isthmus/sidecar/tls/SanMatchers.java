@@ -2,7 +2,6 @@ package io.isthmus.sidecar.tls;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * The identities a peer may present, from {@code match_typed_subject_alt_names} of a validation
@@ -51,7 +50,7 @@ public record SanMatchers(List<SanMatcher> matchers) {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(value, "value");
             if (kind == Kind.REGEX) {
-                Pattern.compile(value);
+                io.isthmus.sidecar.route.Regexes.compiled(value);
             }
         }
 
@@ -62,7 +61,7 @@ public record SanMatchers(List<SanMatcher> matchers) {
                 case PREFIX -> id.startsWith(value);
                 case SUFFIX -> id.endsWith(value);
                 case CONTAINS -> id.contains(value);
-                case REGEX -> Pattern.matches(value, id);
+                case REGEX -> io.isthmus.sidecar.route.Regexes.matches(value, id);
             };
         }
 
