@@ -7,6 +7,7 @@ import io.isthmus.sidecar.errors.ResponseFlag;
 import io.isthmus.sidecar.route.HeaderMatch;
 import io.isthmus.sidecar.route.RouteEntry;
 import io.isthmus.sidecar.route.RouteTable;
+import io.isthmus.sidecar.route.WeightedTarget;
 import io.isthmus.sidecar.telemetry.RequestIds;
 import io.isthmus.sidecar.telemetry.RequestRecord;
 import io.isthmus.sidecar.tls.PeerIdentities;
@@ -66,6 +67,8 @@ public final class HttpExchange {
     /** Whether this exchange paused the downstream request ({@link #pause()}). */
     private boolean paused;
     private UpstreamCluster cluster;
+    /** The header mutations of the request's route or chosen target; null when it has none (most requests). */
+    private RouteHeaders routeHeaders;
 
     private HttpExchange(HttpServerRequest request, ListenerContext ctx, HttpChain chain, SocketAddress remote,
                          SocketAddress local) {
@@ -130,6 +133,10 @@ public final class HttpExchange {
         }
         RouteEntry r = route.get();
         routeName = r.name();
+        // the weighted target is chosen with the route, as Envoy does: its response headers go on every local reply
+        WeightedTarget target = r.pickTarget(ctx.random());
+        routeHeaders = RouteHeaders.of(target == null ? r.headerMutations() : target.headerMutations(), this,
+                clientAddress, remote, local, protocol(), startNanos);
         if (!chain.rbac().isEmpty() && !RbacPolicy.allowedByAll(chain.rbac(), rbacRequest(authority, headers))) {
             fail(ProxyFailure.of(ResponseFlag.RBAC_ACCESS_DENIED, "RBAC: access denied"));
             return;
@@ -138,13 +145,7 @@ public final class HttpExchange {
             ctx.telemetry().registry().counter("isthmus_downstream_rejected", "listener", ctx.listener(), "reason", "rate_limit")
                     .increment();
             addFlagCode(ResponseFlag.RATE_LIMITED.code());
-            var response = request.response().setStatusCode(ResponseFlag.RATE_LIMITED.status())
-                    .putHeader("x-local-rate-limit", "true")
-                    .putHeader(ErrorResponder.FLAGS_HEADER, flagsText())
-                    .putHeader("content-type", "text/plain")
-                    .putHeader("server", "isthmus");
-            chain.rateLimit().get().responseHeaders().forEach(h -> response.putHeader(h.getKey(), h.getValue()));
-            response.end("local_rate_limited\n");
+            chain.rateLimit().get().reject(request.response(), flagsText(), replyHeaders());
             finish(ResponseFlag.RATE_LIMITED.status());
             return;
         }
@@ -158,24 +159,25 @@ public final class HttpExchange {
             if (!fault.delay().isZero() && ctx.random().nextInt(1_000_000) < fault.delayPermille()) {
                 addFlagCode(ResponseFlag.DELAY_INJECTED.code());
                 pause();
-                ctx.vertx().setTimer(Math.max(1, fault.delay().toMillis()), id -> route(r, headers, authority));
+                ctx.vertx().setTimer(Math.max(1, fault.delay().toMillis()), id -> route(r, target, headers, authority));
                 return;
             }
         }
-        route(r, headers, authority);
+        route(r, target, headers, authority);
     }
 
-    private void route(RouteEntry r, MultiMap headers, String authority) {
+    /** Answers a direct response, or sends the request to its target (null for a direct response). */
+    private void route(RouteEntry r, WeightedTarget target, MultiMap headers, String authority) {
         if (finished) {
             return;
         }
         if (r.directResponse().isPresent()) {
             r.directResponse().get().flag().ifPresent(f -> addFlagCode(f.code()));
-            r.directResponse().get().write(request.response(), flagsText());
+            r.directResponse().get().write(request.response(), flagsText(), replyHeaders());
             finish(r.directResponse().get().status());
             return;
         }
-        clusterName = r.pickCluster(ctx.random());
+        clusterName = target.cluster();
         Optional<UpstreamCluster> c = ctx.directory().cluster(clusterName);
         if (c.isEmpty()) {
             fail(ProxyFailure.of(ResponseFlag.NO_CLUSTER_FOUND, "unknown cluster " + clusterName));
@@ -189,6 +191,9 @@ public final class HttpExchange {
         String uri = upstreamUri(r);
         String upstreamAuthority = r.hostRewrite().isEmpty() ? authority : r.hostRewrite();
         RouterHeaders.Decision decision = RouterHeaders.consume(r, headers);
+        if (routeHeaders != null) {
+            routeHeaders.request(headers); // after the router read its headers, before any attempt or mirror copies them
+        }
         UpstreamCall call = new UpstreamCall(this, ctx, cluster, r, decision, headers, uri, upstreamAuthority);
         HostAndPort hp = request.authority();
         if (r.hostRewrite().isEmpty() && hp != null && hp.port() != 0 && hp.host().indexOf(':') < 0
@@ -386,6 +391,21 @@ public final class HttpExchange {
         addFlagCode(flag.code());
     }
 
+    /** The header mutations of the request's route; null when it has none. */
+    RouteHeaders routeHeaders() {
+        return routeHeaders;
+    }
+
+    /** The route's response header mutation, for a reply the proxy writes itself; null when there is none. */
+    private java.util.function.Consumer<MultiMap> replyHeaders() {
+        return routeHeaders == null ? null : routeHeaders::response;
+    }
+
+    /** The endpoint of the last attempt, {@code ip:port}; empty before the first. */
+    String upstreamAddress() {
+        return upstreamHost == null ? "" : upstreamHost.toString();
+    }
+
     void attempted(io.isthmus.sidecar.endpoint.Endpoint endpoint) {
         attempts++;
         upstreamHost = endpoint.address();
@@ -412,7 +432,7 @@ public final class HttpExchange {
             return;
         }
         addFlagCode(failure.flag().code());
-        ErrorResponder.respond(request.response(), failure, flagsText());
+        ErrorResponder.respond(request.response(), failure, flagsText(), replyHeaders());
         finish(failure.status());
     }
 
@@ -438,9 +458,14 @@ public final class HttpExchange {
         }
     }
 
-    private void report(int sent) {
-        String protocol = request.version() == HttpVersion.HTTP_2 ? "HTTP/2" : request.version() == HttpVersion.HTTP_1_0
+    /** The downstream protocol as Envoy names it. */
+    private String protocol() {
+        return request.version() == HttpVersion.HTTP_2 ? "HTTP/2" : request.version() == HttpVersion.HTTP_1_0
                 ? "HTTP/1.0" : "HTTP/1.1";
+    }
+
+    private void report(int sent) {
+        String protocol = protocol();
         // the two addresses only the access log shows are not rendered when it is off
         boolean logged = ctx.telemetry().accessLogEnabled();
         String remote = this.remote == null || !logged ? "" : this.remote.toString();

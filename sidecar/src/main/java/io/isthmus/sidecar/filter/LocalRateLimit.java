@@ -1,10 +1,15 @@
 package io.isthmus.sidecar.filter;
 
+import io.isthmus.sidecar.errors.ErrorResponder;
+import io.isthmus.sidecar.errors.ResponseFlag;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -48,6 +53,28 @@ public record LocalRateLimit(String statPrefix, long maxTokens, long tokensPerFi
     /** Takes a token for a request of {@code clientAddress}; false when the bucket is empty. */
     public boolean tryAcquire(String clientAddress) {
         return buckets.take(perClient ? clientAddress : "", this);
+    }
+
+    /**
+     * Answers a refused request: 429 with {@code x-local-rate-limit: true} and the configured headers, after the
+     * route's response header mutation (as Envoy's filter adds its headers to the local reply last).
+     *
+     * @param flags the response flags of the request
+     * @param routeHeaders mutates the answer's headers; null when the route has none
+     */
+    void reject(HttpServerResponse response, String flags, Consumer<MultiMap> routeHeaders) {
+        response.setStatusCode(ResponseFlag.RATE_LIMITED.status());
+        if (routeHeaders != null) {
+            routeHeaders.accept(response.headers());
+        }
+        if (!response.headers().contains("content-type")) {
+            response.putHeader("content-type", "text/plain");
+        }
+        response.putHeader("x-local-rate-limit", "true")
+                .putHeader(ErrorResponder.FLAGS_HEADER, flags)
+                .putHeader("server", "isthmus");
+        responseHeaders.forEach(h -> response.putHeader(h.getKey(), h.getValue()));
+        response.end("local_rate_limited\n");
     }
 
     @Override

@@ -464,6 +464,10 @@ final class UpstreamCall {
             }
         });
         serviceTime(out);
+        RouteHeaders routeHeaders = exchange.routeHeaders();
+        if (routeHeaders != null) {
+            routeHeaders.response(relayed); // after the router's own headers, as Envoy: it may remove or overwrite them
+        }
         if (attemptCount.response()) {
             out.headers().set(RouterHeaders.ATTEMPT_COUNT, RouterHeaders.attemptCount(attempts));
         }

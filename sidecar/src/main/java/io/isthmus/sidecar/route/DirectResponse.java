@@ -5,10 +5,12 @@ import io.isthmus.sidecar.errors.ErrorResponder;
 import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.ResponseFlag;
 import io.isthmus.sidecar.errors.TypeUrls;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * A route's {@code direct_response}: the proxy answers with a fixed status and body instead of
@@ -61,19 +63,24 @@ public record DirectResponse(int status, String body, Optional<ResponseFlag> fla
     }
 
     /**
-     * Writes the answer, unless a response has already started.
+     * Writes the answer, unless a response has already started, with the response header mutation of its route
+     * applied first; the proxy's own headers are set after it, the content type only where it set none (as Envoy).
      *
      * @param flags the response flags of the request, for {@link ErrorResponder#FLAGS_HEADER}
+     * @param routeHeaders mutates the answer's headers; null when the route has none
      */
-    public void write(HttpServerResponse response, String flags) {
+    public void write(HttpServerResponse response, String flags, Consumer<MultiMap> routeHeaders) {
         if (response.headWritten() || response.ended() || response.closed()) {
             return;
         }
         response.setStatusCode(status);
+        if (routeHeaders != null) {
+            routeHeaders.accept(response.headers());
+        }
         if (flag.isPresent()) {
             response.putHeader(ErrorResponder.FLAGS_HEADER, flags);
         }
-        if (!body.isEmpty()) {
+        if (!body.isEmpty() && !response.headers().contains("content-type")) {
             response.putHeader("content-type", "text/plain");
         }
         response.putHeader("server", "isthmus");

@@ -26,11 +26,14 @@ import java.util.random.RandomGenerator;
  *     it); empty = only the proxy's limit
  * @param attemptCount whether {@code x-envoy-attempt-count} goes to the upstream and back to the client (its virtual
  *     host's {@code include_request_attempt_count} / {@code include_attempt_count_in_response})
+ * @param headerMutations the header mutations of the route, its virtual host and its route configuration, which its
+ *     direct response gets; a cluster route's targets carry theirs (a weighted cluster's own level included)
  */
 public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers, List<WeightedTarget> targets,
                          Duration timeout, RetryPolicy retry, String prefixRewrite, String hostRewrite,
                          Optional<FaultPolicy> fault, List<MirrorPolicy> mirrors,
-                         Optional<DirectResponse> directResponse, OptionalLong bufferLimit, AttemptCount attemptCount) {
+                         Optional<DirectResponse> directResponse, OptionalLong bufferLimit, AttemptCount attemptCount,
+                         HeaderMutations headerMutations) {
 
     /** Where Envoy's {@code x-envoy-attempt-count} (1 for the first attempt, 2 for the first retry...) is set. */
     public record AttemptCount(boolean request, boolean response) {
@@ -52,6 +55,7 @@ public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers,
         Objects.requireNonNull(directResponse, "directResponse");
         Objects.requireNonNull(bufferLimit, "bufferLimit");
         Objects.requireNonNull(attemptCount, "attemptCount");
+        Objects.requireNonNull(headerMutations, "headerMutations");
         if (bufferLimit.isPresent() && bufferLimit.getAsLong() < 0) {
             throw new IllegalArgumentException("bufferLimit must be >= 0");
         }
@@ -84,20 +88,20 @@ public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers,
         return bufferLimit.isPresent() ? Math.min(proxyLimit, bufferLimit.getAsLong()) : proxyLimit;
     }
 
-    /** Picks a cluster by weight. */
-    public String pickCluster(RandomGenerator random) {
-        if (targets.size() == 1) {
-            return targets.get(0).cluster();
+    /** Picks a target by weight; null for a direct response. */
+    public WeightedTarget pickTarget(RandomGenerator random) {
+        if (targets.size() <= 1) {
+            return targets.isEmpty() ? null : targets.get(0);
         }
         long total = targets.stream().mapToLong(WeightedTarget::weight).sum();
         long roll = random.nextLong(total);
         for (WeightedTarget t : targets) {
             if (roll < t.weight()) {
-                return t.cluster();
+                return t;
             }
             roll -= t.weight();
         }
-        return targets.get(targets.size() - 1).cluster();
+        return targets.get(targets.size() - 1);
     }
 
     /**

@@ -44,9 +44,8 @@ public final class RouteTranslator {
         if (rc.getClusterSpecifierPluginsCount() > 0 || rc.getRequestMirrorPoliciesCount() > 0) {
             throw invalid(name, "cluster_specifier_plugins", "not supported");
         }
-        if (rc.getRequestHeadersToAddCount() > 0 || rc.getResponseHeadersToAddCount() > 0) {
-            throw invalid(name, "request_headers_to_add", "header mutation is not supported");
-        }
+        HeaderMutationTranslator.Level rcHeaders = HeaderMutationTranslator.level(name, "", rc.getRequestHeadersToAddList(),
+                rc.getRequestHeadersToRemoveList(), rc.getResponseHeadersToAddList(), rc.getResponseHeadersToRemoveList());
         List<VirtualHostEntry> vhosts = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < rc.getVirtualHostsCount(); i++) {
@@ -60,10 +59,12 @@ public final class RouteTranslator {
                     throw invalid(name, f + ".domains", "domain '" + d + "' appears in more than one virtual host");
                 }
             }
-            if (vh.getRequestHeadersToAddCount() > 0 || vh.getResponseHeadersToAddCount() > 0 || vh.hasCors()
-                    || vh.hasHedgePolicy() || vh.getRequestMirrorPoliciesCount() > 0) {
-                throw invalid(name, f, "header mutation, CORS, hedging and mirroring on virtual hosts are not supported");
+            if (vh.hasCors() || vh.hasHedgePolicy() || vh.getRequestMirrorPoliciesCount() > 0) {
+                throw invalid(name, f, "CORS, hedging and mirroring on virtual hosts are not supported");
             }
+            var enclosing = new HeaderMutationTranslator.Enclosing(HeaderMutationTranslator.level(name, f,
+                    vh.getRequestHeadersToAddList(), vh.getRequestHeadersToRemoveList(), vh.getResponseHeadersToAddList(),
+                    vh.getResponseHeadersToRemoveList()), rcHeaders, rc.getMostSpecificHeaderMutationsWins());
             for (int k = 0; k < vh.getRateLimitsCount(); k++) {
                 remoteAddressOnly(name, f + ".rate_limits[" + k + "]", vh.getRateLimits(k));
             }
@@ -80,7 +81,8 @@ public final class RouteTranslator {
                     vh.getIncludeAttemptCountInResponse());
             List<RouteEntry> routes = new ArrayList<>();
             for (int j = 0; j < vh.getRoutesCount(); j++) {
-                routes.add(route(name, f + ".routes[" + j + "]", vh.getRoutes(j), vhRetry, vh.getName(), vhLimit, attempts));
+                routes.add(route(name, f + ".routes[" + j + "]", vh.getRoutes(j), vhRetry, vh.getName(), vhLimit, attempts,
+                        enclosing));
             }
             vhosts.add(new VirtualHostEntry(vh.getName(), vh.getDomainsList(), routes, requireTls));
         }
@@ -109,14 +111,14 @@ public final class RouteTranslator {
     }
 
     private static RouteEntry route(String rc, String f, Route r, RetryPolicy vhRetry, String vhName, OptionalLong vhLimit,
-                                    RouteEntry.AttemptCount attempts) throws InvalidResourceException {
+                                    RouteEntry.AttemptCount attempts, HeaderMutationTranslator.Enclosing enclosing)
+            throws InvalidResourceException {
         if (!r.hasRoute() && !r.hasDirectResponse()) {
             throw invalid(rc, f, "only route and direct_response actions are supported (not redirect, filter_action)");
         }
-        if (r.getRequestHeadersToAddCount() > 0 || r.getResponseHeadersToAddCount() > 0
-                || r.getRequestHeadersToRemoveCount() > 0 || r.getResponseHeadersToRemoveCount() > 0) {
-            throw invalid(rc, f + ".request_headers_to_add", "header mutation is not supported");
-        }
+        HeaderMutationTranslator.Level own = HeaderMutationTranslator.level(rc, f, r.getRequestHeadersToAddList(),
+                r.getRequestHeadersToRemoveList(), r.getResponseHeadersToAddList(), r.getResponseHeadersToRemoveList());
+        HeaderMutations routeHeaders = enclosing.chain(own);
         RouteMatch m = r.getMatch();
         boolean cs = !m.hasCaseSensitive() || m.getCaseSensitive().getValue();
         PathMatch path;
@@ -141,20 +143,24 @@ public final class RouteTranslator {
         if (r.hasDirectResponse()) {
             return new RouteEntry(r.getName(), path, headers, List.of(), Duration.ZERO, RetryPolicy.NONE, "", "",
                     Optional.empty(), List.of(), Optional.of(DirectResponse.of(rc, f, r, vhName)), OptionalLong.empty(),
-                    RouteEntry.AttemptCount.NONE);
+                    RouteEntry.AttemptCount.NONE, routeHeaders);
         }
         RouteAction a = r.getRoute();
         List<WeightedTarget> targets = new ArrayList<>();
         switch (a.getClusterSpecifierCase()) {
-            case CLUSTER -> targets.add(new WeightedTarget(nonEmpty(rc, f + ".route.cluster", a.getCluster()), 1));
+            case CLUSTER -> targets.add(new WeightedTarget(nonEmpty(rc, f + ".route.cluster", a.getCluster()), 1, routeHeaders));
             case WEIGHTED_CLUSTERS -> {
-                for (var cw : a.getWeightedClusters().getClustersList()) {
-                    if (!cw.getClusterHeader().isEmpty() || cw.getRequestHeadersToAddCount() > 0
-                            || cw.getResponseHeadersToAddCount() > 0 || cw.hasHostRewriteLiteral()) {
-                        throw invalid(rc, f + ".route.weighted_clusters", "only name and weight are supported");
+                for (int k = 0; k < a.getWeightedClusters().getClustersCount(); k++) {
+                    var cw = a.getWeightedClusters().getClusters(k);
+                    String cf = f + ".route.weighted_clusters.clusters[" + k + "]";
+                    if (!cw.getClusterHeader().isEmpty() || cw.hasHostRewriteLiteral()) {
+                        throw invalid(rc, cf, "only name, weight and header mutations are supported");
                     }
-                    targets.add(new WeightedTarget(nonEmpty(rc, f + ".route.weighted_clusters.name", cw.getName()),
-                            cw.hasWeight() ? cw.getWeight().getValue() : 0));
+                    HeaderMutationTranslator.Level cwHeaders = HeaderMutationTranslator.level(rc, cf,
+                            cw.getRequestHeadersToAddList(), cw.getRequestHeadersToRemoveList(),
+                            cw.getResponseHeadersToAddList(), cw.getResponseHeadersToRemoveList());
+                    targets.add(new WeightedTarget(nonEmpty(rc, cf + ".name", cw.getName()),
+                            cw.hasWeight() ? cw.getWeight().getValue() : 0, enclosing.chain(cwHeaders, own)));
                 }
                 if (targets.stream().mapToLong(WeightedTarget::weight).sum() <= 0) {
                     throw invalid(rc, f + ".route.weighted_clusters", "weights must not all be zero");
@@ -198,7 +204,7 @@ public final class RouteTranslator {
             OptionalLong limit = r.hasPerRequestBufferLimitBytes()
                     ? OptionalLong.of(r.getPerRequestBufferLimitBytes().getValue() & 0xFFFF_FFFFL) : vhLimit;
             return new RouteEntry(r.getName(), path, headers, targets, timeout, retry, a.getPrefixRewrite(),
-                    a.getHostRewriteLiteral(), fault, mirrors, Optional.empty(), limit, attempts);
+                    a.getHostRewriteLiteral(), fault, mirrors, Optional.empty(), limit, attempts, routeHeaders);
         } catch (IllegalArgumentException e) {
             throw invalid(rc, f, e.getMessage());
         }

@@ -7,10 +7,19 @@ import java.util.Objects;
  *
  * @param cluster the cluster name
  * @param weight relative weight, >= 0 (0 receives nothing)
+ * @param headerMutations the header mutations of requests sent to it and of their responses: all levels, its own
+ *     (a weighted cluster's) included
  */
-public record WeightedTarget(String cluster, int weight) {
+public record WeightedTarget(String cluster, int weight, HeaderMutations headerMutations) {
+
+    /** A target without header mutations. */
+    public WeightedTarget(String cluster, int weight) {
+        this(cluster, weight, HeaderMutations.NONE);
+    }
+
     public WeightedTarget {
         Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(headerMutations, "headerMutations");
         if (cluster.isEmpty()) {
             throw new IllegalArgumentException("cluster must not be empty");
         }

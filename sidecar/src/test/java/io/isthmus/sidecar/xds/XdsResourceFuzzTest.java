@@ -7,6 +7,7 @@ import com.google.protobuf.TextFormat;
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.core.v3.Locality;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
@@ -168,7 +169,9 @@ class XdsResourceFuzzTest {
                                 .addClusters(WeightedCluster.ClusterWeight.newBuilder().setName("outbound|9080|v1|reviews.default.svc.cluster.local")
                                         .setWeight(UInt32Value.of(90)))
                                 .addClusters(WeightedCluster.ClusterWeight.newBuilder().setName("outbound|9080|v2|reviews.default.svc.cluster.local")
-                                        .setWeight(UInt32Value.of(10))))
+                                        .setWeight(UInt32Value.of(10))
+                                        .addRequestHeadersToAdd(header("x-subset", "v2", HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+                                        .addResponseHeadersToRemove("x-internal")))
                         .setTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(2))
                         .setRetryPolicy(Xds.meshRetry().toBuilder().setPerTryTimeout(com.google.protobuf.Duration.newBuilder().setNanos(500_000_000)))
                         .addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder()
@@ -180,6 +183,12 @@ class XdsResourceFuzzTest {
                         .setAbort(io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort.newBuilder().setHttpStatus(503)
                                 .setPercentage(FractionalPercent.newBuilder().setNumerator(5)))
                         .build()))
+                .addRequestHeadersToAdd(header("x-client", "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%",
+                        HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD))
+                .addRequestHeadersToAdd(header("x-legacy", "100%%", HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD)
+                        .toBuilder().setAppend(com.google.protobuf.BoolValue.of(false)))
+                .addRequestHeadersToRemove("x-debug")
+                .addResponseHeadersToAdd(header("x-upstream", "%UPSTREAM_REMOTE_ADDRESS%", HeaderValueOption.HeaderAppendAction.ADD_IF_ABSENT))
                 .build();
         Route regex = Route.newBuilder().setMatch(RouteMatch.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex("/api/v[0-9]+/.*")))
                 .setRoute(RouteAction.newBuilder().setCluster("outbound|9080||reviews.default.svc.cluster.local")).build();
@@ -187,8 +196,16 @@ class XdsResourceFuzzTest {
                 .setDirectResponse(io.envoyproxy.envoy.config.route.v3.DirectResponseAction.newBuilder().setStatus(200)).build();
         return Xds.routes("9080",
                 Xds.vhost("reviews.default.svc.cluster.local:9080", List.of("reviews.default.svc.cluster.local",
-                        "reviews.default.svc.cluster.local:9080", "reviews", "reviews:9080", "10.96.0.12:9080"), split, regex, exact),
-                Xds.vhost("allow_any", List.of("*"), Xds.prefixRoute("/", "PassthroughCluster")));
+                        "reviews.default.svc.cluster.local:9080", "reviews", "reviews:9080", "10.96.0.12:9080"), split, regex, exact)
+                        .toBuilder().addResponseHeadersToAdd(header("x-vh", "%PROTOCOL%",
+                                HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS)).build(),
+                Xds.vhost("allow_any", List.of("*"), Xds.prefixRoute("/", "PassthroughCluster"))).toBuilder()
+                .addRequestHeadersToRemove("x-envoy-peer-metadata").setMostSpecificHeaderMutationsWins(true).build();
+    }
+
+    private static HeaderValueOption header(String name, String value, HeaderValueOption.HeaderAppendAction action) {
+        return HeaderValueOption.newBuilder().setHeader(io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder()
+                .setKey(name).setValue(value)).setAppendAction(action).build();
     }
 
     private static List<Cluster> clusters() {
