@@ -77,13 +77,20 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
     /**
      * Load balancer.
      *
-     * @param simple the algorithm (default ROUND_ROBIN)
+     * @param simple the algorithm (default ROUND_ROBIN); not used when {@code consistentHash} is set
      * @param locality locality-aware settings, empty = failover by nearest locality
+     * @param consistentHash sticky sessions by a request key, empty = none
      */
-    public record LoadBalancer(Simple simple, Optional<LocalityLb> locality) {
+    public record LoadBalancer(Simple simple, Optional<LocalityLb> locality, Optional<ConsistentHash> consistentHash) {
         public LoadBalancer {
             Objects.requireNonNull(simple, "simple");
             Objects.requireNonNull(locality, "locality");
+            Objects.requireNonNull(consistentHash, "consistentHash");
+        }
+
+        /** A load balancer without consistent hashing. */
+        public LoadBalancer(Simple simple, Optional<LocalityLb> locality) {
+            this(simple, locality, Optional.empty());
         }
     }
 
@@ -358,10 +365,14 @@ public record TrafficPolicy(Optional<LoadBalancer> loadBalancer, Optional<Connec
     }
 
     private static LoadBalancer loadBalancer(Fields lb) {
-        lb.allowOnly("simple", "localityLbSetting");
+        lb.allowOnly("simple", "localityLbSetting", "consistentHash");
         Simple simple = lb.enumValue("simple", Simple.class, Simple.ROUND_ROBIN);
         Optional<LocalityLb> locality = Optional.ofNullable(lb.obj("localityLbSetting")).map(TrafficPolicy::localityLb);
-        return new LoadBalancer(simple, locality);
+        Optional<ConsistentHash> hash = Optional.ofNullable(lb.obj("consistentHash")).map(ConsistentHash::parse);
+        if (hash.isPresent() && lb.has("simple")) {
+            throw lb.error("consistentHash", "simple and consistentHash cannot both be set");
+        }
+        return new LoadBalancer(simple, locality, hash);
     }
 
     /** A {@code localityLbSetting} object: a DestinationRule's, or the MeshConfig's mesh-wide one. */

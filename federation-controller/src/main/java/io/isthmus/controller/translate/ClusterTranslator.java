@@ -172,11 +172,17 @@ public final class ClusterTranslator {
     }
 
     private static void shape(Cluster.Builder c, TrafficPolicy policy, boolean defaultOutlier) {
-        policy.loadBalancer().ifPresent(lb -> c.setLbPolicy(switch (lb.simple()) {
-            case LEAST_REQUEST -> Cluster.LbPolicy.LEAST_REQUEST;
-            case RANDOM -> Cluster.LbPolicy.RANDOM;
-            case ROUND_ROBIN, PASSTHROUGH -> Cluster.LbPolicy.ROUND_ROBIN;
-        }));
+        policy.loadBalancer().ifPresent(lb -> {
+            if (lb.consistentHash().isPresent()) {
+                ConsistentHashTranslator.applyTo(c, lb.consistentHash().get());
+                return;
+            }
+            c.setLbPolicy(switch (lb.simple()) {
+                case LEAST_REQUEST -> Cluster.LbPolicy.LEAST_REQUEST;
+                case RANDOM -> Cluster.LbPolicy.RANDOM;
+                case ROUND_ROBIN, PASSTHROUGH -> Cluster.LbPolicy.ROUND_ROBIN;
+            });
+        });
         if (policy.outlierDetection().isPresent()) {
             c.setOutlierDetection(outlier(policy.outlierDetection().get()));
         } else if (defaultOutlier) {

@@ -73,7 +73,8 @@ final class GatewayRoutes {
                                 .setName(host + ":" + port)
                                 .addAllDomains(host.equals("*") ? List.of("*") : List.of(host, host + ":" + port))
                                 .addAllRoutes(RouteTranslator.routes(scoped, port, h -> List.of(),
-                                        cfg.settings().defaultHttpRetryPolicy()));
+                                        cfg.settings().defaultHttpRetryPolicy(),
+                                        ConsistentHashTranslator.forProxy(cfg, b.namespace())));
                         if (b.server().httpsRedirect()) {
                             vh.setRequireTls(VirtualHost.TlsRequirementType.ALL);
                         }

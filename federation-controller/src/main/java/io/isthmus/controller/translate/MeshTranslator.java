@@ -201,7 +201,8 @@ public final class MeshTranslator {
             b.listeners.put(l.getName(), l);
             RouteConfiguration rc = routes.outbound(e.getKey(), e.getValue(), view.namespace(),
                     host -> cfg.virtualServicesFor(host).stream().findFirst(), portsOf, registryOnly,
-                    s -> ServiceVips.forProxy(s, view.clusterId(), view.ips()), mesh.defaultHttpRetryPolicy());
+                    s -> ServiceVips.forProxy(s, view.clusterId(), view.ips()), mesh.defaultHttpRetryPolicy(),
+                    ConsistentHashTranslator.forProxy(cfg, view.namespace()));
             b.routes.put(rc.getName(), rc);
         }
         for (Map.Entry<Integer, String> e : tcpByPort.entrySet()) {

@@ -35,7 +35,8 @@ import java.util.Set;
  * (domains: the hostname, its short forms, the service's VIPs for the proxy's cluster and their
  * {@code :P} forms) with a default route to
  * {@code outbound|P||host} and the mesh's default retry policy (MeshConfig {@code defaultHttpRetryPolicy}, else
- * Istio's); VirtualService routes for {@code mesh} in its place (their faults as the per-route config of
+ * Istio's) and the hash policy of its DestinationRule's consistent hash; VirtualService routes for {@code mesh} in its
+ * place (their faults as the per-route config of
  * {@code envoy.filters.http.fault}, rewrites as {@code prefix_rewrite} / {@code host_rewrite_literal}, mirrors as
  * {@code request_mirror_policies}), and the {@code block_all} catch-all under REGISTRY_ONLY.
  */
@@ -108,6 +109,20 @@ public final class RouteTranslator {
     public RouteConfiguration outbound(int port, List<FederatedService> services, String proxyNamespace,
             Function<String, Optional<VirtualService>> virtualServiceFor, Function<String, List<Integer>> portsOf,
             boolean registryOnly, Function<FederatedService, List<String>> vipsOf, Optional<VirtualService.Retries> meshRetries) {
+        return outbound(port, services, proxyNamespace, virtualServiceFor, portsOf, registryOnly, vipsOf, meshRetries,
+                name -> List.of());
+    }
+
+    /**
+     * The route configuration of one outbound port of a sidecar, each route to a cluster whose DestinationRule asks
+     * for a consistent hash carrying its {@code hash_policy}.
+     *
+     * @param hashOf the hash policy of the routes to a cluster ({@link ConsistentHashTranslator#forProxy}), empty = none
+     */
+    public RouteConfiguration outbound(int port, List<FederatedService> services, String proxyNamespace,
+            Function<String, Optional<VirtualService>> virtualServiceFor, Function<String, List<Integer>> portsOf,
+            boolean registryOnly, Function<FederatedService, List<String>> vipsOf, Optional<VirtualService.Retries> meshRetries,
+            Function<OutboundName, List<RouteAction.HashPolicy>> hashOf) {
         RouteConfiguration.Builder rc = RouteConfiguration.newBuilder()
                 .setName(XdsNames.outboundRoute(port))
                 .setValidateClusters(com.google.protobuf.BoolValue.of(false));
@@ -124,9 +139,11 @@ public final class RouteTranslator {
             Optional<VirtualService> vs = virtualServiceFor.apply(s.hostname())
                     .map(v -> v.forGateway("", VirtualService.MESH, port));
             if (vs.isPresent() && !vs.get().http().isEmpty()) {
-                vh.addAllRoutes(routes(vs.get(), port, portsOf, meshRetries));
+                vh.addAllRoutes(routes(vs.get(), port, portsOf, meshRetries, hashOf));
             } else {
-                vh.addRoutes(defaultRoute(dest.clusterName(), retryPolicy(Optional.empty(), meshRetries)));
+                Route.Builder route = defaultRoute(dest.clusterName(), retryPolicy(Optional.empty(), meshRetries)).toBuilder();
+                route.getRouteBuilder().addAllHashPolicy(hashOf.apply(dest));
+                vh.addRoutes(route);
             }
             rc.addVirtualHosts(vh);
         }
@@ -163,10 +180,20 @@ public final class RouteTranslator {
      */
     static List<Route> routes(VirtualService vs, int port, Function<String, List<Integer>> portsOf,
             Optional<VirtualService.Retries> meshRetries) {
+        return routes(vs, port, portsOf, meshRetries, name -> List.of());
+    }
+
+    /**
+     * The Envoy routes of a VirtualService's HTTP routes on port P, as {@link #routes(VirtualService, int, Function,
+     * Optional)}, with the hash policy of their destination's consistent hash ({@code hashOf}): a route's only
+     * destination's, or its destinations' when they all have the same one.
+     */
+    static List<Route> routes(VirtualService vs, int port, Function<String, List<Integer>> portsOf,
+            Optional<VirtualService.Retries> meshRetries, Function<OutboundName, List<RouteAction.HashPolicy>> hashOf) {
         List<Route> out = new ArrayList<>();
         for (int i = 0; i < vs.http().size(); i++) {
             VirtualService.HttpRoute r = vs.http().get(i);
-            RouteAction action = action(r, port, portsOf, meshRetries);
+            RouteAction action = action(r, port, portsOf, meshRetries, hashOf);
             String name = r.name().isEmpty() ? vs.ref().namespace() + "." + vs.ref().name() + "." + i : r.name();
             List<RouteMatch> matches = r.match().isEmpty() ? List.of(RouteMatch.newBuilder().setPrefix("/").build())
                     : r.match().stream().map(RouteTranslator::match).toList();
@@ -181,11 +208,18 @@ public final class RouteTranslator {
     }
 
     private static RouteAction action(VirtualService.HttpRoute r, int port, Function<String, List<Integer>> portsOf,
-            Optional<VirtualService.Retries> meshRetries) {
+            Optional<VirtualService.Retries> meshRetries, Function<OutboundName, List<RouteAction.HashPolicy>> hashOf) {
         RouteAction.Builder a = RouteAction.newBuilder();
         List<VirtualService.RouteDestination> dests = r.route().stream().filter(d -> d.weight() > 0).toList();
         if (dests.isEmpty()) {
             dests = r.route();
+        }
+        java.util.Set<List<RouteAction.HashPolicy>> hashes = new java.util.HashSet<>();
+        for (VirtualService.RouteDestination d : dests) {
+            hashes.add(hashOf.apply(nameOf(d.destination(), port, portsOf)));
+        }
+        if (hashes.size() == 1) {
+            a.addAllHashPolicy(hashes.iterator().next());
         }
         if (dests.size() == 1) {
             a.setCluster(clusterOf(dests.get(0).destination(), port, portsOf));
@@ -267,12 +301,17 @@ public final class RouteTranslator {
     }
 
     private static String clusterOf(VirtualService.Destination d, int port, Function<String, List<Integer>> portsOf) {
+        return nameOf(d, port, portsOf).clusterName();
+    }
+
+    /** The outbound cluster of a destination: its port, else its host's only port, else P. */
+    private static OutboundName nameOf(VirtualService.Destination d, int port, Function<String, List<Integer>> portsOf) {
         int p = d.port();
         if (p == 0) {
             List<Integer> ports = portsOf.apply(d.host());
             p = ports.size() == 1 ? ports.get(0) : port;
         }
-        return new OutboundName(p, d.subset(), d.host()).clusterName();
+        return new OutboundName(p, d.subset(), d.host());
     }
 
     private static RouteMatch match(VirtualService.HttpMatch m) {

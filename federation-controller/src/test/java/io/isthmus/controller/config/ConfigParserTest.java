@@ -171,8 +171,8 @@ class ConfigParserTest {
                   host: reviews
                   trafficPolicy:
                     loadBalancer:
-                      consistentHash: {httpHeaderName: x-user}
-                """, "spec.trafficPolicy.loadBalancer.consistentHash", "field not supported");
+                      warmupDurationSecs: 60s
+                """, "spec.trafficPolicy.loadBalancer.warmupDurationSecs", "field not supported");
         rejects(head + """
                 spec:
                   host: reviews
