@@ -96,9 +96,11 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
      * @param fault faults injected into the route's requests, empty = none
      * @param rewrite the URI and/or authority the destination sees instead of the request's, empty = none
      * @param mirrors destinations that each get a copy of a share of the requests (their answers are dropped)
+     * @param headers header operations on the route's requests and responses, {@link Headers#NONE} = none
      */
     public record HttpRoute(String name, List<HttpMatch> match, List<RouteDestination> route, Optional<Retries> retries,
-                            Optional<Duration> timeout, Optional<Fault> fault, Optional<Rewrite> rewrite, List<Mirror> mirrors) {
+                            Optional<Duration> timeout, Optional<Fault> fault, Optional<Rewrite> rewrite, List<Mirror> mirrors,
+                            Headers headers) {
         public HttpRoute {
             Objects.requireNonNull(name, "name");
             match = List.copyOf(match);
@@ -108,24 +110,77 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             Objects.requireNonNull(fault, "fault");
             Objects.requireNonNull(rewrite, "rewrite");
             mirrors = List.copyOf(mirrors);
+            Objects.requireNonNull(headers, "headers");
         }
 
-        /** A route without fault injection, rewrite or mirrors. */
+        /** A route without fault injection, rewrite, mirrors or header operations. */
         public HttpRoute(String name, List<HttpMatch> match, List<RouteDestination> route, Optional<Retries> retries,
                          Optional<Duration> timeout) {
-            this(name, match, route, retries, timeout, Optional.empty(), Optional.empty(), List.of());
+            this(name, match, route, retries, timeout, Optional.empty(), Optional.empty(), List.of(), Headers.NONE);
         }
 
         /** This route with other match conditions. */
         public HttpRoute withMatch(List<HttpMatch> newMatch) {
-            return new HttpRoute(name, newMatch, route, retries, timeout, fault, rewrite, mirrors);
+            return new HttpRoute(name, newMatch, route, retries, timeout, fault, rewrite, mirrors, headers);
         }
 
         /** This route with its destinations and mirrors' destinations mapped, e.g. to set their ports. */
         public HttpRoute withDestinations(java.util.function.UnaryOperator<Destination> map) {
-            return new HttpRoute(name, match, route.stream().map(d -> new RouteDestination(map.apply(d.destination()), d.weight())).toList(),
+            return new HttpRoute(name, match, route.stream()
+                    .map(d -> new RouteDestination(map.apply(d.destination()), d.weight(), d.headers())).toList(),
                     retries, timeout, fault, rewrite,
-                    mirrors.stream().map(m -> new Mirror(map.apply(m.destination()), m.percent())).toList());
+                    mirrors.stream().map(m -> new Mirror(map.apply(m.destination()), m.percent())).toList(), headers);
+        }
+    }
+
+    /**
+     * Istio's {@code Headers}: operations on the request on its way to the destination and on the response on its
+     * way back.
+     *
+     * @param request on the request
+     * @param response on the response
+     */
+    public record Headers(HeaderOperations request, HeaderOperations response) {
+        /** No operation. */
+        public static final Headers NONE = new Headers(HeaderOperations.NONE, HeaderOperations.NONE);
+
+        public Headers {
+            Objects.requireNonNull(request, "request");
+            Objects.requireNonNull(response, "response");
+        }
+
+        /** Whether there is no operation at all. */
+        public boolean isEmpty() {
+            return request.isEmpty() && response.isEmpty();
+        }
+
+        /** The authority the request operations set ({@code :authority} or {@code host}), if any. */
+        public Optional<String> authority() {
+            String v = request.set().get(":authority");
+            return Optional.ofNullable(v != null ? v : request.set().get("host"));
+        }
+    }
+
+    /**
+     * Istio's {@code HeaderOperations}.
+     *
+     * @param set header (lower case) → value, replacing any value the header has
+     * @param add header (lower case) → value, appended to the values the header has
+     * @param remove headers (lower case) removed
+     */
+    public record HeaderOperations(Map<String, String> set, Map<String, String> add, List<String> remove) {
+        /** No operation. */
+        public static final HeaderOperations NONE = new HeaderOperations(Map.of(), Map.of(), List.of());
+
+        public HeaderOperations {
+            set = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(set));
+            add = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(add));
+            remove = List.copyOf(remove);
+        }
+
+        /** Whether there is no operation. */
+        public boolean isEmpty() {
+            return set.isEmpty() && add.isEmpty() && remove.isEmpty();
         }
     }
 
@@ -248,10 +303,17 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
      *
      * @param destination where to send
      * @param weight the percentage of traffic, 0..100 (100 for a single destination)
+     * @param headers header operations on the requests sent there and their responses
      */
-    public record RouteDestination(Destination destination, int weight) {
+    public record RouteDestination(Destination destination, int weight, Headers headers) {
         public RouteDestination {
             Objects.requireNonNull(destination, "destination");
+            Objects.requireNonNull(headers, "headers");
+        }
+
+        /** A destination without header operations. */
+        public RouteDestination(Destination destination, int weight) {
+            this(destination, weight, Headers.NONE);
         }
     }
 
@@ -335,6 +397,9 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             throw r.error("match", "at least one match with sniHosts is required");
         }
         List<RouteDestination> route = destinations(ref, r);
+        if (route.stream().anyMatch(d -> !d.headers().isEmpty())) {
+            throw r.error("route", "a TLS route's destination has no headers");
+        }
         if (route.size() != 1) {
             throw r.error("route", "exactly one destination is supported for TLS routes, got " + route.size());
         }
@@ -342,7 +407,8 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
     }
 
     private static HttpRoute route(ResourceRef ref, Fields r) {
-        r.allowOnly("name", "match", "route", "retries", "timeout", "fault", "rewrite", "mirror", "mirrorPercentage", "mirrors");
+        r.allowOnly("name", "match", "route", "retries", "timeout", "fault", "rewrite", "mirror", "mirrorPercentage", "mirrors",
+                "headers");
         List<HttpMatch> matches = r.each("match", m -> {
             m.allowOnly("name", "uri", "headers", "method", "gateways", "port");
             Optional<StringMatch> uri = Optional.ofNullable(m.obj("uri")).map(StringMatch::parse);
@@ -359,8 +425,12 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
         Optional<Retries> retries = Optional.ofNullable(r.obj("retries")).map(VirtualService::retries);
         Optional<Fault> fault = Optional.ofNullable(r.obj("fault")).map(VirtualService::fault);
         Optional<Rewrite> rewrite = Optional.ofNullable(r.obj("rewrite")).map(VirtualService::rewrite);
+        Headers headers = HeaderRules.parse(r.obj("headers"), true);
+        if (rewrite.isPresent() && !rewrite.get().authority().isEmpty() && headers.authority().isPresent()) {
+            throw r.error("headers.request.set", "the authority is rewritten by rewrite.authority already");
+        }
         return new HttpRoute(r.str("name", ""), matches, route, retries, Optional.ofNullable(r.duration("timeout")),
-                fault, rewrite, mirrors(ref, r));
+                fault, rewrite, mirrors(ref, r), headers);
     }
 
     private static Fault fault(Fields f) {
@@ -458,14 +528,14 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
         List<RouteDestination> route = new java.util.ArrayList<>();
         int sum = 0;
         for (Fields d : dests) {
-            d.allowOnly("destination", "weight");
+            d.allowOnly("destination", "weight", "headers");
             Fields dest = d.obj("destination");
             if (dest == null) {
                 throw d.error("destination", "required");
             }
             int weight = d.integer("weight", dests.size() == 1 ? 100 : 0, 0, 100);
             sum += weight;
-            route.add(new RouteDestination(destination(ref, dest), weight));
+            route.add(new RouteDestination(destination(ref, dest), weight, HeaderRules.parse(d.obj("headers"), false)));
         }
         if (sum != 100) {
             throw r.error("route", "weights must add up to 100, got " + sum);

@@ -198,10 +198,11 @@ public final class RouteTranslator {
             List<RouteMatch> matches = r.match().isEmpty() ? List.of(RouteMatch.newBuilder().setPrefix("/").build())
                     : r.match().stream().map(RouteTranslator::match).toList();
             Optional<com.google.protobuf.Any> fault = r.fault().map(f -> Envoy.any(fault(f)));
+            Route.Builder template = Route.newBuilder().setName(name).setRoute(action);
+            fault.ifPresent(f -> template.putTypedPerFilterConfig(Envoy.FAULT, f));
+            HeaderTranslator.toRoute(r, template);
             for (RouteMatch m : matches) {
-                Route.Builder route = Route.newBuilder().setName(name).setMatch(m).setRoute(action);
-                fault.ifPresent(f -> route.putTypedPerFilterConfig(Envoy.FAULT, f));
-                out.add(route.build());
+                out.add(template.clone().setMatch(m).build());
             }
         }
         return out;
@@ -226,9 +227,11 @@ public final class RouteTranslator {
         } else {
             WeightedCluster.Builder w = WeightedCluster.newBuilder();
             for (VirtualService.RouteDestination d : dests) {
-                w.addClusters(WeightedCluster.ClusterWeight.newBuilder()
+                WeightedCluster.ClusterWeight.Builder cw = WeightedCluster.ClusterWeight.newBuilder()
                         .setName(clusterOf(d.destination(), port, portsOf))
-                        .setWeight(UInt32Value.of(d.weight())));
+                        .setWeight(UInt32Value.of(d.weight()));
+                HeaderTranslator.toClusterWeight(d.headers(), cw);
+                w.addClusters(cw);
             }
             a.setWeightedClusters(w);
         }
@@ -245,6 +248,7 @@ public final class RouteTranslator {
                 a.setHostRewriteLiteral(rw.authority());
             }
         });
+        r.headers().authority().ifPresent(a::setHostRewriteLiteral);
         for (VirtualService.Mirror m : r.mirrors()) {
             a.addRequestMirrorPolicies(RouteAction.RequestMirrorPolicy.newBuilder()
                     .setCluster(clusterOf(m.destination(), port, portsOf))

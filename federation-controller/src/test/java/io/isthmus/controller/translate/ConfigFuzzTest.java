@@ -228,6 +228,9 @@ class ConfigFuzzTest {
                 rewrite: {uri: /v2, authority: reviews-internal}
                 mirror: {host: reviews, subset: v1}
                 mirrorPercentage: {value: 20}
+                headers:
+                  request: {set: {x-env: prod}, add: {x-via: "%DOWNSTREAM_LOCAL_PORT%"}, remove: [x-debug]}
+                  response: {set: {cache-control: no-store}}
             ---
             apiVersion: networking.istio.io/v1
             kind: DestinationRule

@@ -159,4 +159,47 @@ class HttpRoutePoliciesTranslationTest {
         return hcmFilter.getTypedConfig().unpack(HttpConnectionManager.class).getHttpFiltersList().stream()
                 .map(HttpFilter::getName).toList();
     }
+
+    @Test
+    void headerOperationsGoOnTheRouteOrOnEachWeightedClusterAndTheAuthorityIsAHostRewrite() {
+        apply("""
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - match: [{uri: {prefix: /split}}]
+                    headers:
+                      request: {set: {x-env: prod}, add: {x-via: mesh}, remove: [x-debug]}
+                      response: {set: {cache-control: no-store}, remove: [server-timing]}
+                    route:
+                    - destination: {host: reviews, subset: v1}
+                      weight: 50
+                      headers: {request: {set: {x-subset: v1}}, response: {add: {x-served: v1}}}
+                    - destination: {host: reviews, subset: v2}
+                      weight: 50
+                  - headers: {request: {set: {":authority": reviews.internal}}}
+                    route:
+                    - destination: {host: reviews}
+                      headers: {request: {remove: [x-internal]}}
+                """);
+        List<Route> routes = sidecarRoutes();
+        Route split = routes.get(0);
+        assertThat(split.getRequestHeadersToAddList()).extracting(o -> o.getHeader().getKey() + "=" + o.getHeader().getValue()
+                + " " + o.getAppendAction()).containsExactly("x-env=prod OVERWRITE_IF_EXISTS_OR_ADD", "x-via=mesh APPEND_IF_EXISTS_OR_ADD");
+        assertThat(split.getRequestHeadersToRemoveList()).containsExactly("x-debug");
+        assertThat(split.getResponseHeadersToAdd(0).getHeader().getKey()).isEqualTo("cache-control");
+        assertThat(split.getResponseHeadersToRemoveList()).containsExactly("server-timing");
+        var v1 = split.getRoute().getWeightedClusters().getClusters(0);
+        assertThat(v1.getRequestHeadersToAdd(0).getHeader().getKey()).isEqualTo("x-subset");
+        assertThat(v1.getResponseHeadersToAdd(0).getAppendAction()).isEqualTo(
+                io.envoyproxy.envoy.config.core.v3.HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD);
+        assertThat(split.getRoute().getWeightedClusters().getClusters(1).getRequestHeadersToAddCount()).isZero();
+        Route single = routes.get(1);
+        assertThat(single.getRoute().getHostRewriteLiteral()).isEqualTo("reviews.internal");
+        assertThat(single.getRequestHeadersToAddList()).as("the authority is no header option").isEmpty();
+        assertThat(single.getRequestHeadersToRemoveList()).as("an only destination's operations go on the route")
+                .containsExactly("x-internal");
+    }
 }

@@ -157,6 +157,15 @@ public final class DemoServer implements AutoCloseable {
         String xfp = req.getHeader("X-Forwarded-Proto");
         body.put("xff", xff == null ? "" : xff);
         body.put("xfp", xfp == null ? "" : xfp);
+        body.put("authority", req.authority() == null ? "" : req.authority().toString());
+        Map<String, Object> echo = new java.util.TreeMap<>();
+        req.headers().forEach((name, value) -> {
+            String n = name.toLowerCase(java.util.Locale.ROOT);
+            if (n.startsWith("x-echo-")) {
+                echo.merge(n, value, (a, b) -> a + "," + b);
+            }
+        });
+        body.put("echo", new Json.Raw(Json.object(echo)));
         if (req.isSSL()) {
             SSLSession session = req.connection().sslSession();
             body.put("tls", session == null ? "" : session.getProtocol());

@@ -19,9 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * A VirtualService's fault injection, URI rewrite and mirroring, from east's client to reviews: an injected abort is
- * answered by the client's own sidecar (reviews never sees it, and it is not retried), an injected delay holds the
- * request that long before it goes out, a rewritten prefix reaches the app as the new path, and a mirror sends a copy
+ * A VirtualService's fault injection, URI rewrite, header operations and mirroring, from east's client to reviews: an
+ * injected abort is answered by the client's own sidecar (reviews never sees it, and it is not retried), an injected
+ * delay holds the request that long before it goes out, a rewritten prefix reaches the app as the new path, headers
+ * set and added (on the route and on its destination, one rendered from %DOWNSTREAM_LOCAL_PORT%) and the authority set
+ * by {@code headers.request.set} reach the app, and a mirror sends a copy
  * of each request to details in west, across the networks through west's east-west gateway, while the caller gets
  * reviews' answer.
  */
@@ -47,6 +49,14 @@ class RoutePoliciesIT {
                 - match: [{uri: {prefix: /old/}}]
                   rewrite: {uri: /reviews/renamed/}
                   route: [{destination: {host: %1$s}}]
+                - match: [{uri: {prefix: /reviews/headers}}]
+                  headers:
+                    request:
+                      set: {x-echo-env: prod, ":authority": reviews-internal.default}
+                      add: {x-echo-local-port: "%%DOWNSTREAM_LOCAL_PORT%%"}
+                  route:
+                    - destination: {host: %1$s}
+                      headers: {request: {set: {x-echo-destination: reviews}}}
                 - match: [{uri: {prefix: /reviews/mirrored}}]
                   mirror: {host: %2$s}
                   mirrorPercentage: {value: 100}
@@ -100,6 +110,19 @@ class RoutePoliciesIT {
         var r = client.call(BASE + "/old/42");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body()).contains("\"service\":\"reviews\"").contains("\"path\":\"/reviews/renamed/42\"");
+    }
+
+    @Test
+    void headerOperationsAndTheAuthorityReachTheApp() {
+        var r = client.call(BASE + "/reviews/headers");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).contains("\"service\":\"reviews\"")
+                .contains("\"x-echo-env\":\"prod\"")
+                .contains("\"x-echo-destination\":\"reviews\"")
+                .contains("\"x-echo-local-port\":\"9080\"")
+                .contains("\"authority\":\"reviews-internal.default\"");
+        var plain = client.call(BASE + "/reviews");
+        assertThat(plain.body()).contains("\"echo\":{}").contains("\"authority\":\"" + REVIEWS + ":9080\"");
     }
 
     @Test
