@@ -20,16 +20,19 @@ final class HeaderTranslator {
     private HeaderTranslator() {
     }
 
-    /** The route's own operations and those of its only destination, on {@code route}. */
+    /**
+     * The route's own operations and those of its only destination, on {@code route}: the destination's first, so
+     * that the route's win where both set one header, as they do over a weighted cluster's.
+     */
     static void toRoute(VirtualService.HttpRoute r, Route.Builder route) {
         List<VirtualService.Headers> all = new ArrayList<>();
-        all.add(r.headers());
         List<VirtualService.RouteDestination> sent = r.route().stream().filter(d -> d.weight() > 0).toList();
         if (sent.size() == 1) {
             all.add(sent.get(0).headers());
         } else if (sent.isEmpty() && r.route().size() == 1) {
             all.add(r.route().get(0).headers());
         }
+        all.add(r.headers());
         for (VirtualService.Headers h : all) {
             route.addAllRequestHeadersToAdd(options(h.request()))
                     .addAllRequestHeadersToRemove(h.request().remove())
