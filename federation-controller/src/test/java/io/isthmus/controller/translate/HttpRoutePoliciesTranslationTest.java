@@ -202,4 +202,22 @@ class HttpRoutePoliciesTranslationTest {
         assertThat(single.getRequestHeadersToRemoveList()).as("an only destination's operations go on the route")
                 .containsExactly("x-internal");
     }
+
+    @Test
+    void onASingleDestinationRouteTheRoutesOwnOperationsComeLastAndSoWin() {
+        apply("""
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - headers: {request: {set: {x-tier: route}}}
+                    route:
+                    - destination: {host: reviews}
+                      headers: {request: {set: {x-tier: destination}}}
+                """);
+        assertThat(sidecarRoutes().get(0).getRequestHeadersToAddList()).extracting(o -> o.getHeader().getValue())
+                .containsExactly("destination", "route");
+    }
 }
