@@ -97,10 +97,11 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
      * @param rewrite the URI and/or authority the destination sees instead of the request's, empty = none
      * @param mirrors destinations that each get a copy of a share of the requests (their answers are dropped)
      * @param headers header operations on the route's requests and responses, {@link Headers#NONE} = none
+     * @param directResponse the fixed answer the proxy gives itself instead of routing (then {@code route} is empty)
      */
     public record HttpRoute(String name, List<HttpMatch> match, List<RouteDestination> route, Optional<Retries> retries,
                             Optional<Duration> timeout, Optional<Fault> fault, Optional<Rewrite> rewrite, List<Mirror> mirrors,
-                            Headers headers) {
+                            Headers headers, Optional<DirectResponse> directResponse) {
         public HttpRoute {
             Objects.requireNonNull(name, "name");
             match = List.copyOf(match);
@@ -111,17 +112,22 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             Objects.requireNonNull(rewrite, "rewrite");
             mirrors = List.copyOf(mirrors);
             Objects.requireNonNull(headers, "headers");
+            Objects.requireNonNull(directResponse, "directResponse");
+            if (directResponse.isPresent() != route.isEmpty()) {
+                throw new IllegalArgumentException("a route has destinations, or a direct response and none");
+            }
         }
 
-        /** A route without fault injection, rewrite, mirrors or header operations. */
+        /** A route without fault injection, rewrite, mirrors, header operations or direct response. */
         public HttpRoute(String name, List<HttpMatch> match, List<RouteDestination> route, Optional<Retries> retries,
                          Optional<Duration> timeout) {
-            this(name, match, route, retries, timeout, Optional.empty(), Optional.empty(), List.of(), Headers.NONE);
+            this(name, match, route, retries, timeout, Optional.empty(), Optional.empty(), List.of(), Headers.NONE,
+                    Optional.empty());
         }
 
         /** This route with other match conditions. */
         public HttpRoute withMatch(List<HttpMatch> newMatch) {
-            return new HttpRoute(name, newMatch, route, retries, timeout, fault, rewrite, mirrors, headers);
+            return new HttpRoute(name, newMatch, route, retries, timeout, fault, rewrite, mirrors, headers, directResponse);
         }
 
         /** This route with its destinations and mirrors' destinations mapped, e.g. to set their ports. */
@@ -129,7 +135,23 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             return new HttpRoute(name, match, route.stream()
                     .map(d -> new RouteDestination(map.apply(d.destination()), d.weight(), d.headers())).toList(),
                     retries, timeout, fault, rewrite,
-                    mirrors.stream().map(m -> new Mirror(map.apply(m.destination()), m.percent())).toList(), headers);
+                    mirrors.stream().map(m -> new Mirror(map.apply(m.destination()), m.percent())).toList(), headers,
+                    directResponse);
+        }
+    }
+
+    /**
+     * Istio's {@code HTTPDirectResponse}: the proxy answers the route's requests itself.
+     *
+     * @param status the status, 200..599
+     * @param body the body (UTF-8 text, at most {@link #MAX_BODY} bytes), empty = none
+     */
+    public record DirectResponse(int status, String body) {
+        /** The largest body: Envoy's default {@code max_direct_response_body_size_bytes}. */
+        public static final int MAX_BODY = 4096;
+
+        public DirectResponse {
+            Objects.requireNonNull(body, "body");
         }
     }
 
@@ -408,7 +430,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
 
     private static HttpRoute route(ResourceRef ref, Fields r) {
         r.allowOnly("name", "match", "route", "retries", "timeout", "fault", "rewrite", "mirror", "mirrorPercentage", "mirrors",
-                "headers");
+                "headers", "directResponse");
         List<HttpMatch> matches = r.each("match", m -> {
             m.allowOnly("name", "uri", "headers", "method", "gateways", "port");
             Optional<StringMatch> uri = Optional.ofNullable(m.obj("uri")).map(StringMatch::parse);
@@ -421,7 +443,15 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             }
             return new HttpMatch(uri, headers, method, gws, m.integer("port", 0, 1, 65535));
         });
-        List<RouteDestination> route = destinations(ref, r);
+        Optional<DirectResponse> direct = Optional.ofNullable(r.obj("directResponse")).map(VirtualService::directResponse);
+        if (direct.isPresent()) {
+            for (String other : List.of("route", "retries", "timeout", "fault", "rewrite", "mirror", "mirrorPercentage", "mirrors")) {
+                if (r.has(other)) {
+                    throw r.error(other, "a route with directResponse has no " + other);
+                }
+            }
+        }
+        List<RouteDestination> route = direct.isPresent() ? List.of() : destinations(ref, r);
         Optional<Retries> retries = Optional.ofNullable(r.obj("retries")).map(VirtualService::retries);
         Optional<Fault> fault = Optional.ofNullable(r.obj("fault")).map(VirtualService::fault);
         Optional<Rewrite> rewrite = Optional.ofNullable(r.obj("rewrite")).map(VirtualService::rewrite);
@@ -430,7 +460,45 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             throw r.error("headers.request.set", "the authority is rewritten by rewrite.authority already");
         }
         return new HttpRoute(r.str("name", ""), matches, route, retries, Optional.ofNullable(r.duration("timeout")),
-                fault, rewrite, mirrors(ref, r), headers);
+                fault, rewrite, mirrors(ref, r), headers, direct);
+    }
+
+    private static DirectResponse directResponse(Fields d) {
+        d.allowOnly("status", "body");
+        if (!d.has("status")) {
+            throw d.error("status", "required");
+        }
+        int status = d.integer("status", 0, 200, 599);
+        Fields b = d.obj("body");
+        String body = "";
+        if (b != null) {
+            b.allowOnly("string", "bytes");
+            if (b.has("string") == b.has("bytes")) {
+                throw b.error(null, "needs exactly one of string and bytes");
+            }
+            if (b.has("string")) {
+                body = b.str("string", "");
+            } else {
+                byte[] raw;
+                try {
+                    raw = java.util.Base64.getDecoder().decode(b.str("bytes", ""));
+                } catch (IllegalArgumentException e) {
+                    throw b.error("bytes", "is not base64: " + e.getMessage());
+                }
+                try {
+                    body = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                            .decode(java.nio.ByteBuffer.wrap(raw)).toString();
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    throw b.error("bytes", "must decode to UTF-8 text (binary bodies are not supported)");
+                }
+            }
+            int size = body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (size > DirectResponse.MAX_BODY) {
+                throw b.error(null, "is " + size + " bytes, more than the " + DirectResponse.MAX_BODY + " a proxy answers with");
+            }
+        }
+        return new DirectResponse(status, body);
     }
 
     private static Fault fault(Fields f) {

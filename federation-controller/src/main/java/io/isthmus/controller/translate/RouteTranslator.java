@@ -193,12 +193,21 @@ public final class RouteTranslator {
         List<Route> out = new ArrayList<>();
         for (int i = 0; i < vs.http().size(); i++) {
             VirtualService.HttpRoute r = vs.http().get(i);
-            RouteAction action = action(r, port, portsOf, meshRetries, hashOf);
             String name = r.name().isEmpty() ? vs.ref().namespace() + "." + vs.ref().name() + "." + i : r.name();
             List<RouteMatch> matches = r.match().isEmpty() ? List.of(RouteMatch.newBuilder().setPrefix("/").build())
                     : r.match().stream().map(RouteTranslator::match).toList();
             Optional<com.google.protobuf.Any> fault = r.fault().map(f -> Envoy.any(fault(f)));
-            Route.Builder template = Route.newBuilder().setName(name).setRoute(action);
+            Route.Builder template = Route.newBuilder().setName(name);
+            if (r.directResponse().isPresent()) {
+                VirtualService.DirectResponse d = r.directResponse().get();
+                DirectResponseAction.Builder direct = DirectResponseAction.newBuilder().setStatus(d.status());
+                if (!d.body().isEmpty()) {
+                    direct.setBody(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setInlineString(d.body()));
+                }
+                template.setDirectResponse(direct);
+            } else {
+                template.setRoute(action(r, port, portsOf, meshRetries, hashOf));
+            }
             fault.ifPresent(f -> template.putTypedPerFilterConfig(Envoy.FAULT, f));
             HeaderTranslator.toRoute(r, template);
             for (RouteMatch m : matches) {

@@ -97,4 +97,35 @@ class HttpRoutePoliciesTest {
         rejects(HEAD + "    mirror: {host: a, subset: \"x|y\"}\n", "spec.http[0].mirror.subset", "must not contain");
         rejects(HEAD + "    mirrors: [{percentage: {value: 1}}]\n", "spec.http[0].mirrors[0].destination", "required");
     }
+
+    @Test
+    void aDirectResponseReplacesTheDestinations() {
+        String vs = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r, namespace: shop}\n"
+                + "spec:\n  hosts: [reviews]\n  http:\n";
+        VirtualService.HttpRoute r = ((VirtualService) parse(vs + """
+                  - match: [{uri: {exact: /maintenance}}]
+                    directResponse: {status: 503, body: {string: "back soon"}}
+                    headers: {response: {set: {retry-after: "120"}}}
+                """)).http().get(0);
+        assertThat(r.directResponse()).contains(new VirtualService.DirectResponse(503, "back soon"));
+        assertThat(r.route()).isEmpty();
+        assertThat(((VirtualService) parse(vs + "  - directResponse: {status: 200, body: {bytes: aGVsbG8=}}\n")).http().get(0)
+                .directResponse()).contains(new VirtualService.DirectResponse(200, "hello"));
+        assertThat(((VirtualService) parse(vs + "  - directResponse: {status: 204}\n")).http().get(0)
+                .directResponse()).contains(new VirtualService.DirectResponse(204, ""));
+        rejects(vs + "  - directResponse: {body: {string: x}}\n", "spec.http[0].directResponse.status", "required");
+        rejects(vs + "  - directResponse: {status: 600}\n", "spec.http[0].directResponse.status", "must be 200..599");
+        rejects(vs + "  - directResponse: {status: 200, body: {string: a, bytes: YQ==}}\n", "spec.http[0].directResponse.body",
+                "exactly one of string and bytes");
+        rejects(vs + "  - directResponse: {status: 200, body: {bytes: \"!!\"}}\n", "spec.http[0].directResponse.body.bytes",
+                "is not base64");
+        rejects(vs + "  - directResponse: {status: 200, body: {bytes: /w==}}\n", "spec.http[0].directResponse.body.bytes",
+                "binary bodies are not supported");
+        rejects(vs + "  - directResponse: {status: 200, body: {string: " + "x".repeat(5000) + "}}\n",
+                "spec.http[0].directResponse.body", "is 5000 bytes, more than the 4096");
+        rejects(vs + "  - directResponse: {status: 200}\n    route: [{destination: {host: reviews}}]\n", "spec.http[0].route",
+                "a route with directResponse has no route");
+        rejects(vs + "  - directResponse: {status: 200}\n    timeout: 1s\n", "spec.http[0].timeout",
+                "a route with directResponse has no timeout");
+    }
 }

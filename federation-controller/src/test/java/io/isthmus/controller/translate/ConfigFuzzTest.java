@@ -231,6 +231,8 @@ class ConfigFuzzTest {
                 headers:
                   request: {set: {x-env: prod}, add: {x-via: "%DOWNSTREAM_LOCAL_PORT%"}, remove: [x-debug]}
                   response: {set: {cache-control: no-store}}
+              - match: [{uri: {exact: /maintenance}}]
+                directResponse: {status: 503, body: {string: back soon}}
             ---
             apiVersion: networking.istio.io/v1
             kind: DestinationRule

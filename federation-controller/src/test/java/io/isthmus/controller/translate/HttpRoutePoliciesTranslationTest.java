@@ -220,4 +220,26 @@ class HttpRoutePoliciesTranslationTest {
         assertThat(sidecarRoutes().get(0).getRequestHeadersToAddList()).extracting(o -> o.getHeader().getValue())
                 .containsExactly("destination", "route");
     }
+
+    @Test
+    void aDirectResponseIsTheRoutesActionWithItsResponseHeaders() {
+        apply("""
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - match: [{uri: {exact: /maintenance}}]
+                    directResponse: {status: 503, body: {string: "back soon"}}
+                    headers: {response: {set: {retry-after: "120"}}}
+                  - route: [{destination: {host: reviews}}]
+                """);
+        Route r = sidecarRoutes().get(0);
+        assertThat(r.hasRoute()).isFalse();
+        assertThat(r.getDirectResponse().getStatus()).isEqualTo(503);
+        assertThat(r.getDirectResponse().getBody().getInlineString()).isEqualTo("back soon");
+        assertThat(r.getResponseHeadersToAdd(0).getHeader().getKey()).isEqualTo("retry-after");
+        assertThat(sidecarRoutes().get(1).getRoute().getCluster()).isEqualTo("outbound|9080||" + REVIEWS);
+    }
 }

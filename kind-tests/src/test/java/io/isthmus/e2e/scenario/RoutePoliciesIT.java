@@ -23,9 +23,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * injected abort is answered by the client's own sidecar (reviews never sees it, and it is not retried), an injected
  * delay holds the request that long before it goes out, a rewritten prefix reaches the app as the new path, headers
  * set and added (on the route and on its destination, one rendered from %DOWNSTREAM_LOCAL_PORT%) and the authority set
- * by {@code headers.request.set} reach the app, and a mirror sends a copy
- * of each request to details in west, across the networks through west's east-west gateway, while the caller gets
- * reviews' answer.
+ * by {@code headers.request.set} reach the app, a direct response is given by the client's sidecar, and a mirror sends a
+ * copy of each request to details in west, across the networks through west's east-west gateway, while the caller
+ * gets reviews' answer.
  */
 @Order(15)
 @ExtendWith(FederationExtension.class)
@@ -57,6 +57,8 @@ class RoutePoliciesIT {
                   route:
                     - destination: {host: %1$s}
                       headers: {request: {set: {x-echo-destination: reviews}}}
+                - match: [{uri: {exact: /reviews/maintenance}}]
+                  directResponse: {status: 503, body: {string: "reviews is down for maintenance"}}
                 - match: [{uri: {prefix: /reviews/mirrored}}]
                   mirror: {host: %2$s}
                   mirrorPercentage: {value: 100}
@@ -123,6 +125,13 @@ class RoutePoliciesIT {
                 .contains("\"authority\":\"reviews-internal.default\"");
         var plain = client.call(BASE + "/reviews");
         assertThat(plain.body()).contains("\"echo\":{}").contains("\"authority\":\"" + REVIEWS + ":9080\"");
+    }
+
+    @Test
+    void aDirectResponseIsGivenByTheCallersSidecar() {
+        var r = client.call(BASE + "/reviews/maintenance");
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.body()).isEqualTo("reviews is down for maintenance");
     }
 
     @Test
