@@ -4,6 +4,7 @@ import io.isthmus.sidecar.cluster.UpstreamCluster;
 import io.isthmus.sidecar.errors.ErrorResponder;
 import io.isthmus.sidecar.errors.ProxyFailure;
 import io.isthmus.sidecar.errors.ResponseFlag;
+import io.isthmus.sidecar.route.DirectResponse;
 import io.isthmus.sidecar.route.HeaderMatch;
 import io.isthmus.sidecar.route.RouteEntry;
 import io.isthmus.sidecar.route.RouteTable;
@@ -172,9 +173,12 @@ public final class HttpExchange {
             return;
         }
         if (r.directResponse().isPresent()) {
-            r.directResponse().get().flag().ifPresent(f -> addFlagCode(f.code()));
-            r.directResponse().get().write(request.response(), flagsText(), replyHeaders());
-            finish(r.directResponse().get().status());
+            DirectResponse d = r.directResponse().get();
+            d.flag().ifPresent(f -> addFlagCode(f.code()));
+            String location = d.redirect().map(rd -> rd.location(request.scheme() == null ? "http" : request.scheme(),
+                    authority, request.path() == null ? "/" : request.path(), request.query(), r.path())).orElse(null);
+            d.write(request.response(), flagsText(), replyHeaders(), location);
+            finish(d.status());
             return;
         }
         clusterName = target.cluster();

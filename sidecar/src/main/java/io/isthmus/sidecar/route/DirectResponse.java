@@ -21,8 +21,9 @@ import java.util.function.Consumer;
  * @param status the HTTP status, 200..599
  * @param body the body, may be empty
  * @param flag the response flag reported with the answer, if any
+ * @param redirect a {@code redirect} route's: the answer then carries the {@code location} it builds
  */
-public record DirectResponse(int status, String body, Optional<ResponseFlag> flag) {
+public record DirectResponse(int status, String body, Optional<ResponseFlag> flag, Optional<Redirect> redirect) {
 
     /** The name of Istio's catch-all virtual host of REGISTRY_ONLY route configurations. */
     public static final String BLOCK_ALL = "block_all";
@@ -30,6 +31,7 @@ public record DirectResponse(int status, String body, Optional<ResponseFlag> fla
     public DirectResponse {
         Objects.requireNonNull(body, "body");
         Objects.requireNonNull(flag, "flag");
+        Objects.requireNonNull(redirect, "redirect");
         if (status < 200 || status > 599) {
             throw new IllegalArgumentException("status must be 200..599, got " + status);
         }
@@ -43,6 +45,10 @@ public record DirectResponse(int status, String body, Optional<ResponseFlag> fla
      * @param virtualHost the name of the route's virtual host
      */
     static DirectResponse of(String rc, String field, Route r, String virtualHost) throws InvalidResourceException {
+        if (r.hasRedirect()) {
+            Redirect redirect = Redirect.of(rc, field, r.getRedirect());
+            return new DirectResponse(redirect.status(), "", Optional.empty(), Optional.of(redirect));
+        }
         var d = r.getDirectResponse();
         String body = "";
         if (d.hasBody()) {
@@ -59,7 +65,7 @@ public record DirectResponse(int status, String body, Optional<ResponseFlag> fla
                     "must be 200..599, got " + d.getStatus());
         }
         return new DirectResponse(d.getStatus(), body,
-                BLOCK_ALL.equals(virtualHost) ? Optional.of(ResponseFlag.NO_ROUTE_FOUND) : Optional.empty());
+                BLOCK_ALL.equals(virtualHost) ? Optional.of(ResponseFlag.NO_ROUTE_FOUND) : Optional.empty(), Optional.empty());
     }
 
     /**
@@ -70,10 +76,21 @@ public record DirectResponse(int status, String body, Optional<ResponseFlag> fla
      * @param routeHeaders mutates the answer's headers; null when the route has none
      */
     public void write(HttpServerResponse response, String flags, Consumer<MultiMap> routeHeaders) {
+        write(response, flags, routeHeaders, null);
+    }
+
+    /**
+     * Writes the answer as {@link #write(HttpServerResponse, String, Consumer)}, with {@code location} (a redirect's,
+     * null for none) set before the route's response headers.
+     */
+    public void write(HttpServerResponse response, String flags, Consumer<MultiMap> routeHeaders, String location) {
         if (response.headWritten() || response.ended() || response.closed()) {
             return;
         }
         response.setStatusCode(status);
+        if (location != null) {
+            response.putHeader("location", location);
+        }
         if (routeHeaders != null) {
             routeHeaders.accept(response.headers());
         }

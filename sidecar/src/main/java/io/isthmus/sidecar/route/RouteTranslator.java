@@ -113,8 +113,8 @@ public final class RouteTranslator {
     private static RouteEntry route(String rc, String f, Route r, RetryPolicy vhRetry, String vhName, OptionalLong vhLimit,
                                     RouteEntry.AttemptCount attempts, HeaderMutationTranslator.Enclosing enclosing)
             throws InvalidResourceException {
-        if (!r.hasRoute() && !r.hasDirectResponse()) {
-            throw invalid(rc, f, "only route and direct_response actions are supported (not redirect, filter_action)");
+        if (!r.hasRoute() && !r.hasDirectResponse() && !r.hasRedirect()) {
+            throw invalid(rc, f, "only route, redirect and direct_response actions are supported (not filter_action)");
         }
         HeaderMutationTranslator.Level own = HeaderMutationTranslator.level(rc, f, r.getRequestHeadersToAddList(),
                 r.getRequestHeadersToRemoveList(), r.getResponseHeadersToAddList(), r.getResponseHeadersToRemoveList());
@@ -140,7 +140,7 @@ public final class RouteTranslator {
         for (int k = 0; k < m.getHeadersCount(); k++) {
             headers.add(header(rc, f + ".match.headers[" + k + "]", m.getHeaders(k)));
         }
-        if (r.hasDirectResponse()) {
+        if (r.hasDirectResponse() || r.hasRedirect()) {
             return new RouteEntry(r.getName(), path, headers, List.of(), Duration.ZERO, RetryPolicy.NONE, "", "",
                     Optional.empty(), List.of(), Optional.of(DirectResponse.of(rc, f, r, vhName)), OptionalLong.empty(),
                     RouteEntry.AttemptCount.NONE, routeHeaders);
