@@ -98,10 +98,11 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
      * @param mirrors destinations that each get a copy of a share of the requests (their answers are dropped)
      * @param headers header operations on the route's requests and responses, {@link Headers#NONE} = none
      * @param directResponse the fixed answer the proxy gives itself instead of routing (then {@code route} is empty)
+     * @param redirect the redirect the proxy answers with instead of routing (then {@code route} is empty)
      */
     public record HttpRoute(String name, List<HttpMatch> match, List<RouteDestination> route, Optional<Retries> retries,
                             Optional<Duration> timeout, Optional<Fault> fault, Optional<Rewrite> rewrite, List<Mirror> mirrors,
-                            Headers headers, Optional<DirectResponse> directResponse) {
+                            Headers headers, Optional<DirectResponse> directResponse, Optional<Redirect> redirect) {
         public HttpRoute {
             Objects.requireNonNull(name, "name");
             match = List.copyOf(match);
@@ -113,8 +114,9 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             mirrors = List.copyOf(mirrors);
             Objects.requireNonNull(headers, "headers");
             Objects.requireNonNull(directResponse, "directResponse");
-            if (directResponse.isPresent() != route.isEmpty()) {
-                throw new IllegalArgumentException("a route has destinations, or a direct response and none");
+            Objects.requireNonNull(redirect, "redirect");
+            if ((directResponse.isPresent() ? 1 : 0) + (redirect.isPresent() ? 1 : 0) + (route.isEmpty() ? 0 : 1) != 1) {
+                throw new IllegalArgumentException("a route has destinations, or a direct response, or a redirect");
             }
         }
 
@@ -122,12 +124,13 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
         public HttpRoute(String name, List<HttpMatch> match, List<RouteDestination> route, Optional<Retries> retries,
                          Optional<Duration> timeout) {
             this(name, match, route, retries, timeout, Optional.empty(), Optional.empty(), List.of(), Headers.NONE,
-                    Optional.empty());
+                    Optional.empty(), Optional.empty());
         }
 
         /** This route with other match conditions. */
         public HttpRoute withMatch(List<HttpMatch> newMatch) {
-            return new HttpRoute(name, newMatch, route, retries, timeout, fault, rewrite, mirrors, headers, directResponse);
+            return new HttpRoute(name, newMatch, route, retries, timeout, fault, rewrite, mirrors, headers, directResponse,
+                    redirect);
         }
 
         /** This route with its destinations and mirrors' destinations mapped, e.g. to set their ports. */
@@ -136,7 +139,26 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
                     .map(d -> new RouteDestination(map.apply(d.destination()), d.weight(), d.headers())).toList(),
                     retries, timeout, fault, rewrite,
                     mirrors.stream().map(m -> new Mirror(map.apply(m.destination()), m.percent())).toList(), headers,
-                    directResponse);
+                    directResponse, redirect);
+        }
+    }
+
+    /**
+     * Istio's {@code HTTPRedirect}: the proxy answers with a redirect to the request's URL with these parts swapped.
+     *
+     * @param uri the new path (with an optional query, which replaces the request's), empty = the request's
+     * @param authority the new host, empty = the request's
+     * @param port the new port, 0 = as the request's host says (Istio's {@code derivePort: FROM_PROTOCOL_DEFAULT}
+     *     or nothing); {@code derivePort: FROM_REQUEST_PORT} is the port the route is served on, set at translation
+     * @param fromRequestPort whether the port is the request's ({@code derivePort: FROM_REQUEST_PORT})
+     * @param scheme the new scheme, empty = the request's
+     * @param code 301 (default), 302, 303, 307 or 308
+     */
+    public record Redirect(String uri, String authority, int port, boolean fromRequestPort, String scheme, int code) {
+        public Redirect {
+            Objects.requireNonNull(uri, "uri");
+            Objects.requireNonNull(authority, "authority");
+            Objects.requireNonNull(scheme, "scheme");
         }
     }
 
@@ -430,7 +452,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
 
     private static HttpRoute route(ResourceRef ref, Fields r) {
         r.allowOnly("name", "match", "route", "retries", "timeout", "fault", "rewrite", "mirror", "mirrorPercentage", "mirrors",
-                "headers", "directResponse");
+                "headers", "directResponse", "redirect");
         List<HttpMatch> matches = r.each("match", m -> {
             m.allowOnly("name", "uri", "headers", "method", "gateways", "port");
             Optional<StringMatch> uri = Optional.ofNullable(m.obj("uri")).map(StringMatch::parse);
@@ -444,14 +466,17 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             return new HttpMatch(uri, headers, method, gws, m.integer("port", 0, 1, 65535));
         });
         Optional<DirectResponse> direct = Optional.ofNullable(r.obj("directResponse")).map(VirtualService::directResponse);
-        if (direct.isPresent()) {
-            for (String other : List.of("route", "retries", "timeout", "fault", "rewrite", "mirror", "mirrorPercentage", "mirrors")) {
-                if (r.has(other)) {
-                    throw r.error(other, "a route with directResponse has no " + other);
+        Optional<Redirect> redirect = Optional.ofNullable(r.obj("redirect")).map(VirtualService::redirect);
+        String answer = direct.isPresent() ? "directResponse" : redirect.isPresent() ? "redirect" : null;
+        if (answer != null) {
+            for (String other : List.of("directResponse", "redirect", "route", "retries", "timeout", "fault", "rewrite", "mirror",
+                    "mirrorPercentage", "mirrors")) {
+                if (!other.equals(answer) && r.has(other)) {
+                    throw r.error(other, "a route with " + answer + " has no " + other);
                 }
             }
         }
-        List<RouteDestination> route = direct.isPresent() ? List.of() : destinations(ref, r);
+        List<RouteDestination> route = answer != null ? List.of() : destinations(ref, r);
         Optional<Retries> retries = Optional.ofNullable(r.obj("retries")).map(VirtualService::retries);
         Optional<Fault> fault = Optional.ofNullable(r.obj("fault")).map(VirtualService::fault);
         Optional<Rewrite> rewrite = Optional.ofNullable(r.obj("rewrite")).map(VirtualService::rewrite);
@@ -460,7 +485,35 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             throw r.error("headers.request.set", "the authority is rewritten by rewrite.authority already");
         }
         return new HttpRoute(r.str("name", ""), matches, route, retries, Optional.ofNullable(r.duration("timeout")),
-                fault, rewrite, mirrors(ref, r), headers, direct);
+                fault, rewrite, mirrors(ref, r), headers, direct, redirect);
+    }
+
+    private static Redirect redirect(Fields f) {
+        f.allowOnly("uri", "authority", "port", "derivePort", "scheme", "redirectCode");
+        String uri = f.str("uri", "");
+        if (!uri.isEmpty() && (!uri.startsWith("/") || uri.chars().anyMatch(c -> c <= ' ' || c == '#'))) {
+            throw f.error("uri", "must be a path starting with '/', without spaces or '#', got '" + uri + "'");
+        }
+        String authority = f.str("authority", "");
+        if (!authority.isEmpty() && !authority.matches("[A-Za-z0-9._\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?")) {
+            throw f.error("authority", "must be a host name or address, with an optional :port, got '" + authority + "'");
+        }
+        if (f.has("port") && f.has("derivePort")) {
+            throw f.error("derivePort", "port and derivePort cannot both be set");
+        }
+        String derive = f.str("derivePort", "FROM_PROTOCOL_DEFAULT");
+        if (!derive.equals("FROM_PROTOCOL_DEFAULT") && !derive.equals("FROM_REQUEST_PORT")) {
+            throw f.error("derivePort", "must be FROM_PROTOCOL_DEFAULT or FROM_REQUEST_PORT, got " + derive);
+        }
+        String scheme = f.str("scheme", "").toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.isEmpty() && !scheme.matches("[a-z][a-z0-9+.-]*")) {
+            throw f.error("scheme", "not a scheme: '" + scheme + "'");
+        }
+        int code = f.integer("redirectCode", 301, 300, 399);
+        if (!java.util.Set.of(301, 302, 303, 307, 308).contains(code)) {
+            throw f.error("redirectCode", "must be 301, 302, 303, 307 or 308, got " + code);
+        }
+        return new Redirect(uri, authority, f.integer("port", 0, 1, 65535), derive.equals("FROM_REQUEST_PORT"), scheme, code);
     }
 
     private static DirectResponse directResponse(Fields d) {

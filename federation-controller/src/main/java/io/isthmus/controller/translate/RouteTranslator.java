@@ -2,6 +2,7 @@ package io.isthmus.controller.translate;
 
 import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.config.route.v3.DirectResponseAction;
+import io.envoyproxy.envoy.config.route.v3.RedirectAction;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
@@ -205,6 +206,8 @@ public final class RouteTranslator {
                     direct.setBody(io.envoyproxy.envoy.config.core.v3.DataSource.newBuilder().setInlineString(d.body()));
                 }
                 template.setDirectResponse(direct);
+            } else if (r.redirect().isPresent()) {
+                template.setRedirect(redirect(r.redirect().get(), port));
             } else {
                 template.setRoute(action(r, port, portsOf, meshRetries, hashOf));
             }
@@ -263,6 +266,30 @@ public final class RouteTranslator {
                     .setCluster(clusterOf(m.destination(), port, portsOf))
                     .setRuntimeFraction(RuntimeFractionalPercent.newBuilder().setDefaultValue(perMillion(m.percent()))));
         }
+        return a.build();
+    }
+
+    /** Envoy's {@code RedirectAction} of a route's Istio redirect on port P, as Istio builds it. */
+    static RedirectAction redirect(VirtualService.Redirect r, int port) {
+        RedirectAction.Builder a = RedirectAction.newBuilder().setHostRedirect(r.authority());
+        if (!r.uri().isEmpty()) {
+            a.setPathRedirect(r.uri());
+        }
+        if (!r.scheme().isEmpty()) {
+            a.setSchemeRedirect(r.scheme());
+        }
+        if (r.port() > 0) {
+            a.setPortRedirect(r.port());
+        } else if (r.fromRequestPort()) {
+            a.setPortRedirect(port); // routes are built per port, so the request's port is P
+        }
+        a.setResponseCode(switch (r.code()) {
+            case 302 -> RedirectAction.RedirectResponseCode.FOUND;
+            case 303 -> RedirectAction.RedirectResponseCode.SEE_OTHER;
+            case 307 -> RedirectAction.RedirectResponseCode.TEMPORARY_REDIRECT;
+            case 308 -> RedirectAction.RedirectResponseCode.PERMANENT_REDIRECT;
+            default -> RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY;
+        });
         return a.build();
     }
 

@@ -128,4 +128,26 @@ class HttpRoutePoliciesTest {
         rejects(vs + "  - directResponse: {status: 200}\n    timeout: 1s\n", "spec.http[0].timeout",
                 "a route with directResponse has no timeout");
     }
+
+    @Test
+    void aRedirectReplacesTheDestinations() {
+        String vs = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: r, namespace: shop}\n"
+                + "spec:\n  hosts: [reviews]\n  http:\n";
+        VirtualService.HttpRoute r = ((VirtualService) parse(vs + """
+                  - match: [{uri: {prefix: /v1}}]
+                    redirect: {uri: /v2, authority: new.example.com, port: 8443, scheme: HTTPS, redirectCode: 308}
+                """)).http().get(0);
+        assertThat(r.redirect()).contains(new VirtualService.Redirect("/v2", "new.example.com", 8443, false, "https", 308));
+        assertThat(r.route()).isEmpty();
+        assertThat(((VirtualService) parse(vs + "  - redirect: {derivePort: FROM_REQUEST_PORT}\n")).http().get(0).redirect())
+                .contains(new VirtualService.Redirect("", "", 0, true, "", 301));
+        rejects(vs + "  - redirect: {redirectCode: 304}\n", "spec.http[0].redirect.redirectCode", "must be 301, 302, 303, 307 or 308");
+        rejects(vs + "  - redirect: {port: 1, derivePort: FROM_REQUEST_PORT}\n", "spec.http[0].redirect.derivePort",
+                "cannot both be set");
+        rejects(vs + "  - redirect: {uri: v2}\n", "spec.http[0].redirect.uri", "must be a path starting with '/'");
+        rejects(vs + "  - redirect: {scheme: \"ht tp\"}\n", "spec.http[0].redirect.scheme", "not a scheme");
+        rejects(vs + "  - redirect: {uri: /a}\n    rewrite: {uri: /b}\n", "spec.http[0].rewrite", "a route with redirect has no rewrite");
+        rejects(vs + "  - redirect: {uri: /a}\n    directResponse: {status: 200}\n", "spec.http[0].redirect",
+                "a route with directResponse has no redirect");
+    }
 }

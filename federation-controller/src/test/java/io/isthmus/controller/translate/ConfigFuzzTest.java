@@ -233,6 +233,8 @@ class ConfigFuzzTest {
                   response: {set: {cache-control: no-store}}
               - match: [{uri: {exact: /maintenance}}]
                 directResponse: {status: 503, body: {string: back soon}}
+              - match: [{uri: {prefix: /old}}]
+                redirect: {uri: /new, authority: reviews.example.com, scheme: https, redirectCode: 308}
             ---
             apiVersion: networking.istio.io/v1
             kind: DestinationRule

@@ -242,4 +242,31 @@ class HttpRoutePoliciesTranslationTest {
         assertThat(r.getResponseHeadersToAdd(0).getHeader().getKey()).isEqualTo("retry-after");
         assertThat(sidecarRoutes().get(1).getRoute().getCluster()).isEqualTo("outbound|9080||" + REVIEWS);
     }
+
+    @Test
+    void aRedirectIsTheRoutesRedirectActionAndFromRequestPortIsThePortServed() {
+        apply("""
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - match: [{uri: {prefix: /v1}}]
+                    redirect: {uri: /v2, authority: new.example.com, scheme: https, redirectCode: 307}
+                  - match: [{uri: {prefix: /same}}]
+                    redirect: {uri: /other, derivePort: FROM_REQUEST_PORT}
+                  - route: [{destination: {host: reviews}}]
+                """);
+        List<Route> routes = sidecarRoutes();
+        var moved = routes.get(0).getRedirect();
+        assertThat(moved.getPathRedirect()).isEqualTo("/v2");
+        assertThat(moved.getHostRedirect()).isEqualTo("new.example.com");
+        assertThat(moved.getSchemeRedirect()).isEqualTo("https");
+        assertThat(moved.getResponseCode()).isEqualTo(io.envoyproxy.envoy.config.route.v3.RedirectAction.RedirectResponseCode.TEMPORARY_REDIRECT);
+        assertThat(moved.getPortRedirect()).isZero();
+        assertThat(routes.get(1).getRedirect().getPortRedirect()).isEqualTo(9080);
+        assertThat(routes.get(1).getRedirect().getResponseCode())
+                .isEqualTo(io.envoyproxy.envoy.config.route.v3.RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY);
+    }
 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * injected abort is answered by the client's own sidecar (reviews never sees it, and it is not retried), an injected
  * delay holds the request that long before it goes out, a rewritten prefix reaches the app as the new path, headers
  * set and added (on the route and on its destination, one rendered from %DOWNSTREAM_LOCAL_PORT%) and the authority set
- * by {@code headers.request.set} reach the app, a direct response is given by the client's sidecar, and a mirror sends a
+ * by {@code headers.request.set} reach the app, a direct response and a redirect are given by the client's sidecar, and a mirror sends a
  * copy of each request to details in west, across the networks through west's east-west gateway, while the caller
  * gets reviews' answer.
  */
@@ -59,6 +59,8 @@ class RoutePoliciesIT {
                       headers: {request: {set: {x-echo-destination: reviews}}}
                 - match: [{uri: {exact: /reviews/maintenance}}]
                   directResponse: {status: 503, body: {string: "reviews is down for maintenance"}}
+                - match: [{uri: {prefix: /reviews/moved/}}]
+                  redirect: {uri: /reviews/new, redirectCode: 308}
                 - match: [{uri: {prefix: /reviews/mirrored}}]
                   mirror: {host: %2$s}
                   mirrorPercentage: {value: 100}
@@ -132,6 +134,13 @@ class RoutePoliciesIT {
         var r = client.call(BASE + "/reviews/maintenance");
         assertThat(r.status()).isEqualTo(503);
         assertThat(r.body()).isEqualTo("reviews is down for maintenance");
+    }
+
+    @Test
+    void aRedirectIsGivenByTheCallersSidecarWithTheLocation() {
+        var r = client.fetch(BASE + "/reviews/moved/7?full=1");
+        assertThat(r.status()).isEqualTo(308);
+        assertThat(r.location()).isEqualTo("http://" + REVIEWS + ":9080/reviews/new?full=1");
     }
 
     @Test
