@@ -37,11 +37,13 @@ import org.slf4j.LoggerFactory;
  * hosts whose other domains include it, which is how the controller sends a service's ClusterIPs in
  * the proxy's cluster (Istio's virtual-host domains); in transparent capture the DNS proxy answers
  * with them. Opaque TCP services have no virtual host: their names come from the outbound listeners
- * (LDS) whose {@code tcp_proxy} leads to an {@code outbound|P|subset|host} cluster, and a listener at
- * a specific address ({@code <vip>_P}, capture mode) gives its host that VIP; a TCP service another
+ * (LDS) whose {@code tcp_proxy} leads to {@code outbound|P|subset|host} clusters (its {@code cluster}, or
+ * each of its {@code weighted_clusters}), and a listener at a specific address ({@code <vip>_P}, capture
+ * mode) gives its hosts that VIP (see {@link #updateListeners}); a TCP service another
  * service's listener shadows on a shared port in capture mode NONE has no listener of its own and so
  * no answer (the name is forwarded, rather than answered with an address that would reach the other
- * service). IP literals are never names. Thread-safe (immutable values swapped atomically).
+ * service), unless that listener's weighted clusters include it. IP literals are never names.
+ * Thread-safe (immutable values swapped atomically).
  */
 public final class MeshHostnames {
     /** The catch-all virtual host of REGISTRY_ONLY route configurations. */
@@ -64,11 +66,17 @@ public final class MeshHostnames {
     /**
      * Replaces the names and VIPs learnt from listeners with those of {@code listeners} (the complete LDS set):
      * the hosts of the {@code outbound|...} clusters their TCP proxies lead to, with the listener's address
-     * as VIP when it is a specific one.
+     * as VIP when it is a specific one. A TCP proxy with {@code weighted_clusters} gives the host of every
+     * mesh cluster it lists: a canary between subsets of one service gives that service whatever the order
+     * of the subsets, and a split between services gives each of them, since each is reached through the
+     * listener. A host's VIPs come from the listeners that lead to it alone; only a host that has none gets
+     * the VIPs of listeners that split their connections between it and other services, so a service that
+     * is also the minor share of another service's split keeps resolving to its own ClusterIP.
      */
     public synchronized void updateListeners(Collection<Listener> listeners) {
         Set<String> next = new HashSet<>();
-        Map<String, Set<InetAddress>> nextVips = new HashMap<>();
+        Map<String, Set<InetAddress>> ownVips = new HashMap<>();
+        Map<String, Set<InetAddress>> sharedVips = new HashMap<>();
         for (Listener l : listeners) {
             if (l.getTrafficDirection() == TrafficDirection.INBOUND || !l.getAddress().hasSocketAddress()) {
                 continue;
@@ -76,34 +84,58 @@ public final class MeshHostnames {
             InetAddress vip = specificAddress(l.getAddress().getSocketAddress());
             for (FilterChain c : l.getFilterChainsList()) {
                 for (Filter f : c.getFiltersList()) {
-                    String host = tcpProxyHost(f);
-                    if (host == null) {
-                        continue;
-                    }
-                    Set<String> hostNames = new HashSet<>();
-                    add(hostNames, host);
-                    next.addAll(hostNames);
-                    if (vip != null) {
-                        hostNames.forEach(n -> nextVips.computeIfAbsent(n, k -> new LinkedHashSet<>()).add(vip));
+                    TcpProxyHosts hosts = tcpProxyHosts(f);
+                    for (String host : hosts.hosts()) {
+                        Set<String> hostNames = new HashSet<>();
+                        add(hostNames, host);
+                        next.addAll(hostNames);
+                        if (vip != null) {
+                            Map<String, Set<InetAddress>> into = hosts.alone() ? ownVips : sharedVips;
+                            hostNames.forEach(n -> into.computeIfAbsent(n, k -> new LinkedHashSet<>()).add(vip));
+                        }
                     }
                 }
             }
         }
+        Map<String, Set<InetAddress>> nextVips = new HashMap<>(ownVips);
+        sharedVips.forEach(nextVips::putIfAbsent);
         fromListeners = new Known(Set.copyOf(next), nextVips);
         publish();
     }
 
-    /** The host of the mesh cluster a {@code tcp_proxy} filter leads to; null for any other filter or cluster. */
-    private static String tcpProxyHost(Filter f) {
+    /**
+     * The hosts of the mesh clusters a {@code tcp_proxy} leads to, in order, and whether it leads to one of
+     * them alone (every cluster it names is of that host).
+     */
+    private record TcpProxyHosts(Set<String> hosts, boolean alone) {
+        static final TcpProxyHosts NONE = new TcpProxyHosts(Set.of(), false);
+    }
+
+    /**
+     * The hosts of the mesh clusters a {@code tcp_proxy} filter leads to (its {@code cluster} or each of its
+     * {@code weighted_clusters}); none for any other filter.
+     */
+    private static TcpProxyHosts tcpProxyHosts(Filter f) {
         if (!f.hasTypedConfig() || !f.getTypedConfig().is(TcpProxy.class)) {
-            return null;
+            return TcpProxyHosts.NONE;
         }
+        TcpProxy tp;
         try {
-            String cluster = f.getTypedConfig().unpack(TcpProxy.class).getCluster();
-            return OutboundName.parseClusterName(cluster).map(OutboundName::host).orElse(null);
+            tp = f.getTypedConfig().unpack(TcpProxy.class);
         } catch (InvalidProtocolBufferException e) {
-            return null; // the listener itself is refused by the data plane, naming why
+            return TcpProxyHosts.NONE; // the listener itself is refused by the data plane, naming why
         }
+        List<String> clusters = tp.hasWeightedClusters()
+                ? tp.getWeightedClusters().getClustersList().stream().map(TcpProxy.WeightedCluster.ClusterWeight::getName).toList()
+                : List.of(tp.getCluster());
+        Set<String> hosts = new LinkedHashSet<>();
+        boolean allMesh = true;
+        for (String cluster : clusters) {
+            var name = OutboundName.parseClusterName(cluster);
+            name.ifPresent(n -> hosts.add(n.host()));
+            allMesh &= name.isPresent();
+        }
+        return new TcpProxyHosts(hosts, allMesh && hosts.size() == 1);
     }
 
     /** A listener address that is one host's (a VIP), not a wildcard or the outbound listeners' loopback address. */

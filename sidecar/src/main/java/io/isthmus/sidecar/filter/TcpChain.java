@@ -2,21 +2,76 @@ package io.isthmus.sidecar.filter;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.random.RandomGenerator;
 
 /**
- * A TCP proxy chain: optional network RBAC, then relay bytes to one cluster.
+ * A TCP proxy chain: optional network RBAC, then relay bytes to one cluster, picked by weight for
+ * each new connection (Envoy's {@code tcp_proxy} with {@code cluster} or {@code weighted_clusters}).
  *
  * @param statPrefix its stat prefix
- * @param cluster the cluster to relay to
+ * @param clusters the clusters a connection may go to, with their relative weights, in configuration
+ *     order; a single entry for {@code tcp_proxy.cluster}
  * @param rbac network RBAC filters in order
  */
-public record TcpChain(String statPrefix, String cluster, List<RbacPolicy> rbac) {
+public record TcpChain(String statPrefix, List<WeightedCluster> clusters, List<RbacPolicy> rbac) {
+
+    /** The largest weight of one cluster (Envoy's weights are {@code uint32}). */
+    public static final long MAX_WEIGHT = 0xFFFF_FFFFL;
+
+    /**
+     * One cluster of a chain and its weight.
+     *
+     * @param name the cluster name
+     * @param weight relative weight, 1..{@value #MAX_WEIGHT} (Envoy refuses 0): the cluster gets this
+     *     share of the sum of the chain's weights of new connections
+     */
+    public record WeightedCluster(String name, long weight) {
+        public WeightedCluster {
+            Objects.requireNonNull(name, "name");
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("cluster name must not be empty");
+            }
+            if (weight < 1 || weight > MAX_WEIGHT) {
+                throw new IllegalArgumentException("weight must be 1.." + MAX_WEIGHT + ", got " + weight);
+            }
+        }
+    }
+
     public TcpChain {
         Objects.requireNonNull(statPrefix, "statPrefix");
-        Objects.requireNonNull(cluster, "cluster");
+        clusters = List.copyOf(clusters);
         rbac = List.copyOf(rbac);
-        if (cluster.isEmpty()) {
-            throw new IllegalArgumentException("cluster must not be empty");
+        if (clusters.isEmpty()) {
+            throw new IllegalArgumentException("a TCP proxy needs at least one cluster");
         }
+    }
+
+    /** A chain relaying every connection to {@code cluster}. */
+    public static TcpChain of(String statPrefix, String cluster, List<RbacPolicy> rbac) {
+        return new TcpChain(statPrefix, List.of(new WeightedCluster(cluster, 1)), rbac);
+    }
+
+    /**
+     * The cluster of a new connection: each cluster with the probability of its weight over the sum of
+     * the weights; a single cluster without drawing. The connection keeps it to its end, including
+     * the connect attempts to further endpoints when one refuses.
+     */
+    public String pick(RandomGenerator random) {
+        if (clusters.size() == 1) {
+            return clusters.get(0).name();
+        }
+        long total = 0;
+        for (int i = 0, n = clusters.size(); i < n; i++) {
+            total += clusters.get(i).weight();
+        }
+        long roll = random.nextLong(total);
+        for (int i = 0, n = clusters.size(); i < n; i++) {
+            WeightedCluster c = clusters.get(i);
+            if (roll < c.weight()) {
+                return c.name();
+            }
+            roll -= c.weight();
+        }
+        throw new IllegalStateException("roll " + roll + " past the total weight " + total);
     }
 }

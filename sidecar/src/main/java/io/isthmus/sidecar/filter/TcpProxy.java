@@ -3,6 +3,8 @@ package io.isthmus.sidecar.filter;
 import io.isthmus.sidecar.cluster.UpstreamCluster;
 import io.isthmus.sidecar.endpoint.Endpoint;
 import io.isthmus.sidecar.endpoint.EndpointState;
+import io.isthmus.sidecar.errors.ResponseFlag;
+import io.isthmus.sidecar.telemetry.ConnectionRecord;
 import io.isthmus.sidecar.tls.SpiffeIdentity;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.ConnectOptions;
@@ -17,9 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Envoy's TCP proxy: checks network RBAC, connects to an endpoint of the chain's cluster (trying
- * another endpoint when a connect fails, up to three), then relays bytes both ways with
- * backpressure until either side closes.
+ * Envoy's TCP proxy: checks network RBAC, picks the connection's cluster (the chain's only one, or
+ * one of its weighted clusters by weight), connects to an endpoint of that cluster (trying another
+ * endpoint of the same cluster when a connect fails, up to three), then relays bytes both ways with
+ * backpressure until either side closes. Metrics and the access log name the picked cluster.
  */
 public final class TcpProxy {
 
@@ -68,12 +71,15 @@ public final class TcpProxy {
             down.close();
             return;
         }
-        Optional<UpstreamCluster> cluster = ctx.directory().cluster(chain.cluster());
+        // picked once: every connect attempt of this connection goes to an endpoint of this cluster
+        String picked = chain.pick(ctx.random());
+        Optional<UpstreamCluster> cluster = ctx.directory().cluster(picked);
         if (cluster.isEmpty()) {
+            LOG.debug("tcp connection refused, unknown cluster [{} {} cluster={}]", ctx.listener(), down.remoteAddress(), picked);
             down.close();
             return;
         }
-        connect(down, prefix, closed, ctx, chain, cluster.get(), peer, new HashSet<>(), 1, originalDst);
+        connect(down, prefix, closed, ctx, cluster.get(), peer, new HashSet<>(), 1, originalDst, System.nanoTime());
     }
 
     private static Runnable once(Runnable r) {
@@ -86,15 +92,17 @@ public final class TcpProxy {
         };
     }
 
-    private static void connect(NetSocket down, Buffer prefix, Runnable onClose, ListenerContext ctx, TcpChain chain, UpstreamCluster cluster,
-                                String peer, Set<Endpoint> tried, int attempt, SocketAddress originalDst) {
+    private static void connect(NetSocket down, Buffer prefix, Runnable onClose, ListenerContext ctx, UpstreamCluster cluster,
+                                String peer, Set<Endpoint> tried, int attempt, SocketAddress originalDst, long startNanos) {
         Endpoint ep = cluster.choose(tried, originalDst);
         if (ep == null) {
             if (attempt == 1) {
                 // refused before any upstream (e.g. BlackHoleCluster): counted as Istio does, no bytes
                 String principal = ctx.direction() == Direction.INBOUND ? peer : "";
                 ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal, "");
-                ctx.telemetry().tcpClosed(ctx.direction().label(), cluster.name(), principal, "", 0, 0);
+                ctx.telemetry().tcpClosed(new ConnectionRecord(ctx.direction().label(), ctx.listener(), cluster.name(), "",
+                        ResponseFlag.NO_HEALTHY_UPSTREAM.code(), principal, "", 0, 0, (System.nanoTime() - startNanos) / 1e6,
+                        downstreamAddress(ctx, down)));
                 LOG.debug("tcp connection refused, no upstream [{} {} cluster={} dst={}]", ctx.listener(), down.remoteAddress(),
                         cluster.name(), originalDst);
             }
@@ -120,21 +128,22 @@ public final class TcpProxy {
                 LOG.debug("tcp upstream connect failed [{} cluster={} endpoint={} attempt={}]: {}", ctx.listener(), cluster.name(),
                         ep.address(), attempt, ar.cause().toString());
                 if (attempt < CONNECT_ATTEMPTS) {
-                    connect(down, prefix, onClose, ctx, chain, cluster, peer, tried, attempt + 1, originalDst);
+                    connect(down, prefix, onClose, ctx, cluster, peer, tried, attempt + 1, originalDst, startNanos);
                 } else {
                     down.close();
                 }
                 return;
             }
             cluster.record(ep, EndpointState.Outcome.SUCCESS);
-            relay(down, prefix, onClose, ar.result(), ctx, cluster, ep, peer);
+            relay(down, prefix, onClose, ar.result(), ctx, cluster, ep, peer, startNanos);
         });
     }
 
     private static void relay(NetSocket down, Buffer prefix, Runnable onClose, NetSocket up, ListenerContext ctx,
-                              UpstreamCluster cluster, Endpoint ep, String peer) {
+                              UpstreamCluster cluster, Endpoint ep, String peer, long startNanos) {
         String principal = ctx.direction() == Direction.INBOUND ? peer : peer(up);
         ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal, ep.clusterId());
+        String client = downstreamAddress(ctx, down);
         long[] bytes = new long[2];
         boolean[] closed = new boolean[1];
         Runnable close = () -> {
@@ -144,7 +153,10 @@ public final class TcpProxy {
                 onClose.run();
                 down.close();
                 up.close();
-                ctx.telemetry().tcpClosed(ctx.direction().label(), cluster.name(), principal, ep.clusterId(), bytes[1], bytes[0]);
+                boolean logged = ctx.telemetry().accessLogEnabled();
+                ctx.telemetry().tcpClosed(new ConnectionRecord(ctx.direction().label(), ctx.listener(), cluster.name(),
+                        logged ? ep.address().toString() : "", "-", principal, ep.clusterId(),
+                        bytes[0], bytes[1], (System.nanoTime() - startNanos) / 1e6, client));
             }
         };
         down.handler(b -> {
@@ -172,6 +184,12 @@ public final class TcpProxy {
         down.exceptionHandler(t -> close.run());
         up.exceptionHandler(t -> close.run());
         down.resume();
+    }
+
+    /** The client's address for the access log, its only reader; empty when the log is off. */
+    private static String downstreamAddress(ListenerContext ctx, NetSocket down) {
+        SocketAddress a = ctx.telemetry().accessLogEnabled() ? down.remoteAddress() : null;
+        return a == null ? "" : a.toString();
     }
 
     private static String peer(NetSocket s) {

@@ -37,7 +37,8 @@ import java.util.function.LongSupplier;
  * (Istio's PERMISSIVE pair of a {@code tls} and a {@code raw_buffer} chain with the same filters is
  * served on one socket as before); per chain an optional {@code DownstreamTlsContext} (SDS secrets),
  * then the network filters {@code connection_limit} and RBAC followed by an HTTP connection manager
- * or a TCP proxy; transparent capture, TPROXY ({@code transparent}) or REDIRECT ({@code use_original_dst}
+ * or a TCP proxy (to one cluster, or to weighted clusters picked per connection:
+ * {@link TcpProxyTranslator}); transparent capture, TPROXY ({@code transparent}) or REDIRECT ({@code use_original_dst}
  * or the {@code original_dst} listener filter without {@code transparent}), {@code bind_to_port: false},
  * with chains also matched on {@code destination_port} and {@code prefix_ranges}. Listeners with an {@code api_listener} are for proxyless
  * clients and yield nothing here.
@@ -322,14 +323,8 @@ public final class ListenerTranslator {
                         if (!last) {
                             throw invalid(name, ff, "tcp_proxy must be the last filter");
                         }
-                        TcpProxy tp = cfg.unpack(TcpProxy.class);
-                        if (!tp.hasCluster() || tp.hasTunnelingConfig() || tp.hasOnDemand() || tp.hasMetadataMatch()) {
-                            throw invalid(name, ff + ".typed_config", "only tcp_proxy with a single cluster is supported");
-                        }
-                        if (tp.getCluster().isEmpty()) {
-                            throw invalid(name, ff + ".typed_config.cluster", "must name a cluster");
-                        }
-                        tcp = Optional.of(new TcpChain(tp.getStatPrefix(), tp.getCluster(), networkRbac));
+                        tcp = Optional.of(TcpProxyTranslator.translate(name, ff + ".typed_config", cfg.unpack(TcpProxy.class),
+                                networkRbac));
                     }
                     default -> throw invalid(name, ff, "network filter '" + filter.getName() + "' (" + type + ") is not supported");
                 }

@@ -1,6 +1,6 @@
 package io.isthmus.sidecar.telemetry;
 
-/** Formats one request as a JSON access-log line in Envoy's field names. */
+/** Formats one request or TCP connection as a JSON access-log line in Envoy's field names. */
 final class AccessLogLine {
 
     private AccessLogLine() {
@@ -28,6 +28,23 @@ final class AccessLogLine {
         field(b, "peer_principal", r.peerPrincipal()).append(',');
         field(b, "downstream_principal", r.downstreamPrincipal()).append(',');
         field(b, "downstream_remote_address", r.downstreamAddress());
+        return b.append('}').toString();
+    }
+
+    /** One TCP proxy connection, with the fields of a request line that apply to it. */
+    static String json(ConnectionRecord c) {
+        StringBuilder b = new StringBuilder(256).append('{');
+        field(b, "direction", c.direction()).append(',');
+        field(b, "listener", c.listener()).append(',');
+        field(b, "protocol", "tcp").append(',');
+        field(b, "response_flags", c.flags()).append(',');
+        field(b, "upstream_cluster", c.cluster()).append(',');
+        field(b, "upstream_host", c.upstreamHost()).append(',');
+        b.append("\"bytes_received\":").append(c.receivedBytes()).append(',');
+        b.append("\"bytes_sent\":").append(c.sentBytes()).append(',');
+        b.append("\"duration_ms\":").append(Math.round(c.durationMillis() * 1000) / 1000.0).append(',');
+        field(b, "peer_principal", c.peerPrincipal()).append(',');
+        field(b, "downstream_remote_address", c.downstreamAddress());
         return b.append('}').toString();
     }
 

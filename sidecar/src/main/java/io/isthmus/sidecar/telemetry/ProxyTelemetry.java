@@ -161,12 +161,18 @@ public final class ProxyTelemetry {
                 .register(registry).increment();
     }
 
-    /** Records a closed TCP proxy connection and its bytes; {@code destCluster} as in {@link #tcpOpened}. */
-    public void tcpClosed(String direction, String cluster, String peer, String destCluster, long sent, long received) {
-        Tags tags = bounded(labels(direction, cluster, peer, "", destCluster));
+    /**
+     * Records a closed TCP proxy connection: its metrics with its bytes ({@code istio_tcp_sent_bytes} are the
+     * bytes sent downstream) and one access-log line.
+     */
+    public void tcpClosed(ConnectionRecord c) {
+        Tags tags = bounded(labels(c.direction(), c.cluster(), c.peerPrincipal(), "", c.upstreamCluster()));
         Counter.builder("istio_tcp_connections_closed").tags(tags).register(registry).increment();
-        Counter.builder("istio_tcp_sent_bytes").tags(tags).register(registry).increment(sent);
-        Counter.builder("istio_tcp_received_bytes").tags(tags).register(registry).increment(received);
+        Counter.builder("istio_tcp_sent_bytes").tags(tags).register(registry).increment(c.sentBytes());
+        Counter.builder("istio_tcp_received_bytes").tags(tags).register(registry).increment(c.receivedBytes());
+        if (ACCESS.isInfoEnabled()) {
+            ACCESS.info(AccessLogLine.json(c));
+        }
     }
 
     /** Istio's clusters for traffic to no mesh service, which name themselves in {@code destination_service_name}. */

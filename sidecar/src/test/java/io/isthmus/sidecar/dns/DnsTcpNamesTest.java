@@ -63,6 +63,18 @@ class DnsTcpNamesTest {
         return b.build();
     }
 
+    /** An unbound capture-mode listener whose TCP proxy splits connections between {@code clusters} (90, 10, ...). */
+    private static Listener weighted(String name, String address, int port, String... clusters) {
+        TcpProxy.WeightedCluster.Builder w = TcpProxy.WeightedCluster.newBuilder();
+        for (int i = 0; i < clusters.length; i++) {
+            w.addClusters(TcpProxy.WeightedCluster.ClusterWeight.newBuilder().setName(clusters[i]).setWeight(i == 0 ? 90 : 10));
+        }
+        Listener l = tcp(name, address, port, clusters[0], false);
+        return l.toBuilder().setFilterChains(0, l.getFilterChains(0).toBuilder().setFilters(0, l.getFilterChains(0).getFilters(0)
+                .toBuilder().setTypedConfig(Any.pack(TcpProxy.newBuilder().setStatPrefix(name).setWeightedClusters(w).build()))))
+                .build();
+    }
+
     private static String address(DnsProxyTest.Answer a) throws Exception {
         return InetAddress.getByAddress(a.firstAddress()).getHostAddress();
     }
@@ -98,6 +110,31 @@ class DnsTcpNamesTest {
         names.updateListeners(List.of()); // and an LDS update without the listener removes them
         assertThat(names.all()).doesNotContain(ORDERS);
         assertThat(names.vips(ORDERS)).isEmpty();
+    }
+
+    @Test
+    void aWeightedTcpProxyNamesEachClustersHostAndAServiceKeepsTheVipOfItsOwnListener() throws Exception {
+        String canary = "orders-db-canary.default.svc.cluster.local";
+        MeshHostnames names = new MeshHostnames();
+        names.updateListeners(List.of(
+                // a canary between two subsets of one service
+                weighted("10.96.1.11_5432", "10.96.1.11", 5432, "outbound|5432|v2|" + ORDERS, "outbound|5432|v1|" + ORDERS),
+                // a split between two services, the second of which has its own listener too
+                weighted("10.96.2.12_5432", "10.96.2.12", 5432, "outbound|5432||" + USERS, "outbound|5432||" + canary),
+                tcp("10.96.3.13_5432", "10.96.3.13", 5432, "outbound|5432||" + canary, false)));
+        assertThat(names.all()).contains(ORDERS, "orders-db.default", USERS, canary);
+        assertThat(names.vips(ORDERS)).containsExactly(InetAddress.getByName("10.96.1.11"));
+        assertThat(names.vips(USERS)).containsExactly(InetAddress.getByName("10.96.2.12"));
+        assertThat(names.vips(canary)).as("its own listener's VIP, not that of the split it is the minor share of")
+                .containsExactly(InetAddress.getByName("10.96.3.13"));
+        DnsProxy p = start(names, true);
+
+        assertThat(address(ask(p.localAddress(), query(6, ORDERS, A)))).isEqualTo("10.96.1.11");
+        assertThat(address(ask(p.localAddress(), query(7, canary, A)))).isEqualTo("10.96.3.13");
+
+        names.updateListeners(List.of(
+                weighted("10.96.2.12_5432", "10.96.2.12", 5432, "outbound|5432||" + USERS, "outbound|5432||" + canary)));
+        assertThat(names.vips(canary)).as("without a listener of its own, the split's").containsExactly(InetAddress.getByName("10.96.2.12"));
     }
 
     @Test

@@ -12,7 +12,7 @@ class ChainSelectorTest {
 
     static FilterChainConfig chain(String name, String transport, String... serverNames) {
         return new FilterChainConfig(name, List.of(serverNames), transport, Optional.empty(), Optional.empty(),
-                Optional.of(new TcpChain(name, "c", List.of())), Optional.empty());
+                Optional.of(TcpChain.of(name, "c", List.of())), Optional.empty());
     }
 
     static Optional<String> pick(List<FilterChainConfig> chains, String sni, boolean tls) {

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
 
 /**
  * A small mesh for data-plane tests: one Vert.x, the trust-bundle test PKI, data planes with
@@ -73,6 +74,16 @@ public final class TestMesh implements AutoCloseable {
         this.nanoClock = java.util.Objects.requireNonNull(clock, "clock");
     }
 
+    private volatile RandomGenerator random;
+
+    /**
+     * Makes the data planes created from now on draw their random choices (weighted clusters, load balancing) from
+     * {@code random}: with a seeded one, a test that counts where connections went sees the same draws every run.
+     */
+    public void useRandom(RandomGenerator random) {
+        this.random = java.util.Objects.requireNonNull(random, "random");
+    }
+
     /** A data plane using that certificate source. */
     public DataPlane dataPlane(TlsMaterialSource tls) {
         return dataPlane(tls, DRAIN_TIME);
@@ -84,7 +95,7 @@ public final class TestMesh implements AutoCloseable {
                 () -> tls.current().map(TlsMaterial::spiffeId).orElse(""));
         DataPlane.Options d = DataPlane.Options.of(tls, t);
         DataPlane dp = DataPlane.start(vertx, new DataPlane.Options(tls, t, 2, d.maxBufferedBody(), drainTime,
-                nanoClock, d.random()));
+                nanoClock, random == null ? d.random() : random));
         closeables.add(dp);
         return dp;
     }

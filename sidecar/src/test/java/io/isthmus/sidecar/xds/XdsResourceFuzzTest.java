@@ -53,7 +53,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Bad xDS resources get a clear answer: each of the four translators is fed thousands of randomly mutated copies of
- * realistic resources (the shapes the controller sends: mTLS listeners with RBAC and fault filters, SNI chains,
+ * realistic resources (the shapes the controller sends: mTLS listeners with RBAC and fault filters, SNI chains, a weighted
+ * TCP canary,
  * routes with retries, splits and regexes, EDS clusters with TLS, outlier detection and limits, Istio's auto mTLS
  * transport socket matches, multi-priority assignments with transport socket labels). Every one must be either accepted or refused with an {@link InvalidResourceException} that names the
  * resource and the field, which the proxy NACKs while it keeps its last good config; any other exception (a
@@ -159,7 +160,19 @@ class XdsResourceFuzzTest {
                 .addFilterChains(FilterChain.newBuilder().setFilterChainMatch(FilterChainMatch.newBuilder()
                         .setTransportProtocol("raw_buffer")).addFilters(tcpProxy))
                 .build();
-        return List.of(Xds.outboundHttp("127.0.0.2_9080", "127.0.0.2", 9080, "9080"), inbound, tcp, sni);
+        // Istio's VirtualService tcp route with weighted destinations: a 90/10 canary between two subsets
+        Listener canary = Listener.newBuilder().setName("0.0.0.0_5432").setAddress(Xds.address("127.0.0.2", 5432))
+                .addFilterChains(FilterChain.newBuilder().addFilters(networkRbac).addFilters(Filter.newBuilder()
+                        .setName("envoy.filters.network.tcp_proxy").setTypedConfig(Xds.any(TcpProxy.newBuilder()
+                                .setStatPrefix("outbound|5432|v1|pg.default.svc.cluster.local")
+                                .setWeightedClusters(TcpProxy.WeightedCluster.newBuilder()
+                                        .addClusters(TcpProxy.WeightedCluster.ClusterWeight.newBuilder()
+                                                .setName("outbound|5432|v1|pg.default.svc.cluster.local").setWeight(90))
+                                        .addClusters(TcpProxy.WeightedCluster.ClusterWeight.newBuilder()
+                                                .setName("outbound|5432|v2|pg.default.svc.cluster.local").setWeight(10)))
+                                .build()))))
+                .build();
+        return List.of(Xds.outboundHttp("127.0.0.2_9080", "127.0.0.2", 9080, "9080"), inbound, tcp, sni, canary);
     }
 
     private static RouteConfiguration routes() {
