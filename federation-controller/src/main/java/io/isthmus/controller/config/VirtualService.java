@@ -18,9 +18,10 @@ import java.util.Set;
  *     {@code <namespace>/<name>} or {@code <name>} (a Gateway of the VirtualService's namespace)
  * @param http the HTTP routes, first match wins
  * @param tls the TLS (SNI) routes, first match wins; used by gateway servers in PASSTHROUGH mode
+ * @param tcp the TCP routes, first match wins; used by sidecars ({@code mesh}) for the hosts' TCP ports
  */
 public record VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http,
-                             List<TlsRoute> tls)
+                             List<TlsRoute> tls, List<TcpRoute> tcp)
         implements MeshResource {
 
     /** Kind name. */
@@ -35,11 +36,33 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
         gateways = List.copyOf(gateways);
         http = List.copyOf(http);
         tls = List.copyOf(tls);
+        tcp = List.copyOf(tcp);
+    }
+
+    /** A VirtualService with HTTP and TLS routes only. */
+    public VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http, List<TlsRoute> tls) {
+        this(ref, hosts, gateways, http, tls, List.of());
     }
 
     /** A VirtualService with HTTP routes only. */
     public VirtualService(ResourceRef ref, List<String> hosts, List<String> gateways, List<HttpRoute> http) {
         this(ref, hosts, gateways, http, List.of());
+    }
+
+    /**
+     * The destinations of the first TCP route for sidecars ({@code mesh}) that matches port P: a match without
+     * {@code port} or with P, whose {@code gateways} are empty or name {@code mesh}; empty when none does.
+     */
+    public List<RouteDestination> tcpRouteFor(int port) {
+        for (TcpRoute r : tcp) {
+            boolean matches = r.match().isEmpty() ? gateways.contains(MESH) : r.match().stream().anyMatch(m ->
+                    (m.gateways().isEmpty() ? gateways.contains(MESH) : m.gateways().contains(MESH))
+                            && (m.port() == 0 || m.port() == port));
+            if (matches) {
+                return r.route();
+            }
+        }
+        return List.of();
     }
 
     /** Whether {@link #gateways()} names the Gateway {@code namespace/name} (or {@code mesh}). */
@@ -82,7 +105,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
                 kept.add(r.withMatch(ms));
             }
         }
-        return new VirtualService(ref, hosts, gateways, kept, tls);
+        return new VirtualService(ref, hosts, gateways, kept, tls, tcp);
     }
 
     /**
@@ -329,6 +352,31 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
     }
 
     /**
+     * One TCP route: connections that match go to the destinations, by weight.
+     *
+     * @param match the conditions, any of which selects the route; empty = always
+     * @param route the weighted destinations (weights sum to 100)
+     */
+    public record TcpRoute(List<TcpMatch> match, List<RouteDestination> route) {
+        public TcpRoute {
+            match = List.copyOf(match);
+            route = List.copyOf(route);
+        }
+    }
+
+    /**
+     * A TCP match.
+     *
+     * @param port the service port, 0 = any
+     * @param gateways where it applies ({@code mesh} for sidecars); empty = wherever the VirtualService applies
+     */
+    public record TcpMatch(int port, List<String> gateways) {
+        public TcpMatch {
+            gateways = List.copyOf(gateways);
+        }
+    }
+
+    /**
      * A TLS match.
      *
      * @param sniHosts the server names (exact or {@code *.suffix}), at least one
@@ -394,7 +442,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             "deadline-exceeded", "internal", "resource-exhausted", "unavailable", "envoy-ratelimited", "http3-post-connect-failure");
 
     static VirtualService parse(ResourceRef ref, Fields spec) {
-        spec.allowOnly("hosts", "gateways", "http", "tls", "exportTo");
+        spec.allowOnly("hosts", "gateways", "http", "tls", "tcp", "exportTo");
         List<String> hosts = spec.strings("hosts").stream().map(h -> Hosts.qualify(h, ref.namespace())).toList();
         if (hosts.isEmpty()) {
             throw spec.error("hosts", "at least one host is required");
@@ -408,10 +456,11 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
         }
         List<HttpRoute> http = spec.each("http", r -> route(ref, r));
         List<TlsRoute> tls = spec.each("tls", r -> tlsRoute(ref, r));
-        if (http.isEmpty() && tls.isEmpty()) {
-            throw spec.error("http", "at least one HTTP or TLS route is required (tcp routes are not supported)");
+        List<TcpRoute> tcp = spec.each("tcp", r -> tcpRoute(ref, r));
+        if (http.isEmpty() && tls.isEmpty() && tcp.isEmpty()) {
+            throw spec.error("http", "at least one HTTP, TLS or TCP route is required");
         }
-        return new VirtualService(ref, hosts, gateways.isEmpty() ? List.of(MESH) : gateways, http, tls);
+        return new VirtualService(ref, hosts, gateways.isEmpty() ? List.of(MESH) : gateways, http, tls, tcp);
     }
 
     private static void checkGatewayRef(Fields f, String field, String g) {
@@ -448,6 +497,23 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             throw r.error("route", "exactly one destination is supported for TLS routes, got " + route.size());
         }
         return new TlsRoute(matches, route);
+    }
+
+    private static TcpRoute tcpRoute(ResourceRef ref, Fields r) {
+        r.allowOnly("match", "route");
+        List<TcpMatch> matches = r.each("match", m -> {
+            m.allowOnly("port", "gateways");
+            List<String> gws = m.strings("gateways");
+            for (int i = 0; i < gws.size(); i++) {
+                checkGatewayRef(m, "gateways[" + i + "]", gws.get(i));
+            }
+            return new TcpMatch(m.integer("port", 0, 1, 65535), gws);
+        });
+        List<RouteDestination> route = destinations(ref, r);
+        if (route.stream().anyMatch(d -> !d.headers().isEmpty())) {
+            throw r.error("route", "a TCP route's destination has no headers");
+        }
+        return new TcpRoute(matches, route);
     }
 
     private static HttpRoute route(ResourceRef ref, Fields r) {

@@ -54,7 +54,11 @@ public final class ListenerTranslator {
 
     /** The outbound listener of a non-HTTP port P: TCP proxy to {@code cluster}. */
     public Listener outboundTcp(int port, String cluster) {
-        TcpProxy tcp = TcpProxy.newBuilder().setStatPrefix(cluster).setCluster(cluster).build();
+        return outboundTcp(port, TcpProxy.newBuilder().setStatPrefix(cluster).setCluster(cluster).build());
+    }
+
+    /** The outbound listener of a non-HTTP port P with this TCP proxy (a VirtualService's weighted TCP route). */
+    public Listener outboundTcp(int port, TcpProxy tcp) {
         return outbound(port, Filter.newBuilder().setName(Envoy.TCP_PROXY).setTypedConfig(Envoy.any(tcp)).build());
     }
 
@@ -65,7 +69,11 @@ public final class ListenerTranslator {
      * on one port are told apart only this way: a port-wide listener can lead to one cluster.
      */
     public Listener outboundTcpVip(String vip, int port, String cluster) {
-        TcpProxy tcp = TcpProxy.newBuilder().setStatPrefix(cluster).setCluster(cluster).build();
+        return outboundTcpVip(vip, port, TcpProxy.newBuilder().setStatPrefix(cluster).setCluster(cluster).build());
+    }
+
+    /** The VIP listener of {@link #outboundTcpVip(String, int, String)} with this TCP proxy. */
+    public Listener outboundTcpVip(String vip, int port, TcpProxy tcp) {
         return Listener.newBuilder()
                 .setName(vip + "_" + port)
                 .setAddress(Envoy.address(vip, port))

@@ -3,6 +3,7 @@ package io.isthmus.controller.translate;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.isthmus.controller.config.DestinationRule;
@@ -171,7 +172,7 @@ public final class MeshTranslator {
     private void sidecarView(ProxyView view, List<FederatedService> services,
             Map<String, ServiceEntryServices.Entry> entries, Map<String, NetworkGateway> gateways, MeshConfig cfg, Builder b) {
         Map<Integer, List<FederatedService>> httpByPort = new TreeMap<>();
-        Map<Integer, String> tcpByPort = new TreeMap<>();
+        Map<Integer, String> tcpByPort = new TreeMap<>(); // port -> the hostname of the first TCP service on it
         Map<Integer, List<FederatedService>> tcpServicesByPort = new TreeMap<>();
         Optional<Sidecar> scope = cfg.sidecarFor(view.namespace(), view.labels());
         MeshSettings mesh = cfg.settings();
@@ -182,11 +183,10 @@ public final class MeshTranslator {
             outboundClusters.add(view, s, entries.get(s.hostname()), cfg.destinationRuleFor(s.hostname(), view.namespace()),
                     cfg, gateways::get, b.clusters, b.endpoints);
             for (ServicePort p : s.ports()) {
-                OutboundName name = OutboundName.of(s.hostname(), p.port());
                 if (isHttp(p)) {
                     httpByPort.computeIfAbsent(p.port(), k -> new ArrayList<>()).add(s);
                 } else {
-                    tcpByPort.putIfAbsent(p.port(), name.clusterName());
+                    tcpByPort.putIfAbsent(p.port(), s.hostname());
                     tcpServicesByPort.computeIfAbsent(p.port(), k -> new ArrayList<>()).add(s);
                 }
             }
@@ -207,7 +207,7 @@ public final class MeshTranslator {
         }
         for (Map.Entry<Integer, String> e : tcpByPort.entrySet()) {
             if (!httpByPort.containsKey(e.getKey())) {
-                Listener l = listeners.outboundTcp(e.getKey(), e.getValue());
+                Listener l = listeners.outboundTcp(e.getKey(), TcpRoutes.tcpProxy(cfg, e.getValue(), e.getKey(), portsOf));
                 b.listeners.put(l.getName(), l);
             }
         }
@@ -217,9 +217,9 @@ public final class MeshTranslator {
             // own cluster; the port-wide listener above stays for names without a VIP (headless services).
             for (Map.Entry<Integer, List<FederatedService>> e : tcpServicesByPort.entrySet()) {
                 for (FederatedService s : e.getValue()) {
-                    String cluster = OutboundName.of(s.hostname(), e.getKey()).clusterName();
+                    TcpProxy tcp = TcpRoutes.tcpProxy(cfg, s.hostname(), e.getKey(), portsOf);
                     for (String vip : ServiceVips.forProxy(s, view.clusterId(), view.ips())) {
-                        Listener l = listeners.outboundTcpVip(vip, e.getKey(), cluster);
+                        Listener l = listeners.outboundTcpVip(vip, e.getKey(), tcp);
                         b.listeners.putIfAbsent(l.getName(), l);
                     }
                 }

@@ -84,13 +84,13 @@ class ConfigParserTest {
                   http:
                   - route:
                     - destination: {host: reviews}
-                    redirect: {uri: /other}
-                """, "spec.http[0].redirect", "field not supported");
+                    corsPolicy: {allowOrigins: [{exact: "https://a.example"}]}
+                """, "spec.http[0].corsPolicy", "field not supported");
         rejects(head + """
                 spec:
                   hosts: [reviews]
                   tcp: []
-                """, "spec.tcp", "field not supported");
+                """, "spec.http", "at least one HTTP, TLS or TCP route is required");
         rejects(head + """
                 spec:
                   hosts: [reviews]

@@ -344,6 +344,63 @@ class CaptureIT {
         assertThat(failed).isZero();
     }
 
+    /**
+     * A VirtualService's weighted {@code tcp} route on orders-db's port sends half of the new connections to users-db in
+     * west (through west's gateway) and half to orders-db in east; deleted, every connection goes to orders-db again.
+     */
+    @Test
+    @Order(4)
+    void a_weighted_tcp_route_splits_new_connections_across_clusters() {
+        ScenarioReport report = ScenarioReport.of("capture-tcp-split");
+        String split = """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: orders-db-split, namespace: default}
+                spec:
+                  hosts: [orders-db.default.svc.cluster.local]
+                  tcp:
+                    - match: [{port: 7070}]
+                      route:
+                        - {destination: {host: orders-db.default.svc.cluster.local}, weight: 50}
+                        - {destination: {host: users-db.default.svc.cluster.local}, weight: 50}
+                """;
+        String ordersUrl = "http://" + MeshLabels.serviceHostname("orders-db", "default") + ":7070/orders";
+        fed.cluster("east").applyConfig(split);
+        try {
+            await("the split reaches east's client proxy").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> client.call("http://127.0.0.1:15000/config_dump").body().contains("weighted_clusters"));
+            int orders = 0;
+            int users = 0;
+            int failed = 0;
+            for (int i = 0; i < 60; i++) {
+                PodHandle.Fetched f = client.fetch(ordersUrl);
+                if (f.status() != 200) {
+                    failed++;
+                } else if (f.field("service").equals("orders-db")) {
+                    orders++;
+                } else if (f.field("service").equals("users-db") && f.field("cluster").equals("west")) {
+                    users++;
+                }
+            }
+            report.count(60, failed).value("ordersDb", orders).value("usersDb", users)
+                    .outcome(failed == 0 && orders >= 15 && users >= 15 ? "passed" : "failed").write(SharedFederation.reportDir());
+            assertThat(failed).as("failed connections of 60").isZero();
+            assertThat(orders).as("connections answered by orders-db in east (50 %% asked)").isGreaterThanOrEqualTo(15);
+            assertThat(users).as("connections answered by users-db in west (50 %% asked)").isGreaterThanOrEqualTo(15);
+        } finally {
+            fed.cluster("east").deleteConfig(split);
+        }
+        await("without the route every connection reaches orders-db again").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                    for (int i = 0; i < 10; i++) {
+                        if (!client.fetch(ordersUrl).field("service").equals("orders-db")) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+    }
+
     @Test
     @Order(5)
     void a_server_outside_the_mesh_is_passed_through_under_allow_any_and_refused_under_registry_only() throws IOException {
