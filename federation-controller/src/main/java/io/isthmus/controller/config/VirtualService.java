@@ -441,6 +441,9 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             "retriable-4xx", "refused-stream", "retriable-status-codes", "retriable-headers", "cancelled",
             "deadline-exceeded", "internal", "resource-exhausted", "unavailable", "envoy-ratelimited", "http3-post-connect-failure");
 
+    /** A host name or IP address (IPv6 in brackets) with an optional port: a rewritten or redirected authority. */
+    private static final String AUTHORITY = "[A-Za-z0-9._\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?";
+
     static VirtualService parse(ResourceRef ref, Fields spec) {
         spec.allowOnly("hosts", "gateways", "http", "tls", "tcp", "exportTo");
         List<String> hosts = spec.strings("hosts").stream().map(h -> Hosts.qualify(h, ref.namespace())).toList();
@@ -561,7 +564,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             throw f.error("uri", "must be a path starting with '/', without spaces or '#', got '" + uri + "'");
         }
         String authority = f.str("authority", "");
-        if (!authority.isEmpty() && !authority.matches("[A-Za-z0-9._\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?")) {
+        if (!authority.isEmpty() && !authority.matches(AUTHORITY)) {
             throw f.error("authority", "must be a host name or address, with an optional :port, got '" + authority + "'");
         }
         if (f.has("port") && f.has("derivePort")) {
@@ -653,7 +656,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
         if (!uri.isEmpty() && (!uri.startsWith("/") || uri.chars().anyMatch(c -> c <= ' ' || c == '?' || c == '#'))) {
             throw f.error("uri", "must be a path starting with '/', without spaces, '?' or '#', got '" + uri + "'");
         }
-        if (!authority.isEmpty() && !authority.matches("[A-Za-z0-9._\\-]+(:\\d{1,5})?|\\[[0-9A-Fa-f:.]+\\](:\\d{1,5})?")) {
+        if (!authority.isEmpty() && !authority.matches(AUTHORITY)) {
             throw f.error("authority", "must be a host name or address, with an optional :port, got '" + authority + "'");
         }
         return new Rewrite(uri, authority);

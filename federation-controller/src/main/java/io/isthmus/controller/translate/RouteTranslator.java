@@ -345,7 +345,7 @@ public final class RouteTranslator {
     }
 
     /** The outbound cluster of a destination: its port, else its host's only port, else P. */
-    private static OutboundName nameOf(VirtualService.Destination d, int port, Function<String, List<Integer>> portsOf) {
+    static OutboundName nameOf(VirtualService.Destination d, int port, Function<String, List<Integer>> portsOf) {
         int p = d.port();
         if (p == 0) {
             List<Integer> ports = portsOf.apply(d.host());

@@ -33,22 +33,13 @@ final class TcpRoutes {
             return tcp.setCluster(own).build();
         }
         if (dests.size() == 1) {
-            return tcp.setCluster(clusterOf(dests.get(0).destination(), port, portsOf)).build();
+            return tcp.setCluster(RouteTranslator.nameOf(dests.get(0).destination(), port, portsOf).clusterName()).build();
         }
         TcpProxy.WeightedCluster.Builder w = TcpProxy.WeightedCluster.newBuilder();
         for (VirtualService.RouteDestination d : dests) {
             w.addClusters(TcpProxy.WeightedCluster.ClusterWeight.newBuilder()
-                    .setName(clusterOf(d.destination(), port, portsOf)).setWeight(d.weight()));
+                    .setName(RouteTranslator.nameOf(d.destination(), port, portsOf).clusterName()).setWeight(d.weight()));
         }
         return tcp.setWeightedClusters(w).build();
-    }
-
-    private static String clusterOf(VirtualService.Destination d, int port, Function<String, List<Integer>> portsOf) {
-        int p = d.port();
-        if (p == 0) {
-            List<Integer> ports = portsOf.apply(d.host());
-            p = ports.size() == 1 ? ports.get(0) : port;
-        }
-        return new OutboundName(p, d.subset(), d.host()).clusterName();
     }
 }
