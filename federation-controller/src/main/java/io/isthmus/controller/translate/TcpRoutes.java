@@ -1,6 +1,5 @@
 package io.isthmus.controller.translate;
 
-import com.google.protobuf.UInt32Value;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.isthmus.controller.config.MeshConfig;
 import io.isthmus.controller.config.VirtualService;
