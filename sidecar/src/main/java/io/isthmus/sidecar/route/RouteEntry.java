@@ -26,11 +26,13 @@ import java.util.random.RandomGenerator;
  *     it); empty = only the proxy's limit
  * @param attemptCount whether {@code x-envoy-attempt-count} goes to the upstream and back to the client (its virtual
  *     host's {@code include_request_attempt_count} / {@code include_attempt_count_in_response})
+ * @param hashPolicy how requests are hashed for a RING_HASH or MAGLEV cluster ({@code hash_policy}); none by default
  */
 public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers, List<WeightedTarget> targets,
                          Duration timeout, RetryPolicy retry, String prefixRewrite, String hostRewrite,
                          Optional<FaultPolicy> fault, List<MirrorPolicy> mirrors,
-                         Optional<DirectResponse> directResponse, OptionalLong bufferLimit, AttemptCount attemptCount) {
+                         Optional<DirectResponse> directResponse, OptionalLong bufferLimit, AttemptCount attemptCount,
+                         HashPolicy hashPolicy) {
 
     /** Where Envoy's {@code x-envoy-attempt-count} (1 for the first attempt, 2 for the first retry...) is set. */
     public record AttemptCount(boolean request, boolean response) {
@@ -52,6 +54,7 @@ public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers,
         Objects.requireNonNull(directResponse, "directResponse");
         Objects.requireNonNull(bufferLimit, "bufferLimit");
         Objects.requireNonNull(attemptCount, "attemptCount");
+        Objects.requireNonNull(hashPolicy, "hashPolicy");
         if (bufferLimit.isPresent() && bufferLimit.getAsLong() < 0) {
             throw new IllegalArgumentException("bufferLimit must be >= 0");
         }
