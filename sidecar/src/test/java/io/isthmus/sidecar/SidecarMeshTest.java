@@ -176,7 +176,8 @@ class SidecarMeshTest {
         Snapshot good = cache.getSnapshot(nodeId("productpage-0"));
         cache.setSnapshot(nodeId("productpage-0"), Snapshot.create(
                 List.of(Xds.edsCluster(cluster, name.sni(), List.of("spiffe://cluster.local/ns/default/sa/reviews"))
-                        .toBuilder().setLbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.MAGLEV).build()),
+                        .toBuilder().setLbPolicy(io.envoyproxy.envoy.config.cluster.v3.Cluster.LbPolicy.LOAD_BALANCING_POLICY_CONFIG)
+                        .build()),
                 good.endpoints().resources().values(), good.listeners().resources().values(),
                 good.routes().resources().values(), good.secrets().resources().values(), "bad"));
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->

@@ -38,9 +38,10 @@ class XdsSupportTest {
 
     @Test
     void anUnsupportedLbPolicyIsANackNamingTheField() {
-        Cluster ringHash = Xds.edsCluster("c", null, List.of()).toBuilder().setLbPolicy(Cluster.LbPolicy.RING_HASH).build();
+        Cluster typedPolicy = Xds.edsCluster("c", null, List.of()).toBuilder()
+                .setLbPolicy(Cluster.LbPolicy.LOAD_BALANCING_POLICY_CONFIG).build();
 
-        assertThatThrownBy(() -> dp.clusters().apply(Map.of("c", ringHash), "2"))
+        assertThatThrownBy(() -> dp.clusters().apply(Map.of("c", typedPolicy), "2"))
                 .isInstanceOfSatisfying(XdsResourceException.class, e -> {
                     assertThat(e.resourceName()).isEqualTo("c");
                     assertThat(e.field()).isEqualTo("lb_policy");

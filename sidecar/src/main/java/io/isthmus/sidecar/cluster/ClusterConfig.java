@@ -3,6 +3,7 @@ package io.isthmus.sidecar.cluster;
 import io.isthmus.sidecar.endpoint.Endpoint;
 import io.isthmus.sidecar.endpoint.LoadAssignment;
 import io.isthmus.sidecar.endpoint.OutlierConfig;
+import io.isthmus.sidecar.lb.HashLbConfig;
 import io.isthmus.sidecar.lb.LbPolicy;
 import java.time.Duration;
 import java.util.HashSet;
@@ -18,6 +19,8 @@ import java.util.Optional;
  * @param edsServiceName the {@code ClusterLoadAssignment} name to use (EDS); the cluster name by default
  * @param connectTimeout TCP (and TLS) connect timeout; Envoy default 5 s
  * @param lbPolicy endpoint picking
+ * @param hashLb the ring or Maglev table of a RING_HASH or MAGLEV cluster ({@code ring_hash_lb_config},
+ *     {@code maglev_lb_config}, Envoy's defaults when absent); empty for the other policies
  * @param outlier outlier detection, empty when off
  * @param limits circuit breakers
  * @param tls upstream TLS ({@code transport_socket}), empty for plaintext; with socket matches, the TLS
@@ -35,7 +38,8 @@ import java.util.Optional;
  *     ({@code common_http_protocol_options.max_requests_per_connection}); zero = unlimited
  */
 public record ClusterConfig(String name, Discovery discovery, String edsServiceName, Duration connectTimeout,
-                            LbPolicy lbPolicy, Optional<OutlierConfig> outlier, CircuitBreakerLimits limits,
+                            LbPolicy lbPolicy, Optional<HashLbConfig> hashLb, Optional<OutlierConfig> outlier,
+                            CircuitBreakerLimits limits,
                             Optional<UpstreamTls> tls, List<TransportSocketMatch> socketMatches, UpstreamProtocol protocol,
                             Optional<LoadAssignment> staticAssignment, Optional<DnsConfig> dns,
                             Optional<String> sourceAddress, Duration idleTimeout, int maxRequestsPerConnection) {
@@ -49,6 +53,10 @@ public record ClusterConfig(String name, Discovery discovery, String edsServiceN
         Objects.requireNonNull(edsServiceName, "edsServiceName");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(lbPolicy, "lbPolicy");
+        Objects.requireNonNull(hashLb, "hashLb");
+        if (hashLb.map(HashLbConfig::policy).orElse(null) != (lbPolicy.consistentHashing() ? lbPolicy : null)) {
+            throw new IllegalArgumentException("a ring or Maglev table belongs to exactly the RING_HASH and MAGLEV clusters");
+        }
         Objects.requireNonNull(outlier, "outlier");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(tls, "tls");

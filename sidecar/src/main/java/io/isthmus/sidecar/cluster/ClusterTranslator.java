@@ -18,7 +18,6 @@ import io.isthmus.sidecar.errors.ResourceDurations;
 import io.isthmus.sidecar.errors.InvalidResourceException;
 import io.isthmus.sidecar.errors.TypeUrls;
 import io.isthmus.sidecar.errors.UnsupportedFieldException;
-import io.isthmus.sidecar.lb.LbPolicy;
 import io.isthmus.sidecar.tls.OriginationTranslator;
 import io.isthmus.sidecar.tls.SanMatchers;
 import io.isthmus.sidecar.tls.TlsContextTranslator;
@@ -90,19 +89,7 @@ public final class ClusterTranslator {
         if (connectTimeout.isZero() || connectTimeout.isNegative()) {
             throw invalid(name, "connect_timeout", "must be positive");
         }
-        // an ORIGINAL_DST cluster's one host per connection needs no balancer; it keeps the default
-        LbPolicy lb = originalDst ? LbPolicy.ROUND_ROBIN : switch (c.getLbPolicy()) {
-            case ROUND_ROBIN -> LbPolicy.ROUND_ROBIN;
-            case LEAST_REQUEST -> LbPolicy.LEAST_REQUEST;
-            case RANDOM -> LbPolicy.RANDOM;
-            default -> throw invalid(name, "lb_policy", c.getLbPolicy() + " is not supported");
-        };
-        if (c.hasLoadBalancingPolicy()) {
-            throw invalid(name, "load_balancing_policy", "typed load balancing policies are not supported; use lb_policy");
-        }
-        if (c.hasLbSubsetConfig() || c.hasRingHashLbConfig() || c.hasMaglevLbConfig()) {
-            throw invalid(name, "lb_config", "subset, ring hash and maglev LB are not supported");
-        }
+        LbPolicies.Choice lb = LbPolicies.of(c, originalDst);
         if (c.hasCommonLbConfig() && c.getCommonLbConfig().hasZoneAwareLbConfig()) {
             throw invalid(name, "common_lb_config.zone_aware_lb_config", "zone-aware routing is not supported; use priorities");
         }
@@ -118,8 +105,8 @@ public final class ClusterTranslator {
         boolean mayUseTls = tls.isPresent() || socketMatches.stream().anyMatch(m -> m.tls().isPresent());
         Optional<HttpProtocolOptions> typed = typedOptions(c);
         ConnectionLifetime lifetime = lifetime(c, typed);
-        return new ClusterConfig(name, discovery, eds, connectTimeout, lb, outlier(c), limits(c), tls, socketMatches,
-                protocol(c, mayUseTls, typed), statics, dns, OriginalDstClusters.sourceAddress(c),
+        return new ClusterConfig(name, discovery, eds, connectTimeout, lb.policy(), lb.hashLb(), outlier(c), limits(c),
+                tls, socketMatches, protocol(c, mayUseTls, typed), statics, dns, OriginalDstClusters.sourceAddress(c),
                 lifetime.idleTimeout(), lifetime.maxRequestsPerConnection());
     }
 

@@ -6,6 +6,7 @@ import io.isthmus.sidecar.endpoint.LocalityKey;
 import io.isthmus.sidecar.endpoint.EndpointState;
 import io.isthmus.sidecar.endpoint.LoadAssignment;
 import io.isthmus.sidecar.endpoint.OutlierDetector;
+import io.isthmus.sidecar.lb.HashTables;
 import io.isthmus.sidecar.lb.PriorityLoadBalancer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
@@ -13,6 +14,7 @@ import io.vertx.core.net.NetClient;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,8 +23,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * A cluster at run time: its immutable config, its current endpoints (swapped atomically on EDS
- * updates), the load balancer, outlier detector, circuit-breaker counters (shared by all event loops)
- * and the upstream clients ({@link UpstreamTransports}: per TLS setting its connections may use, a
+ * updates) with, for RING_HASH and MAGLEV, their hash tables (built with them), the load balancer,
+ * outlier detector, circuit-breaker counters (shared by all event loops) and the upstream clients ({@link UpstreamTransports}: per TLS setting its connections may use, a
  * Vert.x HTTP client per event loop, whose pools are keyed by endpoint, and a TCP client). Balancing,
  * outlier detection and limits are the cluster's, whichever TLS an endpoint's connections use. Safe for
  * use from any event loop.
@@ -32,6 +34,9 @@ public final class UpstreamCluster {
     private final ClusterConfig config;
     private final AtomicReference<LoadAssignment> assignment;
     private final PriorityLoadBalancer balancer;
+    /** The ring or Maglev tables of a consistent-hash cluster, replaced with the endpoints; null for other policies. */
+    private volatile HashTables hashTables;
+    private final RandomGenerator random;
     private final Optional<OutlierDetector> outlier;
     private final UpstreamTransports transports;
     private final LongSupplier nanoClock;
@@ -48,8 +53,11 @@ public final class UpstreamCluster {
 
     private UpstreamCluster(ClusterConfig config, LoadAssignment initial, UpstreamTransports transports,
                             LongSupplier nanoClock, RandomGenerator random, AtomicInteger activeRequests,
-                            AtomicInteger activeRetries, AtomicInteger pending, RequestsPerConnection perConnection) {
+                            AtomicInteger activeRetries, AtomicInteger pending, RequestsPerConnection perConnection,
+                            HashTables previousTables) {
         this.config = config;
+        this.random = random;
+        this.hashTables = config.hashLb().map(h -> HashTables.build(initial, h, previousTables)).orElse(null);
         this.perConnection = perConnection;
         this.assignment = new AtomicReference<>(initial);
         this.balancer = new PriorityLoadBalancer(config.lbPolicy(), random);
@@ -66,7 +74,7 @@ public final class UpstreamCluster {
                                          RandomGenerator random) {
         LoadAssignment initial = config.staticAssignment().orElse(LoadAssignment.empty(config.name()));
         return new UpstreamCluster(config, initial, new UpstreamTransports(vertx, tls, config), nanoClock, random,
-                new AtomicInteger(), new AtomicInteger(), new AtomicInteger(), perConnection(config));
+                new AtomicInteger(), new AtomicInteger(), new AtomicInteger(), perConnection(config), null);
     }
 
     /**
@@ -80,7 +88,7 @@ public final class UpstreamCluster {
         UpstreamTransports t = same ? transports : new UpstreamTransports(vertx, tls, next);
         LoadAssignment endpoints = next.staticAssignment().orElse(assignment.get());
         return new UpstreamCluster(next, endpoints, t, nanoClock, random, activeRequests, activeRetries, pending,
-                same ? perConnection : perConnection(next));
+                same ? perConnection : perConnection(next), hashTables);
     }
 
     private static RequestsPerConnection perConnection(ClusterConfig config) {
@@ -154,15 +162,35 @@ public final class UpstreamCluster {
         return assignment.get().endpoints();
     }
 
-    /** Replaces the endpoints (EDS). */
-    public void updateEndpoints(LoadAssignment next) {
+    /**
+     * Replaces the endpoints (EDS, DNS); a consistent-hash cluster builds its tables for them here, once, reusing
+     * those of priorities whose endpoints and weights did not change.
+     */
+    public synchronized void updateEndpoints(LoadAssignment next) {
         Objects.requireNonNull(next, "next");
+        HashTables tables = hashTables;
+        if (tables != null) {
+            hashTables = HashTables.build(next, tables.config(), tables);
+        }
         assignment.set(next);
     }
 
     /** Picks an endpoint, avoiding {@code excluded}; null when the cluster has none. */
     public Endpoint choose(Set<Endpoint> excluded) {
-        return balancer.choose(assignment.get(), excluded, nanoClock.getAsLong());
+        return choose(excluded, OptionalLong.empty());
+    }
+
+    /**
+     * Picks an endpoint, avoiding {@code excluded}: a consistent-hash cluster by {@code hash} (by a random one when
+     * the request has none, as Envoy), the others ignore it; null when the cluster has no endpoint.
+     */
+    public Endpoint choose(Set<Endpoint> excluded, OptionalLong hash) {
+        HashTables tables = hashTables;
+        if (tables == null) {
+            return balancer.choose(assignment.get(), excluded, nanoClock.getAsLong());
+        }
+        return balancer.choose(tables, hash.isPresent() ? hash.getAsLong() : random.nextLong(), excluded,
+                nanoClock.getAsLong());
     }
 
     /**
@@ -171,8 +199,16 @@ public final class UpstreamCluster {
      * which would only reach this proxy again), for other clusters as {@link #choose(Set)}.
      */
     public Endpoint choose(Set<Endpoint> excluded, io.vertx.core.net.SocketAddress originalDst) {
+        return choose(excluded, originalDst, OptionalLong.empty());
+    }
+
+    /**
+     * Picks the endpoint of a request: for an ORIGINAL_DST cluster as {@link #choose(Set, io.vertx.core.net.SocketAddress)},
+     * for other clusters as {@link #choose(Set, OptionalLong)} with the request's hash.
+     */
+    public Endpoint choose(Set<Endpoint> excluded, io.vertx.core.net.SocketAddress originalDst, OptionalLong hash) {
         if (config.discovery() != ClusterConfig.Discovery.ORIGINAL_DST) {
-            return choose(excluded);
+            return choose(excluded, hash);
         }
         if (originalDst == null || originalDst.hostAddress() == null || originalDst.port() <= 0) {
             return null;

@@ -198,7 +198,9 @@ public final class HttpExchange {
         if (routeHeaders != null) {
             routeHeaders.request(headers); // after the router read its headers, before any attempt or mirror copies them
         }
-        UpstreamCall call = new UpstreamCall(this, ctx, cluster, r, decision, headers, uri, upstreamAuthority);
+        RequestHash hash = cluster.config().lbPolicy().consistentHashing() && !r.hashPolicy().isEmpty()
+                ? new RequestHash(r.hashPolicy(), request, headers, authority, clientAddress, remote, local) : null;
+        UpstreamCall call = new UpstreamCall(this, ctx, cluster, r, decision, headers, uri, upstreamAuthority, hash);
         HostAndPort hp = request.authority();
         if (r.hostRewrite().isEmpty() && hp != null && hp.port() != 0 && hp.host().indexOf(':') < 0
                 && hp.host().toLowerCase(Locale.ROOT) == hp.host()) {

@@ -23,6 +23,7 @@ import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.net.HostAndPort;
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -51,6 +52,8 @@ final class UpstreamCall {
     private final MultiMap headers;
     private final String uri;
     private final String authority;
+    /** The request's hash for a consistent-hash cluster, null for other clusters or routes without a hash policy. */
+    private final RequestHash hash;
     /** Endpoints attempted before the last one (a set is made only for a retry). */
     private Set<Endpoint> tried = Set.of();
     /** The endpoint of the last attempt, null before the first. */
@@ -78,7 +81,7 @@ final class UpstreamCall {
     private boolean responding;
 
     UpstreamCall(HttpExchange exchange, ListenerContext ctx, UpstreamCluster cluster, RouteEntry route,
-                 RouterHeaders.Decision decision, MultiMap headers, String uri, String authority) {
+                 RouterHeaders.Decision decision, MultiMap headers, String uri, String authority, RequestHash hash) {
         this.exchange = exchange;
         this.ctx = ctx;
         this.cluster = cluster;
@@ -89,6 +92,7 @@ final class UpstreamCall {
         this.headers = headers;
         this.uri = uri;
         this.authority = authority;
+        this.hash = hash;
         this.attemptCount = route.attemptCount();
         this.expectedTimeoutMs = expectedTimeout(exchange.envoyHeaders(), decision, headers);
     }
@@ -241,7 +245,7 @@ final class UpstreamCall {
             lastTried = null;
         }
         Endpoint ep = exchange.finished() ? null : cluster.choose(retry.policy().avoidPreviousHosts() ? tried : Set.of(),
-                exchange.originalDestination());
+                exchange.originalDestination(), hash == null ? OptionalLong.empty() : hash.hash());
         if (ep == null) {
             if (isRetry) {
                 cluster.endRetry();
@@ -467,6 +471,9 @@ final class UpstreamCall {
         RouteHeaders routeHeaders = exchange.routeHeaders();
         if (routeHeaders != null) {
             routeHeaders.response(relayed); // after the router's own headers, as Envoy: it may remove or overwrite them
+        }
+        if (hash != null) {
+            hash.addCookies(relayed);
         }
         if (attemptCount.response()) {
             out.headers().set(RouterHeaders.ATTEMPT_COUNT, RouterHeaders.attemptCount(attempts));

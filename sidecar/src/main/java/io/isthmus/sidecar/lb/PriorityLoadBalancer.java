@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
 
 /**
@@ -18,7 +19,8 @@ import java.util.random.RandomGenerator;
  * when the assignment gives locality weights, else all available endpoints are pooled. Endpoints
  * that are ejected, unhealthy or excluded by the retry's previous-hosts predicate count as
  * unavailable. When nothing is available anywhere, the pick falls back to all endpoints (Envoy's
- * panic mode). Safe for concurrent use.
+ * panic mode). Consistent-hash clusters pick by the request's hash from their {@link HashTables}
+ * instead. Safe for concurrent use.
  */
 public final class PriorityLoadBalancer {
 
@@ -50,8 +52,63 @@ public final class PriorityLoadBalancer {
             return null;
         }
         int[] health = new int[n];
+        if (health(assignment, excluded, nowNanos, health) == 0) {
+            return panic(assignment.endpoints(), excluded);
+        }
+        int chosen = priority(health, random.nextInt(100));
+        Endpoint picked = fromPriority(priorities.get(chosen), assignment.overprovisioningFactor(), excluded, nowNanos);
+        return picked != null ? picked : elsewhere(assignment, chosen, excluded, nowNanos);
+    }
+
+    /**
+     * Chooses an endpoint of a consistent-hash cluster for a request hash, as Envoy's thread-aware balancers do: the
+     * hash also chooses the priority (hash mod 100 against the priorities' loads, so a key keeps its priority while
+     * the health does not change), then the endpoint from that priority's table; an endpoint that is ejected,
+     * unhealthy or excluded is passed over for the next one of the table. When nothing is available anywhere
+     * (panic), the hash picks among all endpoints, preferring those EDS says are healthy and not excluded.
+     *
+     * @param tables the cluster's tables, with the assignment they were built from
+     * @param hash the request's hash (a random number for a request without one)
+     * @param excluded endpoints not to pick (previous attempts), empty for a first attempt
+     * @param nowNanos monotonic time, for ejection checks
+     * @return the endpoint, or null when the cluster has no endpoint at all
+     */
+    public Endpoint choose(HashTables tables, long hash, Set<Endpoint> excluded, long nowNanos) {
+        LoadAssignment assignment = tables.assignment();
+        int n = assignment.priorities().size();
+        if (n == 0) {
+            return null;
+        }
+        int[] health = new int[n];
+        if (health(assignment, excluded, nowNanos, health) == 0) {
+            return hashPanic(tables, hash, excluded);
+        }
+        int chosen = priority(health, (int) Long.remainderUnsigned(hash, 100));
+        Predicate<Endpoint> usable = e -> usable(e, excluded, nowNanos);
+        Endpoint picked = tables.walk(chosen, hash, usable);
+        if (picked == null) {
+            // usable endpoints without an entry (a locality without weight, a share too small for the ring)
+            picked = fromPriority(assignment.priorities().get(chosen), assignment.overprovisioningFactor(), excluded,
+                    nowNanos);
+        }
+        // nothing usable left there (ejected by another event loop since the health was read): the next priority
+        for (int p = 0; p < n && picked == null; p++) {
+            if (p != chosen) {
+                picked = tables.walk(p, hash, usable);
+            }
+        }
+        return picked != null ? picked : elsewhere(assignment, chosen, excluded, nowNanos);
+    }
+
+    /**
+     * Fills {@code health} with each priority's {@code min(100, overprovisioning × available / total)}.
+     *
+     * @return the sum of the priorities' health, 0 when nothing is available
+     */
+    private static int health(LoadAssignment assignment, Set<Endpoint> excluded, long nowNanos, int[] health) {
+        List<List<LocalityGroup>> priorities = assignment.priorities();
         int total = 0;
-        for (int p = 0; p < n; p++) {
+        for (int p = 0; p < health.length; p++) {
             int all = 0;
             int up = 0;
             List<LocalityGroup> groups = priorities.get(p);
@@ -67,45 +124,66 @@ public final class PriorityLoadBalancer {
             health[p] = all == 0 ? 0 : (int) Math.min(100, (long) assignment.overprovisioningFactor() * up / all);
             total += health[p];
         }
-        if (total == 0) {
-            return panic(assignment.endpoints(), excluded);
+        return total;
+    }
+
+    /** The priority a roll in [0, 100) falls in, each priority taking its health of the load (normalised below 100). */
+    private static int priority(int[] health, int roll) {
+        int total = 0;
+        for (int h : health) {
+            total += h;
         }
         int normalized = Math.min(100, total);
-        int roll = random.nextInt(100);
         int remaining = 100;
         int acc = 0;
-        int chosen = -1;
-        for (int p = 0; p < n && remaining > 0; p++) {
+        for (int p = 0; p < health.length && remaining > 0; p++) {
             int load = Math.min(remaining, (int) Math.round(health[p] * 100.0 / normalized));
             remaining -= load;
             acc += load;
             if (roll < acc) {
+                return p;
+            }
+        }
+        int chosen = 0;
+        for (int p = 0; p < health.length; p++) {
+            if (health[p] > 0) {
                 chosen = p;
-                break;
             }
         }
-        if (chosen < 0) {
-            for (int p = 0; p < n; p++) {
-                if (health[p] > 0) {
-                    chosen = p;
-                }
-            }
-        }
-        Endpoint picked = fromPriority(priorities.get(chosen), assignment.overprovisioningFactor(), excluded, nowNanos);
-        if (picked != null) {
-            return picked;
-        }
-        // The chosen priority lost its last usable endpoint after its health was read (another event loop's outlier
-        // detection ejected it): the next priority with one takes the request, else panic routing, never "no host".
-        for (int p = 0; p < n; p++) {
+        return chosen;
+    }
+
+    /**
+     * A pick when the chosen priority lost its last usable endpoint after its health was read (another event loop's
+     * outlier detection ejected it): the next priority with one takes the request, else panic routing, never "no host".
+     */
+    private Endpoint elsewhere(LoadAssignment assignment, int chosen, Set<Endpoint> excluded, long nowNanos) {
+        List<List<LocalityGroup>> priorities = assignment.priorities();
+        for (int p = 0; p < priorities.size(); p++) {
             if (p != chosen) {
-                picked = fromPriority(priorities.get(p), assignment.overprovisioningFactor(), excluded, nowNanos);
+                Endpoint picked = fromPriority(priorities.get(p), assignment.overprovisioningFactor(), excluded, nowNanos);
                 if (picked != null) {
                     return picked;
                 }
             }
         }
         return panic(assignment.endpoints(), excluded);
+    }
+
+    /** Panic routing by hash: the first endpoint walking on from the hash that is healthy and not tried, else not tried, else any. */
+    private Endpoint hashPanic(HashTables tables, long hash, Set<Endpoint> excluded) {
+        int n = tables.assignment().priorities().size();
+        List<Predicate<Endpoint>> preferences = List.of(e -> e.healthy() && !excluded.contains(e),
+                e -> !excluded.contains(e), e -> true);
+        for (Predicate<Endpoint> accept : preferences) {
+            for (int p = 0; p < n; p++) {
+                Endpoint e = tables.walk(p, hash, accept);
+                if (e != null) {
+                    return e;
+                }
+            }
+        }
+        return panic(tables.assignment().endpoints(), excluded);
     }
 
     private Endpoint fromPriority(List<LocalityGroup> groups, int factor, Set<Endpoint> excluded, long now) {
@@ -184,7 +262,8 @@ public final class PriorityLoadBalancer {
             return candidates.get(0);
         }
         return switch (policy) {
-            case RANDOM -> weightedRandom(candidates);
+            // a hash cluster comes here only for endpoints its tables do not hold: a weighted random pick, as Envoy's
+            case RANDOM, RING_HASH, MAGLEV -> weightedRandom(candidates);
             case LEAST_REQUEST -> {
                 Endpoint a = candidates.get(random.nextInt(candidates.size()));
                 Endpoint b = candidates.get(random.nextInt(candidates.size()));

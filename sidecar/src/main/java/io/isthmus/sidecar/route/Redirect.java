@@ -45,8 +45,9 @@ public record Redirect(String scheme, String host, int port, String pathRedirect
         if (!scheme.isEmpty() && !scheme.matches("[a-z][a-z0-9+.-]*")) {
             throw new InvalidResourceException(TypeUrls.ROUTE, rc, f + ".scheme_redirect", "not a scheme: '" + scheme + "'");
         }
-        if (a.getPortRedirect() > 65535) {
-            throw new InvalidResourceException(TypeUrls.ROUTE, rc, f + ".port_redirect", "must be 0..65535, got " + a.getPortRedirect());
+        long port = Integer.toUnsignedLong(a.getPortRedirect());
+        if (port > 65535) {
+            throw new InvalidResourceException(TypeUrls.ROUTE, rc, f + ".port_redirect", "must be 0..65535, got " + port);
         }
         String host = a.getHostRedirect();
         if (host.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '?' || c == '#')) {
@@ -68,7 +69,7 @@ public record Redirect(String scheme, String host, int port, String pathRedirect
             default -> throw new InvalidResourceException(TypeUrls.ROUTE, rc, f + ".response_code",
                     "unknown value " + a.getResponseCodeValue());
         };
-        return new Redirect(scheme, host, a.getPortRedirect(), path, prefix, a.getStripQuery(), status);
+        return new Redirect(scheme, host, (int) port, path, prefix, a.getStripQuery(), status);
     }
 
     /**

@@ -28,12 +28,13 @@ import java.util.random.RandomGenerator;
  *     host's {@code include_request_attempt_count} / {@code include_attempt_count_in_response})
  * @param headerMutations the header mutations of the route, its virtual host and its route configuration, which its
  *     direct response gets; a cluster route's targets carry theirs (a weighted cluster's own level included)
+ * @param hashPolicy how requests are hashed for a RING_HASH or MAGLEV cluster ({@code hash_policy}); none by default
  */
 public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers, List<WeightedTarget> targets,
                          Duration timeout, RetryPolicy retry, String prefixRewrite, String hostRewrite,
                          Optional<FaultPolicy> fault, List<MirrorPolicy> mirrors,
                          Optional<DirectResponse> directResponse, OptionalLong bufferLimit, AttemptCount attemptCount,
-                         HeaderMutations headerMutations) {
+                         HeaderMutations headerMutations, HashPolicy hashPolicy) {
 
     /** Where Envoy's {@code x-envoy-attempt-count} (1 for the first attempt, 2 for the first retry...) is set. */
     public record AttemptCount(boolean request, boolean response) {
@@ -56,6 +57,7 @@ public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers,
         Objects.requireNonNull(bufferLimit, "bufferLimit");
         Objects.requireNonNull(attemptCount, "attemptCount");
         Objects.requireNonNull(headerMutations, "headerMutations");
+        Objects.requireNonNull(hashPolicy, "hashPolicy");
         if (bufferLimit.isPresent() && bufferLimit.getAsLong() < 0) {
             throw new IllegalArgumentException("bufferLimit must be >= 0");
         }

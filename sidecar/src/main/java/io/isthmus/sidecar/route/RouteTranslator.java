@@ -143,7 +143,7 @@ public final class RouteTranslator {
         if (r.hasDirectResponse() || r.hasRedirect()) {
             return new RouteEntry(r.getName(), path, headers, List.of(), Duration.ZERO, RetryPolicy.NONE, "", "",
                     Optional.empty(), List.of(), Optional.of(DirectResponse.of(rc, f, r, vhName)), OptionalLong.empty(),
-                    RouteEntry.AttemptCount.NONE, routeHeaders);
+                    RouteEntry.AttemptCount.NONE, routeHeaders, HashPolicy.NONE);
         }
         RouteAction a = r.getRoute();
         List<WeightedTarget> targets = new ArrayList<>();
@@ -171,13 +171,14 @@ public final class RouteTranslator {
         for (int k = 0; k < a.getRateLimitsCount(); k++) {
             remoteAddressOnly(rc, f + ".route.rate_limits[" + k + "]", a.getRateLimits(k));
         }
-        if (a.hasRegexRewrite() || a.hasPathRewritePolicy() || a.getHashPolicyCount() > 0
+        if (a.hasRegexRewrite() || a.hasPathRewritePolicy()
                 || a.hasCors() || a.hasHedgePolicy() || a.getUpgradeConfigsCount() > 0 || a.hasInternalRedirectPolicy()
                 || a.hasIdleTimeout() || a.hasAutoHostRewrite() || a.hasHostRewriteHeader() || a.hasHostRewritePathRegex()
                 || a.hasRetryPolicyTypedConfig() || a.hasMetadataMatch()) {
             throw invalid(rc, f + ".route", "only cluster(s), timeout, retry_policy, prefix_rewrite, host_rewrite_literal, "
-                    + "request_mirror_policies and max_stream_duration (zero) are supported");
+                    + "request_mirror_policies, hash_policy and max_stream_duration (zero) are supported");
         }
+        HashPolicy hashPolicy = HashPolicyTranslator.translate(rc, f + ".route.hash_policy", a.getHashPolicyList());
         if (a.hasMaxStreamDuration() && (a.getMaxStreamDuration().getMaxStreamDuration().getSeconds() > 0
                 || a.getMaxStreamDuration().getMaxStreamDuration().getNanos() > 0)) {
             throw invalid(rc, f + ".route.max_stream_duration", "a non-zero max stream duration is not supported");
@@ -204,7 +205,7 @@ public final class RouteTranslator {
             OptionalLong limit = r.hasPerRequestBufferLimitBytes()
                     ? OptionalLong.of(r.getPerRequestBufferLimitBytes().getValue() & 0xFFFF_FFFFL) : vhLimit;
             return new RouteEntry(r.getName(), path, headers, targets, timeout, retry, a.getPrefixRewrite(),
-                    a.getHostRewriteLiteral(), fault, mirrors, Optional.empty(), limit, attempts, routeHeaders);
+                    a.getHostRewriteLiteral(), fault, mirrors, Optional.empty(), limit, attempts, routeHeaders, hashPolicy);
         } catch (IllegalArgumentException e) {
             throw invalid(rc, f, e.getMessage());
         }

@@ -115,5 +115,8 @@ class RedirectTest {
                 .isInstanceOf(InvalidResourceException.class).hasMessageContaining("routes[0].redirect.regex_rewrite");
         assertThatThrownBy(() -> Redirect.of("80", "routes[0]", RedirectAction.newBuilder().setPortRedirect(70000).build()))
                 .isInstanceOf(InvalidResourceException.class).hasMessageContaining("routes[0].redirect.port_redirect");
+        assertThatThrownBy(() -> Redirect.of("80", "routes[0]", RedirectAction.newBuilder().setPortRedirect(-1).build()))
+                .as("a uint32 past 2^31").isInstanceOf(InvalidResourceException.class)
+                .hasMessageContaining("must be 0..65535, got 4294967295");
     }
 }

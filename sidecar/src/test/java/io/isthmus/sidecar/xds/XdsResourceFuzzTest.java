@@ -53,10 +53,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Bad xDS resources get a clear answer: each of the four translators is fed thousands of randomly mutated copies of
- * realistic resources (the shapes the controller sends: mTLS listeners with RBAC and fault filters, SNI chains, a weighted
- * TCP canary,
- * routes with retries, splits and regexes, EDS clusters with TLS, outlier detection and limits, Istio's auto mTLS
- * transport socket matches, multi-priority assignments with transport socket labels). Every one must be either accepted or refused with an {@link InvalidResourceException} that names the
+ * realistic resources (the shapes the controller sends: mTLS listeners with RBAC and fault filters, SNI chains, a
+ * weighted TCP canary, routes with retries, splits, regexes, header mutations and hash policies, EDS clusters with TLS,
+ * outlier detection and limits, ring hash and Maglev clusters, Istio's auto mTLS transport socket matches,
+ * multi-priority assignments with transport socket labels). Every one must be either accepted or refused with an
+ * {@link InvalidResourceException} that names the
  * resource and the field, which the proxy NACKs while it keeps its last good config; any other exception (a
  * NullPointerException, an IllegalArgumentException from a library...) fails the test with the resource that caused
  * it. Seeded, so a failure is reproducible.
@@ -205,11 +206,24 @@ class XdsResourceFuzzTest {
                 .build();
         Route regex = Route.newBuilder().setMatch(RouteMatch.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex("/api/v[0-9]+/.*")))
                 .setRoute(RouteAction.newBuilder().setCluster("outbound|9080||reviews.default.svc.cluster.local")).build();
+        // a DestinationRule's consistentHash, every kind of hash policy Istio sends
+        Route hashed = Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/cart"))
+                .setRoute(RouteAction.newBuilder().setCluster("outbound|9080||cart.default.svc.cluster.local")
+                        .addHashPolicy(RouteAction.HashPolicy.newBuilder().setHeader(RouteAction.HashPolicy.Header.newBuilder()
+                                .setHeaderName("x-user")))
+                        .addHashPolicy(RouteAction.HashPolicy.newBuilder().setCookie(RouteAction.HashPolicy.Cookie.newBuilder()
+                                .setName("session").setPath("/cart").setTtl(com.google.protobuf.Duration.newBuilder().setSeconds(60))))
+                        .addHashPolicy(RouteAction.HashPolicy.newBuilder().setConnectionProperties(
+                                RouteAction.HashPolicy.ConnectionProperties.newBuilder().setSourceIp(true)).setTerminal(true))
+                        .addHashPolicy(RouteAction.HashPolicy.newBuilder().setQueryParameter(
+                                RouteAction.HashPolicy.QueryParameter.newBuilder().setName("tenant"))))
+                .build();
         Route exact = Route.newBuilder().setMatch(RouteMatch.newBuilder().setPath("/health"))
                 .setDirectResponse(io.envoyproxy.envoy.config.route.v3.DirectResponseAction.newBuilder().setStatus(200)).build();
         return Xds.routes("9080",
                 Xds.vhost("reviews.default.svc.cluster.local:9080", List.of("reviews.default.svc.cluster.local",
-                        "reviews.default.svc.cluster.local:9080", "reviews", "reviews:9080", "10.96.0.12:9080"), split, regex, exact)
+                        "reviews.default.svc.cluster.local:9080", "reviews", "reviews:9080", "10.96.0.12:9080"), split, regex, hashed,
+                        exact)
                         .toBuilder().addResponseHeadersToAdd(header("x-vh", "%PROTOCOL%",
                                 HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS)).build(),
                 Xds.vhost("allow_any", List.of("*"), Xds.prefixRoute("/", "PassthroughCluster"))).toBuilder()
@@ -247,7 +261,13 @@ class XdsResourceFuzzTest {
                 .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(10)).build();
         Cluster autoMtls = Xds.autoMtlsCluster("outbound|9080||ratings.default.svc.cluster.local",
                 "outbound_.9080_._.ratings.default.svc.cluster.local", List.of("spiffe://cluster.local/ns/default/sa/bookinfo-ratings"));
-        return List.of(eds, Xds.staticCluster("inbound|9080||", "127.0.0.1", 9080), dns, passthrough, autoMtls);
+        Cluster ringHash = Xds.edsCluster("outbound|9080||cart.default.svc.cluster.local", null, List.of()).toBuilder()
+                .setLbPolicy(Cluster.LbPolicy.RING_HASH).setRingHashLbConfig(Cluster.RingHashLbConfig.newBuilder()
+                        .setMinimumRingSize(com.google.protobuf.UInt64Value.of(2048))).build();
+        Cluster maglev = Xds.edsCluster("outbound|9080||cart.default.svc.cluster.local", null, List.of()).toBuilder()
+                .setLbPolicy(Cluster.LbPolicy.MAGLEV).setMaglevLbConfig(Cluster.MaglevLbConfig.newBuilder()
+                        .setTableSize(com.google.protobuf.UInt64Value.of(65_537))).build();
+        return List.of(eds, Xds.staticCluster("inbound|9080||", "127.0.0.1", 9080), dns, passthrough, autoMtls, ringHash, maglev);
     }
 
     private static ClusterLoadAssignment assignment() {
