@@ -196,18 +196,19 @@ public final class MeshTranslator {
         Function<String, List<Integer>> portsOf = host -> servicePorts.getOrDefault(host, List.of());
         boolean registryOnly = cfg.outboundTrafficPolicyFor(view.namespace(), view.labels())
                 == Sidecar.OutboundTrafficPolicy.REGISTRY_ONLY;
+        Function<OutboundName, List<io.envoyproxy.envoy.config.route.v3.RouteAction.HashPolicy>> hashOf =
+                ConsistentHashTranslator.forProxy(cfg, view.namespace());
         for (Map.Entry<Integer, List<FederatedService>> e : httpByPort.entrySet()) {
             Listener l = listeners.outboundHttp(e.getKey());
             b.listeners.put(l.getName(), l);
             RouteConfiguration rc = routes.outbound(e.getKey(), e.getValue(), view.namespace(),
                     host -> cfg.virtualServicesFor(host).stream().findFirst(), portsOf, registryOnly,
-                    s -> ServiceVips.forProxy(s, view.clusterId(), view.ips()), mesh.defaultHttpRetryPolicy(),
-                    ConsistentHashTranslator.forProxy(cfg, view.namespace()));
+                    s -> ServiceVips.forProxy(s, view.clusterId(), view.ips()), mesh.defaultHttpRetryPolicy(), hashOf);
             b.routes.put(rc.getName(), rc);
         }
         for (Map.Entry<Integer, String> e : tcpByPort.entrySet()) {
             if (!httpByPort.containsKey(e.getKey())) {
-                Listener l = listeners.outboundTcp(e.getKey(), TcpRoutes.tcpProxy(cfg, e.getValue(), e.getKey(), portsOf));
+                Listener l = listeners.outboundTcp(e.getKey(), TcpRoutes.tcpProxy(cfg, e.getValue(), e.getKey(), portsOf, hashOf));
                 b.listeners.put(l.getName(), l);
             }
         }
@@ -217,7 +218,7 @@ public final class MeshTranslator {
             // own cluster; the port-wide listener above stays for names without a VIP (headless services).
             for (Map.Entry<Integer, List<FederatedService>> e : tcpServicesByPort.entrySet()) {
                 for (FederatedService s : e.getValue()) {
-                    TcpProxy tcp = TcpRoutes.tcpProxy(cfg, s.hostname(), e.getKey(), portsOf);
+                    TcpProxy tcp = TcpRoutes.tcpProxy(cfg, s.hostname(), e.getKey(), portsOf, hashOf);
                     for (String vip : ServiceVips.forProxy(s, view.clusterId(), view.ips())) {
                         Listener l = listeners.outboundTcpVip(vip, e.getKey(), tcp);
                         b.listeners.putIfAbsent(l.getName(), l);

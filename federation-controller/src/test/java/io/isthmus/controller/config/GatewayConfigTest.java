@@ -146,7 +146,8 @@ class GatewayConfigTest {
                 "spec.tls[0].match[0].sniHosts", "at least one SNI host");
         rejects(head + "  tls:\n  - match: [{sniHosts: [a.example.com]}]\n    route: [{destination: {host: a}, weight: 50},"
                 + " {destination: {host: b}, weight: 50}]\n", "spec.tls[0].route", "exactly one destination");
-        rejects(head + "  tcp:\n  - route: [{destination: {host: a}}]\n", "spec.tcp", "field not supported");
+        rejects(head + "  tcp:\n  - match: [{destinationSubnets: [10.0.0.0/8]}]\n    route: [{destination: {host: a}}]\n",
+                "spec.tcp[0].match[0].destinationSubnets", "field not supported");
         rejects(head + "  gateways: [\"a/b/c\"]\n  http:\n  - route: [{destination: {host: a}}]\n",
                 "spec.gateways[0]", "must be mesh");
     }

@@ -141,4 +141,28 @@ class TcpRoutesTest {
                   - route: [{destination: {host: users-db}, headers: {request: {set: {a: b}}}}]
                 """)).hasMessageContaining("spec.tcp[0].route").hasMessageContaining("a TCP route's destination has no headers");
     }
+
+    @Test
+    void aSourceIpHashOfTheDestinationIsTheTcpProxysHashPolicy() throws Exception {
+        assertThat(apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: orders, namespace: default}
+                spec:
+                  host: orders-db
+                  trafficPolicy:
+                    loadBalancer: {consistentHash: {useSourceIp: true}}
+                """)).isNull();
+        assertThat(portListener(7070).getHashPolicy(0).hasSourceIp()).isTrue();
+        assertThat(apply("""
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: orders, namespace: default}
+                spec:
+                  host: orders-db
+                  trafficPolicy:
+                    loadBalancer: {consistentHash: {httpHeaderName: x-user}}
+                """)).isNull();
+        assertThat(portListener(7070).getHashPolicyList()).as("a header means nothing to a TCP connection").isEmpty();
+    }
 }

@@ -12,8 +12,10 @@ import java.util.random.RandomGenerator;
  * @param clusters the clusters a connection may go to, with their relative weights, in configuration
  *     order; a single entry for {@code tcp_proxy.cluster}
  * @param rbac network RBAC filters in order
+ * @param hashSourceIp whether a connection's endpoint in a consistent-hash cluster is picked by the hash of the
+ *     client's IP address ({@code hash_policy} {@code source_ip}), else by a random hash
  */
-public record TcpChain(String statPrefix, List<WeightedCluster> clusters, List<RbacPolicy> rbac) {
+public record TcpChain(String statPrefix, List<WeightedCluster> clusters, List<RbacPolicy> rbac, boolean hashSourceIp) {
 
     /** The largest weight of one cluster (Envoy's weights are {@code uint32}). */
     public static final long MAX_WEIGHT = 0xFFFF_FFFFL;
@@ -48,7 +50,17 @@ public record TcpChain(String statPrefix, List<WeightedCluster> clusters, List<R
 
     /** A chain relaying every connection to {@code cluster}. */
     public static TcpChain of(String statPrefix, String cluster, List<RbacPolicy> rbac) {
-        return new TcpChain(statPrefix, List.of(new WeightedCluster(cluster, 1)), rbac);
+        return new TcpChain(statPrefix, List.of(new WeightedCluster(cluster, 1)), rbac, false);
+    }
+
+    /** A chain without a hash policy. */
+    public TcpChain(String statPrefix, List<WeightedCluster> clusters, List<RbacPolicy> rbac) {
+        this(statPrefix, clusters, rbac, false);
+    }
+
+    /** This chain with the {@code source_ip} hash policy on or off. */
+    public TcpChain withSourceIpHash(boolean on) {
+        return new TcpChain(statPrefix, clusters, rbac, on);
     }
 
     /**

@@ -14,6 +14,7 @@ import java.net.InetAddress;
 import java.security.cert.X509Certificate;
 import java.util.HashSet;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,7 +80,12 @@ public final class TcpProxy {
             down.close();
             return;
         }
-        connect(down, prefix, closed, ctx, cluster.get(), peer, new HashSet<>(), 1, originalDst, System.nanoTime());
+        OptionalLong hash = OptionalLong.empty();
+        if (chain.hashSourceIp() && down.remoteAddress() != null && down.remoteAddress().hostAddress() != null) {
+            // Envoy's source_ip hash: xxHash64 of the client's address as text
+            hash = OptionalLong.of(io.isthmus.sidecar.lb.XxHash64.hash(down.remoteAddress().hostAddress()));
+        }
+        connect(down, prefix, closed, ctx, cluster.get(), peer, new HashSet<>(), 1, originalDst, hash, System.nanoTime());
     }
 
     private static Runnable once(Runnable r) {
@@ -93,8 +99,9 @@ public final class TcpProxy {
     }
 
     private static void connect(NetSocket down, Buffer prefix, Runnable onClose, ListenerContext ctx, UpstreamCluster cluster,
-                                String peer, Set<Endpoint> tried, int attempt, SocketAddress originalDst, long startNanos) {
-        Endpoint ep = cluster.choose(tried, originalDst);
+                                String peer, Set<Endpoint> tried, int attempt, SocketAddress originalDst, OptionalLong hash,
+                                long startNanos) {
+        Endpoint ep = cluster.choose(tried, originalDst, hash);
         if (ep == null) {
             if (attempt == 1) {
                 // refused before any upstream (e.g. BlackHoleCluster): counted as Istio does, no bytes
@@ -128,7 +135,7 @@ public final class TcpProxy {
                 LOG.debug("tcp upstream connect failed [{} cluster={} endpoint={} attempt={}]: {}", ctx.listener(), cluster.name(),
                         ep.address(), attempt, ar.cause().toString());
                 if (attempt < CONNECT_ATTEMPTS) {
-                    connect(down, prefix, onClose, ctx, cluster, peer, tried, attempt + 1, originalDst, startNanos);
+                    connect(down, prefix, onClose, ctx, cluster, peer, tried, attempt + 1, originalDst, hash, startNanos);
                 } else {
                     down.close();
                 }

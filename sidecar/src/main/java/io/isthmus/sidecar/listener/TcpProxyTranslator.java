@@ -15,8 +15,10 @@ import java.util.List;
  * a proxy with neither is refused naming {@code cluster}; an empty cluster name and a weight of 0 are
  * refused as Envoy's validation refuses them ({@code min_len: 1}, {@code gte: 1}). Tunnelling,
  * on-demand cluster discovery and {@code metadata_match} (subset load balancing), on the proxy or on
- * one of its weighted clusters, are refused naming the field. The other fields ({@code stat_prefix},
- * idle timeouts, {@code max_connect_attempts}, access logs, {@code hash_policy}) are ignored.
+ * one of its weighted clusters, are refused naming the field. {@code hash_policy}: {@code source_ip} (a
+ * consistent-hash cluster picks a connection's endpoint by the client's IP address); {@code filter_state} is
+ * refused. The other fields ({@code stat_prefix}, idle timeouts, {@code max_connect_attempts}, access logs) are
+ * ignored.
  */
 final class TcpProxyTranslator {
 
@@ -39,6 +41,19 @@ final class TcpProxyTranslator {
         if (tp.hasMetadataMatch()) {
             throw invalid(name, f + ".metadata_match", "subset load balancing is not supported");
         }
+        boolean sourceIp = false;
+        for (int i = 0; i < tp.getHashPolicyCount(); i++) {
+            var h = tp.getHashPolicy(i);
+            if (h.hasSourceIp()) {
+                sourceIp = true;
+            } else {
+                throw invalid(name, f + ".hash_policy[" + i + "]", "only source_ip is supported");
+            }
+        }
+        return chain(name, f, tp, rbac).withSourceIpHash(sourceIp);
+    }
+
+    private static TcpChain chain(String name, String f, TcpProxy tp, List<RbacPolicy> rbac) throws InvalidResourceException {
         return switch (tp.getClusterSpecifierCase()) {
             case CLUSTER -> {
                 if (tp.getCluster().isEmpty()) {
