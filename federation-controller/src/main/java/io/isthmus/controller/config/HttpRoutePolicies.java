@@ -107,11 +107,15 @@ final class HttpRoutePolicies {
     }
 
     static VirtualService.Rewrite rewrite(Fields f) {
-        f.allowOnly("uri", "authority");
+        f.allowOnly("uri", "authority", "uriRegexRewrite");
         String uri = f.str("uri", "");
         String authority = f.str("authority", "");
-        if (uri.isEmpty() && authority.isEmpty()) {
-            throw f.error(null, "needs uri or authority (uriRegexRewrite is not supported)");
+        Optional<VirtualService.RegexRewrite> regex = Optional.ofNullable(f.obj("uriRegexRewrite")).map(HttpRoutePolicies::regex);
+        if (uri.isEmpty() && authority.isEmpty() && regex.isEmpty()) {
+            throw f.error(null, "needs uri, authority or uriRegexRewrite");
+        }
+        if (!uri.isEmpty() && regex.isPresent()) {
+            throw f.error("uriRegexRewrite", "uri and uriRegexRewrite cannot both be set");
         }
         if (!uri.isEmpty() && (!uri.startsWith("/") || uri.chars().anyMatch(c -> c <= ' ' || c == '?' || c == '#'))) {
             throw f.error("uri", "must be a path starting with '/', without spaces, '?' or '#', got '" + uri + "'");
@@ -119,7 +123,35 @@ final class HttpRoutePolicies {
         if (!authority.isEmpty() && !authority.matches(AUTHORITY)) {
             throw f.error("authority", "must be a host name or address, with an optional :port, got '" + authority + "'");
         }
-        return new VirtualService.Rewrite(uri, authority);
+        return new VirtualService.Rewrite(uri, authority, regex);
+    }
+
+    private static VirtualService.RegexRewrite regex(Fields f) {
+        f.allowOnly("match", "rewrite");
+        String match = f.requiredStr("match");
+        int groups;
+        try {
+            groups = java.util.regex.Pattern.compile(match).matcher("").groupCount();
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw f.error("match", "invalid regex: " + e.getDescription());
+        }
+        String rewrite = f.str("rewrite", "");
+        for (int i = 0; i < rewrite.length(); i++) {
+            if (rewrite.charAt(i) != '\\') {
+                continue;
+            }
+            char c = i + 1 < rewrite.length() ? rewrite.charAt(++i) : 0;
+            if (c == 0 || !Character.isDigit(c) && c != '\\') {
+                throw f.error("rewrite", "a backslash is followed by a group number 1..9 or another backslash");
+            }
+            if (Character.isDigit(c) && c - '0' > groups) {
+                throw f.error("rewrite", "names group \\" + c + ", the match has " + groups);
+            }
+        }
+        if (rewrite.chars().anyMatch(ch -> ch <= ' ' || ch == '#')) {
+            throw f.error("rewrite", "must not contain spaces or '#'");
+        }
+        return new VirtualService.RegexRewrite(match, rewrite);
     }
 
     static List<VirtualService.Mirror> mirrors(ResourceRef ref, Fields r) {

@@ -292,11 +292,32 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
      * @param uri replaces the matched part of the path: the prefix of a prefix match, the whole path (not the query)
      *     of an exact or regex match; empty = unchanged
      * @param authority replaces the Host / {@code :authority}; empty = unchanged
+     * @param uriRegex {@code uriRegexRewrite}: every match of {@code match} in the path replaced by {@code rewrite}
+     *     ({@code \1}.. for groups), not with {@code uri}
      */
-    public record Rewrite(String uri, String authority) {
+    public record Rewrite(String uri, String authority, Optional<RegexRewrite> uriRegex) {
         public Rewrite {
             Objects.requireNonNull(uri, "uri");
             Objects.requireNonNull(authority, "authority");
+            Objects.requireNonNull(uriRegex, "uriRegex");
+        }
+
+        /** A rewrite of the URI prefix and/or authority. */
+        public Rewrite(String uri, String authority) {
+            this(uri, authority, Optional.empty());
+        }
+    }
+
+    /**
+     * Istio's {@code RegexRewrite}.
+     *
+     * @param match the regular expression
+     * @param rewrite the replacement, {@code \1}..{@code \9} standing for groups
+     */
+    public record RegexRewrite(String match, String rewrite) {
+        public RegexRewrite {
+            Objects.requireNonNull(match, "match");
+            Objects.requireNonNull(rewrite, "rewrite");
         }
     }
 

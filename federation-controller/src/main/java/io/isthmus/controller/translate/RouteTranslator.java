@@ -256,6 +256,8 @@ public final class RouteTranslator {
             if (!rw.uri().isEmpty()) {
                 a.setPrefixRewrite(rw.uri());
             }
+            rw.uriRegex().ifPresent(x -> a.setRegexRewrite(io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute.newBuilder()
+                    .setPattern(RegexMatcher.newBuilder().setRegex(x.match())).setSubstitution(x.rewrite())));
             if (!rw.authority().isEmpty()) {
                 a.setHostRewriteLiteral(rw.authority());
             }

@@ -41,6 +41,8 @@ class HttpRoutePoliciesTest {
         assertThat(route("    rewrite: {uri: /v2/, authority: backend.shop:8080}\n").rewrite())
                 .contains(new VirtualService.Rewrite("/v2/", "backend.shop:8080"));
         assertThat(route("    rewrite: {authority: backend}\n").rewrite()).contains(new VirtualService.Rewrite("", "backend"));
+        assertThat(route("    rewrite: {uriRegexRewrite: {match: \"^/v1/(.*)\", rewrite: \"/v2/\\\\1\"}}\n").rewrite())
+                .contains(new VirtualService.Rewrite("", "", Optional.of(new VirtualService.RegexRewrite("^/v1/(.*)", "/v2/\\1"))));
     }
 
     @Test
@@ -86,9 +88,13 @@ class HttpRoutePoliciesTest {
                 "spec.http[0].fault.abort.percentage.value", "must be 0..100, got 150");
         rejects(HEAD + "    fault:\n      abort: {httpStatus: 503, percentage: {value: lots}}\n",
                 "spec.http[0].fault.abort.percentage.value", "must be a number, got 'lots'");
-        rejects(HEAD + "    rewrite: {}\n", "spec.http[0].rewrite", "needs uri or authority");
-        rejects(HEAD + "    rewrite: {uriRegexRewrite: {match: a, rewrite: b}}\n", "spec.http[0].rewrite.uriRegexRewrite",
-                "field not supported");
+        rejects(HEAD + "    rewrite: {}\n", "spec.http[0].rewrite", "needs uri, authority or uriRegexRewrite");
+        rejects(HEAD + "    rewrite: {uri: /a, uriRegexRewrite: {match: a, rewrite: b}}\n", "spec.http[0].rewrite.uriRegexRewrite",
+                "uri and uriRegexRewrite cannot both be set");
+        rejects(HEAD + "    rewrite: {uriRegexRewrite: {match: \"(a\", rewrite: b}}\n", "spec.http[0].rewrite.uriRegexRewrite.match",
+                "invalid regex");
+        rejects(HEAD + "    rewrite: {uriRegexRewrite: {match: \"(a)\", rewrite: \"\\\\2\"}}\n",
+                "spec.http[0].rewrite.uriRegexRewrite.rewrite", "names group \\2, the match has 1");
         rejects(HEAD + "    rewrite: {uri: v2}\n", "spec.http[0].rewrite.uri", "must be a path starting with '/'");
         rejects(HEAD + "    rewrite: {authority: \"a b\"}\n", "spec.http[0].rewrite.authority", "must be a host name");
         rejects(HEAD + "    mirror: {host: a}\n    mirrors: [{destination: {host: b}}]\n", "spec.http[0].mirrors",

@@ -99,6 +99,24 @@ class HttpRoutePoliciesTranslationTest {
     }
 
     @Test
+    void aUriRegexRewriteIsTheRoutesRegexRewrite() {
+        apply("""
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                  - rewrite: {uriRegexRewrite: {match: "^/v1/(.*)", rewrite: "/v2/\\\\1"}}
+                    route: [{destination: {host: reviews}}]
+                """);
+        var rr = sidecarRoutes().get(0).getRoute().getRegexRewrite();
+        assertThat(rr.getPattern().getRegex()).isEqualTo("^/v1/(.*)");
+        assertThat(rr.getSubstitution()).isEqualTo("/v2/\\1");
+        assertThat(sidecarRoutes().get(0).getRoute().getPrefixRewrite()).isEmpty();
+    }
+
+    @Test
     void aRewriteSetsThePrefixAndTheAuthority() {
         apply(REVIEWS_VS);
         RouteAction a = sidecarRoutes().get(2).getRoute();

@@ -49,6 +49,9 @@ class RoutePoliciesIT {
                 - match: [{uri: {prefix: /old/}}]
                   rewrite: {uri: /reviews/renamed/}
                   route: [{destination: {host: %1$s}}]
+                - match: [{uri: {prefix: /shelf/}}]
+                  rewrite: {uriRegexRewrite: {match: "^/shelf/([a-z]+)/([0-9]+)$", rewrite: "/reviews/\\2/by/\\1"}}
+                  route: [{destination: {host: %1$s}}]
                 - match: [{uri: {prefix: /reviews/headers}}]
                   headers:
                     request:
@@ -114,6 +117,13 @@ class RoutePoliciesIT {
         var r = client.call(BASE + "/old/42");
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body()).contains("\"service\":\"reviews\"").contains("\"path\":\"/reviews/renamed/42\"");
+    }
+
+    @Test
+    void aUriRegexRewriteReachesTheAppWithItsGroupsSwapped() {
+        var r = client.call(BASE + "/shelf/books/17");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).contains("\"path\":\"/reviews/17/by/books\"");
     }
 
     @Test

@@ -298,7 +298,9 @@ public final class HttpExchange {
 
     private String upstreamUri(RouteEntry r) {
         String path = request.path() == null ? "/" : request.path();
-        if (!r.prefixRewrite().isEmpty()) {
+        if (r.regexRewrite().isPresent()) {
+            path = r.regexRewrite().get().apply(path);
+        } else if (!r.prefixRewrite().isEmpty()) {
             // Envoy: the matched prefix is replaced; an exact or regex match matched the whole path, which is replaced
             if (r.path().kind() != io.isthmus.sidecar.route.PathMatch.Kind.PREFIX) {
                 path = r.prefixRewrite();

@@ -17,6 +17,7 @@ import java.util.random.RandomGenerator;
  * @param timeout the whole request's timeout including retries; zero = none (Envoy default 15 s)
  * @param retry the retry policy
  * @param prefixRewrite replaces the matched prefix when non-empty
+ * @param regexRewrite rewrites the path by a regular expression ({@code regex_rewrite}), not with {@code prefixRewrite}
  * @param hostRewrite replaces the Host/:authority when non-empty
  * @param fault fault injection, when configured
  * @param mirrors clusters that receive a copy of the request (responses ignored)
@@ -34,7 +35,7 @@ public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers,
                          Duration timeout, RetryPolicy retry, String prefixRewrite, String hostRewrite,
                          Optional<FaultPolicy> fault, List<MirrorPolicy> mirrors,
                          Optional<DirectResponse> directResponse, OptionalLong bufferLimit, AttemptCount attemptCount,
-                         HeaderMutations headerMutations, HashPolicy hashPolicy) {
+                         HeaderMutations headerMutations, HashPolicy hashPolicy, Optional<RegexRewrite> regexRewrite) {
 
     /** Where Envoy's {@code x-envoy-attempt-count} (1 for the first attempt, 2 for the first retry...) is set. */
     public record AttemptCount(boolean request, boolean response) {
@@ -58,6 +59,10 @@ public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers,
         Objects.requireNonNull(attemptCount, "attemptCount");
         Objects.requireNonNull(headerMutations, "headerMutations");
         Objects.requireNonNull(hashPolicy, "hashPolicy");
+        Objects.requireNonNull(regexRewrite, "regexRewrite");
+        if (regexRewrite.isPresent() && !prefixRewrite.isEmpty()) {
+            throw new IllegalArgumentException("prefix_rewrite and regex_rewrite cannot both be set");
+        }
         if (bufferLimit.isPresent() && bufferLimit.getAsLong() < 0) {
             throw new IllegalArgumentException("bufferLimit must be >= 0");
         }

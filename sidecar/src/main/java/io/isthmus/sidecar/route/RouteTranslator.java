@@ -143,7 +143,7 @@ public final class RouteTranslator {
         if (r.hasDirectResponse() || r.hasRedirect()) {
             return new RouteEntry(r.getName(), path, headers, List.of(), Duration.ZERO, RetryPolicy.NONE, "", "",
                     Optional.empty(), List.of(), Optional.of(DirectResponse.of(rc, f, r, vhName)), OptionalLong.empty(),
-                    RouteEntry.AttemptCount.NONE, routeHeaders, HashPolicy.NONE);
+                    RouteEntry.AttemptCount.NONE, routeHeaders, HashPolicy.NONE, Optional.empty());
         }
         RouteAction a = r.getRoute();
         List<WeightedTarget> targets = new ArrayList<>();
@@ -171,12 +171,12 @@ public final class RouteTranslator {
         for (int k = 0; k < a.getRateLimitsCount(); k++) {
             remoteAddressOnly(rc, f + ".route.rate_limits[" + k + "]", a.getRateLimits(k));
         }
-        if (a.hasRegexRewrite() || a.hasPathRewritePolicy()
+        if (a.hasPathRewritePolicy()
                 || a.hasCors() || a.hasHedgePolicy() || a.getUpgradeConfigsCount() > 0 || a.hasInternalRedirectPolicy()
                 || a.hasIdleTimeout() || a.hasAutoHostRewrite() || a.hasHostRewriteHeader() || a.hasHostRewritePathRegex()
                 || a.hasRetryPolicyTypedConfig() || a.hasMetadataMatch()) {
-            throw invalid(rc, f + ".route", "only cluster(s), timeout, retry_policy, prefix_rewrite, host_rewrite_literal, "
-                    + "request_mirror_policies, hash_policy and max_stream_duration (zero) are supported");
+            throw invalid(rc, f + ".route", "only cluster(s), timeout, retry_policy, prefix_rewrite, regex_rewrite, "
+                    + "host_rewrite_literal, request_mirror_policies, hash_policy and max_stream_duration (zero) are supported");
         }
         HashPolicy hashPolicy = HashPolicyTranslator.translate(rc, f + ".route.hash_policy", a.getHashPolicyList());
         if (a.hasMaxStreamDuration() && (a.getMaxStreamDuration().getMaxStreamDuration().getSeconds() > 0
@@ -205,9 +205,26 @@ public final class RouteTranslator {
             OptionalLong limit = r.hasPerRequestBufferLimitBytes()
                     ? OptionalLong.of(r.getPerRequestBufferLimitBytes().getValue() & 0xFFFF_FFFFL) : vhLimit;
             return new RouteEntry(r.getName(), path, headers, targets, timeout, retry, a.getPrefixRewrite(),
-                    a.getHostRewriteLiteral(), fault, mirrors, Optional.empty(), limit, attempts, routeHeaders, hashPolicy);
+                    a.getHostRewriteLiteral(), fault, mirrors, Optional.empty(), limit, attempts, routeHeaders, hashPolicy,
+                    regexRewrite(rc, f + ".route.regex_rewrite", a));
         } catch (IllegalArgumentException e) {
             throw invalid(rc, f, e.getMessage());
+        }
+    }
+
+    private static Optional<RegexRewrite> regexRewrite(String rc, String f, RouteAction a) throws InvalidResourceException {
+        if (!a.hasRegexRewrite()) {
+            return Optional.empty();
+        }
+        if (!a.getPrefixRewrite().isEmpty()) {
+            throw invalid(rc, f, "prefix_rewrite and regex_rewrite cannot both be set");
+        }
+        try {
+            return Optional.of(new RegexRewrite(a.getRegexRewrite().getPattern().getRegex(), a.getRegexRewrite().getSubstitution()));
+        } catch (PatternSyntaxException e) {
+            throw invalid(rc, f + ".pattern.regex", "invalid regex: " + e.getDescription());
+        } catch (IllegalArgumentException e) {
+            throw invalid(rc, f + ".substitution", e.getMessage());
         }
     }
 

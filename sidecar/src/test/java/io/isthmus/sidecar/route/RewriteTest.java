@@ -6,6 +6,7 @@ import com.google.protobuf.BoolValue;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.matcher.v3.RegexMatcher;
 import io.isthmus.sidecar.DataPlane;
 import io.isthmus.sidecar.testing.AppServer;
@@ -52,10 +53,14 @@ class RewriteTest {
                 .setRoute(RouteAction.newBuilder().setCluster("app").setPrefixRewrite("/catalog")).build();
         Route host = Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/host"))
                 .setRoute(RouteAction.newBuilder().setCluster("app").setHostRewriteLiteral("backend.internal:8080")).build();
+        Route regexRewrite = Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/users/"))
+                .setRoute(RouteAction.newBuilder().setCluster("app").setRegexRewrite(RegexMatchAndSubstitute.newBuilder()
+                        .setPattern(RegexMatcher.newBuilder().setRegex("^/users/([^/]+)/orders/([0-9]+)$"))
+                        .setSubstitution("/orders/\\2?user=\\1"))).build();
         Route plain = Route.newBuilder().setMatch(RouteMatch.newBuilder().setPrefix("/"))
                 .setRoute(RouteAction.newBuilder().setCluster("app")).build();
         dp.routes().apply(Map.of("80", Xds.routes("80",
-                Xds.vhost("svc", List.of("svc"), prefix, caseless, exact, regex, host, plain))), "1");
+                Xds.vhost("svc", List.of("svc"), prefix, caseless, exact, regex, host, regexRewrite, plain))), "1");
     }
 
     @AfterEach
@@ -95,5 +100,26 @@ class RewriteTest {
         assertThat(app.lastHeaders.get().get("host")).isEqualTo("backend.internal:8080");
         assertThat(pathSeen("/other")).isEqualTo("/other");
         assertThat(app.lastHeaders.get().get("host")).isEqualTo("svc");
+    }
+
+    @Test
+    void aRegexRewriteReplacesEachMatchOfThePathWithItsGroups() {
+        assertThat(pathSeen("/users/ann/orders/42?x=1")).as("the query follows the rewritten path")
+                .isEqualTo("/orders/42?user=ann?x=1");
+        assertThat(new RegexRewrite("^/v1/", "/v2/").apply("/v1/items")).isEqualTo("/v2/items");
+        assertThat(new RegexRewrite("o", "0").apply("/foo/boo")).as("every match").isEqualTo("/f00/b00");
+        assertThat(new RegexRewrite("(a)(b)?", "[\\2\\1]").apply("/ac")).as("an unmatched group is empty").isEqualTo("/[a]c");
+        assertThat(new RegexRewrite("x*", "-").apply("ab")).as("empty matches, as Java's replaceAll").isEqualTo("-a-b-");
+        assertThat(new RegexRewrite("\\$", "\\\\").apply("/a$")).isEqualTo("/a\\");
+    }
+
+    @Test
+    void aBadRegexRewriteIsRefused() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RegexRewrite("(a)", "\\2"))
+                .hasMessageContaining("names group \\2, the pattern has 1");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RegexRewrite("a", "x\\"))
+                .hasMessageContaining("lone backslash");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new RegexRewrite("(", "x"))
+                .isInstanceOf(java.util.regex.PatternSyntaxException.class);
     }
 }
