@@ -50,7 +50,7 @@ class RoutePoliciesIT {
                   rewrite: {uri: /reviews/renamed/}
                   route: [{destination: {host: %1$s}}]
                 - match: [{uri: {prefix: /shelf/}}]
-                  rewrite: {uriRegexRewrite: {match: "^/shelf/([a-z]+)/([0-9]+)$", rewrite: "/reviews/\\2/by/\\1"}}
+                  rewrite: {uriRegexRewrite: {match: "^/shelf/([a-z]+)/([0-9]+)$", rewrite: '/reviews/\\2/by/\\1'}}
                   route: [{destination: {host: %1$s}}]
                 - match: [{uri: {prefix: /reviews/headers}}]
                   headers:
