@@ -54,9 +54,10 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
      * {@code port} or with P, whose {@code gateways} are empty or name {@code mesh}; empty when none does.
      */
     public List<RouteDestination> tcpRouteFor(int port) {
+        boolean mesh = boundTo("", MESH);
         for (TcpRoute r : tcp) {
-            boolean matches = r.match().isEmpty() ? gateways.contains(MESH) : r.match().stream().anyMatch(m ->
-                    (m.gateways().isEmpty() ? gateways.contains(MESH) : m.gateways().contains(MESH))
+            boolean matches = r.match().isEmpty() ? mesh : r.match().stream().anyMatch(m ->
+                    (m.gateways().isEmpty() ? mesh : names(m.gateways(), ref.namespace(), "", MESH))
                             && (m.port() == 0 || m.port() == port));
             if (matches) {
                 return r.route();

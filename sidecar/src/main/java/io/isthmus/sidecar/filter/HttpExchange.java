@@ -301,12 +301,7 @@ public final class HttpExchange {
         if (r.regexRewrite().isPresent()) {
             path = r.regexRewrite().get().apply(path);
         } else if (!r.prefixRewrite().isEmpty()) {
-            // Envoy: the matched prefix is replaced; an exact or regex match matched the whole path, which is replaced
-            if (r.path().kind() != io.isthmus.sidecar.route.PathMatch.Kind.PREFIX) {
-                path = r.prefixRewrite();
-            } else if (path.regionMatches(!r.path().caseSensitive(), 0, r.path().value(), 0, r.path().value().length())) {
-                path = r.prefixRewrite() + path.substring(r.path().value().length());
-            }
+            path = r.path().replaceMatched(path, r.prefixRewrite());
         }
         String q = request.query();
         return q == null ? path : path + "?" + q;

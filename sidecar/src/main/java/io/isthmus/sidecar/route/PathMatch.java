@@ -23,6 +23,19 @@ public record PathMatch(Kind kind, String value, boolean caseSensitive) {
     /** The path comparison. */
     public enum Kind { PREFIX, EXACT, REGEX }
 
+    /**
+     * The path with what this condition matched replaced by {@code replacement}, as Envoy's {@code prefix_rewrite}:
+     * the matched prefix of a prefix match (whatever its case when the match is case-insensitive), the whole path of
+     * an exact or regex match.
+     */
+    public String replaceMatched(String path, String replacement) {
+        if (kind != Kind.PREFIX) {
+            return replacement;
+        }
+        return path.regionMatches(!caseSensitive, 0, value, 0, value.length())
+                ? replacement + path.substring(value.length()) : path;
+    }
+
     /** True when the path (without query) matches. */
     public boolean matches(String path) {
         return switch (kind) {

@@ -105,11 +105,7 @@ public record Redirect(String scheme, String host, int port, String pathRedirect
                 newQuery = pathRedirect.substring(q + 1);
             }
         } else if (!prefixRewrite.isEmpty()) {
-            if (match.kind() != PathMatch.Kind.PREFIX) {
-                newPath = prefixRewrite;
-            } else if (path.regionMatches(!match.caseSensitive(), 0, match.value(), 0, match.value().length())) {
-                newPath = prefixRewrite + path.substring(match.value().length());
-            }
+            newPath = match.replaceMatched(path, prefixRewrite);
         }
         return newScheme + "://" + bareHost + (hostPort.isEmpty() ? "" : ":" + hostPort) + newPath
                 + (newQuery == null || newQuery.isEmpty() ? "" : "?" + newQuery);
