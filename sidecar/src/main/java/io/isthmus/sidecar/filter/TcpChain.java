@@ -14,8 +14,17 @@ import java.util.random.RandomGenerator;
  * @param rbac network RBAC filters in order
  * @param hashSourceIp whether a connection's endpoint in a consistent-hash cluster is picked by the hash of the
  *     client's IP address ({@code hash_policy} {@code source_ip}), else by a random hash
+ * @param maxConnectAttempts how many endpoints of the picked cluster a connection tries before it is closed
+ *     ({@code max_connect_attempts}; {@value #DEFAULT_CONNECT_ATTEMPTS} when the proxy config sets none)
  */
-public record TcpChain(String statPrefix, List<WeightedCluster> clusters, List<RbacPolicy> rbac, boolean hashSourceIp) {
+public record TcpChain(String statPrefix, List<WeightedCluster> clusters, List<RbacPolicy> rbac, boolean hashSourceIp,
+                       int maxConnectAttempts) {
+
+    /**
+     * Connect attempts when {@code max_connect_attempts} is not set: Envoy makes one, the proxy three, so that a
+     * connection is not lost to one endpoint that went away before outlier detection or EDS took it out.
+     */
+    public static final int DEFAULT_CONNECT_ATTEMPTS = 3;
 
     /** The largest weight of one cluster (Envoy's weights are {@code uint32}). */
     public static final long MAX_WEIGHT = 0xFFFF_FFFFL;
@@ -46,6 +55,14 @@ public record TcpChain(String statPrefix, List<WeightedCluster> clusters, List<R
         if (clusters.isEmpty()) {
             throw new IllegalArgumentException("a TCP proxy needs at least one cluster");
         }
+        if (maxConnectAttempts < 1) {
+            throw new IllegalArgumentException("maxConnectAttempts must be >= 1");
+        }
+    }
+
+    /** A chain with the default connect attempts. */
+    public TcpChain(String statPrefix, List<WeightedCluster> clusters, List<RbacPolicy> rbac, boolean hashSourceIp) {
+        this(statPrefix, clusters, rbac, hashSourceIp, DEFAULT_CONNECT_ATTEMPTS);
     }
 
     /** A chain relaying every connection to {@code cluster}. */
@@ -60,7 +77,12 @@ public record TcpChain(String statPrefix, List<WeightedCluster> clusters, List<R
 
     /** This chain with the {@code source_ip} hash policy on or off. */
     public TcpChain withSourceIpHash(boolean on) {
-        return new TcpChain(statPrefix, clusters, rbac, on);
+        return new TcpChain(statPrefix, clusters, rbac, on, maxConnectAttempts);
+    }
+
+    /** This chain with {@code attempts} connect attempts per connection. */
+    public TcpChain withMaxConnectAttempts(int attempts) {
+        return new TcpChain(statPrefix, clusters, rbac, hashSourceIp, attempts);
     }
 
     /**

@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
 public final class TcpProxy {
 
     private static final Logger LOG = LoggerFactory.getLogger(TcpProxy.class);
-    private static final int CONNECT_ATTEMPTS = 3;
 
     private TcpProxy() {
     }
@@ -85,7 +84,8 @@ public final class TcpProxy {
             // Envoy's source_ip hash: xxHash64 of the client's address as text
             hash = OptionalLong.of(io.isthmus.sidecar.lb.XxHash64.hash(down.remoteAddress().hostAddress()));
         }
-        connect(down, prefix, closed, ctx, cluster.get(), peer, new HashSet<>(), 1, originalDst, hash, System.nanoTime());
+        connect(down, prefix, closed, ctx, cluster.get(), peer, new HashSet<>(), 1, chain.maxConnectAttempts(), originalDst, hash,
+                System.nanoTime());
     }
 
     private static Runnable once(Runnable r) {
@@ -99,20 +99,15 @@ public final class TcpProxy {
     }
 
     private static void connect(NetSocket down, Buffer prefix, Runnable onClose, ListenerContext ctx, UpstreamCluster cluster,
-                                String peer, Set<Endpoint> tried, int attempt, SocketAddress originalDst, OptionalLong hash,
-                                long startNanos) {
+                                String peer, Set<Endpoint> tried, int attempt, int maxAttempts, SocketAddress originalDst,
+                                OptionalLong hash, long startNanos) {
         Endpoint ep = cluster.choose(tried, originalDst, hash);
         if (ep == null) {
-            if (attempt == 1) {
-                // refused before any upstream (e.g. BlackHoleCluster): counted as Istio does, no bytes
-                String principal = ctx.direction() == Direction.INBOUND ? peer : "";
-                ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal, "");
-                ctx.telemetry().tcpClosed(new ConnectionRecord(ctx.direction().label(), ctx.listener(), cluster.name(), "",
-                        ResponseFlag.NO_HEALTHY_UPSTREAM.code(), principal, "", 0, 0, (System.nanoTime() - startNanos) / 1e6,
-                        downstreamAddress(ctx, down)));
-                LOG.debug("tcp connection refused, no upstream [{} {} cluster={} dst={}]", ctx.listener(), down.remoteAddress(),
-                        cluster.name(), originalDst);
-            }
+            // refused before any upstream (e.g. BlackHoleCluster), or every endpoint tried refused
+            refused(down, ctx, cluster, peer, attempt == 1 ? ResponseFlag.NO_HEALTHY_UPSTREAM : ResponseFlag.UPSTREAM_CONNECTION_FAILURE,
+                    startNanos);
+            LOG.debug("tcp connection refused, no {}upstream [{} {} cluster={} dst={}]", attempt == 1 ? "" : "further ",
+                    ctx.listener(), down.remoteAddress(), cluster.name(), originalDst);
             down.close();
             return;
         }
@@ -134,9 +129,10 @@ public final class TcpProxy {
                 cluster.record(ep, EndpointState.Outcome.LOCAL_FAILURE);
                 LOG.debug("tcp upstream connect failed [{} cluster={} endpoint={} attempt={}]: {}", ctx.listener(), cluster.name(),
                         ep.address(), attempt, ar.cause().toString());
-                if (attempt < CONNECT_ATTEMPTS) {
-                    connect(down, prefix, onClose, ctx, cluster, peer, tried, attempt + 1, originalDst, hash, startNanos);
+                if (attempt < maxAttempts) {
+                    connect(down, prefix, onClose, ctx, cluster, peer, tried, attempt + 1, maxAttempts, originalDst, hash, startNanos);
                 } else {
+                    refused(down, ctx, cluster, peer, ResponseFlag.UPSTREAM_CONNECTION_FAILURE, startNanos);
                     down.close();
                 }
                 return;
@@ -144,6 +140,19 @@ public final class TcpProxy {
             cluster.record(ep, EndpointState.Outcome.SUCCESS);
             relay(down, prefix, onClose, ar.result(), ctx, cluster, ep, peer, startNanos);
         });
+    }
+
+    /**
+     * Counts a connection closed before any byte was relayed, as Istio does (opened and closed, no bytes), and writes
+     * its access-log line with {@code flag}: {@code UH} when the cluster had no endpoint, {@code UF} when every connect
+     * attempt failed.
+     */
+    private static void refused(NetSocket down, ListenerContext ctx, UpstreamCluster cluster, String peer, ResponseFlag flag,
+                                long startNanos) {
+        String principal = ctx.direction() == Direction.INBOUND ? peer : "";
+        ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal, "");
+        ctx.telemetry().tcpClosed(new ConnectionRecord(ctx.direction().label(), ctx.listener(), cluster.name(), "",
+                flag.code(), principal, "", 0, 0, (System.nanoTime() - startNanos) / 1e6, downstreamAddress(ctx, down)));
     }
 
     private static void relay(NetSocket down, Buffer prefix, Runnable onClose, NetSocket up, ListenerContext ctx,

@@ -17,8 +17,9 @@ import java.util.List;
  * on-demand cluster discovery and {@code metadata_match} (subset load balancing), on the proxy or on
  * one of its weighted clusters, are refused naming the field. {@code hash_policy}: {@code source_ip} (a
  * consistent-hash cluster picks a connection's endpoint by the client's IP address); {@code filter_state} is
- * refused. The other fields ({@code stat_prefix}, idle timeouts, {@code max_connect_attempts}, access logs) are
- * ignored.
+ * refused. {@code max_connect_attempts} (at least 1): how many endpoints a connection tries; unset, the proxy's
+ * default of {@value TcpChain#DEFAULT_CONNECT_ATTEMPTS} (Envoy's is 1). The other fields ({@code stat_prefix}, idle
+ * timeouts, access logs) are ignored.
  */
 final class TcpProxyTranslator {
 
@@ -50,7 +51,16 @@ final class TcpProxyTranslator {
                 throw invalid(name, f + ".hash_policy[" + i + "]", "only source_ip is supported");
             }
         }
-        return chain(name, f, tp, rbac).withSourceIpHash(sourceIp);
+        TcpChain chain = chain(name, f, tp, rbac).withSourceIpHash(sourceIp);
+        if (tp.hasMaxConnectAttempts()) {
+            long attempts = tp.getMaxConnectAttempts().getValue() & 0xFFFF_FFFFL;
+            if (attempts < 1) {
+                throw invalid(name, f + ".max_connect_attempts", "must be at least 1");
+            }
+            // more attempts than a cluster could have endpoints make no sense; the cap keeps the number an int
+            chain = chain.withMaxConnectAttempts((int) Math.min(attempts, 1000));
+        }
+        return chain;
     }
 
     private static TcpChain chain(String name, String f, TcpProxy tp, List<RbacPolicy> rbac) throws InvalidResourceException {
