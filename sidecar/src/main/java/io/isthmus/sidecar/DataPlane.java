@@ -21,6 +21,7 @@ import io.isthmus.sidecar.listener.ListenerManager;
 import io.isthmus.sidecar.route.RouteTable;
 import io.isthmus.sidecar.route.RouteTranslator;
 import io.isthmus.sidecar.telemetry.NodeIdentity;
+import io.isthmus.sidecar.telemetry.PeerMetadata;
 import io.isthmus.sidecar.telemetry.ProxyTelemetry;
 import io.isthmus.sidecar.tls.MeshTls;
 import io.isthmus.sidecar.tls.NamedSecrets;
@@ -122,7 +123,8 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
     public static DataPlane start(DataPlaneContext context) {
         TlsMaterialSource tls = fromCertificates(context.certificates());
         ProxyTelemetry telemetry = new ProxyTelemetry(context.meters(), identity(context.node()),
-                () -> context.certificates().certificate().map(c -> c.spiffeId()).orElse(""));
+                () -> context.certificates().certificate().map(c -> c.spiffeId()).orElse(""),
+                PeerMetadata.of(context.node().id(), context.node().metadata()));
         Options defaults = Options.of(tls, telemetry);
         // one server per listener and event loop, as many as the proxy's Vert.x has
         return start(context.vertx(), new Options(tls, telemetry, Sidecar.eventLoops(context.mode(), context.node()),
@@ -147,16 +149,7 @@ public final class DataPlane implements ProxyEngine, UpstreamDirectory {
     }
 
     private static NodeIdentity identity(NodeInfo node) {
-        Map<String, String> labels = node.labels();
-        String workload = node.workloadName().isEmpty() ? node.serviceCluster() : node.workloadName();
-        String app = labels.getOrDefault("service.istio.io/canonical-name", labels.getOrDefault("app", workload));
-        String version = labels.getOrDefault("service.istio.io/canonical-revision", labels.getOrDefault("version", "unknown"));
-        return new NodeIdentity(orUnknown(workload), orUnknown(node.namespace()), orUnknown(node.clusterId()),
-                orUnknown(app), orUnknown(version));
-    }
-
-    private static String orUnknown(String s) {
-        return s == null || s.isEmpty() ? "unknown" : s;
+        return PeerMetadata.identity(node.metadata(), node.serviceCluster());
     }
 
     private ListenerContext context(ListenerConfig config) {

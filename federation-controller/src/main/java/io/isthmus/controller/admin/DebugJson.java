@@ -55,6 +55,7 @@ final class DebugJson {
             .add(HttpProtocolOptions.getDescriptor())
             .add(PreviousHostsPredicate.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
+            .add(com.github.xds.type.v3.TypedStruct.getDescriptor())
             .build();
 
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer()

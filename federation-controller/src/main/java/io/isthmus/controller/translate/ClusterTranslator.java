@@ -25,6 +25,7 @@ import io.isthmus.mesh.MeshLabels;
 import io.isthmus.mesh.OutboundName;
 import io.isthmus.mesh.XdsNames;
 import java.util.Collection;
+import io.isthmus.controller.registry.FederatedService;
 import java.util.List;
 import java.util.Optional;
 
@@ -356,8 +357,30 @@ public final class ClusterTranslator {
 
     /** The inbound cluster of a pod port whose app listens on {@code appAddress}: STATIC {@code <appAddress>:<targetPort>}. */
     public Cluster inboundCluster(int targetPort, String appAddress) {
+        return inboundCluster(targetPort, appAddress, List.of());
+    }
+
+    /**
+     * The inbound cluster of a pod port whose app listens on {@code appAddress}, serving {@code services} there: as
+     * Istio, its metadata {@code filter_metadata.istio.services} lists them ({@code host}, {@code name},
+     * {@code namespace}), which the proxy's metrics report as {@code destination_service}.
+     */
+    public Cluster inboundCluster(int targetPort, String appAddress, List<FederatedService> services) {
         String name = XdsNames.inboundCluster(targetPort);
-        return Cluster.newBuilder()
+        com.google.protobuf.ListValue.Builder list = com.google.protobuf.ListValue.newBuilder();
+        for (FederatedService s : services) {
+            list.addValues(com.google.protobuf.Value.newBuilder().setStructValue(com.google.protobuf.Struct.newBuilder()
+                    .putFields("host", string(s.hostname()))
+                    .putFields("name", string(s.name()))
+                    .putFields("namespace", string(s.namespace()))));
+        }
+        Cluster.Builder c = Cluster.newBuilder();
+        if (!services.isEmpty()) {
+            c.setMetadata(io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder().putFilterMetadata(
+                    EndpointTranslator.METADATA_NAMESPACE, com.google.protobuf.Struct.newBuilder()
+                            .putFields("services", com.google.protobuf.Value.newBuilder().setListValue(list).build()).build()));
+        }
+        return c
                 .setName(name)
                 .setType(Cluster.DiscoveryType.STATIC)
                 .setConnectTimeout(CONNECT_TIMEOUT)
@@ -367,6 +390,10 @@ public final class ClusterTranslator {
                         .addEndpoints(LocalityLbEndpoints.newBuilder().addLbEndpoints(LbEndpoint.newBuilder()
                                 .setEndpoint(Endpoint.newBuilder().setAddress(Envoy.address(appAddress, targetPort))))))
                 .build();
+    }
+
+    private static com.google.protobuf.Value string(String s) {
+        return com.google.protobuf.Value.newBuilder().setStringValue(s).build();
     }
 
     /**

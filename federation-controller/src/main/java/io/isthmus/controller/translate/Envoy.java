@@ -40,6 +40,24 @@ final class Envoy {
                 .build();
     }
 
+    /**
+     * Istio's peer metadata exchange HTTP filter ({@link io.isthmus.mesh.PeerMetadataExchange}): proxies tell each
+     * other who they are in headers, which labels their metrics ({@code source_workload}, {@code destination_version}).
+     *
+     * @param inbound a sidecar's inbound chains (learn the caller, answer with this proxy); else outbound and gateway
+     *     chains (tell the callee, learn it from the response)
+     */
+    static io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter peerMetadataFilter(boolean inbound) {
+        var config = com.github.xds.type.v3.TypedStruct.newBuilder()
+                .setTypeUrl(io.isthmus.mesh.PeerMetadataExchange.CONFIG_TYPE_URL)
+                .setValue(inbound ? io.isthmus.mesh.PeerMetadataExchange.inboundConfig()
+                        : io.isthmus.mesh.PeerMetadataExchange.outboundConfig());
+        return io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.newBuilder()
+                .setName(io.isthmus.mesh.PeerMetadataExchange.FILTER_NAME)
+                .setTypedConfig(any(config.build()))
+                .build();
+    }
+
     /** A config source that says "over the same ADS stream", API v3. */
     static ConfigSource ads() {
         return ConfigSource.newBuilder()

@@ -280,6 +280,7 @@ public final class GatewayTranslator {
                 h.setForwardClientCertDetails(HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET)
                         .setSetCurrentClientCertDetails(HttpConnectionManager.SetCurrentClientCertDetails.newBuilder().setUri(true));
             }
+            h.addHttpFilters(Envoy.peerMetadataFilter(false));
             for (RBAC r : authz) {
                 h.addHttpFilters(HttpFilter.newBuilder().setName(Envoy.RBAC).setTypedConfig(Envoy.any(r)));
             }

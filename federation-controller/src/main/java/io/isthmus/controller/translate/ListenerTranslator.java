@@ -41,11 +41,15 @@ public final class ListenerTranslator {
         DISABLE
     }
 
-    /** The outbound HTTP listener of port P: HCM with RDS {@code "P"}, the fault filter (routes configure it) and the router. */
+    /**
+     * The outbound HTTP listener of port P: HCM with RDS {@code "P"}, the peer metadata exchange, the fault filter
+     * (routes configure it) and the router.
+     */
     public Listener outboundHttp(int port) {
         HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
                 .setStatPrefix("outbound_" + XdsNames.OUTBOUND_BIND_ADDRESS + "_" + port)
                 .setRds(Rds.newBuilder().setRouteConfigName(XdsNames.outboundRoute(port)).setConfigSource(Envoy.ads()))
+                .addHttpFilters(Envoy.peerMetadataFilter(false))
                 .addHttpFilters(Envoy.faultFilter())
                 .addHttpFilters(router())
                 .build();
@@ -173,7 +177,8 @@ public final class ListenerTranslator {
                         .addVirtualHosts(VirtualHost.newBuilder()
                                 .setName(cluster)
                                 .addDomains("*")
-                                .addRoutes(RouteTranslator.defaultRoute(cluster, null))));
+                                .addRoutes(RouteTranslator.defaultRoute(cluster, null))))
+                .addHttpFilters(Envoy.peerMetadataFilter(true));
         for (RBAC r : rbac) {
             hcm.addHttpFilters(HttpFilter.newBuilder().setName(Envoy.RBAC).setTypedConfig(Envoy.any(r)));
         }

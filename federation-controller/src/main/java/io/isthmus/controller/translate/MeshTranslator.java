@@ -290,6 +290,8 @@ public final class MeshTranslator {
         }
         Map<Integer, Boolean> ports = new TreeMap<>();
         java.util.Set<Integer> http2 = new java.util.HashSet<>();
+        // target port -> the services served there, by host name: the inbound cluster's metadata names them
+        Map<Integer, Map<String, FederatedService>> services = new TreeMap<>();
         MeshConfig cfg = config.get();
         Optional<WorkloadInstance> w = view.clusterId().isEmpty() ? Optional.empty()
                 : registry.workload(view.clusterId(), view.namespace(), view.podName().isEmpty() ? ip : view.podName())
@@ -308,6 +310,7 @@ public final class MeshTranslator {
                 }
                 for (ServicePort p : s.ports()) {
                     ports.merge(self.targetPort(p), isHttp(p), Boolean::logicalOr);
+                    services.computeIfAbsent(self.targetPort(p), k -> new java.util.LinkedHashMap<>()).putIfAbsent(s.hostname(), s);
                     if (p.protocol().isHttp2()) {
                         http2.add(self.targetPort(p));
                     }
@@ -326,7 +329,8 @@ public final class MeshTranslator {
             ListenerTranslator.InboundTls tls = inboundTls(cfg.mtlsModeFor(view.namespace(), labels, e.getKey()));
             Listener l = listeners.inbound(ip, e.getKey(), e.getValue(), tls, authz);
             b.listeners.put(l.getName(), l);
-            Cluster c = clusters.inboundCluster(e.getKey(), view.appEndpointAddress());
+            Cluster c = clusters.inboundCluster(e.getKey(), view.appEndpointAddress(),
+                    List.copyOf(services.getOrDefault(e.getKey(), Map.of()).values()));
             if (http2.contains(e.getKey())) {
                 c = ClusterTranslator.http2(c); // gRPC and HTTP/2 ports reach the app with h2c
             }

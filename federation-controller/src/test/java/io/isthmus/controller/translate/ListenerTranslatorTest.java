@@ -23,7 +23,24 @@ class ListenerTranslatorTest {
         HttpConnectionManager hcm = filter.getTypedConfig().unpack(HttpConnectionManager.class);
         assertThat(hcm.getRds().getRouteConfigName()).isEqualTo("9080");
         assertThat(hcm.getHttpFiltersList()).extracting(f -> f.getName())
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("istio.metadata_exchange", "envoy.filters.http.fault", "envoy.filters.http.router");
+        assertThat(peerMetadataConfig(hcm)).as("tells the callee who calls, learns it from the response")
+                .isEqualTo(io.isthmus.mesh.PeerMetadataExchange.outboundConfig());
+    }
+
+    @Test
+    void inboundHttpChainsLearnTheCallerAndAnswerWithThisProxy() throws Exception {
+        Listener l = translator.inbound("10.1.0.10", 9080, true, ListenerTranslator.InboundTls.STRICT, List.of());
+        HttpConnectionManager hcm = l.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+        assertThat(hcm.getHttpFilters(0).getName()).isEqualTo("istio.metadata_exchange");
+        assertThat(peerMetadataConfig(hcm)).isEqualTo(io.isthmus.mesh.PeerMetadataExchange.inboundConfig());
+    }
+
+    /** The first HTTP filter's config: Istio's peer metadata config in a TypedStruct. */
+    private static com.google.protobuf.Struct peerMetadataConfig(HttpConnectionManager hcm) throws Exception {
+        var ts = hcm.getHttpFilters(0).getTypedConfig().unpack(com.github.xds.type.v3.TypedStruct.class);
+        assertThat(ts.getTypeUrl()).isEqualTo("type.googleapis.com/io.istio.http.peer_metadata.Config");
+        return ts.getValue();
     }
 
     @Test

@@ -108,8 +108,9 @@ class MeshConfigTranslationTest {
         Listener in = translator.resourcesFor(reviewsPod).listeners().get("inbound_9080");
         assertThat(in.getFilterChainsList()).hasSize(2);
         HttpConnectionManager hcm = in.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
-        assertThat(hcm.getHttpFiltersList()).extracting(f -> f.getName()).containsExactly("envoy.filters.http.rbac", "envoy.filters.http.router");
-        RBAC rules = hcm.getHttpFilters(0).getTypedConfig()
+        assertThat(hcm.getHttpFiltersList()).extracting(f -> f.getName()).containsExactly("istio.metadata_exchange", "envoy.filters.http.rbac",
+                "envoy.filters.http.router");
+        RBAC rules = hcm.getHttpFilters(1).getTypedConfig()
                 .unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class).getRules();
         assertThat(rules.getAction()).isEqualTo(RBAC.Action.DENY);
         assertThat(rules.getPoliciesMap().values()).singleElement().satisfies(p ->

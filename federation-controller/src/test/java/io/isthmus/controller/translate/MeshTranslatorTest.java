@@ -37,6 +37,12 @@ class MeshTranslatorTest {
         assertThat(r.endpoints()).containsOnlyKeys("outbound|9080||" + REVIEWS);
         assertThat(r.secrets()).containsOnlyKeys("ROOTCA");
         assertThat(r.endpoints().get("outbound|9080||" + REVIEWS).getEndpointsList()).hasSize(2);
+        com.google.protobuf.Struct service = r.clusters().get("inbound|9080||").getMetadata().getFilterMetadataOrThrow("istio")
+                .getFieldsOrThrow("services").getListValue().getValues(0).getStructValue();
+        assertThat(service.getFieldsOrThrow("host").getStringValue()).as("the inbound cluster names the service it serves")
+                .isEqualTo(REVIEWS);
+        assertThat(service.getFieldsOrThrow("name").getStringValue()).isEqualTo("reviews");
+        assertThat(service.getFieldsOrThrow("namespace").getStringValue()).isEqualTo("default");
     }
 
     /**

@@ -36,13 +36,16 @@ import java.util.Optional;
  *     ({@code common_http_protocol_options.idle_timeout}); Envoy's default 1 h, zero = never
  * @param maxRequestsPerConnection how many requests one upstream connection carries before it is closed
  *     ({@code common_http_protocol_options.max_requests_per_connection}); zero = unlimited
+ * @param services the mesh services the cluster's workloads serve, by host name, from its {@code istio} metadata
+ *     ({@code services[].host}, Istio's); an inbound cluster's name the {@code destination_service} of its metrics
  */
 public record ClusterConfig(String name, Discovery discovery, String edsServiceName, Duration connectTimeout,
                             LbPolicy lbPolicy, Optional<HashLbConfig> hashLb, Optional<OutlierConfig> outlier,
                             CircuitBreakerLimits limits,
                             Optional<UpstreamTls> tls, List<TransportSocketMatch> socketMatches, UpstreamProtocol protocol,
                             Optional<LoadAssignment> staticAssignment, Optional<DnsConfig> dns,
-                            Optional<String> sourceAddress, Duration idleTimeout, int maxRequestsPerConnection) {
+                            Optional<String> sourceAddress, Duration idleTimeout, int maxRequestsPerConnection,
+                            List<String> services) {
 
     /** Envoy's default upstream {@code idle_timeout}. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofHours(1);
@@ -84,6 +87,25 @@ public record ClusterConfig(String name, Discovery discovery, String edsServiceN
         if (maxRequestsPerConnection < 0) {
             throw new IllegalArgumentException("maxRequestsPerConnection must not be negative");
         }
+        services = List.copyOf(services);
+    }
+
+    /**
+     * Of the {@link #services} the cluster serves, the one {@code authority} names (its host name, {@code name.namespace}
+     * or {@code name}, with or without a port), else the first; empty when it lists none.
+     */
+    public String serviceFor(String authority) {
+        if (services.size() <= 1) {
+            return services.isEmpty() ? "" : services.get(0);
+        }
+        int colon = authority.lastIndexOf(':');
+        String host = colon > 0 && authority.indexOf(']') < colon ? authority.substring(0, colon) : authority;
+        for (String s : services) {
+            if (!host.isEmpty() && (s.equals(host) || s.startsWith(host + "."))) {
+                return s;
+            }
+        }
+        return services.get(0);
     }
 
     /**

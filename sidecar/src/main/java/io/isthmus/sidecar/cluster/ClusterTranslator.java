@@ -107,7 +107,28 @@ public final class ClusterTranslator {
         ConnectionLifetime lifetime = lifetime(c, typed);
         return new ClusterConfig(name, discovery, eds, connectTimeout, lb.policy(), lb.hashLb(), outlier(c), limits(c),
                 tls, socketMatches, protocol(c, mayUseTls, typed), statics, dns, OriginalDstClusters.sourceAddress(c),
-                lifetime.idleTimeout(), lifetime.maxRequestsPerConnection());
+                lifetime.idleTimeout(), lifetime.maxRequestsPerConnection(), services(c));
+    }
+
+    /**
+     * The host names of Istio's cluster metadata {@code filter_metadata.istio.services[].host}, which name the
+     * services behind an (inbound) cluster in its metrics; what is not a list of structs with a string host is
+     * skipped, as metadata is a label and no reason to refuse a cluster.
+     */
+    static List<String> services(Cluster c) {
+        com.google.protobuf.Struct istio = c.getMetadata().getFilterMetadataMap().get("istio");
+        com.google.protobuf.Value list = istio == null ? null : istio.getFieldsMap().get("services");
+        if (list == null || !list.hasListValue()) {
+            return List.of();
+        }
+        List<String> hosts = new ArrayList<>();
+        for (com.google.protobuf.Value v : list.getListValue().getValuesList()) {
+            com.google.protobuf.Value host = v.hasStructValue() ? v.getStructValue().getFieldsMap().get("host") : null;
+            if (host != null && host.hasStringValue() && !host.getStringValue().isEmpty() && hosts.size() < 64) {
+                hosts.add(host.getStringValue());
+            }
+        }
+        return hosts;
     }
 
     private static Optional<OutlierConfig> outlier(Cluster c) throws InvalidResourceException {

@@ -19,10 +19,12 @@ import java.util.Optional;
  * @param rateLimit the local rate limit filter, when configured
  * @param envoyHeaders whether the router adds its response headers ({@code x-envoy-upstream-service-time});
  *     the router's {@code suppress_envoy_headers}
+ * @param peerExchange the peer metadata exchange filter's directions, {@link PeerExchange#NONE} without it
  */
 public record HttpChain(String statPrefix, String rdsName, Optional<io.isthmus.sidecar.route.RouteTable> inlineRoutes,
                         List<RbacPolicy> rbac, ClientCertForwarding forwardClientCert, Forwarded forwarded,
-                        int maxRequestHeadersBytes, Optional<LocalRateLimit> rateLimit, EnvoyHeaders envoyHeaders) {
+                        int maxRequestHeadersBytes, Optional<LocalRateLimit> rateLimit, EnvoyHeaders envoyHeaders,
+                        PeerExchange peerExchange) {
 
     /** Envoy's default header block limit (60 KiB). */
     public static final int DEFAULT_MAX_REQUEST_HEADERS_BYTES = 60 * 1024;
@@ -36,6 +38,7 @@ public record HttpChain(String statPrefix, String rdsName, Optional<io.isthmus.s
         Objects.requireNonNull(forwarded, "forwarded");
         Objects.requireNonNull(rateLimit, "rateLimit");
         Objects.requireNonNull(envoyHeaders, "envoyHeaders");
+        Objects.requireNonNull(peerExchange, "peerExchange");
         if (maxRequestHeadersBytes < 1024) {
             throw new IllegalArgumentException("maxRequestHeadersBytes must be >= 1 KiB");
         }

@@ -9,6 +9,8 @@ import io.isthmus.sidecar.route.HeaderMatch;
 import io.isthmus.sidecar.route.RouteEntry;
 import io.isthmus.sidecar.route.RouteTable;
 import io.isthmus.sidecar.route.WeightedTarget;
+import io.isthmus.sidecar.telemetry.NodeIdentity;
+import io.isthmus.sidecar.telemetry.PeerMetadata;
 import io.isthmus.sidecar.telemetry.RequestIds;
 import io.isthmus.sidecar.telemetry.RequestRecord;
 import io.isthmus.sidecar.tls.PeerIdentities;
@@ -70,6 +72,8 @@ public final class HttpExchange {
     private UpstreamCluster cluster;
     /** The header mutations of the request's route or chosen target; null when it has none (most requests). */
     private RouteHeaders routeHeaders;
+    /** The peer as its proxy described itself (the caller inbound, the callee outbound); UNKNOWN when it did not. */
+    private NodeIdentity peerNode = NodeIdentity.UNKNOWN;
 
     private HttpExchange(HttpServerRequest request, ListenerContext ctx, HttpChain chain, SocketAddress remote,
                          SocketAddress local) {
@@ -104,6 +108,10 @@ public final class HttpExchange {
         MultiMap headers = forwarded.headers();
         clientAddress = forwarded.clientAddress();
         internalRequest = forwarded.internal();
+        if (chain.peerExchange().enabled()) {
+            // the caller's claims never reach the app, nor an upstream; with downstream discovery they name the caller
+            peerNode = PeerHeaders.take(headers, chain.peerExchange().downstreamDiscovery(), downstreamPrincipal);
+        }
         requestId = RequestIds.ensure(headers);
         traceparent = headers.get(RequestIds.TRACEPARENT);
         request.response().closeHandler(v -> {
@@ -346,6 +354,41 @@ public final class HttpExchange {
         finish(301);
     }
 
+    /**
+     * The peer metadata exchange on a response to the downstream: the upstream's headers are taken off (with upstream
+     * discovery, a callee of the mesh is known by them, {@code upstreamPrincipal} its verified SPIFFE ID); with
+     * downstream propagation, a caller of the mesh is told who answers.
+     */
+    void peerResponse(MultiMap response, String upstreamPrincipal) {
+        PeerExchange pe = chain.peerExchange();
+        if (!pe.enabled()) {
+            return;
+        }
+        NodeIdentity upstream = PeerHeaders.take(response, pe.upstreamDiscovery(), upstreamPrincipal);
+        if (upstream != NodeIdentity.UNKNOWN) {
+            peerNode = upstream;
+        }
+        tellDownstream(response);
+    }
+
+    /** Downstream propagation: a caller of the mesh is told who answers. */
+    private void tellDownstream(MultiMap response) {
+        PeerMetadata own = ctx.telemetry().ownPeerMetadata();
+        if (chain.peerExchange().downstreamPropagation() && !downstreamPrincipal.isEmpty() && own.present()) {
+            PeerHeaders.tell(response, own);
+        }
+    }
+
+    /** Whether the chain tells upstreams who calls (upstream propagation), and this proxy has something to tell. */
+    boolean tellsUpstream() {
+        return chain.peerExchange().upstreamPropagation() && ctx.telemetry().ownPeerMetadata().present();
+    }
+
+    /** Upstream propagation: an upstream reached over the mesh's mutual TLS is told who calls. */
+    void tellUpstream(MultiMap request) {
+        PeerHeaders.tell(request, ctx.telemetry().ownPeerMetadata());
+    }
+
     private String peerIdentity() {
         return request.isSSL() ? PeerIdentities.of(request.connection()).principal() : "";
     }
@@ -399,9 +442,21 @@ public final class HttpExchange {
         return routeHeaders;
     }
 
-    /** The route's response header mutation, for a reply the proxy writes itself; null when there is none. */
+    /**
+     * The response headers of a reply the proxy writes itself: the route's mutation and, where the chain propagates
+     * peer metadata downstream, this proxy's; null when there are none.
+     */
     private java.util.function.Consumer<MultiMap> replyHeaders() {
-        return routeHeaders == null ? null : routeHeaders::response;
+        boolean tell = chain.peerExchange().downstreamPropagation() && !downstreamPrincipal.isEmpty();
+        if (!tell) {
+            return routeHeaders == null ? null : routeHeaders::response;
+        }
+        return h -> {
+            if (routeHeaders != null) {
+                routeHeaders.response(h);
+            }
+            tellDownstream(h);
+        };
     }
 
     /** The endpoint of the last attempt, {@code ip:port}; empty before the first. */
@@ -476,7 +531,13 @@ public final class HttpExchange {
         ctx.telemetry().record(new RequestRecord(ctx.direction().label(), ctx.listener(), request.method().name(),
                 authority != null ? authority : authority(), request.uri(), protocol, sent, flagsText(), routeName, clusterName, upstreamHost, attempts,
                 Math.max(requestBytes, request.bytesRead()), responseBytes, (System.nanoTime() - startNanos) / 1e6, requestId, traceparent,
-                peerPrincipal, remote, isGrpc(), downstreamPrincipal, upstreamCluster));
+                peerPrincipal, remote, isGrpc(), downstreamPrincipal, upstreamCluster, peerNode, inboundService()));
+    }
+
+    /** The service an inbound request was for (its cluster's, {@link io.isthmus.sidecar.cluster.ClusterConfig#serviceFor}). */
+    private String inboundService() {
+        return ctx.direction() != Direction.INBOUND || cluster == null ? ""
+                : cluster.config().serviceFor(authority == null ? "" : authority);
     }
 
     String flagsText() {

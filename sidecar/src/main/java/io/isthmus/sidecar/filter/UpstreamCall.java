@@ -291,7 +291,7 @@ final class UpstreamCall {
                 creq.reset();
                 return;
             }
-            prepare(creq);
+            prepare(creq, a.endpoint);
             if (streamed != null) {
                 // the response callback is attached before anything is sent, so no event of it is missed
                 creq.response().onComplete(ar -> onResult(a, ar));
@@ -303,9 +303,12 @@ final class UpstreamCall {
         });
     }
 
-    private void prepare(HttpClientRequest creq) {
+    private void prepare(HttpClientRequest creq, Endpoint endpoint) {
         MultiMap sent = creq.headers();
         headers.forEach(sent::add); // addAll would first list the entries, each wrapped in a new object
+        if (exchange.tellsUpstream() && meshPeer(endpoint)) {
+            exchange.tellUpstream(sent);
+        }
         if (expectedTimeoutMs != null) {
             sent.set(RouterHeaders.EXPECTED_TIMEOUT_MS, expectedTimeoutMs);
         }
@@ -448,7 +451,7 @@ final class UpstreamCall {
         if (streamed != null) {
             streamed.commit(); // a response reaches the client: no retry from here on
         }
-        peerOf(resp);
+        String upstreamPeer = peerOf(resp);
         HttpServerRequest req = exchange.request();
         HttpServerResponse out = req.response();
         if (out.ended() || out.closed()) {
@@ -468,6 +471,7 @@ final class UpstreamCall {
             }
         });
         serviceTime(out);
+        exchange.peerResponse(relayed, upstreamPeer);
         RouteHeaders routeHeaders = exchange.routeHeaders();
         if (routeHeaders != null) {
             routeHeaders.response(relayed); // after the router's own headers, as Envoy: it may remove or overwrite them
@@ -553,7 +557,16 @@ final class UpstreamCall {
         }
     }
 
-    private void peerOf(HttpClientResponse resp) {
-        exchange.peer(PeerIdentities.of(resp.request().connection()).spiffeId());
+    /** The upstream's verified SPIFFE ID (empty when not mutual TLS), which the exchange takes as its peer. */
+    private String peerOf(HttpClientResponse resp) {
+        String id = PeerIdentities.of(resp.request().connection()).spiffeId();
+        exchange.peer(id);
+        return id;
+    }
+
+    /** Whether {@code endpoint} is reached over the mesh's mutual TLS (not plaintext, not TLS origination). */
+    private boolean meshPeer(Endpoint endpoint) {
+        var tls = cluster.tlsFor(endpoint);
+        return tls.isPresent() && tls.get().origination().isEmpty();
     }
 }

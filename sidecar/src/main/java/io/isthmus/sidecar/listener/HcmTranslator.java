@@ -21,8 +21,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Translates an {@code HttpConnectionManager} into an {@link HttpChain}. Honoured: RDS over ADS or
- * an inline route configuration, the HTTP filters RBAC, fault (per route), local rate limit and the
- * router (last), {@code forward_client_cert_details}, {@code use_remote_address},
+ * an inline route configuration, the HTTP filters RBAC, fault (per route), local rate limit, Istio's peer
+ * metadata exchange ({@link PeerExchangeTranslator}) and the router (last), {@code forward_client_cert_details}, {@code use_remote_address},
  * {@code xff_num_trusted_hops}, {@code internal_address_config} (who may steer the router with
  * {@code x-envoy-*} headers), {@code max_request_headers_kb} and the router's {@code suppress_envoy_headers}.
  */
@@ -73,6 +73,7 @@ final class HcmTranslator {
         Optional<LocalRateLimit> rateLimit = Optional.empty();
         boolean router = false;
         HttpChain.EnvoyHeaders envoyHeaders = HttpChain.EnvoyHeaders.SET;
+        io.isthmus.sidecar.filter.PeerExchange peerExchange = null;
         for (int i = 0; i < h.getHttpFiltersCount(); i++) {
             HttpFilter hf = h.getHttpFilters(i);
             String ff = f + ".http_filters[" + i + "]";
@@ -123,7 +124,16 @@ final class HcmTranslator {
                     }
                 }
                 default -> {
-                    if (!hf.getIsOptional()) {
+                    if (PeerExchangeTranslator.isTypedStruct(type) && PeerExchangeTranslator.isPeerMetadata(hf.getTypedConfig())) {
+                        if (peerExchange != null) {
+                            throw invalid(name, ff, "only one peer metadata exchange filter is supported");
+                        }
+                        try {
+                            peerExchange = PeerExchangeTranslator.translate(hf.getTypedConfig());
+                        } catch (UnsupportedFieldException e) {
+                            throw invalid(name, ff + ".typed_config." + e.field(), e.getMessage());
+                        }
+                    } else if (!hf.getIsOptional()) {
                         throw invalid(name, ff, "HTTP filter '" + hf.getName() + "' (" + type + ") is not supported");
                     }
                 }
@@ -148,7 +158,7 @@ final class HcmTranslator {
         boolean useRemote = h.hasUseRemoteAddress() && h.getUseRemoteAddress().getValue();
         return new HttpChain(h.getStatPrefix(), rds, inline, rbac, xfcc,
                 new HttpChain.Forwarded(useRemote, h.getXffNumTrustedHops(), internalAddresses(name, f, h)), maxHeaders,
-                rateLimit, envoyHeaders);
+                rateLimit, envoyHeaders, peerExchange == null ? io.isthmus.sidecar.filter.PeerExchange.NONE : peerExchange);
     }
 
     /** {@code internal_address_config}: which clients may steer the router with {@code x-envoy-*} headers. */

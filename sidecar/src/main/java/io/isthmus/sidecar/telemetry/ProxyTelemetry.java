@@ -37,6 +37,7 @@ public final class ProxyTelemetry {
     private final MeterRegistry registry;
     private final NodeIdentity node;
     private final Supplier<String> ownSpiffeId;
+    private final PeerMetadata ownPeerMetadata;
     private final java.util.concurrent.ConcurrentHashMap<HttpKey, HttpMeters> httpMeters =
             new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -46,14 +47,31 @@ public final class ProxyTelemetry {
      * @param ownSpiffeId the current SPIFFE ID of this proxy's certificate (empty when none yet)
      */
     public ProxyTelemetry(MeterRegistry registry, NodeIdentity node, Supplier<String> ownSpiffeId) {
+        this(registry, node, ownSpiffeId, PeerMetadata.NONE);
+    }
+
+    /**
+     * @param registry where the metrics go (served on :15090/stats/prometheus by the assembly)
+     * @param node this proxy's identity
+     * @param ownSpiffeId the current SPIFFE ID of this proxy's certificate (empty when none yet)
+     * @param ownPeerMetadata what this proxy tells its peers about itself where the chain exchanges peer metadata
+     */
+    public ProxyTelemetry(MeterRegistry registry, NodeIdentity node, Supplier<String> ownSpiffeId,
+                          PeerMetadata ownPeerMetadata) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.node = Objects.requireNonNull(node, "node");
         this.ownSpiffeId = Objects.requireNonNull(ownSpiffeId, "ownSpiffeId");
+        this.ownPeerMetadata = Objects.requireNonNull(ownPeerMetadata, "ownPeerMetadata");
     }
 
     /** A telemetry with its own fresh registry. */
     public static ProxyTelemetry standalone(NodeIdentity node, Supplier<String> ownSpiffeId) {
         return new ProxyTelemetry(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), node, ownSpiffeId);
+    }
+
+    /** The peer metadata headers this proxy sends ({@link PeerMetadata#NONE} when it tells nothing). */
+    public PeerMetadata ownPeerMetadata() {
+        return ownPeerMetadata;
     }
 
     /** The registry the metrics are in. */
@@ -77,11 +95,11 @@ public final class ProxyTelemetry {
     /** Records one finished HTTP request: metrics and one access-log line. */
     public void record(RequestRecord r) {
         HttpKey key = new HttpKey(r.direction(), r.cluster(), r.peerPrincipal(), r.grpc(), r.status(), r.flags(),
-                requestedHost(r), r.upstreamCluster());
+                requestedHost(r), r.upstreamCluster(), r.peer());
         HttpMeters m = httpMeters.get(key);
         if (m == null) {
             if (httpMeters.size() >= MAX_SERIES) {
-                key = new HttpKey(r.direction(), "other", "other", r.grpc(), r.status(), r.flags(), "", "");
+                key = new HttpKey(r.direction(), "other", "other", r.grpc(), r.status(), r.flags(), "", "", NodeIdentity.UNKNOWN);
             }
             m = httpMeters.computeIfAbsent(key, this::register);
         }
@@ -96,10 +114,14 @@ public final class ProxyTelemetry {
 
     /**
      * The Host of an outbound request that reached no mesh cluster (a {@code block_all} refusal, a
-     * direct response), which then names the destination service as in Istio; empty otherwise.
+     * direct response), which then names the destination service as in Istio; for an inbound request the
+     * service its cluster serves ({@link RequestRecord#inboundService()}); empty otherwise.
      */
     private static String requestedHost(RequestRecord r) {
-        if ("inbound".equals(r.direction()) || isMeshCluster(r.cluster())
+        if ("inbound".equals(r.direction())) {
+            return r.inboundService();
+        }
+        if (isMeshCluster(r.cluster())
                 || r.authority() == null || r.authority().isEmpty()) {
             return "";
         }
@@ -127,7 +149,7 @@ public final class ProxyTelemetry {
     }
 
     private HttpMeters register(HttpKey k) {
-        Tags tags = labels(k.direction(), k.cluster(), k.peer(), k.host(), k.destCluster())
+        Tags tags = labels(k.direction(), k.cluster(), k.peer(), k.host(), k.destCluster(), k.peerNode())
                 .and("request_protocol", k.grpc() ? "grpc" : "http")
                 .and("response_code", Integer.toString(k.status()))
                 .and("response_flags", k.flags());
@@ -143,7 +165,7 @@ public final class ProxyTelemetry {
 
     /** What distinguishes one HTTP metric series from another. */
     private record HttpKey(String direction, String cluster, String peer, boolean grpc, int status, String flags,
-                           String host, String destCluster) {
+                           String host, String destCluster, NodeIdentity peerNode) {
     }
 
     /** The meters of one HTTP series. */
@@ -157,7 +179,7 @@ public final class ProxyTelemetry {
      * @param destCluster the mesh cluster behind the upstream endpoint, empty when not known (outbound only)
      */
     public void tcpOpened(String direction, String cluster, String peer, String destCluster) {
-        Counter.builder("istio_tcp_connections_opened").tags(bounded(labels(direction, cluster, peer, "", destCluster)))
+        Counter.builder("istio_tcp_connections_opened").tags(bounded(labels(direction, cluster, peer, "", destCluster, NodeIdentity.UNKNOWN)))
                 .register(registry).increment();
     }
 
@@ -166,7 +188,7 @@ public final class ProxyTelemetry {
      * bytes sent downstream) and one access-log line.
      */
     public void tcpClosed(ConnectionRecord c) {
-        Tags tags = bounded(labels(c.direction(), c.cluster(), c.peerPrincipal(), "", c.upstreamCluster()));
+        Tags tags = bounded(labels(c.direction(), c.cluster(), c.peerPrincipal(), "", c.upstreamCluster(), NodeIdentity.UNKNOWN));
         Counter.builder("istio_tcp_connections_closed").tags(tags).register(registry).increment();
         Counter.builder("istio_tcp_sent_bytes").tags(tags).register(registry).increment(c.sentBytes());
         Counter.builder("istio_tcp_received_bytes").tags(tags).register(registry).increment(c.receivedBytes());
@@ -179,7 +201,12 @@ public final class ProxyTelemetry {
     private static final java.util.Set<String> PASSTHROUGH_CLUSTERS = java.util.Set.of(
             "PassthroughCluster", "BlackHoleCluster", "InboundPassthroughClusterIpv4", "InboundPassthroughClusterIpv6");
 
-    private Tags labels(String direction, String cluster, String peerPrincipal, String requestedHost, String destCluster) {
+    /**
+     * Istio's labels of one series. {@code peerNode} is the peer as it described itself in the peer metadata
+     * exchange (the caller for inbound, the callee for outbound), {@link NodeIdentity#UNKNOWN} when it did not.
+     */
+    private Tags labels(String direction, String cluster, String peerPrincipal, String requestedHost, String destCluster,
+                        NodeIdentity peerNode) {
         boolean inbound = "inbound".equals(direction);
         String own = ownSpiffeId.get();
         String peer = peerPrincipal.isEmpty() ? "unknown" : peerPrincipal;
@@ -196,6 +223,12 @@ public final class ProxyTelemetry {
         } else if (!inbound && !requestedHost.isEmpty()) {
             destService = requestedHost;
             destServiceName = requestedHost;
+        } else if (inbound && !requestedHost.isEmpty()) {
+            // the service the inbound cluster serves, as its istio metadata names it (Istio's FQDN)
+            destService = requestedHost;
+            String[] parts = requestedHost.split("\\.");
+            destServiceName = parts[0];
+            destServiceNs = parts.length > 1 ? parts[1] : node.namespace();
         } else if (inbound) {
             destService = node.app();
             destServiceName = node.app();
@@ -210,12 +243,12 @@ public final class ProxyTelemetry {
         }
         if (inbound) {
             return Tags.of("reporter", "destination",
-                    "source_app", "unknown",
-                    "source_version", "unknown",
-                    "source_workload", "unknown",
-                    "source_workload_namespace", peerPrincipal.isEmpty() ? "unknown" : SpiffeIdentity.namespace(peerPrincipal),
+                    "source_app", peerNode.app(),
+                    "source_version", peerNode.version(),
+                    "source_workload", peerNode.workload(),
+                    "source_workload_namespace", peerPrincipal.isEmpty() ? peerNode.namespace() : SpiffeIdentity.namespace(peerPrincipal),
                     "source_principal", peer,
-                    "source_cluster", "unknown",
+                    "source_cluster", peerNode.cluster(),
                     "destination_workload", node.workload(),
                     "destination_workload_namespace", node.namespace(),
                     "destination_principal", own.isEmpty() ? "unknown" : own,
@@ -234,12 +267,13 @@ public final class ProxyTelemetry {
                 "source_cluster", node.cluster(),
                 "source_app", node.app(),
                 "source_version", node.version(),
-                "destination_app", destServiceName,
-                "destination_version", "unknown",
-                "destination_workload", "unknown",
-                "destination_workload_namespace", destServiceNs,
+                "destination_app", peerNode == NodeIdentity.UNKNOWN ? destServiceName : peerNode.app(),
+                "destination_version", peerNode.version(),
+                "destination_workload", peerNode.workload(),
+                "destination_workload_namespace", peerNode == NodeIdentity.UNKNOWN ? destServiceNs : peerNode.namespace(),
                 "destination_principal", peer,
-                "destination_cluster", destCluster.isEmpty() ? "unknown" : destCluster,
+                "destination_cluster", !peerNode.cluster().equals("unknown") ? peerNode.cluster()
+                        : destCluster.isEmpty() ? "unknown" : destCluster,
                 "destination_service", destService,
                 "destination_service_name", destServiceName,
                 "destination_service_namespace", destServiceNs,

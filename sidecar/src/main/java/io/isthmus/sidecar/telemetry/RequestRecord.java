@@ -30,17 +30,24 @@ import java.util.Objects;
  *     at a gateway this is who made the call, while {@code peerPrincipal} of an outbound request is the upstream
  * @param upstreamCluster the mesh cluster of the workloads behind the last endpoint tried (its {@code istio} metadata),
  *     which an outbound request reports as {@code destination_cluster}; empty when not known
+ * @param peer the peer as it described itself in the peer metadata exchange: the caller of an inbound request, the
+ *     callee of an outbound one; {@link NodeIdentity#UNKNOWN} when it did not
+ * @param inboundService the mesh service (host name) an inbound request was for, from its cluster's metadata; empty
+ *     when not known, and for outbound requests
  */
 public record RequestRecord(String direction, String listener, String method, String authority, String path,
                             String protocol, int status, String flags, String route, String cluster,
                             String upstreamHost, int attempts, long requestBytes, long responseBytes,
                             double durationMillis, String requestId, String traceparent, String peerPrincipal,
-                            String downstreamAddress, boolean grpc, String downstreamPrincipal, String upstreamCluster) {
+                            String downstreamAddress, boolean grpc, String downstreamPrincipal, String upstreamCluster,
+                            NodeIdentity peer, String inboundService) {
     public RequestRecord {
         Objects.requireNonNull(direction, "direction");
         Objects.requireNonNull(flags, "flags");
         Objects.requireNonNull(peerPrincipal, "peerPrincipal");
         Objects.requireNonNull(downstreamPrincipal, "downstreamPrincipal");
         Objects.requireNonNull(upstreamCluster, "upstreamCluster");
+        Objects.requireNonNull(peer, "peer");
+        Objects.requireNonNull(inboundService, "inboundService");
     }
 }

@@ -56,6 +56,9 @@ public final class XdsTypeRegistry {
             Map.entry("envoy.extensions.filters.network.rbac.v3.RBAC",
                     () -> io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.getDescriptor()),
             Map.entry("envoy.extensions.filters.http.fault.v3.HTTPFault", () -> HTTPFault.getDescriptor()),
+            // Istio's peer metadata exchange filter comes as a typed struct
+            Map.entry("xds.type.v3.TypedStruct", () -> com.github.xds.type.v3.TypedStruct.getDescriptor()),
+            Map.entry("udpa.type.v1.TypedStruct", () -> com.github.udpa.udpa.type.v1.TypedStruct.getDescriptor()),
             Map.entry("envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
                     () -> LocalRateLimit.getDescriptor()),
             Map.entry("envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector",

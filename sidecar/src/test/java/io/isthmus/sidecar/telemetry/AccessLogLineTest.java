@@ -15,7 +15,7 @@ class AccessLogLineTest {
     void anEgressCallNamesItsCallerAndUpstream() {
         RequestRecord r = new RequestRecord("outbound", "0.0.0.0_8443", "GET", "external.test", "/get", "HTTP/1.1", 200, "-",
                 "", "outbound|443||external.test", "127.0.0.1:8443", 1, 0, 8, 1.5, "id-1", "", "",
-                "10.1.0.7:41234", false, "spiffe://cluster.local/ns/default/sa/sleep", "");
+                "10.1.0.7:41234", false, "spiffe://cluster.local/ns/default/sa/sleep", "", NodeIdentity.UNKNOWN, "");
 
         String line = AccessLogLine.json(r);
 

@@ -100,6 +100,23 @@ public final class TestMesh implements AutoCloseable {
         return dp;
     }
 
+    /**
+     * A data plane using that certificate source whose bootstrap node has {@code nodeMetadata} (Istio's keys): its
+     * telemetry names it by them and it tells its peers about itself with them (peer metadata exchange).
+     */
+    public DataPlane dataPlane(TlsMaterialSource tls, String nodeId, com.google.protobuf.Struct nodeMetadata) {
+        ProxyTelemetry t = new ProxyTelemetry(new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT),
+                io.isthmus.sidecar.telemetry.PeerMetadata.identity(nodeMetadata, ""),
+                () -> tls.current().map(TlsMaterial::spiffeId).orElse(""),
+                io.isthmus.sidecar.telemetry.PeerMetadata.of(nodeId, nodeMetadata));
+        DataPlane.Options d = DataPlane.Options.of(tls, t);
+        DataPlane dp = DataPlane.start(vertx, new DataPlane.Options(tls, t, 2, d.maxBufferedBody(), DRAIN_TIME,
+                nanoClock, random == null ? d.random() : random));
+        closeables.add(dp);
+        return dp;
+    }
+
     /** An app server on 127.0.0.1. */
     public AppServer app(String name) {
         AppServer s = AppServer.start(vertx, name, "127.0.0.1", freePort());

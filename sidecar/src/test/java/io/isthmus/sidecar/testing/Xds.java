@@ -61,9 +61,23 @@ public final class Xds {
 
     /** Outbound HTTP listener with RDS. */
     public static Listener outboundHttp(String name, String host, int port, String rds) {
-        HttpConnectionManager hcm = HttpConnectionManager.newBuilder().setStatPrefix(name)
-                .setRds(Rds.newBuilder().setRouteConfigName(rds).setConfigSource(ads()))
-                .addHttpFilters(router()).build();
+        return outboundHttp(name, host, port, rds, List.of());
+    }
+
+    /** Istio's peer metadata exchange HTTP filter as the control plane sends it: a TypedStruct of its config. */
+    public static HttpFilter peerMetadataFilter(com.google.protobuf.Struct config) {
+        return HttpFilter.newBuilder().setName(io.isthmus.mesh.PeerMetadataExchange.FILTER_NAME)
+                .setTypedConfig(any(com.github.xds.type.v3.TypedStruct.newBuilder()
+                        .setTypeUrl(io.isthmus.mesh.PeerMetadataExchange.CONFIG_TYPE_URL).setValue(config).build()))
+                .build();
+    }
+
+    /** An outbound HTTP listener with extra HTTP filters before the router. */
+    public static Listener outboundHttp(String name, String host, int port, String rds, List<HttpFilter> filters) {
+        HttpConnectionManager.Builder b = HttpConnectionManager.newBuilder().setStatPrefix(name)
+                .setRds(Rds.newBuilder().setRouteConfigName(rds).setConfigSource(ads()));
+        filters.forEach(b::addHttpFilters);
+        HttpConnectionManager hcm = b.addHttpFilters(router()).build();
         return Listener.newBuilder().setName(name).setAddress(address(host, port))
                 .setTrafficDirection(TrafficDirection.OUTBOUND)
                 .addFilterChains(FilterChain.newBuilder().addFilters(Filter.newBuilder()

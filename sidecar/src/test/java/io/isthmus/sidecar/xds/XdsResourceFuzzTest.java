@@ -144,7 +144,9 @@ class XdsResourceFuzzTest {
                 .build()).build();
         HttpFilter rbac = HttpFilter.newBuilder().setName("envoy.filters.http.rbac").setTypedConfig(Xds.any(
                 io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.newBuilder().setRules(rules).build())).build();
-        Listener inbound = Xds.inboundHttp("virtualInbound-9080", "0.0.0.0", 15006, "inbound|9080||", true, List.of(rbac, fault));
+        Listener inbound = Xds.inboundHttp("virtualInbound-9080", "0.0.0.0", 15006, "inbound|9080||", true,
+                List.of(Xds.peerMetadataFilter(io.isthmus.mesh.PeerMetadataExchange.inboundConfig()),
+                        rbac, fault));
         Filter tcpProxy = Filter.newBuilder().setName("envoy.filters.network.tcp_proxy").setTypedConfig(Xds.any(
                 TcpProxy.newBuilder().setStatPrefix("outbound|3306||db.default.svc.cluster.local")
                         .setCluster("outbound|3306||db.default.svc.cluster.local").build())).build();
@@ -173,7 +175,9 @@ class XdsResourceFuzzTest {
                                                 .setName("outbound|5432|v2|pg.default.svc.cluster.local").setWeight(10)))
                                 .build()))))
                 .build();
-        return List.of(Xds.outboundHttp("127.0.0.2_9080", "127.0.0.2", 9080, "9080"), inbound, tcp, sni, canary);
+        return List.of(Xds.outboundHttp("127.0.0.2_9080", "127.0.0.2", 9080, "9080", List.of(
+                Xds.peerMetadataFilter(io.isthmus.mesh.PeerMetadataExchange.outboundConfig()))),
+                inbound, tcp, sni, canary);
     }
 
     private static RouteConfiguration routes() {
