@@ -472,6 +472,7 @@ final class UpstreamCall {
         if (routeHeaders != null) {
             routeHeaders.response(relayed); // after the router's own headers, as Envoy: it may remove or overwrite them
         }
+        exchange.corsHeaders(relayed); // the CORS filter encodes the response after the router
         if (hash != null) {
             hash.addCookies(relayed);
         }
