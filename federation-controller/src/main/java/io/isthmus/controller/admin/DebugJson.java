@@ -55,6 +55,8 @@ final class DebugJson {
             .add(HttpProtocolOptions.getDescriptor())
             .add(PreviousHostsPredicate.getDescriptor())
             .add(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor())
+            .add(io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor())
             .build();
 
     private static final JsonFormat.Printer PRINTER = JsonFormat.printer()

@@ -23,7 +23,7 @@ class ListenerTranslatorTest {
         HttpConnectionManager hcm = filter.getTypedConfig().unpack(HttpConnectionManager.class);
         assertThat(hcm.getRds().getRouteConfigName()).isEqualTo("9080");
         assertThat(hcm.getHttpFiltersList()).extracting(f -> f.getName())
-                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("envoy.filters.http.cors", "envoy.filters.http.fault", "envoy.filters.http.router");
     }
 
     @Test
