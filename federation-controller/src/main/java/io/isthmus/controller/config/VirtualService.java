@@ -10,7 +10,7 @@ import java.util.Set;
 /**
  * Istio's {@code networking.istio.io/v1} VirtualService, the supported subset: HTTP routes with
  * matches on URI, headers, method, port and gateway, weighted destinations, retries, a timeout, fault
- * injection, URI and authority rewrites and mirrors; TLS routes by SNI for gateways in {@code PASSTHROUGH} mode.
+ * injection, URI and authority rewrites, mirrors and CORS policies; TLS routes by SNI for gateways in {@code PASSTHROUGH} mode.
  *
  * @param ref the resource
  * @param hosts the hostnames the routes apply to (short names are qualified with the namespace)
@@ -123,10 +123,12 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
      * @param headers header operations on the route's requests and responses, {@link Headers#NONE} = none
      * @param directResponse the fixed answer the proxy gives itself instead of routing (then {@code route} is empty)
      * @param redirect the redirect the proxy answers with instead of routing (then {@code route} is empty)
+     * @param cors the route's CORS policy ({@code corsPolicy}), empty = none
      */
     public record HttpRoute(String name, List<HttpMatch> match, List<RouteDestination> route, Optional<Retries> retries,
                             Optional<Duration> timeout, Optional<Fault> fault, Optional<Rewrite> rewrite, List<Mirror> mirrors,
-                            Headers headers, Optional<DirectResponse> directResponse, Optional<Redirect> redirect) {
+                            Headers headers, Optional<DirectResponse> directResponse, Optional<Redirect> redirect,
+                            Optional<CorsPolicy> cors) {
         public HttpRoute {
             Objects.requireNonNull(name, "name");
             match = List.copyOf(match);
@@ -139,22 +141,23 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             Objects.requireNonNull(headers, "headers");
             Objects.requireNonNull(directResponse, "directResponse");
             Objects.requireNonNull(redirect, "redirect");
+            Objects.requireNonNull(cors, "cors");
             if ((directResponse.isPresent() ? 1 : 0) + (redirect.isPresent() ? 1 : 0) + (route.isEmpty() ? 0 : 1) != 1) {
                 throw new IllegalArgumentException("a route has destinations, or a direct response, or a redirect");
             }
         }
 
-        /** A route without fault injection, rewrite, mirrors, header operations or direct response. */
+        /** A route without fault injection, rewrite, mirrors, header operations, direct response, redirect or CORS. */
         public HttpRoute(String name, List<HttpMatch> match, List<RouteDestination> route, Optional<Retries> retries,
                          Optional<Duration> timeout) {
             this(name, match, route, retries, timeout, Optional.empty(), Optional.empty(), List.of(), Headers.NONE,
-                    Optional.empty(), Optional.empty());
+                    Optional.empty(), Optional.empty(), Optional.empty());
         }
 
         /** This route with other match conditions. */
         public HttpRoute withMatch(List<HttpMatch> newMatch) {
             return new HttpRoute(name, newMatch, route, retries, timeout, fault, rewrite, mirrors, headers, directResponse,
-                    redirect);
+                    redirect, cors);
         }
 
         /** This route with its destinations and mirrors' destinations mapped, e.g. to set their ports. */
@@ -163,7 +166,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
                     .map(d -> new RouteDestination(map.apply(d.destination()), d.weight(), d.headers())).toList(),
                     retries, timeout, fault, rewrite,
                     mirrors.stream().map(m -> new Mirror(map.apply(m.destination()), m.percent())).toList(), headers,
-                    directResponse, redirect);
+                    directResponse, redirect, cors);
         }
     }
 
@@ -540,7 +543,7 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
 
     private static HttpRoute route(ResourceRef ref, Fields r) {
         r.allowOnly("name", "match", "route", "retries", "timeout", "fault", "rewrite", "mirror", "mirrorPercentage", "mirrors",
-                "headers", "directResponse", "redirect");
+                "headers", "directResponse", "redirect", "corsPolicy");
         List<HttpMatch> matches = r.each("match", m -> {
             m.allowOnly("name", "uri", "headers", "method", "gateways", "port");
             Optional<StringMatch> uri = Optional.ofNullable(m.obj("uri")).map(StringMatch::parse);
@@ -573,7 +576,8 @@ public record VirtualService(ResourceRef ref, List<String> hosts, List<String> g
             throw r.error("headers.request.set", "the authority is rewritten by rewrite.authority already");
         }
         return new HttpRoute(r.str("name", ""), matches, route, retries, Optional.ofNullable(r.duration("timeout")),
-                fault, rewrite, HttpRoutePolicies.mirrors(ref, r), headers, direct, redirect);
+                fault, rewrite, HttpRoutePolicies.mirrors(ref, r), headers, direct, redirect,
+                Optional.ofNullable(r.obj("corsPolicy")).map(CorsPolicy::parse));
     }
 
     /**

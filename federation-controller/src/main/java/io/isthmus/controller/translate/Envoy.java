@@ -21,6 +21,8 @@ final class Envoy {
     static final String RBAC = "envoy.filters.http.rbac";
     /** HTTP filter name of fault injection, configured per route ({@code typed_per_filter_config}). */
     static final String FAULT = "envoy.filters.http.fault";
+    /** HTTP filter name of CORS, configured per route ({@code typed_per_filter_config}). */
+    static final String CORS = "envoy.filters.http.cors";
     /** Name of the TLS transport socket. */
     static final String TLS = "envoy.transport_sockets.tls";
     /** Name of the TLS inspector listener filter. */
@@ -55,6 +57,17 @@ final class Envoy {
         return io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.newBuilder()
                 .setName(io.isthmus.mesh.PeerMetadataExchange.FILTER_NAME)
                 .setTypedConfig(any(config.build()))
+                .build();
+    }
+
+    /**
+     * The CORS HTTP filter, with no policy of its own: a route's {@code typed_per_filter_config} under {@link #CORS}
+     * gives it one (Envoy's filter acts only on routes that have one).
+     */
+    static io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter corsFilter() {
+        return io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter.newBuilder()
+                .setName(CORS)
+                .setTypedConfig(any(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDefaultInstance()))
                 .build();
     }
 

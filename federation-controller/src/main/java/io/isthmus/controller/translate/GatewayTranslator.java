@@ -286,6 +286,7 @@ public final class GatewayTranslator {
             }
             limits.ratePerClient().ifPresent(rate -> h.addHttpFilters(HttpFilter.newBuilder().setName(LOCAL_RATE_LIMIT)
                     .setTypedConfig(Envoy.any(rateLimit(rate)))));
+            h.addHttpFilters(Envoy.corsFilter());
             h.addHttpFilters(Envoy.faultFilter());
             h.addHttpFilters(HttpFilter.newBuilder().setName(Envoy.ROUTER).setTypedConfig(Envoy.any(Router.getDefaultInstance())));
             return Filter.newBuilder().setName(Envoy.HCM).setTypedConfig(Envoy.any(h.build())).build();

@@ -42,14 +42,15 @@ public final class ListenerTranslator {
     }
 
     /**
-     * The outbound HTTP listener of port P: HCM with RDS {@code "P"}, the peer metadata exchange, the fault filter
-     * (routes configure it) and the router.
+     * The outbound HTTP listener of port P: HCM with RDS {@code "P"}, the peer metadata exchange, the CORS and fault
+     * filters (routes configure them) and the router.
      */
     public Listener outboundHttp(int port) {
         HttpConnectionManager hcm = HttpConnectionManager.newBuilder()
                 .setStatPrefix("outbound_" + XdsNames.OUTBOUND_BIND_ADDRESS + "_" + port)
                 .setRds(Rds.newBuilder().setRouteConfigName(XdsNames.outboundRoute(port)).setConfigSource(Envoy.ads()))
                 .addHttpFilters(Envoy.peerMetadataFilter(false))
+                .addHttpFilters(Envoy.corsFilter())
                 .addHttpFilters(Envoy.faultFilter())
                 .addHttpFilters(router())
                 .build();

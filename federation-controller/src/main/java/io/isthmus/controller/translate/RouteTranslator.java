@@ -37,8 +37,8 @@ import java.util.Set;
  * {@code :P} forms) with a default route to
  * {@code outbound|P||host} and the mesh's default retry policy (MeshConfig {@code defaultHttpRetryPolicy}, else
  * Istio's) and the hash policy of its DestinationRule's consistent hash; VirtualService routes for {@code mesh} in its
- * place (their faults as the per-route config of
- * {@code envoy.filters.http.fault}, rewrites as {@code prefix_rewrite} / {@code host_rewrite_literal}, mirrors as
+ * place (their faults as the per-route config of {@code envoy.filters.http.fault}, CORS policies as that of
+ * {@code envoy.filters.http.cors}, rewrites as {@code prefix_rewrite} / {@code host_rewrite_literal}, mirrors as
  * {@code request_mirror_policies}), and the {@code block_all} catch-all under REGISTRY_ONLY.
  */
 public final class RouteTranslator {
@@ -212,6 +212,7 @@ public final class RouteTranslator {
                 template.setRoute(action(r, port, portsOf, meshRetries, hashOf));
             }
             fault.ifPresent(f -> template.putTypedPerFilterConfig(Envoy.FAULT, f));
+            r.cors().ifPresent(c -> template.putTypedPerFilterConfig(Envoy.CORS, Envoy.any(CorsTranslator.policy(c))));
             HeaderTranslator.toRoute(r, template);
             for (RouteMatch m : matches) {
                 out.add(template.clone().setMatch(m).build());

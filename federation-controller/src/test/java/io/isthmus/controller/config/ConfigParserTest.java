@@ -84,8 +84,8 @@ class ConfigParserTest {
                   http:
                   - route:
                     - destination: {host: reviews}
-                    corsPolicy: {allowOrigins: [{exact: "https://a.example"}]}
-                """, "spec.http[0].corsPolicy", "field not supported");
+                    delegate: {name: reviews-v2}
+                """, "spec.http[0].delegate", "field not supported");
         rejects(head + """
                 spec:
                   hosts: [reviews]

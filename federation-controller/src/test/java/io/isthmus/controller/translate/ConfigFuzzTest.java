@@ -216,6 +216,14 @@ class ConfigFuzzTest {
                 route:
                 - destination: {host: reviews, subset: v2}
                 timeout: 2s
+                corsPolicy:
+                  allowOrigins: [{exact: "https://shop.example.com"}, {prefix: "https://beta."}, {regex: "https://.*[.]example[.]org"}]
+                  allowMethods: [GET, POST]
+                  allowHeaders: [x-user, content-type]
+                  exposeHeaders: [x-request-id]
+                  maxAge: 24h
+                  allowCredentials: true
+                  unmatchedPreflights: IGNORE
               - route:
                 - destination: {host: reviews, subset: v1, port: {number: 9080}}
                   weight: 90
@@ -235,6 +243,7 @@ class ConfigFuzzTest {
                 directResponse: {status: 503, body: {string: back soon}}
               - match: [{uri: {prefix: /old}}]
                 redirect: {uri: /new, authority: reviews.example.com, scheme: https, redirectCode: 308}
+                corsPolicy: {allowOrigin: ["https://legacy.example.com"]}
             ---
             apiVersion: networking.istio.io/v1
             kind: DestinationRule

@@ -144,7 +144,7 @@ class GatewayTranslationTest {
         assertThat(h.getXffNumTrustedHops()).isZero();
         assertThat(h.getMaxRequestHeadersKb().getValue()).isEqualTo(60);
         assertThat(h.getHttpFiltersList()).extracting(HttpFilter::getName)
-                .containsExactly("istio.metadata_exchange", "envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("istio.metadata_exchange", "envoy.filters.http.cors", "envoy.filters.http.fault", "envoy.filters.http.router");
 
         RouteConfiguration rc = r.routes().get("http.8080");
         assertThat(rc.getVirtualHostsList()).extracting(VirtualHost::getName)
@@ -255,7 +255,7 @@ class GatewayTranslationTest {
         HttpConnectionManager h = hcm(fc);
         assertThat(h.getMaxRequestHeadersKb().getValue()).isEqualTo(16);
         assertThat(h.getHttpFiltersList()).extracting(HttpFilter::getName)
-                .containsExactly("istio.metadata_exchange", "envoy.filters.http.rbac", "envoy.filters.http.local_ratelimit",
+                .containsExactly("istio.metadata_exchange", "envoy.filters.http.rbac", "envoy.filters.http.local_ratelimit", "envoy.filters.http.cors",
                         "envoy.filters.http.fault", "envoy.filters.http.router");
         LocalRateLimit rl = h.getHttpFilters(2).getTypedConfig().unpack(LocalRateLimit.class);
         assertThat(rl.getDescriptors(0).getEntries(0).getKey()).isEqualTo("remote_address");
@@ -272,7 +272,7 @@ class GatewayTranslationTest {
         FilterChain c = r.listeners().get("0.0.0.0_8081").getFilterChains(0);
         assertThat(c.getFiltersList()).hasSize(1);
         assertThat(hcm(c).getHttpFiltersList()).extracting(HttpFilter::getName)
-                .containsExactly("istio.metadata_exchange", "envoy.filters.http.rbac", "envoy.filters.http.fault",
+                .containsExactly("istio.metadata_exchange", "envoy.filters.http.rbac", "envoy.filters.http.cors", "envoy.filters.http.fault",
                         "envoy.filters.http.router");
     }
 
@@ -334,7 +334,7 @@ class GatewayTranslationTest {
         assertThat(tls.getRequireClientCertificate().getValue()).isTrue();
         HttpConnectionManager h = hcm(fc);
         assertThat(h.getHttpFiltersList()).extracting(HttpFilter::getName)
-                .containsExactly("istio.metadata_exchange", "envoy.filters.http.rbac", "envoy.filters.http.fault",
+                .containsExactly("istio.metadata_exchange", "envoy.filters.http.rbac", "envoy.filters.http.cors", "envoy.filters.http.fault",
                         "envoy.filters.http.router");
         assertThat(h.getForwardClientCertDetails()).isEqualTo(HttpConnectionManager.ForwardClientCertDetails.SANITIZE_SET);
         VirtualHost vh = r.routes().get("https.8443.https.egress.istio-system").getVirtualHosts(0);

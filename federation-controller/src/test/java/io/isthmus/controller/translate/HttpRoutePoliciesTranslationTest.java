@@ -144,7 +144,7 @@ class HttpRoutePoliciesTranslationTest {
     @Test
     void theOutboundHttpChainHasTheFaultFilterBeforeTheRouter() throws Exception {
         Listener l = new ListenerTranslator().outboundHttp(9080);
-        assertThat(filterNames(l.getFilterChains(0).getFilters(0))).containsExactly("istio.metadata_exchange", Envoy.FAULT, Envoy.ROUTER);
+        assertThat(filterNames(l.getFilterChains(0).getFilters(0))).containsExactly("istio.metadata_exchange", Envoy.CORS, Envoy.FAULT, Envoy.ROUTER);
     }
 
     @Test

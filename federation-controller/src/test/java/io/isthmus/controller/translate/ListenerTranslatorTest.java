@@ -23,7 +23,7 @@ class ListenerTranslatorTest {
         HttpConnectionManager hcm = filter.getTypedConfig().unpack(HttpConnectionManager.class);
         assertThat(hcm.getRds().getRouteConfigName()).isEqualTo("9080");
         assertThat(hcm.getHttpFiltersList()).extracting(f -> f.getName())
-                .containsExactly("istio.metadata_exchange", "envoy.filters.http.fault", "envoy.filters.http.router");
+                .containsExactly("istio.metadata_exchange", "envoy.filters.http.cors", "envoy.filters.http.fault", "envoy.filters.http.router");
         assertThat(peerMetadataConfig(hcm)).as("tells the callee who calls, learns it from the response")
                 .isEqualTo(io.isthmus.mesh.PeerMetadataExchange.outboundConfig());
     }

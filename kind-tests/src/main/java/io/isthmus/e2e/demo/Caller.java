@@ -16,7 +16,8 @@ public final class Caller {
     static {
         // lets a call name its Host (an app calling a ClusterIP with the service's Host, as curl -H does)
         if (System.getProperty("jdk.httpclient.allowRestrictedHeaders") == null) {
-            System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
+            // and its Origin (a browser's CORS requests)
+            System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host,origin");
         }
     }
 
@@ -40,6 +41,31 @@ public final class Caller {
         /** A result without location or peer certificate. */
         public Result(int status, String body, long latencyMicros, String error) {
             this(status, body, latencyMicros, error, "", "");
+        }
+    }
+
+    /**
+     * The outcome of one request of any method: its status (0 when no response arrived, then {@code error} says why),
+     * body and response headers (lower-case names, values of a repeated header joined by {@code ", "}).
+     */
+    public record Exchange(int status, String body, java.util.Map<String, String> headers, String error) {
+    }
+
+    /** One request with {@code method}, the request headers {@code headers} and no body. */
+    public Exchange request(String method, String url, java.util.Map<String, String> headers, Duration timeout) {
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
+                    .method(method, HttpRequest.BodyPublishers.noBody());
+            headers.forEach(b::header);
+            HttpResponse<String> resp = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            java.util.Map<String, String> out = new java.util.TreeMap<>();
+            resp.headers().map().forEach((k, v) -> out.put(k.toLowerCase(java.util.Locale.ROOT), String.join(", ", v)));
+            return new Exchange(resp.statusCode(), resp.body(), out, "");
+        } catch (IOException | IllegalArgumentException e) {
+            return new Exchange(0, "", java.util.Map.of(), e.getClass().getSimpleName() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Exchange(0, "", java.util.Map.of(), "interrupted");
         }
     }
 

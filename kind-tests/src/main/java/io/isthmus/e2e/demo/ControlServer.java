@@ -28,6 +28,9 @@ import java.util.concurrent.Executors;
  *       {@code &clientCert=1} also presents {@code --client-cert}),
  *       {@code peer} = the server certificate's SHA-256 fingerprint; {@code &host=H}: with Host {@code H}
  *       (e.g. a ClusterIP URL with the service's Host, as {@code curl -H} sends it)</li>
+ *   <li>{@code /request?url=U&method=M[&headers=N1:V1|N2:V2]}: one request of method {@code M} without a body, with
+ *       those request headers; JSON {@code status, body, headers, error} with every response header (e.g. a CORS
+ *       preflight and the {@code access-control-*} headers of its answer)</li>
  *   <li>{@code /grpc/hello?target=H:P[&name=x]}: unary {@code isthmus.demo.v1.Demo/Hello} to {@code H:P}
  *       with the app's gRPC client; {@code /grpc/watch?target=H:P&count=N[&intervalMs=0]}: the
  *       server stream {@code Watch}. JSON {@code code, status, message, responded, latencyMicros,
@@ -93,6 +96,7 @@ public final class ControlServer implements AutoCloseable {
                 body = switch (path) {
                     case "/health" -> "ok";
                     case "/call" -> call(required(q, "url"), q);
+                    case "/request" -> request(q);
                     case "/grpc/hello" -> grpc.hello(required(q, "target"), q.getOrDefault("name", ""), timeout(q)).json();
                     case "/grpc/watch" -> grpc.watch(required(q, "target"), intParam(q, "count", 1),
                             Duration.ofMillis(intParam(q, "intervalMs", 0)), timeout(q)).json();
@@ -125,6 +129,27 @@ public final class ControlServer implements AutoCloseable {
         m.put("body", r.body());
         m.put("location", r.location());
         m.put("peer", r.peer());
+        return Json.object(m);
+    }
+
+    private String request(Map<String, String> q) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String h : q.getOrDefault("headers", "").split("\\|")) {
+            int colon = h.indexOf(':');
+            if (h.isBlank()) {
+                continue;
+            }
+            if (colon <= 0) {
+                throw new IllegalArgumentException("headers must be name:value pairs separated by '|': " + h);
+            }
+            headers.put(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+        }
+        Caller.Exchange r = caller.request(required(q, "method"), required(q, "url"), headers, timeout(q));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", r.status());
+        m.put("body", r.body());
+        m.put("headers", new Json.Raw(Json.object(new LinkedHashMap<>(r.headers()))));
+        m.put("error", r.error());
         return Json.object(m);
     }
 

@@ -52,6 +52,25 @@ public interface MeshPod {
                 n.get("error").asString());
     }
 
+    /** What one request made by {@link #request} got: status, body, response headers (lower-case names). */
+    record Requested(int status, String body, java.util.Map<String, String> headers, String error) {
+        /** A response header, or null. */
+        public String header(String name) {
+            return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+        }
+    }
+
+    /** One request of {@code method} with {@code headers} (no body) from inside the pod, by the app's own client. */
+    default Requested request(String method, String url, java.util.Map<String, String> headers) {
+        StringBuilder h = new StringBuilder();
+        headers.forEach((k, v) -> h.append(h.length() == 0 ? "" : "|").append(k).append(':').append(v));
+        JsonNode n = JSON.readTree(control("/request?method=" + enc(method) + "&url=" + enc(url) + "&headers=" + enc(h.toString())
+                + "&timeoutMs=5000", Duration.ofSeconds(10)));
+        java.util.Map<String, String> got = new java.util.TreeMap<>();
+        n.get("headers").properties().forEach(e -> got.put(e.getKey(), e.getValue().asString()));
+        return new Requested(n.get("status").asInt(), n.get("body").asString(), got, n.get("error").asString());
+    }
+
     /** GET {@code url} from inside the pod on a new connection. */
     default PodHandle.Fetched fetch(String url) {
         return fetch(url, false);

@@ -23,7 +23,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * injected abort is answered by the client's own sidecar (reviews never sees it, and it is not retried), an injected
  * delay holds the request that long before it goes out, a rewritten prefix reaches the app as the new path, headers
  * set and added (on the route and on its destination, one rendered from %DOWNSTREAM_LOCAL_PORT%) and the authority set
- * by {@code headers.request.set} reach the app, a direct response and a redirect are given by the client's sidecar, and a mirror sends a
+ * by {@code headers.request.set} reach the app, a direct response and a redirect are given by the client's sidecar, a
+ * CORS preflight from an allowed origin is answered by the client's sidecar (and one from another origin is not), and
+ * a mirror sends a
  * copy of each request to details in west, across the networks through west's east-west gateway, while the caller
  * gets reviews' answer.
  */
@@ -64,6 +66,15 @@ class RoutePoliciesIT {
                   directResponse: {status: 503, body: {string: "reviews is down for maintenance"}}
                 - match: [{uri: {prefix: /reviews/moved/}}]
                   redirect: {uri: /reviews/new, redirectCode: 308}
+                - match: [{uri: {prefix: /reviews/cors}}]
+                  corsPolicy:
+                    allowOrigins: [{exact: "https://shop.example"}]
+                    allowMethods: [GET, POST]
+                    allowHeaders: [x-shop-token]
+                    exposeHeaders: [x-served-by]
+                    maxAge: 600s
+                    allowCredentials: true
+                  route: [{destination: {host: %1$s}}]
                 - match: [{uri: {prefix: /reviews/mirrored}}]
                   mirror: {host: %2$s}
                   mirrorPercentage: {value: 100}
@@ -102,6 +113,33 @@ class RoutePoliciesIT {
         assertThat(Metrics.sum(after, "istio_requests_total", labels) - Metrics.sum(before, "istio_requests_total", labels))
                 .as("source-reported 418s flagged FI (fault injected)").isEqualTo(10);
         ScenarioReport.of("route-policies-abort").count(10, 0).outcome("passed").write(SharedFederation.reportDir());
+    }
+
+    @Test
+    void aCorsPreflightFromAnAllowedOriginIsAnsweredByTheCallersSidecar() {
+        var preflight = client.request("OPTIONS", BASE + "/reviews/cors/list", java.util.Map.of("Origin", "https://shop.example",
+                "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "x-shop-token"));
+        assertThat(preflight.status()).as("%s", preflight).isEqualTo(200);
+        assertThat(preflight.body()).as("answered by the sidecar, not by reviews").doesNotContain("\"service\"");
+        assertThat(preflight.header("access-control-allow-origin")).isEqualTo("https://shop.example");
+        assertThat(preflight.header("access-control-allow-methods")).isEqualTo("GET,POST");
+        assertThat(preflight.header("access-control-allow-headers")).isEqualTo("x-shop-token");
+        assertThat(preflight.header("access-control-max-age")).isEqualTo("600");
+        assertThat(preflight.header("access-control-allow-credentials")).isEqualTo("true");
+
+        var get = client.request("GET", BASE + "/reviews/cors/list", java.util.Map.of("Origin", "https://shop.example"));
+        assertThat(get.status()).isEqualTo(200);
+        assertThat(get.body()).as("the actual request reaches reviews").contains("\"service\":\"reviews\"");
+        assertThat(get.header("access-control-allow-origin")).isEqualTo("https://shop.example");
+        assertThat(get.header("access-control-expose-headers")).isEqualTo("x-served-by");
+
+        var other = client.request("GET", BASE + "/reviews/cors/list", java.util.Map.of("Origin", "https://evil.example"));
+        assertThat(other.status()).isEqualTo(200);
+        assertThat(other.header("access-control-allow-origin")).as("another origin gets no CORS headers").isNull();
+        var otherPreflight = client.request("OPTIONS", BASE + "/reviews/cors/list", java.util.Map.of(
+                "Origin", "https://evil.example", "Access-Control-Request-Method", "POST"));
+        assertThat(otherPreflight.header("access-control-allow-origin")).isNull();
+        ScenarioReport.of("route-policies-cors").outcome("passed").write(SharedFederation.reportDir());
     }
 
     @Test

@@ -20,11 +20,12 @@ import java.util.Optional;
  * @param envoyHeaders whether the router adds its response headers ({@code x-envoy-upstream-service-time});
  *     the router's {@code suppress_envoy_headers}
  * @param peerExchange the peer metadata exchange filter's directions, {@link PeerExchange#NONE} without it
+ * @param cors where the CORS filter runs, if the chain has one (routes with a CORS policy need it to be acted on)
  */
 public record HttpChain(String statPrefix, String rdsName, Optional<io.isthmus.sidecar.route.RouteTable> inlineRoutes,
                         List<RbacPolicy> rbac, ClientCertForwarding forwardClientCert, Forwarded forwarded,
                         int maxRequestHeadersBytes, Optional<LocalRateLimit> rateLimit, EnvoyHeaders envoyHeaders,
-                        PeerExchange peerExchange) {
+                        PeerExchange peerExchange, Cors cors) {
 
     /** Envoy's default header block limit (60 KiB). */
     public static final int DEFAULT_MAX_REQUEST_HEADERS_BYTES = 60 * 1024;
@@ -39,6 +40,7 @@ public record HttpChain(String statPrefix, String rdsName, Optional<io.isthmus.s
         Objects.requireNonNull(rateLimit, "rateLimit");
         Objects.requireNonNull(envoyHeaders, "envoyHeaders");
         Objects.requireNonNull(peerExchange, "peerExchange");
+        Objects.requireNonNull(cors, "cors");
         if (maxRequestHeadersBytes < 1024) {
             throw new IllegalArgumentException("maxRequestHeadersBytes must be >= 1 KiB");
         }
@@ -53,6 +55,19 @@ public record HttpChain(String statPrefix, String rdsName, Optional<io.isthmus.s
         SET,
         /** Leave them out. */
         SUPPRESSED
+    }
+
+    /**
+     * Whether the chain has Envoy's CORS filter ({@code envoy.filters.http.cors}) and where it runs: after RBAC and the
+     * local rate limit, before or after the fault filter, as the chain lists them.
+     */
+    public enum Cors {
+        /** No CORS filter: CORS policies of routes have no effect. */
+        NONE,
+        /** Before fault injection (or in a chain without the fault filter). */
+        BEFORE_FAULT,
+        /** After fault injection. */
+        AFTER_FAULT
     }
 
     /** Envoy's {@code forward_client_cert_details}, the modes the proxy honours. */

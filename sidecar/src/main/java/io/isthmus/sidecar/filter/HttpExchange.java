@@ -30,8 +30,8 @@ import java.util.Set;
 
 /**
  * One downstream HTTP request on its way through a listener's filter chain: request identity,
- * route lookup, RBAC, fault injection, cluster choice and circuit breaker, then the
- * {@link UpstreamCall} that does the attempts. Confined to the request's event loop.
+ * route lookup, RBAC, rate limit, CORS and fault injection (in the chain's order), cluster choice and
+ * circuit breaker, then the {@link UpstreamCall} that does the attempts. Confined to the request's event loop.
  */
 public final class HttpExchange {
 
@@ -74,6 +74,8 @@ public final class HttpExchange {
     private RouteHeaders routeHeaders;
     /** The peer as its proxy described itself (the caller inbound, the callee outbound); UNKNOWN when it did not. */
     private NodeIdentity peerNode = NodeIdentity.UNKNOWN;
+    /** The CORS headers of an allowed origin's responses; null when the request gets none (most requests). */
+    private CorsFilter cors;
 
     private HttpExchange(HttpServerRequest request, ListenerContext ctx, HttpChain chain, SocketAddress remote,
                          SocketAddress local) {
@@ -158,6 +160,9 @@ public final class HttpExchange {
             finish(ResponseFlag.RATE_LIMITED.status());
             return;
         }
+        if (chain.cors() == HttpChain.Cors.BEFORE_FAULT && cors(r)) {
+            return;
+        }
         if (r.fault().isPresent()) {
             RouteEntry.FaultPolicy fault = r.fault().get();
             if (fault.abortStatus() > 0 && ctx.random().nextInt(1_000_000) < fault.abortPermille()) {
@@ -168,11 +173,31 @@ public final class HttpExchange {
             if (!fault.delay().isZero() && ctx.random().nextInt(1_000_000) < fault.delayPermille()) {
                 addFlagCode(ResponseFlag.DELAY_INJECTED.code());
                 pause();
-                ctx.vertx().setTimer(Math.max(1, fault.delay().toMillis()), id -> route(r, target, headers, authority));
+                ctx.vertx().setTimer(Math.max(1, fault.delay().toMillis()), id -> afterFault(r, target, headers, authority));
                 return;
             }
         }
+        afterFault(r, target, headers, authority);
+    }
+
+    /** The CORS filter when the chain has it after the fault filter, then the router. */
+    private void afterFault(RouteEntry r, WeightedTarget target, MultiMap headers, String authority) {
+        if (!finished && chain.cors() == HttpChain.Cors.AFTER_FAULT && cors(r)) {
+            return;
+        }
         route(r, target, headers, authority);
+    }
+
+    /** Envoy's CORS filter: answers a preflight (true), or keeps the CORS headers of an allowed origin's responses. */
+    private boolean cors(RouteEntry r) {
+        CorsFilter c = CorsFilter.decode(r.cors(), request, ctx.random());
+        if (c != null && c.preflight()) {
+            c.answer(request, request.response());
+            finish(200);
+            return true;
+        }
+        cors = c;
+        return false;
     }
 
     /** Answers a direct response, or sends the request to its target (null for a direct response). */
@@ -442,20 +467,32 @@ public final class HttpExchange {
         return routeHeaders;
     }
 
+    /** Adds the CORS headers of an allowed origin's request to a response's headers, if it gets any. */
+    void corsHeaders(MultiMap headers) {
+        if (cors != null) {
+            cors.accept(headers);
+        }
+    }
+
     /**
-     * The response headers of a reply the proxy writes itself: the route's mutation and, where the chain propagates
-     * peer metadata downstream, this proxy's; null when there are none.
+     * The response headers of a reply the proxy writes itself: the route's mutation, the CORS headers and, where the
+     * chain propagates peer metadata downstream, this proxy's; null when there are none.
      */
     private java.util.function.Consumer<MultiMap> replyHeaders() {
         boolean tell = chain.peerExchange().downstreamPropagation() && !downstreamPrincipal.isEmpty();
-        if (!tell) {
+        if (cors == null && !tell) {
             return routeHeaders == null ? null : routeHeaders::response;
         }
         return h -> {
             if (routeHeaders != null) {
                 routeHeaders.response(h);
             }
-            tellDownstream(h);
+            if (cors != null) {
+                cors.accept(h);
+            }
+            if (tell) {
+                tellDownstream(h);
+            }
         };
     }
 

@@ -1,6 +1,7 @@
 package io.isthmus.sidecar.filter;
 
 import io.isthmus.sidecar.cluster.UpstreamCluster;
+import io.isthmus.sidecar.telemetry.PeerMetadata;
 import io.isthmus.sidecar.endpoint.Endpoint;
 import io.isthmus.sidecar.endpoint.EndpointState;
 import io.isthmus.sidecar.errors.FailureClassifier;
@@ -127,7 +128,7 @@ final class UpstreamCall {
         if (mirrors != null) {
             for (String m : mirrors) {
                 ctx.directory().cluster(m).ifPresent(c -> UpstreamRequests.mirror(c, exchange.request().method(), uri,
-                        headers, authority, body));
+                        headers, authority, body, mirrorTells()));
             }
         }
         attempt(false);
@@ -148,7 +149,7 @@ final class UpstreamCall {
                 if (whole != null && !exchange.finished()) {
                     for (String m : mirrors) {
                         ctx.directory().cluster(m).ifPresent(c -> UpstreamRequests.mirror(c, exchange.request().method(), uri,
-                                headers, authority, whole));
+                                headers, authority, whole, mirrorTells()));
                     }
                 }
             });
@@ -306,7 +307,7 @@ final class UpstreamCall {
     private void prepare(HttpClientRequest creq, Endpoint endpoint) {
         MultiMap sent = creq.headers();
         headers.forEach(sent::add); // addAll would first list the entries, each wrapped in a new object
-        if (exchange.tellsUpstream() && meshPeer(endpoint)) {
+        if (exchange.tellsUpstream() && UpstreamRequests.meshMtls(cluster, endpoint)) {
             exchange.tellUpstream(sent);
         }
         if (expectedTimeoutMs != null) {
@@ -476,6 +477,7 @@ final class UpstreamCall {
         if (routeHeaders != null) {
             routeHeaders.response(relayed); // after the router's own headers, as Envoy: it may remove or overwrite them
         }
+        exchange.corsHeaders(relayed); // the CORS filter encodes the response after the router
         if (hash != null) {
             hash.addCookies(relayed);
         }
@@ -564,9 +566,8 @@ final class UpstreamCall {
         return id;
     }
 
-    /** Whether {@code endpoint} is reached over the mesh's mutual TLS (not plaintext, not TLS origination). */
-    private boolean meshPeer(Endpoint endpoint) {
-        var tls = cluster.tlsFor(endpoint);
-        return tls.isPresent() && tls.get().origination().isEmpty();
+    /** What a mirror is told about this proxy: its peer metadata where the chain tells upstreams, else nothing. */
+    private PeerMetadata mirrorTells() {
+        return exchange.tellsUpstream() ? ctx.telemetry().ownPeerMetadata() : PeerMetadata.NONE;
     }
 }

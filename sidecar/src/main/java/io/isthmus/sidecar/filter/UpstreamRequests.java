@@ -1,6 +1,7 @@
 package io.isthmus.sidecar.filter;
 
 import io.isthmus.sidecar.cluster.UpstreamCluster;
+import io.isthmus.sidecar.telemetry.PeerMetadata;
 import io.isthmus.sidecar.endpoint.Endpoint;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -40,7 +41,18 @@ final class UpstreamRequests {
     }
 
     /** Sends a copy of a buffered request to {@code mirror} with Host {@code <host>-shadow}; its answer is read and dropped. */
-    static void mirror(UpstreamCluster mirror, HttpMethod method, String uri, MultiMap headers, String authority, Buffer body) {
+    /** Whether {@code endpoint} of {@code cluster} is reached over the mesh's mutual TLS (not plaintext, not TLS origination). */
+    static boolean meshMtls(UpstreamCluster cluster, Endpoint endpoint) {
+        var tls = cluster.tlsFor(endpoint);
+        return tls.isPresent() && tls.get().origination().isEmpty();
+    }
+
+    /**
+     * @param tell this proxy's peer metadata, for a mirror reached over the mesh's mutual TLS (upstream propagation
+     *     of the peer metadata exchange, as on the request itself); {@link PeerMetadata#NONE} to tell nothing
+     */
+    static void mirror(UpstreamCluster mirror, HttpMethod method, String uri, MultiMap headers, String authority, Buffer body,
+                       PeerMetadata tell) {
         Endpoint ep = mirror.choose(Set.of());
         if (ep == null) {
             return;
@@ -50,6 +62,9 @@ final class UpstreamRequests {
                 : HostAndPort.create(hp.host() + "-shadow", hp.port());
         mirror.client(ep).request(options(mirror, ep, method, uri)).onSuccess(creq -> {
             creq.headers().addAll(headers);
+            if (tell.present() && meshMtls(mirror, ep)) {
+                PeerHeaders.tell(creq.headers(), tell);
+            }
             mirror.onRequestSent(creq);
             creq.authority(shadow);
             creq.send(body).onSuccess(HttpClientResponse::body);

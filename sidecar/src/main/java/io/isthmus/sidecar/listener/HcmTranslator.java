@@ -21,15 +21,16 @@ import java.util.function.LongSupplier;
 
 /**
  * Translates an {@code HttpConnectionManager} into an {@link HttpChain}. Honoured: RDS over ADS or
- * an inline route configuration, the HTTP filters RBAC, fault (per route), local rate limit, Istio's peer
- * metadata exchange ({@link PeerExchangeTranslator}) and the router (last), {@code forward_client_cert_details}, {@code use_remote_address},
- * {@code xff_num_trusted_hops}, {@code internal_address_config} (who may steer the router with
+ * an inline route configuration, the HTTP filters RBAC, local rate limit, CORS and fault (both per route), Istio's
+ * peer metadata exchange ({@link PeerExchangeTranslator}) and the router (last), {@code forward_client_cert_details},
+ * {@code use_remote_address}, {@code xff_num_trusted_hops}, {@code internal_address_config} (who may steer the router with
  * {@code x-envoy-*} headers), {@code max_request_headers_kb} and the router's {@code suppress_envoy_headers}.
  */
 final class HcmTranslator {
 
     private static final String HTTP_RBAC = "envoy.extensions.filters.http.rbac.v3.RBAC";
     private static final String HTTP_FAULT = "envoy.extensions.filters.http.fault.v3.HTTPFault";
+    private static final String HTTP_CORS = "envoy.extensions.filters.http.cors.v3.Cors";
     private static final String LOCAL_RATE_LIMIT = "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit";
     private static final String ROUTER = "envoy.extensions.filters.http.router.v3.Router";
 
@@ -72,6 +73,8 @@ final class HcmTranslator {
         List<RbacPolicy> rbac = new ArrayList<>(networkRbac);
         Optional<LocalRateLimit> rateLimit = Optional.empty();
         boolean router = false;
+        boolean fault = false;
+        HttpChain.Cors cors = HttpChain.Cors.NONE;
         HttpChain.EnvoyHeaders envoyHeaders = HttpChain.EnvoyHeaders.SET;
         io.isthmus.sidecar.filter.PeerExchange peerExchange = null;
         for (int i = 0; i < h.getHttpFiltersCount(); i++) {
@@ -94,6 +97,7 @@ final class HcmTranslator {
                     }
                 }
                 case HTTP_RBAC -> {
+                    beforeCors(name, ff, cors);
                     var r = hf.getTypedConfig().unpack(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class);
                     if (r.hasMatcher()) {
                         throw invalid(name, ff + ".matcher", "matcher-based RBAC is not supported; use rules");
@@ -107,6 +111,7 @@ final class HcmTranslator {
                     }
                 }
                 case LOCAL_RATE_LIMIT -> {
+                    beforeCors(name, ff, cors);
                     if (rateLimit.isPresent()) {
                         throw invalid(name, ff, "only one local rate limit filter is supported");
                     }
@@ -118,10 +123,18 @@ final class HcmTranslator {
                     }
                 }
                 case HTTP_FAULT -> {
-                    HTTPFault fault = hf.getTypedConfig().unpack(HTTPFault.class);
-                    if (fault.hasDelay() || fault.hasAbort()) {
+                    HTTPFault listenerWide = hf.getTypedConfig().unpack(HTTPFault.class);
+                    if (listenerWide.hasDelay() || listenerWide.hasAbort()) {
                         throw invalid(name, ff, "listener-wide faults are not supported; put HTTPFault in the route's typed_per_filter_config");
                     }
+                    fault = true;
+                }
+                case HTTP_CORS -> {
+                    if (cors != HttpChain.Cors.NONE) {
+                        throw invalid(name, ff, "only one CORS filter is supported");
+                    }
+                    hf.getTypedConfig().unpack(io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.class);
+                    cors = fault ? HttpChain.Cors.AFTER_FAULT : HttpChain.Cors.BEFORE_FAULT;
                 }
                 default -> {
                     if (PeerExchangeTranslator.isTypedStruct(type) && PeerExchangeTranslator.isPeerMetadata(hf.getTypedConfig())) {
@@ -158,7 +171,14 @@ final class HcmTranslator {
         boolean useRemote = h.hasUseRemoteAddress() && h.getUseRemoteAddress().getValue();
         return new HttpChain(h.getStatPrefix(), rds, inline, rbac, xfcc,
                 new HttpChain.Forwarded(useRemote, h.getXffNumTrustedHops(), internalAddresses(name, f, h)), maxHeaders,
-                rateLimit, envoyHeaders, peerExchange == null ? io.isthmus.sidecar.filter.PeerExchange.NONE : peerExchange);
+                rateLimit, envoyHeaders, peerExchange == null ? io.isthmus.sidecar.filter.PeerExchange.NONE : peerExchange, cors);
+    }
+
+    /** Refuses an RBAC or rate limit filter after the CORS filter: the proxy runs those first. */
+    private static void beforeCors(String name, String f, HttpChain.Cors cors) throws InvalidResourceException {
+        if (cors != HttpChain.Cors.NONE) {
+            throw invalid(name, f, "RBAC and local rate limit filters must come before envoy.filters.http.cors (they run first here)");
+        }
     }
 
     /** {@code internal_address_config}: which clients may steer the router with {@code x-envoy-*} headers. */

@@ -30,12 +30,15 @@ import java.util.random.RandomGenerator;
  * @param headerMutations the header mutations of the route, its virtual host and its route configuration, which its
  *     direct response gets; a cluster route's targets carry theirs (a weighted cluster's own level included)
  * @param hashPolicy how requests are hashed for a RING_HASH or MAGLEV cluster ({@code hash_policy}); none by default
+ * @param cors the CORS policy of the route, merged over its virtual host's and route configuration's (the CORS
+ *     filter's {@code typed_per_filter_config}); empty = none, the CORS filter leaves the route's requests alone
  */
 public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers, List<WeightedTarget> targets,
                          Duration timeout, RetryPolicy retry, String prefixRewrite, String hostRewrite,
                          Optional<FaultPolicy> fault, List<MirrorPolicy> mirrors,
                          Optional<DirectResponse> directResponse, OptionalLong bufferLimit, AttemptCount attemptCount,
-                         HeaderMutations headerMutations, HashPolicy hashPolicy, Optional<RegexRewrite> regexRewrite) {
+                         HeaderMutations headerMutations, HashPolicy hashPolicy, Optional<RegexRewrite> regexRewrite,
+                         Optional<CorsPolicy> cors) {
 
     /** Where Envoy's {@code x-envoy-attempt-count} (1 for the first attempt, 2 for the first retry...) is set. */
     public record AttemptCount(boolean request, boolean response) {
@@ -60,6 +63,7 @@ public record RouteEntry(String name, PathMatch path, List<HeaderMatch> headers,
         Objects.requireNonNull(headerMutations, "headerMutations");
         Objects.requireNonNull(hashPolicy, "hashPolicy");
         Objects.requireNonNull(regexRewrite, "regexRewrite");
+        Objects.requireNonNull(cors, "cors");
         if (regexRewrite.isPresent() && !prefixRewrite.isEmpty()) {
             throw new IllegalArgumentException("prefix_rewrite and regex_rewrite cannot both be set");
         }

@@ -1,14 +1,11 @@
 package io.isthmus.sidecar.route;
 
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
-import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.isthmus.sidecar.errors.ResourceDurations;
 import io.isthmus.sidecar.errors.InvalidResourceException;
@@ -29,7 +26,6 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class RouteTranslator {
 
-    private static final String FAULT_FILTER = "envoy.filters.http.fault";
     private static final String PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts";
 
     private RouteTranslator() {
@@ -46,6 +42,8 @@ public final class RouteTranslator {
         }
         HeaderMutationTranslator.Level rcHeaders = HeaderMutationTranslator.level(name, "", rc.getRequestHeadersToAddList(),
                 rc.getRequestHeadersToRemoveList(), rc.getResponseHeadersToAddList(), rc.getResponseHeadersToRemoveList());
+        Optional<CorsPolicy> rcCors = PerFilterConfigs.enclosing(name, "typed_per_filter_config", rc.getTypedPerFilterConfigMap(),
+                Optional.empty());
         List<VirtualHostEntry> vhosts = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < rc.getVirtualHostsCount(); i++) {
@@ -59,9 +57,15 @@ public final class RouteTranslator {
                     throw invalid(name, f + ".domains", "domain '" + d + "' appears in more than one virtual host");
                 }
             }
-            if (vh.hasCors() || vh.hasHedgePolicy() || vh.getRequestMirrorPoliciesCount() > 0) {
-                throw invalid(name, f, "CORS, hedging and mirroring on virtual hosts are not supported");
+            if (vh.hasCors()) {
+                throw invalid(name, f + ".cors", "the deprecated cors field is not supported; use typed_per_filter_config["
+                        + CorsTranslator.FILTER + "]");
             }
+            if (vh.hasHedgePolicy() || vh.getRequestMirrorPoliciesCount() > 0) {
+                throw invalid(name, f, "hedging and mirroring on virtual hosts are not supported");
+            }
+            Optional<CorsPolicy> vhCors = PerFilterConfigs.enclosing(name, f + ".typed_per_filter_config",
+                    vh.getTypedPerFilterConfigMap(), rcCors);
             var enclosing = new HeaderMutationTranslator.Enclosing(HeaderMutationTranslator.level(name, f,
                     vh.getRequestHeadersToAddList(), vh.getRequestHeadersToRemoveList(), vh.getResponseHeadersToAddList(),
                     vh.getResponseHeadersToRemoveList()), rcHeaders, rc.getMostSpecificHeaderMutationsWins());
@@ -82,7 +86,7 @@ public final class RouteTranslator {
             List<RouteEntry> routes = new ArrayList<>();
             for (int j = 0; j < vh.getRoutesCount(); j++) {
                 routes.add(route(name, f + ".routes[" + j + "]", vh.getRoutes(j), vhRetry, vh.getName(), vhLimit, attempts,
-                        enclosing));
+                        enclosing, vhCors));
             }
             vhosts.add(new VirtualHostEntry(vh.getName(), vh.getDomainsList(), routes, requireTls));
         }
@@ -111,7 +115,8 @@ public final class RouteTranslator {
     }
 
     private static RouteEntry route(String rc, String f, Route r, RetryPolicy vhRetry, String vhName, OptionalLong vhLimit,
-                                    RouteEntry.AttemptCount attempts, HeaderMutationTranslator.Enclosing enclosing)
+                                    RouteEntry.AttemptCount attempts, HeaderMutationTranslator.Enclosing enclosing,
+                                    Optional<CorsPolicy> vhCors)
             throws InvalidResourceException {
         if (!r.hasRoute() && !r.hasDirectResponse() && !r.hasRedirect()) {
             throw invalid(rc, f, "only route, redirect and direct_response actions are supported (not filter_action)");
@@ -140,10 +145,11 @@ public final class RouteTranslator {
         for (int k = 0; k < m.getHeadersCount(); k++) {
             headers.add(header(rc, f + ".match.headers[" + k + "]", m.getHeaders(k)));
         }
+        PerFilterConfigs filters = PerFilterConfigs.route(rc, f + ".typed_per_filter_config", r.getTypedPerFilterConfigMap(), vhCors);
         if (r.hasDirectResponse() || r.hasRedirect()) {
             return new RouteEntry(r.getName(), path, headers, List.of(), Duration.ZERO, RetryPolicy.NONE, "", "",
-                    Optional.empty(), List.of(), Optional.of(DirectResponse.of(rc, f, r, vhName)), OptionalLong.empty(),
-                    RouteEntry.AttemptCount.NONE, routeHeaders, HashPolicy.NONE, Optional.empty());
+                    filters.fault(), List.of(), Optional.of(DirectResponse.of(rc, f, r, vhName)), OptionalLong.empty(),
+                    RouteEntry.AttemptCount.NONE, routeHeaders, HashPolicy.NONE, Optional.empty(), filters.cors());
         }
         RouteAction a = r.getRoute();
         List<WeightedTarget> targets = new ArrayList<>();
@@ -155,6 +161,9 @@ public final class RouteTranslator {
                     String cf = f + ".route.weighted_clusters.clusters[" + k + "]";
                     if (!cw.getClusterHeader().isEmpty() || cw.hasHostRewriteLiteral()) {
                         throw invalid(rc, cf, "only name, weight and header mutations are supported");
+                    }
+                    if (cw.getTypedPerFilterConfigCount() > 0) {
+                        throw invalid(rc, cf + ".typed_per_filter_config", "per-cluster filter config is not supported");
                     }
                     HeaderMutationTranslator.Level cwHeaders = HeaderMutationTranslator.level(rc, cf,
                             cw.getRequestHeadersToAddList(), cw.getRequestHeadersToRemoveList(),
@@ -171,8 +180,11 @@ public final class RouteTranslator {
         for (int k = 0; k < a.getRateLimitsCount(); k++) {
             remoteAddressOnly(rc, f + ".route.rate_limits[" + k + "]", a.getRateLimits(k));
         }
-        if (a.hasPathRewritePolicy()
-                || a.hasCors() || a.hasHedgePolicy() || a.getUpgradeConfigsCount() > 0 || a.hasInternalRedirectPolicy()
+        if (a.hasCors()) {
+            throw invalid(rc, f + ".route.cors", "the deprecated cors field is not supported; use typed_per_filter_config["
+                    + CorsTranslator.FILTER + "]");
+        }
+        if (a.hasPathRewritePolicy() || a.hasHedgePolicy() || a.getUpgradeConfigsCount() > 0 || a.hasInternalRedirectPolicy()
                 || a.hasIdleTimeout() || a.hasAutoHostRewrite() || a.hasHostRewriteHeader() || a.hasHostRewritePathRegex()
                 || a.hasRetryPolicyTypedConfig() || a.hasMetadataMatch()) {
             throw invalid(rc, f + ".route", "only cluster(s), timeout, retry_policy, prefix_rewrite, regex_rewrite, "
@@ -193,20 +205,12 @@ public final class RouteTranslator {
             int permille = mp.hasRuntimeFraction() ? perMillion(mp.getRuntimeFraction().getDefaultValue()) : 1_000_000;
             mirrors.add(new RouteEntry.MirrorPolicy(mp.getCluster(), permille));
         }
-        Optional<RouteEntry.FaultPolicy> fault = Optional.empty();
-        for (var e : r.getTypedPerFilterConfigMap().entrySet()) {
-            if (e.getKey().equals(FAULT_FILTER)) {
-                fault = Optional.of(fault(rc, f + ".typed_per_filter_config[" + FAULT_FILTER + "]", e.getValue()));
-            } else {
-                throw invalid(rc, f + ".typed_per_filter_config[" + e.getKey() + "]", "per-route config of this filter is not supported");
-            }
-        }
         try {
             OptionalLong limit = r.hasPerRequestBufferLimitBytes()
                     ? OptionalLong.of(r.getPerRequestBufferLimitBytes().getValue() & 0xFFFF_FFFFL) : vhLimit;
             return new RouteEntry(r.getName(), path, headers, targets, timeout, retry, a.getPrefixRewrite(),
-                    a.getHostRewriteLiteral(), fault, mirrors, Optional.empty(), limit, attempts, routeHeaders, hashPolicy,
-                    regexRewrite(rc, f + ".route.regex_rewrite", a));
+                    a.getHostRewriteLiteral(), filters.fault(), mirrors, Optional.empty(), limit, attempts, routeHeaders, hashPolicy,
+                    regexRewrite(rc, f + ".route.regex_rewrite", a), filters.cors());
         } catch (IllegalArgumentException e) {
             throw invalid(rc, f, e.getMessage());
         }
@@ -228,40 +232,8 @@ public final class RouteTranslator {
         }
     }
 
-    private static RouteEntry.FaultPolicy fault(String rc, String f, Any any) throws InvalidResourceException {
-        try {
-            HTTPFault hf = any.unpack(HTTPFault.class);
-            if (!hf.getUpstreamCluster().isEmpty() || hf.getHeadersCount() > 0 || hf.getDownstreamNodesCount() > 0
-                    || hf.hasResponseRateLimit()) {
-                throw invalid(rc, f, "only fixed delay and HTTP-status abort are supported");
-            }
-            Duration delay = Duration.ZERO;
-            int delayPm = 0;
-            if (hf.hasDelay()) {
-                if (!hf.getDelay().hasFixedDelay()) {
-                    throw invalid(rc, f + ".delay", "only fixed_delay is supported");
-                }
-                delay = duration(hf.getDelay().getFixedDelay(), rc, f + ".delay.fixed_delay");
-                delayPm = hf.getDelay().hasPercentage() ? perMillion(hf.getDelay().getPercentage()) : 1_000_000;
-            }
-            int status = 0;
-            int abortPm = 0;
-            if (hf.hasAbort()) {
-                if (!hf.getAbort().hasHttpStatus()) {
-                    throw invalid(rc, f + ".abort", "only http_status aborts are supported");
-                }
-                status = hf.getAbort().getHttpStatus();
-                abortPm = hf.getAbort().hasPercentage() ? perMillion(hf.getAbort().getPercentage()) : 1_000_000;
-            }
-            return new RouteEntry.FaultPolicy(delay, delayPm, status, abortPm);
-        } catch (InvalidProtocolBufferException e) {
-            throw invalid(rc, f, "cannot decode HTTPFault: " + e.getMessage());
-        } catch (IllegalArgumentException e) {
-            throw invalid(rc, f, e.getMessage());
-        }
-    }
-
-    private static int perMillion(FractionalPercent p) {
+    /** A fraction as parts per million, at most a million. */
+    static int perMillion(FractionalPercent p) {
         long n = p.getNumerator();
         long v = switch (p.getDenominator()) {
             case HUNDRED -> n * 10_000;

@@ -59,6 +59,10 @@ public final class XdsTypeRegistry {
             // Istio's peer metadata exchange filter comes as a typed struct
             Map.entry("xds.type.v3.TypedStruct", () -> com.github.xds.type.v3.TypedStruct.getDescriptor()),
             Map.entry("udpa.type.v1.TypedStruct", () -> com.github.udpa.udpa.type.v1.TypedStruct.getDescriptor()),
+            Map.entry("envoy.extensions.filters.http.cors.v3.Cors",
+                    () -> io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors.getDescriptor()),
+            Map.entry("envoy.extensions.filters.http.cors.v3.CorsPolicy",
+                    () -> io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy.getDescriptor()),
             Map.entry("envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
                     () -> LocalRateLimit.getDescriptor()),
             Map.entry("envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector",

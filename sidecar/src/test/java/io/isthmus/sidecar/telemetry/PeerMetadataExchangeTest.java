@@ -125,6 +125,24 @@ class PeerMetadataExchangeTest {
     }
 
     @Test
+    void aMirroredCopyTellsWhoSentItToo() {
+        start(node("productpage-v1", "default", "east", "productpage", "v1"), true, List.of());
+        var r = Xds.prefixRoute("/", SERVICE.clusterName());
+        client.routes().apply(Map.of("9080", Xds.routes("9080", Xds.vhost("reviews", List.of(SERVICE.host(), Outbound.AUTHORITY),
+                r.toBuilder().setRoute(r.getRoute().toBuilder().addRequestMirrorPolicies(
+                        io.envoyproxy.envoy.config.route.v3.RouteAction.RequestMirrorPolicy.newBuilder()
+                                .setCluster(SERVICE.clusterName()))).build()))), "2");
+
+        assertThat(mesh.get("127.0.0.2", outboundPort, Outbound.AUTHORITY, "/r").status()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> app.hits.get() == 2);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(server.telemetry().scrape())
+                .as("the original and its shadow both name the caller")
+                .containsPattern("istio_requests_total\\{[^}]*source_workload=\"productpage-v1\"[^}]*\\} 2\\.0")
+                .doesNotContain("source_workload=\"unknown\""));
+    }
+
+    @Test
     void ofSeveralServicesOnAPortTheOneTheAuthorityNamesIsReported() {
         start(node("productpage-v1", "default", "east", "productpage", "v1"), true,
                 List.of("ratings.default.svc.cluster.local", "reviews.default.svc.cluster.local"));

@@ -28,8 +28,11 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.Cors;
+import io.envoyproxy.envoy.extensions.filters.http.cors.v3.CorsPolicy;
 import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
@@ -53,8 +56,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Bad xDS resources get a clear answer: each of the four translators is fed thousands of randomly mutated copies of
- * realistic resources (the shapes the controller sends: mTLS listeners with RBAC and fault filters, SNI chains, a
- * weighted TCP canary, routes with retries, splits, regexes, header mutations and hash policies, EDS clusters with TLS,
+ * realistic resources (the shapes the controller sends: mTLS listeners with RBAC and fault filters, outbound ones with
+ * the CORS filter, SNI chains, a weighted TCP canary, routes with retries, splits, regexes, header mutations, hash
+ * policies and CORS policies, EDS clusters with TLS,
  * outlier detection and limits, ring hash and Maglev clusters, Istio's auto mTLS transport socket matches,
  * multi-priority assignments with transport socket labels). Every one must be either accepted or refused with an
  * {@link InvalidResourceException} that names the
@@ -175,9 +179,23 @@ class XdsResourceFuzzTest {
                                                 .setName("outbound|5432|v2|pg.default.svc.cluster.local").setWeight(10)))
                                 .build()))))
                 .build();
-        return List.of(Xds.outboundHttp("127.0.0.2_9080", "127.0.0.2", 9080, "9080", List.of(
-                Xds.peerMetadataFilter(io.isthmus.mesh.PeerMetadataExchange.outboundConfig()))),
-                inbound, tcp, sni, canary);
+        // the controller's outbound chain: the peer metadata exchange, CORS and fault filters (routes configure both), then the router
+        Listener outbound = Xds.outboundHttp("127.0.0.2_9080", "127.0.0.2", 9080, "9080", List.of(
+                Xds.peerMetadataFilter(io.isthmus.mesh.PeerMetadataExchange.outboundConfig())));
+        HttpConnectionManager hcm;
+        try {
+            hcm = outbound.getFilterChains(0).getFilters(0).getTypedConfig().unpack(HttpConnectionManager.class);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+        hcm = hcm.toBuilder().clearHttpFilters().addHttpFilters(Xds.peerMetadataFilter(
+                        io.isthmus.mesh.PeerMetadataExchange.outboundConfig())).addHttpFilters(HttpFilter.newBuilder().setName("envoy.filters.http.cors")
+                        .setTypedConfig(Xds.any(Cors.getDefaultInstance())))
+                .addHttpFilters(fault).addHttpFilters(Xds.router()).build();
+        Listener outboundCors = outbound.toBuilder().setName("127.0.0.2_9081").setAddress(Xds.address("127.0.0.2", 9081))
+                .setFilterChains(0, outbound.getFilterChains(0).toBuilder().setFilters(0, outbound.getFilterChains(0).getFilters(0)
+                        .toBuilder().setTypedConfig(Xds.any(hcm)))).build();
+        return List.of(outbound, outboundCors, inbound, tcp, sni, canary);
     }
 
     private static RouteConfiguration routes() {
@@ -222,16 +240,35 @@ class XdsResourceFuzzTest {
                         .addHashPolicy(RouteAction.HashPolicy.newBuilder().setQueryParameter(
                                 RouteAction.HashPolicy.QueryParameter.newBuilder().setName("tenant"))))
                 .build();
+        // Istio's translation of a VirtualService corsPolicy, on a route and (less specific) on its virtual host
+        CorsPolicy cors = CorsPolicy.newBuilder()
+                .addAllowOriginStringMatch(StringMatcher.newBuilder().setExact("https://shop.example.com"))
+                .addAllowOriginStringMatch(StringMatcher.newBuilder().setPrefix("https://beta."))
+                .addAllowOriginStringMatch(StringMatcher.newBuilder().setSafeRegex(RegexMatcher.newBuilder().setRegex("https://.*\\.example\\.org")))
+                .setAllowMethods("GET,POST").setAllowHeaders("x-user,content-type").setExposeHeaders("x-request-id")
+                .setMaxAge("86400").setAllowCredentials(com.google.protobuf.BoolValue.of(true))
+                .setFilterEnabled(io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent.newBuilder().setDefaultValue(
+                        FractionalPercent.newBuilder().setNumerator(100).setDenominator(FractionalPercent.DenominatorType.HUNDRED)))
+                .setForwardNotMatchingPreflights(com.google.protobuf.BoolValue.of(false))
+                .build();
+        regex = regex.toBuilder().putTypedPerFilterConfig("envoy.filters.http.cors", Xds.any(cors)).build();
         Route exact = Route.newBuilder().setMatch(RouteMatch.newBuilder().setPath("/health"))
-                .setDirectResponse(io.envoyproxy.envoy.config.route.v3.DirectResponseAction.newBuilder().setStatus(200)).build();
+                .setDirectResponse(io.envoyproxy.envoy.config.route.v3.DirectResponseAction.newBuilder().setStatus(200))
+                .putTypedPerFilterConfig("envoy.filters.http.cors", Xds.any(CorsPolicy.newBuilder()
+                        .addAllowOriginStringMatch(StringMatcher.newBuilder().setExact("https://legacy.example.com")).build()))
+                .build();
         return Xds.routes("9080",
                 Xds.vhost("reviews.default.svc.cluster.local:9080", List.of("reviews.default.svc.cluster.local",
                         "reviews.default.svc.cluster.local:9080", "reviews", "reviews:9080", "10.96.0.12:9080"), split, regex, hashed,
                         exact)
                         .toBuilder().addResponseHeadersToAdd(header("x-vh", "%PROTOCOL%",
-                                HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS)).build(),
+                                HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS))
+                        .putTypedPerFilterConfig("envoy.filters.http.cors", Xds.any(CorsPolicy.newBuilder().setMaxAge("60")
+                                .setAllowMethods("GET").build())).build(),
                 Xds.vhost("allow_any", List.of("*"), Xds.prefixRoute("/", "PassthroughCluster"))).toBuilder()
-                .addRequestHeadersToRemove("x-envoy-peer-metadata").setMostSpecificHeaderMutationsWins(true).build();
+                .addRequestHeadersToRemove("x-envoy-peer-metadata").setMostSpecificHeaderMutationsWins(true)
+                .putTypedPerFilterConfig("envoy.filters.http.cors", Xds.any(CorsPolicy.newBuilder().setExposeHeaders("x-trace").build()))
+                .build();
     }
 
     private static HeaderValueOption header(String name, String value, HeaderValueOption.HeaderAppendAction action) {

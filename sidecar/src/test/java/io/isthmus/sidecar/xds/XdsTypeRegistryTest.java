@@ -18,7 +18,7 @@ class XdsTypeRegistryTest {
 
     @Test
     void everyTypeIsNamedByItsDescriptorsFullName() {
-        assertThat(XdsTypeRegistry.typeNames()).hasSize(26).allSatisfy(name ->
+        assertThat(XdsTypeRegistry.typeNames()).hasSize(28).allSatisfy(name ->
                 assertThat(XdsTypeRegistry.registry().find(name)).as(name).isNotNull()
                         .satisfies(d -> assertThat(d.getFullName()).isEqualTo(name)));
     }
