@@ -150,16 +150,25 @@ public final class TcpProxy {
     private static void refused(NetSocket down, ListenerContext ctx, UpstreamCluster cluster, String peer, ResponseFlag flag,
                                 long startNanos) {
         String principal = ctx.direction() == Direction.INBOUND ? peer : "";
-        ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal, "");
-        ctx.telemetry().tcpClosed(new ConnectionRecord(ctx.direction().label(), ctx.listener(), cluster.name(), "",
-                flag.code(), principal, "", 0, 0, (System.nanoTime() - startNanos) / 1e6, downstreamAddress(ctx, down)));
+        ConnectionRecord c = new ConnectionRecord(ctx.direction().label(), ctx.listener(), cluster.name(), "",
+                flag.code(), principal, "", 0, 0, (System.nanoTime() - startNanos) / 1e6, downstreamAddress(ctx, down),
+                inboundService(ctx, cluster));
+        ctx.telemetry().tcpOpened(c);
+        ctx.telemetry().tcpClosed(c);
+    }
+
+    /** The service an inbound connection is for, by its cluster's metadata (the first it lists); empty outbound. */
+    private static String inboundService(ListenerContext ctx, UpstreamCluster cluster) {
+        return ctx.direction() == Direction.INBOUND ? cluster.config().serviceFor("") : "";
     }
 
     private static void relay(NetSocket down, Buffer prefix, Runnable onClose, NetSocket up, ListenerContext ctx,
                               UpstreamCluster cluster, Endpoint ep, String peer, long startNanos) {
         String principal = ctx.direction() == Direction.INBOUND ? peer : peer(up);
-        ctx.telemetry().tcpOpened(ctx.direction().label(), cluster.name(), principal, ep.clusterId());
         String client = downstreamAddress(ctx, down);
+        String service = inboundService(ctx, cluster);
+        ctx.telemetry().tcpOpened(new ConnectionRecord(ctx.direction().label(), ctx.listener(), cluster.name(), "", "-",
+                principal, ep.clusterId(), 0, 0, 0, client, service));
         long[] bytes = new long[2];
         boolean[] closed = new boolean[1];
         Runnable close = () -> {
@@ -172,7 +181,7 @@ public final class TcpProxy {
                 boolean logged = ctx.telemetry().accessLogEnabled();
                 ctx.telemetry().tcpClosed(new ConnectionRecord(ctx.direction().label(), ctx.listener(), cluster.name(),
                         logged ? ep.address().toString() : "", "-", principal, ep.clusterId(),
-                        bytes[0], bytes[1], (System.nanoTime() - startNanos) / 1e6, client));
+                        bytes[0], bytes[1], (System.nanoTime() - startNanos) / 1e6, client, service));
             }
         };
         down.handler(b -> {

@@ -11,7 +11,8 @@ import java.util.Objects;
  *     weighted clusters
  * @param upstreamHost the endpoint the bytes were relayed to; empty when none was reached (also when the
  *     access log, its only reader, is off)
- * @param flags Envoy response flags, {@code -} when none ({@code UH}: refused before any upstream)
+ * @param flags Envoy response flags, {@code -} when none ({@code UH}: refused before any upstream; {@code UF}:
+ *     every connect attempt failed)
  * @param peerPrincipal the verified SPIFFE ID of the downstream (inbound) or upstream (outbound) peer,
  *     empty when not mutual TLS
  * @param upstreamCluster the mesh cluster of the workloads behind the endpoint (its {@code istio}
@@ -20,10 +21,12 @@ import java.util.Objects;
  * @param sentBytes bytes received from the upstream and sent downstream
  * @param durationMillis from the proxy taking the connection to its close
  * @param downstreamAddress the client address (empty when the access log, its only reader, is off)
+ * @param inboundService the mesh service (host name) an inbound connection was for, from its cluster's metadata;
+ *     empty when not known, and for outbound connections
  */
 public record ConnectionRecord(String direction, String listener, String cluster, String upstreamHost, String flags,
                                String peerPrincipal, String upstreamCluster, long receivedBytes, long sentBytes,
-                               double durationMillis, String downstreamAddress) {
+                               double durationMillis, String downstreamAddress, String inboundService) {
     public ConnectionRecord {
         Objects.requireNonNull(direction, "direction");
         Objects.requireNonNull(listener, "listener");
@@ -33,6 +36,7 @@ public record ConnectionRecord(String direction, String listener, String cluster
         Objects.requireNonNull(peerPrincipal, "peerPrincipal");
         Objects.requireNonNull(upstreamCluster, "upstreamCluster");
         Objects.requireNonNull(downstreamAddress, "downstreamAddress");
+        Objects.requireNonNull(inboundService, "inboundService");
         if (receivedBytes < 0 || sentBytes < 0) {
             throw new IllegalArgumentException("byte counts must be >= 0");
         }

@@ -174,13 +174,11 @@ public final class ProxyTelemetry {
     }
 
     /**
-     * Records an opened TCP proxy connection.
-     *
-     * @param destCluster the mesh cluster behind the upstream endpoint, empty when not known (outbound only)
+     * Records an opened TCP proxy connection ({@code c} with no bytes yet; its flags {@code -}, or why it was refused
+     * when it closes at once).
      */
-    public void tcpOpened(String direction, String cluster, String peer, String destCluster) {
-        Counter.builder("istio_tcp_connections_opened").tags(bounded(labels(direction, cluster, peer, "", destCluster, NodeIdentity.UNKNOWN)))
-                .register(registry).increment();
+    public void tcpOpened(ConnectionRecord c) {
+        Counter.builder("istio_tcp_connections_opened").tags(tcpTags(c)).register(registry).increment();
     }
 
     /**
@@ -188,13 +186,19 @@ public final class ProxyTelemetry {
      * bytes sent downstream) and one access-log line.
      */
     public void tcpClosed(ConnectionRecord c) {
-        Tags tags = bounded(labels(c.direction(), c.cluster(), c.peerPrincipal(), "", c.upstreamCluster(), NodeIdentity.UNKNOWN));
+        Tags tags = tcpTags(c);
         Counter.builder("istio_tcp_connections_closed").tags(tags).register(registry).increment();
         Counter.builder("istio_tcp_sent_bytes").tags(tags).register(registry).increment(c.sentBytes());
         Counter.builder("istio_tcp_received_bytes").tags(tags).register(registry).increment(c.receivedBytes());
         if (ACCESS.isInfoEnabled()) {
             ACCESS.info(AccessLogLine.json(c));
         }
+    }
+
+    /** Istio's labels of a TCP series, with its {@code request_protocol} ({@code tcp}) and {@code response_flags}. */
+    private Tags tcpTags(ConnectionRecord c) {
+        return bounded(labels(c.direction(), c.cluster(), c.peerPrincipal(), c.inboundService(), c.upstreamCluster(),
+                NodeIdentity.UNKNOWN).and("request_protocol", "tcp").and("response_flags", c.flags()));
     }
 
     /** Istio's clusters for traffic to no mesh service, which name themselves in {@code destination_service_name}. */

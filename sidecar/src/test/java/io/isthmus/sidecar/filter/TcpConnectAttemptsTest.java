@@ -77,7 +77,8 @@ class TcpConnectAttemptsTest {
         assertThat(answered()).as("closed without an answer").isFalse();
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(dp.telemetry().scrape())
                 .containsPattern("istio_tcp_connections_opened_total\\{[^}]*destination_service=\"orders-db.default.svc.cluster.local\"[^}]*\\} 1\\.0")
-                .containsPattern("istio_tcp_connections_closed_total\\{[^}]*destination_service=\"orders-db.default.svc.cluster.local\"[^}]*\\} 1\\.0"));
+                .containsPattern("istio_tcp_connections_closed_total\\{[^}]*destination_service=\"orders-db.default.svc.cluster.local\""
+                        + "[^}]*response_flags=\"UF\"[^}]*\\} 1\\.0"));
     }
 
     @Test

@@ -68,7 +68,15 @@ class TcpMeshTest {
         DataPlane server = mesh.dataPlane(mesh.workload("east", "default", "orders-db"));
         int inboundPort = TestMesh.freePort();
         String inbound = "inbound|" + appPort + "||";
-        server.clusters().apply(Map.of(inbound, Xds.staticCluster(inbound, "127.0.0.1", appPort)), "1");
+        // as the controller sends it: the inbound cluster names the service it serves (Istio's istio.services metadata)
+        com.google.protobuf.Value service = com.google.protobuf.Value.newBuilder().setStructValue(com.google.protobuf.Struct.newBuilder()
+                .putFields("host", com.google.protobuf.Value.newBuilder().setStringValue("orders-db.default.svc.cluster.local").build()))
+                .build();
+        server.clusters().apply(Map.of(inbound, Xds.staticCluster(inbound, "127.0.0.1", appPort).toBuilder()
+                .setMetadata(io.envoyproxy.envoy.config.core.v3.Metadata.newBuilder().putFilterMetadata("istio",
+                        com.google.protobuf.Struct.newBuilder().putFields("services", com.google.protobuf.Value.newBuilder()
+                                .setListValue(com.google.protobuf.ListValue.newBuilder().addValues(service)).build()).build()))
+                .build()), "1");
         server.listeners().apply(Map.of("inbound", tcpListener("inbound", "127.0.0.3", inboundPort, inbound,
                 TrafficDirection.INBOUND, true)), "1");
 
@@ -101,6 +109,9 @@ class TcpMeshTest {
         assertThat(client.telemetry().scrape()).contains("istio_tcp_connections_opened_total{")
                 .contains("destination_principal=\"spiffe://cluster.local/ns/default/sa/orders-db\"");
         assertThat(server.telemetry().scrape()).contains("istio_tcp_connections_opened_total{")
-                .contains("source_principal=\"spiffe://cluster.local/ns/default/sa/client\"");
+                .contains("source_principal=\"spiffe://cluster.local/ns/default/sa/client\"")
+                .as("the server side names the service by its host name, and the series are Istio's TCP ones")
+                .containsPattern("istio_tcp_connections_opened_total\\{[^}]*destination_service=\"orders-db.default.svc.cluster.local\""
+                        + "[^}]*request_protocol=\"tcp\"[^}]*response_flags=\"-\"");
     }
 }

@@ -29,7 +29,7 @@ class AccessLogLineTest {
     @Test
     void aTcpConnectionNamesTheClusterPickedForItAndItsBytes() {
         ConnectionRecord c = new ConnectionRecord("outbound", "0.0.0.0_5432", "outbound|5432|v2|pg.default.svc.cluster.local",
-                "10.1.0.9:5432", "-", "spiffe://cluster.local/ns/default/sa/pg", "east", 12, 345, 20.5, "127.0.0.1:50123");
+                "10.1.0.9:5432", "-", "spiffe://cluster.local/ns/default/sa/pg", "east", 12, 345, 20.5, "127.0.0.1:50123", "");
 
         String line = AccessLogLine.json(c);
 
