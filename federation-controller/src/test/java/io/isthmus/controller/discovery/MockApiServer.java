@@ -104,14 +104,38 @@ public final class MockApiServer implements AutoCloseable {
                 """.formatted(clusterName, url(), token);
     }
 
-    /** Stops listening; objects are kept. */
+    /**
+     * Stops listening; objects are kept. The mock server waits 10 s for its Vert.x to close; on a loaded machine that
+     * can run out while the close goes on, which is reported on stderr: the server stops answering either way, and
+     * {@link #restart} waits for the port.
+     */
     public synchronized void stop() {
-        server.destroy();
+        try {
+            server.destroy();
+        } catch (IllegalStateException e) {
+            System.err.println("MockApiServer on port " + port + ": " + e.getMessage() + " (" + e.getCause() + ")");
+        }
     }
 
-    /** Listens again on the same port with the same objects. */
+    /** Listens again on the same port with the same objects, once a slow {@link #stop} has let the port go (30 s at most). */
     public synchronized void restart() {
-        start(port);
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                start(port);
+                return;
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    wait(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     /**
