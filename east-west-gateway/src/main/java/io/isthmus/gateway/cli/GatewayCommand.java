@@ -71,6 +71,11 @@ public final class GatewayCommand implements Callable<Integer> {
             description = "auto (copy, then splice(2) a direction after 1 MiB), splice or copy (default: ${DEFAULT-VALUE}).")
     String relay;
 
+    @Option(names = "--splice-endpoint-buffer", defaultValue = "262144", paramLabel = "BYTES",
+            description = "Send/receive buffer of the endpoint-side socket once a direction is spliced; 0 leaves the kernel's "
+                    + "autotuning. The client side always keeps it (default: ${DEFAULT-VALUE}).")
+    int spliceEndpointBuffer;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -90,7 +95,7 @@ public final class GatewayCommand implements Callable<Integer> {
                     .idleTimeout(proxy.duration("--idle-timeout", idleTimeout))
                     .maxConnections(maxConnections)
                     .connectionsPerSecondPerSource(connectionRate).burstPerSource(Math.max(1, 2 * connectionRate))
-                    .relayMode(relayMode()).build();
+                    .relayMode(relayMode()).spliceEndpointBuffer(spliceEndpointBuffer).build();
         } catch (IllegalArgumentException e) {
             throw proxy.usage(e.getMessage());
         }

@@ -198,7 +198,8 @@ final class PassthroughHandler extends ChannelInboundHandlerAdapter {
         pending = null;
         Label label = new Label(pass.clusterName(), downstream, endpoint.address());
         LOG.debug("passing connection {}", label);
-        relay = Relay.start(downstream, upstream, replay, meters, context.spliceAfterBytes(), context.options().idleTimeout(), label)
+        relay = Relay.start(downstream, upstream, replay, meters, context.spliceAfterBytes(), context.options().idleTimeout(),
+                        context.options().spliceEndpointBuffer(), label)
                 .downstreamHandler();
         if (inputShutdown) {
             relay.userEventTriggered(ctx, ChannelInputShutdownEvent.INSTANCE);

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * while the other side's write buffer is above its high-water mark. Once a direction has carried
  * {@code spliceAfterBytes} (0 = from the start) and both sockets are epoll sockets, the kernel moves
  * its bytes through a pipe ({@code splice(2)}) in chunks of {@link #SPLICE_CHUNK}, so long streams
- * never enter the JVM while short exchanges (handshakes, RPCs) avoid the pipes' set-up cost. Bytes
+ * never enter the JVM while short exchanges (handshakes, RPCs) avoid the pipes' set-up cost; the endpoint-side socket
+ * of a spliced direction gets bounded kernel buffers ({@code spliceEndpointBuffer}). Bytes
  * read between chunks still go through the copy path, in order, because both paths queue on the
  * same outbound buffer. Byte counters see copied bytes exactly and spliced bytes per completed chunk.
  *
@@ -54,6 +55,8 @@ public final class Relay {
     private final Object label;
     private final long spliceAfterBytes;
     private final long idleNanos;
+    /** SO_SNDBUF / SO_RCVBUF of the upstream socket once a direction splices; 0 = the kernel's autotuning. */
+    private final int spliceEndpointBuffer;
     private final Side downstreamSide;
     private boolean downstreamSpliced;
     private boolean upstreamSpliced;
@@ -66,13 +69,15 @@ public final class Relay {
     private long lastActivity;
     private ScheduledFuture<?> idleTimer;
 
-    private Relay(Channel downstream, Channel upstream, ServiceMeters meters, Object label, long spliceAfterBytes, long idleNanos) {
+    private Relay(Channel downstream, Channel upstream, ServiceMeters meters, Object label, long spliceAfterBytes, long idleNanos,
+                  int spliceEndpointBuffer) {
         this.downstream = downstream;
         this.upstream = upstream;
         this.meters = meters;
         this.label = label;
         this.spliceAfterBytes = spliceAfterBytes;
         this.idleNanos = idleNanos;
+        this.spliceEndpointBuffer = spliceEndpointBuffer;
         this.downstreamSide = new Side(upstream, true);
     }
 
@@ -89,12 +94,16 @@ public final class Relay {
      * @param spliceAfterBytes splice a direction once it carried this many bytes, 0 = from the start,
      *     negative = never; both channels must be epoll sockets unless negative
      * @param idleTimeout close after this long without bytes either way
+     * @param spliceEndpointBuffer once a direction splices, the upstream socket's send buffer (towards the endpoint)
+     *     or receive buffer (from it) is set to this many bytes, so that spliced pages queue briefly and are copied out
+     *     while still in cache; 0 leaves the kernel's autotuning. The client's socket, across networks, keeps it always
      * @param label names the connection in logs, e.g. {@code [outbound|9080||reviews... 10.2.0.5:9080]}; its
      *     {@code toString()} is called only when something is logged
      */
     public static Relay start(Channel downstream, Channel upstream, ByteBuf replay, ServiceMeters meters,
-            long spliceAfterBytes, Duration idleTimeout, Object label) {
-        Relay relay = new Relay(downstream, upstream, meters, label, spliceAfterBytes, idleTimeout.toNanos());
+            long spliceAfterBytes, Duration idleTimeout, int spliceEndpointBuffer, Object label) {
+        Relay relay = new Relay(downstream, upstream, meters, label, spliceAfterBytes, idleTimeout.toNanos(),
+                spliceEndpointBuffer);
         relay.received += replay.readableBytes();
         meters.received().increment(replay.readableBytes());
         relay.lastActivity = System.nanoTime();
@@ -174,6 +183,11 @@ public final class Relay {
     private void startSplice(boolean fromDownstream) {
         LOG.debug("splicing {} {} after {} bytes", fromDownstream ? "client->endpoint" : "endpoint->client", label,
                 fromDownstream ? received : sent);
+        if (spliceEndpointBuffer > 0) {
+            // the endpoint side only: a bounded queue there keeps spliced pages warm, while the client side, which
+            // may cross a long round trip, keeps the windows the kernel's autotuning gives it
+            upstream.config().setOption(fromDownstream ? ChannelOption.SO_SNDBUF : ChannelOption.SO_RCVBUF, spliceEndpointBuffer);
+        }
         if (fromDownstream) {
             downstreamSpliced = true;
             spliceChunk((AbstractEpollStreamChannel) downstream, (AbstractEpollStreamChannel) upstream, true);

@@ -22,7 +22,9 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The passthrough listener alone with a fixed table, for benchmarks:
  * {@code PassthroughBenchServer <sni> <endpoint-host> <endpoint-port> <relay-mode>}; prints the bound port.
- * With {@code -Dbench.statsFile=FILE} it writes the number of connections relayed so far to FILE every second.
+ * With {@code -Dbench.statsFile=FILE} it writes the number of connections relayed so far to FILE every second; with
+ * {@code -Dbench.spliceEndpointBuffer=BYTES} the endpoint-side socket buffer of spliced directions is that (0: the
+ * kernel's autotuning) instead of the default.
  */
 public final class PassthroughBenchServer {
 
@@ -33,9 +35,15 @@ public final class PassthroughBenchServer {
         OutboundName name = OutboundName.parseSni(args[0]).orElseThrow();
         InetSocketAddress endpoint = new InetSocketAddress(args[1], Integer.parseInt(args[2]));
         GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry(), "bench");
-        PassthroughServer server = PassthroughServer.start(
-                PassthroughOptions.builder().bindAddress("127.0.0.1").port(0).relayMode(RelayMode.valueOf(args[3]))
-                        .maxConnections(4096).connectionsPerSecondPerSource(1_000_000).burstPerSource(1_000_000).build(),
+        PassthroughOptions.Builder options = PassthroughOptions.builder().bindAddress("127.0.0.1").port(0)
+                .relayMode(RelayMode.valueOf(args[3])).maxConnections(4096).connectionsPerSecondPerSource(1_000_000)
+                .burstPerSource(1_000_000);
+        String endpointBuffer = System.getProperty("bench.spliceEndpointBuffer");
+        if (endpointBuffer != null) {
+            // only when asked: a baseline build compiled without the option never gets here
+            options.spliceEndpointBuffer(Integer.parseInt(endpointBuffer));
+        }
+        PassthroughServer server = PassthroughServer.start(options.build(),
                 new SniRouter(PassthroughTable.of(Map.of(name.clusterName(), List.of(GatewayEndpoint.of(endpoint)))), Map.of()),
                 new EndpointSelector(new OutlierTracker(Duration.ofSeconds(30), Duration.ofMinutes(5), System::nanoTime)),
                 metrics);
