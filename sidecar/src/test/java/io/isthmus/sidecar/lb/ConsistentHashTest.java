@@ -139,8 +139,11 @@ class ConsistentHashTest {
                 RouteAction.HashPolicy.ConnectionProperties.newBuilder().setSourceIp(true)));
         Set<String> servers = new HashSet<>();
         for (int client = 0; client < 24; client++) {
-            HttpClient http = mesh.vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false)
-                    .setLocalAddress("127.0.3." + (client + 1)));
+            // one kept-alive connection per client address: the proxy picks the upstream per request, so round robin
+            // would still spread a client's requests; new connections per request from one address could land on a
+            // port whose previous connection the proxy still holds in TIME_WAIT, and hang a request for seconds
+            HttpClient http = mesh.vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
+                    .setLocalAddress("127.0.3." + (client + 1)), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(1));
             RequestOptions o = new RequestOptions().setHost("127.0.0.2").setPort(out.port).setURI("/r")
                     .putHeader("host", Outbound.AUTHORITY);
             Set<String> seen = new HashSet<>();
