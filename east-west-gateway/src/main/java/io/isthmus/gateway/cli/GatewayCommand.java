@@ -87,6 +87,10 @@ public final class GatewayCommand implements Callable<Integer> {
     /** The configuration these flags describe; throws {@link CommandLine.ParameterException} for bad values. */
     GatewayConfig config() {
         SidecarConfig config = proxy.build(proxy.builder(SidecarConfig.Mode.ROUTER));
+        if (spliceEndpointBuffer != 0 && (spliceEndpointBuffer < 16 * 1024 || spliceEndpointBuffer > 64 * 1024 * 1024)) {
+            throw proxy.usage("--splice-endpoint-buffer: expected 0 (the kernel's autotuning) or 16384..67108864 bytes, got "
+                    + spliceEndpointBuffer);
+        }
         PassthroughOptions passthrough;
         try {
             passthrough = PassthroughOptions.builder().bindAddress(passthroughAddress).port(passthroughPort)

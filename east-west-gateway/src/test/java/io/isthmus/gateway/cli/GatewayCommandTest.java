@@ -24,12 +24,13 @@ class GatewayCommandTest {
     void flagsBecomeTheConfig() {
         GatewayConfig config = parse("--bootstrap", "b.yaml", "--root-cert", "root.pem", "--token-file", "token",
                 "--passthrough-address", "10.255.0.2", "--passthrough-port", "15443", "--controller-address", "10.2.0.1:15012",
-                "--hello-timeout", "2s", "--relay", "copy", "--metrics-port", "0");
+                "--hello-timeout", "2s", "--relay", "copy", "--metrics-port", "0", "--splice-endpoint-buffer", "0");
         assertThat(config.proxy().mode()).isEqualTo(SidecarConfig.Mode.ROUTER);
         assertThat(config.passthrough().bindAddress()).isEqualTo("10.255.0.2");
         assertThat(config.passthrough().port()).isEqualTo(15443);
         assertThat(config.passthrough().helloTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.passthrough().relayMode()).isEqualTo(RelayMode.COPY);
+        assertThat(config.passthrough().spliceEndpointBuffer()).isZero();
         assertThat(config.proxy().metricsPort()).isZero();
         assertThat(config.fixedRoutes()).containsEntry(GatewayConfig.CONTROLLER_SNI, new InetSocketAddress("10.2.0.1", 15012));
     }
@@ -41,6 +42,9 @@ class GatewayCommandTest {
         int code = cl.execute("--bootstrap", "b.yaml", "--root-cert", "r.pem", "--hello-timeout", "soon");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("--hello-timeout");
+        err.getBuffer().setLength(0);
+        assertThat(cl.execute("--bootstrap", "b.yaml", "--root-cert", "r.pem", "--splice-endpoint-buffer", "512")).isEqualTo(2);
+        assertThat(err.toString()).contains("--splice-endpoint-buffer").contains("512");
         err.getBuffer().setLength(0);
         assertThat(cl.execute("--bootstrap", "b.yaml")).isEqualTo(2);
         assertThat(err.toString()).contains("--root-cert");

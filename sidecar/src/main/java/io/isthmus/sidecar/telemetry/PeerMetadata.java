@@ -31,6 +31,16 @@ public record PeerMetadata(String id, String metadata) {
             ProxyMetadata.WORKLOAD_NAME, ProxyMetadata.LABELS, ProxyMetadata.SERVICE_ACCOUNT, "OWNER", "MESH_ID",
             "ISTIO_VERSION", "APP_CONTAINERS", ProxyMetadata.INSTANCE_IPS);
 
+    /** The most distinct headers {@link #decode} remembers; past it the memory starts over. */
+    static final int DECODED_CACHE_SIZE = 4096;
+
+    /**
+     * Headers already read, by their text: a peer sends the same header on every request, and a proxy has few peers,
+     * so each is decoded once instead of per request. Bounded by {@link #DECODED_CACHE_SIZE}.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, Optional<NodeIdentity>> DECODED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Tells nothing: no headers are sent. */
     public static final PeerMetadata NONE = new PeerMetadata("", "");
 
@@ -64,6 +74,24 @@ public record PeerMetadata(String id, String metadata) {
         if (header == null || header.isEmpty() || header.length() > MAX_HEADER_CHARS) {
             return Optional.empty();
         }
+        Optional<NodeIdentity> known = DECODED.get(header);
+        if (known != null) {
+            return known;
+        }
+        if (DECODED.size() >= DECODED_CACHE_SIZE) {
+            DECODED.clear();
+        }
+        Optional<NodeIdentity> read = parse(header);
+        DECODED.put(header, read);
+        return read;
+    }
+
+    /** The number of headers {@link #decode} remembers. */
+    static int decodedCached() {
+        return DECODED.size();
+    }
+
+    private static Optional<NodeIdentity> parse(String header) {
         try {
             Struct s = Struct.parseFrom(Base64.getDecoder().decode(header.trim()));
             return Optional.of(identity(s, ""));

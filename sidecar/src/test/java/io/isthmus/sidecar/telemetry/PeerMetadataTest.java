@@ -61,6 +61,18 @@ class PeerMetadataTest {
         assertThat(id.app()).isEqualTo("app");
     }
 
+    @Test
+    void decodedHeadersAreRememberedWithinABound() {
+        for (int i = 0; i < PeerMetadata.DECODED_CACHE_SIZE + 10; i++) {
+            PeerMetadata.decode(PeerMetadata.of("x", PeerMetadataExchangeTest.node("w" + i, "d", "c", "a", "v")).metadata());
+            assertThat(PeerMetadata.decodedCached()).isLessThanOrEqualTo(PeerMetadata.DECODED_CACHE_SIZE);
+        }
+        String header = PeerMetadata.of("x", PeerMetadataExchangeTest.node("reviews-v2", "default", "west", "reviews", "v2"))
+                .metadata();
+        assertThat(PeerMetadata.decode(header)).isSameAs(PeerMetadata.decode(header)).as("read once")
+                .contains(new NodeIdentity("reviews-v2", "default", "west", "reviews", "v2"));
+    }
+
     private static Value str(String s) {
         return Value.newBuilder().setStringValue(s).build();
     }
